@@ -1,0 +1,2 @@
+build/drivers/msg.o: drivers/msg.c drivers/msg.h
+drivers/msg.h:

@@ -1,0 +1,2 @@
+build/rules/access.o: rules/access.c rules/access.h
+rules/access.h:

@@ -1,0 +1,157 @@
+/*
+ * The site as configured: links, devices, device profiles, lanes, the store
+ * and the control socket. config_load() parses with libconfig and validates
+ * every setting; the result is plain data with no pointers into libconfig,
+ * so a forked link worker can use it as it is.
+ */
+#ifndef LOBBYD_CONFIG_H
+#define LOBBYD_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define CONF_NAME_MAX	32	/* names of links, devices, lanes, profiles */
+#define CONF_PATH_MAX	256
+#define CONF_MAX_LINKS	64
+#define CONF_MAX_DEVICES 256
+#define CONF_MAX_LANES	64
+#define CONF_MAX_PROFILES 32
+#define CONF_MAX_GROUPS	8
+
+enum link_type {
+	LINK_MODBUS_TCP,
+	LINK_MODBUS_RTU,
+	LINK_SERIAL_READER,	/* one card reader on one serial port */
+};
+
+/* The four Modbus data tables. */
+enum reg_table { REG_COIL, REG_DISCRETE, REG_INPUT, REG_HOLDING };
+
+/* Card frame formats a serial reader delivers. */
+enum card_format {
+	CARD_EM4100,		/* 0x02, 10 hex digits, 2 hex XOR checksum, 0x03 (RDM6300) */
+	CARD_WIEGAND_ASCII,	/* Wiegand-to-RS232 converter: hex digits, then CR */
+};
+
+/* A value read from a device: "input:3" (16 bit) or "input:3:u32" (two
+ * registers, high word first). Coils and discrete inputs are 1 bit. */
+struct reg_point {
+	bool		set;
+	enum reg_table	table;
+	uint16_t	addr;
+	uint8_t		width;		/* 1, 16 or 32 bits */
+};
+
+/* A write that means a command: "holding:0" = 3, or "coil:5" = 1. */
+struct reg_write {
+	bool		set;
+	enum reg_table	table;		/* REG_COIL or REG_HOLDING */
+	uint16_t	addr;
+	uint16_t	value;
+};
+
+enum profile_kind { PROFILE_TURNSTILE };
+
+enum ts_state { TS_UNKNOWN, TS_IDLE, TS_PASSING, TS_FAULT };
+
+enum ts_cmd {
+	TS_CMD_OPEN_ENTRY,	/* let one person in */
+	TS_CMD_OPEN_EXIT,	/* let one person out */
+	TS_CMD_FREE,		/* free passage (both ways) */
+	TS_CMD_LOCK,		/* locked, back to normal card operation */
+	TS_CMD_COUNT
+};
+
+/* What a model's registers mean. A new turnstile model is a new profile. */
+struct profile {
+	char		name[CONF_NAME_MAX];
+	enum profile_kind kind;
+	struct reg_point state;			/* required */
+	int32_t		state_value[4];		/* raw value for TS_IDLE..TS_FAULT; [0] unused */
+	struct reg_point entry_count;		/* required */
+	struct reg_point exit_count;		/* required */
+	struct reg_point fault_code;		/* optional: 0 means no fault */
+	struct reg_write cmd[TS_CMD_COUNT];	/* all four required */
+};
+
+struct link_conf {
+	char		name[CONF_NAME_MAX];
+	enum link_type	type;
+	int		line;			/* config line, for messages */
+	/* modbus-tcp */
+	char		host[64];
+	int		port;
+	/* modbus-rtu and serial readers */
+	char		path[CONF_PATH_MAX];
+	int		baud;
+	char		parity;			/* 'N', 'E', 'O' */
+	int		data_bits;
+	int		stop_bits;
+	/* modbus */
+	int		timeout_ms;		/* response timeout */
+	/* serial readers */
+	enum card_format format;
+};
+
+enum device_kind { DEV_TURNSTILE, DEV_READER };
+
+struct device_conf {
+	char		name[CONF_NAME_MAX];
+	enum device_kind kind;
+	int		link;			/* index into site_conf.links */
+	int		unit;			/* modbus unit id 1..247 (TCP: 0..255) */
+	int		profile;		/* index into site_conf.profiles, -1 for readers */
+	int		poll_ms;		/* modbus poll interval */
+	int		line;
+};
+
+struct lane_conf {
+	char		name[CONF_NAME_MAX];
+	int		turnstile;		/* device index */
+	int		entry_reader;		/* device index, -1 if none */
+	int		exit_reader;		/* device index, -1 if none */
+	int		pass_timeout_ms;	/* grant without passage after this */
+	int		line;
+};
+
+struct site_conf {
+	char		path[CONF_PATH_MAX];	/* the file it came from */
+	char		site_name[64];
+	char		db_path[CONF_PATH_MAX];
+	char		socket_path[108];
+	char		group_names[CONF_MAX_GROUPS][CONF_NAME_MAX];
+	gid_t		groups[CONF_MAX_GROUPS];	/* may use lobbyctl */
+	int		ngroups;
+	int		event_batch_ms;		/* events committed within this delay */
+	int		offline_after;		/* failed polls in a row */
+	int		backoff_max_ms;		/* slowest poll of an offline device */
+
+	struct profile	profiles[CONF_MAX_PROFILES];
+	int		nprofiles;
+	struct link_conf links[CONF_MAX_LINKS];
+	int		nlinks;
+	struct device_conf devices[CONF_MAX_DEVICES];
+	int		ndevices;
+	struct lane_conf lanes[CONF_MAX_LANES];
+	int		nlanes;
+};
+
+/*
+ * Reads and validates FILE into *site (zeroed first). Every error is written
+ * to errs as "FILE:LINE: message\n"; returns the number of errors (0: the
+ * site is valid and complete), or -1 with one line when FILE cannot be read.
+ */
+int	config_load(const char *file, struct site_conf *site, FILE *errs);
+
+/* Lookups by name; -1 when there is none. */
+int	config_device_index(const struct site_conf *, const char *name);
+int	config_lane_index(const struct site_conf *, const char *name);
+int	config_link_index(const struct site_conf *, const char *name);
+
+const char *config_link_type_name(enum link_type);
+const char *config_ts_cmd_name(enum ts_cmd);
+const char *config_ts_state_name(enum ts_state);
+
+#endif

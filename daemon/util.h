@@ -1,0 +1,36 @@
+/*
+ * Small pieces every lobbyd process uses: logging to stderr (journald reads
+ * the <N> priority prefixes), the two clocks, and a bounded string copy.
+ */
+#ifndef LOBBYD_UTIL_H
+#define LOBBYD_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Priorities as syslog(3) numbers them, so the journal files them right. */
+enum log_prio { LOG_P_EMERG = 0, LOG_P_ALERT = 1, LOG_P_CRIT = 2, LOG_P_ERR = 3,
+		LOG_P_WARNING = 4, LOG_P_NOTICE = 5, LOG_P_INFO = 6, LOG_P_DEBUG = 7 };
+
+/* Name shown in every line ("lobbyd", "lobbyd[bus1]"); copied. */
+void	log_init(const char *ident, bool debug);
+void	log_msg(enum log_prio, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+#define log_err(...)	log_msg(LOG_P_ERR, __VA_ARGS__)
+#define log_warn(...)	log_msg(LOG_P_WARNING, __VA_ARGS__)
+#define log_notice(...)	log_msg(LOG_P_NOTICE, __VA_ARGS__)
+#define log_info(...)	log_msg(LOG_P_INFO, __VA_ARGS__)
+#define log_debug(...)	log_msg(LOG_P_DEBUG, __VA_ARGS__)
+
+/* CLOCK_MONOTONIC in nanoseconds: for deadlines and latencies. */
+int64_t	mono_ns(void);
+/* CLOCK_REALTIME in milliseconds since the epoch: for what is recorded. */
+int64_t	real_ms(void);
+
+#define NS_PER_MS	1000000LL
+
+/* strlcpy semantics: always terminates, returns true when nothing was cut. */
+bool	str_copy(char *dst, const char *src, size_t size);
+
+#endif

@@ -1,0 +1,139 @@
+/*
+ * The store: lobbyd's only SQLite writer. All database work runs on one store
+ * thread, so the engine's loop never waits on the disk (DESIGN invariant 4):
+ * the engine queues events and submits requests, and their completions come
+ * back through store_fd()/store_complete() on the engine's own thread.
+ *
+ * Durability (invariant 3): the database is in WAL mode with synchronous=FULL.
+ * A request's done callback runs only after its transaction committed, so a
+ * reply sent from it is a promise kept. Queued events are committed in batches
+ * within site_conf.event_batch_ms; every write request first commits the
+ * events queued before it, so the log keeps its order.
+ */
+#ifndef LOBBYD_STORE_H
+#define LOBBYD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+/* One row of the append-only events table. Empty strings are stored as NULL. */
+struct ev_rec {
+	int64_t	id;		/* assigned when committed */
+	int64_t	ts_ms;		/* wall clock, ms since the epoch */
+	char	kind[24];	/* "access", "passage", "no_passage", "manual_open",
+				   "device_offline", "device_online", "fault",
+				   "fault_cleared", "reader_reject", "unexpected_passage",
+				   "worker_restart", "card_added", "card_removed",
+				   "lobbyd_start", "lobbyd_stop" */
+	char	lane[32];
+	char	device[32];
+	char	direction[8];	/* "entry", "exit" or "" */
+	char	credential[32];	/* card uid */
+	char	decision[12];	/* "granted", "denied" or "" */
+	char	reason[32];	/* reason code, rules/access.h */
+	char	actor[32];	/* Unix user for operator actions */
+	char	detail[128];
+};
+
+struct card_rec {
+	char	uid[32];	/* as readers deliver it, upper-case hex */
+	char	holder[64];
+	bool	enabled;
+	int64_t	valid_from_ms;	/* 0: no start */
+	int64_t	valid_until_ms;	/* 0: no end */
+	char	created_by[32];
+	int64_t	created_ms;
+};
+
+struct alert_rec {
+	int64_t	id;
+	int64_t	raised_ms;
+	int64_t	cleared_ms;	/* 0 while active */
+	char	source[32];	/* device or lane name */
+	char	kind[24];	/* "offline", "fault", "worker" */
+	char	severity[12];	/* "info", "warning", "urgent", "emergency" */
+	char	message[128];
+};
+
+enum store_op {
+	STORE_CARD_PUT,		/* in.card: insert or replace */
+	STORE_CARD_DEL,		/* in.key: uid; out.found */
+	STORE_CARD_LIST,	/* out.rows: struct card_rec[], by uid */
+	STORE_ALERT_RAISE,	/* in.alert; out.id */
+	STORE_ALERT_CLEAR,	/* in.alert.id, in.alert.cleared_ms */
+	STORE_ALERT_LIST,	/* in.query.all: cleared too; out.rows: alert_rec[], oldest first */
+	STORE_EVENT_QUERY,	/* in.query; out.rows: ev_rec[], oldest first */
+	STORE_EVENT_SYNC,	/* in.event: appended and committed before done */
+};
+
+struct store_req {
+	enum store_op	op;
+	union {
+		struct card_rec	card;
+		struct alert_rec alert;
+		struct ev_rec	event;
+		char		key[32];
+		struct {
+			int64_t	since_ms;	/* 0: from the start */
+			char	lane[32];	/* "": every lane */
+			int	limit;		/* newest N that match; <= 0: 100 */
+			bool	all;
+		} query;
+	} in;
+
+	/* Filled by the store thread before done() runs. */
+	int		status;		/* 0 ok, -1 failed (error says why) */
+	char		error[160];
+	int64_t		id;		/* new alert or event id */
+	bool		found;
+	void		*rows;		/* malloc'd; freed by store_req_free() */
+	size_t		nrows;
+
+	/* Runs on the engine thread, from store_complete(). */
+	void		(*done)(struct store_req *, void *arg);
+	void		*arg;
+	struct store_req *next;		/* the store's own */
+};
+
+/*
+ * Opens (creating if needed) the database at path, applies migrations, and
+ * starts the store thread. batch_ms bounds how long a queued event waits.
+ * NULL on failure, with a message naming the file in err.
+ */
+struct store *store_open(const char *path, int batch_ms, char *err, size_t errlen);
+/* Commits everything queued, stops the thread, closes the database. */
+void	store_close(struct store *);
+
+/* Readable (eventfd) when completions are waiting for store_complete(). */
+int	store_fd(const struct store *);
+/* Runs the done callbacks and the committed-event callback. Engine thread. */
+void	store_complete(struct store *);
+
+/* Called for each event after it committed, with its id; engine thread. */
+void	store_set_event_cb(struct store *,
+	    void (*cb)(const struct ev_rec *, void *arg), void *arg);
+
+/* Queues an event (copied) for the next batch. Never blocks on the disk. */
+void	store_event_add(struct store *, const struct ev_rec *);
+
+/* Takes a request; its done() runs later on the engine thread. */
+void	store_submit(struct store *, struct store_req *);
+/* Submits and waits: only before the engine loop starts, and in tests. */
+int	store_run(struct store *, struct store_req *);
+
+/* Frees req->rows (not req itself). */
+void	store_req_free(struct store_req *);
+
+/* Counters for lobbyctl stats and the benchmarks. */
+struct store_stats {
+	uint64_t	events_committed;
+	uint64_t	batches;
+	uint64_t	queue_len;	/* events waiting now */
+	uint64_t	failures;	/* commits that failed and were retried */
+};
+void	store_get_stats(struct store *, struct store_stats *);
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * A link worker: one process per configured link (a Modbus bus or endpoint, a
+ * card reader port). It speaks one wire protocol, parses untrusted bytes, and
+ * talks to the engine only through drivers/msg.h messages. It never touches
+ * the database.
+ */
+#ifndef LOBBYD_LINK_H
+#define LOBBYD_LINK_H
+
+#include <stdint.h>
+
+#include "../daemon/config.h"
+#include "msg.h"
+
+struct link;
+
+/* What the worker loop needs from one kind of link. */
+struct link_ops {
+	const char	*type;		/* "modbus-tcp", "serial-reader", ... */
+	/* Allocate link->priv and try to open the link. Failing to reach the
+	 * device is not an error here (service() retries); -1 only when the
+	 * worker cannot run at all (out of memory, bad settings). */
+	int	(*open)(struct link *);
+	/* File descriptor to poll for input, or -1: timers only. */
+	int	(*fd)(struct link *);
+	/*
+	 * Do the work that is due at now_ns (CLOCK_MONOTONIC): read input when
+	 * revents says so, one poll transaction, queued commands first. Returns
+	 * the CLOCK_MONOTONIC time at which it wants to be called again (<= now
+	 * means at once, after the engine socket has been looked at).
+	 */
+	int64_t	(*service)(struct link *, int64_t now_ns, short revents);
+	/* Queue or perform a command from the engine. NULL: link takes none. */
+	int	(*command)(struct link *, const struct msg_cmd *);
+	void	(*close)(struct link *);
+};
+
+struct link {
+	const struct link_ops	*ops;
+	const struct site_conf	*site;
+	const struct link_conf	*conf;
+	int			index;		/* in site->links */
+	int			engine_fd;	/* SOCK_SEQPACKET to the engine */
+	void			*priv;
+};
+
+extern const struct link_ops link_modbus_tcp_ops;
+extern const struct link_ops link_modbus_rtu_ops;
+extern const struct link_ops link_serial_reader_ops;
+
+/* The ops for a link type; NULL if none is built in. */
+const struct link_ops *link_ops_for(enum link_type);
+
+/* Send a message to the engine. Logs and returns -1 if the engine is gone. */
+int	link_emit(struct link *, const void *msg);
+
+/*
+ * The worker's whole life, in the child after fork(): opens the link, runs
+ * the loop until the engine's socket closes or SIGTERM, closes the link.
+ * Returns the process exit status.
+ */
+int	worker_run(const struct site_conf *, int link_index, int engine_fd);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * Staff-card rule: a card known to the store, enabled and inside its validity
+ * window, at a lane whose turnstile is answering and not in fault.
+ */
+#include "access.h"
+
+#include <stddef.h>
+
+static const struct {
+	const char *code;
+	const char *text;
+} reasons[R_COUNT] = {
+	[R_GRANTED]	  = { "granted",	"Access granted" },
+	[R_UNKNOWN_CARD]  = { "unknown_card",	"Card not known" },
+	[R_DISABLED]	  = { "card_disabled",	"Card disabled" },
+	[R_NOT_YET_VALID] = { "not_yet_valid",	"Card not valid yet" },
+	[R_EXPIRED]	  = { "expired",	"Card expired" },
+	[R_LANE_OFFLINE]  = { "lane_offline",	"Turnstile not answering" },
+	[R_LANE_FAULT]	  = { "lane_fault",	"Turnstile in fault" },
+	[R_LANE_BUSY]	  = { "lane_busy",	"Previous passage not finished" },
+	[R_NO_READER]	  = { "no_reader",	"No reader for this direction" },
+	[R_MANUAL]	  = { "manual",		"Opened by an operator" },
+};
+
+struct access_decision
+rule_card_decide(const struct access_card *card, const struct access_lane *lane,
+    int64_t now_ms)
+{
+	struct access_decision d = { .grant = false };
+
+	/* Card checks come first: the guard wants to know about the card. */
+	if (card == NULL)
+		d.reason = R_UNKNOWN_CARD;
+	else if (!card->enabled)
+		d.reason = R_DISABLED;
+	else if (card->valid_from_ms != 0 && now_ms < card->valid_from_ms)
+		d.reason = R_NOT_YET_VALID;
+	else if (card->valid_until_ms != 0 && now_ms >= card->valid_until_ms)
+		d.reason = R_EXPIRED;
+	else if (!lane->online)
+		d.reason = R_LANE_OFFLINE;
+	else if (lane->fault)
+		d.reason = R_LANE_FAULT;
+	else if (lane->busy)
+		d.reason = R_LANE_BUSY;
+	else {
+		d.grant = true;
+		d.reason = R_GRANTED;
+	}
+	return d;
+}
+
+const char *
+rule_reason_code(enum reason r)
+{
+	return (unsigned)r < R_COUNT ? reasons[r].code : "invalid";
+}
+
+const char *
+rule_reason_text(enum reason r)
+{
+	return (unsigned)r < R_COUNT ? reasons[r].text : "Invalid reason";
+}

@@ -1,0 +1,66 @@
+/*
+ * drivers/msg.c: sizes are checked on receipt, text is terminated, and a
+ * message of the wrong size for its type is refused.
+ */
+#include <errno.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../../drivers/msg.h"
+#include "harness.h"
+
+int
+main(void)
+{
+	union msg_any in;
+	struct msg_card card;
+	struct msg_cmd cmd;
+	int sv[2];
+
+	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0);
+
+	msg_init(&card, MSG_CARD, 7);
+	memcpy(card.uid, "0A0012345600000000000000000000FF", MSG_UID_MAX);	/* no NUL */
+	card.t_frame_ns = 42;
+	CHECK(msg_send(sv[0], &card) == 0);
+	CHECK_INT(msg_recv(sv[1], &in), sizeof(struct msg_card));
+	CHECK_INT(in.h.type, MSG_CARD);
+	CHECK_INT(in.h.dev, 7);
+	CHECK_INT(in.card.t_frame_ns, 42);
+	CHECK_INT(strlen(in.card.uid), MSG_UID_MAX - 1);
+
+	/* Nothing waiting. */
+	CHECK(msg_recv(sv[1], &in) == -1 && errno == EAGAIN);
+
+	/* A command cut short is refused. */
+	msg_init(&cmd, MSG_CMD, 1);
+	CHECK(send(sv[0], &cmd, sizeof(cmd) - 4, 0) == (ssize_t)sizeof(cmd) - 4);
+	CHECK(msg_recv(sv[1], &in) == -1 && errno == EPROTO);
+
+	/* A header that lies about its type is refused. */
+	cmd.h.type = MSG_HELLO;
+	CHECK(send(sv[0], &cmd, sizeof(cmd), 0) == (ssize_t)sizeof(cmd));
+	CHECK(msg_recv(sv[1], &in) == -1 && errno == EPROTO);
+
+	/* An unknown type is refused. */
+	cmd.h.type = 999;
+	CHECK(send(sv[0], &cmd, sizeof(cmd), 0) == (ssize_t)sizeof(cmd));
+	CHECK(msg_recv(sv[1], &in) == -1 && errno == EPROTO);
+
+	/* A datagram larger than any message is refused, not truncated quietly. */
+	{
+		char big[sizeof(union msg_any) + 16];
+
+		memset(big, 0, sizeof(big));
+		((struct msg_hdr *)big)->type = MSG_CARD;
+		((struct msg_hdr *)big)->len = sizeof(struct msg_card);
+		CHECK(send(sv[0], big, sizeof(big), 0) == (ssize_t)sizeof(big));
+		CHECK(msg_recv(sv[1], &in) == -1 && errno == EPROTO);
+	}
+
+	/* EOF when the peer is gone. */
+	close(sv[0]);
+	CHECK_INT(msg_recv(sv[1], &in), 0);
+	close(sv[1]);
+	return harness_done("test_msg");
+}
