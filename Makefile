@@ -26,19 +26,26 @@ UTIL_O	 := daemon/util.o
 CONFIG_O := daemon/config.o
 RULES_O	 := rules/access.o
 DB_O	 := db/store.o db/schema.o
-DRV_O	 := drivers/msg.o drivers/worker.o drivers/modbus.o drivers/serial.o \
-	    drivers/reader.o drivers/cardfmt.o
-ENGINE_O := daemon/engine.o daemon/supervisor.o daemon/control.o daemon/json.o
+DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o \
+	    drivers/serial.o drivers/reader.o drivers/cardfmt.o
+ENGINE_O := daemon/engine.o daemon/supervisor.o daemon/control.o
 LOBBYD_O := daemon/main.o $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
 LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/format.o $(UTIL_O)
 LOBBYSIM_O := sim/lobbysim.o sim/simmodbus.o sim/simreader.o $(CONFIG_O) $(UTIL_O)
 
-UNIT_TESTS := test_access test_msg test_cardfmt test_store test_config
-test_access_O  := tests/unit/test_access.o $(RULES_O)
-test_msg_O     := tests/unit/test_msg.o drivers/msg.o
-test_cardfmt_O := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
-test_store_O   := tests/unit/test_store.o $(DB_O) $(UTIL_O)
-test_config_O  := tests/unit/test_config.o $(CONFIG_O) $(UTIL_O)
+# Unit tests: one program per module, linked with just what it tests.
+UNIT_TESTS := test_access test_msg test_cardfmt test_store test_config \
+	      test_modbus test_reader test_lobbyctl
+test_access_O   := tests/unit/test_access.o $(RULES_O)
+test_msg_O      := tests/unit/test_msg.o drivers/msg.o
+test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
+test_store_O    := tests/unit/test_store.o $(DB_O) $(UTIL_O)
+test_config_O   := tests/unit/test_config.o $(CONFIG_O) $(UTIL_O)
+test_modbus_O   := tests/unit/test_modbus.o drivers/modbus.o drivers/msg.o drivers/link.o \
+		   $(CONFIG_O) $(UTIL_O)
+test_reader_O   := tests/unit/test_reader.o drivers/reader.o drivers/serial.o \
+		   drivers/cardfmt.o drivers/msg.o drivers/link.o $(CONFIG_O) $(UTIL_O)
+test_lobbyctl_O := tests/unit/test_lobbyctl.o lobbyctl/format.o $(UTIL_O)
 
 BINS := $(BUILD)/lobbyd $(BUILD)/lobbyctl $(BUILD)/lobbysim
 UNIT_BINS := $(addprefix $(BUILD)/tests/unit/,$(UNIT_TESTS))
