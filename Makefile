@@ -47,8 +47,13 @@ test_reader_O   := tests/unit/test_reader.o drivers/reader.o drivers/serial.o \
 		   drivers/cardfmt.o drivers/msg.o drivers/link.o $(CONFIG_O) $(UTIL_O)
 test_lobbyctl_O := tests/unit/test_lobbyctl.o lobbyctl/format.o $(UTIL_O)
 
+# Benchmark programs (bench/run runs them and the end-to-end figures).
+BENCH_PROGS := bench_store
+bench_store_O := bench/bench_store.o $(DB_O) $(UTIL_O)
+
 BINS := $(BUILD)/lobbyd $(BUILD)/lobbyctl $(BUILD)/lobbysim
 UNIT_BINS := $(addprefix $(BUILD)/tests/unit/,$(UNIT_TESTS))
+BENCH_BINS := $(addprefix $(BUILD)/bench/,$(BENCH_PROGS))
 
 all: $(BINS)
 
@@ -67,6 +72,9 @@ $(BUILD)/lobbysim: $(addprefix $(BUILD)/,$(LOBBYSIM_O))
 $(UNIT_BINS): $(BUILD)/tests/unit/%: $$(addprefix $(BUILD)/,$$($$*_O))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BENCH_BINS): $(BUILD)/bench/%: $$(addprefix $(BUILD)/,$$($$*_O))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 unit: $(UNIT_BINS)
 
 # The entry points install what a fresh Debian 12 machine lacks, then build
@@ -83,7 +91,7 @@ check-run: all unit
 demo-run: all
 	conf/demo/run $(BUILD)
 
-bench-run: all
+bench-run: all $(BENCH_BINS)
 	BUILD=$(BUILD) bench/run
 
 clean:
