@@ -13,7 +13,8 @@ PKGS	:= libmodbus libserialport libgpiod sqlite3 libconfig libsystemd json-c
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wpointer-arith -Wformat=2
 CFLAGS	?= -O2 -g
-CFLAGS	+= -std=c17 -D_GNU_SOURCE $(WARN) -MMD -MP
+VERSION	:= 0.1.0
+CFLAGS	+= -std=c17 -D_GNU_SOURCE -DLOBBYD_VERSION='"$(VERSION)"' $(WARN) -MMD -MP
 CFLAGS	+= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS	+= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 ifneq ($(SAN),)

@@ -1,0 +1,127 @@
+/*
+ * The engine's state, shared by its modules: engine.c (the loop, lanes,
+ * device health, alerts), supervisor.c (link workers) and control.c (the
+ * lobbyctl socket). Everything here lives on the engine's one thread.
+ */
+#ifndef LOBBYD_ENGINE_H
+#define LOBBYD_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../db/store.h"
+#include "../drivers/msg.h"
+#include "../rules/access.h"
+#include "config.h"
+
+enum dir { DIR_ENTRY, DIR_EXIT };
+
+/* What the engine knows of one device right now. */
+struct dev_state {
+	bool		online;		/* answering; false until it says so */
+	bool		have_status;	/* counters below are a baseline */
+	uint32_t	failures;
+	char		reason[MSG_TEXT_MAX];	/* why offline */
+	int64_t		since_ms;	/* of the last online/offline change */
+	/* turnstiles */
+	enum ts_state	state;
+	uint32_t	entry_count, exit_count, counter_mask;
+	uint32_t	fault_code;
+	/* readers */
+	uint64_t	rejects;
+	int64_t		reject_logged_ns;	/* last reader_reject event */
+	uint64_t	rejects_unlogged;
+	int		lane;		/* lane served, -1 none */
+	enum dir	dir;		/* direction it reads for */
+	/* alerts raised for this device: 0 none, -1 being stored */
+	int64_t		alert_offline, alert_fault;
+	bool		clear_offline, clear_fault;	/* clear once stored */
+};
+
+/* A grant that waits for its passage. */
+struct lane_state {
+	bool		pending;
+	enum dir	dir;
+	int64_t		deadline_ns;
+	char		credential[MSG_UID_MAX];
+	char		actor[32];	/* operator for manual opens, "" for cards */
+};
+
+struct worker {
+	pid_t		pid;		/* 0: not running */
+	int		fd;		/* -1: not connected */
+	int64_t		started_ns;
+	int64_t		restart_ns;	/* when to start it again; 0: not due */
+	int		backoff_ms;
+	unsigned	restarts;
+};
+
+#define LAT_SAMPLES	8192
+
+struct ctl_server;
+
+struct engine {
+	struct site_conf	*site;
+	const char		*conf_path;
+	struct store		*store;
+	int			epfd;
+	int			sigfd;
+	bool			stopping;
+	bool			reload;
+	int64_t			started_ms;
+
+	struct dev_state	devs[CONF_MAX_DEVICES];
+	struct lane_state	lanes[CONF_MAX_LANES];
+	struct worker		workers[CONF_MAX_LINKS];
+
+	/* Cards, sorted by uid: decisions never wait on the disk. */
+	struct card_rec		*cards;
+	size_t			ncards, cards_cap;
+
+	uint32_t		next_cmd_id;
+	int64_t			lat_ns[LAT_SAMPLES];	/* card frame -> command on the wire */
+	uint64_t		lat_count;
+	uint64_t		cmd_failures;
+
+	struct ctl_server	*ctl;
+	uint64_t		watchdog_usec;
+	int64_t			watchdog_next_ns;
+};
+
+/* What an epoll registration calls back. */
+struct ev_handler {
+	int	fd;
+	void	(*fn)(struct engine *, struct ev_handler *, uint32_t events);
+};
+int	engine_watch(struct engine *, struct ev_handler *, uint32_t events);
+void	engine_unwatch(struct engine *, struct ev_handler *);
+
+/* engine.c */
+int	engine_run(const char *conf_path, struct site_conf *site);
+void	engine_worker_msg(struct engine *, int link, const union msg_any *);
+void	engine_link_down(struct engine *, int link, const char *reason);
+void	engine_event(struct engine *, struct ev_rec *);
+int	engine_send_cmd(struct engine *, int dev, enum ts_cmd, int64_t t_frame_ns,
+	    char *err, size_t errlen);
+const struct card_rec *engine_card_find(const struct engine *, const char *uid);
+void	engine_card_put(struct engine *, const struct card_rec *);
+void	engine_card_del(struct engine *, const char *uid);
+const char *engine_dir_name(enum dir);
+
+/* supervisor.c */
+void	sup_init(struct engine *);
+void	sup_start_all(struct engine *);
+void	sup_stop_all(struct engine *);
+void	sup_reap(struct engine *);
+void	sup_tick(struct engine *, int64_t now_ns);
+int64_t	sup_next_deadline(const struct engine *);
+int	sup_send(struct engine *, int link, const void *msg);
+
+/* control.c */
+struct ctl_server *ctl_open(struct engine *, char *err, size_t errlen);
+void	ctl_close(struct ctl_server *);
+void	ctl_publish_event(struct ctl_server *, const struct ev_rec *);
+void	ctl_publish_alert(struct ctl_server *, const struct alert_rec *);
+
+#endif
