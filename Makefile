@@ -45,7 +45,7 @@ test_config_O   := tests/unit/test_config.o $(CONFIG_O) $(UTIL_O)
 test_modbus_O   := tests/unit/test_modbus.o drivers/modbus.o drivers/msg.o drivers/link.o \
 		   $(CONFIG_O) $(UTIL_O)
 test_reader_O   := tests/unit/test_reader.o drivers/reader.o drivers/serial.o \
-		   drivers/cardfmt.o drivers/msg.o drivers/link.o $(CONFIG_O) $(UTIL_O)
+		   drivers/cardfmt.o drivers/msg.o drivers/link.o $(UTIL_O)
 test_lobbyctl_O := tests/unit/test_lobbyctl.o lobbyctl/format.o $(UTIL_O)
 
 # Benchmark programs (bench/run runs them and the end-to-end figures).
