@@ -1,0 +1,125 @@
+/*
+ * lobbyd's tables, as a list of migrations. A database is brought forward one
+ * step at a time; a step is never edited once shipped, only followed by more.
+ */
+#include "schema.h"
+
+#include <stdio.h>
+
+static const char *const schema_steps[] = {
+	/* 1: the event log, the card list and the alerts. */
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ts_ms INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  lane TEXT,"
+	"  device TEXT,"
+	"  direction TEXT,"
+	"  credential TEXT,"
+	"  decision TEXT,"
+	"  reason TEXT,"
+	"  actor TEXT,"
+	"  detail TEXT"
+	");"
+	"CREATE INDEX events_ts ON events (ts_ms);"
+	"CREATE INDEX events_lane_ts ON events (lane, ts_ms);"
+	"CREATE TABLE cards ("
+	"  uid TEXT PRIMARY KEY,"
+	"  holder TEXT,"
+	"  enabled INTEGER NOT NULL DEFAULT 1,"
+	"  valid_from_ms INTEGER NOT NULL DEFAULT 0,"
+	"  valid_until_ms INTEGER NOT NULL DEFAULT 0,"
+	"  created_by TEXT,"
+	"  created_ms INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE TABLE alerts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  raised_ms INTEGER NOT NULL,"
+	"  cleared_ms INTEGER,"
+	"  source TEXT,"
+	"  kind TEXT,"
+	"  severity TEXT,"
+	"  message TEXT"
+	");"
+	"CREATE INDEX alerts_cleared ON alerts (cleared_ms);",
+};
+
+#define SCHEMA_NSTEPS	((int)(sizeof(schema_steps) / sizeof(schema_steps[0])))
+
+int
+schema_latest(void)
+{
+	return SCHEMA_NSTEPS;
+}
+
+/* PRAGMA user_version, or -1 with the reason in err. */
+static int
+schema_version(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc, v = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	else
+		snprintf(err, errlen, "%s: reading the schema version: %s", path,
+		    sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int
+schema_exec(sqlite3 *db, const char *sql, const char *path, int step,
+    char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	snprintf(err, errlen, "%s: schema migration %d: %s", path, step,
+	    msg != NULL ? msg : sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	return -1;
+}
+
+int
+schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+	char sql[64];
+	int v;
+
+	for (;;) {
+		/* Read the version inside the write lock, so a second lobbyd
+		   opening the same file cannot apply a step twice. */
+		if (schema_exec(db, "BEGIN IMMEDIATE", path, 0, err, errlen) == -1)
+			return -1;
+		if ((v = schema_version(db, path, err, errlen)) == -1)
+			goto out_rollback;
+		if (v > SCHEMA_NSTEPS) {
+			snprintf(err, errlen, "%s: database schema version %d is "
+			    "newer than this lobbyd (%d)", path, v, SCHEMA_NSTEPS);
+			goto out_rollback;
+		}
+		if (v == SCHEMA_NSTEPS)
+			break;
+		if (schema_exec(db, schema_steps[v], path, v + 1, err,
+		    errlen) == -1)
+			goto out_rollback;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (schema_exec(db, sql, path, v + 1, err, errlen) == -1)
+			goto out_rollback;
+		if (schema_exec(db, "COMMIT", path, v + 1, err, errlen) == -1)
+			goto out_rollback;
+	}
+	return schema_exec(db, "COMMIT", path, v, err, errlen);
+
+out_rollback:
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
