@@ -1,0 +1,269 @@
+/*
+ * The serial card-reader link: one reader on one serial port. Bytes are
+ * parsed into card and reject messages for the engine; a port that cannot be
+ * opened, or goes away, is reported offline once and reopened with back-off.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../daemon/util.h"
+#include "cardfmt.h"
+#include "link.h"
+#include "serial.h"
+
+#define BACKOFF_START_MS	500
+#define READ_BUDGET		16		/* reads per service() call */
+#define IDLE_WAKE_NS		(1000 * NS_PER_MS)
+
+enum reader_state { RD_UNKNOWN, RD_ONLINE, RD_OFFLINE };
+
+struct reader {
+	struct link		*link;
+	int			dev;		/* index in site->devices */
+	struct serial_port	*port;		/* NULL while closed */
+	struct cardfmt		parser;
+	enum reader_state	state;
+	uint32_t		failures;	/* failed opens in a row */
+	int			retry_ms;	/* next back-off */
+	int64_t			retry_at;	/* reopen at, while closed */
+	int64_t			opened_at;
+};
+
+static const char *
+reader_name(const struct reader *r)
+{
+	return r->link->site->devices[r->dev].name;
+}
+
+static int
+backoff_max_ms(const struct reader *r)
+{
+	int max = r->link->site->backoff_max_ms;
+
+	return max > BACKOFF_START_MS ? max : BACKOFF_START_MS;
+}
+
+/* Tells the engine and the log when the reader comes or goes; only then. */
+static void
+set_state(struct reader *r, enum reader_state state, const char *reason)
+{
+	struct msg_dev_state m;
+
+	if (r->state == state)
+		return;
+	r->state = state;
+	if (state == RD_ONLINE)
+		log_notice("%s: online on %s", reader_name(r), r->link->conf->path);
+	else
+		log_warn("%s: offline: %s", reader_name(r), reason);
+	msg_init(&m, MSG_DEV_STATE, (uint16_t)r->dev);
+	m.online = state == RD_ONLINE;
+	m.failures = r->failures;
+	str_copy(m.reason, reason, sizeof(m.reason));
+	link_emit(r->link, &m);
+}
+
+static void
+schedule_retry(struct reader *r, int64_t now)
+{
+	int max = backoff_max_ms(r);
+
+	r->retry_at = now + (int64_t)r->retry_ms * NS_PER_MS;
+	r->retry_ms = r->retry_ms > max / 2 ? max : r->retry_ms * 2;
+}
+
+static void
+try_open(struct reader *r, int64_t now)
+{
+	char err[CONF_PATH_MAX + 128];
+
+	r->port = serial_open(r->link->conf, err, sizeof(err));
+	if (r->port == NULL) {
+		r->failures++;
+		set_state(r, RD_OFFLINE, err);
+		schedule_retry(r, now);
+		return;
+	}
+	r->opened_at = now;
+	r->failures = 0;
+	cardfmt_init(&r->parser, r->link->conf->format);
+	set_state(r, RD_ONLINE, "");
+}
+
+static void
+on_result(void *arg, const struct cardfmt_result *res)
+{
+	struct reader *r = arg;
+
+	if (res->kind == CARDFMT_CARD) {
+		struct msg_card m;
+
+		msg_init(&m, MSG_CARD, (uint16_t)r->dev);
+		m.t_frame_ns = res->t_ns;
+		m.format = (uint8_t)r->link->conf->format;
+		str_copy(m.uid, res->uid, sizeof(m.uid));
+		log_debug("%s: card %s", reader_name(r), m.uid);
+		link_emit(r->link, &m);
+	} else {
+		struct msg_reader_reject m;
+
+		msg_init(&m, MSG_READER_REJECT, (uint16_t)r->dev);
+		m.kind = (uint8_t)res->reject;
+		m.bytes = res->bytes;
+		log_debug("%s: %u bytes rejected (kind %d)", reader_name(r),
+		    m.bytes, (int)m.kind);
+		link_emit(r->link, &m);
+	}
+}
+
+/* The port went away: what was pending is a reject, then retry later. */
+static void
+lose_port(struct reader *r, int64_t now, const char *reason)
+{
+	cardfmt_flush(&r->parser, now, on_result, r);
+	serial_close(r->port);
+	r->port = NULL;
+	/* A port that stayed up a while starts its back-off afresh; one that
+	 * keeps dropping at once backs off further. */
+	if (now - r->opened_at >= (int64_t)backoff_max_ms(r) * NS_PER_MS)
+		r->retry_ms = BACKOFF_START_MS;
+	r->failures = 1;
+	set_state(r, RD_OFFLINE, reason);
+	schedule_retry(r, now);
+}
+
+/*
+ * Reads what is waiting. Returns 1 if more may be waiting (budget spent),
+ * 0 when drained, -1 when the port is gone (reason in err).
+ */
+static int
+read_input(struct reader *r, short revents, char *err, size_t errlen)
+{
+	uint8_t buf[256];
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < READ_BUDGET; i++) {
+		n = read(serial_fd(r->port), buf, sizeof(buf));
+		if (n > 0) {
+			/* The time the frame's last byte was seen. */
+			cardfmt_feed(&r->parser, buf, (size_t)n, mono_ns(),
+			    on_result, r);
+			continue;
+		}
+		if (n == 0) {
+			snprintf(err, errlen, "%s: hung up", r->link->conf->path);
+			return -1;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN)
+			break;
+		snprintf(err, errlen, "%s: read: %s", r->link->conf->path,
+		    strerror(errno));
+		return -1;
+	}
+	if (i == READ_BUDGET)
+		return 1;
+	/* Nothing to read, yet poll says the line is down: it is. */
+	if (revents & (POLLHUP | POLLERR | POLLNVAL)) {
+		snprintf(err, errlen, "%s: hung up", r->link->conf->path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+reader_open(struct link *l)
+{
+	struct reader *r;
+	int i, dev = -1;
+
+	for (i = 0; i < l->site->ndevices; i++) {
+		if (l->site->devices[i].link == l->index &&
+		    l->site->devices[i].kind == DEV_READER) {
+			dev = i;
+			break;
+		}
+	}
+	if (dev < 0) {
+		log_err("%s: no card reader is configured on this link", l->conf->name);
+		return -1;
+	}
+	if (l->conf->format != CARD_EM4100 && l->conf->format != CARD_WIEGAND_ASCII) {
+		log_err("%s: unknown card format %d", l->conf->name, (int)l->conf->format);
+		return -1;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		log_err("%s: out of memory", l->conf->name);
+		return -1;
+	}
+	r->link = l;
+	r->dev = dev;
+	r->state = RD_UNKNOWN;
+	r->retry_ms = BACKOFF_START_MS;
+	cardfmt_init(&r->parser, l->conf->format);
+	l->priv = r;
+	try_open(r, mono_ns());
+	return 0;
+}
+
+static int
+reader_fd(struct link *l)
+{
+	struct reader *r = l->priv;
+
+	return r->port != NULL ? serial_fd(r->port) : -1;
+}
+
+static int64_t
+reader_service(struct link *l, int64_t now_ns, short revents)
+{
+	struct reader *r = l->priv;
+	char err[CONF_PATH_MAX + 128];
+	int64_t next;
+	int more;
+
+	if (r->port == NULL) {
+		if (now_ns < r->retry_at)
+			return r->retry_at;
+		try_open(r, now_ns);
+		if (r->port == NULL)
+			return r->retry_at;
+		revents = 0;	/* they were about a port now closed */
+	}
+	more = read_input(r, revents, err, sizeof(err));
+	if (more < 0) {
+		lose_port(r, now_ns, err);
+		return r->retry_at;
+	}
+	if (more > 0)
+		return now_ns;
+	cardfmt_expire(&r->parser, now_ns, on_result, r);
+	next = cardfmt_deadline(&r->parser);
+	return next < now_ns + IDLE_WAKE_NS ? next : now_ns + IDLE_WAKE_NS;
+}
+
+static void
+reader_close(struct link *l)
+{
+	struct reader *r = l->priv;
+
+	if (r == NULL)
+		return;
+	serial_close(r->port);
+	free(r);
+	l->priv = NULL;
+}
+
+const struct link_ops link_serial_reader_ops = {
+	.type = "serial-reader",
+	.open = reader_open,
+	.fd = reader_fd,
+	.service = reader_service,
+	.command = NULL,
+	.close = reader_close,
+};
