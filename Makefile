@@ -95,8 +95,18 @@ demo-run: all
 bench-run: all $(BENCH_BINS)
 	BUILD=$(BUILD) bench/run
 
+PREFIX	?= /usr
+install: all
+	install -D -m 0755 $(BUILD)/lobbyd $(DESTDIR)$(PREFIX)/sbin/lobbyd
+	install -D -m 0755 $(BUILD)/lobbyctl $(DESTDIR)$(PREFIX)/bin/lobbyctl
+	install -D -m 0644 systemd/lobbyd.service $(DESTDIR)/lib/systemd/system/lobbyd.service
+	install -D -m 0644 systemd/lobbyd.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/lobbyd.conf
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/lobbyd/README.md
+	[ -e $(DESTDIR)/etc/lobbyd/lobbyd.conf ] || \
+		install -D -m 0640 conf/lobbyd.conf $(DESTDIR)/etc/lobbyd/lobbyd.conf
+
 clean:
 	rm -rf build build-san
 
-.PHONY: all unit check demo bench deps clean check-run demo-run bench-run
+.PHONY: all unit check demo bench deps clean install check-run demo-run bench-run
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
