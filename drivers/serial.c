@@ -170,7 +170,10 @@ open_sp(const struct link_conf *conf, const char *real, int *fdp, char *err,
 	int fd, flags;
 
 	if ((ret = sp_get_port_by_name(real, &sp)) != SP_OK) {
-		sp_error(conf, "not a serial port", ret, err, errlen);
+		if (ret == SP_ERR_ARG)
+			snprintf(err, errlen, "%s: not a serial port", conf->path);
+		else
+			sp_error(conf, "cannot look up", ret, err, errlen);
 		return NULL;
 	}
 	if ((ret = sp_open(sp, SP_MODE_READ_WRITE)) != SP_OK) {
