@@ -1,0 +1,118 @@
+/*
+ * lobbysim: plays every device of a lobbyd site (turnstiles on Modbus RTU
+ * pseudo-terminals and Modbus TCP on loopback, card readers on ptys) and is
+ * driven by tests and the demo through a line-based control socket.
+ */
+#ifndef LOBBYSIM_SIM_H
+#define LOBBYSIM_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <modbus.h>
+
+#include "../daemon/config.h"
+
+#define SIM_MAX_CONNS	16		/* Modbus TCP clients per link */
+#define SIM_WLOG	64		/* command writes remembered per turnstile */
+#define SIM_PASS_DELAY_MS 300		/* default time a passage takes */
+#define SIM_RTU_BUF	512
+#define SIM_TCP_BUF	(6 + 255)	/* MBAP header and the largest PDU */
+#define SIM_FRAME_MAX	4096		/* largest raw/garbage write to a reader */
+
+/* One pseudo-terminal the simulator plays the device end of. */
+struct sim_pty {
+	int		master;		/* -1: not open */
+	int		slave;		/* held open so the master never sees EIO */
+	char		slave_name[64];
+	char		link_path[CONF_PATH_MAX];	/* our symlink, "" if none */
+};
+
+struct sim_conn {
+	int		fd;		/* -1: free slot */
+	uint8_t		buf[SIM_TCP_BUF];
+	size_t		len;
+};
+
+struct sim_link {
+	const struct link_conf *conf;
+	int		index;
+	/* modbus-tcp */
+	int		lfd;		/* listener, -1 while closed */
+	struct sim_conn	conns[SIM_MAX_CONNS];
+	/* modbus-rtu and readers */
+	struct sim_pty	pty;
+	uint8_t		rx[SIM_RTU_BUF];
+	size_t		rxlen;
+	int64_t		rx_last_ns;
+	bool		resyncing;
+	uint64_t	frames, bad_crc, dropped;
+	/* modbus */
+	modbus_t	*mb;		/* used only to build replies */
+};
+
+struct sim_write {
+	int64_t		t_ns;		/* CLOCK_MONOTONIC, request frame complete */
+	enum ts_cmd	cmd;
+};
+
+/* One simulated turnstile: the model is authoritative, the mapping shows it. */
+struct sim_ts {
+	bool		used;
+	int		dev;		/* index in site.devices */
+	const struct device_conf *conf;
+	const struct profile *prof;
+	modbus_mapping_t *map;
+	enum ts_state	state;
+	uint32_t	entry, exit;
+	uint16_t	fault;
+	bool		muted, nopass, free_mode;
+	int		pending;	/* TS_CMD_OPEN_ENTRY/EXIT in progress, or -1 */
+	int64_t		due_ns;
+	int		pass_delay_ms;
+	uint64_t	nwrites;
+	struct sim_write wlog[SIM_WLOG];	/* ring, nwrites % SIM_WLOG next */
+};
+
+struct sim {
+	struct site_conf site;
+	bool		verbose;
+	struct sim_link	links[CONF_MAX_LINKS];
+	struct sim_ts	ts[CONF_MAX_DEVICES];	/* by device index */
+	uint64_t	rng;			/* for "garbage" */
+};
+
+/* simmodbus.c: turnstiles and the Modbus links. */
+int	sim_ts_init(struct sim *, int dev);
+void	sim_ts_free(struct sim_ts *);
+void	sim_ts_publish(struct sim_ts *);
+int64_t	sim_ts_tick(struct sim *, int64_t now_ns);
+void	sim_ts_jam(struct sim_ts *, uint16_t code);
+void	sim_ts_clear(struct sim_ts *);
+void	sim_ts_passage(struct sim_ts *, bool entry);
+const char *sim_ts_state_name(enum ts_state);
+const char *sim_ts_cmd_name(enum ts_cmd);
+int	sim_tcp_open(struct sim *, struct sim_link *);
+void	sim_tcp_close(struct sim_link *);
+void	sim_tcp_accept(struct sim *, struct sim_link *);
+void	sim_tcp_input(struct sim *, struct sim_link *, int conn);
+int	sim_rtu_open(struct sim *, struct sim_link *);
+void	sim_rtu_input(struct sim *, struct sim_link *);
+void	sim_link_close(struct sim_link *);
+bool	sim_link_all_muted(const struct sim *, int link);
+/* Apply mute state of a TCP link (close or reopen its listener). */
+int	sim_tcp_update_mute(struct sim *, struct sim_link *);
+/* Frame parsing, exposed for the unit of reasoning in tests. */
+uint16_t sim_crc16(const uint8_t *, size_t);
+
+/* simreader.c: ptys and card readers. */
+int	sim_pty_open(struct sim_pty *, const char *what, const char *path);
+void	sim_pty_close(struct sim_pty *);
+int	sim_reader_open(struct sim *, struct sim_link *);
+int	sim_reader_card(struct sim_link *, const char *uid, char *err, size_t errsz);
+int	sim_reader_write(struct sim_link *, const uint8_t *, size_t, char *err,
+	    size_t errsz);
+int	sim_em4100_frame(const char *uid, uint8_t out[14]);
+
+#endif

@@ -1,0 +1,713 @@
+/*
+ * lobbysim's turnstiles and Modbus links: each turnstile is a model (state,
+ * counters, fault) shown through a Modbus mapping laid out by its profile;
+ * TCP endpoints and RTU buses frame requests themselves and let libmodbus
+ * build the replies, so one process serves every unit of a bus.
+ */
+#include "sim.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../daemon/util.h"
+
+#define RTU_STALE_NS	(100 * NS_PER_MS)	/* a half frame older than this is noise */
+
+const char *
+sim_ts_state_name(enum ts_state s)
+{
+	switch (s) {
+	case TS_IDLE:		return "idle";
+	case TS_PASSING:	return "passing";
+	case TS_FAULT:		return "fault";
+	default:		return "unknown";
+	}
+}
+
+const char *
+sim_ts_cmd_name(enum ts_cmd c)
+{
+	switch (c) {
+	case TS_CMD_OPEN_ENTRY:	return "open_entry";
+	case TS_CMD_OPEN_EXIT:	return "open_exit";
+	case TS_CMD_FREE:	return "free";
+	case TS_CMD_LOCK:	return "lock";
+	default:		return "unknown";
+	}
+}
+
+uint16_t
+sim_crc16(const uint8_t *p, size_t n)
+{
+	uint16_t crc = 0xffff;
+	size_t i;
+	int b;
+
+	for (i = 0; i < n; i++) {
+		crc ^= p[i];
+		for (b = 0; b < 8; b++)
+			crc = (crc & 1) ? (uint16_t)((crc >> 1) ^ 0xa001) :
+			    (uint16_t)(crc >> 1);
+	}
+	return crc;
+}
+
+/* Grows the table sizes so that POINT (or a command register) fits. */
+static void
+need(int sizes[4], bool set, enum reg_table t, uint16_t addr, int width)
+{
+	int end;
+
+	if (!set)
+		return;
+	end = addr + (width == 32 ? 2 : 1);
+	if (end > sizes[t])
+		sizes[t] = end;
+}
+
+int
+sim_ts_init(struct sim *sim, int dev)
+{
+	struct sim_ts *ts = &sim->ts[dev];
+	const struct device_conf *d = &sim->site.devices[dev];
+	const struct profile *p;
+	int sizes[4] = { 0, 0, 0, 0 };
+	int i;
+
+	memset(ts, 0, sizeof(*ts));
+	if (d->profile < 0 || d->profile >= sim->site.nprofiles) {
+		log_err("%s: no profile", d->name);
+		return -1;
+	}
+	p = &sim->site.profiles[d->profile];
+	need(sizes, p->state.set, p->state.table, p->state.addr, p->state.width);
+	need(sizes, p->entry_count.set, p->entry_count.table,
+	    p->entry_count.addr, p->entry_count.width);
+	need(sizes, p->exit_count.set, p->exit_count.table,
+	    p->exit_count.addr, p->exit_count.width);
+	need(sizes, p->fault_code.set, p->fault_code.table,
+	    p->fault_code.addr, p->fault_code.width);
+	for (i = 0; i < TS_CMD_COUNT; i++)
+		need(sizes, p->cmd[i].set, p->cmd[i].table, p->cmd[i].addr, 16);
+	ts->map = modbus_mapping_new(sizes[REG_COIL], sizes[REG_DISCRETE],
+	    sizes[REG_HOLDING], sizes[REG_INPUT]);
+	if (ts->map == NULL) {
+		log_err("%s: modbus mapping: %s", d->name,
+		    modbus_strerror(errno));
+		return -1;
+	}
+	ts->used = true;
+	ts->dev = dev;
+	ts->conf = d;
+	ts->prof = p;
+	ts->state = TS_IDLE;
+	ts->pending = -1;
+	ts->pass_delay_ms = SIM_PASS_DELAY_MS;
+	sim_ts_publish(ts);
+	return 0;
+}
+
+void
+sim_ts_free(struct sim_ts *ts)
+{
+	if (ts->map != NULL)
+		modbus_mapping_free(ts->map);
+	ts->map = NULL;
+	ts->used = false;
+}
+
+static void
+put_point(modbus_mapping_t *m, const struct reg_point *pt, uint32_t v)
+{
+	if (!pt->set)
+		return;
+	switch (pt->table) {
+	case REG_COIL:
+		m->tab_bits[pt->addr] = v != 0;
+		break;
+	case REG_DISCRETE:
+		m->tab_input_bits[pt->addr] = v != 0;
+		break;
+	case REG_INPUT:
+		if (pt->width == 32) {
+			m->tab_input_registers[pt->addr] = (uint16_t)(v >> 16);
+			m->tab_input_registers[pt->addr + 1] = (uint16_t)v;
+		} else {
+			m->tab_input_registers[pt->addr] = (uint16_t)v;
+		}
+		break;
+	case REG_HOLDING:
+		if (pt->width == 32) {
+			m->tab_registers[pt->addr] = (uint16_t)(v >> 16);
+			m->tab_registers[pt->addr + 1] = (uint16_t)v;
+		} else {
+			m->tab_registers[pt->addr] = (uint16_t)v;
+		}
+		break;
+	}
+}
+
+/* Shows the model in the mapping (a master may have written over it). */
+void
+sim_ts_publish(struct sim_ts *ts)
+{
+	const struct profile *p = ts->prof;
+	int s = ts->state >= TS_IDLE && ts->state <= TS_FAULT ? ts->state :
+	    TS_IDLE;
+
+	put_point(ts->map, &p->state, (uint32_t)p->state_value[s]);
+	put_point(ts->map, &p->entry_count, ts->entry);
+	put_point(ts->map, &p->exit_count, ts->exit);
+	put_point(ts->map, &p->fault_code, ts->fault);
+}
+
+static void
+ts_command(struct sim *sim, struct sim_ts *ts, enum ts_cmd cmd, int64_t t_ns)
+{
+	struct sim_write *w = &ts->wlog[ts->nwrites % SIM_WLOG];
+
+	w->t_ns = t_ns;
+	w->cmd = cmd;
+	ts->nwrites++;
+	if (sim->verbose)
+		log_info("%s: command %s%s", ts->conf->name, sim_ts_cmd_name(cmd),
+		    ts->state == TS_FAULT ? " (ignored: in fault)" : "");
+	if (ts->state == TS_FAULT)
+		return;
+	switch (cmd) {
+	case TS_CMD_OPEN_ENTRY:
+	case TS_CMD_OPEN_EXIT:
+		if (ts->free_mode)
+			break;
+		ts->state = TS_PASSING;
+		ts->pending = (int)cmd;
+		ts->due_ns = t_ns + (int64_t)ts->pass_delay_ms * NS_PER_MS;
+		break;
+	case TS_CMD_FREE:
+		ts->free_mode = true;
+		ts->pending = -1;
+		ts->state = TS_PASSING;
+		break;
+	case TS_CMD_LOCK:
+		ts->free_mode = false;
+		ts->pending = -1;
+		ts->state = TS_IDLE;
+		break;
+	default:
+		break;
+	}
+	sim_ts_publish(ts);
+}
+
+/* Completes the passages that are due; returns the next due time or -1. */
+int64_t
+sim_ts_tick(struct sim *sim, int64_t now_ns)
+{
+	int64_t next = -1;
+	int i;
+
+	for (i = 0; i < sim->site.ndevices; i++) {
+		struct sim_ts *ts = &sim->ts[i];
+
+		if (!ts->used || ts->pending < 0)
+			continue;
+		if (ts->due_ns <= now_ns) {
+			if (!ts->nopass) {
+				if (ts->pending == TS_CMD_OPEN_ENTRY)
+					ts->entry++;
+				else
+					ts->exit++;
+			}
+			if (sim->verbose)
+				log_info("%s: %s", ts->conf->name, ts->nopass ?
+				    "no passage, relocked" :
+				    ts->pending == TS_CMD_OPEN_ENTRY ?
+				    "passage entry" : "passage exit");
+			ts->pending = -1;
+			ts->state = ts->free_mode ? TS_PASSING : TS_IDLE;
+			sim_ts_publish(ts);
+		} else if (next < 0 || ts->due_ns < next) {
+			next = ts->due_ns;
+		}
+	}
+	return next;
+}
+
+void
+sim_ts_jam(struct sim_ts *ts, uint16_t code)
+{
+	ts->state = TS_FAULT;
+	ts->fault = code;
+	ts->pending = -1;
+	ts->free_mode = false;
+	sim_ts_publish(ts);
+}
+
+void
+sim_ts_clear(struct sim_ts *ts)
+{
+	ts->state = TS_IDLE;
+	ts->fault = 0;
+	ts->pending = -1;
+	ts->free_mode = false;
+	sim_ts_publish(ts);
+}
+
+void
+sim_ts_passage(struct sim_ts *ts, bool entry)
+{
+	if (entry)
+		ts->entry++;
+	else
+		ts->exit++;
+	sim_ts_publish(ts);
+}
+
+/* Does [addr, addr+n) fit in table T of the mapping? */
+static bool
+fits(const modbus_mapping_t *m, enum reg_table t, unsigned addr, unsigned n)
+{
+	int size = t == REG_COIL ? m->nb_bits : t == REG_DISCRETE ?
+	    m->nb_input_bits : t == REG_INPUT ? m->nb_input_registers :
+	    m->nb_registers;
+
+	return n > 0 && addr + n <= (unsigned)size;
+}
+
+static void
+match_write(struct sim *sim, struct sim_ts *ts, enum reg_table t,
+    unsigned addr, unsigned value, int64_t t_ns)
+{
+	int i;
+
+	for (i = 0; i < TS_CMD_COUNT; i++) {
+		const struct reg_write *w = &ts->prof->cmd[i];
+
+		if (w->set && w->table == t && w->addr == addr &&
+		    w->value == value)
+			ts_command(sim, ts, (enum ts_cmd)i, t_ns);
+	}
+}
+
+/*
+ * Finds the command writes in a request PDU (function code first) that
+ * libmodbus has accepted into the mapping, in the order they were written.
+ */
+static void
+apply_writes(struct sim *sim, struct sim_ts *ts, const uint8_t *pdu,
+    size_t len, int64_t t_ns)
+{
+	unsigned addr, n, i, v;
+
+	if (len < 5)
+		return;
+	addr = (unsigned)pdu[1] << 8 | pdu[2];
+	v = (unsigned)pdu[3] << 8 | pdu[4];
+	switch (pdu[0]) {
+	case 0x05:
+		if ((v != 0xff00 && v != 0) || !fits(ts->map, REG_COIL, addr, 1))
+			return;
+		match_write(sim, ts, REG_COIL, addr, v ? 1 : 0, t_ns);
+		break;
+	case 0x06:
+		if (!fits(ts->map, REG_HOLDING, addr, 1))
+			return;
+		match_write(sim, ts, REG_HOLDING, addr, v, t_ns);
+		break;
+	case 0x0f:
+		n = v;
+		if (len < 6 || n < 1 || n > 0x7b0 || pdu[5] != (n + 7) / 8 ||
+		    len < 6 + (size_t)pdu[5] || !fits(ts->map, REG_COIL, addr, n))
+			return;
+		for (i = 0; i < n; i++)
+			match_write(sim, ts, REG_COIL, addr + i,
+			    (pdu[6 + i / 8] >> (i % 8)) & 1, t_ns);
+		break;
+	case 0x10:
+		n = v;
+		if (len < 6 || n < 1 || n > 0x7b || pdu[5] != n * 2 ||
+		    len < 6 + (size_t)pdu[5] ||
+		    !fits(ts->map, REG_HOLDING, addr, n))
+			return;
+		for (i = 0; i < n; i++)
+			match_write(sim, ts, REG_HOLDING, addr + i,
+			    (unsigned)pdu[6 + 2 * i] << 8 | pdu[7 + 2 * i], t_ns);
+		break;
+	default:
+		break;
+	}
+}
+
+static struct sim_ts *
+find_unit(struct sim *sim, int link, int unit)
+{
+	int i;
+
+	for (i = 0; i < sim->site.ndevices; i++)
+		if (sim->ts[i].used && sim->ts[i].conf->link == link &&
+		    sim->ts[i].conf->unit == unit)
+			return &sim->ts[i];
+	return NULL;
+}
+
+bool
+sim_link_all_muted(const struct sim *sim, int link)
+{
+	int i, n = 0;
+
+	for (i = 0; i < sim->site.ndevices; i++) {
+		if (!sim->ts[i].used || sim->ts[i].conf->link != link)
+			continue;
+		if (!sim->ts[i].muted)
+			return false;
+		n++;
+	}
+	return n > 0;
+}
+
+/*
+ * Answers one complete request (header included, RTU CRC included) for the
+ * unit it names. hdr is the offset of the function code.
+ */
+static void
+serve(struct sim *sim, struct sim_link *l, const uint8_t *req, int len,
+    int hdr, int64_t t_ns)
+{
+	bool tcp = l->conf->type == LINK_MODBUS_TCP;
+	int unit = req[hdr - 1];
+	int pdu_len = len - hdr - (tcp ? 0 : 2);
+	struct sim_ts *ts;
+	int i;
+
+	if (!tcp && unit == 0) {
+		/* Broadcast: every unit applies a write, none answers. */
+		for (i = 0; i < sim->site.ndevices; i++) {
+			ts = &sim->ts[i];
+			if (!ts->used || ts->conf->link != l->index || ts->muted)
+				continue;
+			modbus_set_slave(l->mb, ts->conf->unit);
+			modbus_reply(l->mb, req, len, ts->map);
+			apply_writes(sim, ts, req + hdr, (size_t)pdu_len, t_ns);
+			sim_ts_publish(ts);
+		}
+		return;
+	}
+	ts = find_unit(sim, l->index, unit);
+	if (ts == NULL) {
+		if (tcp) {
+			if (modbus_reply_exception(l->mb, req,
+			    MODBUS_EXCEPTION_GATEWAY_TARGET) == -1 && sim->verbose)
+				log_info("%s: reply: %s", l->conf->name,
+				    modbus_strerror(errno));
+		}
+		return;
+	}
+	if (ts->muted)
+		return;
+	modbus_set_slave(l->mb, unit);
+	if (modbus_reply(l->mb, req, len, ts->map) == -1 && sim->verbose)
+		log_info("%s: reply: %s", ts->conf->name, modbus_strerror(errno));
+	apply_writes(sim, ts, req + hdr, (size_t)pdu_len, t_ns);
+	sim_ts_publish(ts);
+}
+
+/* ---- Modbus TCP ---- */
+
+static int
+tcp_listen(struct sim_link *l)
+{
+	const struct link_conf *c = l->conf;
+	struct sockaddr_in sin;
+	const char *host = c->host;
+	int fd, one = 1;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)c->port);
+	if (strcmp(host, "localhost") == 0)
+		host = "127.0.0.1";
+	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1 ||
+	    (ntohl(sin.sin_addr.s_addr) >> 24) != 127) {
+		log_err("%s: host \"%s\": lobbysim only listens on loopback "
+		    "(127.0.0.0/8) addresses", c->name, c->host);
+		return -1;
+	}
+	if (c->port < 1 || c->port > 65535) {
+		log_err("%s: port %d out of range", c->name, c->port);
+		return -1;
+	}
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		log_err("%s: socket: %s", c->name, strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(fd, 16) == -1) {
+		log_err("%s: listen on %s:%d: %s", c->name, c->host, c->port,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	l->lfd = fd;
+	return 0;
+}
+
+int
+sim_tcp_open(struct sim *sim, struct sim_link *l)
+{
+	int i;
+
+	(void)sim;
+	l->lfd = -1;
+	for (i = 0; i < SIM_MAX_CONNS; i++)
+		l->conns[i].fd = -1;
+	l->mb = modbus_new_tcp("127.0.0.1", l->conf->port > 0 ?
+	    l->conf->port : 502);
+	if (l->mb == NULL) {
+		log_err("%s: modbus context: %s", l->conf->name,
+		    modbus_strerror(errno));
+		return -1;
+	}
+	if (tcp_listen(l) == -1) {
+		modbus_free(l->mb);
+		l->mb = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+conn_close(struct sim_conn *c)
+{
+	if (c->fd != -1)
+		close(c->fd);
+	c->fd = -1;
+	c->len = 0;
+}
+
+void
+sim_tcp_close(struct sim_link *l)
+{
+	int i;
+
+	for (i = 0; i < SIM_MAX_CONNS; i++)
+		conn_close(&l->conns[i]);
+	if (l->lfd != -1)
+		close(l->lfd);
+	l->lfd = -1;
+}
+
+/* A TCP link whose every unit is muted refuses connections altogether. */
+int
+sim_tcp_update_mute(struct sim *sim, struct sim_link *l)
+{
+	bool muted = sim_link_all_muted(sim, l->index);
+
+	if (muted && l->lfd != -1) {
+		sim_tcp_close(l);
+		if (sim->verbose)
+			log_info("%s: listener closed (all units muted)",
+			    l->conf->name);
+	} else if (!muted && l->lfd == -1) {
+		if (tcp_listen(l) == -1)
+			return -1;
+		if (sim->verbose)
+			log_info("%s: listening again on %s:%d", l->conf->name,
+			    l->conf->host, l->conf->port);
+	}
+	return 0;
+}
+
+void
+sim_tcp_accept(struct sim *sim, struct sim_link *l)
+{
+	int fd, i;
+
+	for (;;) {
+		fd = accept4(l->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				log_warn("%s: accept: %s", l->conf->name,
+				    strerror(errno));
+			return;
+		}
+		for (i = 0; i < SIM_MAX_CONNS; i++)
+			if (l->conns[i].fd == -1)
+				break;
+		if (i == SIM_MAX_CONNS) {
+			log_warn("%s: more than %d clients; closing the new one",
+			    l->conf->name, SIM_MAX_CONNS);
+			close(fd);
+			continue;
+		}
+		l->conns[i].fd = fd;
+		l->conns[i].len = 0;
+		if (sim->verbose)
+			log_info("%s: client connected", l->conf->name);
+	}
+}
+
+void
+sim_tcp_input(struct sim *sim, struct sim_link *l, int ci)
+{
+	struct sim_conn *c = &l->conns[ci];
+	size_t need;
+	ssize_t n;
+	int64_t t;
+
+	n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
+		if (sim->verbose)
+			log_info("%s: client closed", l->conf->name);
+		conn_close(c);
+		return;
+	}
+	if (n == -1)
+		return;
+	c->len += (size_t)n;
+	t = mono_ns();
+	while (c->len >= 6) {
+		unsigned proto = (unsigned)c->buf[2] << 8 | c->buf[3];
+		unsigned mlen = (unsigned)c->buf[4] << 8 | c->buf[5];
+
+		if (proto != 0 || mlen < 2 || mlen > 254) {
+			log_warn("%s: bad MBAP header (protocol %u, length %u); "
+			    "closing the connection", l->conf->name, proto, mlen);
+			conn_close(c);
+			return;
+		}
+		need = 6 + mlen;
+		if (c->len < need)
+			break;
+		l->frames++;
+		modbus_set_socket(l->mb, c->fd);
+		serve(sim, l, c->buf, (int)need, 7, t);
+		modbus_set_socket(l->mb, -1);
+		if (c->fd == -1)
+			return;
+		memmove(c->buf, c->buf + need, c->len - need);
+		c->len -= need;
+	}
+}
+
+/* ---- Modbus RTU ---- */
+
+int
+sim_rtu_open(struct sim *sim, struct sim_link *l)
+{
+	(void)sim;
+	l->mb = modbus_new_rtu(l->conf->path, l->conf->baud > 0 ?
+	    l->conf->baud : 19200, l->conf->parity ? l->conf->parity : 'N',
+	    l->conf->data_bits ? l->conf->data_bits : 8,
+	    l->conf->stop_bits ? l->conf->stop_bits : 1);
+	if (l->mb == NULL) {
+		log_err("%s: modbus context: %s", l->conf->name,
+		    modbus_strerror(errno));
+		return -1;
+	}
+	if (sim_pty_open(&l->pty, l->conf->name, l->conf->path) == -1) {
+		modbus_free(l->mb);
+		l->mb = NULL;
+		return -1;
+	}
+	modbus_set_socket(l->mb, l->pty.master);
+	return 0;
+}
+
+/* Length of the request at the start of buf: >0 known, 0 need more, -1 junk. */
+static int
+rtu_request_len(const uint8_t *buf, size_t len)
+{
+	if (len < 2)
+		return 0;
+	switch (buf[1]) {
+	case 1: case 2: case 3: case 4: case 5: case 6:
+		return 8;
+	case 15: case 16:
+		if (len < 7)
+			return 0;
+		return 9 + buf[6];
+	default:
+		return -1;
+	}
+}
+
+void
+sim_rtu_input(struct sim *sim, struct sim_link *l)
+{
+	ssize_t n;
+	int64_t t;
+	int flen;
+
+	n = read(l->pty.master, l->rx + l->rxlen, sizeof(l->rx) - l->rxlen);
+	if (n <= 0)
+		return;		/* EAGAIN, or EIO: nobody on the slave (we hold it) */
+	t = mono_ns();
+	if (l->rxlen > 0 && t - l->rx_last_ns > RTU_STALE_NS) {
+		/* The tail of an old frame: drop it, keep the new bytes. */
+		memmove(l->rx, l->rx + l->rxlen, (size_t)n);
+		l->dropped += l->rxlen;
+		l->rxlen = 0;
+	}
+	l->rxlen += (size_t)n;
+	l->rx_last_ns = t;
+	while (l->rxlen >= 2) {
+		flen = rtu_request_len(l->rx, l->rxlen);
+		if (flen == 0 || (flen > 0 && (size_t)flen > l->rxlen))
+			break;
+		if (flen > 0) {
+			uint16_t crc = sim_crc16(l->rx, (size_t)flen - 2);
+
+			if ((l->rx[flen - 2] | l->rx[flen - 1] << 8) == crc) {
+				l->resyncing = false;
+				l->frames++;
+				serve(sim, l, l->rx, flen, 1, t);
+				memmove(l->rx, l->rx + flen, l->rxlen - (size_t)flen);
+				l->rxlen -= (size_t)flen;
+				continue;
+			}
+			if (!l->resyncing) {
+				l->bad_crc++;
+				if (sim->verbose)
+					log_info("%s: bad CRC (unit %u, function "
+					    "%u); dropped", l->conf->name,
+					    l->rx[0], l->rx[1]);
+			}
+		}
+		/* Junk or a bad frame: slide one byte and look again. */
+		l->resyncing = true;
+		l->dropped++;
+		memmove(l->rx, l->rx + 1, l->rxlen - 1);
+		l->rxlen--;
+	}
+	if (l->rxlen == sizeof(l->rx)) {
+		l->dropped += l->rxlen;
+		l->rxlen = 0;
+	}
+}
+
+void
+sim_link_close(struct sim_link *l)
+{
+	if (l->conf == NULL)
+		return;
+	if (l->conf->type == LINK_MODBUS_TCP)
+		sim_tcp_close(l);
+	else
+		sim_pty_close(&l->pty);
+	if (l->mb != NULL) {
+		modbus_set_socket(l->mb, -1);
+		modbus_free(l->mb);
+		l->mb = NULL;
+	}
+	l->conf = NULL;
+}

@@ -1,0 +1,215 @@
+/*
+ * lobbysim's pseudo-terminals and card readers: a pty pair in raw mode with
+ * the configured path as a symlink to its slave, and the card frames a
+ * reader writes on it.
+ */
+#include "sim.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pty.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "../daemon/util.h"
+
+/*
+ * Opens a pty pair, puts it in raw mode (no echo, no CR/LF mangling, 8 bit)
+ * and makes PATH a symlink to the slave. An existing symlink is replaced;
+ * anything else at PATH is left alone and refused.
+ */
+int
+sim_pty_open(struct sim_pty *p, const char *what, const char *path)
+{
+	struct termios tio;
+	struct stat st;
+	char name[64];
+	int fl;
+
+	p->master = p->slave = -1;
+	p->link_path[0] = '\0';
+	if (lstat(path, &st) == 0) {
+		if (!S_ISLNK(st.st_mode)) {
+			log_err("%s: %s exists and is not a symlink; "
+			    "not replacing it", what, path);
+			return -1;
+		}
+		if (unlink(path) == -1) {
+			log_err("%s: %s: cannot remove old symlink: %s", what,
+			    path, strerror(errno));
+			return -1;
+		}
+	} else if (errno != ENOENT) {
+		log_err("%s: %s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	if (openpty(&p->master, &p->slave, name, NULL, NULL) == -1) {
+		log_err("%s: openpty: %s", what, strerror(errno));
+		return -1;
+	}
+	str_copy(p->slave_name, name, sizeof(p->slave_name));
+	if (tcgetattr(p->slave, &tio) == -1)
+		goto out_close;
+	cfmakeraw(&tio);
+	cfsetispeed(&tio, B19200);
+	cfsetospeed(&tio, B19200);
+	if (tcsetattr(p->slave, TCSANOW, &tio) == -1)
+		goto out_close;
+	fl = fcntl(p->master, F_GETFL);
+	if (fl == -1 || fcntl(p->master, F_SETFL, fl | O_NONBLOCK) == -1)
+		goto out_close;
+	if (fcntl(p->master, F_SETFD, FD_CLOEXEC) == -1 ||
+	    fcntl(p->slave, F_SETFD, FD_CLOEXEC) == -1)
+		goto out_close;
+	if (symlink(p->slave_name, path) == -1) {
+		log_err("%s: symlink %s -> %s: %s", what, path, p->slave_name,
+		    strerror(errno));
+		goto out_close_quiet;
+	}
+	str_copy(p->link_path, path, sizeof(p->link_path));
+	return 0;
+
+out_close:
+	log_err("%s: pty %s: %s", what, p->slave_name, strerror(errno));
+out_close_quiet:
+	close(p->master);
+	close(p->slave);
+	p->master = p->slave = -1;
+	return -1;
+}
+
+/* Closes the pair and removes the symlink if it still points at our slave. */
+void
+sim_pty_close(struct sim_pty *p)
+{
+	char target[sizeof(p->slave_name)];
+	ssize_t n;
+
+	if (p->link_path[0] != '\0') {
+		n = readlink(p->link_path, target, sizeof(target) - 1);
+		if (n >= 0) {
+			target[n] = '\0';
+			if (strcmp(target, p->slave_name) == 0)
+				unlink(p->link_path);
+		}
+		p->link_path[0] = '\0';
+	}
+	if (p->master != -1)
+		close(p->master);
+	if (p->slave != -1)
+		close(p->slave);
+	p->master = p->slave = -1;
+}
+
+int
+sim_reader_open(struct sim *sim, struct sim_link *l)
+{
+	(void)sim;
+	return sim_pty_open(&l->pty, l->conf->name, l->conf->path);
+}
+
+static bool
+is_hex(const char *s, size_t *len)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (!isxdigit((unsigned char)s[n]))
+			return false;
+	*len = n;
+	return n > 0;
+}
+
+/*
+ * An EM4100 frame as an RDM6300 sends it: STX, the 10 hex digits of the
+ * card, two hex digits of the XOR of its 5 bytes, ETX. Returns 0, or -1
+ * when UID is not exactly 10 hex digits.
+ */
+int
+sim_em4100_frame(const char *uid, uint8_t out[14])
+{
+	static const char hex[] = "0123456789ABCDEF";
+	unsigned int x = 0, b;
+	size_t n, i;
+	char pair[3];
+
+	if (!is_hex(uid, &n) || n != 10)
+		return -1;
+	out[0] = 0x02;
+	for (i = 0; i < 10; i++)
+		out[1 + i] = (uint8_t)toupper((unsigned char)uid[i]);
+	for (i = 0; i < 10; i += 2) {
+		pair[0] = uid[i];
+		pair[1] = uid[i + 1];
+		pair[2] = '\0';
+		sscanf(pair, "%x", &b);
+		x ^= b;
+	}
+	out[11] = (uint8_t)hex[(x >> 4) & 0xf];
+	out[12] = (uint8_t)hex[x & 0xf];
+	out[13] = 0x03;
+	return 0;
+}
+
+/* Writes bytes to the reader's line; all or nothing as far as a pty allows. */
+int
+sim_reader_write(struct sim_link *l, const uint8_t *buf, size_t len, char *err,
+    size_t errsz)
+{
+	ssize_t n;
+
+	if (l->pty.master == -1) {
+		snprintf(err, errsz, "%s: port is not open", l->conf->name);
+		return -1;
+	}
+	n = write(l->pty.master, buf, len);
+	if (n == -1) {
+		snprintf(err, errsz, "%s: write: %s", l->conf->name,
+		    errno == EAGAIN ? "line buffer full (nobody reading)" :
+		    strerror(errno));
+		return -1;
+	}
+	if ((size_t)n != len) {
+		snprintf(err, errsz, "%s: line buffer full: wrote %zd of %zu "
+		    "bytes", l->conf->name, n, len);
+		return -1;
+	}
+	return 0;
+}
+
+int
+sim_reader_card(struct sim_link *l, const char *uid, char *err, size_t errsz)
+{
+	uint8_t frame[64];
+	size_t n, len;
+
+	switch (l->conf->format) {
+	case CARD_EM4100:
+		if (sim_em4100_frame(uid, frame) == -1) {
+			snprintf(err, errsz, "%s: em4100 uid must be exactly 10 "
+			    "hex digits, got \"%s\"", l->conf->name, uid);
+			return -1;
+		}
+		len = 14;
+		break;
+	case CARD_WIEGAND_ASCII:
+		if (!is_hex(uid, &n) || n > 32) {
+			snprintf(err, errsz, "%s: wiegand-ascii uid must be 1 to "
+			    "32 hex digits, got \"%s\"", l->conf->name, uid);
+			return -1;
+		}
+		for (len = 0; len < n; len++)
+			frame[len] = (uint8_t)toupper((unsigned char)uid[len]);
+		frame[len++] = '\r';
+		frame[len++] = '\n';
+		break;
+	default:
+		snprintf(err, errsz, "%s: unknown card format", l->conf->name);
+		return -1;
+	}
+	return sim_reader_write(l, frame, len, err, errsz);
+}
