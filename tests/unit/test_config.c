@@ -1,0 +1,500 @@
+/*
+ * Config loading: a valid site loads into exactly the expected values
+ * (defaults, resolved indexes, readers as link + device), and broken ones
+ * give one "FILE:LINE: message" per mistake.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../daemon/config.h"
+#include "harness.h"
+
+static char	tmpdir[] = "/tmp/test_config.XXXXXX";
+static struct site_conf site;
+
+/* Writes TEXT to a file in tmpdir and returns its path (static buffer). */
+static const char *
+write_conf(const char *name, const char *text)
+{
+	static char path[256];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	if ((fp = fopen(path, "w")) == NULL) {
+		perror(path);
+		exit(1);
+	}
+	fputs(text, fp);
+	fclose(fp);
+	return path;
+}
+
+/* Loads TEXT; the error lines land in errbuf. Returns config_load's result. */
+static char	errbuf[16384];
+
+static int
+load_text(const char *name, const char *text)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *errs = open_memstream(&buf, &len);
+	int r;
+
+	if (errs == NULL) {
+		perror("open_memstream");
+		exit(1);
+	}
+	r = config_load(write_conf(name, text), &site, errs);
+	fclose(errs);
+	snprintf(errbuf, sizeof(errbuf), "%s", buf ? buf : "");
+	free(buf);
+	return r;
+}
+
+static int
+count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s != '\0'; s++)
+		if (*s == '\n')
+			n++;
+	return n;
+}
+
+/* True when errbuf holds a line "PATH:LINE: ...SUB..." for the file NAME. */
+static bool
+has_err(const char *name, int line, const char *sub)
+{
+	char prefix[300];
+	const char *p = errbuf;
+
+	snprintf(prefix, sizeof(prefix), "%s/%s:%d: ", tmpdir, name, line);
+	while (*p != '\0') {
+		const char *end = strchr(p, '\n');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		char l[1024];
+
+		snprintf(l, sizeof(l), "%.*s", (int)n, p);
+		if (strncmp(l, prefix, strlen(prefix)) == 0 &&
+		    strstr(l + strlen(prefix), sub) != NULL)
+			return true;
+		p += n + (end != NULL);
+	}
+	fprintf(stderr, "no error %s:%d: ...%s... in:\n%s", name, line, sub,
+	    errbuf);
+	return false;
+}
+
+static const char good[] =
+    "site = { name = \"Harbour Tower\"; };\n"			/* 1 */
+    "control = { groups = [ \"root\" ]; };\n"			/* 2 */
+    "profiles = (\n"						/* 3 */
+    "  { name = \"tri\"; kind = \"turnstile\"; state = \"holding:0x10\";\n"
+    "    state_values = { idle = 5; passing = 6; fault = 7; };\n"
+    "    entry_counter = \"input:2:u32\"; exit_counter = \"holding:4\";\n"
+    "    commands = {\n"
+    "      open_entry = { register = \"coil:1\"; value = 1; };\n"
+    "      open_exit = { register = \"coil:2\"; value = 1; };\n"
+    "      free = { register = \"holding:9\"; value = 65535; };\n"
+    "      lock = { register = \"holding:9\"; value = 0; }; }; }\n"
+    ");\n"							/* 12 */
+    "links = (\n"
+    "  { name = \"bus1\"; type = \"modbus-rtu\"; path = \"/dev/ttyUSB0\"; },\n"
+    "  { name = \"gw\"; type = \"modbus-tcp\"; host = \"10.0.0.5\"; port = 1502;\n"
+    "    timeout_ms = 300; }\n"
+    ");\n"
+    "devices = (\n"						/* 18 */
+    "  { name = \"ts1\"; link = \"bus1\"; unit = 247; profile = \"tri\"; },\n"
+    "  { name = \"ts2\"; link = \"gw\"; unit = 0; profile = \"tri\"; poll_ms = 100; }\n"
+    ");\n"
+    "readers = (\n"						/* 22 */
+    "  { name = \"r-in\"; path = \"/dev/ttyS1\"; },\n"
+    "  { name = \"r.out\"; path = \"/dev/ttyS2\"; baud = 115200; format = \"wiegand-ascii\"; },\n"
+    "  { name = \"r-3\"; path = \"/dev/ttyS3\"; }\n"
+    ");\n"
+    "lanes = (\n"						/* 27 */
+    "  { name = \"north\"; turnstile = \"ts1\"; entry_reader = \"r-in\"; exit_reader = \"r.out\"; },\n"
+    "  { name = \"south\"; turnstile = \"ts2\"; exit_reader = \"r-3\"; pass_timeout_ms = 1000; }\n"
+    ");\n";
+
+/* TEXT with its first FROM replaced by TO, in a static buffer. */
+static const char *
+replace(const char *text, const char *from, const char *to)
+{
+	static char buf[8192];
+	const char *at = strstr(text, from);
+
+	if (at == NULL) {
+		fprintf(stderr, "replace: \"%s\" not found\n", from);
+		exit(1);
+	}
+	snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(at - text), text, to,
+	    at + strlen(from));
+	return buf;
+}
+
+static void
+test_good(void)
+{
+	const struct profile *p;
+	const struct link_conf *l;
+	const struct device_conf *d;
+
+	/* A reader serves one lane in one direction. */
+	CHECK_INT(load_text("two-lanes.conf", replace(good,
+	    "exit_reader = \"r-3\"", "exit_reader = \"r-in\"")), 1);
+	CHECK(has_err("two-lanes.conf", 29, "lanes[1] \"south\": exit_reader "
+	    "\"r-in\" is already the entry_reader of lanes[0] \"north\""));
+	CHECK_INT(load_text("two-dirs.conf", replace(good,
+	    "exit_reader = \"r.out\"", "exit_reader = \"r-in\"")), 1);
+	CHECK(has_err("two-dirs.conf", 28, "lanes[0] \"north\": exit_reader "
+	    "\"r-in\" is already this lane's entry_reader"));
+	CHECK_INT(load_text("two-ts.conf", replace(good,
+	    "turnstile = \"ts2\"", "turnstile = \"ts1\"")), 1);
+	CHECK(has_err("two-ts.conf", 29, "turnstile \"ts1\" is already in "
+	    "lanes[0] \"north\""));
+
+	CHECK_INT(load_text("good.conf", good), 0);
+	CHECK_STR(errbuf, "");
+
+	CHECK(strstr(site.path, "/good.conf") != NULL);
+	CHECK_STR(site.site_name, "Harbour Tower");
+	CHECK_STR(site.db_path, "/var/lib/lobbyd/lobbyd.db");
+	CHECK_STR(site.socket_path, "/run/lobbyd/control.sock");
+	CHECK_INT(site.ngroups, 1);
+	CHECK_STR(site.group_names[0], "root");
+	CHECK_INT(site.groups[0], 0);
+	CHECK_INT(site.event_batch_ms, 50);
+	CHECK_INT(site.offline_after, 3);
+	CHECK_INT(site.backoff_max_ms, 5000);
+
+	CHECK_INT(site.nprofiles, 1);
+	p = &site.profiles[0];
+	CHECK_STR(p->name, "tri");
+	CHECK_INT(p->kind, PROFILE_TURNSTILE);
+	CHECK(p->state.set);
+	CHECK_INT(p->state.table, REG_HOLDING);
+	CHECK_INT(p->state.addr, 16);
+	CHECK_INT(p->state.width, 16);
+	CHECK_INT(p->state_value[TS_IDLE], 5);
+	CHECK_INT(p->state_value[TS_PASSING], 6);
+	CHECK_INT(p->state_value[TS_FAULT], 7);
+	CHECK_INT(p->entry_count.table, REG_INPUT);
+	CHECK_INT(p->entry_count.addr, 2);
+	CHECK_INT(p->entry_count.width, 32);
+	CHECK_INT(p->exit_count.table, REG_HOLDING);
+	CHECK_INT(p->exit_count.addr, 4);
+	CHECK_INT(p->exit_count.width, 16);
+	CHECK(!p->fault_code.set);
+	CHECK(p->cmd[TS_CMD_OPEN_ENTRY].set);
+	CHECK_INT(p->cmd[TS_CMD_OPEN_ENTRY].table, REG_COIL);
+	CHECK_INT(p->cmd[TS_CMD_OPEN_ENTRY].addr, 1);
+	CHECK_INT(p->cmd[TS_CMD_OPEN_ENTRY].value, 1);
+	CHECK_INT(p->cmd[TS_CMD_OPEN_EXIT].addr, 2);
+	CHECK_INT(p->cmd[TS_CMD_FREE].table, REG_HOLDING);
+	CHECK_INT(p->cmd[TS_CMD_FREE].addr, 9);
+	CHECK_INT(p->cmd[TS_CMD_FREE].value, 65535);
+	CHECK(p->cmd[TS_CMD_LOCK].set);
+	CHECK_INT(p->cmd[TS_CMD_LOCK].value, 0);
+
+	/* Two links, then one per reader. */
+	CHECK_INT(site.nlinks, 5);
+	l = &site.links[0];
+	CHECK_STR(l->name, "bus1");
+	CHECK_INT(l->type, LINK_MODBUS_RTU);
+	CHECK_STR(l->path, "/dev/ttyUSB0");
+	CHECK_INT(l->baud, 9600);
+	CHECK_INT(l->parity, 'E');
+	CHECK_INT(l->data_bits, 8);
+	CHECK_INT(l->stop_bits, 1);
+	CHECK_INT(l->timeout_ms, 200);
+	CHECK_INT(l->line, 14);
+	l = &site.links[1];
+	CHECK_STR(l->name, "gw");
+	CHECK_INT(l->type, LINK_MODBUS_TCP);
+	CHECK_STR(l->host, "10.0.0.5");
+	CHECK_INT(l->port, 1502);
+	CHECK_INT(l->timeout_ms, 300);
+	l = &site.links[2];
+	CHECK_STR(l->name, "r-in");
+	CHECK_INT(l->type, LINK_SERIAL_READER);
+	CHECK_STR(l->path, "/dev/ttyS1");
+	CHECK_INT(l->baud, 9600);
+	CHECK_INT(l->parity, 'N');
+	CHECK_INT(l->data_bits, 8);
+	CHECK_INT(l->stop_bits, 1);
+	CHECK_INT(l->format, CARD_EM4100);
+	CHECK_INT(l->line, 23);
+	l = &site.links[3];
+	CHECK_STR(l->name, "r.out");
+	CHECK_INT(l->baud, 115200);
+	CHECK_INT(l->format, CARD_WIEGAND_ASCII);
+	CHECK_STR(site.links[4].name, "r-3");
+
+	/* Two turnstiles, then one device per reader. */
+	CHECK_INT(site.ndevices, 5);
+	d = &site.devices[0];
+	CHECK_STR(d->name, "ts1");
+	CHECK_INT(d->kind, DEV_TURNSTILE);
+	CHECK_INT(d->link, 0);
+	CHECK_INT(d->unit, 247);
+	CHECK_INT(d->profile, 0);
+	CHECK_INT(d->poll_ms, 250);
+	CHECK_INT(d->line, 19);
+	d = &site.devices[1];
+	CHECK_INT(d->link, 1);
+	CHECK_INT(d->unit, 0);
+	CHECK_INT(d->poll_ms, 100);
+	d = &site.devices[2];
+	CHECK_STR(d->name, "r-in");
+	CHECK_INT(d->kind, DEV_READER);
+	CHECK_INT(d->link, 2);
+	CHECK_INT(d->profile, -1);
+	CHECK_INT(d->unit, 0);
+	CHECK_INT(site.devices[3].link, 3);
+	CHECK_INT(site.devices[4].link, 4);
+
+	CHECK_INT(site.nlanes, 2);
+	CHECK_STR(site.lanes[0].name, "north");
+	CHECK_INT(site.lanes[0].turnstile, 0);
+	CHECK_INT(site.lanes[0].entry_reader, 2);
+	CHECK_INT(site.lanes[0].exit_reader, 3);
+	CHECK_INT(site.lanes[0].pass_timeout_ms, 8000);
+	CHECK_INT(site.lanes[0].line, 28);
+	CHECK_INT(site.lanes[1].turnstile, 1);
+	CHECK_INT(site.lanes[1].entry_reader, -1);
+	CHECK_INT(site.lanes[1].exit_reader, 4);
+	CHECK_INT(site.lanes[1].pass_timeout_ms, 1000);
+
+	CHECK_INT(config_device_index(&site, "ts2"), 1);
+	CHECK_INT(config_device_index(&site, "r.out"), 3);
+	CHECK_INT(config_device_index(&site, "nope"), -1);
+	CHECK_INT(config_device_index(&site, ""), -1);
+	CHECK_INT(config_lane_index(&site, "south"), 1);
+	CHECK_INT(config_lane_index(&site, "east"), -1);
+	CHECK_INT(config_link_index(&site, "gw"), 1);
+	CHECK_INT(config_link_index(&site, "r-3"), 4);
+	CHECK_INT(config_link_index(&site, "ts1"), -1);
+}
+
+static void
+test_empty_and_minimal(void)
+{
+	CHECK_INT(load_text("empty.conf", "# nothing\n"), 0);
+	CHECK_STR(errbuf, "");
+	CHECK_INT(site.nlanes, 0);
+	CHECK_INT(site.event_batch_ms, 50);
+
+	CHECK_INT(load_text("store.conf", "store = { database = \"/srv/l.db\";"
+	    " event_batch_ms = 1000; };\nhealth = { offline_after = 100;"
+	    " backoff_max_ms = 100; };\ncontrol = { socket = \"/tmp/c.sock\"; };\n"),
+	    0);
+	CHECK_STR(site.db_path, "/srv/l.db");
+	CHECK_INT(site.event_batch_ms, 1000);
+	CHECK_INT(site.offline_after, 100);
+	CHECK_INT(site.backoff_max_ms, 100);
+	CHECK_STR(site.socket_path, "/tmp/c.sock");
+	CHECK_INT(site.ngroups, 0);
+}
+
+static void
+test_unreadable(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *errs = open_memstream(&buf, &len);
+	char path[300];
+
+	snprintf(path, sizeof(path), "%s/missing.conf", tmpdir);
+	CHECK_INT(config_load(path, &site, errs), -1);
+	fclose(errs);
+	CHECK(buf != NULL && strstr(buf, "missing.conf: cannot read: No such "
+	    "file or directory\n") != NULL);
+	CHECK_INT(count_lines(buf ? buf : ""), 1);
+	free(buf);
+}
+
+static void
+test_syntax(void)
+{
+	CHECK_INT(load_text("syntax.conf", "site = {\n  name = \"x\"\n  bad\n};\n"),
+	    1);
+	CHECK(has_err("syntax.conf", 4, "syntax error"));
+}
+
+static void
+test_types_and_ranges(void)
+{
+	int r = load_text("types.conf",
+	    "site = { name = 5; };\n"					/* 1 */
+	    "store = { event_batch_ms = 1001; flush = 1; };\n"		/* 2 */
+	    "health = { offline_after = 1.5; backoff_max_ms = 99; };\n"	/* 3 */
+	    "links = ( { name = \"b\"; type = \"modbus-tcp\"; host = \"h\";\n" /* 4 */
+	    "  port = 65536; timeout_ms = \"200\"; parity = \"none\"; } );\n" /* 5 */
+	    "devices = ( { name = \"d\"; link = \"b\"; unit = 4294967297;\n" /* 6 */
+	    "  profile = \"p\"; } );\n"					/* 7 */
+	    "control = { groups = [ \"root\", \"no-such-group-xyz\" ]; };\n"); /* 8 */
+
+	CHECK_INT(r, 11);
+	CHECK_INT(count_lines(errbuf), r);
+	CHECK(has_err("types.conf", 1, "site: name must be a string"));
+	CHECK(has_err("types.conf", 2, "store: event_batch_ms 1001 is out of range 1..1000"));
+	CHECK(has_err("types.conf", 2, "unknown setting \"flush\" in store"));
+	CHECK(has_err("types.conf", 3, "health: offline_after must be an integer"));
+	CHECK(has_err("types.conf", 3, "backoff_max_ms 99 is out of range 100..600000"));
+	CHECK(has_err("types.conf", 5, "links[0] \"b\": port 65536 is out of range"));
+	CHECK(has_err("types.conf", 5, "links[0] \"b\": timeout_ms must be an integer"));
+	CHECK(has_err("types.conf", 5, "setting \"parity\" does not apply to a "
+	    "modbus-tcp link"));
+	/* libconfig 1.5 wraps this to 1; it must not pass as unit 1. */
+	CHECK(has_err("types.conf", 6, "unit 4294967297 is out of range 0..255 for modbus-tcp link \"b\""));
+	CHECK(has_err("types.conf", 7, "profile \"p\" is not defined in profiles"));
+	CHECK(has_err("types.conf", 8, "groups[1] \"no-such-group-xyz\" is not a "
+	    "known Unix group"));
+}
+
+static void
+test_profiles(void)
+{
+	int r = load_text("prof.conf",
+	    "profiles = (\n"						/* 1 */
+	    " { name = \"a\"; kind = \"turnstile\"; state = \"discrete:3\";\n" /* 2 */
+	    "   state_values = { idle = 1; passing = 1; };\n"		/* 3 */
+	    "   entry_counter = \"coil:1\"; exit_counter = \"holding:0x10000\";\n" /* 4 */
+	    "   fault_code = \"input:7:u32\";\n"			/* 5 */
+	    "   commands = { open_entry = { register = \"holding:1:u32\"; value = 1; };\n" /* 6 */
+	    "     open_exit = { register = \"coil:2\"; value = 2; };\n" /* 7 */
+	    "     free = { register = \"holding:3\"; value = -1; };\n"	/* 8 */
+	    "     lock = { register = \"holding:3\"; }; }; },\n"	/* 9 */
+	    " { name = \"a\"; kind = \"turnstile\"; state = \"input:0\";\n" /* 10 */
+	    "   state_values = { idle = 0; passing = 1; fault = 2; };\n" /* 11 */
+	    "   entry_counter = \"input:1\"; exit_counter = \"input:2\"; }\n" /* 12 */
+	    ");\n");
+
+	CHECK_INT(r, 11);
+	CHECK_INT(count_lines(errbuf), r);
+	CHECK(has_err("prof.conf", 2, "state \"discrete:3\" is a single bit"));
+	CHECK(has_err("prof.conf", 3, "missing required setting \"state_values.fault\""));
+	CHECK(has_err("prof.conf", 3, "state_values.passing 1 is the same as state_values.idle"));
+	CHECK(has_err("prof.conf", 4, "entry_counter \"coil:1\" must be an input or holding register"));
+	CHECK(has_err("prof.conf", 4, "exit_counter \"holding:0x10000\" has a bad address"));
+	CHECK(has_err("prof.conf", 6, "commands.open_entry.register \"holding:1:u32\" must be"));
+	CHECK(has_err("prof.conf", 7, "commands.open_exit.value 2 is out of range 0..1 for a coil"));
+	CHECK(has_err("prof.conf", 8, "commands.free.value -1 is out of range 0..65535"));
+	CHECK(has_err("prof.conf", 9, "missing required setting \"commands.lock.value\""));
+	CHECK(has_err("prof.conf", 10, "profiles[1] \"a\": name \"a\" is already used by profiles[0]"));
+	CHECK(has_err("prof.conf", 10, "profiles[1] \"a\": missing required setting \"commands\""));
+}
+
+static void
+test_names_and_references(void)
+{
+	int r = load_text("refs.conf",
+	    "links = ( { name = \"bus1\"; type = \"modbus-rtu\"; path = \"/dev/a\"; },\n" /* 1 */
+	    "  { name = \"bus1\"; type = \"modbus-tcp\"; host = \"x\"; },\n"	/* 2 */
+	    "  { name = \"a very long name that goes on and on\"; type = \"modbus-tcp\"; host = \"y\"; } );\n" /* 3 */
+	    "devices = ( { name = \"t1\"; link = \"bus1\"; unit = 0; profile = \"p\"; },\n" /* 4 */
+	    "  { name = \"t2\"; link = \"rd\"; unit = 1; profile = \"p\"; },\n"	/* 5 */
+	    "  { name = \"t3\"; link = \"bus1\"; unit = 5; profile = \"p\"; },\n" /* 6 */
+	    "  { name = \"t4\"; link = \"bus1\"; unit = 5; profile = \"p\"; } );\n" /* 7 */
+	    "readers = ( { name = \"rd\"; path = \"/dev/a\"; },\n"		/* 8 */
+	    "  { name = \"t1\"; path = \"/dev/b\"; } );\n"			/* 9 */
+	    "lanes = ( { name = \"l1\"; turnstile = \"rd\"; entry_reader = \"t3\"; },\n" /* 10 */
+	    "  { name = \"l2\"; turnstile = \"t9\"; exit_reader = \"r9\"; },\n"	/* 11 */
+	    "  { name = \"l3\"; turnstile = \"t3\"; } );\n");			/* 12 */
+
+	CHECK_INT(count_lines(errbuf), r);
+	CHECK(has_err("refs.conf", 2, "links[1] \"bus1\": name \"bus1\" is already used by links[0]"));
+	CHECK(has_err("refs.conf", 3, "links[2]: name \"a very long name"));
+	CHECK(has_err("refs.conf", 4, "unit 0 is out of range 1..247 for modbus-rtu link \"bus1\""));
+	CHECK(has_err("refs.conf", 5, "link \"rd\" is a card reader, not a Modbus link"));
+	CHECK(has_err("refs.conf", 7, "unit 5 on link \"bus1\" is already used by devices[2] \"t3\""));
+	CHECK(has_err("refs.conf", 8, "path \"/dev/a\" is already used by links[0] \"bus1\""));
+	CHECK(has_err("refs.conf", 9, "readers[1] \"t1\": name \"t1\" is already used by devices[0]"));
+	CHECK(has_err("refs.conf", 10, "turnstile \"rd\" is a card reader, not a turnstile"));
+	CHECK(has_err("refs.conf", 10, "entry_reader \"t3\" is a turnstile, not a card reader"));
+	CHECK(has_err("refs.conf", 11, "turnstile \"t9\" is not defined in devices"));
+	CHECK(has_err("refs.conf", 11, "exit_reader \"r9\" is not defined in readers"));
+	CHECK(has_err("refs.conf", 12, "lanes[2] \"l3\": needs an entry_reader, an exit_reader or both"));
+	/* Four devices name the missing profile "p": 16 in all. */
+	CHECK_INT(r, 16);
+}
+
+static void
+test_limits(void)
+{
+	char *text = malloc(64 * 1024);
+	size_t n = 0;
+	int i, r;
+
+	n += (size_t)sprintf(text + n, "links = (\n");
+	for (i = 0; i < 62; i++)
+		n += (size_t)sprintf(text + n, "%s{ name = \"tcp%d\"; type = "
+		    "\"modbus-tcp\"; host = \"h%d\"; }\n", i ? "," : "", i, i);
+	n += (size_t)sprintf(text + n, ");\nreaders = (\n");	/* line 64 */
+	for (i = 0; i < 4; i++)
+		n += (size_t)sprintf(text + n, "%s{ name = \"r%d\"; path = "
+		    "\"/dev/r%d\"; }\n", i ? "," : "", i, i);
+	n += (size_t)sprintf(text + n, ");\nprofiles = (\n");
+	for (i = 0; i < 33; i++)
+		n += (size_t)sprintf(text + n, "%s{ name = \"p%d\"; kind = "
+		    "\"turnstile\"; state = \"input:0\"; state_values = { idle = 0; "
+		    "passing = 1; fault = 2; }; entry_counter = \"input:1\"; "
+		    "exit_counter = \"input:2\"; commands = { open_entry = { "
+		    "register = \"coil:0\"; value = 1; }; open_exit = { register "
+		    "= \"coil:1\"; value = 1; }; free = { register = \"coil:2\"; "
+		    "value = 1; }; lock = { register = \"coil:2\"; value = 0; }; "
+		    "}; }\n", i ? "," : "", i);
+	n += (size_t)sprintf(text + n, ");\n");
+	r = load_text("limits.conf", text);
+	free(text);
+	CHECK_INT(r, 2);
+	CHECK(has_err("limits.conf", 68, "too many links (at most 64, readers included)"));
+	CHECK(has_err("limits.conf", 104, "too many profiles (at most 32)"));
+	CHECK_INT(site.nlinks, 64);
+	CHECK_INT(site.nprofiles, 32);
+}
+
+static void
+test_names(void)
+{
+	CHECK_STR(config_link_type_name(LINK_MODBUS_TCP), "modbus-tcp");
+	CHECK_STR(config_link_type_name(LINK_MODBUS_RTU), "modbus-rtu");
+	CHECK_STR(config_link_type_name(LINK_SERIAL_READER), "serial-reader");
+	CHECK_STR(config_ts_cmd_name(TS_CMD_OPEN_ENTRY), "open_entry");
+	CHECK_STR(config_ts_cmd_name(TS_CMD_OPEN_EXIT), "open_exit");
+	CHECK_STR(config_ts_cmd_name(TS_CMD_FREE), "free");
+	CHECK_STR(config_ts_cmd_name(TS_CMD_LOCK), "lock");
+	CHECK_STR(config_ts_state_name(TS_UNKNOWN), "unknown");
+	CHECK_STR(config_ts_state_name(TS_IDLE), "idle");
+	CHECK_STR(config_ts_state_name(TS_PASSING), "passing");
+	CHECK_STR(config_ts_state_name(TS_FAULT), "fault");
+}
+
+int
+main(void)
+{
+	char cmd[300];
+	int r;
+
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_good();
+	test_empty_and_minimal();
+	test_unreadable();
+	test_syntax();
+	test_types_and_ranges();
+	test_profiles();
+	test_names_and_references();
+	test_limits();
+	test_names();
+
+	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", tmpdir);
+	r = system(cmd);
+	(void)r;
+	return harness_done("test_config");
+}
