@@ -42,8 +42,9 @@ test_msg_O      := tests/unit/test_msg.o drivers/msg.o
 test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
 test_store_O    := tests/unit/test_store.o $(DB_O) $(UTIL_O)
 test_config_O   := tests/unit/test_config.o $(CONFIG_O) $(UTIL_O)
-test_modbus_O   := tests/unit/test_modbus.o drivers/modbus.o drivers/msg.o drivers/link.o \
-		   $(CONFIG_O) $(UTIL_O)
+test_modbus_O   := tests/unit/test_modbus.o drivers/worker.o drivers/modbus.o \
+		   drivers/reader.o drivers/serial.o drivers/cardfmt.o drivers/msg.o \
+		   drivers/link.o $(UTIL_O)
 test_reader_O   := tests/unit/test_reader.o drivers/reader.o drivers/serial.o \
 		   drivers/cardfmt.o drivers/msg.o drivers/link.o $(UTIL_O)
 test_lobbyctl_O := tests/unit/test_lobbyctl.o lobbyctl/format.o $(UTIL_O)
