@@ -575,7 +575,7 @@ test_threads(const char *dir)
 static void
 test_open_errors(const char *dir)
 {
-	char path[512], err[256], want[300];
+	char path[512], err[256], want[640];
 	struct store *s;
 	long v;
 	int fd;
@@ -625,7 +625,50 @@ test_open_errors(const char *dir)
 }
 
 /*
- * Commits that fail: a second process takes SQLite's WAL write lock, byte 120
+ * A child process that takes SQLite's WAL write lock, byte 120 of the -shm
+ * file (the WAL-index lock layout documented with SQLite's file format): what
+ * another writer holding a transaction looks like. It keeps the lock until
+ * killed, or for hold_ms when that is not 0. Its pid, or -1.
+ */
+static pid_t
+lock_child(const char *shm, int hold_ms)
+{
+	struct flock fl;
+	int pfd[2], status;
+	pid_t pid;
+	char c = 'n';
+
+	if (pipe(pfd) == -1)
+		return -1;
+	if ((pid = fork()) == 0) {
+		int fd = open(shm, O_RDWR);
+
+		close(pfd[0]);
+		memset(&fl, 0, sizeof(fl));
+		fl.l_type = F_WRLCK;
+		fl.l_whence = SEEK_SET;
+		fl.l_start = 120;
+		fl.l_len = 1;
+		c = fd >= 0 && fcntl(fd, F_SETLKW, &fl) == 0 ? 'y' : 'n';
+		(void)!write(pfd[1], &c, 1);
+		if (hold_ms > 0)
+			usleep((useconds_t)hold_ms * 1000);
+		else
+			pause();
+		_exit(0);
+	}
+	close(pfd[1]);
+	if (pid > 0 && (read(pfd[0], &c, 1) != 1 || c != 'y')) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		pid = -1;
+	}
+	close(pfd[0]);
+	return pid;
+}
+
+/*
+ * Commits that fail while a second process holds the write lock. takes SQLite's WAL write lock, byte 120
  * of the -shm file (the WAL-index lock layout documented with SQLite's file
  * format), which is what another writer holding a transaction looks like.
  * Events stay in memory, writes fail with a reason, reads still work, and
@@ -639,45 +682,18 @@ test_write_failure(const char *dir)
 	struct store_req r;
 	struct store_stats st;
 	struct ev_rec ev;
-	struct flock fl;
-	int pfd[2], i, status;
+	int i, status;
 	int64_t end;
 	pid_t pid;
-	char c;
 
 	snprintf(path, sizeof(path), "%s/locked.db", dir);
 	snprintf(shm, sizeof(shm), "%s-shm", path);
 	if ((s = open_ok(path, 20)) == NULL)
 		return;
 	card_put(s, "0C000003", "Cy", true);
-	if (pipe(pfd) == -1) {
-		CHECK(!"pipe");
-		store_close(s);
-		return;
-	}
-	if ((pid = fork()) == 0) {
-		int fd = open(shm, O_RDWR);
-
-		memset(&fl, 0, sizeof(fl));
-		fl.l_type = F_WRLCK;
-		fl.l_whence = SEEK_SET;
-		fl.l_start = 120;
-		fl.l_len = 1;
-		c = fd >= 0 && fcntl(fd, F_SETLKW, &fl) == 0 ? 'y' : 'n';
-		(void)!write(pfd[1], &c, 1);
-		pause();
-		_exit(0);
-	}
+	pid = lock_child(shm, 0);
 	CHECK(pid > 0);
-	close(pfd[1]);
-	c = 'n';
-	CHECK(read(pfd[0], &c, 1) == 1 && c == 'y');
-	close(pfd[0]);
-	if (pid <= 0 || c != 'y') {
-		if (pid > 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-		}
+	if (pid <= 0) {
 		store_close(s);
 		return;
 	}
@@ -728,6 +744,26 @@ test_write_failure(const char *dir)
 	r = mkreq(STORE_CARD_LIST);
 	CHECK_INT(store_run(s, &r), 0);
 	CHECK_INT(r.nrows, 1);			/* the refused card is absent */
+	store_req_free(&r);
+
+	/* Closing while the lock is held retries until it is let go. */
+	pid = lock_child(shm, 1500);
+	CHECK(pid > 0);
+	seen_reset();
+	for (i = 0; i < 5; i++) {
+		ev = mkev(100 + i, "passage", "L2", "");
+		store_event_add(s, &ev);
+	}
+	store_close(s);
+	CHECK_INT(seen.n, 5);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	if ((s = open_ok(path, 20)) == NULL)
+		return;
+	CHECK_INT(query(s, &r, 0, "L2", 100), 0);
+	CHECK_INT(r.nrows, 5);
 	store_req_free(&r);
 	store_close(s);
 }
