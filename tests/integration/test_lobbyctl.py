@@ -1,0 +1,537 @@
+#!/usr/bin/python3
+"""lobbyctl against a fake lobbyd (fake_lobbyd.py): the request each command
+sends, the tables and JSON it prints from canned replies, its exit status on
+refusals, bad replies, a missing socket and usage errors, and --follow.
+
+Runs build/lobbyctl (or $BUILD/lobbyctl, or $LOBBYCTL) with TZ=UTC. Prints
+the closing "N passed, M failed" line; exits 1 on any failure.
+"""
+import calendar
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+LOBBYCTL = os.environ.get("LOBBYCTL") or os.path.join(
+    TOP, os.environ.get("BUILD", "build"), "lobbyctl")
+RUN_TIMEOUT = 10
+
+passed = failed = 0
+
+
+def check(what, cond, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL: %s%s" % (what, (": " + str(detail)) if detail else ""))
+
+
+def utc_ms(*fields):
+    return calendar.timegm(tuple(fields) + (0,) * (6 - len(fields))) * 1000
+
+
+T0 = utc_ms(2026, 11, 23, 18, 2, 3)
+
+EVENTS = [
+    {"id": 41, "ts_ms": T0, "kind": "access", "lane": "lane1",
+     "device": "rd1-in", "direction": "entry", "credential": "0A00123456",
+     "decision": "granted", "reason": "granted",
+     "reason_text": "Access granted", "actor": "", "detail": ""},
+    {"id": 42, "ts_ms": T0 + 8000, "kind": "passage", "lane": "lane1",
+     "device": "ts1", "direction": "entry", "credential": "",
+     "decision": "", "reason": "", "reason_text": "", "actor": "",
+     "detail": ""},
+    {"id": 43, "ts_ms": T0 + 60000, "kind": "manual_open", "lane": "lane2",
+     "device": "ts2", "direction": "exit", "credential": "",
+     "decision": "granted", "reason": "manual",
+     "reason_text": "Opened by hand", "actor": "alice",
+     "detail": "stuck visitor"},
+]
+PUSHED = [
+    {"id": 44, "ts_ms": T0 + 120000, "kind": "access", "lane": "lane2",
+     "device": "rd2-in", "direction": "entry", "credential": "BEEF0001",
+     "decision": "denied", "reason": "unknown_card",
+     "reason_text": "Card not known", "actor": "", "detail": ""},
+    {"id": 45, "ts_ms": T0 + 180000, "kind": "device_offline",
+     "lane": "lane3", "device": "ts3", "direction": "", "credential": "",
+     "decision": "", "reason": "", "reason_text": "", "actor": "",
+     "detail": "timed out"},
+]
+DEVICES = [
+    {"name": "ts1", "kind": "turnstile", "link": "bus1", "online": True,
+     "state": "idle", "fault_code": 0, "entry_count": 120, "exit_count": 97,
+     "failures": 0, "reason": "", "since_ms": T0},
+    {"name": "ts3", "kind": "turnstile", "link": "tcp1", "online": False,
+     "state": "offline", "fault_code": 0, "entry_count": 5,
+     "exit_count": 4, "failures": 7, "reason": "connection refused",
+     "since_ms": T0 + 1000},
+]
+ALERTS = [
+    {"id": 7, "raised_ms": T0, "cleared_ms": 0, "source": "ts3",
+     "kind": "offline", "severity": "urgent",
+     "message": "ts3 stopped answering"},
+]
+ALERTS_ALL = ALERTS + [
+    {"id": 6, "raised_ms": T0 - 3600000, "cleared_ms": T0 - 1800000,
+     "source": "ts1", "kind": "fault", "severity": "warning",
+     "message": "ts1 jammed"},
+]
+CARDS = [
+    {"uid": "0A00123456", "holder": "Jane Doe", "enabled": True,
+     "valid_from_ms": 0, "valid_until_ms": utc_ms(2027, 1, 1),
+     "created_by": "desk", "created_ms": T0},
+    {"uid": "BEEF0001", "holder": "\x1b[31mMallory", "enabled": False,
+     "valid_from_ms": utc_ms(2026, 11, 1), "valid_until_ms": 0,
+     "created_by": "desk", "created_ms": T0},
+]
+STATUS = {"site": "Demo Tower", "version": "0.1.0", "pid": 4242,
+          "started_ms": utc_ms(2026, 11, 23, 18), "devices": 6, "online": 5,
+          "lanes": 3}
+STATS = {"latency_ns": {"count": 12, "p50": 1500000, "p99": 4000000,
+                        "max": 5250000},
+         "events_committed": 420, "reader_rejects": 2}
+
+SCRIPT = {
+    "status": {"reply": {"ok": True, "data": STATUS}},
+    "events": {"reply": {"ok": True, "data": EVENTS}},
+    "devices": {"reply": {"ok": True, "data": DEVICES}},
+    "alerts": {"reply": {"ok": True, "data": ALERTS}},
+    "card.add": {"reply": {"ok": True, "data": CARDS[0]}},
+    "card.remove": {"reply": {"ok": True, "data": {"uid": "0A00123456"}}},
+    "card.list": {"reply": {"ok": True, "data": CARDS}},
+    "lane.open": {"reply": {"ok": True, "data": {
+        "lane": "lane1", "direction": "entry", "event_id": 99}}},
+    "stats": {"reply": {"ok": True, "data": STATS}},
+}
+
+
+class Fake:
+    """The fake server, its script and its log, in a temporary directory."""
+
+    def __init__(self, tmp):
+        self.sock = os.path.join(tmp, "control.sock")
+        self.script = os.path.join(tmp, "script.json")
+        self.log = os.path.join(tmp, "requests.log")
+        self.set(SCRIPT)
+        open(self.log, "w").close()
+        self.proc = subprocess.Popen(
+            ["/usr/bin/python3", os.path.join(HERE, "fake_lobbyd.py"),
+             self.sock, self.script, self.log])
+        deadline = time.monotonic() + 5
+        while not os.path.exists(self.sock):
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("fake_lobbyd did not start")
+            time.sleep(0.02)
+
+    def set(self, script):
+        tmp = self.script + ".new"
+        with open(tmp, "w") as f:
+            json.dump(script, f)
+        os.rename(tmp, self.script)
+
+    def with_cmd(self, cmd, what):
+        s = dict(SCRIPT)
+        s[cmd] = what
+        self.set(s)
+
+    def entries(self):
+        with open(self.log) as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+
+
+def env(extra=None):
+    e = dict(os.environ)
+    e["TZ"] = "UTC"
+    e.pop("LOBBYD_SOCKET", None)
+    if extra:
+        e.update(extra)
+    return e
+
+
+def run(fake, *args, sock=True, extra_env=None):
+    """Runs lobbyctl; returns (status, stdout, stderr, the requests it sent)."""
+    before = len(fake.entries())
+    argv = [LOBBYCTL] + (["-s", fake.sock] if sock else []) + list(args)
+    p = subprocess.run(argv, capture_output=True, text=True,
+                       timeout=RUN_TIMEOUT, env=env(extra_env))
+    new = fake.entries()[before:]
+    return p.returncode, p.stdout, p.stderr, new
+
+
+def requests(new):
+    return [e["request"] for e in new if "request" in e]
+
+
+def cols(line):
+    return re.split(r"  +", line.strip())
+
+
+def find_row(out, first):
+    for line in out.splitlines():
+        if line.lstrip().startswith(first):
+            return cols(line)
+    return None
+
+
+def test_status(fake):
+    rc, out, err, new = run(fake, "status")
+    check("status exits 0", rc == 0, err)
+    check("status request", requests(new) == [{"cmd": "status", "args": {}}],
+          new)
+    check("status shows the site", re.search(r"^site: +Demo Tower$", out,
+                                              re.M), out)
+    check("status shows started in local time",
+          re.search(r"^started: +2026-11-23 18:00:00$", out, re.M), out)
+    check("status shows devices", re.search(r"^devices: +6$", out, re.M), out)
+    rc, out, err, new = run(fake, "--json", "status")
+    check("status --json parses to the data",
+          rc == 0 and json.loads(out) == STATUS, out + err)
+    rc, out, err, new = run(fake, "status", "--json")
+    check("--json after the command", rc == 0 and json.loads(out) == STATUS,
+          out + err)
+    # $LOBBYD_SOCKET when there is no -s.
+    rc, out, err, new = run(fake, "status", sock=False,
+                            extra_env={"LOBBYD_SOCKET": fake.sock})
+    check("$LOBBYD_SOCKET is used", rc == 0 and len(requests(new)) == 1, err)
+
+
+def test_events(fake):
+    rc, out, err, new = run(fake, "events")
+    check("events exits 0", rc == 0, err)
+    check("events request", requests(new) == [{"cmd": "events", "args": {}}],
+          new)
+    lines = out.splitlines()
+    check("events header", lines and cols(lines[0]) == [
+        "TIME", "LANE", "DEVICE", "DIR", "CARD", "RESULT", "REASON", "BY"],
+        lines[:1])
+    check("events: access row", find_row(out, "2026-11-23 18:02:03") == [
+        "2026-11-23 18:02:03", "lane1", "rd1-in", "entry", "0A00123456",
+        "granted", "Access granted"], out)
+    check("events: passage row", find_row(out, "2026-11-23 18:02:11") == [
+        "2026-11-23 18:02:11", "lane1", "ts1", "entry", "passed"], out)
+    check("events: manual open row", find_row(out, "2026-11-23 18:03:03") == [
+        "2026-11-23 18:03:03", "lane2", "ts2", "exit", "manual open",
+        "Opened by hand: stuck visitor", "alice"], out)
+    # Columns line up with the header.
+    if len(lines) == 4:
+        check("events: columns aligned",
+              lines[0].index("DEVICE") == lines[1].index("rd1-in") ==
+              lines[2].index("ts1") and lines[0].index("RESULT") ==
+              lines[1].index("granted") == lines[2].index("passed"), out)
+    else:
+        check("events: 4 lines", False, out)
+    check("events: no trailing blanks",
+          all(not l.endswith(" ") for l in lines), out)
+
+    rc, out, err, new = run(fake, "events", "--json")
+    check("events --json parses to the data",
+          rc == 0 and json.loads(out) == EVENTS, out + err)
+
+    rc, out, err, new = run(fake, "events", "--since", "2026-11-23 18:00",
+                            "--lane", "lane1", "--limit", "5")
+    check("events with filters: request", requests(new) == [
+        {"cmd": "events", "args": {"since_ms": utc_ms(2026, 11, 23, 18),
+                                   "lane": "lane1", "limit": 5}}], new)
+    t0 = int(time.time() * 1000)
+    rc, out, err, new = run(fake, "events", "--since=2h")
+    t1 = int(time.time() * 1000)
+    req = requests(new)
+    since = req[0]["args"].get("since_ms", -1) if req else -1
+    check("events --since 2h is two hours ago",
+          t0 - 7200000 - 1000 <= since <= t1 - 7200000, (since, t0))
+
+    fake.with_cmd("events", {"reply": {"ok": True, "data": []}})
+    rc, out, err, new = run(fake, "events")
+    check("events: none", rc == 0 and out.strip() == "no events", out + err)
+    fake.set(SCRIPT)
+
+
+def test_devices_alerts(fake):
+    rc, out, err, new = run(fake, "devices")
+    check("devices request", rc == 0 and requests(new) == [
+        {"cmd": "devices", "args": {}}], (rc, err, new))
+    check("devices: online row", find_row(out, "ts1") == [
+        "ts1", "turnstile", "bus1", "online idle", "120", "97",
+        "2026-11-23 18:02:03"], out)
+    check("devices: offline row", find_row(out, "ts3") == [
+        "ts3", "turnstile", "tcp1", "offline", "5", "4",
+        "2026-11-23 18:02:04", "connection refused (7 failures)"], out)
+    check("devices header", out.startswith("NAME"), out)
+
+    rc, out, err, new = run(fake, "alerts")
+    check("alerts request", rc == 0 and requests(new) == [
+        {"cmd": "alerts", "args": {}}], (rc, err, new))
+    check("alerts row", find_row(out, "ID") == [
+        "ID", "RAISED", "SEVERITY", "SOURCE", "KIND", "MESSAGE"] and
+        find_row(out, "7") == ["7", "2026-11-23 18:02:03", "urgent", "ts3",
+                               "offline", "ts3 stopped answering"], out)
+    fake.with_cmd("alerts", {"reply": {"ok": True, "data": ALERTS_ALL}})
+    rc, out, err, new = run(fake, "alerts", "--all")
+    check("alerts --all request", rc == 0 and requests(new) == [
+        {"cmd": "alerts", "args": {"all": True}}], (rc, err, new))
+    check("alerts --all shows CLEARED", find_row(out, "6") == [
+        "6", "2026-11-23 17:02:03", "2026-11-23 17:32:03", "warning", "ts1",
+        "fault", "ts1 jammed"] and "CLEARED" in out.splitlines()[0], out)
+    fake.set(SCRIPT)
+
+
+def test_cards(fake):
+    rc, out, err, new = run(fake, "card", "add", "0a00123456", "--holder",
+                            "Jane Doe", "--from", "2026-11-23 08:00",
+                            "--until", "2026-12-31")
+    check("card add exits 0", rc == 0, err)
+    check("card add request", requests(new) == [
+        {"cmd": "card.add", "args": {
+            "uid": "0A00123456", "holder": "Jane Doe", "enabled": True,
+            "valid_from_ms": utc_ms(2026, 11, 23, 8),
+            "valid_until_ms": utc_ms(2027, 1, 1)}}], new)
+    check("card add shows the card", find_row(out, "0A00123456") == [
+        "0A00123456", "Jane Doe", "yes", "-", "2027-01-01 00:00:00"], out)
+
+    t0 = int(time.time() * 1000)
+    rc, out, err, new = run(fake, "card", "add", "beef0001", "--holder", "Bob",
+                            "--until", "+8h", "--disabled")
+    t1 = int(time.time() * 1000)
+    req = requests(new)
+    args = req[0]["args"] if req else {}
+    check("card add --until +8h",
+          t0 + 8 * 3600000 - 1000 <= args.get("valid_until_ms", 0) <=
+          t1 + 8 * 3600000, (args, t0))
+    check("card add --disabled", args.get("enabled") is False and
+          "valid_from_ms" not in args and args.get("uid") == "BEEF0001", args)
+
+    rc, out, err, new = run(fake, "card", "remove", "0a00123456")
+    check("card remove", rc == 0 and requests(new) == [
+        {"cmd": "card.remove", "args": {"uid": "0A00123456"}}] and
+        "0A00123456" in out, (rc, out, err, new))
+
+    rc, out, err, new = run(fake, "card", "list")
+    check("card list request", rc == 0 and requests(new) == [
+        {"cmd": "card.list", "args": {}}], (rc, err, new))
+    check("card list rows", find_row(out, "UID") == [
+        "UID", "HOLDER", "ENABLED", "FROM", "UNTIL"] and
+        find_row(out, "BEEF0001") == ["BEEF0001", "?[31mMallory", "no",
+                                      "2026-11-01 00:00:00", "-"], out)
+    check("no escape sequence reaches the terminal", "\x1b" not in out, out)
+    rc, out, err, new = run(fake, "--json", "card", "list")
+    check("card list --json", rc == 0 and json.loads(out) == CARDS, out + err)
+
+
+def test_lane_stats(fake):
+    rc, out, err, new = run(fake, "lane", "open", "lane1", "entry",
+                            "--reason", "stuck visitor")
+    check("lane open request", rc == 0 and requests(new) == [
+        {"cmd": "lane.open", "args": {"lane": "lane1", "direction": "entry",
+                                      "reason": "stuck visitor"}}],
+          (rc, err, new))
+    check("lane open says so", "lane1" in out and "99" in out, out)
+
+    rc, out, err, new = run(fake, "stats")
+    check("stats request", rc == 0 and requests(new) == [
+        {"cmd": "stats", "args": {}}], (rc, err, new))
+    check("stats latency in ms",
+          re.search(r"^latency p50: +1\.500 ms$", out, re.M) and
+          re.search(r"^latency count: +12$", out, re.M), out)
+    check("stats counters",
+          re.search(r"^events committed: +420$", out, re.M), out)
+    rc, out, err, new = run(fake, "stats", "--json")
+    check("stats --json", rc == 0 and json.loads(out) == STATS, out + err)
+
+
+def test_failures(fake):
+    fake.with_cmd("card.remove", {"reply": {
+        "ok": False, "error": "no card 0A00123456"}})
+    rc, out, err, new = run(fake, "card", "remove", "0A00123456")
+    check("refusal exits 1 with lobbyd's words",
+          rc == 1 and err.strip() == "lobbyctl: no card 0A00123456" and
+          out == "", (rc, out, err))
+
+    for what, raw in (("not JSON", "this is not json\n"),
+                      ("no ok", '{"data": []}\n'),
+                      ("not an object", "[1, 2]\n"),
+                      ("data of the wrong shape", '{"ok": true, "data": 5}\n'),
+                      ("trailing bytes", '{"ok": true, "data": []} x\n'),
+                      ("closed without a reply", "")):
+        fake.with_cmd("events", {"raw": raw, "close": True})
+        rc, out, err, new = run(fake, "events")
+        check("bad reply (%s) exits 1" % what,
+              rc == 1 and (err.startswith("lobbyctl: bad reply from lobbyd")
+                           or "without a reply" in err), (rc, out, err))
+    fake.set(SCRIPT)
+
+    missing = os.path.join(os.path.dirname(fake.sock), "nowhere.sock")
+    p = subprocess.run([LOBBYCTL, "-s", missing, "status"],
+                       capture_output=True, text=True, timeout=RUN_TIMEOUT,
+                       env=env())
+    check("missing socket exits 3 naming it", p.returncode == 3 and
+          err_is(p.stderr, "lobbyctl: cannot connect to %s: "
+                 "No such file or directory" % missing), (p.returncode,
+                                                           p.stderr))
+
+
+def err_is(err, want):
+    return err.strip() == want
+
+
+def test_usage(fake):
+    cases = [
+        ([], None),
+        (["bogus"], "unknown command"),
+        (["events", "--since", "xyz"],
+         'lobbyctl: --since: cannot read "xyz" as a time (YYYY-MM-DD '
+         '[HH:MM], HH:MM, 15m, 2h, 3d)'),
+        (["events", "--since", "+2h"], "cannot read"),
+        (["events", "--limit", "0"], "--limit"),
+        (["events", "--bogus"], "unknown option"),
+        (["status", "--follow"], "does not apply"),
+        (["status", "extra"], "unexpected argument"),
+        (["card", "add", "12zz", "--holder", "X"], "hex digits"),
+        (["card", "add", "abc", "--holder", "X"], "hex digits"),
+        (["card", "add", "ABCD"], "--holder"),
+        (["card", "add", "ABCD", "--holder", ""], "--holder"),
+        (["card", "add", "ABCD", "--holder", "X", "--until", "soon"],
+         "--until"),
+        (["card", "add", "ABCD", "--holder", "X", "--from", "2026-11-24",
+          "--until", "2026-11-23 12:00"], "not after"),
+        (["card", "remove"], "which card"),
+        (["card", "frobnicate"], "unknown command"),
+        (["lane", "open", "lane1", "sideways", "--reason", "x"],
+         "entry or exit"),
+        (["lane", "open", "lane1", "entry"], "--reason"),
+        (["lane", "open", "lane1", "entry", "--reason", "  "], "--reason"),
+        (["lane", "open", "lane1", "entry", "--reason", "a\nb"], "--reason"),
+        (["events", "--since"], "needs a value"),
+    ]
+    for argv, want in cases:
+        rc, out, err, new = run(fake, *argv)
+        check("usage error %s exits 2" % argv, rc == 2, (rc, err))
+        check("usage error %s does not connect" % argv, new == [], new)
+        if want is not None and want.startswith("lobbyctl:"):
+            check("usage error %s message" % argv, err_is(err, want), err)
+        elif want is not None:
+            check("usage error %s message" % argv, want in err, err)
+    p = subprocess.run([LOBBYCTL, "--help"], capture_output=True, text=True,
+                       timeout=RUN_TIMEOUT, env=env())
+    check("--help exits 0 with the usage",
+          p.returncode == 0 and p.stdout.startswith("usage: lobbyctl") and
+          "lane open LANE entry|exit --reason TEXT" in p.stdout, p.stdout)
+
+
+def read_until(proc, needle, seconds):
+    """Reads proc's stdout until needle shows up or time runs out."""
+    buf = ""
+    deadline = time.monotonic() + seconds
+    fd = proc.stdout.fileno()
+    while needle not in buf:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        r, _, _ = select.select([fd], [], [], left)
+        if not r:
+            break
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        buf += chunk.decode("utf-8", "replace")
+    return buf
+
+
+def test_follow(fake):
+    fake.with_cmd("events", {"reply": {"ok": True, "data": EVENTS[:1]},
+                             "push": [{"event": e} for e in PUSHED],
+                             "push_delay": 0.2})
+    rc, out, err, new = run(fake, "events", "--follow")
+    check("events --follow exits 0 when lobbyd closes", rc == 0, err)
+    check("events --follow request", requests(new) == [
+        {"cmd": "events", "args": {"follow": True}}], new)
+    lines = out.splitlines()
+    check("events --follow: initial then pushed rows", len(lines) == 4 and
+          lines[1].startswith("2026-11-23 18:02:03") and
+          cols(lines[2]) == ["2026-11-23 18:04:03", "lane2", "rd2-in",
+                             "entry", "BEEF0001", "denied",
+                             "Card not known"] and
+          cols(lines[3]) == ["2026-11-23 18:05:03", "lane3", "ts3",
+                             "offline", "timed out"], out)
+    check("events --follow: pushed rows line up",
+          len(lines) == 4 and lines[0].index("RESULT") ==
+          lines[2].index("denied") == lines[3].index("offline"), out)
+
+    rc, out, err, new = run(fake, "events", "--follow", "--json")
+    got = [json.loads(l) for l in out.splitlines()] if rc == 0 else None
+    check("events --follow --json: one object a line",
+          got == EVENTS[:1] + PUSHED, out + err)
+
+    fake.with_cmd("events", {"reply": {"ok": True, "data": []},
+                             "push": [{"event": PUSHED[0]}, {"bogus": 1}]})
+    rc, out, err, new = run(fake, "events", "--follow")
+    check("events --follow: a bad update exits 1",
+          rc == 1 and "bad reply" in err and "BEEF0001" in out,
+          (rc, out, err))
+
+    # Held open: lobbyctl keeps following until SIGINT, then exits 0.
+    alert = dict(ALERTS[0], id=8, message="ts1 jammed again")
+    fake.with_cmd("alerts", {"reply": {"ok": True, "data": ALERTS},
+                             "push": [{"alert": alert}], "push_delay": 0.1,
+                             "hold": True})
+    proc = subprocess.Popen([LOBBYCTL, "-s", fake.sock, "alerts", "--follow"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=env())
+    try:
+        out = read_until(proc, "ts1 jammed again", 5)
+        check("alerts --follow prints the pushed alert",
+              "ts3 stopped answering" in out and "ts1 jammed again" in out,
+              out)
+        check("alerts --follow keeps running", proc.poll() is None)
+        proc.send_signal(signal.SIGINT)
+        rc = proc.wait(timeout=5)
+        check("alerts --follow exits 0 on SIGINT", rc == 0, rc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=5)
+        proc.stdout.close()
+        proc.stderr.close()
+    fake.set(SCRIPT)
+
+
+def main():
+    if not (os.path.isfile(LOBBYCTL) and os.access(LOBBYCTL, os.X_OK)):
+        print("FAIL: no lobbyctl program at %s" % LOBBYCTL)
+        print("test_lobbyctl: 0 passed, 1 failed")
+        return 1
+    with tempfile.TemporaryDirectory(prefix="lobbyctl-test-") as tmp:
+        fake = Fake(tmp)
+        try:
+            for t in (test_status, test_events, test_devices_alerts,
+                      test_cards, test_lane_stats, test_failures, test_usage,
+                      test_follow):
+                try:
+                    t(fake)
+                except (subprocess.TimeoutExpired, OSError, ValueError,
+                        KeyError, IndexError) as e:
+                    check("%s ran to the end" % t.__name__, False, repr(e))
+        finally:
+            fake.stop()
+    print("test_lobbyctl: %d passed, %d failed" % (passed, failed))
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
