@@ -3,6 +3,7 @@
  * credentials before a byte is read; requests are JSON lines (daemon/ctl.h);
  * a request that changes data is answered only once the store committed it.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <grp.h>
@@ -46,6 +47,7 @@ struct ctl_server {
 	char			path[108];
 	struct ctl_client	*clients;
 	int			nclients;
+	bool			closing;	/* no new requests: lobbyd is stopping */
 };
 
 static void	client_process(struct ctl_client *);
@@ -832,7 +834,8 @@ out:
 static void
 client_process(struct ctl_client *c)
 {
-	while (!c->busy && !c->dead && !c->follow_events && !c->follow_alerts) {
+	while (!c->busy && !c->dead && !c->follow_events && !c->follow_alerts &&
+	    !c->srv->closing) {
 		char *nl = memchr(c->in, '\n', c->inlen);
 		size_t len;
 
@@ -1091,6 +1094,13 @@ ctl_open(struct engine *e, char *err, size_t errlen)
 }
 
 void
+ctl_quiesce(struct ctl_server *srv)
+{
+	if (srv != NULL)
+		srv->closing = true;
+}
+
+void
 ctl_close(struct ctl_server *srv)
 {
 	if (srv == NULL)
@@ -1098,7 +1108,8 @@ ctl_close(struct ctl_server *srv)
 	while (srv->clients != NULL) {
 		struct ctl_client *c = srv->clients;
 
-		c->busy = false;	/* the store is about to close */
+		/* After ctl_quiesce() and a drained store, nothing is in flight. */
+		assert(!c->busy);
 		client_free(c);
 	}
 	engine_unwatch(srv->e, &srv->h);

@@ -918,7 +918,18 @@ engine_run(const char *conf_path, struct site_conf *site)
 	sd_notify(0, "STOPPING=1");
 	log_notice("stopping");
 	sup_stop_all(e);
-	lifecycle_event(e, "lobbyd_stop", "");
+	ctl_quiesce(e->ctl);
+	{
+		/* Committed, with everything before it; store_run also runs the
+		 * completions still due, so every client gets its reply. */
+		struct store_req req = { .op = STORE_EVENT_SYNC };
+
+		req.in.event.ts_ms = real_ms();
+		str_copy(req.in.event.kind, "lobbyd_stop", sizeof(req.in.event.kind));
+		if (store_run(e->store, &req) < 0)
+			log_err("stop event: %s", req.error);
+		store_req_free(&req);
+	}
 out_ctl:
 	ctl_close(e->ctl);
 	e->ctl = NULL;

@@ -120,6 +120,9 @@ int	sup_send(struct engine *, int link, const void *msg);
 
 /* control.c */
 struct ctl_server *ctl_open(struct engine *, char *err, size_t errlen);
+/* Stop taking requests; replies to those in flight still go out. */
+void	ctl_quiesce(struct ctl_server *);
+/* Every request must be finished (see engine_run's shutdown). */
 void	ctl_close(struct ctl_server *);
 void	ctl_publish_event(struct ctl_server *, const struct ev_rec *);
 void	ctl_publish_alert(struct ctl_server *, const struct alert_rec *);
