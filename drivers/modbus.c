@@ -479,7 +479,6 @@ mb_command_step(struct link *l, struct mb_link *m)
 	}
 	if (mb_begin(l, m, d, why, sizeof(why)) == -1) {
 		mb_emit_result(l, &c, CMD_FAILED, 0, mono_ns(), why);
-		d->urgent = true;
 		return;
 	}
 	t_wire = mono_ns();
@@ -494,6 +493,7 @@ mb_command_step(struct link *l, struct mb_link *m)
 	e = errno;
 	t_done = mono_ns();
 	mb_end(m, rc == 1, e);
+	/* Read back at once: the change shows, or a lost reply is found out. */
 	d->urgent = true;
 	if (rc == 1) {
 		mb_emit_result(l, &c, CMD_OK, t_wire, t_done, NULL);

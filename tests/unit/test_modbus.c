@@ -701,7 +701,7 @@ test_tcp(void)
 		CHECK(on > 0);
 		CHECK(st > on);
 		if (st < 0)
-			return;
+			goto out_stop;	/* nothing below could pass */
 	}
 	check_status(&mlog[find(0, MSG_TS_STATUS, d0, -1)], TS_IDLE, 7, 3,
 	    0xffff, 0, 0);
@@ -833,6 +833,13 @@ test_tcp(void)
 	/* The engine closes its end: the worker stops in order. */
 	close(efd);
 	CHECK_INT(reap(pid, 3000), 0);
+	server_stop(sv);
+	server_free(sv);
+	return;
+
+out_stop:
+	close(efd);
+	(void)reap(pid, 0);
 	server_stop(sv);
 	server_free(sv);
 }
