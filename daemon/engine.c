@@ -316,11 +316,12 @@ dev_went(struct engine *e, int dev, bool online, const char *reason)
 	ev_dev(e, &ev, dev);
 	str_copy(ev.detail, online ? "" : reason, sizeof(ev.detail));
 	engine_event(e, &ev);
+	/* The worker that saw it has logged it; the supervisor logs a death. */
 	if (online) {
-		log_notice("%s: online", dc->name);
+		log_debug("%s: online", dc->name);
 		alert_clear(e, dev, "offline");
 	} else {
-		log_warn("%s: offline: %s", dc->name, reason);
+		log_debug("%s: offline: %s", dc->name, reason);
 		snprintf(msg, sizeof(msg), "%s %s not answering: %s",
 		    dc->kind == DEV_TURNSTILE ? "Turnstile" : "Reader", dc->name, reason);
 		alert_raise(e, dev, "offline",
@@ -384,7 +385,7 @@ ts_status(struct engine *e, int dev, const struct msg_ts_status *m)
 		engine_event(e, &ev);
 		snprintf(msg, sizeof(msg), "Turnstile %s in fault (code %u)",
 		    dc->name, m->fault_code);
-		log_warn("%s: fault code %u", dc->name, m->fault_code);
+		log_warn("%s: fault code %u", dc->name, m->fault_code);	/* workers do not interpret */
 		alert_raise(e, dev, "fault", "urgent", msg);
 	} else if (!is_fault && was_fault) {
 		struct ev_rec ev;
