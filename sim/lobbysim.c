@@ -25,7 +25,7 @@
 
 #define CTL_MAX_CLIENTS	16
 #define CTL_LINE	1024
-#define CTL_REPLY	4096
+#define CTL_REPLY	(64 + SIM_WLOG * 32)	/* room for a full "writes" */
 #define CTL_MAX_ARGS	8
 #define CTL_WAIT_MS	10000		/* client: longest wait for a reply */
 
@@ -225,10 +225,11 @@ cmd_status(struct sim_ts *ts, char *out, size_t size)
 	    ts->entry, ts->exit, ts->fault, ts->muted, ts->nwrites);
 }
 
+/* The last up to MAX accepted command writes, oldest first. */
 static void
-cmd_writes(struct sim_ts *ts, char *out, size_t size)
+cmd_writes(struct sim_ts *ts, uint64_t max, char *out, size_t size)
 {
-	uint64_t n = ts->nwrites < SIM_WLOG ? ts->nwrites : SIM_WLOG;
+	uint64_t n = ts->nwrites < max ? ts->nwrites : max;
 	uint64_t i;
 	size_t off;
 
@@ -276,8 +277,14 @@ cmd_ts(struct sim *sim, int argc, char **argv, char *out, size_t size)
 		return;
 	if (strcmp(c, "status") == 0 && argc == 2) {
 		cmd_status(ts, out, size);
-	} else if (strcmp(c, "writes") == 0 && argc == 2) {
-		cmd_writes(ts, out, size);
+	} else if (strcmp(c, "writes") == 0 && argc <= 3) {
+		v = SIM_WLOG_SHOWN;
+		if (argc == 3 && !parse_long(argv[2], 1, SIM_WLOG, &v)) {
+			reply(out, size, "error writes: N must be 1..%d, got "
+			    "\"%s\"", SIM_WLOG, argv[2]);
+			return;
+		}
+		cmd_writes(ts, (uint64_t)v, out, size);
 	} else if (strcmp(c, "jam") == 0 && argc <= 3) {
 		v = 17;
 		if (argc == 3 && !parse_long(argv[2], 1, 65535, &v)) {
@@ -329,8 +336,27 @@ cmd_ts(struct sim *sim, int argc, char **argv, char *out, size_t size)
 		}
 		ts->pass_delay_ms = (int)v;
 		reply(out, size, "ok");
+	} else if (strcmp(c, "set") == 0 && argc == 4 &&
+	    (strcmp(argv[2], "entry") == 0 || strcmp(argv[2], "exit") == 0)) {
+		long long cnt;
+		char *end;
+
+		errno = 0;
+		cnt = strtoll(argv[3], &end, 10);
+		if (errno != 0 || end == argv[3] || *end != '\0' || cnt < 0 ||
+		    cnt > UINT32_MAX) {
+			reply(out, size, "error set: %s counter must be "
+			    "0..4294967295, got \"%s\"", argv[2], argv[3]);
+			return;
+		}
+		if (strcmp(argv[2], "entry") == 0)
+			ts->entry = (uint32_t)cnt;
+		else
+			ts->exit = (uint32_t)cnt;
+		sim_ts_publish(ts);
+		reply(out, size, "ok");
 	} else if (strcmp(c, "set") == 0) {
-		reply(out, size, "error usage: set DEV pass_delay_ms N");
+		reply(out, size, "error usage: set DEV pass_delay_ms|entry|exit N");
 	} else if (strcmp(c, "passage") == 0) {
 		reply(out, size, "error usage: passage DEV entry|exit");
 	} else if (strcmp(c, "nopass") == 0) {
@@ -514,7 +540,7 @@ ctl_send(struct ctl_client *c, const char *msg)
 static void
 ctl_input(struct sim *sim, struct ctl_client *c)
 {
-	char out[CTL_REPLY + 1];
+	static char out[CTL_REPLY + 1];
 	char *nl;
 	size_t linelen;
 	ssize_t n;
@@ -559,7 +585,8 @@ static int
 client_main(int argc, char **argv)
 {
 	struct sockaddr_un sun;
-	char line[CTL_LINE], buf[CTL_REPLY + 2];
+	static char buf[CTL_REPLY + 2];
+	char line[CTL_LINE];
 	size_t off = 0, len = 0;
 	struct pollfd pfd;
 	int64_t deadline;

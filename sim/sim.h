@@ -15,7 +15,8 @@
 #include "../daemon/config.h"
 
 #define SIM_MAX_CONNS	16		/* Modbus TCP clients per link */
-#define SIM_WLOG	64		/* command writes remembered per turnstile */
+#define SIM_WLOG	1024		/* command writes remembered per turnstile */
+#define SIM_WLOG_SHOWN	64		/* "writes DEV" lists this many by default */
 #define SIM_PASS_DELAY_MS 300		/* default time a passage takes */
 #define SIM_RTU_BUF	512
 #define SIM_TCP_BUF	(6 + 255)	/* MBAP header and the largest PDU */

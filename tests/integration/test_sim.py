@@ -241,6 +241,16 @@ def test_tcp(sim, port):
     check("non-command write not recorded", sim.status("ts3").get("writes") == "3",
           sim.status("ts3"))
 
+    # 32-bit counters: high word first, and they wrap like the device's
+    check("set entry counter", sim.ctl("set ts3 entry 70000") == "ok")
+    rc, v = tcp_read(port, 1, "3", 10, 2)
+    check("u32 counter high word first", v == {10: 1, 11: 70000 - 65536}, v)
+    sim.ctl("set ts3 exit 4294967295")
+    sim.ctl("passage ts3 exit")
+    rc, v = tcp_read(port, 1, "3", 12, 2)
+    check("u32 counter wraps to zero", v == {12: 0, 13: 0}, v)
+    check("status shows counters", sim.status("ts3").get("entry") == "70000", sim.status("ts3"))
+
     check("jam default code", sim.ctl("jam ts3") == "ok")
     rc, v = tcp_read(port, 1, "4", 100, 2)
     check("gate-b fault state and code 17", v == {100: 9, 101: 17}, v)
@@ -292,6 +302,29 @@ def test_tcp(sim, port):
     check("unmute ts3", sim.ctl("unmute ts3") == "ok")
     rc, v = tcp_read(port, 1, "4", 100)
     check("unmuted tcp device answers again", rc == 0 and v == {100: 1}, (rc, v))
+
+    # the write log keeps more than the 64 shown by default
+    before = int(sim.status("ts3").get("writes", "-1"))
+    s = socket.create_connection(("127.0.0.1", port), timeout=2)
+    answered = 0
+    for i in range(70):
+        req = struct.pack(">HHHBBHH", i, 0, 6, 1, 5, 2, 0)    # lock: coil 2 = 0
+        s.sendall(req)
+        try:
+            answered += s.recv(64) == req
+        except socket.timeout:
+            break
+    s.close()
+    check("70 lock writes echoed", answered == 70, answered)
+    check("status counts every write", sim.status("ts3").get("writes") == str(before + 70),
+          sim.status("ts3"))
+    r = sim.ctl("writes ts3").split()
+    check("writes shows the last 64", r[1] == "64" and len(r) == 66 and
+          all(w.endswith(":lock") for w in r[2:]), r[:3])
+    r = sim.ctl("writes ts3 70").split()
+    ts = [int(w.split(":")[0]) for w in r[2:]]
+    check("writes N shows N, oldest first", r[1] == "70" and len(ts) == 70 and ts == sorted(ts),
+          r[:3])
 
 
 def test_rtu(sim, d):
@@ -414,10 +447,11 @@ def test_readers(sim, d):
 def test_control(sim):
     for line in ["bogus", "jam nosuch", "jam ts1 abc", "jam ts1 70000",
                  "set ts1 pass_delay_ms -5", "set ts1 colour red",
+                 "set ts1 entry -1", "set ts1 exit 4294967296",
                  "passage ts1 sideways", "nopass ts1 maybe", "status",
                  "status rd1-in", "raw rd3-in 0g", "raw rd3-in 123",
                  "garbage rd3-in 0", "garbage rd3-in 99999", "ping extra",
-                 "card rd1-in", "writes ts1 ts2", " ", "a b c d e f g h i j"]:
+                 "card rd1-in", "writes ts1 ts2", "writes ts1 0", "writes ts1 1025", " ", "a b c d e f g h i j"]:
         r = sim.ctl(line)
         check("bad command %r gets an error" % line, r.startswith("error ") and len(r) > 7, r)
     r = sim.ctl("x" * 2000)
