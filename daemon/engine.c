@@ -385,7 +385,7 @@ ts_status(struct engine *e, int dev, const struct msg_ts_status *m)
 		engine_event(e, &ev);
 		snprintf(msg, sizeof(msg), "Turnstile %s in fault (code %u)",
 		    dc->name, m->fault_code);
-		log_warn("%s: fault code %u", dc->name, m->fault_code);	/* workers do not interpret */
+		log_warn("%s: fault code %u", dc->name, m->fault_code);
 		alert_raise(e, dev, "fault", "urgent", msg);
 	} else if (!is_fault && was_fault) {
 		struct ev_rec ev;
