@@ -686,6 +686,12 @@ cmd_lane_open(struct ctl_client *c, json_object *args)
 		return;
 	}
 	lc = &e->site->lanes[l];
+	if (!e->devs[lc->turnstile].online) {
+		/* The worker would refuse it too: an offline device gets no command. */
+		reply_err(c, "lane %s not opened: turnstile %s is not answering (%s)", lane,
+		    e->site->devices[lc->turnstile].name, e->devs[lc->turnstile].reason);
+		return;
+	}
 	if (engine_send_cmd(e, lc->turnstile, d == DIR_ENTRY ? TS_CMD_OPEN_ENTRY :
 	    TS_CMD_OPEN_EXIT, 0, err, sizeof(err)) < 0) {
 		reply_err(c, "lane %s not opened: %s", lane, err);
