@@ -59,22 +59,27 @@ BENCH_BINS := $(addprefix $(BUILD)/bench/,$(BENCH_PROGS))
 
 all: $(BINS)
 
-$(BUILD)/%.o: %.c
+# Objects under $(BUILD)/obj/, programs under $(BUILD)/.
+OBJ	:= $(BUILD)/obj
+
+$(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/lobbyd: $(addprefix $(BUILD)/,$(LOBBYD_O))
+$(BUILD)/lobbyd: $(addprefix $(OBJ)/,$(LOBBYD_O))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(BUILD)/lobbyctl: $(addprefix $(BUILD)/,$(LOBBYCTL_O))
+$(BUILD)/lobbyctl: $(addprefix $(OBJ)/,$(LOBBYCTL_O))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(BUILD)/lobbysim: $(addprefix $(BUILD)/,$(LOBBYSIM_O))
+$(BUILD)/lobbysim: $(addprefix $(OBJ)/,$(LOBBYSIM_O))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 .SECONDEXPANSION:
-$(UNIT_BINS): $(BUILD)/tests/unit/%: $$(addprefix $(BUILD)/,$$($$*_O))
+$(UNIT_BINS): $(BUILD)/tests/unit/%: $$(addprefix $(OBJ)/,$$($$*_O))
+	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BENCH_BINS): $(BUILD)/bench/%: $$(addprefix $(BUILD)/,$$($$*_O))
+$(BENCH_BINS): $(BUILD)/bench/%: $$(addprefix $(OBJ)/,$$($$*_O))
+	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 unit: $(UNIT_BINS)
