@@ -256,9 +256,15 @@ cmd_link_stats(struct sim *sim, const char *name, char *out, size_t size)
 	if (l->conf->type == LINK_MODBUS_TCP)
 		for (i = 0; i < SIM_MAX_CONNS; i++)
 			nc += l->conns[i].fd != -1;
-	reply(out, size, "ok frames=%" PRIu64 " bad_crc=%" PRIu64
-	    " dropped=%" PRIu64 " clients=%d listening=%d", l->frames,
-	    l->bad_crc, l->dropped, nc, l->lfd != -1);
+	if (l->conf->type == LINK_MODBUS_TCP)
+		reply(out, size, "ok frames=%" PRIu64 " clients=%d listening=%d",
+		    l->frames, nc, l->lfd != -1);
+	else if (l->conf->type == LINK_MODBUS_RTU)
+		reply(out, size, "ok frames=%" PRIu64 " bad_crc=%" PRIu64
+		    " dropped=%" PRIu64, l->frames, l->bad_crc, l->dropped);
+	else
+		reply(out, size, "ok path=%s slave=%s", l->conf->path,
+		    l->pty.slave_name);
 }
 
 /* Turnstile commands: DEV is argv[1]. */

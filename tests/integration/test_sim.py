@@ -451,7 +451,7 @@ def test_control(sim):
                  "passage ts1 sideways", "nopass ts1 maybe", "status",
                  "status rd1-in", "raw rd3-in 0g", "raw rd3-in 123",
                  "garbage rd3-in 0", "garbage rd3-in 99999", "ping extra",
-                 "card rd1-in", "writes ts1 ts2", "writes ts1 0", "writes ts1 1025", " ", "a b c d e f g h i j"]:
+                 "card rd1-in", "writes ts1 ts2", "writes ts1 0", "writes ts1 1025", "stats nosuch", "stats", " ", "a b c d e f g h i j"]:
         r = sim.ctl(line)
         check("bad command %r gets an error" % line, r.startswith("error ") and len(r) > 7, r)
     r = sim.ctl("x" * 2000)
