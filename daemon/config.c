@@ -56,6 +56,9 @@ struct load {
 	int		nerr;
 	struct src_text	src[SRC_MAX];
 	int		nsrc;
+	char		*incdir;		/* directory of FILE, with '/' */
+	char		*incname[SRC_MAX];	/* included files, as opened */
+	int		nincname;
 
 	/* Pending references, resolved once every section is read. */
 	int		nlink_sec;		/* links from the links section */
@@ -138,12 +141,32 @@ bufprintf(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The name of a file libconfig read: FILE itself, or an @include, which
+ * libconfig names as written and opens relative to FILE's directory. */
 static const char *
-setting_file(const struct load *ld, const config_setting_t *s)
+file_name(struct load *ld, const char *raw)
 {
-	const char *f = s != NULL ? config_setting_source_file(s) : NULL;
+	char *name;
+	int i;
 
-	return f != NULL ? f : ld->file;
+	if (raw == NULL)
+		return ld->file;
+	if (raw[0] == '/' || ld->incdir == NULL)
+		return raw;
+	for (i = 0; i < ld->nincname; i++)
+		if (strcmp(ld->incname[i] + strlen(ld->incdir), raw) == 0)
+			return ld->incname[i];
+	if (ld->nincname == SRC_MAX ||
+	    asprintf(&name, "%s%s", ld->incdir, raw) < 0)
+		return raw;
+	ld->incname[ld->nincname++] = name;
+	return name;
+}
+
+static const char *
+setting_file(struct load *ld, const config_setting_t *s)
+{
+	return file_name(ld, s != NULL ? config_setting_source_file(s) : NULL);
 }
 
 static void
@@ -526,9 +549,9 @@ int_literal_too_big(struct load *ld, const config_setting_t *s,
 		u = strtoull(hex ? d + 2 : d, &ep, hex ? 16 : 10);
 		d = ep;
 		if (d == v || *d == 'L' || *d == '.' || *d == 'e' || *d == 'E')
-			return false;
+			continue;
 		if (errno != ERANGE && u <= (neg ? 2147483648ULL : 2147483647ULL))
-			return false;
+			continue;
 		bufprintf(txt, size, "%.*s", (int)(d - v), v);
 		return true;
 	}
@@ -1591,7 +1614,7 @@ config_load(const char *file, struct site_conf *site, FILE *errs)
 	struct load *ld;
 	struct stat st;
 	FILE *fp;
-	char *dir, *slash;
+	const char *slash;
 	int i, nerr;
 
 	memset(site, 0, sizeof(*site));
@@ -1622,18 +1645,14 @@ config_load(const char *file, struct site_conf *site, FILE *errs)
 
 	config_init(&ld->cfg);
 	/* @include names are relative to the including file's directory. */
-	if ((dir = strdup(file)) != NULL) {
-		if ((slash = strrchr(dir, '/')) != NULL) {
-			slash[1] = '\0';
-			config_set_include_dir(&ld->cfg, dir);
-		}
-		free(dir);
-	}
+	if ((slash = strrchr(file, '/')) != NULL &&
+	    (ld->incdir = strndup(file, (size_t)(slash - file) + 1)) != NULL)
+		config_set_include_dir(&ld->cfg, ld->incdir);
 	if (config_read(&ld->cfg, fp) != CONFIG_TRUE) {
 		const char *ef = config_error_file(&ld->cfg);
 		const char *et = config_error_text(&ld->cfg);
 
-		add_err_line(ld, ef != NULL ? ef : file,
+		add_err_line(ld, file_name(ld, ef),
 		    config_error_line(&ld->cfg), et != NULL ? et :
 		    "syntax error");
 	} else {
@@ -1654,6 +1673,9 @@ config_load(const char *file, struct site_conf *site, FILE *errs)
 		free(ld->src[i].name);
 		free(ld->src[i].text);
 	}
+	for (i = 0; i < ld->nincname; i++)
+		free(ld->incname[i]);
+	free(ld->incdir);
 	nerr = ld->nerr;
 	free(ld);
 	return nerr;

@@ -457,6 +457,20 @@ test_limits(void)
 	CHECK_INT(site.nprofiles, 32);
 }
 
+/* An @include is read relative to the including file and named so. */
+static void
+test_include(void)
+{
+	write_conf("inc-part.conf", "health = { offline_after = 4294967297; };\n");
+	CHECK_INT(load_text("inc-main.conf", "site = { name = \"I\"; };\n"
+	    "@include \"inc-part.conf\"\nstore = { event_batch_ms = 0; };\n"), 2);
+	CHECK(has_err("inc-main.conf", 3, "store: event_batch_ms 0 is out of range"));
+	CHECK(has_err("inc-part.conf", 1, "health: offline_after 4294967297 is "
+	    "out of range 1..100"));
+	/* The main file's lines come first. */
+	CHECK(strstr(errbuf, "inc-main.conf:3") < strstr(errbuf, "inc-part.conf:1"));
+}
+
 static void
 test_names(void)
 {
@@ -491,6 +505,7 @@ main(void)
 	test_profiles();
 	test_names_and_references();
 	test_limits();
+	test_include();
 	test_names();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", tmpdir);
