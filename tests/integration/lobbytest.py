@@ -147,7 +147,7 @@ class Site:
 
     def sim_writes(self, dev):
         """[(t_ns, command)] of the accepted command writes."""
-        words = self.sim_cmd("writes", dev).split()[2:]
+        words = self.sim_cmd("writes", dev, 1024).split()[2:]
         out = []
         for w in words:
             t, cmd = w.split(":", 1)
