@@ -282,7 +282,7 @@ def a_broken_config_is_refused_with_file_and_line():
         bad = os.path.join(s.dir, "bad.conf")
         text = open(s.conf).read().replace('profile = "tripod-a"; poll_ms = 200; },\n\t{ name = "ts2"',
                                            'profile = "tripod-x"; poll_ms = 200; },\n\t{ name = "ts2"')
-        text = text.replace("timeout_ms = 150", "timeout_ms = 0")
+        text = text.replace("timeout_ms = 150;", "timeout_ms = 0;")
         with open(bad, "w") as f:
             f.write(text)
         r = subprocess.run([LOBBYD, "-n", "-c", bad], capture_output=True, text=True, timeout=10)
