@@ -673,10 +673,11 @@ cards_load(struct engine *e)
 		return -1;
 	}
 	free(e->cards);
-	e->cards = req.rows;	/* sorted by uid, as the store returns them */
+	e->cards = req.rows;
 	e->ncards = e->cards_cap = req.nrows;
 	req.rows = NULL;
-	qsort(e->cards, e->ncards, sizeof(*e->cards), card_cmp);
+	if (e->ncards > 1)	/* the store's order, made sure of for bsearch */
+		qsort(e->cards, e->ncards, sizeof(*e->cards), card_cmp);
 	return 0;
 }
 
