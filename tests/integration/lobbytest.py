@@ -21,6 +21,7 @@ LOBBYD = os.path.join(BUILD, "lobbyd")
 LOBBYCTL = os.path.join(BUILD, "lobbyctl")
 LOBBYSIM = os.path.join(BUILD, "lobbysim")
 DEMO_CONF = os.path.join(ROOT, "conf", "demo", "site.conf")
+SANITIZER_WORDS = ("runtime error:", "AddressSanitizer", "LeakSanitizer")
 
 
 def free_port():
@@ -93,9 +94,13 @@ class Site:
         self.db = os.path.join(self.dir, "lobbyd.db")
         self.sim = None
         self.lobbyd = None
-        self.start_sim()
-        if start_lobbyd:
-            self.start_lobbyd()
+        try:
+            self.start_sim()
+            if start_lobbyd:
+                self.start_lobbyd()
+        except BaseException:
+            self.close()
+            raise
 
     # -- processes --
     def start_sim(self):
@@ -116,13 +121,27 @@ class Site:
         return rc
 
     def close(self):
-        for p in (self.lobbyd, self.sim):
-            if p is not None and p.alive():
-                p.stop()
-        if os.environ.get("KEEP_TMP"):
+        """Stops everything; fails the test if lobbyd did not stop cleanly
+        or a sanitizer spoke (the SAN=1 suite relies on this)."""
+        problems = []
+        for name, p in (("lobbyd", self.lobbyd), ("lobbysim", self.sim)):
+            if p is None:
+                continue
+            if p.alive():
+                rc = p.stop()
+                if rc != 0:
+                    problems.append(f"{name} exited with status {rc} on SIGTERM")
+            out = p.output()
+            for word in SANITIZER_WORDS:
+                if word in out:
+                    problems.append(f"{name}: {word}: see {p.log_path}")
+        keep = os.environ.get("KEEP_TMP") or problems
+        if keep:
             print(f"  kept {self.dir}", file=sys.stderr)
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
+        if problems:
+            raise AssertionError("; ".join(problems))
 
     # -- lobbysim control --
     def sim_cmd(self, *words):

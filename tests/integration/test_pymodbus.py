@@ -4,7 +4,6 @@ which nobody here wrote) instead of lobbysim, over TCP and over RTU on a
 pseudo-terminal. lobbysim only plays the card readers. Run with /usr/bin/python3.
 """
 import os
-import shutil
 import signal
 import tempfile
 import time
@@ -79,10 +78,9 @@ lanes = ( { name = "lane"; turnstile = "ts"; entry_reader = "rd-in"; exit_reader
                 if ln.startswith("write ")]
 
     def close(self):
-        for p in (self.lobbyd, self.sim, self.pm):
-            if p is not None and p.alive():
-                p.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if self.pm is not None and self.pm.alive():
+            self.pm.stop()
+        super().close()
 
 
 def lane_scenario(s, restart):
