@@ -85,9 +85,10 @@ def scenario(link, busy):
             s.card("rd-in" if i % 2 == 0 else "rd-out", u)
             sent.append(t)
             wait_for(lambda: len(s.sim_writes("ts0")) > before, timeout=3, what="open")
-            # Let the passage be seen so the lane is free for the next card.
-            wait_for(lambda: s.sim_status("ts0")["state"] == "idle", timeout=3, what="idle")
-            time.sleep(0.03)
+            # The lane is free for the next card once lobbyd saw the passage.
+            wait_for(lambda: [e for e in s.ctl("events", "--limit", "3")
+                              if e["kind"] == "passage" and e["credential"] == u],
+                     timeout=3, what="passage")
         got = s.sim_writes("ts0")[-SWIPES:]
         e2e = [(w[0] - t) / 1e6 for w, t in zip(got, sent)]
         st = s.ctl("stats")
