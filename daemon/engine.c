@@ -1,11 +1,10 @@
 /*
  * The engine: one epoll loop over the link workers, the control socket, a
- * signalfd and the store's completions. It owns every decision: card ->
- * rule -> turnstile command, passage confirmation, device health and alerts.
+ * signalfd and the store's completions; setup, reload and shutdown. The
+ * decisions themselves are in daemon/lanes.c, the alerts in daemon/alerts.c.
  * Nothing on this thread waits on the disk, the network or another link.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,21 +17,7 @@
 #include "engine.h"
 #include "util.h"
 
-#define CMD_TTL_MS		1500	/* an open not on the wire by then is dropped */
-#define REJECT_EVENT_NS		(60 * 1000 * NS_PER_MS)	/* one reader_reject event a minute */
-#define COUNTER_JUMP_MAX	50	/* more passages than this at once: a reset */
-
 static struct engine the_engine;	/* large; one per process */
-
-static void	alert_raise(struct engine *, int dev, const char *kind,
-		    const char *severity, const char *message);
-static void	alert_clear(struct engine *, int dev, const char *kind);
-
-const char *
-engine_dir_name(enum dir d)
-{
-	return d == DIR_ENTRY ? "entry" : "exit";
-}
 
 int
 engine_watch(struct engine *e, struct ev_handler *h, uint32_t events)
@@ -55,16 +40,16 @@ engine_unwatch(struct engine *e, struct ev_handler *h)
 
 /* ---- events ---------------------------------------------------------- */
 
-static void
-ev_init(struct ev_rec *ev, const char *kind)
+void
+engine_ev_init(struct ev_rec *ev, const char *kind)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->ts_ms = real_ms();
 	str_copy(ev->kind, kind, sizeof(ev->kind));
 }
 
-static void
-ev_dev(struct engine *e, struct ev_rec *ev, int dev)
+void
+engine_ev_dev(struct engine *e, struct ev_rec *ev, int dev)
 {
 	const struct device_conf *d = &e->site->devices[dev];
 
@@ -148,518 +133,6 @@ engine_card_del(struct engine *e, const char *uid)
 		return;
 	memmove(c, c + 1, (size_t)((e->cards + e->ncards) - (c + 1)) * sizeof(*c));
 	e->ncards--;
-}
-
-/* ---- commands to turnstiles ------------------------------------------ */
-
-int
-engine_send_cmd(struct engine *e, int dev, enum ts_cmd cmd, int64_t t_frame_ns,
-    char *err, size_t errlen)
-{
-	const struct device_conf *d = &e->site->devices[dev];
-	struct msg_cmd m;
-
-	msg_init(&m, MSG_CMD, (uint16_t)dev);
-	m.id = ++e->next_cmd_id;
-	m.cmd = (uint8_t)cmd;
-	m.t_frame_ns = t_frame_ns;
-	m.expires_ns = mono_ns() + CMD_TTL_MS * NS_PER_MS;
-	if (sup_send(e, d->link, &m) < 0) {
-		snprintf(err, errlen, "%s: %s not sent: link %s: %s", d->name,
-		    config_ts_cmd_name(cmd), e->site->links[d->link].name,
-		    errno == ENOTCONN ? "worker not running" : strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* ---- lanes ------------------------------------------------------------ */
-
-static int
-lane_of_turnstile(const struct engine *e, int dev)
-{
-	for (int l = 0; l < e->site->nlanes; l++)
-		if (e->site->lanes[l].turnstile == dev)
-			return l;
-	return -1;
-}
-
-static void
-card_read(struct engine *e, int dev, const struct msg_card *m)
-{
-	const struct dev_state *rd = &e->devs[dev];
-	const struct card_rec *c;
-	struct access_card ac;
-	struct access_lane al;
-	struct access_decision d;
-	struct lane_state *ls;
-	const struct lane_conf *lc;
-	const struct dev_state *ts;
-	struct ev_rec ev;
-	char err[160];
-
-	ev_init(&ev, "access");
-	ev_dev(e, &ev, dev);
-	str_copy(ev.credential, m->uid, sizeof(ev.credential));
-	if (rd->lane < 0) {
-		/* A reader in no lane opens nothing; the read is still recorded. */
-		str_copy(ev.kind, "card_read", sizeof(ev.kind));
-		engine_event(e, &ev);
-		return;
-	}
-	lc = &e->site->lanes[rd->lane];
-	ls = &e->lanes[rd->lane];
-	ts = &e->devs[lc->turnstile];
-	str_copy(ev.direction, engine_dir_name(rd->dir), sizeof(ev.direction));
-
-	c = engine_card_find(e, m->uid);
-	if (c != NULL)
-		ac = (struct access_card){ .enabled = c->enabled,
-		    .valid_from_ms = c->valid_from_ms, .valid_until_ms = c->valid_until_ms };
-	al = (struct access_lane){
-		.online = ts->online && ts->have_status,
-		.fault = ts->state == TS_FAULT || ts->fault_code != 0,
-		.busy = ls->pending,
-	};
-	d = rule_card_decide(c != NULL ? &ac : NULL, &al, ev.ts_ms);
-	if (d.grant && engine_send_cmd(e, lc->turnstile,
-	    rd->dir == DIR_ENTRY ? TS_CMD_OPEN_ENTRY : TS_CMD_OPEN_EXIT,
-	    m->t_frame_ns, err, sizeof(err)) < 0) {
-		log_err("%s: %s", lc->name, err);
-		d = (struct access_decision){ .grant = false, .reason = R_LANE_OFFLINE };
-	}
-	str_copy(ev.decision, d.grant ? "granted" : "denied", sizeof(ev.decision));
-	str_copy(ev.reason, rule_reason_code(d.reason), sizeof(ev.reason));
-	if (c != NULL)
-		str_copy(ev.detail, c->holder, sizeof(ev.detail));
-	if (d.grant) {
-		ls->pending = true;
-		ls->dir = rd->dir;
-		ls->deadline_ns = mono_ns() + (int64_t)lc->pass_timeout_ms * NS_PER_MS;
-		str_copy(ls->credential, m->uid, sizeof(ls->credential));
-		ls->actor[0] = '\0';
-	}
-	engine_event(e, &ev);
-}
-
-/* One passage seen on the counters of lane l's turnstile. */
-static void
-passage(struct engine *e, int dev, enum dir dir)
-{
-	int l = lane_of_turnstile(e, dev);
-	struct lane_state *ls = l >= 0 ? &e->lanes[l] : NULL;
-	struct ev_rec ev;
-
-	ev_init(&ev, "passage");
-	ev_dev(e, &ev, dev);
-	str_copy(ev.direction, engine_dir_name(dir), sizeof(ev.direction));
-	if (ls != NULL && ls->pending && ls->dir == dir) {
-		str_copy(ev.credential, ls->credential, sizeof(ev.credential));
-		str_copy(ev.actor, ls->actor, sizeof(ev.actor));
-		ls->pending = false;
-	} else {
-		/* Nobody was let through this way: pushed through, or free mode. */
-		str_copy(ev.kind, "unexpected_passage", sizeof(ev.kind));
-	}
-	engine_event(e, &ev);
-}
-
-static void
-lanes_tick(struct engine *e, int64_t now)
-{
-	for (int l = 0; l < e->site->nlanes; l++) {
-		struct lane_state *ls = &e->lanes[l];
-		struct ev_rec ev;
-
-		if (!ls->pending || now < ls->deadline_ns)
-			continue;
-		ls->pending = false;
-		ev_init(&ev, "no_passage");
-		ev_dev(e, &ev, e->site->lanes[l].turnstile);
-		str_copy(ev.direction, engine_dir_name(ls->dir), sizeof(ev.direction));
-		str_copy(ev.credential, ls->credential, sizeof(ev.credential));
-		str_copy(ev.actor, ls->actor, sizeof(ev.actor));
-		str_copy(ev.detail, "granted, not passed", sizeof(ev.detail));
-		engine_event(e, &ev);
-	}
-}
-
-static int64_t
-lanes_next_deadline(const struct engine *e)
-{
-	int64_t next = INT64_MAX;
-
-	for (int l = 0; l < e->site->nlanes; l++)
-		if (e->lanes[l].pending && e->lanes[l].deadline_ns < next)
-			next = e->lanes[l].deadline_ns;
-	return next;
-}
-
-/* ---- device health ---------------------------------------------------- */
-
-static void
-dev_went(struct engine *e, int dev, bool online, const char *reason)
-{
-	struct dev_state *ds = &e->devs[dev];
-	const struct device_conf *dc = &e->site->devices[dev];
-	struct ev_rec ev;
-	char msg[128];
-
-	if (ds->online == online && ds->since_ms != 0)
-		return;
-	ds->online = online;
-	ds->since_ms = real_ms();
-	str_copy(ds->reason, online ? "" : reason, sizeof(ds->reason));
-	if (!online)
-		ds->have_status = false;	/* counters need a new baseline */
-	ev_init(&ev, online ? "device_online" : "device_offline");
-	ev_dev(e, &ev, dev);
-	str_copy(ev.detail, online ? "" : reason, sizeof(ev.detail));
-	engine_event(e, &ev);
-	/* The worker that saw it has logged it; the supervisor logs a death. */
-	if (online) {
-		log_debug("%s: online", dc->name);
-		alert_clear(e, dev, "offline");
-	} else {
-		log_debug("%s: offline: %s", dc->name, reason);
-		snprintf(msg, sizeof(msg), "%s %s not answering: %s",
-		    dc->kind == DEV_TURNSTILE ? "Turnstile" : "Reader", dc->name, reason);
-		alert_raise(e, dev, "offline",
-		    dc->kind == DEV_TURNSTILE ? "urgent" : "warning", msg);
-	}
-}
-
-/* Counter difference since the last status, in its own width. */
-static uint32_t
-counter_delta(uint32_t now, uint32_t before, uint32_t mask)
-{
-	return (now - before) & mask;
-}
-
-static void
-ts_status(struct engine *e, int dev, const struct msg_ts_status *m)
-{
-	struct dev_state *ds = &e->devs[dev];
-	const struct device_conf *dc = &e->site->devices[dev];
-	bool was_fault = ds->have_status &&
-	    (ds->state == TS_FAULT || ds->fault_code != 0);
-	bool is_fault = m->state == TS_FAULT || m->fault_code != 0;
-	uint32_t mask = m->counter_mask ? m->counter_mask : 0xffff;
-
-	if (!ds->online)
-		dev_went(e, dev, true, "");
-	if (ds->have_status) {
-		uint32_t din = counter_delta(m->entry_count, ds->entry_count, mask);
-		uint32_t dout = counter_delta(m->exit_count, ds->exit_count, mask);
-
-		if (din > COUNTER_JUMP_MAX || dout > COUNTER_JUMP_MAX) {
-			struct ev_rec ev;
-
-			ev_init(&ev, "counter_reset");
-			ev_dev(e, &ev, dev);
-			snprintf(ev.detail, sizeof(ev.detail),
-			    "passage counters jumped (entry +%u, exit +%u); new baseline",
-			    din, dout);
-			engine_event(e, &ev);
-		} else {
-			while (din-- > 0)
-				passage(e, dev, DIR_ENTRY);
-			while (dout-- > 0)
-				passage(e, dev, DIR_EXIT);
-		}
-	}
-	ds->have_status = true;
-	ds->state = (enum ts_state)m->state;
-	ds->entry_count = m->entry_count;
-	ds->exit_count = m->exit_count;
-	ds->counter_mask = mask;
-	ds->fault_code = m->fault_code;
-
-	if (is_fault && !was_fault) {
-		struct ev_rec ev;
-		char msg[128];
-
-		ev_init(&ev, "fault");
-		ev_dev(e, &ev, dev);
-		snprintf(ev.detail, sizeof(ev.detail), "fault code %u", m->fault_code);
-		engine_event(e, &ev);
-		snprintf(msg, sizeof(msg), "Turnstile %s in fault (code %u)",
-		    dc->name, m->fault_code);
-		log_warn("%s: fault code %u", dc->name, m->fault_code);
-		alert_raise(e, dev, "fault", "urgent", msg);
-	} else if (!is_fault && was_fault) {
-		struct ev_rec ev;
-
-		ev_init(&ev, "fault_cleared");
-		ev_dev(e, &ev, dev);
-		engine_event(e, &ev);
-		log_notice("%s: fault cleared", dc->name);
-		alert_clear(e, dev, "fault");
-	}
-}
-
-static void
-reader_reject(struct engine *e, int dev, const struct msg_reader_reject *m)
-{
-	static const char *const kinds[] = { "bad checksum", "bad framing", "overlong line" };
-	struct dev_state *ds = &e->devs[dev];
-	int64_t now = mono_ns();
-
-	ds->rejects++;
-	ds->rejects_unlogged++;
-	/* Noise is counted always, recorded at most once a minute per reader. */
-	if (ds->reject_logged_ns == 0 || now - ds->reject_logged_ns >= REJECT_EVENT_NS) {
-		struct ev_rec ev;
-
-		ev_init(&ev, "reader_reject");
-		ev_dev(e, &ev, dev);
-		snprintf(ev.detail, sizeof(ev.detail), "%" PRIu64 " bad frame(s), last: %s",
-		    ds->rejects_unlogged, m->kind < 3 ? kinds[m->kind] : "unknown");
-		engine_event(e, &ev);
-		ds->reject_logged_ns = now;
-		ds->rejects_unlogged = 0;
-	}
-}
-
-static void
-cmd_result(struct engine *e, int dev, const struct msg_cmd_result *m)
-{
-	if (m->status == CMD_OK) {
-		if (m->t_frame_ns != 0 && m->t_wire_ns >= m->t_frame_ns)
-			e->lat_ns[e->lat_count++ % LAT_SAMPLES] = m->t_wire_ns - m->t_frame_ns;
-		return;
-	}
-	e->cmd_failures++;
-	{
-		static const char *const st[] = { "ok", "failed", "expired", "offline" };
-		struct ev_rec ev;
-
-		ev_init(&ev, "command_failed");
-		ev_dev(e, &ev, dev);
-		snprintf(ev.detail, sizeof(ev.detail), "command %u %s%s%s", m->id,
-		    m->status < 4 ? st[m->status] : "?", m->error[0] ? ": " : "", m->error);
-		engine_event(e, &ev);
-	}
-}
-
-void
-engine_worker_msg(struct engine *e, int link, const union msg_any *m)
-{
-	int dev = m->h.dev;
-
-	if (m->h.type == MSG_HELLO)
-		return;
-	if (dev >= e->site->ndevices || e->site->devices[dev].link != link) {
-		log_err("%s: message for device %d, which is not on this link; ignored",
-		    e->site->links[link].name, dev);
-		return;
-	}
-	switch (m->h.type) {
-	case MSG_DEV_STATE:
-		e->devs[dev].failures = m->dev_state.failures;
-		dev_went(e, dev, m->dev_state.online, m->dev_state.reason);
-		break;
-	case MSG_TS_STATUS:
-		if (e->site->devices[dev].kind == DEV_TURNSTILE)
-			ts_status(e, dev, &m->ts_status);
-		break;
-	case MSG_CARD:
-		if (e->site->devices[dev].kind == DEV_READER)
-			card_read(e, dev, &m->card);
-		break;
-	case MSG_READER_REJECT:
-		reader_reject(e, dev, &m->reject);
-		break;
-	case MSG_CMD_RESULT:
-		cmd_result(e, dev, &m->cmd_result);
-		break;
-	default:
-		log_err("%s: unexpected message type %u; ignored",
-		    e->site->links[link].name, m->h.type);
-	}
-}
-
-/* A worker is gone: every device on its link is offline until it is back. */
-void
-engine_link_down(struct engine *e, int link, const char *reason)
-{
-	for (int d = 0; d < e->site->ndevices; d++)
-		if (e->site->devices[d].link == link)
-			dev_went(e, d, false, reason);
-}
-
-/* ---- alerts: one per device and condition ------------------------------ */
-
-struct alert_ctx {
-	struct engine	*e;
-	char		device[CONF_NAME_MAX];
-	char		kind[24];
-};
-
-static int64_t *
-alert_slot(struct engine *e, int dev, const char *kind, bool **clear)
-{
-	struct dev_state *ds = &e->devs[dev];
-
-	if (strcmp(kind, "fault") == 0) {
-		*clear = &ds->clear_fault;
-		return &ds->alert_fault;
-	}
-	*clear = &ds->clear_offline;
-	return &ds->alert_offline;
-}
-
-static void
-alert_cleared(struct store_req *req, void *arg)
-{
-	struct engine *e = arg;
-
-	if (req->status == 0)
-		ctl_publish_alert(e->ctl, &req->in.alert);
-	else
-		log_err("alert %" PRId64 ": not cleared: %s", req->in.alert.id, req->error);
-	store_req_free(req);
-	free(req);
-}
-
-static void
-alert_submit_clear(struct engine *e, const struct alert_rec *a)
-{
-	struct store_req *req = calloc(1, sizeof(*req));
-
-	if (req == NULL) {
-		log_err("alert %" PRId64 ": out of memory", a->id);
-		return;
-	}
-	req->op = STORE_ALERT_CLEAR;
-	req->in.alert = *a;
-	req->in.alert.cleared_ms = real_ms();
-	req->done = alert_cleared;
-	req->arg = e;
-	store_submit(e->store, req);
-}
-
-static void
-alert_raised(struct store_req *req, void *arg)
-{
-	struct alert_ctx *ax = arg;
-	struct engine *e = ax->e;
-	int dev = config_device_index(e->site, ax->device);
-	int64_t *slot = NULL;
-	bool *clear = NULL;
-
-	req->in.alert.id = req->id;
-	if (dev >= 0)
-		slot = alert_slot(e, dev, ax->kind, &clear);
-	if (req->status != 0) {
-		log_err("%s: alert not stored: %s", ax->device, req->error);
-		if (slot != NULL)
-			*slot = 0;
-	} else {
-		ctl_publish_alert(e->ctl, &req->in.alert);
-		if (slot == NULL || *clear) {
-			alert_submit_clear(e, &req->in.alert);
-			if (slot != NULL)
-				*slot = 0;
-		} else {
-			*slot = req->id;
-		}
-	}
-	if (clear != NULL)
-		*clear = false;
-	free(ax);
-	store_req_free(req);
-	free(req);
-}
-
-static void
-alert_raise(struct engine *e, int dev, const char *kind, const char *severity,
-    const char *message)
-{
-	const struct device_conf *dc = &e->site->devices[dev];
-	struct store_req *req;
-	struct alert_ctx *ax;
-	bool *clear;
-	int64_t *slot = alert_slot(e, dev, kind, &clear);
-
-	if (*slot != 0) {
-		*clear = false;		/* raised again before a pending clear */
-		return;
-	}
-	req = calloc(1, sizeof(*req));
-	ax = calloc(1, sizeof(*ax));
-	if (req == NULL || ax == NULL) {
-		log_err("%s: alert not raised: out of memory", dc->name);
-		free(req);
-		free(ax);
-		return;
-	}
-	ax->e = e;
-	str_copy(ax->device, dc->name, sizeof(ax->device));
-	str_copy(ax->kind, kind, sizeof(ax->kind));
-	req->op = STORE_ALERT_RAISE;
-	req->in.alert.raised_ms = real_ms();
-	str_copy(req->in.alert.source, dc->name, sizeof(req->in.alert.source));
-	str_copy(req->in.alert.kind, kind, sizeof(req->in.alert.kind));
-	str_copy(req->in.alert.severity, severity, sizeof(req->in.alert.severity));
-	str_copy(req->in.alert.message, message, sizeof(req->in.alert.message));
-	req->done = alert_raised;
-	req->arg = ax;
-	*slot = -1;
-	store_submit(e->store, req);
-}
-
-static void
-alert_clear(struct engine *e, int dev, const char *kind)
-{
-	bool *clear;
-	int64_t *slot = alert_slot(e, dev, kind, &clear);
-	struct alert_rec a = { .id = *slot };
-
-	if (*slot == 0)
-		return;
-	if (*slot < 0) {
-		*clear = true;		/* still being stored: clear when it is */
-		return;
-	}
-	*slot = 0;
-	str_copy(a.source, e->site->devices[dev].name, sizeof(a.source));
-	str_copy(a.kind, kind, sizeof(a.kind));
-	alert_submit_clear(e, &a);
-}
-
-/* Alerts still active from before a restart stay with their devices, so a
- * device that is still down is not alerted twice and one that is back clears. */
-static int
-alerts_adopt(struct engine *e)
-{
-	struct store_req req = { .op = STORE_ALERT_LIST };
-	const struct alert_rec *a;
-
-	if (store_run(e->store, &req) < 0) {
-		log_err("alerts: %s", req.error);
-		store_req_free(&req);
-		return -1;
-	}
-	a = req.rows;
-	for (size_t i = 0; i < req.nrows; i++) {
-		int dev = config_device_index(e->site, a[i].source);
-		bool *clear;
-		int64_t *slot;
-
-		if (dev < 0 || (strcmp(a[i].kind, "fault") != 0 &&
-		    strcmp(a[i].kind, "offline") != 0)) {
-			alert_submit_clear(e, &a[i]);	/* its device is no more */
-			continue;
-		}
-		slot = alert_slot(e, dev, a[i].kind, &clear);
-		if (*slot > 0)
-			alert_submit_clear(e, &a[i]);	/* a duplicate */
-		else
-			*slot = a[i].id;
-	}
-	store_req_free(&req);
-	return 0;
 }
 
 static int
@@ -759,9 +232,9 @@ reload(struct engine *e)
 			continue;
 		}
 		if ((a.id = keep[d].off) > 0)
-			alert_submit_clear(e, &a);
+			alert_clear_rec(e, &a);
 		if ((a.id = keep[d].fault) > 0)
-			alert_submit_clear(e, &a);
+			alert_clear_rec(e, &a);
 	}
 	sup_init(e);
 	sup_start_all(e);
@@ -810,7 +283,7 @@ lifecycle_event(struct engine *e, const char *kind, const char *detail)
 {
 	struct ev_rec ev;
 
-	ev_init(&ev, kind);
+	engine_ev_init(&ev, kind);
 	str_copy(ev.detail, detail, sizeof(ev.detail));
 	engine_event(e, &ev);
 }
@@ -851,7 +324,7 @@ engine_run(const char *conf_path, struct site_conf *site)
 		log_err("%s", err);
 		return 1;
 	}
-	if (cards_load(e) < 0 || alerts_adopt(e) < 0)
+	if (cards_load(e) < 0 || alert_adopt(e) < 0)
 		goto out_store;
 	store_set_event_cb(e->store, event_committed, e);
 	e->ctl = ctl_open(e, err, sizeof(err));
@@ -877,7 +350,7 @@ engine_run(const char *conf_path, struct site_conf *site)
 		int64_t now = mono_ns(), next = INT64_MAX, t;
 		int timeout, n;
 
-		if ((t = lanes_next_deadline(e)) < next)
+		if ((t = lane_next_deadline(e)) < next)
 			next = t;
 		if ((t = sup_next_deadline(e)) < next)
 			next = t;
@@ -903,7 +376,7 @@ engine_run(const char *conf_path, struct site_conf *site)
 			h->fn(e, h, evs[i].events);
 		}
 		now = mono_ns();
-		lanes_tick(e, now);
+		lane_tick(e, now);
 		sup_tick(e, now);
 		if (e->watchdog_usec != 0 && now >= e->watchdog_next_ns) {
 			sd_notify(0, "WATCHDOG=1");
@@ -944,3 +417,4 @@ out_store:
 	close(e->sigfd);
 	return rc;
 }
+

@@ -99,15 +99,32 @@ void	engine_unwatch(struct engine *, struct ev_handler *);
 
 /* engine.c */
 int	engine_run(const char *conf_path, struct site_conf *site);
-void	engine_worker_msg(struct engine *, int link, const union msg_any *);
-void	engine_link_down(struct engine *, int link, const char *reason);
+/* An event stamped now, of this kind; engine_ev_dev() adds device and lane. */
+void	engine_ev_init(struct ev_rec *, const char *kind);
+void	engine_ev_dev(struct engine *, struct ev_rec *, int dev);
+/* Queued for the next batch; followers see it once it is committed. */
 void	engine_event(struct engine *, struct ev_rec *);
-int	engine_send_cmd(struct engine *, int dev, enum ts_cmd, int64_t t_frame_ns,
-	    char *err, size_t errlen);
 const struct card_rec *engine_card_find(const struct engine *, const char *uid);
 void	engine_card_put(struct engine *, const struct card_rec *);
 void	engine_card_del(struct engine *, const char *uid);
+
+/* lanes.c: decisions, passages, device health */
+void	engine_worker_msg(struct engine *, int link, const union msg_any *);
+void	engine_link_down(struct engine *, int link, const char *reason);
+int	engine_send_cmd(struct engine *, int dev, enum ts_cmd, int64_t t_frame_ns,
+	    char *err, size_t errlen);
 const char *engine_dir_name(enum dir);
+void	lane_tick(struct engine *, int64_t now_ns);
+int64_t	lane_next_deadline(const struct engine *);
+
+/* alerts.c: kind is "offline" or "fault" */
+void	alert_raise(struct engine *, int dev, const char *kind,
+	    const char *severity, const char *message);
+void	alert_clear(struct engine *, int dev, const char *kind);
+/* Clears a stored alert whose device is gone. */
+void	alert_clear_rec(struct engine *, const struct alert_rec *);
+/* Takes back the alerts still active in the store (at start). */
+int	alert_adopt(struct engine *);
 
 /* supervisor.c */
 void	sup_init(struct engine *);
