@@ -26,7 +26,7 @@ endif
 UTIL_O	 := daemon/util.o
 CONFIG_O := daemon/config.o
 RULES_O	 := rules/access.o
-DB_O	 := db/store.o db/schema.o
+DB_O	 := db/store.o db/queries.o db/schema.o
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o \
 	    drivers/serial.o drivers/reader.o drivers/cardfmt.o
 ENGINE_O := daemon/engine.o daemon/lanes.o daemon/alerts.o daemon/supervisor.o daemon/control.o

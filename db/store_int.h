@@ -1,0 +1,90 @@
+/*
+ * The store's internals, shared by its two halves: the thread, queues and
+ * completions (store.c) and the SQL of each operation (queries.c).
+ */
+#ifndef LOBBYD_STORE_INT_H
+#define LOBBYD_STORE_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* The prepared statements, s->st[], one per step of an operation. */
+enum {
+	STORE_ST_BEGIN,
+	STORE_ST_COMMIT,
+	STORE_ST_ROLLBACK,
+	STORE_ST_EV_INSERT,
+	STORE_ST_EV_QUERY,
+	STORE_ST_EV_QUERY_LANE,
+	STORE_ST_CARD_PUT,
+	STORE_ST_CARD_DEL,
+	STORE_ST_CARD_LIST,
+	STORE_ST_ALERT_RAISE,
+	STORE_ST_ALERT_CLEAR,
+	STORE_ST_ALERT_ACTIVE,
+	STORE_ST_ALERT_ALL,
+	STORE_ST_N
+};
+
+struct evbatch;
+
+struct store {
+	char		*path;
+	int64_t		batch_ns;
+	sqlite3		*db;
+	sqlite3_stmt	*st[STORE_ST_N];
+	int		efd;		/* eventfd: completions waiting */
+	pthread_t	thread;
+	pthread_mutex_t	mu;
+	pthread_cond_t	wake;		/* the store thread has work */
+
+	/* Under mu, engine to thread. */
+	struct ev_rec	*q;		/* queued events, oldest first */
+	size_t		qlen, qcap;
+	int64_t		q_first_ns;	/* when q[0] was queued */
+	uint64_t	ev_added;	/* events ever queued */
+	uint64_t	ev_taken;	/* of which the thread has taken */
+	struct store_req *req_head, *req_tail;
+	bool		stopping;
+	bool		oom_logged;
+
+	/* Under mu, thread to engine. */
+	struct evbatch	*cev_head, *cev_tail;
+	struct store_req *creq_head, *creq_tail;
+	uint64_t	reqs_completed;
+	struct store_stats stats;
+	size_t		pend_len;	/* copy of npend for the stats */
+
+	/* The store thread's own. */
+	struct ev_rec	*pend;		/* taken from q, not yet committed */
+	size_t		npend, pendcap;
+	bool		failing;	/* commits are failing; pend waits */
+	int		retry_ms;
+	int64_t		retry_ns;	/* next attempt while failing */
+	int		close_fails;
+	char		errmsg[160];	/* why the last commit failed */
+
+	/* The engine thread's own. */
+	uint64_t	reqs_delivered;
+	void		(*event_cb)(const struct ev_rec *, void *);
+	void		*event_arg;
+};
+
+/* queries.c: the connection, the statements and each operation's SQL. */
+int	store_setup(struct store *, char *err, size_t errlen);
+int	store_prepare(struct store *, char *err, size_t errlen);
+void	store_close_db(struct store *);
+void	store_sqlerr(struct store *, char *buf, size_t len, const char *what);
+int	store_begin(struct store *, char *err, size_t errlen);
+int	store_commit(struct store *, char *err, size_t errlen);
+void	store_rollback(struct store *);
+int	store_insert_event(struct store *, struct ev_rec *);
+void	store_do(struct store *, struct store_req *);
+
+#endif
