@@ -1,0 +1,121 @@
+/*
+ * Inside config loading: the state of one config_load() and the checked
+ * getters and error lines its parts share (config_read.c). Internal names
+ * are conf_*, so that they never read as libconfig's own config_* calls.
+ */
+#ifndef LOBBYD_CONFIG_INT_H
+#define LOBBYD_CONFIG_INT_H
+
+#include <libconfig.h>
+
+#include "config.h"
+
+/* A file's text, for looking at integer literals libconfig 1.5 wraps. */
+struct src_text {
+	char		*name;
+	char		*text;
+};
+
+#define SRC_MAX	8
+
+/* Where a setting sits: "links[0]" for unknown keys, `links[0] "bus1"` to
+ * start a message, "commands.free." in front of nested keys. */
+struct scope {
+	char		path[96];
+	char		label[160];
+	char		kp[48];
+};
+
+struct load {
+	const char	*file;
+	FILE		*errs;
+	struct site_conf *site;
+	config_t	cfg;
+	struct conf_err	*ev;			/* error lines, in config_read.c */
+	int		nev, cap;
+	int		nerr;
+	struct src_text	src[SRC_MAX];
+	int		nsrc;
+	char		*incdir;		/* directory of FILE, with '/' */
+	char		*incname[SRC_MAX];	/* included files, as opened */
+	int		nincname;
+
+	/* Pending references, resolved once every section is read. */
+	int		nlink_sec;		/* links from the links section */
+	int		ndev_sec;		/* devices from the devices section */
+	const config_setting_t *dev_link[CONF_MAX_DEVICES];
+	const config_setting_t *dev_profile[CONF_MAX_DEVICES];
+	const config_setting_t *dev_unit[CONF_MAX_DEVICES];
+	long long	dev_unit_val[CONF_MAX_DEVICES];
+	char		dev_unit_txt[CONF_MAX_DEVICES][24];
+	const config_setting_t *dev_elem[CONF_MAX_DEVICES];
+	const config_setting_t *link_elem[CONF_MAX_LINKS];
+	const config_setting_t *link_path[CONF_MAX_LINKS];
+	const config_setting_t *lane_elem[CONF_MAX_LANES];
+	const config_setting_t *lane_ts[CONF_MAX_LANES];
+	const config_setting_t *lane_in[CONF_MAX_LANES];
+	const config_setting_t *lane_out[CONF_MAX_LANES];
+};
+
+/* Kinds of value a setting may be asked to be. */
+enum want { W_INT, W_STR, W_GROUP, W_LIST, W_STRINGS };
+
+/* The root: top-level settings are named without a prefix. */
+extern const struct scope conf_root_scope;
+
+/* config_read.c: error lines, kept until conf_flush_errs() prints them in
+ * file order, the main file first. */
+void	conf_bufprintf(char *, size_t, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+const char *conf_file_name(struct load *, const char *raw);
+void	conf_add_err_line(struct load *, const char *file, int line,
+	    const char *text);
+void	conf_err(struct load *, const config_setting_t *, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	conf_serr(struct load *, const struct scope *,
+	    const config_setting_t *, const char *, ...)
+	    __attribute__((format(printf, 4, 5)));
+void	conf_flush_errs(struct load *);
+const char *conf_quote(char *buf, size_t size, const char *s);
+
+/* config_read.c: scopes, keys and getters. A getter that fails has
+ * reported why; an absent optional setting leaves *out alone. */
+void	conf_scope_top(struct scope *, const char *name);
+void	conf_scope_elem(struct scope *, const char *list, int i,
+	    const config_setting_t *elem);
+void	conf_scope_sub(struct scope *sub, const struct scope *,
+	    const char *key);
+bool	conf_key_in(const char *key, const char *const *keys);
+void	conf_check_keys(struct load *, const struct scope *,
+	    const config_setting_t *g, const char *const *keys, bool top);
+const config_setting_t *conf_member(struct load *, const struct scope *,
+	    const config_setting_t *g, const char *key, enum want,
+	    bool required);
+int	conf_get_int_raw(struct load *, const struct scope *,
+	    const config_setting_t *g, const char *key, bool required,
+	    long long *val, char *txt, size_t size,
+	    const config_setting_t **where);
+bool	conf_get_int(struct load *, const struct scope *,
+	    const config_setting_t *g, const char *key, bool required,
+	    long long lo, long long hi, int *out);
+bool	conf_get_int_of(struct load *, const struct scope *,
+	    const config_setting_t *g, const char *key, const int *set,
+	    size_t nset, int *out);
+const config_setting_t *conf_get_str(struct load *, const struct scope *,
+	    const config_setting_t *g, const char *key, bool required,
+	    char *buf, size_t size);
+const config_setting_t *conf_get_name(struct load *, const struct scope *,
+	    const config_setting_t *g, const char *key, bool required,
+	    char *buf);
+bool	conf_get_choice(struct load *, const struct scope *,
+	    const config_setting_t *g, const char *key, bool required,
+	    const char *const *choices, int *out);
+
+/* config_profile.c: profiles[I], element E. */
+void	conf_load_profile(struct load *, int i, const config_setting_t *e);
+
+/* config_devices.c: the lists (profiles, links, devices, readers, lanes)
+ * and the references between them. */
+void	conf_load_sections(struct load *, const config_setting_t *root);
+
+#endif
