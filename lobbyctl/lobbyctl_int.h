@@ -1,0 +1,71 @@
+/*
+ * Inside lobbyctl: what the command line (lobbyctl.c), the connection to
+ * lobbyd (conn.c) and the showing of replies (show.c) share.
+ */
+#ifndef LOBBYCTL_INT_H
+#define LOBBYCTL_INT_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "format.h"
+
+#define EXIT_REFUSED	1	/* lobbyd said no, or answered nonsense */
+#define EXIT_USAGE	2
+#define EXIT_CONNECT	3
+
+/* "lobbyctl: " and the message on stderr. */
+void	lobbyctl_say(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+
+/* What was asked, and how its reply is shown. */
+enum show_what { SHOW_STATUS, SHOW_EVENTS, SHOW_DEVICES, SHOW_ALERTS,
+	SHOW_CARD_ADD, SHOW_CARD_REMOVE, SHOW_CARD_LIST, SHOW_LANE_OPEN,
+	SHOW_STATS };
+
+/*
+ * The reply's data on stdout: tables, "key: value" lines or, with json, JSON.
+ * follow: the table is kept in *tablep for the updates to come (the caller
+ * frees it). all: alerts with their CLEARED column (--all or --follow).
+ * 0, or an exit status after saying what was wrong.
+ */
+int	show_reply(enum show_what what, bool json, bool follow, bool all,
+	    struct json_object *data, struct fmt_table **tablep);
+/* One update of a followed reply: a row of t, or a line of JSON. */
+void	show_update(enum show_what what, bool json, struct fmt_table *t,
+	    struct json_object *item);
+
+/* One connection to lobbyd and the bytes read from it; private to conn.c. */
+struct conn {
+	int		fd;
+	const char	*path;
+	char		*buf;		/* CTL_LINE_MAX + 1 */
+	size_t		len;
+	size_t		used;		/* bytes of the last line handed out */
+	sigset_t	waitmask;	/* signals let in while waiting */
+};
+
+/*
+ * Connects to lobbyd's socket at path. follow: SIGINT and SIGTERM end the
+ * wait for lobbyd instead of lobbyctl. 0, or an exit status after saying why.
+ */
+int	conn_open(struct conn *, const char *path, bool follow);
+void	conn_close(struct conn *);
+/*
+ * Sends req and reads lobbyd's answer. 0 when lobbyd said ok: *reply is the
+ * answer (the caller puts it) and *data its "data" (NULL if none); 0 with
+ * *reply NULL when SIGINT or SIGTERM came first; else an exit status, said.
+ */
+int	conn_request(struct conn *, struct json_object *req,
+	    struct json_object **reply, struct json_object **data);
+/*
+ * The updates lobbyd pushes after a followed reply, shown in t, until it
+ * closes or SIGINT or SIGTERM comes: 0, or an exit status.
+ */
+int	conn_follow(struct conn *, enum show_what what, bool json,
+	    struct fmt_table *t);
+
+#endif

@@ -1,0 +1,492 @@
+/*
+ * How lobbyctl shows lobbyd's replies: lists as aligned tables, status and
+ * stats as "key: value" lines, and with --json the reply's data as JSON.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "format.h"
+#include "lobbyctl_int.h"
+
+/* Fields of an object from lobbyd, absent ones empty. */
+static const char *
+jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	const char *s;
+
+	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
+		return "";
+	s = json_object_get_string(v);
+	return s != NULL ? s : "";
+}
+
+static int64_t
+jint(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
+		return 0;
+	return json_object_get_int64(v);
+}
+
+static bool
+jbool(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
+		return false;
+	return json_object_get_boolean(v);
+}
+
+static void
+print_json(struct json_object *o)
+{
+	puts(json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+/* One row of a table from one object lobbyd sent. */
+#define ROW_MAX		10
+struct row {
+	const char	*cell[ROW_MAX];
+	char		t1[FMT_TIME_LEN], t2[FMT_TIME_LEN];
+	char		words[48];
+	char		n1[24], n2[24], n3[24];
+	char		text[400];
+};
+
+static const struct fmt_col event_cols[] = {
+	{ "TIME",	19, 0,  false },
+	{ "LANE",	6,  16, false },
+	{ "DEVICE",	8,  16, false },
+	{ "DIR",	5,  0,  false },
+	{ "CARD",	10, 31, false },
+	{ "RESULT",	10, 16, false },
+	{ "REASON",	24, 48, false },
+	{ "BY",		0,  16, false },
+};
+
+static void
+event_row(struct json_object *ev, struct row *r)
+{
+	const char *decision = jstr(ev, "decision");
+	const char *kind = jstr(ev, "kind");
+	const char *why = jstr(ev, "reason_text");
+	const char *detail = jstr(ev, "detail");
+
+	if (why[0] == '\0')
+		why = jstr(ev, "reason");
+	fmt_time(jint(ev, "ts_ms"), r->t1, sizeof(r->t1));
+	if (why[0] != '\0' && detail[0] != '\0' && strcmp(why, detail) != 0)
+		snprintf(r->text, sizeof(r->text), "%s: %s", why, detail);
+	else
+		snprintf(r->text, sizeof(r->text), "%s",
+		    why[0] != '\0' ? why : detail);
+	r->cell[0] = r->t1;
+	r->cell[1] = jstr(ev, "lane");
+	r->cell[2] = jstr(ev, "device");
+	r->cell[3] = jstr(ev, "direction");
+	r->cell[4] = jstr(ev, "credential");
+	/* A decision for card reads; the kind for the rest, a manual open
+	   included (its "granted" says less than "manual open"). */
+	if (decision[0] != '\0' && (strcmp(kind, "access") == 0 ||
+	    kind[0] == '\0'))
+		r->cell[5] = decision;
+	else
+		r->cell[5] = fmt_kind_words(kind, r->words, sizeof(r->words));
+	r->cell[6] = r->text;
+	r->cell[7] = jstr(ev, "actor");
+}
+
+static const struct fmt_col device_cols[] = {
+	{ "NAME",	0, 24, false },
+	{ "KIND",	0, 0,  false },
+	{ "LINK",	0, 16, false },
+	{ "STATE",	0, 20, false },
+	{ "FAULT",	0, 0,  true },
+	{ "ENTRY",	0, 0,  true },
+	{ "EXIT",	0, 0,  true },
+	{ "SINCE",	0, 0,  false },
+	{ "REASON",	0, 60, false },
+};
+
+static void
+device_row(struct json_object *d, struct row *r)
+{
+	const char *reason = jstr(d, "reason");
+	int64_t failures = jint(d, "failures"), fault = jint(d, "fault_code");
+
+	if (!jbool(d, "online"))
+		snprintf(r->words, sizeof(r->words), "offline");
+	else
+		snprintf(r->words, sizeof(r->words), "online %s",
+		    jstr(d, "state"));
+	if (fault != 0)
+		snprintf(r->n1, sizeof(r->n1), "%lld", (long long)fault);
+	else
+		r->n1[0] = '\0';
+	snprintf(r->n2, sizeof(r->n2), "%lld",
+	    (long long)jint(d, "entry_count"));
+	snprintf(r->n3, sizeof(r->n3), "%lld",
+	    (long long)jint(d, "exit_count"));
+	fmt_time(jint(d, "since_ms"), r->t1, sizeof(r->t1));
+	if (failures > 0)
+		snprintf(r->text, sizeof(r->text), "%s%s(%lld failures)",
+		    reason, reason[0] != '\0' ? " " : "", (long long)failures);
+	else
+		snprintf(r->text, sizeof(r->text), "%s", reason);
+	r->cell[0] = jstr(d, "name");
+	r->cell[1] = jstr(d, "kind");
+	r->cell[2] = jstr(d, "link");
+	r->cell[3] = r->words;
+	r->cell[4] = r->n1;
+	r->cell[5] = r->n2;
+	r->cell[6] = r->n3;
+	r->cell[7] = r->t1;
+	r->cell[8] = r->text;
+}
+
+/* With --all or --follow the table has CLEARED: a followed alert may be
+   one that has just cleared. */
+static const struct fmt_col alert_cols[] = {
+	{ "ID",		4,  0,  true },
+	{ "RAISED",	19, 0,  false },
+	{ "SEVERITY",	9,  0,  false },
+	{ "SOURCE",	10, 24, false },
+	{ "KIND",	7,  16, false },
+	{ "MESSAGE",	0,  72, false },
+};
+static const struct fmt_col alert_all_cols[] = {
+	{ "ID",		4,  0,  true },
+	{ "RAISED",	19, 0,  false },
+	{ "CLEARED",	19, 0,  false },
+	{ "SEVERITY",	9,  0,  false },
+	{ "SOURCE",	10, 24, false },
+	{ "KIND",	7,  16, false },
+	{ "MESSAGE",	0,  72, false },
+};
+
+static void
+alert_row(struct json_object *al, bool cleared_col, struct row *r)
+{
+	int i = 0;
+	int64_t cleared = jint(al, "cleared_ms");
+
+	snprintf(r->n1, sizeof(r->n1), "%lld", (long long)jint(al, "id"));
+	fmt_time(jint(al, "raised_ms"), r->t1, sizeof(r->t1));
+	if (cleared != 0)
+		fmt_time(cleared, r->t2, sizeof(r->t2));
+	else
+		snprintf(r->t2, sizeof(r->t2), "active");
+	r->cell[i++] = r->n1;
+	r->cell[i++] = r->t1;
+	if (cleared_col)
+		r->cell[i++] = r->t2;
+	r->cell[i++] = jstr(al, "severity");
+	r->cell[i++] = jstr(al, "source");
+	r->cell[i++] = jstr(al, "kind");
+	r->cell[i++] = jstr(al, "message");
+}
+
+static const struct fmt_col card_cols[] = {
+	{ "UID",	0, 0,  false },
+	{ "HOLDER",	0, 40, false },
+	{ "ENABLED",	0, 0,  false },
+	{ "FROM",	0, 0,  false },
+	{ "UNTIL",	0, 0,  false },
+};
+
+static void
+card_row(struct json_object *cd, struct row *r)
+{
+	fmt_time(jint(cd, "valid_from_ms"), r->t1, sizeof(r->t1));
+	fmt_time(jint(cd, "valid_until_ms"), r->t2, sizeof(r->t2));
+	r->cell[0] = jstr(cd, "uid");
+	r->cell[1] = jstr(cd, "holder");
+	r->cell[2] = jbool(cd, "enabled") ? "yes" : "no";
+	r->cell[3] = r->t1;
+	r->cell[4] = r->t2;
+}
+
+/* Builds one table row from an object of the reply. */
+static void
+make_row(enum show_what what, bool all, struct json_object *o, struct row *r)
+{
+	memset(r->cell, 0, sizeof(r->cell));
+	switch (what) {
+	case SHOW_EVENTS:
+		event_row(o, r);
+		break;
+	case SHOW_DEVICES:
+		device_row(o, r);
+		break;
+	case SHOW_ALERTS:
+		alert_row(o, all, r);
+		break;
+	default:
+		card_row(o, r);
+		break;
+	}
+}
+
+/* "events_committed" -> "events committed", in buf. */
+static const char *
+key_words(const char *key, size_t cut, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; key[i] != '\0' && i < cut && i + 1 < len; i++)
+		buf[i] = key[i] == '_' ? ' ' : key[i];
+	buf[i] = '\0';
+	return buf;
+}
+
+static bool
+ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), m = strlen(tail);
+
+	return n >= m && strcmp(s + n - m, tail) == 0;
+}
+
+#define KV_MAX	64
+
+struct kv {
+	char	key[KV_MAX][64];
+	char	val[KV_MAX][160];
+	const char *keys[KV_MAX], *vals[KV_MAX];
+	int	n;
+};
+
+static void
+kv_add_value(struct kv *kv, const char *key, size_t cut, const char *unit_ns,
+    struct json_object *v)
+{
+	char *k, *out;
+	size_t vl;
+
+	if (kv->n == KV_MAX)
+		return;
+	k = kv->key[kv->n];
+	out = kv->val[kv->n];
+	vl = sizeof(kv->val[0]);
+	key_words(key, cut, k, sizeof(kv->key[0]));
+	if (unit_ns != NULL) {
+		size_t kl = strlen(k);
+
+		snprintf(k + kl, sizeof(kv->key[0]) - kl, " %s", unit_ns);
+	}
+	if (v == NULL)
+		snprintf(out, vl, "-");
+	else if (json_object_is_type(v, json_type_boolean))
+		snprintf(out, vl, "%s", json_object_get_boolean(v) ? "yes" : "no");
+	else if (json_object_is_type(v, json_type_string))
+		snprintf(out, vl, "%s", json_object_get_string(v));
+	else
+		snprintf(out, vl, "%s", json_object_to_json_string_ext(v,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	kv->keys[kv->n] = k;
+	kv->vals[kv->n] = out;
+	kv->n++;
+}
+
+/*
+ * status and stats as "key: value" lines: times ("_ms") in local time,
+ * nanosecond figures ("_ns") in milliseconds, one level of nesting flattened
+ * ("latency p99: 1.250 ms"). Keys lobbyctl does not know are shown as sent.
+ */
+static void
+print_kv(struct json_object *data)
+{
+	struct kv *kv = calloc(1, sizeof(*kv));
+	size_t cut;
+
+	if (kv == NULL)
+		return;
+	json_object_object_foreach(data, key, val) {
+		if (ends_with(key, "_ms") && val != NULL &&
+		    json_object_is_type(val, json_type_int)) {
+			char t[FMT_TIME_LEN];
+			struct json_object *s;
+
+			fmt_time(json_object_get_int64(val), t, sizeof(t));
+			s = json_object_new_string(t);
+			kv_add_value(kv, key, strlen(key) - 3, NULL, s);
+			json_object_put(s);
+		} else if (val != NULL &&
+		    json_object_is_type(val, json_type_object)) {
+			bool ns = ends_with(key, "_ns");
+
+			cut = strlen(key) - (ns ? 3 : 0);
+			json_object_object_foreach(val, sub, sv) {
+				char k[128], v[160];
+				struct json_object *s = NULL;
+
+				snprintf(k, sizeof(k), "%.*s", (int)cut, key);
+				if (sv != NULL && json_object_is_type(sv,
+				    json_type_object)) {
+					/* "links": {"bus1": {"pid": 7}} */
+					size_t vl = 0;
+
+					v[0] = '\0';
+					json_object_object_foreach(sv, k2, v2) {
+						snprintf(v + vl, sizeof(v) - vl,
+						    "%s%s %s", vl > 0 ? ", " : "",
+						    k2, v2 != NULL ?
+						    json_object_get_string(v2) :
+						    "-");
+						vl = strlen(v);
+					}
+					s = json_object_new_string(v);
+				} else if (ns && strcmp(sub, "count") != 0 &&
+				    sv != NULL && (json_object_is_type(sv,
+				    json_type_int) || json_object_is_type(sv,
+				    json_type_double))) {
+					snprintf(v, sizeof(v), "%.3f ms",
+					    json_object_get_double(sv) / 1e6);
+					s = json_object_new_string(v);
+				}
+				kv_add_value(kv, k, sizeof(k), sub,
+				    s != NULL ? s : sv);
+				json_object_put(s);
+			}
+		} else {
+			kv_add_value(kv, key, strlen(key), NULL, val);
+		}
+	}
+	fmt_kv_print(kv->keys, kv->vals, kv->n, stdout);
+	free(kv);
+}
+
+int
+show_reply(enum show_what what, bool json, bool follow, bool all,
+    struct json_object *data, struct fmt_table **tablep)
+{
+	const struct fmt_col *cols;
+	struct fmt_table *t;
+	struct row r;
+	size_t i, n;
+	int ncols;
+	struct json_object *item;
+
+	switch (what) {
+	case SHOW_EVENTS:
+		cols = event_cols;
+		ncols = 8;
+		break;
+	case SHOW_DEVICES:
+		cols = device_cols;
+		ncols = 9;
+		break;
+	case SHOW_ALERTS:
+		cols = all ? alert_all_cols : alert_cols;
+		ncols = all ? 7 : 6;
+		break;
+	case SHOW_CARD_LIST:
+		cols = card_cols;
+		ncols = 5;
+		break;
+	default:
+		if (data == NULL || !json_object_is_type(data, json_type_object)) {
+			lobbyctl_say("bad reply from lobbyd: \"data\" is not "
+			    "an object");
+			return EXIT_REFUSED;
+		}
+		if (json) {
+			print_json(data);
+		} else if (what == SHOW_CARD_ADD) {
+			t = fmt_table_new(card_cols, 5);
+			if (t == NULL)
+				return EXIT_REFUSED;
+			card_row(data, &r);
+			fmt_table_add(t, r.cell);
+			fmt_table_print(t, stdout);
+			fmt_table_free(t);
+		} else if (what == SHOW_CARD_REMOVE) {
+			printf("removed card %s\n", jstr(data, "uid"));
+		} else if (what == SHOW_LANE_OPEN) {
+			char *lane = fmt_clean(jstr(data, "lane"), 40);
+			char *dir = fmt_clean(jstr(data, "direction"), 8);
+
+			printf("opened %s for %s (event %lld)\n",
+			    lane != NULL ? lane : "", dir != NULL ? dir : "",
+			    (long long)jint(data, "event_id"));
+			free(lane);
+			free(dir);
+		} else {
+			print_kv(data);
+		}
+		return 0;
+	}
+
+	if (data == NULL || !json_object_is_type(data, json_type_array)) {
+		lobbyctl_say("bad reply from lobbyd: \"data\" is not a list");
+		return EXIT_REFUSED;
+	}
+	n = json_object_array_length(data);
+	if (json && !follow) {
+		print_json(data);
+		return 0;
+	}
+	if (json) {
+		for (i = 0; i < n; i++)
+			print_json(json_object_array_get_idx(data, i));
+		return 0;
+	}
+	if ((t = fmt_table_new(cols, ncols)) == NULL) {
+		lobbyctl_say("out of memory");
+		return EXIT_REFUSED;
+	}
+	for (i = 0; i < n; i++) {
+		item = json_object_array_get_idx(data, i);
+		if (item == NULL || !json_object_is_type(item, json_type_object)) {
+			lobbyctl_say("bad reply from lobbyd: item %zu of "
+			    "\"data\" is not an object", i);
+			fmt_table_free(t);
+			return EXIT_REFUSED;
+		}
+		make_row(what, all, item, &r);
+		if (fmt_table_add(t, r.cell) == -1) {
+			lobbyctl_say("out of memory");
+			fmt_table_free(t);
+			return EXIT_REFUSED;
+		}
+	}
+	if (n == 0 && !follow) {
+		printf("no %s\n", what == SHOW_EVENTS ? "events" :
+		    what == SHOW_DEVICES ? "devices" :
+		    what == SHOW_CARD_LIST ? "cards" :
+		    all ? "alerts" : "active alerts");
+		fmt_table_free(t);
+		return 0;
+	}
+	if (follow)
+		fmt_table_widen(t);
+	fmt_table_print(t, stdout);
+	if (tablep != NULL && follow)
+		*tablep = t;
+	else
+		fmt_table_free(t);
+	return 0;
+}
+
+void
+show_update(enum show_what what, bool json, struct fmt_table *t,
+    struct json_object *item)
+{
+	struct row r;
+
+	if (json) {
+		print_json(item);
+	} else {
+		make_row(what, true, item, &r);
+		fmt_table_print_row(t, r.cell, stdout);
+	}
+}
