@@ -1,2 +1,0 @@
-build/drivers/msg.o: drivers/msg.c drivers/msg.h
-drivers/msg.h:

@@ -1,2 +1,0 @@
-build/rules/access.o: rules/access.c rules/access.h
-rules/access.h:
