@@ -76,7 +76,9 @@ load_link(struct load *ld, int i, const config_setting_t *e)
 			conf_err(ld, k, "unknown setting \"%s\" in %s", key,
 			    sc.path);
 	}
-	conf_get_int(ld, &sc, e, "timeout_ms", false, 10, 10000,
+	/* At most 1000: a command waits behind one transaction at most, and
+	 * must reach the wire well within its lifetime (daemon/lanes.c). */
+	conf_get_int(ld, &sc, e, "timeout_ms", false, 10, 1000,
 	    &l->timeout_ms);
 	if (type == 0) {
 		l->port = 502;

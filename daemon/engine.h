@@ -46,15 +46,18 @@ struct lane_state {
 	int64_t		deadline_ns;
 	char		credential[MSG_UID_MAX];
 	char		actor[32];	/* operator for manual opens, "" for cards */
+	uint32_t	cmd_id;		/* the open command sent for it */
 };
 
 struct worker {
 	pid_t		pid;		/* 0: not running */
 	int		fd;		/* -1: not connected */
 	int64_t		started_ns;
+	int64_t		heard_ns;	/* last message from it */
 	int64_t		restart_ns;	/* when to start it again; 0: not due */
 	int		backoff_ms;
 	unsigned	restarts;
+	unsigned	bad_msgs;	/* malformed messages this life */
 };
 
 #define LAT_SAMPLES	8192

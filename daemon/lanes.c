@@ -90,6 +90,7 @@ card_read(struct engine *e, int dev, const struct msg_card *m)
 	al = (struct access_lane){
 		.online = ts->online && ts->have_status,
 		.fault = ts->state == TS_FAULT || ts->fault_code != 0,
+		.unknown = ts->state == TS_UNKNOWN,
 		.busy = ls->pending,
 	};
 	d = rule_card_decide(c != NULL ? &ac : NULL, &al, ev.ts_ms);
@@ -108,6 +109,7 @@ card_read(struct engine *e, int dev, const struct msg_card *m)
 		ls->dir = rd->dir;
 		ls->deadline_ns = mono_ns() + (int64_t)lc->pass_timeout_ms * NS_PER_MS;
 		str_copy(ls->credential, m->uid, sizeof(ls->credential));
+		ls->cmd_id = e->next_cmd_id;	/* the open just sent */
 		ls->actor[0] = '\0';
 	}
 	engine_event(e, &ev);
@@ -212,9 +214,12 @@ ts_status(struct engine *e, int dev, const struct msg_ts_status *m)
 {
 	struct dev_state *ds = &e->devs[dev];
 	const struct device_conf *dc = &e->site->devices[dev];
-	bool was_fault = ds->have_status &&
-	    (ds->state == TS_FAULT || ds->fault_code != 0);
-	bool is_fault = m->state == TS_FAULT || m->fault_code != 0;
+	/* A state value the profile does not name is a fault too: the device
+	 * is in a mode lobbyd does not understand, and nothing opens. */
+	bool was_fault = ds->have_status && (ds->state == TS_FAULT ||
+	    ds->state == TS_UNKNOWN || ds->fault_code != 0);
+	bool is_fault = m->state == TS_FAULT || m->state == TS_UNKNOWN ||
+	    m->fault_code != 0;
 	uint32_t mask = m->counter_mask ? m->counter_mask : 0xffff;
 
 	if (!ds->online)
@@ -252,11 +257,19 @@ ts_status(struct engine *e, int dev, const struct msg_ts_status *m)
 
 		engine_ev_init(&ev, "fault");
 		engine_ev_dev(e, &ev, dev);
-		snprintf(ev.detail, sizeof(ev.detail), "fault code %u", m->fault_code);
+		if (m->state == TS_UNKNOWN && m->fault_code == 0) {
+			snprintf(ev.detail, sizeof(ev.detail),
+			    "state value %d is not in profile %s", m->raw_state,
+			    e->site->profiles[dc->profile].name);
+			snprintf(msg, sizeof(msg), "Turnstile %s reports state %d, "
+			    "which its profile does not name", dc->name, m->raw_state);
+		} else {
+			snprintf(ev.detail, sizeof(ev.detail), "fault code %u", m->fault_code);
+			snprintf(msg, sizeof(msg), "Turnstile %s in fault (code %u)",
+			    dc->name, m->fault_code);
+		}
 		engine_event(e, &ev);
-		snprintf(msg, sizeof(msg), "Turnstile %s in fault (code %u)",
-		    dc->name, m->fault_code);
-		log_warn("%s: fault code %u", dc->name, m->fault_code);
+		log_warn("%s: %s", dc->name, ev.detail);
 		alert_raise(e, dev, "fault", "urgent", msg);
 	} else if (!is_fault && was_fault) {
 		struct ev_rec ev;
@@ -295,22 +308,30 @@ reader_reject(struct engine *e, int dev, const struct msg_reader_reject *m)
 static void
 cmd_result(struct engine *e, int dev, const struct msg_cmd_result *m)
 {
+	static const char *const st[] = { "ok", "failed", "expired", "offline" };
+	int l = lane_of_turnstile(e, dev);
+	struct lane_state *ls = l >= 0 ? &e->lanes[l] : NULL;
+	struct ev_rec ev;
+
 	if (m->status == CMD_OK) {
 		if (m->t_frame_ns != 0 && m->t_wire_ns >= m->t_frame_ns)
 			e->lat_ns[e->lat_count++ % LAT_SAMPLES] = m->t_wire_ns - m->t_frame_ns;
 		return;
 	}
 	e->cmd_failures++;
-	{
-		static const char *const st[] = { "ok", "failed", "expired", "offline" };
-		struct ev_rec ev;
-
-		engine_ev_init(&ev, "command_failed");
-		engine_ev_dev(e, &ev, dev);
-		snprintf(ev.detail, sizeof(ev.detail), "command %u %s%s%s", m->id,
-		    m->status < 4 ? st[m->status] : "?", m->error[0] ? ": " : "", m->error);
-		engine_event(e, &ev);
+	engine_ev_init(&ev, "command_failed");
+	engine_ev_dev(e, &ev, dev);
+	snprintf(ev.detail, sizeof(ev.detail), "command %u %s%s%s", m->id,
+	    m->status < 4 ? st[m->status] : "?", m->error[0] ? ": " : "", m->error);
+	if (ls != NULL && ls->pending && ls->cmd_id == m->id) {
+		/* The grant it carried opened nothing: say whose it was, and free
+		 * the lane rather than wait for a passage that cannot come. */
+		str_copy(ev.direction, engine_dir_name(ls->dir), sizeof(ev.direction));
+		str_copy(ev.credential, ls->credential, sizeof(ev.credential));
+		str_copy(ev.actor, ls->actor, sizeof(ev.actor));
+		ls->pending = false;
 	}
+	engine_event(e, &ev);
 }
 
 void
@@ -321,8 +342,9 @@ engine_worker_msg(struct engine *e, int link, const union msg_any *m)
 	if (m->h.type == MSG_HELLO)
 		return;
 	if (dev >= e->site->ndevices || e->site->devices[dev].link != link) {
-		log_err("%s: message for device %d, which is not on this link; ignored",
-		    e->site->links[link].name, dev);
+		if (e->workers[link].bad_msgs++ == 0)
+			log_err("%s: message for device %d, which is not on "
+			    "this link; ignored", e->site->links[link].name, dev);
 		return;
 	}
 	switch (m->h.type) {
@@ -345,8 +367,9 @@ engine_worker_msg(struct engine *e, int link, const union msg_any *m)
 		cmd_result(e, dev, &m->cmd_result);
 		break;
 	default:
-		log_err("%s: unexpected message type %u; ignored",
-		    e->site->links[link].name, m->h.type);
+		if (e->workers[link].bad_msgs++ == 0)
+			log_err("%s: unexpected message type %u; ignored",
+			    e->site->links[link].name, m->h.type);
 	}
 }
 

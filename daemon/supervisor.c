@@ -4,6 +4,7 @@
  * with back-off; meanwhile its devices are offline. No other link notices.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,8 +87,9 @@ start_worker(struct engine *e, int link, int64_t now)
 	close(sv[1]);
 	w->pid = pid;
 	w->fd = sv[0];
-	w->started_ns = now;
+	w->started_ns = w->heard_ns = now;
 	w->restart_ns = 0;
+	w->bad_msgs = 0;
 	handlers[link].h.fd = sv[0];
 	if (engine_watch(e, &handlers[link].h, EPOLLIN) < 0) {
 		close(sv[0]);
@@ -137,14 +139,18 @@ worker_readable(struct engine *e, struct ev_handler *h, uint32_t events)
 	while (budget-- > 0) {
 		n = msg_recv(h->fd, &m);
 		if (n > 0) {
+			e->workers[lh->link].heard_ns = mono_ns();
 			engine_worker_msg(e, lh->link, &m);
 			continue;
 		}
 		if (n < 0 && errno == EAGAIN)
 			return;
 		if (n < 0 && errno == EPROTO) {
-			log_err("%s: worker sent a malformed message; ignored",
-			    e->site->links[lh->link].name);
+			/* Logged once per worker life; a confused worker is
+			 * stopped by the liveness check or restarts anyway. */
+			if (e->workers[lh->link].bad_msgs++ == 0)
+				log_err("%s: worker sent a malformed message; ignored",
+				    e->site->links[lh->link].name);
 			continue;
 		}
 		/* EOF or error: the worker is gone; SIGCHLD will reap it. */
@@ -193,11 +199,30 @@ sup_reap(struct engine *e)
 	}
 }
 
+/* A worker blocks at most one response timeout per transaction; one that
+ * says nothing for much longer is hung (a stuck driver, a deadlock). */
+static int64_t
+silence_limit_ns(const struct link_conf *lc)
+{
+	return (3000 + 2 * (int64_t)lc->timeout_ms) * NS_PER_MS;
+}
+
 void
 sup_tick(struct engine *e, int64_t now)
 {
 	for (int i = 0; i < e->site->nlinks; i++) {
 		struct worker *w = &e->workers[i];
+
+		if (w->pid > 0 && w->fd >= 0 &&
+		    now - w->heard_ns > silence_limit_ns(&e->site->links[i])) {
+			log_warn("%s: link worker %d silent for %" PRId64 " ms; killed",
+			    e->site->links[i].name, (int)w->pid,
+			    (int64_t)((now - w->heard_ns) / NS_PER_MS));
+			kill(w->pid, SIGKILL);
+			/* Its devices go offline now; SIGCHLD restarts it. */
+			disconnect(e, i, "link worker hung");
+			continue;
+		}
 
 		if (w->pid != 0 || w->restart_ns == 0 || now < w->restart_ns)
 			continue;

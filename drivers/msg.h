@@ -11,11 +11,13 @@
 #include <sys/types.h>
 
 #define MSG_UID_MAX	32	/* card identifier, as printable text */
+#define MSG_HEARTBEAT_MS 500	/* a worker silent much longer is hung */
 #define MSG_TEXT_MAX	96
 
 enum msg_type {
 	/* worker -> engine */
-	MSG_HELLO = 1,		/* link open attempted; worker is serving */
+	MSG_HELLO = 1,		/* worker is serving: at start, then at least
+				   every MSG_HEARTBEAT_MS while it is alive */
 	MSG_DEV_STATE,		/* device went online or offline */
 	MSG_TS_STATUS,		/* turnstile status changed (or first read) */
 	MSG_CARD,		/* a valid card frame was read */

@@ -119,7 +119,7 @@ worker_run(const struct site_conf *site, int link_index, int engine_fd)
 	struct timespec ts;
 	char pname[16];
 	uint64_t logged = 0;
-	int64_t deadline, now, wait;
+	int64_t deadline, now, wait, last_hello;
 	int sigfd, lfd, nfds, rc, status = 0;
 
 	if (link_index < 0 || link_index >= site->nlinks) {
@@ -154,8 +154,11 @@ worker_run(const struct site_conf *site, int link_index, int engine_fd)
 	if (link_emit(&l, &hello) == -1)
 		goto out_close;
 
-	deadline = mono_ns();
+	deadline = last_hello = mono_ns();
 	for (;;) {
+		/* The engine restarts a worker that stays silent: say we live. */
+		if (deadline > last_hello + MSG_HEARTBEAT_MS * NS_PER_MS)
+			deadline = last_hello + MSG_HEARTBEAT_MS * NS_PER_MS;
 		nfds = 0;
 		pfd[nfds++] = (struct pollfd){ .fd = engine_fd, .events = POLLIN };
 		pfd[nfds++] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
@@ -184,6 +187,12 @@ worker_run(const struct site_conf *site, int link_index, int engine_fd)
 		}
 		deadline = l.ops->service(&l, mono_ns(),
 		    nfds > 2 ? pfd[2].revents : 0);
+		now = mono_ns();
+		if (now - last_hello >= MSG_HEARTBEAT_MS * NS_PER_MS) {
+			if (link_emit(&l, &hello) == -1)
+				break;
+			last_hello = now;
+		}
 	}
 
 out_close:

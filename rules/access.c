@@ -1,6 +1,7 @@
 /*
  * Staff-card rule: a card known to the store, enabled and inside its validity
- * window, at a lane whose turnstile is answering and not in fault.
+ * window, at a lane whose turnstile is answering, not in fault, and in a
+ * state its profile names: anything lobbyd does not understand is a denial.
  */
 #include "access.h"
 
@@ -17,6 +18,7 @@ static const struct {
 	[R_EXPIRED]	  = { "expired",	"Card expired" },
 	[R_LANE_OFFLINE]  = { "lane_offline",	"Turnstile not answering" },
 	[R_LANE_FAULT]	  = { "lane_fault",	"Turnstile in fault" },
+	[R_LANE_STATE_UNKNOWN] = { "lane_state_unknown", "Turnstile state not understood" },
 	[R_LANE_BUSY]	  = { "lane_busy",	"Previous passage not finished" },
 	[R_NO_READER]	  = { "no_reader",	"No reader for this direction" },
 	[R_MANUAL]	  = { "manual",		"Opened by an operator" },
@@ -41,6 +43,8 @@ rule_card_decide(const struct access_card *card, const struct access_lane *lane,
 		d.reason = R_LANE_OFFLINE;
 	else if (lane->fault)
 		d.reason = R_LANE_FAULT;
+	else if (lane->unknown)
+		d.reason = R_LANE_STATE_UNKNOWN;
 	else if (lane->busy)
 		d.reason = R_LANE_BUSY;
 	else {

@@ -18,6 +18,7 @@ enum reason {
 	R_EXPIRED,
 	R_LANE_OFFLINE,		/* turnstile not answering: nothing is opened */
 	R_LANE_FAULT,		/* turnstile reports a fault */
+	R_LANE_STATE_UNKNOWN,	/* turnstile reports a state its profile does not name */
 	R_LANE_BUSY,		/* a passage is already under way in this lane */
 	R_NO_READER,		/* this direction has no reader: programming error */
 	R_MANUAL,		/* opened by an operator */
@@ -35,6 +36,7 @@ struct access_card {
 struct access_lane {
 	bool	online;			/* turnstile answering */
 	bool	fault;			/* turnstile in fault */
+	bool	unknown;		/* state value not in the profile: not ready */
 	bool	busy;			/* a grant is waiting for its passage */
 };
 

@@ -19,6 +19,11 @@ static const struct access_lane down = { .online = false };
 static const struct access_lane fault = { .online = true, .fault = true };
 static const struct access_lane busy = { .online = true, .busy = true };
 static const struct access_lane down_fault = { .online = false, .fault = true };
+static const struct access_lane unknown = { .online = true, .unknown = true };
+static const struct access_lane fault_unknown = { .online = true, .fault = true,
+	.unknown = true };
+static const struct access_lane busy_unknown = { .online = true, .busy = true,
+	.unknown = true };
 
 static const struct {
 	const char		*what;
@@ -42,6 +47,10 @@ static const struct {
 	{ "lane fault",			&ok_card, &fault, T0, false, R_LANE_FAULT },
 	{ "offline beats fault",	&ok_card, &down_fault, T0, false, R_LANE_OFFLINE },
 	{ "lane busy",			&ok_card, &busy, T0, false, R_LANE_BUSY },
+	{ "state not understood",	&ok_card, &unknown, T0, false, R_LANE_STATE_UNKNOWN },
+	{ "fault beats unknown state",	&ok_card, &fault_unknown, T0, false, R_LANE_FAULT },
+	{ "unknown state beats busy",	&ok_card, &busy_unknown, T0, false, R_LANE_STATE_UNKNOWN },
+	{ "unknown card, unknown state", NULL,	  &unknown, T0, false, R_UNKNOWN_CARD },
 	{ "expired card, lane down",	&window,  &down, T0 + 9 * HOUR, false, R_EXPIRED },
 	{ "early card, lane fault",	&window,  &fault, T0 - HOUR, false, R_NOT_YET_VALID },
 };
