@@ -173,6 +173,33 @@ def a_killed_worker_is_restarted_and_other_lanes_keep_working():
 
 
 @test
+def a_hung_worker_is_noticed_killed_and_restarted():
+    s = Site()
+    try:
+        s.ctl("card", "add", STAFF, "--holder", "Ana Silva")
+        wait_for(lambda: s.device("ts1")["online"] and s.device("ts2")["online"],
+                 what="bus1 online")
+        pid = s.ctl("stats")["links"]["bus1"]["pid"]
+        os.kill(pid, signal.SIGSTOP)    # alive, but saying nothing
+        # Silent for 3 s plus twice its 100 ms response timeout: hung.
+        wait_for(lambda: not s.device("ts1")["online"], timeout=6, what="ts1 offline")
+        assert s.device("ts2")["online"] is False
+        s.card("rd1-in", STAFF)
+        ev = s.wait_event(lambda e: e["kind"] == "access")[0]
+        assert ev["reason"] == "lane_offline", ev
+        wait_for(lambda: s.ctl("stats")["links"]["bus1"]["pid"] not in (0, pid),
+                 timeout=5, what="worker restarted")
+        wait_for(lambda: s.device("ts1")["online"], timeout=5, what="ts1 back")
+        assert "silent" in s.log() and "killed" in s.log()
+        assert writes(s, "ts1") == [], "the hang or the restart opened the lane"
+        time.sleep(1.1)     # past the reader's hold-off
+        s.card("rd1-in", STAFF)
+        s.wait_event(lambda e: e["kind"] == "passage")
+    finally:
+        s.close()
+
+
+@test
 def garbage_on_a_reader_is_counted_and_never_grants():
     s = Site()
     try:
