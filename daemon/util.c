@@ -14,6 +14,8 @@
 static char	log_ident[48] = "lobbyd";
 static bool	log_debug_on;
 static bool	log_journal;	/* stderr goes to the journal: no timestamps */
+static long	log_gmtoff;	/* local time offset, taken once */
+static bool	log_gmtoff_set;
 
 void
 log_init(const char *ident, bool debug)
@@ -22,6 +24,19 @@ log_init(const char *ident, bool debug)
 	log_debug_on = debug;
 	/* systemd sets JOURNAL_STREAM when stderr is connected to the journal. */
 	log_journal = getenv("JOURNAL_STREAM") != NULL;
+	/*
+	 * The offset is read here once, in the engine before it forks: a link
+	 * worker forked while another thread held libc's time-zone lock must
+	 * never call localtime_r(), so log lines do the arithmetic themselves.
+	 */
+	if (!log_gmtoff_set) {
+		time_t now = time(NULL);
+		struct tm tm;
+
+		if (localtime_r(&now, &tm) != NULL)
+			log_gmtoff = tm.tm_gmtoff;
+		log_gmtoff_set = true;
+	}
 }
 
 void
@@ -39,12 +54,14 @@ log_msg(enum log_prio prio, const char *fmt, ...)
 		n = snprintf(line, sizeof(line), "<%d>%s: ", prio, log_ident);
 	} else {
 		struct timespec ts;
-		struct tm tm;
+		long long day_s;
 
 		clock_gettime(CLOCK_REALTIME, &ts);
-		localtime_r(&ts.tv_sec, &tm);
-		n = snprintf(line, sizeof(line), "%02d:%02d:%02d.%03ld %s %s: ",
-		    tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
+		day_s = ((long long)ts.tv_sec + log_gmtoff) % 86400;
+		if (day_s < 0)
+			day_s += 86400;
+		n = snprintf(line, sizeof(line), "%02lld:%02lld:%02lld.%03ld %s %s: ",
+		    day_s / 3600, day_s / 60 % 60, day_s % 60, ts.tv_nsec / 1000000,
 		    log_ident, names[prio]);
 	}
 	if (n < 0 || (size_t)n >= sizeof(line))
