@@ -356,14 +356,32 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
-	pthread_mutex_lock(&s->mu);
-	s->stopping = true;
-	pthread_cond_signal(&s->wake);
-	pthread_mutex_unlock(&s->mu);
-	pthread_join(s->thread, NULL);
+	for (int round = 0;; round++) {
+		bool more;
 
-	/* Whatever finished on the way out still gets its callbacks. */
-	store_complete(s);
+		pthread_mutex_lock(&s->mu);
+		s->stopping = true;
+		pthread_cond_signal(&s->wake);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->thread, NULL);
+
+		/* Whatever finished on the way out still gets its callbacks. */
+		store_complete(s);
+
+		/* A callback may have queued events or submitted a request (an
+		 * alert stored on the way out clears itself, say): run those
+		 * too, a few rounds at most, so nothing submitted is lost. */
+		pthread_mutex_lock(&s->mu);
+		more = s->qlen > 0 || s->req_head != NULL;
+		s->stopping = false;
+		pthread_mutex_unlock(&s->mu);
+		if (!more)
+			break;
+		if (round == 3 || pthread_create(&s->thread, NULL, store_main, s) != 0) {
+			log_err("%s: closed with work still queued", s->path);
+			break;
+		}
+	}
 
 	if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
 	    &nlog, &nckpt) != SQLITE_OK)

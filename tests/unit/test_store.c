@@ -522,6 +522,69 @@ test_close_queued(const char *dir)
 	store_close(s);
 }
 
+/* A done callback that submits a second request while the store closes. */
+struct chain {
+	struct store	*s;
+	struct store_req first, second;
+	bool		second_done;
+	int		second_status;
+};
+
+static void
+chain_second_done(struct store_req *r, void *arg)
+{
+	struct chain *c = arg;
+
+	c->second_done = true;
+	c->second_status = r->status;
+}
+
+static void
+chain_first_done(struct store_req *r, void *arg)
+{
+	struct chain *c = arg;
+
+	(void)r;
+	memset(&c->second, 0, sizeof(c->second));
+	c->second.op = STORE_CARD_PUT;
+	snprintf(c->second.in.card.uid, sizeof(c->second.in.card.uid), "0C0FFEE0");
+	snprintf(c->second.in.card.holder, sizeof(c->second.in.card.holder), "late");
+	c->second.in.card.enabled = true;
+	c->second.done = chain_second_done;
+	c->second.arg = c;
+	store_submit(c->s, &c->second);
+}
+
+static void
+test_close_runs_late_requests(const char *dir)
+{
+	char path[512];
+	struct chain c = { 0 };
+	struct store_req r;
+
+	snprintf(path, sizeof(path), "%s/chain.db", dir);
+	if ((c.s = open_ok(path, 50)) == NULL)
+		return;
+	c.first.op = STORE_CARD_PUT;
+	snprintf(c.first.in.card.uid, sizeof(c.first.in.card.uid), "0C0FFEE1");
+	snprintf(c.first.in.card.holder, sizeof(c.first.in.card.holder), "first");
+	c.first.done = chain_first_done;
+	c.first.arg = &c;
+	store_submit(c.s, &c.first);
+	store_close(c.s);	/* first's callback runs inside close */
+	CHECK(c.second_done);
+	CHECK_INT(c.second_status, 0);
+
+	if ((c.s = open_ok(path, 50)) == NULL)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.op = STORE_CARD_LIST;
+	CHECK_INT(store_run(c.s, &r), 0);
+	CHECK_INT(r.nrows, 2);
+	store_req_free(&r);
+	store_close(c.s);
+}
+
 struct adder {
 	struct store	*s;
 	int		n;
@@ -799,6 +862,7 @@ main(void)
 	test_events(dir);
 	test_cards_alerts(dir);
 	test_close_queued(dir);
+	test_close_runs_late_requests(dir);
 	test_threads(dir);
 	test_open_errors(dir);
 	test_write_failure(dir);
