@@ -34,6 +34,7 @@ LOBBYD_O := daemon/main.o $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(
 LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/conn.o lobbyctl/show.o \
 	      lobbyctl/format.o $(UTIL_O)
 LOBBYSIM_O := sim/lobbysim.o sim/simmodbus.o sim/simreader.o $(CONFIG_O) $(UTIL_O)
+LOBBYBUS_O := sim/busemu.o daemon/util.o
 
 # Unit tests: one program per module, linked with just what it tests.
 UNIT_TESTS := test_access test_msg test_cardfmt test_store test_config \
@@ -55,7 +56,7 @@ test_wiegand_O  := tests/unit/test_wiegand.o drivers/wiegand.o
 BENCH_PROGS := bench_store
 bench_store_O := bench/bench_store.o $(DB_O) $(UTIL_O)
 
-BINS := $(BUILD)/lobbyd $(BUILD)/lobbyctl $(BUILD)/lobbysim
+BINS := $(BUILD)/lobbyd $(BUILD)/lobbyctl $(BUILD)/lobbysim $(BUILD)/lobbybus
 UNIT_BINS := $(addprefix $(BUILD)/tests/unit/,$(UNIT_TESTS))
 BENCH_BINS := $(addprefix $(BUILD)/bench/,$(BENCH_PROGS))
 
@@ -73,6 +74,8 @@ $(BUILD)/lobbyd: $(addprefix $(OBJ)/,$(LOBBYD_O))
 $(BUILD)/lobbyctl: $(addprefix $(OBJ)/,$(LOBBYCTL_O))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/lobbysim: $(addprefix $(OBJ)/,$(LOBBYSIM_O))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/lobbybus: $(addprefix $(OBJ)/,$(LOBBYBUS_O))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 .SECONDEXPANSION:

@@ -1,0 +1,1045 @@
+/*
+ * lobbybus: a pacing RS-485 bus between two pseudo-terminals. A pty moves
+ * bytes at once whatever the baud rate; lobbybus delivers every byte at its
+ * wire time, one direction at a time, so Modbus RTU timing is real on ptys.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <pty.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "../daemon/util.h"
+
+#define BUS_QUEUE	65536		/* bytes on, or waiting for, the wire */
+#define BUS_CTL_CLIENTS	8
+#define BUS_CTL_LINE	256
+#define BUS_CTL_REPLY	512
+#define BUS_CTL_WAIT_MS	5000		/* client: longest wait for a reply */
+#define BUS_REOPEN_MS	500		/* retry of a slave path that went away */
+#define BUS_LATE_BINS	10000		/* lateness histogram: 1 us bins */
+#define BUS_PATH_MAX	512
+#define BUS_SPIN_MAX_NS	(400 * 1000LL)	/* longest busy wait before a byte */
+
+/* The two ends of the bus, and the direction a byte travels in. */
+enum { SIDE_M, SIDE_S };		/* lobbyd's pty, the devices' path */
+
+struct bus_byte {
+	int64_t		due_ns;		/* its last bit leaves the wire */
+	uint8_t		b;
+	uint8_t		from;		/* SIDE_M or SIDE_S */
+	bool		frame_start;
+};
+
+struct bus_ctl_client {
+	int		fd;		/* -1: free slot */
+	char		buf[BUS_CTL_LINE];
+	size_t		len;
+};
+
+struct bus {
+	/* what the wire is */
+	int		baud;
+	int		bits;		/* per character, start and stop included */
+	char		parity;		/* 'N', 'E', 'O' */
+	int		stop_bits;
+	int64_t		char_ns;
+	int64_t		t35_ns;		/* frame gap: 3.5 characters */
+	const char	*master_path;
+	const char	*slave_path;
+	bool		verbose;
+	/* the master side: a pty of ours, lobbyd on its slave */
+	int		mfd;
+	int		mslave;		/* held so the master never sees EIO */
+	char		mslave_name[64];
+	bool		linked;		/* master_path is our symlink */
+	/* the slave side: an existing serial path */
+	int		sfd;		/* -1 while it is gone */
+	int64_t		reopen_ns;
+	/* the wire: a FIFO in the order the bytes were written */
+	struct bus_byte	q[BUS_QUEUE];
+	size_t		head, len;
+	int64_t		wire_free_ns;	/* end of the last byte scheduled */
+	int		wire_from;	/* its sender, -1 before the first */
+	/* figures */
+	uint64_t	bytes[2], frames[2], collisions, dropped;
+	int64_t		max_late_ns;
+	uint64_t	late_n, late_hist[BUS_LATE_BINS + 1];
+	int64_t		late_sum_ns;
+	/* turnaround: a side's silence between the end of the other side's
+	 * frame and the start of its own answer (both on the wire) */
+	uint64_t	turn_n[2];
+	int64_t		turn_sum_ns[2], turn_max_ns[2];
+	/* timer: the kernel wakes us late by wake_ns on average */
+	int64_t		armed_ns;	/* when the timer should fire, 0: off */
+	int64_t		wake_ns;
+	/* control socket */
+	int		lfd;
+	char		ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	ino_t		ctl_ino;
+	struct bus_ctl_client cl[BUS_CTL_CLIENTS];
+	bool		quit;
+};
+
+static const char *side_name[2] = { "master", "slave" };
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: lobbybus --baud B [--parity none|even|odd] [--stop-bits 1|2]\n"
+	    "                --master PATH_M --slave PATH_S [-s CTL_SOCKET] [-v]\n"
+	    "       lobbybus ctl CTL_SOCKET COMMAND\n"
+	    "commands: stats, timing, reset, ping, quit\n");
+	exit(1);
+}
+
+/* ---- serial setup ---- */
+
+static speed_t
+bus_speed(int baud)
+{
+	static const struct { int baud; speed_t sp; } map[] = {
+		{ 1200, B1200 }, { 2400, B2400 }, { 4800, B4800 },
+		{ 9600, B9600 }, { 19200, B19200 }, { 38400, B38400 },
+		{ 57600, B57600 }, { 115200, B115200 }, { 230400, B230400 },
+		{ 460800, B460800 }, { 921600, B921600 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].baud == baud)
+			return map[i].sp;
+	return B0;
+}
+
+/*
+ * Raw 8-bit mode with the bus's framing. A pty ignores speed and parity, but
+ * a real port would not, and tools reading the termios see the truth. Rates
+ * termios cannot name leave the speed as it was: only the pacing uses them.
+ */
+static int
+bus_raw(struct bus *bus, int fd)
+{
+	struct termios tio;
+	speed_t sp = bus_speed(bus->baud);
+
+	if (tcgetattr(fd, &tio) == -1)
+		return -1;
+	cfmakeraw(&tio);
+	tio.c_cflag |= CLOCAL | CREAD;
+	tio.c_cflag &= ~(PARENB | PARODD | CSTOPB);
+	if (bus->parity != 'N')
+		tio.c_cflag |= PARENB;
+	if (bus->parity == 'O')
+		tio.c_cflag |= PARODD;
+	if (bus->stop_bits == 2)
+		tio.c_cflag |= CSTOPB;
+	tio.c_cc[VMIN] = 1;
+	tio.c_cc[VTIME] = 0;
+	if (sp != B0) {
+		cfsetispeed(&tio, sp);
+		cfsetospeed(&tio, sp);
+	}
+	return tcsetattr(fd, TCSANOW, &tio);
+}
+
+/* The devices' side: an existing serial path, non-blocking. */
+static int
+bus_open_slave(struct bus *bus, bool quiet)
+{
+	int fd;
+
+	fd = open(bus->slave_path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1) {
+		if (!quiet)
+			log_err("%s: cannot open the slave side: %s",
+			    bus->slave_path, strerror(errno));
+		return -1;
+	}
+	if (!isatty(fd)) {
+		if (!quiet)
+			log_err("%s: not a serial device", bus->slave_path);
+		close(fd);
+		return -1;
+	}
+	if (bus_raw(bus, fd) == -1) {
+		if (!quiet)
+			log_err("%s: termios: %s", bus->slave_path,
+			    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	bus->sfd = fd;
+	return 0;
+}
+
+/*
+ * lobbyd's side: a new pty whose slave is symlinked at master_path. An
+ * existing symlink there is replaced; anything else is refused.
+ */
+static int
+bus_open_master(struct bus *bus)
+{
+	struct stat st;
+	char name[64];
+	int fl;
+
+	if (lstat(bus->master_path, &st) == 0) {
+		if (!S_ISLNK(st.st_mode)) {
+			log_err("%s: exists and is not a symlink; not replacing it",
+			    bus->master_path);
+			return -1;
+		}
+		if (unlink(bus->master_path) == -1) {
+			log_err("%s: cannot remove the old symlink: %s",
+			    bus->master_path, strerror(errno));
+			return -1;
+		}
+	} else if (errno != ENOENT) {
+		log_err("%s: %s", bus->master_path, strerror(errno));
+		return -1;
+	}
+	if (openpty(&bus->mfd, &bus->mslave, name, NULL, NULL) == -1) {
+		log_err("%s: openpty: %s", bus->master_path, strerror(errno));
+		bus->mfd = bus->mslave = -1;
+		return -1;
+	}
+	str_copy(bus->mslave_name, name, sizeof(bus->mslave_name));
+	fl = fcntl(bus->mfd, F_GETFL);
+	if (bus_raw(bus, bus->mslave) == -1 || fl == -1 ||
+	    fcntl(bus->mfd, F_SETFL, fl | O_NONBLOCK) == -1 ||
+	    fcntl(bus->mfd, F_SETFD, FD_CLOEXEC) == -1 ||
+	    fcntl(bus->mslave, F_SETFD, FD_CLOEXEC) == -1) {
+		log_err("%s: pty %s: %s", bus->master_path, bus->mslave_name,
+		    strerror(errno));
+		goto out_close_pty;
+	}
+	if (symlink(bus->mslave_name, bus->master_path) == -1) {
+		log_err("%s: symlink to %s: %s", bus->master_path,
+		    bus->mslave_name, strerror(errno));
+		goto out_close_pty;
+	}
+	bus->linked = true;
+	return 0;
+
+out_close_pty:
+	close(bus->mfd);
+	close(bus->mslave);
+	bus->mfd = bus->mslave = -1;
+	return -1;
+}
+
+/* Removes our symlink only if it still points at our pty. */
+static void
+bus_close_master(struct bus *bus)
+{
+	char target[sizeof(bus->mslave_name)];
+	ssize_t n;
+
+	if (bus->linked) {
+		n = readlink(bus->master_path, target, sizeof(target) - 1);
+		if (n >= 0) {
+			target[n] = '\0';
+			if (strcmp(target, bus->mslave_name) == 0)
+				unlink(bus->master_path);
+		}
+		bus->linked = false;
+	}
+	if (bus->mfd != -1)
+		close(bus->mfd);
+	if (bus->mslave != -1)
+		close(bus->mslave);
+	bus->mfd = bus->mslave = -1;
+}
+
+/* ---- the wire ---- */
+
+/*
+ * Puts n bytes written by one side at time now on the wire. The wire is one
+ * resource: a byte starts when it was written or when the byte before it
+ * (from either side) has left, whichever is later, and takes one character
+ * time. Bytes that arrive while the other side is talking are a collision on
+ * a real bus; here they are counted and wait their turn.
+ */
+static void
+bus_enqueue(struct bus *bus, int from, const uint8_t *buf, size_t n,
+    int64_t now)
+{
+	struct bus_byte *e;
+	int64_t start;
+	size_t i;
+
+	if (n > 0 && bus->wire_from != -1 && bus->wire_from != from &&
+	    bus->wire_free_ns > now) {
+		bus->collisions++;
+		if (bus->verbose)
+			log_info("collision: %zu bytes from the %s side while "
+			    "the %s side holds the wire for %" PRId64 " us more",
+			    n, side_name[from], side_name[bus->wire_from],
+			    (bus->wire_free_ns - now) / 1000);
+	}
+	if (n > 0 && bus->wire_from != -1 && bus->wire_from != from &&
+	    bus->wire_free_ns <= now) {
+		int64_t turn = now - bus->wire_free_ns;
+
+		bus->turn_n[from]++;
+		bus->turn_sum_ns[from] += turn;
+		if (turn > bus->turn_max_ns[from])
+			bus->turn_max_ns[from] = turn;
+	}
+	for (i = 0; i < n; i++) {
+		e = &bus->q[(bus->head + bus->len) % BUS_QUEUE];
+		start = now > bus->wire_free_ns ? now : bus->wire_free_ns;
+		e->b = buf[i];
+		e->from = (uint8_t)from;
+		e->frame_start = bus->wire_from != from ||
+		    start - bus->wire_free_ns >= bus->t35_ns;
+		e->due_ns = start + bus->char_ns;
+		bus->wire_free_ns = e->due_ns;
+		bus->wire_from = from;
+		bus->len++;
+	}
+}
+
+static void
+bus_note_late(struct bus *bus, int64_t late_ns)
+{
+	int64_t us = late_ns / 1000;
+
+	if (late_ns > bus->max_late_ns)
+		bus->max_late_ns = late_ns;
+	bus->late_n++;
+	bus->late_sum_ns += late_ns;
+	bus->late_hist[us < BUS_LATE_BINS ? us : BUS_LATE_BINS]++;
+}
+
+/* Hands every byte whose time has come to the other side, in runs. */
+static void
+bus_deliver(struct bus *bus)
+{
+	uint8_t out[512];
+	struct bus_byte *e;
+	int64_t now = mono_ns();
+	size_t n;
+	ssize_t w;
+	int64_t due, early;
+	int from, fd;
+
+	/*
+	 * The timer fires early by the usual wake-up latency, and
+	 * the rest is waited out on the clock: a timer alone is late by 50 to
+	 * 100 us on a virtual machine, which is a tenth of a character.
+	 */
+	early = bus->wake_ns + 20 * 1000;
+	if (early > BUS_SPIN_MAX_NS)
+		early = BUS_SPIN_MAX_NS;
+	if (bus->len > 0) {
+		due = bus->q[bus->head].due_ns;
+		if (due > now && due - now <= early)
+			while ((now = mono_ns()) < due)
+				;
+	}
+	while (bus->len > 0 && bus->q[bus->head].due_ns <= now) {
+		from = bus->q[bus->head].from;
+		n = 0;
+		while (n < sizeof(out) && bus->len > 0) {
+			e = &bus->q[bus->head];
+			if (e->due_ns > now || e->from != from)
+				break;
+			out[n++] = e->b;
+			bus_note_late(bus, now - e->due_ns);
+			if (e->frame_start)
+				bus->frames[from]++;
+			bus->head = (bus->head + 1) % BUS_QUEUE;
+			bus->len--;
+		}
+		bus->bytes[from] += n;
+		fd = from == SIDE_M ? bus->sfd : bus->mfd;
+		w = fd == -1 ? 0 : write(fd, out, n);
+		if (w < 0)
+			w = 0;
+		if ((size_t)w < n) {
+			/* Nobody reading, or the other end is gone: a real
+			 * wire loses these too. */
+			bus->dropped += n - (size_t)w;
+			if (bus->verbose)
+				log_info("%zu bytes for the %s side dropped",
+				    n - (size_t)w, side_name[!from]);
+		}
+		now = mono_ns();
+	}
+}
+
+/* Reads what one side wrote; false when the side hung up. */
+static bool
+bus_input(struct bus *bus, int from)
+{
+	uint8_t buf[4096];
+	size_t room = BUS_QUEUE - bus->len;
+	int fd = from == SIDE_M ? bus->mfd : bus->sfd;
+	ssize_t n;
+
+	if (room > sizeof(buf))
+		room = sizeof(buf);
+	n = read(fd, buf, room);
+	if (n > 0) {
+		bus_enqueue(bus, from, buf, (size_t)n, mono_ns());
+		return true;
+	}
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return true;
+	return false;
+}
+
+/* ---- control socket ---- */
+
+static int
+bus_ctl_open(struct bus *bus, const char *path)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	int fd, probe;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (!str_copy(sun.sun_path, path, sizeof(sun.sun_path))) {
+		log_err("%s: control socket path longer than %zu bytes", path,
+		    sizeof(sun.sun_path) - 1);
+		return -1;
+	}
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			log_err("%s: exists and is not a socket; not replacing it",
+			    path);
+			return -1;
+		}
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe != -1 && connect(probe, (struct sockaddr *)&sun,
+		    sizeof(sun)) == 0) {
+			close(probe);
+			log_err("%s: another program is listening here", path);
+			return -1;
+		}
+		if (probe != -1)
+			close(probe);
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		log_err("%s: socket: %s", path, strerror(errno));
+		return -1;
+	}
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    listen(fd, 8) == -1 || stat(path, &st) == -1) {
+		log_err("%s: bind: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	bus->lfd = fd;
+	bus->ctl_ino = st.st_ino;
+	str_copy(bus->ctl_path, path, sizeof(bus->ctl_path));
+	return 0;
+}
+
+static void
+bus_ctl_close(struct bus *bus)
+{
+	struct stat st;
+	int i;
+
+	for (i = 0; i < BUS_CTL_CLIENTS; i++)
+		if (bus->cl[i].fd != -1)
+			close(bus->cl[i].fd);
+	if (bus->lfd == -1)
+		return;
+	close(bus->lfd);
+	bus->lfd = -1;
+	/* Only our own socket file: another may have taken the path. */
+	if (stat(bus->ctl_path, &st) == 0 && st.st_ino == bus->ctl_ino)
+		unlink(bus->ctl_path);
+}
+
+static void
+bus_ctl_accept(struct bus *bus)
+{
+	static const char busy[] = "error too many control connections\n";
+	int fd, i;
+
+	while ((fd = accept4(bus->lfd, NULL, NULL,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC)) != -1) {
+		for (i = 0; i < BUS_CTL_CLIENTS; i++)
+			if (bus->cl[i].fd == -1)
+				break;
+		if (i == BUS_CTL_CLIENTS) {
+			(void)!send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL);
+			close(fd);
+			continue;
+		}
+		bus->cl[i].fd = fd;
+		bus->cl[i].len = 0;
+	}
+}
+
+/* Lateness at quantile q (0..1) from the histogram, in microseconds. */
+static int64_t
+bus_late_quantile(const struct bus *bus, double q)
+{
+	uint64_t want = (uint64_t)(q * (double)bus->late_n), seen = 0;
+	int i;
+
+	for (i = 0; i <= BUS_LATE_BINS; i++) {
+		seen += bus->late_hist[i];
+		if (seen > want)
+			return i;
+	}
+	return BUS_LATE_BINS;
+}
+
+static double
+bus_turn_mean_us(const struct bus *bus, int side)
+{
+	if (bus->turn_n[side] == 0)
+		return 0.0;
+	return (double)bus->turn_sum_ns[side] / 1000.0 /
+	    (double)bus->turn_n[side];
+}
+
+static void
+bus_ctl_execute(struct bus *bus, const char *line, char *out, size_t size)
+{
+	char cmd[BUS_CTL_LINE];
+	size_t n;
+
+	/* One word, surrounding blanks ignored. */
+	while (*line == ' ' || *line == '\t')
+		line++;
+	n = strcspn(line, " \t\r");
+	memcpy(cmd, line, n);
+	cmd[n] = '\0';
+	line += n;
+	while (*line == ' ' || *line == '\t' || *line == '\r')
+		line++;
+	if (*line != '\0') {
+		snprintf(out, size, "error %s takes no arguments", cmd);
+	} else if (strcmp(cmd, "ping") == 0) {
+		snprintf(out, size, "ok");
+	} else if (strcmp(cmd, "quit") == 0) {
+		bus->quit = true;
+		snprintf(out, size, "ok");
+	} else if (strcmp(cmd, "stats") == 0) {
+		snprintf(out, size, "ok bytes_m2s=%" PRIu64 " bytes_s2m=%" PRIu64
+		    " frames_m2s=%" PRIu64 " frames_s2m=%" PRIu64
+		    " collisions=%" PRIu64 " max_lateness_us=%" PRId64
+		    " dropped=%" PRIu64,
+		    bus->bytes[SIDE_M], bus->bytes[SIDE_S], bus->frames[SIDE_M],
+		    bus->frames[SIDE_S], bus->collisions,
+		    bus->max_late_ns / 1000, bus->dropped);
+	} else if (strcmp(cmd, "timing") == 0) {
+		snprintf(out, size, "ok char_us=%.1f wake_us=%.1f samples=%"
+		    PRIu64 " mean_us=%.1f p50_us=%" PRId64 " p99_us=%" PRId64
+		    " max_us=%" PRId64 " turn_m_n=%" PRIu64 " turn_m_mean_us=%.1f"
+		    " turn_m_max_us=%" PRId64 " turn_s_n=%" PRIu64
+		    " turn_s_mean_us=%.1f turn_s_max_us=%" PRId64,
+		    (double)bus->char_ns / 1000.0, (double)bus->wake_ns / 1000.0,
+		    bus->late_n, bus->late_n > 0 ?
+		    (double)bus->late_sum_ns / 1000.0 / (double)bus->late_n : 0.0,
+		    bus_late_quantile(bus, 0.5), bus_late_quantile(bus, 0.99),
+		    bus->max_late_ns / 1000,
+		    bus->turn_n[SIDE_M], bus_turn_mean_us(bus, SIDE_M),
+		    bus->turn_max_ns[SIDE_M] / 1000,
+		    bus->turn_n[SIDE_S], bus_turn_mean_us(bus, SIDE_S),
+		    bus->turn_max_ns[SIDE_S] / 1000);
+	} else if (strcmp(cmd, "reset") == 0) {
+		memset(bus->bytes, 0, sizeof(bus->bytes));
+		memset(bus->frames, 0, sizeof(bus->frames));
+		memset(bus->late_hist, 0, sizeof(bus->late_hist));
+		memset(bus->turn_n, 0, sizeof(bus->turn_n));
+		memset(bus->turn_sum_ns, 0, sizeof(bus->turn_sum_ns));
+		memset(bus->turn_max_ns, 0, sizeof(bus->turn_max_ns));
+		bus->collisions = bus->dropped = bus->late_n = 0;
+		bus->max_late_ns = bus->late_sum_ns = 0;
+		snprintf(out, size, "ok");
+	} else {
+		snprintf(out, size, "error unknown command \"%.64s\" (commands: "
+		    "stats timing reset ping quit)", cmd);
+	}
+}
+
+static void
+bus_ctl_drop(struct bus_ctl_client *c)
+{
+	close(c->fd);
+	c->fd = -1;
+}
+
+static void
+bus_ctl_input(struct bus *bus, struct bus_ctl_client *c)
+{
+	char out[BUS_CTL_REPLY];
+	size_t linelen, len;
+	char *nl;
+	ssize_t n;
+
+	n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
+		bus_ctl_drop(c);
+		return;
+	}
+	if (n == -1)
+		return;
+	c->len += (size_t)n;
+	while ((nl = memchr(c->buf, '\n', c->len)) != NULL) {
+		*nl = '\0';
+		linelen = (size_t)(nl - c->buf) + 1;
+		if (strlen(c->buf) != linelen - 1)
+			snprintf(out, sizeof(out), "error NUL byte in command");
+		else
+			bus_ctl_execute(bus, c->buf, out, sizeof(out) - 1);
+		len = strlen(out);
+		out[len++] = '\n';
+		/* Replies are short: a socket that cannot take one is dropped. */
+		if (send(c->fd, out, len, MSG_NOSIGNAL) != (ssize_t)len) {
+			bus_ctl_drop(c);
+			return;
+		}
+		memmove(c->buf, c->buf + linelen, c->len - linelen);
+		c->len -= linelen;
+	}
+	if (c->len == sizeof(c->buf)) {
+		snprintf(out, sizeof(out), "error command longer than %d bytes\n",
+		    BUS_CTL_LINE - 1);
+		(void)!send(c->fd, out, strlen(out), MSG_NOSIGNAL);
+		bus_ctl_drop(c);
+	}
+}
+
+/* "lobbybus ctl SOCKET COMMAND": 0 "ok", 1 an error reply, 2 no reply. */
+static int
+bus_ctl_client(const char *path, int argc, char **argv)
+{
+	struct sockaddr_un sun;
+	char line[BUS_CTL_LINE], buf[BUS_CTL_REPLY + 2];
+	size_t off = 0, len = 0;
+	struct pollfd pfd;
+	int64_t deadline, left;
+	ssize_t n;
+	int fd, i, w;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (!str_copy(sun.sun_path, path, sizeof(sun.sun_path))) {
+		fprintf(stderr, "lobbybus: %s: socket path too long\n", path);
+		return 2;
+	}
+	for (i = 0; i < argc; i++) {
+		w = snprintf(line + off, sizeof(line) - off, "%s%s",
+		    i > 0 ? " " : "", argv[i]);
+		if (w < 0 || (size_t)w >= sizeof(line) - off - 1) {
+			fprintf(stderr, "lobbybus: command longer than %d bytes\n",
+			    BUS_CTL_LINE - 2);
+			return 1;
+		}
+		off += (size_t)w;
+	}
+	line[off++] = '\n';
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		fprintf(stderr, "lobbybus: cannot connect to %s: %s\n", path,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return 2;
+	}
+	if (send(fd, line, off, MSG_NOSIGNAL) != (ssize_t)off) {
+		fprintf(stderr, "lobbybus: %s: send: %s\n", path, strerror(errno));
+		close(fd);
+		return 2;
+	}
+	deadline = mono_ns() + BUS_CTL_WAIT_MS * NS_PER_MS;
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while (memchr(buf, '\n', len) == NULL) {
+		left = (deadline - mono_ns()) / NS_PER_MS;
+		if (left <= 0 || len >= sizeof(buf) - 1 ||
+		    poll(&pfd, 1, (int)left) <= 0) {
+			fprintf(stderr, "lobbybus: %s: no reply\n", path);
+			close(fd);
+			return 2;
+		}
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n <= 0) {
+			fprintf(stderr, "lobbybus: %s: connection closed without "
+			    "a reply\n", path);
+			close(fd);
+			return 2;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	*(char *)memchr(buf, '\n', len) = '\0';
+	printf("%s\n", buf);
+	return strncmp(buf, "ok", 2) == 0 && (buf[2] == '\0' || buf[2] == ' ') ?
+	    0 : 1;
+}
+
+/* ---- the loop ---- */
+
+static int
+signals_open(void)
+{
+	sigset_t set;
+	int fd;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1 ||
+	    (fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
+		log_err("signalfd: %s", strerror(errno));
+		return -1;
+	}
+	return fd;
+}
+
+/* Arms the timer for the next byte due or the next reopen; 0: disarmed. */
+static int
+bus_arm(struct bus *bus, int tfd)
+{
+	struct itimerspec its;
+	int64_t at = 0;
+
+	if (bus->len > 0)
+		at = bus->q[bus->head].due_ns;
+	if (bus->sfd == -1 && (at == 0 || bus->reopen_ns < at))
+		at = bus->reopen_ns;
+	if (at > 0 && bus->len > 0 && at == bus->q[bus->head].due_ns) {
+		at -= bus->wake_ns;
+	}
+	bus->armed_ns = at;
+	memset(&its, 0, sizeof(its));
+	if (at > 0) {
+		its.it_value.tv_sec = (time_t)(at / 1000000000LL);
+		its.it_value.tv_nsec = (long)(at % 1000000000LL);
+	}
+	if (timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL) == -1) {
+		log_err("timerfd: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Learns how late the kernel wakes us: a running estimate of the 90th
+ * percentile (up 9 us when later, down 1 us when earlier), which one
+ * stray wake-up of a busy machine does not throw off.
+ */
+static void
+bus_note_wake(struct bus *bus)
+{
+	int64_t late;
+
+	if (bus->armed_ns == 0)
+		return;
+	late = mono_ns() - bus->armed_ns;
+	if (late > bus->wake_ns)
+		bus->wake_ns += 9000;
+	else if (bus->wake_ns >= 1000)
+		bus->wake_ns -= 1000;
+	if (bus->wake_ns > BUS_SPIN_MAX_NS)
+		bus->wake_ns = BUS_SPIN_MAX_NS;
+}
+
+enum { PF_SIG, PF_TIMER, PF_MASTER, PF_SLAVE, PF_LISTEN, PF_CLIENT };
+
+static int
+bus_run(struct bus *bus, int sigfd, int tfd)
+{
+	struct pollfd pfd[5 + BUS_CTL_CLIENTS];
+	int kind[5 + BUS_CTL_CLIENTS], idx[5 + BUS_CTL_CLIENTS];
+	struct signalfd_siginfo si;
+	uint64_t ticks;
+	int n, i, c;
+	bool room;
+
+	while (!bus->quit) {
+		bus_deliver(bus);
+		if (bus->sfd == -1 && mono_ns() >= bus->reopen_ns) {
+			if (bus_open_slave(bus, true) == 0)
+				log_notice("%s: slave side back", bus->slave_path);
+			else
+				bus->reopen_ns = mono_ns() +
+				    BUS_REOPEN_MS * NS_PER_MS;
+		}
+		if (bus_arm(bus, tfd) == -1)
+			return -1;
+		room = bus->len + 4096 <= BUS_QUEUE;
+		n = 0;
+#define ADD(f, k, x) do { pfd[n].fd = (f); pfd[n].events = POLLIN; \
+	pfd[n].revents = 0; kind[n] = (k); idx[n] = (x); n++; } while (0)
+		ADD(sigfd, PF_SIG, 0);
+		ADD(tfd, PF_TIMER, 0);
+		if (room)
+			ADD(bus->mfd, PF_MASTER, 0);
+		if (room && bus->sfd != -1)
+			ADD(bus->sfd, PF_SLAVE, 0);
+		if (bus->lfd != -1)
+			ADD(bus->lfd, PF_LISTEN, 0);
+		for (c = 0; c < BUS_CTL_CLIENTS; c++)
+			if (bus->cl[c].fd != -1)
+				ADD(bus->cl[c].fd, PF_CLIENT, c);
+#undef ADD
+		if (poll(pfd, (nfds_t)n, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_err("poll: %s", strerror(errno));
+			return -1;
+		}
+		for (i = 0; i < n && !bus->quit; i++) {
+			if (pfd[i].revents == 0)
+				continue;
+			switch (kind[i]) {
+			case PF_SIG:
+				if (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+					if (bus->verbose)
+						log_info("signal %u: stopping",
+						    si.ssi_signo);
+					bus->quit = true;
+				}
+				break;
+			case PF_TIMER:
+				(void)!read(tfd, &ticks, sizeof(ticks));
+				bus_note_wake(bus);
+				break;
+			case PF_MASTER:
+				/* We hold the slave: no hangup to expect. */
+				(void)bus_input(bus, SIDE_M);
+				break;
+			case PF_SLAVE:
+				if (!bus_input(bus, SIDE_S) ||
+				    (pfd[i].revents & (POLLHUP | POLLERR))) {
+					log_warn("%s: the slave side hung up; "
+					    "reopening every %d ms",
+					    bus->slave_path, BUS_REOPEN_MS);
+					close(bus->sfd);
+					bus->sfd = -1;
+					bus->reopen_ns = mono_ns() +
+					    BUS_REOPEN_MS * NS_PER_MS;
+				}
+				break;
+			case PF_LISTEN:
+				bus_ctl_accept(bus);
+				break;
+			case PF_CLIENT:
+				if (bus->cl[idx[i]].fd == pfd[i].fd)
+					bus_ctl_input(bus, &bus->cl[idx[i]]);
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+/* ---- options ---- */
+
+static bool
+parse_int(const char *s, long min, long max, int *v)
+{
+	char *end;
+	long l;
+
+	errno = 0;
+	l = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || l < min || l > max)
+		return false;
+	*v = (int)l;
+	return true;
+}
+
+static int
+bus_options(struct bus *bus, int argc, char **argv, const char **sock)
+{
+	static const struct option longopts[] = {
+		{ "baud", required_argument, NULL, 'b' },
+		{ "parity", required_argument, NULL, 'p' },
+		{ "stop-bits", required_argument, NULL, 't' },
+		{ "master", required_argument, NULL, 'm' },
+		{ "slave", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *p;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "s:vh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'b':
+			if (!parse_int(optarg, 50, 4000000, &bus->baud)) {
+				fprintf(stderr, "lobbybus: --baud: \"%s\" is not "
+				    "a rate of 50..4000000\n", optarg);
+				return -1;
+			}
+			break;
+		case 'p':
+			p = optarg;
+			if (strcmp(p, "none") == 0)
+				bus->parity = 'N';
+			else if (strcmp(p, "even") == 0)
+				bus->parity = 'E';
+			else if (strcmp(p, "odd") == 0)
+				bus->parity = 'O';
+			else {
+				fprintf(stderr, "lobbybus: --parity: \"%s\" is "
+				    "not none, even or odd\n", p);
+				return -1;
+			}
+			break;
+		case 't':
+			if (!parse_int(optarg, 1, 2, &bus->stop_bits)) {
+				fprintf(stderr, "lobbybus: --stop-bits: \"%s\" "
+				    "is not 1 or 2\n", optarg);
+				return -1;
+			}
+			break;
+		case 'm':
+			bus->master_path = optarg;
+			break;
+		case 'S':
+			bus->slave_path = optarg;
+			break;
+		case 's':
+			*sock = optarg;
+			break;
+		case 'v':
+			bus->verbose = true;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "lobbybus: unexpected argument \"%s\"\n",
+		    argv[optind]);
+		return -1;
+	}
+	if (bus->baud == 0 || bus->master_path == NULL ||
+	    bus->slave_path == NULL) {
+		fprintf(stderr, "lobbybus: --baud, --master and --slave are "
+		    "required\n");
+		return -1;
+	}
+	if (bus->master_path[0] == '\0' || bus->slave_path[0] == '\0' ||
+	    strlen(bus->master_path) >= BUS_PATH_MAX ||
+	    strlen(bus->slave_path) >= BUS_PATH_MAX) {
+		fprintf(stderr, "lobbybus: --master and --slave must be paths of "
+		    "1..%d bytes\n", BUS_PATH_MAX - 1);
+		return -1;
+	}
+	if (strcmp(bus->master_path, bus->slave_path) == 0) {
+		fprintf(stderr, "lobbybus: --master and --slave are the same "
+		    "path\n");
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *sock = NULL;
+	struct sched_param sp;
+	struct bus *bus;
+	int sigfd, tfd, i, rc = 1;
+
+	if (argc >= 2 && strcmp(argv[1], "ctl") == 0) {
+		if (argc < 4)
+			usage();
+		return bus_ctl_client(argv[2], argc - 3, argv + 3);
+	}
+	if ((bus = calloc(1, sizeof(*bus))) == NULL) {
+		fprintf(stderr, "lobbybus: out of memory\n");
+		return 1;
+	}
+	bus->parity = 'N';
+	bus->stop_bits = 1;
+	bus->mfd = bus->mslave = bus->sfd = bus->lfd = -1;
+	bus->wire_from = -1;
+	bus->wake_ns = 100 * 1000;
+	for (i = 0; i < BUS_CTL_CLIENTS; i++)
+		bus->cl[i].fd = -1;
+	if (bus_options(bus, argc, argv, &sock) == -1)
+		goto out_free;
+	log_init("lobbybus", bus->verbose);
+	bus->bits = 1 + 8 + (bus->parity != 'N') + bus->stop_bits;
+	bus->char_ns = (int64_t)bus->bits * 1000000000LL / bus->baud;
+	bus->t35_ns = bus->char_ns * 7 / 2;
+	/* The default 50 us timer slack would be the whole error budget. */
+	if (prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL) == -1)
+		log_warn("timer slack: %s", strerror(errno));
+	/*
+	 * A build on the same machine preempts us for milliseconds, longer
+	 * than a character: ask for a real-time priority where allowed. Every
+	 * busy wait is bounded (BUS_SPIN_MAX_NS), so nobody starves.
+	 */
+	sp.sched_priority = 10;
+	if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp) == -1)
+		log_debug("no real-time priority (%s): expect late bytes on a "
+		    "busy machine", strerror(errno));
+
+	if ((sigfd = signals_open()) == -1)
+		goto out_free;
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (tfd == -1) {
+		log_err("timerfd: %s", strerror(errno));
+		goto out_close_sig;
+	}
+	if (bus_open_slave(bus, false) == -1)
+		goto out_close_timer;
+	if (bus_open_master(bus) == -1)
+		goto out_close_slave;
+	if (sock != NULL && bus_ctl_open(bus, sock) == -1)
+		goto out_close_master;
+	log_notice("%s -> %s <-> %s: %d baud, %d bits a character "
+	    "(%.1f us)%s%s", bus->master_path, bus->mslave_name,
+	    bus->slave_path, bus->baud, bus->bits,
+	    (double)bus->char_ns / 1000.0, sock != NULL ? "; control on " : "",
+	    sock != NULL ? sock : "");
+	rc = bus_run(bus, sigfd, tfd) == 0 ? 0 : 1;
+	if (bus->verbose)
+		log_info("stopped: %" PRIu64 " bytes to the slave side, %" PRIu64
+		    " to the master side, %" PRIu64 " collisions, lateness max "
+		    "%" PRId64 " us", bus->bytes[SIDE_M], bus->bytes[SIDE_S],
+		    bus->collisions, bus->max_late_ns / 1000);
+	bus_ctl_close(bus);
+out_close_master:
+	bus_close_master(bus);
+out_close_slave:
+	if (bus->sfd != -1)
+		close(bus->sfd);
+out_close_timer:
+	close(tfd);
+out_close_sig:
+	close(sigfd);
+out_free:
+	free(bus);
+	return rc;
+}
