@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <poll.h>
 #include <pty.h>
 #include <sched.h>
@@ -87,7 +86,7 @@ struct bus {
 	 * frame and the start of its own answer (both on the wire) */
 	uint64_t	turn_n[2];
 	int64_t		turn_sum_ns[2], turn_max_ns[2];
-	/* timer: the kernel wakes us late by wake_ns on average */
+	/* timer: the kernel wakes us late by up to wake_ns, 9 times in 10 */
 	int64_t		armed_ns;	/* when the timer should fire, 0: off */
 	int64_t		wake_ns;
 	/* control socket */
