@@ -1,0 +1,60 @@
+/*
+ * Inside the control server: what the socket side (control.c) and the
+ * commands (ctl_cmds.c) share. Not for the rest of lobbyd: see engine.h.
+ */
+#ifndef LOBBYD_CONTROL_INT_H
+#define LOBBYD_CONTROL_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <json-c/json.h>
+
+#include "engine.h"
+
+struct ctl_client {
+	struct ev_handler	h;		/* first: epoll hands it back */
+	struct ctl_server	*srv;
+	uid_t			uid;
+	char			user[32];
+	char			*in;
+	size_t			inlen;
+	char			*out;
+	size_t			outlen, outcap;
+	bool			busy;		/* a store request is in flight */
+	bool			dead;		/* socket closed; freed when not busy */
+	bool			want_out;	/* EPOLLOUT registered */
+	bool			follow_events, follow_alerts;
+	struct ctl_client	*next;
+};
+
+struct ctl_server {
+	struct ev_handler	h;
+	struct engine		*e;
+	char			path[108];
+	struct ctl_client	*clients;
+	int			nclients;
+	bool			closing;	/* no new requests: lobbyd is stopping */
+};
+
+/* control.c: replies (each takes the JSON it is given) and store requests. */
+void	ctl_reply_ok(struct ctl_client *, json_object *data);
+void	ctl_reply_err(struct ctl_client *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* NULL (error sent) when out of memory; the client is req's arg. */
+struct store_req *ctl_req_new(struct ctl_client *, enum store_op,
+	    void (*done)(struct store_req *, void *));
+/* The client takes no other request until ctl_req_finish(). */
+void	ctl_req_submit(struct ctl_client *, struct store_req *);
+/* Common ending of a store completion: free, then go on with the client. */
+void	ctl_req_finish(struct ctl_client *, struct store_req *);
+
+/* ctl_cmds.c: the commands and the JSON of the records. */
+typedef void	ctl_cmd_fn(struct ctl_client *, json_object *args);
+/* The command called NAME, or NULL. */
+ctl_cmd_fn	*ctl_cmd_find(const char *name);
+json_object	*ctl_event_json(const struct ev_rec *);
+json_object	*ctl_alert_json(const struct alert_rec *);
+
+#endif

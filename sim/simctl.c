@@ -1,0 +1,624 @@
+/*
+ * lobbysim's control socket and its command interpreter (cards, garbage,
+ * jams, mutes, passages, counters, write logs), and "lobbysim ctl", the
+ * matching one-shot client.
+ */
+#include "simctl.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../daemon/util.h"
+#include "sim.h"
+
+#define CTL_REPLY	(64 + SIM_WLOG * 32)	/* room for a full "writes" */
+#define CTL_MAX_ARGS	8
+#define CTL_WAIT_MS	10000		/* client: longest wait for a reply */
+
+/* ---- replies ---- */
+
+static void __attribute__((format(printf, 3, 4)))
+reply(char *out, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(out, size, fmt, ap);
+	va_end(ap);
+}
+
+static bool
+parse_long(const char *s, long min, long max, long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtol(s, &end, 10);
+	return errno == 0 && end != s && *end == '\0' && *v >= min && *v <= max;
+}
+
+static uint64_t
+rng_next(struct sim *sim)
+{
+	/* xorshift64*: deterministic, so a seeded garbage run repeats. */
+	sim->rng ^= sim->rng >> 12;
+	sim->rng ^= sim->rng << 25;
+	sim->rng ^= sim->rng >> 27;
+	return sim->rng * 0x2545f4914f6cdd1dULL;
+}
+
+static struct sim_ts *
+find_ts(struct sim *sim, const char *name, char *out, size_t size)
+{
+	int d = config_device_index(&sim->site, name);
+
+	if (d < 0) {
+		reply(out, size, "error no device \"%s\"", name);
+		return NULL;
+	}
+	if (!sim->ts[d].used) {
+		reply(out, size, "error %s is not a turnstile", name);
+		return NULL;
+	}
+	return &sim->ts[d];
+}
+
+static struct sim_link *
+find_reader(struct sim *sim, const char *name, char *out, size_t size)
+{
+	int d = config_device_index(&sim->site, name);
+	int l = -1;
+
+	if (d >= 0 && sim->site.devices[d].kind == DEV_READER)
+		l = sim->site.devices[d].link;
+	else if (d < 0)
+		l = config_link_index(&sim->site, name);
+	if (l < 0 || l >= sim->site.nlinks ||
+	    sim->site.links[l].type != LINK_SERIAL_READER ||
+	    sim->links[l].conf == NULL) {
+		reply(out, size, "error no card reader \"%s\"", name);
+		return NULL;
+	}
+	return &sim->links[l];
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static void
+cmd_reader(struct sim *sim, int argc, char **argv, char *out, size_t size)
+{
+	uint8_t buf[SIM_FRAME_MAX];
+	char err[256];
+	struct sim_link *l;
+	size_t i, n;
+	long v;
+
+	if (argc != 3 && !(argc == 4 && strcmp(argv[0], "garbage") == 0)) {
+		reply(out, size, "error usage: %s READER %s", argv[0],
+		    strcmp(argv[0], "card") == 0 ? "UID" :
+		    strcmp(argv[0], "raw") == 0 ? "HEX" : "N [SEED]");
+		return;
+	}
+	if ((l = find_reader(sim, argv[1], out, size)) == NULL)
+		return;
+	if (strcmp(argv[0], "card") == 0) {
+		if (sim_reader_card(l, argv[2], err, sizeof(err)) == -1) {
+			reply(out, size, "error %s", err);
+			return;
+		}
+		if (sim->verbose)
+			log_info("%s: card %s", argv[1], argv[2]);
+		reply(out, size, "ok");
+		return;
+	}
+	if (strcmp(argv[0], "garbage") == 0) {
+		if (!parse_long(argv[2], 1, SIM_FRAME_MAX, &v)) {
+			reply(out, size, "error garbage: N must be 1..%d, got "
+			    "\"%s\"", SIM_FRAME_MAX, argv[2]);
+			return;
+		}
+		if (argc == 4) {
+			long seed;
+
+			if (!parse_long(argv[3], 1, LONG_MAX, &seed)) {
+				reply(out, size, "error garbage: SEED must be a "
+				    "positive integer, got \"%s\"", argv[3]);
+				return;
+			}
+			sim->rng = (uint64_t)seed;
+		}
+		n = (size_t)v;
+		for (i = 0; i < n; i++)
+			buf[i] = (uint8_t)(rng_next(sim) >> 56);
+	} else {
+		const char *h = argv[2];
+		size_t hl = strlen(h);
+
+		if (hl == 0 || hl % 2 != 0 || hl / 2 > SIM_FRAME_MAX) {
+			reply(out, size, "error raw: HEX must be an even number "
+			    "of hex digits (at most %d bytes)", SIM_FRAME_MAX);
+			return;
+		}
+		n = hl / 2;
+		for (i = 0; i < n; i++) {
+			int hi = hexval(h[2 * i]), lo = hexval(h[2 * i + 1]);
+
+			if (hi < 0 || lo < 0) {
+				reply(out, size, "error raw: \"%c%c\" at byte %zu "
+				    "is not hex", h[2 * i], h[2 * i + 1], i);
+				return;
+			}
+			buf[i] = (uint8_t)(hi << 4 | lo);
+		}
+	}
+	if (sim_reader_write(l, buf, n, err, sizeof(err)) == -1) {
+		reply(out, size, "error %s", err);
+		return;
+	}
+	if (sim->verbose)
+		log_info("%s: %s, %zu bytes", argv[1], argv[0], n);
+	reply(out, size, "ok %zu", n);
+}
+
+static void
+cmd_status(struct sim_ts *ts, char *out, size_t size)
+{
+	reply(out, size, "ok state=%s entry=%" PRIu32 " exit=%" PRIu32
+	    " fault=%u muted=%d writes=%" PRIu64, sim_ts_state_name(ts->state),
+	    ts->entry, ts->exit, ts->fault, ts->muted, ts->nwrites);
+}
+
+/* The last up to MAX accepted command writes, oldest first. */
+static void
+cmd_writes(struct sim_ts *ts, uint64_t max, char *out, size_t size)
+{
+	uint64_t n = ts->nwrites < max ? ts->nwrites : max;
+	uint64_t i;
+	size_t off;
+
+	off = (size_t)snprintf(out, size, "ok %" PRIu64, n);
+	for (i = ts->nwrites - n; i < ts->nwrites && off < size; i++) {
+		const struct sim_write *w = &ts->wlog[i % SIM_WLOG];
+
+		off += (size_t)snprintf(out + off, size - off, " %" PRId64 ":%s",
+		    w->t_ns, sim_ts_cmd_name(w->cmd));
+	}
+}
+
+static void
+cmd_link_stats(struct sim *sim, const char *name, char *out, size_t size)
+{
+	int li = config_link_index(&sim->site, name), i, nc = 0;
+	struct sim_link *l;
+
+	if (li < 0 || sim->links[li].conf == NULL) {
+		reply(out, size, "error no link \"%s\"", name);
+		return;
+	}
+	l = &sim->links[li];
+	if (l->conf->type == LINK_MODBUS_TCP)
+		for (i = 0; i < SIM_MAX_CONNS; i++)
+			nc += l->conns[i].fd != -1;
+	if (l->conf->type == LINK_MODBUS_TCP)
+		reply(out, size, "ok frames=%" PRIu64 " clients=%d listening=%d",
+		    l->frames, nc, l->lfd != -1);
+	else if (l->conf->type == LINK_MODBUS_RTU)
+		reply(out, size, "ok frames=%" PRIu64 " bad_crc=%" PRIu64
+		    " dropped=%" PRIu64, l->frames, l->bad_crc, l->dropped);
+	else
+		reply(out, size, "ok path=%s slave=%s", l->conf->path,
+		    l->pty.slave_name);
+}
+
+/* Turnstile commands: DEV is argv[1]. */
+static void
+cmd_ts(struct sim *sim, int argc, char **argv, char *out, size_t size)
+{
+	const char *c = argv[0];
+	struct sim_ts *ts;
+	long v;
+
+	if (argc < 2) {
+		reply(out, size, "error usage: %s DEV ...", c);
+		return;
+	}
+	if ((ts = find_ts(sim, argv[1], out, size)) == NULL)
+		return;
+	if (strcmp(c, "status") == 0 && argc == 2) {
+		cmd_status(ts, out, size);
+	} else if (strcmp(c, "writes") == 0 && argc <= 3) {
+		v = SIM_WLOG_SHOWN;
+		if (argc == 3 && !parse_long(argv[2], 1, SIM_WLOG, &v)) {
+			reply(out, size, "error writes: N must be 1..%d, got "
+			    "\"%s\"", SIM_WLOG, argv[2]);
+			return;
+		}
+		cmd_writes(ts, (uint64_t)v, out, size);
+	} else if (strcmp(c, "jam") == 0 && argc <= 3) {
+		v = 17;
+		if (argc == 3 && !parse_long(argv[2], 1, 65535, &v)) {
+			reply(out, size, "error jam: CODE must be 1..65535, got "
+			    "\"%s\"", argv[2]);
+			return;
+		}
+		sim_ts_jam(ts, (uint16_t)v);
+		if (sim->verbose)
+			log_info("%s: jammed, fault code %ld", ts->conf->name, v);
+		reply(out, size, "ok");
+	} else if (strcmp(c, "clear") == 0 && argc == 2) {
+		sim_ts_clear(ts);
+		if (sim->verbose)
+			log_info("%s: fault cleared", ts->conf->name);
+		reply(out, size, "ok");
+	} else if ((strcmp(c, "mute") == 0 || strcmp(c, "unmute") == 0) &&
+	    argc == 2) {
+		struct sim_link *l = &sim->links[ts->conf->link];
+
+		ts->muted = strcmp(c, "mute") == 0;
+		if (sim->verbose)
+			log_info("%s: %s", ts->conf->name, ts->muted ? "muted" :
+			    "unmuted");
+		if (l->conf->type == LINK_MODBUS_TCP &&
+		    sim_tcp_update_mute(sim, l) == -1) {
+			reply(out, size, "error %s: cannot listen again on "
+			    "%s:%d", l->conf->name, l->conf->host, l->conf->port);
+			return;
+		}
+		reply(out, size, "ok");
+	} else if (strcmp(c, "passage") == 0 && argc == 3 &&
+	    (strcmp(argv[2], "entry") == 0 || strcmp(argv[2], "exit") == 0)) {
+		sim_ts_passage(ts, strcmp(argv[2], "entry") == 0);
+		if (sim->verbose)
+			log_info("%s: unauthorised passage %s", ts->conf->name,
+			    argv[2]);
+		reply(out, size, "ok");
+	} else if (strcmp(c, "nopass") == 0 && argc == 3 &&
+	    (strcmp(argv[2], "on") == 0 || strcmp(argv[2], "off") == 0)) {
+		ts->nopass = strcmp(argv[2], "on") == 0;
+		reply(out, size, "ok");
+	} else if (strcmp(c, "set") == 0 && argc == 4 &&
+	    strcmp(argv[2], "pass_delay_ms") == 0) {
+		if (!parse_long(argv[3], 0, 600000, &v)) {
+			reply(out, size, "error set: pass_delay_ms must be "
+			    "0..600000, got \"%s\"", argv[3]);
+			return;
+		}
+		ts->pass_delay_ms = (int)v;
+		reply(out, size, "ok");
+	} else if (strcmp(c, "set") == 0 && argc == 4 &&
+	    (strcmp(argv[2], "entry") == 0 || strcmp(argv[2], "exit") == 0)) {
+		long long cnt;
+		char *end;
+
+		errno = 0;
+		cnt = strtoll(argv[3], &end, 10);
+		if (errno != 0 || end == argv[3] || *end != '\0' || cnt < 0 ||
+		    cnt > UINT32_MAX) {
+			reply(out, size, "error set: %s counter must be "
+			    "0..4294967295, got \"%s\"", argv[2], argv[3]);
+			return;
+		}
+		if (strcmp(argv[2], "entry") == 0)
+			ts->entry = (uint32_t)cnt;
+		else
+			ts->exit = (uint32_t)cnt;
+		sim_ts_publish(ts);
+		reply(out, size, "ok");
+	} else if (strcmp(c, "set") == 0) {
+		reply(out, size, "error usage: set DEV pass_delay_ms|entry|exit N");
+	} else if (strcmp(c, "passage") == 0) {
+		reply(out, size, "error usage: passage DEV entry|exit");
+	} else if (strcmp(c, "nopass") == 0) {
+		reply(out, size, "error usage: nopass DEV on|off");
+	} else if (strcmp(c, "jam") == 0) {
+		reply(out, size, "error usage: jam DEV [CODE]");
+	} else {
+		reply(out, size, "error usage: %s DEV", c);
+	}
+}
+
+/* Runs one control line; the reply goes to out without a newline. */
+static void
+ctl_execute(struct sim_ctl *ctl, struct sim *sim, char *line, char *out,
+    size_t size)
+{
+	char *argv[CTL_MAX_ARGS + 1], *tok, *save = NULL;
+	int argc = 0;
+
+	for (tok = strtok_r(line, " \t\r", &save); tok != NULL;
+	    tok = strtok_r(NULL, " \t\r", &save)) {
+		if (argc == CTL_MAX_ARGS) {
+			reply(out, size, "error too many arguments");
+			return;
+		}
+		argv[argc++] = tok;
+	}
+	argv[argc] = NULL;
+	if (argc == 0) {
+		reply(out, size, "error empty command");
+		return;
+	}
+	if (sim->verbose)
+		log_info("control: %s%s%s%s%s", argv[0], argc > 1 ? " " : "",
+		    argc > 1 ? argv[1] : "", argc > 2 ? " " : "",
+		    argc > 2 ? argv[2] : "");
+	if (strcmp(argv[0], "ping") == 0 && argc == 1) {
+		reply(out, size, "ok");
+	} else if (strcmp(argv[0], "quit") == 0 && argc == 1) {
+		ctl->quit = true;
+		reply(out, size, "ok");
+	} else if (strcmp(argv[0], "card") == 0 ||
+	    strcmp(argv[0], "garbage") == 0 || strcmp(argv[0], "raw") == 0) {
+		cmd_reader(sim, argc, argv, out, size);
+	} else if (strcmp(argv[0], "stats") == 0 && argc == 2) {
+		cmd_link_stats(sim, argv[1], out, size);
+	} else if (strcmp(argv[0], "jam") == 0 || strcmp(argv[0], "clear") == 0 ||
+	    strcmp(argv[0], "mute") == 0 || strcmp(argv[0], "unmute") == 0 ||
+	    strcmp(argv[0], "passage") == 0 || strcmp(argv[0], "nopass") == 0 ||
+	    strcmp(argv[0], "set") == 0 || strcmp(argv[0], "status") == 0 ||
+	    strcmp(argv[0], "writes") == 0) {
+		cmd_ts(sim, argc, argv, out, size);
+	} else if (strcmp(argv[0], "ping") == 0 || strcmp(argv[0], "quit") == 0 ||
+	    strcmp(argv[0], "stats") == 0) {
+		reply(out, size, "error usage: %s%s", argv[0],
+		    strcmp(argv[0], "stats") == 0 ? " LINK" : "");
+	} else {
+		reply(out, size, "error unknown command \"%.64s\" (commands: card "
+		    "garbage raw jam clear mute unmute passage nopass set status "
+		    "writes stats ping quit)", argv[0]);
+	}
+}
+
+/* ---- control socket ---- */
+
+int
+sim_ctl_open(struct sim_ctl *ctl, const char *path)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	int fd, probe;
+
+	ctl->lfd = -1;
+	ctl->quit = false;
+	for (int i = 0; i < SIM_CTL_MAX_CLIENTS; i++)
+		ctl->cl[i].fd = -1;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (!str_copy(sun.sun_path, path, sizeof(sun.sun_path))) {
+		log_err("%s: control socket path longer than %zu bytes", path,
+		    sizeof(sun.sun_path) - 1);
+		return -1;
+	}
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			log_err("%s: exists and is not a socket; not replacing it",
+			    path);
+			return -1;
+		}
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe != -1 && connect(probe, (struct sockaddr *)&sun,
+		    sizeof(sun)) == 0) {
+			close(probe);
+			log_err("%s: another lobbysim is listening here", path);
+			return -1;
+		}
+		if (probe != -1)
+			close(probe);
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		log_err("%s: socket: %s", path, strerror(errno));
+		return -1;
+	}
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    listen(fd, 16) == -1 || stat(path, &st) == -1) {
+		log_err("%s: bind: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	ctl->lfd = fd;
+	ctl->ino = st.st_ino;
+	str_copy(ctl->path, path, sizeof(ctl->path));
+	return 0;
+}
+
+void
+sim_ctl_close(struct sim_ctl *ctl)
+{
+	struct stat st;
+	int i;
+
+	for (i = 0; i < SIM_CTL_MAX_CLIENTS; i++)
+		if (ctl->cl[i].fd != -1)
+			close(ctl->cl[i].fd);
+	if (ctl->lfd == -1)
+		return;
+	close(ctl->lfd);
+	ctl->lfd = -1;
+	if (lstat(ctl->path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    st.st_ino == ctl->ino)
+		unlink(ctl->path);
+}
+
+void
+sim_ctl_accept(struct sim_ctl *ctl)
+{
+	int fd, i;
+
+	while ((fd = accept4(ctl->lfd, NULL, NULL,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC)) != -1) {
+		for (i = 0; i < SIM_CTL_MAX_CLIENTS; i++)
+			if (ctl->cl[i].fd == -1)
+				break;
+		if (i == SIM_CTL_MAX_CLIENTS) {
+			static const char busy[] = "error too many control "
+			    "connections\n";
+
+			(void)!send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL);
+			close(fd);
+			continue;
+		}
+		ctl->cl[i].fd = fd;
+		ctl->cl[i].len = 0;
+	}
+}
+
+static void
+ctl_send(struct sim_ctl_client *c, const char *msg)
+{
+	size_t len = strlen(msg), off = 0;
+	ssize_t n;
+	struct pollfd pfd = { .fd = c->fd, .events = POLLOUT };
+
+	while (off < len) {
+		n = send(c->fd, msg + off, len - off, MSG_NOSIGNAL);
+		if (n > 0) {
+			off += (size_t)n;
+		} else if (n == -1 && errno == EAGAIN &&
+		    poll(&pfd, 1, 1000) == 1) {
+			continue;
+		} else if (n == -1 && errno == EINTR) {
+			continue;
+		} else {
+			close(c->fd);
+			c->fd = -1;
+			return;
+		}
+	}
+}
+
+void
+sim_ctl_input(struct sim_ctl *ctl, struct sim *sim, struct sim_ctl_client *c)
+{
+	static char out[CTL_REPLY + 1];
+	char *nl;
+	size_t linelen;
+	ssize_t n;
+
+	n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
+		close(c->fd);
+		c->fd = -1;
+		return;
+	}
+	if (n == -1)
+		return;
+	c->len += (size_t)n;
+	while (c->fd != -1 &&
+	    (nl = memchr(c->buf, '\n', c->len)) != NULL) {
+		*nl = '\0';
+		linelen = (size_t)(nl - c->buf) + 1;
+		if (strlen(c->buf) != linelen - 1)
+			reply(out, CTL_REPLY, "error NUL byte in command");
+		else
+			ctl_execute(ctl, sim, c->buf, out, CTL_REPLY);
+		strcat(out, "\n");
+		ctl_send(c, out);
+		if (c->fd == -1)
+			return;
+		memmove(c->buf, c->buf + linelen, c->len - linelen);
+		c->len -= linelen;
+	}
+	if (c->len == sizeof(c->buf)) {
+		snprintf(out, sizeof(out), "error command longer than %d bytes\n",
+		    SIM_CTL_LINE - 1);
+		ctl_send(c, out);
+		if (c->fd != -1)
+			close(c->fd);
+		c->fd = -1;
+	}
+}
+
+/* ---- client mode ---- */
+
+int
+sim_ctl_client(int argc, char **argv)
+{
+	struct sockaddr_un sun;
+	static char buf[CTL_REPLY + 2];
+	char line[SIM_CTL_LINE];
+	size_t off = 0, len = 0;
+	struct pollfd pfd;
+	int64_t deadline;
+	ssize_t n;
+	int fd, i;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (!str_copy(sun.sun_path, argv[0], sizeof(sun.sun_path))) {
+		fprintf(stderr, "lobbysim: %s: socket path too long\n", argv[0]);
+		return 2;
+	}
+	for (i = 1; i < argc; i++) {
+		int w = snprintf(line + off, sizeof(line) - off, "%s%s",
+		    i > 1 ? " " : "", argv[i]);
+
+		if (w < 0 || (size_t)w >= sizeof(line) - off - 1) {
+			fprintf(stderr, "lobbysim: command longer than %d bytes\n",
+			    SIM_CTL_LINE - 2);
+			return 1;
+		}
+		off += (size_t)w;
+	}
+	line[off++] = '\n';
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		fprintf(stderr, "lobbysim: cannot connect to %s: %s\n", argv[0],
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return 2;
+	}
+	if (send(fd, line, off, MSG_NOSIGNAL) != (ssize_t)off) {
+		fprintf(stderr, "lobbysim: %s: send: %s\n", argv[0],
+		    strerror(errno));
+		close(fd);
+		return 2;
+	}
+	deadline = mono_ns() + CTL_WAIT_MS * NS_PER_MS;
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while (memchr(buf, '\n', len) == NULL) {
+		int64_t left = (deadline - mono_ns()) / NS_PER_MS;
+
+		if (left <= 0 || len >= sizeof(buf) - 1 ||
+		    poll(&pfd, 1, (int)left) <= 0) {
+			fprintf(stderr, "lobbysim: %s: no reply\n", argv[0]);
+			close(fd);
+			return 2;
+		}
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n <= 0) {
+			fprintf(stderr, "lobbysim: %s: connection closed without "
+			    "a reply\n", argv[0]);
+			close(fd);
+			return 2;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	*(char *)memchr(buf, '\n', len) = '\0';
+	printf("%s\n", buf);
+	return strncmp(buf, "ok", 2) == 0 && (buf[2] == '\0' || buf[2] == ' ') ?
+	    0 : 1;
+}
