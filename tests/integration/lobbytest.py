@@ -109,9 +109,10 @@ class Site:
         wait_for(lambda: os.path.exists(self.sim_sock) and self.sim_cmd("ping"),
                  what="lobbysim control socket")
 
-    def start_lobbyd(self, extra=()):
+    def start_lobbyd(self, extra=(), env=None):
         self.lobbyd = Proc([LOBBYD, "-d", "-c", self.conf, *extra],
-                           os.path.join(self.dir, "lobbyd.log"))
+                           os.path.join(self.dir, "lobbyd.log"),
+                           env=None if env is None else {**os.environ, **env})
         wait_for(lambda: os.path.exists(self.sock) and self.ctl("status"),
                  what="lobbyd control socket")
         return self.lobbyd
