@@ -6,7 +6,6 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
-#include <grp.h>
 #include <json-c/json.h>
 #include <pwd.h>
 #include <stdlib.h>
@@ -27,13 +26,37 @@
 
 static void	client_process(struct ctl_client *);
 static void	client_free(struct ctl_client *);
+static void	client_rearm(struct ctl_client *);
 
 /* ---- output ----------------------------------------------------------- */
+
+/*
+ * What to wait for: input while there is room for it and the peer still
+ * sends, output while replies wait. Level-triggered epoll must never be left
+ * watching input nobody will read (a full buffer, an EOF): it would spin.
+ */
+static void
+client_rearm(struct ctl_client *c)
+{
+	uint32_t want = 0;
+
+	if (c->dead || c->h.fd < 0)
+		return;
+	if (!c->eof && c->inlen < CTL_LINE_MAX)
+		want |= EPOLLIN;
+	if (c->outlen > 0)
+		want |= EPOLLOUT;
+	if (want != c->armed) {
+		struct epoll_event ev = { .events = want, .data.ptr = &c->h };
+
+		epoll_ctl(c->srv->e->epfd, EPOLL_CTL_MOD, c->h.fd, &ev);
+		c->armed = want;
+	}
+}
 
 static void
 client_flush(struct ctl_client *c)
 {
-	struct engine *e = c->srv->e;
 	size_t off = 0;
 
 	while (off < c->outlen && !c->dead) {
@@ -52,13 +75,7 @@ client_flush(struct ctl_client *c)
 	}
 	memmove(c->out, c->out + off, c->outlen - off);
 	c->outlen -= off;
-	if (!c->dead && (c->outlen > 0) != c->want_out) {
-		struct epoll_event ev = { .events = EPOLLIN | (c->outlen ? EPOLLOUT : 0),
-		    .data.ptr = &c->h };
-
-		epoll_ctl(e->epfd, EPOLL_CTL_MOD, c->h.fd, &ev);
-		c->want_out = c->outlen > 0;
-	}
+	client_rearm(c);
 }
 
 static void
@@ -224,8 +241,14 @@ client_process(struct ctl_client *c)
 		c->inlen -= (size_t)(nl - c->in) + 1;
 		memmove(c->in, nl + 1, c->inlen);
 	}
+	/* A peer that said all it had (half-close) goes once answered. */
+	if (c->eof && !c->busy && c->outlen == 0 &&
+	    (memchr(c->in, '\n', c->inlen) == NULL || c->srv->closing))
+		c->dead = true;
 	if (c->dead && !c->busy)
 		client_free(c);
+	else
+		client_rearm(c);
 }
 
 static void
@@ -263,59 +286,96 @@ static void
 client_event(struct engine *e, struct ev_handler *h, uint32_t events)
 {
 	struct ctl_client *c = (struct ctl_client *)h;
+	bool following = c->follow_events || c->follow_alerts;
+	char sink[512];
 
 	(void)e;
+	if (events & (EPOLLHUP | EPOLLERR)) {
+		/* Gone both ways: nothing to read, nobody to answer. */
+		c->dead = true;
+		client_process(c);
+		return;
+	}
 	if (events & EPOLLOUT)
-		client_flush(c);
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-		for (;;) {
-			ssize_t n;
+		client_flush(c);	/* client_process below frees a finished one */
+	while ((events & EPOLLIN) && !c->eof && !c->dead) {
+		char *buf = following ? sink : c->in + c->inlen;
+		size_t room = following ? sizeof(sink) : CTL_LINE_MAX - c->inlen;
+		ssize_t n;
 
-			if (c->inlen >= CTL_LINE_MAX) {
-				if (memchr(c->in, '\n', c->inlen) == NULL) {
-					ctl_reply_err(c, "request longer than %d bytes", CTL_LINE_MAX);
-					c->dead = true;
-				}
-				break;
+		if (room == 0) {
+			if (memchr(c->in, '\n', c->inlen) == NULL) {
+				ctl_reply_err(c, "request longer than %d bytes", CTL_LINE_MAX);
+				c->eof = true;	/* answered; goes once flushed */
 			}
-			n = recv(c->h.fd, c->in + c->inlen, CTL_LINE_MAX - c->inlen,
-			    MSG_DONTWAIT);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0 && errno == EAGAIN)
-				break;
-			if (n <= 0) {
-				c->dead = true;
-				break;
-			}
-			c->inlen += (size_t)n;
+			break;	/* full of requests: read more once they ran */
 		}
+		n = recv(c->h.fd, buf, room, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n < 0) {
+			c->dead = true;
+			break;
+		}
+		if (n == 0) {
+			c->eof = true;
+			if (following)
+				c->dead = true;	/* a follower that closes is done */
+			break;
+		}
+		/* A follower only listens: what it sends is dropped. */
+		if (!following)
+			c->inlen += (size_t)n;
 	}
 	client_process(c);
 }
 
-/* May this peer use lobbyd? root, lobbyd's own user, or a configured group. */
+/*
+ * May this peer use lobbyd? root, lobbyd's own user, or a member of a
+ * configured group. The groups are the peer process's own (SO_PEERGROUPS),
+ * so no name service is asked: an LDAP server that hangs must not hang the
+ * engine (invariant 4).
+ */
 static bool
-peer_allowed(const struct site_conf *site, uid_t uid, gid_t gid, const char *user)
+peer_allowed(const struct site_conf *site, int fd, const struct ucred *cred)
 {
 	gid_t groups[256];
-	int ng = 256;
-	struct passwd *pw;
+	socklen_t len = sizeof(groups);
 
-	if (uid == 0 || uid == geteuid())
+	if (cred->uid == 0 || cred->uid == geteuid())
 		return true;
 	for (int i = 0; i < site->ngroups; i++)
-		if (site->groups[i] == gid)
+		if (site->groups[i] == cred->gid)
 			return true;
-	if ((pw = getpwnam(user)) == NULL)
-		return false;
-	if (getgrouplist(user, pw->pw_gid, groups, &ng) < 0)
-		return false;
-	for (int i = 0; i < ng; i++)
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return false;	/* more than 256 groups: refused, and logged */
+	for (size_t i = 0; i < len / sizeof(gid_t); i++)
 		for (int j = 0; j < site->ngroups; j++)
 			if (groups[i] == site->groups[j])
 				return true;
 	return false;
+}
+
+/* The user's name from /etc/passwd, read as a file: local and quick, never
+ * a name-service call. Others are recorded as "uid N". */
+static void
+peer_name(uid_t uid, char *out, size_t len)
+{
+	FILE *f = fopen("/etc/passwd", "re");
+	struct passwd *pw;
+
+	snprintf(out, len, "uid %u", (unsigned)uid);
+	if (f == NULL)
+		return;
+	while ((pw = fgetpwent(f)) != NULL) {
+		if (pw->pw_uid == uid) {
+			str_copy(out, pw->pw_name, len);
+			break;
+		}
+	}
+	fclose(f);
 }
 
 static void
@@ -325,7 +385,6 @@ server_accept(struct engine *e, struct ev_handler *h, uint32_t events)
 	struct ctl_client *c;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	struct passwd *pw;
 	char user[32];
 	int fd;
 
@@ -336,11 +395,8 @@ server_accept(struct engine *e, struct ev_handler *h, uint32_t events)
 			close(fd);
 			continue;
 		}
-		if ((pw = getpwuid(cred.uid)) != NULL)
-			str_copy(user, pw->pw_name, sizeof(user));
-		else
-			snprintf(user, sizeof(user), "uid %u", (unsigned)cred.uid);
-		if (!peer_allowed(e->site, cred.uid, cred.gid, user)) {
+		peer_name(cred.uid, user, sizeof(user));
+		if (!peer_allowed(e->site, fd, &cred)) {
 			log_warn("control: refused %s (uid %u, pid %d): not in an allowed group",
 			    user, (unsigned)cred.uid, (int)cred.pid);
 			close(fd);
@@ -361,6 +417,7 @@ server_accept(struct engine *e, struct ev_handler *h, uint32_t events)
 		c->srv = srv;
 		c->uid = cred.uid;
 		str_copy(c->user, user, sizeof(c->user));
+		c->armed = EPOLLIN;
 		if (engine_watch(e, &c->h, EPOLLIN) < 0) {
 			free(c->in);
 			free(c);
@@ -382,7 +439,8 @@ ctl_publish_event(struct ctl_server *srv, const struct ev_rec *ev)
 		return;
 	for (c = srv->clients; c != NULL; c = next) {
 		next = c->next;
-		if (c->follow_events && !c->dead) {
+		if (c->follow_events && !c->dead && (c->follow_lane[0] == '\0' ||
+		    strcmp(c->follow_lane, ev->lane) == 0)) {
 			json_object *o = json_object_new_object();
 
 			json_object_object_add(o, "event", ctl_event_json(ev));
@@ -444,12 +502,9 @@ ctl_open(struct engine *e, char *err, size_t errlen)
 			close(fd);
 		return NULL;
 	}
-	/* The file mode is the first gate, the peer check the second. */
-	chmod(site->socket_path, 0660);
-	if (site->ngroups > 0 && geteuid() == 0 &&
-	    chown(site->socket_path, (uid_t)-1, site->groups[0]) < 0)
-		log_warn("%s: chown to group %s: %s", site->socket_path,
-		    site->group_names[0], strerror(errno));
+	/* Anyone may connect; the peer-credential check decides, and logs
+	 * every refusal (file modes could only name one group, silently). */
+	chmod(site->socket_path, 0666);
 	srv = calloc(1, sizeof(*srv));
 	if (srv == NULL) {
 		snprintf(err, errlen, "control: out of memory");

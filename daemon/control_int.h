@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <json-c/json.h>
@@ -24,8 +25,10 @@ struct ctl_client {
 	size_t			outlen, outcap;
 	bool			busy;		/* a store request is in flight */
 	bool			dead;		/* socket closed; freed when not busy */
-	bool			want_out;	/* EPOLLOUT registered */
+	bool			eof;		/* peer sends no more; replies still go */
+	uint32_t		armed;		/* epoll events registered now */
 	bool			follow_events, follow_alerts;
+	char			follow_lane[32];	/* "": every lane */
 	struct ctl_client	*next;
 };
 

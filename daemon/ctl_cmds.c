@@ -108,6 +108,15 @@ arg_str(struct ctl_client *c, json_object *args, const char *k, char *out,
 		ctl_reply_err(c, "\"%s\" must be a string", k);
 		return -1;
 	}
+	/* Text goes to the log, the database and the guards' screens: a NUL
+	 * would cut it short unseen, a control character could forge lines. */
+	for (int i = 0; i < json_object_get_string_len(v); i++) {
+		if ((unsigned char)json_object_get_string(v)[i] < 0x20 ||
+		    json_object_get_string(v)[i] == 0x7f) {
+			ctl_reply_err(c, "\"%s\" contains a control character", k);
+			return -1;
+		}
+	}
 	if (!str_copy(out, json_object_get_string(v), len)) {
 		ctl_reply_err(c, "\"%s\" is longer than %zu characters", k, len - 1);
 		return -1;
@@ -214,6 +223,7 @@ events_done(struct store_req *req, void *arg)
 		/* Committed events after this reply reach the follower in order:
 		 * the store completes requests and batches in commit order. */
 		c->follow_events = req->in.query.all;
+		str_copy(c->follow_lane, req->in.query.lane, sizeof(c->follow_lane));
 	}
 	ctl_req_finish(c, req);
 }
@@ -361,9 +371,12 @@ card_added(struct store_req *req, void *arg)
 	if (req->status != 0) {
 		ctl_reply_err(c, "card %s not stored: %s", req->in.card.uid, req->error);
 	} else {
-		engine_card_put(c->srv->e, &req->in.card);
 		card_audit(c, "card_added", req->in.card.uid, req->in.card.holder);
-		ctl_reply_ok(c, card_json(&req->in.card));
+		if (engine_card_put(c->srv->e, &req->in.card) < 0)
+			ctl_reply_err(c, "card %s stored, but lobbyd is out of memory and "
+			    "will not know it until restarted", req->in.card.uid);
+		else
+			ctl_reply_ok(c, card_json(&req->in.card));
 	}
 	ctl_req_finish(c, req);
 }
@@ -466,14 +479,39 @@ lane_opened(struct store_req *req, void *arg)
 {
 	struct ctl_client *c = arg;
 
-	if (req->status != 0) {
-		ctl_reply_err(c, "lane %s opened but not recorded: %s", req->in.event.lane,
-		    req->error);
+	struct engine *e = c->srv->e;
+	const struct ev_rec *ev = &req->in.event;
+	int l = config_lane_index(e->site, ev->lane);
+	struct lane_state *ls = l >= 0 ? &e->lanes[l] : NULL;
+	char err[160];
+
+	if (ls == NULL) {
+		/* A reload removed the lane meanwhile. */
+		ctl_reply_err(c, "lane %s is no longer configured; not opened", ev->lane);
+	} else if (req->status != 0) {
+		ls->pending = false;
+		ctl_reply_err(c, "lane %s not opened: it could not be recorded: %s",
+		    ev->lane, req->error);
+	} else if (engine_send_cmd(e, e->site->lanes[l].turnstile,
+	    strcmp(ev->direction, "entry") == 0 ? TS_CMD_OPEN_ENTRY : TS_CMD_OPEN_EXIT,
+	    0, err, sizeof(err)) < 0) {
+		struct ev_rec failed = *ev;
+
+		ls->pending = false;
+		str_copy(failed.kind, "command_failed", sizeof(failed.kind));
+		str_copy(failed.decision, "", sizeof(failed.decision));
+		str_copy(failed.detail, err, sizeof(failed.detail));
+		failed.ts_ms = real_ms();
+		engine_event(e, &failed);
+		ctl_reply_err(c, "lane %s recorded but not opened: %s", ev->lane, err);
 	} else {
 		json_object *o = json_object_new_object();
 
-		add_str(o, "lane", req->in.event.lane);
-		add_str(o, "direction", req->in.event.direction);
+		ls->cmd_id = e->next_cmd_id;	/* the open just sent */
+		log_notice("%s: opened for %s by %s: %s", ev->lane, ev->direction,
+		    ev->actor, ev->detail);
+		add_str(o, "lane", ev->lane);
+		add_str(o, "direction", ev->direction);
 		add_int(o, "event_id", req->id);
 		ctl_reply_ok(c, o);
 	}
@@ -488,7 +526,7 @@ cmd_lane_open(struct ctl_client *c, json_object *args)
 	const struct lane_conf *lc;
 	struct lane_state *ls;
 	struct store_req *req;
-	char lane[32], dir[8], reason[100], err[160];
+	char lane[32], dir[8], reason[100];
 	enum dir d;
 	int l;
 
@@ -514,27 +552,30 @@ cmd_lane_open(struct ctl_client *c, json_object *args)
 		return;
 	}
 	lc = &e->site->lanes[l];
+	ls = &e->lanes[l];
 	if (!e->devs[lc->turnstile].online) {
 		/* The worker would refuse it too: an offline device gets no command. */
 		ctl_reply_err(c, "lane %s not opened: turnstile %s is not answering (%s)", lane,
 		    e->site->devices[lc->turnstile].name, e->devs[lc->turnstile].reason);
 		return;
 	}
-	if (engine_send_cmd(e, lc->turnstile, d == DIR_ENTRY ? TS_CMD_OPEN_ENTRY :
-	    TS_CMD_OPEN_EXIT, 0, err, sizeof(err)) < 0) {
-		ctl_reply_err(c, "lane %s not opened: %s", lane, err);
+	if (ls->pending) {
+		ctl_reply_err(c, "lane %s not opened: a passage is under way (%s)", lane,
+		    ls->actor[0] ? "opened by hand" : "card granted");
 		return;
 	}
-	ls = &e->lanes[l];
+	if ((req = ctl_req_new(c, STORE_EVENT_SYNC, lane_opened)) == NULL)
+		return;
+	/*
+	 * Recorded first, opened once the record is committed (invariant 7): the
+	 * lane is held meanwhile, so no card grant slips in between.
+	 */
 	ls->pending = true;
 	ls->dir = d;
 	ls->deadline_ns = mono_ns() + (int64_t)lc->pass_timeout_ms * NS_PER_MS;
 	ls->credential[0] = '\0';
+	ls->cmd_id = 0;
 	str_copy(ls->actor, c->user, sizeof(ls->actor));
-	log_notice("%s: opened for %s by %s: %s", lane, dir, c->user, reason);
-
-	if ((req = ctl_req_new(c, STORE_EVENT_SYNC, lane_opened)) == NULL)
-		return;
 	req->in.event.ts_ms = real_ms();
 	str_copy(req->in.event.kind, "manual_open", sizeof(req->in.event.kind));
 	str_copy(req->in.event.lane, lane, sizeof(req->in.event.lane));

@@ -99,14 +99,14 @@ engine_card_find(const struct engine *e, const char *uid)
 	return bsearch(&key, e->cards, e->ncards, sizeof(*e->cards), card_cmp);
 }
 
-void
+int
 engine_card_put(struct engine *e, const struct card_rec *c)
 {
 	struct card_rec *old = (struct card_rec *)engine_card_find(e, c->uid);
 
 	if (old != NULL) {
 		*old = *c;
-		return;
+		return 0;
 	}
 	if (e->ncards == e->cards_cap) {
 		size_t cap = e->cards_cap ? e->cards_cap * 2 : 256;
@@ -115,13 +115,14 @@ engine_card_put(struct engine *e, const struct card_rec *c)
 		if (n == NULL) {
 			/* The card is stored; it is found again at the next start. */
 			log_err("cards: out of memory for %zu cards", cap);
-			return;
+			return -1;
 		}
 		e->cards = n;
 		e->cards_cap = cap;
 	}
 	e->cards[e->ncards++] = *c;
 	qsort(e->cards, e->ncards, sizeof(*e->cards), card_cmp);
+	return 0;
 }
 
 void

@@ -108,7 +108,8 @@ void	engine_ev_dev(struct engine *, struct ev_rec *, int dev);
 /* Queued for the next batch; followers see it once it is committed. */
 void	engine_event(struct engine *, struct ev_rec *);
 const struct card_rec *engine_card_find(const struct engine *, const char *uid);
-void	engine_card_put(struct engine *, const struct card_rec *);
+/* -1: out of memory (the card is stored, but unknown until a restart). */
+int	engine_card_put(struct engine *, const struct card_rec *);
 void	engine_card_del(struct engine *, const char *uid);
 
 /* lanes.c: decisions, passages, device health */

@@ -399,6 +399,10 @@ def bad_requests_get_clear_errors_and_no_crash():
              "colour"),
             (b'{"cmd": "lane.open", "args": {"lane": "lane1", "direction": "entry", '
              b'"reason": ""}}\n', "reason"),
+            (b'{"cmd": "card.add", "args": {"uid": "0A\\u0000BC", "holder": "a"}}\n',
+             "control character"),
+            (b'{"cmd": "card.add", "args": {"uid": "0A00BC", "holder": "a\\nb"}}\n',
+             "control character"),
         ]
         for raw, word in cases:
             r = ask(raw)
@@ -407,6 +411,105 @@ def bad_requests_get_clear_errors_and_no_crash():
         assert r is not None and r["ok"] is False, r
         assert s.lobbyd.alive() and s.ctl("status")
         assert not [e for e in s.events() if e["kind"] in ("manual_open", "card_added")]
+    finally:
+        s.close()
+
+
+def proc_ticks(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])    # utime + stime
+
+
+@test
+def control_clients_that_misbehave_cost_nothing_and_half_close_is_answered():
+    import socket
+    s = Site()
+    try:
+        # A follower that floods requests: dropped, and no busy loop.
+        f = socket.socket(socket.AF_UNIX)
+        f.connect(s.sock)
+        f.sendall(b'{"cmd": "events", "args": {"follow": true, "limit": 1}}\n')
+        f.settimeout(3)
+        assert b'"ok": true' in f.recv(65536).replace(b'"ok":true', b'"ok": true')
+        f.sendall(b'{"cmd": "status"}\n' * 5000)
+        time.sleep(0.3)
+        t0 = proc_ticks(s.lobbyd.pid)
+        time.sleep(1.0)
+        used = proc_ticks(s.lobbyd.pid) - t0
+        assert used < 30, f"lobbyd used {used} ticks in 1 s with a flooding follower"
+        f.close()
+        time.sleep(0.3)
+        t0 = proc_ticks(s.lobbyd.pid)
+        time.sleep(1.0)
+        assert proc_ticks(s.lobbyd.pid) - t0 < 30, "busy after the follower left"
+        # A request and then a half-close: answered, and done.
+        h = socket.socket(socket.AF_UNIX)
+        h.connect(s.sock)
+        h.sendall(b'{"cmd": "card.add", "args": {"uid": "0F00000001", "holder": "Half"}}\n')
+        h.shutdown(socket.SHUT_WR)
+        h.settimeout(5)
+        reply = b""
+        while True:
+            chunk = h.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+        h.close()
+        assert json.loads(reply.decode())["ok"] is True, reply
+        assert [c for c in s.ctl("card", "list") if c["uid"] == "0F00000001"]
+        assert s.ctl("status")["cards"] == 1
+    finally:
+        s.close()
+
+
+@test
+def following_one_lane_shows_only_that_lane():
+    import subprocess as sp
+    s = Site()
+    try:
+        s.ctl("card", "add", STAFF, "--holder", "Ana Silva")
+        wait_for(lambda: s.device("ts1")["online"] and s.device("ts2")["online"],
+                 what="online")
+        out_path = os.path.join(s.dir, "follow.out")
+        with open(out_path, "w") as out:
+            p = sp.Popen([os.path.join(os.path.dirname(LOBBYD), "lobbyctl"), "-s", s.sock,
+                          "--json", "events", "--follow", "--lane", "lane2",
+                          "--since", "now"], stdout=out, stderr=sp.STDOUT)
+        try:
+            time.sleep(0.5)
+            s.card("rd1-in", STAFF)
+            s.wait_event(lambda e: e["kind"] == "passage" and e["lane"] == "lane1")
+            s.ctl("lane", "open", "lane2", "entry", "--reason", "delivery")
+            s.wait_event(lambda e: e["kind"] == "passage" and e["lane"] == "lane2")
+            time.sleep(0.3)
+        finally:
+            os.kill(p.pid, signal.SIGTERM)
+            p.wait(5)
+        rows = [json.loads(ln) for ln in open(out_path) if ln.strip().startswith("{")]
+        lanes = {r.get("lane") for r in rows}
+        kinds = [r.get("kind") for r in rows]
+        assert lanes == {"lane2"}, rows
+        assert "manual_open" in kinds and "passage" in kinds, kinds
+    finally:
+        s.close()
+
+
+@test
+def a_lane_is_not_opened_by_hand_while_a_granted_passage_is_under_way():
+    s = Site(pass_timeout_ms=3000)
+    try:
+        s.ctl("card", "add", STAFF, "--holder", "Ana Silva")
+        wait_for(lambda: s.device("ts2")["online"], what="ts2 online")
+        s.sim_cmd("nopass", "ts2", "on")
+        s.card("rd2-in", STAFF)
+        s.wait_event(lambda e: e["kind"] == "access" and e["decision"] == "granted")
+        r = s.run_ctl("lane", "open", "lane2", "entry", "--reason", "courier")
+        assert r.returncode == 1 and "under way" in r.stderr, r
+        assert not [e for e in s.events() if e["kind"] == "manual_open"]
+        s.wait_event(lambda e: e["kind"] == "no_passage", timeout=6)
+        s.ctl("lane", "open", "lane2", "entry", "--reason", "courier")
+        assert writes(s, "ts2") == ["open_entry", "open_entry"], writes(s, "ts2")
     finally:
         s.close()
 
