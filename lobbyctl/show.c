@@ -58,7 +58,7 @@ struct row {
 	const char	*cell[ROW_MAX];
 	char		t1[FMT_TIME_LEN], t2[FMT_TIME_LEN];
 	char		words[48];
-	char		n1[24], n2[24], n3[24];
+	char		n1[24], n2[24], n3[24], n4[24];
 	char		text[400];
 };
 
@@ -113,6 +113,7 @@ static const struct fmt_col device_cols[] = {
 	{ "FAULT",	0, 0,  true },
 	{ "ENTRY",	0, 0,  true },
 	{ "EXIT",	0, 0,  true },
+	{ "BAD READS",	0, 0,  true },
 	{ "SINCE",	0, 0,  false },
 	{ "REASON",	0, 60, false },
 };
@@ -132,10 +133,16 @@ device_row(struct json_object *d, struct row *r)
 		snprintf(r->n1, sizeof(r->n1), "%lld", (long long)fault);
 	else
 		r->n1[0] = '\0';
-	snprintf(r->n2, sizeof(r->n2), "%lld",
-	    (long long)jint(d, "entry_count"));
-	snprintf(r->n3, sizeof(r->n3), "%lld",
-	    (long long)jint(d, "exit_count"));
+	/* Passage counters are a turnstile's; bad frames are a reader's. */
+	r->n2[0] = r->n3[0] = r->n4[0] = '\0';
+	if (strcmp(jstr(d, "kind"), "reader") == 0) {
+		snprintf(r->n4, sizeof(r->n4), "%lld", (long long)jint(d, "rejects"));
+	} else {
+		snprintf(r->n2, sizeof(r->n2), "%lld",
+		    (long long)jint(d, "entry_count"));
+		snprintf(r->n3, sizeof(r->n3), "%lld",
+		    (long long)jint(d, "exit_count"));
+	}
 	fmt_time(jint(d, "since_ms"), r->t1, sizeof(r->t1));
 	if (failures > 0)
 		snprintf(r->text, sizeof(r->text), "%s%s(%lld failures)",
@@ -149,8 +156,9 @@ device_row(struct json_object *d, struct row *r)
 	r->cell[4] = r->n1;
 	r->cell[5] = r->n2;
 	r->cell[6] = r->n3;
-	r->cell[7] = r->t1;
-	r->cell[8] = r->text;
+	r->cell[7] = r->n4;
+	r->cell[8] = r->t1;
+	r->cell[9] = r->text;
 }
 
 /* With --all or --follow the table has CLEARED: a followed alert may be
@@ -383,7 +391,7 @@ show_reply(enum show_what what, bool json, bool follow, bool all,
 		break;
 	case SHOW_DEVICES:
 		cols = device_cols;
-		ncols = 9;
+		ncols = 10;
 		break;
 	case SHOW_ALERTS:
 		cols = all ? alert_all_cols : alert_cols;

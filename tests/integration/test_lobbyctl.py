@@ -74,6 +74,9 @@ DEVICES = [
      "state": "offline", "fault_code": 0, "entry_count": 5,
      "exit_count": 4, "failures": 7, "reason": "connection refused",
      "since_ms": T0 + 1000},
+    {"name": "rd1-in", "kind": "reader", "link": "rd1-in", "online": True,
+     "state": "ok", "fault_code": 0, "entry_count": 0, "exit_count": 0,
+     "failures": 0, "rejects": 12, "reason": "", "since_ms": T0},
 ]
 ALERTS = [
     {"id": 7, "raised_ms": T0, "cleared_ms": 0, "source": "ts3",
@@ -273,6 +276,8 @@ def test_devices_alerts(fake):
     check("devices: offline row", find_row(out, "ts3") == [
         "ts3", "turnstile", "tcp1", "offline", "5", "4",
         "2026-11-23 18:02:04", "connection refused (7 failures)"], out)
+    check("devices: reader row shows bad reads, no counters", find_row(out, "rd1-in") == [
+        "rd1-in", "reader", "rd1-in", "online ok", "12", "2026-11-23 18:02:03"], out)
     check("devices header", out.startswith("NAME"), out)
 
     rc, out, err, new = run(fake, "alerts")
