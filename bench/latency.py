@@ -15,28 +15,14 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
-from lobbytest import Site, wait_for  # noqa: E402
+from lobbytest import LANE_READERS, TRIPOD_A_PROFILE, Site, wait_for  # noqa: E402
 
 SWIPES = int(os.environ.get("BENCH_SWIPES", "200"))
 
-PROFILE = """
-profiles = ( {
-	name = "tripod-a"; kind = "turnstile";
-	state = "input:0"; state_values = { idle = 0; passing = 1; fault = 2; };
-	entry_counter = "input:1"; exit_counter = "input:2"; fault_code = "input:3";
-	commands = {
-		open_entry = { register = "holding:0"; value = 1; };
-		open_exit  = { register = "holding:0"; value = 2; };
-		free       = { register = "holding:0"; value = 3; };
-		lock       = { register = "holding:0"; value = 4; };
-	};
-} );
+SITE = TRIPOD_A_PROFILE + """
 store = { database = "@DIR@/lobbyd.db"; event_batch_ms = 50; };
 control = { socket = "@DIR@/control.sock"; groups = []; };
-readers = (
-	{ name = "rd-in"; path = "@DIR@/rd-in"; format = "em4100"; },
-	{ name = "rd-out"; path = "@DIR@/rd-out"; format = "em4100"; }
-);
+""" + LANE_READERS + """
 lanes = ( { name = "lane"; turnstile = "ts0"; entry_reader = "rd-in"; exit_reader = "rd-out";
 	    pass_timeout_ms = 2000; } );
 """
@@ -53,7 +39,7 @@ def conf(link, busy):
     devs = ",\n".join(
         f'{{ name = "ts{i}"; link = "l"; unit = {i + 1}; profile = "tripod-a"; '
         f'poll_ms = {20 if busy else 200}; }}' for i in range(n))
-    return PROFILE + LINKS[link] + f"\ndevices = ( {devs} );\n"
+    return SITE + LINKS[link] + f"\ndevices = ( {devs} );\n"
 
 
 def pct(xs, p):

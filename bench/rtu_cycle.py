@@ -28,20 +28,6 @@ WINDOW_S = float(os.environ.get("BENCH_RTU_WINDOW_S", "5"))
 LOBBYBUS = os.path.join(lt.BUILD, "lobbybus")
 
 
-def site_conf(nunits, poll_ms, path):
-    demo = open(lt.DEMO_CONF).read()
-    head = demo[:demo.index("profiles = (")]
-    profiles = demo[demo.index("profiles = ("):demo.index("links = (")]
-    devs = ",\n".join(
-        f'\t{{ name = "ts{i}"; link = "bus1"; unit = {i}; profile = "tripod-a";'
-        f' poll_ms = {poll_ms}; }}' for i in range(1, nunits + 1))
-    return (head + profiles +
-            f'links = (\n\t{{ name = "bus1"; type = "modbus-rtu"; path = "{path}";\n'
-            f'\t  baud = {BAUD}; parity = "even"; data_bits = 8; stop_bits = 1;'
-            ' timeout_ms = 100; }\n);\n'
-            f"devices = (\n{devs}\n);\n")
-
-
 def bus_cmd(sock, *words):
     r = subprocess.run([LOBBYBUS, "ctl", sock, *words], capture_output=True,
                        text=True, timeout=10)
@@ -56,7 +42,7 @@ def main():
     wire = (13 + 2 * NREGS) * 11 / BAUD
     floor = UNITS * (wire + 2 * t35)
 
-    site = lt.Site(conf_text=site_conf(UNITS, POLL_MS, "@DIR@/bus1-s"),
+    site = lt.Site(conf_text=lt.rtu_site_conf(UNITS, POLL_MS, "@DIR@/bus1-s", BAUD),
                    start_lobbyd=False)
     bus = None
     try:

@@ -1,13 +1,15 @@
 /*
- * Logging and clocks shared by the engine, the link workers, lobbyctl and the
- * simulator.
+ * Logging, clocks and the signal descriptor shared by the engine, the link
+ * workers, lobbyctl and the simulators.
  */
 #include "util.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -107,4 +109,19 @@ str_copy(char *dst, const char *src, size_t size)
 	}
 	memcpy(dst, src, n + 1);
 	return true;
+}
+
+int
+util_signalfd(const int *signals, int n)
+{
+	sigset_t set;
+	int i;
+
+	sigemptyset(&set);
+	for (i = 0; i < n; i++)
+		if (sigaddset(&set, signals[i]) == -1)
+			return -1;
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		return -1;
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }

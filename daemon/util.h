@@ -33,4 +33,10 @@ int64_t	real_ms(void);
 /* strlcpy semantics: always terminates, returns true when nothing was cut. */
 bool	str_copy(char *dst, const char *src, size_t size);
 
+/*
+ * Blocks the n signals and returns a non-blocking, close-on-exec signalfd
+ * that reads them; -1 with errno set on failure.
+ */
+int	util_signalfd(const int *signals, int n);
+
 #endif

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,18 +32,11 @@ link_ops_for(enum link_type type)
 static int
 worker_signals(const char *name)
 {
-	sigset_t set;
+	static const int sigs[] = { SIGTERM, SIGINT };
 	int fd;
 
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1) {
-		log_err("%s: sigprocmask: %s", name, strerror(errno));
-		return -1;
-	}
-	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	fd = util_signalfd(sigs, sizeof(sigs) / sizeof(sigs[0]));
 	if (fd == -1)
 		log_err("%s: signalfd: %s", name, strerror(errno));
 	return fd;

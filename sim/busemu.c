@@ -10,7 +10,6 @@
 #include <poll.h>
 #include <pty.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,20 +17,16 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
-#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "../daemon/util.h"
+#include "linectl.h"
 
 #define BUS_QUEUE	65536		/* bytes on, or waiting for, the wire */
 #define BUS_CTL_CLIENTS	8
-#define BUS_CTL_LINE	256
-#define BUS_CTL_REPLY	512
-#define BUS_CTL_WAIT_MS	5000		/* client: longest wait for a reply */
 #define BUS_REOPEN_MS	500		/* retry of a slave path that went away */
 #define BUS_LATE_BINS	10000		/* lateness histogram: 1 us bins */
 #define BUS_PATH_MAX	512
@@ -45,12 +40,6 @@ struct bus_byte {
 	uint8_t		b;
 	uint8_t		from;		/* SIDE_M or SIDE_S */
 	bool		frame_start;
-};
-
-struct bus_ctl_client {
-	int		fd;		/* -1: free slot */
-	char		buf[BUS_CTL_LINE];
-	size_t		len;
 };
 
 struct bus {
@@ -89,12 +78,19 @@ struct bus {
 	/* timer: the kernel wakes us late by up to wake_ns, 9 times in 10 */
 	int64_t		armed_ns;	/* when the timer should fire, 0: off */
 	int64_t		wake_ns;
-	/* control socket */
-	int		lfd;
-	char		ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	ino_t		ctl_ino;
-	struct bus_ctl_client cl[BUS_CTL_CLIENTS];
+	struct linectl	ctl;
 	bool		quit;
+};
+
+/* Replies are short: a socket that cannot take one is dropped. */
+static const struct linectl_conf bus_ctl_conf = {
+	.prog = "lobbybus",
+	.rival = "program",
+	.line = 256,
+	.reply = 512,
+	.clients = BUS_CTL_CLIENTS,
+	.send_wait_ms = 0,
+	.reply_wait_ms = 5000,
 };
 
 static const char *side_name[2] = { "master", "slave" };
@@ -408,94 +404,7 @@ bus_input(struct bus *bus, int from)
 	return false;
 }
 
-/* ---- control socket ---- */
-
-static int
-bus_ctl_open(struct bus *bus, const char *path)
-{
-	struct sockaddr_un sun;
-	struct stat st;
-	int fd, probe;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (!str_copy(sun.sun_path, path, sizeof(sun.sun_path))) {
-		log_err("%s: control socket path longer than %zu bytes", path,
-		    sizeof(sun.sun_path) - 1);
-		return -1;
-	}
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			log_err("%s: exists and is not a socket; not replacing it",
-			    path);
-			return -1;
-		}
-		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (probe != -1 && connect(probe, (struct sockaddr *)&sun,
-		    sizeof(sun)) == 0) {
-			close(probe);
-			log_err("%s: another program is listening here", path);
-			return -1;
-		}
-		if (probe != -1)
-			close(probe);
-		unlink(path);
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1) {
-		log_err("%s: socket: %s", path, strerror(errno));
-		return -1;
-	}
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    listen(fd, 8) == -1 || stat(path, &st) == -1) {
-		log_err("%s: bind: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	bus->lfd = fd;
-	bus->ctl_ino = st.st_ino;
-	str_copy(bus->ctl_path, path, sizeof(bus->ctl_path));
-	return 0;
-}
-
-static void
-bus_ctl_close(struct bus *bus)
-{
-	struct stat st;
-	int i;
-
-	for (i = 0; i < BUS_CTL_CLIENTS; i++)
-		if (bus->cl[i].fd != -1)
-			close(bus->cl[i].fd);
-	if (bus->lfd == -1)
-		return;
-	close(bus->lfd);
-	bus->lfd = -1;
-	/* Only our own socket file: another may have taken the path. */
-	if (stat(bus->ctl_path, &st) == 0 && st.st_ino == bus->ctl_ino)
-		unlink(bus->ctl_path);
-}
-
-static void
-bus_ctl_accept(struct bus *bus)
-{
-	static const char busy[] = "error too many control connections\n";
-	int fd, i;
-
-	while ((fd = accept4(bus->lfd, NULL, NULL,
-	    SOCK_NONBLOCK | SOCK_CLOEXEC)) != -1) {
-		for (i = 0; i < BUS_CTL_CLIENTS; i++)
-			if (bus->cl[i].fd == -1)
-				break;
-		if (i == BUS_CTL_CLIENTS) {
-			(void)!send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL);
-			close(fd);
-			continue;
-		}
-		bus->cl[i].fd = fd;
-		bus->cl[i].len = 0;
-	}
-}
+/* ---- control commands ---- */
 
 /* Lateness at quantile q (0..1) from the histogram, in microseconds. */
 static int64_t
@@ -522,9 +431,10 @@ bus_turn_mean_us(const struct bus *bus, int side)
 }
 
 static void
-bus_ctl_execute(struct bus *bus, const char *line, char *out, size_t size)
+bus_ctl_execute(void *arg, char *line, char *out, size_t size)
 {
-	char cmd[BUS_CTL_LINE];
+	struct bus *bus = arg;
+	char cmd[LINECTL_MAX_LINE];
 	size_t n;
 
 	/* One word, surrounding blanks ignored. */
@@ -582,143 +492,7 @@ bus_ctl_execute(struct bus *bus, const char *line, char *out, size_t size)
 	}
 }
 
-static void
-bus_ctl_drop(struct bus_ctl_client *c)
-{
-	close(c->fd);
-	c->fd = -1;
-}
-
-static void
-bus_ctl_input(struct bus *bus, struct bus_ctl_client *c)
-{
-	char out[BUS_CTL_REPLY];
-	size_t linelen, len;
-	char *nl;
-	ssize_t n;
-
-	n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
-	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
-		bus_ctl_drop(c);
-		return;
-	}
-	if (n == -1)
-		return;
-	c->len += (size_t)n;
-	while ((nl = memchr(c->buf, '\n', c->len)) != NULL) {
-		*nl = '\0';
-		linelen = (size_t)(nl - c->buf) + 1;
-		if (strlen(c->buf) != linelen - 1)
-			snprintf(out, sizeof(out), "error NUL byte in command");
-		else
-			bus_ctl_execute(bus, c->buf, out, sizeof(out) - 1);
-		len = strlen(out);
-		out[len++] = '\n';
-		/* Replies are short: a socket that cannot take one is dropped. */
-		if (send(c->fd, out, len, MSG_NOSIGNAL) != (ssize_t)len) {
-			bus_ctl_drop(c);
-			return;
-		}
-		memmove(c->buf, c->buf + linelen, c->len - linelen);
-		c->len -= linelen;
-	}
-	if (c->len == sizeof(c->buf)) {
-		snprintf(out, sizeof(out), "error command longer than %d bytes\n",
-		    BUS_CTL_LINE - 1);
-		(void)!send(c->fd, out, strlen(out), MSG_NOSIGNAL);
-		bus_ctl_drop(c);
-	}
-}
-
-/* "lobbybus ctl SOCKET COMMAND": 0 "ok", 1 an error reply, 2 no reply. */
-static int
-bus_ctl_client(const char *path, int argc, char **argv)
-{
-	struct sockaddr_un sun;
-	char line[BUS_CTL_LINE], buf[BUS_CTL_REPLY + 2];
-	size_t off = 0, len = 0;
-	struct pollfd pfd;
-	int64_t deadline, left;
-	ssize_t n;
-	int fd, i, w;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (!str_copy(sun.sun_path, path, sizeof(sun.sun_path))) {
-		fprintf(stderr, "lobbybus: %s: socket path too long\n", path);
-		return 2;
-	}
-	for (i = 0; i < argc; i++) {
-		w = snprintf(line + off, sizeof(line) - off, "%s%s",
-		    i > 0 ? " " : "", argv[i]);
-		if (w < 0 || (size_t)w >= sizeof(line) - off - 1) {
-			fprintf(stderr, "lobbybus: command longer than %d bytes\n",
-			    BUS_CTL_LINE - 2);
-			return 1;
-		}
-		off += (size_t)w;
-	}
-	line[off++] = '\n';
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd == -1 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		fprintf(stderr, "lobbybus: cannot connect to %s: %s\n", path,
-		    strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return 2;
-	}
-	if (send(fd, line, off, MSG_NOSIGNAL) != (ssize_t)off) {
-		fprintf(stderr, "lobbybus: %s: send: %s\n", path, strerror(errno));
-		close(fd);
-		return 2;
-	}
-	deadline = mono_ns() + BUS_CTL_WAIT_MS * NS_PER_MS;
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	while (memchr(buf, '\n', len) == NULL) {
-		left = (deadline - mono_ns()) / NS_PER_MS;
-		if (left <= 0 || len >= sizeof(buf) - 1 ||
-		    poll(&pfd, 1, (int)left) <= 0) {
-			fprintf(stderr, "lobbybus: %s: no reply\n", path);
-			close(fd);
-			return 2;
-		}
-		n = read(fd, buf + len, sizeof(buf) - 1 - len);
-		if (n <= 0) {
-			fprintf(stderr, "lobbybus: %s: connection closed without "
-			    "a reply\n", path);
-			close(fd);
-			return 2;
-		}
-		len += (size_t)n;
-	}
-	close(fd);
-	*(char *)memchr(buf, '\n', len) = '\0';
-	printf("%s\n", buf);
-	return strncmp(buf, "ok", 2) == 0 && (buf[2] == '\0' || buf[2] == ' ') ?
-	    0 : 1;
-}
-
 /* ---- the loop ---- */
-
-static int
-signals_open(void)
-{
-	sigset_t set;
-	int fd;
-
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1 ||
-	    (fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
-		log_err("signalfd: %s", strerror(errno));
-		return -1;
-	}
-	return fd;
-}
 
 /* Arms the timer for the next byte due or the next reopen; 0: disarmed. */
 static int
@@ -801,11 +575,11 @@ bus_run(struct bus *bus, int sigfd, int tfd)
 			ADD(bus->mfd, PF_MASTER, 0);
 		if (room && bus->sfd != -1)
 			ADD(bus->sfd, PF_SLAVE, 0);
-		if (bus->lfd != -1)
-			ADD(bus->lfd, PF_LISTEN, 0);
+		if (bus->ctl.lfd != -1)
+			ADD(bus->ctl.lfd, PF_LISTEN, 0);
 		for (c = 0; c < BUS_CTL_CLIENTS; c++)
-			if (bus->cl[c].fd != -1)
-				ADD(bus->cl[c].fd, PF_CLIENT, c);
+			if (bus->ctl.cl[c].fd != -1)
+				ADD(bus->ctl.cl[c].fd, PF_CLIENT, c);
 #undef ADD
 		if (poll(pfd, (nfds_t)n, -1) == -1) {
 			if (errno == EINTR)
@@ -846,11 +620,12 @@ bus_run(struct bus *bus, int sigfd, int tfd)
 				}
 				break;
 			case PF_LISTEN:
-				bus_ctl_accept(bus);
+				linectl_accept(&bus->ctl);
 				break;
 			case PF_CLIENT:
-				if (bus->cl[idx[i]].fd == pfd[i].fd)
-					bus_ctl_input(bus, &bus->cl[idx[i]]);
+				if (bus->ctl.cl[idx[i]].fd == pfd[i].fd)
+					linectl_input(&bus->ctl,
+					    &bus->ctl.cl[idx[i]]);
 				break;
 			}
 		}
@@ -967,12 +742,13 @@ main(int argc, char **argv)
 	const char *sock = NULL;
 	struct sched_param sp;
 	struct bus *bus;
-	int sigfd, tfd, i, rc = 1;
+	int sigfd, tfd, rc = 1;
 
 	if (argc >= 2 && strcmp(argv[1], "ctl") == 0) {
 		if (argc < 4)
 			usage();
-		return bus_ctl_client(argv[2], argc - 3, argv + 3);
+		return linectl_client(&bus_ctl_conf, argv[2], argc - 3,
+		    argv + 3);
 	}
 	if ((bus = calloc(1, sizeof(*bus))) == NULL) {
 		fprintf(stderr, "lobbybus: out of memory\n");
@@ -980,11 +756,10 @@ main(int argc, char **argv)
 	}
 	bus->parity = 'N';
 	bus->stop_bits = 1;
-	bus->mfd = bus->mslave = bus->sfd = bus->lfd = -1;
+	bus->mfd = bus->mslave = bus->sfd = -1;
 	bus->wire_from = -1;
 	bus->wake_ns = 100 * 1000;
-	for (i = 0; i < BUS_CTL_CLIENTS; i++)
-		bus->cl[i].fd = -1;
+	linectl_init(&bus->ctl, &bus_ctl_conf, bus_ctl_execute, bus);
 	if (bus_options(bus, argc, argv, &sock) == -1)
 		goto out_free;
 	log_init("lobbybus", bus->verbose);
@@ -1004,7 +779,7 @@ main(int argc, char **argv)
 		log_debug("no real-time priority (%s): expect late bytes on a "
 		    "busy machine", strerror(errno));
 
-	if ((sigfd = signals_open()) == -1)
+	if ((sigfd = linectl_signals()) == -1)
 		goto out_free;
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (tfd == -1) {
@@ -1015,7 +790,7 @@ main(int argc, char **argv)
 		goto out_close_timer;
 	if (bus_open_master(bus) == -1)
 		goto out_close_slave;
-	if (sock != NULL && bus_ctl_open(bus, sock) == -1)
+	if (sock != NULL && linectl_open(&bus->ctl, sock) == -1)
 		goto out_close_master;
 	log_notice("%s -> %s <-> %s: %d baud, %d bits a character "
 	    "(%.1f us)%s%s", bus->master_path, bus->mslave_name,
@@ -1028,7 +803,7 @@ main(int argc, char **argv)
 		    " to the master side, %" PRIu64 " collisions, lateness max "
 		    "%" PRId64 " us", bus->bytes[SIDE_M], bus->bytes[SIDE_S],
 		    bus->collisions, bus->max_late_ns / 1000);
-	bus_ctl_close(bus);
+	linectl_close(&bus->ctl);
 out_close_master:
 	bus_close_master(bus);
 out_close_slave:

@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,25 +100,6 @@ sim_open(struct sim *sim)
 	return 0;
 }
 
-static int
-signals_open(void)
-{
-	sigset_t set;
-	int fd;
-
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1 ||
-	    (fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
-		log_err("signalfd: %s", strerror(errno));
-		return -1;
-	}
-	return fd;
-}
-
 static void
 pf_add(struct pollfd *pfd, struct pf_tag *tag, int *n, int fd,
     enum pf_kind kind, int link, int idx)
@@ -145,7 +125,7 @@ drain(int fd)
 static int
 run(struct sim *sim, struct sim_ctl *ctl, int sigfd)
 {
-	size_t cap = 2 + SIM_CTL_MAX_CLIENTS +
+	size_t cap = 2 + LINECTL_MAX_CLIENTS +
 	    (size_t)sim->site.nlinks * (1 + SIM_MAX_CONNS);
 	struct pollfd *pfd = calloc(cap, sizeof(*pfd));
 	struct pf_tag *tag = calloc(cap, sizeof(*tag));
@@ -179,10 +159,10 @@ run(struct sim *sim, struct sim_ctl *ctl, int sigfd)
 				pf_add(pfd, tag, &n, l->pty.master, PF_PTY, i, -1);
 			}
 		}
-		pf_add(pfd, tag, &n, ctl->lfd, PF_CTL_LISTEN, -1, -1);
-		for (c = 0; c < SIM_CTL_MAX_CLIENTS; c++)
-			if (ctl->cl[c].fd != -1)
-				pf_add(pfd, tag, &n, ctl->cl[c].fd, PF_CTL_CLIENT,
+		pf_add(pfd, tag, &n, ctl->lc.lfd, PF_CTL_LISTEN, -1, -1);
+		for (c = 0; c < LINECTL_MAX_CLIENTS; c++)
+			if (ctl->lc.cl[c].fd != -1)
+				pf_add(pfd, tag, &n, ctl->lc.cl[c].fd, PF_CTL_CLIENT,
 				    -1, c);
 
 		now = mono_ns();
@@ -227,11 +207,12 @@ run(struct sim *sim, struct sim_ctl *ctl, int sigfd)
 					drain(l->pty.master);
 				break;
 			case PF_CTL_LISTEN:
-				sim_ctl_accept(ctl);
+				linectl_accept(&ctl->lc);
 				break;
 			case PF_CTL_CLIENT:
-				if (ctl->cl[tag[i].idx].fd == pfd[i].fd)
-					sim_ctl_input(ctl, sim, &ctl->cl[tag[i].idx]);
+				if (ctl->lc.cl[tag[i].idx].fd == pfd[i].fd)
+					linectl_input(&ctl->lc,
+					    &ctl->lc.cl[tag[i].idx]);
 				break;
 			}
 		}
@@ -286,16 +267,16 @@ main(int argc, char **argv)
 		    "cannot read the config" : "the config has errors");
 		goto out_free;
 	}
-	if ((sigfd = signals_open()) == -1)
+	if ((sigfd = linectl_signals()) == -1)
 		goto out_free;
 	if (sim_open(sim) == -1)
 		goto out_close_sim;
-	if (sim_ctl_open(&ctl, sock) == -1)
+	if (sim_ctl_open(&ctl, sim, sock) == -1)
 		goto out_close_sim;
 	log_notice("%s: %d links, %d devices; control on %s", sim->site.path,
 	    sim->site.nlinks, sim->site.ndevices, sock);
 	rc = run(sim, &ctl, sigfd) == 0 ? 0 : 1;
-	sim_ctl_close(&ctl);
+	linectl_close(&ctl.lc);
 	if (verbose)
 		log_info("stopped");
 out_close_sim:

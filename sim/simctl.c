@@ -8,21 +8,25 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "../daemon/util.h"
 #include "sim.h"
 
-#define CTL_REPLY	(64 + SIM_WLOG * 32)	/* room for a full "writes" */
 #define CTL_MAX_ARGS	8
-#define CTL_WAIT_MS	10000		/* client: longest wait for a reply */
+
+static const struct linectl_conf sim_ctl_conf = {
+	.prog = "lobbysim",
+	.rival = "lobbysim",
+	.line = 1024,
+	.reply = 64 + SIM_WLOG * 32,	/* room for a full "writes" */
+	.clients = 16,
+	.send_wait_ms = 1000,
+	.reply_wait_ms = 10000,
+};
 
 /* ---- replies ---- */
 
@@ -338,9 +342,10 @@ cmd_ts(struct sim *sim, int argc, char **argv, char *out, size_t size)
 
 /* Runs one control line; the reply goes to out without a newline. */
 static void
-ctl_execute(struct sim_ctl *ctl, struct sim *sim, char *line, char *out,
-    size_t size)
+ctl_execute(void *arg, char *line, char *out, size_t size)
 {
+	struct sim_ctl *ctl = arg;
+	struct sim *sim = ctl->sim;
 	char *argv[CTL_MAX_ARGS + 1], *tok, *save = NULL;
 	int argc = 0;
 
@@ -391,234 +396,16 @@ ctl_execute(struct sim_ctl *ctl, struct sim *sim, char *line, char *out,
 /* ---- control socket ---- */
 
 int
-sim_ctl_open(struct sim_ctl *ctl, const char *path)
+sim_ctl_open(struct sim_ctl *ctl, struct sim *sim, const char *path)
 {
-	struct sockaddr_un sun;
-	struct stat st;
-	int fd, probe;
-
-	ctl->lfd = -1;
+	ctl->sim = sim;
 	ctl->quit = false;
-	for (int i = 0; i < SIM_CTL_MAX_CLIENTS; i++)
-		ctl->cl[i].fd = -1;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (!str_copy(sun.sun_path, path, sizeof(sun.sun_path))) {
-		log_err("%s: control socket path longer than %zu bytes", path,
-		    sizeof(sun.sun_path) - 1);
-		return -1;
-	}
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			log_err("%s: exists and is not a socket; not replacing it",
-			    path);
-			return -1;
-		}
-		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (probe != -1 && connect(probe, (struct sockaddr *)&sun,
-		    sizeof(sun)) == 0) {
-			close(probe);
-			log_err("%s: another lobbysim is listening here", path);
-			return -1;
-		}
-		if (probe != -1)
-			close(probe);
-		unlink(path);
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1) {
-		log_err("%s: socket: %s", path, strerror(errno));
-		return -1;
-	}
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    listen(fd, 16) == -1 || stat(path, &st) == -1) {
-		log_err("%s: bind: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	ctl->lfd = fd;
-	ctl->ino = st.st_ino;
-	str_copy(ctl->path, path, sizeof(ctl->path));
-	return 0;
+	linectl_init(&ctl->lc, &sim_ctl_conf, ctl_execute, ctl);
+	return linectl_open(&ctl->lc, path);
 }
-
-void
-sim_ctl_close(struct sim_ctl *ctl)
-{
-	struct stat st;
-	int i;
-
-	for (i = 0; i < SIM_CTL_MAX_CLIENTS; i++)
-		if (ctl->cl[i].fd != -1)
-			close(ctl->cl[i].fd);
-	if (ctl->lfd == -1)
-		return;
-	close(ctl->lfd);
-	ctl->lfd = -1;
-	if (lstat(ctl->path, &st) == 0 && S_ISSOCK(st.st_mode) &&
-	    st.st_ino == ctl->ino)
-		unlink(ctl->path);
-}
-
-void
-sim_ctl_accept(struct sim_ctl *ctl)
-{
-	int fd, i;
-
-	while ((fd = accept4(ctl->lfd, NULL, NULL,
-	    SOCK_NONBLOCK | SOCK_CLOEXEC)) != -1) {
-		for (i = 0; i < SIM_CTL_MAX_CLIENTS; i++)
-			if (ctl->cl[i].fd == -1)
-				break;
-		if (i == SIM_CTL_MAX_CLIENTS) {
-			static const char busy[] = "error too many control "
-			    "connections\n";
-
-			(void)!send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL);
-			close(fd);
-			continue;
-		}
-		ctl->cl[i].fd = fd;
-		ctl->cl[i].len = 0;
-	}
-}
-
-static void
-ctl_send(struct sim_ctl_client *c, const char *msg)
-{
-	size_t len = strlen(msg), off = 0;
-	ssize_t n;
-	struct pollfd pfd = { .fd = c->fd, .events = POLLOUT };
-
-	while (off < len) {
-		n = send(c->fd, msg + off, len - off, MSG_NOSIGNAL);
-		if (n > 0) {
-			off += (size_t)n;
-		} else if (n == -1 && errno == EAGAIN &&
-		    poll(&pfd, 1, 1000) == 1) {
-			continue;
-		} else if (n == -1 && errno == EINTR) {
-			continue;
-		} else {
-			close(c->fd);
-			c->fd = -1;
-			return;
-		}
-	}
-}
-
-void
-sim_ctl_input(struct sim_ctl *ctl, struct sim *sim, struct sim_ctl_client *c)
-{
-	static char out[CTL_REPLY + 1];
-	char *nl;
-	size_t linelen;
-	ssize_t n;
-
-	n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
-	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
-		close(c->fd);
-		c->fd = -1;
-		return;
-	}
-	if (n == -1)
-		return;
-	c->len += (size_t)n;
-	while (c->fd != -1 &&
-	    (nl = memchr(c->buf, '\n', c->len)) != NULL) {
-		*nl = '\0';
-		linelen = (size_t)(nl - c->buf) + 1;
-		if (strlen(c->buf) != linelen - 1)
-			reply(out, CTL_REPLY, "error NUL byte in command");
-		else
-			ctl_execute(ctl, sim, c->buf, out, CTL_REPLY);
-		strcat(out, "\n");
-		ctl_send(c, out);
-		if (c->fd == -1)
-			return;
-		memmove(c->buf, c->buf + linelen, c->len - linelen);
-		c->len -= linelen;
-	}
-	if (c->len == sizeof(c->buf)) {
-		snprintf(out, sizeof(out), "error command longer than %d bytes\n",
-		    SIM_CTL_LINE - 1);
-		ctl_send(c, out);
-		if (c->fd != -1)
-			close(c->fd);
-		c->fd = -1;
-	}
-}
-
-/* ---- client mode ---- */
 
 int
 sim_ctl_client(int argc, char **argv)
 {
-	struct sockaddr_un sun;
-	static char buf[CTL_REPLY + 2];
-	char line[SIM_CTL_LINE];
-	size_t off = 0, len = 0;
-	struct pollfd pfd;
-	int64_t deadline;
-	ssize_t n;
-	int fd, i;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (!str_copy(sun.sun_path, argv[0], sizeof(sun.sun_path))) {
-		fprintf(stderr, "lobbysim: %s: socket path too long\n", argv[0]);
-		return 2;
-	}
-	for (i = 1; i < argc; i++) {
-		int w = snprintf(line + off, sizeof(line) - off, "%s%s",
-		    i > 1 ? " " : "", argv[i]);
-
-		if (w < 0 || (size_t)w >= sizeof(line) - off - 1) {
-			fprintf(stderr, "lobbysim: command longer than %d bytes\n",
-			    SIM_CTL_LINE - 2);
-			return 1;
-		}
-		off += (size_t)w;
-	}
-	line[off++] = '\n';
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd == -1 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		fprintf(stderr, "lobbysim: cannot connect to %s: %s\n", argv[0],
-		    strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return 2;
-	}
-	if (send(fd, line, off, MSG_NOSIGNAL) != (ssize_t)off) {
-		fprintf(stderr, "lobbysim: %s: send: %s\n", argv[0],
-		    strerror(errno));
-		close(fd);
-		return 2;
-	}
-	deadline = mono_ns() + CTL_WAIT_MS * NS_PER_MS;
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	while (memchr(buf, '\n', len) == NULL) {
-		int64_t left = (deadline - mono_ns()) / NS_PER_MS;
-
-		if (left <= 0 || len >= sizeof(buf) - 1 ||
-		    poll(&pfd, 1, (int)left) <= 0) {
-			fprintf(stderr, "lobbysim: %s: no reply\n", argv[0]);
-			close(fd);
-			return 2;
-		}
-		n = read(fd, buf + len, sizeof(buf) - 1 - len);
-		if (n <= 0) {
-			fprintf(stderr, "lobbysim: %s: connection closed without "
-			    "a reply\n", argv[0]);
-			close(fd);
-			return 2;
-		}
-		len += (size_t)n;
-	}
-	close(fd);
-	*(char *)memchr(buf, '\n', len) = '\0';
-	printf("%s\n", buf);
-	return strncmp(buf, "ok", 2) == 0 && (buf[2] == '\0' || buf[2] == ' ') ?
-	    0 : 1;
+	return linectl_client(&sim_ctl_conf, argv[0], argc - 1, argv + 1);
 }

@@ -23,6 +23,28 @@ LOBBYSIM = os.path.join(BUILD, "lobbysim")
 DEMO_CONF = os.path.join(ROOT, "conf", "demo", "site.conf")
 SANITIZER_WORDS = ("runtime error:", "AddressSanitizer", "LeakSanitizer")
 
+# The demo's turnstile profile, for sites a test or a benchmark builds itself.
+TRIPOD_A_PROFILE = """
+profiles = ( {
+	name = "tripod-a"; kind = "turnstile";
+	state = "input:0"; state_values = { idle = 0; passing = 1; fault = 2; };
+	entry_counter = "input:1"; exit_counter = "input:2"; fault_code = "input:3";
+	commands = {
+		open_entry = { register = "holding:0"; value = 1; };
+		open_exit  = { register = "holding:0"; value = 2; };
+		free       = { register = "holding:0"; value = 3; };
+		lock       = { register = "holding:0"; value = 4; };
+	};
+} );
+"""
+# The entry and exit card readers of one lane, EM4100 frames on @DIR@ ptys.
+LANE_READERS = """
+readers = (
+	{ name = "rd-in"; path = "@DIR@/rd-in"; format = "em4100"; },
+	{ name = "rd-out"; path = "@DIR@/rd-out"; format = "em4100"; }
+);
+"""
+
 
 def free_port():
     with socket.socket() as s:
@@ -44,6 +66,32 @@ def wait_for(pred, timeout=5.0, what="condition"):
         time.sleep(0.02)
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
 
+
+def crc16(data):
+    """Modbus RTU's CRC-16 (polynomial 0xA001, initial 0xFFFF)."""
+    crc = 0xFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return crc
+
+
+def rtu_site_conf(nunits, poll_ms, path, baud=19200):
+    """The demo site with its links and devices replaced by nunits tripod-a
+    turnstiles (units 1..nunits, ts1..) on one 8E1 Modbus RTU link "bus1"
+    at path."""
+    demo = open(DEMO_CONF).read()
+    head = demo[:demo.index("profiles = (")]
+    profiles = demo[demo.index("profiles = ("):demo.index("links = (")]
+    devs = ",\n".join(
+        f'\t{{ name = "ts{i}"; link = "bus1"; unit = {i}; profile = "tripod-a";'
+        f' poll_ms = {poll_ms}; }}' for i in range(1, nunits + 1))
+    return (head + profiles +
+            f'links = (\n\t{{ name = "bus1"; type = "modbus-rtu"; path = "{path}";\n'
+            f'\t  baud = {baud}; parity = "even"; data_bits = 8; stop_bits = 1;'
+            ' timeout_ms = 100; }\n);\n'
+            f"devices = (\n{devs}\n);\n")
 
 class Proc:
     """A child process with its output in a file; stopped by pid."""

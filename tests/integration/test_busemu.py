@@ -43,18 +43,9 @@ def rtu_floor_s(baud, nregs):
     return (13 + 2 * nregs) * 11 / baud + 2 * t35_s(baud)
 
 
-def crc16(data):
-    crc = 0xFFFF
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
-    return crc
-
-
 def fc4_request(unit, addr, count):
     pdu = struct.pack(">BBHH", unit, 4, addr, count)
-    return pdu + struct.pack("<H", crc16(pdu))
+    return pdu + struct.pack("<H", lt.crc16(pdu))
 
 
 class Bus:
@@ -255,22 +246,6 @@ def refuses_what_is_not_its_own():
         shutil.rmtree(d, ignore_errors=True)
 
 
-def rtu_site_conf(nunits, poll_ms):
-    """A site of nunits tripod-a turnstiles on one 19200 8E1 RTU link, the
-    profile taken from the demo config; @BUS@ is the link's path."""
-    demo = open(lt.DEMO_CONF).read()
-    head = demo[:demo.index("profiles = (")]
-    profiles = demo[demo.index("profiles = ("):demo.index("links = (")]
-    devs = ",\n".join(
-        f'\t{{ name = "ts{i}"; link = "bus1"; unit = {i}; profile = "tripod-a";'
-        f' poll_ms = {poll_ms}; }}' for i in range(1, nunits + 1))
-    return (head + profiles +
-            'links = (\n\t{ name = "bus1"; type = "modbus-rtu"; path = "@BUS@";\n'
-            '\t  baud = 19200; parity = "even"; data_bits = 8; stop_bits = 1;'
-            ' timeout_ms = 100; }\n);\n'
-            f"devices = (\n{devs}\n);\n")
-
-
 def mbpoll_read(path, unit):
     r = subprocess.run(["mbpoll", "-m", "rtu", "-b", "19200", "-P", "even",
                         "-a", str(unit), "-t", "3", "-0", "-r", "0", "-c", "4",
@@ -288,7 +263,7 @@ def mbpoll_read(path, unit):
 @lt.test
 def modbus_rtu_through_the_bus():
     baud, nregs = 19200, 4
-    site = lt.Site(conf_text=rtu_site_conf(2, 200).replace("@BUS@", "@DIR@/bus1-s"),
+    site = lt.Site(conf_text=lt.rtu_site_conf(2, 200, "@DIR@/bus1-s"),
                    start_lobbyd=False)
     bus = None
     try:
@@ -326,7 +301,7 @@ def modbus_rtu_through_the_bus():
                 t1 = time.monotonic()
                 reply = b"".join(c for _, c in got)
                 assert len(reply) == 5 + 2 * nregs, f"short reply {reply!r}"
-                assert crc16(reply[:-2]) == struct.unpack("<H", reply[-2:])[0], reply
+                assert lt.crc16(reply[:-2]) == struct.unpack("<H", reply[-2:])[0], reply
                 assert struct.unpack(">BBB4H", reply[:-2]) == (2, 4, 8, 0, 0, 4321, 0), reply
                 rts.append(got[-1][0] - t0)
                 while time.monotonic() < t1 + t35:	# the master's silence

@@ -8,32 +8,14 @@ import signal
 import tempfile
 import time
 
-from lobbytest import (LOBBYD, LOBBYSIM, Proc, free_port, run_tests, test, wait_for)
+from lobbytest import (LANE_READERS, LOBBYD, LOBBYSIM, TRIPOD_A_PROFILE, Proc, free_port,
+                       run_tests, test, wait_for)
 import lobbytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TURNSTILE = os.path.join(HERE, "pymodbus_turnstile.py")
 STAFF = "0A00123456"
 
-PROFILE = """
-profiles = ( {
-	name = "tripod-a"; kind = "turnstile";
-	state = "input:0"; state_values = { idle = 0; passing = 1; fault = 2; };
-	entry_counter = "input:1"; exit_counter = "input:2"; fault_code = "input:3";
-	commands = {
-		open_entry = { register = "holding:0"; value = 1; };
-		open_exit  = { register = "holding:0"; value = 2; };
-		free       = { register = "holding:0"; value = 3; };
-		lock       = { register = "holding:0"; value = 4; };
-	};
-} );
-"""
-READERS = """
-readers = (
-	{ name = "rd-in"; path = "@DIR@/rd-in"; format = "em4100"; },
-	{ name = "rd-out"; path = "@DIR@/rd-out"; format = "em4100"; }
-);
-"""
 COMMON = """
 store = { database = "@DIR@/lobbyd.db"; event_batch_ms = 20; };
 control = { socket = "@DIR@/control.sock"; groups = []; };
@@ -49,8 +31,8 @@ class InteropSite(lobbytest.Site):
         self.sock = os.path.join(self.dir, "control.sock")
         self.sim_sock = os.path.join(self.dir, "sim.sock")
         self.lobbyd = self.sim = self.pm = None
-        sim_conf = (COMMON + READERS).replace("@DIR@", self.dir)
-        full = (COMMON + PROFILE + READERS + link + """
+        sim_conf = (COMMON + LANE_READERS).replace("@DIR@", self.dir)
+        full = (COMMON + TRIPOD_A_PROFILE + LANE_READERS + link + """
 devices = ( { name = "ts"; link = "pm"; unit = 1; profile = "tripod-a"; poll_ms = 100; } );
 lanes = ( { name = "lane"; turnstile = "ts"; entry_reader = "rd-in"; exit_reader = "rd-out";
 	    pass_timeout_ms = 3000; } );

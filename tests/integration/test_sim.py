@@ -15,6 +15,8 @@ import termios
 import time
 import tty
 
+from lobbytest import crc16
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("BUILD", "build")
 SIM = os.path.join(ROOT, BUILD, "lobbysim")
@@ -52,15 +54,6 @@ def write_conf(d, port, edit=None, name="site.conf"):
     with open(path, "w") as f:
         f.write(text)
     return path
-
-
-def crc16(data):
-    crc = 0xFFFF
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
-    return crc
 
 
 def rtu(frame):
