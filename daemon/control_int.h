@@ -27,6 +27,7 @@ struct ctl_client {
 	bool			dead;		/* socket closed; freed when not busy */
 	bool			eof;		/* peer sends no more; replies still go */
 	uint32_t		armed;		/* epoll events registered now */
+	bool			wants_follow;	/* asked to, with the request in flight */
 	bool			follow_events, follow_alerts;
 	char			follow_lane[32];	/* "": every lane */
 	struct ctl_client	*next;

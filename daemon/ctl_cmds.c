@@ -222,7 +222,7 @@ events_done(struct store_req *req, void *arg)
 		ctl_reply_ok(c, a);
 		/* Committed events after this reply reach the follower in order:
 		 * the store completes requests and batches in commit order. */
-		c->follow_events = req->in.query.all;
+		c->follow_events = c->wants_follow;
 		str_copy(c->follow_lane, req->in.query.lane, sizeof(c->follow_lane));
 	}
 	ctl_req_finish(c, req);
@@ -252,7 +252,7 @@ cmd_events(struct ctl_client *c, json_object *args)
 	req->in.query.since_ms = since;
 	req->in.query.limit = (int)limit;
 	str_copy(req->in.query.lane, lane, sizeof(req->in.query.lane));
-	req->in.query.all = follow;	/* carried to events_done */
+	c->wants_follow = follow;	/* events_done starts following */
 	ctl_req_submit(c, req);
 }
 
@@ -316,7 +316,7 @@ alerts_done(struct store_req *req, void *arg)
 		for (size_t i = 0; i < req->nrows; i++)
 			json_object_array_add(a, ctl_alert_json(&al[i]));
 		ctl_reply_ok(c, a);
-		c->follow_alerts = req->in.query.limit == 1;
+		c->follow_alerts = c->wants_follow;
 	}
 	ctl_req_finish(c, req);
 }
@@ -334,7 +334,7 @@ cmd_alerts(struct ctl_client *c, json_object *args)
 	if ((req = ctl_req_new(c, STORE_ALERT_LIST, alerts_done)) == NULL)
 		return;
 	req->in.query.all = all;
-	req->in.query.limit = follow ? 1 : 0;	/* carried to alerts_done */
+	c->wants_follow = follow;	/* alerts_done starts following */
 	ctl_req_submit(c, req);
 }
 
