@@ -38,15 +38,17 @@ LOBBYBUS_O := sim/busemu.o sim/linectl.o daemon/util.o
 
 # Unit tests: one program per module, linked with just what it tests.
 UNIT_TESTS := test_access test_msg test_cardfmt test_store test_config \
-	      test_modbus test_reader test_lobbyctl test_wiegand
+	      test_modbus test_modbus_rtu test_reader test_lobbyctl test_wiegand
 test_access_O   := tests/unit/test_access.o $(RULES_O)
 test_msg_O      := tests/unit/test_msg.o drivers/msg.o
 test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
 test_store_O    := tests/unit/test_store.o $(DB_O) $(UTIL_O)
 test_config_O   := tests/unit/test_config.o $(CONFIG_O) $(UTIL_O)
-test_modbus_O   := tests/unit/test_modbus.o drivers/worker.o drivers/modbus.o \
+MODBUS_TEST_O   := tests/unit/modbus_support.o drivers/worker.o drivers/modbus.o \
 		   drivers/reader.o drivers/serial.o drivers/cardfmt.o drivers/msg.o \
 		   drivers/link.o $(UTIL_O)
+test_modbus_O   := tests/unit/test_modbus.o $(MODBUS_TEST_O)
+test_modbus_rtu_O := tests/unit/test_modbus_rtu.o $(MODBUS_TEST_O)
 test_reader_O   := tests/unit/test_reader.o drivers/reader.o drivers/serial.o \
 		   drivers/cardfmt.o drivers/msg.o drivers/link.o $(UTIL_O)
 test_lobbyctl_O := tests/unit/test_lobbyctl.o lobbyctl/format.o $(UTIL_O)

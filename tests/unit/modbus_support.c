@@ -1,0 +1,579 @@
+/*
+ * The Modbus unit tests' common ground: the site they build by hand, a worker
+ * started on a socketpair with the test as its engine, and libmodbus servers.
+ */
+#include <errno.h>
+#include <modbus.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../daemon/util.h"
+#include "../../drivers/link.h"
+#include "modbus_support.h"
+
+/* ---- the site ---------------------------------------------------------- */
+
+static struct reg_point
+pt(enum reg_table t, uint16_t addr, uint8_t width)
+{
+	return (struct reg_point){ .set = true, .table = t, .addr = addr,
+	    .width = width };
+}
+
+static struct reg_write
+wr(enum reg_table t, uint16_t addr, uint16_t value)
+{
+	return (struct reg_write){ .set = true, .table = t, .addr = addr,
+	    .value = value };
+}
+
+/* tripod-a of the demo site: input 0..3, commands to holding 0. */
+static void
+profile_tripod(struct profile *p)
+{
+	memset(p, 0, sizeof(*p));
+	str_copy(p->name, "tripod-a", sizeof(p->name));
+	p->state = pt(REG_INPUT, 0, 16);
+	p->state_value[TS_IDLE] = 0;
+	p->state_value[TS_PASSING] = 1;
+	p->state_value[TS_FAULT] = 2;
+	p->entry_count = pt(REG_INPUT, 1, 16);
+	p->exit_count = pt(REG_INPUT, 2, 16);
+	p->fault_code = pt(REG_INPUT, 3, 16);
+	p->cmd[TS_CMD_OPEN_ENTRY] = wr(REG_HOLDING, 0, 1);
+	p->cmd[TS_CMD_OPEN_EXIT] = wr(REG_HOLDING, 0, 2);
+	p->cmd[TS_CMD_FREE] = wr(REG_HOLDING, 0, 3);
+	p->cmd[TS_CMD_LOCK] = wr(REG_HOLDING, 0, 4);
+}
+
+/* gate-b: state and fault in holding 100..101, u32 counters, coil commands. */
+static void
+profile_gate(struct profile *p)
+{
+	memset(p, 0, sizeof(*p));
+	str_copy(p->name, "gate-b", sizeof(p->name));
+	p->state = pt(REG_HOLDING, 100, 16);
+	p->state_value[TS_IDLE] = 1;
+	p->state_value[TS_PASSING] = 2;
+	p->state_value[TS_FAULT] = 9;
+	p->entry_count = pt(REG_INPUT, 10, 32);
+	p->exit_count = pt(REG_INPUT, 12, 32);
+	p->fault_code = pt(REG_HOLDING, 101, 16);
+	p->cmd[TS_CMD_OPEN_ENTRY] = wr(REG_COIL, 0, 1);
+	p->cmd[TS_CMD_OPEN_EXIT] = wr(REG_COIL, 1, 1);
+	p->cmd[TS_CMD_FREE] = wr(REG_COIL, 2, 1);
+	p->cmd[TS_CMD_LOCK] = wr(REG_COIL, 2, 0);
+}
+
+/* Points too far apart for one read; no fault code; mixed counter widths. */
+static void
+profile_wide(struct profile *p)
+{
+	profile_tripod(p);
+	str_copy(p->name, "wide", sizeof(p->name));
+	p->entry_count = pt(REG_INPUT, 130, 32);
+	p->fault_code.set = false;
+}
+
+void
+mbt_site_init(struct site_conf *s)
+{
+	memset(s, 0, sizeof(*s));
+	str_copy(s->site_name, "Test Tower", sizeof(s->site_name));
+	s->offline_after = 3;
+	s->backoff_max_ms = 400;
+	profile_tripod(&s->profiles[0]);
+	profile_gate(&s->profiles[1]);
+	profile_wide(&s->profiles[2]);
+	s->nprofiles = 3;
+}
+
+int
+mbt_site_link_tcp(struct site_conf *s, const char *name, int port)
+{
+	struct link_conf *l = &s->links[s->nlinks];
+
+	str_copy(l->name, name, sizeof(l->name));
+	l->type = LINK_MODBUS_TCP;
+	str_copy(l->host, "127.0.0.1", sizeof(l->host));
+	l->port = port;
+	l->timeout_ms = 200;
+	return s->nlinks++;
+}
+
+int
+mbt_site_link_rtu(struct site_conf *s, const char *name, const char *path)
+{
+	struct link_conf *l = &s->links[s->nlinks];
+
+	str_copy(l->name, name, sizeof(l->name));
+	l->type = LINK_MODBUS_RTU;
+	str_copy(l->path, path, sizeof(l->path));
+	l->baud = 19200;
+	l->parity = 'N';
+	l->data_bits = 8;
+	l->stop_bits = 1;
+	l->timeout_ms = 100;
+	return s->nlinks++;
+}
+
+int
+mbt_site_device(struct site_conf *s, const char *name, int link, int unit,
+    int profile, int poll_ms)
+{
+	struct device_conf *d = &s->devices[s->ndevices];
+
+	str_copy(d->name, name, sizeof(d->name));
+	d->kind = DEV_TURNSTILE;
+	d->link = link;
+	d->unit = unit;
+	d->profile = profile;
+	d->poll_ms = poll_ms;
+	return s->ndevices++;
+}
+
+/* ---- the engine's side ------------------------------------------------- */
+
+union msg_any	mbt_log[MBT_LOG_MAX];
+int		mbt_nlog;
+
+/* One message within ms, appended to the log: 1, 0 on timeout, -1 at EOF. */
+int
+mbt_take(int fd, int ms)
+{
+	int64_t end = mono_ns() + ms * NS_PER_MS, left;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	union msg_any m;
+	ssize_t n;
+
+	for (;;) {
+		n = msg_recv(fd, &m);
+		if (n > 0) {
+			if (mbt_nlog < MBT_LOG_MAX)
+				mbt_log[mbt_nlog++] = m;
+			return 1;
+		}
+		if (n == 0 || errno != EAGAIN)
+			return -1;
+		left = end - mono_ns();
+		if (left <= 0)
+			return 0;
+		(void)poll(&p, 1, (int)(left / NS_PER_MS) + 1);
+	}
+}
+
+/* online: -1 any; for MSG_DEV_STATE 0 or 1. dev -1: any device. */
+static bool
+matches(const union msg_any *m, int type, int dev, int online)
+{
+	if (m->h.type != type || (dev >= 0 && m->h.dev != dev))
+		return false;
+	if (type == MSG_DEV_STATE && online >= 0 && m->dev_state.online != online)
+		return false;
+	return true;
+}
+
+int
+mbt_find(int from, int type, int dev, int online)
+{
+	int i;
+
+	for (i = from; i < mbt_nlog; i++)
+		if (matches(&mbt_log[i], type, dev, online))
+			return i;
+	return -1;
+}
+
+int
+mbt_count(int from, int type, int dev, int online)
+{
+	int i, n = 0;
+
+	for (i = from; i < mbt_nlog; i++)
+		if (matches(&mbt_log[i], type, dev, online))
+			n++;
+	return n;
+}
+
+/* Reads until the log from `from` holds such a message; its index or -1. */
+int
+mbt_await(int fd, int from, int type, int dev, int online, int ms)
+{
+	int64_t end = mono_ns() + ms * NS_PER_MS;
+	int i;
+
+	while ((i = mbt_find(from, type, dev, online)) < 0) {
+		int64_t left = end - mono_ns();
+
+		if (left <= 0 || mbt_take(fd, (int)(left / NS_PER_MS) + 1) < 0)
+			return mbt_find(from, type, dev, online);
+	}
+	return i;
+}
+
+/* Everything that arrives within ms. */
+void
+mbt_drain(int fd, int ms)
+{
+	int64_t end = mono_ns() + ms * NS_PER_MS, left;
+
+	while ((left = end - mono_ns()) > 0)
+		if (mbt_take(fd, (int)(left / NS_PER_MS) + 1) < 0)
+			return;
+}
+
+/* The result for command id, or NULL within ms. */
+const struct msg_cmd_result *
+mbt_await_result(int fd, int from, uint32_t id, int ms)
+{
+	int64_t end = mono_ns() + ms * NS_PER_MS;
+	int i;
+
+	for (;;) {
+		for (i = from; i < mbt_nlog; i++)
+			if (mbt_log[i].h.type == MSG_CMD_RESULT &&
+			    mbt_log[i].cmd_result.id == id)
+				return &mbt_log[i].cmd_result;
+		if (mono_ns() >= end || mbt_take(fd, 20) < 0)
+			return NULL;
+	}
+}
+
+pid_t
+mbt_start_worker(const struct site_conf *s, int link, int *engine_fd,
+    int keep_open)
+{
+	int sv[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		int fd;
+
+		/* The engine closes everything but the worker's own socket. */
+		for (fd = 3; fd < 1024; fd++)
+			if (fd != sv[1] && fd != keep_open)
+				close(fd);
+		exit(worker_run(s, link, sv[1]));
+	}
+	close(sv[1]);
+	if (pid == -1) {
+		close(sv[0]);
+		return -1;
+	}
+	*engine_fd = sv[0];
+	return pid;
+}
+
+/* Exit status of pid within ms, or -1 (then it is killed and reaped). */
+int
+mbt_reap(pid_t pid, int ms)
+{
+	int64_t end = mono_ns() + ms * NS_PER_MS;
+	int st;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+
+		if (r == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		if (r == -1 || mono_ns() >= end)
+			break;
+		usleep(5000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return -1;
+}
+
+/* ---- Modbus servers ---------------------------------------------------- */
+
+static void
+server_note(struct mbt_server *sv, const uint8_t *pdu_unit, int64_t t)
+{
+	const uint8_t *p = pdu_unit + 1;
+	struct mbt_req *r;
+
+	if (sv->nreqs >= MBT_REQ_MAX)
+		return;
+	r = &sv->reqs[sv->nreqs++];
+	r->unit = pdu_unit[0];
+	r->fc = p[0];
+	r->addr = (uint16_t)(p[1] << 8 | p[2]);
+	r->n = (uint16_t)(p[3] << 8 | p[4]);
+	r->t = t;
+	if (r->fc == MODBUS_FC_WRITE_SINGLE_COIL ||
+	    r->fc == MODBUS_FC_WRITE_SINGLE_REGISTER)
+		sv->writes++;
+}
+
+int
+mbt_server_count(struct mbt_server *sv, int from, int unit, int fc, int addr,
+    int n)
+{
+	int i, c = 0;
+
+	pthread_mutex_lock(&sv->mu);
+	for (i = from; i < sv->nreqs; i++) {
+		const struct mbt_req *r = &sv->reqs[i];
+
+		if (r->unit == unit && (fc < 0 || (r->fc == fc &&
+		    r->addr == addr && r->n == n)))
+			c++;
+	}
+	pthread_mutex_unlock(&sv->mu);
+	return c;
+}
+
+int
+mbt_listen_on(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK), .sin_port = htons(port) };
+	int fd, one = 1;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) == -1 ||
+	    listen(fd, 4) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void *
+tcp_server(void *arg)
+{
+	struct mbt_server *sv = arg;
+	uint8_t req[MODBUS_TCP_MAX_ADU_LENGTH];
+	modbus_t *ctx = modbus_new_tcp("127.0.0.1", sv->port);
+	int client = -1, rc;
+
+	while (!atomic_load(&sv->stop) && ctx != NULL) {
+		struct pollfd p[2] = { { .fd = sv->lfd, .events = POLLIN },
+		    { .fd = client, .events = POLLIN } };
+
+		if (poll(p, 2, 20) <= 0)
+			continue;
+		if (p[0].revents & POLLIN) {
+			int c = accept4(sv->lfd, NULL, NULL, SOCK_CLOEXEC);
+
+			if (c >= 0) {
+				if (client >= 0)
+					close(client);
+				client = c;
+			}
+			continue;
+		}
+		if (client < 0 || p[1].revents == 0)
+			continue;
+		modbus_set_socket(ctx, client);
+		rc = modbus_receive(ctx, req);
+		if (rc <= 0) {
+			close(client);
+			client = -1;
+			continue;
+		}
+		pthread_mutex_lock(&sv->mu);
+		server_note(sv, req + 6, mono_ns());
+		if (req[6] < 4 && sv->map[req[6]] != NULL)
+			(void)modbus_reply(ctx, req, rc, sv->map[req[6]]);
+		pthread_mutex_unlock(&sv->mu);
+	}
+	if (client >= 0)
+		close(client);
+	close(sv->lfd);
+	sv->lfd = -1;
+	if (ctx != NULL) {
+		modbus_set_socket(ctx, -1);
+		modbus_free(ctx);
+	}
+	return NULL;
+}
+
+int
+mbt_tcp_start(struct mbt_server *sv)
+{
+	if (sv->lfd < 0)
+		sv->lfd = mbt_listen_on(sv->port);
+	if (sv->lfd < 0)
+		return -1;
+	atomic_store(&sv->stop, false);
+	return pthread_create(&sv->th, NULL, tcp_server, sv) == 0 ? 0 : -1;
+}
+
+void
+mbt_server_stop(struct mbt_server *sv)
+{
+	atomic_store(&sv->stop, true);
+	pthread_join(sv->th, NULL);
+}
+
+static uint16_t
+crc16(const uint8_t *b, int n)
+{
+	uint16_t crc = 0xffff;
+	int i, k;
+
+	for (i = 0; i < n; i++) {
+		crc ^= b[i];
+		for (k = 0; k < 8; k++)
+			crc = (crc & 1) ? (uint16_t)((crc >> 1) ^ 0xa001) :
+			    (uint16_t)(crc >> 1);
+	}
+	return crc;
+}
+
+/*
+ * RTU slaves for several units on one line. libmodbus's RTU server answers
+ * one slave id, so frames are cut here (every request lobbyd sends is 8
+ * bytes) and handed to modbus_reply with the addressed unit's mapping.
+ */
+void *
+mbt_rtu_server(void *arg)
+{
+	struct mbt_server *sv = arg;
+	modbus_t *ctx = modbus_new_rtu("/dev/null", 19200, 'N', 8, 1);
+	uint8_t buf[256];
+	int len = 0;
+	ssize_t n;
+
+	if (ctx == NULL)
+		return NULL;
+	modbus_set_socket(ctx, sv->master);
+	while (!atomic_load(&sv->stop)) {
+		struct pollfd p = { .fd = sv->master, .events = POLLIN };
+		int64_t t;
+
+		if (poll(&p, 1, 20) <= 0)
+			continue;
+		n = read(sv->master, buf + len, sizeof(buf) - (size_t)len);
+		t = mono_ns();
+		if (n <= 0) {
+			usleep(10000);
+			continue;
+		}
+		if (len == 0 && sv->last_reply_ns != 0 &&
+		    t - sv->last_reply_ns < sv->min_gap_ns)
+			sv->min_gap_ns = t - sv->last_reply_ns;
+		len += (int)n;
+		while (len >= 8) {
+			uint16_t crc = crc16(buf, 6);
+
+			pthread_mutex_lock(&sv->mu);
+			if ((buf[6] | buf[7] << 8) == crc) {
+				server_note(sv, buf, t);
+				if (buf[0] < 4 && sv->map[buf[0]] != NULL) {
+					modbus_set_slave(ctx, buf[0]);
+					(void)modbus_reply(ctx, buf, 8, sv->map[buf[0]]);
+					sv->last_reply_ns = mono_ns();
+				}
+				len -= 8;
+				memmove(buf, buf + 8, (size_t)len);
+			} else {
+				len = 0;	/* resynchronise on the next frame */
+			}
+			pthread_mutex_unlock(&sv->mu);
+		}
+	}
+	modbus_set_socket(ctx, -1);
+	modbus_free(ctx);
+	return NULL;
+}
+
+void
+mbt_set_reg(struct mbt_server *sv, int unit, enum reg_table t, int addr, int v)
+{
+	modbus_mapping_t *m = sv->map[unit];
+
+	pthread_mutex_lock(&sv->mu);
+	switch (t) {
+	case REG_COIL:		m->tab_bits[addr] = (uint8_t)v; break;
+	case REG_DISCRETE:	m->tab_input_bits[addr] = (uint8_t)v; break;
+	case REG_INPUT:		m->tab_input_registers[addr] = (uint16_t)v; break;
+	case REG_HOLDING:	m->tab_registers[addr] = (uint16_t)v; break;
+	}
+	pthread_mutex_unlock(&sv->mu);
+}
+
+int
+mbt_get_reg(struct mbt_server *sv, int unit, enum reg_table t, int addr)
+{
+	modbus_mapping_t *m = sv->map[unit];
+	int v = -1;
+
+	pthread_mutex_lock(&sv->mu);
+	switch (t) {
+	case REG_COIL:		v = m->tab_bits[addr]; break;
+	case REG_DISCRETE:	v = m->tab_input_bits[addr]; break;
+	case REG_INPUT:		v = m->tab_input_registers[addr]; break;
+	case REG_HOLDING:	v = m->tab_registers[addr]; break;
+	}
+	pthread_mutex_unlock(&sv->mu);
+	return v;
+}
+
+int
+mbt_server_writes(struct mbt_server *sv)
+{
+	int n;
+
+	pthread_mutex_lock(&sv->mu);
+	n = sv->writes;
+	pthread_mutex_unlock(&sv->mu);
+	return n;
+}
+
+int
+mbt_server_nreqs(struct mbt_server *sv)
+{
+	int n;
+
+	pthread_mutex_lock(&sv->mu);
+	n = sv->nreqs;
+	pthread_mutex_unlock(&sv->mu);
+	return n;
+}
+
+struct mbt_server *
+mbt_server_new(void)
+{
+	struct mbt_server *sv = calloc(1, sizeof(*sv));
+	int u;
+
+	if (sv == NULL)
+		return NULL;
+	pthread_mutex_init(&sv->mu, NULL);
+	for (u = 1; u < 4; u++)
+		sv->map[u] = modbus_mapping_new(256, 256, 256, 256);
+	sv->lfd = -1;
+	sv->master = -1;
+	sv->min_gap_ns = INT64_MAX;
+	return sv;
+}
+
+void
+mbt_server_free(struct mbt_server *sv)
+{
+	int u;
+
+	for (u = 1; u < 4; u++)
+		if (sv->map[u] != NULL)
+			modbus_mapping_free(sv->map[u]);
+	pthread_mutex_destroy(&sv->mu);
+	free(sv);
+}

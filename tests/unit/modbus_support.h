@@ -1,0 +1,130 @@
+/*
+ * What the Modbus unit tests share: libmodbus servers (TCP on 127.0.0.1, RTU
+ * on a pty), a hand-built site, a worker on a socketpair, and the engine's log.
+ */
+#ifndef LOBBYD_MODBUS_SUPPORT_H
+#define LOBBYD_MODBUS_SUPPORT_H
+
+#include <modbus.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../../drivers/link.h"
+#include "harness.h"
+
+/* ---- the site ---------------------------------------------------------- */
+
+/* Test Tower: profiles 0 tripod-a, 1 gate-b, 2 wide; no links, no devices. */
+void	mbt_site_init(struct site_conf *);
+/* Each adds one and returns its index. */
+int	mbt_site_link_tcp(struct site_conf *, const char *name, int port);
+int	mbt_site_link_rtu(struct site_conf *, const char *name,
+	    const char *path);
+int	mbt_site_device(struct site_conf *, const char *name, int link,
+	    int unit, int profile, int poll_ms);
+
+/* ---- the engine's side ------------------------------------------------- */
+
+#define MBT_LOG_MAX	1024
+
+/* Every message the test has read from a worker, in order. */
+extern union msg_any	mbt_log[MBT_LOG_MAX];
+extern int		mbt_nlog;
+
+/* One message within ms, appended to the log: 1, 0 on timeout, -1 at EOF. */
+int	mbt_take(int fd, int ms);
+/* online: -1 any; for MSG_DEV_STATE 0 or 1. dev -1: any device. */
+int	mbt_find(int from, int type, int dev, int online);
+int	mbt_count(int from, int type, int dev, int online);
+/* Reads until the log from `from` holds such a message; its index or -1. */
+int	mbt_await(int fd, int from, int type, int dev, int online, int ms);
+/* Everything that arrives within ms. */
+void	mbt_drain(int fd, int ms);
+/* The result for command id, or NULL within ms. */
+const struct msg_cmd_result *mbt_await_result(int fd, int from, uint32_t id,
+	    int ms);
+/* worker_run(s, link) in a child; *engine_fd is the engine's end. */
+pid_t	mbt_start_worker(const struct site_conf *, int link, int *engine_fd,
+	    int keep_open);
+/* Exit status of pid within ms, or -1 (then it is killed and reaped). */
+int	mbt_reap(pid_t pid, int ms);
+
+/* ---- Modbus servers ---------------------------------------------------- */
+
+struct mbt_req {
+	uint8_t		unit, fc;
+	uint16_t	addr, n;
+	int64_t		t;		/* when the request was read */
+};
+
+#define MBT_REQ_MAX	4096
+
+/* Units 1..3 answer from their own mappings; mu guards all below it. */
+struct mbt_server {
+	pthread_mutex_t		mu;
+	modbus_mapping_t	*map[4];	/* by unit; NULL: no such unit */
+	struct mbt_req		reqs[MBT_REQ_MAX];
+	int			nreqs;
+	int			writes;
+	int64_t			min_gap_ns;	/* RTU: reply end to next request */
+	int64_t			last_reply_ns;
+	/* TCP */
+	int			port;
+	int			lfd;
+	/* RTU */
+	int			master;
+	atomic_bool		stop;
+	pthread_t		th;
+};
+
+struct mbt_server *mbt_server_new(void);
+void	mbt_server_free(struct mbt_server *);
+/* Requests from index `from` to unit; fc -1: any, else that fc, addr, n. */
+int	mbt_server_count(struct mbt_server *, int from, int unit, int fc,
+	    int addr, int n);
+int	mbt_server_writes(struct mbt_server *);
+int	mbt_server_nreqs(struct mbt_server *);
+void	mbt_set_reg(struct mbt_server *, int unit, enum reg_table, int addr,
+	    int v);
+int	mbt_get_reg(struct mbt_server *, int unit, enum reg_table, int addr);
+/* A listening socket on 127.0.0.1:port (0: any free port), or -1. */
+int	mbt_listen_on(int port);
+/* Serves sv->lfd (listening on sv->port if -1) in a thread. */
+int	mbt_tcp_start(struct mbt_server *);
+/* The RTU server thread, on sv->master; for pthread_create. */
+void	*mbt_rtu_server(void *);
+void	mbt_server_stop(struct mbt_server *);
+
+/*
+ * These two check as they go, so they live here as static inline: each test
+ * program counts their checks with its own.
+ */
+static inline void
+mbt_send_cmd(int fd, int dev, uint32_t id, enum ts_cmd cmd, int64_t expires)
+{
+	struct msg_cmd c;
+
+	msg_init(&c, MSG_CMD, (uint16_t)dev);
+	c.id = id;
+	c.cmd = (uint8_t)cmd;
+	c.t_frame_ns = 1000 + id;
+	c.expires_ns = expires;
+	CHECK(msg_send(fd, &c) == 0);
+}
+
+static inline void
+mbt_check_status(const union msg_any *m, int state, uint32_t entry,
+    uint32_t exit_, uint32_t mask, uint32_t fault, int32_t raw)
+{
+	CHECK_INT(m->ts_status.state, state);
+	CHECK_INT(m->ts_status.entry_count, entry);
+	CHECK_INT(m->ts_status.exit_count, exit_);
+	CHECK_INT(m->ts_status.counter_mask, mask);
+	CHECK_INT(m->ts_status.fault_code, fault);
+	CHECK_INT(m->ts_status.raw_state, raw);
+}
+
+#endif
