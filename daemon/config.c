@@ -262,6 +262,33 @@ config_link_index(const struct site_conf *site, const char *name)
 }
 
 const char *
+config_device_kind_name(enum device_kind k)
+{
+	switch (k) {
+	case DEV_TURNSTILE:	return "turnstile";
+	case DEV_READER:	return "reader";
+	case DEV_ELEVATOR:	return "elevator";
+	case DEV_INTERCOM:	return "intercom";
+	case DEV_INPUT:		return "input";
+	case DEV_OUTPUT:	return "output";
+	}
+	return "?";
+}
+
+const char *
+config_input_function_name(enum input_function f)
+{
+	switch (f) {
+	case IN_DOOR:	return "door";
+	case IN_REX:	return "rex";
+	case IN_FIRE:	return "fire";
+	case IN_POWER:	return "power";
+	case IN_TAMPER:	return "tamper";
+	}
+	return "?";
+}
+
+const char *
 config_link_type_name(enum link_type t)
 {
 	switch (t) {
@@ -271,6 +298,8 @@ config_link_type_name(enum link_type t)
 		return "modbus-rtu";
 	case LINK_SERIAL_READER:
 		return "serial-reader";
+	case LINK_GPIO:
+		return "gpio";
 	}
 	return "?";
 }

@@ -24,6 +24,7 @@ enum link_type {
 	LINK_MODBUS_TCP,
 	LINK_MODBUS_RTU,
 	LINK_SERIAL_READER,	/* one card reader on one serial port */
+	LINK_GPIO,		/* one GPIO chip: inputs, relays, Wiegand readers */
 };
 
 /* The four Modbus data tables. */
@@ -52,7 +53,7 @@ struct reg_write {
 	uint16_t	value;
 };
 
-enum profile_kind { PROFILE_TURNSTILE };
+enum profile_kind { PROFILE_TURNSTILE, PROFILE_ELEVATOR, PROFILE_INTERCOM };
 
 enum ts_state { TS_UNKNOWN, TS_IDLE, TS_PASSING, TS_FAULT };
 
@@ -95,7 +96,23 @@ struct link_conf {
 	enum card_format format;
 };
 
-enum device_kind { DEV_TURNSTILE, DEV_READER };
+enum device_kind {
+	DEV_TURNSTILE,
+	DEV_READER,		/* serial card reader, or Wiegand on a GPIO link */
+	DEV_ELEVATOR,		/* elevator controller (one car) */
+	DEV_INTERCOM,		/* intercom station */
+	DEV_INPUT,		/* a contact: door position, exit button, fire alarm, ... */
+	DEV_OUTPUT,		/* a relay: door strike, ... */
+};
+
+/* What a DEV_INPUT contact means; "active" is the alarm / open / pressed side. */
+enum input_function {
+	IN_DOOR,		/* door position: active = open */
+	IN_REX,			/* request-to-exit button: active = pressed */
+	IN_FIRE,		/* fire-alarm panel output: active = alarm */
+	IN_POWER,		/* UPS on battery / mains failure: active = failure */
+	IN_TAMPER,		/* enclosure tamper switch: active = opened */
+};
 
 struct device_conf {
 	char		name[CONF_NAME_MAX];
@@ -105,6 +122,8 @@ struct device_conf {
 	int		profile;		/* index into site_conf.profiles, -1 for readers */
 	int		poll_ms;		/* modbus poll interval */
 	int		line;
+	/* DEV_INPUT */
+	enum input_function function;
 };
 
 struct lane_conf {
@@ -151,6 +170,9 @@ int	config_lane_index(const struct site_conf *, const char *name);
 int	config_link_index(const struct site_conf *, const char *name);
 
 const char *config_link_type_name(enum link_type);
+const char *config_device_kind_name(enum device_kind);
+/* "door", "rex", "fire", "power", "tamper": also the config's words */
+const char *config_input_function_name(enum input_function);
 const char *config_ts_cmd_name(enum ts_cmd);
 const char *config_ts_state_name(enum ts_state);
 

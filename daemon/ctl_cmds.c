@@ -69,6 +69,7 @@ ctl_alert_json(const struct alert_rec *a)
 	add_str(o, "source", a->source);
 	add_str(o, "kind", a->kind);
 	add_str(o, "severity", a->severity);
+	add_str(o, "audience", a->audience);
 	add_str(o, "message", a->message);
 	return o;
 }
@@ -286,7 +287,7 @@ cmd_devices(struct ctl_client *c, json_object *args)
 		json_object *o = json_object_new_object();
 
 		add_str(o, "name", dc->name);
-		add_str(o, "kind", dc->kind == DEV_TURNSTILE ? "turnstile" : "reader");
+		add_str(o, "kind", config_device_kind_name(dc->kind));
 		add_str(o, "link", e->site->links[dc->link].name);
 		json_object_object_add(o, "online", json_object_new_boolean(ds->online));
 		add_str(o, "state", dev_state_name(ds, dc));

@@ -186,15 +186,13 @@ static void
 reload(struct engine *e)
 {
 	struct site_conf *next = calloc(1, sizeof(*next));
-	struct { char name[CONF_NAME_MAX]; int64_t off, fault; } *keep;
 	char *errs = NULL;
 	size_t errlen = 0;
 	FILE *ef;
 	int n;
 
-	keep = calloc(CONF_MAX_DEVICES, sizeof(*keep));
 	ef = open_memstream(&errs, &errlen);
-	if (next == NULL || keep == NULL || ef == NULL) {
+	if (next == NULL || ef == NULL) {
 		log_err("reload: out of memory; configuration unchanged");
 		goto out;
 	}
@@ -214,29 +212,9 @@ reload(struct engine *e)
 	str_copy(next->socket_path, e->site->socket_path, sizeof(next->socket_path));
 
 	sup_stop_all(e);
-	for (int d = 0; d < e->site->ndevices; d++) {
-		str_copy(keep[d].name, e->site->devices[d].name, sizeof(keep[d].name));
-		keep[d].off = e->devs[d].alert_offline;
-		keep[d].fault = e->devs[d].alert_fault;
-	}
-	n = e->site->ndevices;
 	*e->site = *next;
 	devs_reset(e);
-	for (int d = 0; d < n; d++) {
-		int nd = config_device_index(e->site, keep[d].name);
-		struct alert_rec a = { 0 };
-
-		str_copy(a.source, keep[d].name, sizeof(a.source));
-		if (nd >= 0) {
-			e->devs[nd].alert_offline = keep[d].off > 0 ? keep[d].off : 0;
-			e->devs[nd].alert_fault = keep[d].fault > 0 ? keep[d].fault : 0;
-			continue;
-		}
-		if ((a.id = keep[d].off) > 0)
-			alert_clear_rec(e, &a);
-		if ((a.id = keep[d].fault) > 0)
-			alert_clear_rec(e, &a);
-	}
+	alert_prune(e);
 	sup_init(e);
 	sup_start_all(e);
 	log_notice("reload: %s: %d links, %d devices, %d lanes", e->conf_path,
@@ -245,7 +223,6 @@ out:
 	if (ef != NULL)
 		fclose(ef);
 	free(errs);
-	free(keep);
 	free(next);
 }
 
@@ -413,6 +390,7 @@ out_store:
 	store_close(e->store);	/* commits everything still queued */
 	e->store = NULL;
 	free(e->cards);
+	free(e->alerts);
 	e->cards = NULL;
 	close(e->epfd);
 	close(e->sigfd);

@@ -34,9 +34,9 @@ struct dev_state {
 	uint64_t	rejects_unlogged;
 	int		lane;		/* lane served, -1 none */
 	enum dir	dir;		/* direction it reads for */
-	/* alerts raised for this device: 0 none, -1 being stored */
-	int64_t		alert_offline, alert_fault;
-	bool		clear_offline, clear_fault;	/* clear once stored */
+	/* contact inputs */
+	bool		input_active;
+	int64_t		input_since_ns;	/* CLOCK_MONOTONIC of the last change */
 };
 
 /* A grant that waits for its passage. */
@@ -62,6 +62,24 @@ struct worker {
 
 #define LAT_SAMPLES	8192
 
+enum alert_severity { SEV_INFO, SEV_WARNING, SEV_URGENT, SEV_EMERGENCY, SEV_COUNT };
+
+/* Who an alert is for: a set of these bits. */
+#define AUD_ENGINEERING	0x1u
+#define AUD_SECURITY	0x2u
+#define AUD_FRONTDESK	0x4u
+#define AUD_ALL		0x7u
+
+/* An alert raised and not yet cleared: one per (source, kind). */
+struct alert_active {
+	char		source[CONF_NAME_MAX];
+	char		kind[24];
+	int64_t		id;		/* store id; -1 while being stored */
+	bool		clear_pending;	/* cleared before it was stored */
+	enum alert_severity severity;
+	unsigned	audience;	/* AUD_* bits */
+};
+
 struct ctl_server;
 
 struct engine {
@@ -86,6 +104,10 @@ struct engine {
 	int64_t			lat_ns[LAT_SAMPLES];	/* card frame -> command on the wire */
 	uint64_t		lat_count;
 	uint64_t		cmd_failures;
+
+	/* Alerts raised and not cleared (alerts.c). */
+	struct alert_active	*alerts;
+	size_t			nalerts, alerts_cap;
 
 	struct ctl_server	*ctl;
 	uint64_t		watchdog_usec;
@@ -118,17 +140,42 @@ void	engine_link_down(struct engine *, int link, const char *reason);
 int	engine_send_cmd(struct engine *, int dev, enum ts_cmd, int64_t t_frame_ns,
 	    char *err, size_t errlen);
 const char *engine_dir_name(enum dir);
+/* The device answered: online, if it was not (records and clears alerts). */
+void	engine_dev_online(struct engine *, int dev);
 void	lane_tick(struct engine *, int64_t now_ns);
 int64_t	lane_next_deadline(const struct engine *);
 
-/* alerts.c: kind is "offline" or "fault" */
-void	alert_raise(struct engine *, int dev, const char *kind,
-	    const char *severity, const char *message);
-void	alert_clear(struct engine *, int dev, const char *kind);
-/* Clears a stored alert whose device is gone. */
+/*
+ * alerts.c. An alert is raised once per source (a device or lane name, or
+ * "site") and kind ("offline", "fault", "trapped", "door_held", ...): raising
+ * it again while active does nothing, clearing it when none is active does
+ * nothing. Kinds starting "site_" are not tied to a configured device.
+ */
+void	alert_raise(struct engine *, const char *source, const char *kind,
+	    enum alert_severity, unsigned audience, const char *message);
+void	alert_clear(struct engine *, const char *source, const char *kind);
+bool	alert_is_active(const struct engine *, const char *source, const char *kind);
+/* The same, for the device with index dev. */
+void	alert_dev_raise(struct engine *, int dev, const char *kind,
+	    enum alert_severity, unsigned audience, const char *message);
+void	alert_dev_clear(struct engine *, int dev, const char *kind);
+/* Clears a stored alert by its record (id, source, kind). */
 void	alert_clear_rec(struct engine *, const struct alert_rec *);
 /* Takes back the alerts still active in the store (at start). */
 int	alert_adopt(struct engine *);
+/* After a reload: clears the alerts of devices that are no more. */
+void	alert_prune(struct engine *);
+const char *alert_severity_name(enum alert_severity);
+int	alert_severity_parse(const char *);	/* -1: not a severity */
+/* "engineering,security" and back; unknown words are ignored. */
+void	alert_audience_str(unsigned audience, char *out, size_t outlen);
+unsigned alert_audience_parse(const char *);
+
+/* inputs.c: a contact input changed (or was first read). */
+void	input_msg(struct engine *, int dev, const struct msg_input *);
+
+/* fire.c: the fire-alarm input went active or inactive. */
+void	fire_input(struct engine *, int dev, bool active);
 
 /* supervisor.c */
 void	sup_init(struct engine *);

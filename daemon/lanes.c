@@ -192,14 +192,21 @@ dev_went(struct engine *e, int dev, bool online, const char *reason)
 	/* The worker that saw it has logged it; the supervisor logs a death. */
 	if (online) {
 		log_debug("%s: online", dc->name);
-		alert_clear(e, dev, "offline");
+		alert_dev_clear(e, dev, "offline");
 	} else {
 		log_debug("%s: offline: %s", dc->name, reason);
 		snprintf(msg, sizeof(msg), "%s %s not answering: %s",
 		    dc->kind == DEV_TURNSTILE ? "Turnstile" : "Reader", dc->name, reason);
-		alert_raise(e, dev, "offline",
-		    dc->kind == DEV_TURNSTILE ? "urgent" : "warning", msg);
+		alert_dev_raise(e, dev, "offline",
+		    dc->kind == DEV_TURNSTILE ? SEV_URGENT : SEV_WARNING,
+		    AUD_ENGINEERING | AUD_SECURITY, msg);
 	}
+}
+
+void
+engine_dev_online(struct engine *e, int dev)
+{
+	dev_went(e, dev, true, "");
 }
 
 /* Counter difference since the last status, in its own width. */
@@ -270,7 +277,8 @@ ts_status(struct engine *e, int dev, const struct msg_ts_status *m)
 		}
 		engine_event(e, &ev);
 		log_warn("%s: %s", dc->name, ev.detail);
-		alert_raise(e, dev, "fault", "urgent", msg);
+		alert_dev_raise(e, dev, "fault", SEV_URGENT,
+		    AUD_ENGINEERING | AUD_SECURITY, msg);
 	} else if (!is_fault && was_fault) {
 		struct ev_rec ev;
 
@@ -278,14 +286,18 @@ ts_status(struct engine *e, int dev, const struct msg_ts_status *m)
 		engine_ev_dev(e, &ev, dev);
 		engine_event(e, &ev);
 		log_notice("%s: fault cleared", dc->name);
-		alert_clear(e, dev, "fault");
+		alert_dev_clear(e, dev, "fault");
 	}
 }
 
 static void
 reader_reject(struct engine *e, int dev, const struct msg_reader_reject *m)
 {
-	static const char *const kinds[] = { "bad checksum", "bad framing", "overlong line" };
+	static const char *const kinds[] = {
+		[REJECT_CHECKSUM] = "bad checksum", [REJECT_FRAMING] = "bad framing",
+		[REJECT_OVERLONG] = "overlong line", [REJECT_SHORT] = "short frame",
+		[REJECT_PARITY] = "parity error", [REJECT_NOISE] = "noise",
+	};
 	struct dev_state *ds = &e->devs[dev];
 	int64_t now = mono_ns();
 
@@ -298,7 +310,7 @@ reader_reject(struct engine *e, int dev, const struct msg_reader_reject *m)
 		engine_ev_init(&ev, "reader_reject");
 		engine_ev_dev(e, &ev, dev);
 		snprintf(ev.detail, sizeof(ev.detail), "%" PRIu64 " bad frame(s), last: %s",
-		    ds->rejects_unlogged, m->kind < 3 ? kinds[m->kind] : "unknown");
+		    ds->rejects_unlogged, m->kind < sizeof(kinds) / sizeof(kinds[0]) ? kinds[m->kind] : "unknown");
 		engine_event(e, &ev);
 		ds->reject_logged_ns = now;
 		ds->rejects_unlogged = 0;
@@ -365,6 +377,10 @@ engine_worker_msg(struct engine *e, int link, const union msg_any *m)
 		break;
 	case MSG_CMD_RESULT:
 		cmd_result(e, dev, &m->cmd_result);
+		break;
+	case MSG_INPUT:
+		if (e->site->devices[dev].kind == DEV_INPUT)
+			input_msg(e, dev, &m->input);
 		break;
 	default:
 		if (e->workers[link].bad_msgs++ == 0)

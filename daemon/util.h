@@ -17,6 +17,7 @@ enum log_prio { LOG_P_EMERG = 0, LOG_P_ALERT = 1, LOG_P_CRIT = 2, LOG_P_ERR = 3,
 void	log_init(const char *ident, bool debug);
 void	log_msg(enum log_prio, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+#define log_crit(...)	log_msg(LOG_P_CRIT, __VA_ARGS__)
 #define log_err(...)	log_msg(LOG_P_ERR, __VA_ARGS__)
 #define log_warn(...)	log_msg(LOG_P_WARNING, __VA_ARGS__)
 #define log_notice(...)	log_msg(LOG_P_NOTICE, __VA_ARGS__)

@@ -17,7 +17,7 @@
 
 #define EV_COLS	"id, ts_ms, kind, lane, device, direction, credential, " \
 		"decision, reason, actor, detail"
-#define AL_COLS	"id, raised_ms, cleared_ms, source, kind, severity, message"
+#define AL_COLS	"id, raised_ms, cleared_ms, source, kind, severity, message, audience"
 
 static const char *const store_sql[STORE_ST_N] = {
 	[STORE_ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -40,7 +40,7 @@ static const char *const store_sql[STORE_ST_N] = {
 	[STORE_ST_CARD_LIST] = "SELECT uid, holder, enabled, valid_from_ms, "
 	    "valid_until_ms, created_by, created_ms FROM cards ORDER BY uid",
 	[STORE_ST_ALERT_RAISE] = "INSERT INTO alerts (raised_ms, cleared_ms, "
-	    "source, kind, severity, message) VALUES (?, ?, ?, ?, ?, ?)",
+	    "source, kind, severity, message, audience) VALUES (?, ?, ?, ?, ?, ?, ?)",
 	[STORE_ST_ALERT_CLEAR] = "UPDATE alerts SET cleared_ms = ?2 "
 	    "WHERE id = ?1 AND (cleared_ms IS NULL OR cleared_ms = 0)",
 	[STORE_ST_ALERT_ACTIVE] = "SELECT " AL_COLS " FROM (SELECT " AL_COLS
@@ -200,6 +200,7 @@ store_read_alert(sqlite3_stmt *st, struct alert_rec *a)
 	COL_TEXT(st, 4, a->kind);
 	COL_TEXT(st, 5, a->severity);
 	COL_TEXT(st, 6, a->message);
+	COL_TEXT(st, 7, a->audience);
 }
 
 /* Steps a bound SELECT to the end, collecting rows of the given size. */
@@ -346,6 +347,7 @@ store_do(struct store *s, struct store_req *req)
 		BIND_TEXT(st, 4, req->in.alert.kind);
 		BIND_TEXT(st, 5, req->in.alert.severity);
 		BIND_TEXT(st, 6, req->in.alert.message);
+		BIND_TEXT(st, 7, req->in.alert.audience);
 		rc = store_write1(s, req, STORE_ST_ALERT_RAISE,
 		    "raising alert");
 		req->found = false;

@@ -42,6 +42,9 @@ static const char *const schema_steps[] = {
 	"  message TEXT"
 	");"
 	"CREATE INDEX alerts_cleared ON alerts (cleared_ms);",
+
+	/* 2: who each alert is for. */
+	"ALTER TABLE alerts ADD COLUMN audience TEXT;",
 };
 
 #define SCHEMA_NSTEPS	((int)(sizeof(schema_steps) / sizeof(schema_steps[0])))

@@ -53,8 +53,9 @@ struct alert_rec {
 	int64_t	raised_ms;
 	int64_t	cleared_ms;	/* 0 while active */
 	char	source[32];	/* device or lane name */
-	char	kind[24];	/* "offline", "fault", "worker" */
+	char	kind[24];	/* "offline", "fault", "trapped", ... */
 	char	severity[12];	/* "info", "warning", "urgent", "emergency" */
+	char	audience[40];	/* "engineering,security,frontdesk", any of them */
 	char	message[128];
 };
 

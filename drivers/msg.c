@@ -18,6 +18,7 @@ msg_size(unsigned type)
 	case MSG_READER_REJECT:	return sizeof(struct msg_reader_reject);
 	case MSG_CMD:		return sizeof(struct msg_cmd);
 	case MSG_CMD_RESULT:	return sizeof(struct msg_cmd_result);
+	case MSG_INPUT:		return sizeof(struct msg_input);
 	default:		return 0;
 	}
 }

@@ -23,6 +23,9 @@ enum msg_type {
 	MSG_CARD,		/* a valid card frame was read */
 	MSG_READER_REJECT,	/* bytes that were not a valid frame */
 	MSG_CMD_RESULT,		/* a command was written, or could not be */
+	MSG_INPUT,		/* a contact input changed (debounced), or first read */
+	MSG_ELEV_STATUS,	/* elevator controller status changed (or first read) */
+	MSG_ICOM_STATUS,	/* intercom station status changed (or first read) */
 	/* engine -> worker */
 	MSG_CMD,		/* write a turnstile command */
 	MSG_TYPE_MAX
@@ -67,7 +70,12 @@ struct msg_card {
 	char		uid[MSG_UID_MAX];	/* NUL-terminated, e.g. "0A00123456" */
 };
 
-enum msg_reject_kind { REJECT_CHECKSUM, REJECT_FRAMING, REJECT_OVERLONG };
+enum msg_reject_kind {
+	REJECT_CHECKSUM, REJECT_FRAMING, REJECT_OVERLONG,
+	REJECT_SHORT,		/* Wiegand: fewer bits than any known format */
+	REJECT_PARITY,		/* Wiegand: parity check failed */
+	REJECT_NOISE,		/* Wiegand: glitches, both lines low, unknown length */
+};
 
 struct msg_reader_reject {
 	struct msg_hdr	h;
@@ -76,11 +84,20 @@ struct msg_reader_reject {
 	uint32_t	bytes;		/* bytes discarded */
 };
 
+struct msg_input {
+	struct msg_hdr	h;
+	uint8_t		active;		/* enum input_function says what active means */
+	uint8_t		pad[7];
+	int64_t		t_ns;		/* CLOCK_MONOTONIC of the change (the edge) */
+};
+
 struct msg_cmd {
 	struct msg_hdr	h;
 	uint32_t	id;		/* echoed in MSG_CMD_RESULT */
-	uint8_t		cmd;		/* enum ts_cmd */
+	uint8_t		cmd;		/* by device kind: enum ts_cmd, ... */
 	uint8_t		pad[3];
+	uint32_t	value;		/* command argument: floors, pulse ms, ... */
+	uint32_t	pad2;
 	int64_t		t_frame_ns;	/* card frame that caused it, 0 if none */
 	int64_t		expires_ns;	/* CLOCK_MONOTONIC: never written after this */
 };
@@ -105,6 +122,7 @@ union msg_any {
 	struct msg_ts_status	ts_status;
 	struct msg_card		card;
 	struct msg_reader_reject reject;
+	struct msg_input	input;
 	struct msg_cmd		cmd;
 	struct msg_cmd_result	cmd_result;
 };
