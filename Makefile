@@ -8,7 +8,7 @@
 SAN	?=
 BUILD	?= $(if $(SAN),build-san,build)
 CC	?= gcc
-PKGS	:= libmodbus libserialport libgpiod sqlite3 libconfig libsystemd json-c
+PKGS	:= libmodbus libserialport libgpiod sqlite3 libconfig libsystemd json-c libsodium
 
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wpointer-arith -Wformat=2
@@ -40,7 +40,7 @@ LOBBYBUS_O := sim/busemu.o sim/linectl.o daemon/util.o
 # Unit tests: one program per module, linked with just what it tests.
 UNIT_TESTS := test_access test_msg test_cardfmt test_store test_config \
 	      test_modbus test_modbus_rtu test_reader test_lobbyctl test_wiegand \
-	      test_pass test_visitor
+	      test_pass test_visitor test_privacy
 test_access_O   := tests/unit/test_access.o $(RULES_O)
 test_msg_O      := tests/unit/test_msg.o drivers/msg.o
 test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
@@ -57,6 +57,7 @@ test_lobbyctl_O := tests/unit/test_lobbyctl.o lobbyctl/format.o $(UTIL_O)
 test_wiegand_O  := tests/unit/test_wiegand.o drivers/wiegand.o
 test_pass_O     := tests/unit/test_pass.o rules/pass.o
 test_visitor_O  := tests/unit/test_visitor.o rules/visitor.o
+test_privacy_O  := tests/unit/test_privacy.o daemon/privacy.o
 
 # Benchmark programs (bench/run runs them and the end-to-end figures).
 BENCH_PROGS := bench_store
