@@ -554,6 +554,11 @@ cmd_lane_open(struct ctl_client *c, json_object *args)
 	}
 	lc = &e->site->lanes[l];
 	ls = &e->lanes[l];
+	if (fire_lane_held(e, l)) {
+		ctl_reply_err(c, "lane %s not opened: fire mode holds it free "
+		    "(see lobbyctl fire)", lane);
+		return;
+	}
 	if (!e->devs[lc->turnstile].online) {
 		/* The worker would refuse it too: an offline device gets no command. */
 		ctl_reply_err(c, "lane %s not opened: turnstile %s is not answering (%s)", lane,
