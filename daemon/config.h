@@ -124,6 +124,8 @@ struct device_conf {
 	int		line;
 	/* DEV_INPUT */
 	enum input_function function;
+	struct reg_point point;			/* Modbus inputs: nonzero = on */
+	bool		active_low;		/* on (0 = off) means inactive */
 };
 
 struct lane_conf {
@@ -133,6 +135,7 @@ struct lane_conf {
 	int		exit_reader;		/* device index, -1 if none */
 	int		pass_timeout_ms;	/* grant without passage after this */
 	int		line;
+	bool		egress;			/* freed in fire mode (default true) */
 };
 
 struct site_conf {

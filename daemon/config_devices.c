@@ -19,11 +19,13 @@ static const char *const tcp_keys[] = { "name", "type", "host", "port",
 static const char *const rtu_keys[] = { "name", "type", "path", "baud",
     "parity", "data_bits", "stop_bits", "timeout_ms", NULL };
 static const char *const device_keys[] = { "name", "link", "unit", "profile",
-    "poll_ms", NULL };
+    "poll_ms", "kind", NULL };
+/* A device is a turnstile unless its kind says otherwise. */
+static const char *const device_kind_names[] = { "turnstile", "input", NULL };
 static const char *const reader_keys[] = { "name", "path", "baud", "format",
     NULL };
 static const char *const lane_keys[] = { "name", "turnstile", "entry_reader",
-    "exit_reader", "pass_timeout_ms", NULL };
+    "exit_reader", "pass_timeout_ms", "egress", NULL };
 
 static const char *const link_type_names[] = { "modbus-tcp", "modbus-rtu",
     NULL };
@@ -110,8 +112,20 @@ load_device(struct load *ld, int i, const config_setting_t *e)
 {
 	struct device_conf *d = &ld->site->devices[i];
 	struct scope sc;
+	int kind = 0;
 
 	conf_scope_elem(&sc, "devices", i, e);
+	if (config_setting_get_member(e, "kind") != NULL &&
+	    (!conf_get_choice(ld, &sc, e, "kind", false, device_kind_names,
+	    &kind) || kind == 1)) {
+		/* An input, or a kind that is not known: only the settings
+		 * every device has are checked further. */
+		if (kind == 1)
+			conf_load_input(ld, i, e, &sc);
+		else
+			conf_get_name(ld, &sc, e, "name", true, d->name);
+		return;
+	}
 	conf_check_keys(ld, &sc, e, device_keys, false);
 	d->kind = DEV_TURNSTILE;
 	d->line = (int)config_setting_source_line(e);
@@ -194,6 +208,8 @@ load_lane(struct load *ld, int i, const config_setting_t *e)
 		    "or both");
 	conf_get_int(ld, &sc, e, "pass_timeout_ms", false, 1000, 60000,
 	    &ln->pass_timeout_ms);
+	ln->egress = true;
+	conf_get_bool(ld, &sc, e, "egress", &ln->egress);
 }
 
 /*
@@ -411,6 +427,12 @@ resolve_lane_dev(struct load *ld, const struct scope *sc,
 		conf_serr(ld, sc, m, "%s %s is not defined in %s", key,
 		    conf_quote(qb, sizeof(qb), name),
 		    kind == DEV_TURNSTILE ? "devices" : "readers");
+		return -1;
+	}
+	if (ld->site->devices[di].kind == DEV_INPUT) {
+		conf_serr(ld, sc, m, "%s %s is an input, not a %s", key,
+		    conf_quote(qb, sizeof(qb), name),
+		    kind == DEV_TURNSTILE ? "turnstile" : "card reader");
 		return -1;
 	}
 	if (ld->site->devices[di].kind != kind) {

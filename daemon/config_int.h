@@ -118,4 +118,14 @@ void	conf_load_profile(struct load *, int i, const config_setting_t *e);
  * and the references between them. */
 void	conf_load_sections(struct load *, const config_setting_t *root);
 
+/* config_profile.c: reads "TABLE:ADDR[:u32]" into *pt; NULL, or why not. */
+const char *conf_parse_point(const char *s, struct reg_point *pt);
+
+/* config_input.c: devices[I] (element E, scope SC) of kind "input"; and
+ * boolean KEY of G into *out (true when present and a boolean). */
+void	conf_load_input(struct load *, int i, const config_setting_t *e,
+	    const struct scope *sc);
+bool	conf_get_bool(struct load *, const struct scope *,
+	    const config_setting_t *g, const char *key, bool *out);
+
 #endif

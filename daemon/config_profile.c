@@ -244,3 +244,10 @@ conf_load_profile(struct load *ld, int i, const config_setting_t *e)
 	get_point(ld, &sc, e, "fault_code", false, &p->fault_code);
 	load_commands(ld, &sc, e, p);
 }
+
+/* The same points, for contact inputs (config_input.c). */
+const char *
+conf_parse_point(const char *s, struct reg_point *pt)
+{
+	return parse_point(s, pt);
+}

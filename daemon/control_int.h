@@ -61,4 +61,8 @@ ctl_cmd_fn	*ctl_cmd_find(const char *name);
 json_object	*ctl_event_json(const struct ev_rec *);
 json_object	*ctl_alert_json(const struct alert_rec *);
 
+/* ctl_fire.c: "fire", "fire.reset", and the mode in words for "status". */
+ctl_cmd_fn	ctl_cmd_fire, ctl_cmd_fire_reset;
+const char	*ctl_fire_mode_word(const struct engine *);
+
 #endif

@@ -21,7 +21,7 @@
  *
  *  cmd            args                                   data
  *  status         -                                      {site, version, pid, started_ms,
- *                                                         devices, online, lanes}
+ *                                                         devices, online, lanes, fire_mode}
  *  events         since_ms?, lane?, limit? (100),        [event]  (oldest first)
  *                 follow? (false)
  *  devices        -                                      [device]
@@ -34,6 +34,11 @@
  *                 reason (non-empty)
  *  stats          -                                      {latency_ns: {count, p50, p99, max},
  *                                                         events_committed, reader_rejects, ...}
+ *  fire           -                                      {mode ("off"|"on"|"on, awaiting reset"),
+ *                                                         active, since_ms, source, awaiting_reset,
+ *                                                         reset_blocked? (why not), inputs
+ *                                                         {name: "active"|"inactive"|"unknown"}}
+ *  fire.reset     -                                      {mode, reset_by, ended_ms}
  *
  *  event   {id, ts_ms, kind, lane, device, direction, credential, decision,
  *           reason, reason_text, actor, detail}      (absent strings: "")

@@ -204,6 +204,7 @@ cmd_status(struct ctl_client *c, json_object *args)
 	add_int(o, "lanes", e->site->nlanes);
 	add_int(o, "cards", (int64_t)e->ncards);
 	add_str(o, "user", c->user);
+	add_str(o, "fire_mode", ctl_fire_mode_word(e));
 	ctl_reply_ok(c, o);
 }
 
@@ -554,6 +555,11 @@ cmd_lane_open(struct ctl_client *c, json_object *args)
 	}
 	lc = &e->site->lanes[l];
 	ls = &e->lanes[l];
+	if (fire_lane_held(e, l)) {
+		ctl_reply_err(c, "lane %s not opened: fire mode holds it free "
+		    "(see lobbyctl fire)", lane);
+		return;
+	}
 	if (!e->devs[lc->turnstile].online) {
 		/* The worker would refuse it too: an offline device gets no command. */
 		ctl_reply_err(c, "lane %s not opened: turnstile %s is not answering (%s)", lane,
@@ -660,6 +666,8 @@ static const struct {
 	{ "card.list",	cmd_card_list },
 	{ "lane.open",	cmd_lane_open },
 	{ "stats",	cmd_stats },
+	{ "fire",	ctl_cmd_fire },
+	{ "fire.reset",	ctl_cmd_fire_reset },
 };
 
 ctl_cmd_fn *

@@ -302,7 +302,7 @@ engine_run(const char *conf_path, struct site_conf *site)
 		log_err("%s", err);
 		return 1;
 	}
-	if (cards_load(e) < 0 || alert_adopt(e) < 0)
+	if (cards_load(e) < 0 || alert_adopt(e) < 0 || fire_load(e) < 0)
 		goto out_store;
 	store_set_event_cb(e->store, event_committed, e);
 	e->ctl = ctl_open(e, err, sizeof(err));

@@ -80,6 +80,28 @@ struct alert_active {
 	unsigned	audience;	/* AUD_* bits */
 };
 
+/* fire.c: the fire-alarm mode (DESIGN invariant 2). */
+#define FIRE_TRACK	128	/* FREE and LOCK commands followed to the wire */
+
+struct fire_cmd {
+	uint32_t	id;		/* command id; 0: slot unused */
+	uint8_t		cmd;		/* TS_CMD_FREE or TS_CMD_LOCK */
+	uint8_t		tries;		/* sent this many times */
+	int		lane;
+	int64_t		t_input_ns;	/* the fire input's arrival; 0: a re-free */
+	char		why[48];
+};
+
+struct fire_state {
+	bool		active;		/* egress lanes free; nothing re-locks */
+	bool		resetting;	/* an operator's reset is being committed */
+	int64_t		since_ms;
+	char		source[CONF_NAME_MAX];	/* the input that turned it on */
+	struct fire_cmd	sent[FIRE_TRACK];	/* ring */
+	unsigned	nsent;
+	bool		lock_owed[CONF_MAX_LANES];	/* reset, LOCK not written */
+};
+
 struct ctl_server;
 
 struct engine {
@@ -110,6 +132,7 @@ struct engine {
 	size_t			nalerts, alerts_cap;
 
 	struct ctl_server	*ctl;
+	struct fire_state	fire;		/* fire.c */
 	uint64_t		watchdog_usec;
 	int64_t			watchdog_next_ns;
 };
@@ -176,6 +199,28 @@ void	input_msg(struct engine *, int dev, const struct msg_input *);
 
 /* fire.c: the fire-alarm input went active or inactive. */
 void	fire_input(struct engine *, int dev, bool active);
+/* The fire-alarm mode is on: elevators get no access commands either. */
+bool	fire_mode_active(const struct engine *);
+/* At start, before the loop: takes back the stored mode. -1: store failed. */
+int	fire_load(struct engine *);
+/* Lane l is held free by the fire mode (an egress lane while it is on). */
+bool	fire_lane_held(const struct engine *, int lane);
+/* True when cmd to turnstile dev would fight the fire mode: anything but
+ * FREE to an egress lane while it is on. */
+bool	fire_blocks_cmd(const struct engine *, int dev, enum ts_cmd);
+/* A turnstile's status arrived (first: the first since it came online,
+ * before: its state until now); a turnstile found not free is freed. */
+void	fire_ts_status(struct engine *, int dev, bool first, enum ts_state before);
+/* A command result: FREE commands of the fire mode are timed and recorded. */
+void	fire_cmd_result(struct engine *, int dev, const struct msg_cmd_result *);
+/* Operator reset (ctl_fire.c): NULL when it may be done now, else why not,
+ * in buf. */
+const char *fire_reset_refusal(const struct engine *, char *buf, size_t len);
+/* Fills req (STORE_FIRE_PUT) to end the mode, recorded as done by user. */
+void	fire_reset_begin(struct engine *, const char *user, struct store_req *);
+/* Its completion: 0 the mode is off and the lanes locked; -1 and why. */
+int	fire_reset_done(struct engine *, const struct store_req *, char *err,
+	    size_t errlen);
 
 /* supervisor.c */
 void	sup_init(struct engine *);

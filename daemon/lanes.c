@@ -30,6 +30,13 @@ engine_send_cmd(struct engine *e, int dev, enum ts_cmd cmd, int64_t t_frame_ns,
 	const struct device_conf *d = &e->site->devices[dev];
 	struct msg_cmd m;
 
+	if (fire_blocks_cmd(e, dev, cmd)) {
+		/* Invariant 2: nothing re-locks or opens an egress lane in fire mode. */
+		snprintf(err, errlen, "%s: %s not sent: fire mode holds the lane "
+		    "free", d->name, config_ts_cmd_name(cmd));
+		errno = EPERM;
+		return -1;
+	}
 	msg_init(&m, MSG_CMD, (uint16_t)dev);
 	m.id = ++e->next_cmd_id;
 	m.cmd = (uint8_t)cmd;
@@ -84,6 +91,14 @@ card_read(struct engine *e, int dev, const struct msg_card *m)
 	str_copy(ev.direction, engine_dir_name(rd->dir), sizeof(ev.direction));
 
 	c = engine_card_find(e, m->uid);
+	if (fire_lane_held(e, rd->lane)) {
+		/* Fire mode: the lane is free for everyone; nothing is sent. */
+		str_copy(ev.reason, rule_reason_code(R_FIRE_MODE), sizeof(ev.reason));
+		if (c != NULL)
+			str_copy(ev.detail, c->holder, sizeof(ev.detail));
+		engine_event(e, &ev);
+		return;
+	}
 	if (c != NULL)
 		ac = (struct access_card){ .enabled = c->enabled,
 		    .valid_from_ms = c->valid_from_ms, .valid_until_ms = c->valid_until_ms };
@@ -196,7 +211,8 @@ dev_went(struct engine *e, int dev, bool online, const char *reason)
 	} else {
 		log_debug("%s: offline: %s", dc->name, reason);
 		snprintf(msg, sizeof(msg), "%s %s not answering: %s",
-		    dc->kind == DEV_TURNSTILE ? "Turnstile" : "Reader", dc->name, reason);
+		    dc->kind == DEV_TURNSTILE ? "Turnstile" :
+		    dc->kind == DEV_INPUT ? "Input" : "Reader", dc->name, reason);
 		alert_dev_raise(e, dev, "offline",
 		    dc->kind == DEV_TURNSTILE ? SEV_URGENT : SEV_WARNING,
 		    AUD_ENGINEERING | AUD_SECURITY, msg);
@@ -228,6 +244,8 @@ ts_status(struct engine *e, int dev, const struct msg_ts_status *m)
 	bool is_fault = m->state == TS_FAULT || m->state == TS_UNKNOWN ||
 	    m->fault_code != 0;
 	uint32_t mask = m->counter_mask ? m->counter_mask : 0xffff;
+	bool first = !ds->have_status || !ds->online;
+	enum ts_state before = ds->state;
 
 	if (!ds->online)
 		dev_went(e, dev, true, "");
@@ -288,6 +306,7 @@ ts_status(struct engine *e, int dev, const struct msg_ts_status *m)
 		log_notice("%s: fault cleared", dc->name);
 		alert_dev_clear(e, dev, "fault");
 	}
+	fire_ts_status(e, dev, first, before);
 }
 
 static void
@@ -325,6 +344,7 @@ cmd_result(struct engine *e, int dev, const struct msg_cmd_result *m)
 	struct lane_state *ls = l >= 0 ? &e->lanes[l] : NULL;
 	struct ev_rec ev;
 
+	fire_cmd_result(e, dev, m);
 	if (m->status == CMD_OK) {
 		if (m->t_frame_ns != 0 && m->t_wire_ns >= m->t_frame_ns)
 			e->lat_ns[e->lat_count++ % LAT_SAMPLES] = m->t_wire_ns - m->t_frame_ns;

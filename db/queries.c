@@ -48,6 +48,10 @@ static const char *const store_sql[STORE_ST_N] = {
 	    " ORDER BY id DESC LIMIT ?1) ORDER BY id",
 	[STORE_ST_ALERT_ALL] = "SELECT " AL_COLS " FROM (SELECT " AL_COLS
 	    " FROM alerts ORDER BY id DESC LIMIT ?1) ORDER BY id",
+	[STORE_ST_FIRE_GET] = "SELECT active, since_ms, source, ended_ms, "
+	    "reset_by FROM fire_mode WHERE id = 1",
+	[STORE_ST_FIRE_PUT] = "INSERT OR REPLACE INTO fire_mode (id, active, "
+	    "since_ms, source, ended_ms, reset_by) VALUES (1, ?, ?, ?, ?, ?)",
 };
 
 /* Binds a fixed-size text field; an empty string is stored as NULL. */
@@ -256,6 +260,18 @@ read_alert_row(sqlite3_stmt *st, void *row)
 	store_read_alert(st, row);
 }
 
+static void
+read_fire_row(sqlite3_stmt *st, void *row)
+{
+	struct fire_rec *f = row;
+
+	f->active = sqlite3_column_int(st, 0) != 0;
+	f->since_ms = sqlite3_column_int64(st, 1);
+	COL_TEXT(st, 2, f->source);
+	f->ended_ms = sqlite3_column_int64(st, 3);	/* NULL reads as 0 */
+	COL_TEXT(st, 4, f->reset_by);
+}
+
 /* Runs one statement of a write request inside its own transaction. */
 static int
 store_write1(struct store *s, struct store_req *req, int which,
@@ -383,6 +399,22 @@ store_do(struct store *s, struct store_req *req)
 		}
 		if ((rc = store_commit(s, req->error, sizeof(req->error))) == 0)
 			req->id = req->in.event.id;
+		break;
+	case STORE_FIRE_GET:
+		rc = store_select(s, req, s->st[STORE_ST_FIRE_GET],
+		    sizeof(struct fire_rec), read_fire_row);
+		break;
+	case STORE_FIRE_PUT:
+		st = s->st[STORE_ST_FIRE_PUT];
+		sqlite3_bind_int(st, 1, req->in.fire.active ? 1 : 0);
+		sqlite3_bind_int64(st, 2, req->in.fire.since_ms);
+		BIND_TEXT(st, 3, req->in.fire.source);
+		if (req->in.fire.ended_ms != 0)
+			sqlite3_bind_int64(st, 4, req->in.fire.ended_ms);
+		BIND_TEXT(st, 5, req->in.fire.reset_by);
+		rc = store_write1(s, req, STORE_ST_FIRE_PUT,
+		    "writing the fire mode");
+		req->id = 0;
 		break;
 	default:
 		snprintf(req->error, sizeof(req->error),

@@ -45,6 +45,16 @@ static const char *const schema_steps[] = {
 
 	/* 2: who each alert is for. */
 	"ALTER TABLE alerts ADD COLUMN audience TEXT;",
+
+	/* 3: the fire-alarm mode, one row, so that it outlives a restart. */
+	"CREATE TABLE fire_mode ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  active INTEGER NOT NULL,"
+	"  since_ms INTEGER NOT NULL,"
+	"  source TEXT,"
+	"  ended_ms INTEGER,"
+	"  reset_by TEXT"
+	");",
 };
 
 #define SCHEMA_NSTEPS	((int)(sizeof(schema_steps) / sizeof(schema_steps[0])))

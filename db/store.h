@@ -59,6 +59,15 @@ struct alert_rec {
 	char	message[128];
 };
 
+/* The fire-alarm mode as stored (DESIGN invariant 2): one row. */
+struct fire_rec {
+	bool	active;
+	int64_t	since_ms;	/* when it went on */
+	char	source[32];	/* the input that turned it on */
+	int64_t	ended_ms;	/* when it was reset; 0 while on */
+	char	reset_by[32];	/* Unix user who reset it */
+};
+
 enum store_op {
 	STORE_CARD_PUT,		/* in.card: insert or replace */
 	STORE_CARD_DEL,		/* in.key: uid; out.found */
@@ -68,6 +77,8 @@ enum store_op {
 	STORE_ALERT_LIST,	/* in.query.all: cleared too; out.rows: alert_rec[], oldest first */
 	STORE_EVENT_QUERY,	/* in.query; out.rows: ev_rec[], oldest first */
 	STORE_EVENT_SYNC,	/* in.event: appended and committed before done */
+	STORE_FIRE_GET,		/* out.rows: struct fire_rec[], none or one */
+	STORE_FIRE_PUT,		/* in.fire: replaces the stored mode */
 };
 
 struct store_req {
@@ -76,6 +87,7 @@ struct store_req {
 		struct card_rec	card;
 		struct alert_rec alert;
 		struct ev_rec	event;
+		struct fire_rec	fire;
 		char		key[32];
 		struct {
 			int64_t	since_ms;	/* 0: from the start */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../daemon/util.h"
+#include "modbus_input.h"
 
 #define MB_CMD_QUEUE	8	/* commands waiting per link */
 #define MB_NPOINTS	4	/* state, entry, exit, fault */
@@ -43,6 +44,8 @@ struct mb_dev {
 	bool			urgent;		/* poll at once: a command was written */
 	bool			have_status;	/* last was sent since coming online */
 	struct msg_ts_status	last;
+	struct profile		input_prof;	/* DEV_INPUT: its point (modbus_input.c) */
+	bool			input_active;	/* DEV_INPUT: as last sent */
 };
 
 struct mb_link {
@@ -387,6 +390,11 @@ mb_poll_done(struct link *l, struct mb_link *m, struct mb_dev *d, int64_t now)
 	} else {
 		mb_advance(d, now);
 	}
+	if (d->conf->kind == DEV_INPUT) {
+		modbus_input_report(l, d->conf, d->index, d->val[0], now,
+		    &d->have_status, &d->input_active);
+		return;
+	}
 	mb_decode(d, &st);
 	if (d->have_status && !mb_status_differs(&st, &d->last))
 		return;
@@ -670,16 +678,21 @@ mb_open(struct link *l, bool rtu)
 
 		if (dc->link != l->index)
 			continue;
-		if (dc->kind != DEV_TURNSTILE || dc->profile < 0 ||
+		d = &m->devs[m->ndevs];
+		if (dc->kind == DEV_INPUT && dc->point.set && dc->poll_ms > 0) {
+			modbus_input_profile(dc, &d->input_prof);
+			d->prof = &d->input_prof;
+		} else if (dc->kind != DEV_TURNSTILE || dc->profile < 0 ||
 		    dc->profile >= site->nprofiles || dc->poll_ms <= 0) {
 			log_err("%s/unit %d (%s): not a turnstile with a profile "
-			    "and a poll interval", lc->name, dc->unit, dc->name);
+			    "or an input with a point, and a poll interval",
+			    lc->name, dc->unit, dc->name);
 			goto out_close;
+		} else {
+			d->prof = &site->profiles[dc->profile];
 		}
-		d = &m->devs[m->ndevs];
 		d->index = i;
 		d->conf = dc;
-		d->prof = &site->profiles[dc->profile];
 		d->cur = -1;
 		d->next_ns = now;
 		if (mb_plan_reads(l, d) == -1)

@@ -33,6 +33,8 @@ static const char usage_text[] =
 "  card list\n"
 "  lane open LANE entry|exit --reason TEXT\n"
 "  stats\n"
+"  fire                fire-alarm mode: on or off, since, which input\n"
+"  fire reset          end the fire mode once every fire input is inactive\n"
 "\n"
 "  -s SOCKET  lobbyd's control socket (else $" CTL_ENV_SOCKET ", else\n"
 "             " CTL_DEFAULT_SOCKET ")\n"
@@ -102,6 +104,8 @@ static const struct cmd_def {
 	{ "lane open",	 "lane.open",	SHOW_LANE_OPEN,		2,
 	    O_REASON },
 	{ "stats",	 "stats",	SHOW_STATS,		0, 0 },
+	{ "fire reset",	 "fire.reset",	SHOW_FIRE_RESET,	0, 0 },
+	{ "fire",	 "fire",	SHOW_FIRE,		0, 0 },
 };
 
 static void __attribute__((format(printf, 1, 0)))

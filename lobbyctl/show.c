@@ -419,6 +419,12 @@ show_reply(enum show_what what, bool json, bool follow, bool all,
 			fmt_table_free(t);
 		} else if (what == SHOW_CARD_REMOVE) {
 			printf("removed card %s\n", jstr(data, "uid"));
+		} else if (what == SHOW_FIRE_RESET) {
+			char *who = fmt_clean(jstr(data, "reset_by"), 32);
+
+			printf("fire mode off (reset by %s): egress lanes are "
+			    "being locked\n", who != NULL ? who : "");
+			free(who);
 		} else if (what == SHOW_LANE_OPEN) {
 			char *lane = fmt_clean(jstr(data, "lane"), 40);
 			char *dir = fmt_clean(jstr(data, "direction"), 8);

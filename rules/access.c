@@ -22,6 +22,7 @@ static const struct {
 	[R_LANE_BUSY]	  = { "lane_busy",	"Previous passage not finished" },
 	[R_NO_READER]	  = { "no_reader",	"No reader for this direction" },
 	[R_MANUAL]	  = { "manual",		"Opened by an operator" },
+	[R_FIRE_MODE]	  = { "fire_mode",	"Fire alarm: lane held free" },
 };
 
 struct access_decision

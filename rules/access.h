@@ -22,6 +22,7 @@ enum reason {
 	R_LANE_BUSY,		/* a passage is already under way in this lane */
 	R_NO_READER,		/* this direction has no reader: programming error */
 	R_MANUAL,		/* opened by an operator */
+	R_FIRE_MODE,		/* fire mode: the lane is free, nothing is sent */
 	R_COUNT
 };
 

@@ -62,8 +62,10 @@ sim_open(struct sim *sim)
 			l->conns[c].fd = -1;
 	}
 	for (i = 0; i < sim->site.ndevices; i++)
-		if (sim->site.devices[i].kind == DEV_TURNSTILE &&
-		    sim_ts_init(sim, i) == -1)
+		if ((sim->site.devices[i].kind == DEV_TURNSTILE &&
+		    sim_ts_init(sim, i) == -1) ||
+		    (sim->site.devices[i].kind == DEV_INPUT &&
+		    sim_input_init(sim, i) == -1))
 			return -1;
 	for (i = 0; i < sim->site.nlinks; i++) {
 		struct sim_link *l = &sim->links[i];

@@ -69,6 +69,7 @@ struct sim_ts {
 	uint32_t	entry, exit;
 	uint16_t	fault;
 	bool		muted, nopass, free_mode;
+	bool		input, input_on;	/* a contact input (siminput.c) */
 	int		pending;	/* TS_CMD_OPEN_ENTRY/EXIT in progress, or -1 */
 	int64_t		due_ns;
 	int		pass_delay_ms;
@@ -106,6 +107,11 @@ bool	sim_link_all_muted(const struct sim *, int link);
 int	sim_tcp_update_mute(struct sim *, struct sim_link *);
 /* Frame parsing, exposed for the unit of reasoning in tests. */
 uint16_t sim_crc16(const uint8_t *, size_t);
+
+/* siminput.c: contact inputs, one point of a unit; prof is NULL. */
+int	sim_input_init(struct sim *, int dev);
+void	sim_input_publish(struct sim_ts *);
+void	sim_input_cmd(struct sim *, int argc, char **argv, char *out, size_t size);
 
 /* simreader.c: ptys and card readers. */
 int	sim_pty_open(struct sim_pty *, const char *what, const char *path);

@@ -247,6 +247,11 @@ cmd_ts(struct sim *sim, int argc, char **argv, char *out, size_t size)
 	}
 	if ((ts = find_ts(sim, argv[1], out, size)) == NULL)
 		return;
+	if (ts->input && strcmp(c, "mute") != 0 && strcmp(c, "unmute") != 0) {
+		reply(out, size, "error %s is an input: input DEV [on|off], "
+		    "mute, unmute", argv[1]);
+		return;
+	}
 	if (strcmp(c, "status") == 0 && argc == 2) {
 		cmd_status(ts, out, size);
 	} else if (strcmp(c, "writes") == 0 && argc <= 3) {
@@ -374,6 +379,8 @@ ctl_execute(void *arg, char *line, char *out, size_t size)
 	} else if (strcmp(argv[0], "card") == 0 ||
 	    strcmp(argv[0], "garbage") == 0 || strcmp(argv[0], "raw") == 0) {
 		cmd_reader(sim, argc, argv, out, size);
+	} else if (strcmp(argv[0], "input") == 0) {
+		sim_input_cmd(sim, argc, argv, out, size);
 	} else if (strcmp(argv[0], "stats") == 0 && argc == 2) {
 		cmd_link_stats(sim, argv[1], out, size);
 	} else if (strcmp(argv[0], "jam") == 0 || strcmp(argv[0], "clear") == 0 ||
@@ -389,7 +396,7 @@ ctl_execute(void *arg, char *line, char *out, size_t size)
 	} else {
 		reply(out, size, "error unknown command \"%.64s\" (commands: card "
 		    "garbage raw jam clear mute unmute passage nopass set status "
-		    "writes stats ping quit)", argv[0]);
+		    "writes input stats ping quit)", argv[0]);
 	}
 }
 

@@ -162,6 +162,10 @@ sim_ts_publish(struct sim_ts *ts)
 	int s = ts->state >= TS_IDLE && ts->state <= TS_FAULT ? ts->state :
 	    TS_IDLE;
 
+	if (ts->input) {
+		sim_input_publish(ts);
+		return;
+	}
 	put_point(ts->map, &p->state, (uint32_t)p->state_value[s]);
 	put_point(ts->map, &p->entry_count, ts->entry);
 	put_point(ts->map, &p->exit_count, ts->exit);
@@ -306,7 +310,7 @@ apply_writes(struct sim *sim, struct sim_ts *ts, const uint8_t *pdu,
 {
 	unsigned addr, n, i, v;
 
-	if (len < 5)
+	if (len < 5 || ts->input)
 		return;
 	addr = (unsigned)pdu[1] << 8 | pdu[2];
 	v = (unsigned)pdu[3] << 8 | pdu[4];

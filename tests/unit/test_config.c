@@ -487,6 +487,59 @@ test_names(void)
 	CHECK_STR(config_ts_state_name(TS_FAULT), "fault");
 }
 
+/* Contact inputs and egress lanes: what a valid file becomes. */
+static void
+test_inputs(void)
+{
+	const struct device_conf *d;
+	int di;
+
+	CHECK_INT(load_text("inputs.conf", replace(good,
+	    "poll_ms = 100; }\n",
+	    "poll_ms = 100; },\n"
+	    "  { name = \"fire\"; link = \"gw\"; unit = 9; kind = \"input\";"
+	    " point = \"discrete:3\"; function = \"fire\"; },\n"
+	    "  { name = \"ups\"; link = \"bus1\"; unit = 5; kind = \"input\";"
+	    " point = \"holding:0x20\"; function = \"power\";"
+	    " active_low = true; poll_ms = 500; },\n"
+	    "  { name = \"ts3\"; link = \"bus1\"; unit = 3; kind = \"turnstile\";"
+	    " profile = \"tri\"; }\n")), 0);
+	CHECK_STR(errbuf, "");
+	if ((di = config_device_index(&site, "fire")) >= 0) {
+		d = &site.devices[di];
+		CHECK_INT(d->kind, DEV_INPUT);
+		CHECK_INT(d->function, IN_FIRE);
+		CHECK(d->point.set);
+		CHECK_INT(d->point.table, REG_DISCRETE);
+		CHECK_INT(d->point.addr, 3);
+		CHECK(!d->active_low);
+		CHECK_INT(d->poll_ms, 100);
+		CHECK_INT(d->profile, -1);
+		CHECK_STR(site.links[d->link].name, "gw");
+	} else {
+		CHECK(di >= 0);
+	}
+	if ((di = config_device_index(&site, "ups")) >= 0) {
+		d = &site.devices[di];
+		CHECK_INT(d->function, IN_POWER);
+		CHECK_INT(d->point.table, REG_HOLDING);
+		CHECK_INT(d->point.addr, 0x20);
+		CHECK(d->active_low);
+		CHECK_INT(d->poll_ms, 500);
+	} else {
+		CHECK(di >= 0);
+	}
+	di = config_device_index(&site, "ts3");
+	CHECK(di >= 0 && site.devices[di].kind == DEV_TURNSTILE);
+	/* Lanes are egress lanes unless they say not. */
+	CHECK(site.lanes[0].egress);
+	CHECK(site.lanes[1].egress);
+	CHECK_INT(load_text("egress.conf", replace(good, "pass_timeout_ms = 1000;",
+	    "pass_timeout_ms = 1000; egress = false;")), 0);
+	CHECK(site.lanes[0].egress);
+	CHECK(!site.lanes[1].egress);
+}
+
 int
 main(void)
 {
@@ -507,6 +560,7 @@ main(void)
 	test_limits();
 	test_include();
 	test_names();
+	test_inputs();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", tmpdir);
 	r = system(cmd);

@@ -351,11 +351,118 @@ test_ops_direct(void)
 }
 
 
+/* The input at index k of the log, or NULL: dev's MSG_INPUT from `from`. */
+static const struct msg_input *
+input_msg_at(int k)
+{
+	return k >= 0 ? &mbt_log[k].input : NULL;
+}
+
+/*
+ * Contact inputs on a Modbus TCP unit: a discrete input read as it is and a
+ * holding register read active low; MSG_INPUT on the first read and on each
+ * change only; no command taken; a fresh first read after an outage.
+ */
+static void
+test_inputs(void)
+{
+	static struct site_conf site;
+	struct mbt_server *sv = mbt_server_new();
+	const struct msg_cmd_result *r;
+	const struct msg_input *in;
+	int efd = -1, link, d0, d1, mark;
+	pid_t pid;
+
+	CHECK(sv != NULL);
+	if (sv == NULL)
+		return;
+	sv->lfd = mbt_listen_on(0);
+	CHECK(sv->lfd >= 0);
+	{
+		struct sockaddr_in a;
+		socklen_t alen = sizeof(a);
+
+		CHECK(getsockname(sv->lfd, (struct sockaddr *)&a, &alen) == 0);
+		sv->port = ntohs(a.sin_port);
+	}
+	mbt_set_reg(sv, 1, REG_DISCRETE, 5, 0);
+	mbt_set_reg(sv, 2, REG_HOLDING, 7, 1);	/* active low: inactive */
+	mbt_site_init(&site);
+	link = mbt_site_link_tcp(&site, "io", sv->port);
+	d0 = mbt_site_device(&site, "fire", link, 1, -1, 30);
+	d1 = mbt_site_device(&site, "door", link, 2, -1, 30);
+	site.devices[d0].kind = DEV_INPUT;
+	site.devices[d0].function = IN_FIRE;
+	site.devices[d0].point = (struct reg_point){ .set = true,
+	    .table = REG_DISCRETE, .addr = 5, .width = 1 };
+	site.devices[d1].kind = DEV_INPUT;
+	site.devices[d1].function = IN_DOOR;
+	site.devices[d1].active_low = true;
+	site.devices[d1].point = (struct reg_point){ .set = true,
+	    .table = REG_HOLDING, .addr = 7, .width = 16 };
+
+	pid = mbt_start_worker(&site, link, &efd, -1);
+	CHECK(pid > 0);
+	if (pid <= 0) {
+		close(sv->lfd);
+		mbt_server_free(sv);
+		return;
+	}
+	CHECK(mbt_tcp_start(sv) == 0);
+	mbt_nlog = 0;
+	CHECK(mbt_await(efd, 0, MSG_DEV_STATE, d0, 1, 2000) >= 0);
+	CHECK(mbt_await(efd, 0, MSG_DEV_STATE, d1, 1, 2000) >= 0);
+	in = input_msg_at(mbt_await(efd, 0, MSG_INPUT, d0, -1, 2000));
+	CHECK(in != NULL && in->active == 0 && in->t_ns > 0);
+	in = input_msg_at(mbt_await(efd, 0, MSG_INPUT, d1, -1, 2000));
+	CHECK(in != NULL && in->active == 0);
+	CHECK(mbt_server_count(sv, 0, 1, 2, 5, 1) > 0);	/* read discrete inputs */
+	CHECK(mbt_server_count(sv, 0, 2, 3, 7, 1) > 0);	/* read holding */
+
+	/* Quiet polls send nothing more. */
+	mark = mbt_nlog;
+	mbt_drain(efd, 300);
+	CHECK_INT(mbt_count(mark, MSG_INPUT, -1, -1), 0);
+
+	mark = mbt_nlog;
+	mbt_set_reg(sv, 1, REG_DISCRETE, 5, 1);
+	in = input_msg_at(mbt_await(efd, mark, MSG_INPUT, d0, -1, 2000));
+	CHECK(in != NULL && in->active == 1);
+	mbt_set_reg(sv, 2, REG_HOLDING, 7, 0);	/* active low: active */
+	in = input_msg_at(mbt_await(efd, mark, MSG_INPUT, d1, -1, 2000));
+	CHECK(in != NULL && in->active == 1);
+	mbt_drain(efd, 200);
+	CHECK_INT(mbt_count(mark, MSG_INPUT, -1, -1), 2);
+
+	/* An input takes no command. */
+	mbt_send_cmd(efd, d0, 7, TS_CMD_FREE, mono_ns() + 5000 * NS_PER_MS);
+	r = mbt_await_result(efd, mark, 7, 2000);
+	CHECK(r != NULL && r->status == CMD_FAILED);
+	CHECK_INT(mbt_server_writes(sv), 0);
+
+	/* Gone, and back: offline, then a first read again. */
+	mark = mbt_nlog;
+	mbt_server_stop(sv);
+	CHECK(mbt_await(efd, mark, MSG_DEV_STATE, d0, 0, 3000) >= 0);
+	CHECK_INT(mbt_count(mark, MSG_INPUT, -1, -1), 0);
+	mark = mbt_nlog;
+	CHECK(mbt_tcp_start(sv) == 0);
+	CHECK(mbt_await(efd, mark, MSG_DEV_STATE, d0, 1, 6000) >= 0);
+	in = input_msg_at(mbt_await(efd, mark, MSG_INPUT, d0, -1, 3000));
+	CHECK(in != NULL && in->active == 1);
+
+	close(efd);
+	CHECK_INT(mbt_reap(pid, 3000), 0);
+	mbt_server_stop(sv);
+	mbt_server_free(sv);
+}
+
 int
 main(void)
 {
 	log_init("test_modbus", false);
 	test_ops_direct();
 	test_tcp();
+	test_inputs();
 	return harness_done("test_modbus");
 }

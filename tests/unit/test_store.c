@@ -19,7 +19,7 @@
 #include "harness.h"
 
 /* Migrations in db/schema.c; bump with each new one. */
-#define SCHEMA_LATEST	2
+#define SCHEMA_LATEST	3
 
 /* What the event callback saw, in order. */
 #define SEEN_MAX	40000
@@ -831,11 +831,88 @@ test_write_failure(const char *dir)
 	store_close(s);
 }
 
+/* The fire-alarm mode's row: none at first, kept across a reopen, replaced
+ * whole; a write commits the events queued before it first. */
+static void
+test_fire_mode(const char *dir)
+{
+	char path[512];
+	struct store *s;
+	struct store_req r, q;
+	struct fire_rec *f;
+	struct ev_rec ev;
+
+	snprintf(path, sizeof(path), "%s/fire.db", dir);
+	if ((s = open_ok(path, 1000)) == NULL)
+		return;
+	r = mkreq(STORE_FIRE_GET);
+	CHECK_INT(store_run(s, &r), 0);
+	CHECK_INT(r.nrows, 0);
+	store_req_free(&r);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.ts_ms = 4000;
+	str_copy(ev.kind, "fire_mode_on", sizeof(ev.kind));
+	store_event_add(s, &ev);	/* a 1 s batch: only the write commits it */
+	r = mkreq(STORE_FIRE_PUT);
+	r.in.fire.active = true;
+	r.in.fire.since_ms = 4001;
+	str_copy(r.in.fire.source, "fire-panel", sizeof(r.in.fire.source));
+	CHECK_INT(store_run(s, &r), 0);
+	store_req_free(&r);
+	CHECK_INT(query(s, &q, 4000, "", 10), 0);
+	CHECK_INT(q.nrows, 1);
+	if (q.nrows == 1)
+		CHECK_STR(((struct ev_rec *)q.rows)[0].kind, "fire_mode_on");
+	store_req_free(&q);
+	store_close(s);
+
+	if ((s = open_ok(path, 50)) == NULL)
+		return;
+	r = mkreq(STORE_FIRE_GET);
+	CHECK_INT(store_run(s, &r), 0);
+	CHECK_INT(r.nrows, 1);
+	if (r.nrows == 1) {
+		f = r.rows;
+		CHECK(f->active);
+		CHECK_INT(f->since_ms, 4001);
+		CHECK_STR(f->source, "fire-panel");
+		CHECK_INT(f->ended_ms, 0);
+		CHECK_STR(f->reset_by, "");
+	}
+	store_req_free(&r);
+
+	r = mkreq(STORE_FIRE_PUT);
+	r.in.fire.active = false;
+	r.in.fire.since_ms = 4001;
+	str_copy(r.in.fire.source, "fire-panel", sizeof(r.in.fire.source));
+	r.in.fire.ended_ms = 9000;
+	str_copy(r.in.fire.reset_by, "guard1", sizeof(r.in.fire.reset_by));
+	CHECK_INT(store_run(s, &r), 0);
+	store_req_free(&r);
+	store_close(s);
+
+	if ((s = open_ok(path, 50)) == NULL)
+		return;
+	r = mkreq(STORE_FIRE_GET);
+	CHECK_INT(store_run(s, &r), 0);
+	CHECK_INT(r.nrows, 1);
+	if (r.nrows == 1) {
+		f = r.rows;
+		CHECK(!f->active);
+		CHECK_INT(f->ended_ms, 9000);
+		CHECK_STR(f->reset_by, "guard1");
+		CHECK_STR(f->source, "fire-panel");
+	}
+	store_req_free(&r);
+	store_close(s);
+}
+
 static void
 rm_dir(const char *dir)
 {
 	static const char *const names[] = { "events.db", "cards.db",
-	    "close.db", "threads.db", "junk.db", "newer.db", "locked.db" };
+	    "close.db", "threads.db", "junk.db", "newer.db", "locked.db", "fire.db" };
 	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
 	char p[600];
 	size_t i, j;
@@ -866,6 +943,7 @@ main(void)
 	test_threads(dir);
 	test_open_errors(dir);
 	test_write_failure(dir);
+	test_fire_mode(dir);
 	rm_dir(dir);
 	return harness_done("test_store");
 }

@@ -1,0 +1,101 @@
+/*
+ * lobbysim's contact inputs: a Modbus unit whose one point (coil, discrete
+ * input or register) shows a contact, on or off, as lobbyd's config
+ * describes it (active_low inverts). "input DEV on|off" sets it; a master's
+ * write to the point is put back, as a real input module would.
+ */
+#include "sim.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../daemon/util.h"
+
+int
+sim_input_init(struct sim *sim, int dev)
+{
+	struct sim_ts *ts = &sim->ts[dev];
+	const struct device_conf *d = &sim->site.devices[dev];
+	int sizes[4] = { 0, 0, 0, 0 };
+
+	memset(ts, 0, sizeof(*ts));
+	if (!d->point.set) {
+		log_err("%s: input without a point", d->name);
+		return -1;
+	}
+	sizes[d->point.table] = d->point.addr + (d->point.width == 32 ? 2 : 1);
+	ts->map = modbus_mapping_new(sizes[REG_COIL], sizes[REG_DISCRETE],
+	    sizes[REG_HOLDING], sizes[REG_INPUT]);
+	if (ts->map == NULL) {
+		log_err("%s: modbus mapping: %s", d->name, modbus_strerror(errno));
+		return -1;
+	}
+	ts->used = true;
+	ts->input = true;
+	ts->dev = dev;
+	ts->conf = d;
+	ts->prof = NULL;
+	ts->pending = -1;
+	sim_input_publish(ts);
+	return 0;
+}
+
+/* The contact's raw value in the mapping: on is nonzero unless active low. */
+void
+sim_input_publish(struct sim_ts *ts)
+{
+	const struct reg_point *pt = &ts->conf->point;
+	uint16_t v = ts->input_on != ts->conf->active_low ? 1 : 0;
+	int a = pt->addr;
+
+	switch (pt->table) {
+	case REG_COIL:
+		ts->map->tab_bits[a] = (uint8_t)v;
+		break;
+	case REG_DISCRETE:
+		ts->map->tab_input_bits[a] = (uint8_t)v;
+		break;
+	case REG_INPUT:
+		if (pt->width == 32)	/* high word first */
+			ts->map->tab_input_registers[a++] = 0;
+		ts->map->tab_input_registers[a] = v;
+		break;
+	case REG_HOLDING:
+		if (pt->width == 32)
+			ts->map->tab_registers[a++] = 0;
+		ts->map->tab_registers[a] = v;
+		break;
+	}
+}
+
+/* "input DEV" (its state) and "input DEV on|off". */
+void
+sim_input_cmd(struct sim *sim, int argc, char **argv, char *out, size_t size)
+{
+	struct sim_ts *ts;
+	int d;
+
+	if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "on") != 0 &&
+	    strcmp(argv[2], "off") != 0)) {
+		snprintf(out, size, "error usage: input DEV [on|off]");
+		return;
+	}
+	d = config_device_index(&sim->site, argv[1]);
+	if (d < 0) {
+		snprintf(out, size, "error no device \"%s\"", argv[1]);
+		return;
+	}
+	ts = &sim->ts[d];
+	if (!ts->used || !ts->input) {
+		snprintf(out, size, "error %s is not an input", argv[1]);
+		return;
+	}
+	if (argc == 3) {
+		ts->input_on = strcmp(argv[2], "on") == 0;
+		sim_input_publish(ts);
+		if (sim->verbose)
+			log_info("%s: input %s", ts->conf->name, argv[2]);
+	}
+	snprintf(out, size, "ok on=%d muted=%d", ts->input_on, ts->muted);
+}
