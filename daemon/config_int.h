@@ -118,4 +118,7 @@ void	conf_load_profile(struct load *, int i, const config_setting_t *e);
  * and the references between them. */
 void	conf_load_sections(struct load *, const config_setting_t *root);
 
+/* config_tickets.c: the tickets group (the daily summary's time). */
+void	conf_load_tickets(struct load *, const config_setting_t *root);
+
 #endif
