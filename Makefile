@@ -31,7 +31,8 @@ DB_O	 := db/store.o db/queries.o db/schema.o db/tickets.o
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o \
 	    drivers/serial.o drivers/reader.o drivers/cardfmt.o
 ENGINE_O := daemon/engine.o daemon/lanes.o daemon/alerts.o daemon/supervisor.o \
-	    daemon/control.o daemon/ctl_cmds.o daemon/inputs.o daemon/fire.o
+	    daemon/control.o daemon/ctl_cmds.o daemon/inputs.o daemon/fire.o \
+	    daemon/tickets.o daemon/ctl_tickets.o daemon/devcheck.o
 LOBBYD_O := daemon/main.o $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
 LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/conn.o lobbyctl/show.o \
 	      lobbyctl/format.o $(UTIL_O)

@@ -61,4 +61,9 @@ ctl_cmd_fn	*ctl_cmd_find(const char *name);
 json_object	*ctl_event_json(const struct ev_rec *);
 json_object	*ctl_alert_json(const struct alert_rec *);
 
+/* ctl_tickets.c: repair tickets; devcheck.c: the start-of-shift check. */
+ctl_cmd_fn	ctl_cmd_tickets, ctl_cmd_tickets_summary, ctl_cmd_ticket_show,
+		ctl_cmd_ticket_start, ctl_cmd_ticket_note, ctl_cmd_ticket_done,
+		ctl_cmd_ticket_open, ctl_cmd_devices_check;
+
 #endif

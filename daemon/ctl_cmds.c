@@ -660,6 +660,14 @@ static const struct {
 	{ "card.list",	cmd_card_list },
 	{ "lane.open",	cmd_lane_open },
 	{ "stats",	cmd_stats },
+	{ "tickets",	ctl_cmd_tickets },
+	{ "tickets.summary", ctl_cmd_tickets_summary },
+	{ "ticket.show", ctl_cmd_ticket_show },
+	{ "ticket.start", ctl_cmd_ticket_start },
+	{ "ticket.note", ctl_cmd_ticket_note },
+	{ "ticket.done", ctl_cmd_ticket_done },
+	{ "ticket.open", ctl_cmd_ticket_open },
+	{ "devices.check", ctl_cmd_devices_check },
 };
 
 ctl_cmd_fn *
