@@ -213,7 +213,7 @@ summary_make(struct engine *e, const char *day, bool late, int64_t now_ms)
  * Reads the wall clock in local time: when the summary time has come today
  * and today has no summary yet, one is made. At start the latest summary day
  * that has passed is made if it was missed (once; late if its time is more
- * than a minute ago). Days only move forward: a clock set back, or jumping,
+ * than a minute ago), unless the database never had a summary. Days only move forward: a clock set back, or jumping,
  * never makes a second summary for a day (the store refuses one too).
  */
 void
@@ -256,10 +256,9 @@ ticket_tick(struct engine *e, int64_t now_ns)
 		const char *due = sod >= at ? today : yesterday;
 
 		ts->started = true;
-		/* A missed day is made up once; a new database has missed
-		 * nothing before today. */
-		if (strcmp(due, ts->last_day) > 0 &&
-		    (ts->last_day[0] != '\0' || due == today)) {
+		/* A missed day is made up once; a database that never had a
+		 * summary has missed none: its first is at the next time. */
+		if (ts->last_day[0] != '\0' && strcmp(due, ts->last_day) > 0) {
 			due_ms = now_ms - (int64_t)(sod - at) * 1000 -
 			    (due == today ? 0 : 86400000LL);
 			summary_make(e, due, now_ms - due_ms > SUMMARY_LATE_MS,
