@@ -256,9 +256,15 @@ ticket_tick(struct engine *e, int64_t now_ns)
 		const char *due = sod >= at ? today : yesterday;
 
 		ts->started = true;
-		/* A missed day is made up once; a database that never had a
-		 * summary has missed none: its first is at the next time. */
-		if (ts->last_day[0] != '\0' && strcmp(due, ts->last_day) > 0) {
+		/* A database that never had a summary has missed none: the
+		 * first is made at the next summary time. */
+		if (ts->last_day[0] == '\0') {
+			if (sod >= at)
+				str_copy(ts->last_day, today, sizeof(ts->last_day));
+			return;
+		}
+		/* A missed day is made up once. */
+		if (strcmp(due, ts->last_day) > 0) {
 			due_ms = now_ms - (int64_t)(sod - at) * 1000 -
 			    (due == today ? 0 : 86400000LL);
 			summary_make(e, due, now_ms - due_ms > SUMMARY_LATE_MS,
