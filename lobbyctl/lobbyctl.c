@@ -297,10 +297,10 @@ find_cmd(const struct opts *o, const struct cmd_def **out)
 		}
 	}
 	/* "ticket done ID" may take one more word: the closing note. */
-	nwords += c->what == SHOW_TICKET_DONE && (size_t)o->npos == nwords + 2;
-	if ((size_t)o->npos > nwords + (size_t)c->nargs)
+	nwords += (size_t)c->nargs + (c->what == SHOW_TICKET_DONE ? 1 : 0);
+	if ((size_t)o->npos > nwords)
 		return usage_error("%s: unexpected argument \"%s\"", c->name,
-		    o->pos[nwords + (size_t)c->nargs]);
+		    o->pos[nwords]);
 	extra = o->seen & ~c->allowed;
 	if (extra != 0) {
 		for (i = 0; i < sizeof(opt_defs) / sizeof(opt_defs[0]); i++)

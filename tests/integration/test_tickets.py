@@ -135,6 +135,10 @@ def a_jam_opens_one_urgent_ticket_that_people_work_to_done():
         assert r.returncode == 2 and "control characters" in r.stderr, r
         r = s.run_ctl("ticket", "start", "abc")
         assert r.returncode == 2 and "not a ticket number" in r.stderr, r
+        r = s.run_ctl("ticket", "done", tid, "two", "words")
+        assert r.returncode == 2 and 'unexpected argument "words"' in r.stderr, r
+        r = s.run_ctl("ticket", "close", tid)
+        assert r.returncode == 2 and 'unknown command "close"' in r.stderr, r
         assert len(show(s, tid)["notes"]) == 7
 
         # The problem back after done: a new ticket.
