@@ -112,9 +112,10 @@ alert_cleared(struct store_req *req, void *arg)
 {
 	struct engine *e = arg;
 
-	if (req->status == 0)
+	if (req->status == 0) {
 		ctl_publish_alert(e->ctl, &req->in.alert);
-	else
+		ticket_alert_cleared(e, &req->in.alert);
+	} else
 		log_err("alert %" PRId64 ": not cleared: %s", req->in.alert.id, req->error);
 	store_req_free(req);
 	free(req);
@@ -151,6 +152,7 @@ alert_raised(struct store_req *req, void *arg)
 			alert_forget(e, a);
 	} else {
 		ctl_publish_alert(e->ctl, r);
+		ticket_alert_stored(e, r);
 		if (a == NULL || a->clear_pending) {
 			alert_clear_rec(e, r);
 			if (a != NULL)

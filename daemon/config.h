@@ -149,6 +149,8 @@ struct site_conf {
 	int		event_batch_ms;		/* events committed within this delay */
 	int		offline_after;		/* failed polls in a row */
 	int		backoff_max_ms;		/* slowest poll of an offline device */
+	int		ticket_summary_s;	/* daily ticket summary: seconds
+						   after local midnight */
 
 	struct profile	profiles[CONF_MAX_PROFILES];
 	int		nprofiles;

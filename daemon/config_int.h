@@ -127,5 +127,7 @@ void	conf_load_input(struct load *, int i, const config_setting_t *e,
 	    const struct scope *sc);
 bool	conf_get_bool(struct load *, const struct scope *,
 	    const config_setting_t *g, const char *key, bool *out);
+/* config_tickets.c: the tickets group (the daily summary's time). */
+void	conf_load_tickets(struct load *, const config_setting_t *root);
 
 #endif

@@ -64,5 +64,9 @@ json_object	*ctl_alert_json(const struct alert_rec *);
 /* ctl_fire.c: "fire", "fire.reset", and the mode in words for "status". */
 ctl_cmd_fn	ctl_cmd_fire, ctl_cmd_fire_reset;
 const char	*ctl_fire_mode_word(const struct engine *);
+/* ctl_tickets.c: repair tickets; devcheck.c: the start-of-shift check. */
+ctl_cmd_fn	ctl_cmd_tickets, ctl_cmd_tickets_summary, ctl_cmd_ticket_show,
+		ctl_cmd_ticket_start, ctl_cmd_ticket_note, ctl_cmd_ticket_done,
+		ctl_cmd_ticket_open, ctl_cmd_devices_check;
 
 #endif

@@ -40,6 +40,18 @@
  *                                                         {name: "active"|"inactive"|"unknown"}}
  *  fire.reset     -                                      {mode, reset_by, ended_ms}
  *
+ *  tickets        all? (false: unfinished only)         [ticket]  (unfinished first,
+ *                                                         urgent first, oldest first)
+ *  ticket.show    id                                     ticket + {notes: [note]}
+ *  ticket.start   id                                     ticket   (open -> in_progress)
+ *  ticket.note    id, text (non-empty)                   ticket
+ *  ticket.done    id, text?                              ticket   (-> done)
+ *  ticket.open    source (device, lane or "site"),       ticket   (opened by hand)
+ *                 title (non-empty), urgent? (false)
+ *  tickets.summary date? ("YYYY-MM-DD"; absent: latest)  summary
+ *  devices.check  -                                      {devices, not_ok, ok,
+ *                                                         problems: [problem]}
+ *
  *  event   {id, ts_ms, kind, lane, device, direction, credential, decision,
  *           reason, reason_text, actor, detail}      (absent strings: "")
  *  device  {name, kind ("turnstile"|"reader"), link, online, state
@@ -47,6 +59,19 @@
  *           entry_count, exit_count, failures, reason, since_ms}
  *  alert   {id, raised_ms, cleared_ms (0: active), source, kind, severity, message}
  *  card    {uid, holder, enabled, valid_from_ms, valid_until_ms, created_by, created_ms}
+ *  ticket  {id, opened_ms, updated_ms, closed_ms (0: not done), alert_id (0: by
+ *           hand), source, kind ("manual" by hand), title, urgency ("urgent"|
+ *           "normal"), state ("open"|"in_progress"|"done"), opened_by}
+ *  note    {ts_ms, actor, action ("opened"|"raised_again"|"cleared"|"started"|
+ *           "note"|"done"), text}
+ *  summary {day, made_ms, since_ms (the summary before; 0: none), late,
+ *           open_count, urgent_count, opened_count, closed_count,
+ *           open: [ticket + age_days], opened: [...], closed: [...]}
+ *  problem {name, kind, what ("offline"|"fault"|"state_unknown"|"bad_reads"|
+ *           "fire"|"power"|"tamper"|"alert"), detail (words), since_ms (0: unknown)}
+ *
+ * Ticket errors: "no ticket N", "ticket N is done already; it cannot be
+ * started again (open a new ticket)", "ticket N is in progress already".
  */
 #ifndef LOBBYD_CTL_H
 #define LOBBYD_CTL_H

@@ -668,6 +668,14 @@ static const struct {
 	{ "stats",	cmd_stats },
 	{ "fire",	ctl_cmd_fire },
 	{ "fire.reset",	ctl_cmd_fire_reset },
+	{ "tickets",	ctl_cmd_tickets },
+	{ "tickets.summary", ctl_cmd_tickets_summary },
+	{ "ticket.show", ctl_cmd_ticket_show },
+	{ "ticket.start", ctl_cmd_ticket_start },
+	{ "ticket.note", ctl_cmd_ticket_note },
+	{ "ticket.done", ctl_cmd_ticket_done },
+	{ "ticket.open", ctl_cmd_ticket_open },
+	{ "devices.check", ctl_cmd_devices_check },
 };
 
 ctl_cmd_fn *

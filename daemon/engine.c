@@ -302,7 +302,8 @@ engine_run(const char *conf_path, struct site_conf *site)
 		log_err("%s", err);
 		return 1;
 	}
-	if (cards_load(e) < 0 || alert_adopt(e) < 0 || fire_load(e) < 0)
+	if (cards_load(e) < 0 || ticket_init(e) < 0 || alert_adopt(e) < 0 ||
+	    fire_load(e) < 0)
 		goto out_store;
 	store_set_event_cb(e->store, event_committed, e);
 	e->ctl = ctl_open(e, err, sizeof(err));
@@ -332,6 +333,8 @@ engine_run(const char *conf_path, struct site_conf *site)
 			next = t;
 		if ((t = sup_next_deadline(e)) < next)
 			next = t;
+		if ((t = ticket_next_deadline(e)) < next)
+			next = t;
 		if (e->watchdog_usec != 0 && e->watchdog_next_ns < next)
 			next = e->watchdog_next_ns;
 		if (next == INT64_MAX)
@@ -356,6 +359,7 @@ engine_run(const char *conf_path, struct site_conf *site)
 		now = mono_ns();
 		lane_tick(e, now);
 		sup_tick(e, now);
+		ticket_tick(e, now);
 		if (e->watchdog_usec != 0 && now >= e->watchdog_next_ns) {
 			sd_notify(0, "WATCHDOG=1");
 			e->watchdog_next_ns = now + (int64_t)e->watchdog_usec * 1000 / 2;
@@ -389,6 +393,7 @@ out_ctl:
 out_store:
 	store_close(e->store);	/* commits everything still queued */
 	e->store = NULL;
+	ticket_free(e);
 	free(e->cards);
 	free(e->alerts);
 	e->cards = NULL;

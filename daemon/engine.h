@@ -103,6 +103,7 @@ struct fire_state {
 };
 
 struct ctl_server;
+struct ticket_sched;
 
 struct engine {
 	struct site_conf	*site;
@@ -133,6 +134,7 @@ struct engine {
 
 	struct ctl_server	*ctl;
 	struct fire_state	fire;		/* fire.c */
+	struct ticket_sched	*tickets;	/* the daily summary (tickets.c) */
 	uint64_t		watchdog_usec;
 	int64_t			watchdog_next_ns;
 };
@@ -193,6 +195,22 @@ int	alert_severity_parse(const char *);	/* -1: not a severity */
 /* "engineering,security" and back; unknown words are ignored. */
 void	alert_audience_str(unsigned audience, char *out, size_t outlen);
 unsigned alert_audience_parse(const char *);
+
+/*
+ * tickets.c: repair tickets. An alert whose audience includes engineering
+ * opens one once it is stored (or adds a note to the unfinished one for the
+ * same source and kind); its clearing, once stored, adds a note. The daily
+ * summary runs from the loop: ticket_tick/ticket_next_deadline.
+ */
+int	ticket_init(struct engine *);	/* at start, before the loop; -1: fatal */
+void	ticket_free(struct engine *);
+void	ticket_alert_stored(struct engine *, const struct alert_rec *);
+void	ticket_alert_cleared(struct engine *, const struct alert_rec *);
+void	ticket_tick(struct engine *, int64_t now_ns);
+int64_t	ticket_next_deadline(const struct engine *);
+/* A ticket's change in the event log ("ticket_opened", ...), by actor. */
+void	ticket_event(struct engine *, const char *kind, const struct ticket_rec *,
+	    const char *actor, const char *what);
 
 /* inputs.c: a contact input changed (or was first read). */
 void	input_msg(struct engine *, int dev, const struct msg_input *);

@@ -416,6 +416,16 @@ store_do(struct store *s, struct store_req *req)
 		    "writing the fire mode");
 		req->id = 0;
 		break;
+	case STORE_TICKET_ALERT:
+	case STORE_TICKET_CLEARED:
+	case STORE_TICKET_OPEN:
+	case STORE_TICKET_UPDATE:
+	case STORE_TICKET_LIST:
+	case STORE_TICKET_GET:
+	case STORE_TICKET_SUMMARY_MAKE:
+	case STORE_TICKET_SUMMARY_GET:
+		rc = store_ticket_do(s, req);	/* db/tickets.c */
+		break;
 	default:
 		snprintf(req->error, sizeof(req->error),
 		    "%s: unknown request %d", s->path, (int)req->op);

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tickets.h"
+
 struct store;
 
 /* One row of the append-only events table. Empty strings are stored as NULL. */
@@ -79,6 +81,19 @@ enum store_op {
 	STORE_EVENT_SYNC,	/* in.event: appended and committed before done */
 	STORE_FIRE_GET,		/* out.rows: struct fire_rec[], none or one */
 	STORE_FIRE_PUT,		/* in.fire: replaces the stored mode */
+	/* Repair tickets (db/tickets.h, db/tickets.c); all use in.ticket. */
+	STORE_TICKET_ALERT,	/* rec from an alert, ts_ms: a new ticket, or a
+				   "raised_again" note on the unfinished one for
+				   its source and kind (out.found); out rec */
+	STORE_TICKET_CLEARED,	/* rec.source, rec.kind, ts_ms: "cleared" note on
+				   the unfinished one, if any (out.found, rec) */
+	STORE_TICKET_OPEN,	/* rec, actor, ts_ms: opened by hand; out rec */
+	STORE_TICKET_UPDATE,	/* id, action, text, actor, ts_ms; out result, rec */
+	STORE_TICKET_LIST,	/* all; out.rows: ticket_rec[], urgent first */
+	STORE_TICKET_GET,	/* id; out.found, rec, rows: ticket_note[] */
+	STORE_TICKET_SUMMARY_MAKE, /* sum.day, made_ms, late; out.found (one was
+				   made already: nothing new), sum, rows: ticket_item[] */
+	STORE_TICKET_SUMMARY_GET, /* sum.day ("": the latest); out.found, sum, rows */
 };
 
 struct store_req {
@@ -95,6 +110,7 @@ struct store_req {
 			int	limit;		/* newest N that match; <= 0: 100 */
 			bool	all;
 		} query;
+		struct ticket_in ticket;
 	} in;
 
 	/* Filled by the store thread before done() runs. */

@@ -89,4 +89,7 @@ void	store_rollback(struct store *);
 int	store_insert_event(struct store *, struct ev_rec *);
 void	store_do(struct store *, struct store_req *);
 
+/* tickets.c: the STORE_TICKET_* requests; 0, or -1 with req->error set. */
+int	store_ticket_do(struct store *, struct store_req *);
+
 #endif

@@ -35,6 +35,12 @@ static const char usage_text[] =
 "  stats\n"
 "  fire                fire-alarm mode: on or off, since, which input\n"
 "  fire reset          end the fire mode once every fire input is inactive\n"
+"  devices --check                      start-of-shift check: exit 0 all OK, 1 not\n"
+"  tickets [--all]                      repair tickets (unfinished; --all: done too)\n"
+"  tickets summary [--date YYYY-MM-DD]  the latest (or that day's) daily summary\n"
+"  ticket show|start ID\n"
+"  ticket note ID TEXT | ticket done ID [TEXT]\n"
+"  ticket open --source NAME --title TEXT [--urgent]\n"
 "\n"
 "  -s SOCKET  lobbyd's control socket (else $" CTL_ENV_SOCKET ", else\n"
 "             " CTL_DEFAULT_SOCKET ")\n"
@@ -45,8 +51,8 @@ static const char usage_text[] =
 "--from and --until also take +8h, +2d (from now); --until DATE means to\n"
 "the end of that day. Card UIDs: 4 to 31 hex digits.\n"
 "\n"
-"Exit status: 0 ok, 1 lobbyd refused or failed the request, 2 usage error,\n"
-"3 cannot connect.\n";
+"Exit status: 0 ok, 1 lobbyd refused or failed the request (devices --check:\n"
+"or some device is not OK), 2 usage error, 3 cannot connect.\n";
 
 /* Options; a command accepts only those in its mask. */
 enum {
@@ -54,6 +60,8 @@ enum {
 	O_LIMIT = 1 << 3, O_ALL = 1 << 4, O_HOLDER = 1 << 5,
 	O_FROM = 1 << 6, O_UNTIL = 1 << 7, O_DISABLED = 1 << 8,
 	O_REASON = 1 << 9,
+	O_SOURCE = 1 << 10, O_TITLE = 1 << 11, O_URGENT = 1 << 12,
+	O_DATE = 1 << 13, O_CHECK = 1 << 14,
 };
 
 #define NPOS_MAX	8
@@ -63,6 +71,7 @@ struct opts {
 	bool		json;
 	unsigned	seen;		/* O_* given */
 	const char	*since, *lane, *limit, *holder, *from, *until, *reason;
+	const char	*source, *title, *date;
 	const char	*pos[NPOS_MAX];
 	int		npos;
 };
@@ -82,6 +91,11 @@ static const struct opt_def {
 	{ "--from",	O_FROM,		offsetof(struct opts, from) },
 	{ "--until",	O_UNTIL,	offsetof(struct opts, until) },
 	{ "--reason",	O_REASON,	offsetof(struct opts, reason) },
+	{ "--urgent",	O_URGENT,	0 },
+	{ "--check",	O_CHECK,	0 },
+	{ "--source",	O_SOURCE,	offsetof(struct opts, source) },
+	{ "--title",	O_TITLE,	offsetof(struct opts, title) },
+	{ "--date",	O_DATE,		offsetof(struct opts, date) },
 };
 
 static const struct cmd_def {
@@ -94,7 +108,7 @@ static const struct cmd_def {
 	{ "status",	 "status",	SHOW_STATUS,		0, 0 },
 	{ "events",	 "events",	SHOW_EVENTS,		0,
 	    O_FOLLOW | O_SINCE | O_LANE | O_LIMIT },
-	{ "devices",	 "devices",	SHOW_DEVICES,		0, 0 },
+	{ "devices",	 "devices",	SHOW_DEVICES,		0, O_CHECK },
 	{ "alerts",	 "alerts",	SHOW_ALERTS,		0,
 	    O_ALL | O_FOLLOW },
 	{ "card add",	 "card.add",	SHOW_CARD_ADD,		1,
@@ -106,7 +120,19 @@ static const struct cmd_def {
 	{ "stats",	 "stats",	SHOW_STATS,		0, 0 },
 	{ "fire reset",	 "fire.reset",	SHOW_FIRE_RESET,	0, 0 },
 	{ "fire",	 "fire",	SHOW_FIRE,		0, 0 },
+	{ "tickets summary", "tickets.summary", SHOW_TICKET_SUMMARY, 0, O_DATE },
+	{ "tickets",	 "tickets",	SHOW_TICKETS,		0, O_ALL },
+	{ "ticket show", "ticket.show",	SHOW_TICKET,		1, 0 },
+	{ "ticket start", "ticket.start", SHOW_TICKET_START,	1, 0 },
+	{ "ticket note", "ticket.note",	SHOW_TICKET_NOTE,	2, 0 },
+	{ "ticket done", "ticket.done",	SHOW_TICKET_DONE,	1, 0 },	/* [TEXT] */
+	{ "ticket open", "ticket.open",	SHOW_TICKET_OPEN,	0,
+	    O_SOURCE | O_TITLE | O_URGENT },
 };
+
+/* devices --check is a request of its own: the start-of-shift check. */
+static const struct cmd_def devices_check_def =
+	{ "devices --check", "devices.check", SHOW_DEVICES_CHECK, 0, O_CHECK };
 
 static void __attribute__((format(printf, 1, 0)))
 vsay(const char *fmt, va_list ap)
@@ -236,6 +262,13 @@ find_cmd(const struct opts *o, const struct cmd_def **out)
 			break;
 	}
 	if (i == sizeof(cmd_defs) / sizeof(cmd_defs[0])) {
+		if (strcmp(o->pos[0], "ticket") == 0) {
+			if (o->npos < 2)
+				return usage_error("ticket: what to do? (show, "
+				    "start, note, done, open)");
+			return usage_error("ticket: unknown command \"%s\"",
+			    o->pos[1]);
+		}
 		if (strcmp(o->pos[0], "card") == 0 || strcmp(o->pos[0], "lane") == 0) {
 			if (o->npos < 2)
 				return usage_error("%s: what to do? (%s)",
@@ -255,13 +288,23 @@ find_cmd(const struct opts *o, const struct cmd_def **out)
 		case SHOW_LANE_OPEN:
 			return usage_error("%s: which lane, and entry or exit?",
 			    c->name);
+		case SHOW_TICKET_NOTE:
+			return usage_error("%s: which ticket, and what note?",
+			    c->name);
+		case SHOW_TICKET:
+		case SHOW_TICKET_START:
+		case SHOW_TICKET_DONE:
+			return usage_error("%s: which ticket? (its number)",
+			    c->name);
 		default:
 			return usage_error("%s: missing argument", c->name);
 		}
 	}
-	if ((size_t)o->npos > nwords + (size_t)c->nargs)
+	/* "ticket done ID" may take one more word: the closing note. */
+	nwords += (size_t)c->nargs + (c->what == SHOW_TICKET_DONE ? 1 : 0);
+	if ((size_t)o->npos > nwords)
 		return usage_error("%s: unexpected argument \"%s\"", c->name,
-		    o->pos[nwords + (size_t)c->nargs]);
+		    o->pos[nwords]);
 	extra = o->seen & ~c->allowed;
 	if (extra != 0) {
 		for (i = 0; i < sizeof(opt_defs) / sizeof(opt_defs[0]); i++)
@@ -426,6 +469,20 @@ build_args(const struct cmd_def *c, const struct opts *o,
 		json_object_object_add(args, "reason",
 		    json_object_new_string(o->reason));
 		return 0;
+	case SHOW_TICKETS:
+	case SHOW_TICKET_SUMMARY:
+	case SHOW_TICKET:
+	case SHOW_TICKET_START:
+	case SHOW_TICKET_NOTE:
+	case SHOW_TICKET_DONE:
+	case SHOW_TICKET_OPEN: {
+		struct ticket_opts to = { .source = o->source, .title = o->title,
+		    .date = o->date, .urgent = (o->seen & O_URGENT) != 0,
+		    .all = (o->seen & O_ALL) != 0 };
+		int nw = strchr(c->name, ' ') != NULL ? 2 : 1;
+
+		return tickets_args(c->what, o->pos + nw, o->npos - nw, &to, args);
+	}
 	default:
 		return 0;
 	}
@@ -447,6 +504,8 @@ main(int argc, char **argv)
 		return rc;
 	if ((rc = find_cmd(&o, &c)) != 0)
 		return rc;
+	if (c->what == SHOW_DEVICES && (o.seen & O_CHECK))
+		c = &devices_check_def;
 	if ((req = json_object_new_object()) == NULL ||
 	    (args = json_object_new_object()) == NULL) {
 		lobbyctl_say("out of memory");

@@ -16,6 +16,7 @@
 #define EXIT_REFUSED	1	/* lobbyd said no, or answered nonsense */
 #define EXIT_USAGE	2
 #define EXIT_CONNECT	3
+#define EXIT_NOT_OK	1	/* devices --check: some device is not OK */
 
 /* "lobbyctl: " and the message on stderr. */
 void	lobbyctl_say(const char *fmt, ...)
@@ -24,7 +25,9 @@ void	lobbyctl_say(const char *fmt, ...)
 /* What was asked, and how its reply is shown. */
 enum show_what { SHOW_STATUS, SHOW_EVENTS, SHOW_DEVICES, SHOW_ALERTS,
 	SHOW_CARD_ADD, SHOW_CARD_REMOVE, SHOW_CARD_LIST, SHOW_LANE_OPEN,
-	SHOW_STATS, SHOW_FIRE, SHOW_FIRE_RESET };
+	SHOW_STATS, SHOW_FIRE, SHOW_FIRE_RESET,
+	SHOW_TICKETS, SHOW_TICKET_SUMMARY, SHOW_TICKET, SHOW_TICKET_START,
+	SHOW_TICKET_NOTE, SHOW_TICKET_DONE, SHOW_TICKET_OPEN, SHOW_DEVICES_CHECK };
 
 /*
  * The reply's data on stdout: tables, "key: value" lines or, with json, JSON.
@@ -37,6 +40,18 @@ int	show_reply(enum show_what what, bool json, bool follow, bool all,
 /* One update of a followed reply: a row of t, or a line of JSON. */
 void	show_update(enum show_what what, bool json, struct fmt_table *t,
 	    struct json_object *item);
+
+/* tickets.c: the ticket commands and devices --check. */
+struct ticket_opts {
+	const char	*source, *title, *date;	/* NULL: not given */
+	bool		urgent, all;
+};
+/* The "args" for what; words are those after the command's name. 0, or an
+   exit status after saying what was wrong. */
+int	tickets_args(enum show_what what, const char *const *words, int nwords,
+	    const struct ticket_opts *, struct json_object *args);
+/* The reply shown; 0, or an exit status (devices --check: EXIT_NOT_OK). */
+int	tickets_show(enum show_what what, bool json, struct json_object *data);
 
 /* One connection to lobbyd and the bytes read from it; private to conn.c. */
 struct conn {

@@ -384,6 +384,8 @@ show_reply(enum show_what what, bool json, bool follow, bool all,
 	int ncols;
 	struct json_object *item;
 
+	if (what >= SHOW_TICKETS)	/* tickets.c */
+		return tickets_show(what, json, data);
 	switch (what) {
 	case SHOW_EVENTS:
 		cols = event_cols;

@@ -1,0 +1,604 @@
+/*
+ * The SQL of repair tickets, run on the store thread: opening a ticket for an
+ * alert (or adding to the unfinished one for the same problem), the changes
+ * people make, the lists, and the daily summaries, each write one transaction.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../daemon/util.h"
+#include "store_int.h"
+
+#define TICKET_LIST_MAX		1000	/* rows one list returns at most */
+#define MS_PER_DAY		86400000LL
+
+#define TK_COLS	"id, opened_ms, updated_ms, closed_ms, alert_id, source, kind, " \
+		"title, urgency, state, opened_by"
+#define SUM_COLS "id, day, made_ms, since_ms, late, nopen, nurgent, nopened, nclosed"
+#define ITEM_COLS "section, age_days, ticket, opened_ms, closed_ms, source, kind, " \
+		"title, urgency, state"
+
+/* A statement for this request; -1 with the reason in req->error. */
+static int
+tk_prepare(struct store *s, struct store_req *req, const char *sql,
+    sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) == SQLITE_OK)
+		return 0;
+	store_sqlerr(s, req->error, sizeof(req->error), "tickets");
+	sqlite3_finalize(*st);
+	*st = NULL;
+	return -1;
+}
+
+/* An empty string binds as NULL, as elsewhere in the store. */
+static void
+tk_bind(sqlite3_stmt *st, int i, const char *v, size_t size)
+{
+	size_t n = strnlen(v, size);
+
+	if (n == 0)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, v, (int)n, SQLITE_TRANSIENT);
+}
+#define TK_BIND(st, i, field)	tk_bind((st), (i), (field), sizeof(field))
+
+static void
+tk_col(sqlite3_stmt *st, int i, char *dst, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	str_copy(dst, t != NULL ? (const char *)t : "", size);
+}
+#define TK_COL(st, i, field)	tk_col((st), (i), (field), sizeof(field))
+
+/* Runs a statement that returns no rows and finalizes it. */
+static int
+tk_done(struct store *s, struct store_req *req, sqlite3_stmt *st,
+    const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	store_sqlerr(s, req->error, sizeof(req->error), what);
+	return -1;
+}
+
+static void
+tk_read_ticket(sqlite3_stmt *st, int c, struct ticket_rec *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->id = sqlite3_column_int64(st, c + 0);
+	t->opened_ms = sqlite3_column_int64(st, c + 1);
+	t->updated_ms = sqlite3_column_int64(st, c + 2);
+	t->closed_ms = sqlite3_column_int64(st, c + 3);
+	t->alert_id = sqlite3_column_int64(st, c + 4);
+	TK_COL(st, c + 5, t->source);
+	TK_COL(st, c + 6, t->kind);
+	TK_COL(st, c + 7, t->title);
+	TK_COL(st, c + 8, t->urgency);
+	TK_COL(st, c + 9, t->state);
+	TK_COL(st, c + 10, t->opened_by);
+}
+
+/* Appends one row to req->rows; NULL when out of memory (error set). */
+static void *
+tk_push(struct store *s, struct store_req *req, size_t *cap, size_t size)
+{
+	void *p;
+
+	if (req->nrows == *cap) {
+		size_t ncap = *cap == 0 ? 16 : *cap * 2;
+
+		if ((p = realloc(req->rows, ncap * size)) == NULL) {
+			snprintf(req->error, sizeof(req->error),
+			    "%s: out of memory", s->path);
+			return NULL;
+		}
+		req->rows = p;
+		*cap = ncap;
+	}
+	p = (char *)req->rows + req->nrows * size;
+	memset(p, 0, size);
+	req->nrows++;
+	return p;
+}
+
+static void
+tk_rows_drop(struct store_req *req)
+{
+	free(req->rows);
+	req->rows = NULL;
+	req->nrows = 0;
+}
+
+/* The ticket with this id, or the unfinished one for source and kind:
+ * 1 found, 0 none, -1 failed. */
+static int
+tk_get(struct store *s, struct store_req *req, int64_t id,
+    struct ticket_rec *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (tk_prepare(s, req, "SELECT " TK_COLS " FROM tickets WHERE id = ?",
+	    &st) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		tk_read_ticket(st, 0, out);
+	else if (rc != SQLITE_DONE)
+		store_sqlerr(s, req->error, sizeof(req->error), "reading ticket");
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+tk_find_unfinished(struct store *s, struct store_req *req, const char *source,
+    const char *kind, struct ticket_rec *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (tk_prepare(s, req, "SELECT " TK_COLS " FROM tickets WHERE source = ?"
+	    " AND kind = ? AND state <> 'done' ORDER BY id DESC LIMIT 1",
+	    &st) == -1)
+		return -1;
+	sqlite3_bind_text(st, 1, source, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		tk_read_ticket(st, 0, out);
+	else if (rc != SQLITE_DONE)
+		store_sqlerr(s, req->error, sizeof(req->error), "finding ticket");
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* One note on ticket id, which is updated by it. */
+static int
+tk_note(struct store *s, struct store_req *req, int64_t id, int64_t ts,
+    const char *actor, const char *action, const char *text)
+{
+	sqlite3_stmt *st;
+
+	if (tk_prepare(s, req, "INSERT INTO ticket_notes (ticket, ts_ms, actor,"
+	    " action, text) VALUES (?, ?, ?, ?, ?)", &st) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, ts);
+	sqlite3_bind_text(st, 3, actor[0] != '\0' ? actor : "lobbyd", -1,
+	    SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, action, -1, SQLITE_TRANSIENT);
+	tk_bind(st, 5, text, TICKET_TEXT_MAX);
+	if (tk_done(s, req, st, "writing ticket note") == -1)
+		return -1;
+	if (tk_prepare(s, req, "UPDATE tickets SET updated_ms = ? WHERE id = ?",
+	    &st) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, ts);
+	sqlite3_bind_int64(st, 2, id);
+	return tk_done(s, req, st, "updating ticket");
+}
+
+/* A new open ticket from in.ticket.rec, with its "opened" note. */
+static int
+tk_insert(struct store *s, struct store_req *req, const char *by)
+{
+	struct ticket_in *tk = &req->in.ticket;
+	struct ticket_rec *t = &tk->rec;
+	sqlite3_stmt *st;
+
+	if (tk_prepare(s, req, "INSERT INTO tickets (opened_ms, updated_ms, "
+	    "alert_id, source, kind, title, urgency, state, opened_by) "
+	    "VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7)", &st) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, tk->ts_ms);
+	if (t->alert_id != 0)
+		sqlite3_bind_int64(st, 2, t->alert_id);
+	TK_BIND(st, 3, t->source);
+	TK_BIND(st, 4, t->kind);
+	TK_BIND(st, 5, t->title);
+	TK_BIND(st, 6, t->urgency);
+	sqlite3_bind_text(st, 7, by, -1, SQLITE_TRANSIENT);
+	if (tk_done(s, req, st, "opening ticket") == -1)
+		return -1;
+	req->id = sqlite3_last_insert_rowid(s->db);
+	return tk_note(s, req, req->id, tk->ts_ms, by, "opened", t->title);
+}
+
+/* An alert for engineering: a new ticket, or a note on the unfinished one. */
+static int
+tk_alert(struct store *s, struct store_req *req)
+{
+	struct ticket_in *tk = &req->in.ticket;
+	struct ticket_rec old;
+	sqlite3_stmt *st;
+	int n;
+
+	if ((n = tk_find_unfinished(s, req, tk->rec.source, tk->rec.kind,
+	    &old)) == -1)
+		return -1;
+	if (n == 0)
+		return tk_insert(s, req, "lobbyd");
+	req->found = true;
+	req->id = old.id;
+	if (tk_note(s, req, old.id, tk->ts_ms, "lobbyd", "raised_again",
+	    tk->rec.title) == -1)
+		return -1;
+	if (strcmp(tk->rec.urgency, "urgent") != 0 ||
+	    strcmp(old.urgency, "urgent") == 0)
+		return 0;
+	/* The same problem, worse this time: the ticket becomes urgent. */
+	if (tk_prepare(s, req, "UPDATE tickets SET urgency = 'urgent' "
+	    "WHERE id = ?", &st) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, old.id);
+	return tk_done(s, req, st, "updating ticket");
+}
+
+static int
+tk_cleared(struct store *s, struct store_req *req)
+{
+	struct ticket_in *tk = &req->in.ticket;
+	struct ticket_rec old;
+	int n;
+
+	if ((n = tk_find_unfinished(s, req, tk->rec.source, tk->rec.kind,
+	    &old)) <= 0)
+		return n;
+	req->found = true;
+	req->id = old.id;
+	return tk_note(s, req, old.id, tk->ts_ms, "lobbyd", "cleared",
+	    "condition cleared");
+}
+
+/* start, note, done: what a person does to a ticket. */
+static int
+tk_update(struct store *s, struct store_req *req)
+{
+	struct ticket_in *tk = &req->in.ticket;
+	struct ticket_rec *t = &tk->rec;
+	const char *state, *action;
+	sqlite3_stmt *st;
+	int n;
+
+	if ((n = tk_get(s, req, tk->id, t)) == -1)
+		return -1;
+	if (n == 0) {
+		tk->result = TICKET_NONE;
+		return 0;
+	}
+	req->found = true;
+	state = t->state;
+	if (strcmp(tk->action, "start") == 0) {
+		if (strcmp(t->state, "open") != 0) {
+			tk->result = TICKET_ILLEGAL;
+			return 0;
+		}
+		state = "in_progress";
+		action = "started";
+	} else if (strcmp(tk->action, "done") == 0) {
+		if (strcmp(t->state, "done") == 0) {
+			tk->result = TICKET_ILLEGAL;
+			return 0;
+		}
+		state = "done";
+		action = "done";
+	} else if (strcmp(tk->action, "note") == 0) {
+		action = "note";
+	} else {
+		snprintf(req->error, sizeof(req->error), "%s: ticket %lld: "
+		    "unknown change \"%.16s\"", s->path, (long long)tk->id,
+		    tk->action);
+		return -1;
+	}
+	if (strcmp(state, t->state) != 0) {
+		if (tk_prepare(s, req, "UPDATE tickets SET state = ?, closed_ms = ?"
+		    " WHERE id = ?", &st) == -1)
+			return -1;
+		sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+		if (strcmp(state, "done") == 0)
+			sqlite3_bind_int64(st, 2, tk->ts_ms);
+		sqlite3_bind_int64(st, 3, tk->id);
+		if (tk_done(s, req, st, "updating ticket") == -1)
+			return -1;
+	}
+	tk->result = TICKET_OK;
+	req->id = tk->id;
+	return tk_note(s, req, tk->id, tk->ts_ms, tk->actor, action, tk->text);
+}
+
+static int
+tk_list(struct store *s, struct store_req *req)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	/* Unfinished first, urgent before normal, the oldest first; finished
+	 * ones after, the latest closed first. */
+	if (tk_prepare(s, req, "SELECT " TK_COLS " FROM tickets"
+	    " WHERE ?1 OR state <> 'done'"
+	    " ORDER BY state = 'done', urgency = 'urgent' DESC,"
+	    " CASE WHEN state = 'done' THEN -closed_ms ELSE opened_ms END, id"
+	    " LIMIT ?2", &st) == -1)
+		return -1;
+	sqlite3_bind_int(st, 1, req->in.ticket.all ? 1 : 0);
+	sqlite3_bind_int(st, 2, TICKET_LIST_MAX);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct ticket_rec *t = tk_push(s, req, &cap, sizeof(*t));
+
+		if (t == NULL)
+			goto out_fail;
+		tk_read_ticket(st, 0, t);
+	}
+	if (rc != SQLITE_DONE) {
+		store_sqlerr(s, req->error, sizeof(req->error), "listing tickets");
+		goto out_fail;
+	}
+	sqlite3_finalize(st);
+	return 0;
+
+out_fail:
+	sqlite3_finalize(st);
+	tk_rows_drop(req);
+	return -1;
+}
+
+/* The ticket in rec, its notes in rows. */
+static int
+tk_show(struct store *s, struct store_req *req)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int n, rc;
+
+	if ((n = tk_get(s, req, req->in.ticket.id, &req->in.ticket.rec)) <= 0)
+		return n;
+	req->found = true;
+	if (tk_prepare(s, req, "SELECT id, ticket, ts_ms, actor, action, text"
+	    " FROM ticket_notes WHERE ticket = ? ORDER BY id", &st) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, req->in.ticket.id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct ticket_note *nt = tk_push(s, req, &cap, sizeof(*nt));
+
+		if (nt == NULL)
+			goto out_fail;
+		nt->id = sqlite3_column_int64(st, 0);
+		nt->ticket = sqlite3_column_int64(st, 1);
+		nt->ts_ms = sqlite3_column_int64(st, 2);
+		TK_COL(st, 3, nt->actor);
+		TK_COL(st, 4, nt->action);
+		TK_COL(st, 5, nt->text);
+	}
+	if (rc != SQLITE_DONE) {
+		store_sqlerr(s, req->error, sizeof(req->error), "reading notes");
+		goto out_fail;
+	}
+	sqlite3_finalize(st);
+	return 0;
+
+out_fail:
+	sqlite3_finalize(st);
+	tk_rows_drop(req);
+	return -1;
+}
+
+/* The summary for in.ticket.sum.day ("": the latest) and its lines:
+ * 1 found, 0 none, -1 failed. */
+static int
+tk_summary_read(struct store *s, struct store_req *req)
+{
+	struct ticket_summary *sum = &req->in.ticket.sum;
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	if (tk_prepare(s, req, "SELECT " SUM_COLS " FROM ticket_summaries"
+	    " WHERE ?1 IS NULL OR day = ?1 ORDER BY day DESC, id DESC LIMIT 1",
+	    &st) == -1)
+		return -1;
+	TK_BIND(st, 1, sum->day);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		sum->id = sqlite3_column_int64(st, 0);
+		TK_COL(st, 1, sum->day);
+		sum->made_ms = sqlite3_column_int64(st, 2);
+		sum->since_ms = sqlite3_column_int64(st, 3);
+		sum->late = sqlite3_column_int(st, 4) != 0;
+		sum->nopen = sqlite3_column_int(st, 5);
+		sum->nurgent = sqlite3_column_int(st, 6);
+		sum->nopened = sqlite3_column_int(st, 7);
+		sum->nclosed = sqlite3_column_int(st, 8);
+	} else if (rc != SQLITE_DONE)
+		store_sqlerr(s, req->error, sizeof(req->error), "reading summary");
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? 0 : -1;
+
+	if (tk_prepare(s, req, "SELECT " ITEM_COLS " FROM ticket_summary_items"
+	    " WHERE summary = ? ORDER BY rowid", &st) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, sum->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct ticket_item *it = tk_push(s, req, &cap, sizeof(*it));
+
+		if (it == NULL)
+			goto out_fail;
+		TK_COL(st, 0, it->section);
+		it->age_days = sqlite3_column_int(st, 1);
+		it->t.id = sqlite3_column_int64(st, 2);
+		it->t.opened_ms = sqlite3_column_int64(st, 3);
+		it->t.closed_ms = sqlite3_column_int64(st, 4);
+		TK_COL(st, 5, it->t.source);
+		TK_COL(st, 6, it->t.kind);
+		TK_COL(st, 7, it->t.title);
+		TK_COL(st, 8, it->t.urgency);
+		TK_COL(st, 9, it->t.state);
+	}
+	if (rc != SQLITE_DONE) {
+		store_sqlerr(s, req->error, sizeof(req->error), "reading summary");
+		goto out_fail;
+	}
+	sqlite3_finalize(st);
+	return 1;
+
+out_fail:
+	sqlite3_finalize(st);
+	tk_rows_drop(req);
+	return -1;
+}
+
+/*
+ * The day's summary: the tickets still unfinished, and those opened and
+ * closed since the summary before, as they are now. One per day: a second
+ * one for a day that has one (a clock set back) makes nothing.
+ */
+static int
+tk_summary_make(struct store *s, struct store_req *req)
+{
+	/* Each section: its name, which tickets, in what order. */
+	static const char *const sections[][3] = {
+		{ "open", "state <> 'done'", "urgency = 'urgent' DESC, opened_ms, id" },
+		{ "opened", "opened_ms > ?3 AND opened_ms <= ?2", "opened_ms, id" },
+		{ "closed", "state = 'done' AND closed_ms > ?3 AND closed_ms <= ?2",
+		    "closed_ms, id" },
+	};
+	struct ticket_summary *sum = &req->in.ticket.sum;
+	sqlite3_stmt *st;
+	int64_t since = 0, sid;
+	char sql[512];
+	int rc;
+
+	if (tk_prepare(s, req, "SELECT (SELECT count(*) FROM ticket_summaries"
+	    " WHERE day = ?), (SELECT coalesce(max(made_ms), 0) FROM"
+	    " ticket_summaries)", &st) == -1)
+		return -1;
+	TK_BIND(st, 1, sum->day);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		req->found = sqlite3_column_int(st, 0) > 0;
+		since = sqlite3_column_int64(st, 1);
+	} else
+		store_sqlerr(s, req->error, sizeof(req->error), "reading summaries");
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return -1;
+	if (req->found)
+		return 0;
+
+	if (tk_prepare(s, req, "INSERT INTO ticket_summaries (day, made_ms,"
+	    " since_ms, late) VALUES (?, ?, ?, ?)", &st) == -1)
+		return -1;
+	TK_BIND(st, 1, sum->day);
+	sqlite3_bind_int64(st, 2, sum->made_ms);
+	sqlite3_bind_int64(st, 3, since);
+	sqlite3_bind_int(st, 4, sum->late ? 1 : 0);
+	if (tk_done(s, req, st, "writing summary") == -1)
+		return -1;
+	sid = sqlite3_last_insert_rowid(s->db);
+
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+		snprintf(sql, sizeof(sql), "INSERT INTO ticket_summary_items"
+		    " (summary, section, age_days, ticket, opened_ms, closed_ms,"
+		    " source, kind, title, urgency, state) SELECT ?1, '%s',"
+		    " max(0, (?2 - opened_ms) / %lld), id, opened_ms, closed_ms,"
+		    " source, kind, title, urgency, state FROM tickets WHERE %s"
+		    " ORDER BY %s", sections[i][0], MS_PER_DAY, sections[i][1],
+		    sections[i][2]);
+		if (tk_prepare(s, req, sql, &st) == -1)
+			return -1;
+		sqlite3_bind_int64(st, 1, sid);
+		sqlite3_bind_int64(st, 2, sum->made_ms);
+		if (i > 0)
+			sqlite3_bind_int64(st, 3, since);
+		if (tk_done(s, req, st, "writing summary") == -1)
+			return -1;
+	}
+	if (tk_prepare(s, req, "UPDATE ticket_summaries SET"
+	    " nopen = (SELECT count(*) FROM ticket_summary_items"
+	    "  WHERE summary = ?1 AND section = 'open'),"
+	    " nurgent = (SELECT count(*) FROM ticket_summary_items"
+	    "  WHERE summary = ?1 AND section = 'open' AND urgency = 'urgent'),"
+	    " nopened = (SELECT count(*) FROM ticket_summary_items"
+	    "  WHERE summary = ?1 AND section = 'opened'),"
+	    " nclosed = (SELECT count(*) FROM ticket_summary_items"
+	    "  WHERE summary = ?1 AND section = 'closed')"
+	    " WHERE id = ?1", &st) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, sid);
+	if (tk_done(s, req, st, "writing summary") == -1)
+		return -1;
+	req->id = sid;
+	return 0;
+}
+
+static bool
+tk_op_writes(enum store_op op)
+{
+	return op == STORE_TICKET_ALERT || op == STORE_TICKET_CLEARED ||
+	    op == STORE_TICKET_OPEN || op == STORE_TICKET_UPDATE ||
+	    op == STORE_TICKET_SUMMARY_MAKE;
+}
+
+/* Carries out one ticket request; 0, or -1 with req->error set. */
+int
+store_ticket_do(struct store *s, struct store_req *req)
+{
+	struct ticket_in *tk = &req->in.ticket;
+	int rc = -1;
+
+	if (tk_op_writes(req->op) &&
+	    store_begin(s, req->error, sizeof(req->error)) == -1)
+		return -1;
+	switch (req->op) {
+	case STORE_TICKET_ALERT:
+		rc = tk_alert(s, req);
+		break;
+	case STORE_TICKET_CLEARED:
+		rc = tk_cleared(s, req);
+		break;
+	case STORE_TICKET_OPEN:
+		str_copy(tk->rec.kind, "manual", sizeof(tk->rec.kind));
+		rc = tk_insert(s, req, tk->actor);
+		break;
+	case STORE_TICKET_UPDATE:
+		rc = tk_update(s, req);
+		break;
+	case STORE_TICKET_LIST:
+		return tk_list(s, req);
+	case STORE_TICKET_GET:
+		return tk_show(s, req) < 0 ? -1 : 0;
+	case STORE_TICKET_SUMMARY_MAKE:
+		rc = tk_summary_make(s, req);
+		break;
+	case STORE_TICKET_SUMMARY_GET:
+		if ((rc = tk_summary_read(s, req)) < 0)
+			return -1;
+		req->found = rc == 1;
+		return 0;
+	default:
+		snprintf(req->error, sizeof(req->error),
+		    "%s: not a ticket request %d", s->path, (int)req->op);
+		return -1;
+	}
+	if (rc == -1) {
+		store_rollback(s);
+		return -1;
+	}
+	if (store_commit(s, req->error, sizeof(req->error)) == -1)
+		return -1;
+
+	/* What the ticket, or the summary, looks like now it is committed. */
+	if (req->op == STORE_TICKET_SUMMARY_MAKE)
+		return tk_summary_read(s, req) < 0 ? -1 : 0;
+	if (req->id > 0 && tk_get(s, req, req->id, &tk->rec) == -1)
+		return -1;
+	return 0;
+}
