@@ -19,7 +19,7 @@
 #define SOCKET_PATH_MAX	108	/* sizeof(sockaddr_un.sun_path) */
 
 static const char *const top_keys[] = { "site", "store", "control", "health",
-    "profiles", "links", "devices", "readers", "lanes", NULL };
+    "profiles", "links", "devices", "readers", "lanes", "doors", NULL };
 static const char *const site_keys[] = { "name", NULL };
 static const char *const store_keys[] = { "database", "event_batch_ms", NULL };
 static const char *const control_keys[] = { "socket", "groups", NULL };

@@ -118,4 +118,11 @@ void	conf_load_profile(struct load *, int i, const config_setting_t *e);
  * and the references between them. */
 void	conf_load_sections(struct load *, const config_setting_t *root);
 
+/* config_gpio.c: a gpio link, a device on one (false: not on a gpio link),
+ * and, after every other list, the lines on each chip and the doors. */
+void	conf_gpio_link(struct load *, int i, const config_setting_t *e,
+	    const struct scope *);
+bool	conf_gpio_device(struct load *, int i, const config_setting_t *e);
+void	conf_gpio_load(struct load *, const config_setting_t *root);
+
 #endif
