@@ -28,8 +28,9 @@ CONFIG_O := daemon/config.o daemon/config_read.o daemon/config_profile.o daemon/
 	    daemon/config_gpio.o
 RULES_O	 := rules/access.o
 DB_O	 := db/store.o db/queries.o db/schema.o
+GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand.o
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o \
-	    drivers/serial.o drivers/reader.o drivers/cardfmt.o
+	    drivers/serial.o drivers/reader.o drivers/cardfmt.o $(GPIO_O)
 ENGINE_O := daemon/engine.o daemon/lanes.o daemon/alerts.o daemon/supervisor.o \
 	    daemon/control.o daemon/ctl_cmds.o daemon/inputs.o daemon/fire.o
 LOBBYD_O := daemon/main.o $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
@@ -48,7 +49,7 @@ test_store_O    := tests/unit/test_store.o $(DB_O) $(UTIL_O)
 test_config_O   := tests/unit/test_config.o $(CONFIG_O) $(UTIL_O)
 MODBUS_TEST_O   := tests/unit/modbus_support.o drivers/worker.o drivers/modbus.o \
 		   drivers/reader.o drivers/serial.o drivers/cardfmt.o drivers/msg.o \
-		   drivers/link.o $(UTIL_O)
+		   drivers/link.o $(GPIO_O) $(UTIL_O)
 test_modbus_O   := tests/unit/test_modbus.o $(MODBUS_TEST_O)
 test_modbus_rtu_O := tests/unit/test_modbus_rtu.o $(MODBUS_TEST_O)
 test_reader_O   := tests/unit/test_reader.o drivers/reader.o drivers/serial.o \
