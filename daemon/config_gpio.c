@@ -157,7 +157,8 @@ conf_gpio_device(struct load *ld, int i, const config_setting_t *e)
 				continue;
 			if (kind >= 0 && conf_key_in(key, any_keys))
 				conf_serr(ld, &sc, k, "setting \"%s\" does not "
-				    "apply to a gpio %s", key, kind_names[kind]);
+				    "apply to %s", key, kind == 0 ? "an input" :
+				    kind == 1 ? "an output" : "a wiegand reader");
 			else
 				conf_err(ld, k, "unknown setting \"%s\" in %s%s",
 				    key, sc.path, strcmp(key, "unit") == 0 ||
