@@ -149,14 +149,16 @@ sim_open(const struct link_conf *conf, const struct gpio_request *req,
 		    strerror(errno));
 		goto out_free;
 	}
-	if (connect(io->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		snprintf(err, errlen, "%s: connect: %s", conf->path,
-		    strerror(errno));
-		goto out_close_fd;
-	}
+	/* Bounded waits: a chip that does not take or answer the connection
+	 * in time is retried later, the worker loop is never stuck on it. */
 	if (setsockopt(io->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
 	    setsockopt(io->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
 		snprintf(err, errlen, "%s: setsockopt: %s", conf->path,
+		    strerror(errno));
+		goto out_close_fd;
+	}
+	if (connect(io->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		snprintf(err, errlen, "%s: connect: %s", conf->path,
 		    strerror(errno));
 		goto out_close_fd;
 	}
