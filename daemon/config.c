@@ -20,7 +20,7 @@
 
 static const char *const top_keys[] = { "site", "store", "control", "health",
     "profiles", "links", "devices", "readers", "lanes",
-    "tickets", NULL };
+    "tickets", "doors", NULL };
 static const char *const site_keys[] = { "name", NULL };
 static const char *const store_keys[] = { "database", "event_batch_ms", NULL };
 static const char *const control_keys[] = { "socket", "groups", NULL };

@@ -19,6 +19,8 @@
 #define CONF_MAX_LANES	64
 #define CONF_MAX_PROFILES 32
 #define CONF_MAX_GROUPS	8
+#define CONF_MAX_DOORS	32
+#define CONF_GPIO_LINES	256	/* line offsets on a GPIO chip: 0..255 */
 
 enum link_type {
 	LINK_MODBUS_TCP,
@@ -34,6 +36,10 @@ enum reg_table { REG_COIL, REG_DISCRETE, REG_INPUT, REG_HOLDING };
 enum card_format {
 	CARD_EM4100,		/* 0x02, 10 hex digits, 2 hex XOR checksum, 0x03 (RDM6300) */
 	CARD_WIEGAND_ASCII,	/* Wiegand-to-RS232 converter: hex digits, then CR */
+	/* Wiegand on GPIO lines (drivers/gpio.c), by frame length */
+	CARD_WIEGAND_26,
+	CARD_WIEGAND_34,
+	CARD_WIEGAND_37,
 };
 
 /* A value read from a device: "input:3" (16 bit) or "input:3:u32" (two
@@ -94,6 +100,10 @@ struct link_conf {
 	int		timeout_ms;		/* response timeout */
 	/* serial readers */
 	enum card_format format;
+	/* gpio: a chip ("gpiochip0", "/dev/gpiochip0", a label), or, when
+	 * gpio_sim is set, path is lobbysim's socket for a simulated chip */
+	char		chip[64];
+	bool		gpio_sim;
 };
 
 enum device_kind {
@@ -126,6 +136,24 @@ struct device_conf {
 	enum input_function function;
 	struct reg_point point;			/* Modbus inputs: nonzero = on */
 	bool		active_low;		/* on (0 = off) means inactive */
+	/* On a GPIO link: the line of an input or output, or a Wiegand
+	 * reader's two data lines (-1: none); active_low inverts the level. */
+	int		gpio_line;
+	int		gpio_d0, gpio_d1;
+	int		debounce_ms;		/* inputs: level stable this long */
+};
+
+/* A door: its position contact, its strike relay, and optionally a card
+ * reader and an exit button (device indices, -1 when none). */
+struct door_conf {
+	char		name[CONF_NAME_MAX];
+	int		contact;		/* DEV_INPUT, function door */
+	int		strike;			/* DEV_OUTPUT */
+	int		reader;			/* DEV_READER or -1 */
+	int		rex;			/* DEV_INPUT, function rex, or -1 */
+	int		unlock_ms;		/* strike pulse on a grant or exit */
+	int		held_open_s;		/* open longer: door_held alert */
+	int		line;
 };
 
 struct lane_conf {
@@ -160,6 +188,8 @@ struct site_conf {
 	int		ndevices;
 	struct lane_conf lanes[CONF_MAX_LANES];
 	int		nlanes;
+	struct door_conf doors[CONF_MAX_DOORS];
+	int		ndoors;
 };
 
 /*
@@ -173,6 +203,7 @@ int	config_load(const char *file, struct site_conf *site, FILE *errs);
 int	config_device_index(const struct site_conf *, const char *name);
 int	config_lane_index(const struct site_conf *, const char *name);
 int	config_link_index(const struct site_conf *, const char *name);
+int	config_door_index(const struct site_conf *, const char *name);
 
 const char *config_link_type_name(enum link_type);
 const char *config_device_kind_name(enum device_kind);

@@ -13,7 +13,8 @@ static const int baud_rates[] = { 1200, 2400, 4800, 9600, 19200, 38400,
     57600, 115200, 230400 };
 
 static const char *const link_keys[] = { "name", "type", "host", "port",
-    "path", "baud", "parity", "data_bits", "stop_bits", "timeout_ms", NULL };
+    "path", "baud", "parity", "data_bits", "stop_bits", "timeout_ms", "chip",
+    "sim", NULL };
 static const char *const tcp_keys[] = { "name", "type", "host", "port",
     "timeout_ms", NULL };
 static const char *const rtu_keys[] = { "name", "type", "path", "baud",
@@ -28,7 +29,7 @@ static const char *const lane_keys[] = { "name", "turnstile", "entry_reader",
     "exit_reader", "pass_timeout_ms", "egress", NULL };
 
 static const char *const link_type_names[] = { "modbus-tcp", "modbus-rtu",
-    NULL };
+    "gpio", NULL };
 static const char *const parity_names[] = { "none", "even", "odd", NULL };
 static const char parity_chars[] = { 'N', 'E', 'O' };
 static const char *const format_names[] = { "em4100", "wiegand-ascii", NULL };
@@ -59,7 +60,12 @@ load_link(struct load *ld, int i, const config_setting_t *e)
 		}
 	}
 	if (conf_get_choice(ld, &sc, e, "type", true, link_type_names, &type))
-		l->type = type == 0 ? LINK_MODBUS_TCP : LINK_MODBUS_RTU;
+		l->type = type == 0 ? LINK_MODBUS_TCP : type == 1 ?
+		    LINK_MODBUS_RTU : LINK_GPIO;
+	if (type == 2) {
+		conf_gpio_link(ld, i, e, &sc);	/* config_gpio.c */
+		return;
+	}
 	/* Keys of the other type are errors; with no valid type, only keys
 	 * that belong to no link at all are. */
 	keys = type == 0 ? tcp_keys : type == 1 ? rtu_keys : link_keys;
@@ -114,6 +120,8 @@ load_device(struct load *ld, int i, const config_setting_t *e)
 	struct scope sc;
 	int kind = 0;
 
+	if (conf_gpio_device(ld, i, e))		/* on a gpio link */
+		return;
 	conf_scope_elem(&sc, "devices", i, e);
 	if (config_setting_get_member(e, "kind") != NULL &&
 	    (!conf_get_choice(ld, &sc, e, "kind", false, device_kind_names,
@@ -633,4 +641,5 @@ conf_load_sections(struct load *ld, const config_setting_t *root)
 		}
 	}
 	resolve_lanes(ld);
+	conf_gpio_load(ld, root);		/* GPIO lines, doors */
 }

@@ -129,5 +129,11 @@ bool	conf_get_bool(struct load *, const struct scope *,
 	    const config_setting_t *g, const char *key, bool *out);
 /* config_tickets.c: the tickets group (the daily summary's time). */
 void	conf_load_tickets(struct load *, const config_setting_t *root);
+/* config_gpio.c: a gpio link, a device on one (false: not on a gpio link),
+ * and, after every other list, the lines on each chip and the doors. */
+void	conf_gpio_link(struct load *, int i, const config_setting_t *e,
+	    const struct scope *);
+bool	conf_gpio_device(struct load *, int i, const config_setting_t *e);
+void	conf_gpio_load(struct load *, const config_setting_t *root);
 
 #endif

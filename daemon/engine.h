@@ -49,6 +49,17 @@ struct lane_state {
 	uint32_t	cmd_id;		/* the open command sent for it */
 };
 
+/* A door right now (doors.c); reset by its contact's first reading. */
+struct door_state {
+	bool		open;
+	int64_t		opened_ns;	/* CLOCK_MONOTONIC of the opening edge */
+	int64_t		unlocked_from_ns;	/* the strike's last pulse: an */
+	int64_t		unlocked_until_ns;	/* opening in this span is let */
+	char		unlocked_by[MSG_UID_MAX];	/* card uid, "" for exit */
+	int64_t		rex_ns;		/* the exit button's last press */
+	bool		held;		/* door_held raised for this opening */
+};
+
 struct worker {
 	pid_t		pid;		/* 0: not running */
 	int		fd;		/* -1: not connected */
@@ -117,6 +128,7 @@ struct engine {
 
 	struct dev_state	devs[CONF_MAX_DEVICES];
 	struct lane_state	lanes[CONF_MAX_LANES];
+	struct door_state	doors[CONF_MAX_DOORS];
 	struct worker		workers[CONF_MAX_LINKS];
 
 	/* Cards, sorted by uid: decisions never wait on the disk. */
@@ -214,6 +226,17 @@ void	ticket_event(struct engine *, const char *kind, const struct ticket_rec *,
 
 /* inputs.c: a contact input changed (or was first read). */
 void	input_msg(struct engine *, int dev, const struct msg_input *);
+
+/*
+ * doors.c: a card at a door's reader (false: the reader is in no door); a
+ * door contact or exit button changed (false: in no door), recorded there;
+ * the held-open timers.
+ */
+bool	door_card(struct engine *, int dev, const struct msg_card *);
+bool	door_input(struct engine *, int dev, bool active, bool first,
+	    int64_t t_ns);
+void	door_tick(struct engine *, int64_t now_ns);
+int64_t	door_next_deadline(const struct engine *);
 
 /* fire.c: the fire-alarm input went active or inactive. */
 void	fire_input(struct engine *, int dev, bool active);

@@ -48,6 +48,10 @@ input_msg(struct engine *e, int dev, const struct msg_input *m)
 	ds->input_active = active;
 	ds->input_since_ns = m->t_ns;
 
+	/* A door's contact and exit button are recorded by doors.c. */
+	if ((dc->function == IN_DOOR || dc->function == IN_REX) &&
+	    door_input(e, dev, active, first, m->t_ns))
+		return;
 	/* The first reading is a baseline; an alarm already on is an alarm. */
 	if (!first || active) {
 		engine_ev_init(&ev, active ? "input_active" : "input_inactive");

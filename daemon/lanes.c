@@ -170,12 +170,13 @@ lane_tick(struct engine *e, int64_t now)
 		str_copy(ev.detail, "granted, not passed", sizeof(ev.detail));
 		engine_event(e, &ev);
 	}
+	door_tick(e, now);
 }
 
 int64_t
 lane_next_deadline(const struct engine *e)
 {
-	int64_t next = INT64_MAX;
+	int64_t next = door_next_deadline(e);
 
 	for (int l = 0; l < e->site->nlanes; l++)
 		if (e->lanes[l].pending && e->lanes[l].deadline_ns < next)
@@ -211,8 +212,8 @@ dev_went(struct engine *e, int dev, bool online, const char *reason)
 	} else {
 		log_debug("%s: offline: %s", dc->name, reason);
 		snprintf(msg, sizeof(msg), "%s %s not answering: %s",
-		    dc->kind == DEV_TURNSTILE ? "Turnstile" :
-		    dc->kind == DEV_INPUT ? "Input" : "Reader", dc->name, reason);
+		    dc->kind == DEV_TURNSTILE ? "Turnstile" : dc->kind == DEV_READER ?
+		    "Reader" : dc->kind == DEV_INPUT ? "Input" : "Device", dc->name, reason);
 		alert_dev_raise(e, dev, "offline",
 		    dc->kind == DEV_TURNSTILE ? SEV_URGENT : SEV_WARNING,
 		    AUD_ENGINEERING | AUD_SECURITY, msg);
@@ -389,7 +390,8 @@ engine_worker_msg(struct engine *e, int link, const union msg_any *m)
 			ts_status(e, dev, &m->ts_status);
 		break;
 	case MSG_CARD:
-		if (e->site->devices[dev].kind == DEV_READER)
+		if (e->site->devices[dev].kind == DEV_READER &&
+		    !door_card(e, dev, &m->card))
 			card_read(e, dev, &m->card);
 		break;
 	case MSG_READER_REJECT:

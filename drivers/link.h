@@ -47,6 +47,7 @@ struct link {
 extern const struct link_ops link_modbus_tcp_ops;
 extern const struct link_ops link_modbus_rtu_ops;
 extern const struct link_ops link_serial_reader_ops;
+extern const struct link_ops link_gpio_ops;
 
 /* The ops for a link type; NULL if none is built in. */
 const struct link_ops *link_ops_for(enum link_type);

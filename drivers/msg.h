@@ -102,6 +102,11 @@ struct msg_cmd {
 	int64_t		expires_ns;	/* CLOCK_MONOTONIC: never written after this */
 };
 
+/* MSG_CMD.cmd for a relay (DEV_OUTPUT): off, on, or on for value ms, ended
+ * by the worker's own timer. A new command replaces a pulse under way. */
+enum out_cmd { OUT_CMD_OFF, OUT_CMD_ON, OUT_CMD_PULSE };
+#define MSG_PULSE_MAX_MS	60000
+
 enum msg_cmd_status { CMD_OK, CMD_FAILED, CMD_EXPIRED, CMD_OFFLINE };
 
 struct msg_cmd_result {

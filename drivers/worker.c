@@ -24,7 +24,7 @@ link_ops_for(enum link_type type)
 	case LINK_MODBUS_TCP:		return &link_modbus_tcp_ops;
 	case LINK_MODBUS_RTU:		return &link_modbus_rtu_ops;
 	case LINK_SERIAL_READER:	return &link_serial_reader_ops;
-	case LINK_GPIO:			break;
+	case LINK_GPIO:			return &link_gpio_ops;
 	}
 	return NULL;
 }

@@ -18,7 +18,7 @@
 
 /* What a pollfd stands for. */
 enum pf_kind { PF_SIG, PF_TCP_LISTEN, PF_TCP_CONN, PF_PTY, PF_CTL_LISTEN,
-	PF_CTL_CLIENT };
+	PF_CTL_CLIENT, PF_GPIO };
 struct pf_tag {
 	enum pf_kind	kind;
 	int		link;
@@ -41,8 +41,10 @@ sim_close(struct sim *sim)
 {
 	int i;
 
-	for (i = 0; i < sim->site.nlinks; i++)
+	for (i = 0; i < sim->site.nlinks; i++) {
 		sim_link_close(&sim->links[i]);
+		sim_gpio_close(&sim->links[i]);
+	}
 	for (i = 0; i < sim->site.ndevices; i++)
 		sim_ts_free(&sim->ts[i]);
 }
@@ -81,6 +83,9 @@ sim_open(struct sim *sim)
 		case LINK_SERIAL_READER:
 			rc = sim_reader_open(sim, l);
 			break;
+		case LINK_GPIO:
+			rc = sim_gpio_open(sim, l);
+			break;
 		default:
 			log_err("%s: unknown link type", l->conf->name);
 			rc = -1;
@@ -94,6 +99,9 @@ sim_open(struct sim *sim)
 		if (l->conf->type == LINK_MODBUS_TCP)
 			log_info("%s: modbus-tcp on %s:%d", l->conf->name,
 			    l->conf->host, l->conf->port);
+		else if (l->conf->type == LINK_GPIO)
+			log_info("%s: simulated gpio chip on %s", l->conf->name,
+			    l->conf->path);
 		else
 			log_info("%s: %s on %s -> %s", l->conf->name,
 			    config_link_type_name(l->conf->type), l->conf->path,
@@ -157,6 +165,11 @@ run(struct sim *sim, struct sim_ctl *ctl, int sigfd)
 					if (l->conns[c].fd != -1)
 						pf_add(pfd, tag, &n, l->conns[c].fd,
 						    PF_TCP_CONN, i, c);
+			} else if (l->conf->type == LINK_GPIO) {
+				for (c = 0; c < 2; c++)
+					if (sim_gpio_fd(l, c) != -1)
+						pf_add(pfd, tag, &n, sim_gpio_fd(l, c),
+						    PF_GPIO, i, c);
 			} else if (l->pty.master != -1) {
 				pf_add(pfd, tag, &n, l->pty.master, PF_PTY, i, -1);
 			}
@@ -169,6 +182,12 @@ run(struct sim *sim, struct sim_ctl *ctl, int sigfd)
 
 		now = mono_ns();
 		next = sim_ts_tick(sim, now);
+		{
+			int64_t t = sim_gpio_tick(sim, now);
+
+			if (t >= 0 && (next < 0 || t < next))
+				next = t;
+		}
 		timeout = -1;
 		if (next >= 0)
 			timeout = (int)((next - now + NS_PER_MS - 1) / NS_PER_MS);
@@ -207,6 +226,10 @@ run(struct sim *sim, struct sim_ctl *ctl, int sigfd)
 					sim_rtu_input(sim, l);
 				else
 					drain(l->pty.master);
+				break;
+			case PF_GPIO:
+				if (sim_gpio_fd(l, tag[i].idx) == pfd[i].fd)
+					sim_gpio_input(sim, l, tag[i].idx);
 				break;
 			case PF_CTL_LISTEN:
 				linectl_accept(&ctl->lc);

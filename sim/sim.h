@@ -51,6 +51,8 @@ struct sim_link {
 	uint64_t	frames, bad_crc, dropped;
 	/* modbus */
 	modbus_t	*mb;		/* used only to build replies */
+	/* gpio (simgpio.c) */
+	struct sim_gpio	*gpio;
 };
 
 struct sim_write {
@@ -121,5 +123,16 @@ int	sim_reader_card(struct sim_link *, const char *uid, char *err, size_t errsz)
 int	sim_reader_write(struct sim_link *, const uint8_t *, size_t, char *err,
 	    size_t errsz);
 int	sim_em4100_frame(const char *uid, uint8_t out[14]);
+
+/* simgpio.c: simulated GPIO chips. fd/input: which 0 is the listening
+ * socket, 1 the worker's connection (-1 when none). */
+int	sim_gpio_open(struct sim *, struct sim_link *);
+void	sim_gpio_close(struct sim_link *);
+int	sim_gpio_fd(const struct sim_link *, int which);
+void	sim_gpio_input(struct sim *, struct sim_link *, int which);
+int64_t	sim_gpio_tick(struct sim *, int64_t now_ns);
+/* A gpio control command (input, bounce, wiegand, output, gpio): true if
+ * argv[0] is one, with the reply in out. */
+bool	sim_gpio_ctl(struct sim *, int argc, char **argv, char *out, size_t size);
 
 #endif

@@ -345,6 +345,15 @@ cmd_ts(struct sim *sim, int argc, char **argv, char *out, size_t size)
 	}
 }
 
+/* Is "input DEV ..." about a contact on a simulated GPIO chip? */
+static bool
+input_on_gpio(const struct sim *sim, int argc, char **argv)
+{
+	int d = argc > 1 ? config_device_index(&sim->site, argv[1]) : -1;
+
+	return d >= 0 && sim->site.links[sim->site.devices[d].link].type == LINK_GPIO;
+}
+
 /* Runs one control line; the reply goes to out without a newline. */
 static void
 ctl_execute(void *arg, char *line, char *out, size_t size)
@@ -379,8 +388,8 @@ ctl_execute(void *arg, char *line, char *out, size_t size)
 	} else if (strcmp(argv[0], "card") == 0 ||
 	    strcmp(argv[0], "garbage") == 0 || strcmp(argv[0], "raw") == 0) {
 		cmd_reader(sim, argc, argv, out, size);
-	} else if (strcmp(argv[0], "input") == 0) {
-		sim_input_cmd(sim, argc, argv, out, size);
+	} else if (strcmp(argv[0], "input") == 0 && !input_on_gpio(sim, argc, argv)) {
+		sim_input_cmd(sim, argc, argv, out, size);	/* Modbus: siminput.c */
 	} else if (strcmp(argv[0], "stats") == 0 && argc == 2) {
 		cmd_link_stats(sim, argv[1], out, size);
 	} else if (strcmp(argv[0], "jam") == 0 || strcmp(argv[0], "clear") == 0 ||
@@ -389,6 +398,8 @@ ctl_execute(void *arg, char *line, char *out, size_t size)
 	    strcmp(argv[0], "set") == 0 || strcmp(argv[0], "status") == 0 ||
 	    strcmp(argv[0], "writes") == 0) {
 		cmd_ts(sim, argc, argv, out, size);
+	} else if (sim_gpio_ctl(sim, argc, argv, out, size)) {
+		/* input, bounce, wiegand, output, gpio: simgpio.c */
 	} else if (strcmp(argv[0], "ping") == 0 || strcmp(argv[0], "quit") == 0 ||
 	    strcmp(argv[0], "stats") == 0) {
 		reply(out, size, "error usage: %s%s", argv[0],
@@ -396,7 +407,8 @@ ctl_execute(void *arg, char *line, char *out, size_t size)
 	} else {
 		reply(out, size, "error unknown command \"%.64s\" (commands: card "
 		    "garbage raw jam clear mute unmute passage nopass set status "
-		    "writes input stats ping quit)", argv[0]);
+		    "writes stats input bounce wiegand output gpio ping quit)",
+		    argv[0]);
 	}
 }
 
