@@ -67,6 +67,7 @@ sim_open(struct sim *sim)
 		if ((sim->site.devices[i].kind == DEV_TURNSTILE &&
 		    sim_ts_init(sim, i) == -1) ||
 		    (sim->site.devices[i].kind == DEV_INPUT &&
+		    sim->site.links[sim->site.devices[i].link].type != LINK_GPIO &&
 		    sim_input_init(sim, i) == -1))
 			return -1;
 	for (i = 0; i < sim->site.nlinks; i++) {

@@ -22,12 +22,12 @@ def site_conf():
     lane2 = '{ name = "lane2"; turnstile = "ts2"; entry_reader = "rd2-in";'
     assert lane2 in text
     text = text.replace(lane2, lane2 + " egress = false;")
-    panel = 'poll_ms = 100; }\n);'
-    assert panel in text
-    text = text.replace(panel, 'poll_ms = 100; },\n'
+    panel = 'function = "fire"; active_low = false; poll_ms = 100; }'
+    assert text.count(panel) == 1
+    text = text.replace(panel, panel + ',\n'
                         '\t{ name = "fire-b"; link = "gate3"; unit = 5; kind = "input";\n'
                         '\t  point = "holding:3"; function = "fire"; active_low = true;'
-                        ' poll_ms = 100; }\n);')
+                        ' poll_ms = 100; }')
     return text
 
 
