@@ -24,7 +24,8 @@ endif
 
 # Objects, by layer.
 UTIL_O	 := daemon/util.o
-CONFIG_O := daemon/config.o daemon/config_read.o daemon/config_profile.o daemon/config_devices.o
+CONFIG_O := daemon/config.o daemon/config_read.o daemon/config_profile.o daemon/config_devices.o \
+	    daemon/config_icom.o
 RULES_O	 := rules/access.o
 DB_O	 := db/store.o db/queries.o db/schema.o
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o \
