@@ -29,6 +29,7 @@ CONFIG_O := daemon/config.o daemon/config_read.o daemon/config_profile.o daemon/
 RULES_O	 := rules/access.o
 DB_O	 := db/store.o db/queries.o db/schema.o
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o \
+	    drivers/modbus_icom.o \
 	    drivers/serial.o drivers/reader.o drivers/cardfmt.o
 ENGINE_O := daemon/engine.o daemon/lanes.o daemon/alerts.o daemon/supervisor.o \
 	    daemon/control.o daemon/ctl_cmds.o daemon/inputs.o daemon/fire.o
@@ -47,6 +48,7 @@ test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
 test_store_O    := tests/unit/test_store.o $(DB_O) $(UTIL_O)
 test_config_O   := tests/unit/test_config.o $(CONFIG_O) $(UTIL_O)
 MODBUS_TEST_O   := tests/unit/modbus_support.o drivers/worker.o drivers/modbus.o \
+		   drivers/modbus_icom.o \
 		   drivers/reader.o drivers/serial.o drivers/cardfmt.o drivers/msg.o \
 		   drivers/link.o $(UTIL_O)
 test_modbus_O   := tests/unit/test_modbus.o $(MODBUS_TEST_O)
