@@ -32,7 +32,8 @@ DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o \
 	    drivers/modbus_icom.o \
 	    drivers/serial.o drivers/reader.o drivers/cardfmt.o
 ENGINE_O := daemon/engine.o daemon/lanes.o daemon/alerts.o daemon/supervisor.o \
-	    daemon/control.o daemon/ctl_cmds.o daemon/inputs.o daemon/fire.o
+	    daemon/control.o daemon/ctl_cmds.o daemon/inputs.o daemon/fire.o \
+	    daemon/intercom.o daemon/ctl_icom.o
 LOBBYD_O := daemon/main.o $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
 LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/conn.o lobbyctl/show.o \
 	      lobbyctl/format.o $(UTIL_O)

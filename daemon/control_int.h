@@ -61,4 +61,8 @@ ctl_cmd_fn	*ctl_cmd_find(const char *name);
 json_object	*ctl_event_json(const struct ev_rec *);
 json_object	*ctl_alert_json(const struct alert_rec *);
 
+/* ctl_icom.c: intercom.list, intercom.release. */
+ctl_cmd_fn	ctl_cmd_icom_list;
+ctl_cmd_fn	ctl_cmd_icom_release;
+
 #endif

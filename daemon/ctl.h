@@ -34,6 +34,8 @@
  *                 reason (non-empty)
  *  stats          -                                      {latency_ns: {count, p50, p99, max},
  *                                                         events_committed, reader_rejects, ...}
+ *  intercom.list  -                                      [station]
+ *  intercom.release station, reason (non-empty)          {station, event_id}
  *
  *  event   {id, ts_ms, kind, lane, device, direction, credential, decision,
  *           reason, reason_text, actor, detail}      (absent strings: "")
@@ -41,6 +43,9 @@
  *           ("idle"|"passing"|"fault"|"unknown"|"offline"), fault_code,
  *           entry_count, exit_count, failures, reason, since_ms}
  *  alert   {id, raised_ms, cleared_ms (0: active), source, kind, severity, message}
+ *  station {name, station, next, ring_timeout_s, online, reason, call ("idle"|
+ *           "ringing"|"connected"|"unknown"|"offline"), call_since_ms,
+ *           forwarded_to, button, door_open (null: no such point), release}
  *  card    {uid, holder, enabled, valid_from_ms, valid_until_ms, created_by, created_ms}
  */
 #ifndef LOBBYD_CTL_H

@@ -266,6 +266,8 @@ dev_state_name(const struct dev_state *ds, const struct device_conf *dc)
 		return "ok";
 	if (!ds->have_status)
 		return "unknown";
+	if (dc->kind == DEV_INTERCOM)
+		return config_icom_call_name(ds->call);
 	if (ds->fault_code != 0)
 		return "fault";
 	return config_ts_state_name(ds->state);
@@ -660,6 +662,8 @@ static const struct {
 	{ "card.list",	cmd_card_list },
 	{ "lane.open",	cmd_lane_open },
 	{ "stats",	cmd_stats },
+	{ "intercom.list", ctl_cmd_icom_list },
+	{ "intercom.release", ctl_cmd_icom_release },
 };
 
 ctl_cmd_fn *
