@@ -33,6 +33,8 @@ static const char usage_text[] =
 "  card list\n"
 "  lane open LANE entry|exit --reason TEXT\n"
 "  stats\n"
+"  intercom                            stations, their calls and how long\n"
+"  intercom release STATION --reason TEXT   release its door (recorded)\n"
 "\n"
 "  -s SOCKET  lobbyd's control socket (else $" CTL_ENV_SOCKET ", else\n"
 "             " CTL_DEFAULT_SOCKET ")\n"
@@ -102,6 +104,9 @@ static const struct cmd_def {
 	{ "lane open",	 "lane.open",	SHOW_LANE_OPEN,		2,
 	    O_REASON },
 	{ "stats",	 "stats",	SHOW_STATS,		0, 0 },
+	{ "intercom release", "intercom.release", SHOW_ICOM_RELEASE, 1,
+	    O_REASON },
+	{ "intercom",	 "intercom.list", SHOW_ICOM_LIST,	0, 0 },
 };
 
 static void __attribute__((format(printf, 1, 0)))
@@ -251,6 +256,8 @@ find_cmd(const struct opts *o, const struct cmd_def **out)
 		case SHOW_LANE_OPEN:
 			return usage_error("%s: which lane, and entry or exit?",
 			    c->name);
+		case SHOW_ICOM_RELEASE:
+			return usage_error("%s: which station?", c->name);
 		default:
 			return usage_error("%s: missing argument", c->name);
 		}
@@ -419,6 +426,21 @@ build_args(const struct cmd_def *c, const struct opts *o,
 		    json_object_new_string(w[0]));
 		json_object_object_add(args, "direction",
 		    json_object_new_string(w[1]));
+		json_object_object_add(args, "reason",
+		    json_object_new_string(o->reason));
+		return 0;
+	case SHOW_ICOM_RELEASE:
+		if ((rc = check_text("station", w[0], LANE_MAX)) != 0)
+			return rc;
+		if (!(o->seen & O_REASON)) {
+			lobbyctl_say("intercom release: --reason TEXT is needed "
+			    "(it is recorded with your name)");
+			return EXIT_USAGE;
+		}
+		if ((rc = check_text("--reason", o->reason, REASON_MAX)) != 0)
+			return rc;
+		json_object_object_add(args, "station",
+		    json_object_new_string(w[0]));
 		json_object_object_add(args, "reason",
 		    json_object_new_string(o->reason));
 		return 0;

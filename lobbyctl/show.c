@@ -384,6 +384,8 @@ show_reply(enum show_what what, bool json, bool follow, bool all,
 	int ncols;
 	struct json_object *item;
 
+	if (what == SHOW_ICOM_LIST || what == SHOW_ICOM_RELEASE)
+		return show_icom(what, json, data);
 	switch (what) {
 	case SHOW_EVENTS:
 		cols = event_cols;
