@@ -38,7 +38,8 @@ LOBBYD_O := daemon/main.o $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(
 LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/conn.o lobbyctl/show.o \
 	      lobbyctl/show_icom.o \
 	      lobbyctl/format.o $(UTIL_O)
-LOBBYSIM_O := sim/lobbysim.o sim/simctl.o sim/linectl.o sim/simmodbus.o sim/simreader.o $(CONFIG_O) $(UTIL_O)
+LOBBYSIM_O := sim/lobbysim.o sim/simctl.o sim/linectl.o sim/simmodbus.o sim/simreader.o \
+	      sim/simicom.o $(CONFIG_O) $(UTIL_O)
 LOBBYBUS_O := sim/busemu.o sim/linectl.o daemon/util.o
 
 # Unit tests: one program per module, linked with just what it tests.

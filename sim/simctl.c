@@ -382,6 +382,8 @@ ctl_execute(void *arg, char *line, char *out, size_t size)
 	    strcmp(argv[0], "set") == 0 || strcmp(argv[0], "status") == 0 ||
 	    strcmp(argv[0], "writes") == 0) {
 		cmd_ts(sim, argc, argv, out, size);
+	} else if (strcmp(argv[0], "icom") == 0) {
+		sim_icom_ctl(sim, argc, argv, out, size);
 	} else if (strcmp(argv[0], "ping") == 0 || strcmp(argv[0], "quit") == 0 ||
 	    strcmp(argv[0], "stats") == 0) {
 		reply(out, size, "error usage: %s%s", argv[0],
@@ -389,7 +391,7 @@ ctl_execute(void *arg, char *line, char *out, size_t size)
 	} else {
 		reply(out, size, "error unknown command \"%.64s\" (commands: card "
 		    "garbage raw jam clear mute unmute passage nopass set status "
-		    "writes stats ping quit)", argv[0]);
+		    "writes stats icom ping quit)", argv[0]);
 	}
 }
 
