@@ -150,8 +150,8 @@ icom_status(struct engine *e, int dev, const struct msg_icom_status *m)
 	} else if (now_call != ICOM_UNKNOWN) {
 		call_over(e, dev);
 	}
-	/* An unknown value keeps the call as it was: nothing is cleared or
-	 * escalated on a value lobbyd does not understand. */
+	/* A value the profile does not name keeps the call as it was: an
+	 * alert is not cleared on a value lobbyd does not understand. */
 	if (now_call != ICOM_UNKNOWN || was == ICOM_UNKNOWN) {
 		ds->call = now_call;
 		ds->call_since_ns = now;
