@@ -25,21 +25,22 @@ endif
 # Objects, by layer.
 UTIL_O	 := daemon/util.o
 CONFIG_O := daemon/config.o daemon/config_read.o daemon/config_profile.o daemon/config_devices.o \
-	    daemon/config_input.o daemon/config_tickets.o daemon/config_gpio.o
+	    daemon/config_input.o daemon/config_tickets.o daemon/config_gpio.o \
+	    daemon/config_icom.o
 RULES_O	 := rules/access.o rules/pass.o rules/visitor.o
 DB_O	 := db/store.o db/queries.o db/schema.o db/tickets.o
 GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand.o
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_input.o \
-	    drivers/serial.o drivers/reader.o drivers/cardfmt.o $(GPIO_O)
+	    drivers/modbus_icom.o drivers/serial.o drivers/reader.o drivers/cardfmt.o $(GPIO_O)
 ENGINE_O := daemon/engine.o daemon/lanes.o daemon/alerts.o daemon/supervisor.o \
 	    daemon/control.o daemon/ctl_cmds.o daemon/inputs.o daemon/fire.o \
 	    daemon/ctl_fire.o daemon/tickets.o daemon/ctl_tickets.o daemon/devcheck.o \
-	    daemon/doors.o
+	    daemon/doors.o daemon/intercom.o daemon/ctl_icom.o
 LOBBYD_O := daemon/main.o $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
 LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/conn.o lobbyctl/show.o \
-	      lobbyctl/format.o lobbyctl/tickets.o $(UTIL_O)
+	      lobbyctl/format.o lobbyctl/tickets.o lobbyctl/show_icom.o $(UTIL_O)
 LOBBYSIM_O := sim/lobbysim.o sim/simctl.o sim/linectl.o sim/simmodbus.o sim/simreader.o \
-	      sim/siminput.o sim/simgpio.o $(CONFIG_O) $(UTIL_O)
+	      sim/siminput.o sim/simgpio.o sim/simicom.o $(CONFIG_O) $(UTIL_O)
 LOBBYBUS_O := sim/busemu.o sim/linectl.o daemon/util.o
 
 # Unit tests: one program per module, linked with just what it tests.
@@ -52,6 +53,7 @@ test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
 test_store_O    := tests/unit/test_store.o $(DB_O) $(UTIL_O)
 test_config_O   := tests/unit/test_config.o $(CONFIG_O) $(UTIL_O)
 MODBUS_TEST_O   := tests/unit/modbus_support.o drivers/worker.o drivers/modbus.o drivers/modbus_input.o \
+		   drivers/modbus_icom.o \
 		   drivers/reader.o drivers/serial.o drivers/cardfmt.o drivers/msg.o \
 		   drivers/link.o $(GPIO_O) $(UTIL_O)
 test_modbus_O   := tests/unit/test_modbus.o $(MODBUS_TEST_O)

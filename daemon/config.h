@@ -71,6 +71,26 @@ enum ts_cmd {
 	TS_CMD_COUNT
 };
 
+/* Intercom stations (PROFILE_INTERCOM, DEV_INTERCOM): daemon/config_icom.c. */
+enum icom_call { ICOM_UNKNOWN, ICOM_IDLE, ICOM_RINGING, ICOM_CONNECTED };
+
+enum icom_cmd {
+	ICOM_CMD_RELEASE,	/* door release; msg_cmd.value unused */
+	ICOM_CMD_FORWARD,	/* route the call: msg_cmd.value = station number */
+	ICOM_CMD_COUNT
+};
+
+struct icom_profile {
+	struct reg_point call;			/* required: call state */
+	int32_t		call_value[4];		/* raw value for ICOM_IDLE..CONNECTED */
+	struct reg_point button;		/* optional: call button pressed = 1 */
+	struct reg_point door;			/* optional: door open = 1 */
+	struct reg_write release;		/* optional: door release write */
+	int		release_ms;		/* > 0: the worker writes 0 after this */
+	struct reg_point forward;		/* optional: holding register for the
+						   target station number */
+};
+
 /* What a model's registers mean. A new turnstile model is a new profile. */
 struct profile {
 	char		name[CONF_NAME_MAX];
@@ -81,6 +101,7 @@ struct profile {
 	struct reg_point exit_count;		/* required */
 	struct reg_point fault_code;		/* optional: 0 means no fault */
 	struct reg_write cmd[TS_CMD_COUNT];	/* all four required */
+	struct icom_profile icom;		/* PROFILE_INTERCOM */
 };
 
 struct link_conf {
@@ -141,6 +162,10 @@ struct device_conf {
 	int		gpio_line;
 	int		gpio_d0, gpio_d1;
 	int		debounce_ms;		/* inputs: level stable this long */
+	/* DEV_INTERCOM */
+	int		station;		/* station number, 1..65535 */
+	int		next;			/* device index to forward to, -1 none */
+	int		ring_timeout_s;		/* unanswered after this */
 };
 
 /* A door: its position contact, its strike relay, and optionally a card
@@ -211,5 +236,8 @@ const char *config_device_kind_name(enum device_kind);
 const char *config_input_function_name(enum input_function);
 const char *config_ts_cmd_name(enum ts_cmd);
 const char *config_ts_state_name(enum ts_state);
+/* "unknown", "idle", "ringing", "connected"; "release", "forward" */
+const char *config_icom_call_name(enum icom_call);
+const char *config_icom_cmd_name(enum icom_cmd);
 
 #endif

@@ -20,7 +20,7 @@ static const char *const tcp_keys[] = { "name", "type", "host", "port",
 static const char *const rtu_keys[] = { "name", "type", "path", "baud",
     "parity", "data_bits", "stop_bits", "timeout_ms", NULL };
 static const char *const device_keys[] = { "name", "link", "unit", "profile",
-    "poll_ms", "kind", NULL };
+    "poll_ms", "kind", "station", "next", "ring_timeout_s", NULL };
 /* A device is a turnstile unless its kind says otherwise. */
 static const char *const device_kind_names[] = { "turnstile", "input", NULL };
 static const char *const reader_keys[] = { "name", "path", "baud", "format",
@@ -622,6 +622,7 @@ conf_load_sections(struct load *ld, const config_setting_t *root)
 	check_reader_names(ld, first_link, first_dev, nr);
 	check_paths(ld);
 	resolve_devices(ld);
+	conf_icom_devices(ld);
 
 	if ((l = get_list(ld, root, "lanes", &n)) != NULL) {
 		for (i = 0; i < n; i++) {

@@ -114,6 +114,15 @@ bool	conf_get_choice(struct load *, const struct scope *,
 /* config_profile.c: profiles[I], element E. */
 void	conf_load_profile(struct load *, int i, const config_setting_t *e);
 
+/* config_profile.c: parses "TABLE:ADDR[:u32]"; NULL, or why not. */
+const char *conf_parse_point(const char *s, struct reg_point *pt);
+
+/* config_icom.c: intercom profiles, and the devices' station settings
+ * once profiles are resolved (before lanes). */
+bool	conf_icom_is_profile(const config_setting_t *e);
+void	conf_load_icom_profile(struct load *, int i, const config_setting_t *e);
+void	conf_icom_devices(struct load *);
+
 /* config_devices.c: the lists (profiles, links, devices, readers, lanes)
  * and the references between them. */
 void	conf_load_sections(struct load *, const config_setting_t *root);

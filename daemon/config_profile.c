@@ -17,7 +17,7 @@ static const char *const state_value_keys[] = { "idle", "passing", "fault",
 static const char *const command_keys[] = { "open_entry", "open_exit", "free",
     "lock", NULL };
 static const char *const write_keys[] = { "register", "value", NULL };
-static const char *const kind_names[] = { "turnstile", NULL };
+static const char *const kind_names[] = { "turnstile", "intercom", NULL };
 static const char *const table_names[] = { "coil", "discrete", "input",
     "holding", NULL };
 
@@ -206,6 +206,10 @@ conf_load_profile(struct load *ld, int i, const config_setting_t *e)
 	int kind = 0, j;
 	bool state_ok;
 
+	if (conf_icom_is_profile(e)) {
+		conf_load_icom_profile(ld, i, e);
+		return;
+	}
 	conf_scope_elem(&sc, "profiles", i, e);
 	conf_check_keys(ld, &sc, e, profile_keys, false);
 	if ((m = conf_get_name(ld, &sc, e, "name", true, p->name)) != NULL) {

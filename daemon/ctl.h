@@ -51,6 +51,8 @@
  *  tickets.summary date? ("YYYY-MM-DD"; absent: latest)  summary
  *  devices.check  -                                      {devices, not_ok, ok,
  *                                                         problems: [problem]}
+ *  intercom.list  -                                      [station]
+ *  intercom.release station, reason (non-empty)          {station, event_id}
  *
  *  event   {id, ts_ms, kind, lane, device, direction, credential, decision,
  *           reason, reason_text, actor, detail}      (absent strings: "")
@@ -58,6 +60,9 @@
  *           ("idle"|"passing"|"fault"|"unknown"|"offline"), fault_code,
  *           entry_count, exit_count, failures, reason, since_ms}
  *  alert   {id, raised_ms, cleared_ms (0: active), source, kind, severity, message}
+ *  station {name, station, next, ring_timeout_s, online, reason, call ("idle"|
+ *           "ringing"|"connected"|"unknown"|"offline"), call_since_ms,
+ *           forwarded_to, button, door_open (null: no such point), release}
  *  card    {uid, holder, enabled, valid_from_ms, valid_until_ms, created_by, created_ms}
  *  ticket  {id, opened_ms, updated_ms, closed_ms (0: not done), alert_id (0: by
  *           hand), source, kind ("manual" by hand), title, urgency ("urgent"|

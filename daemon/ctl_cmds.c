@@ -267,6 +267,8 @@ dev_state_name(const struct dev_state *ds, const struct device_conf *dc)
 		return "ok";
 	if (!ds->have_status)
 		return "unknown";
+	if (dc->kind == DEV_INTERCOM)
+		return config_icom_call_name(ds->call);
 	if (ds->fault_code != 0)
 		return "fault";
 	return config_ts_state_name(ds->state);
@@ -676,6 +678,8 @@ static const struct {
 	{ "ticket.done", ctl_cmd_ticket_done },
 	{ "ticket.open", ctl_cmd_ticket_open },
 	{ "devices.check", ctl_cmd_devices_check },
+	{ "intercom.list", ctl_cmd_icom_list },
+	{ "intercom.release", ctl_cmd_icom_release },
 };
 
 ctl_cmd_fn *

@@ -335,6 +335,8 @@ engine_run(const char *conf_path, struct site_conf *site)
 			next = t;
 		if ((t = ticket_next_deadline(e)) < next)
 			next = t;
+		if ((t = icom_next_deadline(e)) < next)
+			next = t;
 		if (e->watchdog_usec != 0 && e->watchdog_next_ns < next)
 			next = e->watchdog_next_ns;
 		if (next == INT64_MAX)
@@ -360,6 +362,7 @@ engine_run(const char *conf_path, struct site_conf *site)
 		lane_tick(e, now);
 		sup_tick(e, now);
 		ticket_tick(e, now);
+		icom_tick(e, now);
 		if (e->watchdog_usec != 0 && now >= e->watchdog_next_ns) {
 			sd_notify(0, "WATCHDOG=1");
 			e->watchdog_next_ns = now + (int64_t)e->watchdog_usec * 1000 / 2;

@@ -37,6 +37,15 @@ struct dev_state {
 	/* contact inputs */
 	bool		input_active;
 	int64_t		input_since_ns;	/* CLOCK_MONOTONIC of the last change */
+	/* intercom stations (intercom.c) */
+	enum icom_call	call;		/* kept while offline: the call goes on */
+	int64_t		call_since_ms;	/* wall clock of the last call change */
+	int64_t		call_since_ns;	/* the same, CLOCK_MONOTONIC */
+	int64_t		ring_deadline_ns;	/* next escalation; 0 none */
+	int		call_at;	/* station ringing now: dev itself or
+					   the one it was forwarded to */
+	bool		call_urgent;	/* the chain ended unanswered */
+	uint8_t		icom_button, icom_door;	/* ICOM_BIT_NONE: no point */
 };
 
 /* A grant that waits for its passage. */
@@ -262,6 +271,14 @@ void	fire_reset_begin(struct engine *, const char *user, struct store_req *);
 /* Its completion: 0 the mode is off and the lanes locked; -1 and why. */
 int	fire_reset_done(struct engine *, const struct store_req *, char *err,
 	    size_t errlen);
+
+/* intercom.c: call state, unanswered-call escalation, door release. */
+void	icom_status(struct engine *, int dev, const struct msg_icom_status *);
+void	icom_tick(struct engine *, int64_t now_ns);
+int64_t	icom_next_deadline(const struct engine *);
+/* Sends command cmd (value: a forward's station number) to station dev. */
+int	icom_send_cmd(struct engine *, int dev, enum icom_cmd, uint32_t value,
+	    char *err, size_t errlen);
 
 /* supervisor.c */
 void	sup_init(struct engine *);

@@ -213,7 +213,8 @@ dev_went(struct engine *e, int dev, bool online, const char *reason)
 		log_debug("%s: offline: %s", dc->name, reason);
 		snprintf(msg, sizeof(msg), "%s %s not answering: %s",
 		    dc->kind == DEV_TURNSTILE ? "Turnstile" : dc->kind == DEV_READER ?
-		    "Reader" : dc->kind == DEV_INPUT ? "Input" : "Device", dc->name, reason);
+		    "Reader" : dc->kind == DEV_INPUT ? "Input" :
+		    dc->kind == DEV_INTERCOM ? "Intercom" : "Device", dc->name, reason);
 		alert_dev_raise(e, dev, "offline",
 		    dc->kind == DEV_TURNSTILE ? SEV_URGENT : SEV_WARNING,
 		    AUD_ENGINEERING | AUD_SECURITY, msg);
@@ -403,6 +404,10 @@ engine_worker_msg(struct engine *e, int link, const union msg_any *m)
 	case MSG_INPUT:
 		if (e->site->devices[dev].kind == DEV_INPUT)
 			input_msg(e, dev, &m->input);
+		break;
+	case MSG_ICOM_STATUS:
+		if (e->site->devices[dev].kind == DEV_INTERCOM)
+			icom_status(e, dev, &m->icom_status);
 		break;
 	default:
 		if (e->workers[link].bad_msgs++ == 0)

@@ -15,6 +15,7 @@
 
 #include "../daemon/util.h"
 #include "modbus_input.h"
+#include "modbus_icom.h"
 
 #define MB_CMD_QUEUE	8	/* commands waiting per link */
 #define MB_NPOINTS	4	/* state, entry, exit, fault */
@@ -46,6 +47,7 @@ struct mb_dev {
 	struct msg_ts_status	last;
 	struct profile		input_prof;	/* DEV_INPUT: its point (modbus_input.c) */
 	bool			input_active;	/* DEV_INPUT: as last sent */
+	struct mbi_state	icom;		/* intercom stations */
 };
 
 struct mb_link {
@@ -84,6 +86,8 @@ mb_say(char *buf, size_t size, const char *fmt, ...)
 static const struct reg_point *
 mb_point(const struct profile *p, int i)
 {
+	if (p->kind == PROFILE_INTERCOM)
+		return mbi_point(p, i);
 	switch (i) {
 	case 0:		return &p->state;
 	case 1:		return &p->entry_count;
@@ -395,6 +399,11 @@ mb_poll_done(struct link *l, struct mb_link *m, struct mb_dev *d, int64_t now)
 		    &d->have_status, &d->input_active);
 		return;
 	}
+	if (d->prof->kind == PROFILE_INTERCOM) {
+		mbi_poll_done(l, &d->icom, d->prof, d->index, d->val,
+		    &d->have_status);
+		return;
+	}
 	mb_decode(d, &st);
 	if (d->have_status && !mb_status_differs(&st, &d->last))
 		return;
@@ -467,6 +476,7 @@ mb_command_step(struct link *l, struct mb_link *m)
 	struct msg_cmd c = m->queue[m->qhead];
 	struct mb_dev *d;
 	const struct reg_write *w;
+	struct reg_write iw;
 	char err[MSG_TEXT_MAX], why[MSG_TEXT_MAX];
 	int64_t t_wire, t_done;
 	int rc, e;
@@ -475,6 +485,10 @@ mb_command_step(struct link *l, struct mb_link *m)
 	m->qlen--;
 	d = mb_find_dev(m, c.h.dev);	/* checked when queued */
 	w = &d->prof->cmd[c.cmd];
+	if (d->prof->kind == PROFILE_INTERCOM) {
+		(void)mbi_cmd_write(d->prof, &c, &iw, NULL, 0);
+		w = &iw;
+	}
 	if (mono_ns() >= c.expires_ns) {
 		mb_emit_result(l, &c, CMD_EXPIRED, 0, 0, "expired before it was sent");
 		return;
@@ -504,6 +518,8 @@ mb_command_step(struct link *l, struct mb_link *m)
 	/* Read back at once: the change shows, or a lost reply is found out. */
 	d->urgent = true;
 	if (rc == 1) {
+		if (d->prof->kind == PROFILE_INTERCOM)
+			mbi_cmd_written(&d->icom, d->prof, &c, t_done);
 		mb_emit_result(l, &c, CMD_OK, t_wire, t_done, NULL);
 		return;
 	}
@@ -511,10 +527,48 @@ mb_command_step(struct link *l, struct mb_link *m)
 	    mb_table_names[w->table], w->addr, modbus_strerror(e));
 	log_warn("%s/unit %d (%s): %s command %u: %s", l->conf->name,
 	    d->conf->unit, d->conf->name,
+	    d->prof->kind == PROFILE_INTERCOM ?
+	    mbi_cmd_name(c.cmd) :
 	    c.cmd == TS_CMD_OPEN_ENTRY ? "open-entry" :
 	    c.cmd == TS_CMD_OPEN_EXIT ? "open-exit" :
 	    c.cmd == TS_CMD_FREE ? "free" : "lock", c.id, err);
 	mb_emit_result(l, &c, CMD_FAILED, t_wire, t_done, err);
+}
+
+/* Ends a timed door release that is due, whether or not the station was
+ * answering lately: returns false when none is. */
+static bool
+mb_icom_off_step(struct link *l, struct mb_link *m, int64_t now)
+{
+	struct reg_write w;
+	char why[MSG_TEXT_MAX];
+	struct mb_dev *d = NULL;
+	int i, rc, e;
+
+	for (i = 0; i < m->ndevs && d == NULL; i++)
+		if (m->devs[i].prof->kind == PROFILE_INTERCOM &&
+		    mbi_off_due(&m->devs[i].icom, m->devs[i].prof, now, &w))
+			d = &m->devs[i];
+	if (d == NULL)
+		return false;
+	if (mb_begin(l, m, d, why, sizeof(why)) == -1) {
+		mbi_off_done(&d->icom, false, mono_ns());
+		return true;
+	}
+	if (w.table == REG_COIL)
+		rc = modbus_write_bit(m->ctx, w.addr, 0);
+	else
+		rc = modbus_write_register(m->ctx, w.addr, 0);
+	e = errno;
+	mb_end(m, rc == 1, e);
+	mbi_off_done(&d->icom, rc == 1, m->last_end_ns);
+	if (rc != 1 && d->health != MB_OFFLINE)
+		log_warn("%s/unit %d (%s): ending the door release: write %s "
+		    "0x%04x: %s; trying again", l->conf->name, d->conf->unit,
+		    d->conf->name, mb_table_names[w.table], w.addr,
+		    modbus_strerror(e));
+	d->urgent = true;
+	return true;
 }
 
 static bool
@@ -553,6 +607,8 @@ mb_next_deadline(const struct mb_link *m, int64_t now)
 		const struct mb_dev *d = &m->devs[i];
 		int64_t t = d->urgent ? now : d->next_ns;
 
+		if (d->icom.off_ns != 0 && d->icom.off_ns < t)
+			t = d->icom.off_ns;
 		if (t < next)
 			next = t;
 	}
@@ -574,6 +630,8 @@ mb_service(struct link *l, int64_t now, short revents)
 		return mb_next_deadline(m, now);
 	if (m->qlen > 0) {
 		mb_command_step(l, m);
+	} else if (mb_icom_off_step(l, m, now)) {
+		/* a door release ended */
 	} else if ((d = mb_pick(m, now)) != NULL) {
 		mb_poll_step(l, m, d);
 	}
@@ -594,12 +652,18 @@ mb_command(struct link *l, const struct msg_cmd *c)
 		    c->h.dev, l->conf->name);
 		goto refuse;
 	}
-	if (c->cmd >= TS_CMD_COUNT || !d->prof->cmd[c->cmd].set) {
+	if (d->prof->kind == PROFILE_INTERCOM) {
+		struct reg_write w;
+
+		if (mbi_cmd_write(d->prof, c, &w, err, sizeof(err)) == -1)
+			goto refuse;
+	} else if (c->cmd >= TS_CMD_COUNT || !d->prof->cmd[c->cmd].set) {
 		mb_say(err, sizeof(err), "command %u unknown to profile %s",
 		    c->cmd, d->prof->name);
 		goto refuse;
 	}
-	if (d->prof->cmd[c->cmd].table != REG_COIL &&
+	if (d->prof->kind != PROFILE_INTERCOM &&
+	    d->prof->cmd[c->cmd].table != REG_COIL &&
 	    d->prof->cmd[c->cmd].table != REG_HOLDING) {
 		mb_say(err, sizeof(err), "profile %s: command %u register is "
 		    "not writable", d->prof->name, c->cmd);
@@ -682,8 +746,10 @@ mb_open(struct link *l, bool rtu)
 		if (dc->kind == DEV_INPUT && dc->point.set && dc->poll_ms > 0) {
 			modbus_input_profile(dc, &d->input_prof);
 			d->prof = &d->input_prof;
-		} else if (dc->kind != DEV_TURNSTILE || dc->profile < 0 ||
-		    dc->profile >= site->nprofiles || dc->poll_ms <= 0) {
+		} else if ((dc->kind != DEV_TURNSTILE && dc->kind != DEV_INTERCOM) ||
+		    dc->profile < 0 || dc->profile >= site->nprofiles ||
+		    dc->poll_ms <= 0 || (dc->kind == DEV_INTERCOM) !=
+		    (site->profiles[dc->profile].kind == PROFILE_INTERCOM)) {
 			log_err("%s/unit %d (%s): not a turnstile with a profile "
 			    "or an input with a point, and a poll interval",
 			    lc->name, dc->unit, dc->name);
@@ -697,6 +763,8 @@ mb_open(struct link *l, bool rtu)
 		d->next_ns = now;
 		if (mb_plan_reads(l, d) == -1)
 			goto out_close;
+		if (d->prof->kind == PROFILE_INTERCOM)
+			mbi_start(&d->icom, d->prof, now);
 		m->ndevs++;
 	}
 

@@ -19,6 +19,7 @@ msg_size(unsigned type)
 	case MSG_CMD:		return sizeof(struct msg_cmd);
 	case MSG_CMD_RESULT:	return sizeof(struct msg_cmd_result);
 	case MSG_INPUT:		return sizeof(struct msg_input);
+	case MSG_ICOM_STATUS:	return sizeof(struct msg_icom_status);
 	default:		return 0;
 	}
 }

@@ -91,6 +91,18 @@ struct msg_input {
 	int64_t		t_ns;		/* CLOCK_MONOTONIC of the change (the edge) */
 };
 
+/* An intercom station's state; button and door are ICOM_BIT_NONE when the
+ * profile has no such point. */
+#define ICOM_BIT_NONE	0xff
+struct msg_icom_status {
+	struct msg_hdr	h;
+	uint8_t		call;		/* enum icom_call */
+	uint8_t		button;		/* 1 pressed, 0 not */
+	uint8_t		door;		/* 1 open, 0 closed */
+	uint8_t		pad;
+	int32_t		raw_call;	/* value read, for unknown states */
+};
+
 struct msg_cmd {
 	struct msg_hdr	h;
 	uint32_t	id;		/* echoed in MSG_CMD_RESULT */
@@ -130,6 +142,7 @@ union msg_any {
 	struct msg_input	input;
 	struct msg_cmd		cmd;
 	struct msg_cmd_result	cmd_result;
+	struct msg_icom_status	icom_status;
 };
 
 /* Fills in h.type and h.len. */

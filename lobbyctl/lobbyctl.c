@@ -41,6 +41,8 @@ static const char usage_text[] =
 "  ticket show|start ID\n"
 "  ticket note ID TEXT | ticket done ID [TEXT]\n"
 "  ticket open --source NAME --title TEXT [--urgent]\n"
+"  intercom\n"
+"  intercom release STATION --reason TEXT\n"
 "\n"
 "  -s SOCKET  lobbyd's control socket (else $" CTL_ENV_SOCKET ", else\n"
 "             " CTL_DEFAULT_SOCKET ")\n"
@@ -128,6 +130,9 @@ static const struct cmd_def {
 	{ "ticket done", "ticket.done",	SHOW_TICKET_DONE,	1, 0 },	/* [TEXT] */
 	{ "ticket open", "ticket.open",	SHOW_TICKET_OPEN,	0,
 	    O_SOURCE | O_TITLE | O_URGENT },
+	{ "intercom release", "intercom.release", SHOW_ICOM_RELEASE, 1,
+	    O_REASON },
+	{ "intercom",	 "intercom.list", SHOW_ICOM_LIST,	0, 0 },
 };
 
 /* devices --check is a request of its own: the start-of-shift check. */
@@ -296,6 +301,8 @@ find_cmd(const struct opts *o, const struct cmd_def **out)
 		case SHOW_TICKET_DONE:
 			return usage_error("%s: which ticket? (its number)",
 			    c->name);
+		case SHOW_ICOM_RELEASE:
+			return usage_error("%s: which station?", c->name);
 		default:
 			return usage_error("%s: missing argument", c->name);
 		}
@@ -483,6 +490,21 @@ build_args(const struct cmd_def *c, const struct opts *o,
 
 		return tickets_args(c->what, o->pos + nw, o->npos - nw, &to, args);
 	}
+	case SHOW_ICOM_RELEASE:
+		if ((rc = check_text("station", w[0], LANE_MAX)) != 0)
+			return rc;
+		if (!(o->seen & O_REASON)) {
+			lobbyctl_say("intercom release: --reason TEXT is needed "
+			    "(it is recorded with your name)");
+			return EXIT_USAGE;
+		}
+		if ((rc = check_text("--reason", o->reason, REASON_MAX)) != 0)
+			return rc;
+		json_object_object_add(args, "station",
+		    json_object_new_string(w[0]));
+		json_object_object_add(args, "reason",
+		    json_object_new_string(o->reason));
+		return 0;
 	default:
 		return 0;
 	}

@@ -27,7 +27,8 @@ enum show_what { SHOW_STATUS, SHOW_EVENTS, SHOW_DEVICES, SHOW_ALERTS,
 	SHOW_CARD_ADD, SHOW_CARD_REMOVE, SHOW_CARD_LIST, SHOW_LANE_OPEN,
 	SHOW_STATS, SHOW_FIRE, SHOW_FIRE_RESET,
 	SHOW_TICKETS, SHOW_TICKET_SUMMARY, SHOW_TICKET, SHOW_TICKET_START,
-	SHOW_TICKET_NOTE, SHOW_TICKET_DONE, SHOW_TICKET_OPEN, SHOW_DEVICES_CHECK };
+	SHOW_TICKET_NOTE, SHOW_TICKET_DONE, SHOW_TICKET_OPEN, SHOW_DEVICES_CHECK,
+	SHOW_ICOM_LIST, SHOW_ICOM_RELEASE };
 
 /*
  * The reply's data on stdout: tables, "key: value" lines or, with json, JSON.
@@ -37,6 +38,8 @@ enum show_what { SHOW_STATUS, SHOW_EVENTS, SHOW_DEVICES, SHOW_ALERTS,
  */
 int	show_reply(enum show_what what, bool json, bool follow, bool all,
 	    struct json_object *data, struct fmt_table **tablep);
+/* show_icom.c: the intercom replies (intercom, intercom release). */
+int	show_icom(enum show_what what, bool json, struct json_object *data);
 /* One update of a followed reply: a row of t, or a line of JSON. */
 void	show_update(enum show_what what, bool json, struct fmt_table *t,
 	    struct json_object *item);

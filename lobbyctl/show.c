@@ -137,7 +137,7 @@ device_row(struct json_object *d, struct row *r)
 	r->n2[0] = r->n3[0] = r->n4[0] = '\0';
 	if (strcmp(jstr(d, "kind"), "reader") == 0) {
 		snprintf(r->n4, sizeof(r->n4), "%lld", (long long)jint(d, "rejects"));
-	} else {
+	} else if (strcmp(jstr(d, "kind"), "turnstile") == 0) {
 		snprintf(r->n2, sizeof(r->n2), "%lld",
 		    (long long)jint(d, "entry_count"));
 		snprintf(r->n3, sizeof(r->n3), "%lld",
@@ -384,6 +384,8 @@ show_reply(enum show_what what, bool json, bool follow, bool all,
 	int ncols;
 	struct json_object *item;
 
+	if (what == SHOW_ICOM_LIST || what == SHOW_ICOM_RELEASE)
+		return show_icom(what, json, data);
 	if (what >= SHOW_TICKETS)	/* tickets.c */
 		return tickets_show(what, json, data);
 	switch (what) {

@@ -68,7 +68,9 @@ sim_open(struct sim *sim)
 		    sim_ts_init(sim, i) == -1) ||
 		    (sim->site.devices[i].kind == DEV_INPUT &&
 		    sim->site.links[sim->site.devices[i].link].type != LINK_GPIO &&
-		    sim_input_init(sim, i) == -1))
+		    sim_input_init(sim, i) == -1) ||
+		    (sim->site.devices[i].kind == DEV_INTERCOM &&
+		    sim_icom_init(sim, i) == -1))
 			return -1;
 	for (i = 0; i < sim->site.nlinks; i++) {
 		struct sim_link *l = &sim->links[i];
@@ -141,8 +143,9 @@ run(struct sim *sim, struct sim_ctl *ctl, int sigfd)
 	struct pollfd *pfd = calloc(cap, sizeof(*pfd));
 	struct pf_tag *tag = calloc(cap, sizeof(*tag));
 	struct signalfd_siginfo si;
-	int64_t now, next;
-	int n, i, c, timeout, rc = 0;
+	int64_t now, next, t;
+	struct timespec ts, *tsp;
+	int n, i, c, rc = 0;
 
 	if (pfd == NULL || tag == NULL) {
 		log_err("out of memory");
@@ -183,16 +186,21 @@ run(struct sim *sim, struct sim_ctl *ctl, int sigfd)
 
 		now = mono_ns();
 		next = sim_ts_tick(sim, now);
-		{
-			int64_t t = sim_gpio_tick(sim, now);
-
-			if (t >= 0 && (next < 0 || t < next))
-				next = t;
+		if ((t = sim_gpio_tick(sim, now)) >= 0 && (next < 0 || t < next))
+			next = t;
+		if ((t = sim_icom_tick(sim, now)) >= 0 && (next < 0 || t < next))
+			next = t;
+		/* RTU replies wait t3.5 to the microsecond: ppoll, not poll. */
+		if ((t = sim_rtu_tick(sim, now)) >= 0 && (next < 0 || t < next))
+			next = t;
+		tsp = NULL;
+		if (next >= 0) {
+			t = next > now ? next - now : 0;
+			ts.tv_sec = (time_t)(t / 1000000000);
+			ts.tv_nsec = (long)(t % 1000000000);
+			tsp = &ts;
 		}
-		timeout = -1;
-		if (next >= 0)
-			timeout = (int)((next - now + NS_PER_MS - 1) / NS_PER_MS);
-		if (poll(pfd, (nfds_t)n, timeout) == -1) {
+		if (ppoll(pfd, (nfds_t)n, tsp, NULL) == -1) {
 			if (errno == EINTR)
 				continue;
 			log_err("poll: %s", strerror(errno));

@@ -53,6 +53,11 @@ struct sim_link {
 	modbus_t	*mb;		/* used only to build replies */
 	/* gpio (simgpio.c) */
 	struct sim_gpio	*gpio;
+	/* modbus-rtu: a request waits t3.5 for its reply, as on a real bus */
+	uint8_t		held[SIM_RTU_BUF];
+	int		held_len;	/* 0: none */
+	int64_t		held_t_ns;	/* its last byte read */
+	int64_t		held_due_ns;	/* reply then */
 };
 
 struct sim_write {
@@ -79,11 +84,33 @@ struct sim_ts {
 	struct sim_write wlog[SIM_WLOG];	/* ring, nwrites % SIM_WLOG next */
 };
 
+/* One intercom station (simicom.c): its Modbus mapping is that of the
+ * sim_ts of the same index; this is the model and the writes it took. */
+#define SIM_ICOM_WLOG	256
+#define SIM_ICOM_PULSE_MS 1000		/* a station's own release pulse */
+struct sim_icom_write {
+	int64_t		t_ns;
+	int		cmd;		/* enum icom_cmd */
+	unsigned	value;		/* release: 0 ends it; forward: station */
+};
+
+struct sim_icom {
+	bool		used;
+	enum icom_call	call;
+	bool		button, door_open;
+	unsigned	released;	/* release register as last written */
+	int64_t		pulse_end_ns;	/* station ends its own release; 0 none */
+	unsigned	forward;	/* last station number written */
+	uint64_t	nwrites;
+	struct sim_icom_write wlog[SIM_ICOM_WLOG];
+};
+
 struct sim {
 	struct site_conf site;
 	bool		verbose;
 	struct sim_link	links[CONF_MAX_LINKS];
 	struct sim_ts	ts[CONF_MAX_DEVICES];	/* by device index */
+	struct sim_icom	icom[CONF_MAX_DEVICES];	/* by device index */
 	uint64_t	rng;			/* for "garbage" */
 };
 
@@ -114,6 +141,18 @@ uint16_t sim_crc16(const uint8_t *, size_t);
 int	sim_input_init(struct sim *, int dev);
 void	sim_input_publish(struct sim_ts *);
 void	sim_input_cmd(struct sim *, int argc, char **argv, char *out, size_t size);
+/* Answers RTU requests held for their t3.5; returns the next due or -1. */
+int64_t	sim_rtu_tick(struct sim *, int64_t now_ns);
+
+/* simicom.c: intercom stations. */
+int	sim_icom_init(struct sim *, int dev);
+void	sim_icom_publish(struct sim *, int dev);
+/* The release and forward writes in a request PDU libmodbus accepted. */
+void	sim_icom_writes(struct sim *, int dev, const uint8_t *pdu, size_t len,
+	    int64_t t_ns);
+int64_t	sim_icom_tick(struct sim *, int64_t now_ns);
+/* "icom DEV ring|answer|hangup|door open|closed|status|writes [N]" */
+void	sim_icom_ctl(struct sim *, int argc, char **argv, char *out, size_t size);
 
 /* simreader.c: ptys and card readers. */
 int	sim_pty_open(struct sim_pty *, const char *what, const char *path);

@@ -400,6 +400,8 @@ ctl_execute(void *arg, char *line, char *out, size_t size)
 		cmd_ts(sim, argc, argv, out, size);
 	} else if (sim_gpio_ctl(sim, argc, argv, out, size)) {
 		/* input, bounce, wiegand, output, gpio: simgpio.c */
+	} else if (strcmp(argv[0], "icom") == 0) {
+		sim_icom_ctl(sim, argc, argv, out, size);
 	} else if (strcmp(argv[0], "ping") == 0 || strcmp(argv[0], "quit") == 0 ||
 	    strcmp(argv[0], "stats") == 0) {
 		reply(out, size, "error usage: %s%s", argv[0],
@@ -407,7 +409,7 @@ ctl_execute(void *arg, char *line, char *out, size_t size)
 	} else {
 		reply(out, size, "error unknown command \"%.64s\" (commands: card "
 		    "garbage raw jam clear mute unmute passage nopass set status "
-		    "writes stats input bounce wiegand output gpio ping quit)",
+		    "writes stats input bounce wiegand output gpio icom ping quit)",
 		    argv[0]);
 	}
 }

@@ -400,6 +400,11 @@ serve(struct sim *sim, struct sim_link *l, const uint8_t *req, int len,
 			modbus_reply(l->mb, req, len, ts->map);
 			apply_writes(sim, ts, req + hdr, (size_t)pdu_len, t_ns);
 			sim_ts_publish(ts);
+			if (ts->prof->kind == PROFILE_INTERCOM) {
+				sim_icom_writes(sim, ts->dev, req + hdr,
+				    (size_t)pdu_len, t_ns);
+				sim_icom_publish(sim, ts->dev);
+			}
 		}
 		return;
 	}
@@ -420,6 +425,10 @@ serve(struct sim *sim, struct sim_link *l, const uint8_t *req, int len,
 		log_info("%s: reply: %s", ts->conf->name, modbus_strerror(errno));
 	apply_writes(sim, ts, req + hdr, (size_t)pdu_len, t_ns);
 	sim_ts_publish(ts);
+	if (ts->prof->kind == PROFILE_INTERCOM) {
+		sim_icom_writes(sim, ts->dev, req + hdr, (size_t)pdu_len, t_ns);
+		sim_icom_publish(sim, ts->dev);
+	}
 }
 
 /* ---- Modbus TCP ---- */
@@ -627,6 +636,48 @@ sim_rtu_open(struct sim *sim, struct sim_link *l)
 	return 0;
 }
 
+/*
+ * A real slave keeps the line silent for 3.5 characters after a request
+ * before it answers (11-bit characters; 1.75 ms above 19200 baud, as the
+ * Modbus serial line guide fixes it), so a reply is held that long from
+ * the request's last byte.
+ */
+static int64_t
+rtu_t35_ns(int baud)
+{
+	if (baud > 19200 || baud <= 0)
+		return 1750000;
+	return 38500000000LL / baud;
+}
+
+static void
+rtu_answer_held(struct sim *sim, struct sim_link *l)
+{
+	int len = l->held_len;
+
+	l->held_len = 0;
+	serve(sim, l, l->held, len, 1, l->held_t_ns);
+}
+
+int64_t
+sim_rtu_tick(struct sim *sim, int64_t now)
+{
+	int64_t next = -1;
+
+	for (int i = 0; i < sim->site.nlinks; i++) {
+		struct sim_link *l = &sim->links[i];
+
+		if (l->conf == NULL || l->conf->type != LINK_MODBUS_RTU ||
+		    l->held_len == 0)
+			continue;
+		if (l->held_due_ns <= now)
+			rtu_answer_held(sim, l);
+		else if (next < 0 || l->held_due_ns < next)
+			next = l->held_due_ns;
+	}
+	return next;
+}
+
 /* Length of the request at the start of buf: >0 known, 0 need more, -1 junk. */
 static int
 rtu_request_len(const uint8_t *buf, size_t len)
@@ -674,7 +725,14 @@ sim_rtu_input(struct sim *sim, struct sim_link *l)
 			if ((l->rx[flen - 2] | l->rx[flen - 1] << 8) == crc) {
 				l->resyncing = false;
 				l->frames++;
-				serve(sim, l, l->rx, flen, 1, t);
+				/* A master that did not wait for the last
+				 * reply gets it now, before the new one. */
+				if (l->held_len > 0)
+					rtu_answer_held(sim, l);
+				memcpy(l->held, l->rx, (size_t)flen);
+				l->held_len = flen;
+				l->held_t_ns = t;
+				l->held_due_ns = t + rtu_t35_ns(l->conf->baud);
 				memmove(l->rx, l->rx + flen, l->rxlen - (size_t)flen);
 				l->rxlen -= (size_t)flen;
 				continue;

@@ -58,6 +58,26 @@ main(void)
 		CHECK(msg_recv(sv[1], &in) == -1 && errno == EPROTO);
 	}
 
+	/* An intercom status goes through whole, and only at its own size. */
+	{
+		struct msg_icom_status st;
+
+		msg_init(&st, MSG_ICOM_STATUS, 3);
+		st.call = 2;
+		st.button = 0;
+		st.door = ICOM_BIT_NONE;
+		st.raw_call = 7;
+		CHECK(msg_send(sv[0], &st) == 0);
+		CHECK_INT(msg_recv(sv[1], &in), sizeof(struct msg_icom_status));
+		CHECK_INT(in.h.type, MSG_ICOM_STATUS);
+		CHECK_INT(in.h.dev, 3);
+		CHECK_INT(in.icom_status.call, 2);
+		CHECK_INT(in.icom_status.door, ICOM_BIT_NONE);
+		CHECK_INT(in.icom_status.raw_call, 7);
+		CHECK(send(sv[0], &st, sizeof(st) - 1, 0) == (ssize_t)sizeof(st) - 1);
+		CHECK(msg_recv(sv[1], &in) == -1 && errno == EPROTO);
+	}
+
 	/* EOF when the peer is gone. */
 	close(sv[0]);
 	CHECK_INT(msg_recv(sv[1], &in), 0);

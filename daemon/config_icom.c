@@ -1,0 +1,346 @@
+/*
+ * Intercom stations in the config: the "intercom" profile kind (call state
+ * and its values, call button, door state, the release and forward writes)
+ * and the station settings of a device (station, next, ring_timeout_s).
+ */
+#include "config_int.h"
+
+#include <string.h>
+
+static const char *const icom_profile_keys[] = { "name", "kind", "call_state",
+    "call_values", "call_button", "door_state", "commands", NULL };
+static const char *const call_value_keys[] = { "idle", "ringing", "connected",
+    NULL };
+static const char *const icom_command_keys[] = { "release", "forward", NULL };
+static const char *const release_keys[] = { "register", "value", "release_ms",
+    NULL };
+static const char *const forward_keys[] = { "register", NULL };
+static const char *const icom_device_keys[] = { "station", "next",
+    "ring_timeout_s", NULL };
+
+#define RING_TIMEOUT_DEF	15	/* about three rings */
+
+const char *
+config_icom_call_name(enum icom_call c)
+{
+	switch (c) {
+	case ICOM_IDLE:		return "idle";
+	case ICOM_RINGING:	return "ringing";
+	case ICOM_CONNECTED:	return "connected";
+	case ICOM_UNKNOWN:	break;
+	}
+	return "unknown";
+}
+
+const char *
+config_icom_cmd_name(enum icom_cmd c)
+{
+	switch (c) {
+	case ICOM_CMD_RELEASE:	return "release";
+	case ICOM_CMD_FORWARD:	return "forward";
+	case ICOM_CMD_COUNT:	break;
+	}
+	return "?";
+}
+
+bool
+conf_icom_is_profile(const config_setting_t *e)
+{
+	const config_setting_t *k = config_setting_get_member(e, "kind");
+
+	return k != NULL && config_setting_type(k) == CONFIG_TYPE_STRING &&
+	    strcmp(config_setting_get_string(k), "intercom") == 0;
+}
+
+/* Point KEY of G; BITS_OK: a coil or discrete input will do. */
+static const config_setting_t *
+icom_point(struct load *ld, const struct scope *sc, const config_setting_t *g,
+    const char *key, bool required, bool bits_ok, bool regs_ok,
+    struct reg_point *pt)
+{
+	const config_setting_t *m = conf_member(ld, sc, g, key, W_STR, required);
+	const char *why, *s;
+	char qb[80];
+
+	if (m == NULL)
+		return NULL;
+	s = config_setting_get_string(m);
+	if ((why = conf_parse_point(s, pt)) != NULL) {
+		memset(pt, 0, sizeof(*pt));
+		conf_serr(ld, sc, m, "%s%s %s %s", sc->kp, key,
+		    conf_quote(qb, sizeof(qb), s), why);
+		return NULL;
+	}
+	if ((pt->width == 1 && !bits_ok) || (pt->width != 1 && !regs_ok)) {
+		conf_serr(ld, sc, m, "%s%s %s must be %s", sc->kp, key,
+		    conf_quote(qb, sizeof(qb), s), bits_ok ?
+		    "a coil or discrete input" : "an input or holding register");
+		memset(pt, 0, sizeof(*pt));
+		return NULL;
+	}
+	return m;
+}
+
+static void
+load_call_values(struct load *ld, const struct scope *psc,
+    const config_setting_t *pg, struct icom_profile *ic)
+{
+	const config_setting_t *g, *m[4] = { NULL };
+	struct scope sc;
+	long long v[4], hi;
+	char txt[32];
+	int i, j;
+
+	if ((g = conf_member(ld, psc, pg, "call_values", W_GROUP, true)) == NULL)
+		return;
+	conf_scope_sub(&sc, psc, "call_values");
+	conf_check_keys(ld, &sc, g, call_value_keys, false);
+	hi = ic->call.width == 32 ? INT32_MAX : 65535;
+	for (i = ICOM_IDLE; i <= ICOM_CONNECTED; i++) {
+		const char *key = call_value_keys[i - ICOM_IDLE];
+
+		if (!conf_get_int_raw(ld, &sc, g, key, true, &v[i], txt,
+		    sizeof(txt), &m[i]))
+			continue;
+		if (v[i] < 0 || v[i] > hi) {
+			conf_serr(ld, &sc, m[i], "%s%s %s is out of range "
+			    "0..%lld", sc.kp, key, txt, hi);
+			m[i] = NULL;
+			continue;
+		}
+		ic->call_value[i] = (int32_t)v[i];
+		for (j = ICOM_IDLE; j < i; j++) {
+			if (m[j] != NULL && v[j] == v[i]) {
+				conf_serr(ld, &sc, m[i], "%s%s %lld is the "
+				    "same as %s%s", sc.kp, key, v[i], sc.kp,
+				    call_value_keys[j - ICOM_IDLE]);
+				break;
+			}
+		}
+	}
+}
+
+/* "register" of a command group: a coil or holding register to write. */
+static bool
+icom_write_reg(struct load *ld, const struct scope *sc,
+    const config_setting_t *g, bool coil_ok, struct reg_point *pt)
+{
+	const config_setting_t *m = conf_member(ld, sc, g, "register", W_STR,
+	    true);
+	char qb[80];
+
+	if (m == NULL)
+		return false;
+	memset(pt, 0, sizeof(*pt));
+	if (conf_parse_point(config_setting_get_string(m), pt) != NULL ||
+	    pt->width == 32 || (pt->table != REG_HOLDING &&
+	    !(coil_ok && pt->table == REG_COIL))) {
+		conf_serr(ld, sc, m, "%sregister %s must be %s (N 0..65535)",
+		    sc->kp, conf_quote(qb, sizeof(qb),
+		    config_setting_get_string(m)), coil_ok ?
+		    "\"coil:N\" or \"holding:N\"" : "\"holding:N\"");
+		memset(pt, 0, sizeof(*pt));
+		return false;
+	}
+	return true;
+}
+
+static void
+load_icom_commands(struct load *ld, const struct scope *psc,
+    const config_setting_t *pg, struct icom_profile *ic)
+{
+	const config_setting_t *g, *cg, *vm;
+	struct scope sc, csc;
+	struct reg_point pt;
+	long long v;
+	char txt[32];
+	bool reg_ok;
+	int hi;
+
+	if ((g = conf_member(ld, psc, pg, "commands", W_GROUP, false)) == NULL)
+		return;
+	conf_scope_sub(&sc, psc, "commands");
+	conf_check_keys(ld, &sc, g, icom_command_keys, false);
+
+	if ((cg = conf_member(ld, &sc, g, "release", W_GROUP, false)) != NULL) {
+		conf_scope_sub(&csc, &sc, "release");
+		conf_check_keys(ld, &csc, cg, release_keys, false);
+		reg_ok = icom_write_reg(ld, &csc, cg, true, &pt);
+		hi = reg_ok && pt.table == REG_COIL ? 1 : 65535;
+		if (conf_get_int_raw(ld, &csc, cg, "value", true, &v, txt,
+		    sizeof(txt), &vm)) {
+			if (v < 1 || v > hi) {
+				/* 0 is what a timed release writes to end it. */
+				conf_serr(ld, &csc, vm, "%svalue %s is out of "
+				    "range 1..%d%s", csc.kp, txt, hi,
+				    hi == 1 ? " for a coil" : "");
+			} else if (reg_ok) {
+				ic->release.set = true;
+				ic->release.table = pt.table;
+				ic->release.addr = pt.addr;
+				ic->release.value = (uint16_t)v;
+			}
+		}
+		conf_get_int(ld, &csc, cg, "release_ms", false, 100, 60000,
+		    &ic->release_ms);
+	}
+	if ((cg = conf_member(ld, &sc, g, "forward", W_GROUP, false)) != NULL) {
+		conf_scope_sub(&csc, &sc, "forward");
+		conf_check_keys(ld, &csc, cg, forward_keys, false);
+		if (icom_write_reg(ld, &csc, cg, false, &pt))
+			ic->forward = pt;
+	}
+}
+
+/* Profile I, element E, of kind "intercom". */
+void
+conf_load_icom_profile(struct load *ld, int i, const config_setting_t *e)
+{
+	struct profile *p = &ld->site->profiles[i];
+	struct icom_profile *ic = &p->icom;
+	const config_setting_t *m;
+	struct scope sc;
+	char qb[80];
+	int j;
+
+	p->kind = PROFILE_INTERCOM;
+	conf_scope_elem(&sc, "profiles", i, e);
+	conf_check_keys(ld, &sc, e, icom_profile_keys, false);
+	if ((m = conf_get_name(ld, &sc, e, "name", true, p->name)) != NULL) {
+		for (j = 0; j < i; j++) {
+			if (strcmp(ld->site->profiles[j].name, p->name) == 0) {
+				conf_serr(ld, &sc, m, "name %s is already used "
+				    "by profiles[%d]",
+				    conf_quote(qb, sizeof(qb), p->name), j);
+				break;
+			}
+		}
+	}
+	/* The call state tells three values apart: a register, not a bit. */
+	icom_point(ld, &sc, e, "call_state", true, false, true, &ic->call);
+	load_call_values(ld, &sc, e, ic);
+	icom_point(ld, &sc, e, "call_button", false, true, false, &ic->button);
+	icom_point(ld, &sc, e, "door_state", false, true, false, &ic->door);
+	load_icom_commands(ld, &sc, e, ic);
+}
+
+/* Device DI's "next" chain from DI: true when it comes back to DI. */
+static bool
+next_loops(const struct site_conf *site, int di, char *path, size_t size)
+{
+	int d = di, n = 0;
+	size_t len;
+
+	conf_bufprintf(path, size, "%s", site->devices[di].name);
+	while ((d = site->devices[d].next) >= 0 && n++ <= site->ndevices) {
+		len = strlen(path);
+		conf_bufprintf(path + len, size - len, " -> %s",
+		    site->devices[d].name);
+		if (d == di)
+			return true;
+		/* Reported once, by the lowest device of the loop. */
+		if (d < di)
+			return false;
+	}
+	return false;
+}
+
+/*
+ * The devices section's intercom settings, once profiles are resolved:
+ * a device with an intercom profile is an intercom station and needs a
+ * station number; station, next and ring_timeout_s belong to no other
+ * device; next names another station, and the chain never loops.
+ */
+void
+conf_icom_devices(struct load *ld)
+{
+	struct site_conf *site = ld->site;
+	const config_setting_t *nm[CONF_MAX_DEVICES] = { NULL };
+	const config_setting_t *m;
+	struct scope sc;
+	char qb[80], path[320];
+	int i, j, k, n;
+
+	for (i = 0; i < site->ndevices; i++) {
+		site->devices[i].next = -1;
+		site->devices[i].ring_timeout_s = RING_TIMEOUT_DEF;
+	}
+	for (i = 0; i < ld->ndev_sec; i++) {
+		struct device_conf *d = &site->devices[i];
+		const config_setting_t *e = ld->dev_elem[i];
+		bool icom;
+
+		if (e == NULL || !config_setting_is_group(e))
+			continue;
+		icom = d->profile >= 0 &&
+		    site->profiles[d->profile].kind == PROFILE_INTERCOM;
+		conf_scope_elem(&sc, "devices", i, e);
+		if (!icom) {
+			for (k = 0; icom_device_keys[k] != NULL; k++) {
+				m = config_setting_get_member(e,
+				    icom_device_keys[k]);
+				if (m != NULL && d->profile >= 0)
+					conf_serr(ld, &sc, m, "%s applies only "
+					    "to intercom stations (profile "
+					    "\"%s\" is not an intercom profile)",
+					    icom_device_keys[k],
+					    site->profiles[d->profile].name);
+			}
+			continue;
+		}
+		d->kind = DEV_INTERCOM;
+		conf_get_int(ld, &sc, e, "station", true, 1, 65535, &d->station);
+		conf_get_int(ld, &sc, e, "ring_timeout_s", false, 1, 600,
+		    &d->ring_timeout_s);
+		nm[i] = conf_get_name(ld, &sc, e, "next", false, NULL);
+		if (d->station == 0)
+			continue;
+		for (j = 0; j < i; j++) {
+			if (site->devices[j].kind != DEV_INTERCOM ||
+			    site->devices[j].station != d->station)
+				continue;
+			conf_serr(ld, &sc, config_setting_get_member(e,
+			    "station"), "station %d is already used by "
+			    "devices[%d] \"%s\"", d->station, j,
+			    site->devices[j].name);
+			break;
+		}
+	}
+	for (i = 0; i < ld->ndev_sec; i++) {
+		const char *name;
+
+		if (nm[i] == NULL)
+			continue;
+		conf_scope_elem(&sc, "devices", i, ld->dev_elem[i]);
+		name = config_setting_get_string(nm[i]);
+		n = config_device_index(site, name);
+		if (n < 0) {
+			conf_serr(ld, &sc, nm[i], "next %s is not defined in "
+			    "devices", conf_quote(qb, sizeof(qb), name));
+		} else if (site->devices[n].kind != DEV_INTERCOM) {
+			conf_serr(ld, &sc, nm[i], "next %s is a %s, not an "
+			    "intercom station", conf_quote(qb, sizeof(qb), name),
+			    config_device_kind_name(site->devices[n].kind));
+		} else if (!site->profiles[site->devices[i].profile].icom.forward.set) {
+			conf_serr(ld, &sc, nm[i], "next %s needs a forward "
+			    "command in profile \"%s\"", conf_quote(qb,
+			    sizeof(qb), name),
+			    site->profiles[site->devices[i].profile].name);
+		} else {
+			site->devices[i].next = n;
+		}
+	}
+	for (i = 0; i < ld->ndev_sec; i++) {
+		if (site->devices[i].next < 0 ||
+		    !next_loops(site, i, path, sizeof(path)))
+			continue;
+		conf_scope_elem(&sc, "devices", i, ld->dev_elem[i]);
+		conf_serr(ld, &sc, nm[i], "next chain loops back: %s (an "
+		    "unanswered call would be forwarded for ever)", path);
+	}
+	/* A loop is an error already; unlinking it keeps later code simple. */
+	for (i = 0; i < ld->ndev_sec; i++)
+		if (site->devices[i].next >= 0 && next_loops(site, i, path,
+		    sizeof(path)))
+			site->devices[i].next = -1;
+}

@@ -1,0 +1,299 @@
+/*
+ * lobbysim's intercom stations: a call that rings, is answered and hung up
+ * from the control socket, shown through a Modbus mapping laid out by the
+ * station's profile; the release and forward writes a master makes are kept.
+ */
+#include "sim.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../daemon/util.h"
+
+static void __attribute__((format(printf, 3, 4)))
+icom_reply(char *out, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(out, size, fmt, ap);
+	va_end(ap);
+}
+
+static void
+icom_need(int sizes[4], bool set, enum reg_table t, uint16_t addr, int width)
+{
+	int end = addr + (width == 32 ? 2 : 1);
+
+	if (set && end > sizes[t])
+		sizes[t] = end;
+}
+
+int
+sim_icom_init(struct sim *sim, int dev)
+{
+	struct sim_ts *ts = &sim->ts[dev];
+	struct sim_icom *ic = &sim->icom[dev];
+	const struct device_conf *d = &sim->site.devices[dev];
+	const struct icom_profile *p;
+	int sizes[4] = { 0, 0, 0, 0 };
+
+	memset(ts, 0, sizeof(*ts));
+	memset(ic, 0, sizeof(*ic));
+	if (d->profile < 0 || d->profile >= sim->site.nprofiles ||
+	    sim->site.profiles[d->profile].kind != PROFILE_INTERCOM) {
+		log_err("%s: no intercom profile", d->name);
+		return -1;
+	}
+	p = &sim->site.profiles[d->profile].icom;
+	icom_need(sizes, p->call.set, p->call.table, p->call.addr, p->call.width);
+	icom_need(sizes, p->button.set, p->button.table, p->button.addr, 1);
+	icom_need(sizes, p->door.set, p->door.table, p->door.addr, 1);
+	icom_need(sizes, p->release.set, p->release.table, p->release.addr, 16);
+	icom_need(sizes, p->forward.set, p->forward.table, p->forward.addr, 16);
+	ts->map = modbus_mapping_new(sizes[REG_COIL], sizes[REG_DISCRETE],
+	    sizes[REG_HOLDING], sizes[REG_INPUT]);
+	if (ts->map == NULL) {
+		log_err("%s: modbus mapping: %s", d->name, modbus_strerror(errno));
+		return -1;
+	}
+	/* The turnstile slot carries the mapping, the unit and the mute. */
+	ts->used = true;
+	ts->dev = dev;
+	ts->conf = d;
+	ts->prof = &sim->site.profiles[d->profile];
+	ts->state = TS_IDLE;
+	ts->pending = -1;
+	ic->used = true;
+	ic->call = ICOM_IDLE;
+	sim_icom_publish(sim, dev);
+	return 0;
+}
+
+static void
+icom_put(modbus_mapping_t *m, const struct reg_point *pt, uint32_t v)
+{
+	if (!pt->set)
+		return;
+	switch (pt->table) {
+	case REG_COIL:
+		m->tab_bits[pt->addr] = v != 0;
+		break;
+	case REG_DISCRETE:
+		m->tab_input_bits[pt->addr] = v != 0;
+		break;
+	case REG_INPUT:
+	case REG_HOLDING: {
+		uint16_t *r = pt->table == REG_INPUT ? m->tab_input_registers :
+		    m->tab_registers;
+
+		if (pt->width == 32) {
+			r[pt->addr] = (uint16_t)(v >> 16);
+			r[pt->addr + 1] = (uint16_t)v;
+		} else {
+			r[pt->addr] = (uint16_t)v;
+		}
+		break;
+	}
+	}
+}
+
+void
+sim_icom_publish(struct sim *sim, int dev)
+{
+	const struct sim_ts *ts = &sim->ts[dev];
+	const struct sim_icom *ic = &sim->icom[dev];
+	const struct icom_profile *p = &ts->prof->icom;
+	int c = ic->call >= ICOM_IDLE && ic->call <= ICOM_CONNECTED ? ic->call :
+	    ICOM_IDLE;
+
+	icom_put(ts->map, &p->call, (uint32_t)p->call_value[c]);
+	icom_put(ts->map, &p->button, ic->button);
+	icom_put(ts->map, &p->door, ic->door_open);
+}
+
+static void
+icom_log(struct sim *sim, int dev, enum icom_cmd cmd, unsigned value,
+    int64_t t_ns)
+{
+	struct sim_icom *ic = &sim->icom[dev];
+	struct sim_icom_write *w = &ic->wlog[ic->nwrites % SIM_ICOM_WLOG];
+
+	w->t_ns = t_ns;
+	w->cmd = cmd;
+	w->value = value;
+	ic->nwrites++;
+	if (cmd == ICOM_CMD_RELEASE) {
+		ic->released = value;
+		/* A station with its own pulse ends the release itself; with
+		 * release_ms, lobbyd writes the end. */
+		ic->pulse_end_ns = value != 0 && sim->ts[dev].prof->icom.release_ms == 0 ?
+		    t_ns + SIM_ICOM_PULSE_MS * NS_PER_MS : 0;
+	} else {
+		ic->forward = value;
+	}
+	if (sim->verbose)
+		log_info("%s: %s %u", sim->site.devices[dev].name,
+		    cmd == ICOM_CMD_RELEASE ? "release" : "forward", value);
+}
+
+static void
+icom_write_one(struct sim *sim, int dev, enum reg_table t, unsigned addr,
+    unsigned value, int64_t t_ns)
+{
+	const struct icom_profile *p = &sim->ts[dev].prof->icom;
+
+	if (p->release.set && p->release.table == t && p->release.addr == addr)
+		icom_log(sim, dev, ICOM_CMD_RELEASE, value, t_ns);
+	if (p->forward.set && t == REG_HOLDING && p->forward.addr == addr)
+		icom_log(sim, dev, ICOM_CMD_FORWARD, value, t_ns);
+}
+
+void
+sim_icom_writes(struct sim *sim, int dev, const uint8_t *pdu, size_t len,
+    int64_t t_ns)
+{
+	const modbus_mapping_t *m = sim->ts[dev].map;
+	unsigned addr, v, n, i;
+
+	if (len < 5)
+		return;
+	addr = (unsigned)pdu[1] << 8 | pdu[2];
+	v = (unsigned)pdu[3] << 8 | pdu[4];
+	switch (pdu[0]) {
+	case 0x05:
+		if ((v == 0xff00 || v == 0) && addr < (unsigned)m->nb_bits)
+			icom_write_one(sim, dev, REG_COIL, addr, v ? 1 : 0, t_ns);
+		break;
+	case 0x06:
+		if (addr < (unsigned)m->nb_registers)
+			icom_write_one(sim, dev, REG_HOLDING, addr, v, t_ns);
+		break;
+	case 0x10:
+		n = v;
+		if (len < 6 || n < 1 || n > 0x7b || pdu[5] != n * 2 ||
+		    len < 6 + (size_t)pdu[5] || addr + n > (unsigned)m->nb_registers)
+			return;
+		for (i = 0; i < n; i++)
+			icom_write_one(sim, dev, REG_HOLDING, addr + i,
+			    (unsigned)pdu[6 + 2 * i] << 8 | pdu[7 + 2 * i], t_ns);
+		break;
+	default:
+		break;
+	}
+}
+
+int64_t
+sim_icom_tick(struct sim *sim, int64_t now)
+{
+	int64_t next = -1;
+
+	for (int d = 0; d < sim->site.ndevices; d++) {
+		struct sim_icom *ic = &sim->icom[d];
+		const struct icom_profile *p;
+
+		if (!ic->used || ic->pulse_end_ns == 0)
+			continue;
+		if (ic->pulse_end_ns > now) {
+			if (next < 0 || ic->pulse_end_ns < next)
+				next = ic->pulse_end_ns;
+			continue;
+		}
+		p = &sim->ts[d].prof->icom;
+		ic->pulse_end_ns = 0;
+		ic->released = 0;
+		icom_put(sim->ts[d].map, (const struct reg_point[]){ { .set = true,
+		    .table = p->release.table, .addr = p->release.addr,
+		    .width = p->release.table == REG_COIL ? 1 : 16 } }, 0);
+		if (sim->verbose)
+			log_info("%s: release pulse over", sim->site.devices[d].name);
+	}
+	return next;
+}
+
+static void
+icom_writes_reply(const struct sim_icom *ic, uint64_t max, char *out,
+    size_t size)
+{
+	uint64_t n = ic->nwrites < max ? ic->nwrites : max;
+	size_t off;
+
+	off = (size_t)snprintf(out, size, "ok %" PRIu64, n);
+	for (uint64_t i = ic->nwrites - n; i < ic->nwrites && off < size; i++) {
+		const struct sim_icom_write *w = &ic->wlog[i % SIM_ICOM_WLOG];
+
+		off += (size_t)snprintf(out + off, size - off, " %" PRId64 ":%s:%u",
+		    w->t_ns, w->cmd == ICOM_CMD_RELEASE ? "release" : "forward",
+		    w->value);
+	}
+}
+
+void
+sim_icom_ctl(struct sim *sim, int argc, char **argv, char *out, size_t size)
+{
+	struct sim_icom *ic;
+	const char *what;
+	char *end;
+	long v;
+	int d;
+
+	if (argc < 3) {
+		icom_reply(out, size, "error usage: icom DEV ring|answer|hangup|"
+		    "door open|closed|status|writes [N]");
+		return;
+	}
+	d = config_device_index(&sim->site, argv[1]);
+	if (d < 0 || !sim->icom[d].used) {
+		icom_reply(out, size, "error no intercom station \"%s\"", argv[1]);
+		return;
+	}
+	ic = &sim->icom[d];
+	what = argv[2];
+	if (strcmp(what, "ring") == 0 && argc == 3) {
+		ic->call = ICOM_RINGING;
+		ic->button = true;
+	} else if (strcmp(what, "answer") == 0 && argc == 3) {
+		ic->call = ICOM_CONNECTED;
+		ic->button = false;
+	} else if (strcmp(what, "hangup") == 0 && argc == 3) {
+		ic->call = ICOM_IDLE;
+		ic->button = false;
+	} else if (strcmp(what, "door") == 0 && argc == 4 &&
+	    (strcmp(argv[3], "open") == 0 || strcmp(argv[3], "closed") == 0)) {
+		ic->door_open = strcmp(argv[3], "open") == 0;
+	} else if (strcmp(what, "status") == 0 && argc == 3) {
+		icom_reply(out, size, "ok call=%s button=%d door=%s released=%u "
+		    "forward=%u writes=%" PRIu64 " muted=%d",
+		    config_icom_call_name(ic->call), ic->button,
+		    ic->door_open ? "open" : "closed", ic->released, ic->forward,
+		    ic->nwrites, sim->ts[d].muted);
+		return;
+	} else if (strcmp(what, "writes") == 0 && argc <= 4) {
+		v = 64;
+		if (argc == 4) {
+			errno = 0;
+			v = strtol(argv[3], &end, 10);
+			if (errno != 0 || end == argv[3] || *end != '\0' || v < 1 ||
+			    v > SIM_ICOM_WLOG) {
+				icom_reply(out, size, "error writes: N must be "
+				    "1..%d, got \"%s\"", SIM_ICOM_WLOG, argv[3]);
+				return;
+			}
+		}
+		icom_writes_reply(ic, (uint64_t)v, out, size);
+		return;
+	} else {
+		icom_reply(out, size, "error usage: icom DEV ring|answer|hangup|"
+		    "door open|closed|status|writes [N]");
+		return;
+	}
+	if (sim->verbose)
+		log_info("%s: %s%s%s", argv[1], what, argc == 4 ? " " : "",
+		    argc == 4 ? argv[3] : "");
+	sim_icom_publish(sim, d);
+	icom_reply(out, size, "ok");
+}
