@@ -24,12 +24,14 @@ endif
 
 # Objects, by layer.
 UTIL_O	 := daemon/util.o
-CONFIG_O := daemon/config.o daemon/config_read.o daemon/config_profile.o daemon/config_devices.o
+CONFIG_O := daemon/config.o daemon/config_read.o daemon/config_profile.o daemon/config_devices.o \
+	    daemon/config_alerts.o daemon/roles.o
 RULES_O	 := rules/access.o
 DB_O	 := db/store.o db/queries.o db/schema.o
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o \
 	    drivers/serial.o drivers/reader.o drivers/cardfmt.o
 ENGINE_O := daemon/engine.o daemon/lanes.o daemon/alerts.o daemon/supervisor.o \
+	    daemon/notify.o daemon/ctl_alerts.o \
 	    daemon/control.o daemon/ctl_cmds.o daemon/inputs.o daemon/fire.o
 LOBBYD_O := daemon/main.o $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
 LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/conn.o lobbyctl/show.o \

@@ -19,7 +19,8 @@
 #define SOCKET_PATH_MAX	108	/* sizeof(sockaddr_un.sun_path) */
 
 static const char *const top_keys[] = { "site", "store", "control", "health",
-    "profiles", "links", "devices", "readers", "lanes", NULL };
+    "profiles", "links", "devices", "readers", "lanes", "roles", "alerts",
+    NULL };
 static const char *const site_keys[] = { "name", NULL };
 static const char *const store_keys[] = { "database", "event_batch_ms", NULL };
 static const char *const control_keys[] = { "socket", "groups", NULL };
@@ -202,6 +203,8 @@ config_load(const char *file, struct site_conf *site, FILE *errs)
 		load_control(ld, root);
 		load_health(ld, root);
 		conf_load_sections(ld, root);
+		conf_load_roles(ld, root);
+		conf_load_alerts(ld, root);
 	}
 	fclose(fp);
 	/* Error lines name files by libconfig's strings: print, then destroy. */

@@ -19,6 +19,8 @@
 #define CONF_MAX_LANES	64
 #define CONF_MAX_PROFILES 32
 #define CONF_MAX_GROUPS	8
+#define CONF_NROLES	4	/* guard, frontdesk, engineering, manager: daemon/roles.h */
+#define CONF_CMD_ARGS	16	/* words of alerts.command */
 
 enum link_type {
 	LINK_MODBUS_TCP,
@@ -155,6 +157,18 @@ struct site_conf {
 	int		ndevices;
 	struct lane_conf lanes[CONF_MAX_LANES];
 	int		nlanes;
+
+	/* roles (daemon/roles.h): the Unix groups that hold each role. No
+	 * roles section: everyone admitted to the socket holds every role. */
+	bool		roles_set;
+	gid_t		role_groups[CONF_NROLES][CONF_MAX_GROUPS];
+	int		nrole_groups[CONF_NROLES];
+	/* alerts: escalation and delivery (daemon/alerts.c, daemon/notify.c) */
+	int		escalate_after_s[4];	/* by severity, engine.h's order
+						   (info, warning, urgent,
+						   emergency); 0: never */
+	char		alert_command[CONF_PATH_MAX];	/* "": none */
+	int		alert_command_timeout_s;
 };
 
 /*
@@ -175,5 +189,8 @@ const char *config_device_kind_name(enum device_kind);
 const char *config_input_function_name(enum input_function);
 const char *config_ts_cmd_name(enum ts_cmd);
 const char *config_ts_state_name(enum ts_state);
+/* Splits alerts.command in buf (modified) at runs of blanks into argv,
+ * NULL-terminated; the number of words, or -1 when more than max - 1. */
+int	config_command_split(char *buf, char **argv, int max);
 
 #endif

@@ -118,4 +118,8 @@ void	conf_load_profile(struct load *, int i, const config_setting_t *e);
  * and the references between them. */
 void	conf_load_sections(struct load *, const config_setting_t *root);
 
+/* config_alerts.c: the roles and alerts sections. */
+void	conf_load_roles(struct load *, const config_setting_t *root);
+void	conf_load_alerts(struct load *, const config_setting_t *root);
+
 #endif

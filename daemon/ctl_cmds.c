@@ -71,6 +71,11 @@ ctl_alert_json(const struct alert_rec *a)
 	add_str(o, "severity", a->severity);
 	add_str(o, "audience", a->audience);
 	add_str(o, "message", a->message);
+	add_int(o, "acked_ms", a->acked_ms);
+	add_str(o, "acked_by", a->acked_by);
+	add_str(o, "ack_note", a->ack_note);
+	json_object_object_add(o, "escalated", json_object_new_boolean(a->escalated_ms != 0));
+	add_int(o, "escalated_ms", a->escalated_ms);
 	return o;
 }
 
@@ -204,6 +209,12 @@ cmd_status(struct ctl_client *c, json_object *args)
 	add_int(o, "lanes", e->site->nlanes);
 	add_int(o, "cards", (int64_t)e->ncards);
 	add_str(o, "user", c->user);
+	{
+		char roles[64];
+
+		role_str(c->roles, roles, sizeof(roles));
+		add_str(o, "roles", roles);
+	}
 	ctl_reply_ok(c, o);
 }
 
@@ -315,7 +326,8 @@ alerts_done(struct store_req *req, void *arg)
 		json_object *a = json_object_new_array();
 
 		for (size_t i = 0; i < req->nrows; i++)
-			json_object_array_add(a, ctl_alert_json(&al[i]));
+			if (ctl_sees_alert(c, &al[i]))	/* only those routed to it */
+				json_object_array_add(a, ctl_alert_json(&al[i]));
 		ctl_reply_ok(c, a);
 		c->follow_alerts = c->wants_follow;
 	}
@@ -647,26 +659,33 @@ cmd_stats(struct ctl_client *c, json_object *args)
 	ctl_reply_ok(c, o);
 }
 
+/* Who may use each command: ROLE_* bits (daemon/roles.h), or ROLE_EVERYONE
+ * for any user the socket admits. A row must say. */
 static const struct {
 	const char	*name;
 	ctl_cmd_fn	*fn;
+	unsigned	roles;
 } commands[] = {
-	{ "status",	cmd_status },
-	{ "events",	cmd_events },
-	{ "devices",	cmd_devices },
-	{ "alerts",	cmd_alerts },
-	{ "card.add",	cmd_card_add },
-	{ "card.remove", cmd_card_remove },
-	{ "card.list",	cmd_card_list },
-	{ "lane.open",	cmd_lane_open },
-	{ "stats",	cmd_stats },
+	{ "status",	cmd_status,	ROLE_EVERYONE },
+	{ "events",	cmd_events,	ROLE_EVERYONE },
+	{ "devices",	cmd_devices,	ROLE_EVERYONE },
+	{ "alerts",	cmd_alerts,	ROLE_EVERYONE },	/* shows only those routed to the caller */
+	{ "card.add",	cmd_card_add,	ROLE_FRONTDESK | ROLE_MANAGER },
+	{ "card.remove", cmd_card_remove, ROLE_FRONTDESK | ROLE_MANAGER },
+	{ "card.list",	cmd_card_list,	ROLE_FRONTDESK | ROLE_MANAGER },
+	{ "lane.open",	cmd_lane_open,	ROLE_GUARD | ROLE_FRONTDESK | ROLE_MANAGER },
+	{ "stats",	cmd_stats,	ROLE_EVERYONE },
+	{ "alert.ack",	ctl_cmd_alert_ack, ROLE_EVERYONE },	/* an alert routed to the caller */
 };
 
 ctl_cmd_fn *
-ctl_cmd_find(const char *name)
+ctl_cmd_find(const char *name, unsigned *roles)
 {
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(commands[i].name, name) == 0)
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].name, name) == 0) {
+			*roles = commands[i].roles;
 			return commands[i].fn;
+		}
+	}
 	return NULL;
 }

@@ -45,6 +45,12 @@ static const char *const schema_steps[] = {
 
 	/* 2: who each alert is for. */
 	"ALTER TABLE alerts ADD COLUMN audience TEXT;",
+
+	/* 3: alerts acknowledged (who, when, a note) and escalated. */
+	"ALTER TABLE alerts ADD COLUMN acked_ms INTEGER;"
+	"ALTER TABLE alerts ADD COLUMN acked_by TEXT;"
+	"ALTER TABLE alerts ADD COLUMN ack_note TEXT;"
+	"ALTER TABLE alerts ADD COLUMN escalated_ms INTEGER;",
 };
 
 #define SCHEMA_NSTEPS	((int)(sizeof(schema_steps) / sizeof(schema_steps[0])))

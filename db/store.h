@@ -55,8 +55,14 @@ struct alert_rec {
 	char	source[32];	/* device or lane name */
 	char	kind[24];	/* "offline", "fault", "trapped", ... */
 	char	severity[12];	/* "info", "warning", "urgent", "emergency" */
-	char	audience[40];	/* "engineering,security,frontdesk", any of them */
+	char	audience[40];	/* "engineering,security,frontdesk", any of them;
+				   ",manager" once escalated */
 	char	message[128];
+	/* Acknowledgement and escalation (schema step 3). */
+	int64_t	acked_ms;	/* 0: not acknowledged */
+	char	acked_by[32];	/* Unix user */
+	char	ack_note[100];
+	int64_t	escalated_ms;	/* 0: not escalated */
 };
 
 enum store_op {
@@ -68,6 +74,14 @@ enum store_op {
 	STORE_ALERT_LIST,	/* in.query.all: cleared too; out.rows: alert_rec[], oldest first */
 	STORE_EVENT_QUERY,	/* in.query; out.rows: ev_rec[], oldest first */
 	STORE_EVENT_SYNC,	/* in.event: appended and committed before done */
+	/* Alert life cycle. Each hands back the alert as it is afterwards in
+	 * out.rows (one alert_rec; none when there is no such id), and says in
+	 * out.found whether it changed it. STORE_ALERT_CLEAR does too. */
+	STORE_ALERT_ACK,	/* in.alert.id, acked_ms, acked_by, ack_note: only
+				   an active alert not yet acknowledged */
+	STORE_ALERT_ESCALATE,	/* in.alert.id, escalated_ms, audience: only an
+				   alert not yet escalated */
+	STORE_ALERT_GET,	/* in.alert.id */
 };
 
 struct store_req {
