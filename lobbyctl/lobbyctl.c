@@ -21,6 +21,7 @@
 #define LANE_MAX		31	/* bytes, as the store keeps them */
 #define HOLDER_MAX		63
 #define REASON_MAX		99	/* lobbyd keeps 99 bytes */
+#define NOTE_MAX		99
 
 static const char usage_text[] =
 "usage: lobbyctl [-s SOCKET] [--json] COMMAND ...\n"
@@ -33,6 +34,7 @@ static const char usage_text[] =
 "  card list\n"
 "  lane open LANE entry|exit --reason TEXT\n"
 "  stats\n"
+"  alert ack ID [--note TEXT]\n"
 "\n"
 "  -s SOCKET  lobbyd's control socket (else $" CTL_ENV_SOCKET ", else\n"
 "             " CTL_DEFAULT_SOCKET ")\n"
@@ -51,7 +53,7 @@ enum {
 	O_FOLLOW = 1 << 0, O_SINCE = 1 << 1, O_LANE = 1 << 2,
 	O_LIMIT = 1 << 3, O_ALL = 1 << 4, O_HOLDER = 1 << 5,
 	O_FROM = 1 << 6, O_UNTIL = 1 << 7, O_DISABLED = 1 << 8,
-	O_REASON = 1 << 9,
+	O_REASON = 1 << 9, O_NOTE = 1 << 10,
 };
 
 #define NPOS_MAX	8
@@ -61,6 +63,7 @@ struct opts {
 	bool		json;
 	unsigned	seen;		/* O_* given */
 	const char	*since, *lane, *limit, *holder, *from, *until, *reason;
+	const char	*note;
 	const char	*pos[NPOS_MAX];
 	int		npos;
 };
@@ -80,6 +83,7 @@ static const struct opt_def {
 	{ "--from",	O_FROM,		offsetof(struct opts, from) },
 	{ "--until",	O_UNTIL,	offsetof(struct opts, until) },
 	{ "--reason",	O_REASON,	offsetof(struct opts, reason) },
+	{ "--note",	O_NOTE,		offsetof(struct opts, note) },
 };
 
 static const struct cmd_def {
@@ -102,6 +106,7 @@ static const struct cmd_def {
 	{ "lane open",	 "lane.open",	SHOW_LANE_OPEN,		2,
 	    O_REASON },
 	{ "stats",	 "stats",	SHOW_STATS,		0, 0 },
+	{ "alert ack",	 "alert.ack",	SHOW_ALERT_ACK,		1, O_NOTE },
 };
 
 static void __attribute__((format(printf, 1, 0)))
@@ -232,11 +237,13 @@ find_cmd(const struct opts *o, const struct cmd_def **out)
 			break;
 	}
 	if (i == sizeof(cmd_defs) / sizeof(cmd_defs[0])) {
-		if (strcmp(o->pos[0], "card") == 0 || strcmp(o->pos[0], "lane") == 0) {
+		if (strcmp(o->pos[0], "card") == 0 || strcmp(o->pos[0], "lane") == 0 ||
+		    strcmp(o->pos[0], "alert") == 0) {
 			if (o->npos < 2)
 				return usage_error("%s: what to do? (%s)",
 				    o->pos[0], o->pos[0][0] == 'c' ?
-				    "add, remove, list" : "open");
+				    "add, remove, list" : o->pos[0][0] == 'l' ?
+				    "open" : "ack");
 			return usage_error("%s: unknown command \"%s\"",
 			    o->pos[0], o->pos[1]);
 		}
@@ -251,6 +258,8 @@ find_cmd(const struct opts *o, const struct cmd_def **out)
 		case SHOW_LANE_OPEN:
 			return usage_error("%s: which lane, and entry or exit?",
 			    c->name);
+		case SHOW_ALERT_ACK:
+			return usage_error("%s: which alert? (its ID)", c->name);
 		default:
 			return usage_error("%s: missing argument", c->name);
 		}
@@ -421,6 +430,25 @@ build_args(const struct cmd_def *c, const struct opts *o,
 		    json_object_new_string(w[1]));
 		json_object_object_add(args, "reason",
 		    json_object_new_string(o->reason));
+		return 0;
+	case SHOW_ALERT_ACK:
+		errno = 0;
+		limit = strtol(w[0], &end, 10);
+		if (errno != 0 || end == w[0] || *end != '\0' || limit < 1) {
+			char *clean = fmt_clean(w[0], 40);
+
+			lobbyctl_say("alert ack: \"%s\" is not an alert ID (a "
+			    "positive number)", clean != NULL ? clean : "");
+			free(clean);
+			return EXIT_USAGE;
+		}
+		json_object_object_add(args, "id", json_object_new_int64(limit));
+		if (o->seen & O_NOTE) {
+			if ((rc = check_text("--note", o->note, NOTE_MAX)) != 0)
+				return rc;
+			json_object_object_add(args, "note",
+			    json_object_new_string(o->note));
+		}
 		return 0;
 	default:
 		return 0;

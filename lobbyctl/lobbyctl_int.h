@@ -24,7 +24,7 @@ void	lobbyctl_say(const char *fmt, ...)
 /* What was asked, and how its reply is shown. */
 enum show_what { SHOW_STATUS, SHOW_EVENTS, SHOW_DEVICES, SHOW_ALERTS,
 	SHOW_CARD_ADD, SHOW_CARD_REMOVE, SHOW_CARD_LIST, SHOW_LANE_OPEN,
-	SHOW_STATS };
+	SHOW_STATS, SHOW_ALERT_ACK };
 
 /*
  * The reply's data on stdout: tables, "key: value" lines or, with json, JSON.
