@@ -41,7 +41,8 @@ LOBBYBUS_O := sim/busemu.o sim/linectl.o daemon/util.o
 
 # Unit tests: one program per module, linked with just what it tests.
 UNIT_TESTS := test_access test_msg test_cardfmt test_store test_config \
-	      test_modbus test_modbus_rtu test_reader test_lobbyctl test_wiegand
+	      test_modbus test_modbus_rtu test_reader test_lobbyctl test_wiegand \
+	      test_roles
 test_access_O   := tests/unit/test_access.o $(RULES_O)
 test_msg_O      := tests/unit/test_msg.o drivers/msg.o
 test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
@@ -56,6 +57,7 @@ test_reader_O   := tests/unit/test_reader.o drivers/reader.o drivers/serial.o \
 		   drivers/cardfmt.o drivers/msg.o drivers/link.o $(UTIL_O)
 test_lobbyctl_O := tests/unit/test_lobbyctl.o lobbyctl/format.o $(UTIL_O)
 test_wiegand_O  := tests/unit/test_wiegand.o drivers/wiegand.o
+test_roles_O    := tests/unit/test_roles.o $(CONFIG_O) $(UTIL_O)
 
 # Benchmark programs (bench/run runs them and the end-to-end figures).
 BENCH_PROGS := bench_store
