@@ -400,7 +400,7 @@ serve(struct sim *sim, struct sim_link *l, const uint8_t *req, int len,
 			modbus_reply(l->mb, req, len, ts->map);
 			apply_writes(sim, ts, req + hdr, (size_t)pdu_len, t_ns);
 			sim_ts_publish(ts);
-			if (ts->prof->kind == PROFILE_INTERCOM) {
+			if (ts->prof != NULL && ts->prof->kind == PROFILE_INTERCOM) {
 				sim_icom_writes(sim, ts->dev, req + hdr,
 				    (size_t)pdu_len, t_ns);
 				sim_icom_publish(sim, ts->dev);
@@ -425,7 +425,7 @@ serve(struct sim *sim, struct sim_link *l, const uint8_t *req, int len,
 		log_info("%s: reply: %s", ts->conf->name, modbus_strerror(errno));
 	apply_writes(sim, ts, req + hdr, (size_t)pdu_len, t_ns);
 	sim_ts_publish(ts);
-	if (ts->prof->kind == PROFILE_INTERCOM) {
+	if (ts->prof != NULL && ts->prof->kind == PROFILE_INTERCOM) {
 		sim_icom_writes(sim, ts->dev, req + hdr, (size_t)pdu_len, t_ns);
 		sim_icom_publish(sim, ts->dev);
 	}
