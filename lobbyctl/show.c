@@ -396,7 +396,7 @@ show_reply(enum show_what what, bool json, bool follow, bool all,
 
 	if (what == SHOW_ICOM_LIST || what == SHOW_ICOM_RELEASE)
 		return show_icom(what, json, data);
-	if (what >= SHOW_TICKETS)	/* tickets.c */
+	if (what >= SHOW_TICKETS && what <= SHOW_DEVICES_CHECK)	/* tickets.c */
 		return tickets_show(what, json, data);
 	switch (what) {
 	case SHOW_EVENTS:
