@@ -26,7 +26,7 @@ endif
 UTIL_O	 := daemon/util.o
 CONFIG_O := daemon/config.o daemon/config_read.o daemon/config_profile.o daemon/config_devices.o \
 	    daemon/config_input.o daemon/config_tickets.o daemon/config_gpio.o \
-	    daemon/config_icom.o
+	    daemon/config_icom.o daemon/config_alerts.o daemon/roles.o
 RULES_O	 := rules/access.o rules/pass.o rules/visitor.o
 DB_O	 := db/store.o db/queries.o db/schema.o db/tickets.o
 GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand.o
@@ -35,7 +35,8 @@ DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers
 ENGINE_O := daemon/engine.o daemon/lanes.o daemon/alerts.o daemon/supervisor.o \
 	    daemon/control.o daemon/ctl_cmds.o daemon/inputs.o daemon/fire.o \
 	    daemon/ctl_fire.o daemon/tickets.o daemon/ctl_tickets.o daemon/devcheck.o \
-	    daemon/doors.o daemon/intercom.o daemon/ctl_icom.o
+	    daemon/doors.o daemon/intercom.o daemon/ctl_icom.o \
+	    daemon/notify.o daemon/ctl_alerts.o
 LOBBYD_O := daemon/main.o $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
 LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/conn.o lobbyctl/show.o \
 	      lobbyctl/format.o lobbyctl/tickets.o lobbyctl/show_icom.o $(UTIL_O)
@@ -46,7 +47,7 @@ LOBBYBUS_O := sim/busemu.o sim/linectl.o daemon/util.o
 # Unit tests: one program per module, linked with just what it tests.
 UNIT_TESTS := test_access test_msg test_cardfmt test_store test_config \
 	      test_modbus test_modbus_rtu test_reader test_lobbyctl test_wiegand \
-	      test_pass test_visitor test_privacy test_tickets test_gpio
+	      test_pass test_visitor test_privacy test_tickets test_gpio test_roles
 test_access_O   := tests/unit/test_access.o $(RULES_O)
 test_msg_O      := tests/unit/test_msg.o drivers/msg.o
 test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
@@ -67,6 +68,7 @@ test_visitor_O  := tests/unit/test_visitor.o rules/visitor.o
 test_privacy_O  := tests/unit/test_privacy.o daemon/privacy.o
 test_tickets_O  := tests/unit/test_tickets.o $(DB_O) $(UTIL_O)
 test_gpio_O     := tests/unit/test_gpio.o $(GPIO_O) drivers/msg.o drivers/link.o $(UTIL_O)
+test_roles_O    := tests/unit/test_roles.o $(CONFIG_O) $(UTIL_O)
 
 # Benchmark programs (bench/run runs them and the end-to-end figures).
 BENCH_PROGS := bench_store

@@ -1,11 +1,15 @@
 /*
  * Alerts: raised once per source and condition, cleared when the condition
- * clears, kept across restarts and reloads. Each is stored through the store;
- * followers of `lobbyctl alerts` see every change once it is committed.
+ * clears, kept across restarts and reloads; acknowledged by an operator, or
+ * escalated once when nobody did in time. Each change is stored through the
+ * store; once committed, followers of `lobbyctl alerts` see it, the journal
+ * gets one line and alerts.command is run (notify.c).
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-journal.h>
 
 #include "engine.h"
 #include "util.h"
@@ -30,7 +34,9 @@ alert_severity_parse(const char *name)
 	return -1;
 }
 
-static const char *const audience_names[] = { "engineering", "security", "frontdesk" };
+static const char *const audience_names[] = { "engineering", "security", "frontdesk",
+    "manager" };
+#define AUD_NAMES	(sizeof(audience_names) / sizeof(audience_names[0]))
 
 void
 alert_audience_str(unsigned audience, char *out, size_t outlen)
@@ -38,7 +44,7 @@ alert_audience_str(unsigned audience, char *out, size_t outlen)
 	size_t n = 0;
 
 	out[0] = '\0';
-	for (unsigned i = 0; i < 3; i++) {
+	for (unsigned i = 0; i < AUD_NAMES; i++) {
 		if (!(audience & (1u << i)))
 			continue;
 		n += (size_t)snprintf(out + n, n < outlen ? outlen - n : 0, "%s%s",
@@ -51,7 +57,7 @@ alert_audience_parse(const char *s)
 {
 	unsigned aud = 0;
 
-	for (unsigned i = 0; i < 3; i++) {
+	for (unsigned i = 0; i < AUD_NAMES; i++) {
 		const char *p = strstr(s, audience_names[i]);
 
 		if (p != NULL)
@@ -107,16 +113,91 @@ alert_is_active(const struct engine *e, const char *source, const char *kind)
 	return alert_find(e, source, kind) != NULL;
 }
 
+/* The journal's priority for an alert of this severity. */
+static enum log_prio
+alert_prio(const char *severity)
+{
+	switch (alert_severity_parse(severity)) {
+	case SEV_INFO:
+		return LOG_P_INFO;
+	case SEV_URGENT:
+		return LOG_P_CRIT;
+	case SEV_EMERGENCY:
+		return LOG_P_ALERT;
+	default:
+		return LOG_P_WARNING;
+	}
+}
+
+/*
+ * One journal line per change of an alert. Under systemd the line carries
+ * the alert's id and severity as fields of their own (LOBBYD_ALERT_ID,
+ * LOBBYD_SEVERITY, LOBBYD_ALERT_EVENT), so `journalctl LOBBYD_SEVERITY=urgent`
+ * finds them; elsewhere it is an ordinary log line.
+ */
+static void
+alert_log(const struct alert_rec *r, const char *event, enum log_prio prio,
+    const char *actor)
+{
+	char line[512];
+
+	if (actor != NULL)
+		snprintf(line, sizeof(line), "alert %" PRId64 " %s by %s: %s %s %s%s%s",
+		    r->id, event, actor, r->severity, r->source, r->kind,
+		    r->ack_note[0] != '\0' ? ": " : "", r->ack_note);
+	else
+		snprintf(line, sizeof(line), "alert %" PRId64 " %s: %s %s %s for %s: %s",
+		    r->id, event, r->severity, r->source, r->kind, r->audience,
+		    r->message);
+	if (log_to_journal() && sd_journal_send("MESSAGE=lobbyd: %s", line,
+	    "PRIORITY=%d", (int)prio, "SYSLOG_IDENTIFIER=lobbyd",
+	    "LOBBYD_ALERT_ID=%" PRId64, r->id, "LOBBYD_SEVERITY=%s", r->severity,
+	    "LOBBYD_ALERT_EVENT=%s", event, "LOBBYD_ALERT_SOURCE=%s", r->source,
+	    NULL) >= 0)
+		return;
+	log_msg(prio, "%s", line);
+}
+
+/* A committed change of r reaches the journal and alerts.command. */
+static void
+alert_deliver(struct engine *e, const struct alert_rec *r, const char *event)
+{
+	alert_log(r, event, alert_prio(r->severity), NULL);
+	notify_alert(e, r, event);
+}
+
+/* An alert life-cycle event in the log, tied to the device when it is one. */
+static void
+alert_event(struct engine *e, const struct alert_rec *r, const char *kind,
+    const char *actor, const char *detail)
+{
+	struct ev_rec ev;
+	int dev = config_device_index(e->site, r->source);
+
+	engine_ev_init(&ev, kind);
+	if (dev >= 0)
+		engine_ev_dev(e, &ev, dev);
+	if (actor != NULL)
+		str_copy(ev.actor, actor, sizeof(ev.actor));
+	snprintf(ev.detail, sizeof(ev.detail), "alert %" PRId64 " %s %s%s%s",
+	    r->id, r->source, r->kind, detail[0] != '\0' ? ": " : "", detail);
+	engine_event(e, &ev);
+}
+
 static void
 alert_cleared(struct store_req *req, void *arg)
 {
 	struct engine *e = arg;
 
-	if (req->status == 0) {
-		ctl_publish_alert(e->ctl, &req->in.alert);
-		ticket_alert_cleared(e, &req->in.alert);
-	} else
+	if (req->status != 0) {
 		log_err("alert %" PRId64 ": not cleared: %s", req->in.alert.id, req->error);
+	} else if (req->found && req->nrows == 1) {
+		const struct alert_rec *r = req->rows;
+
+		ctl_publish_alert(e->ctl, r);
+		alert_deliver(e, r, "cleared");
+		ticket_alert_cleared(e, r);
+	}
 	store_req_free(req);
 	free(req);
 }
@@ -153,6 +234,7 @@ alert_raised(struct store_req *req, void *arg)
 	} else {
 		ctl_publish_alert(e->ctl, r);
 		ticket_alert_stored(e, r);
+		alert_deliver(e, r, "raised");
 		if (a == NULL || a->clear_pending) {
 			alert_clear_rec(e, r);
 			if (a != NULL)
@@ -187,9 +269,10 @@ alert_raise(struct engine *e, const char *source, const char *kind,
 	a->id = -1;
 	a->severity = sev;
 	a->audience = audience;
+	a->raised_ms = real_ms();
 
 	req->op = STORE_ALERT_RAISE;
-	req->in.alert.raised_ms = real_ms();
+	req->in.alert.raised_ms = a->raised_ms;
 	str_copy(req->in.alert.source, source, sizeof(req->in.alert.source));
 	str_copy(req->in.alert.kind, kind, sizeof(req->in.alert.kind));
 	str_copy(req->in.alert.severity, alert_severity_name(sev),
@@ -291,7 +374,122 @@ alert_adopt(struct engine *e)
 		a->id = r[i].id;
 		a->severity = sev < 0 ? SEV_WARNING : (enum alert_severity)sev;
 		a->audience = alert_audience_parse(r[i].audience);
+		a->raised_ms = r[i].raised_ms;
+		a->acked = r[i].acked_ms != 0;
+		a->escalated = r[i].escalated_ms != 0;
 	}
 	store_req_free(&req);
 	return 0;
+}
+
+/* ---- acknowledgement and escalation ----------------------------------- */
+
+struct alert_active *
+alert_by_id(struct engine *e, int64_t id)
+{
+	for (size_t i = 0; i < e->nalerts; i++)
+		if (e->alerts[i].id == id && id >= 0 && !e->alerts[i].clear_pending)
+			return &e->alerts[i];
+	return NULL;
+}
+
+void
+alert_ack_done(struct engine *e, const struct alert_rec *r, const char *user)
+{
+	struct alert_active *a = alert_by_id(e, r->id);
+
+	if (a != NULL)
+		a->acked = true;	/* no escalation any more */
+	alert_event(e, r, "alert_acked", user, r->ack_note);
+	alert_log(r, "acknowledged", LOG_P_NOTICE, user);
+	ctl_publish_alert(e->ctl, r);
+	notify_alert(e, r, "acknowledged");
+}
+
+/* When a (not acknowledged, not escalated) escalates, in wall-clock ms since
+ * the epoch: from raised_ms, so a restart does not postpone it. */
+static int64_t
+alert_escalate_at(const struct engine *e, const struct alert_active *a)
+{
+	int after;
+
+	if (a->id < 0 || a->acked || a->escalated || a->clear_pending ||
+	    (unsigned)a->severity >= SEV_COUNT)
+		return INT64_MAX;
+	after = e->site->escalate_after_s[a->severity];
+	if (a->severity == SEV_INFO || after <= 0)
+		return INT64_MAX;
+	return a->raised_ms + (int64_t)after * 1000;
+}
+
+static void
+alert_escalated(struct store_req *req, void *arg)
+{
+	struct engine *e = arg;
+
+	if (req->status != 0) {
+		log_err("alert %" PRId64 ": not escalated: %s", req->in.alert.id,
+		    req->error);
+	} else if (req->found && req->nrows == 1) {
+		const struct alert_rec *r = req->rows;
+		char why[64];
+
+		snprintf(why, sizeof(why), "not acknowledged within %d s",
+		    (int)((r->escalated_ms - r->raised_ms + 999) / 1000));
+		alert_event(e, r, "alert_escalated", NULL, why);
+		ctl_publish_alert(e->ctl, r);
+		alert_deliver(e, r, "escalated");
+	}
+	store_req_free(req);
+	free(req);
+}
+
+/* Once: marked, its audience widened to the manager, stored, delivered. */
+static void
+alert_escalate(struct engine *e, struct alert_active *a, int64_t now_ms)
+{
+	struct store_req *req = calloc(1, sizeof(*req));
+
+	a->escalated = true;	/* never twice, even if storing it fails */
+	if (req == NULL) {
+		log_err("alert %" PRId64 ": not escalated: out of memory", a->id);
+		return;
+	}
+	a->audience |= AUD_MANAGER;
+	req->op = STORE_ALERT_ESCALATE;
+	req->in.alert.id = a->id;
+	req->in.alert.escalated_ms = now_ms;
+	alert_audience_str(a->audience, req->in.alert.audience,
+	    sizeof(req->in.alert.audience));
+	req->done = alert_escalated;
+	req->arg = e;
+	store_submit(e->store, req);
+}
+
+void
+alert_tick(struct engine *e, int64_t now_ns)
+{
+	int64_t now_ms = real_ms();
+
+	(void)now_ns;	/* escalation runs on the wall clock, like raised_ms */
+	for (size_t i = 0; i < e->nalerts; i++)
+		if (alert_escalate_at(e, &e->alerts[i]) <= now_ms)
+			alert_escalate(e, &e->alerts[i], now_ms);
+}
+
+int64_t
+alert_next_deadline(const struct engine *e)
+{
+	int64_t next = INT64_MAX, now_ms;
+
+	for (size_t i = 0; i < e->nalerts; i++) {
+		int64_t at = alert_escalate_at(e, &e->alerts[i]);
+
+		if (at < next)
+			next = at;
+	}
+	if (next == INT64_MAX)
+		return INT64_MAX;
+	now_ms = real_ms();
+	return mono_ns() + (next > now_ms ? (next - now_ms) * NS_PER_MS : 0);
 }

@@ -21,6 +21,8 @@
 #define CONF_MAX_GROUPS	8
 #define CONF_MAX_DOORS	32
 #define CONF_GPIO_LINES	256	/* line offsets on a GPIO chip: 0..255 */
+#define CONF_NROLES	4	/* guard, frontdesk, engineering, manager: daemon/roles.h */
+#define CONF_CMD_ARGS	16	/* words of alerts.command */
 
 enum link_type {
 	LINK_MODBUS_TCP,
@@ -215,6 +217,18 @@ struct site_conf {
 	int		nlanes;
 	struct door_conf doors[CONF_MAX_DOORS];
 	int		ndoors;
+
+	/* roles (daemon/roles.h): the Unix groups that hold each role. No
+	 * roles section: everyone admitted to the socket holds every role. */
+	bool		roles_set;
+	gid_t		role_groups[CONF_NROLES][CONF_MAX_GROUPS];
+	int		nrole_groups[CONF_NROLES];
+	/* alerts: escalation and delivery (daemon/alerts.c, daemon/notify.c) */
+	int		escalate_after_s[4];	/* by severity, engine.h's order
+						   (info, warning, urgent,
+						   emergency); 0: never */
+	char		alert_command[CONF_PATH_MAX];	/* "": none */
+	int		alert_command_timeout_s;
 };
 
 /*
@@ -239,5 +253,8 @@ const char *config_ts_state_name(enum ts_state);
 /* "unknown", "idle", "ringing", "connected"; "release", "forward" */
 const char *config_icom_call_name(enum icom_call);
 const char *config_icom_cmd_name(enum icom_cmd);
+/* Splits alerts.command in buf (modified) at runs of blanks into argv,
+ * NULL-terminated; the number of words, or -1 when more than max - 1. */
+int	config_command_split(char *buf, char **argv, int max);
 
 #endif

@@ -144,5 +144,8 @@ void	conf_gpio_link(struct load *, int i, const config_setting_t *e,
 	    const struct scope *);
 bool	conf_gpio_device(struct load *, int i, const config_setting_t *e);
 void	conf_gpio_load(struct load *, const config_setting_t *root);
+/* config_alerts.c: the roles and alerts sections. */
+void	conf_load_roles(struct load *, const config_setting_t *root);
+void	conf_load_alerts(struct load *, const config_setting_t *root);
 
 #endif

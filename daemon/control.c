@@ -186,6 +186,7 @@ handle_line(struct ctl_client *c, const char *line, size_t len)
 	json_object *req, *cmd, *args;
 	const char *name;
 	ctl_cmd_fn *fn;
+	unsigned need;
 
 	req = json_tokener_parse_ex(tok, line, (int)len);
 	if (req == NULL || json_tokener_get_error(tok) != json_tokener_success ||
@@ -209,8 +210,21 @@ handle_line(struct ctl_client *c, const char *line, size_t len)
 		goto out;
 	}
 	name = json_object_get_string(cmd);
-	if ((fn = ctl_cmd_find(name)) != NULL) {
-		json_object *empty = args ? NULL : json_object_new_object();
+	if ((fn = ctl_cmd_find(name, &need)) != NULL) {
+		json_object *empty;
+
+		if (!ctl_has_role(c, need)) {
+			char want[64], have[64];
+
+			role_str(need, want, sizeof(want));
+			role_str(c->roles, have, sizeof(have));
+			log_warn("control: %s refused %s: needs %s, has %s", c->user,
+			    name, want, have);
+			ctl_reply_err(c, "%s needs the role %s; you (%s) have %s", name,
+			    want, c->user, have);
+			goto out;
+		}
+		empty = args ? NULL : json_object_new_object();
 
 		fn(c, args ? args : empty);
 		json_object_put(empty);
@@ -333,29 +347,33 @@ client_event(struct engine *e, struct ev_handler *h, uint32_t events)
 }
 
 /*
- * May this peer use lobbyd? root, lobbyd's own user, or a member of a
- * configured group. The groups are the peer process's own (SO_PEERGROUPS),
- * so no name service is asked: an LDAP server that hangs must not hang the
- * engine (invariant 4).
+ * May this peer use lobbyd? root, lobbyd's own user, a member of a
+ * configured group, or a holder of a role. The groups are the peer
+ * process's own (SO_PEERGROUPS, in groups[0..n)), so no name service is
+ * asked: an LDAP server that hangs must not hang the engine (invariant 4).
  */
 static bool
-peer_allowed(const struct site_conf *site, int fd, const struct ucred *cred)
+peer_allowed(const struct site_conf *site, const struct ucred *cred,
+    const gid_t *groups, size_t n, unsigned roles)
 {
-	gid_t groups[256];
-	socklen_t len = sizeof(groups);
-
 	if (cred->uid == 0 || cred->uid == geteuid())
+		return true;
+	if (site->roles_set && (roles & ROLE_ALL) != 0)
 		return true;
 	for (int i = 0; i < site->ngroups; i++)
 		if (site->groups[i] == cred->gid)
 			return true;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
-		return false;	/* more than 256 groups: refused, and logged */
-	for (size_t i = 0; i < len / sizeof(gid_t); i++)
+	for (size_t i = 0; i < n; i++)
 		for (int j = 0; j < site->ngroups; j++)
 			if (groups[i] == site->groups[j])
 				return true;
 	return false;
+}
+
+bool
+ctl_has_role(const struct ctl_client *c, unsigned roles)
+{
+	return (roles & ROLE_EVERYONE) != 0 || (c->roles & roles & ROLE_ALL) != 0;
 }
 
 /* The user's name from /etc/passwd, read as a file: local and quick, never
@@ -384,7 +402,10 @@ server_accept(struct engine *e, struct ev_handler *h, uint32_t events)
 	struct ctl_server *srv = (struct ctl_server *)h;
 	struct ctl_client *c;
 	struct ucred cred;
-	socklen_t len = sizeof(cred);
+	socklen_t len = sizeof(cred), glen;
+	gid_t groups[256];
+	size_t ngroups;
+	unsigned roles;
 	char user[32];
 	int fd;
 
@@ -396,7 +417,13 @@ server_accept(struct engine *e, struct ev_handler *h, uint32_t events)
 			continue;
 		}
 		peer_name(cred.uid, user, sizeof(user));
-		if (!peer_allowed(e->site, fd, &cred)) {
+		/* More than 256 groups: only the primary group counts. */
+		glen = sizeof(groups);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &glen) < 0)
+			glen = 0;
+		ngroups = glen / sizeof(gid_t);
+		roles = role_of_groups(e->site, cred.gid, groups, ngroups);
+		if (!peer_allowed(e->site, &cred, groups, ngroups, roles)) {
 			log_warn("control: refused %s (uid %u, pid %d): not in an allowed group",
 			    user, (unsigned)cred.uid, (int)cred.pid);
 			close(fd);
@@ -416,6 +443,7 @@ server_accept(struct engine *e, struct ev_handler *h, uint32_t events)
 		c->h = (struct ev_handler){ .fd = fd, .fn = client_event };
 		c->srv = srv;
 		c->uid = cred.uid;
+		c->roles = roles;
 		str_copy(c->user, user, sizeof(c->user));
 		c->armed = EPOLLIN;
 		if (engine_watch(e, &c->h, EPOLLIN) < 0) {
@@ -460,7 +488,7 @@ ctl_publish_alert(struct ctl_server *srv, const struct alert_rec *a)
 		return;
 	for (c = srv->clients; c != NULL; c = next) {
 		next = c->next;
-		if (c->follow_alerts && !c->dead) {
+		if (c->follow_alerts && !c->dead && ctl_sees_alert(c, a)) {
 			json_object *o = json_object_new_object();
 
 			json_object_object_add(o, "alert", ctl_alert_json(a));
@@ -511,6 +539,9 @@ ctl_open(struct engine *e, char *err, size_t errlen)
 		close(fd);
 		return NULL;
 	}
+	if (!site->roles_set)
+		log_notice("control: no roles configured: every user admitted to "
+		    "the socket holds every role");
 	srv->h = (struct ev_handler){ .fd = fd, .fn = server_accept };
 	srv->e = e;
 	str_copy(srv->path, site->socket_path, sizeof(srv->path));

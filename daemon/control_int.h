@@ -13,12 +13,14 @@
 #include <json-c/json.h>
 
 #include "engine.h"
+#include "roles.h"
 
 struct ctl_client {
 	struct ev_handler	h;		/* first: epoll hands it back */
 	struct ctl_server	*srv;
 	uid_t			uid;
 	char			user[32];
+	unsigned		roles;		/* ROLE_* bits, from its groups at connect */
 	char			*in;
 	size_t			inlen;
 	char			*out;
@@ -56,8 +58,9 @@ void	ctl_req_finish(struct ctl_client *, struct store_req *);
 
 /* ctl_cmds.c: the commands and the JSON of the records. */
 typedef void	ctl_cmd_fn(struct ctl_client *, json_object *args);
-/* The command called NAME, or NULL. */
-ctl_cmd_fn	*ctl_cmd_find(const char *name);
+/* The command called NAME, or NULL; *roles: the ROLE_* bits that may use
+ * it, or ROLE_EVERYONE (each row of the table states them). */
+ctl_cmd_fn	*ctl_cmd_find(const char *name, unsigned *roles);
 json_object	*ctl_event_json(const struct ev_rec *);
 json_object	*ctl_alert_json(const struct alert_rec *);
 
@@ -71,5 +74,12 @@ ctl_cmd_fn	ctl_cmd_tickets, ctl_cmd_tickets_summary, ctl_cmd_ticket_show,
 /* ctl_icom.c: intercom.list, intercom.release. */
 ctl_cmd_fn	ctl_cmd_icom_list;
 ctl_cmd_fn	ctl_cmd_icom_release;
+/* control.c: does the client hold one of these roles (ROLE_* bits)?
+ * ROLE_EVERYONE: any client does. */
+bool	ctl_has_role(const struct ctl_client *, unsigned roles);
+/* ctl_alerts.c: is the alert routed to the client's roles? */
+bool	ctl_sees_alert(const struct ctl_client *, const struct alert_rec *);
+/* ctl_alerts.c: alert.ack {id, note?} */
+void	ctl_cmd_alert_ack(struct ctl_client *, json_object *args);
 
 #endif

@@ -53,6 +53,7 @@
  *                                                         problems: [problem]}
  *  intercom.list  -                                      [station]
  *  intercom.release station, reason (non-empty)          {station, event_id}
+ *  alert.ack      id, note?                              alert (as acknowledged)
  *
  *  event   {id, ts_ms, kind, lane, device, direction, credential, decision,
  *           reason, reason_text, actor, detail}      (absent strings: "")
@@ -77,6 +78,24 @@
  *
  * Ticket errors: "no ticket N", "ticket N is done already; it cannot be
  * started again (open a new ticket)", "ticket N is in progress already".
+ *  alert   {id, raised_ms, cleared_ms (0: active), source, kind, severity,
+ *           audience ("engineering,security,frontdesk"; ",manager" once escalated),
+ *           message, acked_ms (0: not acknowledged), acked_by, ack_note,
+ *           escalated, escalated_ms}
+ *  card    {uid, holder, enabled, valid_from_ms, valid_until_ms, created_by, created_ms}
+ *
+ * Roles. A caller's roles come from its Unix groups (config "roles"; without
+ * that section every caller admitted holds every role), and each command
+ * states who may use it (daemon/ctl_cmds.c's table); others get
+ *	{"ok": false, "error": "card.add needs the role frontdesk,manager;
+ *	 you (bob) have guard"}
+ *  status, events, devices, alerts, stats, alert.ack    anyone admitted
+ *  card.add, card.remove, card.list                     frontdesk, manager
+ *  lane.open                                            guard, frontdesk, manager
+ * "alerts" (and its follow) shows, and "alert.ack" takes, only the alerts
+ * routed to the caller: audience engineering -> engineering; security ->
+ * guard, manager; frontdesk -> frontdesk, manager; manager (escalated) ->
+ * manager; severity emergency -> everyone. "status" says the caller's roles.
  */
 #ifndef LOBBYD_CTL_H
 #define LOBBYD_CTL_H

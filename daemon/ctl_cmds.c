@@ -71,6 +71,11 @@ ctl_alert_json(const struct alert_rec *a)
 	add_str(o, "severity", a->severity);
 	add_str(o, "audience", a->audience);
 	add_str(o, "message", a->message);
+	add_int(o, "acked_ms", a->acked_ms);
+	add_str(o, "acked_by", a->acked_by);
+	add_str(o, "ack_note", a->ack_note);
+	json_object_object_add(o, "escalated", json_object_new_boolean(a->escalated_ms != 0));
+	add_int(o, "escalated_ms", a->escalated_ms);
 	return o;
 }
 
@@ -205,6 +210,12 @@ cmd_status(struct ctl_client *c, json_object *args)
 	add_int(o, "cards", (int64_t)e->ncards);
 	add_str(o, "user", c->user);
 	add_str(o, "fire_mode", ctl_fire_mode_word(e));
+	{
+		char roles[64];
+
+		role_str(c->roles, roles, sizeof(roles));
+		add_str(o, "roles", roles);
+	}
 	ctl_reply_ok(c, o);
 }
 
@@ -318,7 +329,8 @@ alerts_done(struct store_req *req, void *arg)
 		json_object *a = json_object_new_array();
 
 		for (size_t i = 0; i < req->nrows; i++)
-			json_object_array_add(a, ctl_alert_json(&al[i]));
+			if (ctl_sees_alert(c, &al[i]))	/* only those routed to it */
+				json_object_array_add(a, ctl_alert_json(&al[i]));
 		ctl_reply_ok(c, a);
 		c->follow_alerts = c->wants_follow;
 	}
@@ -655,38 +667,45 @@ cmd_stats(struct ctl_client *c, json_object *args)
 	ctl_reply_ok(c, o);
 }
 
+/* Who may use each command: ROLE_* bits (daemon/roles.h), or ROLE_EVERYONE
+ * for any user the socket admits. A row must say. */
 static const struct {
 	const char	*name;
 	ctl_cmd_fn	*fn;
+	unsigned	roles;
 } commands[] = {
-	{ "status",	cmd_status },
-	{ "events",	cmd_events },
-	{ "devices",	cmd_devices },
-	{ "alerts",	cmd_alerts },
-	{ "card.add",	cmd_card_add },
-	{ "card.remove", cmd_card_remove },
-	{ "card.list",	cmd_card_list },
-	{ "lane.open",	cmd_lane_open },
-	{ "stats",	cmd_stats },
-	{ "fire",	ctl_cmd_fire },
-	{ "fire.reset",	ctl_cmd_fire_reset },
-	{ "tickets",	ctl_cmd_tickets },
-	{ "tickets.summary", ctl_cmd_tickets_summary },
-	{ "ticket.show", ctl_cmd_ticket_show },
-	{ "ticket.start", ctl_cmd_ticket_start },
-	{ "ticket.note", ctl_cmd_ticket_note },
-	{ "ticket.done", ctl_cmd_ticket_done },
-	{ "ticket.open", ctl_cmd_ticket_open },
-	{ "devices.check", ctl_cmd_devices_check },
-	{ "intercom.list", ctl_cmd_icom_list },
-	{ "intercom.release", ctl_cmd_icom_release },
+	{ "status",	cmd_status,	ROLE_EVERYONE },
+	{ "events",	cmd_events,	ROLE_EVERYONE },
+	{ "devices",	cmd_devices,	ROLE_EVERYONE },
+	{ "alerts",	cmd_alerts,	ROLE_EVERYONE },	/* shows only those routed to the caller */
+	{ "card.add",	cmd_card_add,	ROLE_FRONTDESK | ROLE_MANAGER },
+	{ "card.remove", cmd_card_remove, ROLE_FRONTDESK | ROLE_MANAGER },
+	{ "card.list",	cmd_card_list,	ROLE_FRONTDESK | ROLE_MANAGER },
+	{ "lane.open",	cmd_lane_open,	ROLE_GUARD | ROLE_FRONTDESK | ROLE_MANAGER },
+	{ "stats",	cmd_stats,	ROLE_EVERYONE },
+	{ "alert.ack",	ctl_cmd_alert_ack, ROLE_EVERYONE },	/* an alert routed to the caller */
+	{ "fire",	ctl_cmd_fire,	ROLE_EVERYONE },
+	{ "fire.reset",	ctl_cmd_fire_reset, ROLE_GUARD | ROLE_FRONTDESK | ROLE_MANAGER },
+	{ "tickets",	ctl_cmd_tickets, ROLE_ENGINEERING | ROLE_MANAGER },
+	{ "tickets.summary", ctl_cmd_tickets_summary, ROLE_ENGINEERING | ROLE_MANAGER },
+	{ "ticket.show", ctl_cmd_ticket_show, ROLE_ENGINEERING | ROLE_MANAGER },
+	{ "ticket.start", ctl_cmd_ticket_start, ROLE_ENGINEERING | ROLE_MANAGER },
+	{ "ticket.note", ctl_cmd_ticket_note, ROLE_ENGINEERING | ROLE_MANAGER },
+	{ "ticket.done", ctl_cmd_ticket_done, ROLE_ENGINEERING | ROLE_MANAGER },
+	{ "ticket.open", ctl_cmd_ticket_open, ROLE_ENGINEERING | ROLE_MANAGER },
+	{ "devices.check", ctl_cmd_devices_check, ROLE_EVERYONE },
+	{ "intercom.list", ctl_cmd_icom_list, ROLE_EVERYONE },
+	{ "intercom.release", ctl_cmd_icom_release, ROLE_GUARD | ROLE_FRONTDESK | ROLE_MANAGER },
 };
 
 ctl_cmd_fn *
-ctl_cmd_find(const char *name)
+ctl_cmd_find(const char *name, unsigned *roles)
 {
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(commands[i].name, name) == 0)
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].name, name) == 0) {
+			*roles = commands[i].roles;
 			return commands[i].fn;
+		}
+	}
 	return NULL;
 }

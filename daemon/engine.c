@@ -243,6 +243,7 @@ signal_readable(struct engine *e, struct ev_handler *h, uint32_t events)
 			break;
 		case SIGCHLD:
 			sup_reap(e);
+			notify_reap(e);
 			break;
 		}
 	}
@@ -337,6 +338,10 @@ engine_run(const char *conf_path, struct site_conf *site)
 			next = t;
 		if ((t = icom_next_deadline(e)) < next)
 			next = t;
+		if ((t = alert_next_deadline(e)) < next)
+			next = t;
+		if ((t = notify_next_deadline(e)) < next)
+			next = t;
 		if (e->watchdog_usec != 0 && e->watchdog_next_ns < next)
 			next = e->watchdog_next_ns;
 		if (next == INT64_MAX)
@@ -363,6 +368,8 @@ engine_run(const char *conf_path, struct site_conf *site)
 		sup_tick(e, now);
 		ticket_tick(e, now);
 		icom_tick(e, now);
+		alert_tick(e, now);
+		notify_tick(e, now);
 		if (e->watchdog_usec != 0 && now >= e->watchdog_next_ns) {
 			sd_notify(0, "WATCHDOG=1");
 			e->watchdog_next_ns = now + (int64_t)e->watchdog_usec * 1000 / 2;
@@ -378,6 +385,7 @@ engine_run(const char *conf_path, struct site_conf *site)
 	sd_notify(0, "STOPPING=1");
 	log_notice("stopping");
 	sup_stop_all(e);
+	notify_stop(e);
 	ctl_quiesce(e->ctl);
 	{
 		/* Committed, with everything before it; store_run also runs the

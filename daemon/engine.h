@@ -89,6 +89,7 @@ enum alert_severity { SEV_INFO, SEV_WARNING, SEV_URGENT, SEV_EMERGENCY, SEV_COUN
 #define AUD_SECURITY	0x2u
 #define AUD_FRONTDESK	0x4u
 #define AUD_ALL		0x7u
+#define AUD_MANAGER	0x8u	/* added when an alert is escalated */
 
 /* An alert raised and not yet cleared: one per (source, kind). */
 struct alert_active {
@@ -98,6 +99,11 @@ struct alert_active {
 	bool		clear_pending;	/* cleared before it was stored */
 	enum alert_severity severity;
 	unsigned	audience;	/* AUD_* bits */
+	/* Its life cycle: acknowledged, or escalated once when it was not
+	 * acknowledged within site_conf.escalate_after_s of raised_ms. */
+	int64_t		raised_ms;
+	bool		acked;
+	bool		escalated;
 };
 
 /* fire.c: the fire-alarm mode (DESIGN invariant 2). */
@@ -216,6 +222,23 @@ int	alert_severity_parse(const char *);	/* -1: not a severity */
 /* "engineering,security" and back; unknown words are ignored. */
 void	alert_audience_str(unsigned audience, char *out, size_t outlen);
 unsigned alert_audience_parse(const char *);
+/* Escalation timers, from the engine loop. */
+void	alert_tick(struct engine *, int64_t now_ns);
+int64_t	alert_next_deadline(const struct engine *);
+/* The active, stored alert with this id, or NULL. */
+struct alert_active *alert_by_id(struct engine *, int64_t id);
+/* An acknowledgement of r by user was committed: followers, log, delivery. */
+void	alert_ack_done(struct engine *, const struct alert_rec *r,
+	    const char *user);
+
+/* notify.c: runs alerts.command for each change of an alert, never waiting
+ * for it; event is "raised", "escalated", "acknowledged" or "cleared". */
+void	notify_alert(struct engine *, const struct alert_rec *, const char *event);
+void	notify_reap(struct engine *);
+void	notify_tick(struct engine *, int64_t now_ns);
+int64_t	notify_next_deadline(const struct engine *);
+/* At shutdown: a short wait for running commands, then they are killed. */
+void	notify_stop(struct engine *);
 
 /*
  * tickets.c: repair tickets. An alert whose audience includes engineering

@@ -176,26 +176,25 @@ sup_reap(struct engine *e)
 	int status;
 	pid_t pid;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (int i = 0; i < e->site->nlinks; i++) {
-			struct worker *w = &e->workers[i];
+	/* Each worker by its pid: other children of the engine (alert
+	 * commands, notify.c) are reaped by their own module. */
+	for (int i = 0; i < e->site->nlinks; i++) {
+		struct worker *w = &e->workers[i];
 
-			if (w->pid != pid)
-				continue;
-			describe_status(status, why, sizeof(why));
-			w->pid = 0;
-			disconnect(e, i, why);
-			if (e->stopping)
-				break;
-			if (now - w->started_ns > STABLE_NS)
-				w->backoff_ms = BACKOFF_MIN_MS;
-			w->restart_ns = now + (int64_t)w->backoff_ms * NS_PER_MS;
-			log_warn("%s: %s; restarting in %d ms", e->site->links[i].name,
-			    why, w->backoff_ms);
-			w->backoff_ms = w->backoff_ms * 2 > BACKOFF_MAX_MS ?
-			    BACKOFF_MAX_MS : w->backoff_ms * 2;
-			break;
-		}
+		if (w->pid <= 0 || (pid = waitpid(w->pid, &status, WNOHANG)) != w->pid)
+			continue;
+		describe_status(status, why, sizeof(why));
+		w->pid = 0;
+		disconnect(e, i, why);
+		if (e->stopping)
+			continue;
+		if (now - w->started_ns > STABLE_NS)
+			w->backoff_ms = BACKOFF_MIN_MS;
+		w->restart_ns = now + (int64_t)w->backoff_ms * NS_PER_MS;
+		log_warn("%s: %s; restarting in %d ms", e->site->links[i].name,
+		    why, w->backoff_ms);
+		w->backoff_ms = w->backoff_ms * 2 > BACKOFF_MAX_MS ?
+		    BACKOFF_MAX_MS : w->backoff_ms * 2;
 	}
 }
 

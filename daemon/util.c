@@ -77,6 +77,12 @@ log_msg(enum log_prio prio, const char *fmt, ...)
 	(void)!write(STDERR_FILENO, line, (size_t)n);
 }
 
+bool
+log_to_journal(void)
+{
+	return log_journal;
+}
+
 int64_t
 mono_ns(void)
 {

@@ -23,6 +23,8 @@ void	log_msg(enum log_prio, const char *fmt, ...)
 #define log_notice(...)	log_msg(LOG_P_NOTICE, __VA_ARGS__)
 #define log_info(...)	log_msg(LOG_P_INFO, __VA_ARGS__)
 #define log_debug(...)	log_msg(LOG_P_DEBUG, __VA_ARGS__)
+/* True when stderr is the journal (systemd's JOURNAL_STREAM). */
+bool	log_to_journal(void);
 
 /* CLOCK_MONOTONIC in nanoseconds: for deadlines and latencies. */
 int64_t	mono_ns(void);

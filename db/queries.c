@@ -17,7 +17,8 @@
 
 #define EV_COLS	"id, ts_ms, kind, lane, device, direction, credential, " \
 		"decision, reason, actor, detail"
-#define AL_COLS	"id, raised_ms, cleared_ms, source, kind, severity, message, audience"
+#define AL_COLS	"id, raised_ms, cleared_ms, source, kind, severity, message, audience, " \
+		"acked_ms, acked_by, ack_note, escalated_ms"
 
 static const char *const store_sql[STORE_ST_N] = {
 	[STORE_ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -52,6 +53,13 @@ static const char *const store_sql[STORE_ST_N] = {
 	    "reset_by FROM fire_mode WHERE id = 1",
 	[STORE_ST_FIRE_PUT] = "INSERT OR REPLACE INTO fire_mode (id, active, "
 	    "since_ms, source, ended_ms, reset_by) VALUES (1, ?, ?, ?, ?, ?)",
+	[STORE_ST_ALERT_ACK] = "UPDATE alerts SET acked_ms = ?2, acked_by = ?3, "
+	    "ack_note = ?4 WHERE id = ?1 AND (cleared_ms IS NULL OR "
+	    "cleared_ms = 0) AND (acked_ms IS NULL OR acked_ms = 0)",
+	[STORE_ST_ALERT_ESCALATE] = "UPDATE alerts SET escalated_ms = ?2, "
+	    "audience = ?3 WHERE id = ?1 AND (escalated_ms IS NULL OR "
+	    "escalated_ms = 0)",
+	[STORE_ST_ALERT_GET] = "SELECT " AL_COLS " FROM alerts WHERE id = ?1",
 };
 
 /* Binds a fixed-size text field; an empty string is stored as NULL. */
@@ -205,6 +213,10 @@ store_read_alert(sqlite3_stmt *st, struct alert_rec *a)
 	COL_TEXT(st, 5, a->severity);
 	COL_TEXT(st, 6, a->message);
 	COL_TEXT(st, 7, a->audience);
+	a->acked_ms = sqlite3_column_int64(st, 8);
+	COL_TEXT(st, 9, a->acked_by);
+	COL_TEXT(st, 10, a->ack_note);
+	a->escalated_ms = sqlite3_column_int64(st, 11);
 }
 
 /* Steps a bound SELECT to the end, collecting rows of the given size. */
@@ -319,6 +331,19 @@ store_event_query(struct store *s, struct store_req *req)
 	return store_select(s, req, st, sizeof(struct ev_rec), read_event_row);
 }
 
+/* The alert in.alert.id as it is now, into out.rows (none if no such id):
+ * what a change to one alert hands back. A read that fails fails the
+ * request, with out.found still saying whether the change was committed. */
+static int
+store_alert_get(struct store *s, struct store_req *req)
+{
+	sqlite3_stmt *st = s->st[STORE_ST_ALERT_GET];
+
+	sqlite3_bind_int64(st, 1, req->in.alert.id);
+	return store_select(s, req, st, sizeof(struct alert_rec),
+	    read_alert_row);
+}
+
 /* Carries out one request on the store thread; fills status and error. */
 void
 store_do(struct store *s, struct store_req *req)
@@ -377,6 +402,36 @@ store_do(struct store *s, struct store_req *req)
 		rc = store_write1(s, req, STORE_ST_ALERT_CLEAR,
 		    "clearing alert");
 		req->id = 0;
+		if (rc == 0)
+			rc = store_alert_get(s, req);
+		break;
+	case STORE_ALERT_ACK:
+		st = s->st[STORE_ST_ALERT_ACK];
+		sqlite3_bind_int64(st, 1, req->in.alert.id);
+		sqlite3_bind_int64(st, 2, req->in.alert.acked_ms != 0 ?
+		    req->in.alert.acked_ms : real_ms());
+		BIND_TEXT(st, 3, req->in.alert.acked_by);
+		BIND_TEXT(st, 4, req->in.alert.ack_note);
+		rc = store_write1(s, req, STORE_ST_ALERT_ACK,
+		    "acknowledging alert");
+		req->id = 0;
+		if (rc == 0)
+			rc = store_alert_get(s, req);
+		break;
+	case STORE_ALERT_ESCALATE:
+		st = s->st[STORE_ST_ALERT_ESCALATE];
+		sqlite3_bind_int64(st, 1, req->in.alert.id);
+		sqlite3_bind_int64(st, 2, req->in.alert.escalated_ms != 0 ?
+		    req->in.alert.escalated_ms : real_ms());
+		BIND_TEXT(st, 3, req->in.alert.audience);
+		rc = store_write1(s, req, STORE_ST_ALERT_ESCALATE,
+		    "escalating alert");
+		req->id = 0;
+		if (rc == 0)
+			rc = store_alert_get(s, req);
+		break;
+	case STORE_ALERT_GET:
+		rc = store_alert_get(s, req);
 		break;
 	case STORE_ALERT_LIST:
 		st = s->st[req->in.query.all ? STORE_ST_ALERT_ALL :

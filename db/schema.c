@@ -104,6 +104,11 @@ static const char *const schema_steps[] = {
 	"  state TEXT"
 	");"
 	"CREATE INDEX ticket_summary_items_summary ON ticket_summary_items (summary);",
+	/* 5: alerts acknowledged (who, when, a note) and escalated. */
+	"ALTER TABLE alerts ADD COLUMN acked_ms INTEGER;"
+	"ALTER TABLE alerts ADD COLUMN acked_by TEXT;"
+	"ALTER TABLE alerts ADD COLUMN ack_note TEXT;"
+	"ALTER TABLE alerts ADD COLUMN escalated_ms INTEGER;",
 };
 
 #define SCHEMA_NSTEPS	((int)(sizeof(schema_steps) / sizeof(schema_steps[0])))

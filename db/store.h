@@ -57,8 +57,14 @@ struct alert_rec {
 	char	source[32];	/* device or lane name */
 	char	kind[24];	/* "offline", "fault", "trapped", ... */
 	char	severity[12];	/* "info", "warning", "urgent", "emergency" */
-	char	audience[40];	/* "engineering,security,frontdesk", any of them */
+	char	audience[40];	/* "engineering,security,frontdesk", any of them;
+				   ",manager" once escalated */
 	char	message[128];
+	/* Acknowledgement and escalation (schema step 3). */
+	int64_t	acked_ms;	/* 0: not acknowledged */
+	char	acked_by[32];	/* Unix user */
+	char	ack_note[100];
+	int64_t	escalated_ms;	/* 0: not escalated */
 };
 
 /* The fire-alarm mode as stored (DESIGN invariant 2): one row. */
@@ -94,6 +100,14 @@ enum store_op {
 	STORE_TICKET_SUMMARY_MAKE, /* sum.day, made_ms, late; out.found (one was
 				   made already: nothing new), sum, rows: ticket_item[] */
 	STORE_TICKET_SUMMARY_GET, /* sum.day ("": the latest); out.found, sum, rows */
+	/* Alert life cycle. Each hands back the alert as it is afterwards in
+	 * out.rows (one alert_rec; none when there is no such id), and says in
+	 * out.found whether it changed it. STORE_ALERT_CLEAR does too. */
+	STORE_ALERT_ACK,	/* in.alert.id, acked_ms, acked_by, ack_note: only
+				   an active alert not yet acknowledged */
+	STORE_ALERT_ESCALATE,	/* in.alert.id, escalated_ms, audience: only an
+				   alert not yet escalated */
+	STORE_ALERT_GET,	/* in.alert.id */
 };
 
 struct store_req {

@@ -21,6 +21,7 @@
 #define LANE_MAX		31	/* bytes, as the store keeps them */
 #define HOLDER_MAX		63
 #define REASON_MAX		99	/* lobbyd keeps 99 bytes */
+#define NOTE_MAX		99
 
 static const char usage_text[] =
 "usage: lobbyctl [-s SOCKET] [--json] COMMAND ...\n"
@@ -43,6 +44,7 @@ static const char usage_text[] =
 "  ticket open --source NAME --title TEXT [--urgent]\n"
 "  intercom\n"
 "  intercom release STATION --reason TEXT\n"
+"  alert ack ID [--note TEXT]\n"
 "\n"
 "  -s SOCKET  lobbyd's control socket (else $" CTL_ENV_SOCKET ", else\n"
 "             " CTL_DEFAULT_SOCKET ")\n"
@@ -63,7 +65,7 @@ enum {
 	O_FROM = 1 << 6, O_UNTIL = 1 << 7, O_DISABLED = 1 << 8,
 	O_REASON = 1 << 9,
 	O_SOURCE = 1 << 10, O_TITLE = 1 << 11, O_URGENT = 1 << 12,
-	O_DATE = 1 << 13, O_CHECK = 1 << 14,
+	O_DATE = 1 << 13, O_CHECK = 1 << 14, O_NOTE = 1 << 15,
 };
 
 #define NPOS_MAX	8
@@ -74,6 +76,7 @@ struct opts {
 	unsigned	seen;		/* O_* given */
 	const char	*since, *lane, *limit, *holder, *from, *until, *reason;
 	const char	*source, *title, *date;
+	const char	*note;
 	const char	*pos[NPOS_MAX];
 	int		npos;
 };
@@ -98,6 +101,7 @@ static const struct opt_def {
 	{ "--source",	O_SOURCE,	offsetof(struct opts, source) },
 	{ "--title",	O_TITLE,	offsetof(struct opts, title) },
 	{ "--date",	O_DATE,		offsetof(struct opts, date) },
+	{ "--note",	O_NOTE,		offsetof(struct opts, note) },
 };
 
 static const struct cmd_def {
@@ -133,6 +137,7 @@ static const struct cmd_def {
 	{ "intercom release", "intercom.release", SHOW_ICOM_RELEASE, 1,
 	    O_REASON },
 	{ "intercom",	 "intercom.list", SHOW_ICOM_LIST,	0, 0 },
+	{ "alert ack",	 "alert.ack",	SHOW_ALERT_ACK,		1, O_NOTE },
 };
 
 /* devices --check is a request of its own: the start-of-shift check. */
@@ -274,11 +279,13 @@ find_cmd(const struct opts *o, const struct cmd_def **out)
 			return usage_error("ticket: unknown command \"%s\"",
 			    o->pos[1]);
 		}
-		if (strcmp(o->pos[0], "card") == 0 || strcmp(o->pos[0], "lane") == 0) {
+		if (strcmp(o->pos[0], "card") == 0 || strcmp(o->pos[0], "lane") == 0 ||
+		    strcmp(o->pos[0], "alert") == 0) {
 			if (o->npos < 2)
 				return usage_error("%s: what to do? (%s)",
 				    o->pos[0], o->pos[0][0] == 'c' ?
-				    "add, remove, list" : "open");
+				    "add, remove, list" : o->pos[0][0] == 'l' ?
+				    "open" : "ack");
 			return usage_error("%s: unknown command \"%s\"",
 			    o->pos[0], o->pos[1]);
 		}
@@ -303,6 +310,8 @@ find_cmd(const struct opts *o, const struct cmd_def **out)
 			    c->name);
 		case SHOW_ICOM_RELEASE:
 			return usage_error("%s: which station?", c->name);
+		case SHOW_ALERT_ACK:
+			return usage_error("%s: which alert? (its ID)", c->name);
 		default:
 			return usage_error("%s: missing argument", c->name);
 		}
@@ -504,6 +513,25 @@ build_args(const struct cmd_def *c, const struct opts *o,
 		    json_object_new_string(w[0]));
 		json_object_object_add(args, "reason",
 		    json_object_new_string(o->reason));
+		return 0;
+	case SHOW_ALERT_ACK:
+		errno = 0;
+		limit = strtol(w[0], &end, 10);
+		if (errno != 0 || end == w[0] || *end != '\0' || limit < 1) {
+			char *clean = fmt_clean(w[0], 40);
+
+			lobbyctl_say("alert ack: \"%s\" is not an alert ID (a "
+			    "positive number)", clean != NULL ? clean : "");
+			free(clean);
+			return EXIT_USAGE;
+		}
+		json_object_object_add(args, "id", json_object_new_int64(limit));
+		if (o->seen & O_NOTE) {
+			if ((rc = check_text("--note", o->note, NOTE_MAX)) != 0)
+				return rc;
+			json_object_object_add(args, "note",
+			    json_object_new_string(o->note));
+		}
 		return 0;
 	default:
 		return 0;

@@ -169,6 +169,7 @@ static const struct fmt_col alert_cols[] = {
 	{ "SEVERITY",	9,  0,  false },
 	{ "SOURCE",	10, 24, false },
 	{ "KIND",	7,  16, false },
+	{ "STATE",	9,  28, false },
 	{ "MESSAGE",	0,  72, false },
 };
 static const struct fmt_col alert_all_cols[] = {
@@ -178,6 +179,7 @@ static const struct fmt_col alert_all_cols[] = {
 	{ "SEVERITY",	9,  0,  false },
 	{ "SOURCE",	10, 24, false },
 	{ "KIND",	7,  16, false },
+	{ "STATE",	9,  28, false },
 	{ "MESSAGE",	0,  72, false },
 };
 
@@ -200,6 +202,14 @@ alert_row(struct json_object *al, bool cleared_col, struct row *r)
 	r->cell[i++] = jstr(al, "severity");
 	r->cell[i++] = jstr(al, "source");
 	r->cell[i++] = jstr(al, "kind");
+	/* open, escalated (nobody acknowledged it in time), or who took it */
+	if (jstr(al, "acked_by")[0] != '\0')
+		snprintf(r->words, sizeof(r->words), "acked by %s",
+		    jstr(al, "acked_by"));
+	else
+		snprintf(r->words, sizeof(r->words), "%s",
+		    jbool(al, "escalated") ? "escalated" : "open");
+	r->cell[i++] = r->words;
 	r->cell[i++] = jstr(al, "message");
 }
 
@@ -386,7 +396,7 @@ show_reply(enum show_what what, bool json, bool follow, bool all,
 
 	if (what == SHOW_ICOM_LIST || what == SHOW_ICOM_RELEASE)
 		return show_icom(what, json, data);
-	if (what >= SHOW_TICKETS)	/* tickets.c */
+	if (what >= SHOW_TICKETS && what <= SHOW_DEVICES_CHECK)	/* tickets.c */
 		return tickets_show(what, json, data);
 	switch (what) {
 	case SHOW_EVENTS:
@@ -399,7 +409,7 @@ show_reply(enum show_what what, bool json, bool follow, bool all,
 		break;
 	case SHOW_ALERTS:
 		cols = all ? alert_all_cols : alert_cols;
-		ncols = all ? 7 : 6;
+		ncols = all ? 8 : 7;
 		break;
 	case SHOW_CARD_LIST:
 		cols = card_cols;
@@ -429,6 +439,15 @@ show_reply(enum show_what what, bool json, bool follow, bool all,
 			printf("fire mode off (reset by %s): egress lanes are "
 			    "being locked\n", who != NULL ? who : "");
 			free(who);
+		} else if (what == SHOW_ALERT_ACK) {
+			char *src = fmt_clean(jstr(data, "source"), 40);
+			char *kind = fmt_clean(jstr(data, "kind"), 24);
+
+			printf("acknowledged alert %lld (%s %s)\n",
+			    (long long)jint(data, "id"), src != NULL ? src : "",
+			    kind != NULL ? kind : "");
+			free(src);
+			free(kind);
 		} else if (what == SHOW_LANE_OPEN) {
 			char *lane = fmt_clean(jstr(data, "lane"), 40);
 			char *dir = fmt_clean(jstr(data, "direction"), 8);

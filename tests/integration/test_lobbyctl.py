@@ -86,7 +86,7 @@ ALERTS = [
 ALERTS_ALL = ALERTS + [
     {"id": 6, "raised_ms": T0 - 3600000, "cleared_ms": T0 - 1800000,
      "source": "ts1", "kind": "fault", "severity": "warning",
-     "message": "ts1 jammed"},
+     "message": "ts1 jammed", "acked_ms": T0 - 3500000, "acked_by": "eng1"},
 ]
 CARDS = [
     {"uid": "0A00123456", "holder": "Jane Doe", "enabled": True,
@@ -284,16 +284,16 @@ def test_devices_alerts(fake):
     check("alerts request", rc == 0 and requests(new) == [
         {"cmd": "alerts", "args": {}}], (rc, err, new))
     check("alerts row", find_row(out, "ID") == [
-        "ID", "RAISED", "SEVERITY", "SOURCE", "KIND", "MESSAGE"] and
+        "ID", "RAISED", "SEVERITY", "SOURCE", "KIND", "STATE", "MESSAGE"] and
         find_row(out, "7") == ["7", "2026-11-23 18:02:03", "urgent", "ts3",
-                               "offline", "ts3 stopped answering"], out)
+                               "offline", "open", "ts3 stopped answering"], out)
     fake.with_cmd("alerts", {"reply": {"ok": True, "data": ALERTS_ALL}})
     rc, out, err, new = run(fake, "alerts", "--all")
     check("alerts --all request", rc == 0 and requests(new) == [
         {"cmd": "alerts", "args": {"all": True}}], (rc, err, new))
     check("alerts --all shows CLEARED", find_row(out, "6") == [
         "6", "2026-11-23 17:02:03", "2026-11-23 17:32:03", "warning", "ts1",
-        "fault", "ts1 jammed"] and "CLEARED" in out.splitlines()[0], out)
+        "fault", "acked by eng1", "ts1 jammed"] and "CLEARED" in out.splitlines()[0], out)
     fake.set(SCRIPT)
 
 

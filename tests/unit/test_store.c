@@ -19,7 +19,7 @@
 #include "harness.h"
 
 /* Migrations in db/schema.c; bump with each new one. */
-#define SCHEMA_LATEST	4
+#define SCHEMA_LATEST	5
 
 /* What the event callback saw, in order. */
 #define SEEN_MAX	40000
@@ -442,11 +442,16 @@ test_cards_alerts(const char *dir)
 	r.in.alert.cleared_ms = 250;
 	CHECK_INT(store_run(s, &r), 0);
 	CHECK(r.found);
+	CHECK_INT(r.nrows, 1);		/* the alert as it is now */
+	if (r.nrows == 1)
+		CHECK_INT(((struct alert_rec *)r.rows)[0].cleared_ms, 250);
+	store_req_free(&r);
 	r = mkreq(STORE_ALERT_CLEAR);	/* already cleared */
 	r.in.alert.id = id2;
 	r.in.alert.cleared_ms = 260;
 	CHECK_INT(store_run(s, &r), 0);
 	CHECK(!r.found);
+	store_req_free(&r);
 
 	r = mkreq(STORE_ALERT_LIST);
 	CHECK_INT(store_run(s, &r), 0);
@@ -926,6 +931,104 @@ rm_dir(const char *dir)
 		fprintf(stderr, "%s: %s\n", dir, strerror(errno));
 }
 
+/* Acknowledgement and escalation: once each, the alert handed back. */
+static void
+test_alert_life_cycle(const char *dir)
+{
+	char path[512];
+	struct store *s;
+	struct store_req r;
+	const struct alert_rec *a;
+	int64_t id, gone;
+
+	snprintf(path, sizeof(path), "%s/life.db", dir);
+	if ((s = open_ok(path, 50)) == NULL)
+		return;
+	id = alert_raise(s, 1000, "ts3", "Turnstile ts3 not answering");
+	gone = alert_raise(s, 1100, "ts2", "gone");
+	r = mkreq(STORE_ALERT_CLEAR);
+	r.in.alert.id = gone;
+	r.in.alert.cleared_ms = 1200;
+	CHECK_INT(store_run(s, &r), 0);
+	store_req_free(&r);
+
+	r = mkreq(STORE_ALERT_ESCALATE);
+	r.in.alert.id = id;
+	r.in.alert.escalated_ms = 1300;
+	str_copy(r.in.alert.audience, "engineering,manager", sizeof(r.in.alert.audience));
+	CHECK_INT(store_run(s, &r), 0);
+	CHECK(r.found);
+	CHECK_INT(r.nrows, 1);
+	if (r.nrows == 1) {
+		a = r.rows;
+		CHECK_INT(a->escalated_ms, 1300);
+		CHECK_STR(a->audience, "engineering,manager");
+		CHECK_INT(a->acked_ms, 0);
+	}
+	store_req_free(&r);
+	r = mkreq(STORE_ALERT_ESCALATE);	/* once only */
+	r.in.alert.id = id;
+	r.in.alert.escalated_ms = 1400;
+	CHECK_INT(store_run(s, &r), 0);
+	CHECK(!r.found);
+	if (r.nrows == 1)
+		CHECK_INT(((const struct alert_rec *)r.rows)->escalated_ms, 1300);
+	store_req_free(&r);
+
+	r = mkreq(STORE_ALERT_ACK);
+	r.in.alert.id = id;
+	r.in.alert.acked_ms = 1500;
+	str_copy(r.in.alert.acked_by, "eng1", sizeof(r.in.alert.acked_by));
+	str_copy(r.in.alert.ack_note, "on my way", sizeof(r.in.alert.ack_note));
+	CHECK_INT(store_run(s, &r), 0);
+	CHECK(r.found);
+	CHECK_INT(r.nrows, 1);
+	if (r.nrows == 1) {
+		a = r.rows;
+		CHECK_INT(a->acked_ms, 1500);
+		CHECK_STR(a->acked_by, "eng1");
+		CHECK_STR(a->ack_note, "on my way");
+		CHECK_STR(a->source, "ts3");
+	}
+	store_req_free(&r);
+	/* Twice, a cleared one, an unknown one: nothing changes. */
+	r = mkreq(STORE_ALERT_ACK);
+	r.in.alert.id = id;
+	str_copy(r.in.alert.acked_by, "eng2", sizeof(r.in.alert.acked_by));
+	CHECK_INT(store_run(s, &r), 0);
+	CHECK(!r.found);
+	if (r.nrows == 1)
+		CHECK_STR(((const struct alert_rec *)r.rows)->acked_by, "eng1");
+	store_req_free(&r);
+	r = mkreq(STORE_ALERT_ACK);
+	r.in.alert.id = gone;
+	str_copy(r.in.alert.acked_by, "eng2", sizeof(r.in.alert.acked_by));
+	CHECK_INT(store_run(s, &r), 0);
+	CHECK(!r.found);
+	CHECK_INT(r.nrows, 1);
+	if (r.nrows == 1)
+		CHECK_INT(((const struct alert_rec *)r.rows)->acked_ms, 0);
+	store_req_free(&r);
+	r = mkreq(STORE_ALERT_GET);
+	r.in.alert.id = 99999;
+	CHECK_INT(store_run(s, &r), 0);
+	CHECK_INT(r.nrows, 0);
+	store_req_free(&r);
+
+	/* The active list carries the life cycle, for adoption at start. */
+	r = mkreq(STORE_ALERT_LIST);
+	CHECK_INT(store_run(s, &r), 0);
+	CHECK_INT(r.nrows, 1);
+	if (r.nrows == 1) {
+		a = r.rows;
+		CHECK_INT(a->id, id);
+		CHECK_INT(a->acked_ms, 1500);
+		CHECK_INT(a->escalated_ms, 1300);
+	}
+	store_req_free(&r);
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -938,6 +1041,7 @@ main(void)
 	}
 	test_events(dir);
 	test_cards_alerts(dir);
+	test_alert_life_cycle(dir);
 	test_close_queued(dir);
 	test_close_runs_late_requests(dir);
 	test_threads(dir);
