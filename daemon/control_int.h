@@ -58,6 +58,23 @@ void	ctl_req_finish(struct ctl_client *, struct store_req *);
 
 /* ctl_cmds.c: the commands and the JSON of the records. */
 typedef void	ctl_cmd_fn(struct ctl_client *, json_object *args);
+
+/*
+ * ctl_cmds.c: arguments, the same rules for every command. Each getter
+ * returns 1 found and right, 0 absent (an error, already sent, when
+ * required), -1 wrong (error sent). Text with a control character is
+ * refused: it goes to the log, the database and the guards' screens.
+ */
+int	ctl_arg_str(struct ctl_client *, json_object *args, const char *k,
+	    char *out, size_t len, bool required);
+int	ctl_arg_int(struct ctl_client *, json_object *args, const char *k,
+	    int64_t *out, int64_t min, int64_t max);
+int	ctl_arg_bool(struct ctl_client *, json_object *args, const char *k, bool *out);
+/* Only the arguments a command knows: false (error sent) on any other. */
+bool	ctl_args_known(struct ctl_client *, json_object *args, const char *const *known);
+/* Reply fields: text (empty stays empty) and integers. */
+void	ctl_add_str(json_object *, const char *k, const char *v);
+void	ctl_add_int(json_object *, const char *k, int64_t v);
 /* The command called NAME, or NULL; *roles: the ROLE_* bits that may use
  * it, or ROLE_EVERYONE (each row of the table states them). */
 ctl_cmd_fn	*ctl_cmd_find(const char *name, unsigned *roles);

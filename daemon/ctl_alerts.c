@@ -85,48 +85,22 @@ static int
 ack_args(struct ctl_client *c, json_object *args, int64_t *id, char *note,
     size_t notelen)
 {
-	json_object *v;
+	static const char *const known[] = { "id", "note", NULL };
+	int r;
 
-	json_object_object_foreach(args, key, val) {
-		(void)val;
-		if (strcmp(key, "id") != 0 && strcmp(key, "note") != 0) {
-			ctl_reply_err(c, "unknown argument \"%s\"", key);
-			return -1;
-		}
-	}
-	if (!json_object_object_get_ex(args, "id", &v) ||
-	    json_object_is_type(v, json_type_null)) {
-		ctl_reply_err(c, "\"id\" is required");
+	if (!ctl_args_known(c, args, known))
 		return -1;
-	}
-	errno = 0;
-	if (!json_object_is_type(v, json_type_int) ||
-	    (*id = json_object_get_int64(v)) < 1 || errno != 0) {
+	r = ctl_arg_int(c, args, "id", id, INT64_MIN, INT64_MAX);
+	if (r == 0)
+		ctl_reply_err(c, "\"id\" is required");
+	if (r <= 0)
+		return -1;
+	if (*id < 1) {
 		ctl_reply_err(c, "\"id\" must be an alert id (a positive integer)");
 		return -1;
 	}
 	note[0] = '\0';
-	if (!json_object_object_get_ex(args, "note", &v) ||
-	    json_object_is_type(v, json_type_null))
-		return 0;
-	if (!json_object_is_type(v, json_type_string)) {
-		ctl_reply_err(c, "\"note\" must be a string");
-		return -1;
-	}
-	for (int i = 0; i < json_object_get_string_len(v); i++) {
-		unsigned char ch = (unsigned char)json_object_get_string(v)[i];
-
-		if (ch < 0x20 || ch == 0x7f) {
-			ctl_reply_err(c, "\"note\" contains a control character");
-			return -1;
-		}
-	}
-	if (!str_copy(note, json_object_get_string(v), notelen)) {
-		ctl_reply_err(c, "\"note\" is longer than %zu characters",
-		    notelen - 1);
-		return -1;
-	}
-	return 0;
+	return ctl_arg_str(c, args, "note", note, notelen, false) < 0 ? -1 : 0;
 }
 
 void

@@ -16,14 +16,14 @@
 
 /* ---- JSON of the records ---------------------------------------------- */
 
-static void
-add_str(json_object *o, const char *k, const char *v)
+void
+ctl_add_str(json_object *o, const char *k, const char *v)
 {
 	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
 }
 
-static void
-add_int(json_object *o, const char *k, int64_t v)
+void
+ctl_add_int(json_object *o, const char *k, int64_t v)
 {
 	json_object_object_add(o, k, json_object_new_int64(v));
 }
@@ -43,18 +43,18 @@ ctl_event_json(const struct ev_rec *ev)
 	json_object *o = json_object_new_object();
 	enum reason r = reason_from_code(ev->reason);
 
-	add_int(o, "id", ev->id);
-	add_int(o, "ts_ms", ev->ts_ms);
-	add_str(o, "kind", ev->kind);
-	add_str(o, "lane", ev->lane);
-	add_str(o, "device", ev->device);
-	add_str(o, "direction", ev->direction);
-	add_str(o, "credential", ev->credential);
-	add_str(o, "decision", ev->decision);
-	add_str(o, "reason", ev->reason);
-	add_str(o, "reason_text", r < R_COUNT ? rule_reason_text(r) : "");
-	add_str(o, "actor", ev->actor);
-	add_str(o, "detail", ev->detail);
+	ctl_add_int(o, "id", ev->id);
+	ctl_add_int(o, "ts_ms", ev->ts_ms);
+	ctl_add_str(o, "kind", ev->kind);
+	ctl_add_str(o, "lane", ev->lane);
+	ctl_add_str(o, "device", ev->device);
+	ctl_add_str(o, "direction", ev->direction);
+	ctl_add_str(o, "credential", ev->credential);
+	ctl_add_str(o, "decision", ev->decision);
+	ctl_add_str(o, "reason", ev->reason);
+	ctl_add_str(o, "reason_text", r < R_COUNT ? rule_reason_text(r) : "");
+	ctl_add_str(o, "actor", ev->actor);
+	ctl_add_str(o, "detail", ev->detail);
 	return o;
 }
 
@@ -63,19 +63,19 @@ ctl_alert_json(const struct alert_rec *a)
 {
 	json_object *o = json_object_new_object();
 
-	add_int(o, "id", a->id);
-	add_int(o, "raised_ms", a->raised_ms);
-	add_int(o, "cleared_ms", a->cleared_ms);
-	add_str(o, "source", a->source);
-	add_str(o, "kind", a->kind);
-	add_str(o, "severity", a->severity);
-	add_str(o, "audience", a->audience);
-	add_str(o, "message", a->message);
-	add_int(o, "acked_ms", a->acked_ms);
-	add_str(o, "acked_by", a->acked_by);
-	add_str(o, "ack_note", a->ack_note);
+	ctl_add_int(o, "id", a->id);
+	ctl_add_int(o, "raised_ms", a->raised_ms);
+	ctl_add_int(o, "cleared_ms", a->cleared_ms);
+	ctl_add_str(o, "source", a->source);
+	ctl_add_str(o, "kind", a->kind);
+	ctl_add_str(o, "severity", a->severity);
+	ctl_add_str(o, "audience", a->audience);
+	ctl_add_str(o, "message", a->message);
+	ctl_add_int(o, "acked_ms", a->acked_ms);
+	ctl_add_str(o, "acked_by", a->acked_by);
+	ctl_add_str(o, "ack_note", a->ack_note);
 	json_object_object_add(o, "escalated", json_object_new_boolean(a->escalated_ms != 0));
-	add_int(o, "escalated_ms", a->escalated_ms);
+	ctl_add_int(o, "escalated_ms", a->escalated_ms);
 	return o;
 }
 
@@ -84,21 +84,21 @@ card_json(const struct card_rec *c)
 {
 	json_object *o = json_object_new_object();
 
-	add_str(o, "uid", c->uid);
-	add_str(o, "holder", c->holder);
+	ctl_add_str(o, "uid", c->uid);
+	ctl_add_str(o, "holder", c->holder);
 	json_object_object_add(o, "enabled", json_object_new_boolean(c->enabled));
-	add_int(o, "valid_from_ms", c->valid_from_ms);
-	add_int(o, "valid_until_ms", c->valid_until_ms);
-	add_str(o, "created_by", c->created_by);
-	add_int(o, "created_ms", c->created_ms);
+	ctl_add_int(o, "valid_from_ms", c->valid_from_ms);
+	ctl_add_int(o, "valid_until_ms", c->valid_until_ms);
+	ctl_add_str(o, "created_by", c->created_by);
+	ctl_add_int(o, "created_ms", c->created_ms);
 	return o;
 }
 
 /* ---- arguments -------------------------------------------------------- */
 
 /* Each getter: 1 found and right, 0 absent, -1 wrong (error already sent). */
-static int
-arg_str(struct ctl_client *c, json_object *args, const char *k, char *out,
+int
+ctl_arg_str(struct ctl_client *c, json_object *args, const char *k, char *out,
     size_t len, bool required)
 {
 	json_object *v;
@@ -130,8 +130,8 @@ arg_str(struct ctl_client *c, json_object *args, const char *k, char *out,
 	return 1;
 }
 
-static int
-arg_int(struct ctl_client *c, json_object *args, const char *k, int64_t *out,
+int
+ctl_arg_int(struct ctl_client *c, json_object *args, const char *k, int64_t *out,
     int64_t min, int64_t max)
 {
 	json_object *v;
@@ -151,8 +151,8 @@ arg_int(struct ctl_client *c, json_object *args, const char *k, int64_t *out,
 	return 1;
 }
 
-static int
-arg_bool(struct ctl_client *c, json_object *args, const char *k, bool *out)
+int
+ctl_arg_bool(struct ctl_client *c, json_object *args, const char *k, bool *out)
 {
 	json_object *v;
 
@@ -167,8 +167,8 @@ arg_bool(struct ctl_client *c, json_object *args, const char *k, bool *out)
 }
 
 /* Only the arguments a command knows: a typo is an error, not a no-op. */
-static bool
-args_known(struct ctl_client *c, json_object *args, const char *const *known)
+bool
+ctl_args_known(struct ctl_client *c, json_object *args, const char *const *known)
 {
 	json_object_object_foreach(args, key, val) {
 		const char *const *k;
@@ -195,26 +195,26 @@ cmd_status(struct ctl_client *c, json_object *args)
 	json_object *o;
 	int online = 0;
 
-	if (!args_known(c, args, known))
+	if (!ctl_args_known(c, args, known))
 		return;
 	for (int d = 0; d < e->site->ndevices; d++)
 		online += e->devs[d].online;
 	o = json_object_new_object();
-	add_str(o, "site", e->site->site_name);
-	add_str(o, "version", LOBBYD_VERSION);
-	add_int(o, "pid", getpid());
-	add_int(o, "started_ms", e->started_ms);
-	add_int(o, "devices", e->site->ndevices);
-	add_int(o, "online", online);
-	add_int(o, "lanes", e->site->nlanes);
-	add_int(o, "cards", (int64_t)e->ncards);
-	add_str(o, "user", c->user);
-	add_str(o, "fire_mode", ctl_fire_mode_word(e));
+	ctl_add_str(o, "site", e->site->site_name);
+	ctl_add_str(o, "version", LOBBYD_VERSION);
+	ctl_add_int(o, "pid", getpid());
+	ctl_add_int(o, "started_ms", e->started_ms);
+	ctl_add_int(o, "devices", e->site->ndevices);
+	ctl_add_int(o, "online", online);
+	ctl_add_int(o, "lanes", e->site->nlanes);
+	ctl_add_int(o, "cards", (int64_t)e->ncards);
+	ctl_add_str(o, "user", c->user);
+	ctl_add_str(o, "fire_mode", ctl_fire_mode_word(e));
 	{
 		char roles[64];
 
 		role_str(c->roles, roles, sizeof(roles));
-		add_str(o, "roles", roles);
+		ctl_add_str(o, "roles", roles);
 	}
 	ctl_reply_ok(c, o);
 }
@@ -250,11 +250,11 @@ cmd_events(struct ctl_client *c, json_object *args)
 	bool follow = false;
 	char lane[32] = "";
 
-	if (!args_known(c, args, known) ||
-	    arg_int(c, args, "since_ms", &since, 0, INT64_MAX) < 0 ||
-	    arg_int(c, args, "limit", &limit, 1, 100000) < 0 ||
-	    arg_bool(c, args, "follow", &follow) < 0 ||
-	    arg_str(c, args, "lane", lane, sizeof(lane), false) < 0)
+	if (!ctl_args_known(c, args, known) ||
+	    ctl_arg_int(c, args, "since_ms", &since, 0, INT64_MAX) < 0 ||
+	    ctl_arg_int(c, args, "limit", &limit, 1, 100000) < 0 ||
+	    ctl_arg_bool(c, args, "follow", &follow) < 0 ||
+	    ctl_arg_str(c, args, "lane", lane, sizeof(lane), false) < 0)
 		return;
 	if (lane[0] && config_lane_index(c->srv->e->site, lane) < 0) {
 		ctl_reply_err(c, "no lane \"%s\"", lane);
@@ -292,7 +292,7 @@ cmd_devices(struct ctl_client *c, json_object *args)
 	struct engine *e = c->srv->e;
 	json_object *a;
 
-	if (!args_known(c, args, known))
+	if (!ctl_args_known(c, args, known))
 		return;
 	a = json_object_new_array();
 	for (int d = 0; d < e->site->ndevices; d++) {
@@ -300,18 +300,18 @@ cmd_devices(struct ctl_client *c, json_object *args)
 		const struct dev_state *ds = &e->devs[d];
 		json_object *o = json_object_new_object();
 
-		add_str(o, "name", dc->name);
-		add_str(o, "kind", config_device_kind_name(dc->kind));
-		add_str(o, "link", e->site->links[dc->link].name);
+		ctl_add_str(o, "name", dc->name);
+		ctl_add_str(o, "kind", config_device_kind_name(dc->kind));
+		ctl_add_str(o, "link", e->site->links[dc->link].name);
 		json_object_object_add(o, "online", json_object_new_boolean(ds->online));
-		add_str(o, "state", dev_state_name(ds, dc));
-		add_int(o, "fault_code", ds->fault_code);
-		add_int(o, "entry_count", ds->entry_count);
-		add_int(o, "exit_count", ds->exit_count);
-		add_int(o, "failures", ds->failures);
-		add_int(o, "rejects", (int64_t)ds->rejects);
-		add_str(o, "reason", ds->online ? "" : ds->reason);
-		add_int(o, "since_ms", ds->since_ms);
+		ctl_add_str(o, "state", dev_state_name(ds, dc));
+		ctl_add_int(o, "fault_code", ds->fault_code);
+		ctl_add_int(o, "entry_count", ds->entry_count);
+		ctl_add_int(o, "exit_count", ds->exit_count);
+		ctl_add_int(o, "failures", ds->failures);
+		ctl_add_int(o, "rejects", (int64_t)ds->rejects);
+		ctl_add_str(o, "reason", ds->online ? "" : ds->reason);
+		ctl_add_int(o, "since_ms", ds->since_ms);
 		json_object_array_add(a, o);
 	}
 	ctl_reply_ok(c, a);
@@ -344,8 +344,8 @@ cmd_alerts(struct ctl_client *c, json_object *args)
 	struct store_req *req;
 	bool all = false, follow = false;
 
-	if (!args_known(c, args, known) || arg_bool(c, args, "all", &all) < 0 ||
-	    arg_bool(c, args, "follow", &follow) < 0)
+	if (!ctl_args_known(c, args, known) || ctl_arg_bool(c, args, "all", &all) < 0 ||
+	    ctl_arg_bool(c, args, "follow", &follow) < 0)
 		return;
 	if ((req = ctl_req_new(c, STORE_ALERT_LIST, alerts_done)) == NULL)
 		return;
@@ -405,12 +405,12 @@ cmd_card_add(struct ctl_client *c, json_object *args)
 	struct card_rec card = { .enabled = true };
 	struct store_req *req;
 
-	if (!args_known(c, args, known) ||
-	    arg_str(c, args, "uid", card.uid, sizeof(card.uid), true) < 0 ||
-	    arg_str(c, args, "holder", card.holder, sizeof(card.holder), true) < 0 ||
-	    arg_bool(c, args, "enabled", &card.enabled) < 0 ||
-	    arg_int(c, args, "valid_from_ms", &card.valid_from_ms, 0, INT64_MAX) < 0 ||
-	    arg_int(c, args, "valid_until_ms", &card.valid_until_ms, 0, INT64_MAX) < 0)
+	if (!ctl_args_known(c, args, known) ||
+	    ctl_arg_str(c, args, "uid", card.uid, sizeof(card.uid), true) < 0 ||
+	    ctl_arg_str(c, args, "holder", card.holder, sizeof(card.holder), true) < 0 ||
+	    ctl_arg_bool(c, args, "enabled", &card.enabled) < 0 ||
+	    ctl_arg_int(c, args, "valid_from_ms", &card.valid_from_ms, 0, INT64_MAX) < 0 ||
+	    ctl_arg_int(c, args, "valid_until_ms", &card.valid_until_ms, 0, INT64_MAX) < 0)
 		return;
 	if (!uid_valid(card.uid)) {
 		ctl_reply_err(c, "card uid \"%s\": 4 to %d upper-case hex digits expected",
@@ -448,7 +448,7 @@ card_removed(struct store_req *req, void *arg)
 
 		engine_card_del(c->srv->e, req->in.key);
 		card_audit(c, "card_removed", req->in.key, "");
-		add_str(o, "uid", req->in.key);
+		ctl_add_str(o, "uid", req->in.key);
 		ctl_reply_ok(c, o);
 	}
 	ctl_req_finish(c, req);
@@ -461,7 +461,7 @@ cmd_card_remove(struct ctl_client *c, json_object *args)
 	struct store_req *req;
 	char uid[32];
 
-	if (!args_known(c, args, known) || arg_str(c, args, "uid", uid, sizeof(uid), true) < 0)
+	if (!ctl_args_known(c, args, known) || ctl_arg_str(c, args, "uid", uid, sizeof(uid), true) < 0)
 		return;
 	if (!uid_valid(uid)) {
 		ctl_reply_err(c, "card uid \"%s\": 4 to %d upper-case hex digits expected",
@@ -481,7 +481,7 @@ cmd_card_list(struct ctl_client *c, json_object *args)
 	struct engine *e = c->srv->e;
 	json_object *a;
 
-	if (!args_known(c, args, known))
+	if (!ctl_args_known(c, args, known))
 		return;
 	/* The engine's copy is the table as committed; no disk read needed. */
 	a = json_object_new_array();
@@ -526,9 +526,9 @@ lane_opened(struct store_req *req, void *arg)
 		ls->cmd_id = e->next_cmd_id;	/* the open just sent */
 		log_notice("%s: opened for %s by %s: %s", ev->lane, ev->direction,
 		    ev->actor, ev->detail);
-		add_str(o, "lane", ev->lane);
-		add_str(o, "direction", ev->direction);
-		add_int(o, "event_id", req->id);
+		ctl_add_str(o, "lane", ev->lane);
+		ctl_add_str(o, "direction", ev->direction);
+		ctl_add_int(o, "event_id", req->id);
 		ctl_reply_ok(c, o);
 	}
 	ctl_req_finish(c, req);
@@ -546,10 +546,10 @@ cmd_lane_open(struct ctl_client *c, json_object *args)
 	enum dir d;
 	int l;
 
-	if (!args_known(c, args, known) ||
-	    arg_str(c, args, "lane", lane, sizeof(lane), true) < 0 ||
-	    arg_str(c, args, "direction", dir, sizeof(dir), true) < 0 ||
-	    arg_str(c, args, "reason", reason, sizeof(reason), true) < 0)
+	if (!ctl_args_known(c, args, known) ||
+	    ctl_arg_str(c, args, "lane", lane, sizeof(lane), true) < 0 ||
+	    ctl_arg_str(c, args, "direction", dir, sizeof(dir), true) < 0 ||
+	    ctl_arg_str(c, args, "reason", reason, sizeof(reason), true) < 0)
 		return;
 	if ((l = config_lane_index(e->site, lane)) < 0) {
 		ctl_reply_err(c, "no lane \"%s\"", lane);
@@ -628,39 +628,39 @@ cmd_stats(struct ctl_client *c, json_object *args)
 	struct store_stats ss;
 	uint64_t rejects = 0;
 
-	if (!args_known(c, args, known))
+	if (!ctl_args_known(c, args, known))
 		return;
 	o = json_object_new_object();
 	lat = json_object_new_object();
-	add_int(lat, "count", (int64_t)e->lat_count);
+	ctl_add_int(lat, "count", (int64_t)e->lat_count);
 	if (n > 0) {
 		int64_t *s = malloc(n * sizeof(*s));
 
 		if (s != NULL) {
 			memcpy(s, e->lat_ns, n * sizeof(*s));
 			qsort(s, n, sizeof(*s), cmp_i64);
-			add_int(lat, "p50", s[(n - 1) / 2]);
-			add_int(lat, "p99", s[(n - 1) * 99 / 100]);
-			add_int(lat, "max", s[n - 1]);
+			ctl_add_int(lat, "p50", s[(n - 1) / 2]);
+			ctl_add_int(lat, "p99", s[(n - 1) * 99 / 100]);
+			ctl_add_int(lat, "max", s[n - 1]);
 			free(s);
 		}
 	}
 	json_object_object_add(o, "latency_ns", lat);
 	store_get_stats(e->store, &ss);
-	add_int(o, "events_committed", (int64_t)ss.events_committed);
-	add_int(o, "event_batches", (int64_t)ss.batches);
-	add_int(o, "event_queue", (int64_t)ss.queue_len);
-	add_int(o, "store_failures", (int64_t)ss.failures);
+	ctl_add_int(o, "events_committed", (int64_t)ss.events_committed);
+	ctl_add_int(o, "event_batches", (int64_t)ss.batches);
+	ctl_add_int(o, "event_queue", (int64_t)ss.queue_len);
+	ctl_add_int(o, "store_failures", (int64_t)ss.failures);
 	for (int d = 0; d < e->site->ndevices; d++)
 		rejects += e->devs[d].rejects;
-	add_int(o, "reader_rejects", (int64_t)rejects);
-	add_int(o, "command_failures", (int64_t)e->cmd_failures);
+	ctl_add_int(o, "reader_rejects", (int64_t)rejects);
+	ctl_add_int(o, "command_failures", (int64_t)e->cmd_failures);
 	links = json_object_new_object();
 	for (int i = 0; i < e->site->nlinks; i++) {
 		json_object *w = json_object_new_object();
 
-		add_int(w, "pid", e->workers[i].pid);
-		add_int(w, "restarts", e->workers[i].restarts);
+		ctl_add_int(w, "pid", e->workers[i].pid);
+		ctl_add_int(w, "restarts", e->workers[i].restarts);
 		json_object_object_add(links, e->site->links[i].name, w);
 	}
 	json_object_object_add(o, "links", links);

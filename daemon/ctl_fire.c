@@ -11,6 +11,8 @@
 #include "engine.h"
 #include "util.h"
 
+static const char *const no_args[] = { NULL };
+
 /* "off", "on", or "on, awaiting reset" once every fire input is inactive. */
 const char *
 ctl_fire_mode_word(const struct engine *e)
@@ -32,13 +34,8 @@ ctl_cmd_fire(struct ctl_client *c, json_object *args)
 	char why[160];
 	const char *refusal;
 
-	if (json_object_object_length(args) != 0) {
-		json_object_object_foreach(args, key, val) {
-			(void)val;
-			ctl_reply_err(c, "unknown argument \"%s\"", key);
-			return;
-		}
-	}
+	if (!ctl_args_known(c, args, no_args))
+		return;
 	refusal = fire_reset_refusal(e, why, sizeof(why));
 	o = json_object_new_object();
 	json_object_object_add(o, "mode", json_object_new_string(
@@ -99,13 +96,8 @@ ctl_cmd_fire_reset(struct ctl_client *c, json_object *args)
 	struct store_req *req;
 	char why[160];
 
-	if (json_object_object_length(args) != 0) {
-		json_object_object_foreach(args, key, val) {
-			(void)val;
-			ctl_reply_err(c, "unknown argument \"%s\"", key);
-			return;
-		}
-	}
+	if (!ctl_args_known(c, args, no_args))
+		return;
 	if (fire_reset_refusal(e, why, sizeof(why)) != NULL) {
 		ctl_reply_err(c, "fire mode not reset: %s", why);
 		return;

@@ -10,65 +10,6 @@
 #include "engine.h"
 #include "util.h"
 
-/* String argument K: 1 found, 0 absent, -1 wrong (error sent). */
-static int
-icom_arg_str(struct ctl_client *c, json_object *args, const char *k,
-    char *out, size_t len)
-{
-	json_object *v;
-	const char *s;
-
-	if (!json_object_object_get_ex(args, k, &v) ||
-	    json_object_is_type(v, json_type_null))
-		return 0;
-	if (!json_object_is_type(v, json_type_string)) {
-		ctl_reply_err(c, "\"%s\" must be a string", k);
-		return -1;
-	}
-	s = json_object_get_string(v);
-	for (int i = 0; i < json_object_get_string_len(v); i++) {
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
-			ctl_reply_err(c, "\"%s\" contains a control character", k);
-			return -1;
-		}
-	}
-	if (!str_copy(out, s, len)) {
-		ctl_reply_err(c, "\"%s\" is longer than %zu characters", k, len - 1);
-		return -1;
-	}
-	return 1;
-}
-
-static bool
-icom_args_known(struct ctl_client *c, json_object *args, const char *const *known)
-{
-	json_object_object_foreach(args, key, val) {
-		const char *const *k;
-
-		(void)val;
-		for (k = known; *k != NULL; k++)
-			if (strcmp(*k, key) == 0)
-				break;
-		if (*k == NULL) {
-			ctl_reply_err(c, "unknown argument \"%s\"", key);
-			return false;
-		}
-	}
-	return true;
-}
-
-static void
-put_str(json_object *o, const char *k, const char *v)
-{
-	json_object_object_add(o, k, json_object_new_string(v));
-}
-
-static void
-put_int(json_object *o, const char *k, int64_t v)
-{
-	json_object_object_add(o, k, json_object_new_int64(v));
-}
-
 static json_object *
 bit_json(uint8_t v)
 {
@@ -83,7 +24,7 @@ ctl_cmd_icom_list(struct ctl_client *c, json_object *args)
 	const struct site_conf *site = e->site;
 	json_object *a;
 
-	if (!icom_args_known(c, args, known))
+	if (!ctl_args_known(c, args, known))
 		return;
 	a = json_object_new_array();
 	for (int d = 0; d < site->ndevices; d++) {
@@ -95,16 +36,16 @@ ctl_cmd_icom_list(struct ctl_client *c, json_object *args)
 		if (dc->kind != DEV_INTERCOM)
 			continue;
 		o = json_object_new_object();
-		put_str(o, "name", dc->name);
-		put_int(o, "station", dc->station);
-		put_str(o, "next", dc->next >= 0 ? site->devices[dc->next].name : "");
-		put_int(o, "ring_timeout_s", dc->ring_timeout_s);
+		ctl_add_str(o, "name", dc->name);
+		ctl_add_int(o, "station", dc->station);
+		ctl_add_str(o, "next", dc->next >= 0 ? site->devices[dc->next].name : "");
+		ctl_add_int(o, "ring_timeout_s", dc->ring_timeout_s);
 		json_object_object_add(o, "online", json_object_new_boolean(ds->online));
-		put_str(o, "reason", ds->online ? "" : ds->reason);
-		put_str(o, "call", known_state ? config_icom_call_name(ds->call) :
+		ctl_add_str(o, "reason", ds->online ? "" : ds->reason);
+		ctl_add_str(o, "call", known_state ? config_icom_call_name(ds->call) :
 		    ds->online ? "unknown" : "offline");
-		put_int(o, "call_since_ms", ds->call_since_ms);
-		put_str(o, "forwarded_to", ds->call == ICOM_RINGING &&
+		ctl_add_int(o, "call_since_ms", ds->call_since_ms);
+		ctl_add_str(o, "forwarded_to", ds->call == ICOM_RINGING &&
 		    ds->call_at != d ? site->devices[ds->call_at].name : "");
 		json_object_object_add(o, "button", known_state ?
 		    bit_json(ds->icom_button) : NULL);
@@ -146,8 +87,8 @@ icom_released(struct store_req *req, void *arg)
 
 		log_notice("%s: door released by %s: %s", ev->device, ev->actor,
 		    ev->detail);
-		put_str(o, "station", ev->device);
-		put_int(o, "event_id", req->id);
+		ctl_add_str(o, "station", ev->device);
+		ctl_add_int(o, "event_id", req->id);
 		ctl_reply_ok(c, o);
 	}
 	ctl_req_finish(c, req);
@@ -164,9 +105,9 @@ ctl_cmd_icom_release(struct ctl_client *c, json_object *args)
 	char name[32] = "", reason[100] = "";
 	int d, r;
 
-	if (!icom_args_known(c, args, known) ||
-	    (r = icom_arg_str(c, args, "station", name, sizeof(name))) < 0 ||
-	    icom_arg_str(c, args, "reason", reason, sizeof(reason)) < 0)
+	if (!ctl_args_known(c, args, known) ||
+	    (r = ctl_arg_str(c, args, "station", name, sizeof(name), false)) < 0 ||
+	    ctl_arg_str(c, args, "reason", reason, sizeof(reason), false) < 0)
 		return;
 	if (r == 0) {
 		ctl_reply_err(c, "\"station\" is required");

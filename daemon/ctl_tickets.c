@@ -15,34 +15,22 @@
 
 /* ---- JSON -------------------------------------------------------------- */
 
-static void
-add_str(json_object *o, const char *k, const char *v)
-{
-	json_object_object_add(o, k, json_object_new_string(v != NULL ? v : ""));
-}
-
-static void
-add_int(json_object *o, const char *k, int64_t v)
-{
-	json_object_object_add(o, k, json_object_new_int64(v));
-}
-
 static json_object *
 ticket_json(const struct ticket_rec *t)
 {
 	json_object *o = json_object_new_object();
 
-	add_int(o, "id", t->id);
-	add_int(o, "opened_ms", t->opened_ms);
-	add_int(o, "updated_ms", t->updated_ms);
-	add_int(o, "closed_ms", t->closed_ms);
-	add_int(o, "alert_id", t->alert_id);
-	add_str(o, "source", t->source);
-	add_str(o, "kind", t->kind);
-	add_str(o, "title", t->title);
-	add_str(o, "urgency", t->urgency);
-	add_str(o, "state", t->state);
-	add_str(o, "opened_by", t->opened_by);
+	ctl_add_int(o, "id", t->id);
+	ctl_add_int(o, "opened_ms", t->opened_ms);
+	ctl_add_int(o, "updated_ms", t->updated_ms);
+	ctl_add_int(o, "closed_ms", t->closed_ms);
+	ctl_add_int(o, "alert_id", t->alert_id);
+	ctl_add_str(o, "source", t->source);
+	ctl_add_str(o, "kind", t->kind);
+	ctl_add_str(o, "title", t->title);
+	ctl_add_str(o, "urgency", t->urgency);
+	ctl_add_str(o, "state", t->state);
+	ctl_add_str(o, "opened_by", t->opened_by);
 	return o;
 }
 
@@ -51,68 +39,25 @@ note_json(const struct ticket_note *n)
 {
 	json_object *o = json_object_new_object();
 
-	add_int(o, "ts_ms", n->ts_ms);
-	add_str(o, "actor", n->actor);
-	add_str(o, "action", n->action);
-	add_str(o, "text", n->text);
+	ctl_add_int(o, "ts_ms", n->ts_ms);
+	ctl_add_str(o, "actor", n->actor);
+	ctl_add_str(o, "action", n->action);
+	ctl_add_str(o, "text", n->text);
 	return o;
 }
 
 /* ---- arguments (the same rules as the other commands) -------------------- */
 
-static bool
-known_only(struct ctl_client *c, json_object *args, const char *const *known)
-{
-	json_object_object_foreach(args, key, val) {
-		const char *const *k;
-
-		(void)val;
-		for (k = known; *k != NULL; k++)
-			if (strcmp(*k, key) == 0)
-				break;
-		if (*k == NULL) {
-			ctl_reply_err(c, "unknown argument \"%s\"", key);
-			return false;
-		}
-	}
-	return true;
-}
-
-/* 1 found and right, 0 absent (an error when required), -1 wrong: sent. */
+/* A text argument that, when required, must not be blank either. */
 static int
 get_text(struct ctl_client *c, json_object *args, const char *k, char *out,
     size_t len, bool required)
 {
-	const char *s, *p;
-	json_object *v;
-	int n;
+	const char *p;
+	int r = ctl_arg_str(c, args, k, out, len, required);
 
-	if (!json_object_object_get_ex(args, k, &v) ||
-	    json_object_is_type(v, json_type_null)) {
-		if (required) {
-			ctl_reply_err(c, "\"%s\" is required", k);
-			return -1;
-		}
-		return 0;
-	}
-	if (!json_object_is_type(v, json_type_string)) {
-		ctl_reply_err(c, "\"%s\" must be a string", k);
-		return -1;
-	}
-	s = json_object_get_string(v);
-	n = json_object_get_string_len(v);
-	/* Ticket text goes to the log, the database and engineering's
-	 * screens: no NUL to cut it short, no control character. */
-	for (int i = 0; i < n; i++) {
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
-			ctl_reply_err(c, "\"%s\" contains a control character", k);
-			return -1;
-		}
-	}
-	if (!str_copy(out, s, len)) {
-		ctl_reply_err(c, "\"%s\" is longer than %zu characters", k, len - 1);
-		return -1;
-	}
+	if (r <= 0)
+		return r;
 	for (p = out; *p == ' '; p++)
 		;
 	if (required && *p == '\0') {
@@ -125,39 +70,16 @@ get_text(struct ctl_client *c, json_object *args, const char *k, char *out,
 static int
 get_id(struct ctl_client *c, json_object *args, int64_t *out)
 {
-	json_object *v;
+	int r = ctl_arg_int(c, args, "id", out, INT64_MIN, INT64_MAX);
 
-	if (!json_object_object_get_ex(args, "id", &v) ||
-	    json_object_is_type(v, json_type_null)) {
+	if (r == 0)
 		ctl_reply_err(c, "\"id\" is required");
+	if (r <= 0)
 		return -1;
-	}
-	if (!json_object_is_type(v, json_type_int)) {
-		ctl_reply_err(c, "\"id\" must be an integer");
-		return -1;
-	}
-	errno = 0;
-	*out = json_object_get_int64(v);
-	if (errno != 0 || *out < 1) {
+	if (*out < 1) {
 		ctl_reply_err(c, "\"id\" must be a ticket number, 1 or more");
 		return -1;
 	}
-	return 1;
-}
-
-static int
-get_bool(struct ctl_client *c, json_object *args, const char *k, bool *out)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(args, k, &v) ||
-	    json_object_is_type(v, json_type_null))
-		return 0;
-	if (!json_object_is_type(v, json_type_boolean)) {
-		ctl_reply_err(c, "\"%s\" must be true or false", k);
-		return -1;
-	}
-	*out = json_object_get_boolean(v);
 	return 1;
 }
 
@@ -188,7 +110,7 @@ ctl_cmd_tickets(struct ctl_client *c, json_object *args)
 	struct store_req *req;
 	bool all = false;
 
-	if (!known_only(c, args, known) || get_bool(c, args, "all", &all) < 0)
+	if (!ctl_args_known(c, args, known) || ctl_arg_bool(c, args, "all", &all) < 0)
 		return;
 	if ((req = ctl_req_new(c, STORE_TICKET_LIST, list_done)) == NULL)
 		return;
@@ -228,7 +150,7 @@ ctl_cmd_ticket_show(struct ctl_client *c, json_object *args)
 	struct store_req *req;
 	int64_t id;
 
-	if (!known_only(c, args, known) || get_id(c, args, &id) < 0)
+	if (!ctl_args_known(c, args, known) || get_id(c, args, &id) < 0)
 		return;
 	if ((req = ctl_req_new(c, STORE_TICKET_GET, show_done)) == NULL)
 		return;
@@ -281,7 +203,7 @@ ticket_update(struct ctl_client *c, json_object *args, const char *action,
 	char text[TICKET_TEXT_MAX] = "";
 	int64_t id;
 
-	if (!known_only(c, args, takes_text ? known_text : known_id) ||
+	if (!ctl_args_known(c, args, takes_text ? known_text : known_id) ||
 	    get_id(c, args, &id) < 0 || (takes_text &&
 	    get_text(c, args, "text", text, sizeof(text), text_required) < 0))
 		return;
@@ -342,10 +264,10 @@ ctl_cmd_ticket_open(struct ctl_client *c, json_object *args)
 	char source[32], title[TICKET_TITLE_MAX];
 	bool urgent = false;
 
-	if (!known_only(c, args, known) ||
+	if (!ctl_args_known(c, args, known) ||
 	    get_text(c, args, "source", source, sizeof(source), true) < 0 ||
 	    get_text(c, args, "title", title, sizeof(title), true) < 0 ||
-	    get_bool(c, args, "urgent", &urgent) < 0)
+	    ctl_arg_bool(c, args, "urgent", &urgent) < 0)
 		return;
 	if (strcmp(source, "site") != 0 && config_device_index(site, source) < 0 &&
 	    config_lane_index(site, source) < 0) {
@@ -387,14 +309,14 @@ summary_done(struct store_req *req, void *arg)
 		    json_object_new_array(), json_object_new_array() };
 		static const char *const names[3] = { "open", "opened", "closed" };
 
-		add_str(o, "day", sum->day);
-		add_int(o, "made_ms", sum->made_ms);
-		add_int(o, "since_ms", sum->since_ms);
+		ctl_add_str(o, "day", sum->day);
+		ctl_add_int(o, "made_ms", sum->made_ms);
+		ctl_add_int(o, "since_ms", sum->since_ms);
 		json_object_object_add(o, "late", json_object_new_boolean(sum->late));
-		add_int(o, "open_count", sum->nopen);
-		add_int(o, "urgent_count", sum->nurgent);
-		add_int(o, "opened_count", sum->nopened);
-		add_int(o, "closed_count", sum->nclosed);
+		ctl_add_int(o, "open_count", sum->nopen);
+		ctl_add_int(o, "urgent_count", sum->nurgent);
+		ctl_add_int(o, "opened_count", sum->nopened);
+		ctl_add_int(o, "closed_count", sum->nclosed);
 		for (size_t i = 0; i < req->nrows; i++) {
 			for (int s = 0; s < 3; s++) {
 				json_object *t;
@@ -402,7 +324,7 @@ summary_done(struct store_req *req, void *arg)
 				if (strcmp(it[i].section, names[s]) != 0)
 					continue;
 				t = ticket_json(&it[i].t);
-				add_int(t, "age_days", it[i].age_days);
+				ctl_add_int(t, "age_days", it[i].age_days);
 				json_object_array_add(sec[s], t);
 			}
 		}
@@ -436,7 +358,7 @@ ctl_cmd_tickets_summary(struct ctl_client *c, json_object *args)
 	struct store_req *req;
 	char date[12] = "";
 
-	if (!known_only(c, args, known) ||
+	if (!ctl_args_known(c, args, known) ||
 	    get_text(c, args, "date", date, sizeof(date), false) < 0)
 		return;
 	if (date[0] != '\0' && !date_valid(date)) {

@@ -157,11 +157,10 @@ ctl_cmd_devices_check(struct ctl_client *c, json_object *args)
 	json_object *o;
 	int not_ok = 0;
 
-	json_object_object_foreach(args, key, val) {
-		(void)val;
-		ctl_reply_err(c, "unknown argument \"%s\"", key);
+	static const char *const known[] = { NULL };
+
+	if (!ctl_args_known(c, args, known))
 		return;
-	}
 	ck.list = json_object_new_array();
 	ck.now_ms = real_ms();
 	ck.now_ns = mono_ns();

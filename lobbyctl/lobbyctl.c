@@ -341,24 +341,24 @@ bad_time(const char *opt, const char *val, enum fmt_time_use use)
 	return EXIT_USAGE;
 }
 
-/* Operator text bound for the store: names, reasons. */
-static int
-check_text(const char *opt, const char *val, size_t max)
+/* Operator text bound for the store: names, reasons, notes. */
+int
+lobbyctl_text_ok(const char *what, const char *val, size_t max, bool may_be_empty)
 {
 	const char *p;
 
 	for (p = val; *p == ' ' || *p == '\t'; p++)
 		;
-	if (*p == '\0') {
-		lobbyctl_say("%s: must not be empty", opt);
+	if (*p == '\0' && !may_be_empty) {
+		lobbyctl_say("%s: must not be empty", what);
 		return EXIT_USAGE;
 	}
 	if (strlen(val) > max) {
-		lobbyctl_say("%s: too long (at most %zu bytes)", opt, max);
+		lobbyctl_say("%s: too long (at most %zu bytes)", what, max);
 		return EXIT_USAGE;
 	}
 	if (!fmt_text_is_clean(val)) {
-		lobbyctl_say("%s: control characters or bytes that are not UTF-8", opt);
+		lobbyctl_say("%s: control characters or bytes that are not UTF-8", what);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -401,7 +401,7 @@ build_args(const struct cmd_def *c, const struct opts *o,
 			    json_object_new_int64(since));
 		}
 		if (o->seen & O_LANE) {
-			if ((rc = check_text("--lane", o->lane, LANE_MAX)) != 0)
+			if ((rc = lobbyctl_text_ok("--lane", o->lane, LANE_MAX, false)) != 0)
 				return rc;
 			json_object_object_add(args, "lane",
 			    json_object_new_string(o->lane));
@@ -434,7 +434,7 @@ build_args(const struct cmd_def *c, const struct opts *o,
 			lobbyctl_say("card add: --holder NAME is needed");
 			return EXIT_USAGE;
 		}
-		if ((rc = check_text("--holder", o->holder, HOLDER_MAX)) != 0)
+		if ((rc = lobbyctl_text_ok("--holder", o->holder, HOLDER_MAX, false)) != 0)
 			return rc;
 		json_object_object_add(args, "holder",
 		    json_object_new_string(o->holder));
@@ -461,7 +461,7 @@ build_args(const struct cmd_def *c, const struct opts *o,
 	case SHOW_CARD_REMOVE:
 		return add_uid(args, w[0]);
 	case SHOW_LANE_OPEN:
-		if ((rc = check_text("lane", w[0], LANE_MAX)) != 0)
+		if ((rc = lobbyctl_text_ok("lane", w[0], LANE_MAX, false)) != 0)
 			return rc;
 		if (strcmp(w[1], "entry") != 0 && strcmp(w[1], "exit") != 0) {
 			char *clean = fmt_clean(w[1], 40);
@@ -476,7 +476,7 @@ build_args(const struct cmd_def *c, const struct opts *o,
 			    "with your name)");
 			return EXIT_USAGE;
 		}
-		if ((rc = check_text("--reason", o->reason, REASON_MAX)) != 0)
+		if ((rc = lobbyctl_text_ok("--reason", o->reason, REASON_MAX, false)) != 0)
 			return rc;
 		json_object_object_add(args, "lane",
 		    json_object_new_string(w[0]));
@@ -500,14 +500,14 @@ build_args(const struct cmd_def *c, const struct opts *o,
 		return tickets_args(c->what, o->pos + nw, o->npos - nw, &to, args);
 	}
 	case SHOW_ICOM_RELEASE:
-		if ((rc = check_text("station", w[0], LANE_MAX)) != 0)
+		if ((rc = lobbyctl_text_ok("station", w[0], LANE_MAX, false)) != 0)
 			return rc;
 		if (!(o->seen & O_REASON)) {
 			lobbyctl_say("intercom release: --reason TEXT is needed "
 			    "(it is recorded with your name)");
 			return EXIT_USAGE;
 		}
-		if ((rc = check_text("--reason", o->reason, REASON_MAX)) != 0)
+		if ((rc = lobbyctl_text_ok("--reason", o->reason, REASON_MAX, false)) != 0)
 			return rc;
 		json_object_object_add(args, "station",
 		    json_object_new_string(w[0]));
@@ -527,7 +527,7 @@ build_args(const struct cmd_def *c, const struct opts *o,
 		}
 		json_object_object_add(args, "id", json_object_new_int64(limit));
 		if (o->seen & O_NOTE) {
-			if ((rc = check_text("--note", o->note, NOTE_MAX)) != 0)
+			if ((rc = lobbyctl_text_ok("--note", o->note, NOTE_MAX, false)) != 0)
 				return rc;
 			json_object_object_add(args, "note",
 			    json_object_new_string(o->note));

@@ -38,6 +38,17 @@ enum show_what { SHOW_STATUS, SHOW_EVENTS, SHOW_DEVICES, SHOW_ALERTS,
  */
 int	show_reply(enum show_what what, bool json, bool follow, bool all,
 	    struct json_object *data, struct fmt_table **tablep);
+/* lobbyctl.c: operator text for lobbyd, checked (not blank unless
+ * may_be_empty, at most max bytes, clean UTF-8): 0, or EXIT_USAGE, said. */
+int	lobbyctl_text_ok(const char *what, const char *val, size_t max,
+	    bool may_be_empty);
+
+/* Fields of an object lobbyd sent, absent ones empty, 0 or false. */
+const char *show_jstr(struct json_object *, const char *key);
+int64_t	show_jint(struct json_object *, const char *key);
+bool	show_jbool(struct json_object *, const char *key);
+/* The object as one line of JSON on stdout. */
+void	show_json(struct json_object *);
 /* show_icom.c: the intercom replies (intercom, intercom release). */
 int	show_icom(enum show_what what, bool json, struct json_object *data);
 /* One update of a followed reply: a row of t, or a line of JSON. */

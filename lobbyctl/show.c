@@ -13,8 +13,8 @@
 #include "lobbyctl_int.h"
 
 /* Fields of an object from lobbyd, absent ones empty. */
-static const char *
-jstr(struct json_object *o, const char *key)
+const char *
+show_jstr(struct json_object *o, const char *key)
 {
 	struct json_object *v;
 	const char *s;
@@ -25,8 +25,8 @@ jstr(struct json_object *o, const char *key)
 	return s != NULL ? s : "";
 }
 
-static int64_t
-jint(struct json_object *o, const char *key)
+int64_t
+show_jint(struct json_object *o, const char *key)
 {
 	struct json_object *v;
 
@@ -35,8 +35,8 @@ jint(struct json_object *o, const char *key)
 	return json_object_get_int64(v);
 }
 
-static bool
-jbool(struct json_object *o, const char *key)
+bool
+show_jbool(struct json_object *o, const char *key)
 {
 	struct json_object *v;
 
@@ -45,8 +45,8 @@ jbool(struct json_object *o, const char *key)
 	return json_object_get_boolean(v);
 }
 
-static void
-print_json(struct json_object *o)
+void
+show_json(struct json_object *o)
 {
 	puts(json_object_to_json_string_ext(o,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -76,24 +76,24 @@ static const struct fmt_col event_cols[] = {
 static void
 event_row(struct json_object *ev, struct row *r)
 {
-	const char *decision = jstr(ev, "decision");
-	const char *kind = jstr(ev, "kind");
-	const char *why = jstr(ev, "reason_text");
-	const char *detail = jstr(ev, "detail");
+	const char *decision = show_jstr(ev, "decision");
+	const char *kind = show_jstr(ev, "kind");
+	const char *why = show_jstr(ev, "reason_text");
+	const char *detail = show_jstr(ev, "detail");
 
 	if (why[0] == '\0')
-		why = jstr(ev, "reason");
-	fmt_time(jint(ev, "ts_ms"), r->t1, sizeof(r->t1));
+		why = show_jstr(ev, "reason");
+	fmt_time(show_jint(ev, "ts_ms"), r->t1, sizeof(r->t1));
 	if (why[0] != '\0' && detail[0] != '\0' && strcmp(why, detail) != 0)
 		snprintf(r->text, sizeof(r->text), "%s: %s", why, detail);
 	else
 		snprintf(r->text, sizeof(r->text), "%s",
 		    why[0] != '\0' ? why : detail);
 	r->cell[0] = r->t1;
-	r->cell[1] = jstr(ev, "lane");
-	r->cell[2] = jstr(ev, "device");
-	r->cell[3] = jstr(ev, "direction");
-	r->cell[4] = jstr(ev, "credential");
+	r->cell[1] = show_jstr(ev, "lane");
+	r->cell[2] = show_jstr(ev, "device");
+	r->cell[3] = show_jstr(ev, "direction");
+	r->cell[4] = show_jstr(ev, "credential");
 	/* A decision for card reads; the kind for the rest, a manual open
 	   included (its "granted" says less than "manual open"). */
 	if (decision[0] != '\0' && (strcmp(kind, "access") == 0 ||
@@ -102,7 +102,7 @@ event_row(struct json_object *ev, struct row *r)
 	else
 		r->cell[5] = fmt_kind_words(kind, r->words, sizeof(r->words));
 	r->cell[6] = r->text;
-	r->cell[7] = jstr(ev, "actor");
+	r->cell[7] = show_jstr(ev, "actor");
 }
 
 static const struct fmt_col device_cols[] = {
@@ -121,37 +121,37 @@ static const struct fmt_col device_cols[] = {
 static void
 device_row(struct json_object *d, struct row *r)
 {
-	const char *reason = jstr(d, "reason");
-	int64_t failures = jint(d, "failures"), fault = jint(d, "fault_code");
+	const char *reason = show_jstr(d, "reason");
+	int64_t failures = show_jint(d, "failures"), fault = show_jint(d, "fault_code");
 
-	if (!jbool(d, "online"))
+	if (!show_jbool(d, "online"))
 		snprintf(r->words, sizeof(r->words), "offline");
 	else
 		snprintf(r->words, sizeof(r->words), "online %s",
-		    jstr(d, "state"));
+		    show_jstr(d, "state"));
 	if (fault != 0)
 		snprintf(r->n1, sizeof(r->n1), "%lld", (long long)fault);
 	else
 		r->n1[0] = '\0';
 	/* Passage counters are a turnstile's; bad frames are a reader's. */
 	r->n2[0] = r->n3[0] = r->n4[0] = '\0';
-	if (strcmp(jstr(d, "kind"), "reader") == 0) {
-		snprintf(r->n4, sizeof(r->n4), "%lld", (long long)jint(d, "rejects"));
-	} else if (strcmp(jstr(d, "kind"), "turnstile") == 0) {
+	if (strcmp(show_jstr(d, "kind"), "reader") == 0) {
+		snprintf(r->n4, sizeof(r->n4), "%lld", (long long)show_jint(d, "rejects"));
+	} else if (strcmp(show_jstr(d, "kind"), "turnstile") == 0) {
 		snprintf(r->n2, sizeof(r->n2), "%lld",
-		    (long long)jint(d, "entry_count"));
+		    (long long)show_jint(d, "entry_count"));
 		snprintf(r->n3, sizeof(r->n3), "%lld",
-		    (long long)jint(d, "exit_count"));
+		    (long long)show_jint(d, "exit_count"));
 	}
-	fmt_time(jint(d, "since_ms"), r->t1, sizeof(r->t1));
+	fmt_time(show_jint(d, "since_ms"), r->t1, sizeof(r->t1));
 	if (failures > 0)
 		snprintf(r->text, sizeof(r->text), "%s%s(%lld failures)",
 		    reason, reason[0] != '\0' ? " " : "", (long long)failures);
 	else
 		snprintf(r->text, sizeof(r->text), "%s", reason);
-	r->cell[0] = jstr(d, "name");
-	r->cell[1] = jstr(d, "kind");
-	r->cell[2] = jstr(d, "link");
+	r->cell[0] = show_jstr(d, "name");
+	r->cell[1] = show_jstr(d, "kind");
+	r->cell[2] = show_jstr(d, "link");
 	r->cell[3] = r->words;
 	r->cell[4] = r->n1;
 	r->cell[5] = r->n2;
@@ -187,10 +187,10 @@ static void
 alert_row(struct json_object *al, bool cleared_col, struct row *r)
 {
 	int i = 0;
-	int64_t cleared = jint(al, "cleared_ms");
+	int64_t cleared = show_jint(al, "cleared_ms");
 
-	snprintf(r->n1, sizeof(r->n1), "%lld", (long long)jint(al, "id"));
-	fmt_time(jint(al, "raised_ms"), r->t1, sizeof(r->t1));
+	snprintf(r->n1, sizeof(r->n1), "%lld", (long long)show_jint(al, "id"));
+	fmt_time(show_jint(al, "raised_ms"), r->t1, sizeof(r->t1));
 	if (cleared != 0)
 		fmt_time(cleared, r->t2, sizeof(r->t2));
 	else
@@ -199,18 +199,18 @@ alert_row(struct json_object *al, bool cleared_col, struct row *r)
 	r->cell[i++] = r->t1;
 	if (cleared_col)
 		r->cell[i++] = r->t2;
-	r->cell[i++] = jstr(al, "severity");
-	r->cell[i++] = jstr(al, "source");
-	r->cell[i++] = jstr(al, "kind");
+	r->cell[i++] = show_jstr(al, "severity");
+	r->cell[i++] = show_jstr(al, "source");
+	r->cell[i++] = show_jstr(al, "kind");
 	/* open, escalated (nobody acknowledged it in time), or who took it */
-	if (jstr(al, "acked_by")[0] != '\0')
+	if (show_jstr(al, "acked_by")[0] != '\0')
 		snprintf(r->words, sizeof(r->words), "acked by %s",
-		    jstr(al, "acked_by"));
+		    show_jstr(al, "acked_by"));
 	else
 		snprintf(r->words, sizeof(r->words), "%s",
-		    jbool(al, "escalated") ? "escalated" : "open");
+		    show_jbool(al, "escalated") ? "escalated" : "open");
 	r->cell[i++] = r->words;
-	r->cell[i++] = jstr(al, "message");
+	r->cell[i++] = show_jstr(al, "message");
 }
 
 static const struct fmt_col card_cols[] = {
@@ -224,11 +224,11 @@ static const struct fmt_col card_cols[] = {
 static void
 card_row(struct json_object *cd, struct row *r)
 {
-	fmt_time(jint(cd, "valid_from_ms"), r->t1, sizeof(r->t1));
-	fmt_time(jint(cd, "valid_until_ms"), r->t2, sizeof(r->t2));
-	r->cell[0] = jstr(cd, "uid");
-	r->cell[1] = jstr(cd, "holder");
-	r->cell[2] = jbool(cd, "enabled") ? "yes" : "no";
+	fmt_time(show_jint(cd, "valid_from_ms"), r->t1, sizeof(r->t1));
+	fmt_time(show_jint(cd, "valid_until_ms"), r->t2, sizeof(r->t2));
+	r->cell[0] = show_jstr(cd, "uid");
+	r->cell[1] = show_jstr(cd, "holder");
+	r->cell[2] = show_jbool(cd, "enabled") ? "yes" : "no";
 	r->cell[3] = r->t1;
 	r->cell[4] = r->t2;
 }
@@ -422,7 +422,7 @@ show_reply(enum show_what what, bool json, bool follow, bool all,
 			return EXIT_REFUSED;
 		}
 		if (json) {
-			print_json(data);
+			show_json(data);
 		} else if (what == SHOW_CARD_ADD) {
 			t = fmt_table_new(card_cols, 5);
 			if (t == NULL)
@@ -432,29 +432,29 @@ show_reply(enum show_what what, bool json, bool follow, bool all,
 			fmt_table_print(t, stdout);
 			fmt_table_free(t);
 		} else if (what == SHOW_CARD_REMOVE) {
-			printf("removed card %s\n", jstr(data, "uid"));
+			printf("removed card %s\n", show_jstr(data, "uid"));
 		} else if (what == SHOW_FIRE_RESET) {
-			char *who = fmt_clean(jstr(data, "reset_by"), 32);
+			char *who = fmt_clean(show_jstr(data, "reset_by"), 32);
 
 			printf("fire mode off (reset by %s): egress lanes are "
 			    "being locked\n", who != NULL ? who : "");
 			free(who);
 		} else if (what == SHOW_ALERT_ACK) {
-			char *src = fmt_clean(jstr(data, "source"), 40);
-			char *kind = fmt_clean(jstr(data, "kind"), 24);
+			char *src = fmt_clean(show_jstr(data, "source"), 40);
+			char *kind = fmt_clean(show_jstr(data, "kind"), 24);
 
 			printf("acknowledged alert %lld (%s %s)\n",
-			    (long long)jint(data, "id"), src != NULL ? src : "",
+			    (long long)show_jint(data, "id"), src != NULL ? src : "",
 			    kind != NULL ? kind : "");
 			free(src);
 			free(kind);
 		} else if (what == SHOW_LANE_OPEN) {
-			char *lane = fmt_clean(jstr(data, "lane"), 40);
-			char *dir = fmt_clean(jstr(data, "direction"), 8);
+			char *lane = fmt_clean(show_jstr(data, "lane"), 40);
+			char *dir = fmt_clean(show_jstr(data, "direction"), 8);
 
 			printf("opened %s for %s (event %lld)\n",
 			    lane != NULL ? lane : "", dir != NULL ? dir : "",
-			    (long long)jint(data, "event_id"));
+			    (long long)show_jint(data, "event_id"));
 			free(lane);
 			free(dir);
 		} else {
@@ -469,12 +469,12 @@ show_reply(enum show_what what, bool json, bool follow, bool all,
 	}
 	n = json_object_array_length(data);
 	if (json && !follow) {
-		print_json(data);
+		show_json(data);
 		return 0;
 	}
 	if (json) {
 		for (i = 0; i < n; i++)
-			print_json(json_object_array_get_idx(data, i));
+			show_json(json_object_array_get_idx(data, i));
 		return 0;
 	}
 	if ((t = fmt_table_new(cols, ncols)) == NULL) {
@@ -521,7 +521,7 @@ show_update(enum show_what what, bool json, struct fmt_table *t,
 	struct row r;
 
 	if (json) {
-		print_json(item);
+		show_json(item);
 	} else {
 		make_row(what, true, item, &r);
 		fmt_table_print_row(t, r.cell, stdout);

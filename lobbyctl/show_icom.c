@@ -13,28 +13,6 @@
 #include "format.h"
 #include "lobbyctl_int.h"
 
-static const char *
-icom_str(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-	const char *s;
-
-	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
-		return "";
-	s = json_object_get_string(v);
-	return s != NULL ? s : "";
-}
-
-static int64_t
-icom_int(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
-		return 0;
-	return json_object_get_int64(v);
-}
-
 /* "yes", "no", or "" for a point the station does not have (null). */
 static const char *
 icom_bit(struct json_object *o, const char *key, const char *yes,
@@ -110,16 +88,16 @@ show_icom_list(struct json_object *data)
 			return EXIT_REFUSED;
 		}
 		snprintf(station, sizeof(station), "%lld",
-		    (long long)icom_int(o, "station"));
-		icom_age(icom_int(o, "call_since_ms"), now, age, sizeof(age));
-		cell[0] = icom_str(o, "name");
+		    (long long)show_jint(o, "station"));
+		icom_age(show_jint(o, "call_since_ms"), now, age, sizeof(age));
+		cell[0] = show_jstr(o, "name");
 		cell[1] = station;
-		cell[2] = icom_str(o, "call");
+		cell[2] = show_jstr(o, "call");
 		cell[3] = strcmp(cell[2], "offline") == 0 ? "" : age;
-		cell[4] = icom_str(o, "forwarded_to");
+		cell[4] = show_jstr(o, "forwarded_to");
 		cell[5] = icom_bit(o, "door_open", "open", "closed");
-		cell[6] = icom_str(o, "next");
-		cell[7] = icom_str(o, "reason");
+		cell[6] = show_jstr(o, "next");
+		cell[7] = show_jstr(o, "reason");
 		if (fmt_table_add(t, cell) == -1) {
 			lobbyctl_say("out of memory");
 			fmt_table_free(t);
@@ -137,8 +115,7 @@ show_icom(enum show_what what, bool json, struct json_object *data)
 	char *name;
 
 	if (json) {
-		puts(json_object_to_json_string_ext(data,
-		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		show_json(data);
 		return 0;
 	}
 	if (what == SHOW_ICOM_LIST)
@@ -147,9 +124,9 @@ show_icom(enum show_what what, bool json, struct json_object *data)
 		lobbyctl_say("bad reply from lobbyd: \"data\" is not an object");
 		return EXIT_REFUSED;
 	}
-	name = fmt_clean(icom_str(data, "station"), 40);
+	name = fmt_clean(show_jstr(data, "station"), 40);
 	printf("released %s (event %lld)\n", name != NULL ? name : "",
-	    (long long)icom_int(data, "event_id"));
+	    (long long)show_jint(data, "event_id"));
 	free(name);
 	return 0;
 }

@@ -19,62 +19,7 @@
 #define TEXT_MAX	255
 #define SOURCE_MAX	31
 
-static const char *
-jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-	const char *s;
-
-	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
-		return "";
-	s = json_object_get_string(v);
-	return s != NULL ? s : "";
-}
-
-static int64_t
-jint(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
-		return 0;
-	return json_object_get_int64(v);
-}
-
-static bool
-jbool(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
-		return false;
-	return json_object_get_boolean(v);
-}
-
 /* ---- arguments --------------------------------------------------------- */
-
-static int
-text_arg(const char *what, const char *val, size_t max, bool may_be_empty)
-{
-	const char *p;
-
-	for (p = val; *p == ' ' || *p == '\t'; p++)
-		;
-	if (*p == '\0' && !may_be_empty) {
-		lobbyctl_say("%s: must not be empty", what);
-		return EXIT_USAGE;
-	}
-	if (strlen(val) > max) {
-		lobbyctl_say("%s: too long (at most %zu bytes)", what, max);
-		return EXIT_USAGE;
-	}
-	if (!fmt_text_is_clean(val)) {
-		lobbyctl_say("%s: control characters or bytes that are not UTF-8",
-		    what);
-		return EXIT_USAGE;
-	}
-	return 0;
-}
 
 static int
 id_arg(const char *cmd, const char *val, struct json_object *args)
@@ -137,7 +82,7 @@ tickets_args(enum show_what what, const char *const *words, int nwords,
 			return rc;
 		if (nwords < 2)
 			return 0;
-		if ((rc = text_arg("note", words[1], TEXT_MAX, false)) != 0)
+		if ((rc = lobbyctl_text_ok("note", words[1], TEXT_MAX, false)) != 0)
 			return rc;
 		json_object_object_add(args, "text",
 		    json_object_new_string(words[1]));
@@ -148,8 +93,8 @@ tickets_args(enum show_what what, const char *const *words, int nwords,
 			    "are needed");
 			return EXIT_USAGE;
 		}
-		if ((rc = text_arg("--source", to->source, SOURCE_MAX, false)) != 0 ||
-		    (rc = text_arg("--title", to->title, TITLE_MAX, false)) != 0)
+		if ((rc = lobbyctl_text_ok("--source", to->source, SOURCE_MAX, false)) != 0 ||
+		    (rc = lobbyctl_text_ok("--title", to->title, TITLE_MAX, false)) != 0)
 			return rc;
 		json_object_object_add(args, "source",
 		    json_object_new_string(to->source));
@@ -228,18 +173,18 @@ print_tickets(struct json_object *a, bool days, const char *none)
 
 		if (o == NULL || !json_object_is_type(o, json_type_object))
 			continue;
-		snprintf(id, sizeof(id), "%lld", (long long)jint(o, "id"));
+		snprintf(id, sizeof(id), "%lld", (long long)show_jint(o, "id"));
 		if (days)
 			snprintf(age, sizeof(age), "%lldd",
-			    (long long)jint(o, "age_days"));
+			    (long long)show_jint(o, "age_days"));
 		else
-			age_str(jint(o, "opened_ms"), now, age, sizeof(age));
+			age_str(show_jint(o, "opened_ms"), now, age, sizeof(age));
 		cells[0] = id;
-		cells[1] = jstr(o, "urgency");
-		cells[2] = state_words(jstr(o, "state"));
+		cells[1] = show_jstr(o, "urgency");
+		cells[2] = state_words(show_jstr(o, "state"));
 		cells[3] = age;
-		cells[4] = jstr(o, "source");
-		cells[5] = jstr(o, "title");
+		cells[4] = show_jstr(o, "source");
+		cells[5] = show_jstr(o, "title");
 		fmt_table_add(t, cells);
 	}
 	fmt_table_print(t, stdout);
@@ -264,21 +209,21 @@ show_ticket(struct json_object *d)
 	struct json_object *notes;
 	struct fmt_table *tb;
 
-	snprintf(id, sizeof(id), "%lld", (long long)jint(d, "id"));
-	snprintf(src, sizeof(src), "%s (%s)", jstr(d, "source"), jstr(d, "kind"));
-	fmt_time(jint(d, "opened_ms"), t, sizeof(t));
-	if (jint(d, "alert_id") != 0)
+	snprintf(id, sizeof(id), "%lld", (long long)show_jint(d, "id"));
+	snprintf(src, sizeof(src), "%s (%s)", show_jstr(d, "source"), show_jstr(d, "kind"));
+	fmt_time(show_jint(d, "opened_ms"), t, sizeof(t));
+	if (show_jint(d, "alert_id") != 0)
 		snprintf(opened, sizeof(opened), "%s by %s (alert %lld)", t,
-		    jstr(d, "opened_by"), (long long)jint(d, "alert_id"));
+		    show_jstr(d, "opened_by"), (long long)show_jint(d, "alert_id"));
 	else
 		snprintf(opened, sizeof(opened), "%s by %s", t,
-		    jstr(d, "opened_by"));
-	fmt_time(jint(d, "closed_ms"), closed, sizeof(closed));
+		    show_jstr(d, "opened_by"));
+	fmt_time(show_jint(d, "closed_ms"), closed, sizeof(closed));
 	vals[0] = id;
-	vals[1] = jstr(d, "title");
+	vals[1] = show_jstr(d, "title");
 	vals[2] = src;
-	vals[3] = jstr(d, "urgency");
-	vals[4] = state_words(jstr(d, "state"));
+	vals[3] = show_jstr(d, "urgency");
+	vals[4] = state_words(show_jstr(d, "state"));
 	vals[5] = opened;
 	vals[6] = closed;
 	for (int i = 0; i < 7; i++) {
@@ -300,11 +245,11 @@ show_ticket(struct json_object *d)
 		char words[32];
 		const char *cells[4];
 
-		fmt_time(jint(n, "ts_ms"), t, sizeof(t));
+		fmt_time(show_jint(n, "ts_ms"), t, sizeof(t));
 		cells[0] = t;
-		cells[1] = jstr(n, "actor");
-		cells[2] = fmt_kind_words(jstr(n, "action"), words, sizeof(words));
-		cells[3] = jstr(n, "text");
+		cells[1] = show_jstr(n, "actor");
+		cells[2] = fmt_kind_words(show_jstr(n, "action"), words, sizeof(words));
+		cells[3] = show_jstr(n, "text");
 		fmt_table_add(tb, cells);
 	}
 	fmt_table_print(tb, stdout);
@@ -322,17 +267,17 @@ show_summary(struct json_object *d)
 		{ "closed", "Closed since the summary before:", "  none" },
 	};
 	char made[FMT_TIME_LEN], since[FMT_TIME_LEN];
-	char *day = fmt_clean(jstr(d, "day"), 12);
+	char *day = fmt_clean(show_jstr(d, "day"), 12);
 
-	fmt_time(jint(d, "made_ms"), made, sizeof(made));
-	fmt_time(jint(d, "since_ms"), since, sizeof(since));
+	fmt_time(show_jint(d, "made_ms"), made, sizeof(made));
+	fmt_time(show_jint(d, "since_ms"), since, sizeof(since));
 	printf("Daily ticket summary for %s, made %s%s\n", day != NULL ? day : "",
-	    made, jbool(d, "late") ? " (late: lobbyd was not running at its time)" : "");
+	    made, show_jbool(d, "late") ? " (late: lobbyd was not running at its time)" : "");
 	free(day);
 	printf("%lld open (%lld urgent); %lld opened and %lld closed since %s\n",
-	    (long long)jint(d, "open_count"), (long long)jint(d, "urgent_count"),
-	    (long long)jint(d, "opened_count"), (long long)jint(d, "closed_count"),
-	    jint(d, "since_ms") > 0 ? since : "the start");
+	    (long long)show_jint(d, "open_count"), (long long)show_jint(d, "urgent_count"),
+	    (long long)show_jint(d, "opened_count"), (long long)show_jint(d, "closed_count"),
+	    show_jint(d, "since_ms") > 0 ? since : "the start");
 	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
 		struct json_object *a = NULL;
 
@@ -358,12 +303,11 @@ show_check(struct json_object *d, bool json)
 {
 	struct json_object *a = NULL;
 	struct fmt_table *t;
-	int64_t ndev = jint(d, "devices"), bad = jint(d, "not_ok");
-	bool ok = jbool(d, "ok");
+	int64_t ndev = show_jint(d, "devices"), bad = show_jint(d, "not_ok");
+	bool ok = show_jbool(d, "ok");
 
 	if (json) {
-		puts(json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN |
-		    JSON_C_TO_STRING_NOSLASHESCAPE));
+		show_json(d);
 		return ok ? 0 : EXIT_NOT_OK;
 	}
 	if (ok) {
@@ -384,12 +328,12 @@ show_check(struct json_object *d, bool json)
 		char since[FMT_TIME_LEN], words[32];
 		const char *cells[5];
 
-		fmt_time(jint(p, "since_ms"), since, sizeof(since));
-		cells[0] = jstr(p, "name");
-		cells[1] = jstr(p, "kind");
-		cells[2] = fmt_kind_words(jstr(p, "what"), words, sizeof(words));
+		fmt_time(show_jint(p, "since_ms"), since, sizeof(since));
+		cells[0] = show_jstr(p, "name");
+		cells[1] = show_jstr(p, "kind");
+		cells[2] = fmt_kind_words(show_jstr(p, "what"), words, sizeof(words));
 		cells[3] = since;
-		cells[4] = jstr(p, "detail");
+		cells[4] = show_jstr(p, "detail");
 		fmt_table_add(t, cells);
 	}
 	fmt_table_print(t, stdout);
@@ -413,8 +357,7 @@ tickets_show(enum show_what what, bool json, struct json_object *data)
 	if (what == SHOW_DEVICES_CHECK)
 		return show_check(data, json);
 	if (json) {
-		puts(json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN |
-		    JSON_C_TO_STRING_NOSLASHESCAPE));
+		show_json(data);
 		return 0;
 	}
 	switch (what) {
@@ -429,20 +372,20 @@ tickets_show(enum show_what what, bool json, struct json_object *data)
 	default:
 		break;
 	}
-	s = fmt_clean(jstr(data, "title"), 80);
+	s = fmt_clean(show_jstr(data, "title"), 80);
 	switch (what) {
 	case SHOW_TICKET_START:
-		printf("ticket %lld: in progress\n", (long long)jint(data, "id"));
+		printf("ticket %lld: in progress\n", (long long)show_jint(data, "id"));
 		break;
 	case SHOW_TICKET_NOTE:
-		printf("ticket %lld: note added\n", (long long)jint(data, "id"));
+		printf("ticket %lld: note added\n", (long long)show_jint(data, "id"));
 		break;
 	case SHOW_TICKET_DONE:
-		printf("ticket %lld: done\n", (long long)jint(data, "id"));
+		printf("ticket %lld: done\n", (long long)show_jint(data, "id"));
 		break;
 	default:
-		printf("opened ticket %lld (%s): %s\n", (long long)jint(data, "id"),
-		    strcmp(jstr(data, "urgency"), "urgent") == 0 ? "urgent" :
+		printf("opened ticket %lld (%s): %s\n", (long long)show_jint(data, "id"),
+		    strcmp(show_jstr(data, "urgency"), "urgent") == 0 ? "urgent" :
 		    "normal", s != NULL ? s : "");
 		break;
 	}
