@@ -85,39 +85,8 @@ static void
 load_call_values(struct load *ld, const struct scope *psc,
     const config_setting_t *pg, struct icom_profile *ic)
 {
-	const config_setting_t *g, *m[4] = { NULL };
-	struct scope sc;
-	long long v[4], hi;
-	char txt[32];
-	int i, j;
-
-	if ((g = conf_member(ld, psc, pg, "call_values", W_GROUP, true)) == NULL)
-		return;
-	conf_scope_sub(&sc, psc, "call_values");
-	conf_check_keys(ld, &sc, g, call_value_keys, false);
-	hi = ic->call.width == 32 ? INT32_MAX : 65535;
-	for (i = ICOM_IDLE; i <= ICOM_CONNECTED; i++) {
-		const char *key = call_value_keys[i - ICOM_IDLE];
-
-		if (!conf_get_int_raw(ld, &sc, g, key, true, &v[i], txt,
-		    sizeof(txt), &m[i]))
-			continue;
-		if (v[i] < 0 || v[i] > hi) {
-			conf_serr(ld, &sc, m[i], "%s%s %s is out of range "
-			    "0..%lld", sc.kp, key, txt, hi);
-			m[i] = NULL;
-			continue;
-		}
-		ic->call_value[i] = (int32_t)v[i];
-		for (j = ICOM_IDLE; j < i; j++) {
-			if (m[j] != NULL && v[j] == v[i]) {
-				conf_serr(ld, &sc, m[i], "%s%s %lld is the "
-				    "same as %s%s", sc.kp, key, v[i], sc.kp,
-				    call_value_keys[j - ICOM_IDLE]);
-				break;
-			}
-		}
-	}
+	conf_load_values(ld, psc, pg, "call_values", call_value_keys,
+	    ic->call.width, ic->call_value, "");
 }
 
 /* "register" of a command group: a coil or holding register to write. */

@@ -127,6 +127,11 @@ void	conf_icom_devices(struct load *);
  * and the references between them. */
 void	conf_load_sections(struct load *, const config_setting_t *root);
 
+/* config_profile.c: three named state values of a point (GROUP: KEYS) into
+ * out[1..3], range- and duplicate-checked; note follows a range error. */
+void	conf_load_values(struct load *, const struct scope *,
+	    const config_setting_t *pg, const char *group,
+	    const char *const *keys, int width, int32_t out[4], const char *note);
 /* config_profile.c: reads "TABLE:ADDR[:u32]" into *pt; NULL, or why not. */
 const char *conf_parse_point(const char *s, struct reg_point *pt);
 

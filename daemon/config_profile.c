@@ -96,9 +96,16 @@ get_point(struct load *ld, const struct scope *sc, const config_setting_t *g,
 	return m;
 }
 
-static void
-load_state_values(struct load *ld, const struct scope *psc,
-    const config_setting_t *pg, struct profile *p, bool state_ok)
+/*
+ * A group of named values (GROUP: KEYS, NULL-terminated, three of them)
+ * that a point reads in each state: each within the point's width, no two
+ * the same. out[1..3] gets them, in the order of KEYS. note follows the
+ * range in an out-of-range message.
+ */
+void
+conf_load_values(struct load *ld, const struct scope *psc,
+    const config_setting_t *pg, const char *group, const char *const *keys,
+    int width, int32_t out[4], const char *note)
 {
 	const config_setting_t *g, *m[4] = { NULL };
 	struct scope sc;
@@ -106,37 +113,43 @@ load_state_values(struct load *ld, const struct scope *psc,
 	char txt[32];
 	int i, j;
 
-	if ((g = conf_member(ld, psc, pg, "state_values", W_GROUP,
-	    true)) == NULL)
+	if ((g = conf_member(ld, psc, pg, group, W_GROUP, true)) == NULL)
 		return;
-	conf_scope_sub(&sc, psc, "state_values");
-	conf_check_keys(ld, &sc, g, state_value_keys, false);
-	hi = p->state.width == 32 ? INT32_MAX : 65535;
-	for (i = TS_IDLE; i <= TS_FAULT; i++) {
-		const char *key = state_value_keys[i - TS_IDLE];
+	conf_scope_sub(&sc, psc, group);
+	conf_check_keys(ld, &sc, g, keys, false);
+	hi = width == 32 ? INT32_MAX : 65535;
+	for (i = 1; i <= 3; i++) {
+		const char *key = keys[i - 1];
 
 		if (!conf_get_int_raw(ld, &sc, g, key, true, &v[i], txt,
 		    sizeof(txt), &m[i]))
 			continue;
 		if (v[i] < 0 || v[i] > hi) {
-			/* Without a good state point, 16 bits is assumed. */
 			conf_serr(ld, &sc, m[i], "%s%s %s is out of range "
-			    "0..%lld%s", sc.kp, key, txt, hi, state_ok ?
-			    (p->state.width == 32 ? " for a u32 state" :
-			    " for a 16-bit state") : "");
+			    "0..%lld%s", sc.kp, key, txt, hi, note);
 			m[i] = NULL;
 			continue;
 		}
-		p->state_value[i] = (int32_t)v[i];
-		for (j = TS_IDLE; j < i; j++) {
+		out[i] = (int32_t)v[i];
+		for (j = 1; j < i; j++) {
 			if (m[j] != NULL && v[j] == v[i]) {
 				conf_serr(ld, &sc, m[i], "%s%s %lld is the "
 				    "same as %s%s", sc.kp, key, v[i], sc.kp,
-				    state_value_keys[j - TS_IDLE]);
+				    keys[j - 1]);
 				break;
 			}
 		}
 	}
+}
+
+static void
+load_state_values(struct load *ld, const struct scope *psc,
+    const config_setting_t *pg, struct profile *p, bool state_ok)
+{
+	/* Without a good state point, 16 bits is assumed. */
+	conf_load_values(ld, psc, pg, "state_values", state_value_keys,
+	    p->state.width, p->state_value, state_ok ? (p->state.width == 32 ?
+	    " for a u32 state" : " for a 16-bit state") : "");
 }
 
 static void
