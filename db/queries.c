@@ -219,8 +219,7 @@ store_read_alert(sqlite3_stmt *st, struct alert_rec *a)
 	a->escalated_ms = sqlite3_column_int64(st, 11);
 }
 
-/* Steps a bound SELECT to the end, collecting rows of the given size. */
-static int
+int
 store_select(struct store *s, struct store_req *req, sqlite3_stmt *st,
     size_t size, void (*readrow)(sqlite3_stmt *, void *))
 {

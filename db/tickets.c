@@ -85,37 +85,6 @@ tk_read_ticket(sqlite3_stmt *st, int c, struct ticket_rec *t)
 	TK_COL(st, c + 10, t->opened_by);
 }
 
-/* Appends one row to req->rows; NULL when out of memory (error set). */
-static void *
-tk_push(struct store *s, struct store_req *req, size_t *cap, size_t size)
-{
-	void *p;
-
-	if (req->nrows == *cap) {
-		size_t ncap = *cap == 0 ? 16 : *cap * 2;
-
-		if ((p = realloc(req->rows, ncap * size)) == NULL) {
-			snprintf(req->error, sizeof(req->error),
-			    "%s: out of memory", s->path);
-			return NULL;
-		}
-		req->rows = p;
-		*cap = ncap;
-	}
-	p = (char *)req->rows + req->nrows * size;
-	memset(p, 0, size);
-	req->nrows++;
-	return p;
-}
-
-static void
-tk_rows_drop(struct store_req *req)
-{
-	free(req->rows);
-	req->rows = NULL;
-	req->nrows = 0;
-}
-
 /* The ticket with this id, or the unfinished one for source and kind:
  * 1 found, 0 none, -1 failed. */
 static int
@@ -314,11 +283,46 @@ tk_update(struct store *s, struct store_req *req)
 	return tk_note(s, req, tk->id, tk->ts_ms, tk->actor, action, tk->text);
 }
 
+static void
+tk_ticket_row(sqlite3_stmt *st, void *row)
+{
+	tk_read_ticket(st, 0, row);
+}
+
+static void
+tk_note_row(sqlite3_stmt *st, void *row)
+{
+	struct ticket_note *nt = row;
+
+	nt->id = sqlite3_column_int64(st, 0);
+	nt->ticket = sqlite3_column_int64(st, 1);
+	nt->ts_ms = sqlite3_column_int64(st, 2);
+	TK_COL(st, 3, nt->actor);
+	TK_COL(st, 4, nt->action);
+	TK_COL(st, 5, nt->text);
+}
+
+static void
+tk_item_row(sqlite3_stmt *st, void *row)
+{
+	struct ticket_item *it = row;
+
+	TK_COL(st, 0, it->section);
+	it->age_days = sqlite3_column_int(st, 1);
+	it->t.id = sqlite3_column_int64(st, 2);
+	it->t.opened_ms = sqlite3_column_int64(st, 3);
+	it->t.closed_ms = sqlite3_column_int64(st, 4);
+	TK_COL(st, 5, it->t.source);
+	TK_COL(st, 6, it->t.kind);
+	TK_COL(st, 7, it->t.title);
+	TK_COL(st, 8, it->t.urgency);
+	TK_COL(st, 9, it->t.state);
+}
+
 static int
 tk_list(struct store *s, struct store_req *req)
 {
 	sqlite3_stmt *st;
-	size_t cap = 0;
 	int rc;
 
 	/* Unfinished first, urgent before normal, the oldest first; finished
@@ -331,24 +335,9 @@ tk_list(struct store *s, struct store_req *req)
 		return -1;
 	sqlite3_bind_int(st, 1, req->in.ticket.all ? 1 : 0);
 	sqlite3_bind_int(st, 2, TICKET_LIST_MAX);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct ticket_rec *t = tk_push(s, req, &cap, sizeof(*t));
-
-		if (t == NULL)
-			goto out_fail;
-		tk_read_ticket(st, 0, t);
-	}
-	if (rc != SQLITE_DONE) {
-		store_sqlerr(s, req->error, sizeof(req->error), "listing tickets");
-		goto out_fail;
-	}
+	rc = store_select(s, req, st, sizeof(struct ticket_rec), tk_ticket_row);
 	sqlite3_finalize(st);
-	return 0;
-
-out_fail:
-	sqlite3_finalize(st);
-	tk_rows_drop(req);
-	return -1;
+	return rc;
 }
 
 /* The ticket in rec, its notes in rows. */
@@ -356,7 +345,6 @@ static int
 tk_show(struct store *s, struct store_req *req)
 {
 	sqlite3_stmt *st;
-	size_t cap = 0;
 	int n, rc;
 
 	if ((n = tk_get(s, req, req->in.ticket.id, &req->in.ticket.rec)) <= 0)
@@ -366,29 +354,9 @@ tk_show(struct store *s, struct store_req *req)
 	    " FROM ticket_notes WHERE ticket = ? ORDER BY id", &st) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, req->in.ticket.id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct ticket_note *nt = tk_push(s, req, &cap, sizeof(*nt));
-
-		if (nt == NULL)
-			goto out_fail;
-		nt->id = sqlite3_column_int64(st, 0);
-		nt->ticket = sqlite3_column_int64(st, 1);
-		nt->ts_ms = sqlite3_column_int64(st, 2);
-		TK_COL(st, 3, nt->actor);
-		TK_COL(st, 4, nt->action);
-		TK_COL(st, 5, nt->text);
-	}
-	if (rc != SQLITE_DONE) {
-		store_sqlerr(s, req->error, sizeof(req->error), "reading notes");
-		goto out_fail;
-	}
+	rc = store_select(s, req, st, sizeof(struct ticket_note), tk_note_row);
 	sqlite3_finalize(st);
-	return 0;
-
-out_fail:
-	sqlite3_finalize(st);
-	tk_rows_drop(req);
-	return -1;
+	return rc;
 }
 
 /* The summary for in.ticket.sum.day ("": the latest) and its lines:
@@ -398,7 +366,6 @@ tk_summary_read(struct store *s, struct store_req *req)
 {
 	struct ticket_summary *sum = &req->in.ticket.sum;
 	sqlite3_stmt *st;
-	size_t cap = 0;
 	int rc;
 
 	if (tk_prepare(s, req, "SELECT " SUM_COLS " FROM ticket_summaries"
@@ -427,33 +394,9 @@ tk_summary_read(struct store *s, struct store_req *req)
 	    " WHERE summary = ? ORDER BY rowid", &st) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, sum->id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct ticket_item *it = tk_push(s, req, &cap, sizeof(*it));
-
-		if (it == NULL)
-			goto out_fail;
-		TK_COL(st, 0, it->section);
-		it->age_days = sqlite3_column_int(st, 1);
-		it->t.id = sqlite3_column_int64(st, 2);
-		it->t.opened_ms = sqlite3_column_int64(st, 3);
-		it->t.closed_ms = sqlite3_column_int64(st, 4);
-		TK_COL(st, 5, it->t.source);
-		TK_COL(st, 6, it->t.kind);
-		TK_COL(st, 7, it->t.title);
-		TK_COL(st, 8, it->t.urgency);
-		TK_COL(st, 9, it->t.state);
-	}
-	if (rc != SQLITE_DONE) {
-		store_sqlerr(s, req->error, sizeof(req->error), "reading summary");
-		goto out_fail;
-	}
+	rc = store_select(s, req, st, sizeof(struct ticket_item), tk_item_row);
 	sqlite3_finalize(st);
-	return 1;
-
-out_fail:
-	sqlite3_finalize(st);
-	tk_rows_drop(req);
-	return -1;
+	return rc == 0 ? 1 : -1;
 }
 
 /*
