@@ -45,13 +45,14 @@ LOBBYSIM_O := sim/lobbysim.o sim/simctl.o sim/linectl.o sim/simmodbus.o sim/simr
 LOBBYBUS_O := sim/busemu.o sim/linectl.o daemon/util.o
 
 # Unit tests: one program per module, linked with just what it tests.
-UNIT_TESTS := test_access test_msg test_cardfmt test_store test_config \
+UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records test_config \
 	      test_modbus test_modbus_rtu test_reader test_lobbyctl test_wiegand \
 	      test_pass test_visitor test_privacy test_tickets test_gpio test_roles
 test_access_O   := tests/unit/test_access.o $(RULES_O)
 test_msg_O      := tests/unit/test_msg.o drivers/msg.o
 test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
 test_store_O    := tests/unit/test_store.o $(DB_O) $(UTIL_O)
+test_store_records_O := tests/unit/test_store_records.o $(DB_O) $(UTIL_O)
 test_config_O   := tests/unit/test_config.o $(CONFIG_O) $(UTIL_O)
 MODBUS_TEST_O   := tests/unit/modbus_support.o drivers/worker.o drivers/modbus.o drivers/modbus_input.o \
 		   drivers/modbus_icom.o \

@@ -1,0 +1,229 @@
+/*
+ * What the store's two unit programs share: a store opened on a file,
+ * requests made and run, events seen through the callback, the schema
+ * version read from the file, and the temporary directory removed.
+ */
+#ifndef LOBBYD_STORE_SUPPORT_H
+#define LOBBYD_STORE_SUPPORT_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../../daemon/util.h"
+#include "../../db/store.h"
+#include "harness.h"
+
+/* Migrations in db/schema.c; bump with each new one. */
+#define SCHEMA_LATEST	5
+
+/* What the event callback saw, in order. */
+#define SEEN_MAX	40000
+static struct {
+	size_t		n;
+	int64_t		id[SEEN_MAX];
+	struct ev_rec	first[64];
+	bool		ordered;	/* ids strictly increasing */
+} seen;
+
+static inline void
+on_event(const struct ev_rec *ev, void *arg)
+{
+	(void)arg;
+	if (seen.n > 0 && seen.n <= SEEN_MAX && ev->id <= seen.id[seen.n - 1])
+		seen.ordered = false;
+	if (seen.n < 64)
+		seen.first[seen.n] = *ev;
+	if (seen.n < SEEN_MAX)
+		seen.id[seen.n] = ev->id;
+	seen.n++;
+}
+
+static inline void
+seen_reset(void)
+{
+	seen.n = 0;
+	seen.ordered = true;
+}
+
+/* Runs completions until the callback has seen n events; bounded. */
+static inline bool
+wait_seen(struct store *s, size_t n, int timeout_ms)
+{
+	int64_t end = mono_ns() + timeout_ms * NS_PER_MS;
+	struct pollfd pfd;
+
+	while (seen.n < n) {
+		int64_t left = (end - mono_ns()) / NS_PER_MS;
+
+		if (left <= 0)
+			return false;
+		pfd.fd = store_fd(s);
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)left) == 1)
+			store_complete(s);
+	}
+	return true;
+}
+
+static inline struct ev_rec
+mkev(int64_t ts, const char *kind, const char *lane, const char *detail)
+{
+	struct ev_rec ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.ts_ms = ts;
+	str_copy(ev.kind, kind, sizeof(ev.kind));
+	str_copy(ev.lane, lane, sizeof(ev.lane));
+	str_copy(ev.detail, detail, sizeof(ev.detail));
+	return ev;
+}
+
+static inline struct store *
+open_ok(const char *path, int batch_ms)
+{
+	char err[256] = "";
+	struct store *s = store_open(path, batch_ms, err, sizeof(err));
+
+	if (s == NULL)
+		fprintf(stderr, "store_open: %s\n", err);
+	CHECK(s != NULL);
+	if (s != NULL)
+		store_set_event_cb(s, on_event, NULL);
+	return s;
+}
+
+/* PRAGMA user_version lives big-endian at byte 60 of the database header. */
+static inline long
+file_user_version(const char *path)
+{
+	unsigned char h[64];
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd == -1)
+		return -1;
+	n = pread(fd, h, sizeof(h), 0);
+	close(fd);
+	if (n != (ssize_t)sizeof(h))
+		return -1;
+	return (long)((uint32_t)h[60] << 24 | (uint32_t)h[61] << 16 |
+	    (uint32_t)h[62] << 8 | h[63]);
+}
+
+static inline int
+file_set_user_version(const char *path, uint32_t v)
+{
+	unsigned char b[4] = { v >> 24, v >> 16, v >> 8, v };
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd == -1)
+		return -1;
+	n = pwrite(fd, b, sizeof(b), 60);
+	close(fd);
+	return n == 4 ? 0 : -1;
+}
+
+static inline struct store_req
+mkreq(enum store_op op)
+{
+	struct store_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.op = op;
+	return r;
+}
+
+static inline int
+query(struct store *s, struct store_req *r, int64_t since, const char *lane,
+    int limit)
+{
+	*r = mkreq(STORE_EVENT_QUERY);
+	r->in.query.since_ms = since;
+	str_copy(r->in.query.lane, lane, sizeof(r->in.query.lane));
+	r->in.query.limit = limit;
+	return store_run(s, r);
+}
+
+static inline void
+card_put(struct store *s, const char *uid, const char *holder, bool enabled)
+{
+	struct store_req r = mkreq(STORE_CARD_PUT);
+
+	str_copy(r.in.card.uid, uid, sizeof(r.in.card.uid));
+	str_copy(r.in.card.holder, holder, sizeof(r.in.card.holder));
+	r.in.card.enabled = enabled;
+	r.in.card.valid_from_ms = 1000;
+	r.in.card.valid_until_ms = 2000;
+	str_copy(r.in.card.created_by, "desk", sizeof(r.in.card.created_by));
+	r.in.card.created_ms = 555;
+	CHECK_INT(store_run(s, &r), 0);
+}
+
+static inline int
+card_del(struct store *s, const char *uid, bool *found)
+{
+	struct store_req r = mkreq(STORE_CARD_DEL);
+	int rc;
+
+	str_copy(r.in.key, uid, sizeof(r.in.key));
+	r.found = !*found;
+	rc = store_run(s, &r);
+	*found = r.found;
+	return rc;
+}
+
+static inline int64_t
+alert_raise(struct store *s, int64_t t, const char *source, const char *msg)
+{
+	struct store_req r = mkreq(STORE_ALERT_RAISE);
+
+	r.in.alert.raised_ms = t;
+	str_copy(r.in.alert.source, source, sizeof(r.in.alert.source));
+	str_copy(r.in.alert.kind, "offline", sizeof(r.in.alert.kind));
+	str_copy(r.in.alert.severity, "urgent", sizeof(r.in.alert.severity));
+	str_copy(r.in.alert.message, msg, sizeof(r.in.alert.message));
+	CHECK_INT(store_run(s, &r), 0);
+	return r.id;
+}
+
+/* done() of requests submitted without waiting. */
+static int	sync_done_calls;
+static size_t	sync_done_seen;		/* events seen when done ran */
+
+static inline void
+sync_done(struct store_req *r, void *arg)
+{
+	(void)r;
+	(void)arg;
+	sync_done_calls++;
+	sync_done_seen = seen.n;
+}
+
+/* Removes the test's directory and every file in it. */
+static inline void
+rm_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char p[600];
+
+	if (d != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+			unlink(p);
+		}
+		closedir(d);
+	}
+	if (rmdir(dir) == -1)
+		fprintf(stderr, "%s: %s\n", dir, strerror(errno));
+}
+
+#endif
