@@ -299,7 +299,11 @@ ts_status(struct engine *e, int dev, const struct msg_ts_status *m)
 		log_warn("%s: %s", dc->name, ev.detail);
 		alert_dev_raise(e, dev, "fault", SEV_URGENT,
 		    AUD_ENGINEERING | AUD_SECURITY, msg);
-	} else if (!is_fault && was_fault) {
+	} else if (!is_fault && (was_fault ||
+	    alert_is_active(e, dc->name, "fault"))) {
+		/* The second case: the fault ended while lobbyd had no
+		 * baseline (stopped, or the turnstile offline), and its alert,
+		 * taken back from the store, is still up. */
 		struct ev_rec ev;
 
 		engine_ev_init(&ev, "fault_cleared");

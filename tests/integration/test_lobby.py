@@ -251,6 +251,26 @@ def a_jammed_turnstile_raises_a_fault_alert_and_denies_until_cleared():
 
 
 @test
+def a_fault_that_ends_while_lobbyd_is_stopped_clears_its_alert_at_start():
+    s = Site()
+    try:
+        wait_for(lambda: s.device("ts1")["online"], what="ts1 online")
+        s.sim_cmd("jam", "ts1", 23)
+        wait_for(lambda: [a for a in s.ctl("alerts") if a["kind"] == "fault"],
+                 what="fault alert")
+        s.stop_lobbyd()
+        s.sim_cmd("clear", "ts1")
+        s.start_lobbyd()
+        wait_for(lambda: s.device("ts1")["online"], what="ts1 back")
+        wait_for(lambda: not [a for a in s.ctl("alerts") if a["kind"] == "fault"],
+                 what="fault alert cleared after the restart")
+        kinds = [e["kind"] for e in s.events()]
+        assert kinds.count("fault_cleared") == 1, kinds
+    finally:
+        s.close()
+
+
+@test
 def a_lane_opened_by_hand_is_recorded_with_who_and_why():
     s = Site()
     try:
