@@ -23,6 +23,10 @@
 #define CONF_GPIO_LINES	256	/* line offsets on a GPIO chip: 0..255 */
 #define CONF_NROLES	4	/* guard, frontdesk, engineering, manager: daemon/roles.h */
 #define CONF_CMD_ARGS	16	/* words of alerts.command */
+#define CONF_MAX_ZONES	16
+#define CONF_MAX_SCHEDULES 16
+#define CONF_MAX_PERIODS 4	/* = RULE_MAX_PERIODS (rules/pass.h) */
+#define CONF_MAX_HOLIDAYS 64
 
 enum link_type {
 	LINK_MODBUS_TCP,
@@ -38,6 +42,7 @@ enum reg_table { REG_COIL, REG_DISCRETE, REG_INPUT, REG_HOLDING };
 enum card_format {
 	CARD_EM4100,		/* 0x02, 10 hex digits, 2 hex XOR checksum, 0x03 (RDM6300) */
 	CARD_WIEGAND_ASCII,	/* Wiegand-to-RS232 converter: hex digits, then CR */
+	CARD_QR,		/* QR / barcode scanner: a visitor code, then CR or LF */
 	/* Wiegand on GPIO lines (drivers/gpio.c), by frame length */
 	CARD_WIEGAND_26,
 	CARD_WIEGAND_34,
@@ -191,6 +196,34 @@ struct lane_conf {
 	int		pass_timeout_ms;	/* grant without passage after this */
 	int		line;
 	bool		egress;			/* freed in fire mode (default true) */
+	int		zone;			/* index into site_conf.zones; -1: none
+						   (no anti-passback) */
+	bool		contractors;		/* contractors may use it (default false) */
+	bool		collects_cards;		/* its exit reader swallows visitor
+						   cards: the pass is returned */
+};
+
+/* Anti-passback per zone (rules/pass.h enum apb_mode has the same order). */
+enum conf_apb { CONF_APB_OFF, CONF_APB_SOFT, CONF_APB_HARD };
+
+/* An area entered through lanes; who is inside is kept per zone. */
+struct zone_conf {
+	char		name[CONF_NAME_MAX];
+	enum conf_apb	apb;			/* default off */
+	int		line;
+};
+
+/* When a group of people may come in: "mon-fri", periods "07:00-19:30". */
+struct schedule_conf {
+	char		name[CONF_NAME_MAX];
+	uint8_t		days;			/* bit (1 << wday), 0 Sunday */
+	int		nperiods;		/* 0: all day on its days */
+	struct {
+		int16_t	from, until;		/* minutes of the day, [from, until);
+						   until may be 1440 ("24:00") */
+	}		periods[CONF_MAX_PERIODS];
+	bool		holidays;		/* closed on site holidays (default true) */
+	int		line;
 };
 
 struct site_conf {
@@ -229,6 +262,30 @@ struct site_conf {
 						   emergency); 0: never */
 	char		alert_command[CONF_PATH_MAX];	/* "": none */
 	int		alert_command_timeout_s;
+
+	/* The front desk's rules (rules/pass.h, rules/visitor.h). */
+	struct zone_conf zones[CONF_MAX_ZONES];
+	int		nzones;
+	struct schedule_conf schedules[CONF_MAX_SCHEDULES];
+	int		nschedules;
+	int		holidays[CONF_MAX_HOLIDAYS];	/* YYYYMMDD, ascending, unique */
+	int		nholidays;
+	int		apb_reset_min;		/* access.apb_reset "03:00": minute of
+						   the day everyone's zone state is
+						   forgotten; -1 (default): never */
+	bool		watch_hold;		/* access.watch_policy "hold": a
+						   watch-listed person meets "please
+						   see the front desk"; default
+						   "let_through" */
+	int		visitor_retention_days;	/* visitors.retention_days, 1..3650,
+						   default 90 */
+	char		key_path[CONF_PATH_MAX];	/* visitors.key_file; default: the
+						   database path + ".key" */
+	int		visitor_until_min;	/* visitors.default_until "23:59":
+						   a visitor pass ends then today */
+	uint64_t	office_floors;		/* visitors.office_floors "3-30":
+						   bit n = floor n, 0..63; applicants
+						   without an appointment get none */
 };
 
 /*
@@ -243,6 +300,8 @@ int	config_device_index(const struct site_conf *, const char *name);
 int	config_lane_index(const struct site_conf *, const char *name);
 int	config_link_index(const struct site_conf *, const char *name);
 int	config_door_index(const struct site_conf *, const char *name);
+int	config_zone_index(const struct site_conf *, const char *name);
+int	config_schedule_index(const struct site_conf *, const char *name);
 
 const char *config_link_type_name(enum link_type);
 const char *config_device_kind_name(enum device_kind);
