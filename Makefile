@@ -28,7 +28,7 @@ CONFIG_O := daemon/config.o daemon/config_read.o daemon/config_profile.o daemon/
 	    daemon/config_input.o daemon/config_tickets.o daemon/config_gpio.o \
 	    daemon/config_icom.o daemon/config_alerts.o daemon/roles.o
 RULES_O	 := rules/access.o rules/pass.o rules/visitor.o
-DB_O	 := db/store.o db/queries.o db/schema.o db/tickets.o
+DB_O	 := db/store.o db/queries.o db/schema.o db/tickets.o db/desk.o
 GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand.o
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_input.o \
 	    drivers/modbus_icom.o drivers/serial.o drivers/reader.o drivers/cardfmt.o $(GPIO_O)

@@ -60,7 +60,6 @@
  *  device  {name, kind ("turnstile"|"reader"), link, online, state
  *           ("idle"|"passing"|"fault"|"unknown"|"offline"), fault_code,
  *           entry_count, exit_count, failures, reason, since_ms}
- *  alert   {id, raised_ms, cleared_ms (0: active), source, kind, severity, message}
  *  station {name, station, next, ring_timeout_s, online, reason, call ("idle"|
  *           "ringing"|"connected"|"unknown"|"offline"), call_since_ms,
  *           forwarded_to, button, door_open (null: no such point), release}
@@ -82,7 +81,68 @@
  *           audience ("engineering,security,frontdesk"; ",manager" once escalated),
  *           message, acked_ms (0: not acknowledged), acked_by, ack_note,
  *           escalated, escalated_ms}
- *  card    {uid, holder, enabled, valid_from_ms, valid_until_ms, created_by, created_ms}
+ *
+ * The front desk (daemon/ctl_desk.c). Dates "YYYYMMDD" as integers; ID
+ * numbers travel to lobbyd only, which keeps their keyed hash and mask and
+ * never logs them. "unit" is "" in replies to callers without frontdesk or
+ * manager (tenants' units are not shown to others).
+ *
+ *  person.add     kind ("tenant_staff"|"property_staff"|   person
+ *                 "contractor"), name, id_type?, id_number?,
+ *                 company?, unit?, schedule? (config name)
+ *  person.list    -                                      [person]
+ *  person.show    id                                     person + {passes: [pass]}
+ *  person.status  id, status ("active"|"suspended"|       person
+ *                 "terminated"), reason
+ *  pass.issue     person, credential (card uid),         pass
+ *                 valid_from_ms?, valid_until_ms?, lanes? ("a,b"),
+ *                 floors? ("3,5-7"), single_entry?
+ *  pass.list      all? (false: live ones)                 [pass]
+ *  pass.show      id                                     pass
+ *  pass.extend    id, valid_until_ms                     pass
+ *  pass.revoke    id, reason                             pass
+ *  visitor.register name, id_type, id_number, host_unit,   pass (+ code: the visitor
+ *                 host, class, purpose, party? (1),      code to print as a QR code,
+ *                 valid_until_ms? (end of today),        or the card handed out)
+ *                 appointment?, category? ("sales"|"insurance"|"advertising"),
+ *                 override? (a manager's reason), floors?, card?
+ *  visitor.confirm id                                    pass (pending -> active)
+ *  visitor.list   today? (false: live ones)              [pass]
+ *  permit.add     unit, company, from (YYYYMMDD), until, permit
+ *                 days ("mon-fri"), hours ("08:00-12:00,14:00-18:00"),
+ *                 floor, fees_paid? (false)
+ *  permit.list    -                                      [permit]
+ *  permit.set     id, state? ("active"|"suspended"|       permit + {passes_ended}
+ *                 "closed"), fees_paid?
+ *  contractor.add permit, name, id_type, id_number,      pass
+ *                 credential (card uid), company?
+ *  watchlist.add  id_type, id_number, name?, note?       watch
+ *  watchlist.remove id                                   {id}
+ *  watchlist.list -                                      [watch]
+ *  inside         zone?                                  [presence]
+ *  shift.note     text                                   shift
+ *  shift.handover note?                                  shift (text: the open items)
+ *  shift.log      since_ms? (0: 24 h ago)                [shift]
+ *
+ *  person  {id, kind, status, name, id_type, id_mask, company, unit, schedule,
+ *           created_ms, created_by, purged (bool)}
+ *  pass    {id, person, name, kind (the person's), credential, state, valid_from_ms,
+ *           valid_until_ms, lanes, floors, single_entry, used, permit, issued_ms,
+ *           issued_by, confirmed_ms, confirmed_by, ended_ms, ended_by, end_reason,
+ *           class, host, unit, purpose, party, appointment, override_by,
+ *           id_mask, watch? (security roles only)}
+ *  permit  {id, unit, company, from, until, days, hours, floor, fees_paid, state,
+ *           created_ms, created_by, updated_ms, updated_by, passes (live ones)}
+ *  watch   {id, id_type, id_mask, name, note, added_ms, added_by}
+ *  presence {person, name, kind, id_mask, unit, zone, since_ms, lane}
+ *  shift   {id, ts_ms, actor, kind ("note"|"handover"), text}
+ *
+ *  person.*, pass.*, visitor.*, permit.*, contractor.add   frontdesk, manager
+ *  (visitor.register with override: manager)
+ *  watchlist.add, watchlist.remove                      manager
+ *  watchlist.list                                       guard, manager
+ *  inside                                               anyone admitted
+ *  shift.*                                              guard, frontdesk, manager
  *
  * Roles. A caller's roles come from its Unix groups (config "roles"; without
  * that section every caller admitted holds every role), and each command

@@ -16,7 +16,7 @@
 #define STORE_ALERT_MAX		1000	/* rows one alert list returns at most */
 
 #define EV_COLS	"id, ts_ms, kind, lane, device, direction, credential, " \
-		"decision, reason, actor, detail"
+		"decision, reason, actor, detail, person"
 #define AL_COLS	"id, raised_ms, cleared_ms, source, kind, severity, message, audience, " \
 		"acked_ms, acked_by, ack_note, escalated_ms"
 
@@ -25,8 +25,8 @@ static const char *const store_sql[STORE_ST_N] = {
 	[STORE_ST_COMMIT] = "COMMIT",
 	[STORE_ST_ROLLBACK] = "ROLLBACK",
 	[STORE_ST_EV_INSERT] = "INSERT INTO events (ts_ms, kind, lane, device, "
-	    "direction, credential, decision, reason, actor, detail) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "direction, credential, decision, reason, actor, detail, person) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	/* The newest N that match, handed back oldest first. */
 	[STORE_ST_EV_QUERY] = "SELECT " EV_COLS " FROM (SELECT " EV_COLS
 	    " FROM events WHERE ts_ms >= ?1 ORDER BY ts_ms DESC, id DESC"
@@ -165,6 +165,8 @@ store_insert_event(struct store *s, struct ev_rec *ev)
 	BIND_TEXT(st, 8, ev->reason);
 	BIND_TEXT(st, 9, ev->actor);
 	BIND_TEXT(st, 10, ev->detail);
+	if (ev->person != 0)
+		sqlite3_bind_int64(st, 11, ev->person);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -188,6 +190,7 @@ store_read_event(sqlite3_stmt *st, struct ev_rec *ev)
 	COL_TEXT(st, 8, ev->reason);
 	COL_TEXT(st, 9, ev->actor);
 	COL_TEXT(st, 10, ev->detail);
+	ev->person = sqlite3_column_int64(st, 11);
 }
 
 static void
@@ -479,6 +482,9 @@ store_do(struct store *s, struct store_req *req)
 	case STORE_TICKET_SUMMARY_MAKE:
 	case STORE_TICKET_SUMMARY_GET:
 		rc = store_ticket_do(s, req);	/* db/tickets.c */
+		break;
+	case STORE_DESK:
+		rc = store_desk_do(s, req);	/* db/desk.c */
 		break;
 	default:
 		snprintf(req->error, sizeof(req->error),

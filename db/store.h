@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "desk.h"
 #include "tickets.h"
 
 struct store;
@@ -38,6 +39,7 @@ struct ev_rec {
 	char	reason[32];	/* reason code, rules/access.h */
 	char	actor[32];	/* Unix user for operator actions */
 	char	detail[128];
+	int64_t	person;		/* the person it concerns (db/desk.h); 0 none */
 };
 
 struct card_rec {
@@ -108,6 +110,9 @@ enum store_op {
 	STORE_ALERT_ESCALATE,	/* in.alert.id, escalated_ms, audience: only an
 				   alert not yet escalated */
 	STORE_ALERT_GET,	/* in.alert.id */
+	/* The front desk's records (db/desk.h, db/desk.c): in.desk.action
+	 * says which; each write is one transaction. */
+	STORE_DESK,
 };
 
 struct store_req {
@@ -125,6 +130,7 @@ struct store_req {
 			bool	all;
 		} query;
 		struct ticket_in ticket;
+		struct desk_in	desk;
 	} in;
 
 	/* Filled by the store thread before done() runs. */

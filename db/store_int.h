@@ -94,6 +94,8 @@ void	store_do(struct store *, struct store_req *);
 
 /* tickets.c: the STORE_TICKET_* requests; 0, or -1 with req->error set. */
 int	store_ticket_do(struct store *, struct store_req *);
+/* desk.c: STORE_DESK, by in.desk.action; 0, or -1 with req->error set. */
+int	store_desk_do(struct store *, struct store_req *);
 
 /* queries.c: steps a bound SELECT to the end, each row read by readrow
  * into a new zeroed element of req->rows; resets st. 0, or -1 with
