@@ -27,7 +27,7 @@ UTIL_O	 := daemon/util.o
 CONFIG_O := daemon/config.o daemon/config_read.o daemon/config_profile.o daemon/config_devices.o \
 	    daemon/config_input.o daemon/config_tickets.o daemon/config_gpio.o \
 	    daemon/config_icom.o daemon/config_alerts.o daemon/roles.o
-RULES_O	 := rules/access.o rules/pass.o rules/visitor.o
+RULES_O	 := rules/access.o rules/pass.o rules/visitor.o rules/hours.o
 DB_O	 := db/store.o db/queries.o db/schema.o db/tickets.o db/desk.o
 GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand.o
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_input.o \
@@ -36,7 +36,7 @@ ENGINE_O := daemon/engine.o daemon/lanes.o daemon/alerts.o daemon/supervisor.o \
 	    daemon/control.o daemon/ctl_cmds.o daemon/inputs.o daemon/fire.o \
 	    daemon/ctl_fire.o daemon/tickets.o daemon/ctl_tickets.o daemon/devcheck.o \
 	    daemon/doors.o daemon/intercom.o daemon/ctl_icom.o \
-	    daemon/notify.o daemon/ctl_alerts.o
+	    daemon/notify.o daemon/ctl_alerts.o daemon/desk.o daemon/privacy.o
 LOBBYD_O := daemon/main.o $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
 LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/conn.o lobbyctl/show.o \
 	      lobbyctl/format.o lobbyctl/tickets.o lobbyctl/show_icom.o $(UTIL_O)

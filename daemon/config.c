@@ -253,6 +253,28 @@ config_lane_index(const struct site_conf *site, const char *name)
 }
 
 int
+config_zone_index(const struct site_conf *site, const char *name)
+{
+	if (name == NULL || name[0] == '\0')
+		return -1;
+	for (int i = 0; i < site->nzones; i++)
+		if (strcmp(site->zones[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+int
+config_schedule_index(const struct site_conf *site, const char *name)
+{
+	if (name == NULL || name[0] == '\0')
+		return -1;
+	for (int i = 0; i < site->nschedules; i++)
+		if (strcmp(site->schedules[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+int
 config_link_index(const struct site_conf *site, const char *name)
 {
 	int i;

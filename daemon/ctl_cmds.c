@@ -52,7 +52,9 @@ ctl_event_json(const struct ev_rec *ev)
 	ctl_add_str(o, "credential", ev->credential);
 	ctl_add_str(o, "decision", ev->decision);
 	ctl_add_str(o, "reason", ev->reason);
-	ctl_add_str(o, "reason_text", r < R_COUNT ? rule_reason_text(r) : "");
+	ctl_add_str(o, "reason_text", r < R_COUNT ? rule_reason_text(r) :
+	    desk_reason_text(ev->reason));
+	ctl_add_int(o, "person", ev->person);
 	ctl_add_str(o, "actor", ev->actor);
 	ctl_add_str(o, "detail", ev->detail);
 	return o;
@@ -592,6 +594,7 @@ cmd_lane_open(struct ctl_client *c, json_object *args)
 	 * lane is held meanwhile, so no card grant slips in between.
 	 */
 	ls->pending = true;
+	ls->grant.person = 0;	/* a manual open changes nobody's state */
 	ls->dir = d;
 	ls->deadline_ns = mono_ns() + (int64_t)lc->pass_timeout_ms * NS_PER_MS;
 	ls->credential[0] = '\0';

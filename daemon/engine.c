@@ -304,7 +304,7 @@ engine_run(const char *conf_path, struct site_conf *site)
 		return 1;
 	}
 	if (cards_load(e) < 0 || ticket_init(e) < 0 || alert_adopt(e) < 0 ||
-	    fire_load(e) < 0)
+	    fire_load(e) < 0 || desk_init(e) < 0)
 		goto out_store;
 	store_set_event_cb(e->store, event_committed, e);
 	e->ctl = ctl_open(e, err, sizeof(err));
@@ -335,6 +335,8 @@ engine_run(const char *conf_path, struct site_conf *site)
 		if ((t = sup_next_deadline(e)) < next)
 			next = t;
 		if ((t = ticket_next_deadline(e)) < next)
+			next = t;
+		if ((t = desk_next_deadline(e)) < next)
 			next = t;
 		if ((t = icom_next_deadline(e)) < next)
 			next = t;
@@ -367,6 +369,7 @@ engine_run(const char *conf_path, struct site_conf *site)
 		lane_tick(e, now);
 		sup_tick(e, now);
 		ticket_tick(e, now);
+		desk_tick(e, now);
 		icom_tick(e, now);
 		alert_tick(e, now);
 		notify_tick(e, now);
@@ -405,6 +408,7 @@ out_store:
 	store_close(e->store);	/* commits everything still queued */
 	e->store = NULL;
 	ticket_free(e);
+	desk_free(e);
 	free(e->cards);
 	free(e->alerts);
 	e->cards = NULL;

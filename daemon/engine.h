@@ -14,6 +14,7 @@
 #include "../drivers/msg.h"
 #include "../rules/access.h"
 #include "config.h"
+#include "desk.h"
 
 enum dir { DIR_ENTRY, DIR_EXIT };
 
@@ -56,6 +57,7 @@ struct lane_state {
 	char		credential[MSG_UID_MAX];
 	char		actor[32];	/* operator for manual opens, "" for cards */
 	uint32_t	cmd_id;		/* the open command sent for it */
+	struct desk_grant grant;	/* what the passage changes (desk.c) */
 };
 
 /* A door right now (doors.c); reset by its contact's first reading. */
@@ -162,6 +164,7 @@ struct engine {
 	struct ctl_server	*ctl;
 	struct fire_state	fire;		/* fire.c */
 	struct ticket_sched	*tickets;	/* the daily summary (tickets.c) */
+	struct desk		*desk;		/* the front desk (desk.c) */
 	uint64_t		watchdog_usec;
 	int64_t			watchdog_next_ns;
 };

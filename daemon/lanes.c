@@ -70,6 +70,7 @@ card_read(struct engine *e, int dev, const struct msg_card *m)
 	struct access_card ac;
 	struct access_lane al;
 	struct access_decision d;
+	struct desk_verdict v;
 	struct lane_state *ls;
 	const struct lane_conf *lc;
 	const struct dev_state *ts;
@@ -99,27 +100,43 @@ card_read(struct engine *e, int dev, const struct msg_card *m)
 		engine_event(e, &ev);
 		return;
 	}
-	if (c != NULL)
-		ac = (struct access_card){ .enabled = c->enabled,
-		    .valid_from_ms = c->valid_from_ms, .valid_until_ms = c->valid_until_ms };
 	al = (struct access_lane){
 		.online = ts->online && ts->have_status,
 		.fault = ts->state == TS_FAULT || ts->fault_code != 0,
 		.unknown = ts->state == TS_UNKNOWN,
 		.busy = ls->pending,
 	};
-	d = rule_card_decide(c != NULL ? &ac : NULL, &al, ev.ts_ms);
+	if (desk_decide(e, rd->lane, rd->dir == DIR_ENTRY, m->uid, ev.ts_ms, &v)) {
+		/* A pass: the person's rules first, then the lane's own state. */
+		enum reason lr = v.grant ? rule_lane_check(&al) : R_GRANTED;
+
+		d.grant = v.grant && lr == R_GRANTED;
+		d.reason = lr;
+		str_copy(ev.reason, lr != R_GRANTED ? rule_reason_code(lr) : v.reason,
+		    sizeof(ev.reason));
+		str_copy(ev.detail, v.detail, sizeof(ev.detail));
+		ev.person = v.person;
+	} else {
+		if (c != NULL)
+			ac = (struct access_card){ .enabled = c->enabled,
+			    .valid_from_ms = c->valid_from_ms,
+			    .valid_until_ms = c->valid_until_ms };
+		d = rule_card_decide(c != NULL ? &ac : NULL, &al, ev.ts_ms);
+		str_copy(ev.reason, rule_reason_code(d.reason), sizeof(ev.reason));
+		if (c != NULL)
+			str_copy(ev.detail, c->holder, sizeof(ev.detail));
+		v.fx.person = 0;
+	}
 	if (d.grant && engine_send_cmd(e, lc->turnstile,
 	    rd->dir == DIR_ENTRY ? TS_CMD_OPEN_ENTRY : TS_CMD_OPEN_EXIT,
 	    m->t_frame_ns, err, sizeof(err)) < 0) {
 		log_err("%s: %s", lc->name, err);
 		d = (struct access_decision){ .grant = false, .reason = R_LANE_OFFLINE };
+		str_copy(ev.reason, rule_reason_code(d.reason), sizeof(ev.reason));
 	}
 	str_copy(ev.decision, d.grant ? "granted" : "denied", sizeof(ev.decision));
-	str_copy(ev.reason, rule_reason_code(d.reason), sizeof(ev.reason));
-	if (c != NULL)
-		str_copy(ev.detail, c->holder, sizeof(ev.detail));
 	if (d.grant) {
+		ls->grant = v.fx;
 		ls->pending = true;
 		ls->dir = rd->dir;
 		ls->deadline_ns = mono_ns() + (int64_t)lc->pass_timeout_ms * NS_PER_MS;
@@ -145,6 +162,11 @@ passage(struct engine *e, int dev, enum dir dir)
 		str_copy(ev.credential, ls->credential, sizeof(ev.credential));
 		str_copy(ev.actor, ls->actor, sizeof(ev.actor));
 		ls->pending = false;
+		if (ls->grant.person != 0) {
+			ev.person = ls->grant.person;
+			desk_passage(e, l, &ls->grant);
+			ls->grant.person = 0;
+		}
 	} else {
 		/* Nobody was let through this way: pushed through, or free mode. */
 		str_copy(ev.kind, "unexpected_passage", sizeof(ev.kind));

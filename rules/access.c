@@ -40,19 +40,24 @@ rule_card_decide(const struct access_card *card, const struct access_lane *lane,
 		d.reason = R_NOT_YET_VALID;
 	else if (card->valid_until_ms != 0 && now_ms >= card->valid_until_ms)
 		d.reason = R_EXPIRED;
-	else if (!lane->online)
-		d.reason = R_LANE_OFFLINE;
-	else if (lane->fault)
-		d.reason = R_LANE_FAULT;
-	else if (lane->unknown)
-		d.reason = R_LANE_STATE_UNKNOWN;
-	else if (lane->busy)
-		d.reason = R_LANE_BUSY;
-	else {
-		d.grant = true;
-		d.reason = R_GRANTED;
-	}
+	else
+		d.reason = rule_lane_check(lane);
+	d.grant = d.reason == R_GRANTED;
 	return d;
+}
+
+enum reason
+rule_lane_check(const struct access_lane *lane)
+{
+	if (!lane->online)
+		return R_LANE_OFFLINE;
+	if (lane->fault)
+		return R_LANE_FAULT;
+	if (lane->unknown)
+		return R_LANE_STATE_UNKNOWN;
+	if (lane->busy)
+		return R_LANE_BUSY;
+	return R_GRANTED;
 }
 
 const char *

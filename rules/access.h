@@ -50,6 +50,9 @@ struct access_decision {
 struct access_decision rule_card_decide(const struct access_card *card,
 	    const struct access_lane *lane, int64_t now_ms);
 
+/* The lane's part alone: R_GRANTED when it may open now, else why not. */
+enum reason rule_lane_check(const struct access_lane *);
+
 /* "unknown_card": the code stored in events. */
 const char *rule_reason_code(enum reason);
 /* "Card not known": what the guard reads. */

@@ -84,6 +84,9 @@ rule_id_type_parse(const char *s)
 	for (int i = 0; i < ID_COUNT; i++)
 		if (strcmp(s, id_names[i]) == 0)
 			return i;
+	/* lobbyctl's spelling, as the control protocol documents it */
+	if (strcmp(s, "resident_card") == 0)
+		return ID_RESIDENT_CARD;
 	return -1;
 }
 
