@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "control_int.h"
+#include "ctl_desk.h"
 #include "engine.h"
 #include "util.h"
 
@@ -670,6 +671,9 @@ cmd_stats(struct ctl_client *c, json_object *args)
 	ctl_reply_ok(c, o);
 }
 
+#define DESK_ROLES	(ROLE_FRONTDESK | ROLE_MANAGER)
+#define SHIFT_ROLES	(ROLE_GUARD | ROLE_FRONTDESK | ROLE_MANAGER)
+
 /* Who may use each command: ROLE_* bits (daemon/roles.h), or ROLE_EVERYONE
  * for any user the socket admits. A row must say. */
 static const struct {
@@ -699,6 +703,30 @@ static const struct {
 	{ "devices.check", ctl_cmd_devices_check, ROLE_EVERYONE },
 	{ "intercom.list", ctl_cmd_icom_list, ROLE_EVERYONE },
 	{ "intercom.release", ctl_cmd_icom_release, ROLE_GUARD | ROLE_FRONTDESK | ROLE_MANAGER },
+	/* the front desk (ctl_desk.c, ctl_front.c) */
+	{ "person.add",	ctl_cmd_person_add, DESK_ROLES },
+	{ "person.list", ctl_cmd_person_list, DESK_ROLES },
+	{ "person.show", ctl_cmd_person_show, DESK_ROLES },
+	{ "person.status", ctl_cmd_person_status, DESK_ROLES },
+	{ "pass.issue",	ctl_cmd_pass_issue, DESK_ROLES },
+	{ "pass.list",	ctl_cmd_pass_list, DESK_ROLES },
+	{ "pass.show",	ctl_cmd_pass_show, DESK_ROLES },
+	{ "pass.extend", ctl_cmd_pass_extend, DESK_ROLES },
+	{ "pass.revoke", ctl_cmd_pass_revoke, DESK_ROLES },
+	{ "visitor.register", ctl_cmd_visitor_register, DESK_ROLES },	/* override: manager */
+	{ "visitor.confirm", ctl_cmd_visitor_confirm, DESK_ROLES },
+	{ "visitor.list", ctl_cmd_visitor_list, DESK_ROLES },
+	{ "permit.add",	ctl_cmd_permit_add, DESK_ROLES },
+	{ "permit.list", ctl_cmd_permit_list, DESK_ROLES },
+	{ "permit.set",	ctl_cmd_permit_set, DESK_ROLES },
+	{ "contractor.add", ctl_cmd_contractor_add, DESK_ROLES },
+	{ "watchlist.add", ctl_cmd_watch_add, ROLE_MANAGER },
+	{ "watchlist.remove", ctl_cmd_watch_remove, ROLE_MANAGER },
+	{ "watchlist.list", ctl_cmd_watch_list, ROLE_GUARD | ROLE_MANAGER },
+	{ "inside",	ctl_cmd_inside,	ROLE_EVERYONE },	/* units: front desk, manager */
+	{ "shift.note",	ctl_cmd_shift_note, SHIFT_ROLES },
+	{ "shift.handover", ctl_cmd_shift_handover, SHIFT_ROLES },
+	{ "shift.log",	ctl_cmd_shift_log, SHIFT_ROLES },
 };
 
 ctl_cmd_fn *

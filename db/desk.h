@@ -159,6 +159,10 @@ struct desk_in {
 	int64_t			id;
 	int64_t			since_ms, before_ms, now_ms;
 	struct desk_load	*load;
+	/* The caller's own, carried through unchanged (daemon/ctl_desk.c:
+	 * the event to record once committed, and its words). */
+	char			tag[24];
+	char			why[DESK_TEXT_MAX];
 };
 
 #endif
