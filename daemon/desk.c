@@ -572,6 +572,72 @@ person_alerts(struct engine *e, const struct desk_person *p, int lane,
 	}
 }
 
+/* What the rules are given about a person and their pass. */
+struct subject {
+	struct rule_subject	who;
+	struct rule_pass	pass;
+	struct rule_permit	permit;
+	struct rule_schedule	sched;
+};
+
+static void
+subject_of(struct engine *e, const struct desk_person *p,
+    const struct pass_rec *pass, int slot, struct subject *sub)
+{
+	const struct permit_rec *pm;
+	int s;
+
+	memset(sub, 0, sizeof(*sub));
+	sub->pass = (struct rule_pass){
+		.state = WORD(pass_states, pass->state, PASS_REVOKED),
+		.valid_from_ms = pass->valid_from_ms,
+		.valid_until_ms = pass->valid_until_ms,
+		.lanes = lane_bits(e, pass->lanes),
+		.single_entry = pass->single_entry, .used = pass->used,
+	};
+	sub->who = (struct rule_subject){
+		.kind = WORD(kinds, p->r.kind, PERSON_VISITOR),
+		.status = WORD(statuses, p->r.status, PERSON_SUSPENDED),
+		.watch_listed = p->watch,
+		.pass = &sub->pass,
+		.where = slot < 0 || p->where[slot].since_ms == 0 ? APB_UNKNOWN :
+		    p->where[slot].inside ? APB_INSIDE : APB_OUTSIDE,
+	};
+	if (pass->permit != 0 && (pm = desk_permit(e, pass->permit)) != NULL) {
+		permit_of(e, pm, &sub->permit);
+		sub->who.permit = &sub->permit;
+	}
+	if (p->r.schedule[0] != '\0') {
+		/* A schedule that left the config: no hours, not all hours. */
+		if ((s = config_schedule_index(e->site, p->r.schedule)) >= 0)
+			schedule_of(e, &e->site->schedules[s], &sub->sched);
+		sub->who.schedule = &sub->sched;
+	}
+}
+
+bool
+desk_floors(struct engine *e, const char *credential, int64_t now_ms,
+    uint64_t *floors, char reason[32])
+{
+	struct pass_rec *pass = pass_for(e, credential);
+	struct desk_person *p;
+	struct subject sub;
+	struct rule_point pt = { .lane = -1, .entry = true, .contractors = true };
+	struct rule_time t;
+	struct pass_decision pd;
+
+	if (pass == NULL || (p = desk_person(e, pass->person)) == NULL)
+		return false;
+	desk_rule_time(now_ms, &t);
+	subject_of(e, p, pass, -1, &sub);
+	sub.pass.lanes = 0;		/* an elevator is no lane */
+	pd = rule_pass_decide(&sub.who, &pt, &t, e->site->watch_hold ?
+	    WATCH_HOLD : WATCH_LET_THROUGH);
+	*floors = pd.grant ? pass->floors : 0;
+	str_copy(reason, rule_pass_reason_code(pd.reason), 32);
+	return true;
+}
+
 bool
 desk_decide(struct engine *e, int lane, bool entry, const char *credential,
     int64_t now_ms, struct desk_verdict *v)
@@ -579,54 +645,23 @@ desk_decide(struct engine *e, int lane, bool entry, const char *credential,
 	const struct lane_conf *lc = &e->site->lanes[lane];
 	struct pass_rec *pass = pass_for(e, credential);
 	struct desk_person *p;
-	struct rule_pass rp;
-	struct rule_permit rpm;
-	struct rule_schedule sched;
-	struct rule_subject who;
+	struct subject sub;
 	struct rule_point pt;
 	struct rule_time t;
 	struct pass_decision pd;
-	const struct permit_rec *pm = NULL;
-	int slot = lane_slot(e, lane), s;
+	int slot = lane_slot(e, lane);
 	char label[96];
 
 	memset(v, 0, sizeof(*v));
 	if (pass == NULL || (p = desk_person(e, pass->person)) == NULL)
 		return false;
 	desk_rule_time(now_ms, &t);
-	rp = (struct rule_pass){
-		.state = WORD(pass_states, pass->state, PASS_REVOKED),
-		.valid_from_ms = pass->valid_from_ms,
-		.valid_until_ms = pass->valid_until_ms,
-		.lanes = lane_bits(e, pass->lanes),
-		.single_entry = pass->single_entry, .used = pass->used,
-	};
-	who = (struct rule_subject){
-		.kind = WORD(kinds, p->r.kind, PERSON_VISITOR),
-		.status = WORD(statuses, p->r.status, PERSON_SUSPENDED),
-		.watch_listed = p->watch,
-		.pass = &rp,
-		.where = p->where[slot].since_ms == 0 ? APB_UNKNOWN :
-		    p->where[slot].inside ? APB_INSIDE : APB_OUTSIDE,
-	};
-	if (pass->permit != 0 && (pm = desk_permit(e, pass->permit)) != NULL) {
-		permit_of(e, pm, &rpm);
-		who.permit = &rpm;
-	}
-	if (p->r.schedule[0] != '\0') {
-		if ((s = config_schedule_index(e->site, p->r.schedule)) >= 0) {
-			schedule_of(e, &e->site->schedules[s], &sched);
-		} else {
-			/* The schedule left the config: no hours, not all hours. */
-			memset(&sched, 0, sizeof(sched));
-		}
-		who.schedule = &sched;
-	}
+	subject_of(e, p, pass, slot, &sub);
 	pt = (struct rule_point){
 		.lane = lane, .entry = entry, .contractors = lc->contractors,
 		.collects_cards = lc->collects_cards, .apb = lane_apb(e, lane),
 	};
-	pd = rule_pass_decide(&who, &pt, &t, e->site->watch_hold ? WATCH_HOLD :
+	pd = rule_pass_decide(&sub.who, &pt, &t, e->site->watch_hold ? WATCH_HOLD :
 	    WATCH_LET_THROUGH);
 	person_alerts(e, p, lane, entry, &pd);
 

@@ -85,6 +85,14 @@ void	desk_rule_time(int64_t ms, struct rule_time *);
  */
 bool	desk_decide(struct engine *, int lane, bool entry, const char *credential,
 	    int64_t now_ms, struct desk_verdict *v);
+/*
+ * The floors the credential's pass opens at an elevator reader now: false
+ * when no pass carries it; true with *floors (bit n = floor n; 0 when
+ * refused) and the reason code in reason. The same person, pass, permit and
+ * schedule rules as at a lane, without lanes or anti-passback.
+ */
+bool	desk_floors(struct engine *, const char *credential, int64_t now_ms,
+	    uint64_t *floors, char reason[32]);
 /* A granted passage was seen at lane l: presence, used, returned. */
 void	desk_passage(struct engine *, int lane, const struct desk_grant *);
 /* The words for a pass or registration reason code; NULL if not one. */
