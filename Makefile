@@ -26,7 +26,8 @@ endif
 UTIL_O	 := daemon/util.o
 CONFIG_O := daemon/config.o daemon/config_read.o daemon/config_profile.o daemon/config_devices.o \
 	    daemon/config_input.o daemon/config_tickets.o daemon/config_gpio.o \
-	    daemon/config_icom.o daemon/config_alerts.o daemon/roles.o
+	    daemon/config_icom.o daemon/config_alerts.o daemon/config_access.o \
+	    daemon/roles.o
 RULES_O	 := rules/access.o rules/pass.o rules/visitor.o rules/hours.o
 DB_O	 := db/store.o db/queries.o db/schema.o db/tickets.o db/desk.o
 GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand.o

@@ -20,7 +20,8 @@
 
 static const char *const top_keys[] = { "site", "store", "control", "health",
     "profiles", "links", "devices", "readers", "lanes",
-    "tickets", "doors", "roles", "alerts", NULL };
+    "tickets", "doors", "roles", "alerts",
+    "zones", "schedules", "holidays", "access", "visitors", NULL };
 static const char *const site_keys[] = { "name", NULL };
 static const char *const store_keys[] = { "database", "event_batch_ms", NULL };
 static const char *const control_keys[] = { "socket", "groups", NULL };
@@ -203,9 +204,11 @@ config_load(const char *file, struct site_conf *site, FILE *errs)
 		load_control(ld, root);
 		load_health(ld, root);
 		conf_load_tickets(ld, root);	/* config_tickets.c */
+		conf_load_access(ld, root);	/* config_access.c */
 		conf_load_sections(ld, root);
 		conf_load_roles(ld, root);
 		conf_load_alerts(ld, root);
+		conf_access_finish(ld);
 	}
 	fclose(fp);
 	/* Error lines name files by libconfig's strings: print, then destroy. */
@@ -248,28 +251,6 @@ config_lane_index(const struct site_conf *site, const char *name)
 		return -1;
 	for (i = 0; i < site->nlanes; i++)
 		if (strcmp(site->lanes[i].name, name) == 0)
-			return i;
-	return -1;
-}
-
-int
-config_zone_index(const struct site_conf *site, const char *name)
-{
-	if (name == NULL || name[0] == '\0')
-		return -1;
-	for (int i = 0; i < site->nzones; i++)
-		if (strcmp(site->zones[i].name, name) == 0)
-			return i;
-	return -1;
-}
-
-int
-config_schedule_index(const struct site_conf *site, const char *name)
-{
-	if (name == NULL || name[0] == '\0')
-		return -1;
-	for (int i = 0; i < site->nschedules; i++)
-		if (strcmp(site->schedules[i].name, name) == 0)
 			return i;
 	return -1;
 }

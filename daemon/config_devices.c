@@ -26,13 +26,16 @@ static const char *const device_kind_names[] = { "turnstile", "input", NULL };
 static const char *const reader_keys[] = { "name", "path", "baud", "format",
     NULL };
 static const char *const lane_keys[] = { "name", "turnstile", "entry_reader",
-    "exit_reader", "pass_timeout_ms", "egress", NULL };
+    "exit_reader", "pass_timeout_ms", "egress", "zone", "contractors",
+    "collects_cards", NULL };
 
 static const char *const link_type_names[] = { "modbus-tcp", "modbus-rtu",
     "gpio", NULL };
 static const char *const parity_names[] = { "none", "even", "odd", NULL };
 static const char parity_chars[] = { 'N', 'E', 'O' };
-static const char *const format_names[] = { "em4100", "wiegand-ascii", NULL };
+/* In enum card_format's order. */
+static const char *const format_names[] = { "em4100", "wiegand-ascii", "qr",
+    NULL };
 
 static void
 load_link(struct load *ld, int i, const config_setting_t *e)
@@ -218,6 +221,7 @@ load_lane(struct load *ld, int i, const config_setting_t *e)
 	    &ln->pass_timeout_ms);
 	ln->egress = true;
 	conf_get_bool(ld, &sc, e, "egress", &ln->egress);
+	conf_access_lane(ld, i, e, &sc);	/* config_access.c */
 }
 
 /*
@@ -637,6 +641,7 @@ conf_load_sections(struct load *ld, const config_setting_t *root)
 			site->lanes[i].turnstile = -1;
 			site->lanes[i].entry_reader = -1;
 			site->lanes[i].exit_reader = -1;
+			site->lanes[i].zone = -1;
 			if (elem_is_group(ld, "lanes", i, e))
 				load_lane(ld, i, e);
 		}

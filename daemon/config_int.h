@@ -152,5 +152,13 @@ void	conf_gpio_load(struct load *, const config_setting_t *root);
 /* config_alerts.c: the roles and alerts sections. */
 void	conf_load_roles(struct load *, const config_setting_t *root);
 void	conf_load_alerts(struct load *, const config_setting_t *root);
+/* config_access.c: zones, schedules, holidays, access and visitors (before
+ * the lanes, which name zones); a lane's zone, contractors and
+ * collects_cards; and, after every section, the defaults that depend on
+ * others (visitors.key_file). */
+void	conf_load_access(struct load *, const config_setting_t *root);
+void	conf_access_lane(struct load *, int i, const config_setting_t *e,
+	    const struct scope *);
+void	conf_access_finish(struct load *);
 
 #endif

@@ -109,7 +109,8 @@ door_card(struct engine *e, int dev, const struct msg_card *m)
 	    m->format == CARD_WIEGAND_26 ? "wiegand 26-bit" :
 	    m->format == CARD_WIEGAND_34 ? "wiegand 34-bit" :
 	    m->format == CARD_WIEGAND_37 ? "wiegand 37-bit" :
-	    m->format == CARD_EM4100 ? "em4100" : "wiegand-ascii");
+	    m->format == CARD_EM4100 ? "em4100" :
+	    m->format == CARD_QR ? "qr" : "wiegand-ascii");
 	engine_event(e, &ev);
 	return true;
 }

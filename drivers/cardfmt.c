@@ -17,6 +17,9 @@
 #define EM_FRAME	(1 + EM_DIGITS + 1)
 #define WG_MIN		4
 #define WG_MAX		16
+/* QR visitor codes: "VP-7K3M9Q2X", 4..31 of A-Z a-z 0-9 -. */
+#define QR_MIN		4
+#define QR_MAX		(MSG_UID_MAX - 1)
 
 enum { ST_IDLE, ST_FRAME, ST_DISCARD };
 
@@ -48,6 +51,13 @@ static char
 hex_upper(uint8_t c)
 {
 	return (c >= 'a' && c <= 'f') ? (char)(c - 'a' + 'A') : (char)c;
+}
+
+static bool
+is_qr_char(uint8_t c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+	    (c >= 'a' && c <= 'z') || c == '-';
 }
 
 static uint32_t
@@ -215,10 +225,36 @@ wg_line_done(struct cardfmt *p, struct out *o, int64_t now)
 	emit_card(p, o, uid, (uint32_t)p->len + 1, now);
 }
 
-/* Wiegand ASCII: one line per card, ended by CR, CRLF or LF. */
+/* A QR scanner's line: a visitor code, upper-cased; anything else is a
+ * framing reject of the whole line. */
 static void
-wg_byte(struct cardfmt *p, struct out *o, uint8_t c, int64_t now)
+qr_line_done(struct cardfmt *p, struct out *o, int64_t now)
 {
+	char uid[MSG_UID_MAX];
+	size_t i;
+	bool ok = p->len >= QR_MIN && p->len <= QR_MAX;
+
+	for (i = 0; ok && i < p->len; i++)
+		ok = is_qr_char(p->buf[i]);
+	if (!ok) {
+		emit_reject(o, REJECT_FRAMING, (uint32_t)p->len + 1, now);
+		return;
+	}
+	for (i = 0; i < p->len; i++)
+		uid[i] = (p->buf[i] >= 'a' && p->buf[i] <= 'z') ?
+		    (char)(p->buf[i] - 'a' + 'A') : (char)p->buf[i];
+	uid[i] = '\0';
+	emit_card(p, o, uid, (uint32_t)p->len + 1, now);
+}
+
+/*
+ * Wiegand ASCII and QR: one line per card, ended by CR, CRLF or LF. A line
+ * longer than the format's longest is discarded up to its end as overlong.
+ */
+static void
+line_byte(struct cardfmt *p, struct out *o, uint8_t c, int64_t now)
+{
+	size_t max = p->format == CARD_QR ? QR_MAX : CARDFMT_LINE_MAX;
 	bool skip_lf = p->skip_lf;
 
 	p->skip_lf = c == CR;
@@ -230,7 +266,10 @@ wg_byte(struct cardfmt *p, struct out *o, uint8_t c, int64_t now)
 			emit_reject(o, REJECT_FRAMING, 1, now);	/* empty line */
 			break;
 		case ST_FRAME:
-			wg_line_done(p, o, now);
+			if (p->format == CARD_QR)
+				qr_line_done(p, o, now);
+			else
+				wg_line_done(p, o, now);
 			break;
 		case ST_DISCARD:
 			p->discard = add_sat(p->discard, 1);
@@ -247,7 +286,7 @@ wg_byte(struct cardfmt *p, struct out *o, uint8_t c, int64_t now)
 		p->len = 0;
 		/* FALLTHROUGH */
 	case ST_FRAME:
-		if (p->len < CARDFMT_LINE_MAX)
+		if (p->len < max)
 			p->buf[p->len++] = c;
 		else
 			start_discard(p, REJECT_OVERLONG, (uint32_t)p->len + 1);
@@ -282,7 +321,7 @@ cardfmt_feed(struct cardfmt *p, const uint8_t *buf, size_t len, int64_t now_ns,
 		if (p->format == CARD_EM4100)
 			em_byte(p, &o, buf[i], now_ns);
 		else
-			wg_byte(p, &o, buf[i], now_ns);
+			line_byte(p, &o, buf[i], now_ns);
 	}
 	p->last_ns = now_ns;
 	return o.calls;

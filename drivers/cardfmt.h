@@ -1,7 +1,7 @@
 /*
  * Card frames from serial readers: a streaming parser for EM4100 (RDM6300)
- * and Wiegand-to-ASCII frames. Pure: no I/O, no clock reads; the time of
- * every chunk of bytes is passed in.
+ * and Wiegand-to-ASCII frames, and the visitor codes of QR scanners. Pure:
+ * no I/O, no clock reads; the time of every chunk of bytes is passed in.
  */
 #ifndef LOBBYD_CARDFMT_H
 #define LOBBYD_CARDFMT_H
@@ -19,7 +19,8 @@
 /* The same card read again within this long of its last read is the same
  * presentation: RDM6300 readers repeat the frame while a card is held. */
 #define CARDFMT_HOLDOFF_NS	(1000 * 1000000LL)
-/* Longest Wiegand ASCII line kept; longer is REJECT_OVERLONG. */
+/* Longest Wiegand ASCII line kept; longer is REJECT_OVERLONG. A QR line
+ * longer than a visitor code (MSG_UID_MAX - 1) is REJECT_OVERLONG too. */
 #define CARDFMT_LINE_MAX	64
 
 enum cardfmt_kind { CARDFMT_CARD, CARDFMT_REJECT };
@@ -30,7 +31,8 @@ struct cardfmt_result {
 	enum msg_reject_kind	reject;		/* CARDFMT_REJECT only */
 	uint32_t		bytes;		/* bytes of the frame, or discarded */
 	int64_t			t_ns;		/* time of the chunk that ended it */
-	char			uid[MSG_UID_MAX];	/* CARDFMT_CARD: upper-case hex */
+	char			uid[MSG_UID_MAX];	/* CARDFMT_CARD: upper-case hex;
+							   QR: the code, upper-cased */
 };
 
 typedef void (*cardfmt_fn)(void *arg, const struct cardfmt_result *);

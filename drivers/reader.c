@@ -193,7 +193,8 @@ reader_open(struct link *l)
 		log_err("%s: no card reader is configured on this link", l->conf->name);
 		return -1;
 	}
-	if (l->conf->format != CARD_EM4100 && l->conf->format != CARD_WIEGAND_ASCII) {
+	if (l->conf->format != CARD_EM4100 && l->conf->format != CARD_WIEGAND_ASCII &&
+	    l->conf->format != CARD_QR) {
 		log_err("%s: unknown card format %d", l->conf->name, (int)l->conf->format);
 		return -1;
 	}

@@ -1,7 +1,7 @@
 /*
  * lobbysim's pseudo-terminals and card readers: a pty pair in raw mode with
  * the configured path as a symlink to its slave, and the card frames a
- * reader writes on it.
+ * reader writes on it (EM4100, Wiegand ASCII, a QR scanner's line).
  */
 #include "sim.h"
 
@@ -16,6 +16,10 @@
 #include <unistd.h>
 
 #include "../daemon/util.h"
+
+/* Longest code a simulated QR scanner sends: longer than any visitor code,
+ * so that lobbyd's overlong rejects can be played. */
+#define SIM_QR_MAX	128
 
 /*
  * Opens a pty pair, puts it in raw mode (no echo, no CR/LF mangling, 8 bit)
@@ -184,7 +188,7 @@ sim_reader_write(struct sim_link *l, const uint8_t *buf, size_t len, char *err,
 int
 sim_reader_card(struct sim_link *l, const char *uid, char *err, size_t errsz)
 {
-	uint8_t frame[64];
+	uint8_t frame[SIM_QR_MAX + 2];
 	size_t n, len;
 
 	switch (l->conf->format) {
@@ -204,6 +208,23 @@ sim_reader_card(struct sim_link *l, const char *uid, char *err, size_t errsz)
 		}
 		for (len = 0; len < n; len++)
 			frame[len] = (uint8_t)toupper((unsigned char)uid[len]);
+		frame[len++] = '\r';
+		frame[len++] = '\n';
+		break;
+	case CARD_QR:
+		/* A scanner sends whatever the code says, then CR LF: what is
+		 * not a visitor code is lobbyd's to refuse. */
+		for (n = 0; uid[n] != '\0' && n <= SIM_QR_MAX &&
+		    uid[n] > ' ' && uid[n] < 0x7f; n++)
+			;
+		if (n == 0 || n > SIM_QR_MAX || uid[n] != '\0') {
+			snprintf(err, errsz, "%s: qr code must be 1 to %d "
+			    "printable characters, got \"%.80s\"", l->conf->name,
+			    SIM_QR_MAX, uid);
+			return -1;
+		}
+		memcpy(frame, uid, n);
+		len = n;
 		frame[len++] = '\r';
 		frame[len++] = '\n';
 		break;

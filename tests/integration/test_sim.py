@@ -56,6 +56,12 @@ def write_conf(d, port, edit=None, name="site.conf"):
     return path
 
 
+def add_qr_reader(text, d):
+    """The demo site with a QR scanner as well (in no lane)."""
+    at = text.index("\n", text.index('{ name = "rd3-out";'))
+    return text[:at] + ',\n\t{ name = "rdq-in"; path = "%s/rdq-in"; format = "qr"; }' % d + text[at:]
+
+
 def rtu(frame):
     c = crc16(frame)
     return bytes(frame) + bytes([c & 0xFF, c >> 8])
@@ -419,6 +425,19 @@ def test_readers(sim, d):
         check("wiegand-ascii frame", got == b"1234ABCD\r\n", got)
     finally:
         os.close(fd)
+    fd = open_raw(os.path.join(d, "rdq-in"))
+    try:
+        check("card qr", sim.ctl("card rdq-in VP-7k3m9Q2X") == "ok")
+        got = read_bytes(fd, 13)
+        check("qr frame: the code as scanned, CR LF", got == b"VP-7k3m9Q2X\r\n", got)
+        check("qr: what a scanner reads is sent", sim.ctl("card rdq-in https://x.example/p?q=1") == "ok")
+        got = read_bytes(fd, 26)
+        check("qr: any printable code", got == b"https://x.example/p?q=1\r\n", got)
+        r = sim.ctl("card rdq-in " + "A" * 129)
+        check("qr code longer than 128 refused", r.startswith("error ") and "128" in r, r)
+        check("nothing written on a refused code", read_bytes(fd, 1, 0.2) == b"")
+    finally:
+        os.close(fd)
     fd = open_raw(os.path.join(d, "rd3-in"))
     try:
         check("raw bytes", sim.ctl("raw rd3-in 02ff0d0a00") == "ok 5")
@@ -520,7 +539,7 @@ def main():
         return 1
     with tempfile.TemporaryDirectory(prefix="lobbysim-") as d:
         port = free_port()
-        conf = write_conf(d, port)
+        conf = write_conf(d, port, lambda t: add_qr_reader(t, d))
         sock = os.path.join(d, "sim.sock")
         sim = Sim(conf, sock, os.path.join(d, "sim.log"))
         try:
@@ -542,7 +561,7 @@ def main():
                     rc = None
                 check("quit: clean exit", rc == 0, rc)
                 left = [n for n in ("bus1", "rd1-in", "rd1-out", "rd2-in", "rd3-in",
-                                    "rd3-out", "sim.sock") if os.path.lexists(os.path.join(d, n))]
+                                    "rd3-out", "rdq-in", "sim.sock") if os.path.lexists(os.path.join(d, n))]
                 check("quit: symlinks and socket removed", left == [], left)
             test_refusals(d, free_port())
             test_sigterm(d)

@@ -1,8 +1,9 @@
 /*
- * drivers/cardfmt.c: EM4100 and Wiegand ASCII frames from tables of byte
- * streams with their arrival times, frames split at every place, and random
- * noise that must never turn into a card.
+ * drivers/cardfmt.c: EM4100 and Wiegand ASCII frames and QR scanner lines
+ * from tables of byte streams with their arrival times, frames split at
+ * every place, and random noise that must never turn into a card.
  */
+#include <ctype.h>
 #include <stdlib.h>
 
 #include "../../drivers/cardfmt.h"
@@ -105,6 +106,7 @@ struct row {
 
 #define EM	CARD_EM4100
 #define WG	CARD_WIEGAND_ASCII
+#define QR	CARD_QR
 #define A40	"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 
 static const struct row rows[] = {
@@ -186,6 +188,45 @@ static const struct row rows[] = {
 	{ "wg stale partial line", WG, { { 0, "12" } }, 100, "F2" },
 	{ "wg stale partial, next line", WG, { { 0, "12" }, { 100, "3456\r" } }, -1,
 	    "F2,C3456" },
+
+	{ "qr CRLF", QR, { { 0, "VP-7K3M9Q2X\r\n" } }, -1, "CVP-7K3M9Q2X" },
+	{ "qr CR", QR, { { 0, "VP-7K3M9Q2X\r" } }, -1, "CVP-7K3M9Q2X" },
+	{ "qr LF", QR, { { 0, "VP-7K3M9Q2X\n" } }, -1, "CVP-7K3M9Q2X" },
+	{ "qr lower-case is upper-cased", QR, { { 0, "vp-7k3m9q2x\r\n" } }, -1,
+	    "CVP-7K3M9Q2X" },
+	{ "qr 4 characters", QR, { { 0, "AB-1\r\n" } }, -1, "CAB-1" },
+	{ "qr too short", QR, { { 0, "AB1\r\n" } }, -1, "F4" },
+	{ "qr 31 characters", QR,
+	    { { 0, "VP-0123456789ABCDEFGHIJKLMNOPQR\r\n" } }, -1,
+	    "CVP-0123456789ABCDEFGHIJKLMNOPQR" },
+	{ "qr 32 characters is overlong", QR,
+	    { { 0, "VP-0123456789ABCDEFGHIJKLMNOPQRS\r\n" } }, -1, "O33" },
+	{ "qr a URL", QR, { { 0, "https://example.com/p?VP-7K3M9Q2X\r\n" } }, -1,
+	    "O34" },
+	{ "qr bad characters", QR, { { 0, "VP 7K3M\r\nVP_7K3M\r\nVP-7K3M.\r\n" } },
+	    -1, "F8,F8,F9" },
+	{ "qr control byte", QR, { { 0, "\x1bVP-7K3M9Q2X\r\n" } }, -1, "F13" },
+	{ "qr high byte", QR, { { 0, "VP-7K3M9Q2X\xe9\r\n" } }, -1, "F13" },
+	{ "qr empty lines", QR, { { 0, "\r\n\n\r" } }, -1, "F1,F1,F1" },
+	{ "qr LF CR is two line ends", QR, { { 0, "ABCD\n\r" } }, -1, "CABCD,F1" },
+	{ "qr split across reads", QR,
+	    { { 0, "VP-7K" }, { 5, "3M9Q2X\r" }, { 10, "\n" } }, -1, "CVP-7K3M9Q2X" },
+	{ "qr noise then a good line", QR,
+	    { { 0, "\x01\xff#!\r\nVP-7K3M9Q2X\r\n" } }, -1, "F5,CVP-7K3M9Q2X" },
+	{ "qr overlong then a good line", QR, { { 0, A40 "\r\nVP-7K3M9Q2X\r\n" } },
+	    -1, "O41,CVP-7K3M9Q2X" },
+	{ "qr repeat suppressed", QR,
+	    { { 0, "VP-7K3M9Q2X\r\nVP-7K3M9Q2X\r\n" }, { 900, "vp-7k3m9q2x\r\n" } },
+	    -1, "CVP-7K3M9Q2X" },
+	{ "qr repeat after hold-off", QR,
+	    { { 0, "VP-7K3M9Q2X\r\n" }, { 1000, "VP-7K3M9Q2X\r\n" } }, -1,
+	    "CVP-7K3M9Q2X,CVP-7K3M9Q2X" },
+	{ "qr different code at once", QR,
+	    { { 0, "VP-AAAA\r\nVP-BBBB\r\nVP-AAAA\r\n" } }, -1,
+	    "CVP-AAAA,CVP-BBBB,CVP-AAAA" },
+	{ "qr stale partial line", QR, { { 0, "VP-7K" } }, 100, "F5" },
+	{ "qr stale partial, next line", QR,
+	    { { 0, "VP-7K" }, { 100, "VP-7K3M9Q2X\r\n" } }, -1, "F5,CVP-7K3M9Q2X" },
 };
 
 static void
@@ -269,6 +310,36 @@ rnd(void)
 }
 
 /*
+ * The visitor codes in BUF, from first principles: lines ended by CR, LF or
+ * CR LF, each 4..31 of A-Z a-z 0-9 -. The last one, upper-cased, in LAST.
+ */
+static int
+qr_codes(const uint8_t *buf, size_t n, char last[MSG_UID_MAX])
+{
+	size_t i, start = 0;
+	int codes = 0;
+
+	for (i = 0; i < n; i++) {
+		size_t len = i - start, k;
+		bool ok;
+
+		if (buf[i] != '\r' && buf[i] != '\n')
+			continue;
+		ok = len >= 4 && len <= 31;
+		for (k = start; ok && k < i; k++)
+			ok = isalnum(buf[k]) || buf[k] == '-';
+		if (ok) {
+			for (k = 0; k < len; k++)
+				last[k] = (char)toupper(buf[start + k]);
+			last[len] = '\0';
+			codes++;
+		}
+		start = i + 1;
+	}
+	return codes;
+}
+
+/*
  * Random bytes, sometimes with a valid frame of a random card embedded: a
  * card comes out only when one was embedded, and it is that card; every
  * byte fed is accounted for in a card or a reject.
@@ -296,6 +367,18 @@ test_random(enum card_format fmt)
 				uid[i] = "0123456789ABCDEF"[rnd() % 16];
 			uid[10] = '\0';
 			n += em_frame(buf + n, uid, false);
+		} else if (embed && fmt == CARD_QR) {
+			static const char qrc[] = "0123456789"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-";
+			size_t len = 4 + rnd() % 28;
+
+			for (i = 0; i < len; i++)
+				uid[i] = qrc[rnd() % (sizeof(qrc) - 1)];
+			uid[len] = '\0';
+			n += (size_t)sprintf((char *)buf + n, "\r%s\r", uid);
+			for (i = 0; i < len; i++)
+				if (uid[i] >= 'a' && uid[i] <= 'z')
+					uid[i] = (char)(uid[i] - 'a' + 'A');
 		} else if (embed) {
 			size_t len = 4 + rnd() % 13;
 
@@ -307,8 +390,8 @@ test_random(enum card_format fmt)
 		for (i = 0; i < post; i++)
 			buf[n++] = (uint8_t)rnd();
 
-		/* Wiegand ASCII ignores an LF right after a CR. */
-		for (i = 1; fmt == CARD_WIEGAND_ASCII && i < n; i++)
+		/* Wiegand ASCII and QR ignore an LF right after a CR. */
+		for (i = 1; fmt != CARD_EM4100 && i < n; i++)
 			if (buf[i] == '\n' && buf[i - 1] == '\r')
 				ignored++;
 
@@ -321,10 +404,24 @@ test_random(enum card_format fmt)
 			fed += (long)i;
 		}
 		cardfmt_expire(&p, t + 51 * MS, collect, &rec);
-		if (embed && (rec.cards != 1 || strcmp(rec.last_uid, uid) != 0))
-			missed++;
-		if (!embed && rec.cards != 0)
-			wrong_cards++;
+		if (fmt == CARD_QR) {
+			/* Noise may hold a valid code between two line ends:
+			 * the cards are exactly the lines that are codes. */
+			char last[MSG_UID_MAX];
+			int want = qr_codes(buf, n, last);
+
+			if (rec.cards != want ||
+			    (want > 0 && strcmp(rec.last_uid, last) != 0))
+				wrong_cards++;
+			if (embed && (want == 0 || strstr(rec.text, uid) == NULL))
+				missed++;
+		} else {
+			if (embed && (rec.cards != 1 ||
+			    strcmp(rec.last_uid, uid) != 0))
+				missed++;
+			if (!embed && rec.cards != 0)
+				wrong_cards++;
+		}
 		if (rec.bytes != fed - ignored || cardfmt_is_pending(&p))
 			lost_bytes++;
 		t += 2000 * MS;		/* past the hold-off: a repeat is new */
@@ -332,6 +429,21 @@ test_random(enum card_format fmt)
 	CHECK_INT(wrong_cards, 0);
 	CHECK_INT(missed, 0);
 	CHECK_INT(lost_bytes, 0);
+}
+
+/* A NUL cannot be in a row's C string: fed here, inside a line and alone. */
+static void
+test_qr_nul(void)
+{
+	static const uint8_t in[] = "VP-7K\0003M9Q2X\r\n\0\r\nVP-7K3M9Q2X\r\n";
+	struct cardfmt p;
+	struct rec rec;
+
+	memset(&rec, 0, sizeof(rec));
+	cardfmt_init(&p, CARD_QR);
+	CHECK_INT(cardfmt_feed(&p, in, sizeof(in) - 1, T0, collect, &rec), 3);
+	CHECK_STR(rec.text, "F13,F2,CVP-7K3M9Q2X");
+	CHECK(!cardfmt_is_pending(&p));
 }
 
 static void
@@ -373,10 +485,14 @@ main(void)
 	test_splits(CARD_EM4100, "{FFFFFFFFFF}", "FFFFFFFFFF");
 	test_splits(CARD_WIEGAND_ASCII, "00ab12cd\r\n", "00AB12CD");
 	test_splits(CARD_WIEGAND_ASCII, "beef\r", "BEEF");
+	test_splits(CARD_QR, "VP-7K3M9Q2X\r\n", "VP-7K3M9Q2X");
+	test_splits(CARD_QR, "vp-abcd\r", "VP-ABCD");
 
 	test_deadline();
+	test_qr_nul();
 	test_random(CARD_EM4100);
 	test_random(CARD_WIEGAND_ASCII);
+	test_random(CARD_QR);
 
 	return harness_done("test_cardfmt");
 }

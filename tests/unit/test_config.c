@@ -540,6 +540,152 @@ test_inputs(void)
 	CHECK(!site.lanes[1].egress);
 }
 
+/* Zones, schedules, holidays, the access and visitors groups, and the
+ * lanes' settings that go with them: what a valid file becomes. */
+static const char access_text[] =
+    "zones = ( { name = \"tower\"; apb = \"hard\"; },\n"
+    "  { name = \"lobby\"; apb = \"soft\"; }, { name = \"garage\"; } );\n"
+    "schedules = (\n"
+    "  { name = \"office-hours\"; days = \"mon-fri\";\n"
+    "    periods = [ \"13:00-19:30\", \"07:00-12:00\" ]; holidays = true; },\n"
+    "  { name = \"weekend\"; days = \"Sat,sun\"; holidays = false; },\n"
+    "  { name = \"mixed\"; days = \"mon,wed-fri\"; periods = [ \"12:00-24:00\" ]; },\n"
+    "  { name = \"night\"; days = \"fri-mon\"; periods = [ \"00:00-06:00\", \"06:00-07:00\" ]; },\n"
+    "  { name = \"always\"; days = \"daily\"; periods = []; }\n"
+    ");\n"
+    "holidays = [ \"2027-01-01\", \"2026-12-25\", \"2028-02-29\", \"2026-01-01\" ];\n"
+    "access = { apb_reset = \"03:00\"; watch_policy = \"hold\"; };\n"
+    "visitors = { retention_days = 3650; key_file = \"/etc/lobbyd/site.key\";\n"
+    "  default_until = \"18:30\"; office_floors = \"1,3,5-9,63\"; };\n";
+
+static void
+test_access(void)
+{
+	const struct schedule_conf *s;
+	char text[8192];
+
+	/* Lanes of the good site in zones; south collects cards at its exit. */
+	snprintf(text, sizeof(text), "%s%s", access_text, replace(good,
+	    "exit_reader = \"r.out\"; }",
+	    "exit_reader = \"r.out\"; zone = \"lobby\"; contractors = true; }"));
+	CHECK_INT(load_text("access.conf", replace(text,
+	    "pass_timeout_ms = 1000;",
+	    "pass_timeout_ms = 1000; zone = \"tower\"; collects_cards = true;")),
+	    0);
+	CHECK_STR(errbuf, "");
+
+	CHECK_INT(site.nzones, 3);
+	CHECK_STR(site.zones[0].name, "tower");
+	CHECK_INT(site.zones[0].apb, CONF_APB_HARD);
+	CHECK_INT(site.zones[0].line, 1);
+	CHECK_INT(site.zones[1].apb, CONF_APB_SOFT);
+	CHECK_INT(site.zones[2].apb, CONF_APB_OFF);
+	CHECK_INT(config_zone_index(&site, "garage"), 2);
+	CHECK_INT(config_zone_index(&site, "attic"), -1);
+	CHECK_INT(config_zone_index(&site, ""), -1);
+
+	CHECK_INT(site.nschedules, 5);
+	s = &site.schedules[0];
+	CHECK_STR(s->name, "office-hours");
+	CHECK_INT(s->days, 0x3e);		/* Monday (1) to Friday (5) */
+	CHECK_INT(s->nperiods, 2);		/* sorted */
+	CHECK_INT(s->periods[0].from, 7 * 60);
+	CHECK_INT(s->periods[0].until, 12 * 60);
+	CHECK_INT(s->periods[1].from, 13 * 60);
+	CHECK_INT(s->periods[1].until, 19 * 60 + 30);
+	CHECK(s->holidays);
+	CHECK_INT(s->line, 4);
+	s = &site.schedules[1];
+	CHECK_INT(s->days, 0x41);		/* Sunday (0) and Saturday (6) */
+	CHECK_INT(s->nperiods, 0);
+	CHECK(!s->holidays);
+	s = &site.schedules[2];
+	CHECK_INT(s->days, 0x3a);		/* mon, wed, thu, fri */
+	CHECK_INT(s->periods[0].until, 1440);
+	CHECK(s->holidays);			/* the default */
+	s = &site.schedules[3];
+	CHECK_INT(s->days, 0x63);		/* fri, sat, sun, mon */
+	CHECK_INT(s->nperiods, 2);		/* touching is not overlapping */
+	CHECK_INT(site.schedules[4].days, 0x7f);
+	CHECK_INT(site.schedules[4].nperiods, 0);
+	CHECK_INT(config_schedule_index(&site, "night"), 3);
+	CHECK_INT(config_schedule_index(&site, "tower"), -1);
+
+	CHECK_INT(site.nholidays, 4);
+	CHECK_INT(site.holidays[0], 20260101);
+	CHECK_INT(site.holidays[1], 20261225);
+	CHECK_INT(site.holidays[2], 20270101);
+	CHECK_INT(site.holidays[3], 20280229);
+
+	CHECK_INT(site.apb_reset_min, 180);
+	CHECK(site.watch_hold);
+	CHECK_INT(site.visitor_retention_days, 3650);
+	CHECK_STR(site.key_path, "/etc/lobbyd/site.key");
+	CHECK_INT(site.visitor_until_min, 18 * 60 + 30);
+	CHECK(site.office_floors == (1ULL << 1 | 1ULL << 3 | 0x3e0ULL |
+	    1ULL << 63));
+
+	CHECK_INT(site.lanes[0].zone, 1);
+	CHECK(site.lanes[0].contractors);
+	CHECK(!site.lanes[0].collects_cards);
+	CHECK_INT(site.lanes[1].zone, 0);
+	CHECK(!site.lanes[1].contractors);
+	CHECK(site.lanes[1].collects_cards);
+
+	/* Every default. */
+	CHECK_INT(load_text("access-def.conf", good), 0);
+	CHECK_INT(site.nzones, 0);
+	CHECK_INT(site.nschedules, 0);
+	CHECK_INT(site.nholidays, 0);
+	CHECK_INT(site.apb_reset_min, -1);
+	CHECK(!site.watch_hold);
+	CHECK_INT(site.visitor_retention_days, 90);
+	CHECK_STR(site.key_path, "/var/lib/lobbyd/lobbyd.db.key");
+	CHECK_INT(site.visitor_until_min, 23 * 60 + 59);
+	CHECK(site.office_floors == 0);
+	CHECK_INT(site.lanes[0].zone, -1);
+	CHECK(!site.lanes[0].contractors);
+	CHECK(!site.lanes[1].collects_cards);
+
+	/* The key file follows the database, wherever the store section is. */
+	CHECK_INT(load_text("access-key.conf", "visitors = { retention_days = 1; };\n"
+	    "store = { database = \"/srv/lobby/l.db\"; };\n"), 0);
+	CHECK_STR(site.key_path, "/srv/lobby/l.db.key");
+	CHECK_INT(site.visitor_retention_days, 1);
+
+	/* Errors name the setting and its line; all of them are reported. */
+	CHECK_INT(load_text("access-bad.conf",
+	    "zones = ( { name = \"a\"; }, { name = \"a\"; apb = \"on\"; } );\n" /* 1 */
+	    "schedules = ( { name = \"s\"; days = \"mon-xyz\";\n"	/* 2 */
+	    "  periods = [ \"08:00-09:00\", \"08:30-10:00\", \"10:00-09:00\",\n" /* 3 */
+	    "    \"24:00-24:00\", \"01:00-02:00\", \"02:00-03:00\", \"04:00-05:00\" ]; },\n" /* 4 */
+	    "  { periods = [ \"7-9\" ]; } );\n"			/* 5 */
+	    "holidays = [ \"2026-13-01\", \"2100-02-29\", \"2000-02-29\", \"2000-02-29\" ];\n" /* 6 */
+	    "access = { apb_reset = \"24:00\"; watch_policy = 1; };\n"	/* 7 */
+	    "visitors = { office_floors = \"9-3\"; default_until = \"00:00\"; };\n"), /* 8 */
+	    17);
+	CHECK_INT(count_lines(errbuf), 17);
+	CHECK(has_err("access-bad.conf", 1, "zones[1] \"a\": name \"a\" is already used by zones[0]"));
+	CHECK(has_err("access-bad.conf", 1, "apb \"on\" is not one of \"off\", \"soft\", \"hard\""));
+	CHECK(has_err("access-bad.conf", 2, "days \"mon-xyz\": \"xyz\" is not a day"));
+	CHECK(has_err("access-bad.conf", 3, "periods[1] \"08:30-10:00\" overlaps 08:00-09:00"));
+	CHECK(has_err("access-bad.conf", 3, "periods[2] \"10:00-09:00\" ends before it starts"));
+	CHECK(has_err("access-bad.conf", 4, "periods[3] \"24:00-24:00\" is not a period"));
+	CHECK(has_err("access-bad.conf", 4, "too many periods (at most 4)"));
+	CHECK(has_err("access-bad.conf", 5, "schedules[1]: missing required setting \"name\""));
+	CHECK(has_err("access-bad.conf", 5, "schedules[1]: missing required setting \"days\""));
+	CHECK(has_err("access-bad.conf", 5, "periods[0] \"7-9\" is not a period"));
+	CHECK(has_err("access-bad.conf", 6, "holidays[0] \"2026-13-01\" is not a date"));
+	CHECK(has_err("access-bad.conf", 6, "holidays[1] \"2100-02-29\" is not a date"));
+	CHECK(has_err("access-bad.conf", 6, "holidays[3] \"2000-02-29\" is listed twice"));
+	CHECK(has_err("access-bad.conf", 7, "access: apb_reset \"24:00\" is not a time of day"));
+	CHECK(has_err("access-bad.conf", 7, "access: watch_policy must be a string"));
+	CHECK(has_err("access-bad.conf", 8, "visitors: office_floors \"9-3\" is not a list of floors"));
+	CHECK(has_err("access-bad.conf", 8, "default_until \"00:00\" would end every pass"));
+	CHECK_INT(site.nholidays, 1);	/* 2000-02-29 */
+	CHECK_INT(site.schedules[0].nperiods, 1);
+}
+
 int
 main(void)
 {
@@ -561,6 +707,7 @@ main(void)
 	test_include();
 	test_names();
 	test_inputs();
+	test_access();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", tmpdir);
 	r = system(cmd);

@@ -349,6 +349,41 @@ test_wiegand(void)
 	close(t.peer);
 }
 
+/* The same link as a QR scanner: a visitor code is the card's uid. */
+static void
+test_qr(void)
+{
+	static struct tl t;
+	const union msg_any *m;
+	int master, slave;
+
+	if (openpty(&master, &slave, NULL, NULL, NULL) < 0) {
+		perror("openpty");
+		exit(2);
+	}
+	str_copy(site.links[2].path, ptsname(master), sizeof(site.links[2].path));
+	site.links[2].format = CARD_QR;
+	tl_init(&t, 2);
+	CHECK_INT(t.l.ops->open(&t.l), 0);
+	m = run(&t, MSG_DEV_STATE, 100);
+	CHECK(m != NULL && m->dev_state.online == 1 && m->h.dev == 1);
+
+	write_all(master, "vp-7k3m9q2x\r\n", 13);
+	m = run(&t, MSG_CARD, 1000);
+	CHECK(m != NULL && strcmp(m->card.uid, "VP-7K3M9Q2X") == 0 &&
+	    m->card.format == CARD_QR);
+	write_all(master, "VP_7K3M\r\n", 9);
+	m = run(&t, MSG_READER_REJECT, 1000);
+	CHECK(m != NULL && m->reject.kind == REJECT_FRAMING && m->reject.bytes == 8);
+
+	t.l.ops->close(&t.l);
+	site.links[2].format = CARD_WIEGAND_ASCII;
+	close(slave);
+	close(master);
+	close(t.l.engine_fd);
+	close(t.peer);
+}
+
 /* serial_open's own refusals, each naming the path. */
 static void
 test_serial_open(void)
@@ -433,6 +468,7 @@ main(void)
 
 	test_em4100();
 	test_wiegand();
+	test_qr();
 	test_serial_open();
 
 	unlink(link_path);
