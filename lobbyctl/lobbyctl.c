@@ -469,6 +469,7 @@ build_args(const struct cmd_def *c, const struct desk_cmd *dc,
 	switch (c->what) {
 	case SHOW_DESK: {
 		const char *dv[DO_COUNT];
+		int nw = strchr(c->name, ' ') != NULL ? 2 : 1;
 		size_t i;
 
 		memcpy(dv, o->desk, sizeof(dv));
@@ -477,9 +478,7 @@ build_args(const struct cmd_def *c, const struct desk_cmd *dc,
 				dv[opt_defs[i].desk - 1] = opt_defs[i].value == 0 ?
 				    "" : *(const char *const *)((const char *)o +
 				    opt_defs[i].value);
-		dv[DO_WORD] = strchr(c->name, ' ') != NULL ? o->pos[2] : o->pos[1];
-		if (o->npos <= (strchr(c->name, ' ') != NULL ? 2 : 1))
-			dv[DO_WORD] = NULL;
+		dv[DO_WORD] = o->npos > nw ? o->pos[nw] : NULL;
 		if (o->json && dv[DO_CSV] != NULL) {
 			lobbyctl_say("%s: --csv and --json do not go together",
 			    c->name);
