@@ -41,7 +41,8 @@ ENGINE_O := daemon/engine.o daemon/lanes.o daemon/alerts.o daemon/supervisor.o \
 	    daemon/ctl_desk.o daemon/ctl_front.o
 LOBBYD_O := daemon/main.o $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
 LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/conn.o lobbyctl/show.o \
-	      lobbyctl/format.o lobbyctl/tickets.o lobbyctl/show_icom.o $(UTIL_O)
+	      lobbyctl/format.o lobbyctl/tickets.o lobbyctl/show_icom.o \
+	      lobbyctl/desk.o $(UTIL_O)
 LOBBYSIM_O := sim/lobbysim.o sim/simctl.o sim/linectl.o sim/simmodbus.o sim/simreader.o \
 	      sim/siminput.o sim/simgpio.o sim/simicom.o $(CONFIG_O) $(UTIL_O)
 LOBBYBUS_O := sim/busemu.o sim/linectl.o daemon/util.o

@@ -555,3 +555,199 @@ fmt_kv_print(const char *const *keys, const char *const *values, int n,
 		free(v);
 	}
 }
+
+int
+fmt_floors_parse(const char *s, uint64_t *mask)
+{
+	uint64_t m = 0;
+	int lo, hi;
+
+	for (;;) {
+		if (!read_digits(&s, 1, 2, &lo))
+			return -1;
+		hi = lo;
+		if (*s == '-') {
+			s++;
+			if (!read_digits(&s, 1, 2, &hi))
+				return -1;
+		}
+		if (lo > FMT_FLOOR_MAX || hi > FMT_FLOOR_MAX || hi < lo)
+			return -1;
+		for (int f = lo; f <= hi; f++)
+			m |= UINT64_C(1) << f;
+		if (*s == '\0')
+			break;
+		if (*s++ != ',')
+			return -1;
+	}
+	*mask = m;
+	return 0;
+}
+
+void
+fmt_floors_str(uint64_t mask, char *buf, size_t len)
+{
+	size_t o = 0;
+	int f = 0, end;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	while (f <= FMT_FLOOR_MAX) {
+		if (!(mask & (UINT64_C(1) << f))) {
+			f++;
+			continue;
+		}
+		for (end = f; end < FMT_FLOOR_MAX &&
+		    (mask & (UINT64_C(1) << (end + 1))); end++)
+			;
+		if (end == f)
+			snprintf(buf + o, len - o, "%s%d", o > 0 ? "," : "", f);
+		else
+			snprintf(buf + o, len - o, "%s%d-%d", o > 0 ? "," : "",
+			    f, end);
+		o = strlen(buf);
+		f = end + 1;
+	}
+}
+
+int
+fmt_date_parse(const char *s)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+	int y, m, d, dim;
+
+	if (strlen(s) != 10 || !read_digits(&s, 4, 4, &y) || *s++ != '-' ||
+	    !read_digits(&s, 2, 2, &m) || *s++ != '-' ||
+	    !read_digits(&s, 2, 2, &d) || *s != '\0')
+		return -1;
+	if (y < 1970 || m < 1 || m > 12 || d < 1)
+		return -1;
+	dim = mdays[m - 1];
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		dim = 29;
+	if (d > dim)
+		return -1;
+	return y * 10000 + m * 100 + d;
+}
+
+/* 0 (mon) .. 6 (sun) for the day name at *p, which is advanced; -1. */
+static int
+read_day(const char **p)
+{
+	static const char *const days[] = { "mon", "tue", "wed", "thu", "fri",
+	    "sat", "sun" };
+
+	for (int i = 0; i < 7; i++)
+		if (strncasecmp(*p, days[i], 3) == 0) {
+			*p += 3;
+			return i;
+		}
+	return -1;
+}
+
+bool
+fmt_days_are_valid(const char *s)
+{
+	int lo, hi;
+
+	for (;;) {
+		if ((lo = read_day(&s)) == -1)
+			return false;
+		hi = lo;
+		if (*s == '-') {
+			s++;
+			if ((hi = read_day(&s)) == -1 || hi < lo)
+				return false;
+		}
+		if (*s == '\0')
+			return true;
+		if (*s++ != ',')
+			return false;
+	}
+}
+
+/* "HH:MM" at *p as minutes of the day, *p advanced; -1 when not one. */
+static int
+read_hhmm(const char **p)
+{
+	int h, m;
+
+	if (!read_digits(p, 2, 2, &h) || **p != ':')
+		return -1;
+	(*p)++;
+	if (!read_digits(p, 2, 2, &m) || h > 24 || m > 59 ||
+	    (h == 24 && m != 0))
+		return -1;
+	return h * 60 + m;
+}
+
+bool
+fmt_hours_are_valid(const char *s)
+{
+	int start, end, last = -1;
+
+	for (;;) {
+		if ((start = read_hhmm(&s)) == -1 || *s++ != '-' ||
+		    (end = read_hhmm(&s)) == -1 || end <= start || start < last)
+			return false;
+		last = end;
+		if (*s == '\0')
+			return true;
+		if (*s++ != ',')
+			return false;
+	}
+}
+
+char *
+fmt_csv_field(const char *s)
+{
+	size_t len = strlen(s), o = 0;
+	bool quote = strpbrk(s, ",\"\r\n") != NULL;
+	char *out, *piece;
+	const char *p = s, *nl;
+
+	/* Every byte may double ('"'), plus the quotes and the NUL. */
+	if ((out = malloc(2 * len + 3)) == NULL)
+		return NULL;
+	if (quote)
+		out[o++] = '"';
+	/* Line by line, so fmt_clean keeps the breaks and cleans the rest. */
+	for (;;) {
+		size_t n;
+		char saved;
+
+		nl = p + strcspn(p, "\r\n");
+		n = (size_t)(nl - p);
+		saved = *nl;
+		piece = strndup(p, n);
+		if (piece == NULL) {
+			free(out);
+			return NULL;
+		}
+		{
+			char *clean = fmt_clean(piece, 0);
+
+			free(piece);
+			if (clean == NULL) {
+				free(out);
+				return NULL;
+			}
+			for (char *c = clean; *c != '\0'; c++) {
+				if (*c == '"')
+					out[o++] = '"';
+				out[o++] = *c;
+			}
+			free(clean);
+		}
+		if (saved == '\0')
+			break;
+		out[o++] = saved;
+		p = nl + 1;
+	}
+	if (quote)
+		out[o++] = '"';
+	out[o] = '\0';
+	return out;
+}

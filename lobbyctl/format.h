@@ -85,6 +85,31 @@ void	fmt_table_print(struct fmt_table *, FILE *);
 void	fmt_table_print_row(const struct fmt_table *, const char *const *cells,
 	    FILE *);
 
+/* Floors as the desk writes them: "3,5-7", floors 0..63 (bit n = floor n).
+   0 and *mask set, or -1 when s is not such a list (empty, a floor out of
+   range, a range backwards, stray characters). */
+#define FMT_FLOOR_MAX	63
+int	fmt_floors_parse(const char *s, uint64_t *mask);
+/* mask as the shortest such list, ascending: "3,5-7"; "" for none. */
+void	fmt_floors_str(uint64_t mask, char *buf, size_t len);
+#define FMT_FLOORS_LEN	160
+
+/* A calendar date "YYYY-MM-DD" (a day the calendar has, years 1970..9999)
+   as the integer YYYYMMDD; -1 when s is not one. */
+int	fmt_date_parse(const char *s);
+/* Weekdays "mon-fri", "sat,sun", "mon,wed-fri": days and ranges of
+   mon..sun, in week order within a range. */
+bool	fmt_days_are_valid(const char *s);
+/* Periods of a day "08:00-12:00,14:00-18:00": each HH:MM-HH:MM, start
+   before end, in order, not overlapping. */
+bool	fmt_hours_are_valid(const char *s);
+
+/* One CSV field (RFC 4180): quoted, with quotes doubled, when it holds a
+   comma, a quote or a line break; control characters other than line
+   breaks and bytes that are not UTF-8 shown as '?'. malloc'd; NULL when
+   out of memory. */
+char	*fmt_csv_field(const char *s);
+
 /* "key: value" lines with the values aligned. */
 void	fmt_kv_print(const char *const *keys, const char *const *values, int n,
 	    FILE *);

@@ -45,6 +45,31 @@ static const char usage_text[] =
 "  intercom\n"
 "  intercom release STATION --reason TEXT\n"
 "  alert ack ID [--note TEXT]\n"
+"front desk:\n"
+"  person add --kind tenant_staff|property_staff|contractor --name NAME\n"
+"      [--id-type resident_card|passport|other --id NUMBER] [--company C]\n"
+"      [--unit U] [--schedule S]\n"
+"  person list | person show ID\n"
+"  person suspend|terminate|activate ID --reason TEXT\n"
+"  pass issue --person ID --card UID [--from T] [--until T] [--lanes a,b]\n"
+"      [--floors 3,5-7] [--single]\n"
+"  pass list [--all] | pass show ID | pass extend ID --until T\n"
+"  pass revoke ID --reason TEXT\n"
+"  visitor register --name NAME --id-type T --id NUMBER --host-unit U\n"
+"      --host NAME --class vip|important|ordinary|applicant|service|internal\n"
+"      --purpose TEXT [--party N] [--until T] [--appointment]\n"
+"      [--category sales|insurance|advertising] [--override REASON]\n"
+"      [--floors F] [--card UID]\n"
+"  visitor confirm PASS_ID | visitor list [--today]\n"
+"  permit add --unit U --company C --from YYYY-MM-DD --until YYYY-MM-DD\n"
+"      --days mon-fri --hours 08:00-12:00,14:00-18:00 --floor N [--paid]\n"
+"  permit list | permit suspend|close|resume ID | permit paid ID\n"
+"  contractor add --permit ID --name NAME --id-type T --id NUMBER --card UID\n"
+"      [--company C]\n"
+"  watchlist add --id-type T --id NUMBER [--name NAME] [--note TEXT]\n"
+"  watchlist remove ID | watchlist list\n"
+"  inside [--zone Z] [--csv]            who is inside (the muster list)\n"
+"  shift note TEXT | shift handover [--note TEXT] | shift log [--since T]\n"
 "\n"
 "  -s SOCKET  lobbyd's control socket (else $" CTL_ENV_SOCKET ", else\n"
 "             " CTL_DEFAULT_SOCKET ")\n"
@@ -53,7 +78,8 @@ static const char usage_text[] =
 "Times T: YYYY-MM-DD, \"YYYY-MM-DD HH:MM[:SS]\", YYYY-MM-DDTHH:MM[:SS],\n"
 "HH:MM (today), now, or an age: 30s, 15m, 2h, 3d (that long ago).\n"
 "--from and --until also take +8h, +2d (from now); --until DATE means to\n"
-"the end of that day. Card UIDs: 4 to 31 hex digits.\n"
+"the end of that day. Card UIDs: 4 to 31 hex digits. Floors: 0 to 63.\n"
+"ID numbers go to lobbyd only; lobbyctl shows them masked.\n"
 "\n"
 "Exit status: 0 ok, 1 lobbyd refused or failed the request (devices --check:\n"
 "or some device is not OK), 2 usage error, 3 cannot connect.\n";
@@ -66,7 +92,11 @@ enum {
 	O_REASON = 1 << 9,
 	O_SOURCE = 1 << 10, O_TITLE = 1 << 11, O_URGENT = 1 << 12,
 	O_DATE = 1 << 13, O_CHECK = 1 << 14, O_NOTE = 1 << 15,
+	O_DESK = 1 << 16,	/* any of desk.c's own options */
 };
+/* What the front-desk commands take of this table (desk.c checks each). */
+#define O_DESK_SHARED	(O_DESK | O_FROM | O_UNTIL | O_REASON | O_NOTE | \
+			 O_SINCE | O_ALL)
 
 #define NPOS_MAX	8
 
@@ -77,6 +107,7 @@ struct opts {
 	const char	*since, *lane, *limit, *holder, *from, *until, *reason;
 	const char	*source, *title, *date;
 	const char	*note;
+	const char	*desk[DO_COUNT];	/* desk.c's; "" a flag given */
 	const char	*pos[NPOS_MAX];
 	int		npos;
 };
@@ -85,23 +116,24 @@ static const struct opt_def {
 	const char	*name;
 	unsigned	bit;
 	size_t		value;		/* offset of the value, 0: a flag */
+	int		desk;		/* DO_* + 1: handed to desk.c too */
 } opt_defs[] = {
-	{ "--follow",	O_FOLLOW,	0 },
-	{ "--all",	O_ALL,		0 },
-	{ "--disabled",	O_DISABLED,	0 },
-	{ "--since",	O_SINCE,	offsetof(struct opts, since) },
-	{ "--lane",	O_LANE,		offsetof(struct opts, lane) },
-	{ "--limit",	O_LIMIT,	offsetof(struct opts, limit) },
-	{ "--holder",	O_HOLDER,	offsetof(struct opts, holder) },
-	{ "--from",	O_FROM,		offsetof(struct opts, from) },
-	{ "--until",	O_UNTIL,	offsetof(struct opts, until) },
-	{ "--reason",	O_REASON,	offsetof(struct opts, reason) },
-	{ "--urgent",	O_URGENT,	0 },
-	{ "--check",	O_CHECK,	0 },
-	{ "--source",	O_SOURCE,	offsetof(struct opts, source) },
-	{ "--title",	O_TITLE,	offsetof(struct opts, title) },
-	{ "--date",	O_DATE,		offsetof(struct opts, date) },
-	{ "--note",	O_NOTE,		offsetof(struct opts, note) },
+	{ "--follow",	O_FOLLOW,	0, 0 },
+	{ "--all",	O_ALL,		0, DO_ALL + 1 },
+	{ "--disabled",	O_DISABLED,	0, 0 },
+	{ "--since",	O_SINCE,	offsetof(struct opts, since), DO_SINCE + 1 },
+	{ "--lane",	O_LANE,		offsetof(struct opts, lane), 0 },
+	{ "--limit",	O_LIMIT,	offsetof(struct opts, limit), 0 },
+	{ "--holder",	O_HOLDER,	offsetof(struct opts, holder), 0 },
+	{ "--from",	O_FROM,		offsetof(struct opts, from), DO_FROM + 1 },
+	{ "--until",	O_UNTIL,	offsetof(struct opts, until), DO_UNTIL + 1 },
+	{ "--reason",	O_REASON,	offsetof(struct opts, reason), DO_REASON + 1 },
+	{ "--urgent",	O_URGENT,	0, 0 },
+	{ "--check",	O_CHECK,	0, 0 },
+	{ "--source",	O_SOURCE,	offsetof(struct opts, source), 0 },
+	{ "--title",	O_TITLE,	offsetof(struct opts, title), 0 },
+	{ "--date",	O_DATE,		offsetof(struct opts, date), 0 },
+	{ "--note",	O_NOTE,		offsetof(struct opts, note), DO_NOTE + 1 },
 };
 
 static const struct cmd_def {
@@ -230,8 +262,27 @@ parse_args(int argc, char **argv, struct opts *o)
 			if (strlen(opt_defs[i].name) == nlen &&
 			    strncmp(opt_defs[i].name, arg, nlen) == 0)
 				break;
-		if (i == sizeof(opt_defs) / sizeof(opt_defs[0]))
-			return usage_error("unknown option %s", arg);
+		if (i == sizeof(opt_defs) / sizeof(opt_defs[0])) {
+			bool flag;
+			int d = desk_opt_find(arg, nlen, &flag);
+
+			if (d == -1)
+				return usage_error("unknown option %s", arg);
+			o->seen |= O_DESK;
+			if (flag && eq != NULL)
+				return usage_error("%s takes no value",
+				    desk_opt_name(d));
+			if (flag)
+				o->desk[d] = "";
+			else if (eq != NULL)
+				o->desk[d] = eq + 1;
+			else if (a + 1 < argc)
+				o->desk[d] = argv[++a];
+			else
+				return usage_error("%s needs a value",
+				    desk_opt_name(d));
+			continue;
+		}
 		o->seen |= opt_defs[i].bit;
 		if (opt_defs[i].value == 0) {
 			if (eq != NULL)
@@ -250,13 +301,17 @@ parse_args(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* The command named by the first words; an exit status if none fits. */
+/* The command named by the first words, and for SHOW_DESK desk.c's row;
+   an exit status if none fits. */
 static int
-find_cmd(const struct opts *o, const struct cmd_def **out)
+find_cmd(const struct opts *o, const struct cmd_def **out,
+    const struct desk_cmd **deskp)
 {
+	static struct cmd_def desk_def;
 	const struct cmd_def *c = NULL;
 	size_t i, nwords;
 	unsigned extra;
+	int rc;
 
 	if (o->npos == 0)
 		return usage_error("no command given");
@@ -272,6 +327,17 @@ find_cmd(const struct opts *o, const struct cmd_def **out)
 			break;
 	}
 	if (i == sizeof(cmd_defs) / sizeof(cmd_defs[0])) {
+		const struct desk_cmd *dc = desk_find(o->pos, o->npos, &rc);
+
+		if (rc != 0)
+			return rc;
+		if (dc != NULL) {
+			desk_def = (struct cmd_def){ desk_name(dc), desk_wire(dc),
+			    SHOW_DESK, 0, O_DESK_SHARED };
+			c = &desk_def;
+			*deskp = dc;
+			goto found;
+		}
 		if (strcmp(o->pos[0], "ticket") == 0) {
 			if (o->npos < 2)
 				return usage_error("ticket: what to do? (show, "
@@ -321,8 +387,16 @@ find_cmd(const struct opts *o, const struct cmd_def **out)
 	if ((size_t)o->npos > nwords)
 		return usage_error("%s: unexpected argument \"%s\"", c->name,
 		    o->pos[nwords]);
+found:
 	extra = o->seen & ~c->allowed;
+	if (extra == O_DESK) {
+		for (i = 0; i < DO_COUNT && o->desk[i] == NULL; i++)
+			;
+		return usage_error("%s: %s does not apply here", c->name,
+		    desk_opt_name((enum desk_opt)i));
+	}
 	if (extra != 0) {
+		extra &= ~(unsigned)O_DESK;
 		for (i = 0; i < sizeof(opt_defs) / sizeof(opt_defs[0]); i++)
 			if (extra & opt_defs[i].bit)
 				break;
@@ -383,8 +457,8 @@ add_uid(struct json_object *args, const char *val)
 
 /* The "args" of the request; 0, or an exit status after saying why not. */
 static int
-build_args(const struct cmd_def *c, const struct opts *o,
-    struct json_object *args)
+build_args(const struct cmd_def *c, const struct desk_cmd *dc,
+    const struct opts *o, struct json_object *args)
 {
 	int64_t now = real_ms(), from = 0, until = 0, since;
 	const char *const *w = o->pos + 2;	/* after "card add" */
@@ -393,6 +467,25 @@ build_args(const struct cmd_def *c, const struct opts *o,
 	int rc;
 
 	switch (c->what) {
+	case SHOW_DESK: {
+		const char *dv[DO_COUNT];
+		int nw = strchr(c->name, ' ') != NULL ? 2 : 1;
+		size_t i;
+
+		memcpy(dv, o->desk, sizeof(dv));
+		for (i = 0; i < sizeof(opt_defs) / sizeof(opt_defs[0]); i++)
+			if (opt_defs[i].desk != 0 && (o->seen & opt_defs[i].bit))
+				dv[opt_defs[i].desk - 1] = opt_defs[i].value == 0 ?
+				    "" : *(const char *const *)((const char *)o +
+				    opt_defs[i].value);
+		dv[DO_WORD] = o->npos > nw ? o->pos[nw] : NULL;
+		if (o->json && dv[DO_CSV] != NULL) {
+			lobbyctl_say("%s: --csv and --json do not go together",
+			    c->name);
+			return EXIT_USAGE;
+		}
+		return desk_args(dc, dv, args);
+	}
 	case SHOW_EVENTS:
 		if (o->seen & O_SINCE) {
 			if (fmt_time_parse(o->since, now, FMT_T_PAST, &since) == -1)
@@ -543,6 +636,7 @@ main(int argc, char **argv)
 {
 	struct opts o = { 0 };
 	const struct cmd_def *c = NULL;
+	const struct desk_cmd *dc = NULL;
 	struct json_object *req, *args, *reply, *data;
 	struct fmt_table *table = NULL;
 	struct conn conn;
@@ -552,7 +646,7 @@ main(int argc, char **argv)
 
 	if ((rc = parse_args(argc, argv, &o)) != 0)
 		return rc;
-	if ((rc = find_cmd(&o, &c)) != 0)
+	if ((rc = find_cmd(&o, &c, &dc)) != 0)
 		return rc;
 	if (c->what == SHOW_DEVICES && (o.seen & O_CHECK))
 		c = &devices_check_def;
@@ -563,7 +657,7 @@ main(int argc, char **argv)
 	}
 	json_object_object_add(req, "cmd", json_object_new_string(c->cmd));
 	json_object_object_add(req, "args", args);
-	if ((rc = build_args(c, &o, args)) != 0)
+	if ((rc = build_args(c, dc, &o, args)) != 0)
 		goto out_put_req;
 
 	path = o.socket;
@@ -578,8 +672,11 @@ main(int argc, char **argv)
 	if ((rc = conn_request(&conn, req, &reply, &data)) != 0 ||
 	    reply == NULL)
 		goto out_close_conn;
-	rc = show_reply(c->what, o.json, follow,
-	    (o.seen & (O_ALL | O_FOLLOW)) != 0, data, &table);
+	if (dc != NULL)
+		rc = desk_show(dc, o.json, o.desk[DO_CSV] != NULL, data);
+	else
+		rc = show_reply(c->what, o.json, follow,
+		    (o.seen & (O_ALL | O_FOLLOW)) != 0, data, &table);
 	if (rc == 0 && follow)
 		rc = conn_follow(&conn, c->what, o.json, table);
 

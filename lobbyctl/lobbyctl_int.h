@@ -28,7 +28,8 @@ enum show_what { SHOW_STATUS, SHOW_EVENTS, SHOW_DEVICES, SHOW_ALERTS,
 	SHOW_STATS, SHOW_FIRE, SHOW_FIRE_RESET,
 	SHOW_TICKETS, SHOW_TICKET_SUMMARY, SHOW_TICKET, SHOW_TICKET_START,
 	SHOW_TICKET_NOTE, SHOW_TICKET_DONE, SHOW_TICKET_OPEN, SHOW_DEVICES_CHECK,
-	SHOW_ICOM_LIST, SHOW_ICOM_RELEASE, SHOW_ALERT_ACK };
+	SHOW_ICOM_LIST, SHOW_ICOM_RELEASE, SHOW_ALERT_ACK,
+	SHOW_DESK };	/* desk.c's commands: the row of its table says which */
 
 /*
  * The reply's data on stdout: tables, "key: value" lines or, with json, JSON.
@@ -66,6 +67,42 @@ int	tickets_args(enum show_what what, const char *const *words, int nwords,
 	    const struct ticket_opts *, struct json_object *args);
 /* The reply shown; 0, or an exit status (devices --check: EXIT_NOT_OK). */
 int	tickets_show(enum show_what what, bool json, struct json_object *data);
+
+/*
+ * desk.c: the front-desk commands (people, passes, visitors, permits,
+ * contractors, the watch list, who is inside, the shift log). Their options
+ * by index; lobbyctl.c reads them into a "const char *[DO_COUNT]", NULL for
+ * one not given, "" for a flag given.
+ */
+enum desk_opt {
+	DO_KIND, DO_NAME, DO_ID_TYPE, DO_ID, DO_COMPANY, DO_UNIT, DO_SCHEDULE,
+	DO_PERSON, DO_CARD, DO_LANES, DO_FLOORS, DO_SINGLE, DO_HOST_UNIT,
+	DO_HOST, DO_CLASS, DO_PURPOSE, DO_PARTY, DO_APPOINTMENT, DO_CATEGORY,
+	DO_OVERRIDE, DO_TODAY, DO_DAYS, DO_HOURS, DO_FLOOR, DO_PAID, DO_PERMIT,
+	DO_ZONE, DO_CSV,
+	/* read by lobbyctl.c's own table, handed on */
+	DO_FROM, DO_UNTIL, DO_REASON, DO_NOTE, DO_SINCE, DO_ALL,
+	DO_WORD,	/* the word after the command's name: ID or TEXT */
+	DO_COUNT
+};
+struct desk_cmd;
+/* The desk-only option called name (nlen bytes): its DO_* and whether it
+   is a flag; -1 when there is none. */
+int	desk_opt_find(const char *name, size_t nlen, bool *flag);
+const char *desk_opt_name(enum desk_opt);
+/* The desk command the words name, its arguments counted: the row, or NULL
+   with *rc 0 (not a desk command) or an exit status after saying why. */
+const struct desk_cmd *desk_find(const char *const *words, int nwords,
+	    int *rc);
+const char *desk_name(const struct desk_cmd *);	/* "person add" */
+const char *desk_wire(const struct desk_cmd *);	/* "person.add" */
+/* The "args" from the options (and the word in opt[DO_WORD]); 0, or an exit
+   status after saying what was wrong. */
+int	desk_args(const struct desk_cmd *, const char *const *opt,
+	    struct json_object *args);
+/* The reply shown: 0, or an exit status. csv: inside --csv. */
+int	desk_show(const struct desk_cmd *, bool json, bool csv,
+	    struct json_object *data);
 
 /* One connection to lobbyd and the bytes read from it; private to conn.c. */
 struct conn {

@@ -516,6 +516,443 @@ def test_follow(fake):
     fake.set(SCRIPT)
 
 
+# ---- the front desk -------------------------------------------------------
+
+PERSON = {"id": 5, "kind": "tenant_staff", "status": "active",
+          "name": "Ann Lee", "id_type": "passport", "id_mask": "E1****78",
+          "company": "Acme", "unit": "12A", "schedule": "office",
+          "created_ms": T0, "created_by": "desk1", "purged": False}
+PASS = {"id": 9, "person": 5, "name": "Ann Lee", "kind": "tenant_staff",
+        "credential": "0A00123456", "state": "active", "valid_from_ms": T0,
+        "valid_until_ms": utc_ms(2026, 12, 1), "lanes": "lane1,lane2",
+        "floors": "3,5-7", "single_entry": False, "used": False, "permit": 0,
+        "issued_ms": T0, "issued_by": "desk1", "confirmed_ms": 0,
+        "confirmed_by": "", "ended_ms": 0, "ended_by": "", "end_reason": "",
+        "class": "", "host": "", "unit": "12A", "purpose": "", "party": 0,
+        "appointment": False, "override_by": "", "id_mask": "E1****78"}
+VISIT = dict(PASS, id=11, person=6, name="Bo Chan", kind="visitor",
+             credential="", state="pending", code="V7KQ2M9X",
+             valid_until_ms=utc_ms(2026, 11, 24), host="Ann Lee",
+             unit="12A", **{"class": "ordinary"}, purpose="meeting", party=2)
+PERMIT = {"id": 3, "unit": "12A", "company": "Fix-It, Ltd", "from": 20261201,
+          "until": 20261215, "days": "mon-fri",
+          "hours": "08:00-12:00,14:00-18:00", "floor": 12, "fees_paid": True,
+          "state": "active", "created_ms": T0, "created_by": "desk1",
+          "updated_ms": T0, "updated_by": "desk1", "passes": 2}
+WATCH = {"id": 4, "id_type": "resident_card", "id_mask": "4403****1234",
+         "name": "M. Smith", "note": "bulletin 12", "added_ms": T0,
+         "added_by": "mgr"}
+INSIDE = [
+    {"person": 5, "name": "Ann Lee", "kind": "tenant_staff",
+     "id_mask": "E1****78", "unit": "12A", "zone": "lobby",
+     "since_ms": T0, "lane": "lane1"},
+    {"person": 7, "name": "Lee, \"Big\" Tom", "kind": "contractor",
+     "id_mask": "", "unit": "", "zone": "floor12",
+     "since_ms": T0 + 60000, "lane": "lane2\nback"},
+]
+SHIFTS = [
+    {"id": 1, "ts_ms": T0, "actor": "guard1", "kind": "note",
+     "text": "side door sticks"},
+    {"id": 2, "ts_ms": T0 + 60000, "actor": "guard1", "kind": "handover",
+     "text": "2 visitors still inside\nalert 7 open"},
+]
+
+DESK_SCRIPT = dict(SCRIPT)
+DESK_SCRIPT.update({
+    "person.add": {"reply": {"ok": True, "data": PERSON}},
+    "person.list": {"reply": {"ok": True, "data": [PERSON]}},
+    "person.show": {"reply": {"ok": True, "data": dict(PERSON,
+                                                       passes=[PASS])}},
+    "person.status": {"reply": {"ok": True, "data": dict(
+        PERSON, status="suspended")}},
+    "pass.issue": {"reply": {"ok": True, "data": PASS}},
+    "pass.list": {"reply": {"ok": True, "data": [PASS, VISIT]}},
+    "pass.show": {"reply": {"ok": True, "data": PASS}},
+    "pass.extend": {"reply": {"ok": True, "data": PASS}},
+    "pass.revoke": {"reply": {"ok": True, "data": dict(PASS,
+                                                       state="revoked")}},
+    "visitor.register": {"reply": {"ok": True, "data": VISIT}},
+    "visitor.confirm": {"reply": {"ok": True, "data": dict(
+        VISIT, state="active")}},
+    "visitor.list": {"reply": {"ok": True, "data": [VISIT]}},
+    "permit.add": {"reply": {"ok": True, "data": PERMIT}},
+    "permit.list": {"reply": {"ok": True, "data": [PERMIT]}},
+    "permit.set": {"reply": {"ok": True, "data": dict(
+        PERMIT, state="suspended", passes_ended=2)}},
+    "contractor.add": {"reply": {"ok": True, "data": dict(
+        PASS, id=12, kind="contractor", permit=3)}},
+    "watchlist.add": {"reply": {"ok": True, "data": WATCH}},
+    "watchlist.remove": {"reply": {"ok": True, "data": {"id": 4}}},
+    "watchlist.list": {"reply": {"ok": True, "data": [WATCH]}},
+    "inside": {"reply": {"ok": True, "data": INSIDE}},
+    "shift.note": {"reply": {"ok": True, "data": SHIFTS[0]}},
+    "shift.handover": {"reply": {"ok": True, "data": SHIFTS[1]}},
+    "shift.log": {"reply": {"ok": True, "data": SHIFTS}},
+})
+
+SECRET = "E12345678"
+
+DESK_REQUESTS = [
+    (["person", "add", "--kind", "tenant_staff", "--name", "Ann Lee",
+      "--id-type", "passport", "--id", SECRET, "--company", "Acme",
+      "--unit", "12A", "--schedule", "office"],
+     "person.add", {"kind": "tenant_staff", "name": "Ann Lee",
+                    "id_type": "passport", "id_number": SECRET,
+                    "company": "Acme", "unit": "12A", "schedule": "office"}),
+    (["person", "add", "--kind", "contractor", "--name", "Bo"],
+     "person.add", {"kind": "contractor", "name": "Bo"}),
+    (["person", "list"], "person.list", {}),
+    (["person", "show", "5"], "person.show", {"id": 5}),
+    (["person", "suspend", "5", "--reason", "left the company"],
+     "person.status", {"id": 5, "status": "suspended",
+                       "reason": "left the company"}),
+    (["person", "terminate", "5", "--reason", "x"],
+     "person.status", {"id": 5, "status": "terminated", "reason": "x"}),
+    (["person", "activate", "5", "--reason", "back"],
+     "person.status", {"id": 5, "status": "active", "reason": "back"}),
+    (["pass", "issue", "--person", "5", "--card", "0a00123456",
+      "--from", "2026-11-23 18:00", "--until", "2026-11-30",
+      "--lanes", "lane1,lane2", "--floors", "7,5-6,3", "--single"],
+     "pass.issue", {"person": 5, "credential": "0A00123456",
+                    "valid_from_ms": utc_ms(2026, 11, 23, 18),
+                    "valid_until_ms": utc_ms(2026, 12, 1),
+                    "lanes": "lane1,lane2", "floors": "3,5-7",
+                    "single_entry": True}),
+    (["pass", "list"], "pass.list", {}),
+    (["pass", "list", "--all"], "pass.list", {"all": True}),
+    (["pass", "show", "9"], "pass.show", {"id": 9}),
+    (["pass", "extend", "9", "--until", "2026-12-24 18:30"],
+     "pass.extend", {"id": 9, "valid_until_ms": utc_ms(2026, 12, 24, 18, 30)}),
+    (["pass", "revoke", "9", "--reason", "lost card"],
+     "pass.revoke", {"id": 9, "reason": "lost card"}),
+    (["visitor", "register", "--name", "Bo Chan", "--id-type",
+      "resident_card", "--id", SECRET, "--host-unit", "12A", "--host",
+      "Ann Lee", "--class", "ordinary", "--purpose", "meeting", "--party",
+      "2", "--until", "2026-11-24", "--appointment", "--floors", "12",
+      "--card", "beef0001"],
+     "visitor.register", {"name": "Bo Chan", "id_type": "resident_card",
+                          "id_number": SECRET, "host_unit": "12A",
+                          "host": "Ann Lee", "class": "ordinary",
+                          "purpose": "meeting", "party": 2,
+                          "valid_until_ms": utc_ms(2026, 11, 25),
+                          "appointment": True, "floors": "12",
+                          "card": "BEEF0001"}),
+    (["visitor", "register", "--name", "S", "--id-type", "other", "--id",
+      "X1", "--host-unit", "3", "--host", "H", "--class", "service",
+      "--purpose", "p", "--category", "sales", "--override", "expected"],
+     "visitor.register", {"name": "S", "id_type": "other", "id_number": "X1",
+                          "host_unit": "3", "host": "H", "class": "service",
+                          "purpose": "p", "category": "sales",
+                          "override": "expected"}),
+    (["visitor", "confirm", "11"], "visitor.confirm", {"id": 11}),
+    (["visitor", "list"], "visitor.list", {}),
+    (["visitor", "list", "--today"], "visitor.list", {"today": True}),
+    (["permit", "add", "--unit", "12A", "--company", "Fix-It, Ltd",
+      "--from", "2026-12-01", "--until", "2026-12-15", "--days", "mon-fri",
+      "--hours", "08:00-12:00,14:00-18:00", "--floor", "12", "--paid"],
+     "permit.add", {"unit": "12A", "company": "Fix-It, Ltd",
+                    "from": 20261201, "until": 20261215, "days": "mon-fri",
+                    "hours": "08:00-12:00,14:00-18:00", "floor": 12,
+                    "fees_paid": True}),
+    (["permit", "list"], "permit.list", {}),
+    (["permit", "suspend", "3"], "permit.set", {"id": 3, "state": "suspended"}),
+    (["permit", "close", "3"], "permit.set", {"id": 3, "state": "closed"}),
+    (["permit", "resume", "3"], "permit.set", {"id": 3, "state": "active"}),
+    (["permit", "paid", "3"], "permit.set", {"id": 3, "fees_paid": True}),
+    (["contractor", "add", "--permit", "3", "--name", "Tom", "--id-type",
+      "passport", "--id", SECRET, "--card", "abcd1234", "--company", "Fix"],
+     "contractor.add", {"permit": 3, "name": "Tom", "id_type": "passport",
+                        "id_number": SECRET, "credential": "ABCD1234",
+                        "company": "Fix"}),
+    (["watchlist", "add", "--id-type", "resident_card", "--id", SECRET,
+      "--name", "M. Smith", "--note", "bulletin 12"],
+     "watchlist.add", {"id_type": "resident_card", "id_number": SECRET,
+                       "name": "M. Smith", "note": "bulletin 12"}),
+    (["watchlist", "remove", "4"], "watchlist.remove", {"id": 4}),
+    (["watchlist", "list"], "watchlist.list", {}),
+    (["inside"], "inside", {}),
+    (["inside", "--zone", "lobby", "--csv"], "inside", {"zone": "lobby"}),
+    (["shift", "note", "side door sticks"], "shift.note",
+     {"text": "side door sticks"}),
+    (["shift", "handover"], "shift.handover", {}),
+    (["shift", "handover", "--note", "quiet night"], "shift.handover",
+     {"note": "quiet night"}),
+    (["shift", "log", "--since", "2026-11-23 08:00"], "shift.log",
+     {"since_ms": utc_ms(2026, 11, 23, 8)}),
+]
+
+VISIT_ARGS = ["visitor", "register", "--name", "B", "--id-type", "passport",
+              "--id", SECRET, "--host-unit", "12A", "--host", "H",
+              "--class", "vip", "--purpose", "p"]
+PERMIT_ARGS = ["permit", "add", "--unit", "12A", "--company", "C",
+               "--days", "mon-fri", "--hours", "08:00-12:00", "--floor", "3"]
+
+DESK_USAGE = [
+    (["person"], "person: what to do? (add, list, show, suspend, terminate, "
+     "activate)"),
+    (["person", "fire"], 'person: unknown command "fire"'),
+    (["person", "show"], "person show: ID is needed"),
+    (["person", "show", "x"], 'ID: "x" is not a record number'),
+    (["person", "show", "0"], "is not a record number"),
+    (["person", "show", "5", "6"], 'unexpected argument "6"'),
+    (["person", "add", "--name", "A"], "person add: --kind is needed"),
+    (["person", "add", "--kind", "visitor", "--name", "A"],
+     '--kind: "visitor" is not one of tenant_staff, property_staff, '
+     'contractor'),
+    (["person", "add", "--kind", "contractor", "--name", " "],
+     "--name: must not be empty"),
+    (["person", "add", "--kind", "contractor", "--name", "A" * 64],
+     "--name: too long"),
+    (["person", "add", "--kind", "contractor", "--name", "A",
+      "--id", SECRET], "--id-type and --id go together"),
+    (["person", "add", "--kind", "contractor", "--name", "A",
+      "--id-type", "passport", "--id", SECRET + "!"], "--id: "),
+    (["person", "add", "--kind", "contractor", "--name", "A",
+      "--id-type", "passport", "--id", SECRET * 5], "--id: "),
+    (["person", "add", "--kind", "contractor", "--name", "A",
+      "--id-type", "licence", "--id", SECRET], '--id-type: "licence"'),
+    (["person", "suspend", "5"], "person suspend: --reason is needed"),
+    (["person", "list", "--zone", "a"], "person list: --zone does not apply"),
+    (["person", "list", "--holder", "a"], "--holder does not apply"),
+    (["status", "--floors", "3"], "status: --floors does not apply"),
+    (["pass", "issue", "--card", "ABCD"], "pass issue: --person is needed"),
+    (["pass", "issue", "--person", "5"], "pass issue: --card is needed"),
+    (["pass", "issue", "--person", "5", "--card", "xyz1"], "--card: "),
+    (["pass", "issue", "--person", "5", "--card", "ABC"], "hex digits"),
+    (["pass", "issue", "--person", "5", "--card", "ABCD", "--floors", "64"],
+     '--floors: "64" is not a list of floors'),
+    (["pass", "issue", "--person", "5", "--card", "ABCD", "--floors",
+      "5-3"], "--floors"),
+    (["pass", "issue", "--person", "5", "--card", "ABCD", "--lanes",
+      "a,,b"], "--lanes"),
+    (["pass", "issue", "--person", "5", "--card", "ABCD", "--from",
+      "2026-11-24", "--until", "2026-11-23 12:00"], "--until is not after"),
+    (["pass", "issue", "--person", "5", "--card", "ABCD", "--until", "soon"],
+     '--until: "soon" cannot be read as a time'),
+    (["pass", "issue", "--person", "5", "--card", "ABCD", "--single=yes"],
+     "--single takes no value"),
+    (["pass", "extend", "9"], "pass extend: --until is needed"),
+    (["pass", "list", "--today"], "--today does not apply"),
+    (VISIT_ARGS[:-2], "visitor register: --purpose is needed"),
+    ([a for a in VISIT_ARGS if a not in ("--id", SECRET)],
+     "visitor register: --id is needed"),
+    (VISIT_ARGS + ["--party", "0"], '--party: "0" is not a number from 1'),
+    (VISIT_ARGS + ["--party", "51"], "--party"),
+    (VISIT_ARGS + ["--class", "friend"], '--class: "friend"'),
+    (VISIT_ARGS + ["--category", "charity"], '--category: "charity"'),
+    (VISIT_ARGS + ["--card", "nope"], "--card"),
+    (["visitor", "confirm"], "visitor confirm: PASS_ID is needed"),
+    (PERMIT_ARGS + ["--from", "2026-02-30", "--until", "2026-03-01"],
+     '--from: "2026-02-30" is not a date'),
+    (PERMIT_ARGS + ["--from", "2026-03-01", "--until", "2026-3-5"],
+     "--until"),
+    (PERMIT_ARGS + ["--from", "2026-03-02", "--until", "2026-03-01"],
+     "--until is before --from"),
+    (PERMIT_ARGS + ["--from", "2026-03-01"], "permit add: --until is needed"),
+    ([a if a != "mon-fri" else "fri-mon" for a in PERMIT_ARGS] +
+     ["--from", "2026-03-01", "--until", "2026-03-02"], "--days"),
+    ([a if a != "08:00-12:00" else "12:00-08:00" for a in PERMIT_ARGS] +
+     ["--from", "2026-03-01", "--until", "2026-03-02"], "--hours"),
+    (PERMIT_ARGS[:-1] + ["64", "--from", "2026-03-01", "--until",
+                         "2026-03-02"], '--floor: "64"'),
+    (["permit", "frob", "3"], 'permit: unknown command "frob"'),
+    (["contractor", "add", "--name", "T", "--id-type", "passport", "--id",
+      SECRET, "--card", "ABCD"], "contractor add: --permit is needed"),
+    (["watchlist", "add", "--id-type", "passport"],
+     "watchlist add: --id is needed"),
+    (["inside", "--csv", "--json"], "--csv and --json do not go together"),
+    (["inside", "--all"], "inside: --all does not apply"),
+    (["shift", "note"], "shift note: TEXT is needed"),
+    (["shift", "note", "a\x1bb"], "TEXT: control characters"),
+    (["shift", "log", "--since", "+2h"], "--since"),
+]
+
+
+def test_desk_requests(fake):
+    fake.set(DESK_SCRIPT)
+    for argv, cmd, args in DESK_REQUESTS:
+        rc, out, err, new = run(fake, *argv)
+        check("%s exits 0" % " ".join(argv[:2]), rc == 0, (argv, rc, err))
+        check("%s request" % " ".join(argv[:2]), requests(new) == [
+            {"cmd": cmd, "args": args}], (argv, new))
+    for argv, want in DESK_USAGE:
+        rc, out, err, new = run(fake, *argv)
+        check("desk usage %s exits 2" % argv, rc == 2, (rc, err))
+        check("desk usage %s sends nothing" % argv, new == [], new)
+        check("desk usage %s message" % argv,
+              err.startswith("lobbyctl: ") and want in err, err)
+        check("desk usage %s keeps the ID number out" % argv,
+              SECRET not in err and SECRET not in out, err)
+    fake.set(SCRIPT)
+
+
+def run_bytes(fake, *args):
+    """Runs lobbyctl; (status, stdout, stderr) with line ends as written."""
+    p = subprocess.run([LOBBYCTL, "-s", fake.sock] + list(args),
+                       capture_output=True, timeout=RUN_TIMEOUT, env=env())
+    return (p.returncode, p.stdout.decode("utf-8", "replace"),
+            p.stderr.decode("utf-8", "replace"))
+
+
+def kv(out, key):
+    m = re.search(r"^%s: +(.*)$" % re.escape(key), out, re.M)
+    return m.group(1) if m else None
+
+
+def test_desk_show(fake):
+    fake.set(DESK_SCRIPT)
+    rc, out, err, new = run(fake, "pass", "list")
+    lines = out.splitlines()
+    check("pass list header", rc == 0 and lines and cols(lines[0]) == [
+        "ID", "NAME", "KIND", "STATE", "FROM", "UNTIL", "CREDENTIAL", "HOST",
+        "UNIT"], out + err)
+    check("pass list: a card pass", find_row(out, "9 ") == [
+        "9", "Ann Lee", "tenant_staff", "active", "2026-11-23 18:02:03",
+        "2026-12-01 00:00:00", "0A00123456", "12A"], out)
+    check("pass list: a visitor pass", find_row(out, "11 ") == [
+        "11", "Bo Chan", "visitor", "pending", "2026-11-23 18:02:03",
+        "2026-11-24 00:00:00", "Ann Lee", "12A"], out)
+    check("pass list: columns aligned", len(lines) == 3 and
+          lines[0].index("UNTIL") == lines[1].index("2026-12-01") ==
+          lines[2].index("2026-11-24"), out)
+
+    rc, out, err, new = run(fake, "pass", "show", "9")
+    check("pass show: every field", rc == 0 and kv(out, "pass") == "9" and
+          kv(out, "valid until") == "2026-12-01 00:00:00" and
+          kv(out, "floors") == "3,5-7" and kv(out, "lanes") == "lane1,lane2"
+          and kv(out, "single entry") == "no" and
+          kv(out, "issued by") == "desk1" and kv(out, "ended") == "-" and
+          kv(out, "ID number") == "E1****78" and
+          len(out.splitlines()) == len(PASS), out + err)
+    fake.with_cmd("pass.show", {"reply": {"ok": True, "data": dict(
+        PASS, floors=(1 << 3) | (7 << 5), new_field="x", later_ms=T0)}})
+    rc, out, err, new = run(fake, "pass", "show", "9")
+    check("pass show: a floor mask in words, unknown fields as sent",
+          kv(out, "floors") == "3,5-7" and kv(out, "new field") == "x" and
+          kv(out, "later") == "2026-11-23 18:02:03", out + err)
+    fake.set(DESK_SCRIPT)
+
+    rc, out, err, new = run(fake, "person", "show", "5")
+    check("person show: the record", rc == 0 and
+          kv(out, "person") == "5" and kv(out, "name") == "Ann Lee" and
+          kv(out, "ID number") == "E1****78" and
+          kv(out, "created") == "2026-11-23 18:02:03" and
+          kv(out, "purged") == "no", out + err)
+    check("person show: its passes", "\npasses:\n" in out and
+          find_row(out, "9 ") is not None and
+          find_row(out, "9 ")[6] == "0A00123456", out)
+
+    rc, out, err, new = run(fake, "person", "list")
+    check("person list row", rc == 0 and find_row(out, "5 ") == [
+        "5", "Ann Lee", "tenant_staff", "active", "E1****78", "Acme", "12A",
+        "office"], out + err)
+
+    rc, out, err, new = run(fake, "visitor", "register", *VISIT_ARGS[2:])
+    check("visitor register: pending said clearly", rc == 0 and
+          out.splitlines()[:2] == [
+              "visitor pass 11 for Bo Chan: pending",
+              "waiting for the host's confirmation: lobbyctl visitor "
+              "confirm 11"], out + err)
+    check("visitor register: code and until",
+          kv(out, "visitor code") == "V7KQ2M9X (print it as a QR code)" and
+          kv(out, "valid until") == "2026-11-24 00:00:00" and
+          kv(out, "host") == "Ann Lee, unit 12A", out)
+    fake.with_cmd("visitor.register", {"reply": {"ok": True, "data": dict(
+        VISIT, state="active", code="", credential="BEEF0001")}})
+    rc, out, err, new = run(fake, "visitor", "register", *VISIT_ARGS[2:])
+    check("visitor register: active with a card",
+          out.startswith("visitor pass 11 for Bo Chan: active\n") and
+          "confirm" not in out and kv(out, "card") == "BEEF0001", out + err)
+    fake.with_cmd("visitor.register", {"reply": {
+        "ok": False, "error": "door-to-door sales are not let in"}})
+    rc, out, err, new = run(fake, "visitor", "register", *VISIT_ARGS[2:])
+    check("visitor register: a refusal is lobbyd's words, exit 1",
+          rc == 1 and out == "" and
+          err.strip() == "lobbyctl: door-to-door sales are not let in",
+          (rc, out, err))
+    fake.set(DESK_SCRIPT)
+
+    rc, out, err, new = run(fake, "permit", "list")
+    check("permit list: dates as dates", rc == 0 and find_row(out, "3 ") == [
+        "3", "12A", "Fix-It, Ltd", "2026-12-01", "2026-12-15", "mon-fri",
+        "08:00-12:00,14:00-18:00", "12", "yes", "active", "2"], out + err)
+    rc, out, err, new = run(fake, "permit", "suspend", "3")
+    check("permit suspend: the permit and the passes ended",
+          rc == 0 and kv(out, "state") == "suspended" and
+          kv(out, "passes ended") == "2" and kv(out, "from") == "2026-12-01",
+          out + err)
+
+    rc, out, err, new = run(fake, "watchlist", "list")
+    check("watchlist list row", rc == 0 and find_row(out, "4 ") == [
+        "4", "resident_card", "4403****1234", "M. Smith", "bulletin 12",
+        "2026-11-23 18:02:03", "mgr"], out + err)
+    rc, out, err, new = run(fake, "watchlist", "remove", "4")
+    check("watchlist remove", rc == 0 and
+          out == "removed watch list entry 4\n", out + err)
+
+    rc, out, err, new = run(fake, "inside")
+    lines = out.splitlines()
+    check("inside header", rc == 0 and lines and cols(lines[0]) == [
+        "NAME", "KIND", "ID", "UNIT", "ZONE", "SINCE", "LANE"], out + err)
+    check("inside row", find_row(out, "Ann Lee") == [
+        "Ann Lee", "tenant_staff", "E1****78", "12A", "lobby",
+        "2026-11-23 18:02:03", "lane1"], out)
+    check("inside: a line break in a cell is not sent to the terminal",
+          len(lines) == 3 and "lane2?back" in lines[2], out)
+
+    rc, out, err = run_bytes(fake, "inside", "--csv")
+    check("inside --csv: RFC 4180", rc == 0 and out ==
+          "NAME,KIND,ID,UNIT,ZONE,SINCE,LANE\r\n"
+          "Ann Lee,tenant_staff,E1****78,12A,lobby,2026-11-23 18:02:03,"
+          "lane1\r\n"
+          "\"Lee, \"\"Big\"\" Tom\",contractor,,,floor12,"
+          "2026-11-23 18:03:03,\"lane2\nback\"\r\n", repr(out) + err)
+    import csv
+    import io
+    rows = list(csv.reader(io.StringIO(out, newline="")))
+    check("inside --csv reads back", rows[2][0] == 'Lee, "Big" Tom' and
+          rows[2][6] == "lane2\nback" and len(rows) == 3, rows)
+    fake.with_cmd("inside", {"reply": {"ok": True, "data": []}})
+    rc, out, err = run_bytes(fake, "inside", "--csv")
+    check("inside --csv: nobody, the header alone",
+          rc == 0 and out == "NAME,KIND,ID,UNIT,ZONE,SINCE,LANE\r\n", out)
+    rc, out, err, new = run(fake, "inside")
+    check("inside: nobody", rc == 0 and out == "nobody inside\n", out)
+    fake.set(DESK_SCRIPT)
+
+    rc, out, err, new = run(fake, "shift", "handover")
+    check("shift handover: the open items, one a line", rc == 0 and
+          out == "handover recorded (shift log 2)\nopen items:\n"
+          "  2 visitors still inside\n  alert 7 open\n", out + err)
+    rc, out, err, new = run(fake, "shift", "log")
+    lines = out.splitlines()
+    check("shift log: a handover's lines on rows of their own",
+          rc == 0 and len(lines) == 4 and
+          cols(lines[2]) == ["2026-11-23 18:03:03", "guard1", "handover",
+                             "2 visitors still inside"] and
+          cols(lines[3]) == ["alert 7 open"] and
+          lines[3].index("alert") == lines[0].index("TEXT"), out + err)
+    rc, out, err, new = run(fake, "shift", "note", "side door sticks")
+    check("shift note", rc == 0 and out == "noted in the shift log (1)\n",
+          out + err)
+
+    for argv, data in ((["pass", "list"], [PASS, VISIT]),
+                       (["person", "show", "5"], dict(PERSON, passes=[PASS])),
+                       (["inside"], INSIDE)):
+        rc, out, err, new = run(fake, "--json", *argv)
+        check("%s --json is the data" % argv,
+              rc == 0 and json.loads(out) == data, out + err)
+    fake.with_cmd("pass.list", {"reply": {"ok": True, "data": {"id": 1}}})
+    rc, out, err, new = run(fake, "pass", "list")
+    check("pass list: not a list is a bad reply",
+          rc == 1 and "bad reply" in err, (rc, err))
+    fake.with_cmd("pass.list", {"reply": {"ok": True, "data": [5]}})
+    rc, out, err, new = run(fake, "pass", "list")
+    check("pass list: an item not an object is a bad reply",
+          rc == 1 and "bad reply" in err, (rc, err))
+    fake.set(SCRIPT)
+
+
 def main():
     if not (os.path.isfile(LOBBYCTL) and os.access(LOBBYCTL, os.X_OK)):
         print("FAIL: no lobbyctl program at %s" % LOBBYCTL)
@@ -526,7 +963,7 @@ def main():
         try:
             for t in (test_status, test_events, test_devices_alerts,
                       test_cards, test_lane_stats, test_failures, test_usage,
-                      test_follow):
+                      test_follow, test_desk_requests, test_desk_show):
                 try:
                     t(fake)
                 except (subprocess.TimeoutExpired, OSError, ValueError,

@@ -1,9 +1,11 @@
 /*
  * lobbyctl/format.c from tables: times read from the command line against a
- * fixed "now" in UTC, card UIDs, event kinds in words, and the exact text of
- * small tables.
+ * fixed "now" in UTC, card UIDs, event kinds in words, the exact text of
+ * small tables, and the front desk's floors, dates, weekdays, hours and CSV.
  */
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "../../lobbyctl/format.h"
@@ -291,6 +293,155 @@ test_kv(void)
 	free(text);
 }
 
+static void
+test_floors(void)
+{
+	static const struct {
+		const char	*in;
+		uint64_t	mask;
+		const char	*canon;		/* NULL: refused */
+	} cases[] = {
+		{ "3",		1ULL << 3,			"3" },
+		{ "3,5-7",	(1ULL << 3) | (7ULL << 5),	"3,5-7" },
+		{ "7,5-6,3",	(1ULL << 3) | (7ULL << 5),	"3,5-7" },
+		{ "0-1,63",	3ULL | (1ULL << 63),		"0-1,63" },
+		{ "5-5",	1ULL << 5,			"5" },
+		{ "2,3",	3ULL << 2,			"2-3" },
+		{ "",		0,				NULL },
+		{ "64",		0,				NULL },
+		{ "7-5",	0,				NULL },
+		{ "3,",		0,				NULL },
+		{ ",3",		0,				NULL },
+		{ "3 ,5",	0,				NULL },
+		{ "-3",		0,				NULL },
+		{ "3-",		0,				NULL },
+		{ "100",	0,				NULL },
+		{ "a",		0,				NULL },
+	};
+	char buf[FMT_FLOORS_LEN];
+	uint64_t m;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		m = 12345;
+		if (cases[i].canon == NULL) {
+			CHECK_INT(fmt_floors_parse(cases[i].in, &m), -1);
+			CHECK(m == 12345);
+			continue;
+		}
+		CHECK_INT(fmt_floors_parse(cases[i].in, &m), 0);
+		CHECK(m == cases[i].mask);
+		fmt_floors_str(m, buf, sizeof(buf));
+		CHECK_STR(buf, cases[i].canon);
+	}
+	fmt_floors_str(0, buf, sizeof(buf));
+	CHECK_STR(buf, "");
+	fmt_floors_str(~0ULL, buf, sizeof(buf));
+	CHECK_STR(buf, "0-63");
+	fmt_floors_str(0x5555555555555555ULL, buf, sizeof(buf));	/* 0,2,...,62 */
+	CHECK(strncmp(buf, "0,2,4,", 6) == 0 && strcmp(buf + strlen(buf) - 3,
+	    ",62") == 0);
+}
+
+static void
+test_dates(void)
+{
+	static const struct {
+		const char	*in;
+		int		want;
+	} cases[] = {
+		{ "2026-11-23",	20261123 },
+		{ "2024-02-29",	20240229 },	/* leap year */
+		{ "2000-02-29",	20000229 },	/* divisible by 400 */
+		{ "2026-12-31",	20261231 },
+		{ "1970-01-01",	19700101 },
+		{ "2025-02-29",	-1 },
+		{ "1900-02-29",	-1 },
+		{ "2100-02-29",	-1 },
+		{ "2026-04-31",	-1 },
+		{ "2026-13-01",	-1 },
+		{ "2026-00-01",	-1 },
+		{ "2026-01-00",	-1 },
+		{ "2026-1-05",	-1 },
+		{ "26-01-05",	-1 },
+		{ "2026/01/05",	-1 },
+		{ "2026-01-05 ", -1 },
+		{ "20260105",	-1 },
+		{ "1969-12-31",	-1 },
+		{ "",		-1 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (fmt_date_parse(cases[i].in) != cases[i].want)
+			fprintf(stderr, "date \"%s\": ", cases[i].in);
+		CHECK_INT(fmt_date_parse(cases[i].in), cases[i].want);
+	}
+}
+
+static void
+test_days_hours(void)
+{
+	static const struct {
+		const char	*in;
+		bool		days, hours;
+	} cases[] = {
+		{ "mon-fri",			true,  false },
+		{ "sat,sun",			true,  false },
+		{ "mon,wed-fri",		true,  false },
+		{ "MON-FRI",			true,  false },
+		{ "fri-mon",			false, false },
+		{ "mon-",			false, false },
+		{ "monday",			false, false },
+		{ "mon,,tue",			false, false },
+		{ "",				false, false },
+		{ "08:00-12:00",		false, true },
+		{ "08:00-12:00,14:00-18:00",	false, true },
+		{ "00:00-24:00",		false, true },
+		{ "12:00-08:00",		false, false },
+		{ "08:00-08:00",		false, false },
+		{ "14:00-18:00,08:00-12:00",	false, false },	/* out of order */
+		{ "08:00-12:00,11:00-13:00",	false, false },	/* overlap */
+		{ "8:00-12:00",			false, false },
+		{ "08:00-12:60",		false, false },
+		{ "08:00-24:30",		false, false },
+		{ "08:00-12:00,",		false, false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (fmt_days_are_valid(cases[i].in) != cases[i].days ||
+		    fmt_hours_are_valid(cases[i].in) != cases[i].hours)
+			fprintf(stderr, "days/hours \"%s\": ", cases[i].in);
+		CHECK(fmt_days_are_valid(cases[i].in) == cases[i].days);
+		CHECK(fmt_hours_are_valid(cases[i].in) == cases[i].hours);
+	}
+}
+
+static void
+test_csv(void)
+{
+	static const struct {
+		const char	*in, *want;
+	} cases[] = {
+		{ "plain",		"plain" },
+		{ "",			"" },
+		{ "Lee, Ann",		"\"Lee, Ann\"" },
+		{ "say \"hi\"",		"\"say \"\"hi\"\"\"" },
+		{ "\"",			"\"\"\"\"" },
+		{ "two\nlines",		"\"two\nlines\"" },
+		{ "cr\r\nlf",		"\"cr\r\nlf\"" },
+		{ "esc\x1b[2J",		"esc?[2J" },
+		{ "tab\there",		"tab?here" },
+		{ "bad \xff, byte",	"\"bad ?, byte\"" },
+		{ "Zoë 李",		"Zoë 李" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = fmt_csv_field(cases[i].in);
+
+		CHECK_STR(got, cases[i].want);
+		free(got);
+	}
+}
+
 int
 main(void)
 {
@@ -301,5 +452,9 @@ main(void)
 	test_kinds();
 	test_tables();
 	test_kv();
+	test_floors();
+	test_dates();
+	test_days_hours();
+	test_csv();
 	return harness_done("test_lobbyctl");
 }
