@@ -652,6 +652,8 @@ fmt_days_are_valid(const char *s)
 {
 	int lo, hi;
 
+	if (strcmp(s, "daily") == 0 || strcmp(s, "all") == 0)
+		return true;
 	for (;;) {
 		if ((lo = read_day(&s)) == -1)
 			return false;

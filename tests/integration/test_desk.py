@@ -89,8 +89,8 @@ def site(extra=""):
     s = Site(SITE + ROLES + extra)
     os.chmod(s.dir, 0o755)
     os.chmod(os.path.dirname(os.path.abspath(LOBBYCTL)), 0o755)
-    wait_for(lambda: all(s.device(t)["online"] for t in ("ts1", "ts2", "ts3", "ts4")),
-             timeout=10, what="turnstiles online")
+    wait_for(lambda: all(d["online"] for d in s.ctl("devices")),
+             timeout=10, what="turnstiles and readers online")
     return s
 
 
@@ -112,10 +112,18 @@ def decisions(s, cred):
     return [e for e in s.events() if e["kind"] == "access" and e["credential"] == cred]
 
 
+_last_read = {}
+
+
 def present(s, reader, cred, n_before=None):
-    """Presents cred at reader; the decision event it produced."""
+    """Presents cred at reader; the decision event it produced. A reader
+    holds off a card read again within a second: keep clear of that."""
     n = len(decisions(s, cred)) if n_before is None else n_before
+    since = time.monotonic() - _last_read.get((reader, cred), -10.0)
+    if since < 1.3:
+        time.sleep(1.3 - since)
     s.card(reader, cred)
+    _last_read[(reader, cred)] = time.monotonic()
     return wait_for(lambda: (lambda d: d[n] if len(d) > n else None)(decisions(s, cred)),
                     timeout=5, what=f"decision for {cred} at {reader}")
 
@@ -250,10 +258,11 @@ def refused_categories_and_a_managers_override():
         assert p["override_by"] == "root", p
         assert "invited by the tenant" in p["override_reason"], p
         # No contact person: refused.
-        r = as_user(s, "staff", "visitor", "register", "--name", "Nobody Known",
-                    "--id-type", "passport", "--id", "N0000001", "--class", "ordinary",
-                    "--purpose", "walk-in")
-        assert r.returncode == 1 and "contact" in r.stderr, r
+        r = s.run_ctl("--json", "visitor", "register", "--name", "Nobody Known",
+                      "--id-type", "passport", "--id", "N0000001", "--class", "ordinary",
+                      "--purpose", "walk-in")
+        assert r.returncode != 0 and "host" in r.stderr, r
+        assert "N0000001" not in r.stderr, r
         assert_no_raw_ids(s)
     finally:
         s.close()
