@@ -50,7 +50,8 @@ LOBBYBUS_O := sim/busemu.o sim/linectl.o daemon/util.o
 # Unit tests: one program per module, linked with just what it tests.
 UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records test_config \
 	      test_modbus test_modbus_rtu test_reader test_lobbyctl test_wiegand \
-	      test_pass test_visitor test_privacy test_tickets test_gpio test_roles
+	      test_pass test_visitor test_privacy test_tickets test_gpio test_roles \
+	      test_hours test_desk
 test_access_O   := tests/unit/test_access.o $(RULES_O)
 test_msg_O      := tests/unit/test_msg.o drivers/msg.o
 test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
@@ -73,6 +74,8 @@ test_privacy_O  := tests/unit/test_privacy.o daemon/privacy.o
 test_tickets_O  := tests/unit/test_tickets.o $(DB_O) $(UTIL_O)
 test_gpio_O     := tests/unit/test_gpio.o $(GPIO_O) drivers/msg.o drivers/link.o $(UTIL_O)
 test_roles_O    := tests/unit/test_roles.o $(CONFIG_O) $(UTIL_O)
+test_hours_O    := tests/unit/test_hours.o rules/hours.o rules/pass.o
+test_desk_O     := tests/unit/test_desk.o $(DB_O) $(UTIL_O) daemon/privacy.o
 
 # Benchmark programs (bench/run runs them and the end-to-end figures).
 BENCH_PROGS := bench_store
