@@ -324,7 +324,7 @@ void
 ctl_cmd_shift_note(struct ctl_client *c, json_object *args)
 {
 	static const char *const known[] = { "text", NULL };
-	char text[DESK_TEXT_MAX * 5];
+	char text[1001];	/* lobbyctl allows 1000 bytes */
 
 	if (!ctl_args_known(c, args, known) ||
 	    ctl_arg_str(c, args, "text", text, sizeof(text), true) < 0)
@@ -370,7 +370,7 @@ ctl_cmd_shift_handover(struct ctl_client *c, json_object *args)
 	static const char *const known[] = { "note", NULL };
 	struct engine *e = c->srv->e;
 	struct desk *d = e->desk;
-	char note[DESK_TEXT_MAX * 2] = "", text[sizeof(((struct shift_rec *)0)->text)];
+	char note[256] = "", text[sizeof(((struct shift_rec *)0)->text)];
 	char aud[64];
 	int n = 0;
 

@@ -859,20 +859,12 @@ purge_done(struct store_req *req, void *arg)
 		log_err("visitor data purge: %s", req->error);
 	else if (req->id > 0) {
 		/* The people purged: their memory copies lose the same fields. */
-		struct desk *d = e->desk;
-		int64_t before = req->in.desk.before_ms;
+		const int64_t *ids = req->rows;
 
-		for (size_t i = 0; i < d->npeople; i++) {
-			struct desk_person *p = &d->people[i];
-			bool recent = false;
+		for (size_t i = 0; i < req->nrows; i++) {
+			struct desk_person *p = desk_person(e, ids[i]);
 
-			if (strcmp(p->r.kind, "visitor") != 0 || p->r.purged_ms != 0)
-				continue;
-			for (size_t j = 0; j < d->npasses && !recent; j++)
-				recent = d->passes[j].person == p->r.id &&
-				    (d->passes[j].ended_ms == 0 ||
-				    d->passes[j].ended_ms >= before);
-			if (recent || p->r.created_ms >= before)
+			if (p == NULL)
 				continue;
 			p->r.name[0] = p->r.id_hash[0] = p->r.id_mask[0] = '\0';
 			p->r.company[0] = '\0';

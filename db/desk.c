@@ -356,6 +356,38 @@ presence_put(struct store *s, struct store_req *req)
 	return dk_step_done(s, req, st, "presence");
 }
 
+/* The ids just purged, into req->rows (int64_t[]), for the engine's copy. */
+static int
+purged_ids(struct store *s, struct store_req *req)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	if (dk_prepare(s, req, "SELECT id FROM purge_ids ORDER BY id", &st) == -1)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (req->nrows == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			int64_t *v = realloc(req->rows, nc * sizeof(*v));
+
+			if (v == NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			req->rows = v;
+			cap = nc;
+		}
+		((int64_t *)req->rows)[req->nrows++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		store_sqlerr(s, req->error, sizeof(req->error), "purged visitors");
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Visitors whose every pass ended before before_ms lose their name, ID hash
  * and mask, and their passes the registration's words; the events that
@@ -368,7 +400,7 @@ purge(struct store *s, struct store_req *req)
 		"CREATE TEMP TABLE IF NOT EXISTS purge_ids (id INTEGER PRIMARY KEY)",
 		"DELETE FROM purge_ids",
 		"INSERT INTO purge_ids SELECT p.id FROM people p WHERE p.kind ="
-		" 'visitor' AND p.purged_ms IS NULL AND NOT EXISTS (SELECT 1 FROM"
+		" 'visitor' AND p.purged_ms IS NULL AND p.created_ms < ?1 AND NOT EXISTS (SELECT 1 FROM"
 		" passes x WHERE x.person = p.id AND (x.ended_ms IS NULL OR"
 		" x.ended_ms >= ?1))",
 		"UPDATE people SET name = NULL, id_hash = NULL, id_mask = NULL,"
@@ -395,7 +427,7 @@ purge(struct store *s, struct store_req *req)
 			n = sqlite3_changes(s->db);
 	}
 	req->id = n;
-	return 0;
+	return purged_ids(s, req);
 }
 
 static int

@@ -143,7 +143,7 @@ enum desk_action {
 				   rows: pass_rec[], newest first */
 	DESK_PURGE,		/* before_ms: visitors whose passes all ended
 				   before it lose their personal data; out id:
-				   how many */
+				   how many, rows: their ids (int64_t[]) */
 };
 
 struct desk_in {
