@@ -775,6 +775,11 @@ test_purge(struct store *s)
 	r.in.desk.now_ms = NOW;
 	CHECK_INT(store_run(s, &r), 0);
 	CHECK_INT(r.id, 1);
+	/* The purged person's id comes back for the engine's copy. */
+	CHECK_INT(r.nrows, 1);
+	if (r.nrows == 1)
+		CHECK(((const int64_t *)r.rows)[0] != 0);
+	store_req_free(&r);
 	check_purged(s);
 
 	/* Once purged, not again. */
@@ -783,6 +788,8 @@ test_purge(struct store *s)
 	r.in.desk.now_ms = NOW + 1;
 	CHECK_INT(store_run(s, &r), 0);
 	CHECK_INT(r.id, 0);
+	CHECK_INT(r.nrows, 0);
+	store_req_free(&r);
 	check_purged(s);
 }
 
