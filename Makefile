@@ -23,19 +23,21 @@ LDFLAGS	+= -fsanitize=address,undefined
 endif
 
 # Objects, by layer.
-UTIL_O	 := daemon/util.o
+UTIL_O	 := daemon/util.o daemon/floors.o
 CONFIG_O := daemon/config.o daemon/config_read.o daemon/config_profile.o daemon/config_devices.o \
 	    daemon/config_input.o daemon/config_tickets.o daemon/config_gpio.o \
-	    daemon/config_icom.o daemon/config_alerts.o daemon/roles.o
-RULES_O	 := rules/access.o rules/pass.o rules/visitor.o
-DB_O	 := db/store.o db/queries.o db/schema.o db/tickets.o
+	    daemon/config_icom.o daemon/config_alerts.o daemon/roles.o \
+	    daemon/config_elev.o
+RULES_O	 := rules/access.o rules/pass.o rules/visitor.o rules/booking.o
+DB_O	 := db/store.o db/queries.o db/schema.o db/tickets.o db/bookings.o
 GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand.o
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_input.o \
-	    drivers/modbus_icom.o drivers/serial.o drivers/reader.o drivers/cardfmt.o $(GPIO_O)
+	    drivers/modbus_icom.o drivers/modbus_elev.o drivers/serial.o drivers/reader.o drivers/cardfmt.o $(GPIO_O)
 ENGINE_O := daemon/engine.o daemon/lanes.o daemon/alerts.o daemon/supervisor.o \
 	    daemon/control.o daemon/ctl_cmds.o daemon/inputs.o daemon/fire.o \
 	    daemon/ctl_fire.o daemon/tickets.o daemon/ctl_tickets.o daemon/devcheck.o \
 	    daemon/doors.o daemon/intercom.o daemon/ctl_icom.o \
+	    daemon/elevator.o daemon/ctl_elev.o \
 	    daemon/notify.o daemon/ctl_alerts.o
 LOBBYD_O := daemon/main.o $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
 LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/conn.o lobbyctl/show.o \
@@ -55,7 +57,7 @@ test_store_O    := tests/unit/test_store.o $(DB_O) $(UTIL_O)
 test_store_records_O := tests/unit/test_store_records.o $(DB_O) $(UTIL_O)
 test_config_O   := tests/unit/test_config.o $(CONFIG_O) $(UTIL_O)
 MODBUS_TEST_O   := tests/unit/modbus_support.o drivers/worker.o drivers/modbus.o drivers/modbus_input.o \
-		   drivers/modbus_icom.o \
+		   drivers/modbus_icom.o drivers/modbus_elev.o \
 		   drivers/reader.o drivers/serial.o drivers/cardfmt.o drivers/msg.o \
 		   drivers/link.o $(GPIO_O) $(UTIL_O)
 test_modbus_O   := tests/unit/test_modbus.o $(MODBUS_TEST_O)
