@@ -49,7 +49,8 @@ LOBBYBUS_O := sim/busemu.o sim/linectl.o daemon/util.o
 # Unit tests: one program per module, linked with just what it tests.
 UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records test_config \
 	      test_modbus test_modbus_rtu test_reader test_lobbyctl test_wiegand \
-	      test_pass test_visitor test_privacy test_tickets test_gpio test_roles
+	      test_pass test_visitor test_privacy test_tickets test_gpio test_roles \
+	      test_booking
 test_access_O   := tests/unit/test_access.o $(RULES_O)
 test_msg_O      := tests/unit/test_msg.o drivers/msg.o
 test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
@@ -68,6 +69,7 @@ test_lobbyctl_O := tests/unit/test_lobbyctl.o lobbyctl/format.o $(UTIL_O)
 test_wiegand_O  := tests/unit/test_wiegand.o drivers/wiegand.o
 test_pass_O     := tests/unit/test_pass.o rules/pass.o
 test_visitor_O  := tests/unit/test_visitor.o rules/visitor.o
+test_booking_O  := tests/unit/test_booking.o rules/booking.o
 test_privacy_O  := tests/unit/test_privacy.o daemon/privacy.o
 test_tickets_O  := tests/unit/test_tickets.o $(DB_O) $(UTIL_O)
 test_gpio_O     := tests/unit/test_gpio.o $(GPIO_O) drivers/msg.o drivers/link.o $(UTIL_O)
