@@ -254,9 +254,11 @@ elev_dev(struct load *ld, const struct scope *sc, const config_setting_t *e,
 		return -1;
 	}
 	if (ld->site->devices[di].kind != kind) {
-		conf_serr(ld, sc, m, "%s %s is a %s, not %s", key,
+		const char *k = config_device_kind_name(ld->site->devices[di].kind);
+
+		conf_serr(ld, sc, m, "%s %s is %s %s, not %s", key,
 		    conf_quote(qb, sizeof(qb), name),
-		    config_device_kind_name(ld->site->devices[di].kind),
+		    strchr("aeiou", k[0]) != NULL ? "an" : "a", k,
 		    kind == DEV_READER ? "a card reader" :
 		    "an elevator controller (a device with an elevator profile)");
 		return -1;
