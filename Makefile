@@ -41,9 +41,11 @@ ENGINE_O := daemon/engine.o daemon/lanes.o daemon/alerts.o daemon/supervisor.o \
 	    daemon/notify.o daemon/ctl_alerts.o
 LOBBYD_O := daemon/main.o $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
 LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/conn.o lobbyctl/show.o \
-	      lobbyctl/format.o lobbyctl/tickets.o lobbyctl/show_icom.o $(UTIL_O)
+	      lobbyctl/format.o lobbyctl/tickets.o lobbyctl/show_icom.o \
+	      lobbyctl/show_elev.o $(UTIL_O)
 LOBBYSIM_O := sim/lobbysim.o sim/simctl.o sim/linectl.o sim/simmodbus.o sim/simreader.o \
-	      sim/siminput.o sim/simgpio.o sim/simicom.o $(CONFIG_O) $(UTIL_O)
+	      sim/siminput.o sim/simgpio.o sim/simicom.o sim/simelev.o \
+	      $(CONFIG_O) $(UTIL_O)
 LOBBYBUS_O := sim/busemu.o sim/linectl.o daemon/util.o
 
 # Unit tests: one program per module, linked with just what it tests.
