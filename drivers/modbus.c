@@ -392,12 +392,12 @@ mb_poll_done(struct link *l, struct mb_link *m, struct mb_dev *d, int64_t now)
 	d->urgent = false;
 	d->failures = 0;
 	if (d->health != MB_ONLINE) {
+		/* Back after an outage: its floors start disabled, never as
+		   they were before it (the worker's start has its own reset). */
+		if (d->prof->kind == PROFILE_ELEVATOR && d->health == MB_OFFLINE)
+			mbe_reset(&d->elev, now);
 		d->health = MB_ONLINE;
 		d->have_status = false;
-		/* Back (or first heard): its floors start disabled, never as
-		   they were before the outage. */
-		if (d->prof->kind == PROFILE_ELEVATOR)
-			mbe_reset(&d->elev, now);
 		d->next_ns = now + (int64_t)d->conf->poll_ms * NS_PER_MS;
 		msg_init(&ds, MSG_DEV_STATE, (uint16_t)d->index);
 		ds.online = 1;
