@@ -23,35 +23,37 @@ LDFLAGS	+= -fsanitize=address,undefined
 endif
 
 # Objects, by layer.
-UTIL_O	 := daemon/util.o
+UTIL_O	 := daemon/util.o daemon/floors.o
 CONFIG_O := daemon/config.o daemon/config_read.o daemon/config_profile.o daemon/config_devices.o \
 	    daemon/config_input.o daemon/config_tickets.o daemon/config_gpio.o \
 	    daemon/config_icom.o daemon/config_alerts.o daemon/config_access.o \
-	    daemon/roles.o
-RULES_O	 := rules/access.o rules/pass.o rules/visitor.o rules/hours.o
-DB_O	 := db/store.o db/queries.o db/schema.o db/tickets.o db/desk.o
+	    daemon/config_elev.o daemon/roles.o
+RULES_O	 := rules/access.o rules/pass.o rules/visitor.o rules/hours.o rules/booking.o
+DB_O	 := db/store.o db/queries.o db/schema.o db/tickets.o db/desk.o db/bookings.o
 GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand.o
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_input.o \
-	    drivers/modbus_icom.o drivers/serial.o drivers/reader.o drivers/cardfmt.o $(GPIO_O)
+	    drivers/modbus_icom.o drivers/modbus_elev.o drivers/serial.o drivers/reader.o drivers/cardfmt.o $(GPIO_O)
 ENGINE_O := daemon/engine.o daemon/lanes.o daemon/alerts.o daemon/supervisor.o \
 	    daemon/control.o daemon/ctl_cmds.o daemon/inputs.o daemon/fire.o \
 	    daemon/ctl_fire.o daemon/tickets.o daemon/ctl_tickets.o daemon/devcheck.o \
 	    daemon/doors.o daemon/intercom.o daemon/ctl_icom.o \
+	    daemon/elevator.o daemon/ctl_elev.o \
 	    daemon/notify.o daemon/ctl_alerts.o daemon/desk.o daemon/privacy.o \
 	    daemon/ctl_desk.o daemon/ctl_front.o
 LOBBYD_O := daemon/main.o $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
 LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/conn.o lobbyctl/show.o \
 	      lobbyctl/format.o lobbyctl/tickets.o lobbyctl/show_icom.o \
-	      lobbyctl/desk.o $(UTIL_O)
+	      lobbyctl/show_elev.o lobbyctl/desk.o $(UTIL_O)
 LOBBYSIM_O := sim/lobbysim.o sim/simctl.o sim/linectl.o sim/simmodbus.o sim/simreader.o \
-	      sim/siminput.o sim/simgpio.o sim/simicom.o $(CONFIG_O) $(UTIL_O)
+	      sim/siminput.o sim/simgpio.o sim/simicom.o sim/simelev.o \
+	      $(CONFIG_O) $(UTIL_O)
 LOBBYBUS_O := sim/busemu.o sim/linectl.o daemon/util.o
 
 # Unit tests: one program per module, linked with just what it tests.
 UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records test_config \
 	      test_modbus test_modbus_rtu test_reader test_lobbyctl test_wiegand \
 	      test_pass test_visitor test_privacy test_tickets test_gpio test_roles \
-	      test_hours test_desk
+	      test_hours test_desk test_booking
 test_access_O   := tests/unit/test_access.o $(RULES_O)
 test_msg_O      := tests/unit/test_msg.o drivers/msg.o
 test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
@@ -59,7 +61,7 @@ test_store_O    := tests/unit/test_store.o $(DB_O) $(UTIL_O)
 test_store_records_O := tests/unit/test_store_records.o $(DB_O) $(UTIL_O)
 test_config_O   := tests/unit/test_config.o $(CONFIG_O) $(UTIL_O)
 MODBUS_TEST_O   := tests/unit/modbus_support.o drivers/worker.o drivers/modbus.o drivers/modbus_input.o \
-		   drivers/modbus_icom.o \
+		   drivers/modbus_icom.o drivers/modbus_elev.o \
 		   drivers/reader.o drivers/serial.o drivers/cardfmt.o drivers/msg.o \
 		   drivers/link.o $(GPIO_O) $(UTIL_O)
 test_modbus_O   := tests/unit/test_modbus.o $(MODBUS_TEST_O)
@@ -70,6 +72,7 @@ test_lobbyctl_O := tests/unit/test_lobbyctl.o lobbyctl/format.o $(UTIL_O)
 test_wiegand_O  := tests/unit/test_wiegand.o drivers/wiegand.o
 test_pass_O     := tests/unit/test_pass.o rules/pass.o
 test_visitor_O  := tests/unit/test_visitor.o rules/visitor.o
+test_booking_O  := tests/unit/test_booking.o rules/booking.o
 test_privacy_O  := tests/unit/test_privacy.o daemon/privacy.o
 test_tickets_O  := tests/unit/test_tickets.o $(DB_O) $(UTIL_O)
 test_gpio_O     := tests/unit/test_gpio.o $(GPIO_O) drivers/msg.o drivers/link.o $(UTIL_O)

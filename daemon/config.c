@@ -20,7 +20,7 @@
 
 static const char *const top_keys[] = { "site", "store", "control", "health",
     "profiles", "links", "devices", "readers", "lanes",
-    "tickets", "doors", "roles", "alerts",
+    "tickets", "doors", "roles", "alerts", "elevators", "freight",
     "zones", "schedules", "holidays", "access", "visitors", NULL };
 static const char *const site_keys[] = { "name", NULL };
 static const char *const store_keys[] = { "database", "event_batch_ms", NULL };
@@ -206,6 +206,7 @@ config_load(const char *file, struct site_conf *site, FILE *errs)
 		conf_load_tickets(ld, root);	/* config_tickets.c */
 		conf_load_access(ld, root);	/* config_access.c */
 		conf_load_sections(ld, root);
+		conf_elev_load(ld, root);	/* config_elev.c */
 		conf_load_roles(ld, root);
 		conf_load_alerts(ld, root);
 		conf_access_finish(ld);

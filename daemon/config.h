@@ -27,6 +27,8 @@
 #define CONF_MAX_SCHEDULES 16
 #define CONF_MAX_PERIODS 4	/* = RULE_MAX_PERIODS (rules/pass.h) */
 #define CONF_MAX_HOLIDAYS 64
+#define CONF_MAX_ELEVATORS 32	/* elevators: readers tied to a controller */
+#define CONF_MAX_RUSH	8	/* freight.rush_hours */
 
 enum link_type {
 	LINK_MODBUS_TCP,
@@ -98,6 +100,36 @@ struct icom_profile {
 						   target station number */
 };
 
+/* Elevator controllers (PROFILE_ELEVATOR, DEV_ELEVATOR): daemon/config_elev.c. */
+enum elev_dir { ELEV_DIR_UNKNOWN, ELEV_DIR_STOPPED, ELEV_DIR_UP, ELEV_DIR_DOWN,
+	ELEV_DIR_COUNT };
+enum elev_door { ELEV_DOOR_UNKNOWN, ELEV_DOOR_CLOSED, ELEV_DOOR_OPEN,
+	ELEV_DOOR_OPENING, ELEV_DOOR_CLOSING, ELEV_DOOR_COUNT };
+enum elev_mode { ELEV_MODE_UNKNOWN, ELEV_MODE_NORMAL, ELEV_MODE_INDEPENDENT,
+	ELEV_MODE_FIRE_SERVICE, ELEV_MODE_OUT_OF_SERVICE, ELEV_MODE_COUNT };
+
+/* MSG_CMD.cmd for an elevator controller: enable msg_cmd.floors (bit n =
+ * floor n) for msg_cmd.value ms; the worker writes 0 again on its own timer. */
+enum elev_cmd { ELEV_CMD_ENABLE, ELEV_CMD_COUNT };
+
+#define ELEV_FLOORS_MAX		64	/* floors 0..63 */
+#define ELEV_ENABLE_MAX_S	300
+#define ELEV_VALUE_UNSET	INT32_MIN	/* a state the profile does not map */
+
+struct elev_profile {
+	struct reg_point floor;			/* required: car position */
+	struct reg_point dir;			/* required: direction */
+	int32_t		dir_value[ELEV_DIR_COUNT];	/* raw, by enum elev_dir */
+	struct reg_point door;			/* required: door state */
+	int32_t		door_value[ELEV_DOOR_COUNT];
+	struct reg_point mode;			/* required: operating mode */
+	int32_t		mode_value[ELEV_MODE_COUNT];
+	struct reg_point fault_code;		/* optional: 0 means no fault */
+	struct reg_point trapped;		/* optional: passenger alarm, nonzero */
+	uint16_t	enable_addr;		/* floor_enable: first holding register */
+	int		floors;			/* 1..64: 16 floors per register */
+};
+
 /* What a model's registers mean. A new turnstile model is a new profile. */
 struct profile {
 	char		name[CONF_NAME_MAX];
@@ -109,6 +141,7 @@ struct profile {
 	struct reg_point fault_code;		/* optional: 0 means no fault */
 	struct reg_write cmd[TS_CMD_COUNT];	/* all four required */
 	struct icom_profile icom;		/* PROFILE_INTERCOM */
+	struct elev_profile elev;		/* PROFILE_ELEVATOR */
 };
 
 struct link_conf {
@@ -188,6 +221,18 @@ struct door_conf {
 	int		line;
 };
 
+/* A card reader tied to an elevator controller (device indices); a grant
+ * there enables the holder's floors for enable_s. A freight elevator answers
+ * only holders of a booking in its window. */
+struct elevator_conf {
+	char		name[CONF_NAME_MAX];
+	int		controller;		/* DEV_ELEVATOR */
+	int		reader;			/* DEV_READER */
+	int		enable_s;		/* 1..ELEV_ENABLE_MAX_S */
+	bool		freight;
+	int		line;
+};
+
 struct lane_conf {
 	char		name[CONF_NAME_MAX];
 	int		turnstile;		/* device index */
@@ -250,6 +295,14 @@ struct site_conf {
 	int		nlanes;
 	struct door_conf doors[CONF_MAX_DOORS];
 	int		ndoors;
+	struct elevator_conf elevators[CONF_MAX_ELEVATORS];
+	int		nelevators;
+	/* freight: booking rules (rules/booking.h). Rush hours are minutes
+	 * after local midnight, [start, end); a window touching one on any
+	 * day it spans is refused. */
+	int		rush[CONF_MAX_RUSH][2];
+	int		nrush;
+	int		booking_max_h;		/* longest window, hours */
 
 	/* roles (daemon/roles.h): the Unix groups that hold each role. No
 	 * roles section: everyone admitted to the socket holds every role. */
@@ -302,6 +355,7 @@ int	config_link_index(const struct site_conf *, const char *name);
 int	config_door_index(const struct site_conf *, const char *name);
 int	config_zone_index(const struct site_conf *, const char *name);
 int	config_schedule_index(const struct site_conf *, const char *name);
+int	config_elevator_index(const struct site_conf *, const char *name);
 
 const char *config_link_type_name(enum link_type);
 const char *config_device_kind_name(enum device_kind);
@@ -312,6 +366,11 @@ const char *config_ts_state_name(enum ts_state);
 /* "unknown", "idle", "ringing", "connected"; "release", "forward" */
 const char *config_icom_call_name(enum icom_call);
 const char *config_icom_cmd_name(enum icom_cmd);
+/* "stopped", "up", "down"; "closed", "open", "opening", "closing";
+ * "normal", "independent", "fire_service", "out_of_service"; "unknown" */
+const char *config_elev_dir_name(enum elev_dir);
+const char *config_elev_door_name(enum elev_door);
+const char *config_elev_mode_name(enum elev_mode);
 /* Splits alerts.command in buf (modified) at runs of blanks into argv,
  * NULL-terminated; the number of words, or -1 when more than max - 1. */
 int	config_command_split(char *buf, char **argv, int max);

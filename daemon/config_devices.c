@@ -627,6 +627,7 @@ conf_load_sections(struct load *ld, const config_setting_t *root)
 	check_paths(ld);
 	resolve_devices(ld);
 	conf_icom_devices(ld);
+	conf_elev_devices(ld);
 
 	if ((l = get_list(ld, root, "lanes", &n)) != NULL) {
 		for (i = 0; i < n; i++) {

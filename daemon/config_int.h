@@ -123,6 +123,13 @@ bool	conf_icom_is_profile(const config_setting_t *e);
 void	conf_load_icom_profile(struct load *, int i, const config_setting_t *e);
 void	conf_icom_devices(struct load *);
 
+/* config_elev.c: elevator profiles; the devices using one (once profiles
+ * are resolved); after every other list, the elevators and freight groups. */
+bool	conf_elev_is_profile(const config_setting_t *e);
+void	conf_load_elev_profile(struct load *, int i, const config_setting_t *e);
+void	conf_elev_devices(struct load *);
+void	conf_elev_load(struct load *, const config_setting_t *root);
+
 /* config_devices.c: the lists (profiles, links, devices, readers, lanes)
  * and the references between them. */
 void	conf_load_sections(struct load *, const config_setting_t *root);

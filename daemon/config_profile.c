@@ -17,7 +17,9 @@ static const char *const state_value_keys[] = { "idle", "passing", "fault",
 static const char *const command_keys[] = { "open_entry", "open_exit", "free",
     "lock", NULL };
 static const char *const write_keys[] = { "register", "value", NULL };
-static const char *const kind_names[] = { "turnstile", "intercom", NULL };
+/* By enum profile_kind; elevators and intercoms are read elsewhere. */
+static const char *const kind_names[] = { "turnstile", "elevator", "intercom",
+    NULL };
 static const char *const table_names[] = { "coil", "discrete", "input",
     "holding", NULL };
 
@@ -221,6 +223,10 @@ conf_load_profile(struct load *ld, int i, const config_setting_t *e)
 
 	if (conf_icom_is_profile(e)) {
 		conf_load_icom_profile(ld, i, e);
+		return;
+	}
+	if (conf_elev_is_profile(e)) {
+		conf_load_elev_profile(ld, i, e);
 		return;
 	}
 	conf_scope_elem(&sc, "profiles", i, e);

@@ -88,6 +88,9 @@ const char	*ctl_fire_mode_word(const struct engine *);
 ctl_cmd_fn	ctl_cmd_tickets, ctl_cmd_tickets_summary, ctl_cmd_ticket_show,
 		ctl_cmd_ticket_start, ctl_cmd_ticket_note, ctl_cmd_ticket_done,
 		ctl_cmd_ticket_open, ctl_cmd_devices_check;
+/* ctl_elev.c: elevators.list and the freight bookings. */
+ctl_cmd_fn	ctl_cmd_elev_list, ctl_cmd_booking_add, ctl_cmd_booking_list,
+		ctl_cmd_booking_cancel;
 /* ctl_icom.c: intercom.list, intercom.release. */
 ctl_cmd_fn	ctl_cmd_icom_list;
 ctl_cmd_fn	ctl_cmd_icom_release;

@@ -54,6 +54,21 @@
  *  intercom.list  -                                      [station]
  *  intercom.release station, reason (non-empty)          {station, event_id}
  *  alert.ack      id, note?                              alert (as acknowledged)
+ *  elevators.list -                                      [elevator]
+ *  booking.add    unit, elevator, card, from_ms,         booking (committed; refused with
+ *                 until_ms                                "booking refused (CODE): words")
+ *  booking.list   all? (false: active, not yet over)     [booking] (by from_ms)
+ *  booking.cancel id                                     booking (as cancelled)
+ *
+ *  card.add also takes floors?: a list of floor numbers [1, 3, 4] or a string
+ *  "1,3-5" (floors 0..63; absent: none); card records carry floors: [n...].
+ *  elevator {name, link, online, reason, since_ms, floor (null: unknown),
+ *           direction, door, mode ("normal"|"independent"|"fire_service"|
+ *           "out_of_service"|"unknown"), fault_code, trapped (null: unknown),
+ *           floors (of the car), elevators (the readers' elevator names)}
+ *  booking {id, unit, elevator, card, from_ms, until_ms, booked_by, booked_ms,
+ *           state ("active"|"cancelled"), cancelled_by, cancelled_ms}
+ *  booking.add, booking.list, booking.cancel: frontdesk, manager.
  *
  *  event   {id, ts_ms, kind, lane, device, direction, credential, decision,
  *           reason, reason_text, actor, detail}      (absent strings: "")

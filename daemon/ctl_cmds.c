@@ -13,6 +13,7 @@
 #include "control_int.h"
 #include "ctl_desk.h"
 #include "engine.h"
+#include "floors.h"
 #include "util.h"
 
 /* ---- JSON of the records ---------------------------------------------- */
@@ -94,6 +95,14 @@ card_json(const struct card_rec *c)
 	ctl_add_int(o, "valid_until_ms", c->valid_until_ms);
 	ctl_add_str(o, "created_by", c->created_by);
 	ctl_add_int(o, "created_ms", c->created_ms);
+	{
+		json_object *fl = json_object_new_array();
+
+		for (int f = 0; f <= FLOORS_TOP; f++)
+			if (c->floors >> f & 1)
+				json_object_array_add(fl, json_object_new_int(f));
+		json_object_object_add(o, "floors", fl);
+	}
 	return o;
 }
 
@@ -259,7 +268,8 @@ cmd_events(struct ctl_client *c, json_object *args)
 	    ctl_arg_bool(c, args, "follow", &follow) < 0 ||
 	    ctl_arg_str(c, args, "lane", lane, sizeof(lane), false) < 0)
 		return;
-	if (lane[0] && config_lane_index(c->srv->e->site, lane) < 0) {
+	if (lane[0] && config_lane_index(c->srv->e->site, lane) < 0 &&
+	    config_elevator_index(c->srv->e->site, lane) < 0) {
 		ctl_reply_err(c, "no lane \"%s\"", lane);
 		return;
 	}
@@ -283,6 +293,9 @@ dev_state_name(const struct dev_state *ds, const struct device_conf *dc)
 		return "unknown";
 	if (dc->kind == DEV_INTERCOM)
 		return config_icom_call_name(ds->call);
+	if (dc->kind == DEV_ELEVATOR)
+		return ds->elev_trapped ? "trapped" : ds->fault_code != 0 ? "fault" :
+		    config_elev_mode_name((enum elev_mode)ds->elev_mode);
 	if (ds->fault_code != 0)
 		return "fault";
 	return config_ts_state_name(ds->state);
@@ -400,11 +413,50 @@ card_added(struct store_req *req, void *arg)
 	ctl_req_finish(c, req);
 }
 
+/* "floors": a list of floor numbers or a string "1,3-5"; absent: none. */
+static int
+card_arg_floors(struct ctl_client *c, json_object *args, uint64_t *mask)
+{
+	json_object *v;
+	char err[160];
+
+	*mask = 0;
+	if (!json_object_object_get_ex(args, "floors", &v) ||
+	    json_object_is_type(v, json_type_null))
+		return 0;
+	if (json_object_is_type(v, json_type_string)) {
+		if (floors_parse(json_object_get_string(v), mask, err,
+		    sizeof(err)) == -1) {
+			ctl_reply_err(c, "%s", err);
+			return -1;
+		}
+		return 1;
+	}
+	if (!json_object_is_type(v, json_type_array)) {
+		ctl_reply_err(c, "\"floors\" must be a list of floor numbers or "
+		    "a string like \"1,3-5\"");
+		return -1;
+	}
+	for (size_t i = 0; i < json_object_array_length(v); i++) {
+		json_object *f = json_object_array_get_idx(v, i);
+		int64_t n;
+
+		if (!json_object_is_type(f, json_type_int) ||
+		    (n = json_object_get_int64(f)) < 0 || n > FLOORS_TOP) {
+			ctl_reply_err(c, "\"floors\"[%zu]: a floor number 0..%d "
+			    "expected", i, FLOORS_TOP);
+			return -1;
+		}
+		*mask |= UINT64_C(1) << n;
+	}
+	return 1;
+}
+
 static void
 cmd_card_add(struct ctl_client *c, json_object *args)
 {
 	static const char *const known[] = { "uid", "holder", "enabled", "valid_from_ms",
-	    "valid_until_ms", NULL };
+	    "valid_until_ms", "floors", NULL };
 	struct card_rec card = { .enabled = true };
 	struct store_req *req;
 
@@ -413,7 +465,8 @@ cmd_card_add(struct ctl_client *c, json_object *args)
 	    ctl_arg_str(c, args, "holder", card.holder, sizeof(card.holder), true) < 0 ||
 	    ctl_arg_bool(c, args, "enabled", &card.enabled) < 0 ||
 	    ctl_arg_int(c, args, "valid_from_ms", &card.valid_from_ms, 0, INT64_MAX) < 0 ||
-	    ctl_arg_int(c, args, "valid_until_ms", &card.valid_until_ms, 0, INT64_MAX) < 0)
+	    ctl_arg_int(c, args, "valid_until_ms", &card.valid_until_ms, 0, INT64_MAX) < 0 ||
+	    card_arg_floors(c, args, &card.floors) < 0)
 		return;
 	if (!uid_valid(card.uid)) {
 		ctl_reply_err(c, "card uid \"%s\": 4 to %d upper-case hex digits expected",
@@ -727,6 +780,10 @@ static const struct {
 	{ "shift.note",	ctl_cmd_shift_note, SHIFT_ROLES },
 	{ "shift.handover", ctl_cmd_shift_handover, SHIFT_ROLES },
 	{ "shift.log",	ctl_cmd_shift_log, SHIFT_ROLES },
+	{ "elevators.list", ctl_cmd_elev_list, ROLE_EVERYONE },
+	{ "booking.add", ctl_cmd_booking_add, ROLE_FRONTDESK | ROLE_MANAGER },
+	{ "booking.list", ctl_cmd_booking_list, ROLE_FRONTDESK | ROLE_MANAGER },
+	{ "booking.cancel", ctl_cmd_booking_cancel, ROLE_FRONTDESK | ROLE_MANAGER },
 };
 
 ctl_cmd_fn *

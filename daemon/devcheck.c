@@ -111,11 +111,33 @@ check_input(struct check *ck, const struct dev_state *ds)
 	}
 }
 
-/* Elevators, intercoms and outputs get the common checks until the engine
- * keeps their state; a new kind adds its function here. */
+static void
+check_elevator(struct check *ck, const struct dev_state *ds)
+{
+	if (!ds->have_status) {
+		problem(ck, "state_unknown", 0, "no status read yet");
+		return;
+	}
+	if (ds->elev_trapped)
+		problem(ck, "trapped", 0, "passenger alarm at floor %d",
+		    ds->elev_floor);
+	if (ds->fault_code != 0)
+		problem(ck, "fault", 0, "in fault (code %" PRIu32 ") at floor %d",
+		    ds->fault_code, ds->elev_floor);
+	if (ds->elev_mode != ELEV_MODE_NORMAL)
+		problem(ck, ds->elev_mode == ELEV_MODE_OUT_OF_SERVICE ?
+		    "out_of_service" : "mode", 0, "%s",
+		    ds->elev_mode == ELEV_MODE_UNKNOWN ?
+		    "mode value not in its profile" :
+		    config_elev_mode_name((enum elev_mode)ds->elev_mode));
+}
+
+/* Intercoms and outputs get the common checks until the engine keeps
+ * their state; a new kind adds its function here. */
 static check_fn *const kind_checks[] = {
 	[DEV_TURNSTILE] = check_turnstile,
 	[DEV_READER] = check_reader,
+	[DEV_ELEVATOR] = check_elevator,
 	[DEV_INPUT] = check_input,
 };
 

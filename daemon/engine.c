@@ -304,7 +304,7 @@ engine_run(const char *conf_path, struct site_conf *site)
 		return 1;
 	}
 	if (cards_load(e) < 0 || ticket_init(e) < 0 || alert_adopt(e) < 0 ||
-	    fire_load(e) < 0 || desk_init(e) < 0)
+	    fire_load(e) < 0 || desk_init(e) < 0 || elevator_bookings_load(e) < 0)
 		goto out_store;
 	store_set_event_cb(e->store, event_committed, e);
 	e->ctl = ctl_open(e, err, sizeof(err));
@@ -409,6 +409,7 @@ out_store:
 	e->store = NULL;
 	ticket_free(e);
 	desk_free(e);
+	elevator_bookings_free(e);
 	free(e->cards);
 	free(e->alerts);
 	e->cards = NULL;

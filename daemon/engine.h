@@ -47,6 +47,10 @@ struct dev_state {
 					   the one it was forwarded to */
 	bool		call_urgent;	/* the chain ended unanswered */
 	uint8_t		icom_button, icom_door;	/* ICOM_BIT_NONE: no point */
+	/* elevator controllers (elevator.c); fault_code above */
+	int32_t		elev_floor;
+	uint8_t		elev_dir, elev_door, elev_mode;	/* enum elev_* */
+	bool		elev_trapped;
 };
 
 /* A grant that waits for its passage. */
@@ -151,6 +155,9 @@ struct engine {
 	/* Cards, sorted by uid: decisions never wait on the disk. */
 	struct card_rec		*cards;
 	size_t			ncards, cards_cap;
+	/* Active freight-elevator bookings, the same way (elevator.c). */
+	struct booking_rec	*bookings;
+	size_t			nbookings, bookings_cap;
 
 	uint32_t		next_cmd_id;
 	int64_t			lat_ns[LAT_SAMPLES];	/* card frame -> command on the wire */
@@ -305,6 +312,31 @@ int64_t	icom_next_deadline(const struct engine *);
 /* Sends command cmd (value: a forward's station number) to station dev. */
 int	icom_send_cmd(struct engine *, int dev, enum icom_cmd, uint32_t value,
 	    char *err, size_t errlen);
+
+/*
+ * elevator.c: elevator controllers (status, events, alerts) and the card
+ * readers tied to them. elevator_card: a card at an elevator's reader
+ * (false: the reader is in no elevator), decided and recorded there.
+ */
+void	elev_status(struct engine *, int dev, const struct msg_elev_status *);
+bool	elevator_card(struct engine *, int dev, const struct msg_card *);
+/*
+ * The one place that says which floors a credential's holder may go to:
+ * true and *floors (bit n = floor n) when the card rules grant it at
+ * now_ms (wall clock) and it permits a floor; false and *why otherwise
+ * (unknown_card, card_disabled, not_yet_valid, expired, no_floors). A
+ * credential on a front-desk pass is decided by its pass (desk_floors):
+ * then pass_reason holds the pass rule's code when it refused, else "".
+ * Never waits: it reads the engine's copy of the cards.
+ */
+bool	elevator_floors_for(struct engine *, const char *uid, int64_t now_ms,
+	    uint64_t *floors, enum reason *why, char pass_reason[32]);
+/* The active bookings: loaded at start (-1: the store failed), added once
+ * committed, dropped when cancelled. -1 from put: out of memory. */
+int	elevator_bookings_load(struct engine *);
+int	elevator_booking_put(struct engine *, const struct booking_rec *);
+void	elevator_booking_del(struct engine *, int64_t id);
+void	elevator_bookings_free(struct engine *);
 
 /* supervisor.c */
 void	sup_init(struct engine *);

@@ -236,7 +236,8 @@ dev_went(struct engine *e, int dev, bool online, const char *reason)
 		snprintf(msg, sizeof(msg), "%s %s not answering: %s",
 		    dc->kind == DEV_TURNSTILE ? "Turnstile" : dc->kind == DEV_READER ?
 		    "Reader" : dc->kind == DEV_INPUT ? "Input" :
-		    dc->kind == DEV_INTERCOM ? "Intercom" : "Device", dc->name, reason);
+		    dc->kind == DEV_INTERCOM ? "Intercom" :
+		    dc->kind == DEV_ELEVATOR ? "Elevator" : "Device", dc->name, reason);
 		alert_dev_raise(e, dev, "offline",
 		    dc->kind == DEV_TURNSTILE ? SEV_URGENT : SEV_WARNING,
 		    AUD_ENGINEERING | AUD_SECURITY, msg);
@@ -418,7 +419,8 @@ engine_worker_msg(struct engine *e, int link, const union msg_any *m)
 		break;
 	case MSG_CARD:
 		if (e->site->devices[dev].kind == DEV_READER &&
-		    !door_card(e, dev, &m->card))
+		    !door_card(e, dev, &m->card) &&
+		    !elevator_card(e, dev, &m->card))
 			card_read(e, dev, &m->card);
 		break;
 	case MSG_READER_REJECT:
@@ -434,6 +436,10 @@ engine_worker_msg(struct engine *e, int link, const union msg_any *m)
 	case MSG_ICOM_STATUS:
 		if (e->site->devices[dev].kind == DEV_INTERCOM)
 			icom_status(e, dev, &m->icom_status);
+		break;
+	case MSG_ELEV_STATUS:
+		if (e->site->devices[dev].kind == DEV_ELEVATOR)
+			elev_status(e, dev, &m->elev_status);
 		break;
 	default:
 		if (e->workers[link].bad_msgs++ == 0)

@@ -35,11 +35,12 @@ static const char *const store_sql[STORE_ST_N] = {
 	    " FROM events WHERE lane = ?3 AND ts_ms >= ?1"
 	    " ORDER BY ts_ms DESC, id DESC LIMIT ?2) ORDER BY ts_ms, id",
 	[STORE_ST_CARD_PUT] = "INSERT OR REPLACE INTO cards (uid, holder, "
-	    "enabled, valid_from_ms, valid_until_ms, created_by, created_ms) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+	    "enabled, valid_from_ms, valid_until_ms, created_by, created_ms, "
+	    "floors) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 	[STORE_ST_CARD_DEL] = "DELETE FROM cards WHERE uid = ?",
 	[STORE_ST_CARD_LIST] = "SELECT uid, holder, enabled, valid_from_ms, "
-	    "valid_until_ms, created_by, created_ms FROM cards ORDER BY uid",
+	    "valid_until_ms, created_by, created_ms, floors FROM cards "
+	    "ORDER BY uid",
 	[STORE_ST_ALERT_RAISE] = "INSERT INTO alerts (raised_ms, cleared_ms, "
 	    "source, kind, severity, message, audience) VALUES (?, ?, ?, ?, ?, ?, ?)",
 	[STORE_ST_ALERT_CLEAR] = "UPDATE alerts SET cleared_ms = ?2 "
@@ -203,6 +204,7 @@ store_read_card(sqlite3_stmt *st, struct card_rec *c)
 	c->valid_until_ms = sqlite3_column_int64(st, 4);
 	COL_TEXT(st, 5, c->created_by);
 	c->created_ms = sqlite3_column_int64(st, 6);
+	c->floors = (uint64_t)sqlite3_column_int64(st, 7);
 }
 
 static void
@@ -368,6 +370,7 @@ store_do(struct store *s, struct store_req *req)
 		sqlite3_bind_int64(st, 5, req->in.card.valid_until_ms);
 		BIND_TEXT(st, 6, req->in.card.created_by);
 		sqlite3_bind_int64(st, 7, req->in.card.created_ms);
+		sqlite3_bind_int64(st, 8, (int64_t)req->in.card.floors);
 		rc = store_write1(s, req, STORE_ST_CARD_PUT, "writing card");
 		req->id = 0;
 		break;
@@ -485,6 +488,11 @@ store_do(struct store *s, struct store_req *req)
 		break;
 	case STORE_DESK:
 		rc = store_desk_do(s, req);	/* db/desk.c */
+		break;
+	case STORE_BOOKING_ADD:
+	case STORE_BOOKING_CANCEL:
+	case STORE_BOOKING_LIST:
+		rc = store_booking_do(s, req);	/* db/bookings.c */
 		break;
 	default:
 		snprintf(req->error, sizeof(req->error),

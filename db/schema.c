@@ -203,6 +203,23 @@ static const char *const schema_steps[] = {
 	");"
 	"ALTER TABLE events ADD COLUMN person INTEGER;"
 	"CREATE INDEX events_person ON events (person);",
+	/* 7: the elevator floors a card's holder may go to (bit n = floor n),
+	   and freight-elevator bookings. */
+	"ALTER TABLE cards ADD COLUMN floors INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE bookings ("
+	"  id INTEGER PRIMARY KEY,"
+	"  unit TEXT NOT NULL,"
+	"  elevator TEXT NOT NULL,"
+	"  card TEXT NOT NULL,"
+	"  from_ms INTEGER NOT NULL,"
+	"  until_ms INTEGER NOT NULL,"
+	"  booked_by TEXT,"
+	"  booked_ms INTEGER NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  cancelled_by TEXT,"
+	"  cancelled_ms INTEGER"
+	");"
+	"CREATE INDEX bookings_until ON bookings (state, until_ms);",
 };
 
 #define SCHEMA_NSTEPS	((int)(sizeof(schema_steps) / sizeof(schema_steps[0])))

@@ -41,7 +41,8 @@ static bool
 store_op_writes(enum store_op op)
 {
 	return op != STORE_CARD_LIST && op != STORE_ALERT_LIST &&
-	    op != STORE_EVENT_QUERY && op != STORE_FIRE_GET;
+	    op != STORE_EVENT_QUERY && op != STORE_FIRE_GET &&
+	    op != STORE_BOOKING_LIST;
 }
 
 /* Starts or extends the back-off after a failed commit; logs the start. */

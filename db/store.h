@@ -50,6 +50,22 @@ struct card_rec {
 	int64_t	valid_until_ms;	/* 0: no end */
 	char	created_by[32];
 	int64_t	created_ms;
+	uint64_t floors;	/* elevator floors permitted: bit n = floor n (step 6) */
+};
+
+/* A freight-elevator booking (schema step 6). */
+struct booking_rec {
+	int64_t	id;
+	char	unit[32];	/* the tenant's unit, e.g. "12F-1203" */
+	char	elevator[32];	/* elevators[].name */
+	char	card[32];	/* uid of the holder's card */
+	int64_t	from_ms;
+	int64_t	until_ms;	/* the window is [from, until) */
+	char	booked_by[32];	/* Unix user */
+	int64_t	booked_ms;
+	char	state[12];	/* "active" or "cancelled" */
+	char	cancelled_by[32];
+	int64_t	cancelled_ms;	/* 0 while active */
 };
 
 struct alert_rec {
@@ -113,6 +129,14 @@ enum store_op {
 	/* The front desk's records (db/desk.h, db/desk.c): in.desk.action
 	 * says which; each write is one transaction. */
 	STORE_DESK,
+	/* Freight-elevator bookings (db/bookings.c). */
+	STORE_BOOKING_ADD,	/* in.booking (state "active"); out.id */
+	STORE_BOOKING_CANCEL,	/* in.booking.id, cancelled_by, cancelled_ms:
+				   only an active one (out.found); out.rows:
+				   the booking afterwards (none: no such id) */
+	STORE_BOOKING_LIST,	/* in.query.all: every booking; else the active
+				   ones with until_ms > in.query.since_ms;
+				   out.rows: booking_rec[], by from_ms */
 };
 
 struct store_req {
@@ -122,6 +146,7 @@ struct store_req {
 		struct alert_rec alert;
 		struct ev_rec	event;
 		struct fire_rec	fire;
+		struct booking_rec booking;
 		char		key[32];
 		struct {
 			int64_t	since_ms;	/* 0: from the start */

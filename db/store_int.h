@@ -92,6 +92,9 @@ void	store_rollback(struct store *);
 int	store_insert_event(struct store *, struct ev_rec *);
 void	store_do(struct store *, struct store_req *);
 
+/* bookings.c: the STORE_BOOKING_* requests; 0, or -1 with req->error set. */
+int	store_booking_do(struct store *, struct store_req *);
+
 /* tickets.c: the STORE_TICKET_* requests; 0, or -1 with req->error set. */
 int	store_ticket_do(struct store *, struct store_req *);
 /* desk.c: STORE_DESK, by in.desk.action; 0, or -1 with req->error set. */

@@ -16,9 +16,10 @@
 #include "../daemon/util.h"
 #include "modbus_input.h"
 #include "modbus_icom.h"
+#include "modbus_elev.h"
 
 #define MB_CMD_QUEUE	8	/* commands waiting per link */
-#define MB_NPOINTS	4	/* state, entry, exit, fault */
+#define MB_NPOINTS	6	/* state, entry, exit, fault; elevators: MBE_NPOINTS */
 #define MB_MAX_READS	MB_NPOINTS
 
 enum mb_health { MB_UNKNOWN, MB_ONLINE, MB_OFFLINE };
@@ -48,6 +49,7 @@ struct mb_dev {
 	struct profile		input_prof;	/* DEV_INPUT: its point (modbus_input.c) */
 	bool			input_active;	/* DEV_INPUT: as last sent */
 	struct mbi_state	icom;		/* intercom stations */
+	struct mbe_state	elev;		/* elevator controllers */
 };
 
 struct mb_link {
@@ -83,16 +85,21 @@ mb_say(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
+static const struct reg_point mb_none;
+
 static const struct reg_point *
 mb_point(const struct profile *p, int i)
 {
 	if (p->kind == PROFILE_INTERCOM)
 		return mbi_point(p, i);
+	if (p->kind == PROFILE_ELEVATOR)
+		return mbe_point(p, i);
 	switch (i) {
 	case 0:		return &p->state;
 	case 1:		return &p->entry_count;
 	case 2:		return &p->exit_count;
-	default:	return &p->fault_code;
+	case 3:		return &p->fault_code;
+	default:	return &mb_none;
 	}
 }
 
@@ -354,6 +361,8 @@ mb_poll_failed(struct link *l, struct mb_link *m, struct mb_dev *d,
 	if (d->health != MB_OFFLINE && d->failures >= after) {
 		d->health = MB_OFFLINE;
 		d->have_status = false;
+		if (d->prof->kind == PROFILE_ELEVATOR)
+			mbe_offline(&d->elev);
 		d->backoff_ns = poll;
 		msg_init(&ds, MSG_DEV_STATE, (uint16_t)d->index);
 		ds.online = 0;
@@ -383,6 +392,10 @@ mb_poll_done(struct link *l, struct mb_link *m, struct mb_dev *d, int64_t now)
 	d->urgent = false;
 	d->failures = 0;
 	if (d->health != MB_ONLINE) {
+		/* Back after an outage: its floors start disabled, never as
+		   they were before it (the worker's start has its own reset). */
+		if (d->prof->kind == PROFILE_ELEVATOR && d->health == MB_OFFLINE)
+			mbe_reset(&d->elev, now);
 		d->health = MB_ONLINE;
 		d->have_status = false;
 		d->next_ns = now + (int64_t)d->conf->poll_ms * NS_PER_MS;
@@ -401,6 +414,11 @@ mb_poll_done(struct link *l, struct mb_link *m, struct mb_dev *d, int64_t now)
 	}
 	if (d->prof->kind == PROFILE_INTERCOM) {
 		mbi_poll_done(l, &d->icom, d->prof, d->index, d->val,
+		    &d->have_status);
+		return;
+	}
+	if (d->prof->kind == PROFILE_ELEVATOR) {
+		mbe_poll_done(l, &d->elev, d->prof, d->index, d->val,
 		    &d->have_status);
 		return;
 	}
@@ -469,6 +487,67 @@ mb_poll_step(struct link *l, struct mb_link *m, struct mb_dev *d)
 		mb_poll_done(l, m, d, m->last_end_ns);
 }
 
+/* Writes an elevator's floor-enable mask (c->floors; 0 for a clear, c NULL)
+ * and reports a command's result. */
+static bool
+mb_elev_write(struct link *l, struct mb_link *m, struct mb_dev *d,
+    const struct msg_cmd *c, int64_t t_wire)
+{
+	uint16_t regs[MBE_NREGS_MAX];
+	uint64_t mask = c != NULL ? c->floors : 0;
+	int n = mbe_regs(d->prof, mask, regs), rc, e;
+	char err[MSG_TEXT_MAX];
+	int64_t t_done;
+
+	rc = modbus_write_registers(m->ctx, d->prof->elev.enable_addr, n, regs);
+	e = errno;
+	t_done = mono_ns();
+	mb_end(m, rc == n, e);
+	d->urgent = true;
+	mbe_written(&d->elev, mask, c != NULL ? (int)c->value : 0, rc == n,
+	    t_done);
+	if (rc == n) {
+		if (c != NULL)
+			mb_emit_result(l, c, CMD_OK, t_wire, t_done, NULL);
+		return true;
+	}
+	mb_say(err, sizeof(err), "write holding 0x%04x (%d): %s",
+	    d->prof->elev.enable_addr, n, modbus_strerror(e));
+	if (c != NULL) {
+		log_warn("%s/unit %d (%s): floor enable command %u: %s",
+		    l->conf->name, d->conf->unit, d->conf->name, c->id, err);
+		mb_emit_result(l, c, CMD_FAILED, t_wire, t_done, err);
+	} else if (d->health != MB_OFFLINE) {
+		log_warn("%s/unit %d (%s): disabling the floors: %s; trying "
+		    "again", l->conf->name, d->conf->unit, d->conf->name, err);
+	}
+	return false;
+}
+
+/* Disables the floors of an elevator whose grant is over or that was
+ * (re)connected: false when none is due. */
+static bool
+mb_elev_clear_step(struct link *l, struct mb_link *m, int64_t now)
+{
+	char why[MSG_TEXT_MAX];
+	struct mb_dev *d = NULL;
+	int i;
+
+	for (i = 0; i < m->ndevs && d == NULL; i++)
+		if (m->devs[i].prof->kind == PROFILE_ELEVATOR &&
+		    mbe_clear_due(&m->devs[i].elev,
+		    m->devs[i].health == MB_OFFLINE, now))
+			d = &m->devs[i];
+	if (d == NULL)
+		return false;
+	if (mb_begin(l, m, d, why, sizeof(why)) == -1) {
+		mbe_written(&d->elev, 0, 0, false, mono_ns());
+		return true;
+	}
+	(void)mb_elev_write(l, m, d, NULL, mono_ns());
+	return true;
+}
+
 /* Writes the command at the head of the queue, unless it may not be. */
 static void
 mb_command_step(struct link *l, struct mb_link *m)
@@ -506,6 +585,10 @@ mb_command_step(struct link *l, struct mb_link *m)
 	t_wire = mono_ns();
 	if (t_wire >= c.expires_ns) {
 		mb_emit_result(l, &c, CMD_EXPIRED, 0, 0, "expired before it was sent");
+		return;
+	}
+	if (d->prof->kind == PROFILE_ELEVATOR) {
+		(void)mb_elev_write(l, m, d, &c, t_wire);
 		return;
 	}
 	if (w->table == REG_COIL)
@@ -609,6 +692,9 @@ mb_next_deadline(const struct mb_link *m, int64_t now)
 
 		if (d->icom.off_ns != 0 && d->icom.off_ns < t)
 			t = d->icom.off_ns;
+		if (d->prof->kind == PROFILE_ELEVATOR && d->health != MB_OFFLINE &&
+		    mbe_next_ns(&d->elev) < t)
+			t = mbe_next_ns(&d->elev);
 		if (t < next)
 			next = t;
 	}
@@ -632,6 +718,8 @@ mb_service(struct link *l, int64_t now, short revents)
 		mb_command_step(l, m);
 	} else if (mb_icom_off_step(l, m, now)) {
 		/* a door release ended */
+	} else if (mb_elev_clear_step(l, m, now)) {
+		/* an elevator's floors disabled */
 	} else if ((d = mb_pick(m, now)) != NULL) {
 		mb_poll_step(l, m, d);
 	}
@@ -657,12 +745,15 @@ mb_command(struct link *l, const struct msg_cmd *c)
 
 		if (mbi_cmd_write(d->prof, c, &w, err, sizeof(err)) == -1)
 			goto refuse;
+	} else if (d->prof->kind == PROFILE_ELEVATOR) {
+		if (mbe_cmd_check(d->prof, c, err, sizeof(err)) == -1)
+			goto refuse;
 	} else if (c->cmd >= TS_CMD_COUNT || !d->prof->cmd[c->cmd].set) {
 		mb_say(err, sizeof(err), "command %u unknown to profile %s",
 		    c->cmd, d->prof->name);
 		goto refuse;
 	}
-	if (d->prof->kind != PROFILE_INTERCOM &&
+	if (d->prof->kind == PROFILE_TURNSTILE &&
 	    d->prof->cmd[c->cmd].table != REG_COIL &&
 	    d->prof->cmd[c->cmd].table != REG_HOLDING) {
 		mb_say(err, sizeof(err), "profile %s: command %u register is "
@@ -746,10 +837,13 @@ mb_open(struct link *l, bool rtu)
 		if (dc->kind == DEV_INPUT && dc->point.set && dc->poll_ms > 0) {
 			modbus_input_profile(dc, &d->input_prof);
 			d->prof = &d->input_prof;
-		} else if ((dc->kind != DEV_TURNSTILE && dc->kind != DEV_INTERCOM) ||
+		} else if ((dc->kind != DEV_TURNSTILE && dc->kind != DEV_INTERCOM &&
+		    dc->kind != DEV_ELEVATOR) ||
 		    dc->profile < 0 || dc->profile >= site->nprofiles ||
 		    dc->poll_ms <= 0 || (dc->kind == DEV_INTERCOM) !=
-		    (site->profiles[dc->profile].kind == PROFILE_INTERCOM)) {
+		    (site->profiles[dc->profile].kind == PROFILE_INTERCOM) ||
+		    (dc->kind == DEV_ELEVATOR) !=
+		    (site->profiles[dc->profile].kind == PROFILE_ELEVATOR)) {
 			log_err("%s/unit %d (%s): not a turnstile with a profile "
 			    "or an input with a point, and a poll interval",
 			    lc->name, dc->unit, dc->name);
@@ -765,6 +859,10 @@ mb_open(struct link *l, bool rtu)
 			goto out_close;
 		if (d->prof->kind == PROFILE_INTERCOM)
 			mbi_start(&d->icom, d->prof, now);
+		/* A worker that starts (again) first disables every floor: a
+		   grant of a previous one may still be on. */
+		if (d->prof->kind == PROFILE_ELEVATOR)
+			mbe_reset(&d->elev, now);
 		m->ndevs++;
 	}
 

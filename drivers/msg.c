@@ -20,6 +20,7 @@ msg_size(unsigned type)
 	case MSG_CMD_RESULT:	return sizeof(struct msg_cmd_result);
 	case MSG_INPUT:		return sizeof(struct msg_input);
 	case MSG_ICOM_STATUS:	return sizeof(struct msg_icom_status);
+	case MSG_ELEV_STATUS:	return sizeof(struct msg_elev_status);
 	default:		return 0;
 	}
 }

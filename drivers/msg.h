@@ -103,15 +103,31 @@ struct msg_icom_status {
 	int32_t		raw_call;	/* value read, for unknown states */
 };
 
+/* An elevator controller's state (profile kind "elevator"); the raw values
+ * are kept for states the profile does not name. trapped and fault_code are
+ * 0 when the profile has no such point. */
+struct msg_elev_status {
+	struct msg_hdr	h;
+	int32_t		floor;		/* car position as read */
+	uint8_t		dir;		/* enum elev_dir */
+	uint8_t		door;		/* enum elev_door */
+	uint8_t		mode;		/* enum elev_mode */
+	uint8_t		trapped;	/* 1: passenger alarm / trapped passenger */
+	uint32_t	fault_code;	/* 0: none */
+	int32_t		raw_dir, raw_door, raw_mode;
+};
+
 struct msg_cmd {
 	struct msg_hdr	h;
 	uint32_t	id;		/* echoed in MSG_CMD_RESULT */
 	uint8_t		cmd;		/* by device kind: enum ts_cmd, ... */
 	uint8_t		pad[3];
-	uint32_t	value;		/* command argument: floors, pulse ms, ... */
+	uint32_t	value;		/* command argument: pulse ms, an
+					   elevator's enable ms, ... */
 	uint32_t	pad2;
 	int64_t		t_frame_ns;	/* card frame that caused it, 0 if none */
 	int64_t		expires_ns;	/* CLOCK_MONOTONIC: never written after this */
+	uint64_t	floors;		/* elevator: floors to enable, bit n = floor n */
 };
 
 /* MSG_CMD.cmd for a relay (DEV_OUTPUT): off, on, or on for value ms, ended
@@ -143,6 +159,7 @@ union msg_any {
 	struct msg_cmd		cmd;
 	struct msg_cmd_result	cmd_result;
 	struct msg_icom_status	icom_status;
+	struct msg_elev_status	elev_status;
 };
 
 /* Fills in h.type and h.len. */

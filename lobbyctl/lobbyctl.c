@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "../daemon/ctl.h"
+#include "../daemon/floors.h"
 #include "../daemon/util.h"
 #include "format.h"
 #include "lobbyctl_int.h"
@@ -30,6 +31,7 @@ static const char usage_text[] =
 "  devices\n"
 "  alerts [--all] [--follow]\n"
 "  card add UID --holder NAME [--from T] [--until T] [--disabled]\n"
+"           [--floors 1,3-5]     elevator floors the holder may go to\n"
 "  card remove UID\n"
 "  card list\n"
 "  lane open LANE entry|exit --reason TEXT\n"
@@ -70,6 +72,9 @@ static const char usage_text[] =
 "  watchlist remove ID | watchlist list\n"
 "  inside [--zone Z] [--csv]            who is inside (the muster list)\n"
 "  shift note TEXT | shift handover [--note TEXT] | shift log [--since T]\n"
+"  elevators                            every elevator controller and its car\n"
+"  booking add --unit U --elevator E --card UID --from T --until T\n"
+"  booking list [--all] | booking cancel ID   freight-elevator bookings\n"
 "\n"
 "  -s SOCKET  lobbyd's control socket (else $" CTL_ENV_SOCKET ", else\n"
 "             " CTL_DEFAULT_SOCKET ")\n"
@@ -93,10 +98,12 @@ enum {
 	O_SOURCE = 1 << 10, O_TITLE = 1 << 11, O_URGENT = 1 << 12,
 	O_DATE = 1 << 13, O_CHECK = 1 << 14, O_NOTE = 1 << 15,
 	O_DESK = 1 << 16,	/* any of desk.c's own options */
+	O_FLOORS = 1 << 17, O_UNIT = 1 << 18, O_ELEVATOR = 1 << 19,
+	O_CARD = 1 << 20,
 };
 /* What the front-desk commands take of this table (desk.c checks each). */
 #define O_DESK_SHARED	(O_DESK | O_FROM | O_UNTIL | O_REASON | O_NOTE | \
-			 O_SINCE | O_ALL)
+			 O_SINCE | O_ALL | O_FLOORS | O_UNIT | O_CARD)
 
 #define NPOS_MAX	8
 
@@ -108,6 +115,7 @@ struct opts {
 	const char	*source, *title, *date;
 	const char	*note;
 	const char	*desk[DO_COUNT];	/* desk.c's; "" a flag given */
+	const char	*floors, *unit, *elevator, *card;
 	const char	*pos[NPOS_MAX];
 	int		npos;
 };
@@ -134,6 +142,10 @@ static const struct opt_def {
 	{ "--title",	O_TITLE,	offsetof(struct opts, title), 0 },
 	{ "--date",	O_DATE,		offsetof(struct opts, date), 0 },
 	{ "--note",	O_NOTE,		offsetof(struct opts, note), DO_NOTE + 1 },
+	{ "--floors",	O_FLOORS,	offsetof(struct opts, floors), DO_FLOORS + 1 },
+	{ "--unit",	O_UNIT,		offsetof(struct opts, unit), DO_UNIT + 1 },
+	{ "--elevator",	O_ELEVATOR,	offsetof(struct opts, elevator), 0 },
+	{ "--card",	O_CARD,		offsetof(struct opts, card), DO_CARD + 1 },
 };
 
 static const struct cmd_def {
@@ -150,7 +162,7 @@ static const struct cmd_def {
 	{ "alerts",	 "alerts",	SHOW_ALERTS,		0,
 	    O_ALL | O_FOLLOW },
 	{ "card add",	 "card.add",	SHOW_CARD_ADD,		1,
-	    O_HOLDER | O_FROM | O_UNTIL | O_DISABLED },
+	    O_HOLDER | O_FROM | O_UNTIL | O_DISABLED | O_FLOORS },
 	{ "card remove", "card.remove",	SHOW_CARD_REMOVE,	1, 0 },
 	{ "card list",	 "card.list",	SHOW_CARD_LIST,		0, 0 },
 	{ "lane open",	 "lane.open",	SHOW_LANE_OPEN,		2,
@@ -170,6 +182,11 @@ static const struct cmd_def {
 	    O_REASON },
 	{ "intercom",	 "intercom.list", SHOW_ICOM_LIST,	0, 0 },
 	{ "alert ack",	 "alert.ack",	SHOW_ALERT_ACK,		1, O_NOTE },
+	{ "elevators",	 "elevators.list", SHOW_ELEV_LIST,	0, 0 },
+	{ "booking add", "booking.add",	SHOW_BOOKING_ADD,	0,
+	    O_UNIT | O_ELEVATOR | O_CARD | O_FROM | O_UNTIL },
+	{ "booking list", "booking.list", SHOW_BOOKING_LIST,	0, O_ALL },
+	{ "booking cancel", "booking.cancel", SHOW_BOOKING_CANCEL, 1, 0 },
 };
 
 /* devices --check is a request of its own: the start-of-shift check. */
@@ -345,6 +362,13 @@ find_cmd(const struct opts *o, const struct cmd_def **out,
 			return usage_error("ticket: unknown command \"%s\"",
 			    o->pos[1]);
 		}
+		if (strcmp(o->pos[0], "booking") == 0) {
+			if (o->npos < 2)
+				return usage_error("booking: what to do? (add, "
+				    "list, cancel)");
+			return usage_error("booking: unknown command \"%s\"",
+			    o->pos[1]);
+		}
 		if (strcmp(o->pos[0], "card") == 0 || strcmp(o->pos[0], "lane") == 0 ||
 		    strcmp(o->pos[0], "alert") == 0) {
 			if (o->npos < 2)
@@ -378,6 +402,8 @@ find_cmd(const struct opts *o, const struct cmd_def **out,
 			return usage_error("%s: which station?", c->name);
 		case SHOW_ALERT_ACK:
 			return usage_error("%s: which alert? (its ID)", c->name);
+		case SHOW_BOOKING_CANCEL:
+			return usage_error("%s: which booking? (its ID)", c->name);
 		default:
 			return usage_error("%s: missing argument", c->name);
 		}
@@ -452,6 +478,50 @@ add_uid(struct json_object *args, const char *val)
 		return EXIT_USAGE;
 	}
 	json_object_object_add(args, "uid", json_object_new_string(uid));
+	return 0;
+}
+
+/* booking add: every option is needed; the times as for card add. */
+static int
+booking_args(const struct opts *o, int64_t now, struct json_object *args)
+{
+	static const struct { unsigned bit; const char *name; } need[] = {
+		{ O_UNIT, "--unit U" }, { O_ELEVATOR, "--elevator E" },
+		{ O_CARD, "--card UID" }, { O_FROM, "--from T" },
+		{ O_UNTIL, "--until T" },
+	};
+	int64_t from, until;
+	int rc;
+
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		if (!(o->seen & need[i].bit)) {
+			lobbyctl_say("booking add: %s is needed", need[i].name);
+			return EXIT_USAGE;
+		}
+	}
+	if ((rc = lobbyctl_text_ok("--unit", o->unit, LANE_MAX, false)) != 0 ||
+	    (rc = lobbyctl_text_ok("--elevator", o->elevator, LANE_MAX,
+	    false)) != 0)
+		return rc;
+	if (fmt_time_parse(o->from, now, FMT_T_START, &from) == -1)
+		return bad_time("--from", o->from, FMT_T_START);
+	if (fmt_time_parse(o->until, now, FMT_T_END, &until) == -1)
+		return bad_time("--until", o->until, FMT_T_END);
+	json_object_object_add(args, "unit", json_object_new_string(o->unit));
+	json_object_object_add(args, "elevator",
+	    json_object_new_string(o->elevator));
+	json_object_object_add(args, "from_ms", json_object_new_int64(from));
+	json_object_object_add(args, "until_ms", json_object_new_int64(until));
+	{
+		char uid[FMT_UID_MAX + 1];
+
+		if (fmt_uid_normalize(o->card, uid) == -1) {
+			lobbyctl_say("--card: \"%s\" is not %d to %d hex digits",
+			    o->card, FMT_UID_MIN, FMT_UID_MAX);
+			return EXIT_USAGE;
+		}
+		json_object_object_add(args, "card", json_object_new_string(uid));
+	}
 	return 0;
 }
 
@@ -550,6 +620,34 @@ build_args(const struct cmd_def *c, const struct desk_cmd *dc,
 			json_object_object_add(args, "valid_until_ms",
 			    json_object_new_int64(until));
 		}
+		if (o->seen & O_FLOORS) {
+			uint64_t mask;
+			char err[160];
+
+			if (floors_parse(o->floors, &mask, err, sizeof(err)) == -1) {
+				lobbyctl_say("--floors: %s", err);
+				return EXIT_USAGE;
+			}
+			json_object_object_add(args, "floors",
+			    json_object_new_string(o->floors));
+		}
+		return 0;
+	case SHOW_BOOKING_ADD:
+		return booking_args(o, now, args);
+	case SHOW_BOOKING_LIST:
+		if (o->seen & O_ALL)
+			json_object_object_add(args, "all",
+			    json_object_new_boolean(1));
+		return 0;
+	case SHOW_BOOKING_CANCEL:
+		errno = 0;
+		limit = strtol(w[0], &end, 10);
+		if (errno != 0 || end == w[0] || *end != '\0' || limit < 1) {
+			lobbyctl_say("booking cancel: \"%s\" is not a booking ID "
+			    "(a positive number)", w[0]);
+			return EXIT_USAGE;
+		}
+		json_object_object_add(args, "id", json_object_new_int64(limit));
 		return 0;
 	case SHOW_CARD_REMOVE:
 		return add_uid(args, w[0]);

@@ -29,7 +29,8 @@ enum show_what { SHOW_STATUS, SHOW_EVENTS, SHOW_DEVICES, SHOW_ALERTS,
 	SHOW_TICKETS, SHOW_TICKET_SUMMARY, SHOW_TICKET, SHOW_TICKET_START,
 	SHOW_TICKET_NOTE, SHOW_TICKET_DONE, SHOW_TICKET_OPEN, SHOW_DEVICES_CHECK,
 	SHOW_ICOM_LIST, SHOW_ICOM_RELEASE, SHOW_ALERT_ACK,
-	SHOW_DESK };	/* desk.c's commands: the row of its table says which */
+	SHOW_DESK,	/* desk.c's commands: the row of its table says which */
+	SHOW_ELEV_LIST, SHOW_BOOKING_ADD, SHOW_BOOKING_LIST, SHOW_BOOKING_CANCEL };
 
 /*
  * The reply's data on stdout: tables, "key: value" lines or, with json, JSON.
@@ -52,6 +53,8 @@ bool	show_jbool(struct json_object *, const char *key);
 void	show_json(struct json_object *);
 /* show_icom.c: the intercom replies (intercom, intercom release). */
 int	show_icom(enum show_what what, bool json, struct json_object *data);
+/* show_elev.c: the elevator replies (elevators, booking add|list|cancel). */
+int	show_elev(enum show_what what, bool json, struct json_object *data);
 /* One update of a followed reply: a row of t, or a line of JSON. */
 void	show_update(enum show_what what, bool json, struct fmt_table *t,
 	    struct json_object *item);

@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "../daemon/floors.h"
 #include "format.h"
 #include "lobbyctl_int.h"
 
@@ -219,6 +220,7 @@ static const struct fmt_col card_cols[] = {
 	{ "ENABLED",	0, 0,  false },
 	{ "FROM",	0, 0,  false },
 	{ "UNTIL",	0, 0,  false },
+	{ "FLOORS",	0, 40, false },
 };
 
 static void
@@ -231,6 +233,22 @@ card_row(struct json_object *cd, struct row *r)
 	r->cell[2] = show_jbool(cd, "enabled") ? "yes" : "no";
 	r->cell[3] = r->t1;
 	r->cell[4] = r->t2;
+	{
+		struct json_object *fl;
+		uint64_t mask = 0;
+
+		if (json_object_object_get_ex(cd, "floors", &fl) &&
+		    json_object_is_type(fl, json_type_array))
+			for (size_t i = 0; i < json_object_array_length(fl); i++) {
+				int64_t f = json_object_get_int64(
+				    json_object_array_get_idx(fl, i));
+
+				if (f >= 0 && f <= FLOORS_TOP)
+					mask |= UINT64_C(1) << f;
+			}
+		floors_str(mask, r->text, sizeof(r->text));
+		r->cell[5] = r->text;
+	}
 }
 
 /* Builds one table row from an object of the reply. */
@@ -396,6 +414,8 @@ show_reply(enum show_what what, bool json, bool follow, bool all,
 
 	if (what == SHOW_ICOM_LIST || what == SHOW_ICOM_RELEASE)
 		return show_icom(what, json, data);
+	if (what >= SHOW_ELEV_LIST && what <= SHOW_BOOKING_CANCEL)
+		return show_elev(what, json, data);
 	if (what >= SHOW_TICKETS && what <= SHOW_DEVICES_CHECK)	/* tickets.c */
 		return tickets_show(what, json, data);
 	switch (what) {
@@ -413,7 +433,7 @@ show_reply(enum show_what what, bool json, bool follow, bool all,
 		break;
 	case SHOW_CARD_LIST:
 		cols = card_cols;
-		ncols = 5;
+		ncols = 6;
 		break;
 	default:
 		if (data == NULL || !json_object_is_type(data, json_type_object)) {
@@ -424,7 +444,7 @@ show_reply(enum show_what what, bool json, bool follow, bool all,
 		if (json) {
 			show_json(data);
 		} else if (what == SHOW_CARD_ADD) {
-			t = fmt_table_new(card_cols, 5);
+			t = fmt_table_new(card_cols, 6);
 			if (t == NULL)
 				return EXIT_REFUSED;
 			card_row(data, &r);

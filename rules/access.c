@@ -23,6 +23,10 @@ static const struct {
 	[R_NO_READER]	  = { "no_reader",	"No reader for this direction" },
 	[R_MANUAL]	  = { "manual",		"Opened by an operator" },
 	[R_FIRE_MODE]	  = { "fire_mode",	"Fire alarm: lane held free" },
+	[R_NO_FLOORS]	  = { "no_floors",	"No floors permitted on this elevator" },
+	[R_ELEV_OFFLINE]  = { "elevator_offline", "Elevator controller not answering" },
+	[R_ELEV_UNAVAILABLE] = { "elevator_unavailable", "Elevator not in normal service" },
+	[R_NO_BOOKING]	  = { "no_booking",	"No freight booking for this card now" },
 };
 
 struct access_decision

@@ -70,7 +70,9 @@ sim_open(struct sim *sim)
 		    sim->site.links[sim->site.devices[i].link].type != LINK_GPIO &&
 		    sim_input_init(sim, i) == -1) ||
 		    (sim->site.devices[i].kind == DEV_INTERCOM &&
-		    sim_icom_init(sim, i) == -1))
+		    sim_icom_init(sim, i) == -1) ||
+		    (sim->site.devices[i].kind == DEV_ELEVATOR &&
+		    sim_elev_init(sim, i) == -1))
 			return -1;
 	for (i = 0; i < sim->site.nlinks; i++) {
 		struct sim_link *l = &sim->links[i];

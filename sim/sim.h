@@ -105,12 +105,35 @@ struct sim_icom {
 	struct sim_icom_write wlog[SIM_ICOM_WLOG];
 };
 
+/* One elevator controller (simelev.c): its mapping is that of the sim_ts of
+ * the same index; this is the car and the floor-enable writes it took. */
+#define SIM_ELEV_WLOG	256
+struct sim_elev_write {
+	int64_t		t_ns;
+	uint64_t	mask;		/* the whole floor-enable mask after it */
+};
+
+struct sim_elev {
+	bool		used;
+	int		floor;
+	enum elev_dir	dir;
+	enum elev_door	door;
+	enum elev_mode	mode;
+	int		raw_mode;	/* >= 0: shown instead of mode's value */
+	unsigned	fault;
+	bool		trapped;
+	uint64_t	mask;		/* floors enabled now */
+	uint64_t	nwrites;
+	struct sim_elev_write wlog[SIM_ELEV_WLOG];
+};
+
 struct sim {
 	struct site_conf site;
 	bool		verbose;
 	struct sim_link	links[CONF_MAX_LINKS];
 	struct sim_ts	ts[CONF_MAX_DEVICES];	/* by device index */
 	struct sim_icom	icom[CONF_MAX_DEVICES];	/* by device index */
+	struct sim_elev	elev[CONF_MAX_DEVICES];	/* by device index */
 	uint64_t	rng;			/* for "garbage" */
 };
 
@@ -153,6 +176,15 @@ void	sim_icom_writes(struct sim *, int dev, const uint8_t *pdu, size_t len,
 int64_t	sim_icom_tick(struct sim *, int64_t now_ns);
 /* "icom DEV ring|answer|hangup|door open|closed|status|writes [N]" */
 void	sim_icom_ctl(struct sim *, int argc, char **argv, char *out, size_t size);
+
+/* simelev.c: elevator controllers. */
+int	sim_elev_init(struct sim *, int dev);
+void	sim_elev_publish(struct sim *, int dev);
+/* The floor-enable writes in a request PDU libmodbus accepted. */
+void	sim_elev_writes(struct sim *, int dev, const uint8_t *pdu, size_t len,
+	    int64_t t_ns);
+/* "elev DEV floor|dir|door|mode|fault|trapped V | status | writes [N]" */
+void	sim_elev_ctl(struct sim *, int argc, char **argv, char *out, size_t size);
 
 /* simreader.c: ptys and card readers. */
 int	sim_pty_open(struct sim_pty *, const char *what, const char *path);

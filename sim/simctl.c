@@ -402,6 +402,8 @@ ctl_execute(void *arg, char *line, char *out, size_t size)
 		/* input, bounce, wiegand, output, gpio: simgpio.c */
 	} else if (strcmp(argv[0], "icom") == 0) {
 		sim_icom_ctl(sim, argc, argv, out, size);
+	} else if (strcmp(argv[0], "elev") == 0) {
+		sim_elev_ctl(sim, argc, argv, out, size);
 	} else if (strcmp(argv[0], "ping") == 0 || strcmp(argv[0], "quit") == 0 ||
 	    strcmp(argv[0], "stats") == 0) {
 		reply(out, size, "error usage: %s%s", argv[0],
@@ -409,7 +411,8 @@ ctl_execute(void *arg, char *line, char *out, size_t size)
 	} else {
 		reply(out, size, "error unknown command \"%.64s\" (commands: card "
 		    "garbage raw jam clear mute unmute passage nopass set status "
-		    "writes stats input bounce wiegand output gpio icom ping quit)",
+		    "writes stats input bounce wiegand output gpio icom elev ping "
+		    "quit)",
 		    argv[0]);
 	}
 }

@@ -405,6 +405,11 @@ serve(struct sim *sim, struct sim_link *l, const uint8_t *req, int len,
 				    (size_t)pdu_len, t_ns);
 				sim_icom_publish(sim, ts->dev);
 			}
+			if (ts->prof != NULL && ts->prof->kind == PROFILE_ELEVATOR) {
+				sim_elev_writes(sim, ts->dev, req + hdr,
+				    (size_t)pdu_len, t_ns);
+				sim_elev_publish(sim, ts->dev);
+			}
 		}
 		return;
 	}
@@ -428,6 +433,10 @@ serve(struct sim *sim, struct sim_link *l, const uint8_t *req, int len,
 	if (ts->prof != NULL && ts->prof->kind == PROFILE_INTERCOM) {
 		sim_icom_writes(sim, ts->dev, req + hdr, (size_t)pdu_len, t_ns);
 		sim_icom_publish(sim, ts->dev);
+	}
+	if (ts->prof != NULL && ts->prof->kind == PROFILE_ELEVATOR) {
+		sim_elev_writes(sim, ts->dev, req + hdr, (size_t)pdu_len, t_ns);
+		sim_elev_publish(sim, ts->dev);
 	}
 }
 

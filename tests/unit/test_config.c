@@ -686,6 +686,62 @@ test_access(void)
 	CHECK_INT(site.schedules[0].nperiods, 1);
 }
 
+/* An elevator profile, its controller, two readers tied to it (one freight)
+ * and the freight rules, read back; an unknown top-level key next to them is
+ * still caught. */
+static void
+test_elevators(void)
+{
+	static const char text[] =
+	    "profiles = ( { name = \"el\"; kind = \"elevator\"; floor = \"input:0\";\n"
+	    "  direction = \"input:1\"; direction_values = { stopped = 0; up = 1; down = 2; };\n"
+	    "  door = \"input:2\"; door_values = { closed = 0; open = 1; closing = 3; };\n"
+	    "  mode = \"input:3\"; mode_values = { normal = 0; fire_service = 2; out_of_service = 3; };\n"
+	    "  fault_code = \"input:4\"; trapped = \"discrete:0\";\n"
+	    "  floor_enable = \"holding:20\"; floors = 32; } );\n"
+	    "links = ( { name = \"gw\"; type = \"modbus-tcp\"; host = \"127.0.0.1\"; } );\n"
+	    "devices = ( { name = \"elev1\"; link = \"gw\"; unit = 3; profile = \"el\"; } );\n"
+	    "readers = ( { name = \"rd1\"; path = \"/dev/ttyS5\"; },\n"
+	    "  { name = \"rd2\"; path = \"/dev/ttyS6\"; } );\n"
+	    "elevators = ( { name = \"car1\"; controller = \"elev1\"; reader = \"rd1\"; },\n"
+	    "  { name = \"freight1\"; controller = \"elev1\"; reader = \"rd2\"; enable_s = 60;\n"
+	    "    freight = true; } );\n"
+	    "freight = { rush_hours = [ \"08:00-09:30\", \"17:30-19:00\" ]; max_hours = 8; };\n";
+	const struct elev_profile *ep;
+
+	CHECK_INT(load_text("elevators.conf", text), 0);
+	CHECK_INT(site.nprofiles, 1);
+	CHECK_INT(site.profiles[0].kind, PROFILE_ELEVATOR);
+	ep = &site.profiles[0].elev;
+	CHECK_INT(ep->floors, 32);
+	CHECK_INT(ep->enable_addr, 20);
+	CHECK_INT(ep->dir_value[ELEV_DIR_DOWN], 2);
+	CHECK_INT(ep->door_value[ELEV_DOOR_CLOSING], 3);
+	CHECK(ep->door_value[ELEV_DOOR_OPENING] == ELEV_VALUE_UNSET);
+	CHECK(ep->mode_value[ELEV_MODE_INDEPENDENT] == ELEV_VALUE_UNSET);
+	CHECK_INT(ep->mode_value[ELEV_MODE_OUT_OF_SERVICE], 3);
+	CHECK(ep->trapped.set && ep->trapped.table == REG_DISCRETE);
+	CHECK_INT(site.devices[0].kind, DEV_ELEVATOR);
+	CHECK_INT(site.nelevators, 2);
+	CHECK_INT(site.elevators[0].controller, 0);
+	CHECK_INT(site.elevators[0].enable_s, 10);
+	CHECK(!site.elevators[0].freight);
+	CHECK_INT(site.elevators[1].enable_s, 60);
+	CHECK(site.elevators[1].freight);
+	CHECK_INT(site.elevators[1].reader, config_device_index(&site, "rd2"));
+	CHECK_INT(config_elevator_index(&site, "freight1"), 1);
+	CHECK_INT(site.nrush, 2);
+	CHECK_INT(site.rush[1][0], 17 * 60 + 30);
+	CHECK_INT(site.rush[1][1], 19 * 60);
+	CHECK_INT(site.booking_max_h, 8);
+	CHECK_STR(config_elev_mode_name(ELEV_MODE_FIRE_SERVICE), "fire_service");
+	CHECK_STR(config_elev_door_name(ELEV_DOOR_UNKNOWN), "unknown");
+
+	CHECK(load_text("elev-extra.conf", replace(text, "freight = { rush",
+	    "profiles2 = 1;\nfreight = { rush")) > 0);
+	CHECK(has_err("elev-extra.conf", 14, "unknown setting \"profiles2\""));
+}
+
 int
 main(void)
 {
@@ -708,6 +764,7 @@ main(void)
 	test_names();
 	test_inputs();
 	test_access();
+	test_elevators();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", tmpdir);
 	r = system(cmd);

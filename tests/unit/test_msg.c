@@ -78,6 +78,37 @@ main(void)
 		CHECK(msg_recv(sv[1], &in) == -1 && errno == EPROTO);
 	}
 
+	{
+		/* Elevator status and an enable with a 64-bit floor mask. */
+		struct msg_elev_status st;
+		struct msg_cmd c;
+
+		msg_init(&st, MSG_ELEV_STATUS, 5);
+		st.floor = -2;
+		st.mode = 4 /* out of service */;
+		st.trapped = 1;
+		st.fault_code = 31;
+		CHECK(msg_send(sv[0], &st) == 0);
+		CHECK_INT(msg_recv(sv[1], &in), sizeof(struct msg_elev_status));
+		CHECK_INT(in.h.type, MSG_ELEV_STATUS);
+		CHECK_INT(in.elev_status.floor, -2);
+		CHECK_INT(in.elev_status.mode, 4);
+		CHECK_INT(in.elev_status.trapped, 1);
+		CHECK_INT(in.elev_status.fault_code, 31);
+		CHECK(send(sv[0], &st, sizeof(st) - 4, 0) == (ssize_t)sizeof(st) - 4);
+		CHECK(msg_recv(sv[1], &in) == -1 && errno == EPROTO);
+		CHECK(msg_size(MSG_ELEV_STATUS) == sizeof(struct msg_elev_status));
+
+		msg_init(&c, MSG_CMD, 5);
+		c.cmd = 0;	/* enable */
+		c.value = 10000;
+		c.floors = UINT64_C(1) << 63 | 0x3a;
+		CHECK(msg_send(sv[0], &c) == 0);
+		CHECK_INT(msg_recv(sv[1], &in), sizeof(struct msg_cmd));
+		CHECK(in.cmd.floors == (UINT64_C(1) << 63 | 0x3a));
+		CHECK_INT(in.cmd.value, 10000);
+	}
+
 	/* EOF when the peer is gone. */
 	close(sv[0]);
 	CHECK_INT(msg_recv(sv[1], &in), 0);
