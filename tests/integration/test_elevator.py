@@ -164,6 +164,35 @@ def grant_enables_exactly_the_holders_floors_and_the_worker_clears_them():
 
 
 @test
+def a_visitors_pass_enables_its_floors_and_a_revoked_one_none():
+    s = Site(conf_text=SITE)
+    card = "0E00000077"
+    try:
+        ready(s)
+        p = s.ctl("visitor", "register", "--name", "Mia Wong", "--id-type", "passport",
+                  "--id", "K2345678", "--host-unit", "0401", "--host", "Nine Ltd",
+                  "--class", "ordinary", "--purpose", "meeting", "--floors", "4",
+                  "--card", card)
+        n = len(writes(s, "elev1"))
+        s.card("rd-el1", card)
+        g = wait_for(lambda: access(s, card, "car1"), what="grant")
+        assert g[0]["decision"] == "granted", g
+        w = wait_for(lambda: len(writes(s, "elev1")) > n and writes(s, "elev1"),
+                     timeout=4, what="enable")
+        assert w[n][1] == 0b10000, hex(w[n][1])     # floor 4 only
+        time.sleep(2.0)                             # enable_s over, cleared
+        s.ctl("pass", "revoke", p["id"], "--reason", "left early")
+        n = len(writes(s, "elev1"))
+        s.card("rd-el1", card)
+        d = wait_for(lambda: access(s, card, "car1")[1:], what="denial")
+        assert d[0]["decision"] == "denied" and d[0]["reason"] == "pass_revoked", d
+        time.sleep(0.5)
+        assert len(writes(s, "elev1")) == n, writes(s, "elev1")
+    finally:
+        s.close()
+
+
+@test
 def controller_off_the_bus_and_back_enables_no_floor():
     s = Site(conf_text=SITE)
     try:
