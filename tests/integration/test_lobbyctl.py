@@ -331,7 +331,7 @@ def test_cards(fake):
     check("card list request", rc == 0 and requests(new) == [
         {"cmd": "card.list", "args": {}}], (rc, err, new))
     check("card list rows", find_row(out, "UID") == [
-        "UID", "HOLDER", "ENABLED", "FROM", "UNTIL"] and
+        "UID", "HOLDER", "ENABLED", "FROM", "UNTIL", "FLOORS"] and
         find_row(out, "BEEF0001") == ["BEEF0001", "?[31mMallory", "no",
                                       "2026-11-01 00:00:00", "-"], out)
     check("no escape sequence reaches the terminal", "\x1b" not in out, out)
