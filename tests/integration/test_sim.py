@@ -58,7 +58,8 @@ def write_conf(d, port, edit=None, name="site.conf"):
 
 def add_qr_reader(text, d):
     """The demo site with a QR scanner as well (in no lane)."""
-    at = text.index("\n", text.index('{ name = "rd3-out";'))
+    readers = text.index("readers = (")
+    at = text.index("\n);", readers)     # after the last reader
     return text[:at] + ',\n\t{ name = "rdq-in"; path = "%s/rdq-in"; format = "qr"; }' % d + text[at:]
 
 
