@@ -10,43 +10,14 @@
 #include "../daemon/util.h"
 #include "store_int.h"
 
+#define bk_prepare(s, req, sql, st)	store_sql_prepare((s), (req), (sql), (st), "bookings")
+#define bk_done(s, req, st, what)	store_sql_done((s), (req), (st), (what))
+#define BK_BIND(st, i, field)		STORE_BIND_TEXT(st, i, field)
+#define BK_COL(st, i, field)		STORE_COL_TEXT(st, i, field)
+
 #define BOOKING_LIST_MAX	1000	/* rows one list returns at most */
 #define BK_COLS	"id, unit, elevator, card, from_ms, until_ms, booked_by, " \
 		"booked_ms, state, cancelled_by, cancelled_ms"
-
-static int
-bk_prepare(struct store *s, struct store_req *req, const char *sql,
-    sqlite3_stmt **st)
-{
-	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) == SQLITE_OK)
-		return 0;
-	store_sqlerr(s, req->error, sizeof(req->error), "bookings");
-	sqlite3_finalize(*st);
-	*st = NULL;
-	return -1;
-}
-
-/* An empty string binds as NULL, as elsewhere in the store. */
-static void
-bk_bind(sqlite3_stmt *st, int i, const char *v, size_t size)
-{
-	size_t n = strnlen(v, size);
-
-	if (n == 0)
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_text(st, i, v, (int)n, SQLITE_TRANSIENT);
-}
-#define BK_BIND(st, i, field)	bk_bind((st), (i), (field), sizeof(field))
-
-static void
-bk_col(sqlite3_stmt *st, int i, char *dst, size_t size)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	str_copy(dst, t != NULL ? (const char *)t : "", size);
-}
-#define BK_COL(st, i, field)	bk_col((st), (i), (field), sizeof(field))
 
 static void
 bk_read(sqlite3_stmt *st, void *row)
@@ -64,20 +35,6 @@ bk_read(sqlite3_stmt *st, void *row)
 	BK_COL(st, 8, b->state);
 	BK_COL(st, 9, b->cancelled_by);
 	b->cancelled_ms = sqlite3_column_int64(st, 10);	/* NULL reads as 0 */
-}
-
-/* Runs a statement that returns no rows and finalizes it. */
-static int
-bk_done(struct store *s, struct store_req *req, sqlite3_stmt *st,
-    const char *what)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	store_sqlerr(s, req->error, sizeof(req->error), what);
-	return -1;
 }
 
 static int

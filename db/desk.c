@@ -12,6 +12,9 @@
 #include "../daemon/util.h"
 #include "store_int.h"
 
+#define dk_prepare(s, req, sql, st)	store_sql_prepare((s), (req), (sql), (st), "front desk")
+#define dk_step_done(s, req, st, what)	store_sql_done((s), (req), (st), (what))
+
 #define MS_PER_DAY	86400000LL
 #define LOAD_ENDED_MS	(2 * MS_PER_DAY)	/* ended passes kept in memory */
 
@@ -127,15 +130,9 @@ bind_rec(sqlite3_stmt *st, const struct table *t, const void *rec)
 		int64_t v;
 
 		switch (c->type) {
-		case C_TEXT: {
-			size_t n = strnlen(p, c->size);
-
-			if (n == 0)
-				sqlite3_bind_null(st, i + 1);
-			else
-				sqlite3_bind_text(st, i + 1, p, (int)n, SQLITE_TRANSIENT);
+		case C_TEXT:
+			store_bind_text(st, i + 1, p, c->size);
 			continue;
-		}
 		case C_I64: case C_REF: v = *(const int64_t *)p; break;
 		case C_INT:	v = *(const int *)p; break;
 		case C_BOOL:	v = *(const bool *)p ? 1 : 0; break;
@@ -161,12 +158,9 @@ read_rec(sqlite3_stmt *st, const struct table *t, void *rec)
 		int64_t v = sqlite3_column_int64(st, i);
 
 		switch (c->type) {
-		case C_TEXT: {
-			const unsigned char *s = sqlite3_column_text(st, i);
-
-			str_copy(p, s != NULL ? (const char *)s : "", c->size);
+		case C_TEXT:
+			store_col_text(st, i, p, c->size);
 			break;
-		}
 		case C_I64: case C_REF: *(int64_t *)p = v; break;
 		case C_INT:	*(int *)p = (int)v; break;
 		case C_BOOL:	*(bool *)p = v != 0; break;
@@ -174,32 +168,6 @@ read_rec(sqlite3_stmt *st, const struct table *t, void *rec)
 		case C_U64:	*(uint64_t *)p = (uint64_t)v; break;
 		}
 	}
-}
-
-static int
-dk_prepare(struct store *s, struct store_req *req, const char *sql,
-    sqlite3_stmt **st)
-{
-	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) == SQLITE_OK)
-		return 0;
-	store_sqlerr(s, req->error, sizeof(req->error), "front desk");
-	sqlite3_finalize(*st);
-	*st = NULL;
-	return -1;
-}
-
-/* Runs a statement that returns no rows and finalizes it. */
-static int
-dk_step_done(struct store *s, struct store_req *req, sqlite3_stmt *st,
-    const char *what)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	store_sqlerr(s, req->error, sizeof(req->error), what);
-	return -1;
 }
 
 /* Inserts rec (its id 0: a new row) or replaces the row with its id; the

@@ -64,25 +64,50 @@ static const char *const store_sql[STORE_ST_N] = {
 };
 
 /* Binds a fixed-size text field; an empty string is stored as NULL. */
-static int
-bind_text(sqlite3_stmt *st, int i, const char *s, size_t size)
+int
+store_bind_text(sqlite3_stmt *st, int i, const char *s, size_t size)
 {
 	size_t n = strnlen(s, size);
 
 	if (n == 0)
 		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_text(st, i, s, (int)n, SQLITE_STATIC);
+	return sqlite3_bind_text(st, i, s, (int)n, SQLITE_TRANSIENT);
 }
-#define BIND_TEXT(st, i, field)	bind_text((st), (i), (field), sizeof(field))
+#define BIND_TEXT(st, i, field)	STORE_BIND_TEXT(st, i, field)
 
-static void
-col_text(sqlite3_stmt *st, int i, char *dst, size_t size)
+void
+store_col_text(sqlite3_stmt *st, int i, char *dst, size_t size)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 
 	str_copy(dst, t != NULL ? (const char *)t : "", size);
 }
-#define COL_TEXT(st, i, field)	col_text((st), (i), (field), sizeof(field))
+#define COL_TEXT(st, i, field)	STORE_COL_TEXT(st, i, field)
+
+int
+store_sql_prepare(struct store *s, struct store_req *req, const char *sql,
+    sqlite3_stmt **st, const char *what)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) == SQLITE_OK)
+		return 0;
+	store_sqlerr(s, req->error, sizeof(req->error), what);
+	sqlite3_finalize(*st);
+	*st = NULL;
+	return -1;
+}
+
+int
+store_sql_done(struct store *s, struct store_req *req, sqlite3_stmt *st,
+    const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	store_sqlerr(s, req->error, sizeof(req->error), what);
+	return -1;
+}
 
 /* Makes room for one more row in a growing array; NULL when out of memory. */
 static void *

@@ -100,6 +100,19 @@ int	store_ticket_do(struct store *, struct store_req *);
 /* desk.c: STORE_DESK, by in.desk.action; 0, or -1 with req->error set. */
 int	store_desk_do(struct store *, struct store_req *);
 
+/* queries.c: the SQL pieces every part of the store uses. Text fields bind
+ * with an empty string as NULL and read back NULL as "". */
+int	store_bind_text(sqlite3_stmt *, int i, const char *s, size_t size);
+void	store_col_text(sqlite3_stmt *, int i, char *dst, size_t size);
+#define STORE_BIND_TEXT(st, i, field)	store_bind_text((st), (i), (field), sizeof(field))
+#define STORE_COL_TEXT(st, i, field)	store_col_text((st), (i), (field), sizeof(field))
+/* A statement for req; -1 with the reason (naming what) in req->error. */
+int	store_sql_prepare(struct store *, struct store_req *, const char *sql,
+	    sqlite3_stmt **, const char *what);
+/* Steps a statement that returns no rows, then finalizes it; 0 or -1. */
+int	store_sql_done(struct store *, struct store_req *, sqlite3_stmt *,
+	    const char *what);
+
 /* queries.c: steps a bound SELECT to the end, each row read by readrow
  * into a new zeroed element of req->rows; resets st. 0, or -1 with
  * req->error set and no rows. */

@@ -10,6 +10,12 @@
 #include "../daemon/util.h"
 #include "store_int.h"
 
+#define tk_prepare(s, req, sql, st)	store_sql_prepare((s), (req), (sql), (st), "tickets")
+#define tk_done(s, req, st, what)	store_sql_done((s), (req), (st), (what))
+#define tk_bind(st, i, v, size)		store_bind_text((st), (i), (v), (size))
+#define TK_BIND(st, i, field)		STORE_BIND_TEXT(st, i, field)
+#define TK_COL(st, i, field)		STORE_COL_TEXT(st, i, field)
+
 #define TICKET_LIST_MAX		1000	/* rows one list returns at most */
 #define MS_PER_DAY		86400000LL
 
@@ -18,55 +24,6 @@
 #define SUM_COLS "id, day, made_ms, since_ms, late, nopen, nurgent, nopened, nclosed"
 #define ITEM_COLS "section, age_days, ticket, opened_ms, closed_ms, source, kind, " \
 		"title, urgency, state"
-
-/* A statement for this request; -1 with the reason in req->error. */
-static int
-tk_prepare(struct store *s, struct store_req *req, const char *sql,
-    sqlite3_stmt **st)
-{
-	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) == SQLITE_OK)
-		return 0;
-	store_sqlerr(s, req->error, sizeof(req->error), "tickets");
-	sqlite3_finalize(*st);
-	*st = NULL;
-	return -1;
-}
-
-/* An empty string binds as NULL, as elsewhere in the store. */
-static void
-tk_bind(sqlite3_stmt *st, int i, const char *v, size_t size)
-{
-	size_t n = strnlen(v, size);
-
-	if (n == 0)
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_text(st, i, v, (int)n, SQLITE_TRANSIENT);
-}
-#define TK_BIND(st, i, field)	tk_bind((st), (i), (field), sizeof(field))
-
-static void
-tk_col(sqlite3_stmt *st, int i, char *dst, size_t size)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	str_copy(dst, t != NULL ? (const char *)t : "", size);
-}
-#define TK_COL(st, i, field)	tk_col((st), (i), (field), sizeof(field))
-
-/* Runs a statement that returns no rows and finalizes it. */
-static int
-tk_done(struct store *s, struct store_req *req, sqlite3_stmt *st,
-    const char *what)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	store_sqlerr(s, req->error, sizeof(req->error), what);
-	return -1;
-}
 
 static void
 tk_read_ticket(sqlite3_stmt *st, int c, struct ticket_rec *t)
