@@ -13,11 +13,10 @@
 #include "../rules/hours.h"
 #include "../rules/visitor.h"
 #include "desk.h"
+#include "desk_int.h"
 #include "engine.h"
 #include "util.h"
 
-#define DESK_TICK_MS		2000	/* expiry, overstay, resets */
-#define MS_PER_DAY		86400000LL
 
 /* ---- time -------------------------------------------------------------- */
 
@@ -118,8 +117,8 @@ desk_permit(struct engine *e, int64_t id)
 	return get_by_id(d->permits, d->npermits, sizeof(*d->permits), id);
 }
 
-static bool
-pass_is_live(const struct pass_rec *p)
+bool
+desk_pass_is_live(const struct pass_rec *p)
 {
 	return strcmp(p->state, "pending") == 0 || strcmp(p->state, "active") == 0;
 }
@@ -130,7 +129,7 @@ desk_pass_live(struct engine *e, const char *credential)
 	struct desk *d = e->desk;
 
 	for (size_t i = d->npasses; i-- > 0;)
-		if (pass_is_live(&d->passes[i]) &&
+		if (desk_pass_is_live(&d->passes[i]) &&
 		    strcmp(d->passes[i].credential, credential) == 0)
 			return &d->passes[i];
 	return NULL;
@@ -147,7 +146,7 @@ desk_pass_live_of_hash(struct engine *e, const char *id_hash, const char *kind)
 		struct pass_rec *p = &d->passes[i];
 		struct desk_person *who;
 
-		if (!pass_is_live(p) || (who = desk_person(e, p->person)) == NULL)
+		if (!desk_pass_is_live(p) || (who = desk_person(e, p->person)) == NULL)
 			continue;
 		if (strcmp(who->r.id_hash, id_hash) == 0 &&
 		    strcmp(who->r.kind, kind) == 0)
@@ -279,7 +278,7 @@ desk_end_permit_passes(struct engine *e, int64_t permit, int64_t ended_ms,
 	for (size_t i = 0; i < d->npasses; i++) {
 		struct pass_rec *p = &d->passes[i];
 
-		if (p->permit != permit || !pass_is_live(p))
+		if (p->permit != permit || !desk_pass_is_live(p))
 			continue;
 		str_copy(p->state, "revoked", sizeof(p->state));
 		p->ended_ms = ended_ms;
@@ -312,8 +311,8 @@ bg_done(struct store_req *req, void *arg)
 }
 
 /* A write nobody waits for: logged if it fails. */
-static void
-bg_submit(struct engine *e, const struct desk_in *in)
+void
+desk_bg_submit(struct engine *e, const struct desk_in *in)
 {
 	struct store_req *req = calloc(1, sizeof(*req));
 
@@ -328,12 +327,12 @@ bg_submit(struct engine *e, const struct desk_in *in)
 	store_submit(e->store, req);
 }
 
-static void
-bg_pass(struct engine *e, const struct pass_rec *p)
+void
+desk_bg_pass(struct engine *e, const struct pass_rec *p)
 {
 	struct desk_in in = { .action = DESK_PASS_PUT, .pass = *p };
 
-	bg_submit(e, &in);
+	desk_bg_submit(e, &in);
 }
 
 /* ---- start ------------------------------------------------------------- */
@@ -510,8 +509,8 @@ schedule_of(const struct engine *e, const struct schedule_conf *sc,
 
 /* A permit's rule form; its hours were checked when it was made, so a
  * string that no longer reads is taken as no hours at all: closed. */
-static void
-permit_of(const struct engine *e, const struct permit_rec *pm,
+void
+desk_permit_rule(const struct engine *e, const struct permit_rec *pm,
     struct rule_permit *rp)
 {
 	char err[128];
@@ -604,7 +603,7 @@ subject_of(struct engine *e, const struct desk_person *p,
 		    p->where[slot].inside ? APB_INSIDE : APB_OUTSIDE,
 	};
 	if (pass->permit != 0 && (pm = desk_permit(e, pass->permit)) != NULL) {
-		permit_of(e, pm, &sub->permit);
+		desk_permit_rule(e, pm, &sub->permit);
 		sub->who.permit = &sub->permit;
 	}
 	if (p->r.schedule[0] != '\0') {
@@ -702,7 +701,7 @@ presence_store(struct engine *e, const struct desk_person *p, int slot)
 	in.presence.inside = p->where[slot].inside;
 	in.presence.since_ms = p->where[slot].since_ms;
 	str_copy(in.presence.lane, p->where[slot].lane, sizeof(in.presence.lane));
-	bg_submit(e, &in);
+	desk_bg_submit(e, &in);
 }
 
 void
@@ -723,9 +722,9 @@ desk_passage(struct engine *e, int lane, const struct desk_grant *g)
 		return;
 	if (g->use_entry && !pass->used) {
 		pass->used = true;
-		bg_pass(e, pass);
+		desk_bg_pass(e, pass);
 	}
-	if (g->collect && pass_is_live(pass)) {
+	if (g->collect && desk_pass_is_live(pass)) {
 		struct ev_rec ev;
 
 		str_copy(pass->state, "returned", sizeof(pass->state));
@@ -733,7 +732,7 @@ desk_passage(struct engine *e, int lane, const struct desk_grant *g)
 		str_copy(pass->ended_by, "lobbyd", sizeof(pass->ended_by));
 		snprintf(pass->end_reason, sizeof(pass->end_reason),
 		    "card collected at %s", e->site->lanes[lane].name);
-		bg_pass(e, pass);
+		desk_bg_pass(e, pass);
 		engine_ev_init(&ev, "pass_returned");
 		str_copy(ev.lane, e->site->lanes[lane].name, sizeof(ev.lane));
 		str_copy(ev.credential, pass->credential, sizeof(ev.credential));
@@ -742,186 +741,4 @@ desk_passage(struct engine *e, int lane, const struct desk_grant *g)
 		    "collected", pass->id);
 		engine_event(e, &ev);
 	}
-}
-
-/* ---- timers ---------------------------------------------------------------- */
-
-static void
-expire_passes(struct engine *e, int64_t now)
-{
-	struct desk *d = e->desk;
-
-	for (size_t i = 0; i < d->npasses; i++) {
-		struct pass_rec *p = &d->passes[i];
-		struct ev_rec ev;
-
-		if (!pass_is_live(p) || p->valid_until_ms == 0 ||
-		    now < p->valid_until_ms)
-			continue;
-		str_copy(p->state, "expired", sizeof(p->state));
-		p->ended_ms = p->valid_until_ms;
-		str_copy(p->ended_by, "lobbyd", sizeof(p->ended_by));
-		str_copy(p->end_reason, "valid until passed", sizeof(p->end_reason));
-		bg_pass(e, p);
-		engine_ev_init(&ev, "pass_expired");
-		str_copy(ev.credential, p->credential, sizeof(ev.credential));
-		ev.person = p->person;
-		snprintf(ev.detail, sizeof(ev.detail), "pass %" PRId64, p->id);
-		engine_event(e, &ev);
-	}
-}
-
-static bool
-is_inside(const struct engine *e, const struct desk_person *p)
-{
-	for (int z = 0; z <= e->site->nzones; z++)
-		if (p->where[z].inside)
-			return true;
-	return false;
-}
-
-/* Contractors still inside outside their permit's hours (or with no live
- * permit) raise an overstay alert, cleared when they badge out. */
-static void
-overstays(struct engine *e, int64_t now)
-{
-	struct desk *d = e->desk;
-	struct rule_time t;
-
-	desk_rule_time(now, &t);
-	for (size_t i = 0; i < d->npeople; i++) {
-		struct desk_person *p = &d->people[i];
-		const struct pass_rec *pass = NULL;
-		const struct permit_rec *pm = NULL;
-		struct rule_permit rp;
-		bool over;
-		char kind[24], msg[256], who[96];
-
-		if (strcmp(p->r.kind, "contractor") != 0)
-			continue;
-		snprintf(kind, sizeof(kind), "site_overstay_%" PRId64, p->r.id);
-		if (!is_inside(e, p)) {
-			if (p->overstay)
-				alert_clear(e, "site", kind);
-			p->overstay = false;
-			continue;
-		}
-		for (size_t j = d->npasses; pass == NULL && j-- > 0;)
-			if (d->passes[j].person == p->r.id)
-				pass = &d->passes[j];
-		if (pass != NULL && pass->permit != 0)
-			pm = desk_permit(e, pass->permit);
-		if (pm != NULL) {
-			permit_of(e, pm, &rp);
-			over = rp.state != PERMIT_ACTIVE || t.date > rp.until_date ||
-			    !rule_schedule_allows(&rp.hours, &t);
-		} else
-			over = true;
-		if (over && !p->overstay) {
-			desk_person_label(p, who, sizeof(who));
-			snprintf(msg, sizeof(msg), "Contractor still inside after "
-			    "working hours: %s%s%s", who, pm != NULL ? ", unit " : "",
-			    pm != NULL ? pm->unit : "");
-			alert_raise(e, "site", kind, SEV_WARNING,
-			    AUD_SECURITY | AUD_FRONTDESK, msg);
-			p->overstay = true;
-		} else if (!over && p->overstay) {
-			alert_clear(e, "site", kind);
-			p->overstay = false;
-		}
-	}
-}
-
-static void
-apb_reset(struct engine *e, const struct rule_time *t)
-{
-	struct desk *d = e->desk;
-	struct desk_in in = { .action = DESK_PRESENCE };
-	struct ev_rec ev;
-
-	for (size_t i = 0; i < d->npeople; i++)
-		memset(d->people[i].where, 0, sizeof(d->people[i].where));
-	bg_submit(e, &in);	/* zone "": every row */
-	d->apb_reset_date = t->date;
-	engine_ev_init(&ev, "apb_reset");
-	str_copy(ev.detail, "daily reset: everyone's in/out state forgotten",
-	    sizeof(ev.detail));
-	engine_event(e, &ev);
-	log_info("anti-passback: daily reset");
-}
-
-static void
-purge_done(struct store_req *req, void *arg)
-{
-	struct engine *e = arg;
-
-	if (req->status != 0)
-		log_err("visitor data purge: %s", req->error);
-	else if (req->id > 0) {
-		/* The people purged: their memory copies lose the same fields. */
-		const int64_t *ids = req->rows;
-
-		for (size_t i = 0; i < req->nrows; i++) {
-			struct desk_person *p = desk_person(e, ids[i]);
-
-			if (p == NULL)
-				continue;
-			p->r.name[0] = p->r.id_hash[0] = p->r.id_mask[0] = '\0';
-			p->r.company[0] = '\0';
-			p->r.purged_ms = req->in.desk.now_ms;
-			p->watch = false;
-		}
-		log_notice("visitor data purge: %" PRId64 " visitors past %d days",
-		    req->id, e->site->visitor_retention_days);
-	}
-	store_req_free(req);
-	free(req);
-}
-
-static void
-purge(struct engine *e, int64_t now, const struct rule_time *t)
-{
-	struct store_req *req = calloc(1, sizeof(*req));
-	int days = e->site->visitor_retention_days > 0 ?
-	    e->site->visitor_retention_days : 90;
-
-	e->desk->purge_date = t->date;
-	if (req == NULL) {
-		log_err("visitor data purge: out of memory; tried again tomorrow");
-		return;
-	}
-	req->op = STORE_DESK;
-	req->in.desk.action = DESK_PURGE;
-	req->in.desk.now_ms = now;
-	req->in.desk.before_ms = now - (int64_t)days * MS_PER_DAY;
-	req->done = purge_done;
-	req->arg = e;
-	store_submit(e->store, req);
-}
-
-void
-desk_tick(struct engine *e, int64_t now_ns)
-{
-	struct desk *d = e->desk;
-	struct rule_time t;
-	int64_t now;
-
-	if (d == NULL || now_ns < d->next_tick_ns)
-		return;
-	d->next_tick_ns = now_ns + DESK_TICK_MS * NS_PER_MS;
-	now = real_ms();
-	desk_rule_time(now, &t);
-	expire_passes(e, now);
-	overstays(e, now);
-	if (e->site->apb_reset_min >= 0 && t.minute >= e->site->apb_reset_min &&
-	    d->apb_reset_date != t.date)
-		apb_reset(e, &t);
-	if (d->purge_date != t.date)
-		purge(e, now, &t);
-}
-
-int64_t
-desk_next_deadline(const struct engine *e)
-{
-	return e->desk != NULL ? e->desk->next_tick_ns : INT64_MAX;
 }
