@@ -29,7 +29,7 @@ CONFIG_O := daemon/config.o daemon/config_read.o daemon/config_profile.o daemon/
 	    daemon/config_icom.o daemon/config_alerts.o daemon/config_access.o \
 	    daemon/config_elev.o daemon/roles.o
 RULES_O	 := rules/access.o rules/pass.o rules/visitor.o rules/hours.o rules/booking.o
-DB_O	 := db/store.o db/queries.o db/schema.o db/tickets.o db/desk.o db/bookings.o
+DB_O	 := db/store.o db/queries.o db/schema.o db/tickets.o db/desk.o db/bookings.o db/latch.o
 GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand.o
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_input.o \
 	    drivers/modbus_icom.o drivers/modbus_elev.o drivers/serial.o drivers/reader.o drivers/cardfmt.o $(GPIO_O)
@@ -53,7 +53,7 @@ LOBBYBUS_O := sim/busemu.o sim/linectl.o daemon/util.o
 UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records test_config \
 	      test_modbus test_modbus_rtu test_reader test_lobbyctl test_wiegand \
 	      test_pass test_visitor test_privacy test_tickets test_gpio test_roles \
-	      test_hours test_desk test_booking
+	      test_hours test_desk test_booking test_latch
 test_access_O   := tests/unit/test_access.o $(RULES_O)
 test_msg_O      := tests/unit/test_msg.o drivers/msg.o
 test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
@@ -79,6 +79,7 @@ test_gpio_O     := tests/unit/test_gpio.o $(GPIO_O) drivers/msg.o drivers/link.o
 test_roles_O    := tests/unit/test_roles.o $(CONFIG_O) $(UTIL_O)
 test_hours_O    := tests/unit/test_hours.o rules/hours.o rules/pass.o
 test_desk_O     := tests/unit/test_desk.o $(DB_O) $(UTIL_O) daemon/privacy.o
+test_latch_O    := tests/unit/test_latch.o db/latch.o $(UTIL_O)
 
 # Benchmark programs (bench/run runs them and the end-to-end figures).
 BENCH_PROGS := bench_store

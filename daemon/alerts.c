@@ -166,6 +166,35 @@ alert_deliver(struct engine *e, const struct alert_rec *r, const char *event)
 	notify_alert(e, r, event);
 }
 
+/*
+ * An alert the database cannot take yet is told to people at once, as
+ * alert 0: the journal, followers and alerts.command get it now, and its
+ * stored id follows when the write succeeds (DESIGN invariant 2).
+ */
+void
+alert_active_rec(const struct alert_active *a, struct alert_rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = a->id > 0 ? a->id : 0;
+	r->raised_ms = a->raised_ms;
+	str_copy(r->source, a->source, sizeof(r->source));
+	str_copy(r->kind, a->kind, sizeof(r->kind));
+	str_copy(r->severity, alert_severity_name(a->severity), sizeof(r->severity));
+	alert_audience_str(a->audience, r->audience, sizeof(r->audience));
+	str_copy(r->message, a->message, sizeof(r->message));
+}
+
+static void
+alert_deliver_unstored(struct engine *e, struct alert_active *a)
+{
+	struct alert_rec r;
+
+	alert_active_rec(a, &r);
+	a->delivered = true;
+	ctl_publish_alert(e->ctl, &r);
+	alert_deliver(e, &r, "raised");
+}
+
 /* An alert life-cycle event in the log, tied to the device when it is one. */
 static void
 alert_event(struct engine *e, const struct alert_rec *r, const char *kind,
@@ -212,6 +241,7 @@ alert_clear_rec(struct engine *e, const struct alert_rec *a)
 		return;
 	}
 	req->op = STORE_ALERT_CLEAR;
+	req->held = true;
 	req->in.alert = *a;
 	req->in.alert.cleared_ms = real_ms();
 	req->done = alert_cleared;
@@ -228,13 +258,15 @@ alert_raised(struct store_req *req, void *arg)
 
 	r->id = req->id;
 	if (req->status != 0) {
+		/* Held writes fail only when lobbyd stops unable to write. */
 		log_err("%s: %s alert not stored: %s", r->source, r->kind, req->error);
 		if (a != NULL)
 			alert_forget(e, a);
 	} else {
 		ctl_publish_alert(e->ctl, r);
 		ticket_alert_stored(e, r);
-		alert_deliver(e, r, "raised");
+		if (a == NULL || !a->delivered)
+			alert_deliver(e, r, "raised");
 		if (a == NULL || a->clear_pending) {
 			alert_clear_rec(e, r);
 			if (a != NULL)
@@ -270,8 +302,10 @@ alert_raise(struct engine *e, const char *source, const char *kind,
 	a->severity = sev;
 	a->audience = audience;
 	a->raised_ms = real_ms();
+	str_copy(a->message, message, sizeof(a->message));
 
 	req->op = STORE_ALERT_RAISE;
+	req->held = true;
 	req->in.alert.raised_ms = a->raised_ms;
 	str_copy(req->in.alert.source, source, sizeof(req->in.alert.source));
 	str_copy(req->in.alert.kind, kind, sizeof(req->in.alert.kind));
@@ -283,6 +317,8 @@ alert_raise(struct engine *e, const char *source, const char *kind,
 	req->done = alert_raised;
 	req->arg = e;
 	store_submit(e->store, req);
+	if (e->store_failing)
+		alert_deliver_unstored(e, a);
 }
 
 void
@@ -457,6 +493,7 @@ alert_escalate(struct engine *e, struct alert_active *a, int64_t now_ms)
 	}
 	a->audience |= AUD_MANAGER;
 	req->op = STORE_ALERT_ESCALATE;
+	req->held = true;
 	req->in.alert.id = a->id;
 	req->in.alert.escalated_ms = now_ms;
 	alert_audience_str(a->audience, req->in.alert.audience,
@@ -492,4 +529,33 @@ alert_next_deadline(const struct engine *e)
 		return INT64_MAX;
 	now_ms = real_ms();
 	return mono_ns() + (next > now_ms ? (next - now_ms) * NS_PER_MS : 0);
+}
+
+/* ---- a database that cannot be written -------------------------------- */
+
+#define STORE_ALERT_SOURCE	"site"
+#define STORE_ALERT_KIND	"site_store"
+
+void
+alert_store_health(struct engine *e, bool failing, const char *why)
+{
+	const char *cause = strrchr(why, ':');
+	char msg[128];
+
+	e->store_failing = failing;
+	if (!failing) {
+		log_notice("the database takes writes again");
+		alert_clear(e, STORE_ALERT_SOURCE, STORE_ALERT_KIND);
+		return;
+	}
+	log_crit("the database cannot be written: %s", why);
+	/* Alerts raised since the disk failed were waiting for it: now. */
+	for (size_t i = 0; i < e->nalerts; i++)
+		if (e->alerts[i].id < 0 && !e->alerts[i].delivered)
+			alert_deliver_unstored(e, &e->alerts[i]);
+	cause = cause != NULL && cause[1] != '\0' ? cause + 2 : why;
+	snprintf(msg, sizeof(msg), "Records cannot be written (%.60s); events "
+	    "and alerts are held in memory", cause);
+	alert_raise(e, STORE_ALERT_SOURCE, STORE_ALERT_KIND, SEV_URGENT,
+	    AUD_ENGINEERING | AUD_SECURITY, msg);
 }

@@ -68,6 +68,8 @@ ctl_alert_json(const struct alert_rec *a)
 	json_object *o = json_object_new_object();
 
 	ctl_add_int(o, "id", a->id);
+	/* false: held in memory while the database cannot be written */
+	json_object_object_add(o, "stored", json_object_new_boolean(a->id > 0));
 	ctl_add_int(o, "raised_ms", a->raised_ms);
 	ctl_add_int(o, "cleared_ms", a->cleared_ms);
 	ctl_add_str(o, "source", a->source);
@@ -344,9 +346,20 @@ alerts_done(struct store_req *req, void *arg)
 	} else {
 		json_object *a = json_object_new_array();
 
+		const struct engine *e = c->srv->e;
+		struct alert_rec held;
+
 		for (size_t i = 0; i < req->nrows; i++)
 			if (ctl_sees_alert(c, &al[i]))	/* only those routed to it */
 				json_object_array_add(a, ctl_alert_json(&al[i]));
+		/* Raised, but waiting for a database that cannot be written. */
+		for (size_t i = 0; i < e->nalerts; i++) {
+			if (e->alerts[i].id >= 0 || e->alerts[i].clear_pending)
+				continue;
+			alert_active_rec(&e->alerts[i], &held);
+			if (ctl_sees_alert(c, &held))
+				json_object_array_add(a, ctl_alert_json(&held));
+		}
 		ctl_reply_ok(c, a);
 		c->follow_alerts = c->wants_follow;
 	}

@@ -73,6 +73,12 @@ engine_event(struct engine *e, struct ev_rec *ev)
 }
 
 static void
+store_health(bool failing, const char *why, void *arg)
+{
+	alert_store_health(arg, failing, why);
+}
+
+static void
 event_committed(const struct ev_rec *ev, void *arg)
 {
 	struct engine *e = arg;
@@ -281,6 +287,7 @@ engine_run(const char *conf_path, struct site_conf *site)
 	e->site = site;
 	e->conf_path = conf_path;
 	e->started_ms = real_ms();
+	e->fire.latch_fd = -1;
 	devs_reset(e);
 	sup_init(e);
 
@@ -303,6 +310,8 @@ engine_run(const char *conf_path, struct site_conf *site)
 		log_err("%s", err);
 		return 1;
 	}
+	/* Before anything is written: a disk that is full at start is told. */
+	store_set_health_cb(e->store, store_health, e);
 	if (cards_load(e) < 0 || ticket_init(e) < 0 || alert_adopt(e) < 0 ||
 	    fire_load(e) < 0 || desk_init(e) < 0 || elevator_bookings_load(e) < 0)
 		goto out_store;
@@ -407,6 +416,7 @@ out_ctl:
 out_store:
 	store_close(e->store);	/* commits everything still queued */
 	e->store = NULL;
+	fire_close(e);
 	ticket_free(e);
 	desk_free(e);
 	elevator_bookings_free(e);

@@ -103,6 +103,9 @@ struct alert_active {
 	char		kind[24];
 	int64_t		id;		/* store id; -1 while being stored */
 	bool		clear_pending;	/* cleared before it was stored */
+	bool		delivered;	/* told to people before it was stored
+					   (the database could not be written) */
+	char		message[128];
 	enum alert_severity severity;
 	unsigned	audience;	/* AUD_* bits */
 	/* Its life cycle: acknowledged, or escalated once when it was not
@@ -127,6 +130,7 @@ struct fire_cmd {
 struct fire_state {
 	bool		active;		/* egress lanes free; nothing re-locks */
 	bool		resetting;	/* an operator's reset is being committed */
+	int		latch_fd;	/* the latch file (db/latch.h); -1 none */
 	int64_t		since_ms;
 	char		source[CONF_NAME_MAX];	/* the input that turned it on */
 	struct fire_cmd	sent[FIRE_TRACK];	/* ring */
@@ -169,6 +173,7 @@ struct engine {
 	size_t			nalerts, alerts_cap;
 
 	struct ctl_server	*ctl;
+	bool			store_failing;	/* the database takes no writes */
 	struct fire_state	fire;		/* fire.c */
 	struct ticket_sched	*tickets;	/* the daily summary (tickets.c) */
 	struct desk		*desk;		/* the front desk (desk.c) */
@@ -240,6 +245,12 @@ struct alert_active *alert_by_id(struct engine *, int64_t id);
 /* An acknowledgement of r by user was committed: followers, log, delivery. */
 void	alert_ack_done(struct engine *, const struct alert_rec *r,
 	    const char *user);
+/* An active alert as a record: id 0 while it is not stored yet. */
+void	alert_active_rec(const struct alert_active *, struct alert_rec *);
+/* The store's health changed (store_set_health_cb): while the database
+ * cannot be written, the "site_store" alert is on and every alert is
+ * delivered at once, before it is stored. */
+void	alert_store_health(struct engine *, bool failing, const char *why);
 
 /* notify.c: runs alerts.command for each change of an alert, never waiting
  * for it; event is "raised", "escalated", "acknowledged" or "cleared". */
@@ -284,8 +295,11 @@ int64_t	door_next_deadline(const struct engine *);
 void	fire_input(struct engine *, int dev, bool active);
 /* The fire-alarm mode is on: elevators get no access commands either. */
 bool	fire_mode_active(const struct engine *);
-/* At start, before the loop: takes back the stored mode. -1: store failed. */
+/* At start, before the loop: takes back the stored mode, from the database
+ * and from the latch file beside it; on if either says so. -1: the store
+ * failed. fire_close() at the end closes the latch file. */
 int	fire_load(struct engine *);
+void	fire_close(struct engine *);
 /* Lane l is held free by the fire mode (an egress lane while it is on). */
 bool	fire_lane_held(const struct engine *, int lane);
 /* True when cmd to turnstile dev would fight the fire mode: anything but

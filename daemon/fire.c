@@ -3,12 +3,19 @@
  * every egress lane at once and holds it free; the mode is stored, so it
  * survives a restart, and ends only when every fire input is inactive and an
  * operator resets it, which locks the lanes again.
+ *
+ * The mode is kept twice: in the database (a held write, retried until it
+ * commits, DESIGN invariant 2) and in the latch file beside it (db/latch.h:
+ * "<database>.fire"), written in place and synced as the mode changes, so it
+ * holds even when the database could not be written before a restart. At
+ * start the mode is on when either says so.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../db/latch.h"
 #include "engine.h"
 #include "util.h"
 
@@ -47,6 +54,28 @@ fire_blocks_cmd(const struct engine *e, int dev, enum ts_cmd cmd)
 
 /* ---- the stored mode -------------------------------------------------- */
 
+/* The latch file's path: the database's, with ".fire". */
+static void
+fire_latch_path(const struct engine *e, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s.fire", e->site->db_path);
+}
+
+/* The mode as it is now into the latch file; logs a failure. */
+static void
+fire_latch_put(struct engine *e, const struct fire_rec *f)
+{
+	char err[160], path[CONF_PATH_MAX + 8];
+
+	if (e->fire.latch_fd < 0)
+		return;
+	if (latch_write(e->fire.latch_fd, f, err, sizeof(err)) < 0) {
+		fire_latch_path(e, path, sizeof(path));
+		log_err("%s: %s; fire mode %s is kept by the database only",
+		    path, err, f->active ? "on" : "off");
+	}
+}
+
 static void
 fire_stored(struct store_req *req, void *arg)
 {
@@ -69,6 +98,7 @@ fire_store(struct engine *e)
 		return;
 	}
 	req->op = STORE_FIRE_PUT;
+	req->held = true;
 	req->in.fire.active = e->fire.active;
 	req->in.fire.since_ms = e->fire.since_ms;
 	str_copy(req->in.fire.source, e->fire.source, sizeof(req->in.fire.source));
@@ -77,11 +107,30 @@ fire_store(struct engine *e)
 	store_submit(e->store, req);
 }
 
+/* The latch file, opened (made if missing) at start; 1: it says on, into *f. */
+static int
+fire_latch_load(struct engine *e, struct fire_rec *f)
+{
+	char err[160], path[CONF_PATH_MAX + 8];
+	int rc;
+
+	fire_latch_path(e, path, sizeof(path));
+	if ((e->fire.latch_fd = latch_open(path, err, sizeof(err))) < 0) {
+		log_err("%s; the fire mode is kept by the database only", err);
+		return 0;
+	}
+	if ((rc = latch_read(e->fire.latch_fd, f, err, sizeof(err))) < 0)
+		log_err("%s: %s", path, err);
+	return rc == 1 && f->active;
+}
+
 int
 fire_load(struct engine *e)
 {
 	struct store_req req = { .op = STORE_FIRE_GET };
 	const struct fire_rec *f;
+	struct fire_rec latched;
+	bool db_on, latch_on;
 	char msg[128];
 
 	if (store_run(e->store, &req) < 0) {
@@ -90,13 +139,25 @@ fire_load(struct engine *e)
 		return -1;
 	}
 	f = req.rows;
-	if (req.nrows == 1 && f->active) {
+	db_on = req.nrows == 1 && f->active;
+	latch_on = fire_latch_load(e, &latched) == 1;
+	if (db_on || latch_on) {
+		if (!db_on)
+			f = &latched;
 		e->fire.active = true;
 		e->fire.since_ms = f->since_ms;
 		str_copy(e->fire.source, f->source, sizeof(e->fire.source));
 		log_crit("fire mode is on (from %s): egress lanes are freed as "
 		    "their turnstiles answer; it ends with lobbyctl fire reset",
 		    f->source[0] ? f->source : "?");
+		if (!db_on) {
+			/* Its write to the database failed before the restart. */
+			log_crit("fire mode was kept by its latch file: the "
+			    "database did not have it; storing it again");
+			fire_store(e);
+		} else if (!latch_on) {
+			fire_latch_put(e, f);
+		}
 		/* Taken back with the stored alerts; raised again if it was not. */
 		snprintf(msg, sizeof(msg), "Fire alarm (%s): egress lanes are "
 		    "free until the alarm clears and an operator resets", f->source);
@@ -105,6 +166,13 @@ fire_load(struct engine *e)
 	}
 	store_req_free(&req);
 	return 0;
+}
+
+void
+fire_close(struct engine *e)
+{
+	latch_close(e->fire.latch_fd);
+	e->fire.latch_fd = -1;
 }
 
 /* ---- commands to the lanes -------------------------------------------- */
@@ -139,12 +207,13 @@ static void
 fire_mode_on(struct engine *e, int dev, int64_t t_input_ns)
 {
 	const struct device_conf *dc = &e->site->devices[dev];
+	struct fire_rec f = { .active = true };
 	struct ev_rec ev;
 	char msg[128], why[48];
 	int nlanes = 0;
 
 	e->fire.active = true;
-	e->fire.since_ms = real_ms();
+	e->fire.since_ms = f.since_ms = real_ms();
 	str_copy(e->fire.source, dc->name, sizeof(e->fire.source));
 	for (int l = 0; l < e->site->nlanes; l++)
 		e->fire.lock_owed[l] = false;
@@ -167,6 +236,10 @@ fire_mode_on(struct engine *e, int dev, int64_t t_input_ns)
 	for (int l = 0; l < e->site->nlanes; l++)
 		if (e->site->lanes[l].egress)
 			fire_send(e, l, TS_CMD_FREE, t_input_ns, 1, why);
+	/* The lanes first, then the latch: one small synced write in place,
+	 * which holds even when the database cannot be written. */
+	str_copy(f.source, e->fire.source, sizeof(f.source));
+	fire_latch_put(e, &f);
 	snprintf(msg, sizeof(msg), "Fire alarm (%s): egress lanes are free until "
 	    "the alarm clears and an operator resets", dc->name);
 	alert_raise(e, FIRE_ALERT_SOURCE, FIRE_ALERT_KIND, SEV_EMERGENCY, AUD_ALL,
@@ -364,6 +437,8 @@ fire_reset_done(struct engine *e, const struct store_req *req, char *err,
 		return -1;
 	}
 	e->fire.active = false;
+	/* After the database: a crash between the two comes back on. */
+	fire_latch_put(e, &req->in.fire);
 	log_notice("fire mode reset by %s: egress lanes lock", req->in.fire.reset_by);
 	for (int l = 0; l < e->site->nlanes; l++)
 		if (e->site->lanes[l].egress)

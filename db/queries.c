@@ -133,6 +133,7 @@ rows_push(void **rows, size_t *n, size_t *cap, size_t size)
 void
 store_sqlerr(struct store *s, char *buf, size_t len, const char *what)
 {
+	s->last_err = sqlite3_errcode(s->db);
 	snprintf(buf, len, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
 }
 

@@ -27,7 +27,6 @@
 #define STORE_BATCH_MAX		1000	/* this many queued events commit at once */
 #define STORE_RETRY_MIN_MS	100	/* back-off after a failed commit */
 #define STORE_RETRY_MAX_MS	5000
-#define STORE_CLOSE_TRIES	5	/* failed commits store_close tolerates */
 
 /* Committed events on their way to the engine's event callback. */
 struct evbatch {
@@ -37,12 +36,22 @@ struct evbatch {
 	struct ev_rec	*ev;
 };
 
+/* Whether req writes: reads go ahead of a failing disk, writes wait. */
 static bool
-store_op_writes(enum store_op op)
+store_req_writes(const struct store_req *req)
 {
-	return op != STORE_CARD_LIST && op != STORE_ALERT_LIST &&
-	    op != STORE_EVENT_QUERY && op != STORE_FIRE_GET &&
-	    op != STORE_BOOKING_LIST;
+	switch (req->op) {
+	case STORE_CARD_LIST: case STORE_ALERT_LIST: case STORE_EVENT_QUERY:
+	case STORE_FIRE_GET: case STORE_BOOKING_LIST: case STORE_TICKET_LIST:
+	case STORE_TICKET_GET: case STORE_TICKET_SUMMARY_GET: case STORE_ALERT_GET:
+		return false;
+	case STORE_DESK:
+		return req->in.desk.action != DESK_LOAD &&
+		    req->in.desk.action != DESK_SHIFT_LIST &&
+		    req->in.desk.action != DESK_PASS_LIST;
+	default:
+		return true;
+	}
 }
 
 /* Starts or extends the back-off after a failed commit; logs the start. */
@@ -50,8 +59,9 @@ static void
 store_failed(struct store *s)
 {
 	if (!s->failing) {
-		log_err("%s; keeping %zu events in memory and retrying",
-		    s->errmsg, s->npend);
+		log_err("%s; keeping %zu events and %zu alert or fire-mode "
+		    "records in memory and retrying", s->errmsg, s->npend,
+		    s->nheld);
 		s->failing = true;
 		s->retry_ms = STORE_RETRY_MIN_MS;
 	} else if (s->retry_ms < STORE_RETRY_MAX_MS) {
@@ -91,7 +101,7 @@ store_commit_events(struct store *s)
 	if (store_commit(s, s->errmsg, sizeof(s->errmsg)) == -1)
 		goto out_free;
 
-	if (s->failing) {
+	if (s->failing && s->held_head == NULL) {
 		log_notice("%s: writing again; %zu events kept in memory are "
 		    "committed", s->path, s->npend);
 		s->failing = false;
@@ -157,16 +167,19 @@ store_wait_work(struct store *s)
 	for (;;) {
 		if (s->req_head != NULL)
 			return true;
-		if (s->qlen == 0 && s->npend == 0) {
+		if (s->qlen == 0 && s->npend == 0 && s->held_head == NULL) {
 			if (s->stopping)
 				return false;
 			pthread_cond_wait(&s->wake, &s->mu);
 			continue;
 		}
 		now = mono_ns();
-		if (s->failing)
+		if (s->failing) {
 			due = s->retry_ns;
-		else if (s->stopping || s->qlen >= STORE_BATCH_MAX)
+			if (s->stopping && s->close_deadline_ns < due)
+				due = s->close_deadline_ns;
+		} else if (s->stopping || s->qlen >= STORE_BATCH_MAX ||
+		    s->held_head != NULL)
 			return true;
 		else
 			due = s->q_first_ns + s->batch_ns;
@@ -178,14 +191,147 @@ store_wait_work(struct store *s)
 	}
 }
 
+/* A failure that says the database cannot be written now (the disk is full,
+ * an I/O error, ...), as opposed to a request that was wrong. */
+static bool
+store_disk_error(const struct store *s)
+{
+	switch (s->last_err & 0xff) {
+	case SQLITE_FULL: case SQLITE_IOERR: case SQLITE_READONLY:
+	case SQLITE_CANTOPEN: case SQLITE_CORRUPT: case SQLITE_NOTADB:
+	case SQLITE_PROTOCOL: case SQLITE_NOLFS: case SQLITE_BUSY:
+	case SQLITE_LOCKED: case SQLITE_NOMEM:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void
+store_req_reset(struct store_req *req)
+{
+	req->status = 0;
+	req->error[0] = '\0';
+	req->id = 0;
+	req->found = false;
+	req->rows = NULL;
+	req->nrows = 0;
+}
+
+static void
+store_hold(struct store *s, struct store_req *req)
+{
+	req->next = NULL;
+	if (s->held_tail != NULL)
+		s->held_tail->next = req;
+	else
+		s->held_head = req;
+	s->held_tail = req;
+	s->nheld++;
+}
+
+/* Runs one request on the store thread. false when it was a write that the
+ * disk refused (the store is then failing). */
+static bool
+store_run_one(struct store *s, struct store_req *req)
+{
+	store_req_reset(req);
+	s->last_err = 0;
+	store_do(s, req);
+	if (req->status == 0 || !store_req_writes(req) || !store_disk_error(s))
+		return true;
+	str_copy(s->errmsg, req->error, sizeof(s->errmsg));
+	store_req_free(req);
+	store_failed(s);
+	return false;
+}
+
+/* Retries the held writes in their order, moving each that commits to the
+ * done list; stops at the first the disk refuses, which stays first. */
+static bool
+store_retry_held(struct store *s, struct store_req **done_head,
+    struct store_req **done_tail)
+{
+	while (s->held_head != NULL) {
+		struct store_req *req = s->held_head;
+
+		if (!store_run_one(s, req))
+			return false;
+		if ((s->held_head = req->next) == NULL)
+			s->held_tail = NULL;
+		s->nheld--;
+		req->next = NULL;
+		if (*done_tail != NULL)
+			(*done_tail)->next = req;
+		else
+			*done_head = req;
+		*done_tail = req;
+	}
+	if (s->failing && s->npend == 0) {
+		log_notice("%s: writing again; the alert and fire-mode records "
+		    "held in memory are committed", s->path);
+		s->failing = false;
+	}
+	return true;
+}
+
+/* Shutdown with a disk that would not take them: the events and held writes
+ * are given up, each held one failed so its owner hears. Under mu. */
+static void
+store_give_up(struct store *s, struct store_req **done_head,
+    struct store_req **done_tail)
+{
+	log_err("%s: closing with %zu events and %zu alert or fire-mode "
+	    "records that could not be written in %d ms: they are lost: %s",
+	    s->path, s->npend + s->qlen, s->nheld, STORE_CLOSE_MS, s->errmsg);
+	free(s->pend);
+	s->pend = NULL;
+	s->npend = s->pendcap = 0;
+	s->ev_taken += s->qlen;
+	s->qlen = 0;
+	while (s->held_head != NULL) {
+		struct store_req *req = s->held_head;
+
+		s->held_head = req->next;
+		req->next = NULL;
+		req->status = -1;
+		snprintf(req->error, sizeof(req->error), "%.100s (lobbyd "
+		    "stopped before it could be written)", s->errmsg);
+		if (*done_tail != NULL)
+			(*done_tail)->next = req;
+		else
+			*done_head = req;
+		*done_tail = req;
+	}
+	s->held_tail = NULL;
+	s->nheld = 0;
+	s->failing = false;
+	s->health_failing = false;	/* given up, not writing again: no news */
+}
+
+/* Puts a finished request on the engine's completion list. Under mu. */
+static void
+store_completed(struct store *s, struct store_req *req)
+{
+	if (req->op == STORE_EVENT_SYNC && req->status == 0)
+		s->stats.events_committed++;
+	req->next = NULL;
+	if (s->creq_tail != NULL)
+		s->creq_tail->next = req;
+	else
+		s->creq_head = req;
+	s->creq_tail = req;
+	s->reqs_completed++;
+}
+
 static void *
 store_main(void *arg)
 {
 	struct store *s = arg;
-	struct store_req *req;
+	struct store_req *req, *dhead, *dtail;
 	struct evbatch *b;
 	uint64_t one = 1;
-	bool ok, tried, taken;
+	bool ok, tried, taken, wake;
 
 	pthread_mutex_lock(&s->mu);
 	while (store_wait_work(s)) {
@@ -203,6 +349,7 @@ store_main(void *arg)
 		pthread_mutex_unlock(&s->mu);
 
 		b = NULL;
+		dhead = dtail = NULL;
 		ok = true;
 		tried = false;
 		if (!taken) {
@@ -212,26 +359,40 @@ store_main(void *arg)
 			ok = false;
 			tried = true;
 		} else if (s->npend > 0 && (req == NULL || !s->failing ||
-		    store_op_writes(req->op))) {
+		    store_req_writes(req))) {
 			ok = (b = store_commit_events(s)) != NULL;
 			tried = true;
 		} else if (s->npend > 0)
 			ok = false;	/* a read need not wait for a failing disk */
+		/* Held writes go next, before any later write. */
+		if (ok && s->held_head != NULL &&
+		    (req == NULL || store_req_writes(req))) {
+			ok = store_retry_held(s, &dhead, &dtail);
+			tried = true;
+		}
 		if (req != NULL) {
-			req->status = 0;
-			req->error[0] = '\0';
-			req->id = 0;
-			req->found = false;
-			req->rows = NULL;
-			req->nrows = 0;
-			if (!ok && store_op_writes(req->op)) {
+			store_req_reset(req);
+			if (!ok && req->held && store_req_writes(req)) {
+				store_hold(s, req);	/* after those it waits for */
+				req = NULL;
+			} else if (!ok && store_req_writes(req)) {
 				/* Writing it now would put it before them. */
 				req->status = -1;
 				snprintf(req->error, sizeof(req->error),
-				    "%.120s (earlier events not yet written)",
+				    "%.120s (earlier records not yet written)",
 				    s->errmsg);
-			} else
-				store_do(s, req);
+			} else if (!store_run_one(s, req)) {
+				ok = false;
+				tried = true;
+				if (req->held) {
+					store_hold(s, req);
+					req = NULL;
+				}
+			} else if (store_req_writes(req) && s->failing &&
+			    s->npend == 0 && s->held_head == NULL) {
+				log_notice("%s: writing again", s->path);
+				s->failing = false;
+			}
 		}
 
 		pthread_mutex_lock(&s->mu);
@@ -244,33 +405,29 @@ store_main(void *arg)
 			s->cev_tail = b;
 			s->stats.events_committed += b->n;
 			s->stats.batches++;
-			s->close_fails = 0;
 		} else if (tried && !ok) {
 			s->stats.failures++;
-			if (s->stopping && ++s->close_fails >= STORE_CLOSE_TRIES) {
-				log_err("%s: closing with %zu events that could "
-				    "not be written; they are lost", s->path,
-				    s->npend + s->qlen);
-				free(s->pend);
-				s->pend = NULL;
-				s->npend = s->pendcap = 0;
-				s->ev_taken += s->qlen;
-				s->qlen = 0;
-				s->failing = false;
-			}
 		}
+		if (s->failing && s->stopping && mono_ns() >= s->close_deadline_ns)
+			store_give_up(s, &dhead, &dtail);
+		wake = b != NULL || req != NULL || dhead != NULL;
+		while (dhead != NULL) {
+			struct store_req *next = dhead->next;
+
+			store_completed(s, dhead);
+			dhead = next;
+		}
+		if (req != NULL)
+			store_completed(s, req);
 		s->pend_len = s->npend;
-		if (req != NULL) {
-			if (req->op == STORE_EVENT_SYNC && req->status == 0)
-				s->stats.events_committed++;
-			if (s->creq_tail != NULL)
-				s->creq_tail->next = req;
-			else
-				s->creq_head = req;
-			s->creq_tail = req;
-			s->reqs_completed++;
+		s->stats.held = s->nheld;
+		if (s->failing != s->health_failing) {
+			s->health_failing = s->failing;
+			str_copy(s->health_why, s->errmsg, sizeof(s->health_why));
+			s->health_changed = true;
+			wake = true;
 		}
-		if (b != NULL || req != NULL)
+		if (wake)
 			(void)!write(s->efd, &one, sizeof(one));
 	}
 	pthread_mutex_unlock(&s->mu);
@@ -362,6 +519,9 @@ store_close(struct store *s)
 
 		pthread_mutex_lock(&s->mu);
 		s->stopping = true;
+		if (s->close_deadline_ns == 0)
+			s->close_deadline_ns = mono_ns() +
+			    STORE_CLOSE_MS * NS_PER_MS;
 		pthread_cond_signal(&s->wake);
 		pthread_mutex_unlock(&s->mu);
 		pthread_join(s->thread, NULL);
@@ -373,7 +533,8 @@ store_close(struct store *s)
 		 * alert stored on the way out clears itself, say): run those
 		 * too, a few rounds at most, so nothing submitted is lost. */
 		pthread_mutex_lock(&s->mu);
-		more = s->qlen > 0 || s->req_head != NULL;
+		more = s->qlen > 0 || s->req_head != NULL ||
+		    s->held_head != NULL;
 		s->stopping = false;
 		pthread_mutex_unlock(&s->mu);
 		if (!more)
@@ -424,14 +585,25 @@ store_complete(struct store *s)
 	uint64_t v;
 	size_t i;
 
+	bool health = false, failing = false;
+	char why[sizeof(s->health_why)];
+
 	(void)!read(s->efd, &v, sizeof(v));
 	pthread_mutex_lock(&s->mu);
+	if (s->health_changed) {
+		s->health_changed = false;
+		health = true;
+		failing = s->health_failing;
+		str_copy(why, s->health_why, sizeof(why));
+	}
 	b = s->cev_head;
 	req = s->creq_head;
 	s->cev_head = s->cev_tail = NULL;
 	s->creq_head = s->creq_tail = NULL;
 	pthread_mutex_unlock(&s->mu);
 
+	if (health && s->health_cb != NULL)
+		s->health_cb(failing, why, s->health_arg);
 	while (b != NULL || req != NULL) {
 		if (b != NULL && (req == NULL ||
 		    b->reqs_before <= s->reqs_delivered)) {
@@ -453,6 +625,14 @@ store_complete(struct store *s)
 			req->done(req, req->arg);
 		req = rnext;
 	}
+}
+
+void
+store_set_health_cb(struct store *s,
+    void (*cb)(bool failing, const char *why, void *arg), void *arg)
+{
+	s->health_cb = cb;
+	s->health_arg = arg;
 }
 
 void

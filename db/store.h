@@ -166,6 +166,13 @@ struct store_req {
 	void		*rows;		/* malloc'd; freed by store_req_free() */
 	size_t		nrows;
 
+	/* A held write (alerts, the fire mode; DESIGN invariant 2) is never
+	 * failed for want of a writable disk: while the database cannot be
+	 * written it waits in the store, in its order, and is retried with the
+	 * events until it commits; done() runs then. Only a shutdown that
+	 * cannot write within STORE_CLOSE_MS fails it. */
+	bool		held;
+
 	/* Runs on the engine thread, from store_complete(). */
 	void		(*done)(struct store_req *, void *arg);
 	void		*arg;
@@ -178,7 +185,11 @@ struct store_req {
  * NULL on failure, with a message naming the file in err.
  */
 struct store *store_open(const char *path, int batch_ms, char *err, size_t errlen);
-/* Commits everything queued, stops the thread, closes the database. */
+/* Commits everything queued, stops the thread, closes the database. A
+ * database that cannot be written is given STORE_CLOSE_MS to recover; what
+ * is still unwritten then is logged as lost (the fire mode also lives in
+ * its latch file, db/latch.h). */
+#define STORE_CLOSE_MS	3000
 void	store_close(struct store *);
 
 /* Readable (eventfd) when completions are waiting for store_complete(). */
@@ -189,6 +200,14 @@ void	store_complete(struct store *);
 /* Called for each event after it committed, with its id; engine thread. */
 void	store_set_event_cb(struct store *,
 	    void (*cb)(const struct ev_rec *, void *arg), void *arg);
+
+/*
+ * Called on the engine thread when the database stops taking writes (failing
+ * true, why: the first failure, file first) and when it takes them again:
+ * once per change. Before the first call the store is taken as writable.
+ */
+void	store_set_health_cb(struct store *,
+	    void (*cb)(bool failing, const char *why, void *arg), void *arg);
 
 /* Queues an event (copied) for the next batch. Never blocks on the disk. */
 void	store_event_add(struct store *, const struct ev_rec *);
@@ -207,6 +226,7 @@ struct store_stats {
 	uint64_t	batches;
 	uint64_t	queue_len;	/* events waiting now */
 	uint64_t	failures;	/* commits that failed and were retried */
+	uint64_t	held;		/* held writes waiting for the disk now */
 };
 void	store_get_stats(struct store *, struct store_stats *);
 

@@ -57,6 +57,7 @@ struct store {
 	uint64_t	ev_taken;	/* of which the thread has taken */
 	struct store_req *req_head, *req_tail;
 	bool		stopping;
+	int64_t		close_deadline_ns;	/* stopping: give up writing then */
 	bool		oom_logged;
 
 	/* Under mu, thread to engine. */
@@ -65,6 +66,9 @@ struct store {
 	uint64_t	reqs_completed;
 	struct store_stats stats;
 	size_t		pend_len;	/* copy of npend for the stats */
+	bool		health_failing;	/* as last told to the engine */
+	bool		health_changed;	/* not yet told */
+	char		health_why[160];
 
 	/* The store thread's own. */
 	struct ev_rec	*pend;		/* taken from q, not yet committed */
@@ -72,13 +76,17 @@ struct store {
 	bool		failing;	/* commits are failing; pend waits */
 	int		retry_ms;
 	int64_t		retry_ns;	/* next attempt while failing */
-	int		close_fails;
 	char		errmsg[160];	/* why the last commit failed */
+	int		last_err;	/* SQLite result code of the last failure */
+	struct store_req *held_head, *held_tail;	/* held writes, in order */
+	size_t		nheld;
 
 	/* The engine thread's own. */
 	uint64_t	reqs_delivered;
 	void		(*event_cb)(const struct ev_rec *, void *);
 	void		*event_arg;
+	void		(*health_cb)(bool, const char *, void *);
+	void		*health_arg;
 };
 
 /* queries.c: the connection, the statements and each operation's SQL. */

@@ -190,7 +190,10 @@ alert_row(struct json_object *al, bool cleared_col, struct row *r)
 	int i = 0;
 	int64_t cleared = show_jint(al, "cleared_ms");
 
-	snprintf(r->n1, sizeof(r->n1), "%lld", (long long)show_jint(al, "id"));
+	if (show_jint(al, "id") > 0)
+		snprintf(r->n1, sizeof(r->n1), "%lld", (long long)show_jint(al, "id"));
+	else
+		snprintf(r->n1, sizeof(r->n1), "-");
 	fmt_time(show_jint(al, "raised_ms"), r->t1, sizeof(r->t1));
 	if (cleared != 0)
 		fmt_time(cleared, r->t2, sizeof(r->t2));
@@ -203,8 +206,11 @@ alert_row(struct json_object *al, bool cleared_col, struct row *r)
 	r->cell[i++] = show_jstr(al, "severity");
 	r->cell[i++] = show_jstr(al, "source");
 	r->cell[i++] = show_jstr(al, "kind");
-	/* open, escalated (nobody acknowledged it in time), or who took it */
-	if (show_jstr(al, "acked_by")[0] != '\0')
+	/* open, escalated (nobody acknowledged it in time), who took it, or
+	 * not stored: the database cannot be written, it is held in memory */
+	if (show_jint(al, "id") == 0)
+		snprintf(r->words, sizeof(r->words), "unstored");
+	else if (show_jstr(al, "acked_by")[0] != '\0')
 		snprintf(r->words, sizeof(r->words), "acked by %s",
 		    show_jstr(al, "acked_by"));
 	else

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -531,6 +532,149 @@ test_write_failure(const char *dir)
 	store_close(s);
 }
 
+/* ---- held writes: a database that cannot be written ------------------- */
+
+static struct {
+	int	calls;
+	bool	failing;
+	char	why[160];
+} health;
+
+static void
+on_health(bool failing, const char *why, void *arg)
+{
+	(void)arg;
+	health.calls++;
+	health.failing = failing;
+	str_copy(health.why, why, sizeof(health.why));
+}
+
+static int	held_done_calls, held_done_status;
+static int64_t	held_done_id;
+
+static void
+held_done(struct store_req *r, void *arg)
+{
+	(void)arg;
+	held_done_calls++;
+	held_done_status = r->status;
+	held_done_id = r->id;
+	store_req_free(r);
+}
+
+/* Runs completions until cond holds or timeout_ms passes. */
+#define WAIT_UNTIL(s, cond, timeout_ms) do {				\
+	int64_t end_ = mono_ns() + (timeout_ms) * NS_PER_MS;		\
+	struct pollfd pfd_ = { .fd = store_fd(s), .events = POLLIN };	\
+	while (!(cond) && mono_ns() < end_)				\
+		if (poll(&pfd_, 1, 50) == 1)				\
+			store_complete(s);				\
+} while (0)
+
+/* The file-size limit makes every write that grows a file fail (EFBIG),
+ * which SQLite takes as a full disk. */
+static void
+fsize_limit(rlim_t bytes)
+{
+	struct rlimit rl;
+
+	getrlimit(RLIMIT_FSIZE, &rl);
+	rl.rlim_cur = bytes;
+	setrlimit(RLIMIT_FSIZE, &rl);
+}
+
+static void
+test_held_writes(const char *dir)
+{
+	char path[512];
+	struct store *s;
+	struct store_req r, held;
+	struct store_stats st;
+	struct ev_rec ev;
+	int64_t t0;
+
+	snprintf(path, sizeof(path), "%s/held.db", dir);
+	signal(SIGXFSZ, SIG_IGN);
+	if ((s = open_ok(path, 20)) == NULL)
+		return;
+	store_set_health_cb(s, on_health, NULL);
+	memset(&health, 0, sizeof(health));
+	alert_raise(s, 1, "ts1", "before");
+
+	/* The disk is full: an event's commit fails, and the store says so. */
+	fsize_limit(0);
+	seen_reset();
+	ev = mkev(10, "passage", "L1", "");
+	store_event_add(s, &ev);
+	WAIT_UNTIL(s, health.calls > 0, 5000);
+	CHECK_INT(health.calls, 1);
+	CHECK(health.failing);
+	CHECK(strncmp(health.why, path, strlen(path)) == 0);
+
+	/* A held alert waits; it is not failed. */
+	held = mkreq(STORE_ALERT_RAISE);
+	held.held = true;
+	held.in.alert.raised_ms = 20;
+	str_copy(held.in.alert.source, "site", sizeof(held.in.alert.source));
+	str_copy(held.in.alert.kind, "site_fire", sizeof(held.in.alert.kind));
+	str_copy(held.in.alert.severity, "emergency", sizeof(held.in.alert.severity));
+	held.done = held_done;
+	held_done_calls = 0;
+	store_submit(s, &held);
+	t0 = mono_ns();
+	WAIT_UNTIL(s, held_done_calls > 0, 600);
+	CHECK_INT(held_done_calls, 0);
+	store_get_stats(s, &st);
+	CHECK_INT(st.held, 1);
+	CHECK_INT(st.queue_len, 1);
+	/* Another write fails at once, saying why; a read is answered. */
+	r = mkreq(STORE_CARD_PUT);
+	str_copy(r.in.card.uid, "0E000005", sizeof(r.in.card.uid));
+	CHECK_INT(store_run(s, &r), -1);
+	CHECK(strstr(r.error, "not yet written") != NULL);
+	r = mkreq(STORE_ALERT_LIST);
+	CHECK_INT(store_run(s, &r), 0);
+	CHECK_INT(r.nrows, 1);			/* "before" only */
+	store_req_free(&r);
+	CHECK(mono_ns() - t0 < 3000 * NS_PER_MS);
+
+	/* Room again: the event, then the held alert, commit; told once. */
+	fsize_limit(RLIM_INFINITY);
+	WAIT_UNTIL(s, held_done_calls > 0 && health.calls > 1, 10000);
+	CHECK_INT(held_done_calls, 1);
+	CHECK_INT(held_done_status, 0);
+	CHECK(held_done_id > 0);
+	CHECK_INT(health.calls, 2);
+	CHECK(!health.failing);
+	CHECK_INT(seen.n, 1);
+	r = mkreq(STORE_ALERT_LIST);
+	CHECK_INT(store_run(s, &r), 0);
+	CHECK_INT(r.nrows, 2);
+	if (r.nrows == 2)
+		CHECK_STR(((struct alert_rec *)r.rows)[1].kind, "site_fire");
+	store_req_free(&r);
+
+	/* Stopping with the disk full: bounded, and the held write hears. */
+	fsize_limit(0);
+	ev = mkev(30, "passage", "L1", "");
+	store_event_add(s, &ev);
+	WAIT_UNTIL(s, health.calls > 2, 5000);
+	CHECK(health.failing);
+	held = mkreq(STORE_ALERT_CLEAR);
+	held.held = true;
+	held.in.alert.id = held_done_id;
+	held.done = held_done;
+	held_done_calls = 0;
+	store_submit(s, &held);
+	t0 = mono_ns();
+	store_close(s);
+	CHECK(mono_ns() - t0 < (STORE_CLOSE_MS + 1500) * NS_PER_MS);
+	CHECK_INT(held_done_calls, 1);
+	CHECK_INT(held_done_status, -1);
+	fsize_limit(RLIM_INFINITY);
+	signal(SIGXFSZ, SIG_DFL);
+}
+
 int
 main(void)
 {
@@ -547,6 +691,7 @@ main(void)
 	test_threads(dir);
 	test_open_errors(dir);
 	test_write_failure(dir);
+	test_held_writes(dir);
 	rm_dir(dir);
 	return harness_done("test_store");
 }
