@@ -28,6 +28,8 @@ struct dev_state {
 	/* turnstiles */
 	enum ts_state	state;
 	uint32_t	entry_count, exit_count, counter_mask;
+	bool		counts_known;	/* the counters above were read once: kept
+					   through an outage, to see them move */
 	uint32_t	fault_code;
 	/* readers */
 	uint64_t	rejects;

@@ -257,6 +257,36 @@ counter_delta(uint32_t now, uint32_t before, uint32_t mask)
 	return (now - before) & mask;
 }
 
+/*
+ * The first status after an outage: passages counted while lobbyd could not
+ * see them belong to nobody it can name, so they are recorded as such, not
+ * as passages (nor taken silently as a new baseline). A counter that went
+ * back or jumped far means the turnstile restarted.
+ */
+static void
+counters_moved_offline(struct engine *e, int dev, const struct msg_ts_status *m,
+    uint32_t mask)
+{
+	const struct dev_state *ds = &e->devs[dev];
+	uint32_t din = counter_delta(m->entry_count, ds->entry_count, mask);
+	uint32_t dout = counter_delta(m->exit_count, ds->exit_count, mask);
+	struct ev_rec ev;
+
+	if (din == 0 && dout == 0)
+		return;
+	engine_ev_init(&ev, "counters_moved");
+	engine_ev_dev(e, &ev, dev);
+	if (din > COUNTER_JUMP_MAX || dout > COUNTER_JUMP_MAX)
+		snprintf(ev.detail, sizeof(ev.detail), "counters changed while "
+		    "offline (entry %u->%u, exit %u->%u): turnstile restarted; "
+		    "new baseline", ds->entry_count, m->entry_count,
+		    ds->exit_count, m->exit_count);
+	else
+		snprintf(ev.detail, sizeof(ev.detail), "entry counter moved by %u, "
+		    "exit counter by %u while offline", din, dout);
+	engine_event(e, &ev);
+}
+
 static void
 ts_status(struct engine *e, int dev, const struct msg_ts_status *m)
 {
@@ -274,6 +304,8 @@ ts_status(struct engine *e, int dev, const struct msg_ts_status *m)
 
 	if (!ds->online)
 		dev_went(e, dev, true, "");
+	if (!ds->have_status && ds->counts_known)
+		counters_moved_offline(e, dev, m, mask);
 	if (ds->have_status) {
 		uint32_t din = counter_delta(m->entry_count, ds->entry_count, mask);
 		uint32_t dout = counter_delta(m->exit_count, ds->exit_count, mask);
@@ -295,6 +327,7 @@ ts_status(struct engine *e, int dev, const struct msg_ts_status *m)
 		}
 	}
 	ds->have_status = true;
+	ds->counts_known = true;
 	ds->state = (enum ts_state)m->state;
 	ds->entry_count = m->entry_count;
 	ds->exit_count = m->exit_count;
@@ -385,12 +418,23 @@ cmd_result(struct engine *e, int dev, const struct msg_cmd_result *m)
 	snprintf(ev.detail, sizeof(ev.detail), "command %u %s%s%s", m->id,
 	    m->status < 4 ? st[m->status] : "?", m->error[0] ? ": " : "", m->error);
 	if (ls != NULL && ls->pending && ls->cmd_id == m->id) {
-		/* The grant it carried opened nothing: say whose it was, and free
-		 * the lane rather than wait for a passage that cannot come. */
 		str_copy(ev.direction, engine_dir_name(ls->dir), sizeof(ev.direction));
 		str_copy(ev.credential, ls->credential, sizeof(ev.credential));
 		str_copy(ev.actor, ls->actor, sizeof(ev.actor));
-		ls->pending = false;
+		if (m->status == CMD_FAILED && m->t_wire_ns != 0) {
+			/* It went on the wire and its reply was lost or late:
+			 * the lane may well have opened. The grant stays open
+			 * until its pass timeout, so a passage then is the
+			 * holder's, not a forced one. */
+			str_copy(ev.kind, "command_unknown", sizeof(ev.kind));
+			snprintf(ev.detail, sizeof(ev.detail), "command %u outcome "
+			    "unknown (%.60s); the grant waits for its passage", m->id,
+			    m->error[0] ? m->error : "no reply");
+		} else {
+			/* Never sent: the grant opened nothing. Free the lane
+			 * rather than wait for a passage that cannot come. */
+			ls->pending = false;
+		}
 	}
 	engine_event(e, &ev);
 }

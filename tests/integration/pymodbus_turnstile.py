@@ -2,8 +2,10 @@
 """
 A "tripod-a" turnstile (conf/demo/site.conf) served by pymodbus, Debian's
 independent Modbus implementation, over TCP or over RTU on a pseudo-terminal.
-Opening it for entry or exit moves the passage counter after --pass-delay.
-Each accepted command is printed as "write <name>" on stdout.
+Opening it for entry or exit moves the passage counter after --pass-delay;
+with --reply-delay the reply to an open comes that much later (the turnstile
+opens at once, its answer is late). Each accepted command is printed as
+"write <name>" on stdout.
 
   pymodbus_turnstile.py tcp PORT [--unit N]
   pymodbus_turnstile.py rtu LINK_PATH [--unit N] [--baud B]
@@ -15,6 +17,7 @@ import asyncio
 import os
 import sys
 import threading
+import time
 import tty
 
 from pymodbus.datastore import (ModbusSequentialDataBlock, ModbusServerContext,
@@ -27,9 +30,10 @@ COMMANDS = {1: "open_entry", 2: "open_exit", 3: "free", 4: "lock"}
 
 
 class Turnstile:
-    def __init__(self, pass_delay):
+    def __init__(self, pass_delay, reply_delay=0.0):
         self.inputs = ModbusSequentialDataBlock(0, [IDLE, 0, 0, 0])
         self.pass_delay = pass_delay
+        self.reply_delay = reply_delay
         self.lock = threading.Lock()
 
     def command(self, value):
@@ -41,6 +45,8 @@ class Turnstile:
             self.inputs.setValues(0, [PASSING])
             reg = 1 if name == "open_entry" else 2
             threading.Timer(self.pass_delay, self.passed, args=(reg,)).start()
+            if self.reply_delay > 0:
+                time.sleep(self.reply_delay)    # holds this reply back
 
     def passed(self, reg):
         with self.lock:
@@ -92,9 +98,10 @@ async def main():
     ap.add_argument("--unit", type=int, default=1)
     ap.add_argument("--baud", type=int, default=19200)
     ap.add_argument("--pass-delay", type=float, default=0.2)
+    ap.add_argument("--reply-delay", type=float, default=0.0)
     a = ap.parse_args()
 
-    ts = Turnstile(a.pass_delay)
+    ts = Turnstile(a.pass_delay, a.reply_delay)
     slave = ModbusSlaveContext(ir=ts.inputs, hr=CommandBlock(ts), zero_mode=True)
     context = ModbusServerContext(slaves={a.unit: slave}, single=False)
     if a.mode == "tcp":

@@ -150,6 +150,31 @@ def rtu_unit_that_stops_answering_leaves_its_bus_neighbour_alone():
 
 
 @test
+def passages_while_offline_are_recorded_as_such():
+    """Counters that moved while lobbyd could not read them are recorded as
+    having moved while offline: not passages, not a silent new baseline."""
+    s = Site()
+    try:
+        wait_for(lambda: s.device("ts2")["online"], what="ts2 online")
+        s.sim_cmd("mute", "ts2")
+        wait_for(lambda: not s.device("ts2")["online"], timeout=3, what="ts2 offline")
+        s.sim_cmd("passage", "ts2", "entry")
+        s.sim_cmd("passage", "ts2", "entry")
+        s.sim_cmd("passage", "ts2", "exit")
+        s.sim_cmd("unmute", "ts2")
+        wait_for(lambda: s.device("ts2")["online"], timeout=8, what="ts2 back")
+        ev = s.wait_event(lambda e: e["kind"] == "counters_moved", what="counters_moved")
+        assert ev[0]["device"] == "ts2", ev
+        assert ev[0]["detail"] == "entry counter moved by 2, exit counter by 1 " \
+            "while offline", ev
+        time.sleep(0.5)
+        assert not [e for e in s.events() if e["device"] == "ts2" and
+                    e["kind"] in ("passage", "unexpected_passage")], s.events()
+    finally:
+        s.close()
+
+
+@test
 def a_killed_worker_is_restarted_and_other_lanes_keep_working():
     s = Site()
     try:

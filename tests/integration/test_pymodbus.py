@@ -125,6 +125,39 @@ links = ( { name = "pm"; type = "modbus-rtu"; path = "@DIR@/bus"; baud = 19200;
         s.close()
 
 
+@test
+def late_reply_to_an_open_is_the_holders_passage():
+    """The turnstile opens, but its reply comes after timeout_ms: the
+    command's outcome is unknown, and the passage that follows is the card
+    holder's, never a forced passage."""
+    port = free_port()
+    s = InteropSite(f"""
+links = ( {{ name = "pm"; type = "modbus-tcp"; host = "127.0.0.1"; port = {port};
+	     timeout_ms = 150; }} );
+""")
+    try:
+        s.start_pymodbus("tcp", str(port), "--reply-delay", "0.4", "--pass-delay", "0.1")
+        s.start_sim()
+        s.start_lobbyd()
+        s.ctl("card", "add", STAFF, "--holder", "Ana Silva")
+        wait_for(lambda: s.device("ts")["online"], timeout=5, what="ts online")
+        s.card("rd-in", STAFF)
+        p = s.wait_event(lambda e: e["kind"] in ("passage", "unexpected_passage"),
+                         timeout=8, what="the passage")[0]
+        assert p["kind"] == "passage", p
+        assert p["credential"] == STAFF and p["direction"] == "entry", p
+        evs = s.events()
+        unknown = [e for e in evs if e["kind"] == "command_unknown"]
+        assert len(unknown) == 1 and unknown[0]["credential"] == STAFF, evs
+        assert "outcome unknown" in unknown[0]["detail"], unknown
+        assert unknown[0]["id"] < p["id"], (unknown, p)
+        assert not [e for e in evs if e["kind"] in ("command_failed", "no_passage",
+                                                    "unexpected_passage")], evs
+        assert s.pm_writes() == ["open_entry"], s.pm_writes()
+    finally:
+        s.close()
+
+
 if __name__ == "__main__":
     assert os.access(LOBBYD, os.X_OK), LOBBYD
     run_tests("test_pymodbus")
