@@ -33,7 +33,7 @@ DB_O	 := db/store.o db/queries.o db/schema.o db/tickets.o db/desk.o db/bookings.
 GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand.o
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_input.o \
 	    drivers/modbus_icom.o drivers/modbus_elev.o drivers/serial.o drivers/reader.o drivers/cardfmt.o $(GPIO_O)
-ENGINE_O := daemon/engine.o daemon/lanes.o daemon/alerts.o daemon/supervisor.o \
+ENGINE_O := daemon/engine.o daemon/cards.o daemon/lanes.o daemon/alerts.o daemon/supervisor.o \
 	    daemon/control.o daemon/ctl_cmds.o daemon/inputs.o daemon/fire.o \
 	    daemon/ctl_fire.o daemon/tickets.o daemon/ctl_tickets.o daemon/devcheck.o \
 	    daemon/doors.o daemon/intercom.o daemon/ctl_icom.o \
@@ -53,7 +53,7 @@ LOBBYBUS_O := sim/busemu.o sim/linectl.o daemon/util.o
 UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records test_config \
 	      test_modbus test_modbus_rtu test_reader test_lobbyctl test_wiegand \
 	      test_pass test_visitor test_privacy test_tickets test_gpio test_roles \
-	      test_hours test_desk test_booking test_latch
+	      test_hours test_desk test_booking test_latch test_cards
 test_access_O   := tests/unit/test_access.o $(RULES_O)
 test_msg_O      := tests/unit/test_msg.o drivers/msg.o
 test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
@@ -80,6 +80,7 @@ test_roles_O    := tests/unit/test_roles.o $(CONFIG_O) $(UTIL_O)
 test_hours_O    := tests/unit/test_hours.o rules/hours.o rules/pass.o
 test_desk_O     := tests/unit/test_desk.o $(DB_O) $(UTIL_O) daemon/privacy.o
 test_latch_O    := tests/unit/test_latch.o db/latch.o $(UTIL_O)
+test_cards_O    := tests/unit/test_cards.o daemon/cards.o $(UTIL_O)
 
 # Benchmark programs (bench/run runs them and the end-to-end figures).
 BENCH_PROGS := bench_store

@@ -126,6 +126,18 @@ ctl_reply_ok(struct ctl_client *c, json_object *data)
 }
 
 void
+ctl_reply_page(struct ctl_client *c, json_object *data, const char *more)
+{
+	json_object *r = json_object_new_object();
+
+	json_object_object_add(r, "ok", json_object_new_boolean(1));
+	json_object_object_add(r, "data", data);
+	if (more != NULL)
+		json_object_object_add(r, "more", json_object_new_string(more));
+	client_write(c, r);
+}
+
+void
 ctl_reply_err(struct ctl_client *c, const char *fmt, ...)
 {
 	json_object *r = json_object_new_object();

@@ -46,6 +46,8 @@ struct ctl_server {
 
 /* control.c: replies (each takes the JSON it is given) and store requests. */
 void	ctl_reply_ok(struct ctl_client *, json_object *data);
+/* One page of a list (ctl.h): more is the cursor of the next, NULL none. */
+void	ctl_reply_page(struct ctl_client *, json_object *data, const char *more);
 void	ctl_reply_err(struct ctl_client *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* NULL (error sent) when out of memory; the client is req's arg. */

@@ -16,6 +16,13 @@
  *
  * Commands that change data reply only after the change is committed.
  *
+ * Long lists come in pages (DESIGN invariant 8: nothing a real site asks
+ * for is capped or truncated in silence). A list command takes "after", an
+ * opaque cursor, and a reply with more to come says so beside its data:
+ *	{"ok": true, "data": [... at most CTL_PAGE_ROWS ...], "more": "<cursor>"}
+ * The client asks again with "after": "<cursor>" until a reply has no
+ * "more". A reply line is at most CTL_REPLY_MAX bytes.
+ *
  * Times are integers, milliseconds since the epoch ("_ms" fields); lobbyctl
  * shows them in local time.
  *
@@ -29,7 +36,7 @@
  *  card.add       uid, holder, enabled? (true),          card
  *                 valid_from_ms?, valid_until_ms?
  *  card.remove    uid                                    {uid}
- *  card.list      -                                      [card]
+ *  card.list      after? (paged, by uid)                 [card]
  *  lane.open      lane, direction ("entry"|"exit"),      {lane, direction, event_id}
  *                 reason (non-empty)
  *  stats          -                                      {latency_ns: {count, p50, p99, max},
@@ -175,7 +182,9 @@
 #ifndef LOBBYD_CTL_H
 #define LOBBYD_CTL_H
 
-#define CTL_LINE_MAX		65536
+#define CTL_LINE_MAX		65536		/* a request line */
+#define CTL_REPLY_MAX		(4 << 20)	/* a reply line */
+#define CTL_PAGE_ROWS		2000		/* rows in one page of a list */
 #define CTL_DEFAULT_SOCKET	"/run/lobbyd/control.sock"
 #define CTL_ENV_SOCKET		"LOBBYD_SOCKET"	/* lobbyctl: overrides the default */
 

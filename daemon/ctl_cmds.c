@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "control_int.h"
+#include "ctl.h"
 #include "ctl_desk.h"
 #include "engine.h"
 #include "floors.h"
@@ -221,7 +222,7 @@ cmd_status(struct ctl_client *c, json_object *args)
 	ctl_add_int(o, "devices", e->site->ndevices);
 	ctl_add_int(o, "online", online);
 	ctl_add_int(o, "lanes", e->site->nlanes);
-	ctl_add_int(o, "cards", (int64_t)e->ncards);
+	ctl_add_int(o, "cards", (int64_t)cards_count(e->cards));
 	ctl_add_str(o, "user", c->user);
 	ctl_add_str(o, "fire_mode", ctl_fire_mode_word(e));
 	{
@@ -544,19 +545,42 @@ cmd_card_remove(struct ctl_client *c, json_object *args)
 }
 
 static void
+card_page_done(struct store_req *req, void *arg)
+{
+	struct ctl_client *c = arg;
+	const struct card_rec *cr = req->rows;
+
+	if (req->status != 0) {
+		ctl_reply_err(c, "card.list: %s", req->error);
+	} else {
+		json_object *a = json_object_new_array();
+
+		for (size_t i = 0; i < req->nrows; i++)
+			json_object_array_add(a, card_json(&cr[i]));
+		/* A full page may have more behind it: the client asks again. */
+		ctl_reply_page(c, a, req->nrows == CTL_PAGE_ROWS ?
+		    cr[req->nrows - 1].uid : NULL);
+	}
+	ctl_req_finish(c, req);
+}
+
+/* From the store, a page at a time on the store's thread: the engine only
+ * turns one page into JSON, so a million cards never stall a decision. */
+static void
 cmd_card_list(struct ctl_client *c, json_object *args)
 {
-	static const char *const known[] = { NULL };
-	struct engine *e = c->srv->e;
-	json_object *a;
+	static const char *const known[] = { "after", NULL };
+	struct store_req *req;
+	char after[32] = "";
 
-	if (!ctl_args_known(c, args, known))
+	if (!ctl_args_known(c, args, known) ||
+	    ctl_arg_str(c, args, "after", after, sizeof(after), false) < 0)
 		return;
-	/* The engine's copy is the table as committed; no disk read needed. */
-	a = json_object_new_array();
-	for (size_t i = 0; i < e->ncards; i++)
-		json_object_array_add(a, card_json(&e->cards[i]));
-	ctl_reply_ok(c, a);
+	if ((req = ctl_req_new(c, STORE_CARD_LIST, card_page_done)) == NULL)
+		return;
+	str_copy(req->in.page.after, after, sizeof(req->in.page.after));
+	req->in.page.limit = CTL_PAGE_ROWS;
+	ctl_req_submit(c, req);
 }
 
 static void

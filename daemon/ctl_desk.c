@@ -168,7 +168,7 @@ credential_free(struct ctl_client *c, const char *cred)
 		    " already (%s)", cred, p->id, p->state);
 		return false;
 	}
-	if (engine_card_find(e, cred) != NULL) {
+	if (engine_card_find(e, cred, &(struct card_view){ 0 })) {
 		ctl_reply_err(c, "credential %s is a card on the card list "
 		    "(lobbyctl card remove it first)", cred);
 		return false;

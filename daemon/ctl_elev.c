@@ -197,7 +197,7 @@ ctl_cmd_booking_add(struct ctl_client *c, json_object *args)
 		    "no booking", b.elevator);
 		return;
 	}
-	if (engine_card_find(e, b.card) == NULL) {
+	if (!engine_card_find(e, b.card, &(struct card_view){ 0 })) {
 		ctl_reply_err(c, "no card %s (add the holder's card first)", b.card);
 		return;
 	}

@@ -70,7 +70,8 @@ strike_pulse(struct engine *e, int door, int64_t t_frame_ns, char *err, size_t e
 bool
 door_card(struct engine *e, int dev, const struct msg_card *m)
 {
-	const struct card_rec *c;
+	struct card_view cv;
+	const struct card_view *c;
 	const struct door_conf *dc = NULL;
 	struct access_card ac;
 	struct access_lane al;
@@ -89,7 +90,7 @@ door_card(struct engine *e, int dev, const struct msg_card *m)
 	door_ev(e, &ev, door, "access", dev);
 	str_copy(ev.credential, m->uid, sizeof(ev.credential));
 	str_copy(ev.direction, "entry", sizeof(ev.direction));
-	c = engine_card_find(e, m->uid);
+	c = engine_card_find(e, m->uid, &cv) ? &cv : NULL;
 	if (c != NULL)
 		ac = (struct access_card){ .enabled = c->enabled,
 		    .valid_from_ms = c->valid_from_ms, .valid_until_ms = c->valid_until_ms };

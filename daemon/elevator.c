@@ -197,7 +197,8 @@ bool
 elevator_floors_for(struct engine *e, const char *uid, int64_t now_ms,
     uint64_t *floors, enum reason *why, char pass_reason[32])
 {
-	const struct card_rec *c = engine_card_find(e, uid);
+	struct card_view cv;
+	const struct card_view *c = engine_card_find(e, uid, &cv) ? &cv : NULL;
 	/* Only the card's own checks here: the car is the caller's. */
 	const struct access_lane ready = { .online = true };
 	struct access_card ac;
@@ -280,7 +281,8 @@ elevator_card(struct engine *e, int dev, const struct msg_card *m)
 	const struct elevator_conf *ec;
 	const struct device_conf *cc;
 	const struct dev_state *cs;
-	const struct card_rec *c;
+	struct card_view cv;
+	const struct card_view *c;
 	struct ev_rec ev;
 	uint64_t floors = 0;
 	enum reason why;
@@ -296,7 +298,7 @@ elevator_card(struct engine *e, int dev, const struct msg_card *m)
 	engine_ev_dev(e, &ev, dev);
 	str_copy(ev.lane, ec->name, sizeof(ev.lane));
 	str_copy(ev.credential, m->uid, sizeof(ev.credential));
-	c = engine_card_find(e, m->uid);
+	c = engine_card_find(e, m->uid, &cv) ? &cv : NULL;
 
 	if (fire_mode_active(e)) {
 		/* Invariant 2: in fire mode no elevator gets an access command. */

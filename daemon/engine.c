@@ -86,78 +86,63 @@ event_committed(const struct ev_rec *ev, void *arg)
 	ctl_publish_event(e->ctl, ev);
 }
 
-/* ---- cards: an in-memory copy of the cards table, sorted by uid ------- */
+/* ---- cards: the engine's copy of the cards table (cards.c) ------------ */
 
-static int
-card_cmp(const void *a, const void *b)
+bool
+engine_card_find(const struct engine *e, const char *uid, struct card_view *v)
 {
-	return strcmp(((const struct card_rec *)a)->uid, ((const struct card_rec *)b)->uid);
-}
-
-const struct card_rec *
-engine_card_find(const struct engine *e, const char *uid)
-{
-	struct card_rec key;
-
-	if (e->ncards == 0)
-		return NULL;
-	str_copy(key.uid, uid, sizeof(key.uid));
-	return bsearch(&key, e->cards, e->ncards, sizeof(*e->cards), card_cmp);
+	return cards_find(e->cards, uid, v);
 }
 
 int
 engine_card_put(struct engine *e, const struct card_rec *c)
 {
-	struct card_rec *old = (struct card_rec *)engine_card_find(e, c->uid);
-
-	if (old != NULL) {
-		*old = *c;
-		return 0;
+	if (cards_put(e->cards, c) < 0) {
+		/* The card is stored; it is found again at the next start. */
+		log_err("cards: out of memory for card %s (%zu cards)", c->uid,
+		    cards_count(e->cards));
+		return -1;
 	}
-	if (e->ncards == e->cards_cap) {
-		size_t cap = e->cards_cap ? e->cards_cap * 2 : 256;
-		struct card_rec *n = realloc(e->cards, cap * sizeof(*n));
-
-		if (n == NULL) {
-			/* The card is stored; it is found again at the next start. */
-			log_err("cards: out of memory for %zu cards", cap);
-			return -1;
-		}
-		e->cards = n;
-		e->cards_cap = cap;
-	}
-	e->cards[e->ncards++] = *c;
-	qsort(e->cards, e->ncards, sizeof(*e->cards), card_cmp);
 	return 0;
 }
 
 void
 engine_card_del(struct engine *e, const char *uid)
 {
-	struct card_rec *c = (struct card_rec *)engine_card_find(e, uid);
+	cards_del(e->cards, uid);
+}
 
-	if (c == NULL)
-		return;
-	memmove(c, c + 1, (size_t)((e->cards + e->ncards) - (c + 1)) * sizeof(*c));
-	e->ncards--;
+/* Runs on the store thread while the engine waits in store_run(). */
+static void
+card_loaded(const void *row, void *arg)
+{
+	struct engine *e = arg;
+
+	if (cards_put(e->cards, row) < 0 && e->cards_lost++ == 0)
+		log_err("cards: out of memory loading the card list");
 }
 
 static int
 cards_load(struct engine *e)
 {
-	struct store_req req = { .op = STORE_CARD_LIST };
+	struct store_req req = { .op = STORE_CARD_LIST, .each = card_loaded,
+	    .each_arg = e };
+	int64_t t0 = mono_ns();
 
+	if ((e->cards = cards_new()) == NULL) {
+		log_err("cards: out of memory");
+		return -1;
+	}
 	if (store_run(e->store, &req) < 0) {
 		log_err("cards: %s", req.error);
 		store_req_free(&req);
 		return -1;
 	}
-	free(e->cards);
-	e->cards = req.rows;
-	e->ncards = e->cards_cap = req.nrows;
-	req.rows = NULL;
-	if (e->ncards > 1)	/* the store's order, made sure of for bsearch */
-		qsort(e->cards, e->ncards, sizeof(*e->cards), card_cmp);
+	store_req_free(&req);
+	if (e->cards_lost > 0)
+		return -1;
+	log_info("cards: %zu loaded in %lld ms, %zu KiB", cards_count(e->cards),
+	    (long long)((mono_ns() - t0) / NS_PER_MS), cards_bytes(e->cards) / 1024);
 	return 0;
 }
 
@@ -331,9 +316,10 @@ engine_run(const char *conf_path, struct site_conf *site)
 	if (sd_watchdog_enabled(0, &e->watchdog_usec) <= 0)
 		e->watchdog_usec = 0;
 	sd_notifyf(0, "READY=1\nSTATUS=%d links, %d devices, %d lanes, %zu cards",
-	    site->nlinks, site->ndevices, site->nlanes, e->ncards);
+	    site->nlinks, site->ndevices, site->nlanes, cards_count(e->cards));
 	log_notice("%s: running: %d links, %d devices, %d lanes, %zu cards",
-	    site->site_name, site->nlinks, site->ndevices, site->nlanes, e->ncards);
+	    site->site_name, site->nlinks, site->ndevices, site->nlanes,
+	    cards_count(e->cards));
 
 	while (!e->stopping) {
 		int64_t now = mono_ns(), next = INT64_MAX, t;
@@ -420,7 +406,7 @@ out_store:
 	ticket_free(e);
 	desk_free(e);
 	elevator_bookings_free(e);
-	free(e->cards);
+	cards_free(e->cards);
 	free(e->alerts);
 	e->cards = NULL;
 	close(e->epfd);

@@ -13,6 +13,7 @@
 #include "../db/store.h"
 #include "../drivers/msg.h"
 #include "../rules/access.h"
+#include "cards.h"
 #include "config.h"
 #include "desk.h"
 
@@ -158,9 +159,9 @@ struct engine {
 	struct door_state	doors[CONF_MAX_DOORS];
 	struct worker		workers[CONF_MAX_LINKS];
 
-	/* Cards, sorted by uid: decisions never wait on the disk. */
-	struct card_rec		*cards;
-	size_t			ncards, cards_cap;
+	/* The card list: decisions never wait on the disk (cards.c). */
+	struct cards		*cards;
+	size_t			cards_lost;	/* not loaded for want of memory */
 	/* Active freight-elevator bookings, the same way (elevator.c). */
 	struct booking_rec	*bookings;
 	size_t			nbookings, bookings_cap;
@@ -198,7 +199,8 @@ void	engine_ev_init(struct ev_rec *, const char *kind);
 void	engine_ev_dev(struct engine *, struct ev_rec *, int dev);
 /* Queued for the next batch; followers see it once it is committed. */
 void	engine_event(struct engine *, struct ev_rec *);
-const struct card_rec *engine_card_find(const struct engine *, const char *uid);
+/* The card with this uid into *v; false: not on the card list. */
+bool	engine_card_find(const struct engine *, const char *uid, struct card_view *v);
 /* -1: out of memory (the card is stored, but unknown until a restart). */
 int	engine_card_put(struct engine *, const struct card_rec *);
 void	engine_card_del(struct engine *, const char *uid);

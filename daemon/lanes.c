@@ -66,7 +66,7 @@ static void
 card_read(struct engine *e, int dev, const struct msg_card *m)
 {
 	const struct dev_state *rd = &e->devs[dev];
-	const struct card_rec *c;
+	struct card_view cv, *c;
 	struct access_card ac;
 	struct access_lane al;
 	struct access_decision d;
@@ -91,7 +91,7 @@ card_read(struct engine *e, int dev, const struct msg_card *m)
 	ts = &e->devs[lc->turnstile];
 	str_copy(ev.direction, engine_dir_name(rd->dir), sizeof(ev.direction));
 
-	c = engine_card_find(e, m->uid);
+	c = engine_card_find(e, m->uid, &cv) ? &cv : NULL;
 	if (fire_lane_held(e, rd->lane)) {
 		/* Fire mode: the lane is free for everyone; nothing is sent. */
 		str_copy(ev.reason, rule_reason_code(R_FIRE_MODE), sizeof(ev.reason));

@@ -3,6 +3,7 @@
  * settings, the prepared statements, binding requests and reading rows of
  * events, cards and alerts back out.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,9 @@ static const char *const store_sql[STORE_ST_N] = {
 	[STORE_ST_CARD_LIST] = "SELECT uid, holder, enabled, valid_from_ms, "
 	    "valid_until_ms, created_by, created_ms, floors FROM cards "
 	    "ORDER BY uid",
+	[STORE_ST_CARD_PAGE] = "SELECT uid, holder, enabled, valid_from_ms, "
+	    "valid_until_ms, created_by, created_ms, floors FROM cards "
+	    "WHERE uid > ?1 ORDER BY uid LIMIT ?2",
 	[STORE_ST_ALERT_RAISE] = "INSERT INTO alerts (raised_ms, cleared_ms, "
 	    "source, kind, severity, message, audience) VALUES (?, ?, ?, ?, ?, ?, ?)",
 	[STORE_ST_ALERT_CLEAR] = "UPDATE alerts SET cleared_ms = ?2 "
@@ -257,8 +261,18 @@ store_select(struct store *s, struct store_req *req, sqlite3_stmt *st,
 	size_t cap = 0;
 	void *row;
 	int rc;
+	union {
+		max_align_t	align;
+		char		b[1024];
+	} one;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (req->each != NULL && size <= sizeof(one.b)) {
+			memset(one.b, 0, size);
+			readrow(st, one.b);
+			req->each(one.b, req->each_arg);
+			continue;
+		}
 		row = rows_push(&req->rows, &req->nrows, &cap, size);
 		if (row == NULL) {
 			snprintf(req->error, sizeof(req->error),
@@ -407,8 +421,17 @@ store_do(struct store *s, struct store_req *req)
 		req->id = 0;
 		break;
 	case STORE_CARD_LIST:
-		rc = store_select(s, req, s->st[STORE_ST_CARD_LIST],
-		    sizeof(struct card_rec), read_card_row);
+		if (req->in.page.limit > 0) {
+			st = s->st[STORE_ST_CARD_PAGE];
+			/* Bound as text even when empty: "" sorts first. */
+			sqlite3_bind_text(st, 1, req->in.page.after,
+			    (int)strnlen(req->in.page.after,
+			    sizeof(req->in.page.after)), SQLITE_TRANSIENT);
+			sqlite3_bind_int(st, 2, req->in.page.limit);
+		} else
+			st = s->st[STORE_ST_CARD_LIST];
+		rc = store_select(s, req, st, sizeof(struct card_rec),
+		    read_card_row);
 		break;
 	case STORE_ALERT_RAISE:
 		st = s->st[STORE_ST_ALERT_RAISE];

@@ -97,7 +97,8 @@ struct fire_rec {
 enum store_op {
 	STORE_CARD_PUT,		/* in.card: insert or replace */
 	STORE_CARD_DEL,		/* in.key: uid; out.found */
-	STORE_CARD_LIST,	/* out.rows: struct card_rec[], by uid */
+	STORE_CARD_LIST,	/* out.rows: struct card_rec[], by uid; a page of
+				   in.page.limit (> 0) after in.page.after */
 	STORE_ALERT_RAISE,	/* in.alert; out.id */
 	STORE_ALERT_CLEAR,	/* in.alert.id, in.alert.cleared_ms */
 	STORE_ALERT_LIST,	/* in.query.all: cleared too; out.rows: alert_rec[], oldest first */
@@ -156,7 +157,17 @@ struct store_req {
 		} query;
 		struct ticket_in ticket;
 		struct desk_in	desk;
+		struct {
+			char	after[32];	/* keys after this one ("": from the start) */
+			int	limit;		/* <= 0: every row */
+		} page;
 	} in;
+
+	/* A read's rows handed over one at a time, on the store thread, instead
+	 * of gathered in out.rows: for a million cards at start, while the
+	 * engine waits in store_run(). The row is gone when each returns. */
+	void		(*each)(const void *row, void *arg);
+	void		*each_arg;
 
 	/* Filled by the store thread before done() runs. */
 	int		status;		/* 0 ok, -1 failed (error says why) */

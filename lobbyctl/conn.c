@@ -71,7 +71,7 @@ conn_open(struct conn *c, const char *path, bool follow)
 		    "(at most %zu bytes)", path, sizeof(sun.sun_path) - 1);
 		return EXIT_CONNECT;
 	}
-	if ((c->buf = malloc(CTL_LINE_MAX + 1)) == NULL) {
+	if ((c->buf = malloc(CTL_REPLY_MAX + 1)) == NULL) {
 		lobbyctl_say("out of memory");
 		return EXIT_REFUSED;
 	}
@@ -149,9 +149,9 @@ conn_read_line(struct conn *c, int64_t deadline_ns, char **line)
 			*line = c->buf;
 			return LINE_OK;
 		}
-		if (c->len >= CTL_LINE_MAX) {
+		if (c->len >= CTL_REPLY_MAX) {
 			lobbyctl_say("bad reply from lobbyd: a line longer "
-			    "than %d bytes", CTL_LINE_MAX);
+			    "than %d bytes", CTL_REPLY_MAX);
 			return LINE_ERR;
 		}
 		tsp = NULL;
@@ -178,7 +178,7 @@ conn_read_line(struct conn *c, int64_t deadline_ns, char **line)
 		}
 		if (rc == 0)
 			continue;
-		n = read(c->fd, c->buf + c->len, CTL_LINE_MAX - c->len);
+		n = read(c->fd, c->buf + c->len, CTL_REPLY_MAX - c->len);
 		if (n == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n == -1) {

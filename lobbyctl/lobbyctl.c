@@ -729,6 +729,61 @@ build_args(const struct cmd_def *c, const struct desk_cmd *dc,
 	}
 }
 
+/*
+ * A list that comes in pages (daemon/ctl.h) is printed as each page
+ * arrives, so a million cards never sit in lobbyctl's memory: a table keeps
+ * the first page's columns (widened, as for --follow), JSON stays one array.
+ * *reply is the first page's, and then each next one's.
+ */
+static int
+show_paged(struct conn *conn, const struct cmd_def *c, struct json_object *req,
+    struct json_object *args, struct json_object **reply, bool json)
+{
+	struct fmt_table *table = NULL;
+	struct json_object *data, *more, *item;
+	size_t rows = 0;
+	int rc = 0;
+
+	for (;;) {
+		if (!json_object_object_get_ex(*reply, "data", &data) ||
+		    !json_object_is_type(data, json_type_array)) {
+			lobbyctl_say("bad reply from lobbyd: \"data\" is not a list");
+			rc = EXIT_REFUSED;
+			break;
+		}
+		if (json) {
+			for (size_t i = 0; i < json_object_array_length(data); i++) {
+				item = json_object_array_get_idx(data, i);
+				fputs(rows++ == 0 ? "[" : ",\n", stdout);
+				fputs(json_object_to_json_string_ext(item,
+				    JSON_C_TO_STRING_PLAIN |
+				    JSON_C_TO_STRING_NOSLASHESCAPE), stdout);
+			}
+		} else if (table == NULL) {
+			if ((rc = show_reply(c->what, false, true, false, data,
+			    &table)) != 0)
+				break;
+		} else {
+			for (size_t i = 0; i < json_object_array_length(data); i++)
+				show_update(c->what, false, table,
+				    json_object_array_get_idx(data, i));
+		}
+		if (!json_object_object_get_ex(*reply, "more", &more) ||
+		    !json_object_is_type(more, json_type_string))
+			break;
+		json_object_object_add(args, "after",
+		    json_object_new_string(json_object_get_string(more)));
+		json_object_put(*reply);
+		if ((rc = conn_request(conn, req, reply, &data)) != 0 ||
+		    *reply == NULL)
+			break;
+	}
+	if (json)
+		puts(rows == 0 ? "[]" : "]");
+	fmt_table_free(table);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -770,6 +825,11 @@ main(int argc, char **argv)
 	if ((rc = conn_request(&conn, req, &reply, &data)) != 0 ||
 	    reply == NULL)
 		goto out_close_conn;
+	if (json_object_object_get_ex(reply, "more", NULL) && dc == NULL) {
+		rc = show_paged(&conn, c, req, args, &reply, o.json);
+		json_object_put(reply);
+		goto out_close_conn;
+	}
 	if (dc != NULL)
 		rc = desk_show(dc, o.json, o.desk[DO_CSV] != NULL, data);
 	else
