@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "control_int.h"
+#include "ctl.h"
 #include "ctl_desk.h"
 #include "util.h"
 
@@ -136,16 +137,26 @@ ctl_cmd_watch_list(struct ctl_client *c, json_object *args)
 void
 ctl_cmd_inside(struct ctl_client *c, json_object *args)
 {
-	static const char *const known[] = { "zone", NULL };
+	static const char *const known[] = { "zone", "after", NULL };
 	struct engine *e = c->srv->e;
 	struct desk *d = e->desk;
 	json_object *arr;
-	char zone[32] = "";
-	int want = -1;
+	char zone[32] = "", after[48] = "", more[48];
+	long long from_person = 0;
+	int want = -1, from_zone = -1, rows = 0;
+	size_t i;
 
 	if (!ctl_args_known(c, args, known) ||
-	    ctl_arg_str(c, args, "zone", zone, sizeof(zone), false) < 0)
+	    ctl_arg_str(c, args, "zone", zone, sizeof(zone), false) < 0 ||
+	    ctl_arg_str(c, args, "after", after, sizeof(after), false) < 0)
 		return;
+	/* The cursor is the last row sent: "PERSON.ZONE". */
+	if (after[0] != '\0' && sscanf(after, "%lld.%d", &from_person,
+	    &from_zone) != 2) {
+		ctl_reply_err(c, "\"after\" is not a cursor from an earlier "
+		    "page: \"%s\"", after);
+		return;
+	}
 	if (zone[0] != '\0') {
 		want = strcmp(zone, "site") == 0 ? e->site->nzones :
 		    config_zone_index(e->site, zone);
@@ -154,14 +165,18 @@ ctl_cmd_inside(struct ctl_client *c, json_object *args)
 			return;
 		}
 	}
+	/* People are sorted by id: a page resumes after the cursor's row. */
 	arr = json_object_new_array();
-	for (size_t i = 0; i < d->npeople; i++) {
+	for (i = 0; i < d->npeople && rows < CTL_PAGE_ROWS; i++) {
 		const struct desk_person *p = &d->people[i];
 
-		for (int z = 0; z <= e->site->nzones; z++) {
+		if (p->r.id < from_person)
+			continue;
+		for (int z = 0; z <= e->site->nzones && rows < CTL_PAGE_ROWS; z++) {
 			json_object *o;
 
-			if (!p->where[z].inside || (want >= 0 && z != want))
+			if (!p->where[z].inside || (want >= 0 && z != want) ||
+			    (p->r.id == from_person && z <= from_zone))
 				continue;
 			o = json_object_new_object();
 			ctl_add_int(o, "person", p->r.id);
@@ -174,9 +189,12 @@ ctl_cmd_inside(struct ctl_client *c, json_object *args)
 			ctl_add_int(o, "since_ms", p->where[z].since_ms);
 			ctl_add_str(o, "lane", p->where[z].lane);
 			json_object_array_add(arr, o);
+			if (++rows == CTL_PAGE_ROWS)
+				snprintf(more, sizeof(more), "%lld.%d",
+				    (long long)p->r.id, z);
 		}
 	}
-	ctl_reply_ok(c, arr);
+	ctl_reply_page(c, arr, rows == CTL_PAGE_ROWS ? more : NULL);
 }
 
 /* ---- pass lists ---------------------------------------------------------------- */

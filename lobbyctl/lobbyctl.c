@@ -784,6 +784,44 @@ show_paged(struct conn *conn, const struct cmd_def *c, struct json_object *req,
 	return rc;
 }
 
+/*
+ * The front desk's lists in pages (the muster list of a whole tower): the
+ * pages' rows are gathered into the first page's data, which is shown as a
+ * whole (tables, CSV). A few tens of thousands of rows at most.
+ */
+static int
+gather_pages(struct conn *conn, struct json_object *req, struct json_object *args,
+    struct json_object *first, struct json_object *all)
+{
+	struct json_object *reply = NULL, *more, *data;
+	const char *cursor;
+	int rc = 0;
+
+	if (!json_object_is_type(all, json_type_array))
+		return 0;
+	json_object_object_get_ex(first, "more", &more);
+	while (more != NULL && json_object_is_type(more, json_type_string)) {
+		cursor = json_object_get_string(more);
+		json_object_object_add(args, "after", json_object_new_string(cursor));
+		json_object_put(reply);
+		if ((rc = conn_request(conn, req, &reply, &data)) != 0 ||
+		    reply == NULL)
+			break;
+		if (data == NULL || !json_object_is_type(data, json_type_array)) {
+			lobbyctl_say("bad reply from lobbyd: \"data\" is not a list");
+			rc = EXIT_REFUSED;
+			break;
+		}
+		for (size_t i = 0; i < json_object_array_length(data); i++)
+			json_object_array_add(all, json_object_get(
+			    json_object_array_get_idx(data, i)));
+		if (!json_object_object_get_ex(reply, "more", &more))
+			more = NULL;
+	}
+	json_object_put(reply);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -830,6 +868,9 @@ main(int argc, char **argv)
 		json_object_put(reply);
 		goto out_close_conn;
 	}
+	if (json_object_object_get_ex(reply, "more", NULL) &&
+	    (rc = gather_pages(&conn, req, args, reply, data)) != 0)
+		goto out_put_reply;
 	if (dc != NULL)
 		rc = desk_show(dc, o.json, o.desk[DO_CSV] != NULL, data);
 	else
@@ -839,6 +880,7 @@ main(int argc, char **argv)
 		rc = conn_follow(&conn, c->what, o.json, table);
 
 	fmt_table_free(table);
+out_put_reply:
 	json_object_put(reply);
 out_close_conn:
 	conn_close(&conn);
