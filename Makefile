@@ -29,7 +29,7 @@ CONFIG_O := daemon/config.o daemon/config_read.o daemon/config_profile.o daemon/
 	    daemon/config_icom.o daemon/config_alerts.o daemon/config_access.o \
 	    daemon/config_elev.o daemon/roles.o
 RULES_O	 := rules/access.o rules/pass.o rules/visitor.o rules/hours.o rules/booking.o
-DB_O	 := db/store.o db/queries.o db/schema.o db/tickets.o db/desk.o db/bookings.o db/latch.o
+DB_O	 := db/store.o db/queries.o db/schema.o db/tickets.o db/desk.o db/bookings.o db/latch.o db/cardimport.o
 GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand.o
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_input.o \
 	    drivers/modbus_icom.o drivers/modbus_elev.o drivers/serial.o drivers/reader.o drivers/cardfmt.o $(GPIO_O)
@@ -39,11 +39,11 @@ ENGINE_O := daemon/engine.o daemon/cards.o daemon/lanes.o daemon/alerts.o daemon
 	    daemon/doors.o daemon/intercom.o daemon/ctl_icom.o \
 	    daemon/elevator.o daemon/ctl_elev.o \
 	    daemon/notify.o daemon/ctl_alerts.o daemon/desk.o daemon/desk_timers.o daemon/privacy.o \
-	    daemon/ctl_desk.o daemon/ctl_front.o
+	    daemon/ctl_desk.o daemon/ctl_front.o daemon/ctl_import.o
 LOBBYD_O := daemon/main.o $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
 LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/conn.o lobbyctl/show.o \
 	      lobbyctl/format.o lobbyctl/tickets.o lobbyctl/show_icom.o \
-	      lobbyctl/show_elev.o lobbyctl/desk.o $(UTIL_O)
+	      lobbyctl/show_elev.o lobbyctl/desk.o lobbyctl/import.o $(UTIL_O)
 LOBBYSIM_O := sim/lobbysim.o sim/simctl.o sim/linectl.o sim/simmodbus.o sim/simreader.o \
 	      sim/siminput.o sim/simgpio.o sim/simicom.o sim/simelev.o \
 	      $(CONFIG_O) $(UTIL_O)

@@ -302,6 +302,7 @@ client_free(struct ctl_client *c)
 	c->dead = true;
 	if (c->busy)
 		return;		/* its store request still points here */
+	ctl_import_client_gone(c);
 	client_unlink(c);
 	free(c->in);
 	free(c->out);

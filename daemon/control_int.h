@@ -42,6 +42,7 @@ struct ctl_server {
 	struct ctl_client	*clients;
 	int			nclients;
 	bool			closing;	/* no new requests: lobbyd is stopping */
+	struct ctl_import	*import;	/* the card import under way (one) */
 };
 
 /* control.c: replies (each takes the JSON it is given) and store requests. */
@@ -101,6 +102,14 @@ ctl_cmd_fn	ctl_cmd_icom_release;
 bool	ctl_has_role(const struct ctl_client *, unsigned roles);
 /* ctl_alerts.c: is the alert routed to the client's roles? */
 bool	ctl_sees_alert(const struct ctl_client *, const struct alert_rec *);
+/* ctl_cmds.c: a card uid as lobbyd keeps them: 4 or more upper-case hex
+ * digits; a card change in the log of events, by the client's user. */
+bool	ctl_card_uid_valid(const char *uid);
+void	ctl_card_audit(struct ctl_client *, const char *kind, const char *uid,
+	    const char *detail);
+/* ctl_import.c: card.import, and an import's end when its client goes. */
+ctl_cmd_fn	ctl_cmd_card_import;
+void	ctl_import_client_gone(struct ctl_client *);
 /* ctl_alerts.c: alert.ack {id, note?} */
 void	ctl_cmd_alert_ack(struct ctl_client *, json_object *args);
 

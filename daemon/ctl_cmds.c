@@ -384,8 +384,8 @@ cmd_alerts(struct ctl_client *c, json_object *args)
 	ctl_req_submit(c, req);
 }
 
-static bool
-uid_valid(const char *uid)
+bool
+ctl_card_uid_valid(const char *uid)
 {
 	size_t n = strlen(uid);
 
@@ -397,8 +397,9 @@ uid_valid(const char *uid)
 	return true;
 }
 
-static void
-card_audit(struct ctl_client *c, const char *kind, const char *uid, const char *detail)
+void
+ctl_card_audit(struct ctl_client *c, const char *kind, const char *uid,
+    const char *detail)
 {
 	struct ev_rec ev = { .ts_ms = real_ms() };
 
@@ -417,7 +418,7 @@ card_added(struct store_req *req, void *arg)
 	if (req->status != 0) {
 		ctl_reply_err(c, "card %s not stored: %s", req->in.card.uid, req->error);
 	} else {
-		card_audit(c, "card_added", req->in.card.uid, req->in.card.holder);
+		ctl_card_audit(c, "card_added", req->in.card.uid, req->in.card.holder);
 		if (engine_card_put(c->srv->e, &req->in.card) < 0)
 			ctl_reply_err(c, "card %s stored, but lobbyd is out of memory and "
 			    "will not know it until restarted", req->in.card.uid);
@@ -482,7 +483,7 @@ cmd_card_add(struct ctl_client *c, json_object *args)
 	    ctl_arg_int(c, args, "valid_until_ms", &card.valid_until_ms, 0, INT64_MAX) < 0 ||
 	    card_arg_floors(c, args, &card.floors) < 0)
 		return;
-	if (!uid_valid(card.uid)) {
+	if (!ctl_card_uid_valid(card.uid)) {
 		ctl_reply_err(c, "card uid \"%s\": 4 to %d upper-case hex digits expected",
 		    card.uid, MSG_UID_MAX - 1);
 		return;
@@ -517,7 +518,7 @@ card_removed(struct store_req *req, void *arg)
 		json_object *o = json_object_new_object();
 
 		engine_card_del(c->srv->e, req->in.key);
-		card_audit(c, "card_removed", req->in.key, "");
+		ctl_card_audit(c, "card_removed", req->in.key, "");
 		ctl_add_str(o, "uid", req->in.key);
 		ctl_reply_ok(c, o);
 	}
@@ -533,7 +534,7 @@ cmd_card_remove(struct ctl_client *c, json_object *args)
 
 	if (!ctl_args_known(c, args, known) || ctl_arg_str(c, args, "uid", uid, sizeof(uid), true) < 0)
 		return;
-	if (!uid_valid(uid)) {
+	if (!ctl_card_uid_valid(uid)) {
 		ctl_reply_err(c, "card uid \"%s\": 4 to %d upper-case hex digits expected",
 		    uid, MSG_UID_MAX - 1);
 		return;
@@ -778,6 +779,7 @@ static const struct {
 	{ "card.add",	cmd_card_add,	ROLE_FRONTDESK | ROLE_MANAGER },
 	{ "card.remove", cmd_card_remove, ROLE_FRONTDESK | ROLE_MANAGER },
 	{ "card.list",	cmd_card_list,	ROLE_FRONTDESK | ROLE_MANAGER },
+	{ "card.import", ctl_cmd_card_import, ROLE_FRONTDESK | ROLE_MANAGER },
 	{ "lane.open",	cmd_lane_open,	ROLE_GUARD | ROLE_FRONTDESK | ROLE_MANAGER },
 	{ "stats",	cmd_stats,	ROLE_EVERYONE },
 	{ "alert.ack",	ctl_cmd_alert_ack, ROLE_EVERYONE },	/* an alert routed to the caller */

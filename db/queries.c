@@ -538,6 +538,11 @@ store_do(struct store *s, struct store_req *req)
 	case STORE_DESK:
 		rc = store_desk_do(s, req);	/* db/desk.c */
 		break;
+	case STORE_CARD_STAGE:
+	case STORE_CARD_STAGE_COMMIT:
+	case STORE_CARD_STAGE_DROP:
+		rc = store_card_import_do(s, req);	/* db/cardimport.c */
+		break;
 	case STORE_BOOKING_ADD:
 	case STORE_BOOKING_CANCEL:
 	case STORE_BOOKING_LIST:

@@ -135,6 +135,12 @@ enum store_op {
 	STORE_BOOKING_CANCEL,	/* in.booking.id, cancelled_by, cancelled_ms:
 				   only an active one (out.found); out.rows:
 				   the booking afterwards (none: no such id) */
+	/* A card import (db/cardimport.c), staged and then committed whole. */
+	STORE_CARD_STAGE,	/* in.stage: rows into the staging table (first:
+				   a new one); a uid twice fails, out.id its row */
+	STORE_CARD_STAGE_COMMIT, /* every staged card into cards, one transaction;
+				   out.id: how many, out.found: any replaced */
+	STORE_CARD_STAGE_DROP,	/* the staged rows forgotten */
 	STORE_BOOKING_LIST,	/* in.query.all: every booking; else the active
 				   ones with until_ms > in.query.since_ms;
 				   out.rows: booking_rec[], by from_ms */
@@ -157,6 +163,11 @@ struct store_req {
 		} query;
 		struct ticket_in ticket;
 		struct desk_in	desk;
+		struct {
+			struct card_rec	*rows;	/* the caller's; not freed here */
+			size_t		n;
+			bool		first;
+		} stage;
 		struct {
 			char	after[32];	/* keys after this one ("": from the start) */
 			int	limit;		/* <= 0: every row */

@@ -101,6 +101,8 @@ void	store_rollback(struct store *);
 int	store_insert_event(struct store *, struct ev_rec *);
 void	store_do(struct store *, struct store_req *);
 
+/* cardimport.c: the STORE_CARD_STAGE* requests; 0, or -1 with req->error. */
+int	store_card_import_do(struct store *, struct store_req *);
 /* bookings.c: the STORE_BOOKING_* requests; 0, or -1 with req->error set. */
 int	store_booking_do(struct store *, struct store_req *);
 

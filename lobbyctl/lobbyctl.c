@@ -34,6 +34,8 @@ static const char usage_text[] =
 "           [--floors 1,3-5]     elevator floors the holder may go to\n"
 "  card remove UID\n"
 "  card list\n"
+"  card import FILE    a CSV card list: header uid,holder[,from,until,floors,\n"
+"                      disabled]; all or nothing, errors as FILE:LINE\n"
 "  lane open LANE entry|exit --reason TEXT\n"
 "  stats\n"
 "  fire                fire-alarm mode: on or off, since, which input\n"
@@ -165,6 +167,7 @@ static const struct cmd_def {
 	    O_HOLDER | O_FROM | O_UNTIL | O_DISABLED | O_FLOORS },
 	{ "card remove", "card.remove",	SHOW_CARD_REMOVE,	1, 0 },
 	{ "card list",	 "card.list",	SHOW_CARD_LIST,		0, 0 },
+	{ "card import", "card.import",	SHOW_CARD_IMPORT,	1, 0 },
 	{ "lane open",	 "lane.open",	SHOW_LANE_OPEN,		2,
 	    O_REASON },
 	{ "stats",	 "stats",	SHOW_STATS,		0, 0 },
@@ -387,6 +390,8 @@ find_cmd(const struct opts *o, const struct cmd_def **out,
 		case SHOW_CARD_ADD:
 		case SHOW_CARD_REMOVE:
 			return usage_error("%s: which card? (a UID)", c->name);
+		case SHOW_CARD_IMPORT:
+			return usage_error("%s: which file? (CSV)", c->name);
 		case SHOW_LANE_OPEN:
 			return usage_error("%s: which lane, and entry or exit?",
 			    c->name);
@@ -651,6 +656,8 @@ build_args(const struct cmd_def *c, const struct desk_cmd *dc,
 		return 0;
 	case SHOW_CARD_REMOVE:
 		return add_uid(args, w[0]);
+	case SHOW_CARD_IMPORT:
+		return 0;	/* import.c reads the file */
 	case SHOW_LANE_OPEN:
 		if ((rc = lobbyctl_text_ok("lane", w[0], LANE_MAX, false)) != 0)
 			return rc;
@@ -860,6 +867,10 @@ main(int argc, char **argv)
 
 	if ((rc = conn_open(&conn, path, follow)) != 0)
 		goto out_put_req;
+	if (c->what == SHOW_CARD_IMPORT) {
+		rc = card_import(&conn, o.pos[2], o.json);
+		goto out_close_conn;
+	}
 	if ((rc = conn_request(&conn, req, &reply, &data)) != 0 ||
 	    reply == NULL)
 		goto out_close_conn;

@@ -24,7 +24,8 @@ void	lobbyctl_say(const char *fmt, ...)
 
 /* What was asked, and how its reply is shown. */
 enum show_what { SHOW_STATUS, SHOW_EVENTS, SHOW_DEVICES, SHOW_ALERTS,
-	SHOW_CARD_ADD, SHOW_CARD_REMOVE, SHOW_CARD_LIST, SHOW_LANE_OPEN,
+	SHOW_CARD_ADD, SHOW_CARD_REMOVE, SHOW_CARD_LIST, SHOW_CARD_IMPORT,
+	SHOW_LANE_OPEN,
 	SHOW_STATS, SHOW_FIRE, SHOW_FIRE_RESET,
 	SHOW_TICKETS, SHOW_TICKET_SUMMARY, SHOW_TICKET, SHOW_TICKET_START,
 	SHOW_TICKET_NOTE, SHOW_TICKET_DONE, SHOW_TICKET_OPEN, SHOW_DEVICES_CHECK,
@@ -128,6 +129,8 @@ void	conn_close(struct conn *);
  * answer (the caller puts it) and *data its "data" (NULL if none); 0 with
  * *reply NULL when SIGINT or SIGTERM came first; else an exit status, said.
  */
+/* import.c: card import FILE over conn; 0 or an exit status, said. */
+int	card_import(struct conn *, const char *path, bool json);
 int	conn_request(struct conn *, struct json_object *req,
 	    struct json_object **reply, struct json_object **data);
 /*

@@ -6,6 +6,9 @@ stopped lobbyd's database, as an import would leave them.
 """
 import csv
 import io
+import json
+import os
+import socket
 import sqlite3
 
 from lobbytest import Site, run_tests, test
@@ -68,6 +71,90 @@ def the_muster_list_of_thousands_comes_whole():
             s.run_ctl("inside", "--csv", check=True).stdout)))
         assert len(rows) == n + 1, len(rows)
         assert sum(1 for r in rows[1:] if r and "Staff" in ",".join(r)) == n
+    finally:
+        s.close()
+
+
+def write(site, name, text):
+    path = os.path.join(site.dir, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+@test
+def card_import_loads_a_whole_file_in_one_go():
+    s = Site()
+    try:
+        rows = ["uid,holder,from,until,floors,disabled"]
+        floors = ('"1,3-5"', "", "")
+        rows += [f'{0x3000000000 + i:010X},"Lee, Staff {i}",,2031-01-01,'
+                 f'{floors[i % 3]},{"yes" if i % 4 == 0 else ""}'
+                 for i in range(3 * CTL_PAGE_ROWS)]
+        path = write(s, "staff.csv", "\n".join(rows) + "\n")
+        r = s.run_ctl("card", "import", path, check=True, timeout=60)
+        assert f"imported {3 * CTL_PAGE_ROWS} cards from staff.csv" in r.stdout, r.stdout
+        cards = {c["uid"]: c for c in s.ctl("card", "list")}
+        assert len(cards) == 3 * CTL_PAGE_ROWS
+        c = cards["3000000000"]
+        assert c["holder"] == "Lee, Staff 0" and c["enabled"] is False, c
+        assert c["floors"] == [1, 3, 4, 5] and c["valid_until_ms"] > 0, c
+        assert cards["3000000001"]["enabled"] and cards["3000000001"]["floors"] == []
+        ev = s.wait_event(lambda e: e["kind"] == "cards_imported", what="import event")
+        assert f"{3 * CTL_PAGE_ROWS} cards from staff.csv" in ev[0]["detail"], ev
+        assert ev[0]["actor"] != "", ev
+        # The imported cards open lanes at once.
+        s.card("rd1-in", "3000000001")
+        acc = s.wait_event(lambda e: e["kind"] == "access", what="access")[0]
+        assert acc["decision"] == "granted" and acc["credential"] == "3000000001", acc
+    finally:
+        s.close()
+
+
+@test
+def a_bad_line_imports_nothing_and_says_where():
+    s = Site()
+    try:
+        path = write(s, "bad.csv", "uid,holder,until\n"
+                     "0A00000001,Ann,\n"
+                     "XYZ,Bob,\n"                     # line 3: not hex
+                     "0A00000003,,\n"                 # line 4: no holder
+                     "0A00000004,Cy,someday\n"        # line 5: no time
+                     "0A00000001,Dee,\n"              # line 6: twice
+                     "0A00000007,Eve\n")              # line 7: fields
+        r = s.run_ctl("card", "import", path)
+        assert r.returncode == 2, r
+        err = r.stderr
+        for line, what in ((3, "XYZ"), (4, "holder"), (5, "someday"),
+                           (6, "again (first on line 2)"), (7, "2 fields")):
+            assert f"{path}:{line}: " in err and what in err, (line, what, err)
+        assert "nothing imported" in err, err
+        assert s.ctl("card", "list") == []
+        path = write(s, "head.csv", "uid,name\n0A00000001,Ann\n")
+        r = s.run_ctl("card", "import", path)
+        assert r.returncode == 2 and f"{path}:1: unknown column \"name\"" in r.stderr, r
+        assert s.ctl("card", "list") == []
+    finally:
+        s.close()
+
+
+@test
+def an_import_cut_off_midway_leaves_nothing():
+    s = Site()
+    try:
+        with socket.socket(socket.AF_UNIX) as so:
+            so.connect(s.sock)
+            rows = [[i + 2, f"4{i:09X}", f"H {i}", 0, 0, "", True] for i in range(100)]
+            so.sendall((json.dumps({"cmd": "card.import", "args": {
+                "file": "cut.csv", "rows": rows}}) + "\n").encode())
+            reply = json.loads(so.makefile().readline())
+            assert reply["ok"] and reply["data"]["received"] == 100, reply
+        # The connection is gone before "done": nothing lands, and the next
+        # import (another client) is not kept waiting.
+        path = write(s, "next.csv", "uid,holder\n0B00000001,Ann\n")
+        s.run_ctl("card", "import", path, check=True)
+        assert [c["uid"] for c in s.ctl("card", "list")] == ["0B00000001"]
+        assert "abandoned" in s.log(), s.log()[-1000:]
     finally:
         s.close()
 

@@ -1,0 +1,403 @@
+/*
+ * lobbyctl card import FILE: a CSV card list (a header naming uid, holder
+ * and any of from, until, floors, disabled) read twice: first every line is
+ * checked, and every error is told as FILE:LINE: what, with nothing sent;
+ * then the rows go to lobbyd in batches, which commits them in one
+ * transaction (daemon/ctl_import.c).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+
+#include "../daemon/ctl.h"
+#include "../daemon/floors.h"
+#include "../daemon/util.h"
+#include "format.h"
+#include "lobbyctl_int.h"
+
+#define IMP_COLS	6
+#define IMP_LINE_MAX	4096
+#define IMP_ERRORS_MAX	20		/* told before giving up on the file */
+#define IMP_BATCH_ROWS	500		/* daemon/ctl_import.c's limit */
+#define IMP_BATCH_BYTES	(CTL_LINE_MAX - 8192)	/* room for the request */
+
+enum { C_UID, C_HOLDER, C_FROM, C_UNTIL, C_FLOORS, C_DISABLED };
+static const char *const col_names[IMP_COLS] = {
+	"uid", "holder", "from", "until", "floors", "disabled"
+};
+
+struct imp {
+	const char	*path;
+	FILE		*f;
+	long		line;
+	int		ncols;
+	int		col[IMP_COLS + 8];	/* header position -> C_*, -1 */
+	int		nerr;
+	int64_t		now;
+};
+
+/* One checked row, as card.import takes it. */
+struct imp_row {
+	char		uid[FMT_UID_MAX + 1];
+	char		holder[64];
+	int64_t		from, until;
+	char		floors[FLOORS_STR_MAX];
+	bool		enabled;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+imp_err(struct imp *im, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (im->nerr++ >= IMP_ERRORS_MAX)
+		return;
+	fprintf(stderr, "%s:%ld: ", im->path, im->line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/*
+ * Splits one CSV line (RFC 4180 quoting; no line breaks inside a field) in
+ * place: the number of fields, or -1 after saying what was wrong.
+ */
+static int
+csv_split(struct imp *im, char *s, char **field, int max)
+{
+	int n = 0;
+
+	for (;;) {
+		char *out = s;
+
+		if (n == max) {
+			imp_err(im, "more than %d fields", max);
+			return -1;
+		}
+		field[n++] = s;
+		if (*s == '"') {
+			for (s++;; s++) {
+				if (*s == '\0') {
+					imp_err(im, "a quoted field does not end");
+					return -1;
+				}
+				if (*s == '"' && s[1] == '"')
+					s++;
+				else if (*s == '"')
+					break;
+				*out++ = *s;
+			}
+			s++;
+			if (*s != ',' && *s != '\0') {
+				imp_err(im, "text after a closing quote");
+				return -1;
+			}
+		} else {
+			while (*s != ',' && *s != '\0')
+				*out++ = *s++;
+		}
+		if (*s == '\0') {
+			*out = '\0';
+			return n;
+		}
+		*out = '\0';
+		s++;
+	}
+}
+
+/* The next line without its line break; NULL at the end or on an error
+ * (said). Blank lines are skipped. */
+static char *
+imp_read(struct imp *im, char *buf)
+{
+	for (;;) {
+		size_t n;
+
+		if (fgets(buf, IMP_LINE_MAX, im->f) == NULL) {
+			if (ferror(im->f))
+				imp_err(im, "read error: %s", strerror(errno));
+			return NULL;
+		}
+		im->line++;
+		n = strlen(buf);
+		if (n == IMP_LINE_MAX - 1 && buf[n - 1] != '\n') {
+			imp_err(im, "line longer than %d bytes", IMP_LINE_MAX - 2);
+			return NULL;
+		}
+		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+			buf[--n] = '\0';
+		if (im->line == 1 && strncmp(buf, "\xef\xbb\xbf", 3) == 0)
+			memmove(buf, buf + 3, n - 2);	/* a spreadsheet's BOM */
+		if (buf[strspn(buf, " \t")] != '\0')
+			return buf;
+	}
+}
+
+static int
+imp_header(struct imp *im, char *buf)
+{
+	char *field[IMP_COLS + 8];
+	bool seen[IMP_COLS] = { false };
+	int n;
+
+	if (imp_read(im, buf) == NULL) {
+		if (im->nerr == 0)
+			imp_err(im, "empty file: a header (uid,holder,...) expected");
+		return -1;
+	}
+	if ((n = csv_split(im, buf, field, IMP_COLS + 8)) < 0)
+		return -1;
+	im->ncols = n;
+	for (int i = 0; i < n; i++) {
+		const char *name = field[i] + strspn(field[i], " \t");
+		int k;
+
+		for (k = 0; k < IMP_COLS; k++)
+			if (strncasecmp(name, col_names[k], strlen(col_names[k])) == 0 &&
+			    name[strlen(col_names[k]) + strspn(name +
+			    strlen(col_names[k]), " \t")] == '\0')
+				break;
+		if (k == IMP_COLS) {
+			imp_err(im, "unknown column \"%s\" (uid, holder, from, "
+			    "until, floors, disabled)", name);
+			return -1;
+		}
+		if (seen[k]) {
+			imp_err(im, "column %s twice", col_names[k]);
+			return -1;
+		}
+		seen[k] = true;
+		im->col[i] = k;
+	}
+	if (!seen[C_UID] || !seen[C_HOLDER]) {
+		imp_err(im, "the header needs the columns uid and holder");
+		return -1;
+	}
+	return 0;
+}
+
+/* One data line into *r; false after saying what was wrong. */
+static bool
+imp_row(struct imp *im, char *buf, struct imp_row *r)
+{
+	char *field[IMP_COLS + 8], err[160];
+	const char *v[IMP_COLS] = { "", "", "", "", "", "" };
+	uint64_t mask;
+	int n;
+
+	if ((n = csv_split(im, buf, field, IMP_COLS + 8)) < 0)
+		return false;
+	if (n != im->ncols) {
+		imp_err(im, "%d fields, the header has %d", n, im->ncols);
+		return false;
+	}
+	for (int i = 0; i < n; i++)
+		v[im->col[i]] = field[i];
+	memset(r, 0, sizeof(*r));
+	if (fmt_uid_normalize(v[C_UID], r->uid) == -1) {
+		imp_err(im, "uid \"%.40s\" is not %d to %d hex digits", v[C_UID],
+		    FMT_UID_MIN, FMT_UID_MAX);
+		return false;
+	}
+	if (v[C_HOLDER][0] == '\0' || !str_copy(r->holder, v[C_HOLDER],
+	    sizeof(r->holder))) {
+		imp_err(im, "holder of card %s: 1 to %zu bytes expected", r->uid,
+		    sizeof(r->holder) - 1);
+		return false;
+	}
+	for (const char *p = r->holder; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			imp_err(im, "holder of card %s contains a control "
+			    "character", r->uid);
+			return false;
+		}
+	}
+	if (v[C_FROM][0] != '\0' &&
+	    fmt_time_parse(v[C_FROM], im->now, FMT_T_START, &r->from) == -1) {
+		imp_err(im, "from: cannot read \"%.40s\" as a time (YYYY-MM-DD "
+		    "[HH:MM])", v[C_FROM]);
+		return false;
+	}
+	if (v[C_UNTIL][0] != '\0' &&
+	    fmt_time_parse(v[C_UNTIL], im->now, FMT_T_END, &r->until) == -1) {
+		imp_err(im, "until: cannot read \"%.40s\" as a time (YYYY-MM-DD "
+		    "[HH:MM])", v[C_UNTIL]);
+		return false;
+	}
+	if (r->from != 0 && r->until != 0 && r->until <= r->from) {
+		imp_err(im, "card %s: until must be after from", r->uid);
+		return false;
+	}
+	if (v[C_FLOORS][0] != '\0' &&
+	    (floors_parse(v[C_FLOORS], &mask, err, sizeof(err)) == -1 ||
+	    !str_copy(r->floors, v[C_FLOORS], sizeof(r->floors)))) {
+		imp_err(im, "floors: %s", err);
+		return false;
+	}
+	if (strcasecmp(v[C_DISABLED], "") == 0 || strcasecmp(v[C_DISABLED], "no") == 0 ||
+	    strcasecmp(v[C_DISABLED], "false") == 0 || strcmp(v[C_DISABLED], "0") == 0)
+		r->enabled = true;
+	else if (strcasecmp(v[C_DISABLED], "yes") == 0 ||
+	    strcasecmp(v[C_DISABLED], "true") == 0 || strcmp(v[C_DISABLED], "1") == 0)
+		r->enabled = false;
+	else {
+		imp_err(im, "disabled: \"%.20s\" is not yes or no", v[C_DISABLED]);
+		return false;
+	}
+	return true;
+}
+
+struct uid_line {
+	char	uid[FMT_UID_MAX + 1];
+	long	line;
+};
+
+static int
+uid_line_cmp(const void *a, const void *b)
+{
+	const struct uid_line *x = a, *y = b;
+	int c = strcmp(x->uid, y->uid);
+
+	return c != 0 ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/* The first pass: every line checked, every uid once. Rows, or -1. */
+static long
+imp_check(struct imp *im)
+{
+	char buf[IMP_LINE_MAX];
+	struct uid_line *ul = NULL;
+	size_t n = 0, cap = 0;
+	struct imp_row r;
+
+	if (imp_header(im, buf) < 0)
+		return -1;
+	while (imp_read(im, buf) != NULL) {
+		if (!imp_row(im, buf, &r))
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 4096;
+			struct uid_line *p = realloc(ul, ncap * sizeof(*p));
+
+			if (p == NULL) {
+				imp_err(im, "out of memory");
+				break;
+			}
+			ul = p;
+			cap = ncap;
+		}
+		memcpy(ul[n].uid, r.uid, sizeof(r.uid));
+		ul[n++].line = im->line;
+	}
+	if (n > 1) {
+		qsort(ul, n, sizeof(*ul), uid_line_cmp);
+		for (size_t i = 1; i < n; i++) {
+			if (strcmp(ul[i].uid, ul[i - 1].uid) != 0)
+				continue;
+			im->line = ul[i].line;
+			imp_err(im, "card %s again (first on line %ld)", ul[i].uid,
+			    ul[i - 1].line);
+		}
+	}
+	free(ul);
+	if (im->nerr > IMP_ERRORS_MAX)
+		fprintf(stderr, "%s: %d more errors not shown\n", im->path,
+		    im->nerr - IMP_ERRORS_MAX);
+	return im->nerr > 0 ? -1 : (long)n;
+}
+
+/* Sends one batch; the reply's data, or NULL (said). */
+static int
+imp_send(struct conn *conn, const char *name, json_object *rows, bool done,
+    json_object **reply, json_object **data)
+{
+	json_object *req = json_object_new_object(), *args = json_object_new_object();
+	int rc;
+
+	json_object_object_add(req, "cmd", json_object_new_string("card.import"));
+	json_object_object_add(args, "file", json_object_new_string(name));
+	json_object_object_add(args, "rows", rows);
+	json_object_object_add(args, "done", json_object_new_boolean(done));
+	json_object_object_add(req, "args", args);
+	rc = conn_request(conn, req, reply, data);
+	json_object_put(req);
+	return rc;
+}
+
+int
+card_import(struct conn *conn, const char *path, bool json)
+{
+	struct imp im = { .path = path, .now = real_ms() };
+	char buf[IMP_LINE_MAX];
+	const char *name = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+	json_object *rows, *reply = NULL, *data = NULL;
+	size_t bytes = 0;
+	long total, sent = 0;
+	int rc = 0;
+	struct imp_row r;
+
+	if ((im.f = fopen(path, "r")) == NULL) {
+		lobbyctl_say("%s: %s", path, strerror(errno));
+		return EXIT_USAGE;
+	}
+	if ((total = imp_check(&im)) < 0) {
+		fclose(im.f);
+		lobbyctl_say("%s: nothing imported", path);
+		return EXIT_USAGE;
+	}
+	rewind(im.f);
+	im.line = 0;
+	(void)imp_header(&im, buf);
+	rows = json_object_new_array();
+	while (rc == 0 && imp_read(&im, buf) != NULL && imp_row(&im, buf, &r)) {
+		json_object *row = json_object_new_array();
+		size_t len;
+
+		json_object_array_add(row, json_object_new_int64(im.line));
+		json_object_array_add(row, json_object_new_string(r.uid));
+		json_object_array_add(row, json_object_new_string(r.holder));
+		json_object_array_add(row, json_object_new_int64(r.from));
+		json_object_array_add(row, json_object_new_int64(r.until));
+		json_object_array_add(row, json_object_new_string(r.floors));
+		json_object_array_add(row, json_object_new_boolean(r.enabled));
+		len = strlen(json_object_to_json_string_ext(row,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)) + 1;
+		if (json_object_array_length(rows) == IMP_BATCH_ROWS ||
+		    bytes + len > IMP_BATCH_BYTES) {
+			rc = imp_send(conn, name, rows, false, &reply, &data);
+			json_object_put(reply);
+			rows = json_object_new_array();
+			bytes = 0;
+		}
+		json_object_array_add(rows, row);
+		bytes += len;
+		sent++;
+	}
+	fclose(im.f);
+	if (rc == 0 && sent != total) {
+		lobbyctl_say("%s changed while it was read; nothing imported", path);
+		json_object_put(rows);
+		return EXIT_USAGE;	/* the connection's close drops the import */
+	}
+	if (rc != 0) {
+		json_object_put(rows);
+		return rc;
+	}
+	if ((rc = imp_send(conn, name, rows, true, &reply, &data)) != 0)
+		return rc;
+	if (json)
+		puts(json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN));
+	else
+		printf("imported %lld cards from %s%s\n",
+		    (long long)show_jint(data, "imported"), name,
+		    show_jbool(data, "replaced") ? " (some replaced cards already "
+		    "on the list)" : "");
+	json_object_put(reply);
+	return 0;
+}
