@@ -81,19 +81,23 @@ client_flush(struct ctl_client *c)
 static void
 client_write(struct ctl_client *c, json_object *obj)
 {
-	const char *s;
-	size_t len;
+	if (!c->dead) {
+		const char *s = json_object_to_json_string_ext(obj,
+		    JSON_C_TO_STRING_PLAIN);
 
-	if (c->dead) {
-		json_object_put(obj);
-		return;
+		ctl_reply_raw(c, s, strlen(s));
 	}
-	s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
-	len = strlen(s);
+	json_object_put(obj);
+}
+
+void
+ctl_reply_raw(struct ctl_client *c, const char *s, size_t len)
+{
+	if (c->dead)
+		return;
 	if (c->outlen + len + 1 > OUT_MAX) {
 		log_warn("control: %s: not reading its replies; disconnected", c->user);
 		c->dead = true;
-		json_object_put(obj);
 		return;
 	}
 	if (c->outlen + len + 1 > c->outcap) {
@@ -102,7 +106,6 @@ client_write(struct ctl_client *c, json_object *obj)
 
 		if (n == NULL) {
 			c->dead = true;
-			json_object_put(obj);
 			return;
 		}
 		c->out = n;
@@ -111,7 +114,6 @@ client_write(struct ctl_client *c, json_object *obj)
 	memcpy(c->out + c->outlen, s, len);
 	c->out[c->outlen + len] = '\n';
 	c->outlen += len + 1;
-	json_object_put(obj);
 	client_flush(c);
 }
 

@@ -47,6 +47,8 @@ struct ctl_server {
 
 /* control.c: replies (each takes the JSON it is given) and store requests. */
 void	ctl_reply_ok(struct ctl_client *, json_object *data);
+/* A reply line already written out as JSON (without its newline). */
+void	ctl_reply_raw(struct ctl_client *, const char *line, size_t len);
 /* One page of a list (ctl.h): more is the cursor of the next, NULL none. */
 void	ctl_reply_page(struct ctl_client *, json_object *data, const char *more);
 void	ctl_reply_err(struct ctl_client *, const char *fmt, ...)

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -108,6 +110,8 @@ card_json(const struct card_rec *c)
 	}
 	return o;
 }
+
+#define CARD_PAGE_ROWS	1000	/* cards a card.list page holds */
 
 /* ---- arguments -------------------------------------------------------- */
 
@@ -545,23 +549,131 @@ cmd_card_remove(struct ctl_client *c, json_object *args)
 	ctl_req_submit(c, req);
 }
 
+/* ---- card pages, written out directly ---------------------------------- */
+
+/*
+ * A page of the card list is written as JSON text here rather than built
+ * as json-c objects: a thousand cards then cost the engine a fraction of a
+ * millisecond, so a million listed never hold a card decision up.
+ */
+struct jbuf {
+	char	*p;
+	size_t	len, cap;
+	bool	oom;
+};
+
+static void
+jb_put(struct jbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = (b->len + n + 1) * 2;
+		char *np = realloc(b->p, cap);
+
+		if (np == NULL) {
+			b->oom = true;
+			return;
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static void __attribute__((format(printf, 2, 3)))
+jb_fmt(struct jbuf *b, const char *fmt, ...)
+{
+	char tmp[64];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		jb_put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+/* A JSON string: quotes, backslashes and control bytes escaped; UTF-8 as is. */
+static void
+jb_str(struct jbuf *b, const char *s)
+{
+	jb_put(b, "\"", 1);
+	for (const char *run = s;; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch != '\0' && ch >= 0x20 && ch != '"' && ch != '\\')
+			continue;
+		jb_put(b, run, (size_t)(s - run));
+		if (ch == '\0')
+			break;
+		if (ch == '"' || ch == '\\') {
+			char esc[2] = { '\\', (char)ch };
+
+			jb_put(b, esc, 2);
+		} else
+			jb_fmt(b, "\\u%04x", ch);
+		run = s + 1;
+	}
+	jb_put(b, "\"", 1);
+}
+
+static void
+jb_card(struct jbuf *b, const struct card_rec *c)
+{
+	bool first = true;
+
+	jb_put(b, "{\"uid\":", 7);
+	jb_str(b, c->uid);
+	jb_put(b, ",\"holder\":", 10);
+	jb_str(b, c->holder);
+	jb_fmt(b, ",\"enabled\":%s", c->enabled ? "true" : "false");
+	jb_fmt(b, ",\"valid_from_ms\":%" PRId64, c->valid_from_ms);
+	jb_fmt(b, ",\"valid_until_ms\":%" PRId64, c->valid_until_ms);
+	jb_put(b, ",\"created_by\":", 14);
+	jb_str(b, c->created_by);
+	jb_fmt(b, ",\"created_ms\":%" PRId64 ",\"floors\":[", c->created_ms);
+	for (int f = 0; f <= FLOORS_TOP; f++) {
+		if (c->floors >> f & 1) {
+			jb_fmt(b, first ? "%d" : ",%d", f);
+			first = false;
+		}
+	}
+	jb_put(b, "]}", 2);
+}
+
 static void
 card_page_done(struct store_req *req, void *arg)
 {
 	struct ctl_client *c = arg;
 	const struct card_rec *cr = req->rows;
+	struct jbuf b = { 0 };
 
 	if (req->status != 0) {
 		ctl_reply_err(c, "card.list: %s", req->error);
-	} else {
-		json_object *a = json_object_new_array();
-
-		for (size_t i = 0; i < req->nrows; i++)
-			json_object_array_add(a, card_json(&cr[i]));
-		/* A full page may have more behind it: the client asks again. */
-		ctl_reply_page(c, a, req->nrows == CTL_PAGE_ROWS ?
-		    cr[req->nrows - 1].uid : NULL);
+		ctl_req_finish(c, req);
+		return;
 	}
+	jb_put(&b, "{\"ok\":true,\"data\":[", 19);
+	for (size_t i = 0; i < req->nrows; i++) {
+		if (i > 0)
+			jb_put(&b, ",", 1);
+		jb_card(&b, &cr[i]);
+	}
+	jb_put(&b, "]", 1);
+	/* A full page may have more behind it: the client asks again. */
+	if (req->nrows == CARD_PAGE_ROWS) {
+		jb_put(&b, ",\"more\":", 8);
+		jb_str(&b, cr[req->nrows - 1].uid);
+	}
+	jb_put(&b, "}", 1);
+	if (b.oom)
+		ctl_reply_err(c, "card.list: out of memory");
+	else
+		ctl_reply_raw(c, b.p, b.len);
+	free(b.p);
 	ctl_req_finish(c, req);
 }
 
@@ -580,7 +692,7 @@ cmd_card_list(struct ctl_client *c, json_object *args)
 	if ((req = ctl_req_new(c, STORE_CARD_LIST, card_page_done)) == NULL)
 		return;
 	str_copy(req->in.page.after, after, sizeof(req->in.page.after));
-	req->in.page.limit = CTL_PAGE_ROWS;
+	req->in.page.limit = CARD_PAGE_ROWS;
 	ctl_req_submit(c, req);
 }
 

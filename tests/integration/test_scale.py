@@ -13,7 +13,8 @@ import sqlite3
 
 from lobbytest import Site, run_tests, test
 
-CTL_PAGE_ROWS = 2000    # daemon/ctl.h
+CTL_PAGE_ROWS = 2000    # daemon/ctl.h: the muster list's pages
+CARD_PAGE_ROWS = 1000   # daemon/ctl_cmds.c: card.list's pages
 
 
 def fill(site, sql, rows):
@@ -27,22 +28,26 @@ def fill(site, sql, rows):
 
 @test
 def card_list_of_many_pages_has_every_card_once_in_order():
-    n = 2 * CTL_PAGE_ROWS + 501
+    n = 2 * CARD_PAGE_ROWS + 501
     s = Site()
     try:
         fill(s, "INSERT INTO cards (uid, holder, enabled) VALUES (?, ?, 1)",
-             [(f"1{i:09X}", f"Staff {i}") for i in range(n)])
+             [(f"1{i:09X}", f"Staff {i}") for i in range(n - 1)])
+        # Text that JSON must escape, and Chinese, come back as they went in.
+        odd = 'Lee "Q" \\ 李明\u00e9'
+        s.ctl("card", "add", "1FFFFFFFFF", "--holder", odd, "--floors", "2,4")
         assert s.ctl("status")["cards"] == n
         cards = s.ctl("card", "list")
         uids = [c["uid"] for c in cards]
         assert len(uids) == n and uids == sorted(set(uids)), len(uids)
-        assert cards[-1]["holder"] == f"Staff {n - 1}", cards[-1]
+        assert cards[-1]["holder"] == odd and cards[-1]["floors"] == [2, 4], cards[-1]
+        assert cards[-2]["holder"] == f"Staff {n - 2}", cards[-2]
         lines = s.run_ctl("card", "list", check=True).stdout.splitlines()
         assert lines[0].startswith("UID") and len(lines) == n + 1, len(lines)
         assert sorted(ln.split()[0] for ln in lines[1:]) == uids
         # Exactly one page: no second request, no missing row.
-        fill(s, "DELETE FROM cards WHERE uid >= ?", [(uids[CTL_PAGE_ROWS],)])
-        assert len(s.ctl("card", "list")) == CTL_PAGE_ROWS
+        fill(s, "DELETE FROM cards WHERE uid >= ?", [(uids[CARD_PAGE_ROWS],)])
+        assert len(s.ctl("card", "list")) == CARD_PAGE_ROWS
     finally:
         s.close()
 
