@@ -192,6 +192,8 @@ struct device_conf {
 	int		unit;			/* modbus unit id 1..247 (TCP: 0..255) */
 	int		profile;		/* index into site_conf.profiles, -1 for readers */
 	int		poll_ms;		/* modbus poll interval */
+	int		deadline_ms;		/* modbus: a whole transaction within
+						   this; 0: the link's timeout_ms */
 	int		line;
 	/* DEV_INPUT */
 	enum input_function function;
