@@ -51,7 +51,7 @@ LOBBYBUS_O := sim/busemu.o sim/linectl.o daemon/util.o
 
 # Unit tests: one program per module, linked with just what it tests.
 UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records test_config \
-	      test_modbus test_modbus_rtu test_reader test_lobbyctl test_wiegand \
+	      test_modbus test_modbus_rtu test_modbus_wire test_reader test_lobbyctl test_wiegand \
 	      test_pass test_visitor test_privacy test_tickets test_gpio test_roles \
 	      test_hours test_desk test_booking
 test_access_O   := tests/unit/test_access.o $(RULES_O)
@@ -66,6 +66,7 @@ MODBUS_TEST_O   := tests/unit/modbus_support.o drivers/worker.o drivers/modbus.o
 		   drivers/link.o $(GPIO_O) $(UTIL_O)
 test_modbus_O   := tests/unit/test_modbus.o $(MODBUS_TEST_O)
 test_modbus_rtu_O := tests/unit/test_modbus_rtu.o $(MODBUS_TEST_O)
+test_modbus_wire_O := tests/unit/test_modbus_wire.o drivers/modbus_wire.o $(UTIL_O)
 test_reader_O   := tests/unit/test_reader.o drivers/reader.o drivers/serial.o \
 		   drivers/cardfmt.o drivers/msg.o drivers/link.o $(UTIL_O)
 test_lobbyctl_O := tests/unit/test_lobbyctl.o lobbyctl/format.o $(UTIL_O)

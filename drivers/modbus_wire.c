@@ -143,15 +143,29 @@ mbw_encode(const struct mbw_req *q, uint8_t *adu)
 	return MBW_TCP_HDR + plen;
 }
 
-/* The function code of the reply PDU at p: the request's, or its exception.
- * Returns the PDU length that follows from it. */
+/*
+ * The reply PDU's length, judged from its first `have` bytes at pdu: the
+ * function code must be the request's or its exception, a read's byte count
+ * what was asked for. 0 while more is needed, -1 when it cannot answer.
+ */
 static int
-mbw_check_fc(const struct mbw_req *q, uint8_t fc, char *why, size_t whysz)
+mbw_pdu_size(const struct mbw_req *q, const uint8_t *pdu, size_t have,
+    char *why, size_t whysz)
 {
-	if (fc == (q->fc | 0x80))
+	if (have < 1)
+		return 0;
+	if (pdu[0] == (q->fc | 0x80))
 		return 2;
-	if (fc != q->fc)
-		return mbw_bad(why, whysz, "function %u, asked %u", fc, q->fc);
+	if (pdu[0] != q->fc)
+		return mbw_bad(why, whysz, "function %u, asked %u", pdu[0],
+		    q->fc);
+	if (mbw_is_read(q->fc)) {
+		if (have < 2)
+			return 0;
+		if (pdu[1] != mbw_read_bytes(q))
+			return mbw_bad(why, whysz, "byte count %u, expected %zu",
+			    pdu[1], mbw_read_bytes(q));
+	}
 	return (int)mbw_reply_pdu(q);
 }
 
@@ -163,21 +177,13 @@ mbw_reply_size(const struct mbw_req *q, const uint8_t *adu, size_t have,
 	int plen;
 
 	if (q->rtu) {
-		if (have < 2)
+		if (have < 1)
 			return 0;
 		if (adu[0] != q->unit)
 			return mbw_bad(why, whysz, "unit id %u, asked %u",
 			    adu[0], q->unit);
-		if ((plen = mbw_check_fc(q, adu[1], why, whysz)) < 0)
-			return -1;
-		if (plen > 2 && mbw_is_read(q->fc)) {
-			if (have < 3)
-				return 0;
-			if (adu[2] != mbw_read_bytes(q))
-				return mbw_bad(why, whysz, "byte count %u, "
-				    "expected %zu", adu[2], mbw_read_bytes(q));
-		}
-		return plen + MBW_RTU_EXTRA;
+		plen = mbw_pdu_size(q, adu + 1, have - 1, why, whysz);
+		return plen <= 0 ? plen : plen + MBW_RTU_EXTRA;
 	}
 	if (have < MBW_TCP_HDR)
 		return 0;
@@ -194,10 +200,10 @@ mbw_reply_size(const struct mbw_req *q, const uint8_t *adu, size_t have,
 	if (adu[6] != q->unit)
 		return mbw_bad(why, whysz, "unit id %u, asked %u", adu[6],
 		    q->unit);
-	if (have < MBW_TCP_HDR + 1)
-		return 0;
-	if ((plen = mbw_check_fc(q, adu[7], why, whysz)) < 0)
-		return -1;
+	plen = mbw_pdu_size(q, adu + MBW_TCP_HDR, have - MBW_TCP_HDR, why,
+	    whysz);
+	if (plen <= 0)
+		return plen;
 	if (len != (unsigned)plen + 1)
 		return mbw_bad(why, whysz, "MBAP length %u for function %u, "
 		    "expected %d", len, adu[7], plen + 1);
@@ -332,7 +338,7 @@ mbw_transact(int fd, const struct mbw_req *q, int64_t window_ns,
 	}
 	/* Read no further than this reply: what the device sends beyond it
 	 * stays for the next one to refuse. */
-	want = q->rtu ? 2 : MBW_TCP_HDR;
+	want = q->rtu ? 1 : MBW_TCP_HDR;
 	for (;;) {
 		while (have < want) {
 			if ((w = mbw_wait(fd, POLLIN, deadline, &rev)) <= 0)
