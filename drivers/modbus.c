@@ -59,7 +59,6 @@ struct mb_link {
 	modbus_t	*ctx;
 	bool		rtu;
 	bool		connected;
-	bool		need_flush;	/* a reply may still be on its way */
 	int64_t		t35_ns;		/* RTU silence between frames; 0 for TCP */
 	int64_t		char_ns;	/* RTU: one character on the wire */
 	uint16_t	tid;		/* TCP: last transaction id sent */
@@ -217,10 +216,8 @@ mb_find_dev(struct mb_link *m, int index)
 	return NULL;
 }
 
-/*
- * Gets the bus ready for a transaction: connected, stale bytes flushed. On
- * failure err says what went wrong.
- */
+/* Gets the bus ready for a transaction: connected. On failure err says
+ * what went wrong. */
 static int
 mb_begin(struct link *l, struct mb_link *m, char *err, size_t errsz)
 {
@@ -233,12 +230,7 @@ mb_begin(struct link *l, struct mb_link *m, char *err, size_t errsz)
 			return -1;
 		}
 		m->connected = true;
-		m->need_flush = false;
 		log_debug("%s: connected to %s", l->conf->name, m->where);
-	}
-	if (m->need_flush) {
-		(void)modbus_flush(m->ctx);
-		m->need_flush = false;
 	}
 	return 0;
 }
@@ -267,13 +259,11 @@ mb_end(struct mb_link *m, bool ok, int err)
 	default:
 		/* A late, trickling or malformed reply may go on arriving and be
 		 * taken for the next one. On TCP a new connection starts clean
-		 * (a shared gateway's other units included); an RTU line is
-		 * flushed before the next request. */
+		 * (a shared gateway's other units included); on RTU what came
+		 * before a request is dropped as it goes out (modbus_wire.c). */
 		if (!m->rtu) {
 			modbus_close(m->ctx);
 			m->connected = false;
-		} else {
-			m->need_flush = true;
 		}
 		break;
 	}

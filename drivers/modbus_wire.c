@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -321,10 +322,14 @@ mbw_transact(int fd, const struct mbw_req *q, int64_t window_ns,
 		return -1;
 	}
 	/* RTU: both frames on the wire and 3.5 characters of silence after
-	 * the request are not the device's delay. */
-	if (q->rtu)
+	 * the request are not the device's delay. Bytes that came before the
+	 * request (the end of a late reply, a slave's noise) cannot be its
+	 * reply: they are dropped, not taken for its first bytes. */
+	if (q->rtu) {
 		deadline += q->char_ns * (int64_t)(n + 4 + mbw_reply_pdu(q) +
 		    MBW_RTU_EXTRA);
+		(void)tcflush(fd, TCIFLUSH);
+	}
 	while (done < n) {
 		if ((w = mbw_wait(fd, POLLOUT, deadline, &rev)) <= 0)
 			goto out_wait;
