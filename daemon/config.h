@@ -158,7 +158,8 @@ struct link_conf {
 	int		data_bits;
 	int		stop_bits;
 	/* modbus */
-	int		timeout_ms;		/* response timeout */
+	int		timeout_ms;		/* a device's whole transaction
+						   (and a TCP connect) within this */
 	/* serial readers */
 	enum card_format format;
 	/* gpio: a chip ("gpiochip0", "/dev/gpiochip0", a label), or, when
