@@ -158,7 +158,8 @@ struct link_conf {
 	int		data_bits;
 	int		stop_bits;
 	/* modbus */
-	int		timeout_ms;		/* response timeout */
+	int		timeout_ms;		/* a device's whole transaction
+						   (and a TCP connect) within this */
 	/* serial readers */
 	enum card_format format;
 	/* gpio: a chip ("gpiochip0", "/dev/gpiochip0", a label), or, when
@@ -192,6 +193,8 @@ struct device_conf {
 	int		unit;			/* modbus unit id 1..247 (TCP: 0..255) */
 	int		profile;		/* index into site_conf.profiles, -1 for readers */
 	int		poll_ms;		/* modbus poll interval */
+	int		deadline_ms;		/* modbus: a whole transaction within
+						   this; 0: the link's timeout_ms */
 	int		line;
 	/* DEV_INPUT */
 	enum input_function function;

@@ -20,7 +20,8 @@ static const char *const tcp_keys[] = { "name", "type", "host", "port",
 static const char *const rtu_keys[] = { "name", "type", "path", "baud",
     "parity", "data_bits", "stop_bits", "timeout_ms", NULL };
 static const char *const device_keys[] = { "name", "link", "unit", "profile",
-    "poll_ms", "kind", "station", "next", "ring_timeout_s", NULL };
+    "poll_ms", "deadline_ms", "kind", "station", "next", "ring_timeout_s",
+    NULL };
 /* A device is a turnstile unless its kind says otherwise. */
 static const char *const device_kind_names[] = { "turnstile", "input", NULL };
 static const char *const reader_keys[] = { "name", "path", "baud", "format",
@@ -151,6 +152,10 @@ load_device(struct load *ld, int i, const config_setting_t *e)
 	    ld->dev_unit_txt[i], sizeof(ld->dev_unit_txt[i]), &ld->dev_unit[i]))
 		ld->dev_unit[i] = NULL;
 	conf_get_int(ld, &sc, e, "poll_ms", false, 20, 60000, &d->poll_ms);
+	/* At most 1000, as a link's timeout_ms: a command may wait behind one
+	 * transaction of any device on its link. */
+	conf_get_int(ld, &sc, e, "deadline_ms", false, 10, 1000,
+	    &d->deadline_ms);
 }
 
 /* Reader J becomes link LI and device DI. */

@@ -10,7 +10,7 @@
 #include "util.h"
 
 static const char *const input_keys[] = { "name", "link", "unit", "kind",
-    "point", "function", "active_low", "poll_ms", NULL };
+    "point", "function", "active_low", "poll_ms", "deadline_ms", NULL };
 /* Keys of other kinds of device, which are errors of their own here. */
 static const char *const other_device_keys[] = { "profile", NULL };
 /* In the order of enum input_function. */
@@ -74,6 +74,8 @@ conf_load_input(struct load *ld, int i, const config_setting_t *e,
 	    ld->dev_unit_txt[i], sizeof(ld->dev_unit_txt[i]), &ld->dev_unit[i]))
 		ld->dev_unit[i] = NULL;
 	conf_get_int(ld, sc, e, "poll_ms", false, 20, 60000, &d->poll_ms);
+	conf_get_int(ld, sc, e, "deadline_ms", false, 10, 1000,
+	    &d->deadline_ms);
 	if ((m = conf_member(ld, sc, e, "point", W_STR, true)) != NULL &&
 	    (why = conf_parse_point(config_setting_get_string(m),
 	    &d->point)) != NULL) {

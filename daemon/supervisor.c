@@ -198,12 +198,19 @@ sup_reap(struct engine *e)
 	}
 }
 
-/* A worker blocks at most one response timeout per transaction; one that
- * says nothing for much longer is hung (a stuck driver, a deadlock). */
+/* A worker blocks at most one transaction at a time, within its link's
+ * timeout or a device's own deadline; one that says nothing for much longer
+ * is hung (a stuck driver, a deadlock). */
 static int64_t
-silence_limit_ns(const struct link_conf *lc)
+silence_limit_ns(const struct site_conf *site, int link)
 {
-	return (3000 + 2 * (int64_t)lc->timeout_ms) * NS_PER_MS;
+	int64_t ms = site->links[link].timeout_ms;
+
+	for (int d = 0; d < site->ndevices; d++)
+		if (site->devices[d].link == link &&
+		    site->devices[d].deadline_ms > ms)
+			ms = site->devices[d].deadline_ms;
+	return (3000 + 2 * ms) * NS_PER_MS;
 }
 
 void
@@ -213,7 +220,7 @@ sup_tick(struct engine *e, int64_t now)
 		struct worker *w = &e->workers[i];
 
 		if (w->pid > 0 && w->fd >= 0 &&
-		    now - w->heard_ns > silence_limit_ns(&e->site->links[i])) {
+		    now - w->heard_ns > silence_limit_ns(e->site, i)) {
 			log_warn("%s: link worker %d silent for %" PRId64 " ms; killed",
 			    e->site->links[i].name, (int)w->pid,
 			    (int64_t)((now - w->heard_ns) / NS_PER_MS));

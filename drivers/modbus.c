@@ -1,7 +1,8 @@
 /*
- * Modbus TCP and RTU link back-ends: poll every turnstile of the link in turn
- * through libmodbus, one transaction per service() call with queued commands
- * first, and tell the engine about changes of health, status and commands.
+ * Modbus TCP and RTU link back-ends: poll every turnstile of the link in turn,
+ * one transaction per service() call with queued commands first, and tell the
+ * engine about changes of health, status and commands. libmodbus opens the
+ * connection; each transaction is modbus_wire.c's, under its device's deadline.
  */
 #include "link.h"
 
@@ -17,6 +18,7 @@
 #include "modbus_input.h"
 #include "modbus_icom.h"
 #include "modbus_elev.h"
+#include "modbus_wire.h"
 
 #define MB_CMD_QUEUE	8	/* commands waiting per link */
 #define MB_NPOINTS	6	/* state, entry, exit, fault; elevators: MBE_NPOINTS */
@@ -43,6 +45,7 @@ struct mb_dev {
 	uint32_t		failures;	/* failed polls in a row */
 	int64_t			next_ns;	/* next regular poll */
 	int64_t			backoff_ns;	/* interval while offline */
+	int64_t			deadline_ns;	/* of one whole transaction */
 	bool			urgent;		/* poll at once: a command was written */
 	bool			have_status;	/* last was sent since coming online */
 	struct msg_ts_status	last;
@@ -56,8 +59,9 @@ struct mb_link {
 	modbus_t	*ctx;
 	bool		rtu;
 	bool		connected;
-	bool		need_flush;	/* a reply may still be on its way */
 	int64_t		t35_ns;		/* RTU silence between frames; 0 for TCP */
+	int64_t		char_ns;	/* RTU: one character on the wire */
+	uint16_t	tid;		/* TCP: last transaction id sent */
 	int64_t		last_end_ns;	/* when the last transaction ended */
 	char		where[CONF_PATH_MAX + 8];
 	struct mb_dev	*devs;
@@ -212,13 +216,10 @@ mb_find_dev(struct mb_link *m, int index)
 	return NULL;
 }
 
-/*
- * Gets the bus ready for a transaction with d: connected, stale bytes
- * flushed, slave id set. On failure err says what went wrong.
- */
+/* Gets the bus ready for a transaction: connected. On failure err says
+ * what went wrong. */
 static int
-mb_begin(struct link *l, struct mb_link *m, const struct mb_dev *d,
-    char *err, size_t errsz)
+mb_begin(struct link *l, struct mb_link *m, char *err, size_t errsz)
 {
 	if (!m->connected) {
 		if (modbus_connect(m->ctx) == -1) {
@@ -229,17 +230,7 @@ mb_begin(struct link *l, struct mb_link *m, const struct mb_dev *d,
 			return -1;
 		}
 		m->connected = true;
-		m->need_flush = false;
 		log_debug("%s: connected to %s", l->conf->name, m->where);
-	}
-	if (m->need_flush) {
-		(void)modbus_flush(m->ctx);
-		m->need_flush = false;
-	}
-	if (modbus_set_slave(m->ctx, d->conf->unit) == -1) {
-		mb_say(err, errsz, "unit %d: %s", d->conf->unit,
-		    modbus_strerror(errno));
-		return -1;
 	}
 	return 0;
 }
@@ -249,7 +240,8 @@ static void
 mb_end(struct mb_link *m, bool ok, int err)
 {
 	m->last_end_ns = mono_ns();
-	if (ok)
+	/* An exception reply leaves the line clean. */
+	if (ok || (err >= EMBXILFUN && err <= EMBXGTAR) || err == EMBUNKEXC)
 		return;
 	switch (err) {
 	case ECONNREFUSED:
@@ -265,13 +257,43 @@ mb_end(struct mb_link *m, bool ok, int err)
 		m->connected = false;
 		break;
 	default:
-		/* An exception reply leaves the line clean; anything else (a
-		 * timeout, a garbled frame) may leave bytes that would be taken
-		 * for the next reply. */
-		if (err < EMBXILFUN || err > EMBXGTAR)
-			m->need_flush = true;
+		/* A late, trickling or malformed reply may go on arriving and be
+		 * taken for the next one. On TCP a new connection starts clean
+		 * (a shared gateway's other units included); on RTU what came
+		 * before a request is dropped as it goes out (modbus_wire.c). */
+		if (!m->rtu) {
+			modbus_close(m->ctx);
+			m->connected = false;
+		}
 		break;
 	}
+}
+
+/*
+ * One transaction with d within its deadline; the caller fills in q's
+ * function and operands. On failure errno says what failed and why is the
+ * reason the engine shows for the device: its unit, `what` was tried, and
+ * what went wrong.
+ */
+static int
+mb_transact(struct mb_link *m, const struct mb_dev *d, struct mbw_req *q,
+    uint16_t *regs, uint8_t *bits, const char *what, char *why, size_t whysz)
+{
+	char err[MSG_TEXT_MAX];
+	int rc, e;
+
+	q->rtu = m->rtu;
+	q->tid = ++m->tid;
+	q->unit = (uint8_t)d->conf->unit;
+	q->char_ns = m->char_ns;
+	rc = mbw_transact(modbus_get_socket(m->ctx), q, d->deadline_ns, regs,
+	    bits, err, sizeof(err));
+	e = errno;
+	mb_end(m, rc == 0, e);
+	if (rc == -1)
+		mb_say(why, whysz, "unit %d: %s: %s", d->conf->unit, what, err);
+	errno = e;
+	return rc;
 }
 
 static uint32_t
@@ -435,11 +457,16 @@ mb_poll_done(struct link *l, struct mb_link *m, struct mb_dev *d, int64_t now)
 static void
 mb_poll_step(struct link *l, struct mb_link *m, struct mb_dev *d)
 {
+	static const uint8_t fcs[] = {
+		[REG_COIL] = MBW_READ_COILS, [REG_DISCRETE] = MBW_READ_DISCRETE,
+		[REG_INPUT] = MBW_READ_INPUT, [REG_HOLDING] = MBW_READ_HOLDING,
+	};
 	uint16_t regs[MODBUS_MAX_READ_REGISTERS];
 	uint8_t bits[MODBUS_MAX_READ_BITS];
-	char reason[MSG_TEXT_MAX], why[MSG_TEXT_MAX];
+	char reason[MSG_TEXT_MAX], what[40];
 	const struct mb_read *r;
-	int rc = -1, err = 0, i;
+	struct mbw_req q;
+	int i;
 
 	if (d->cur < 0 || d->cur >= d->nreads) {
 		d->cur = 0;
@@ -447,35 +474,19 @@ mb_poll_step(struct link *l, struct mb_link *m, struct mb_dev *d)
 	}
 	m->polling = (int)(d - m->devs);
 	r = &d->reads[d->cur];
-	if (mb_begin(l, m, d, why, sizeof(why)) == -1) {
-		mb_poll_failed(l, m, d, why, mono_ns());
+	if (mb_begin(l, m, reason, sizeof(reason)) == -1) {
+		mb_poll_failed(l, m, d, reason, mono_ns());
 		return;
 	}
-	switch (r->table) {
-	case REG_COIL:
-		rc = modbus_read_bits(m->ctx, r->addr, r->count, bits);
-		break;
-	case REG_DISCRETE:
-		rc = modbus_read_input_bits(m->ctx, r->addr, r->count, bits);
-		break;
-	case REG_INPUT:
-		rc = modbus_read_input_registers(m->ctx, r->addr, r->count, regs);
-		break;
-	case REG_HOLDING:
-		rc = modbus_read_registers(m->ctx, r->addr, r->count, regs);
-		break;
-	}
-	err = errno;
-	if (rc != r->count) {
-		if (rc >= 0)
-			err = EMBBADDATA;
-		mb_end(m, false, err);
-		mb_say(reason, sizeof(reason), "read %s 0x%04x: %s",
-		    mb_table_names[r->table], r->addr, modbus_strerror(err));
+	q = (struct mbw_req){ .fc = fcs[r->table], .addr = r->addr,
+	    .count = r->count };
+	mb_say(what, sizeof(what), "read %s 0x%04x", mb_table_names[r->table],
+	    r->addr);
+	if (mb_transact(m, d, &q, regs, bits, what, reason,
+	    sizeof(reason)) == -1) {
 		mb_poll_failed(l, m, d, reason, m->last_end_ns);
 		return;
 	}
-	mb_end(m, true, 0);
 	for (i = 0; i < MB_NPOINTS; i++) {
 		const struct reg_point *pt = mb_point(d->prof, i);
 
@@ -495,24 +506,25 @@ mb_elev_write(struct link *l, struct mb_link *m, struct mb_dev *d,
 {
 	uint16_t regs[MBE_NREGS_MAX];
 	uint64_t mask = c != NULL ? c->floors : 0;
-	int n = mbe_regs(d->prof, mask, regs), rc, e;
-	char err[MSG_TEXT_MAX];
+	int n = mbe_regs(d->prof, mask, regs);
+	struct mbw_req q = { .fc = MBW_WRITE_REGISTERS,
+	    .addr = d->prof->elev.enable_addr, .count = (uint16_t)n,
+	    .regs = regs };
+	char err[MSG_TEXT_MAX], what[40];
 	int64_t t_done;
+	bool ok;
 
-	rc = modbus_write_registers(m->ctx, d->prof->elev.enable_addr, n, regs);
-	e = errno;
-	t_done = mono_ns();
-	mb_end(m, rc == n, e);
+	mb_say(what, sizeof(what), "write holding 0x%04x (%d)",
+	    d->prof->elev.enable_addr, n);
+	ok = mb_transact(m, d, &q, NULL, NULL, what, err, sizeof(err)) == 0;
+	t_done = m->last_end_ns;
 	d->urgent = true;
-	mbe_written(&d->elev, mask, c != NULL ? (int)c->value : 0, rc == n,
-	    t_done);
-	if (rc == n) {
+	mbe_written(&d->elev, mask, c != NULL ? (int)c->value : 0, ok, t_done);
+	if (ok) {
 		if (c != NULL)
 			mb_emit_result(l, c, CMD_OK, t_wire, t_done, NULL);
 		return true;
 	}
-	mb_say(err, sizeof(err), "write holding 0x%04x (%d): %s",
-	    d->prof->elev.enable_addr, n, modbus_strerror(e));
 	if (c != NULL) {
 		log_warn("%s/unit %d (%s): floor enable command %u: %s",
 		    l->conf->name, d->conf->unit, d->conf->name, c->id, err);
@@ -540,7 +552,7 @@ mb_elev_clear_step(struct link *l, struct mb_link *m, int64_t now)
 			d = &m->devs[i];
 	if (d == NULL)
 		return false;
-	if (mb_begin(l, m, d, why, sizeof(why)) == -1) {
+	if (mb_begin(l, m, why, sizeof(why)) == -1) {
 		mbe_written(&d->elev, 0, 0, false, mono_ns());
 		return true;
 	}
@@ -556,9 +568,10 @@ mb_command_step(struct link *l, struct mb_link *m)
 	struct mb_dev *d;
 	const struct reg_write *w;
 	struct reg_write iw;
-	char err[MSG_TEXT_MAX], why[MSG_TEXT_MAX];
+	char err[MSG_TEXT_MAX], why[MSG_TEXT_MAX], what[40];
+	struct mbw_req q;
 	int64_t t_wire, t_done;
-	int rc, e;
+	bool ok;
 
 	m->qhead = (m->qhead + 1) % MB_CMD_QUEUE;
 	m->qlen--;
@@ -578,7 +591,7 @@ mb_command_step(struct link *l, struct mb_link *m)
 		mb_emit_result(l, &c, CMD_OFFLINE, 0, 0, "device offline");
 		return;
 	}
-	if (mb_begin(l, m, d, why, sizeof(why)) == -1) {
+	if (mb_begin(l, m, why, sizeof(why)) == -1) {
 		mb_emit_result(l, &c, CMD_FAILED, 0, mono_ns(), why);
 		return;
 	}
@@ -591,23 +604,20 @@ mb_command_step(struct link *l, struct mb_link *m)
 		(void)mb_elev_write(l, m, d, &c, t_wire);
 		return;
 	}
-	if (w->table == REG_COIL)
-		rc = modbus_write_bit(m->ctx, w->addr, w->value != 0);
-	else
-		rc = modbus_write_register(m->ctx, w->addr, w->value);
-	e = errno;
-	t_done = mono_ns();
-	mb_end(m, rc == 1, e);
+	q = (struct mbw_req){ .fc = w->table == REG_COIL ? MBW_WRITE_COIL :
+	    MBW_WRITE_REGISTER, .addr = w->addr, .value = w->value };
+	mb_say(what, sizeof(what), "write %s 0x%04x", mb_table_names[w->table],
+	    w->addr);
+	ok = mb_transact(m, d, &q, NULL, NULL, what, err, sizeof(err)) == 0;
+	t_done = m->last_end_ns;
 	/* Read back at once: the change shows, or a lost reply is found out. */
 	d->urgent = true;
-	if (rc == 1) {
+	if (ok) {
 		if (d->prof->kind == PROFILE_INTERCOM)
 			mbi_cmd_written(&d->icom, d->prof, &c, t_done);
 		mb_emit_result(l, &c, CMD_OK, t_wire, t_done, NULL);
 		return;
 	}
-	mb_say(err, sizeof(err), "write %s 0x%04x: %s",
-	    mb_table_names[w->table], w->addr, modbus_strerror(e));
 	log_warn("%s/unit %d (%s): %s command %u: %s", l->conf->name,
 	    d->conf->unit, d->conf->name,
 	    d->prof->kind == PROFILE_INTERCOM ?
@@ -624,9 +634,11 @@ static bool
 mb_icom_off_step(struct link *l, struct mb_link *m, int64_t now)
 {
 	struct reg_write w;
-	char why[MSG_TEXT_MAX];
+	char why[MSG_TEXT_MAX], what[40];
 	struct mb_dev *d = NULL;
-	int i, rc, e;
+	struct mbw_req q;
+	int i;
+	bool ok;
 
 	for (i = 0; i < m->ndevs && d == NULL; i++)
 		if (m->devs[i].prof->kind == PROFILE_INTERCOM &&
@@ -634,22 +646,19 @@ mb_icom_off_step(struct link *l, struct mb_link *m, int64_t now)
 			d = &m->devs[i];
 	if (d == NULL)
 		return false;
-	if (mb_begin(l, m, d, why, sizeof(why)) == -1) {
+	if (mb_begin(l, m, why, sizeof(why)) == -1) {
 		mbi_off_done(&d->icom, false, mono_ns());
 		return true;
 	}
-	if (w.table == REG_COIL)
-		rc = modbus_write_bit(m->ctx, w.addr, 0);
-	else
-		rc = modbus_write_register(m->ctx, w.addr, 0);
-	e = errno;
-	mb_end(m, rc == 1, e);
-	mbi_off_done(&d->icom, rc == 1, m->last_end_ns);
-	if (rc != 1 && d->health != MB_OFFLINE)
-		log_warn("%s/unit %d (%s): ending the door release: write %s "
-		    "0x%04x: %s; trying again", l->conf->name, d->conf->unit,
-		    d->conf->name, mb_table_names[w.table], w.addr,
-		    modbus_strerror(e));
+	q = (struct mbw_req){ .fc = w.table == REG_COIL ? MBW_WRITE_COIL :
+	    MBW_WRITE_REGISTER, .addr = w.addr, .value = 0 };
+	mb_say(what, sizeof(what), "write %s 0x%04x", mb_table_names[w.table],
+	    w.addr);
+	ok = mb_transact(m, d, &q, NULL, NULL, what, why, sizeof(why)) == 0;
+	mbi_off_done(&d->icom, ok, m->last_end_ns);
+	if (!ok && d->health != MB_OFFLINE)
+		log_warn("%s/unit %d (%s): ending the door release: %s; trying "
+		    "again", l->conf->name, d->conf->unit, d->conf->name, why);
 	d->urgent = true;
 	return true;
 }
@@ -855,6 +864,8 @@ mb_open(struct link *l, bool rtu)
 		d->conf = dc;
 		d->cur = -1;
 		d->next_ns = now;
+		d->deadline_ns = (int64_t)(dc->deadline_ms > 0 ? dc->deadline_ms :
+		    lc->timeout_ms > 0 ? lc->timeout_ms : 1000) * NS_PER_MS;
 		if (mb_plan_reads(l, d) == -1)
 			goto out_close;
 		if (d->prof->kind == PROFILE_INTERCOM)
@@ -875,6 +886,7 @@ mb_open(struct link *l, bool rtu)
 			m->t35_ns = 1750000;
 		else
 			m->t35_ns = 38500000000LL / lc->baud;
+		m->char_ns = 11000000000LL / (lc->baud > 0 ? lc->baud : 9600);
 	} else {
 		mb_say(m->where, sizeof(m->where), "%s:%d", lc->host, lc->port);
 		m->ctx = modbus_new_tcp(lc->host, lc->port);
@@ -884,7 +896,7 @@ mb_open(struct link *l, bool rtu)
 		goto out_close;
 	}
 	/* Recovery is done here, without libmodbus's sleeps and reconnects
-	 * inside a call, so that no call blocks longer than one timeout. */
+	 * inside a call; libmodbus's response timeout bounds a TCP connect. */
 	modbus_set_error_recovery(m->ctx, MODBUS_ERROR_RECOVERY_NONE);
 	ms = lc->timeout_ms > 0 ? lc->timeout_ms : 1000;
 	if (modbus_set_response_timeout(m->ctx, (uint32_t)(ms / 1000),

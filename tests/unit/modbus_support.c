@@ -416,6 +416,144 @@ mbt_tcp_start(struct mbt_server *sv)
 	return pthread_create(&sv->th, NULL, tcp_server, sv) == 0 ? 0 : -1;
 }
 
+/* A faulty unit's reply to req (a whole request ADU): right for reads and
+ * single writes, from registers all 0, then spoiled as its fault says. */
+static size_t
+raw_reply(const uint8_t *req, enum mbt_fault fault, uint8_t *out)
+{
+	uint8_t fc = req[7];
+	int n = req[10] << 8 | req[11], i;
+	size_t len;
+
+	memcpy(out, req, 8);
+	if (fc <= MODBUS_FC_READ_INPUT_REGISTERS) {
+		int bytes = fc <= MODBUS_FC_READ_DISCRETE_INPUTS ? (n + 7) / 8 :
+		    2 * n;
+
+		out[8] = (uint8_t)bytes;
+		for (i = 0; i < bytes; i++)
+			out[9 + i] = 0;
+		len = 9 + (size_t)bytes;
+	} else {
+		memcpy(out + 8, req + 8, 4);	/* the echo */
+		len = 12;
+	}
+	out[2] = 0;
+	out[3] = fault == MBT_FAULT_WRONG_PROTO ? 1 : 0;
+	out[4] = (uint8_t)((len - 6) >> 8);
+	out[5] = (uint8_t)(len - 6);
+	if (fault == MBT_FAULT_LEN0)
+		out[4] = out[5] = 0;
+	if (fault == MBT_FAULT_LENFFFF)
+		out[4] = out[5] = 0xff;
+	if (fault == MBT_FAULT_WRONG_UNIT)
+		out[6] = (uint8_t)(req[6] + 10);
+	return len;
+}
+
+static void *
+raw_server(void *arg)
+{
+	struct mbt_server *sv = arg;
+	uint8_t in[MODBUS_TCP_MAX_ADU_LENGTH], out[MODBUS_TCP_MAX_ADU_LENGTH];
+	modbus_t *ctx = modbus_new_tcp("127.0.0.1", sv->port);
+	size_t inlen = 0, outlen = 0, outpos = 0, need;
+	int64_t next_ns = 0, now;
+	int client = -1, wait;
+	ssize_t k;
+
+	while (!atomic_load(&sv->stop) && ctx != NULL) {
+		/* While a reply trickles, the client's next request waits. */
+		struct pollfd p[2] = { { .fd = sv->lfd, .events = POLLIN },
+		    { .fd = client, .events = outpos < outlen ? 0 : POLLIN } };
+
+		now = mono_ns();
+		wait = 20;
+		if (outpos < outlen && next_ns - now < wait * NS_PER_MS)
+			wait = next_ns > now ? (int)((next_ns - now) / NS_PER_MS) : 0;
+		(void)poll(p, 2, wait);
+		if (p[0].revents & POLLIN) {
+			int c = accept4(sv->lfd, NULL, NULL, SOCK_CLOEXEC);
+
+			if (c >= 0) {
+				if (client >= 0)
+					close(client);
+				client = c;
+				inlen = outlen = outpos = 0;
+			}
+			continue;
+		}
+		if (client >= 0 && outpos < outlen && mono_ns() >= next_ns) {
+			if (send(client, out + outpos, 1, MSG_NOSIGNAL) != 1) {
+				close(client);
+				client = -1;
+				continue;
+			}
+			outpos++;
+			next_ns += (int64_t)sv->trickle_ms * NS_PER_MS;
+			continue;
+		}
+		if (client < 0 || p[1].revents == 0)
+			continue;
+		k = read(client, in + inlen, sizeof(in) - inlen);
+		if (k <= 0) {
+			close(client);
+			client = -1;
+			continue;
+		}
+		inlen += (size_t)k;
+		if (inlen < 7)
+			continue;
+		need = 6 + (size_t)(in[4] << 8 | in[5]);
+		if (need > sizeof(in) || need < 8) {
+			close(client);
+			client = -1;
+			continue;
+		}
+		if (inlen < need)
+			continue;
+		pthread_mutex_lock(&sv->mu);
+		server_note(sv, in + 6, mono_ns());
+		if (sv->fault[in[6]] != MBT_FAULT_NONE) {
+			outlen = raw_reply(in, (enum mbt_fault)sv->fault[in[6]],
+			    out);
+			if (sv->fault[in[6]] == MBT_FAULT_TRICKLE) {
+				outpos = 0;	/* the first byte at once */
+				next_ns = mono_ns();
+			} else {
+				(void)send(client, out, outlen, MSG_NOSIGNAL);
+				outlen = 0;
+			}
+		} else if (in[6] < 4 && sv->map[in[6]] != NULL) {
+			modbus_set_socket(ctx, client);
+			(void)modbus_reply(ctx, in, (int)need, sv->map[in[6]]);
+		}
+		pthread_mutex_unlock(&sv->mu);
+		inlen -= need;
+		memmove(in, in + need, inlen);
+	}
+	if (client >= 0)
+		close(client);
+	close(sv->lfd);
+	sv->lfd = -1;
+	if (ctx != NULL) {
+		modbus_set_socket(ctx, -1);
+		modbus_free(ctx);
+	}
+	return NULL;
+}
+
+int
+mbt_raw_start(struct mbt_server *sv)
+{
+	if (sv->lfd < 0)
+		sv->lfd = mbt_listen_on(sv->port);
+	if (sv->lfd < 0)
+		return -1;
+	atomic_store(&sv->stop, false);
+	return pthread_create(&sv->th, NULL, raw_server, sv) == 0 ? 0 : -1;
+}
+
 void
 mbt_server_stop(struct mbt_server *sv)
 {

@@ -62,6 +62,16 @@ struct mbt_req {
 
 #define MBT_REQ_MAX	4096
 
+/* How a unit of the raw TCP server (mbt_raw_start) answers. */
+enum mbt_fault {
+	MBT_FAULT_NONE,		/* from its mapping, as libmodbus does */
+	MBT_FAULT_TRICKLE,	/* a right reply, one byte every trickle_ms */
+	MBT_FAULT_WRONG_UNIT,	/* a right reply at once, but unit id + 10 */
+	MBT_FAULT_WRONG_PROTO,	/* ... but protocol id 1 */
+	MBT_FAULT_LEN0,		/* ... but MBAP length 0 */
+	MBT_FAULT_LENFFFF,	/* ... but MBAP length 0xFFFF */
+};
+
 /* Units 1..3 answer from their own mappings; mu guards all below it. */
 struct mbt_server {
 	pthread_mutex_t		mu;
@@ -74,6 +84,8 @@ struct mbt_server {
 	/* TCP */
 	int			port;
 	int			lfd;
+	uint8_t			fault[256];	/* raw server: enum mbt_fault */
+	int			trickle_ms;
 	/* RTU */
 	int			master;
 	atomic_bool		stop;
@@ -94,6 +106,10 @@ int	mbt_get_reg(struct mbt_server *, int unit, enum reg_table, int addr);
 int	mbt_listen_on(int port);
 /* Serves sv->lfd (listening on sv->port if -1) in a thread. */
 int	mbt_tcp_start(struct mbt_server *);
+/* The same, but units with a fault answer with it (registers all 0) and
+ * the others from their mappings; one client at a time, a new one
+ * replacing the old (and ending its trickle). */
+int	mbt_raw_start(struct mbt_server *);
 /* The RTU server thread, on sv->master; for pthread_create. */
 void	*mbt_rtu_server(void *);
 void	mbt_server_stop(struct mbt_server *);

@@ -242,6 +242,7 @@ test_good(void)
 	CHECK_INT(d->unit, 247);
 	CHECK_INT(d->profile, 0);
 	CHECK_INT(d->poll_ms, 250);
+	CHECK_INT(d->deadline_ms, 0);	/* the link's timeout_ms */
 	CHECK_INT(d->line, 19);
 	d = &site.devices[1];
 	CHECK_INT(d->link, 1);
@@ -501,9 +502,9 @@ test_inputs(void)
 	    " point = \"discrete:3\"; function = \"fire\"; },\n"
 	    "  { name = \"ups\"; link = \"bus1\"; unit = 5; kind = \"input\";"
 	    " point = \"holding:0x20\"; function = \"power\";"
-	    " active_low = true; poll_ms = 500; },\n"
+	    " active_low = true; poll_ms = 500; deadline_ms = 40; },\n"
 	    "  { name = \"ts3\"; link = \"bus1\"; unit = 3; kind = \"turnstile\";"
-	    " profile = \"tri\"; }\n")), 0);
+	    " profile = \"tri\"; deadline_ms = 1000; }\n")), 0);
 	CHECK_STR(errbuf, "");
 	if ((di = config_device_index(&site, "fire")) >= 0) {
 		d = &site.devices[di];
@@ -526,11 +527,13 @@ test_inputs(void)
 		CHECK_INT(d->point.addr, 0x20);
 		CHECK(d->active_low);
 		CHECK_INT(d->poll_ms, 500);
+		CHECK_INT(d->deadline_ms, 40);
 	} else {
 		CHECK(di >= 0);
 	}
 	di = config_device_index(&site, "ts3");
 	CHECK(di >= 0 && site.devices[di].kind == DEV_TURNSTILE);
+	CHECK(di >= 0 && site.devices[di].deadline_ms == 1000);
 	/* Lanes are egress lanes unless they say not. */
 	CHECK(site.lanes[0].egress);
 	CHECK(site.lanes[1].egress);

@@ -457,6 +457,173 @@ test_inputs(void)
 	mbt_server_free(sv);
 }
 
+/* sv listening on a free port of 127.0.0.1: 0, or -1. */
+static int
+listen_any(struct mbt_server *sv)
+{
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+
+	sv->lfd = mbt_listen_on(0);
+	if (sv->lfd < 0 ||
+	    getsockname(sv->lfd, (struct sockaddr *)&a, &alen) == -1)
+		return -1;
+	sv->port = ntohs(a.sin_port);
+	return 0;
+}
+
+/*
+ * Behind one gateway, a unit that trickles its reply a byte every 400 ms
+ * (each byte well within libmodbus's byte timeout) next to a healthy
+ * turnstile: the slow one is offline with its own reason within its own
+ * deadline (deadline_ms 150, the link's timeout is 200), and the turnstile
+ * goes on being polled and commanded; the worker's heartbeat never stops.
+ */
+static void
+test_trickle(void)
+{
+	static struct site_conf site;
+	struct mbt_server *sv = mbt_server_new();
+	const struct msg_cmd_result *r;
+	int efd = -1, link, d0, d3, k, mark, q0, polls;
+	int64_t t0;
+	pid_t pid;
+
+	CHECK(sv != NULL && listen_any(sv) == 0);
+	if (sv == NULL || sv->lfd < 0)
+		return;
+	sv->fault[3] = MBT_FAULT_TRICKLE;
+	sv->trickle_ms = 400;
+	mbt_set_reg(sv, 1, REG_INPUT, 1, 5);
+	mbt_site_init(&site);
+	link = mbt_site_link_tcp(&site, "gw", sv->port);
+	d3 = mbt_site_device(&site, "slow", link, 3, 0, 50);
+	site.devices[d3].deadline_ms = 150;
+	d0 = mbt_site_device(&site, "ts1", link, 1, 0, 50);
+	CHECK(mbt_raw_start(sv) == 0);
+	pid = mbt_start_worker(&site, link, &efd, -1);
+	CHECK(pid > 0);
+	if (pid <= 0)
+		goto out_server;
+
+	mbt_nlog = 0;
+	t0 = mono_ns();
+	k = mbt_await(efd, 0, MSG_DEV_STATE, d3, 0, 3000);
+	CHECK(k >= 0);
+	if (k >= 0) {
+		CHECK_STR(mbt_log[k].dev_state.reason, "unit 3: read input "
+		    "0x0000: no complete reply within 150 ms (1 byte)");
+		CHECK_INT(mbt_log[k].dev_state.failures, 3);
+		/* Three polls, each given up at its deadline. */
+		CHECK(mono_ns() - t0 < 1000 * NS_PER_MS);
+	}
+	k = mbt_await(efd, 0, MSG_TS_STATUS, d0, -1, 2000);
+	CHECK(k > mbt_find(0, MSG_DEV_STATE, d0, 1));
+	if (k < 0)
+		goto out_worker;
+
+	/* Two seconds on: the turnstile polled all along, the slow unit
+	 * tried at its back-off, the heartbeat on time. */
+	mark = mbt_nlog;
+	q0 = mbt_server_nreqs(sv);
+	polls = mbt_server_count(sv, 0, 1, -1, 0, 0);
+	mbt_drain(efd, 2000);
+	polls = mbt_server_count(sv, 0, 1, -1, 0, 0) - polls;
+	fprintf(stderr, "trickle: %d polls of the healthy unit in 2 s, %d of "
+	    "the slow one\n", polls, mbt_server_nreqs(sv) - q0 - polls);
+	CHECK(polls >= 15);
+	CHECK(mbt_server_count(sv, 0, 3, -1, 0, 0) > 3);
+	CHECK(mbt_count(mark, MSG_HELLO, -1, -1) >= 3);
+	CHECK_INT(mbt_count(0, MSG_DEV_STATE, d0, 0), 0);
+	CHECK_INT(mbt_count(0, MSG_DEV_STATE, d3, 1), 0);
+
+	/* A command reaches the turnstile within a deadline of the slow unit. */
+	mark = mbt_nlog;
+	t0 = mono_ns();
+	mbt_send_cmd(efd, d0, 31, TS_CMD_OPEN_ENTRY, t0 + 2000 * NS_PER_MS);
+	r = mbt_await_result(efd, mark, 31, 2000);
+	CHECK(r != NULL && r->status == CMD_OK);
+	if (r != NULL)
+		CHECK(r->t_wire_ns - t0 < 250 * NS_PER_MS);
+	CHECK_INT(mbt_get_reg(sv, 1, REG_HOLDING, 0), 1);
+
+out_worker:
+	close(efd);
+	CHECK_INT(mbt_reap(pid, 3000), 0);
+out_server:
+	mbt_server_stop(sv);
+	mbt_server_free(sv);
+}
+
+/*
+ * Replies that libmodbus 3.1.6 takes as good: another unit id, protocol id
+ * 1, MBAP length 0 or 0xFFFF. Each unit that sends one is offline with the
+ * fault as its reason, never online; its neighbour is not disturbed.
+ */
+static void
+test_bad_replies(void)
+{
+	static const struct {
+		int		unit;
+		enum mbt_fault	fault;
+		const char	*reason;
+	} rows[] = {
+		{ 4, MBT_FAULT_WRONG_UNIT, "unit 4: read input 0x0000: bad reply: "
+		    "unit id 14, asked 4" },
+		{ 5, MBT_FAULT_WRONG_PROTO, "unit 5: read input 0x0000: bad "
+		    "reply: protocol id 1, not 0 (Modbus)" },
+		{ 6, MBT_FAULT_LEN0, "unit 6: read input 0x0000: bad reply: "
+		    "MBAP length 0" },
+		{ 7, MBT_FAULT_LENFFFF, "unit 7: read input 0x0000: bad reply: "
+		    "MBAP length 65535" },
+	};
+	enum { NROWS = sizeof(rows) / sizeof(rows[0]) };
+	static struct site_conf site;
+	struct mbt_server *sv = mbt_server_new();
+	int efd = -1, link, d0, dev[NROWS], i, k, polls;
+	pid_t pid;
+
+	CHECK(sv != NULL && listen_any(sv) == 0);
+	if (sv == NULL || sv->lfd < 0)
+		return;
+	mbt_site_init(&site);
+	link = mbt_site_link_tcp(&site, "gw", sv->port);
+	for (i = 0; i < NROWS; i++) {
+		sv->fault[rows[i].unit] = (uint8_t)rows[i].fault;
+		dev[i] = mbt_site_device(&site, "bad", link, rows[i].unit, 0, 50);
+	}
+	d0 = mbt_site_device(&site, "ts1", link, 1, 0, 50);
+	CHECK(mbt_raw_start(sv) == 0);
+	pid = mbt_start_worker(&site, link, &efd, -1);
+	CHECK(pid > 0);
+	if (pid <= 0)
+		goto out_server;
+
+	mbt_nlog = 0;
+	for (i = 0; i < NROWS; i++) {
+		k = mbt_await(efd, 0, MSG_DEV_STATE, dev[i], 0, 3000);
+		if (k < 0) {
+			fprintf(stderr, "unit %d: not offline\n", rows[i].unit);
+			CHECK(k >= 0);
+			continue;
+		}
+		CHECK_STR(mbt_log[k].dev_state.reason, rows[i].reason);
+	}
+	CHECK(mbt_await(efd, 0, MSG_TS_STATUS, d0, -1, 2000) >= 0);
+	polls = mbt_server_count(sv, 0, 1, -1, 0, 0);
+	mbt_drain(efd, 500);
+	CHECK(mbt_server_count(sv, 0, 1, -1, 0, 0) - polls >= 5);
+	for (i = 0; i < NROWS; i++)
+		CHECK_INT(mbt_count(0, MSG_DEV_STATE, dev[i], 1), 0);
+	CHECK_INT(mbt_count(0, MSG_DEV_STATE, d0, 0), 0);
+
+	close(efd);
+	CHECK_INT(mbt_reap(pid, 3000), 0);
+out_server:
+	mbt_server_stop(sv);
+	mbt_server_free(sv);
+}
+
 int
 main(void)
 {
@@ -464,5 +631,7 @@ main(void)
 	test_ops_direct();
 	test_tcp();
 	test_inputs();
+	test_trickle();
+	test_bad_replies();
 	return harness_done("test_modbus");
 }

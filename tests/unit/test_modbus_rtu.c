@@ -77,7 +77,7 @@ test_rtu(void)
 	CHECK(k >= 0);
 	if (k >= 0) {
 		CHECK_STR(mbt_log[k].dev_state.reason,
-		    "read input 0x0000: Connection timed out");
+		    "unit 3: read input 0x0000: no reply within 100 ms");
 		CHECK_INT(mbt_log[k].dev_state.failures, 3);
 	}
 	CHECK_INT(mbt_count(0, MSG_DEV_STATE, d2, 1), 0);
