@@ -103,7 +103,7 @@ def main():
         fill(s, N, PEOPLE)
         took = start(s)
         print(f"startup_{N}_cards {took:.2f} s")
-        print(f"engine_rss_{N}_cards {rss_mib(s.lobbyd.pid):.1f} MiB")
+        print(f"engine_rss_{N}_cards_{PEOPLE}_people {rss_mib(s.lobbyd.pid):.1f} MiB")
 
         # card.add at N cards: one connection, each reply after its commit.
         with socket.socket(socket.AF_UNIX) as so:
@@ -170,7 +170,11 @@ def main():
         subprocess.run([LOBBYCTL, "-s", s.sock, "card", "import", path],
                        stdout=subprocess.DEVNULL, check=True, timeout=600)
         print(f"card_import_{N} {time.monotonic() - t:.1f} s")
-        print(f"engine_rss_after_import_{N} {rss_mib(s.lobbyd.pid):.1f} MiB")
+        print(f"engine_rss_{N}_cards {rss_mib(s.lobbyd.pid):.1f} MiB")
+        s.stop_lobbyd()
+        took = start(s)
+        print(f"startup_{N}_cards_only {took:.2f} s")
+        print(f"engine_rss_{N}_cards_after_restart {rss_mib(s.lobbyd.pid):.1f} MiB")
     finally:
         s.close()
 
