@@ -12,6 +12,7 @@
 
 #include "../rules/hours.h"
 #include "../rules/visitor.h"
+#include "credmap.h"
 #include "desk.h"
 #include "desk_int.h"
 #include "engine.h"
@@ -123,16 +124,29 @@ desk_pass_is_live(const struct pass_rec *p)
 	return strcmp(p->state, "pending") == 0 || strcmp(p->state, "active") == 0;
 }
 
+/*
+ * The newest pass that carried the credential. A credential is given to a
+ * new pass only while no live pass carries it (ctl_desk.c), so the live one,
+ * if any, is the newest: one lookup, then one search by id, on every swipe.
+ */
+static struct pass_rec *
+pass_newest(struct engine *e, const char *credential)
+{
+	struct pass_rec *p;
+	int64_t id;
+
+	if (!credmap_get(e->desk->pass_of, credential, &id) ||
+	    (p = desk_pass(e, id)) == NULL || strcmp(p->credential, credential) != 0)
+		return NULL;
+	return p;
+}
+
 struct pass_rec *
 desk_pass_live(struct engine *e, const char *credential)
 {
-	struct desk *d = e->desk;
+	struct pass_rec *p = pass_newest(e, credential);
 
-	for (size_t i = d->npasses; i-- > 0;)
-		if (desk_pass_is_live(&d->passes[i]) &&
-		    strcmp(d->passes[i].credential, credential) == 0)
-			return &d->passes[i];
-	return NULL;
+	return p != NULL && desk_pass_is_live(p) ? p : NULL;
 }
 
 struct pass_rec *
@@ -173,13 +187,7 @@ desk_hash_watched(const struct engine *e, const char *id_hash)
 static struct pass_rec *
 pass_for(struct engine *e, const char *credential)
 {
-	struct desk *d = e->desk;
-	struct pass_rec *p = desk_pass_live(e, credential);
-
-	for (size_t i = d->npasses; p == NULL && i-- > 0;)
-		if (strcmp(d->passes[i].credential, credential) == 0)
-			p = &d->passes[i];
-	return p;
+	return pass_newest(e, credential);
 }
 
 static void
@@ -216,8 +224,12 @@ desk_put_pass(struct engine *e, const struct pass_rec *p)
 {
 	struct desk *d = e->desk;
 
+	int64_t newest;
+
 	if (put_by_id((void **)&d->passes, &d->npasses, &d->passes_cap,
-	    sizeof(*p), p) == -1) {
+	    sizeof(*p), p) == -1 ||
+	    ((!credmap_get(d->pass_of, p->credential, &newest) || newest <= p->id) &&
+	    credmap_put(&d->pass_of, p->credential, p->id) == -1)) {
 		log_err("pass %" PRId64 ": out of memory: known after a restart",
 		    p->id);
 		return -1;
@@ -431,6 +443,7 @@ desk_free(struct engine *e)
 		return;
 	free(d->people);
 	free(d->passes);
+	credmap_free(d->pass_of);
 	free(d->permits);
 	free(d->watch);
 	free(d);

@@ -55,12 +55,15 @@ struct desk_verdict {
 	struct desk_grant fx;
 };
 
+struct credmap;
+
 struct desk {
 	struct privacy_key	key;
 	struct desk_person	*people;	/* by id, ascending */
 	size_t			npeople, people_cap;
 	struct pass_rec		*passes;	/* by id, ascending */
 	size_t			npasses, passes_cap;
+	struct credmap		*pass_of;	/* credential -> its newest pass */
 	struct permit_rec	*permits;
 	size_t			npermits, permits_cap;
 	struct watch_rec	*watch;
