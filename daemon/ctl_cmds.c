@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -591,6 +593,56 @@ lane_opened(struct store_req *req, void *arg)
 }
 
 static void
+lane_refused(struct store_req *req, void *arg)
+{
+	struct ctl_client *c = arg;
+	const struct ev_rec *ev = &req->in.event;
+
+	if (req->status != 0) {
+		ctl_reply_err(c, "lane %s not opened: %s (and the refusal could "
+		    "not be recorded: %s)", ev->lane, ev->detail, req->error);
+	} else {
+		log_notice("%s: open for %s by %s refused: %s", ev->lane,
+		    ev->direction, ev->actor, ev->detail);
+		ctl_reply_err(c, "lane %s not opened: %s", ev->lane, ev->detail);
+	}
+	ctl_req_finish(c, req);
+}
+
+/*
+ * A manual open refused: recorded with who asked, for which lane and way,
+ * and why not (invariant 7), then refused with the same words once the
+ * record is committed.
+ */
+static void __attribute__((format(printf, 5, 6)))
+lane_refuse(struct ctl_client *c, int l, const char *dir, enum reason why,
+    const char *fmt, ...)
+{
+	struct engine *e = c->srv->e;
+	const struct lane_conf *lc = &e->site->lanes[l];
+	struct store_req *req;
+	struct ev_rec *ev;
+	va_list ap;
+
+	if ((req = ctl_req_new(c, STORE_EVENT_SYNC, lane_refused)) == NULL)
+		return;
+	ev = &req->in.event;
+	ev->ts_ms = real_ms();
+	str_copy(ev->kind, "manual_open_refused", sizeof(ev->kind));
+	str_copy(ev->lane, lc->name, sizeof(ev->lane));
+	str_copy(ev->device, e->site->devices[lc->turnstile].name,
+	    sizeof(ev->device));
+	str_copy(ev->direction, dir, sizeof(ev->direction));
+	str_copy(ev->decision, "denied", sizeof(ev->decision));
+	str_copy(ev->reason, rule_reason_code(why), sizeof(ev->reason));
+	str_copy(ev->actor, c->user, sizeof(ev->actor));
+	va_start(ap, fmt);
+	vsnprintf(ev->detail, sizeof(ev->detail), fmt, ap);
+	va_end(ap);
+	ctl_req_submit(c, req);
+}
+
+static void
 cmd_lane_open(struct ctl_client *c, json_object *args)
 {
 	static const char *const known[] = { "lane", "direction", "reason", NULL };
@@ -626,18 +678,19 @@ cmd_lane_open(struct ctl_client *c, json_object *args)
 	lc = &e->site->lanes[l];
 	ls = &e->lanes[l];
 	if (fire_lane_held(e, l)) {
-		ctl_reply_err(c, "lane %s not opened: fire mode holds it free "
-		    "(see lobbyctl fire)", lane);
+		lane_refuse(c, l, dir, R_FIRE_MODE, "fire mode holds it free "
+		    "(see lobbyctl fire)");
 		return;
 	}
 	if (!e->devs[lc->turnstile].online) {
 		/* The worker would refuse it too: an offline device gets no command. */
-		ctl_reply_err(c, "lane %s not opened: turnstile %s is not answering (%s)", lane,
-		    e->site->devices[lc->turnstile].name, e->devs[lc->turnstile].reason);
+		lane_refuse(c, l, dir, R_LANE_OFFLINE, "turnstile %s is not "
+		    "answering (%s)", e->site->devices[lc->turnstile].name,
+		    e->devs[lc->turnstile].reason);
 		return;
 	}
 	if (ls->pending) {
-		ctl_reply_err(c, "lane %s not opened: a passage is under way (%s)", lane,
+		lane_refuse(c, l, dir, R_LANE_BUSY, "a passage is under way (%s)",
 		    ls->actor[0] ? "opened by hand" : "card granted");
 		return;
 	}

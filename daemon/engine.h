@@ -202,6 +202,9 @@ void	engine_link_down(struct engine *, int link, const char *reason);
 int	engine_send_cmd(struct engine *, int dev, enum ts_cmd, int64_t t_frame_ns,
 	    char *err, size_t errlen);
 const char *engine_dir_name(enum dir);
+/* Lane l's turnstile and passage as the access rules see them: a card and
+ * an operator's open are refused for the same lane states. */
+void	lane_access_state(const struct engine *, int lane, struct access_lane *);
 /* The device answered: online, if it was not (records and clears alerts). */
 void	engine_dev_online(struct engine *, int dev);
 void	lane_tick(struct engine *, int64_t now_ns);

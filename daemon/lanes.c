@@ -62,6 +62,19 @@ lane_of_turnstile(const struct engine *e, int dev)
 	return -1;
 }
 
+void
+lane_access_state(const struct engine *e, int l, struct access_lane *al)
+{
+	const struct dev_state *ts = &e->devs[e->site->lanes[l].turnstile];
+
+	*al = (struct access_lane){
+		.online = ts->online && ts->have_status,
+		.fault = ts->state == TS_FAULT || ts->fault_code != 0,
+		.unknown = ts->state == TS_UNKNOWN,
+		.busy = e->lanes[l].pending,
+	};
+}
+
 static void
 card_read(struct engine *e, int dev, const struct msg_card *m)
 {
@@ -73,7 +86,6 @@ card_read(struct engine *e, int dev, const struct msg_card *m)
 	struct desk_verdict v;
 	struct lane_state *ls;
 	const struct lane_conf *lc;
-	const struct dev_state *ts;
 	struct ev_rec ev;
 	char err[160];
 
@@ -88,7 +100,6 @@ card_read(struct engine *e, int dev, const struct msg_card *m)
 	}
 	lc = &e->site->lanes[rd->lane];
 	ls = &e->lanes[rd->lane];
-	ts = &e->devs[lc->turnstile];
 	str_copy(ev.direction, engine_dir_name(rd->dir), sizeof(ev.direction));
 
 	c = engine_card_find(e, m->uid);
@@ -100,12 +111,7 @@ card_read(struct engine *e, int dev, const struct msg_card *m)
 		engine_event(e, &ev);
 		return;
 	}
-	al = (struct access_lane){
-		.online = ts->online && ts->have_status,
-		.fault = ts->state == TS_FAULT || ts->fault_code != 0,
-		.unknown = ts->state == TS_UNKNOWN,
-		.busy = ls->pending,
-	};
+	lane_access_state(e, rd->lane, &al);
 	if (desk_decide(e, rd->lane, rd->dir == DIR_ENTRY, m->uid, ev.ts_ms, &v)) {
 		/* A pass: the person's rules first, then the lane's own state. */
 		enum reason lr = v.grant ? rule_lane_check(&al) : R_GRANTED;

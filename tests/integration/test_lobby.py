@@ -539,5 +539,50 @@ def a_lane_is_not_opened_by_hand_while_a_granted_passage_is_under_way():
         s.close()
 
 
+def me():
+    import pwd
+    return pwd.getpwuid(os.getuid()).pw_name
+
+
+@test
+def a_refused_manual_open_is_recorded_with_who_what_and_why():
+    s = Site(pass_timeout_ms=3000)
+    try:
+        s.ctl("card", "add", STAFF, "--holder", "Ana Silva")
+        wait_for(lambda: s.device("ts2")["online"] and s.device("ts3")["online"],
+                 what="ts2 and ts3 online")
+        # Offline: nothing is sent, and the refusal is on record at once.
+        s.sim_cmd("mute", "ts3")
+        wait_for(lambda: not s.device("ts3")["online"], timeout=3, what="ts3 offline")
+        r = s.run_ctl("lane", "open", "lane3", "exit", "--reason", "courier")
+        assert r.returncode == 1 and "not answering" in r.stderr, r
+        ev = [e for e in s.events() if e["kind"] == "manual_open_refused"]
+        assert len(ev) == 1, ev
+        assert ev[0]["lane"] == "lane3" and ev[0]["device"] == "ts3", ev
+        assert ev[0]["direction"] == "exit" and ev[0]["decision"] == "denied", ev
+        assert ev[0]["actor"] == me() and ev[0]["reason"] == "lane_offline", ev
+        assert "turnstile ts3 is not answering" in ev[0]["detail"], ev
+        assert ev[0]["detail"] in r.stderr, (ev, r.stderr)
+        # A passage under way.
+        s.sim_cmd("nopass", "ts2", "on")
+        s.card("rd2-in", STAFF)
+        s.wait_event(lambda e: e["kind"] == "access" and e["decision"] == "granted")
+        r = s.run_ctl("lane", "open", "lane2", "entry", "--reason", "courier")
+        assert r.returncode == 1 and "under way" in r.stderr, r
+        ev = [e for e in s.events() if e["kind"] == "manual_open_refused"
+              and e["lane"] == "lane2"]
+        assert len(ev) == 1 and ev[0]["reason"] == "lane_busy", ev
+        assert ev[0]["actor"] == me() and "card granted" in ev[0]["detail"], ev
+        # The guard's table says it in words.
+        out = s.run_ctl("events", "--lane", "lane2", check=True).stdout
+        row = [ln for ln in out.splitlines() if "manual open" in ln]
+        assert len(row) == 1 and "Previous passage not finished" in row[0], out
+        assert row[0].split()[-1] == me(), out
+        assert writes(s, "ts3") == [] and writes(s, "ts2") == ["open_entry"]
+        assert not [e for e in s.events() if e["kind"] == "manual_open"]
+    finally:
+        s.close()
+
+
 if __name__ == "__main__":
     run_tests("test_lobby")
