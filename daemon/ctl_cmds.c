@@ -587,6 +587,8 @@ lane_opened(struct store_req *req, void *arg)
 		ctl_add_str(o, "lane", ev->lane);
 		ctl_add_str(o, "direction", ev->direction);
 		ctl_add_int(o, "event_id", req->id);
+		json_object_object_add(o, "forced",
+		    json_object_new_boolean(ls->forced));
 		ctl_reply_ok(c, o);
 	}
 	ctl_req_finish(c, req);
@@ -645,19 +647,26 @@ lane_refuse(struct ctl_client *c, int l, const char *dir, enum reason why,
 static void
 cmd_lane_open(struct ctl_client *c, json_object *args)
 {
-	static const char *const known[] = { "lane", "direction", "reason", NULL };
+	static const char *const known[] = { "lane", "direction", "reason",
+	    "force", NULL };
 	struct engine *e = c->srv->e;
 	const struct lane_conf *lc;
+	const struct device_conf *tc;
+	const struct dev_state *ts;
 	struct lane_state *ls;
+	struct access_lane al;
 	struct store_req *req;
-	char lane[32], dir[8], reason[100];
+	char lane[32], dir[8], reason[100], fault[32] = "";
+	bool force = false;
+	enum reason why;
 	enum dir d;
 	int l;
 
 	if (!ctl_args_known(c, args, known) ||
 	    ctl_arg_str(c, args, "lane", lane, sizeof(lane), true) < 0 ||
 	    ctl_arg_str(c, args, "direction", dir, sizeof(dir), true) < 0 ||
-	    ctl_arg_str(c, args, "reason", reason, sizeof(reason), true) < 0)
+	    ctl_arg_str(c, args, "reason", reason, sizeof(reason), true) < 0 ||
+	    ctl_arg_bool(c, args, "force", &force) < 0)
 		return;
 	if ((l = config_lane_index(e->site, lane)) < 0) {
 		ctl_reply_err(c, "no lane \"%s\"", lane);
@@ -677,20 +686,62 @@ cmd_lane_open(struct ctl_client *c, json_object *args)
 	}
 	lc = &e->site->lanes[l];
 	ls = &e->lanes[l];
+	tc = &e->site->devices[lc->turnstile];
+	ts = &e->devs[lc->turnstile];
 	if (fire_lane_held(e, l)) {
 		lane_refuse(c, l, dir, R_FIRE_MODE, "fire mode holds it free "
 		    "(see lobbyctl fire)");
 		return;
 	}
-	if (!e->devs[lc->turnstile].online) {
+	/*
+	 * Refused where a card is refused. A turnstile in fault, or in a state
+	 * its profile does not name, may be jammed with someone in it: only a
+	 * manager may send it an open anyway, and the open says it was forced.
+	 * Nothing overrides an offline turnstile or a passage under way.
+	 */
+	lane_access_state(e, l, &al);
+	why = rule_lane_check(&al);
+	if (why == R_LANE_FAULT || why == R_LANE_STATE_UNKNOWN) {
+		char state[80];
+
+		if (why == R_LANE_STATE_UNKNOWN)
+			snprintf(fault, sizeof(fault), "state unknown");
+		else if (ts->fault_code != 0)
+			snprintf(fault, sizeof(fault), "fault code %" PRIu32,
+			    ts->fault_code);
+		else
+			snprintf(fault, sizeof(fault), "in fault");
+		snprintf(state, sizeof(state), "turnstile %s %s", tc->name,
+		    why == R_LANE_STATE_UNKNOWN ? "reports a state its profile "
+		    "does not name" : "is in fault");
+		if (why == R_LANE_FAULT && ts->fault_code != 0)
+			snprintf(state + strlen(state), sizeof(state) - strlen(state),
+			    " (code %" PRIu32 ")", ts->fault_code);
+		if (!force) {
+			lane_refuse(c, l, dir, why, "%s; a manager may open it "
+			    "anyway with --force", state);
+			return;
+		}
+		if (!ctl_has_role(c, ROLE_MANAGER)) {
+			lane_refuse(c, l, dir, why, "%s; --force needs the role "
+			    "manager, which %s does not hold", state, c->user);
+			return;
+		}
+		al.fault = al.unknown = false;
+		why = rule_lane_check(&al);
+	}
+	if (why == R_LANE_OFFLINE) {
 		/* The worker would refuse it too: an offline device gets no command. */
-		lane_refuse(c, l, dir, R_LANE_OFFLINE, "turnstile %s is not "
-		    "answering (%s)", e->site->devices[lc->turnstile].name,
-		    e->devs[lc->turnstile].reason);
+		if (!ts->online)
+			lane_refuse(c, l, dir, why, "turnstile %s is not "
+			    "answering (%s)", tc->name, ts->reason);
+		else
+			lane_refuse(c, l, dir, why, "turnstile %s has not "
+			    "reported its state yet", tc->name);
 		return;
 	}
-	if (ls->pending) {
-		lane_refuse(c, l, dir, R_LANE_BUSY, "a passage is under way (%s)",
+	if (why == R_LANE_BUSY) {
+		lane_refuse(c, l, dir, why, "a passage is under way (%s)",
 		    ls->actor[0] ? "opened by hand" : "card granted");
 		return;
 	}
@@ -707,6 +758,7 @@ cmd_lane_open(struct ctl_client *c, json_object *args)
 	ls->credential[0] = '\0';
 	ls->cmd_id = 0;
 	str_copy(ls->actor, c->user, sizeof(ls->actor));
+	ls->forced = fault[0] != '\0';
 	req->in.event.ts_ms = real_ms();
 	str_copy(req->in.event.kind, "manual_open", sizeof(req->in.event.kind));
 	str_copy(req->in.event.lane, lane, sizeof(req->in.event.lane));
@@ -716,7 +768,11 @@ cmd_lane_open(struct ctl_client *c, json_object *args)
 	str_copy(req->in.event.decision, "granted", sizeof(req->in.event.decision));
 	str_copy(req->in.event.reason, rule_reason_code(R_MANUAL), sizeof(req->in.event.reason));
 	str_copy(req->in.event.actor, c->user, sizeof(req->in.event.actor));
-	str_copy(req->in.event.detail, reason, sizeof(req->in.event.detail));
+	if (fault[0] != '\0')
+		snprintf(req->in.event.detail, sizeof(req->in.event.detail),
+		    "forced (%s): %s", fault, reason);
+	else
+		str_copy(req->in.event.detail, reason, sizeof(req->in.event.detail));
 	ctl_req_submit(c, req);
 }
 

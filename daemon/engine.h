@@ -60,6 +60,7 @@ struct lane_state {
 	int64_t		deadline_ns;
 	char		credential[MSG_UID_MAX];
 	char		actor[32];	/* operator for manual opens, "" for cards */
+	bool		forced;		/* a manager's open past a turnstile fault */
 	uint32_t	cmd_id;		/* the open command sent for it */
 	struct desk_grant grant;	/* what the passage changes (desk.c) */
 };

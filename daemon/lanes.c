@@ -149,6 +149,7 @@ card_read(struct engine *e, int dev, const struct msg_card *m)
 		str_copy(ls->credential, m->uid, sizeof(ls->credential));
 		ls->cmd_id = e->next_cmd_id;	/* the open just sent */
 		ls->actor[0] = '\0';
+		ls->forced = false;
 	}
 	engine_event(e, &ev);
 }

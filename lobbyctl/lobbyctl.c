@@ -34,7 +34,8 @@ static const char usage_text[] =
 "           [--floors 1,3-5]     elevator floors the holder may go to\n"
 "  card remove UID\n"
 "  card list\n"
-"  lane open LANE entry|exit --reason TEXT\n"
+"  lane open LANE entry|exit --reason TEXT [--force]\n"
+"                      --force: a manager's open of a turnstile in fault\n"
 "  stats\n"
 "  fire                fire-alarm mode: on or off, since, which input\n"
 "  fire reset          end the fire mode once every fire input is inactive\n"
@@ -99,7 +100,7 @@ enum {
 	O_DATE = 1 << 13, O_CHECK = 1 << 14, O_NOTE = 1 << 15,
 	O_DESK = 1 << 16,	/* any of desk.c's own options */
 	O_FLOORS = 1 << 17, O_UNIT = 1 << 18, O_ELEVATOR = 1 << 19,
-	O_CARD = 1 << 20,
+	O_CARD = 1 << 20, O_FORCE = 1 << 21,
 };
 /* What the front-desk commands take of this table (desk.c checks each). */
 #define O_DESK_SHARED	(O_DESK | O_FROM | O_UNTIL | O_REASON | O_NOTE | \
@@ -137,6 +138,7 @@ static const struct opt_def {
 	{ "--until",	O_UNTIL,	offsetof(struct opts, until), DO_UNTIL + 1 },
 	{ "--reason",	O_REASON,	offsetof(struct opts, reason), DO_REASON + 1 },
 	{ "--urgent",	O_URGENT,	0, 0 },
+	{ "--force",	O_FORCE,	0, 0 },
 	{ "--check",	O_CHECK,	0, 0 },
 	{ "--source",	O_SOURCE,	offsetof(struct opts, source), 0 },
 	{ "--title",	O_TITLE,	offsetof(struct opts, title), 0 },
@@ -166,7 +168,7 @@ static const struct cmd_def {
 	{ "card remove", "card.remove",	SHOW_CARD_REMOVE,	1, 0 },
 	{ "card list",	 "card.list",	SHOW_CARD_LIST,		0, 0 },
 	{ "lane open",	 "lane.open",	SHOW_LANE_OPEN,		2,
-	    O_REASON },
+	    O_REASON | O_FORCE },
 	{ "stats",	 "stats",	SHOW_STATS,		0, 0 },
 	{ "fire reset",	 "fire.reset",	SHOW_FIRE_RESET,	0, 0 },
 	{ "fire",	 "fire",	SHOW_FIRE,		0, 0 },
@@ -675,6 +677,9 @@ build_args(const struct cmd_def *c, const struct desk_cmd *dc,
 		    json_object_new_string(w[1]));
 		json_object_object_add(args, "reason",
 		    json_object_new_string(o->reason));
+		if (o->seen & O_FORCE)
+			json_object_object_add(args, "force",
+			    json_object_new_boolean(1));
 		return 0;
 	case SHOW_TICKETS:
 	case SHOW_TICKET_SUMMARY:

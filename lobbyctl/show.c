@@ -472,9 +472,11 @@ show_reply(enum show_what what, bool json, bool follow, bool all,
 			char *lane = fmt_clean(show_jstr(data, "lane"), 40);
 			char *dir = fmt_clean(show_jstr(data, "direction"), 8);
 
-			printf("opened %s for %s (event %lld)\n",
+			printf("opened %s for %s (event %lld)%s\n",
 			    lane != NULL ? lane : "", dir != NULL ? dir : "",
-			    (long long)show_jint(data, "event_id"));
+			    (long long)show_jint(data, "event_id"),
+			    show_jbool(data, "forced") ?
+			    ", forced past the turnstile's fault" : "");
 			free(lane);
 			free(dir);
 		} else {

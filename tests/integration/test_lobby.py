@@ -584,5 +584,43 @@ def a_refused_manual_open_is_recorded_with_who_what_and_why():
         s.close()
 
 
+@test
+def a_turnstile_in_fault_is_opened_by_hand_only_when_a_manager_forces_it():
+    s = Site()
+    try:
+        s.ctl("card", "add", STAFF, "--holder", "Ana Silva")
+        wait_for(lambda: s.device("ts1")["online"], what="ts1 online")
+        s.sim_cmd("jam", "ts1", 17)
+        wait_for(lambda: s.device("ts1")["state"] == "fault", what="fault state")
+        # A card is refused there; so is an operator without --force.
+        s.card("rd1-in", STAFF)
+        ev = s.wait_event(lambda e: e["kind"] == "access")[0]
+        assert ev["reason"] == "lane_fault", ev
+        r = s.run_ctl("lane", "open", "lane1", "entry", "--reason", "courier")
+        assert r.returncode == 1, r
+        assert "turnstile ts1 is in fault (code 17)" in r.stderr, r.stderr
+        assert "--force" in r.stderr, r.stderr
+        time.sleep(0.3)
+        assert writes(s, "ts1") == [], writes(s, "ts1")
+        ev = [e for e in s.events() if e["kind"] == "manual_open_refused"]
+        assert len(ev) == 1 and ev[0]["reason"] == "lane_fault", ev
+        assert ev[0]["actor"] == me() and ev[0]["lane"] == "lane1", ev
+        assert not [e for e in s.events() if e["kind"] == "manual_open"]
+        # A manager (every user, on a site without roles) may force it:
+        # recorded as forced, with who, then written.
+        r = s.run_ctl("lane", "open", "lane1", "entry", "--reason",
+                      "child stuck in the jammed lane", "--force", check=True)
+        assert "forced" in r.stdout, r.stdout
+        ev = [e for e in s.events() if e["kind"] == "manual_open"]
+        assert len(ev) == 1 and ev[0]["actor"] == me(), ev
+        assert ev[0]["detail"] == "forced (fault code 17): child stuck in the jammed lane", ev
+        wait_for(lambda: writes(s, "ts1") == ["open_entry"], what="forced open written")
+        # --force overrides a fault, never a passage under way.
+        r = s.run_ctl("lane", "open", "lane1", "entry", "--reason", "again", "--force")
+        assert r.returncode == 1 and "under way" in r.stderr, r
+    finally:
+        s.close()
+
+
 if __name__ == "__main__":
     run_tests("test_lobby")

@@ -347,6 +347,20 @@ def test_lane_stats(fake):
                                       "reason": "stuck visitor"}}],
           (rc, err, new))
     check("lane open says so", "lane1" in out and "99" in out, out)
+    check("a plain open does not say forced", "forced" not in out, out)
+    fake.with_cmd("lane.open", {"reply": {"ok": True, "data": {
+        "lane": "lane1", "direction": "entry", "event_id": 100, "forced": True}}})
+    rc, out, err, new = run(fake, "lane", "open", "lane1", "entry",
+                            "--reason", "jammed with a child inside", "--force")
+    check("lane open --force request", rc == 0 and requests(new) == [
+        {"cmd": "lane.open", "args": {"lane": "lane1", "direction": "entry",
+                                      "reason": "jammed with a child inside",
+                                      "force": True}}], (rc, err, new))
+    check("lane open --force says so", "forced" in out and "100" in out, out)
+    fake.with_cmd("lane.open", SCRIPT["lane.open"])
+    rc, out, err, new = run(fake, "lane", "open", "lane1", "entry",
+                            "--reason", "x", "--force=yes")
+    check("--force takes no value", rc == 2 and not requests(new), (rc, err))
 
     rc, out, err, new = run(fake, "stats")
     check("stats request", rc == 0 and requests(new) == [
