@@ -293,6 +293,8 @@ dev_state_name(const struct dev_state *ds, const struct device_conf *dc)
 		return "ok";
 	if (!ds->have_status)
 		return "unknown";
+	if (dc->kind == DEV_INPUT)
+		return ds->input_active ? "active" : "inactive";
 	if (dc->kind == DEV_INTERCOM)
 		return config_icom_call_name(ds->call);
 	if (dc->kind == DEV_ELEVATOR)
@@ -303,11 +305,30 @@ dev_state_name(const struct dev_state *ds, const struct device_conf *dc)
 	return config_ts_state_name(ds->state);
 }
 
+/* Since when the device has been in the state dev_state_name() gives, where
+ * lobbyd knows it (a fault, an input's or a call's last change); else since
+ * it came online or went offline. Wall clock, ms. */
+static int64_t
+dev_state_since(const struct dev_state *ds, const struct device_conf *dc,
+    int64_t now_ms, int64_t now_ns)
+{
+	if (!ds->online || !ds->have_status)
+		return ds->since_ms;
+	if (ds->fault_since_ms != 0)
+		return ds->fault_since_ms;
+	if (dc->kind == DEV_INPUT && ds->input_since_ns != 0)
+		return now_ms - (now_ns - ds->input_since_ns) / NS_PER_MS;
+	if (dc->kind == DEV_INTERCOM && ds->call_since_ms != 0)
+		return ds->call_since_ms;
+	return ds->since_ms;
+}
+
 static void
 cmd_devices(struct ctl_client *c, json_object *args)
 {
 	static const char *const known[] = { NULL };
 	struct engine *e = c->srv->e;
+	int64_t now_ms = real_ms(), now_ns = mono_ns();
 	json_object *a;
 
 	if (!ctl_args_known(c, args, known))
@@ -330,6 +351,9 @@ cmd_devices(struct ctl_client *c, json_object *args)
 		ctl_add_int(o, "rejects", (int64_t)ds->rejects);
 		ctl_add_str(o, "reason", ds->online ? "" : ds->reason);
 		ctl_add_int(o, "since_ms", ds->since_ms);
+		ctl_add_int(o, "fault_since_ms", ds->fault_since_ms);
+		ctl_add_int(o, "state_since_ms",
+		    dev_state_since(ds, dc, now_ms, now_ns));
 		json_object_array_add(a, o);
 	}
 	ctl_reply_ok(c, a);

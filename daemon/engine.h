@@ -29,6 +29,8 @@ struct dev_state {
 	enum ts_state	state;
 	uint32_t	entry_count, exit_count, counter_mask;
 	uint32_t	fault_code;
+	int64_t		fault_since_ms;	/* wall clock the fault began; 0: none
+					   (turnstiles and elevators) */
 	/* readers */
 	uint64_t	rejects;
 	int64_t		reject_logged_ns;	/* last reader_reject event */
@@ -208,6 +210,9 @@ const char *engine_dir_name(enum dir);
 void	lane_access_state(const struct engine *, int lane, struct access_lane *);
 /* The device answered: online, if it was not (records and clears alerts). */
 void	engine_dev_online(struct engine *, int dev);
+/* The device is in fault, or not: keeps fault_since_ms, from the fault's
+ * alert where there is one (it is older than an outage or a restart). */
+void	engine_dev_fault(struct engine *, int dev, bool in_fault);
 void	lane_tick(struct engine *, int64_t now_ns);
 int64_t	lane_next_deadline(const struct engine *);
 
@@ -221,6 +226,8 @@ void	alert_raise(struct engine *, const char *source, const char *kind,
 	    enum alert_severity, unsigned audience, const char *message);
 void	alert_clear(struct engine *, const char *source, const char *kind);
 bool	alert_is_active(const struct engine *, const char *source, const char *kind);
+/* When the active alert was raised (wall clock, ms); 0: none is active. */
+int64_t	alert_raised_ms(const struct engine *, const char *source, const char *kind);
 /* The same, for the device with index dev. */
 void	alert_dev_raise(struct engine *, int dev, const char *kind,
 	    enum alert_severity, unsigned audience, const char *message);

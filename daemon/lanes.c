@@ -257,6 +257,18 @@ engine_dev_online(struct engine *e, int dev)
 	dev_went(e, dev, true, "");
 }
 
+void
+engine_dev_fault(struct engine *e, int dev, bool in_fault)
+{
+	struct dev_state *ds = &e->devs[dev];
+
+	if (!in_fault)
+		ds->fault_since_ms = 0;
+	else if (ds->fault_since_ms == 0 && (ds->fault_since_ms =
+	    alert_raised_ms(e, e->site->devices[dev].name, "fault")) == 0)
+		ds->fault_since_ms = real_ms();
+}
+
 /* Counter difference since the last status, in its own width. */
 static uint32_t
 counter_delta(uint32_t now, uint32_t before, uint32_t mask)
@@ -342,6 +354,7 @@ ts_status(struct engine *e, int dev, const struct msg_ts_status *m)
 		log_notice("%s: fault cleared", dc->name);
 		alert_dev_clear(e, dev, "fault");
 	}
+	engine_dev_fault(e, dev, is_fault);
 	fire_ts_status(e, dev, first, before);
 }
 

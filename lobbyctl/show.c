@@ -144,7 +144,11 @@ device_row(struct json_object *d, struct row *r)
 		snprintf(r->n3, sizeof(r->n3), "%lld",
 		    (long long)show_jint(d, "exit_count"));
 	}
-	fmt_time(show_jint(d, "since_ms"), r->t1, sizeof(r->t1));
+	/* Since when it has been in the state shown (a fault: since it
+	   began); a lobbyd that does not say: since online or offline. */
+	fmt_time(show_jint(d, "state_since_ms") != 0 ?
+	    show_jint(d, "state_since_ms") : show_jint(d, "since_ms"),
+	    r->t1, sizeof(r->t1));
 	if (failures > 0)
 		snprintf(r->text, sizeof(r->text), "%s%s(%lld failures)",
 		    reason, reason[0] != '\0' ? " " : "", (long long)failures);

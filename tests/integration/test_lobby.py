@@ -622,5 +622,70 @@ def a_turnstile_in_fault_is_opened_by_hand_only_when_a_manager_forces_it():
         s.close()
 
 
+def device_row(s, name):
+    """The cells of a device's row in lobbyctl devices (the time is one)."""
+    out = s.run_ctl("devices", check=True).stdout
+    row = [ln for ln in out.splitlines() if ln.split()[:1] == [name]]
+    assert len(row) == 1, out
+    return row[0]
+
+
+def local_time(ms):
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ms / 1000))
+
+
+@test
+def devices_shows_a_contact_input_active_or_inactive_and_when_a_fault_began():
+    s = Site()
+    try:
+        wait_for(lambda: s.device("fire-panel")["online"] and s.device("ts1")["online"],
+                 what="fire-panel and ts1 online")
+        # The fire panel's contact: its own words, never a turnstile's.
+        wait_for(lambda: s.device("fire-panel")["state"] == "inactive",
+                 what="fire-panel inactive")
+        assert " online inactive " in device_row(s, "fire-panel")
+        t0 = int(time.time() * 1000)
+        s.sim_cmd("input", "fire-panel", "on")
+        wait_for(lambda: s.device("fire-panel")["state"] == "active",
+                 what="fire-panel active")
+        d = s.device("fire-panel")
+        assert t0 - 1000 <= d["state_since_ms"] <= int(time.time() * 1000), (t0, d)
+        assert " online active " in device_row(s, "fire-panel")
+        s.sim_cmd("input", "fire-panel", "off")
+        wait_for(lambda: s.device("fire-panel")["state"] == "inactive",
+                 what="fire-panel inactive again")
+
+        # A fault: since when, in the reply and in the table's SINCE.
+        time.sleep(1.1)     # a fault time apart from the online time
+        t0 = int(time.time() * 1000)
+        s.sim_cmd("jam", "ts1", 17)
+        wait_for(lambda: s.device("ts1")["state"] == "fault", what="fault state")
+        t1 = int(time.time() * 1000)
+        d = s.device("ts1")
+        assert t0 <= d["fault_since_ms"] <= t1, (t0, d, t1)
+        assert d["state_since_ms"] == d["fault_since_ms"], d
+        assert d["since_ms"] < t0, d
+        row = device_row(s, "ts1")
+        assert " online fault " in row and local_time(d["fault_since_ms"]) in row, row
+        r = s.run_ctl("--json", "devices", "--check")
+        assert r.returncode == 1, r     # not all OK
+        check = json.loads(r.stdout)
+        p = [p for p in check["problems"] if p["name"] == "ts1" and p["what"] == "fault"]
+        assert p and p[0]["since_ms"] == d["fault_since_ms"], check
+        # A restart of lobbyd does not move it: the fault began before.
+        since = d["fault_since_ms"]
+        s.stop_lobbyd()
+        s.start_lobbyd()
+        wait_for(lambda: s.device("ts1")["state"] == "fault", what="fault after restart")
+        assert s.device("ts1")["fault_since_ms"] == since, s.device("ts1")
+        s.sim_cmd("clear", "ts1")
+        # (idle, or passing: the fire mode above still holds egress lanes free)
+        wait_for(lambda: s.device("ts1")["state"] in ("idle", "passing"),
+                 what="fault cleared")
+        assert s.device("ts1")["fault_since_ms"] == 0
+    finally:
+        s.close()
+
+
 if __name__ == "__main__":
     run_tests("test_lobby")

@@ -279,6 +279,22 @@ def test_devices_alerts(fake):
     check("devices: reader row shows bad reads, no counters", find_row(out, "rd1-in") == [
         "rd1-in", "reader", "rd1-in", "online ok", "12", "2026-11-23 18:02:03"], out)
     check("devices header", out.startswith("NAME"), out)
+    # SINCE is when the state shown began: a fault's start, an input's change.
+    fake.with_cmd("devices", {"reply": {"ok": True, "data": DEVICES + [
+        {"name": "ts2", "kind": "turnstile", "link": "bus1", "online": True,
+         "state": "fault", "fault_code": 17, "entry_count": 3, "exit_count": 2,
+         "failures": 0, "reason": "", "since_ms": T0,
+         "fault_since_ms": T0 + 7000, "state_since_ms": T0 + 7000},
+        {"name": "fire-panel", "kind": "input", "link": "bus1", "online": True,
+         "state": "active", "fault_code": 0, "failures": 0, "reason": "",
+         "since_ms": T0, "fault_since_ms": 0, "state_since_ms": T0 + 60000}]}})
+    rc, out, err, new = run(fake, "devices")
+    check("devices: a fault shows when it began", find_row(out, "ts2") == [
+        "ts2", "turnstile", "bus1", "online fault", "17", "3", "2",
+        "2026-11-23 18:02:10"], out)
+    check("devices: an input shows active and since when", find_row(out, "fire-panel") == [
+        "fire-panel", "input", "bus1", "online active", "2026-11-23 18:03:03"], out)
+    fake.set(SCRIPT)
 
     rc, out, err, new = run(fake, "alerts")
     check("alerts request", rc == 0 and requests(new) == [
