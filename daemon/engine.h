@@ -31,10 +31,12 @@ struct dev_state {
 	uint32_t	fault_code;
 	int64_t		fault_since_ms;	/* wall clock the fault began; 0: none
 					   (turnstiles and elevators) */
-	/* readers */
+	/* readers: bad frames, counted always; the first is recorded at once,
+	 * those in the minute after a record when that minute ends (lanes.c) */
 	uint64_t	rejects;
 	int64_t		reject_logged_ns;	/* last reader_reject event */
-	uint64_t	rejects_unlogged;
+	uint64_t	rejects_unlogged;	/* since then */
+	uint8_t		reject_last;	/* enum reject_kind of the last one */
 	int		lane;		/* lane served, -1 none */
 	enum dir	dir;		/* direction it reads for */
 	/* contact inputs */
@@ -213,8 +215,11 @@ void	engine_dev_online(struct engine *, int dev);
 /* The device is in fault, or not: keeps fault_since_ms, from the fault's
  * alert where there is one (it is older than an outage or a restart). */
 void	engine_dev_fault(struct engine *, int dev, bool in_fault);
+/* Passage timeouts, door timers and the readers' bad-frame summaries. */
 void	lane_tick(struct engine *, int64_t now_ns);
 int64_t	lane_next_deadline(const struct engine *);
+/* Records the bad frames not yet recorded now (before a reload or a stop). */
+void	lane_rejects_flush(struct engine *);
 
 /*
  * alerts.c. An alert is raised once per source (a device or lane name, or

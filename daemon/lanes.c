@@ -181,6 +181,68 @@ passage(struct engine *e, int dev, enum dir dir)
 	engine_event(e, &ev);
 }
 
+/* ---- readers' bad frames ----------------------------------------------- */
+
+/* A reader_reject event for the bad frames not yet recorded: the first
+ * after a quiet minute, or the summary of those that followed a report. */
+static void
+reject_record(struct engine *e, int dev, int64_t now, bool summary)
+{
+	static const char *const kinds[] = {
+		[REJECT_CHECKSUM] = "bad checksum", [REJECT_FRAMING] = "bad framing",
+		[REJECT_OVERLONG] = "overlong line", [REJECT_SHORT] = "short frame",
+		[REJECT_PARITY] = "parity error", [REJECT_NOISE] = "noise",
+	};
+	struct dev_state *ds = &e->devs[dev];
+	struct ev_rec ev;
+
+	engine_ev_init(&ev, "reader_reject");
+	engine_ev_dev(e, &ev, dev);
+	snprintf(ev.detail, sizeof(ev.detail), "%" PRIu64 "%s bad frame(s)%s, "
+	    "last: %s", ds->rejects_unlogged, summary ? " more" : "",
+	    summary ? " within a minute of the last report" : "",
+	    ds->reject_last < sizeof(kinds) / sizeof(kinds[0]) &&
+	    kinds[ds->reject_last] != NULL ? kinds[ds->reject_last] : "unknown");
+	engine_event(e, &ev);
+	ds->reject_logged_ns = now;
+	ds->rejects_unlogged = 0;
+}
+
+/*
+ * Noise is counted always and recorded at most once a minute per reader:
+ * the first bad frame at once, the others of the minute that follows when
+ * it ends (lane_tick), not at the next bad frame, which may never come.
+ */
+static void
+reader_reject(struct engine *e, int dev, const struct msg_reader_reject *m)
+{
+	struct dev_state *ds = &e->devs[dev];
+	int64_t now = mono_ns();
+
+	ds->rejects++;
+	ds->rejects_unlogged++;
+	ds->reject_last = m->kind;
+	if (ds->reject_logged_ns == 0 || now - ds->reject_logged_ns >= REJECT_EVENT_NS)
+		reject_record(e, dev, now, false);
+}
+
+static int64_t
+reject_deadline(const struct dev_state *ds)
+{
+	return ds->rejects_unlogged > 0 ? ds->reject_logged_ns + REJECT_EVENT_NS :
+	    INT64_MAX;
+}
+
+void
+lane_rejects_flush(struct engine *e)
+{
+	for (int d = 0; d < e->site->ndevices; d++)
+		if (e->devs[d].rejects_unlogged > 0)
+			reject_record(e, d, mono_ns(), true);
+}
+
+/* ---- timers ----------------------------------------------------------- */
+
 void
 lane_tick(struct engine *e, int64_t now)
 {
@@ -199,6 +261,9 @@ lane_tick(struct engine *e, int64_t now)
 		str_copy(ev.detail, "granted, not passed", sizeof(ev.detail));
 		engine_event(e, &ev);
 	}
+	for (int d = 0; d < e->site->ndevices; d++)
+		if (now >= reject_deadline(&e->devs[d]))
+			reject_record(e, d, now, true);
 	door_tick(e, now);
 }
 
@@ -210,6 +275,9 @@ lane_next_deadline(const struct engine *e)
 	for (int l = 0; l < e->site->nlanes; l++)
 		if (e->lanes[l].pending && e->lanes[l].deadline_ns < next)
 			next = e->lanes[l].deadline_ns;
+	for (int d = 0; d < e->site->ndevices; d++)
+		if (reject_deadline(&e->devs[d]) < next)
+			next = reject_deadline(&e->devs[d]);
 	return next;
 }
 
@@ -356,33 +424,6 @@ ts_status(struct engine *e, int dev, const struct msg_ts_status *m)
 	}
 	engine_dev_fault(e, dev, is_fault);
 	fire_ts_status(e, dev, first, before);
-}
-
-static void
-reader_reject(struct engine *e, int dev, const struct msg_reader_reject *m)
-{
-	static const char *const kinds[] = {
-		[REJECT_CHECKSUM] = "bad checksum", [REJECT_FRAMING] = "bad framing",
-		[REJECT_OVERLONG] = "overlong line", [REJECT_SHORT] = "short frame",
-		[REJECT_PARITY] = "parity error", [REJECT_NOISE] = "noise",
-	};
-	struct dev_state *ds = &e->devs[dev];
-	int64_t now = mono_ns();
-
-	ds->rejects++;
-	ds->rejects_unlogged++;
-	/* Noise is counted always, recorded at most once a minute per reader. */
-	if (ds->reject_logged_ns == 0 || now - ds->reject_logged_ns >= REJECT_EVENT_NS) {
-		struct ev_rec ev;
-
-		engine_ev_init(&ev, "reader_reject");
-		engine_ev_dev(e, &ev, dev);
-		snprintf(ev.detail, sizeof(ev.detail), "%" PRIu64 " bad frame(s), last: %s",
-		    ds->rejects_unlogged, m->kind < sizeof(kinds) / sizeof(kinds[0]) ? kinds[m->kind] : "unknown");
-		engine_event(e, &ev);
-		ds->reject_logged_ns = now;
-		ds->rejects_unlogged = 0;
-	}
 }
 
 static void

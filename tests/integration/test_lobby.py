@@ -622,6 +622,63 @@ def a_turnstile_in_fault_is_opened_by_hand_only_when_a_manager_forces_it():
         s.close()
 
 
+BAD_FRAME = "02" + (STAFF + "00").encode().hex() + "03"     # wrong checksum
+
+
+def rejects(s):
+    return [e for e in s.events() if e["kind"] == "reader_reject"]
+
+
+@test
+def bad_reader_frames_are_summed_up_when_their_minute_ends():
+    s = Site()
+    try:
+        wait_for(lambda: s.device("rd1-in")["online"], what="rd1-in online")
+        s.sim_cmd("raw", "rd1-in", BAD_FRAME)
+        first = s.wait_event(lambda e: e["kind"] == "reader_reject")
+        assert len(first) == 1 and first[0]["detail"] == "1 bad frame(s), last: bad checksum", first
+        for _ in range(2):
+            s.sim_cmd("raw", "rd1-in", BAD_FRAME)
+        wait_for(lambda: s.device("rd1-in")["rejects"] == 3, what="3 rejects counted")
+        assert len(rejects(s)) == 1, rejects(s)
+        # No more bad frames: the two are recorded when the minute ends,
+        # not whenever the next bad frame comes.
+        ev = wait_for(lambda: rejects(s)[1:], timeout=65, what="the minute's summary")
+        took = (ev[0]["ts_ms"] - first[0]["ts_ms"]) / 1000
+        assert 59.5 <= took <= 62.5, took
+        assert ev[0]["detail"] == "2 more bad frame(s) within a minute of the last " \
+            "report, last: bad checksum", ev
+        assert s.device("rd1-in")["rejects"] == 3
+    finally:
+        s.close()
+
+
+@test
+def bad_reader_frames_not_yet_summed_up_are_recorded_at_a_stop_or_reload():
+    s = Site()
+    try:
+        wait_for(lambda: s.device("rd1-in")["online"], what="rd1-in online")
+        for _ in range(3):
+            s.sim_cmd("raw", "rd1-in", BAD_FRAME)
+        wait_for(lambda: s.device("rd1-in")["rejects"] == 3, what="3 rejects counted")
+        s.stop_lobbyd()
+        s.start_lobbyd()
+        details = [e["detail"] for e in rejects(s)]
+        assert details == ["1 bad frame(s), last: bad checksum",
+                           "2 more bad frame(s) within a minute of the last report, "
+                           "last: bad checksum"], details
+        # The same before a reload, which starts the readers' counts anew.
+        for _ in range(2):
+            s.sim_cmd("raw", "rd1-in", BAD_FRAME)
+        wait_for(lambda: s.device("rd1-in")["rejects"] == 2, what="2 more counted")
+        wait_for(lambda: len(rejects(s)) == 3, what="the first after the restart")
+        os.kill(s.lobbyd.pid, signal.SIGHUP)
+        wait_for(lambda: rejects(s)[3:], what="the reload's summary")
+        assert rejects(s)[3]["detail"].startswith("1 more bad frame(s)"), rejects(s)
+    finally:
+        s.close()
+
+
 def device_row(s, name):
     """The cells of a device's row in lobbyctl devices (the time is one)."""
     out = s.run_ctl("devices", check=True).stdout
