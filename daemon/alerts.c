@@ -113,6 +113,14 @@ alert_is_active(const struct engine *e, const char *source, const char *kind)
 	return alert_find(e, source, kind) != NULL;
 }
 
+int64_t
+alert_raised_ms(const struct engine *e, const char *source, const char *kind)
+{
+	const struct alert_active *a = alert_find(e, source, kind);
+
+	return a != NULL ? a->raised_ms : 0;
+}
+
 /* The journal's priority for an alert of this severity. */
 static enum log_prio
 alert_prio(const char *severity)

@@ -298,6 +298,8 @@ dev_state_name(const struct dev_state *ds, const struct device_conf *dc)
 		return "ok";
 	if (!ds->have_status)
 		return "unknown";
+	if (dc->kind == DEV_INPUT)
+		return ds->input_active ? "active" : "inactive";
 	if (dc->kind == DEV_INTERCOM)
 		return config_icom_call_name(ds->call);
 	if (dc->kind == DEV_ELEVATOR)
@@ -308,11 +310,30 @@ dev_state_name(const struct dev_state *ds, const struct device_conf *dc)
 	return config_ts_state_name(ds->state);
 }
 
+/* Since when the device has been in the state dev_state_name() gives, where
+ * lobbyd knows it (a fault, an input's or a call's last change); else since
+ * it came online or went offline. Wall clock, ms. */
+static int64_t
+dev_state_since(const struct dev_state *ds, const struct device_conf *dc,
+    int64_t now_ms, int64_t now_ns)
+{
+	if (!ds->online || !ds->have_status)
+		return ds->since_ms;
+	if (ds->fault_since_ms != 0)
+		return ds->fault_since_ms;
+	if (dc->kind == DEV_INPUT && ds->input_since_ns != 0)
+		return now_ms - (now_ns - ds->input_since_ns) / NS_PER_MS;
+	if (dc->kind == DEV_INTERCOM && ds->call_since_ms != 0)
+		return ds->call_since_ms;
+	return ds->since_ms;
+}
+
 static void
 cmd_devices(struct ctl_client *c, json_object *args)
 {
 	static const char *const known[] = { NULL };
 	struct engine *e = c->srv->e;
+	int64_t now_ms = real_ms(), now_ns = mono_ns();
 	json_object *a;
 
 	if (!ctl_args_known(c, args, known))
@@ -335,6 +356,9 @@ cmd_devices(struct ctl_client *c, json_object *args)
 		ctl_add_int(o, "rejects", (int64_t)ds->rejects);
 		ctl_add_str(o, "reason", ds->online ? "" : ds->reason);
 		ctl_add_int(o, "since_ms", ds->since_ms);
+		ctl_add_int(o, "fault_since_ms", ds->fault_since_ms);
+		ctl_add_int(o, "state_since_ms",
+		    dev_state_since(ds, dc, now_ms, now_ns));
 		json_object_array_add(a, o);
 	}
 	ctl_reply_ok(c, a);
@@ -735,27 +759,86 @@ lane_opened(struct store_req *req, void *arg)
 		ctl_add_str(o, "lane", ev->lane);
 		ctl_add_str(o, "direction", ev->direction);
 		ctl_add_int(o, "event_id", req->id);
+		json_object_object_add(o, "forced",
+		    json_object_new_boolean(ls->forced));
 		ctl_reply_ok(c, o);
 	}
 	ctl_req_finish(c, req);
 }
 
 static void
+lane_refused(struct store_req *req, void *arg)
+{
+	struct ctl_client *c = arg;
+	const struct ev_rec *ev = &req->in.event;
+
+	if (req->status != 0) {
+		ctl_reply_err(c, "lane %s not opened: %s (and the refusal could "
+		    "not be recorded: %s)", ev->lane, ev->detail, req->error);
+	} else {
+		log_notice("%s: open for %s by %s refused: %s", ev->lane,
+		    ev->direction, ev->actor, ev->detail);
+		ctl_reply_err(c, "lane %s not opened: %s", ev->lane, ev->detail);
+	}
+	ctl_req_finish(c, req);
+}
+
+/*
+ * A manual open refused: recorded with who asked, for which lane and way,
+ * and why not (invariant 7), then refused with the same words once the
+ * record is committed.
+ */
+static void __attribute__((format(printf, 5, 6)))
+lane_refuse(struct ctl_client *c, int l, const char *dir, enum reason why,
+    const char *fmt, ...)
+{
+	struct engine *e = c->srv->e;
+	const struct lane_conf *lc = &e->site->lanes[l];
+	struct store_req *req;
+	struct ev_rec *ev;
+	va_list ap;
+
+	if ((req = ctl_req_new(c, STORE_EVENT_SYNC, lane_refused)) == NULL)
+		return;
+	ev = &req->in.event;
+	ev->ts_ms = real_ms();
+	str_copy(ev->kind, "manual_open_refused", sizeof(ev->kind));
+	str_copy(ev->lane, lc->name, sizeof(ev->lane));
+	str_copy(ev->device, e->site->devices[lc->turnstile].name,
+	    sizeof(ev->device));
+	str_copy(ev->direction, dir, sizeof(ev->direction));
+	str_copy(ev->decision, "denied", sizeof(ev->decision));
+	str_copy(ev->reason, rule_reason_code(why), sizeof(ev->reason));
+	str_copy(ev->actor, c->user, sizeof(ev->actor));
+	va_start(ap, fmt);
+	vsnprintf(ev->detail, sizeof(ev->detail), fmt, ap);
+	va_end(ap);
+	ctl_req_submit(c, req);
+}
+
+static void
 cmd_lane_open(struct ctl_client *c, json_object *args)
 {
-	static const char *const known[] = { "lane", "direction", "reason", NULL };
+	static const char *const known[] = { "lane", "direction", "reason",
+	    "force", NULL };
 	struct engine *e = c->srv->e;
 	const struct lane_conf *lc;
+	const struct device_conf *tc;
+	const struct dev_state *ts;
 	struct lane_state *ls;
+	struct access_lane al;
 	struct store_req *req;
-	char lane[32], dir[8], reason[100];
+	char lane[32], dir[8], reason[100], fault[32] = "";
+	bool force = false;
+	enum reason why;
 	enum dir d;
 	int l;
 
 	if (!ctl_args_known(c, args, known) ||
 	    ctl_arg_str(c, args, "lane", lane, sizeof(lane), true) < 0 ||
 	    ctl_arg_str(c, args, "direction", dir, sizeof(dir), true) < 0 ||
-	    ctl_arg_str(c, args, "reason", reason, sizeof(reason), true) < 0)
+	    ctl_arg_str(c, args, "reason", reason, sizeof(reason), true) < 0 ||
+	    ctl_arg_bool(c, args, "force", &force) < 0)
 		return;
 	if ((l = config_lane_index(e->site, lane)) < 0) {
 		ctl_reply_err(c, "no lane \"%s\"", lane);
@@ -775,19 +858,62 @@ cmd_lane_open(struct ctl_client *c, json_object *args)
 	}
 	lc = &e->site->lanes[l];
 	ls = &e->lanes[l];
+	tc = &e->site->devices[lc->turnstile];
+	ts = &e->devs[lc->turnstile];
 	if (fire_lane_held(e, l)) {
-		ctl_reply_err(c, "lane %s not opened: fire mode holds it free "
-		    "(see lobbyctl fire)", lane);
+		lane_refuse(c, l, dir, R_FIRE_MODE, "fire mode holds it free "
+		    "(see lobbyctl fire)");
 		return;
 	}
-	if (!e->devs[lc->turnstile].online) {
+	/*
+	 * Refused where a card is refused. A turnstile in fault, or in a state
+	 * its profile does not name, may be jammed with someone in it: only a
+	 * manager may send it an open anyway, and the open says it was forced.
+	 * Nothing overrides an offline turnstile or a passage under way.
+	 */
+	lane_access_state(e, l, &al);
+	why = rule_lane_check(&al);
+	if (why == R_LANE_FAULT || why == R_LANE_STATE_UNKNOWN) {
+		char state[80];
+
+		if (why == R_LANE_STATE_UNKNOWN)
+			snprintf(fault, sizeof(fault), "state unknown");
+		else if (ts->fault_code != 0)
+			snprintf(fault, sizeof(fault), "fault code %" PRIu32,
+			    ts->fault_code);
+		else
+			snprintf(fault, sizeof(fault), "in fault");
+		snprintf(state, sizeof(state), "turnstile %s %s", tc->name,
+		    why == R_LANE_STATE_UNKNOWN ? "reports a state its profile "
+		    "does not name" : "is in fault");
+		if (why == R_LANE_FAULT && ts->fault_code != 0)
+			snprintf(state + strlen(state), sizeof(state) - strlen(state),
+			    " (code %" PRIu32 ")", ts->fault_code);
+		if (!force) {
+			lane_refuse(c, l, dir, why, "%s; a manager may open it "
+			    "anyway with --force", state);
+			return;
+		}
+		if (!ctl_has_role(c, ROLE_MANAGER)) {
+			lane_refuse(c, l, dir, why, "%s; --force needs the role "
+			    "manager, which %s does not hold", state, c->user);
+			return;
+		}
+		al.fault = al.unknown = false;
+		why = rule_lane_check(&al);
+	}
+	if (why == R_LANE_OFFLINE) {
 		/* The worker would refuse it too: an offline device gets no command. */
-		ctl_reply_err(c, "lane %s not opened: turnstile %s is not answering (%s)", lane,
-		    e->site->devices[lc->turnstile].name, e->devs[lc->turnstile].reason);
+		if (!ts->online)
+			lane_refuse(c, l, dir, why, "turnstile %s is not "
+			    "answering (%s)", tc->name, ts->reason);
+		else
+			lane_refuse(c, l, dir, why, "turnstile %s has not "
+			    "reported its state yet", tc->name);
 		return;
 	}
-	if (ls->pending) {
-		ctl_reply_err(c, "lane %s not opened: a passage is under way (%s)", lane,
+	if (why == R_LANE_BUSY) {
+		lane_refuse(c, l, dir, why, "a passage is under way (%s)",
 		    ls->actor[0] ? "opened by hand" : "card granted");
 		return;
 	}
@@ -804,6 +930,7 @@ cmd_lane_open(struct ctl_client *c, json_object *args)
 	ls->credential[0] = '\0';
 	ls->cmd_id = 0;
 	str_copy(ls->actor, c->user, sizeof(ls->actor));
+	ls->forced = fault[0] != '\0';
 	req->in.event.ts_ms = real_ms();
 	str_copy(req->in.event.kind, "manual_open", sizeof(req->in.event.kind));
 	str_copy(req->in.event.lane, lane, sizeof(req->in.event.lane));
@@ -813,7 +940,11 @@ cmd_lane_open(struct ctl_client *c, json_object *args)
 	str_copy(req->in.event.decision, "granted", sizeof(req->in.event.decision));
 	str_copy(req->in.event.reason, rule_reason_code(R_MANUAL), sizeof(req->in.event.reason));
 	str_copy(req->in.event.actor, c->user, sizeof(req->in.event.actor));
-	str_copy(req->in.event.detail, reason, sizeof(req->in.event.detail));
+	if (fault[0] != '\0')
+		snprintf(req->in.event.detail, sizeof(req->in.event.detail),
+		    "forced (%s): %s", fault, reason);
+	else
+		str_copy(req->in.event.detail, reason, sizeof(req->in.event.detail));
 	ctl_req_submit(c, req);
 }
 

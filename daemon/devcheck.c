@@ -68,9 +68,10 @@ check_turnstile(struct check *ck, const struct dev_state *ds)
 		problem(ck, "state_unknown", ds->since_ms,
 		    "answering, but no status read yet");
 	else if (ds->state == TS_FAULT || ds->fault_code != 0)
-		problem(ck, "fault", 0, "in fault, code %" PRIu32, ds->fault_code);
+		problem(ck, "fault", ds->fault_since_ms, "in fault, code %" PRIu32,
+		    ds->fault_code);
 	else if (ds->state == TS_UNKNOWN)
-		problem(ck, "fault", 0, "in a state its profile does not name "
+		problem(ck, "fault", ds->fault_since_ms, "in a state its profile does not name "
 		    "(nothing opens)");
 }
 
@@ -122,7 +123,8 @@ check_elevator(struct check *ck, const struct dev_state *ds)
 		problem(ck, "trapped", 0, "passenger alarm at floor %d",
 		    ds->elev_floor);
 	if (ds->fault_code != 0)
-		problem(ck, "fault", 0, "in fault (code %" PRIu32 ") at floor %d",
+		problem(ck, "fault", ds->fault_since_ms, "in fault (code %" PRIu32
+		    ") at floor %d",
 		    ds->fault_code, ds->elev_floor);
 	if (ds->elev_mode != ELEV_MODE_NORMAL)
 		problem(ck, ds->elev_mode == ELEV_MODE_OUT_OF_SERVICE ?

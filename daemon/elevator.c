@@ -115,6 +115,7 @@ elev_status(struct engine *e, int dev, const struct msg_elev_status *m)
 		log_notice("%s: fault cleared", dc->name);
 		alert_dev_clear(e, dev, "fault");
 	}
+	engine_dev_fault(e, dev, m->fault_code != 0);
 }
 
 /* ---- bookings in memory ------------------------------------------------ */

@@ -203,6 +203,7 @@ reload(struct engine *e)
 	str_copy(next->socket_path, e->site->socket_path, sizeof(next->socket_path));
 
 	sup_stop_all(e);
+	lane_rejects_flush(e);
 	*e->site = *next;
 	devs_reset(e);
 	alert_prune(e);
@@ -383,6 +384,7 @@ engine_run(const char *conf_path, struct site_conf *site)
 	sd_notify(0, "STOPPING=1");
 	log_notice("stopping");
 	sup_stop_all(e);
+	lane_rejects_flush(e);
 	notify_stop(e);
 	ctl_quiesce(e->ctl);
 	{

@@ -32,10 +32,14 @@ struct dev_state {
 	bool		counts_known;	/* the counters above were read once: kept
 					   through an outage, to see them move */
 	uint32_t	fault_code;
-	/* readers */
+	int64_t		fault_since_ms;	/* wall clock the fault began; 0: none
+					   (turnstiles and elevators) */
+	/* readers: bad frames, counted always; the first is recorded at once,
+	 * those in the minute after a record when that minute ends (lanes.c) */
 	uint64_t	rejects;
 	int64_t		reject_logged_ns;	/* last reader_reject event */
-	uint64_t	rejects_unlogged;
+	uint64_t	rejects_unlogged;	/* since then */
+	uint8_t		reject_last;	/* enum reject_kind of the last one */
 	int		lane;		/* lane served, -1 none */
 	enum dir	dir;		/* direction it reads for */
 	/* contact inputs */
@@ -63,6 +67,7 @@ struct lane_state {
 	int64_t		deadline_ns;
 	char		credential[MSG_UID_MAX];
 	char		actor[32];	/* operator for manual opens, "" for cards */
+	bool		forced;		/* a manager's open past a turnstile fault */
 	uint32_t	cmd_id;		/* the open command sent for it */
 	struct desk_grant grant;	/* what the passage changes (desk.c) */
 };
@@ -211,10 +216,19 @@ void	engine_link_down(struct engine *, int link, const char *reason);
 int	engine_send_cmd(struct engine *, int dev, enum ts_cmd, int64_t t_frame_ns,
 	    char *err, size_t errlen);
 const char *engine_dir_name(enum dir);
+/* Lane l's turnstile and passage as the access rules see them: a card and
+ * an operator's open are refused for the same lane states. */
+void	lane_access_state(const struct engine *, int lane, struct access_lane *);
 /* The device answered: online, if it was not (records and clears alerts). */
 void	engine_dev_online(struct engine *, int dev);
+/* The device is in fault, or not: keeps fault_since_ms, from the fault's
+ * alert where there is one (it is older than an outage or a restart). */
+void	engine_dev_fault(struct engine *, int dev, bool in_fault);
+/* Passage timeouts, door timers and the readers' bad-frame summaries. */
 void	lane_tick(struct engine *, int64_t now_ns);
 int64_t	lane_next_deadline(const struct engine *);
+/* Records the bad frames not yet recorded now (before a reload or a stop). */
+void	lane_rejects_flush(struct engine *);
 
 /*
  * alerts.c. An alert is raised once per source (a device or lane name, or
@@ -226,6 +240,8 @@ void	alert_raise(struct engine *, const char *source, const char *kind,
 	    enum alert_severity, unsigned audience, const char *message);
 void	alert_clear(struct engine *, const char *source, const char *kind);
 bool	alert_is_active(const struct engine *, const char *source, const char *kind);
+/* When the active alert was raised (wall clock, ms); 0: none is active. */
+int64_t	alert_raised_ms(const struct engine *, const char *source, const char *kind);
 /* The same, for the device with index dev. */
 void	alert_dev_raise(struct engine *, int dev, const char *kind,
 	    enum alert_severity, unsigned audience, const char *message);

@@ -62,6 +62,19 @@ lane_of_turnstile(const struct engine *e, int dev)
 	return -1;
 }
 
+void
+lane_access_state(const struct engine *e, int l, struct access_lane *al)
+{
+	const struct dev_state *ts = &e->devs[e->site->lanes[l].turnstile];
+
+	*al = (struct access_lane){
+		.online = ts->online && ts->have_status,
+		.fault = ts->state == TS_FAULT || ts->fault_code != 0,
+		.unknown = ts->state == TS_UNKNOWN,
+		.busy = e->lanes[l].pending,
+	};
+}
+
 static void
 card_read(struct engine *e, int dev, const struct msg_card *m)
 {
@@ -73,7 +86,6 @@ card_read(struct engine *e, int dev, const struct msg_card *m)
 	struct desk_verdict v;
 	struct lane_state *ls;
 	const struct lane_conf *lc;
-	const struct dev_state *ts;
 	struct ev_rec ev;
 	char err[160];
 
@@ -88,7 +100,6 @@ card_read(struct engine *e, int dev, const struct msg_card *m)
 	}
 	lc = &e->site->lanes[rd->lane];
 	ls = &e->lanes[rd->lane];
-	ts = &e->devs[lc->turnstile];
 	str_copy(ev.direction, engine_dir_name(rd->dir), sizeof(ev.direction));
 
 	c = engine_card_find(e, m->uid, &cv) ? &cv : NULL;
@@ -100,12 +111,7 @@ card_read(struct engine *e, int dev, const struct msg_card *m)
 		engine_event(e, &ev);
 		return;
 	}
-	al = (struct access_lane){
-		.online = ts->online && ts->have_status,
-		.fault = ts->state == TS_FAULT || ts->fault_code != 0,
-		.unknown = ts->state == TS_UNKNOWN,
-		.busy = ls->pending,
-	};
+	lane_access_state(e, rd->lane, &al);
 	if (desk_decide(e, rd->lane, rd->dir == DIR_ENTRY, m->uid, ev.ts_ms, &v)) {
 		/* A pass: the person's rules first, then the lane's own state. */
 		enum reason lr = v.grant ? rule_lane_check(&al) : R_GRANTED;
@@ -143,6 +149,7 @@ card_read(struct engine *e, int dev, const struct msg_card *m)
 		str_copy(ls->credential, m->uid, sizeof(ls->credential));
 		ls->cmd_id = e->next_cmd_id;	/* the open just sent */
 		ls->actor[0] = '\0';
+		ls->forced = false;
 	}
 	engine_event(e, &ev);
 }
@@ -174,6 +181,68 @@ passage(struct engine *e, int dev, enum dir dir)
 	engine_event(e, &ev);
 }
 
+/* ---- readers' bad frames ----------------------------------------------- */
+
+/* A reader_reject event for the bad frames not yet recorded: the first
+ * after a quiet minute, or the summary of those that followed a report. */
+static void
+reject_record(struct engine *e, int dev, int64_t now, bool summary)
+{
+	static const char *const kinds[] = {
+		[REJECT_CHECKSUM] = "bad checksum", [REJECT_FRAMING] = "bad framing",
+		[REJECT_OVERLONG] = "overlong line", [REJECT_SHORT] = "short frame",
+		[REJECT_PARITY] = "parity error", [REJECT_NOISE] = "noise",
+	};
+	struct dev_state *ds = &e->devs[dev];
+	struct ev_rec ev;
+
+	engine_ev_init(&ev, "reader_reject");
+	engine_ev_dev(e, &ev, dev);
+	snprintf(ev.detail, sizeof(ev.detail), "%" PRIu64 "%s bad frame(s)%s, "
+	    "last: %s", ds->rejects_unlogged, summary ? " more" : "",
+	    summary ? " within a minute of the last report" : "",
+	    ds->reject_last < sizeof(kinds) / sizeof(kinds[0]) &&
+	    kinds[ds->reject_last] != NULL ? kinds[ds->reject_last] : "unknown");
+	engine_event(e, &ev);
+	ds->reject_logged_ns = now;
+	ds->rejects_unlogged = 0;
+}
+
+/*
+ * Noise is counted always and recorded at most once a minute per reader:
+ * the first bad frame at once, the others of the minute that follows when
+ * it ends (lane_tick), not at the next bad frame, which may never come.
+ */
+static void
+reader_reject(struct engine *e, int dev, const struct msg_reader_reject *m)
+{
+	struct dev_state *ds = &e->devs[dev];
+	int64_t now = mono_ns();
+
+	ds->rejects++;
+	ds->rejects_unlogged++;
+	ds->reject_last = m->kind;
+	if (ds->reject_logged_ns == 0 || now - ds->reject_logged_ns >= REJECT_EVENT_NS)
+		reject_record(e, dev, now, false);
+}
+
+static int64_t
+reject_deadline(const struct dev_state *ds)
+{
+	return ds->rejects_unlogged > 0 ? ds->reject_logged_ns + REJECT_EVENT_NS :
+	    INT64_MAX;
+}
+
+void
+lane_rejects_flush(struct engine *e)
+{
+	for (int d = 0; d < e->site->ndevices; d++)
+		if (e->devs[d].rejects_unlogged > 0)
+			reject_record(e, d, mono_ns(), true);
+}
+
+/* ---- timers ----------------------------------------------------------- */
+
 void
 lane_tick(struct engine *e, int64_t now)
 {
@@ -192,6 +261,9 @@ lane_tick(struct engine *e, int64_t now)
 		str_copy(ev.detail, "granted, not passed", sizeof(ev.detail));
 		engine_event(e, &ev);
 	}
+	for (int d = 0; d < e->site->ndevices; d++)
+		if (now >= reject_deadline(&e->devs[d]))
+			reject_record(e, d, now, true);
 	door_tick(e, now);
 }
 
@@ -203,6 +275,9 @@ lane_next_deadline(const struct engine *e)
 	for (int l = 0; l < e->site->nlanes; l++)
 		if (e->lanes[l].pending && e->lanes[l].deadline_ns < next)
 			next = e->lanes[l].deadline_ns;
+	for (int d = 0; d < e->site->ndevices; d++)
+		if (reject_deadline(&e->devs[d]) < next)
+			next = reject_deadline(&e->devs[d]);
 	return next;
 }
 
@@ -248,6 +323,18 @@ void
 engine_dev_online(struct engine *e, int dev)
 {
 	dev_went(e, dev, true, "");
+}
+
+void
+engine_dev_fault(struct engine *e, int dev, bool in_fault)
+{
+	struct dev_state *ds = &e->devs[dev];
+
+	if (!in_fault)
+		ds->fault_since_ms = 0;
+	else if (ds->fault_since_ms == 0 && (ds->fault_since_ms =
+	    alert_raised_ms(e, e->site->devices[dev].name, "fault")) == 0)
+		ds->fault_since_ms = real_ms();
 }
 
 /* Counter difference since the last status, in its own width. */
@@ -368,34 +455,8 @@ ts_status(struct engine *e, int dev, const struct msg_ts_status *m)
 		log_notice("%s: fault cleared", dc->name);
 		alert_dev_clear(e, dev, "fault");
 	}
+	engine_dev_fault(e, dev, is_fault);
 	fire_ts_status(e, dev, first, before);
-}
-
-static void
-reader_reject(struct engine *e, int dev, const struct msg_reader_reject *m)
-{
-	static const char *const kinds[] = {
-		[REJECT_CHECKSUM] = "bad checksum", [REJECT_FRAMING] = "bad framing",
-		[REJECT_OVERLONG] = "overlong line", [REJECT_SHORT] = "short frame",
-		[REJECT_PARITY] = "parity error", [REJECT_NOISE] = "noise",
-	};
-	struct dev_state *ds = &e->devs[dev];
-	int64_t now = mono_ns();
-
-	ds->rejects++;
-	ds->rejects_unlogged++;
-	/* Noise is counted always, recorded at most once a minute per reader. */
-	if (ds->reject_logged_ns == 0 || now - ds->reject_logged_ns >= REJECT_EVENT_NS) {
-		struct ev_rec ev;
-
-		engine_ev_init(&ev, "reader_reject");
-		engine_ev_dev(e, &ev, dev);
-		snprintf(ev.detail, sizeof(ev.detail), "%" PRIu64 " bad frame(s), last: %s",
-		    ds->rejects_unlogged, m->kind < sizeof(kinds) / sizeof(kinds[0]) ? kinds[m->kind] : "unknown");
-		engine_event(e, &ev);
-		ds->reject_logged_ns = now;
-		ds->rejects_unlogged = 0;
-	}
 }
 
 static void

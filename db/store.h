@@ -29,6 +29,7 @@ struct ev_rec {
 	char	kind[24];	/* "access", "passage", "no_passage", "manual_open",
 				   "device_offline", "device_online", "fault",
 				   "fault_cleared", "reader_reject", "unexpected_passage",
+				   "manual_open_refused",
 				   "worker_restart", "card_added", "card_removed",
 				   "lobbyd_start", "lobbyd_stop" */
 	char	lane[32];

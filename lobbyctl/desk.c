@@ -26,6 +26,7 @@
 #define SHIFT_MAX_B	1000	/* a shift-log note */
 #define HANDOVER_MAX_B	255
 #define IDNUM_MAX	40	/* letters and digits, as lobbyd matches them */
+#define IDNUM_LINE_MAX	80	/* with the spaces and dashes between them */
 #define PARTY_MAX	50
 #define NARGS_MAX	16
 
@@ -63,7 +64,8 @@ enum conv {
 	C_FLAG,		/* true */
 	C_TEXT,		/* operator text, at most max bytes */
 	C_ENUM,		/* one of words */
-	C_IDNUM,	/* an ID-document number: never echoed */
+	C_IDNUM,	/* an ID-document number: "-", read from standard
+			   input (secret.c), never echoed */
 	C_ID,		/* a record's number, 1 and up */
 	C_INT,		/* lo..max */
 	C_UID,		/* a card UID, upper-cased */
@@ -441,11 +443,29 @@ add_arg(const struct desk_cmd *dc, const struct desk_arg *a, const char *val,
 		}
 		v = json_object_new_string(val);
 		break;
-	case C_IDNUM:
-		if ((rc = idnum_check(label, val)) != 0)
+	case C_IDNUM: {
+		char idnum[IDNUM_LINE_MAX + 1];
+
+		/* Never on the command line: every local user can read it
+		   there, and the shell keeps it. Never said back either. */
+		if (strcmp(val, "-") != 0) {
+			lobbyctl_say("%s: an ID number is not taken on the command "
+			    "line, where other users of this computer can read it "
+			    "and the shell history keeps it; give %s - and type it "
+			    "at the prompt (it is not shown), or send it on "
+			    "standard input", label, label);
+			return EXIT_USAGE;
+		}
+		if ((rc = secret_read(label, "ID number (not shown): ", idnum,
+		    sizeof(idnum))) != 0)
 			return rc;
-		v = json_object_new_string(val);
+		if ((rc = idnum_check(label, idnum)) == 0)
+			v = json_object_new_string(idnum);
+		explicit_bzero(idnum, sizeof(idnum));
+		if (rc != 0)
+			return rc;
 		break;
+	}
 	case C_ID:
 	case C_INT:
 		errno = 0;
@@ -552,6 +572,8 @@ desk_args(const struct desk_cmd *dc, const char *const *opt,
 			}
 			continue;
 		}
+		if (a->conv == C_IDNUM)
+			continue;	/* below */
 		if ((rc = add_arg(dc, a, opt[a->opt], args, &num[a->opt])) != 0)
 			return rc;
 	}
@@ -569,6 +591,10 @@ desk_args(const struct desk_cmd *dc, const char *const *opt,
 			return EXIT_USAGE;
 		}
 	}
+	/* The ID number last: asked for once everything else is right. */
+	if (opt[DO_ID] != NULL && (a = find_arg(dc, DO_ID)) != NULL &&
+	    (rc = add_arg(dc, a, opt[DO_ID], args, &num[DO_ID])) != 0)
+		return rc;
 	if (dc->fixed_key != NULL)
 		json_object_object_add(args, dc->fixed_key, dc->fixed_val != NULL ?
 		    json_object_new_string(dc->fixed_val) :

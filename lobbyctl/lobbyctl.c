@@ -36,7 +36,8 @@ static const char usage_text[] =
 "  card list\n"
 "  card import FILE    a CSV card list: header uid,holder[,from,until,floors,\n"
 "                      disabled]; all or nothing, errors as FILE:LINE\n"
-"  lane open LANE entry|exit --reason TEXT\n"
+"  lane open LANE entry|exit --reason TEXT [--force]\n"
+"                      --force: a manager's open of a turnstile in fault\n"
 "  stats\n"
 "  fire                fire-alarm mode: on or off, since, which input\n"
 "  fire reset          end the fire mode once every fire input is inactive\n"
@@ -51,7 +52,7 @@ static const char usage_text[] =
 "  alert ack ID [--note TEXT]\n"
 "front desk:\n"
 "  person add --kind tenant_staff|property_staff|contractor --name NAME\n"
-"      [--id-type resident_card|passport|other --id NUMBER] [--company C]\n"
+"      [--id-type resident_card|passport|other --id -] [--company C]\n"
 "      [--unit U] [--schedule S]\n"
 "  person list | person show ID\n"
 "  person suspend|terminate|activate ID --reason TEXT\n"
@@ -59,7 +60,7 @@ static const char usage_text[] =
 "      [--floors 3,5-7] [--single]\n"
 "  pass list [--all] | pass show ID | pass extend ID --until T\n"
 "  pass revoke ID --reason TEXT\n"
-"  visitor register --name NAME --id-type T --id NUMBER --host-unit U\n"
+"  visitor register --name NAME --id-type T --id - --host-unit U\n"
 "      --host NAME --class vip|important|ordinary|applicant|service|internal\n"
 "      --purpose TEXT [--party N] [--until T] [--appointment]\n"
 "      [--category sales|insurance|advertising] [--override REASON]\n"
@@ -68,9 +69,9 @@ static const char usage_text[] =
 "  permit add --unit U --company C --from YYYY-MM-DD --until YYYY-MM-DD\n"
 "      --days mon-fri --hours 08:00-12:00,14:00-18:00 --floor N [--paid]\n"
 "  permit list | permit suspend|close|resume ID | permit paid ID\n"
-"  contractor add --permit ID --name NAME --id-type T --id NUMBER --card UID\n"
+"  contractor add --permit ID --name NAME --id-type T --id - --card UID\n"
 "      [--company C]\n"
-"  watchlist add --id-type T --id NUMBER [--name NAME] [--note TEXT]\n"
+"  watchlist add --id-type T --id - [--name NAME] [--note TEXT]\n"
 "  watchlist remove ID | watchlist list\n"
 "  inside [--zone Z] [--csv]            who is inside (the muster list)\n"
 "  shift note TEXT | shift handover [--note TEXT] | shift log [--since T]\n"
@@ -86,7 +87,9 @@ static const char usage_text[] =
 "HH:MM (today), now, or an age: 30s, 15m, 2h, 3d (that long ago).\n"
 "--from and --until also take +8h, +2d (from now); --until DATE means to\n"
 "the end of that day. Card UIDs: 4 to 31 hex digits. Floors: 0 to 63.\n"
-"ID numbers go to lobbyd only; lobbyctl shows them masked.\n"
+"ID numbers: --id - asks for the number (not shown as it is typed), or\n"
+"reads one line of standard input; never on the command line, where other\n"
+"users can read it. They go to lobbyd only; lobbyctl shows them masked.\n"
 "\n"
 "Exit status: 0 ok, 1 lobbyd refused or failed the request (devices --check:\n"
 "or some device is not OK), 2 usage error, 3 cannot connect.\n";
@@ -101,7 +104,7 @@ enum {
 	O_DATE = 1 << 13, O_CHECK = 1 << 14, O_NOTE = 1 << 15,
 	O_DESK = 1 << 16,	/* any of desk.c's own options */
 	O_FLOORS = 1 << 17, O_UNIT = 1 << 18, O_ELEVATOR = 1 << 19,
-	O_CARD = 1 << 20,
+	O_CARD = 1 << 20, O_FORCE = 1 << 21,
 };
 /* What the front-desk commands take of this table (desk.c checks each). */
 #define O_DESK_SHARED	(O_DESK | O_FROM | O_UNTIL | O_REASON | O_NOTE | \
@@ -139,6 +142,7 @@ static const struct opt_def {
 	{ "--until",	O_UNTIL,	offsetof(struct opts, until), DO_UNTIL + 1 },
 	{ "--reason",	O_REASON,	offsetof(struct opts, reason), DO_REASON + 1 },
 	{ "--urgent",	O_URGENT,	0, 0 },
+	{ "--force",	O_FORCE,	0, 0 },
 	{ "--check",	O_CHECK,	0, 0 },
 	{ "--source",	O_SOURCE,	offsetof(struct opts, source), 0 },
 	{ "--title",	O_TITLE,	offsetof(struct opts, title), 0 },
@@ -169,7 +173,7 @@ static const struct cmd_def {
 	{ "card list",	 "card.list",	SHOW_CARD_LIST,		0, 0 },
 	{ "card import", "card.import",	SHOW_CARD_IMPORT,	1, 0 },
 	{ "lane open",	 "lane.open",	SHOW_LANE_OPEN,		2,
-	    O_REASON },
+	    O_REASON | O_FORCE },
 	{ "stats",	 "stats",	SHOW_STATS,		0, 0 },
 	{ "fire reset",	 "fire.reset",	SHOW_FIRE_RESET,	0, 0 },
 	{ "fire",	 "fire",	SHOW_FIRE,		0, 0 },
@@ -682,6 +686,9 @@ build_args(const struct cmd_def *c, const struct desk_cmd *dc,
 		    json_object_new_string(w[1]));
 		json_object_object_add(args, "reason",
 		    json_object_new_string(o->reason));
+		if (o->seen & O_FORCE)
+			json_object_object_add(args, "force",
+			    json_object_new_boolean(1));
 		return 0;
 	case SHOW_TICKETS:
 	case SHOW_TICKET_SUMMARY:

@@ -108,6 +108,14 @@ int	desk_args(const struct desk_cmd *, const char *const *opt,
 int	desk_show(const struct desk_cmd *, bool json, bool csv,
 	    struct json_object *data);
 
+/*
+ * secret.c: one line of standard input, for option label's "-" (an ID
+ * number), into out (len bytes with its NUL), the line end dropped. On a
+ * terminal, prompt is said on stderr and the typing is not echoed; the
+ * terminal is put back however lobbyctl ends. 0, or an exit status, said.
+ */
+int	secret_read(const char *label, const char *prompt, char *out, size_t len);
+
 /* One connection to lobbyd and the bytes read from it; private to conn.c. */
 struct conn {
 	int		fd;

@@ -144,7 +144,11 @@ device_row(struct json_object *d, struct row *r)
 		snprintf(r->n3, sizeof(r->n3), "%lld",
 		    (long long)show_jint(d, "exit_count"));
 	}
-	fmt_time(show_jint(d, "since_ms"), r->t1, sizeof(r->t1));
+	/* Since when it has been in the state shown (a fault: since it
+	   began); a lobbyd that does not say: since online or offline. */
+	fmt_time(show_jint(d, "state_since_ms") != 0 ?
+	    show_jint(d, "state_since_ms") : show_jint(d, "since_ms"),
+	    r->t1, sizeof(r->t1));
 	if (failures > 0)
 		snprintf(r->text, sizeof(r->text), "%s%s(%lld failures)",
 		    reason, reason[0] != '\0' ? " " : "", (long long)failures);
@@ -478,9 +482,11 @@ show_reply(enum show_what what, bool json, bool follow, bool all,
 			char *lane = fmt_clean(show_jstr(data, "lane"), 40);
 			char *dir = fmt_clean(show_jstr(data, "direction"), 8);
 
-			printf("opened %s for %s (event %lld)\n",
+			printf("opened %s for %s (event %lld)%s\n",
 			    lane != NULL ? lane : "", dir != NULL ? dir : "",
-			    (long long)show_jint(data, "event_id"));
+			    (long long)show_jint(data, "event_id"),
+			    show_jbool(data, "forced") ?
+			    ", forced past the turnstile's fault" : "");
 			free(lane);
 			free(dir);
 		} else {

@@ -223,17 +223,20 @@ class Site:
         return out
 
     # -- lobbyctl --
-    def run_ctl(self, *args, check=False, timeout=10):
+    def run_ctl(self, *args, check=False, timeout=10, stdin=None):
+        """lobbyctl ARGS; stdin: the text on its standard input (an ID
+        number for --id -), else none."""
         r = subprocess.run([LOBBYCTL, "-s", self.sock, *map(str, args)],
-                           capture_output=True, text=True, timeout=timeout)
+                           capture_output=True, text=True, timeout=timeout,
+                           input=stdin if stdin is not None else "")
         if check and r.returncode != 0:
             raise AssertionError(f"lobbyctl {' '.join(map(str, args))}: "
                                  f"exit {r.returncode}: {r.stderr}")
         return r
 
-    def ctl(self, *args):
+    def ctl(self, *args, stdin=None):
         """lobbyctl --json ARGS, parsed; raises on failure."""
-        r = self.run_ctl("--json", *args, check=True)
+        r = self.run_ctl("--json", *args, check=True, stdin=stdin)
         return json.loads(r.stdout)
 
     def events(self, *args):

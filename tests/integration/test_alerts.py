@@ -355,6 +355,36 @@ def roles_refuse_commands_and_route_alerts():
 
 
 @test
+def only_a_manager_may_force_open_a_turnstile_in_fault():
+    s, out = start_site("", roles=ROLES, groups='[ "daemon" ]')
+    try:
+        os.chmod(s.dir, 0o755)
+        os.chmod(os.path.dirname(os.path.abspath(LOBBYD)), 0o755)
+        wait_for(lambda: s.device("ts1")["online"], what="ts1 online")
+        s.sim_cmd("jam", "ts1", 17)
+        wait_for(lambda: s.device("ts1")["state"] == "fault", what="fault state")
+        r = as_user(s, "users", "lane", "open", "lane1", "entry", "--reason",
+                    "stuck", "--force")
+        assert r.returncode == 1, r
+        assert "--force needs the role manager, which nobody does not hold" in \
+            r.stderr, r.stderr
+        ev = [e for e in s.events() if e["kind"] == "manual_open_refused"]
+        assert len(ev) == 1 and ev[0]["actor"] == "nobody", ev
+        assert ev[0]["reason"] == "lane_fault", ev
+        time.sleep(0.3)
+        assert not [c for _, c in s.sim_writes("ts1")]
+        # The manager (root) may.
+        r = s.run_ctl("--json", "lane", "open", "lane1", "entry", "--reason",
+                      "stuck", "--force", check=True)
+        assert json.loads(r.stdout)["forced"] is True, r.stdout
+        ev = [e for e in s.events() if e["kind"] == "manual_open"]
+        assert len(ev) == 1 and ev[0]["actor"] == "root", ev
+        assert ev[0]["detail"].startswith("forced (fault code 17)"), ev
+    finally:
+        s.close()
+
+
+@test
 def without_roles_everyone_admitted_has_every_role():
     s = Site()
     try:

@@ -45,6 +45,11 @@ def the_scene_plays_and_everything_stops():
                  "passed", "Turnstile not answering", "Turnstile in fault",
                  "courier with a trolley", "bad read", "not answering: connect"):
         assert want in out, f"{want!r} missing from the demo's output:\n{out}"
+    # The courier, registered with the ID number on standard input, is
+    # inside: confirmed by the host and let in.
+    scene = out.split("The host confirms by phone")[1].split("Devices at the end")[0]
+    assert "Li Wei" in scene, out
+    assert "lobbyctl: " not in r.stderr, r.stderr
     # The devices table at the end: everything back online.
     table = out.split("Devices at the end of the scene")[1].split("Alerts raised")[0]
     rows = [ln for ln in table.splitlines() if ln.startswith(("ts", "rd"))]

@@ -94,16 +94,18 @@ def site(extra=""):
     return s
 
 
-def as_user(s, groups, *args):
-    """lobbyctl --json as nobody with these groups: its roles come from them."""
+def as_user(s, groups, *args, stdin=""):
+    """lobbyctl --json as nobody with these groups: its roles come from them.
+    stdin: its standard input (an ID number for --id -)."""
     argv = [SETPRIV, "--reuid=nobody", "--regid=nogroup", f"--groups={groups}",
             os.path.abspath(LOBBYCTL), "-s", s.sock, "--json", *map(str, args)]
-    return subprocess.run(argv, capture_output=True, text=True, timeout=10)
+    return subprocess.run(argv, capture_output=True, text=True, timeout=10,
+                          input=stdin)
 
 
-def desk(s, *args):
+def desk(s, *args, stdin=""):
     """A front-desk user's command; its data, parsed."""
-    r = as_user(s, "staff", *args)
+    r = as_user(s, "staff", *args, stdin=stdin)
     assert r.returncode == 0, f"lobbyctl {' '.join(map(str, args))}: {r.stderr}"
     return json.loads(r.stdout)
 
@@ -170,8 +172,9 @@ def a_visitors_whole_day():
     try:
         # A delivery needs the host's confirmation: the pass waits.
         p = desk(s, "visitor", "register", "--name", "Li Wei", "--id-type", "resident_card",
-                 "--id", ID_VISITOR, "--host-unit", "1203", "--host", "Acme Ltd",
-                 "--class", "service", "--purpose", "delivery", "--card", card)
+                 "--id", "-", "--host-unit", "1203", "--host", "Acme Ltd",
+                 "--class", "service", "--purpose", "delivery", "--card", card,
+                 stdin=ID_VISITOR)
         assert p["state"] == "pending" and p["credential"] == card, p
         assert p["id_mask"] == "4403**********1234", p
         d = present(s, "rd1-in", card)
@@ -212,9 +215,9 @@ def a_visitor_code_opens_the_qr_lane_and_an_applicant_gets_no_office_floor():
     s = site()
     try:
         p = desk(s, "visitor", "register", "--name", "Ana Costa", "--id-type", "passport",
-                 "--id", ID_VISITOR2, "--host-unit", "2101", "--host", "Harbour Law",
+                 "--id", "-", "--host-unit", "2101", "--host", "Harbour Law",
                  "--class", "ordinary", "--purpose", "meeting", "--party", "2",
-                 "--floors", "21")
+                 "--floors", "21", stdin=ID_VISITOR2)
         code = p["code"]
         assert code.startswith("VP-") and p["state"] == "active", p
         assert p["floors"] == "21" and p["party"] == 2, p
@@ -226,8 +229,9 @@ def a_visitor_code_opens_the_qr_lane_and_an_applicant_gets_no_office_floor():
         # An applicant without an appointment waits for the host and is
         # kept off the office floors.
         a = desk(s, "visitor", "register", "--name", "Job Seeker", "--id-type", "passport",
-                 "--id", "A0000001", "--host-unit", "2101", "--host", "Harbour Law",
-                 "--class", "applicant", "--purpose", "interview", "--floors", "1,21")
+                 "--id", "-", "--host-unit", "2101", "--host", "Harbour Law",
+                 "--class", "applicant", "--purpose", "interview", "--floors", "1,21",
+                 stdin="A0000001\n")
         assert a["state"] == "pending" and a["floors"] == "1", a
         d = present(s, "qr2-in", a["code"])
         assert d["decision"] == "denied" and d["reason"] == "pass_pending", d
@@ -245,22 +249,23 @@ def refused_categories_and_a_managers_override():
     s = site()
     try:
         args = ["visitor", "register", "--name", "Sam Seller", "--id-type", "passport",
-                "--id", ID_SALES, "--host-unit", "1203", "--host", "Acme Ltd",
+                "--id", "-", "--host-unit", "1203", "--host", "Acme Ltd",
                 "--class", "ordinary", "--purpose", "sell phones", "--category", "sales"]
-        r = as_user(s, "staff", *args)
+        r = as_user(s, "staff", *args, stdin=ID_SALES)
         assert r.returncode == 1, r
         assert "Door-to-door sales are not admitted" in r.stderr, r.stderr
         assert ID_SALES not in r.stderr
         # A front-desk user cannot override; a manager can, with a reason.
-        r = as_user(s, "staff", *args, "--override", "invited by the tenant")
+        r = as_user(s, "staff", *args, "--override", "invited by the tenant",
+                    stdin=ID_SALES)
         assert r.returncode == 1 and "manager" in r.stderr, r
-        p = s.ctl(*args, "--override", "invited by the tenant")
+        p = s.ctl(*args, "--override", "invited by the tenant", stdin=ID_SALES)
         assert p["override_by"] == "root", p
         assert "invited by the tenant" in p["override_reason"], p
         # No contact person: refused.
         r = s.run_ctl("--json", "visitor", "register", "--name", "Nobody Known",
-                      "--id-type", "passport", "--id", "N0000001", "--class", "ordinary",
-                      "--purpose", "walk-in")
+                      "--id-type", "passport", "--id", "-", "--class", "ordinary",
+                      "--purpose", "walk-in", stdin="N0000001\n")
         assert r.returncode != 0 and "host" in r.stderr, r
         assert "N0000001" not in r.stderr, r
         assert_no_raw_ids(s)
@@ -285,12 +290,13 @@ def a_contractors_working_hours_overstay_and_suspended_permit():
                   "--from", today, "--until", today, "--days", "daily",
                   "--hours", f"{start:%H:%M}-{end:%H:%M}", "--floor", "12", "--paid")
         c = desk(s, "contractor", "add", "--permit", pm["id"], "--name", "Wang Gang",
-                 "--id-type", "resident_card", "--id", ID_CONTRACTOR, "--card", card)
+                 "--id-type", "resident_card", "--id", "-", "--card", card,
+                 stdin=ID_CONTRACTOR)
         assert c["permit"] == pm["id"] and c["floors"] == "12", c
         # One pass per person, against their own ID.
         r = as_user(s, "staff", "contractor", "add", "--permit", pm["id"], "--name",
-                    "Wang Gang", "--id-type", "resident_card", "--id", ID_CONTRACTOR,
-                    "--card", "0C00000002")
+                    "Wang Gang", "--id-type", "resident_card", "--id", "-",
+                    "--card", "0C00000002", stdin=ID_CONTRACTOR)
         assert r.returncode == 1 and "one pass per person" in r.stderr, r
         # Before the hours (the 07:59 of the scenario): denied.
         d = present(s, "rd4-in", card)
@@ -335,15 +341,15 @@ def a_contractors_working_hours_overstay_and_suspended_permit():
 def a_watch_listed_registration_alerts_security_only():
     s = site()
     try:
-        w = s.ctl("watchlist", "add", "--id-type", "passport", "--id", ID_WATCHED,
-                  "--name", "J. Doe", "--note", "bulletin 2026-117")
+        w = s.ctl("watchlist", "add", "--id-type", "passport", "--id", "-",
+                  "--name", "J. Doe", "--note", "bulletin 2026-117", stdin=ID_WATCHED)
         assert w["id_mask"] and ID_WATCHED not in json.dumps(w), w
         # The front desk may not read the watch list.
         r = as_user(s, "staff", "watchlist", "list")
         assert r.returncode == 1, r
         p = desk(s, "visitor", "register", "--name", "John Doe", "--id-type", "passport",
-                 "--id", ID_WATCHED, "--host-unit", "1203", "--host", "Acme Ltd",
-                 "--class", "ordinary", "--purpose", "meeting")
+                 "--id", "-", "--host-unit", "1203", "--host", "Acme Ltd",
+                 "--class", "ordinary", "--purpose", "meeting", stdin=ID_WATCHED)
         # Nothing in the reply says so...
         assert p["state"] == "active" and "watch" not in json.dumps(p).lower(), p
         # ... nor in the front desk's alerts or event feed ...
@@ -371,8 +377,8 @@ def hard_anti_passback_denies_a_second_entry_and_a_terminated_card_alerts():
     card = "0A00000001"
     try:
         who = desk(s, "person", "add", "--kind", "tenant_staff", "--name", "Ana Silva",
-                   "--id-type", "passport", "--id", ID_STAFF, "--company", "Acme Ltd",
-                   "--unit", "1203")
+                   "--id-type", "passport", "--id", "-", "--company", "Acme Ltd",
+                   "--unit", "1203", stdin=ID_STAFF)
         desk(s, "pass", "issue", "--person", who["id"], "--card", card)
         d = present(s, "rd1-in", card)
         assert d["decision"] == "granted", d

@@ -170,9 +170,9 @@ def a_visitors_pass_enables_its_floors_and_a_revoked_one_none():
     try:
         ready(s)
         p = s.ctl("visitor", "register", "--name", "Mia Wong", "--id-type", "passport",
-                  "--id", "K2345678", "--host-unit", "0401", "--host", "Nine Ltd",
+                  "--id", "-", "--host-unit", "0401", "--host", "Nine Ltd",
                   "--class", "ordinary", "--purpose", "meeting", "--floors", "4",
-                  "--card", card)
+                  "--card", card, stdin="K2345678\n")
         n = len(writes(s, "elev1"))
         s.card("rd-el1", card)
         g = wait_for(lambda: access(s, card, "car1"), what="grant")

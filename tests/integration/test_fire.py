@@ -104,6 +104,10 @@ def test_fire_frees_egress_lanes_and_holds_them():
         # A manual open is refused, and says why.
         r = s.run_ctl("lane", "open", "lane1", "exit", "--reason", "wheelchair")
         assert r.returncode == 1 and "fire mode" in r.stderr, r
+        ev = [e for e in s.events() if e["kind"] == "manual_open_refused"]
+        assert len(ev) == 1 and ev[0]["reason"] == "fire_mode", ev
+        assert ev[0]["lane"] == "lane1" and ev[0]["direction"] == "exit", ev
+        assert ev[0]["actor"] != "" and "fire mode" in ev[0]["detail"], ev
         # The non-egress lane works as usual: the card opens it.
         s.card("rd2-in", CARD)
         wait_for(lambda: "open_entry" in cmds(s, NON_EGRESS), 5, "open at lane2")

@@ -564,5 +564,210 @@ def a_lane_is_not_opened_by_hand_while_a_granted_passage_is_under_way():
         s.close()
 
 
+def me():
+    import pwd
+    return pwd.getpwuid(os.getuid()).pw_name
+
+
+@test
+def a_refused_manual_open_is_recorded_with_who_what_and_why():
+    s = Site(pass_timeout_ms=3000)
+    try:
+        s.ctl("card", "add", STAFF, "--holder", "Ana Silva")
+        wait_for(lambda: s.device("ts2")["online"] and s.device("ts3")["online"],
+                 what="ts2 and ts3 online")
+        # Offline: nothing is sent, and the refusal is on record at once.
+        s.sim_cmd("mute", "ts3")
+        wait_for(lambda: not s.device("ts3")["online"], timeout=3, what="ts3 offline")
+        r = s.run_ctl("lane", "open", "lane3", "exit", "--reason", "courier")
+        assert r.returncode == 1 and "not answering" in r.stderr, r
+        ev = [e for e in s.events() if e["kind"] == "manual_open_refused"]
+        assert len(ev) == 1, ev
+        assert ev[0]["lane"] == "lane3" and ev[0]["device"] == "ts3", ev
+        assert ev[0]["direction"] == "exit" and ev[0]["decision"] == "denied", ev
+        assert ev[0]["actor"] == me() and ev[0]["reason"] == "lane_offline", ev
+        assert "turnstile ts3 is not answering" in ev[0]["detail"], ev
+        assert ev[0]["detail"] in r.stderr, (ev, r.stderr)
+        # A passage under way.
+        s.sim_cmd("nopass", "ts2", "on")
+        s.card("rd2-in", STAFF)
+        s.wait_event(lambda e: e["kind"] == "access" and e["decision"] == "granted")
+        r = s.run_ctl("lane", "open", "lane2", "entry", "--reason", "courier")
+        assert r.returncode == 1 and "under way" in r.stderr, r
+        ev = [e for e in s.events() if e["kind"] == "manual_open_refused"
+              and e["lane"] == "lane2"]
+        assert len(ev) == 1 and ev[0]["reason"] == "lane_busy", ev
+        assert ev[0]["actor"] == me() and "card granted" in ev[0]["detail"], ev
+        # The guard's table says it in words.
+        out = s.run_ctl("events", "--lane", "lane2", check=True).stdout
+        row = [ln for ln in out.splitlines() if "manual open" in ln]
+        assert len(row) == 1 and "Previous passage not finished" in row[0], out
+        assert row[0].split()[-1] == me(), out
+        assert writes(s, "ts3") == [] and writes(s, "ts2") == ["open_entry"]
+        assert not [e for e in s.events() if e["kind"] == "manual_open"]
+    finally:
+        s.close()
+
+
+@test
+def a_turnstile_in_fault_is_opened_by_hand_only_when_a_manager_forces_it():
+    s = Site()
+    try:
+        s.ctl("card", "add", STAFF, "--holder", "Ana Silva")
+        wait_for(lambda: s.device("ts1")["online"], what="ts1 online")
+        s.sim_cmd("jam", "ts1", 17)
+        wait_for(lambda: s.device("ts1")["state"] == "fault", what="fault state")
+        # A card is refused there; so is an operator without --force.
+        s.card("rd1-in", STAFF)
+        ev = s.wait_event(lambda e: e["kind"] == "access")[0]
+        assert ev["reason"] == "lane_fault", ev
+        r = s.run_ctl("lane", "open", "lane1", "entry", "--reason", "courier")
+        assert r.returncode == 1, r
+        assert "turnstile ts1 is in fault (code 17)" in r.stderr, r.stderr
+        assert "--force" in r.stderr, r.stderr
+        time.sleep(0.3)
+        assert writes(s, "ts1") == [], writes(s, "ts1")
+        ev = [e for e in s.events() if e["kind"] == "manual_open_refused"]
+        assert len(ev) == 1 and ev[0]["reason"] == "lane_fault", ev
+        assert ev[0]["actor"] == me() and ev[0]["lane"] == "lane1", ev
+        assert not [e for e in s.events() if e["kind"] == "manual_open"]
+        # A manager (every user, on a site without roles) may force it:
+        # recorded as forced, with who, then written.
+        r = s.run_ctl("lane", "open", "lane1", "entry", "--reason",
+                      "child stuck in the jammed lane", "--force", check=True)
+        assert "forced" in r.stdout, r.stdout
+        ev = [e for e in s.events() if e["kind"] == "manual_open"]
+        assert len(ev) == 1 and ev[0]["actor"] == me(), ev
+        assert ev[0]["detail"] == "forced (fault code 17): child stuck in the jammed lane", ev
+        wait_for(lambda: writes(s, "ts1") == ["open_entry"], what="forced open written")
+        # --force overrides a fault, never a passage under way.
+        r = s.run_ctl("lane", "open", "lane1", "entry", "--reason", "again", "--force")
+        assert r.returncode == 1 and "under way" in r.stderr, r
+    finally:
+        s.close()
+
+
+BAD_FRAME = "02" + (STAFF + "00").encode().hex() + "03"     # wrong checksum
+
+
+def rejects(s):
+    return [e for e in s.events() if e["kind"] == "reader_reject"]
+
+
+@test
+def bad_reader_frames_are_summed_up_when_their_minute_ends():
+    s = Site()
+    try:
+        wait_for(lambda: s.device("rd1-in")["online"], what="rd1-in online")
+        s.sim_cmd("raw", "rd1-in", BAD_FRAME)
+        first = s.wait_event(lambda e: e["kind"] == "reader_reject")
+        assert len(first) == 1 and first[0]["detail"] == "1 bad frame(s), last: bad checksum", first
+        for _ in range(2):
+            s.sim_cmd("raw", "rd1-in", BAD_FRAME)
+        wait_for(lambda: s.device("rd1-in")["rejects"] == 3, what="3 rejects counted")
+        assert len(rejects(s)) == 1, rejects(s)
+        # No more bad frames: the two are recorded when the minute ends,
+        # not whenever the next bad frame comes.
+        ev = wait_for(lambda: rejects(s)[1:], timeout=65, what="the minute's summary")
+        took = (ev[0]["ts_ms"] - first[0]["ts_ms"]) / 1000
+        assert 59.5 <= took <= 62.5, took
+        assert ev[0]["detail"] == "2 more bad frame(s) within a minute of the last " \
+            "report, last: bad checksum", ev
+        assert s.device("rd1-in")["rejects"] == 3
+    finally:
+        s.close()
+
+
+@test
+def bad_reader_frames_not_yet_summed_up_are_recorded_at_a_stop_or_reload():
+    s = Site()
+    try:
+        wait_for(lambda: s.device("rd1-in")["online"], what="rd1-in online")
+        for _ in range(3):
+            s.sim_cmd("raw", "rd1-in", BAD_FRAME)
+        wait_for(lambda: s.device("rd1-in")["rejects"] == 3, what="3 rejects counted")
+        s.stop_lobbyd()
+        s.start_lobbyd()
+        details = [e["detail"] for e in rejects(s)]
+        assert details == ["1 bad frame(s), last: bad checksum",
+                           "2 more bad frame(s) within a minute of the last report, "
+                           "last: bad checksum"], details
+        # The same before a reload, which starts the readers' counts anew.
+        for _ in range(2):
+            s.sim_cmd("raw", "rd1-in", BAD_FRAME)
+        wait_for(lambda: s.device("rd1-in")["rejects"] == 2, what="2 more counted")
+        wait_for(lambda: len(rejects(s)) == 3, what="the first after the restart")
+        os.kill(s.lobbyd.pid, signal.SIGHUP)
+        wait_for(lambda: rejects(s)[3:], what="the reload's summary")
+        assert rejects(s)[3]["detail"].startswith("1 more bad frame(s)"), rejects(s)
+    finally:
+        s.close()
+
+
+def device_row(s, name):
+    """The cells of a device's row in lobbyctl devices (the time is one)."""
+    out = s.run_ctl("devices", check=True).stdout
+    row = [ln for ln in out.splitlines() if ln.split()[:1] == [name]]
+    assert len(row) == 1, out
+    return row[0]
+
+
+def local_time(ms):
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ms / 1000))
+
+
+@test
+def devices_shows_a_contact_input_active_or_inactive_and_when_a_fault_began():
+    s = Site()
+    try:
+        wait_for(lambda: s.device("fire-panel")["online"] and s.device("ts1")["online"],
+                 what="fire-panel and ts1 online")
+        # The fire panel's contact: its own words, never a turnstile's.
+        wait_for(lambda: s.device("fire-panel")["state"] == "inactive",
+                 what="fire-panel inactive")
+        assert " online inactive " in device_row(s, "fire-panel")
+        t0 = int(time.time() * 1000)
+        s.sim_cmd("input", "fire-panel", "on")
+        wait_for(lambda: s.device("fire-panel")["state"] == "active",
+                 what="fire-panel active")
+        d = s.device("fire-panel")
+        assert t0 - 1000 <= d["state_since_ms"] <= int(time.time() * 1000), (t0, d)
+        assert " online active " in device_row(s, "fire-panel")
+        s.sim_cmd("input", "fire-panel", "off")
+        wait_for(lambda: s.device("fire-panel")["state"] == "inactive",
+                 what="fire-panel inactive again")
+
+        # A fault: since when, in the reply and in the table's SINCE.
+        time.sleep(1.1)     # a fault time apart from the online time
+        t0 = int(time.time() * 1000)
+        s.sim_cmd("jam", "ts1", 17)
+        wait_for(lambda: s.device("ts1")["state"] == "fault", what="fault state")
+        t1 = int(time.time() * 1000)
+        d = s.device("ts1")
+        assert t0 <= d["fault_since_ms"] <= t1, (t0, d, t1)
+        assert d["state_since_ms"] == d["fault_since_ms"], d
+        assert d["since_ms"] < t0, d
+        row = device_row(s, "ts1")
+        assert " online fault " in row and local_time(d["fault_since_ms"]) in row, row
+        r = s.run_ctl("--json", "devices", "--check")
+        assert r.returncode == 1, r     # not all OK
+        check = json.loads(r.stdout)
+        p = [p for p in check["problems"] if p["name"] == "ts1" and p["what"] == "fault"]
+        assert p and p[0]["since_ms"] == d["fault_since_ms"], check
+        # A restart of lobbyd does not move it: the fault began before.
+        since = d["fault_since_ms"]
+        s.stop_lobbyd()
+        s.start_lobbyd()
+        wait_for(lambda: s.device("ts1")["state"] == "fault", what="fault after restart")
+        assert s.device("ts1")["fault_since_ms"] == since, s.device("ts1")
+        s.sim_cmd("clear", "ts1")
+        # (idle, or passing: the fire mode above still holds egress lanes free)
+        wait_for(lambda: s.device("ts1")["state"] in ("idle", "passing"),
+                 what="fault cleared")
+        assert s.device("ts1")["fault_since_ms"] == 0
+    finally:
+        s.close()
+
+
 if __name__ == "__main__":
     run_tests("test_lobby")

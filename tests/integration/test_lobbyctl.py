@@ -168,11 +168,12 @@ def env(extra=None):
     return e
 
 
-def run(fake, *args, sock=True, extra_env=None):
-    """Runs lobbyctl; returns (status, stdout, stderr, the requests it sent)."""
+def run(fake, *args, sock=True, extra_env=None, stdin=""):
+    """Runs lobbyctl with stdin as its standard input; returns (status,
+    stdout, stderr, the requests it sent)."""
     before = len(fake.entries())
     argv = [LOBBYCTL] + (["-s", fake.sock] if sock else []) + list(args)
-    p = subprocess.run(argv, capture_output=True, text=True,
+    p = subprocess.run(argv, capture_output=True, text=True, input=stdin,
                        timeout=RUN_TIMEOUT, env=env(extra_env))
     new = fake.entries()[before:]
     return p.returncode, p.stdout, p.stderr, new
@@ -279,6 +280,22 @@ def test_devices_alerts(fake):
     check("devices: reader row shows bad reads, no counters", find_row(out, "rd1-in") == [
         "rd1-in", "reader", "rd1-in", "online ok", "12", "2026-11-23 18:02:03"], out)
     check("devices header", out.startswith("NAME"), out)
+    # SINCE is when the state shown began: a fault's start, an input's change.
+    fake.with_cmd("devices", {"reply": {"ok": True, "data": DEVICES + [
+        {"name": "ts2", "kind": "turnstile", "link": "bus1", "online": True,
+         "state": "fault", "fault_code": 17, "entry_count": 3, "exit_count": 2,
+         "failures": 0, "reason": "", "since_ms": T0,
+         "fault_since_ms": T0 + 7000, "state_since_ms": T0 + 7000},
+        {"name": "fire-panel", "kind": "input", "link": "bus1", "online": True,
+         "state": "active", "fault_code": 0, "failures": 0, "reason": "",
+         "since_ms": T0, "fault_since_ms": 0, "state_since_ms": T0 + 60000}]}})
+    rc, out, err, new = run(fake, "devices")
+    check("devices: a fault shows when it began", find_row(out, "ts2") == [
+        "ts2", "turnstile", "bus1", "online fault", "17", "3", "2",
+        "2026-11-23 18:02:10"], out)
+    check("devices: an input shows active and since when", find_row(out, "fire-panel") == [
+        "fire-panel", "input", "bus1", "online active", "2026-11-23 18:03:03"], out)
+    fake.set(SCRIPT)
 
     rc, out, err, new = run(fake, "alerts")
     check("alerts request", rc == 0 and requests(new) == [
@@ -347,6 +364,20 @@ def test_lane_stats(fake):
                                       "reason": "stuck visitor"}}],
           (rc, err, new))
     check("lane open says so", "lane1" in out and "99" in out, out)
+    check("a plain open does not say forced", "forced" not in out, out)
+    fake.with_cmd("lane.open", {"reply": {"ok": True, "data": {
+        "lane": "lane1", "direction": "entry", "event_id": 100, "forced": True}}})
+    rc, out, err, new = run(fake, "lane", "open", "lane1", "entry",
+                            "--reason", "jammed with a child inside", "--force")
+    check("lane open --force request", rc == 0 and requests(new) == [
+        {"cmd": "lane.open", "args": {"lane": "lane1", "direction": "entry",
+                                      "reason": "jammed with a child inside",
+                                      "force": True}}], (rc, err, new))
+    check("lane open --force says so", "forced" in out and "100" in out, out)
+    fake.with_cmd("lane.open", SCRIPT["lane.open"])
+    rc, out, err, new = run(fake, "lane", "open", "lane1", "entry",
+                            "--reason", "x", "--force=yes")
+    check("--force takes no value", rc == 2 and not requests(new), (rc, err))
 
     rc, out, err, new = run(fake, "stats")
     check("stats request", rc == 0 and requests(new) == [
@@ -594,7 +625,7 @@ SECRET = "E12345678"
 
 DESK_REQUESTS = [
     (["person", "add", "--kind", "tenant_staff", "--name", "Ann Lee",
-      "--id-type", "passport", "--id", SECRET, "--company", "Acme",
+      "--id-type", "passport", "--id", "-", "--company", "Acme",
       "--unit", "12A", "--schedule", "office"],
      "person.add", {"kind": "tenant_staff", "name": "Ann Lee",
                     "id_type": "passport", "id_number": SECRET,
@@ -626,7 +657,7 @@ DESK_REQUESTS = [
     (["pass", "revoke", "9", "--reason", "lost card"],
      "pass.revoke", {"id": 9, "reason": "lost card"}),
     (["visitor", "register", "--name", "Bo Chan", "--id-type",
-      "resident_card", "--id", SECRET, "--host-unit", "12A", "--host",
+      "resident_card", "--id", "-", "--host-unit", "12A", "--host",
       "Ann Lee", "--class", "ordinary", "--purpose", "meeting", "--party",
       "2", "--until", "2026-11-24", "--appointment", "--floors", "12",
       "--card", "beef0001"],
@@ -638,7 +669,7 @@ DESK_REQUESTS = [
                           "appointment": True, "floors": "12",
                           "card": "BEEF0001"}),
     (["visitor", "register", "--name", "S", "--id-type", "other", "--id",
-      "X1", "--host-unit", "3", "--host", "H", "--class", "service",
+      "-", "--host-unit", "3", "--host", "H", "--class", "service",
       "--purpose", "p", "--category", "sales", "--override", "expected"],
      "visitor.register", {"name": "S", "id_type": "other", "id_number": "X1",
                           "host_unit": "3", "host": "H", "class": "service",
@@ -660,11 +691,11 @@ DESK_REQUESTS = [
     (["permit", "resume", "3"], "permit.set", {"id": 3, "state": "active"}),
     (["permit", "paid", "3"], "permit.set", {"id": 3, "fees_paid": True}),
     (["contractor", "add", "--permit", "3", "--name", "Tom", "--id-type",
-      "passport", "--id", SECRET, "--card", "abcd1234", "--company", "Fix"],
+      "passport", "--id", "-", "--card", "abcd1234", "--company", "Fix"],
      "contractor.add", {"permit": 3, "name": "Tom", "id_type": "passport",
                         "id_number": SECRET, "credential": "ABCD1234",
                         "company": "Fix"}),
-    (["watchlist", "add", "--id-type", "resident_card", "--id", SECRET,
+    (["watchlist", "add", "--id-type", "resident_card", "--id", "-",
       "--name", "M. Smith", "--note", "bulletin 12"],
      "watchlist.add", {"id_type": "resident_card", "id_number": SECRET,
                        "name": "M. Smith", "note": "bulletin 12"}),
@@ -682,7 +713,7 @@ DESK_REQUESTS = [
 ]
 
 VISIT_ARGS = ["visitor", "register", "--name", "B", "--id-type", "passport",
-              "--id", SECRET, "--host-unit", "12A", "--host", "H",
+              "--id", "-", "--host-unit", "12A", "--host", "H",
               "--class", "vip", "--purpose", "p"]
 PERMIT_ARGS = ["permit", "add", "--unit", "12A", "--company", "C",
                "--days", "mon-fri", "--hours", "08:00-12:00", "--floor", "3"]
@@ -704,13 +735,28 @@ DESK_USAGE = [
     (["person", "add", "--kind", "contractor", "--name", "A" * 64],
      "--name: too long"),
     (["person", "add", "--kind", "contractor", "--name", "A",
-      "--id", SECRET], "--id-type and --id go together"),
+      "--id", "-"], "--id-type and --id go together"),
     (["person", "add", "--kind", "contractor", "--name", "A",
-      "--id-type", "passport", "--id", SECRET + "!"], "--id: "),
+      "--id-type", "passport", "--id", "-"], "--id: ", SECRET + "!\n"),
     (["person", "add", "--kind", "contractor", "--name", "A",
-      "--id-type", "passport", "--id", SECRET * 5], "--id: "),
+      "--id-type", "passport", "--id", "-"], "--id: ", SECRET * 5 + "\n"),
     (["person", "add", "--kind", "contractor", "--name", "A",
-      "--id-type", "licence", "--id", SECRET], '--id-type: "licence"'),
+      "--id-type", "licence", "--id", "-"], '--id-type: "licence"'),
+    # Never on the command line, where ps and the shell history show it;
+    # the message says how to give it, and never says it back.
+    (["person", "add", "--kind", "contractor", "--name", "A",
+      "--id-type", "passport", "--id", SECRET],
+     "--id: an ID number is not taken on the command line"),
+    (VISIT_ARGS[:7] + [SECRET] + VISIT_ARGS[8:], "give --id - and type it"),
+    (["watchlist", "add", "--id-type", "passport", "--id=" + SECRET],
+     "or send it on standard input"),
+    (["contractor", "add", "--permit", "3", "--name", "T", "--id-type",
+      "passport", "--id", SECRET, "--card", "ABCD"], "--id: an ID number"),
+    # --id - with nothing on standard input.
+    (VISIT_ARGS, "--id -: nothing to read on standard input", ""),
+    (VISIT_ARGS, "--id -: the line on standard input is too long",
+     "1" * 300 + "\n"),
+    (VISIT_ARGS, "--id: an ID number is 1 to 40", "\n"),
     (["person", "suspend", "5"], "person suspend: --reason is needed"),
     (["person", "list", "--zone", "a"], "person list: --zone does not apply"),
     (["person", "list", "--holder", "a"], "--holder does not apply"),
@@ -734,7 +780,7 @@ DESK_USAGE = [
     (["pass", "extend", "9"], "pass extend: --until is needed"),
     (["pass", "list", "--today"], "--today does not apply"),
     (VISIT_ARGS[:-2], "visitor register: --purpose is needed"),
-    ([a for a in VISIT_ARGS if a not in ("--id", SECRET)],
+    ([a for a in VISIT_ARGS if a not in ("--id", "-")],
      "visitor register: --id is needed"),
     (VISIT_ARGS + ["--party", "0"], '--party: "0" is not a number from 1'),
     (VISIT_ARGS + ["--party", "51"], "--party"),
@@ -757,7 +803,7 @@ DESK_USAGE = [
                          "2026-03-02"], '--floor: "64"'),
     (["permit", "frob", "3"], 'permit: unknown command "frob"'),
     (["contractor", "add", "--name", "T", "--id-type", "passport", "--id",
-      SECRET, "--card", "ABCD"], "contractor add: --permit is needed"),
+      "-", "--card", "ABCD"], "contractor add: --permit is needed"),
     (["watchlist", "add", "--id-type", "passport"],
      "watchlist add: --id is needed"),
     (["inside", "--csv", "--json"], "--csv and --json do not go together"),
@@ -771,18 +817,96 @@ DESK_USAGE = [
 def test_desk_requests(fake):
     fake.set(DESK_SCRIPT)
     for argv, cmd, args in DESK_REQUESTS:
-        rc, out, err, new = run(fake, *argv)
+        # An ID number comes on standard input, a line end or none after it.
+        rc, out, err, new = run(fake, *argv, stdin=args.get("id_number", "") +
+                                ("\r\n" if cmd == "watchlist.add" else "\n"))
         check("%s exits 0" % " ".join(argv[:2]), rc == 0, (argv, rc, err))
         check("%s request" % " ".join(argv[:2]), requests(new) == [
             {"cmd": cmd, "args": args}], (argv, new))
-    for argv, want in DESK_USAGE:
-        rc, out, err, new = run(fake, *argv)
+    for argv, want, *stdin in DESK_USAGE:
+        rc, out, err, new = run(fake, *argv,
+                                stdin=stdin[0] if stdin else SECRET + "\n")
         check("desk usage %s exits 2" % argv, rc == 2, (rc, err))
         check("desk usage %s sends nothing" % argv, new == [], new)
         check("desk usage %s message" % argv,
               err.startswith("lobbyctl: ") and want in err, err)
         check("desk usage %s keeps the ID number out" % argv,
               SECRET not in err and SECRET not in out, err)
+    fake.set(SCRIPT)
+
+
+def read_for(fd, needle, seconds):
+    """Bytes read from fd until needle is among them or the time is up."""
+    got = b""
+    end = time.monotonic() + seconds
+    while needle not in got and time.monotonic() < end:
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:     # a pty whose other side is closed
+                break
+            if not chunk:
+                break
+            got += chunk
+    return got
+
+
+def test_id_prompt(fake):
+    """--id - on a terminal: a prompt on stderr, the typing not echoed, the
+    terminal as it was afterwards; the number reaches lobbyd alone."""
+    import termios
+    fake.set(DESK_SCRIPT)
+    before = len(fake.entries())
+    master, slave = os.openpty()
+    p = subprocess.Popen([LOBBYCTL, "-s", fake.sock] + VISIT_ARGS[:],
+                         stdin=slave, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=env())
+    try:
+        prompt = read_for(p.stderr.fileno(), b"(not shown): ", RUN_TIMEOUT)
+        check("--id - prompts on a terminal",
+              prompt == b"ID number (not shown): ", prompt)
+        check("echo is off while it waits",
+              not termios.tcgetattr(slave)[3] & termios.ECHO)
+        os.write(master, (SECRET + "\n").encode())
+        out, err = p.communicate(timeout=RUN_TIMEOUT)
+        echoed = read_for(master, b"never", 0.3)
+        check("the number typed is not echoed", SECRET.encode() not in echoed,
+              echoed)
+        check("prompted register exits 0", p.returncode == 0, (p.returncode, err))
+        check("the number typed reaches lobbyd",
+              [r["args"].get("id_number") for r in
+               requests(fake.entries()[before:])] == [SECRET],
+              fake.entries()[before:])
+        check("the terminal echoes again afterwards",
+              termios.tcgetattr(slave)[3] & termios.ECHO)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait(5)
+        os.close(master)
+        os.close(slave)
+    # Interrupted at the prompt: the terminal is put back all the same.
+    master, slave = os.openpty()
+    p = subprocess.Popen([LOBBYCTL, "-s", fake.sock] + VISIT_ARGS[:],
+                         stdin=slave, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=env())
+    try:
+        read_for(p.stderr.fileno(), b"(not shown): ", RUN_TIMEOUT)
+        os.kill(p.pid, signal.SIGINT)
+        p.wait(RUN_TIMEOUT)
+        check("SIGINT at the prompt ends lobbyctl", p.returncode == -signal.SIGINT,
+              p.returncode)
+        check("... and gives the echo back",
+              termios.tcgetattr(slave)[3] & termios.ECHO)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait(5)
+        p.stdout.close()
+        p.stderr.close()
+        os.close(master)
+        os.close(slave)
     fake.set(SCRIPT)
 
 
@@ -847,7 +971,8 @@ def test_desk_show(fake):
         "5", "Ann Lee", "tenant_staff", "active", "E1****78", "Acme", "12A",
         "office"], out + err)
 
-    rc, out, err, new = run(fake, "visitor", "register", *VISIT_ARGS[2:])
+    rc, out, err, new = run(fake, "visitor", "register", *VISIT_ARGS[2:],
+                            stdin=SECRET + "\n")
     check("visitor register: pending said clearly", rc == 0 and
           out.splitlines()[:2] == [
               "visitor pass 11 for Bo Chan: pending",
@@ -859,13 +984,15 @@ def test_desk_show(fake):
           kv(out, "host") == "Ann Lee, unit 12A", out)
     fake.with_cmd("visitor.register", {"reply": {"ok": True, "data": dict(
         VISIT, state="active", code="", credential="BEEF0001")}})
-    rc, out, err, new = run(fake, "visitor", "register", *VISIT_ARGS[2:])
+    rc, out, err, new = run(fake, "visitor", "register", *VISIT_ARGS[2:],
+                            stdin=SECRET + "\n")
     check("visitor register: active with a card",
           out.startswith("visitor pass 11 for Bo Chan: active\n") and
           "confirm" not in out and kv(out, "card") == "BEEF0001", out + err)
     fake.with_cmd("visitor.register", {"reply": {
         "ok": False, "error": "door-to-door sales are not let in"}})
-    rc, out, err, new = run(fake, "visitor", "register", *VISIT_ARGS[2:])
+    rc, out, err, new = run(fake, "visitor", "register", *VISIT_ARGS[2:],
+                            stdin=SECRET + "\n")
     check("visitor register: a refusal is lobbyd's words, exit 1",
           rc == 1 and out == "" and
           err.strip() == "lobbyctl: door-to-door sales are not let in",
@@ -963,7 +1090,8 @@ def main():
         try:
             for t in (test_status, test_events, test_devices_alerts,
                       test_cards, test_lane_stats, test_failures, test_usage,
-                      test_follow, test_desk_requests, test_desk_show):
+                      test_follow, test_desk_requests, test_desk_show,
+                      test_id_prompt):
                 try:
                     t(fake)
                 except (subprocess.TimeoutExpired, OSError, ValueError,
