@@ -29,12 +29,12 @@ CONFIG_O := daemon/config.o daemon/config_read.o daemon/config_profile.o daemon/
 	    daemon/config_icom.o daemon/config_alerts.o daemon/config_access.o \
 	    daemon/config_elev.o daemon/roles.o
 RULES_O	 := rules/access.o rules/pass.o rules/visitor.o rules/hours.o rules/booking.o
-DB_O	 := db/store.o db/queries.o db/schema.o db/tickets.o db/desk.o db/bookings.o db/latch.o db/cardimport.o
+DB_O	 := db/store.o db/queries.o db/events.o db/schema.o db/tickets.o db/desk.o db/bookings.o db/latch.o db/cardimport.o
 GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand.o
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_input.o \
 	    drivers/modbus_icom.o drivers/modbus_elev.o drivers/modbus_wire.o drivers/serial.o drivers/reader.o drivers/cardfmt.o $(GPIO_O)
 ENGINE_O := daemon/engine.o daemon/cards.o daemon/credmap.o daemon/lanes.o daemon/alerts.o daemon/supervisor.o \
-	    daemon/control.o daemon/ctl_cmds.o daemon/inputs.o daemon/fire.o \
+	    daemon/control.o daemon/ctl_cmds.o daemon/ctl_events.o daemon/inputs.o daemon/fire.o \
 	    daemon/ctl_fire.o daemon/tickets.o daemon/ctl_tickets.o daemon/devcheck.o \
 	    daemon/doors.o daemon/intercom.o daemon/ctl_icom.o \
 	    daemon/elevator.o daemon/ctl_elev.o \
@@ -54,12 +54,13 @@ LOBBYBUS_O := sim/busemu.o sim/linectl.o daemon/util.o
 UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records test_config \
 	      test_modbus test_modbus_rtu test_modbus_wire test_reader test_lobbyctl test_wiegand \
 	      test_pass test_visitor test_privacy test_tickets test_gpio test_roles \
-	      test_hours test_desk test_booking test_latch test_cards
+	      test_hours test_desk test_booking test_latch test_cards test_store_events
 test_access_O   := tests/unit/test_access.o $(RULES_O)
 test_msg_O      := tests/unit/test_msg.o drivers/msg.o
 test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
 test_store_O    := tests/unit/test_store.o $(DB_O) $(UTIL_O)
 test_store_records_O := tests/unit/test_store_records.o $(DB_O) $(UTIL_O)
+test_store_events_O := tests/unit/test_store_events.o $(DB_O) $(UTIL_O)
 test_config_O   := tests/unit/test_config.o $(CONFIG_O) $(UTIL_O)
 MODBUS_TEST_O   := tests/unit/modbus_support.o drivers/worker.o drivers/modbus.o drivers/modbus_input.o \
 		   drivers/modbus_icom.o drivers/modbus_elev.o drivers/modbus_wire.o \

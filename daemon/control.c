@@ -482,8 +482,7 @@ ctl_publish_event(struct ctl_server *srv, const struct ev_rec *ev)
 		return;
 	for (c = srv->clients; c != NULL; c = next) {
 		next = c->next;
-		if (c->follow_events && !c->dead && (c->follow_lane[0] == '\0' ||
-		    strcmp(c->follow_lane, ev->lane) == 0)) {
+		if (!c->dead && ctl_follows_event(c, ev)) {
 			json_object *o = json_object_new_object();
 
 			json_object_object_add(o, "event", ctl_event_json(ev));

@@ -32,6 +32,8 @@ struct ctl_client {
 	bool			wants_follow;	/* asked to, with the request in flight */
 	bool			follow_events, follow_alerts;
 	char			follow_lane[32];	/* "": every lane */
+	char			follow_card[32];	/* "": every card */
+	int64_t			follow_person;		/* 0: anyone */
 	struct ctl_client	*next;
 };
 
@@ -84,7 +86,13 @@ void	ctl_add_int(json_object *, const char *k, int64_t v);
  * it, or ROLE_EVERYONE (each row of the table states them). */
 ctl_cmd_fn	*ctl_cmd_find(const char *name, unsigned *roles);
 json_object	*ctl_event_json(const struct ev_rec *);
+const char	*ctl_event_reason_text(const struct ev_rec *);	/* its words, or "" */
 json_object	*ctl_alert_json(const struct alert_rec *);
+
+/* ctl_events.c: the event log (events, events.export, events.export.done),
+ * and whether a follower of the log is to be sent ev. */
+ctl_cmd_fn	ctl_cmd_events, ctl_cmd_events_export, ctl_cmd_events_export_done;
+bool	ctl_follows_event(const struct ctl_client *, const struct ev_rec *);
 
 /* ctl_fire.c: "fire", "fire.reset", and the mode in words for "status". */
 ctl_cmd_fn	ctl_cmd_fire, ctl_cmd_fire_reset;

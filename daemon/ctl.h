@@ -29,8 +29,27 @@
  *  cmd            args                                   data
  *  status         -                                      {site, version, pid, started_ms,
  *                                                         devices, online, lanes, fire_mode}
- *  events         since_ms?, lane?, limit? (100),        [event]  (oldest first)
- *                 follow? (false)
+ *  events         since_ms?, until_ms?, lane?, card?,     [event]  (oldest first, by
+ *                 person?, limit? (100, at most          ts_ms then id; pages of at
+ *                 10000000), after?, follow? (false),    most 2000, and under 1 MiB)
+ *                 oldest? (false), upto_id?
+ *                 Without "after", the newest "limit" events that match
+ *                 (oldest: the first "limit" from since_ms); with it, those
+ *                 after the cursor ("TS:ID", the last row's time and id:
+ *                 events committed in between come on later pages, none
+ *                 twice). A client wanting N rows asks each next
+ *                 page for the N it still lacks. "follow" starts with the
+ *                 last page (the reply without "more"); it takes neither
+ *                 until_ms nor upto_id. upto_id: events with id <= it.
+ *  events.export  until_ms (in the past), since_ms?      {since_ms, until_ms, upto_id,
+ *                 (absent: where the exports reached)     exported_until_ms}
+ *                 Begins an export: the client reads "events" with since_ms,
+ *                 until_ms, upto_id (if not 0), oldest, and writes them out.
+ *  events.export.done since_ms, until_ms, upto_id,       {id, since_ms, until_ms,
+ *                 rows, file?                            upto_id, rows}
+ *                 Records that those events are written out (an
+ *                 "events_exported" event with who): retention
+ *                 (store.events_keep_days, events_max_mb) may delete them.
  *  devices        -                                      [device]
  *  alerts         all? (false: active only), follow?     [alert]
  *  card.add       uid, holder, enabled? (true),          card
@@ -78,7 +97,8 @@
  *  booking.add, booking.list, booking.cancel: frontdesk, manager.
  *
  *  event   {id, ts_ms, kind, lane, device, direction, credential, decision,
- *           reason, reason_text, actor, detail}      (absent strings: "")
+ *           reason, reason_text, person (0: none), actor, detail}
+ *                                                    (absent strings: "")
  *  device  {name, kind ("turnstile"|"reader"), link, online, state
  *           ("idle"|"passing"|"fault"|"unknown"|"offline"), fault_code,
  *           entry_count, exit_count, failures, reason, since_ms}
@@ -172,6 +192,7 @@
  *	{"ok": false, "error": "card.add needs the role frontdesk,manager;
  *	 you (bob) have guard"}
  *  status, events, devices, alerts, stats, alert.ack    anyone admitted
+ *  events.export, events.export.done                    manager
  *  card.add, card.remove, card.list                     frontdesk, manager
  *  lane.open                                            guard, frontdesk, manager
  * "alerts" (and its follow) shows, and "alert.ack" takes, only the alerts

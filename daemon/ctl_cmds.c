@@ -1,7 +1,8 @@
 /*
- * The control commands (status, events, devices, alerts, card.*, lane.open,
- * stats): arguments checked, the engine read or a store request made, and
- * the JSON of the records they return. The socket side is control.c.
+ * The control commands (status, devices, alerts, card.*, lane.open,
+ * stats; the event log's are in ctl_events.c): arguments checked, the
+ * engine read or a store request made, and the JSON of the records they
+ * return. The socket side is control.c.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -42,11 +43,22 @@ reason_from_code(const char *code)
 	return R_COUNT;
 }
 
+const char *
+ctl_event_reason_text(const struct ev_rec *ev)
+{
+	enum reason r = reason_from_code(ev->reason);
+	const char *t;
+
+	if (r < R_COUNT)
+		return rule_reason_text(r);
+	t = desk_reason_text(ev->reason);
+	return t != NULL ? t : "";
+}
+
 json_object *
 ctl_event_json(const struct ev_rec *ev)
 {
 	json_object *o = json_object_new_object();
-	enum reason r = reason_from_code(ev->reason);
 
 	ctl_add_int(o, "id", ev->id);
 	ctl_add_int(o, "ts_ms", ev->ts_ms);
@@ -57,8 +69,7 @@ ctl_event_json(const struct ev_rec *ev)
 	ctl_add_str(o, "credential", ev->credential);
 	ctl_add_str(o, "decision", ev->decision);
 	ctl_add_str(o, "reason", ev->reason);
-	ctl_add_str(o, "reason_text", r < R_COUNT ? rule_reason_text(r) :
-	    desk_reason_text(ev->reason));
+	ctl_add_str(o, "reason_text", ctl_event_reason_text(ev));
 	ctl_add_int(o, "person", ev->person);
 	ctl_add_str(o, "actor", ev->actor);
 	ctl_add_str(o, "detail", ev->detail);
@@ -236,57 +247,6 @@ cmd_status(struct ctl_client *c, json_object *args)
 		ctl_add_str(o, "roles", roles);
 	}
 	ctl_reply_ok(c, o);
-}
-
-static void
-events_done(struct store_req *req, void *arg)
-{
-	struct ctl_client *c = arg;
-	const struct ev_rec *ev = req->rows;
-
-	if (req->status != 0) {
-		ctl_reply_err(c, "events: %s", req->error);
-	} else {
-		json_object *a = json_object_new_array();
-
-		for (size_t i = 0; i < req->nrows; i++)
-			json_object_array_add(a, ctl_event_json(&ev[i]));
-		ctl_reply_ok(c, a);
-		/* Committed events after this reply reach the follower in order:
-		 * the store completes requests and batches in commit order. */
-		c->follow_events = c->wants_follow;
-		str_copy(c->follow_lane, req->in.query.lane, sizeof(c->follow_lane));
-	}
-	ctl_req_finish(c, req);
-}
-
-static void
-cmd_events(struct ctl_client *c, json_object *args)
-{
-	static const char *const known[] = { "since_ms", "lane", "limit", "follow", NULL };
-	struct store_req *req;
-	int64_t since = 0, limit = 100;
-	bool follow = false;
-	char lane[32] = "";
-
-	if (!ctl_args_known(c, args, known) ||
-	    ctl_arg_int(c, args, "since_ms", &since, 0, INT64_MAX) < 0 ||
-	    ctl_arg_int(c, args, "limit", &limit, 1, 100000) < 0 ||
-	    ctl_arg_bool(c, args, "follow", &follow) < 0 ||
-	    ctl_arg_str(c, args, "lane", lane, sizeof(lane), false) < 0)
-		return;
-	if (lane[0] && config_lane_index(c->srv->e->site, lane) < 0 &&
-	    config_elevator_index(c->srv->e->site, lane) < 0) {
-		ctl_reply_err(c, "no lane \"%s\"", lane);
-		return;
-	}
-	if ((req = ctl_req_new(c, STORE_EVENT_QUERY, events_done)) == NULL)
-		return;
-	req->in.query.since_ms = since;
-	req->in.query.limit = (int)limit;
-	str_copy(req->in.query.lane, lane, sizeof(req->in.query.lane));
-	c->wants_follow = follow;	/* events_done starts following */
-	ctl_req_submit(c, req);
 }
 
 static const char *
@@ -1016,7 +976,9 @@ static const struct {
 	unsigned	roles;
 } commands[] = {
 	{ "status",	cmd_status,	ROLE_EVERYONE },
-	{ "events",	cmd_events,	ROLE_EVERYONE },
+	{ "events",	ctl_cmd_events,	ROLE_EVERYONE },
+	{ "events.export", ctl_cmd_events_export, ROLE_MANAGER },
+	{ "events.export.done", ctl_cmd_events_export_done, ROLE_MANAGER },
 	{ "devices",	cmd_devices,	ROLE_EVERYONE },
 	{ "alerts",	cmd_alerts,	ROLE_EVERYONE },	/* shows only those routed to the caller */
 	{ "card.add",	cmd_card_add,	ROLE_FRONTDESK | ROLE_MANAGER },

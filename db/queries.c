@@ -12,12 +12,8 @@
 #include "store_int.h"
 
 #define STORE_BUSY_MS		1000	/* waiting for another process's lock */
-#define STORE_QUERY_MAX		10000	/* rows one event query returns at most */
-#define STORE_QUERY_DEFAULT	100
 #define STORE_ALERT_MAX		1000	/* rows one alert list returns at most */
 
-#define EV_COLS	"id, ts_ms, kind, lane, device, direction, credential, " \
-		"decision, reason, actor, detail, person"
 #define AL_COLS	"id, raised_ms, cleared_ms, source, kind, severity, message, audience, " \
 		"acked_ms, acked_by, ack_note, escalated_ms"
 
@@ -28,13 +24,6 @@ static const char *const store_sql[STORE_ST_N] = {
 	[STORE_ST_EV_INSERT] = "INSERT INTO events (ts_ms, kind, lane, device, "
 	    "direction, credential, decision, reason, actor, detail, person) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	/* The newest N that match, handed back oldest first. */
-	[STORE_ST_EV_QUERY] = "SELECT " EV_COLS " FROM (SELECT " EV_COLS
-	    " FROM events WHERE ts_ms >= ?1 ORDER BY ts_ms DESC, id DESC"
-	    " LIMIT ?2) ORDER BY ts_ms, id",
-	[STORE_ST_EV_QUERY_LANE] = "SELECT " EV_COLS " FROM (SELECT " EV_COLS
-	    " FROM events WHERE lane = ?3 AND ts_ms >= ?1"
-	    " ORDER BY ts_ms DESC, id DESC LIMIT ?2) ORDER BY ts_ms, id",
 	[STORE_ST_CARD_PUT] = "INSERT OR REPLACE INTO cards (uid, holder, "
 	    "enabled, valid_from_ms, valid_until_ms, created_by, created_ms, "
 	    "floors) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -207,7 +196,7 @@ store_insert_event(struct store *s, struct ev_rec *ev)
 	return 0;
 }
 
-static void
+void
 store_read_event(sqlite3_stmt *st, struct ev_rec *ev)
 {
 	ev->id = sqlite3_column_int64(st, 0);
@@ -299,12 +288,6 @@ out_reset:
 }
 
 static void
-read_event_row(sqlite3_stmt *st, void *row)
-{
-	store_read_event(st, row);
-}
-
-static void
 read_card_row(sqlite3_stmt *st, void *row)
 {
 	store_read_card(st, row);
@@ -353,26 +336,6 @@ store_write1(struct store *s, struct store_req *req, int which,
 	req->id = sqlite3_last_insert_rowid(s->db);
 	req->found = sqlite3_changes(s->db) > 0;
 	return store_commit(s, req->error, sizeof(req->error));
-}
-
-static int
-store_event_query(struct store *s, struct store_req *req)
-{
-	sqlite3_stmt *st;
-	int limit = req->in.query.limit;
-
-	if (limit <= 0)
-		limit = STORE_QUERY_DEFAULT;
-	if (limit > STORE_QUERY_MAX)
-		limit = STORE_QUERY_MAX;
-	if (strnlen(req->in.query.lane, sizeof(req->in.query.lane)) > 0) {
-		st = s->st[STORE_ST_EV_QUERY_LANE];
-		BIND_TEXT(st, 3, req->in.query.lane);
-	} else
-		st = s->st[STORE_ST_EV_QUERY];
-	sqlite3_bind_int64(st, 1, req->in.query.since_ms);
-	sqlite3_bind_int(st, 2, limit);
-	return store_select(s, req, st, sizeof(struct ev_rec), read_event_row);
 }
 
 /* The alert in.alert.id as it is now, into out.rows (none if no such id):
@@ -495,7 +458,10 @@ store_do(struct store *s, struct store_req *req)
 		    read_alert_row);
 		break;
 	case STORE_EVENT_QUERY:
-		rc = store_event_query(s, req);
+	case STORE_EXPORT_BEGIN:
+	case STORE_EXPORT_DONE:
+	case STORE_EVENT_PURGE:
+		rc = store_events_do(s, req);	/* db/events.c */
 		break;
 	case STORE_EVENT_SYNC:
 		if (store_begin(s, req->error, sizeof(req->error)) == -1)

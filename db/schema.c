@@ -4,7 +4,10 @@
  */
 #include "schema.h"
 
+#include <inttypes.h>
 #include <stdio.h>
+
+#include "../daemon/util.h"
 
 static const char *const schema_steps[] = {
 	/* 1: the event log, the card list and the alerts. */
@@ -220,6 +223,26 @@ static const char *const schema_steps[] = {
 	"  cancelled_ms INTEGER"
 	");"
 	"CREATE INDEX bookings_until ON bookings (state, until_ms);",
+	/* 8: a tower's years of events. The history of one card and of one
+	   person comes from an index each, in time order (SQLite keeps the
+	   rowid at the end of every index: equal times go by id), replacing
+	   the index on person alone. event_exports records what
+	   "lobbyctl events export" wrote out: [since_ms, until_ms) as far as
+	   event upto_id; retention deletes only rows an export covered. */
+	"CREATE INDEX events_credential_ts ON events (credential, ts_ms);"
+	"DROP INDEX events_person;"
+	"CREATE INDEX events_person_ts ON events (person, ts_ms);"
+	"CREATE TABLE event_exports ("
+	"  id INTEGER PRIMARY KEY,"
+	"  since_ms INTEGER NOT NULL,"
+	"  until_ms INTEGER NOT NULL,"
+	"  upto_id INTEGER NOT NULL,"
+	"  nrows INTEGER NOT NULL,"
+	"  done_ms INTEGER NOT NULL,"
+	"  actor TEXT,"
+	"  file TEXT"
+	");"
+	"CREATE INDEX event_exports_since ON event_exports (since_ms);",
 };
 
 #define SCHEMA_NSTEPS	((int)(sizeof(schema_steps) / sizeof(schema_steps[0])))
@@ -266,11 +289,47 @@ schema_exec(sqlite3 *db, const char *sql, const char *path, int step,
 	return -1;
 }
 
+/* The events table's highest id: about how many rows an index built over
+ * it has to read (a rowid lookup, instant at any size). 0 if none. */
+static int64_t
+schema_events_estimate(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int64_t n = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT max(id) FROM events", -1, &st,
+	    NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* An existing database brought forward is said in the log, with how long
+ * it took: building an index over years of events takes minutes, and the
+ * person watching a restart should know why lobbyd is not up yet. */
+static void
+schema_log_start(sqlite3 *db, const char *path, int from)
+{
+	int64_t n = schema_events_estimate(db);
+
+	if (from < 8 && n >= 100000)
+		log_notice("%s: upgrading the database from schema %d to %d: "
+		    "indexing about %" PRId64 " events by card and person; "
+		    "this takes about a minute per 10 million", path, from,
+		    SCHEMA_NSTEPS, n);
+	else
+		log_notice("%s: upgrading the database from schema %d to %d",
+		    path, from, SCHEMA_NSTEPS);
+}
+
 int
 schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 {
 	char sql[64];
-	int v;
+	int v, from = -1;
+	int64_t t0 = 0;
 
 	for (;;) {
 		/* Read the version inside the write lock, so a second lobbyd
@@ -286,6 +345,12 @@ schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 		}
 		if (v == SCHEMA_NSTEPS)
 			break;
+		if (from == -1) {
+			from = v;
+			t0 = mono_ns();
+			if (v > 0)
+				schema_log_start(db, path, v);
+		}
 		if (schema_exec(db, schema_steps[v], path, v + 1, err,
 		    errlen) == -1)
 			goto out_rollback;
@@ -295,7 +360,12 @@ schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 		if (schema_exec(db, "COMMIT", path, v + 1, err, errlen) == -1)
 			goto out_rollback;
 	}
-	return schema_exec(db, "COMMIT", path, v, err, errlen);
+	if (schema_exec(db, "COMMIT", path, v, err, errlen) == -1)
+		return -1;
+	if (from > 0)
+		log_notice("%s: database upgraded to schema %d in %.1f s", path,
+		    v, (double)(mono_ns() - t0) / 1e9);
+	return 0;
 
 out_rollback:
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);

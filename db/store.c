@@ -44,6 +44,7 @@ store_req_writes(const struct store_req *req)
 	case STORE_CARD_LIST: case STORE_ALERT_LIST: case STORE_EVENT_QUERY:
 	case STORE_FIRE_GET: case STORE_BOOKING_LIST: case STORE_TICKET_LIST:
 	case STORE_TICKET_GET: case STORE_TICKET_SUMMARY_GET: case STORE_ALERT_GET:
+	case STORE_EXPORT_BEGIN:
 		return false;
 	case STORE_DESK:
 		return req->in.desk.action != DESK_LOAD &&
@@ -216,6 +217,8 @@ store_req_reset(struct store_req *req)
 	req->found = false;
 	req->rows = NULL;
 	req->nrows = 0;
+	req->more = false;
+	memset(&req->purged, 0, sizeof(req->purged));
 }
 
 static void

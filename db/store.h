@@ -43,6 +43,74 @@ struct ev_rec {
 	int64_t	person;		/* the person it concerns (db/desk.h); 0 none */
 };
 
+/*
+ * An event query (STORE_EVENT_QUERY). Matching rows come oldest first, in
+ * (ts_ms, id) order, at most STORE_EVENT_PAGE of them a request; out.more
+ * says that more match after the last one. Which rows: without a cursor,
+ * the newest limit that match (oldest: the first limit instead); with one,
+ * those after it, so a list is read page by page with nothing lost or
+ * repeated, however many events are committed meanwhile.
+ */
+#define STORE_EVENT_PAGE	2000
+#define STORE_EVENT_LIMIT_MAX	10000000
+struct ev_query {
+	int64_t	since_ms;	/* ts_ms >= since_ms */
+	int64_t	until_ms;	/* ts_ms < until_ms; 0: no end */
+	char	lane[32];	/* "": every lane */
+	char	credential[32];	/* "": every card */
+	int64_t	person;		/* 0: anyone */
+	int64_t	upto_id;	/* id <= upto_id (an export's end); 0: any */
+	int	limit;		/* rows wanted in all, 1..STORE_EVENT_LIMIT_MAX;
+				   <= 0: 100 */
+	bool	oldest;		/* the first limit, not the newest */
+	bool	after;		/* the rows after (after_ts, after_id) */
+	int64_t	after_ts, after_id;
+};
+
+/* What "lobbyctl events export" wrote out (schema step 8): the events with
+ * since_ms <= ts_ms < until_ms and id <= upto_id, nrows of them. */
+struct export_rec {
+	int64_t	id;
+	int64_t	since_ms, until_ms;
+	int64_t	upto_id;
+	int64_t	nrows;
+	int64_t	done_ms;
+	char	actor[32];	/* Unix user */
+	char	file[128];	/* where it went, as the user named it; "" stdout */
+};
+
+/*
+ * One batch of retention (STORE_EVENT_PURGE), in one transaction: the
+ * oldest events before before_ms, then, while the database's pages in use
+ * exceed max_bytes, the oldest of any age; with export_required only
+ * events an export covered (struct export_rec), never more than batch rows.
+ */
+struct ev_purge {
+	int64_t	before_ms;	/* 0: none for their age */
+	int64_t	max_bytes;	/* 0: no ceiling */
+	bool	export_required;
+	int	batch;		/* 1..STORE_PURGE_BATCH_MAX */
+};
+#define STORE_PURGE_BATCH_MAX	5000
+
+struct ev_purged {
+	int64_t	by_age;		/* rows deleted for their age */
+	int64_t	by_size;	/* rows deleted for the ceiling */
+	int64_t	used_bytes;	/* pages in use afterwards, in bytes */
+	int64_t	oldest_ms;	/* the oldest event left; 0: none */
+	bool	more;		/* another batch would delete more */
+	bool	over;		/* over max_bytes with nothing left to delete
+				   (every event left unexported) */
+	bool	waiting;	/* events older than before_ms are left that
+				   no export covered */
+	int64_t	took_ns;	/* the transaction's time on the store thread */
+};
+
+/* A line of the plan SQLite chose (store_req.explain). */
+struct plan_line {
+	char	text[160];	/* "page: SEARCH events USING INDEX ..." */
+};
+
 struct card_rec {
 	char	uid[32];	/* as readers deliver it, upper-case hex */
 	char	holder[64];
@@ -103,7 +171,8 @@ enum store_op {
 	STORE_ALERT_RAISE,	/* in.alert; out.id */
 	STORE_ALERT_CLEAR,	/* in.alert.id, in.alert.cleared_ms */
 	STORE_ALERT_LIST,	/* in.query.all: cleared too; out.rows: alert_rec[], oldest first */
-	STORE_EVENT_QUERY,	/* in.query; out.rows: ev_rec[], oldest first */
+	STORE_EVENT_QUERY,	/* in.evq; out.rows: ev_rec[], oldest first;
+				   out.more */
 	STORE_EVENT_SYNC,	/* in.event: appended and committed before done */
 	STORE_FIRE_GET,		/* out.rows: struct fire_rec[], none or one */
 	STORE_FIRE_PUT,		/* in.fire: replaces the stored mode */
@@ -145,6 +214,12 @@ enum store_op {
 	STORE_BOOKING_LIST,	/* in.query.all: every booking; else the active
 				   ones with until_ms > in.query.since_ms;
 				   out.rows: booking_rec[], by from_ms */
+	/* The event log's exports and retention (db/events.c). */
+	STORE_EXPORT_BEGIN,	/* out.id: the newest event's id (0: none);
+				   out.rows: the export that reached furthest
+				   (export_rec, none or one) */
+	STORE_EXPORT_DONE,	/* in.export recorded; out.id */
+	STORE_EVENT_PURGE,	/* in.purge; out.purged */
 };
 
 struct store_req {
@@ -157,11 +232,12 @@ struct store_req {
 		struct booking_rec booking;
 		char		key[32];
 		struct {
-			int64_t	since_ms;	/* 0: from the start */
-			char	lane[32];	/* "": every lane */
-			int	limit;		/* newest N that match; <= 0: 100 */
+			int64_t	since_ms;
 			bool	all;
 		} query;
+		struct ev_query	evq;
+		struct ev_purge	purge;
+		struct export_rec export;
 		struct ticket_in ticket;
 		struct desk_in	desk;
 		struct {
@@ -188,6 +264,14 @@ struct store_req {
 	bool		found;
 	void		*rows;		/* malloc'd; freed by store_req_free() */
 	size_t		nrows;
+	bool		more;		/* STORE_EVENT_QUERY: rows match after
+					   the last in rows */
+	struct ev_purged purged;	/* STORE_EVENT_PURGE */
+
+	/* Set by the caller: instead of running an event query or a purge,
+	 * hand back the plans SQLite chose for its statements in out.rows
+	 * (plan_line[]). The tests keep the indexes honest with it. */
+	bool		explain;
 
 	/* A held write (alerts, the fire mode; DESIGN invariant 2) is never
 	 * failed for want of a writable disk: while the database cannot be

@@ -20,8 +20,6 @@ enum {
 	STORE_ST_COMMIT,
 	STORE_ST_ROLLBACK,
 	STORE_ST_EV_INSERT,
-	STORE_ST_EV_QUERY,
-	STORE_ST_EV_QUERY_LANE,
 	STORE_ST_CARD_PUT,
 	STORE_ST_CARD_DEL,
 	STORE_ST_CARD_LIST,
@@ -103,6 +101,16 @@ void	store_do(struct store *, struct store_req *);
 
 /* cardimport.c: the STORE_CARD_STAGE* requests; 0, or -1 with req->error. */
 int	store_card_import_do(struct store *, struct store_req *);
+
+/* The columns of an event, in the order store_read_event() reads them. */
+#define STORE_EV_COLS	"id, ts_ms, kind, lane, device, direction, credential, " \
+			"decision, reason, actor, detail, person"
+void	store_read_event(sqlite3_stmt *, struct ev_rec *);
+
+/* events.c: STORE_EVENT_QUERY, STORE_EXPORT_*, STORE_EVENT_PURGE; 0, or -1
+ * with req->error set. */
+int	store_events_do(struct store *, struct store_req *);
+
 /* bookings.c: the STORE_BOOKING_* requests; 0, or -1 with req->error set. */
 int	store_booking_do(struct store *, struct store_req *);
 

@@ -19,7 +19,7 @@
 #include "harness.h"
 
 /* Migrations in db/schema.c; bump with each new one. */
-#define SCHEMA_LATEST	7
+#define SCHEMA_LATEST	8
 
 /* What the event callback saw, in order. */
 #define SEEN_MAX	40000
@@ -144,10 +144,52 @@ query(struct store *s, struct store_req *r, int64_t since, const char *lane,
     int limit)
 {
 	*r = mkreq(STORE_EVENT_QUERY);
-	r->in.query.since_ms = since;
-	str_copy(r->in.query.lane, lane, sizeof(r->in.query.lane));
-	r->in.query.limit = limit;
+	r->in.evq.since_ms = since;
+	str_copy(r->in.evq.lane, lane, sizeof(r->in.evq.lane));
+	r->in.evq.limit = limit;
 	return store_run(s, r);
+}
+
+/*
+ * Reads q page by page into r->rows as a client does: each next page asks
+ * for the rows after the last one so far, limit the rows still wanted.
+ * The number of pages, or -1 (r->error says why).
+ */
+static inline int
+query_pages(struct store *s, struct store_req *r, const struct ev_query *q)
+{
+	struct ev_rec *all = NULL, *p;
+	size_t n = 0;
+	int pages = 0, limit = q->limit <= 0 ? 100 : q->limit;
+
+	for (;;) {
+		*r = mkreq(STORE_EVENT_QUERY);
+		r->in.evq = *q;
+		r->in.evq.limit = limit - (int)n;
+		if (n > 0) {
+			r->in.evq.after = true;
+			r->in.evq.after_ts = all[n - 1].ts_ms;
+			r->in.evq.after_id = all[n - 1].id;
+		}
+		if (store_run(s, r) == -1) {
+			free(all);
+			return -1;
+		}
+		pages++;
+		if (r->nrows > 0) {
+			if ((p = realloc(all, (n + r->nrows) * sizeof(*p))) == NULL)
+				abort();
+			all = p;
+			memcpy(all + n, r->rows, r->nrows * sizeof(*p));
+			n += r->nrows;
+		}
+		store_req_free(r);
+		if (!r->more || (int)n >= limit)
+			break;
+	}
+	r->rows = all;
+	r->nrows = n;
+	return pages;
 }
 
 static inline void

@@ -215,7 +215,15 @@ test_close_queued(const char *dir)
 
 	if ((s = open_ok(path, 50)) == NULL)
 		return;
-	CHECK_INT(query(s, &r, 0, "", 5000), 0);
+	CHECK_INT(query(s, &r, 0, "", 5000), 0);	/* one page */
+	CHECK_INT(r.nrows, STORE_EVENT_PAGE);
+	CHECK(r.more);
+	store_req_free(&r);
+	{
+		struct ev_query q = { .limit = 5000 };
+
+		CHECK_INT(query_pages(s, &r, &q), 2);
+	}
 	CHECK_INT(r.nrows, 2500);
 	if (r.nrows == 2500)
 		CHECK_INT(((struct ev_rec *)r.rows)[2499].ts_ms, 2499);

@@ -1,0 +1,452 @@
+/*
+ * The event log at a tower's scale, on the store thread: queries by card,
+ * person, lane and time read page by page, the record of exports, and
+ * retention deleting the oldest events in small batches.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../daemon/util.h"
+#include "store_int.h"
+
+#define EV_QUERY_DEFAULT	100
+#define EV_SQL_MAX		768
+
+/*
+ * The WHERE clause of an event query into sql. The first filter present of
+ * card, person and lane picks the index ((credential, ts_ms), (person,
+ * ts_ms), (lane, ts_ms); none: (ts_ms)); the others are written "+col" so
+ * SQLite filters on them instead of weighing a second index it has no
+ * statistics for. Every index ends in the rowid, so (ts_ms, id) order and
+ * the cursor come from the index alone, never from a sort.
+ */
+static void
+ev_where(const struct ev_query *q, bool cursor, char *sql, size_t len)
+{
+	size_t n = strlen(sql);
+	bool card = q->credential[0] != '\0', person = q->person != 0;
+
+	n += (size_t)snprintf(sql + n, len - n, " WHERE ts_ms >= :since");
+	if (card)
+		n += (size_t)snprintf(sql + n, len - n, " AND credential = :card");
+	if (person)
+		n += (size_t)snprintf(sql + n, len - n, " AND %sperson = :person",
+		    card ? "+" : "");
+	if (q->lane[0] != '\0')
+		n += (size_t)snprintf(sql + n, len - n, " AND %slane = :lane",
+		    card || person ? "+" : "");
+	if (q->until_ms != 0)
+		n += (size_t)snprintf(sql + n, len - n, " AND ts_ms < :until");
+	if (q->upto_id != 0)
+		n += (size_t)snprintf(sql + n, len - n, " AND id <= :upto");
+	if (cursor)
+		n += (size_t)snprintf(sql + n, len - n,
+		    " AND (ts_ms, id) > (:ats, :aid)");
+	(void)n;
+}
+
+static void
+bind_named_int(sqlite3_stmt *st, const char *name, int64_t v)
+{
+	int i = sqlite3_bind_parameter_index(st, name);
+
+	if (i > 0)
+		sqlite3_bind_int64(st, i, v);
+}
+
+static void
+bind_named_text(sqlite3_stmt *st, const char *name, const char *v, size_t size)
+{
+	int i = sqlite3_bind_parameter_index(st, name);
+
+	if (i > 0)
+		store_bind_text(st, i, v, size);
+}
+
+static void
+ev_bind(sqlite3_stmt *st, const struct ev_query *q)
+{
+	bind_named_int(st, ":since", q->since_ms);
+	bind_named_text(st, ":card", q->credential, sizeof(q->credential));
+	bind_named_int(st, ":person", q->person);
+	bind_named_text(st, ":lane", q->lane, sizeof(q->lane));
+	bind_named_int(st, ":until", q->until_ms);
+	bind_named_int(st, ":upto", q->upto_id);
+	bind_named_int(st, ":ats", q->after_ts);
+	bind_named_int(st, ":aid", q->after_id);
+}
+
+/* Appends the plan of st, each line prefixed with what, to req->rows. */
+static int
+ev_explain(struct store *s, struct store_req *req, sqlite3_stmt *st,
+    const char *what)
+{
+	char sql[EV_SQL_MAX + 32];
+	sqlite3_stmt *ep;
+	struct plan_line *p;
+	int rc;
+
+	snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s", sqlite3_sql(st));
+	if (store_sql_prepare(s, req, sql, &ep, "explaining a query") == -1)
+		return -1;
+	ev_bind(ep, &req->in.evq);
+	while ((rc = sqlite3_step(ep)) == SQLITE_ROW) {
+		const unsigned char *d = sqlite3_column_text(ep, 3);
+
+		if ((p = realloc(req->rows, (req->nrows + 1) * sizeof(*p))) == NULL) {
+			snprintf(req->error, sizeof(req->error), "%s: out of "
+			    "memory", s->path);
+			sqlite3_finalize(ep);
+			return -1;
+		}
+		req->rows = p;
+		snprintf(p[req->nrows++].text, sizeof(p->text), "%s: %s", what,
+		    d != NULL ? (const char *)d : "");
+	}
+	sqlite3_finalize(ep);
+	if (rc != SQLITE_DONE) {
+		store_sqlerr(s, req->error, sizeof(req->error), "explaining a query");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Where the newest limit matches begin: the limit-th newest, found by
+ * stepping back through the index (its entries only, never the rows).
+ * On return q has a cursor just before it, or none when fewer match.
+ */
+static int
+ev_newest_start(struct store *s, struct store_req *req, struct ev_query *q,
+    int limit)
+{
+	char sql[EV_SQL_MAX] = "SELECT ts_ms, id FROM events";
+	sqlite3_stmt *st;
+	int rc;
+
+	ev_where(q, false, sql, sizeof(sql));
+	strncat(sql, " ORDER BY ts_ms DESC, id DESC LIMIT 1 OFFSET :skip",
+	    sizeof(sql) - strlen(sql) - 1);
+	if (store_sql_prepare(s, req, sql, &st, "querying events") == -1)
+		return -1;
+	if (req->explain) {
+		rc = ev_explain(s, req, st, "start");
+		sqlite3_finalize(st);
+		return rc;
+	}
+	ev_bind(st, q);
+	bind_named_int(st, ":skip", limit - 1);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		q->after = true;
+		q->after_ts = sqlite3_column_int64(st, 0);
+		q->after_id = sqlite3_column_int64(st, 1) - 1;	/* it is included */
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_sqlerr(s, req->error, sizeof(req->error), "querying events");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+read_event_row(sqlite3_stmt *st, void *row)
+{
+	store_read_event(st, row);
+}
+
+static int
+store_event_query(struct store *s, struct store_req *req)
+{
+	struct ev_query q = req->in.evq;
+	char sql[EV_SQL_MAX] = "SELECT " STORE_EV_COLS " FROM events";
+	sqlite3_stmt *st;
+	int limit = q.limit <= 0 ? EV_QUERY_DEFAULT : q.limit, page, rc;
+
+	if (limit > STORE_EVENT_LIMIT_MAX)
+		limit = STORE_EVENT_LIMIT_MAX;
+	page = limit < STORE_EVENT_PAGE ? limit : STORE_EVENT_PAGE;
+	if (!q.after && !q.oldest &&
+	    ev_newest_start(s, req, &q, limit) == -1)
+		return -1;
+
+	ev_where(&q, q.after || req->explain, sql, sizeof(sql));
+	strncat(sql, " ORDER BY ts_ms, id LIMIT :page",
+	    sizeof(sql) - strlen(sql) - 1);
+	if (store_sql_prepare(s, req, sql, &st, "querying events") == -1)
+		goto out_free;
+	if (req->explain) {
+		rc = ev_explain(s, req, st, "page");
+		sqlite3_finalize(st);
+		return rc;
+	}
+	ev_bind(st, &q);
+	bind_named_int(st, ":page", page + 1);	/* one more: is there more? */
+	rc = store_select(s, req, st, sizeof(struct ev_rec), read_event_row);
+	sqlite3_finalize(st);
+	if (rc == -1)
+		return -1;
+	if (req->nrows > (size_t)page) {
+		req->nrows = (size_t)page;
+		req->more = true;
+	}
+	return 0;
+
+out_free:
+	free(req->rows);
+	req->rows = NULL;
+	req->nrows = 0;
+	return -1;
+}
+
+/* ---- exports ---------------------------------------------------------- */
+
+static void
+read_export_row(sqlite3_stmt *st, void *row)
+{
+	struct export_rec *x = row;
+
+	x->id = sqlite3_column_int64(st, 0);
+	x->since_ms = sqlite3_column_int64(st, 1);
+	x->until_ms = sqlite3_column_int64(st, 2);
+	x->upto_id = sqlite3_column_int64(st, 3);
+	x->nrows = sqlite3_column_int64(st, 4);
+	x->done_ms = sqlite3_column_int64(st, 5);
+	STORE_COL_TEXT(st, 6, x->actor);
+	STORE_COL_TEXT(st, 7, x->file);
+}
+
+/* The newest event id and the export that reached furthest. */
+static int
+export_begin(struct store *s, struct store_req *req)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store_sql_prepare(s, req, "SELECT max(id) FROM events", &st,
+	    "reading the newest event") == -1)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		req->id = sqlite3_column_int64(st, 0);	/* NULL: 0 */
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW) {
+		store_sqlerr(s, req->error, sizeof(req->error),
+		    "reading the newest event");
+		return -1;
+	}
+	if (store_sql_prepare(s, req, "SELECT id, since_ms, until_ms, upto_id, "
+	    "nrows, done_ms, actor, file FROM event_exports "
+	    "ORDER BY until_ms DESC, id DESC LIMIT 1", &st,
+	    "reading the exports") == -1)
+		return -1;
+	rc = store_select(s, req, st, sizeof(struct export_rec), read_export_row);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+export_done(struct store *s, struct store_req *req)
+{
+	const struct export_rec *x = &req->in.export;
+	sqlite3_stmt *st;
+
+	if (store_begin(s, req->error, sizeof(req->error)) == -1)
+		return -1;
+	if (store_sql_prepare(s, req, "INSERT INTO event_exports (since_ms, "
+	    "until_ms, upto_id, nrows, done_ms, actor, file) VALUES "
+	    "(?, ?, ?, ?, ?, ?, ?)", &st, "recording an export") == -1)
+		goto out_rollback;
+	sqlite3_bind_int64(st, 1, x->since_ms);
+	sqlite3_bind_int64(st, 2, x->until_ms);
+	sqlite3_bind_int64(st, 3, x->upto_id);
+	sqlite3_bind_int64(st, 4, x->nrows);
+	sqlite3_bind_int64(st, 5, x->done_ms);
+	STORE_BIND_TEXT(st, 6, x->actor);
+	STORE_BIND_TEXT(st, 7, x->file);
+	if (store_sql_done(s, req, st, "recording an export") == -1)
+		goto out_rollback;
+	req->id = sqlite3_last_insert_rowid(s->db);
+	return store_commit(s, req->error, sizeof(req->error));
+
+out_rollback:
+	store_rollback(s);
+	return -1;
+}
+
+/* ---- retention -------------------------------------------------------- */
+
+/* One integer from a statement without parameters; -1 on failure. */
+static int64_t
+sql_int(struct store *s, struct store_req *req, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	if (store_sql_prepare(s, req, sql, &st, sql) == -1)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	else
+		store_sqlerr(s, req->error, sizeof(req->error), sql);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The database's pages in use, in bytes: SQLite reuses the pages deleted
+ * rows free rather than shrink the file, so this is what the file holds
+ * and how far it grows before it grows again. -1 on failure. */
+static int64_t
+used_bytes(struct store *s, struct store_req *req)
+{
+	int64_t pages, free_pages, size;
+
+	if ((pages = sql_int(s, req, "PRAGMA page_count")) == -1 ||
+	    (free_pages = sql_int(s, req, "PRAGMA freelist_count")) == -1 ||
+	    (size = sql_int(s, req, "PRAGMA page_size")) == -1)
+		return -1;
+	return (pages - free_pages) * size;
+}
+
+/*
+ * Deletes at most n of the oldest events with ts_ms < before whose
+ * deletion the settings allow: with export_required, those inside an
+ * export's range and no newer than its end, one export at a time, oldest
+ * range first (the ranges bound each scan, so events no export covered
+ * are never read again and again); else any. The count, or -1.
+ */
+static int64_t
+purge_oldest(struct store *s, struct store_req *req, int64_t before, int64_t n)
+{
+	static const char del[] = "DELETE FROM events WHERE id IN (SELECT id "
+	    "FROM events WHERE ts_ms >= :from AND ts_ms < :to AND id <= :upto "
+	    "ORDER BY ts_ms LIMIT :n)";
+	sqlite3_stmt *xs = NULL, *st;
+	int64_t done = 0;
+	int rc;
+
+	if (store_sql_prepare(s, req, del, &st, "deleting old events") == -1)
+		return -1;
+	if (req->explain) {
+		rc = ev_explain(s, req, st, "purge");
+		sqlite3_finalize(st);
+		return rc;
+	}
+	if (req->in.purge.export_required &&
+	    store_sql_prepare(s, req, "SELECT since_ms, until_ms, upto_id FROM "
+	    "event_exports WHERE since_ms < ?1 ORDER BY since_ms", &xs,
+	    "reading the exports") == -1) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	if (xs != NULL)
+		sqlite3_bind_int64(xs, 1, before);
+	for (;;) {
+		int64_t from = INT64_MIN, to = before, upto = INT64_MAX;
+
+		if (xs != NULL) {
+			if ((rc = sqlite3_step(xs)) != SQLITE_ROW)
+				break;
+			from = sqlite3_column_int64(xs, 0);
+			if (sqlite3_column_int64(xs, 1) < to)
+				to = sqlite3_column_int64(xs, 1);
+			upto = sqlite3_column_int64(xs, 2);
+		}
+		bind_named_int(st, ":from", from);
+		bind_named_int(st, ":to", to);
+		bind_named_int(st, ":upto", upto);
+		bind_named_int(st, ":n", n - done);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE) {
+			done = -1;
+			break;
+		}
+		done += sqlite3_changes(s->db);
+		if (xs == NULL || done >= n) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		store_sqlerr(s, req->error, sizeof(req->error),
+		    "deleting old events");
+		done = -1;
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(xs);
+	return done;
+}
+
+static int
+event_purge(struct store *s, struct store_req *req)
+{
+	const struct ev_purge *p = &req->in.purge;
+	struct ev_purged *out = &req->purged;
+	int64_t t0 = mono_ns(), n, left, used;
+	int batch = p->batch;
+
+	if (batch < 1 || batch > STORE_PURGE_BATCH_MAX)
+		batch = batch < 1 ? 1 : STORE_PURGE_BATCH_MAX;
+	if (req->explain)
+		return purge_oldest(s, req, p->before_ms, batch) == -1 ? -1 : 0;
+	if (store_begin(s, req->error, sizeof(req->error)) == -1)
+		return -1;
+	left = batch;
+	if (p->before_ms != 0) {
+		if ((n = purge_oldest(s, req, p->before_ms, left)) == -1)
+			goto out_rollback;
+		out->by_age = n;
+		left -= n;
+	}
+	if ((used = used_bytes(s, req)) == -1)
+		goto out_rollback;
+	if (p->max_bytes > 0 && used > p->max_bytes && left > 0) {
+		if ((n = purge_oldest(s, req, INT64_MAX, left)) == -1)
+			goto out_rollback;
+		out->by_size = n;
+		left -= n;
+		if ((used = used_bytes(s, req)) == -1)
+			goto out_rollback;
+		out->over = used > p->max_bytes && left > 0;
+	}
+	if (store_commit(s, req->error, sizeof(req->error)) == -1)
+		return -1;
+	out->used_bytes = used;
+	out->more = left == 0 || (p->max_bytes > 0 && used > p->max_bytes &&
+	    out->by_size > 0);
+	/* The oldest event, from the (ts_ms) index: one step, at any size. */
+	if ((out->oldest_ms = sql_int(s, req, "SELECT coalesce(min(ts_ms), 0) "
+	    "FROM events")) == -1)
+		return -1;
+	out->waiting = !out->more && p->before_ms != 0 && out->oldest_ms != 0 &&
+	    out->oldest_ms < p->before_ms;
+	out->took_ns = mono_ns() - t0;
+	return 0;
+
+out_rollback:
+	store_rollback(s);
+	return -1;
+}
+
+int
+store_events_do(struct store *s, struct store_req *req)
+{
+	switch (req->op) {
+	case STORE_EVENT_QUERY:
+		return store_event_query(s, req);
+	case STORE_EXPORT_BEGIN:
+		return export_begin(s, req);
+	case STORE_EXPORT_DONE:
+		return export_done(s, req);
+	case STORE_EVENT_PURGE:
+		return event_purge(s, req);
+	default:
+		snprintf(req->error, sizeof(req->error),
+		    "%s: unknown request %d", s->path, (int)req->op);
+		return -1;
+	}
+}
