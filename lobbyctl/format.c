@@ -174,6 +174,29 @@ fmt_time(int64_t ms, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
+void
+fmt_time_iso(int64_t ms, char *buf, size_t len)
+{
+	time_t t;
+	struct tm tm;
+	char date[24];
+	long off;
+
+	if (ms < 0) {
+		snprintf(buf, len, "%s", "");
+		return;
+	}
+	t = (time_t)(ms / MS_PER_S);
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	off = tm.tm_gmtoff / 60;
+	snprintf(buf, len, "%s.%03d%c%02ld:%02ld", date, (int)(ms % MS_PER_S),
+	    off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
+}
+
 bool
 fmt_uid_is_valid(const char *s)
 {

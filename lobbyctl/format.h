@@ -31,6 +31,10 @@ int	fmt_time_parse(const char *s, int64_t now_ms, enum fmt_time_use use,
 /* "2026-11-23 18:02:03" in local time; "-" for ms <= 0. */
 void	fmt_time(int64_t ms, char *buf, size_t len);
 #define FMT_TIME_LEN	32
+/* "2026-11-23T18:02:03.045+08:00": local time in ISO 8601, with the
+   milliseconds and the offset from UTC then in force; "" for ms < 0. */
+void	fmt_time_iso(int64_t ms, char *buf, size_t len);
+#define FMT_TIME_ISO_LEN	40
 
 /* A card UID as lobbyd stores it: 4..31 hex digits. */
 #define FMT_UID_MIN	4

@@ -18,7 +18,6 @@
 #include "format.h"
 #include "lobbyctl_int.h"
 
-#define LIMIT_MAX		100000
 #define LANE_MAX		31	/* bytes, as the store keeps them */
 #define HOLDER_MAX		63
 #define REASON_MAX		99	/* lobbyd keeps 99 bytes */
@@ -27,7 +26,10 @@
 static const char usage_text[] =
 "usage: lobbyctl [-s SOCKET] [--json] COMMAND ...\n"
 "  status\n"
-"  events [--follow] [--since T] [--lane L] [--limit N]\n"
+"  events [--follow] [--since T] [--until T] [--lane L] [--card UID]\n"
+"         [--person ID] [--limit N]   the newest N (100), oldest first\n"
+"  events export --until T [--since T] [--out FILE]\n"
+"                      the events before T as CSV, recorded as exported\n"
 "  devices\n"
 "  alerts [--all] [--follow]\n"
 "  card add UID --holder NAME [--from T] [--until T] [--disabled]\n"
@@ -104,11 +106,12 @@ enum {
 	O_DATE = 1 << 13, O_CHECK = 1 << 14, O_NOTE = 1 << 15,
 	O_DESK = 1 << 16,	/* any of desk.c's own options */
 	O_FLOORS = 1 << 17, O_UNIT = 1 << 18, O_ELEVATOR = 1 << 19,
-	O_CARD = 1 << 20, O_FORCE = 1 << 21,
+	O_CARD = 1 << 20, O_FORCE = 1 << 21, O_PERSON = 1 << 22,
+	O_OUT = 1 << 23,
 };
 /* What the front-desk commands take of this table (desk.c checks each). */
 #define O_DESK_SHARED	(O_DESK | O_FROM | O_UNTIL | O_REASON | O_NOTE | \
-			 O_SINCE | O_ALL | O_FLOORS | O_UNIT | O_CARD)
+			 O_SINCE | O_ALL | O_FLOORS | O_UNIT | O_CARD | O_PERSON)
 
 #define NPOS_MAX	8
 
@@ -120,7 +123,7 @@ struct opts {
 	const char	*source, *title, *date;
 	const char	*note;
 	const char	*desk[DO_COUNT];	/* desk.c's; "" a flag given */
-	const char	*floors, *unit, *elevator, *card;
+	const char	*floors, *unit, *elevator, *card, *person, *out;
 	const char	*pos[NPOS_MAX];
 	int		npos;
 };
@@ -152,6 +155,8 @@ static const struct opt_def {
 	{ "--unit",	O_UNIT,		offsetof(struct opts, unit), DO_UNIT + 1 },
 	{ "--elevator",	O_ELEVATOR,	offsetof(struct opts, elevator), 0 },
 	{ "--card",	O_CARD,		offsetof(struct opts, card), DO_CARD + 1 },
+	{ "--person",	O_PERSON,	offsetof(struct opts, person), DO_PERSON + 1 },
+	{ "--out",	O_OUT,		offsetof(struct opts, out), 0 },
 };
 
 static const struct cmd_def {
@@ -162,8 +167,10 @@ static const struct cmd_def {
 	unsigned	allowed;
 } cmd_defs[] = {
 	{ "status",	 "status",	SHOW_STATUS,		0, 0 },
+	{ "events export", "events.export", SHOW_EVENTS_EXPORT,	0,
+	    O_SINCE | O_UNTIL | O_OUT },
 	{ "events",	 "events",	SHOW_EVENTS,		0,
-	    O_FOLLOW | O_SINCE | O_LANE | O_LIMIT },
+	    O_FOLLOW | O_SINCE | O_UNTIL | O_LANE | O_LIMIT | O_CARD | O_PERSON },
 	{ "devices",	 "devices",	SHOW_DEVICES,		0, O_CHECK },
 	{ "alerts",	 "alerts",	SHOW_ALERTS,		0,
 	    O_ALL | O_FOLLOW },
@@ -534,6 +541,49 @@ booking_args(const struct opts *o, int64_t now, struct json_object *args)
 	return 0;
 }
 
+/* events export: --until is needed; times as for --since (a date alone
+   is its midnight: "--until 2026-01-01" exports 2025 and before). */
+static int
+export_args(const struct opts *o, int64_t now, struct json_object *args)
+{
+	int64_t since, until;
+
+	if (o->json) {
+		lobbyctl_say("events export: --json does not apply here (it "
+		    "writes CSV)");
+		return EXIT_USAGE;
+	}
+	if (!(o->seen & O_UNTIL)) {
+		lobbyctl_say("events export: --until T is needed (the events "
+		    "before T are exported)");
+		return EXIT_USAGE;
+	}
+	if (fmt_time_parse(o->until, now, FMT_T_PAST, &until) == -1)
+		return bad_time("--until", o->until, FMT_T_PAST);
+	if (until > now) {
+		lobbyctl_say("--until \"%s\" is in the future: only past "
+		    "events can be exported", o->until);
+		return EXIT_USAGE;
+	}
+	json_object_object_add(args, "until_ms", json_object_new_int64(until));
+	if (o->seen & O_SINCE) {
+		if (fmt_time_parse(o->since, now, FMT_T_PAST, &since) == -1)
+			return bad_time("--since", o->since, FMT_T_PAST);
+		if (since >= until) {
+			lobbyctl_say("--since \"%s\" is not before --until "
+			    "\"%s\"", o->since, o->until);
+			return EXIT_USAGE;
+		}
+		json_object_object_add(args, "since_ms",
+		    json_object_new_int64(since));
+	}
+	if ((o->seen & O_OUT) && o->out[0] == '\0') {
+		lobbyctl_say("--out: an empty file name");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 /* The "args" of the request; 0, or an exit status after saying why not. */
 static int
 build_args(const struct cmd_def *c, const struct desk_cmd *dc,
@@ -565,12 +615,56 @@ build_args(const struct cmd_def *c, const struct desk_cmd *dc,
 		}
 		return desk_args(dc, dv, args);
 	}
+	case SHOW_EVENTS_EXPORT:
+		return export_args(o, now, args);
 	case SHOW_EVENTS:
 		if (o->seen & O_SINCE) {
 			if (fmt_time_parse(o->since, now, FMT_T_PAST, &since) == -1)
 				return bad_time("--since", o->since, FMT_T_PAST);
 			json_object_object_add(args, "since_ms",
 			    json_object_new_int64(since));
+		}
+		if (o->seen & O_UNTIL) {
+			if (fmt_time_parse(o->until, now, FMT_T_END, &until) == -1)
+				return bad_time("--until", o->until, FMT_T_END);
+			if ((o->seen & O_SINCE) && until <= since) {
+				lobbyctl_say("--until \"%s\" is not after --since "
+				    "\"%s\"", o->until, o->since);
+				return EXIT_USAGE;
+			}
+			json_object_object_add(args, "until_ms",
+			    json_object_new_int64(until));
+		}
+		if (o->seen & O_CARD) {
+			char uid[FMT_UID_MAX + 1];
+
+			if (fmt_uid_normalize(o->card, uid) == -1) {
+				char *clean = fmt_clean(o->card, 40);
+
+				lobbyctl_say("--card: \"%s\" is not %d to %d hex "
+				    "digits", clean != NULL ? clean : "",
+				    FMT_UID_MIN, FMT_UID_MAX);
+				free(clean);
+				return EXIT_USAGE;
+			}
+			json_object_object_add(args, "card",
+			    json_object_new_string(uid));
+		}
+		if (o->seen & O_PERSON) {
+			errno = 0;
+			limit = strtol(o->person, &end, 10);
+			if (errno != 0 || end == o->person || *end != '\0' ||
+			    limit < 1) {
+				char *clean = fmt_clean(o->person, 40);
+
+				lobbyctl_say("--person: \"%s\" is not a person's "
+				    "ID (a positive number)", clean != NULL ?
+				    clean : "");
+				free(clean);
+				return EXIT_USAGE;
+			}
+			json_object_object_add(args, "person",
+			    json_object_new_int64(limit));
 		}
 		if (o->seen & O_LANE) {
 			if ((rc = lobbyctl_text_ok("--lane", o->lane, LANE_MAX, false)) != 0)
@@ -872,10 +966,20 @@ main(int argc, char **argv)
 		path = CTL_DEFAULT_SOCKET;
 	follow = (o.seen & O_FOLLOW) != 0;
 
-	if ((rc = conn_open(&conn, path, follow)) != 0)
+	/* An export stops cleanly on SIGINT too: nothing half-written. */
+	if ((rc = conn_open(&conn, path, follow ||
+	    c->what == SHOW_EVENTS_EXPORT)) != 0)
 		goto out_put_req;
 	if (c->what == SHOW_CARD_IMPORT) {
 		rc = card_import(&conn, o.pos[2], o.json);
+		goto out_close_conn;
+	}
+	if (c->what == SHOW_EVENTS) {
+		rc = events_list(&conn, req, o.json, follow);
+		goto out_close_conn;
+	}
+	if (c->what == SHOW_EVENTS_EXPORT) {
+		rc = events_export(&conn, req, (o.seen & O_OUT) ? o.out : NULL);
 		goto out_close_conn;
 	}
 	if ((rc = conn_request(&conn, req, &reply, &data)) != 0 ||

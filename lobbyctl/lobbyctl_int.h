@@ -18,6 +18,8 @@
 #define EXIT_CONNECT	3
 #define EXIT_NOT_OK	1	/* devices --check: some device is not OK */
 
+#define LIMIT_MAX	10000000	/* events --limit: lobbyd's most */
+
 /* "lobbyctl: " and the message on stderr. */
 void	lobbyctl_say(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
@@ -31,7 +33,8 @@ enum show_what { SHOW_STATUS, SHOW_EVENTS, SHOW_DEVICES, SHOW_ALERTS,
 	SHOW_TICKET_NOTE, SHOW_TICKET_DONE, SHOW_TICKET_OPEN, SHOW_DEVICES_CHECK,
 	SHOW_ICOM_LIST, SHOW_ICOM_RELEASE, SHOW_ALERT_ACK,
 	SHOW_DESK,	/* desk.c's commands: the row of its table says which */
-	SHOW_ELEV_LIST, SHOW_BOOKING_ADD, SHOW_BOOKING_LIST, SHOW_BOOKING_CANCEL };
+	SHOW_ELEV_LIST, SHOW_BOOKING_ADD, SHOW_BOOKING_LIST, SHOW_BOOKING_CANCEL,
+	SHOW_EVENTS_EXPORT };
 
 /*
  * The reply's data on stdout: tables, "key: value" lines or, with json, JSON.
@@ -56,6 +59,24 @@ void	show_json(struct json_object *);
 int	show_icom(enum show_what what, bool json, struct json_object *data);
 /* show_elev.c: the elevator replies (elevators, booking add|list|cancel). */
 int	show_elev(enum show_what what, bool json, struct json_object *data);
+/*
+ * A list that lobbyd sends in pages (events), printed as the pages come:
+ * add each page's data (a list of objects; at most max rows of it shown;
+ * last: no page follows), then end. table: the layout the rows went out
+ * in, for the updates of a follow; the caller frees it.
+ */
+struct show_pager {
+	enum show_what	what;
+	bool		json, follow;
+	bool		started;	/* the table's header is out */
+	size_t		shown;		/* rows printed */
+	struct fmt_table *table;
+};
+void	show_pager_init(struct show_pager *, enum show_what, bool json,
+	    bool follow);
+int	show_pager_add(struct show_pager *, struct json_object *data,
+	    size_t max, bool last);
+int	show_pager_end(struct show_pager *);
 /* One update of a followed reply: a row of t, or a line of JSON. */
 void	show_update(enum show_what what, bool json, struct fmt_table *t,
 	    struct json_object *item);
@@ -120,7 +141,7 @@ int	secret_read(const char *label, const char *prompt, char *out, size_t len);
 struct conn {
 	int		fd;
 	const char	*path;
-	char		*buf;		/* CTL_LINE_MAX + 1 */
+	char		*buf;		/* CTL_REPLY_MAX + 1 */
 	size_t		len;
 	size_t		used;		/* bytes of the last line handed out */
 	sigset_t	waitmask;	/* signals let in while waiting */
@@ -147,5 +168,16 @@ int	conn_request(struct conn *, struct json_object *req,
  */
 int	conn_follow(struct conn *, enum show_what what, bool json,
 	    struct fmt_table *t);
+
+/*
+ * events.c. events_list: req ("events") and the pages after it until its
+ * "limit" (100 when absent) is shown or lobbyd has no more; follow: then
+ * the updates. events_export: req ("events.export"), the events it names
+ * as CSV into the file out (NULL: standard output), then recorded as
+ * exported. 0, or an exit status after saying what was wrong.
+ */
+int	events_list(struct conn *, struct json_object *req, bool json,
+	    bool follow);
+int	events_export(struct conn *, struct json_object *req, const char *out);
 
 #endif

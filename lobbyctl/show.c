@@ -546,6 +546,83 @@ show_reply(enum show_what what, bool json, bool follow, bool all,
 	return 0;
 }
 
+/* ---- lists in pages --------------------------------------------------- */
+
+void
+show_pager_init(struct show_pager *p, enum show_what what, bool json,
+    bool follow)
+{
+	memset(p, 0, sizeof(*p));
+	p->what = what;
+	p->json = json;
+	p->follow = follow;
+}
+
+/*
+ * The first page is laid out as any list; when pages follow (or updates,
+ * with follow), its columns are widened to their minimum first, and later
+ * rows are printed in the same widths. JSON without follow is one list
+ * across the pages: its brackets and commas are written as rows come.
+ */
+int
+show_pager_add(struct show_pager *p, struct json_object *data, size_t max,
+    bool last)
+{
+	size_t i, n = json_object_array_length(data);
+	struct row r;
+
+	if (n > max)
+		n = max;
+	for (i = 0; i < n; i++) {
+		struct json_object *item = json_object_array_get_idx(data, i);
+
+		if (p->json && p->follow) {
+			show_json(item);
+		} else if (p->json) {
+			fputs(p->shown + i == 0 ? "[" : ",", stdout);
+			fputs(json_object_to_json_string_ext(item,
+			    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+			    stdout);
+		} else {
+			if (p->table == NULL &&
+			    (p->table = fmt_table_new(event_cols, 8)) == NULL) {
+				lobbyctl_say("out of memory");
+				return EXIT_REFUSED;
+			}
+			make_row(p->what, true, item, &r);
+			if (p->started) {
+				fmt_table_print_row(p->table, r.cell, stdout);
+			} else if (fmt_table_add(p->table, r.cell) == -1) {
+				lobbyctl_say("out of memory");
+				return EXIT_REFUSED;
+			}
+		}
+	}
+	p->shown += n;
+	if (!p->json && !p->started && (p->shown > 0 || p->follow)) {
+		if (p->table == NULL &&
+		    (p->table = fmt_table_new(event_cols, 8)) == NULL) {
+			lobbyctl_say("out of memory");
+			return EXIT_REFUSED;
+		}
+		if (!last || p->follow)
+			fmt_table_widen(p->table);
+		fmt_table_print(p->table, stdout);
+		p->started = true;
+	}
+	return 0;
+}
+
+int
+show_pager_end(struct show_pager *p)
+{
+	if (p->json && !p->follow)
+		fputs(p->shown == 0 ? "[]\n" : "]\n", stdout);
+	else if (!p->json && p->shown == 0 && !p->follow)
+		printf("no events\n");
+	return 0;
+}
+
 void
 show_update(enum show_what what, bool json, struct fmt_table *t,
     struct json_object *item)

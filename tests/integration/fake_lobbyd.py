@@ -10,6 +10,9 @@ a JSON file read again for every request so a test can change it between
 runs. SCRIPT maps a command name to what to do:
 
     {"reply": {...}}        send this object as the reply line
+    {"replies": [{...}, ...]}  the first for the connection's first request
+                            of this command, the next for the next, ...
+                            (the last again once they run out): pages
     {"raw": "text"}         send these bytes instead of a reply
     {"raw": "", "close": true}  close the connection after sending
     {"push": [{...}, ...],  after the reply, send these lines one by one,
@@ -39,6 +42,7 @@ def log(path, obj):
 def serve(conn, n, script_path, log_path):
     log(log_path, {"conn": n})
     buf = b""
+    asked = {}      # command -> requests of it on this connection
     try:
         conn.settimeout(30)
         while True:
@@ -63,6 +67,11 @@ def serve(conn, n, script_path, log_path):
                     continue
                 if "raw" in what:
                     conn.sendall(what["raw"].encode())
+                elif "replies" in what:
+                    i = asked.get(req["cmd"], 0)
+                    asked[req["cmd"]] = i + 1
+                    reply = what["replies"][min(i, len(what["replies"]) - 1)]
+                    conn.sendall((json.dumps(reply) + "\n").encode())
                 else:
                     conn.sendall((json.dumps(what["reply"]) + "\n").encode())
                 if "push" in what:

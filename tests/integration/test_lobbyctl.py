@@ -267,6 +267,54 @@ def test_events(fake):
     fake.set(SCRIPT)
 
 
+def test_event_pages(fake):
+    """A list in pages: each next request asks for the rows after the
+    cursor and only as many as still wanted; the pages print as one table
+    or one JSON list; --limit is never exceeded."""
+    rows = EVENTS + [dict(EVENTS[0], id=50, ts_ms=EVENTS[0]["ts_ms"] + 180000),
+                     dict(EVENTS[1], id=51, ts_ms=EVENTS[1]["ts_ms"] + 240000)]
+    pages = [{"ok": True, "data": rows[:2], "more": "c1"},
+             {"ok": True, "data": rows[2:4], "more": "c2"},
+             {"ok": True, "data": rows[4:]}]
+    fake.with_cmd("events", {"replies": pages})
+    rc, out, err, new = run(fake, "events", "--limit", "10", "--card",
+                            "0a00123456")
+    check("pages: exits 0", rc == 0, err)
+    check("pages: each request after the last cursor, for what is left",
+          requests(new) == [
+              {"cmd": "events", "args": {"card": "0A00123456", "limit": 10}},
+              {"cmd": "events", "args": {"card": "0A00123456", "limit": 8,
+                                         "after": "c1"}},
+              {"cmd": "events", "args": {"card": "0A00123456", "limit": 6,
+                                         "after": "c2"}}], new)
+    lines = out.splitlines()
+    check("pages: one header, then every row in order",
+          len(lines) == 1 + len(rows) and lines[0].startswith("TIME") and
+          [cols(l)[0] for l in lines[1:]] == [
+              "2026-11-23 18:02:03", "2026-11-23 18:02:11",
+              "2026-11-23 18:03:03", "2026-11-23 18:05:03",
+              "2026-11-23 18:06:11"], out)
+    check("pages: later pages line up with the first",
+          len({l.index("lane") for l in lines[1:] if "lane" in l}) == 1 and
+          lines[0].index("LANE") == lines[1].index("lane"), out)
+    rc, out, err, new = run(fake, "--json", "events", "--limit", "10")
+    check("pages --json: one list of every row",
+          rc == 0 and json.loads(out) == rows, out + err)
+
+    # lobbyd handing back more than asked: lobbyctl still stops at --limit.
+    rc, out, err, new = run(fake, "--json", "events", "--limit", "3")
+    check("pages: --limit 3 shows 3 and asks no further",
+          rc == 0 and json.loads(out) == rows[:3] and len(requests(new)) == 2,
+          (out, requests(new)))
+    rc, out, err, new = run(fake, "events", "--person", "12", "--until",
+                            "2026-11-23", "--limit", "2")
+    check("events --person --until: request", requests(new) == [
+        {"cmd": "events", "args": {"until_ms": utc_ms(2026, 11, 24),
+                                   "person": 12, "limit": 2}}], new)
+    check("events --limit 2: 2 rows", len(out.splitlines()) == 3, out)
+    fake.set(SCRIPT)
+
+
 def test_devices_alerts(fake):
     rc, out, err, new = run(fake, "devices")
     check("devices request", rc == 0 and requests(new) == [
@@ -435,6 +483,17 @@ def test_usage(fake):
          '[HH:MM], HH:MM, 15m, 2h, 3d)'),
         (["events", "--since", "+2h"], "cannot read"),
         (["events", "--limit", "0"], "--limit"),
+        (["events", "--limit", "10000001"], "--limit"),
+        (["events", "--card", "xyz"], "--card"),
+        (["events", "--person", "-3"], "--person"),
+        (["events", "--out", "f.csv"], "does not apply"),
+        (["events", "export"], "--until T is needed"),
+        (["events", "export", "--until", "+2h"], "cannot read"),
+        (["events", "export", "--until", "2h", "--since", "1h"],
+         "not before"),
+        (["--json", "events", "export", "--until", "2h"], "--json"),
+        (["events", "export", "--until", "2h", "--limit", "3"],
+         "does not apply"),
         (["events", "--bogus"], "unknown option"),
         (["status", "--follow"], "does not apply"),
         (["status", "extra"], "unexpected argument"),
@@ -1088,7 +1147,8 @@ def main():
     with tempfile.TemporaryDirectory(prefix="lobbyctl-test-") as tmp:
         fake = Fake(tmp)
         try:
-            for t in (test_status, test_events, test_devices_alerts,
+            for t in (test_status, test_events, test_event_pages,
+                      test_devices_alerts,
                       test_cards, test_lane_stats, test_failures, test_usage,
                       test_follow, test_desk_requests, test_desk_show,
                       test_id_prompt):

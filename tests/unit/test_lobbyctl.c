@@ -118,6 +118,22 @@ test_times(void)
 	CHECK_STR(buf, "2026-12-31 23:59:59");
 	fmt_time(0, buf, sizeof(buf));
 	CHECK_STR(buf, "-");
+
+	/* The export's ISO 8601: milliseconds and the offset then in force. */
+	fmt_time_iso(NOW / 1000 * 1000 + 45, buf, sizeof(buf));
+	CHECK_STR(buf, "2026-11-23T18:02:03.045+00:00");
+	fmt_time_iso(0, buf, sizeof(buf));
+	CHECK_STR(buf, "1970-01-01T00:00:00.000+00:00");
+	setenv("TZ", "Asia/Shanghai", 1);
+	tzset();
+	fmt_time_iso(NOW / 1000 * 1000 + 999, buf, sizeof(buf));
+	CHECK_STR(buf, "2026-11-24T02:02:03.999+08:00");
+	setenv("TZ", "America/St_Johns", 1);	/* half an hour, behind */
+	tzset();
+	fmt_time_iso(NOW / 1000 * 1000, buf, sizeof(buf));
+	CHECK_STR(buf, "2026-11-23T14:32:03.000-03:30");
+	setenv("TZ", "UTC", 1);
+	tzset();
 }
 
 static void
