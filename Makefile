@@ -39,7 +39,7 @@ ENGINE_O := daemon/engine.o daemon/cards.o daemon/credmap.o daemon/lanes.o daemo
 	    daemon/doors.o daemon/intercom.o daemon/ctl_icom.o \
 	    daemon/elevator.o daemon/ctl_elev.o \
 	    daemon/notify.o daemon/ctl_alerts.o daemon/desk.o daemon/desk_timers.o daemon/privacy.o \
-	    daemon/ctl_desk.o daemon/ctl_front.o daemon/ctl_import.o
+	    daemon/ctl_desk.o daemon/ctl_front.o daemon/ctl_import.o daemon/retention.o
 LOBBYD_O := daemon/main.o $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
 LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/conn.o lobbyctl/show.o \
 	      lobbyctl/format.o lobbyctl/tickets.o lobbyctl/show_icom.o \

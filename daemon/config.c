@@ -23,7 +23,8 @@ static const char *const top_keys[] = { "site", "store", "control", "health",
     "tickets", "doors", "roles", "alerts", "elevators", "freight",
     "zones", "schedules", "holidays", "access", "visitors", NULL };
 static const char *const site_keys[] = { "name", NULL };
-static const char *const store_keys[] = { "database", "event_batch_ms", NULL };
+static const char *const store_keys[] = { "database", "event_batch_ms",
+    "events_keep_days", "events_max_mb", "events_export_required", NULL };
 static const char *const control_keys[] = { "socket", "groups", NULL };
 static const char *const health_keys[] = { "offline_after", "backoff_max_ms",
     NULL };
@@ -57,6 +58,11 @@ load_store(struct load *ld, const config_setting_t *root)
 
 	str_copy(site->db_path, DEF_DB_PATH, sizeof(site->db_path));
 	site->event_batch_ms = 50;
+	/* Five years, and only what was exported: nothing is lost unless
+	   someone has written it out first. */
+	site->events_keep_days = 1825;
+	site->events_max_mb = 0;
+	site->events_export_required = true;
 	conf_scope_top(&sc, "store");
 	if ((g = conf_member(ld, &conf_root_scope, root, "store", W_GROUP,
 	    false)) == NULL)
@@ -66,6 +72,12 @@ load_store(struct load *ld, const config_setting_t *root)
 	    sizeof(site->db_path));
 	conf_get_int(ld, &sc, g, "event_batch_ms", false, 1, 1000,
 	    &site->event_batch_ms);
+	conf_get_int(ld, &sc, g, "events_keep_days", false, 0, 36500,
+	    &site->events_keep_days);
+	conf_get_int(ld, &sc, g, "events_max_mb", false, 0, 16 << 20,
+	    &site->events_max_mb);
+	conf_get_bool(ld, &sc, g, "events_export_required",
+	    &site->events_export_required);
 }
 
 static void

@@ -283,6 +283,15 @@ struct site_conf {
 	gid_t		groups[CONF_MAX_GROUPS];	/* may use lobbyctl */
 	int		ngroups;
 	int		event_batch_ms;		/* events committed within this delay */
+	/* The event log's retention (daemon/retention.c). */
+	int		events_keep_days;	/* events older are deleted, 0..36500;
+						   0: kept for ever; default 1825 */
+	int		events_max_mb;		/* the database's pages in use kept
+						   under this, deleting the oldest
+						   events; 0 (default): no ceiling */
+	bool		events_export_required;	/* only exported events are deleted
+						   (lobbyctl events export); default
+						   true */
 	int		offline_after;		/* failed polls in a row */
 	int		backoff_max_ms;		/* slowest poll of an offline device */
 	int		ticket_summary_s;	/* daily ticket summary: seconds

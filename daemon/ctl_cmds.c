@@ -949,6 +949,7 @@ cmd_stats(struct ctl_client *c, json_object *args)
 	ctl_add_int(o, "event_batches", (int64_t)ss.batches);
 	ctl_add_int(o, "event_queue", (int64_t)ss.queue_len);
 	ctl_add_int(o, "store_failures", (int64_t)ss.failures);
+	ctl_add_int(o, "events_purged", (int64_t)e->retention.purged);
 	for (int d = 0; d < e->site->ndevices; d++)
 		rejects += e->devs[d].rejects;
 	ctl_add_int(o, "reader_rejects", (int64_t)rejects);

@@ -288,6 +288,7 @@ export_recorded(struct store_req *req, void *arg)
 	    x->file[0] != '\0' ? " into " : "", x->file);
 	engine_event(c->srv->e, &ev);
 	log_notice("events exported by %s: %s", c->user, ev.detail);
+	retention_kick(c->srv->e);	/* they may go now */
 	o = json_object_new_object();
 	ctl_add_int(o, "id", req->id);
 	ctl_add_int(o, "since_ms", x->since_ms);

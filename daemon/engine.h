@@ -146,6 +146,18 @@ struct fire_state {
 	bool		lock_owed[CONF_MAX_LANES];	/* reset, LOCK not written */
 };
 
+/* retention.c: the event log's retention, run by run. */
+struct retention {
+	int64_t		next_ns;	/* next batch or check; 0: not started */
+	bool		busy;		/* a batch is with the store */
+	bool		failed;		/* the last batch failed (logged once) */
+	int		batch;		/* rows the next batch deletes at most */
+	int64_t		run_age, run_size;	/* deleted in this run so far */
+	int64_t		used_bytes;	/* the database's pages in use, last seen */
+	uint64_t	purged;		/* events deleted since start */
+	bool		waiting, over;	/* their alerts are raised */
+};
+
 struct ctl_server;
 struct ticket_sched;
 
@@ -185,6 +197,7 @@ struct engine {
 	struct fire_state	fire;		/* fire.c */
 	struct ticket_sched	*tickets;	/* the daily summary (tickets.c) */
 	struct desk		*desk;		/* the front desk (desk.c) */
+	struct retention	retention;	/* retention.c */
 	uint64_t		watchdog_usec;
 	int64_t			watchdog_next_ns;
 };
@@ -296,6 +309,18 @@ int64_t	ticket_next_deadline(const struct engine *);
 /* A ticket's change in the event log ("ticket_opened", ...), by actor. */
 void	ticket_event(struct engine *, const char *kind, const struct ticket_rec *,
 	    const char *actor, const char *what);
+
+/*
+ * retention.c: the event log's retention (store.events_keep_days,
+ * events_max_mb, events_export_required) from the loop; kick: an export
+ * was recorded, look again now. A run that deleted events records an
+ * events_purged event; the alerts "site_events_unexported" (old events
+ * wait for an export) and "site_events_ceiling" (over events_max_mb with
+ * nothing exported left to delete) follow what the store finds.
+ */
+void	retention_tick(struct engine *, int64_t now_ns);
+int64_t	retention_next_deadline(const struct engine *);
+void	retention_kick(struct engine *);
 
 /* inputs.c: a contact input changed (or was first read). */
 void	input_msg(struct engine *, int dev, const struct msg_input *);

@@ -287,13 +287,21 @@ test_empty_and_minimal(void)
 	CHECK_STR(errbuf, "");
 	CHECK_INT(site.nlanes, 0);
 	CHECK_INT(site.event_batch_ms, 50);
+	/* Retention by default: five years, exported events only. */
+	CHECK_INT(site.events_keep_days, 1825);
+	CHECK_INT(site.events_max_mb, 0);
+	CHECK(site.events_export_required);
 
 	CHECK_INT(load_text("store.conf", "store = { database = \"/srv/l.db\";"
-	    " event_batch_ms = 1000; };\nhealth = { offline_after = 100;"
+	    " event_batch_ms = 1000; events_keep_days = 0; events_max_mb = 2048;"
+	    " events_export_required = false; };\nhealth = { offline_after = 100;"
 	    " backoff_max_ms = 100; };\ncontrol = { socket = \"/tmp/c.sock\"; };\n"),
 	    0);
 	CHECK_STR(site.db_path, "/srv/l.db");
 	CHECK_INT(site.event_batch_ms, 1000);
+	CHECK_INT(site.events_keep_days, 0);
+	CHECK_INT(site.events_max_mb, 2048);
+	CHECK(!site.events_export_required);
 	CHECK_INT(site.offline_after, 100);
 	CHECK_INT(site.backoff_max_ms, 100);
 	CHECK_STR(site.socket_path, "/tmp/c.sock");
