@@ -34,7 +34,7 @@ GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_input.o \
 	    drivers/modbus_icom.o drivers/modbus_elev.o drivers/modbus_wire.o drivers/serial.o drivers/reader.o drivers/cardfmt.o $(GPIO_O)
 ENGINE_O := daemon/engine.o daemon/cards.o daemon/credmap.o daemon/lanes.o daemon/alerts.o daemon/supervisor.o \
-	    daemon/control.o daemon/ctl_cmds.o daemon/ctl_events.o daemon/inputs.o daemon/fire.o \
+	    daemon/control.o daemon/jbuf.o daemon/ctl_cmds.o daemon/ctl_events.o daemon/inputs.o daemon/fire.o \
 	    daemon/ctl_fire.o daemon/tickets.o daemon/ctl_tickets.o daemon/devcheck.o \
 	    daemon/doors.o daemon/intercom.o daemon/ctl_icom.o \
 	    daemon/elevator.o daemon/ctl_elev.o \

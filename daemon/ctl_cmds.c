@@ -18,6 +18,7 @@
 #include "ctl_desk.h"
 #include "engine.h"
 #include "floors.h"
+#include "jbuf.h"
 #include "util.h"
 
 /* ---- JSON of the records ---------------------------------------------- */
@@ -535,75 +536,10 @@ cmd_card_remove(struct ctl_client *c, json_object *args)
 
 /* ---- card pages, written out directly ---------------------------------- */
 
-/*
- * A page of the card list is written as JSON text here rather than built
- * as json-c objects: a thousand cards then cost the engine a fraction of a
- * millisecond, so a million listed never hold a card decision up.
- */
-struct jbuf {
-	char	*p;
-	size_t	len, cap;
-	bool	oom;
-};
-
-static void
-jb_put(struct jbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *np = realloc(b->p, cap);
-
-		if (np == NULL) {
-			b->oom = true;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-}
-
-static void __attribute__((format(printf, 2, 3)))
-jb_fmt(struct jbuf *b, const char *fmt, ...)
-{
-	char tmp[64];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		jb_put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
-
-/* A JSON string: quotes, backslashes and control bytes escaped; UTF-8 as is. */
-static void
-jb_str(struct jbuf *b, const char *s)
-{
-	jb_put(b, "\"", 1);
-	for (const char *run = s;; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch != '\0' && ch >= 0x20 && ch != '"' && ch != '\\')
-			continue;
-		jb_put(b, run, (size_t)(s - run));
-		if (ch == '\0')
-			break;
-		if (ch == '"' || ch == '\\') {
-			char esc[2] = { '\\', (char)ch };
-
-			jb_put(b, esc, 2);
-		} else
-			jb_fmt(b, "\\u%04x", ch);
-		run = s + 1;
-	}
-	jb_put(b, "\"", 1);
-}
-
+/* A page of the card list is written as JSON text (jbuf.h) rather than
+ * built as json-c objects: a thousand cards then cost the engine a
+ * fraction of a millisecond, so a million listed never hold a card
+ * decision up. */
 static void
 jb_card(struct jbuf *b, const struct card_rec *c)
 {
