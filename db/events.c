@@ -172,6 +172,10 @@ store_event_query(struct store *s, struct store_req *req)
 	if (!q.after && !q.oldest &&
 	    ev_newest_start(s, req, &q, limit) == -1)
 		return -1;
+	/* The index range starts at the cursor: SQLite takes no bound on the
+	 * index from the row value (ts_ms, id) > (...), only from ts_ms. */
+	if (q.after && q.after_ts > q.since_ms)
+		q.since_ms = q.after_ts;
 
 	ev_where(&q, q.after || req->explain, sql, sizeof(sql));
 	strncat(sql, " ORDER BY ts_ms, id LIMIT :page",
@@ -186,6 +190,7 @@ store_event_query(struct store *s, struct store_req *req)
 	ev_bind(st, &q);
 	bind_named_int(st, ":page", page + 1);	/* one more: is there more? */
 	rc = store_select(s, req, st, sizeof(struct ev_rec), read_event_row);
+	req->steps = (uint64_t)sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 0);
 	sqlite3_finalize(st);
 	if (rc == -1)
 		return -1;

@@ -218,6 +218,7 @@ store_req_reset(struct store_req *req)
 	req->rows = NULL;
 	req->nrows = 0;
 	req->more = false;
+	req->steps = 0;
 	memset(&req->purged, 0, sizeof(req->purged));
 }
 

@@ -266,6 +266,9 @@ struct store_req {
 	size_t		nrows;
 	bool		more;		/* STORE_EVENT_QUERY: rows match after
 					   the last in rows */
+	uint64_t	steps;		/* STORE_EVENT_QUERY: SQLite's virtual
+					   machine steps for the page: the tests
+					   check that an index bounds the work */
 	struct ev_purged purged;	/* STORE_EVENT_PURGE */
 
 	/* Set by the caller: instead of running an event query or a purge,
