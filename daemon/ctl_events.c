@@ -12,44 +12,40 @@
 
 #include "control_int.h"
 #include "engine.h"
+#include "jbuf.h"
 #include "util.h"
 
 /* JSON one page of events may take: well under a reply's CTL_REPLY_MAX
  * and under 1 MiB, so lobbyctl and scripts never hold much at a time. */
 #define EV_PAGE_BYTES	(768u << 10)
 
-/* What json-c writes for s as a JSON string, at most: its quotes, two bytes
- * for each character escaped with a backslash, six for other controls. */
-static size_t
-json_text_len(const char *s)
+/* An event as ctl_event_json() has it, written as JSON text: a page of
+ * 2000 then costs the engine about a millisecond, not ten. */
+static void
+jb_event(struct jbuf *b, const struct ev_rec *ev)
 {
-	size_t n = 2;
-
-	for (; *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\' || ch == '/' || ch == '\b' ||
-		    ch == '\f' || ch == '\n' || ch == '\r' || ch == '\t')
-			n += 2;
-		else if (ch < 0x20)
-			n += 6;
-		else
-			n++;
-	}
-	return n;
-}
-
-/* An event's JSON (ctl_event_json) at most: keys, punctuation and three
- * 64-bit numbers take under 200 bytes; the texts as json-c writes them. */
-static size_t
-event_json_len(const struct ev_rec *ev)
-{
-	return 200 + json_text_len(ctl_event_reason_text(ev)) +
-	    json_text_len(ev->kind) + json_text_len(ev->lane) +
-	    json_text_len(ev->device) + json_text_len(ev->direction) +
-	    json_text_len(ev->credential) + json_text_len(ev->decision) +
-	    json_text_len(ev->reason) + json_text_len(ev->actor) +
-	    json_text_len(ev->detail);
+	jb_fmt(b, "{\"id\":%" PRId64 ",\"ts_ms\":%" PRId64 ",\"kind\":", ev->id,
+	    ev->ts_ms);
+	jb_str(b, ev->kind);
+	jb_put(b, ",\"lane\":", 8);
+	jb_str(b, ev->lane);
+	jb_put(b, ",\"device\":", 10);
+	jb_str(b, ev->device);
+	jb_put(b, ",\"direction\":", 13);
+	jb_str(b, ev->direction);
+	jb_put(b, ",\"credential\":", 14);
+	jb_str(b, ev->credential);
+	jb_put(b, ",\"decision\":", 12);
+	jb_str(b, ev->decision);
+	jb_put(b, ",\"reason\":", 10);
+	jb_str(b, ev->reason);
+	jb_put(b, ",\"reason_text\":", 15);
+	jb_str(b, ctl_event_reason_text(ev));
+	jb_fmt(b, ",\"person\":%" PRId64 ",\"actor\":", ev->person);
+	jb_str(b, ev->actor);
+	jb_put(b, ",\"detail\":", 10);
+	jb_str(b, ev->detail);
+	jb_put(b, "}", 1);
 }
 
 /*
@@ -107,25 +103,37 @@ events_done(struct store_req *req, void *arg)
 	struct ctl_client *c = arg;
 	const struct ev_rec *ev = req->rows;
 	const struct ev_query *q = &req->in.evq;
+	struct jbuf b = { 0 };
 	char more[48] = "";
-	json_object *a;
-	size_t i, bytes = 2;
+	size_t i;
 
 	if (req->status != 0) {
 		ctl_reply_err(c, "events: %s", req->error);
 		ctl_req_finish(c, req);
 		return;
 	}
-	a = json_object_new_array();
-	for (i = 0; i < req->nrows; i++) {
-		bytes += event_json_len(&ev[i]) + 1;
-		if (i > 0 && bytes > EV_PAGE_BYTES)
-			break;	/* the rest comes with the next page */
-		json_object_array_add(a, ctl_event_json(&ev[i]));
+	jb_put(&b, "{\"ok\":true,\"data\":[", 19);
+	for (i = 0; i < req->nrows && (i == 0 || b.len < EV_PAGE_BYTES); i++) {
+		if (i > 0)
+			jb_put(&b, ",", 1);
+		jb_event(&b, &ev[i]);
 	}
-	if (i < req->nrows || req->more)
+	jb_put(&b, "]", 1);
+	/* Rows left out for the size, or more behind the page: the client
+	 * asks again from the last one sent. */
+	if (i < req->nrows || req->more) {
 		cursor_make(&ev[i - 1], more, sizeof(more));
-	ctl_reply_page(c, a, more[0] != '\0' ? more : NULL);
+		jb_put(&b, ",\"more\":", 8);
+		jb_str(&b, more);
+	}
+	jb_put(&b, "}", 1);
+	if (b.oom) {
+		ctl_reply_err(c, "events: out of memory");
+		more[0] = '\0';
+		c->wants_follow = false;
+	} else
+		ctl_reply_raw(c, b.p, b.len);
+	free(b.p);
 	/* Following starts with the last page: committed events after it
 	 * reach the follower in order, as the store completes requests and
 	 * batches in commit order. */
