@@ -29,7 +29,7 @@ CONFIG_O := daemon/config.o daemon/config_read.o daemon/config_profile.o daemon/
 	    daemon/config_icom.o daemon/config_alerts.o daemon/config_access.o \
 	    daemon/config_elev.o daemon/roles.o
 RULES_O	 := rules/access.o rules/pass.o rules/visitor.o rules/hours.o rules/booking.o
-DB_O	 := db/store.o db/queries.o db/events.o db/schema.o db/tickets.o db/desk.o db/bookings.o db/latch.o db/cardimport.o
+DB_O	 := db/store.o db/checkpoint.o db/queries.o db/events.o db/schema.o db/tickets.o db/desk.o db/bookings.o db/latch.o db/cardimport.o
 GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand.o
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_input.o \
 	    drivers/modbus_icom.o drivers/modbus_elev.o drivers/modbus_wire.o drivers/serial.o drivers/reader.o drivers/cardfmt.o $(GPIO_O)

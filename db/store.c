@@ -485,6 +485,8 @@ store_open(const char *path, int batch_ms, char *err, size_t errlen)
 	pthread_cond_init(&s->wake, &ca);
 	pthread_condattr_destroy(&ca);
 
+	store_ckpt_start(s);
+
 	/* Signals are the engine's (signalfd): the thread takes none. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -493,11 +495,12 @@ store_open(const char *path, int batch_ms, char *err, size_t errlen)
 	if (rc != 0) {
 		snprintf(err, errlen, "%s: starting the store thread: %s", path,
 		    strerror(rc));
-		goto out_destroy;
+		goto out_ckpt;
 	}
 	return s;
 
-out_destroy:
+out_ckpt:
+	store_ckpt_stop(s);
 	pthread_cond_destroy(&s->wake);
 	pthread_mutex_destroy(&s->mu);
 	close(s->efd);
@@ -549,6 +552,7 @@ store_close(struct store *s)
 		}
 	}
 
+	store_ckpt_stop(s);
 	if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
 	    &nlog, &nckpt) != SQLITE_OK)
 		log_warn("%s: checkpoint: %s", s->path, sqlite3_errmsg(s->db));
@@ -746,4 +750,7 @@ store_get_stats(struct store *s, struct store_stats *st)
 	*st = s->stats;
 	st->queue_len = s->qlen + s->pend_len;
 	pthread_mutex_unlock(&s->mu);
+	pthread_mutex_lock(&s->ckpt_mu);
+	st->checkpoints = s->checkpoints;
+	pthread_mutex_unlock(&s->ckpt_mu);
 }

@@ -4,7 +4,8 @@
  * the engine queues events and submits requests, and their completions come
  * back through store_fd()/store_complete() on the engine's own thread.
  *
- * Durability (invariant 3): the database is in WAL mode with synchronous=FULL.
+ * Durability (invariant 3): the database is in WAL mode with synchronous=FULL;
+ * WAL checkpoints run on a thread of their own (db/checkpoint.c).
  * A request's done callback runs only after its transaction committed, so a
  * reply sent from it is a promise kept. Queued events are committed in batches
  * within site_conf.event_batch_ms; every write request first commits the
@@ -337,6 +338,7 @@ struct store_stats {
 	uint64_t	queue_len;	/* events waiting now */
 	uint64_t	failures;	/* commits that failed and were retried */
 	uint64_t	held;		/* held writes waiting for the disk now */
+	uint64_t	checkpoints;	/* WAL checkpoints done off the store thread */
 };
 void	store_get_stats(struct store *, struct store_stats *);
 

@@ -80,6 +80,16 @@ struct store {
 	struct store_req *held_head, *held_tail;	/* held writes, in order */
 	size_t		nheld;
 
+	/* Checkpoints (checkpoint.c): a thread and a connection of their own. */
+	sqlite3		*ckpt_db;
+	pthread_t	ckpt_thread;
+	bool		ckpt_running;
+	pthread_mutex_t	ckpt_mu;
+	pthread_cond_t	ckpt_wake;	/* under ckpt_mu: */
+	bool		ckpt_due, ckpt_busy, ckpt_stop;
+	uint64_t	checkpoints;	/* done */
+	bool		ckpt_failing;	/* the checkpoint thread's own */
+
 	/* The engine thread's own. */
 	uint64_t	reqs_delivered;
 	void		(*event_cb)(const struct ev_rec *, void *);
@@ -87,6 +97,15 @@ struct store {
 	void		(*health_cb)(bool, const char *, void *);
 	void		*health_arg;
 };
+
+/* checkpoint.c: WAL checkpoints off the store thread, from store_open on
+ * (on failure, logged, SQLite's own after commits stay); stopped before
+ * the store closes its connection. */
+void	store_ckpt_start(struct store *);
+void	store_ckpt_stop(struct store *);
+/* A checkpoint is due or under way: work that can wait (retention) lets
+ * it finish first, so that the WAL can start again from its beginning. */
+bool	store_ckpt_pending(struct store *);
 
 /* queries.c: the connection, the statements and each operation's SQL. */
 int	store_setup(struct store *, char *err, size_t errlen);

@@ -191,6 +191,42 @@ test_events(const char *dir)
 	CHECK_INT(file_user_version(path), SCHEMA_LATEST);
 }
 
+/* Checkpoints happen off the store thread: the WAL file is reused, not
+ * grown without end (60 MB of events go through it here), and the store
+ * says how many there were. */
+static void
+test_checkpoints(const char *dir)
+{
+	char path[512], wal[520];
+	struct store *s;
+	struct store_stats st;
+	struct stat sb;
+	struct ev_rec ev;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/ckpt.db", dir);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	if ((s = open_ok(path, 5)) == NULL)
+		return;
+	seen_reset();
+	for (i = 0; i < 200000; i++) {
+		ev = mkev(i, "passage", "L1", "");
+		memset(ev.detail, 'x', 120);
+		ev.detail[120] = '\0';
+		store_event_add(s, &ev);
+		if (i % 2000 == 1999)
+			CHECK(wait_seen(s, (size_t)i + 1, 10000));
+	}
+	store_get_stats(s, &st);
+	CHECK(st.checkpoints >= 2);
+	CHECK(stat(wal, &sb) == 0 && sb.st_size < 24 << 20);
+	if (sb.st_size >= 24 << 20 || st.checkpoints < 2)
+		fprintf(stderr, "WAL %lld bytes after %llu checkpoints\n",
+		    (long long)sb.st_size, (unsigned long long)st.checkpoints);
+	store_close(s);
+	CHECK(stat(wal, &sb) != 0 || sb.st_size == 0);	/* truncated at close */
+}
+
 /* Closing commits what is queued: nothing is lost, all is reported. */
 static void
 test_close_queued(const char *dir)
@@ -695,6 +731,7 @@ main(void)
 	}
 	test_events(dir);
 	test_close_queued(dir);
+	test_checkpoints(dir);
 	test_close_runs_late_requests(dir);
 	test_threads(dir);
 	test_open_errors(dir);
