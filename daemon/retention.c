@@ -17,11 +17,15 @@
 #define RET_FIRST_MS	5000		/* the first check after start */
 #define RET_CHECK_MS	(10 * 60 * 1000)	/* between checks with nothing to do */
 #define RET_RETRY_MS	(60 * 1000)	/* after a batch failed */
-#define RET_BATCH_FIRST	500
-#define RET_BATCH_MIN	50
-/* A batch's time on the store thread, aimed at: the batch size halves when
- * one takes twice this, doubles when one takes under half of it. */
-#define RET_TARGET_NS	(4 * NS_PER_MS)
+#define RET_BATCH_FIRST	200
+#define RET_BATCH_MIN	20
+/* A batch's time on the store thread, aimed at: the next batch is sized
+ * from the last one's rows per ms (it grows only after a full batch, and
+ * at most doubles or halves at a time). A tower's oldest events lie
+ * across every card's part of the card index, so a row costs a few page
+ * writes: about 50 rows per ms here, far more than the ~1 a minute a
+ * tower adds, which is all that retention has to keep up with. */
+#define RET_TARGET_NS	(3 * NS_PER_MS)
 /* The pause after a batch: at least this, and three times the batch's own
  * time, so retention never has more than a quarter of the store thread. */
 #define RET_GAP_MIN_MS	20
@@ -85,6 +89,28 @@ alerts_update(struct engine *e, const struct ev_purged *p)
 	}
 }
 
+/* The next batch's size after one of batch rows that deleted n in took. */
+static int
+next_batch(int batch, int64_t n, int64_t took)
+{
+	int64_t want;
+
+	if (took <= 0)
+		return batch;
+	want = (int64_t)batch * RET_TARGET_NS / took;
+	if (want > 2 * (int64_t)batch)
+		want = 2 * (int64_t)batch;
+	if (want < batch / 2)
+		want = batch / 2;
+	if (want > batch && n < batch)	/* it ran out: no cause to grow */
+		want = batch;
+	if (want < RET_BATCH_MIN)
+		want = RET_BATCH_MIN;
+	if (want > STORE_PURGE_BATCH_MAX)
+		want = STORE_PURGE_BATCH_MAX;
+	return (int)want;
+}
+
 static void
 batch_done(struct store_req *req, void *arg)
 {
@@ -104,16 +130,18 @@ batch_done(struct store_req *req, void *arg)
 		goto out;
 	}
 	r->failed = false;
+	if (p->yielded) {	/* a checkpoint first: again after the pause */
+		r->next_ns = now + RET_GAP_MIN_MS * NS_PER_MS;
+		goto out;
+	}
+	log_debug("event retention: batch of up to %d: %" PRId64 " deleted "
+	    "in %.1f ms", r->batch, p->by_age + p->by_size,
+	    (double)p->took_ns / NS_PER_MS);
 	r->run_age += p->by_age;
 	r->run_size += p->by_size;
 	r->purged += (uint64_t)(p->by_age + p->by_size);
 	r->used_bytes = p->used_bytes;
-	if (p->took_ns > 2 * RET_TARGET_NS && r->batch > RET_BATCH_MIN)
-		r->batch = r->batch / 2 > RET_BATCH_MIN ? r->batch / 2 : RET_BATCH_MIN;
-	else if (p->took_ns < RET_TARGET_NS / 2 && p->by_age + p->by_size ==
-	    r->batch && r->batch < STORE_PURGE_BATCH_MAX)
-		r->batch = r->batch * 2 < STORE_PURGE_BATCH_MAX ? r->batch * 2 :
-		    STORE_PURGE_BATCH_MAX;
+	r->batch = next_batch(r->batch, p->by_age + p->by_size, p->took_ns);
 	if (p->more) {
 		gap_ms = 3 * p->took_ns / NS_PER_MS;
 		if (gap_ms < RET_GAP_MIN_MS)

@@ -398,6 +398,12 @@ event_purge(struct store *s, struct store_req *req)
 		batch = batch < 1 ? 1 : STORE_PURGE_BATCH_MAX;
 	if (req->explain)
 		return purge_oldest(s, req, p->before_ms, batch) == -1 ? -1 : 0;
+	/* Deleting dirties pages all over the indexes: a checkpoint still
+	 * copying the last batch's goes first (db/checkpoint.c). */
+	if (store_ckpt_pending(s)) {
+		out->more = out->yielded = true;
+		return 0;
+	}
 	if (store_begin(s, req->error, sizeof(req->error)) == -1)
 		return -1;
 	left = batch;

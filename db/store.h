@@ -105,6 +105,8 @@ struct ev_purged {
 	bool	waiting;	/* events older than before_ms are left that
 				   no export covered */
 	int64_t	took_ns;	/* the transaction's time on the store thread */
+	bool	yielded;	/* nothing done: a WAL checkpoint goes first
+				   (db/checkpoint.c); more is set, ask again */
 };
 
 /* A line of the plan SQLite chose (store_req.explain). */

@@ -6,6 +6,7 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "store_support.h"
 
@@ -418,16 +419,24 @@ static int
 purge(struct store *s, int64_t before, int64_t max_bytes, bool exported,
     int batch, struct ev_purged *out)
 {
-	struct store_req r = mkreq(STORE_EVENT_PURGE);
-	int rc;
+	struct store_req r;
+	int rc, tries = 0;
 
-	r.in.purge.before_ms = before;
-	r.in.purge.max_bytes = max_bytes;
-	r.in.purge.export_required = exported;
-	r.in.purge.batch = batch;
-	rc = store_run(s, &r);
-	*out = r.purged;
-	store_req_free(&r);
+	/* A batch yields to a checkpoint under way: asked again, as the
+	 * engine does, it runs once the checkpoint is done. */
+	do {
+		if (tries++ > 0)
+			usleep(5000);
+		r = mkreq(STORE_EVENT_PURGE);
+		r.in.purge.before_ms = before;
+		r.in.purge.max_bytes = max_bytes;
+		r.in.purge.export_required = exported;
+		r.in.purge.batch = batch;
+		rc = store_run(s, &r);
+		*out = r.purged;
+		store_req_free(&r);
+	} while (rc == 0 && out->yielded && tries < 400);
+	CHECK(!out->yielded);
 	return rc;
 }
 
