@@ -340,9 +340,12 @@ purge_oldest(struct store *s, struct store_req *req, int64_t before, int64_t n)
 		sqlite3_finalize(st);
 		return rc;
 	}
+	/* Exports whose range holds no event any more (all before the
+	 * oldest: deleted already) are not looked at again. */
 	if (req->in.purge.export_required &&
 	    store_sql_prepare(s, req, "SELECT since_ms, until_ms, upto_id FROM "
-	    "event_exports WHERE since_ms < ?1 ORDER BY since_ms", &xs,
+	    "event_exports WHERE since_ms < ?1 AND until_ms > (SELECT "
+	    "coalesce(min(ts_ms), 0) FROM events) ORDER BY since_ms", &xs,
 	    "reading the exports") == -1) {
 		sqlite3_finalize(st);
 		return -1;
