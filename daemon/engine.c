@@ -259,6 +259,27 @@ lifecycle_event(struct engine *e, const char *kind, const char *detail)
 	engine_event(e, &ev);
 }
 
+/*
+ * A database upgrade at start can take minutes: systemd's start timeout is
+ * pushed back, and its watchdog fed, as long as the upgrade goes on; the
+ * log hears about it every half minute.
+ */
+static void
+store_upgrading(const char *what, void *arg)
+{
+	static int64_t logged_ns;
+	int64_t now = mono_ns();
+
+	(void)arg;
+	sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%d\nWATCHDOG=1\nSTATUS=%s",
+	    30 * 1000000, what);
+	if (logged_ns == 0 || now - logged_ns >= 30000 * NS_PER_MS) {
+		if (logged_ns != 0)
+			log_notice("%s", what);
+		logged_ns = now;
+	}
+}
+
 int
 engine_run(const char *conf_path, struct site_conf *site)
 {
@@ -291,6 +312,7 @@ engine_run(const char *conf_path, struct site_conf *site)
 		return 1;
 	}
 
+	store_set_upgrade_cb(store_upgrading, NULL);
 	e->store = store_open(site->db_path, site->event_batch_ms, err, sizeof(err));
 	if (e->store == NULL) {
 		log_err("%s", err);

@@ -316,17 +316,49 @@ schema_log_start(sqlite3 *db, const char *path, int from)
 
 	if (from < 8 && n >= 100000)
 		log_notice("%s: upgrading the database from schema %d to %d: "
-		    "indexing about %" PRId64 " events by card and person; "
-		    "this takes about a minute per 10 million", path, from,
-		    SCHEMA_NSTEPS, n);
+		    "indexing about %" PRId64 " events by card and person "
+		    "(about 2 s a million; lobbyd starts when it is done)",
+		    path, from, SCHEMA_NSTEPS, n);
 	else
 		log_notice("%s: upgrading the database from schema %d to %d",
 		    path, from, SCHEMA_NSTEPS);
 }
 
-int
-schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
+/* Who hears how an upgrade goes, from SQLite's progress handler too. */
+struct schema_tell {
+	void	(*fn)(const char *, void *);
+	void	*arg;
+	int	step;
+	int64_t	t0, next_ns;	/* the upgrade's start; the next word */
+};
+
+static void
+schema_say(struct schema_tell *t)
 {
+	char what[96];
+
+	snprintf(what, sizeof(what), "upgrading the database: schema step %d "
+	    "of %d, %d s so far", t->step, SCHEMA_NSTEPS,
+	    (int)((mono_ns() - t->t0) / 1000000000LL));
+	t->next_ns = mono_ns() + SCHEMA_TELL_MS * NS_PER_MS;
+	t->fn(what, t->arg);
+}
+
+static int
+schema_progress(void *arg)
+{
+	struct schema_tell *t = arg;
+
+	if (mono_ns() >= t->next_ns)
+		schema_say(t);
+	return 0;	/* go on */
+}
+
+int
+schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen,
+    void (*tell)(const char *what, void *arg), void *arg)
+{
+	struct schema_tell t = { tell, arg, 0, 0, 0 };
 	char sql[64];
 	int v, from = -1;
 	int64_t t0 = 0;
@@ -347,9 +379,17 @@ schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 			break;
 		if (from == -1) {
 			from = v;
-			t0 = mono_ns();
+			t.t0 = t0 = mono_ns();
 			if (v > 0)
 				schema_log_start(db, path, v);
+			/* SQLite calls back every so many of its steps. */
+			if (v > 0 && tell != NULL)
+				sqlite3_progress_handler(db, 100000,
+				    schema_progress, &t);
+		}
+		if (v > 0 && tell != NULL) {
+			t.step = v + 1;
+			schema_say(&t);
 		}
 		if (schema_exec(db, schema_steps[v], path, v + 1, err,
 		    errlen) == -1)
@@ -360,6 +400,7 @@ schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 		if (schema_exec(db, "COMMIT", path, v + 1, err, errlen) == -1)
 			goto out_rollback;
 	}
+	sqlite3_progress_handler(db, 0, NULL, NULL);
 	if (schema_exec(db, "COMMIT", path, v, err, errlen) == -1)
 		return -1;
 	if (from > 0)
@@ -368,6 +409,7 @@ schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 	return 0;
 
 out_rollback:
+	sqlite3_progress_handler(db, 0, NULL, NULL);
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
 }

@@ -15,8 +15,12 @@ int	schema_latest(void);
 /*
  * Applies the migrations the database at path (already open as db) lacks.
  * Refuses a database newer than schema_latest(). 0, or -1 with a message
- * naming path in err.
+ * naming path in err. An existing database brought forward calls tell
+ * (if not NULL) as each step starts and every SCHEMA_TELL_MS while one
+ * runs, with what it is doing in words.
  */
-int	schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen);
+#define SCHEMA_TELL_MS	2000
+int	schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen,
+	    void (*tell)(const char *what, void *arg), void *arg);
 
 #endif

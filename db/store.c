@@ -438,6 +438,17 @@ store_main(void *arg)
 	return NULL;
 }
 
+/* Who hears how an upgrade at store_open() goes (store_set_upgrade_cb). */
+static void	(*upgrade_tell)(const char *, void *);
+static void	*upgrade_arg;
+
+void
+store_set_upgrade_cb(void (*fn)(const char *what, void *arg), void *arg)
+{
+	upgrade_tell = fn;
+	upgrade_arg = arg;
+}
+
 struct store *
 store_open(const char *path, int batch_ms, char *err, size_t errlen)
 {
@@ -471,7 +482,8 @@ store_open(const char *path, int batch_ms, char *err, size_t errlen)
 		goto out_close_db;
 	}
 	if (store_setup(s, err, errlen) == -1 ||
-	    schema_migrate(s->db, path, err, errlen) == -1 ||
+	    schema_migrate(s->db, path, err, errlen, upgrade_tell,
+	    upgrade_arg) == -1 ||
 	    store_prepare(s, err, errlen) == -1)
 		goto out_close_db;
 

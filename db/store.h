@@ -293,6 +293,14 @@ struct store_req {
 };
 
 /*
+ * While store_open() brings an existing database forward (indexing years
+ * of events takes minutes), fn hears what it is doing as each step starts
+ * and every couple of seconds, on store_open()'s own thread: lobbyd tells
+ * systemd that it is still starting. Set before store_open(); NULL: none.
+ */
+void	store_set_upgrade_cb(void (*fn)(const char *what, void *arg), void *arg);
+
+/*
  * Opens (creating if needed) the database at path, applies migrations, and
  * starts the store thread. batch_ms bounds how long a queued event waits.
  * NULL on failure, with a message naming the file in err.

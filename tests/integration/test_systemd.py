@@ -79,6 +79,38 @@ def lobbyd_notifies_ready_feeds_the_watchdog_and_says_stopping():
         s.close()
 
 
+@test
+def a_database_upgrade_pushes_the_start_timeout_back():
+    """Indexing years of events at an upgrade takes minutes, longer than
+    systemd waits for READY=1: lobbyd extends the timeout as it goes."""
+    import sqlite3
+    s = Site(start_lobbyd=False)
+    path = os.path.join(s.dir, "notify.sock")
+    ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    ns.bind(path)
+    got = []
+    try:
+        s.start_lobbyd()
+        s.stop_lobbyd()
+        con = sqlite3.connect(s.db)
+        con.executescript("DROP INDEX events_credential_ts; DROP INDEX events_person_ts;"
+                          "DROP TABLE event_exports;"
+                          "CREATE INDEX events_person ON events (person);"
+                          "PRAGMA user_version = 7;")
+        con.close()
+        s.start_lobbyd(env={"NOTIFY_SOCKET": path})
+        ns.settimeout(5)
+        while not any("READY=1" in m for m in got):
+            got.append(ns.recv(4096).decode())
+        first = got[0]
+        assert "EXTEND_TIMEOUT_USEC=" in first and "STATUS=upgrading the database: " \
+            "schema step 8 of 8" in first, got
+        assert "READY=1" not in first, got
+    finally:
+        ns.close()
+        s.close()
+
+
 if __name__ == "__main__":
     assert shutil.which("systemd-analyze"), "systemd-analyze is needed (package systemd)"
     run_tests("test_systemd")
