@@ -112,6 +112,19 @@ events_done(struct store_req *req, void *arg)
 		ctl_req_finish(c, req);
 		return;
 	}
+	/* The newest N's start is still being looked for: another step, at
+	 * the back of the store's queue, behind whatever came meanwhile. */
+	if (req->seek.on && !c->dead && !c->srv->closing) {
+		req->in.evq.seek = req->seek;
+		store_req_free(req);
+		ctl_req_submit(c, req);
+		return;
+	}
+	if (req->seek.on) {
+		ctl_reply_err(c, "events: lobbyd is stopping");
+		ctl_req_finish(c, req);
+		return;
+	}
 	jb_put(&b, "{\"ok\":true,\"data\":[", 19);
 	for (i = 0; i < req->nrows && (i == 0 || b.len < EV_PAGE_BYTES); i++) {
 		if (i > 0)

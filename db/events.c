@@ -13,6 +13,7 @@
 
 #define EV_QUERY_DEFAULT	100
 #define EV_SQL_MAX		768
+#define EV_SEEK_STEP		25000	/* index entries a request walks back */
 
 /*
  * The WHERE clause of an event query into sql. The first filter present of
@@ -22,6 +23,9 @@
  * statistics for. Every index ends in the rowid, so (ts_ms, id) order and
  * the cursor come from the index alone, never from a sort.
  */
+/* cursor: rows after (after_ts, after_id); the index range starts at
+ * since_ms, which the caller has brought up to the cursor's time. The
+ * newest N's start, found in steps, walks back from q->seek when on. */
 static void
 ev_where(const struct ev_query *q, bool cursor, char *sql, size_t len)
 {
@@ -44,6 +48,9 @@ ev_where(const struct ev_query *q, bool cursor, char *sql, size_t len)
 	if (cursor)
 		n += (size_t)snprintf(sql + n, len - n,
 		    " AND (ts_ms, id) > (:ats, :aid)");
+	if (q->seek.on && !cursor)
+		n += (size_t)snprintf(sql + n, len - n, " AND ts_ms <= :sts "
+		    "AND (ts_ms, id) <= (:sts, :sid)");
 	(void)n;
 }
 
@@ -76,6 +83,8 @@ ev_bind(sqlite3_stmt *st, const struct ev_query *q)
 	bind_named_int(st, ":upto", q->upto_id);
 	bind_named_int(st, ":ats", q->after_ts);
 	bind_named_int(st, ":aid", q->after_id);
+	bind_named_int(st, ":sts", q->seek.ts);
+	bind_named_int(st, ":sid", q->seek.id);
 }
 
 /* Appends the plan of st, each line prefixed with what, to req->rows. */
@@ -115,8 +124,11 @@ ev_explain(struct store *s, struct store_req *req, sqlite3_stmt *st,
 
 /*
  * Where the newest limit matches begin: the limit-th newest, found by
- * stepping back through the index (its entries only, never the rows).
- * On return q has a cursor just before it, or none when fewer match.
+ * stepping back through the index (its entries only, never the rows),
+ * at most EV_SEEK_STEP entries a request: ten million would hold the
+ * store thread for seconds, and a guard's manual open behind it. 0 and q
+ * with a cursor just before it (none when fewer match); 1 when the walk
+ * goes on, from req->seek, in another request; -1 on failure.
  */
 static int
 ev_newest_start(struct store *s, struct store_req *req, struct ev_query *q,
@@ -124,6 +136,7 @@ ev_newest_start(struct store *s, struct store_req *req, struct ev_query *q,
 {
 	char sql[EV_SQL_MAX] = "SELECT ts_ms, id FROM events";
 	sqlite3_stmt *st;
+	int64_t left = q->seek.on ? q->seek.left : limit - 1, step;
 	int rc;
 
 	ev_where(q, false, sql, sizeof(sql));
@@ -136,9 +149,18 @@ ev_newest_start(struct store *s, struct store_req *req, struct ev_query *q,
 		sqlite3_finalize(st);
 		return rc;
 	}
+	step = left < EV_SEEK_STEP ? left : EV_SEEK_STEP;
 	ev_bind(st, q);
-	bind_named_int(st, ":skip", limit - 1);
+	bind_named_int(st, ":skip", step);
 	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && left > step) {
+		req->seek.on = true;
+		req->seek.ts = sqlite3_column_int64(st, 0);
+		req->seek.id = sqlite3_column_int64(st, 1);
+		req->seek.left = left - step;
+		sqlite3_finalize(st);
+		return 1;
+	}
 	if (rc == SQLITE_ROW) {
 		q->after = true;
 		q->after_ts = sqlite3_column_int64(st, 0);
@@ -149,6 +171,7 @@ ev_newest_start(struct store *s, struct store_req *req, struct ev_query *q,
 		store_sqlerr(s, req->error, sizeof(req->error), "querying events");
 		return -1;
 	}
+	q->seek.on = false;
 	return 0;
 }
 
@@ -169,9 +192,12 @@ store_event_query(struct store *s, struct store_req *req)
 	if (limit > STORE_EVENT_LIMIT_MAX)
 		limit = STORE_EVENT_LIMIT_MAX;
 	page = limit < STORE_EVENT_PAGE ? limit : STORE_EVENT_PAGE;
-	if (!q.after && !q.oldest &&
-	    ev_newest_start(s, req, &q, limit) == -1)
-		return -1;
+	if (!q.after && !q.oldest) {
+		if ((rc = ev_newest_start(s, req, &q, limit)) != 0)
+			return rc == 1 ? 0 : -1;	/* 1: req->seek goes on */
+		if (req->explain)
+			q.seek.on = false;
+	}
 	/* The index range starts at the cursor: SQLite takes no bound on the
 	 * index from the row value (ts_ms, id) > (...), only from ts_ms. */
 	if (q.after && q.after_ts > q.since_ms)

@@ -219,6 +219,7 @@ store_req_reset(struct store_req *req)
 	req->nrows = 0;
 	req->more = false;
 	req->steps = 0;
+	memset(&req->seek, 0, sizeof(req->seek));
 	memset(&req->purged, 0, sizeof(req->purged));
 }
 

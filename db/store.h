@@ -54,6 +54,14 @@ struct ev_rec {
  */
 #define STORE_EVENT_PAGE	2000
 #define STORE_EVENT_LIMIT_MAX	10000000
+/* The newest N's start is found a step at a time (25,000 events): a
+ * request that did not get there hands back out.seek, with on set and no
+ * rows, and the same query with in.evq.seek = out.seek goes on. */
+struct ev_seek {
+	bool	on;
+	int64_t	ts, id;		/* where the walk back has reached */
+	int64_t	left;		/* entries still to go back */
+};
 struct ev_query {
 	int64_t	since_ms;	/* ts_ms >= since_ms */
 	int64_t	until_ms;	/* ts_ms < until_ms; 0: no end */
@@ -66,6 +74,7 @@ struct ev_query {
 	bool	oldest;		/* the first limit, not the newest */
 	bool	after;		/* the rows after (after_ts, after_id) */
 	int64_t	after_ts, after_id;
+	struct ev_seek seek;	/* a walk to the newest N's start going on */
 };
 
 /* What "lobbyctl events export" wrote out (schema step 8): the events with
@@ -269,6 +278,8 @@ struct store_req {
 	size_t		nrows;
 	bool		more;		/* STORE_EVENT_QUERY: rows match after
 					   the last in rows */
+	struct ev_seek	seek;		/* STORE_EVENT_QUERY: on: no rows yet,
+					   ask again with this (struct ev_seek) */
 	uint64_t	steps;		/* STORE_EVENT_QUERY: SQLite's virtual
 					   machine steps for the page: the tests
 					   check that an index bounds the work */

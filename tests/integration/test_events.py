@@ -138,6 +138,21 @@ def a_cards_history_comes_in_pages_every_row_once_in_order():
         s.close()
 
 
+@test
+def a_limit_past_a_hundred_thousand_is_exact():
+    """lobbyd finds where the newest N start 25,000 events a request, so
+    that a big --limit never holds its store up: still exactly N, in order."""
+    s, now, rows = site_with_history(n=130000, card_every=1000)
+    try:
+        until = datetime.datetime.fromtimestamp((now - DAY_MS // 2) / 1000)
+        got = s.ctl("events", "--until", until.strftime("%Y-%m-%d %H:%M:%S"),
+                    "--limit", "123456")
+        want = db_ids(s.db, "ts_ms < ?", (int(until.timestamp()) * 1000,))[-123456:]
+        assert [e["id"] for e in got] == want, (len(got), got[:1], want[:1])
+    finally:
+        s.close()
+
+
 def read_csv(path):
     with open(path, newline="", encoding="utf-8") as f:
         return list(csv.reader(f))

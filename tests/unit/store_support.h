@@ -175,6 +175,20 @@ query_pages(struct store *s, struct store_req *r, const struct ev_query *q)
 			free(all);
 			return -1;
 		}
+		/* The newest N's start still being looked for: again. */
+		while (r->seek.on) {
+			struct ev_seek sk = r->seek;
+
+			store_req_free(r);
+			*r = mkreq(STORE_EVENT_QUERY);
+			r->in.evq = *q;
+			r->in.evq.limit = limit;
+			r->in.evq.seek = sk;
+			if (store_run(s, r) == -1) {
+				free(all);
+				return -1;
+			}
+		}
 		pages++;
 		if (r->nrows > 0) {
 			if ((p = realloc(all, (n + r->nrows) * sizeof(*p))) == NULL)

@@ -275,6 +275,50 @@ test_paging(const char *dir)
 	store_close(s);
 }
 
+/*
+ * The start of the newest N is found 25,000 events a request, so that a
+ * huge --limit never holds the store thread for long: the first request
+ * hands back where its walk reached and no rows; going on from there ends
+ * at the right place.
+ */
+static void
+test_seek_in_steps(const char *dir)
+{
+	char path[512];
+	struct store *s;
+	struct store_req r;
+	struct ev_query q = { .limit = 230000 };
+	const int total = 250000;
+
+	snprintf(path, sizeof(path), "%s/seek.db", dir);
+	if ((s = open_ok(path, 1000)) == NULL)
+		return;
+	for (int i = 0; i < total; i += 10000)
+		add_log(s, i, 10000, 1000);
+
+	r = mkreq(STORE_EVENT_QUERY);
+	r.in.evq = q;
+	CHECK_INT(store_run(s, &r), 0);
+	CHECK(r.seek.on);
+	CHECK_INT(r.nrows, 0);
+	CHECK_INT(r.seek.left, 229999 - 25000);
+	CHECK_INT(r.seek.ts, 1000 + (int64_t)(total - 1 - 25000) * 10);
+	store_req_free(&r);
+
+	/* Every step and page: the newest 230,000, from e20000 on. */
+	CHECK_INT(query_pages(s, &r, &q), 115);
+	CHECK_INT(r.nrows, 230000);
+	CHECK(rows_are(&r, total, any, NULL, 230000, false));
+	store_req_free(&r);
+
+	/* Fewer than asked: the walk runs off the oldest end, all of them. */
+	q.limit = 300000;
+	CHECK_INT(query_pages(s, &r, &q), 125);
+	CHECK_INT(r.nrows, total);
+	store_req_free(&r);
+	store_close(s);
+}
+
 /* The page's work in SQLite's steps, or -1. */
 static int64_t
 page_steps(struct store *s, const struct ev_query *q, size_t *nrows)
@@ -650,6 +694,7 @@ main(void)
 	test_paging(dir);
 	test_plans(dir);
 	test_bounded_work(dir);
+	test_seek_in_steps(dir);
 	test_retention(dir);
 	test_ceiling(dir);
 	rm_dir(dir);
