@@ -566,7 +566,13 @@ store_setup(struct store *s, char *err, size_t errlen)
 		return -1;
 	}
 	sqlite3_finalize(st);
+	/* journal_size_limit: a WAL file that grew (an upgrade indexing
+	 * years of events writes gigabytes to it) is cut back to 64 MiB once
+	 * a checkpoint has emptied it, not kept at its largest until lobbyd
+	 * stops. */
 	if (store_exec(s, "PRAGMA synchronous=FULL", err, errlen) == -1 ||
+	    store_exec(s, "PRAGMA journal_size_limit=67108864", err,
+	    errlen) == -1 ||
 	    store_exec(s, "PRAGMA foreign_keys=ON", err, errlen) == -1)
 		return -1;
 	return 0;
