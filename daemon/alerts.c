@@ -199,7 +199,7 @@ alert_deliver_unstored(struct engine *e, struct alert_active *a)
 
 	alert_active_rec(a, &r);
 	a->delivered = true;
-	ctl_publish_alert(e->ctl, &r);
+	engine_publish_alert(e, &r);
 	alert_deliver(e, &r, "raised");
 }
 
@@ -231,7 +231,7 @@ alert_cleared(struct store_req *req, void *arg)
 	} else if (req->found && req->nrows == 1) {
 		const struct alert_rec *r = req->rows;
 
-		ctl_publish_alert(e->ctl, r);
+		engine_publish_alert(e, r);
 		alert_deliver(e, r, "cleared");
 		ticket_alert_cleared(e, r);
 	}
@@ -271,7 +271,7 @@ alert_raised(struct store_req *req, void *arg)
 		if (a != NULL)
 			alert_forget(e, a);
 	} else {
-		ctl_publish_alert(e->ctl, r);
+		engine_publish_alert(e, r);
 		ticket_alert_stored(e, r);
 		if (a == NULL || !a->delivered)
 			alert_deliver(e, r, "raised");
@@ -446,7 +446,7 @@ alert_ack_done(struct engine *e, const struct alert_rec *r, const char *user)
 		a->acked = true;	/* no escalation any more */
 	alert_event(e, r, "alert_acked", user, r->ack_note);
 	alert_log(r, "acknowledged", LOG_P_NOTICE, user);
-	ctl_publish_alert(e->ctl, r);
+	engine_publish_alert(e, r);
 	notify_alert(e, r, "acknowledged");
 }
 
@@ -481,7 +481,7 @@ alert_escalated(struct store_req *req, void *arg)
 		snprintf(why, sizeof(why), "not acknowledged within %d s",
 		    (int)((r->escalated_ms - r->raised_ms + 999) / 1000));
 		alert_event(e, r, "alert_escalated", NULL, why);
-		ctl_publish_alert(e->ctl, r);
+		engine_publish_alert(e, r);
 		alert_deliver(e, r, "escalated");
 	}
 	store_req_free(req);

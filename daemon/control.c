@@ -473,13 +473,13 @@ server_accept(struct engine *e, struct ev_handler *h, uint32_t events)
 	}
 }
 
-void
-ctl_publish_event(struct ctl_server *srv, const struct ev_rec *ev)
+/* The engine's events, to the clients that follow them. */
+static void
+ctl_publish_event(void *arg, const struct ev_rec *ev)
 {
+	struct ctl_server *srv = arg;
 	struct ctl_client *c, *next;
 
-	if (srv == NULL)
-		return;
 	for (c = srv->clients; c != NULL; c = next) {
 		next = c->next;
 		if (c->follow_events && !c->dead && (c->follow_lane[0] == '\0' ||
@@ -494,13 +494,13 @@ ctl_publish_event(struct ctl_server *srv, const struct ev_rec *ev)
 	}
 }
 
-void
-ctl_publish_alert(struct ctl_server *srv, const struct alert_rec *a)
+/* The engine's alerts, to the clients that follow them and may see them. */
+static void
+ctl_publish_alert(void *arg, const struct alert_rec *a)
 {
+	struct ctl_server *srv = arg;
 	struct ctl_client *c, *next;
 
-	if (srv == NULL)
-		return;
 	for (c = srv->clients; c != NULL; c = next) {
 		next = c->next;
 		if (c->follow_alerts && !c->dead && ctl_sees_alert(c, a)) {
@@ -566,6 +566,9 @@ ctl_open(struct engine *e, char *err, size_t errlen)
 		free(srv);
 		return NULL;
 	}
+	srv->sub = (struct engine_sub){ .event = ctl_publish_event,
+	    .alert = ctl_publish_alert, .arg = srv };
+	engine_subscribe(e, &srv->sub);
 	return srv;
 }
 
@@ -588,6 +591,7 @@ ctl_close(struct ctl_server *srv)
 		assert(!c->busy);
 		client_free(c);
 	}
+	engine_unsubscribe(srv->e, &srv->sub);
 	engine_unwatch(srv->e, &srv->h);
 	close(srv->h.fd);
 	unlink(srv->path);

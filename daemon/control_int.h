@@ -43,6 +43,7 @@ struct ctl_server {
 	int			nclients;
 	bool			closing;	/* no new requests: lobbyd is stopping */
 	struct ctl_import	*import;	/* the card import under way (one) */
+	struct engine_sub	sub;		/* followers hear the engine through it */
 };
 
 /* control.c: replies (each takes the JSON it is given) and store requests. */

@@ -78,12 +78,50 @@ store_health(bool failing, const char *why, void *arg)
 	alert_store_health(arg, failing, why);
 }
 
+/* ---- publishing ------------------------------------------------------- */
+
+void
+engine_subscribe(struct engine *e, struct engine_sub *sub)
+{
+	struct engine_sub **p = &e->subs;
+
+	while (*p != NULL)
+		p = &(*p)->next;
+	sub->next = NULL;
+	*p = sub;
+}
+
+void
+engine_unsubscribe(struct engine *e, struct engine_sub *sub)
+{
+	for (struct engine_sub **p = &e->subs; *p != NULL; p = &(*p)->next) {
+		if (*p == sub) {
+			*p = sub->next;
+			return;
+		}
+	}
+}
+
+void
+engine_publish_alert(struct engine *e, const struct alert_rec *r)
+{
+	for (struct engine_sub *s = e->subs, *next; s != NULL; s = next) {
+		next = s->next;		/* a subscriber may leave meanwhile */
+		if (s->alert != NULL)
+			s->alert(s->arg, r);
+	}
+}
+
 static void
 event_committed(const struct ev_rec *ev, void *arg)
 {
 	struct engine *e = arg;
 
-	ctl_publish_event(e->ctl, ev);
+	for (struct engine_sub *s = e->subs, *next; s != NULL; s = next) {
+		next = s->next;
+		if (s->event != NULL)
+			s->event(s->arg, ev);
+	}
 }
 
 /* ---- cards: the engine's copy of the cards table (cards.c) ------------ */

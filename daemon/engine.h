@@ -149,6 +149,20 @@ struct fire_state {
 struct ctl_server;
 struct ticket_sched;
 
+/*
+ * Who hears what the engine publishes: each event once it is committed,
+ * each change of an alert (raised, escalated, acknowledged, cleared; and a
+ * raise told before it could be stored, with id 0). The control server's
+ * followers subscribe so; a web console or an uplink would too. Either
+ * hook may be NULL. Subscribers are called in the order they subscribed.
+ */
+struct engine_sub {
+	void	(*event)(void *arg, const struct ev_rec *);
+	void	(*alert)(void *arg, const struct alert_rec *);
+	void	*arg;
+	struct engine_sub *next;	/* the engine's */
+};
+
 struct engine {
 	struct site_conf	*site;
 	const char		*conf_path;
@@ -181,6 +195,7 @@ struct engine {
 	size_t			nalerts, alerts_cap;
 
 	struct ctl_server	*ctl;
+	struct engine_sub	*subs;		/* engine_subscribe() */
 	bool			store_failing;	/* the database takes no writes */
 	struct fire_state	fire;		/* fire.c */
 	struct ticket_sched	*tickets;	/* the daily summary (tickets.c) */
@@ -204,6 +219,10 @@ void	engine_ev_init(struct ev_rec *, const char *kind);
 void	engine_ev_dev(struct engine *, struct ev_rec *, int dev);
 /* Queued for the next batch; followers see it once it is committed. */
 void	engine_event(struct engine *, struct ev_rec *);
+/* Publishing (struct engine_sub): a subscriber stays until it leaves. */
+void	engine_subscribe(struct engine *, struct engine_sub *);
+void	engine_unsubscribe(struct engine *, struct engine_sub *);
+void	engine_publish_alert(struct engine *, const struct alert_rec *);
 /* The card with this uid into *v; false: not on the card list. */
 bool	engine_card_find(const struct engine *, const char *uid, struct card_view *v);
 /* -1: out of memory (the card is stored, but unknown until a restart). */
@@ -387,7 +406,5 @@ struct ctl_server *ctl_open(struct engine *, char *err, size_t errlen);
 void	ctl_quiesce(struct ctl_server *);
 /* Every request must be finished (see engine_run's shutdown). */
 void	ctl_close(struct ctl_server *);
-void	ctl_publish_event(struct ctl_server *, const struct ev_rec *);
-void	ctl_publish_alert(struct ctl_server *, const struct alert_rec *);
 
 #endif
