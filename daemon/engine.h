@@ -389,5 +389,8 @@ void	ctl_quiesce(struct ctl_server *);
 void	ctl_close(struct ctl_server *);
 void	ctl_publish_event(struct ctl_server *, const struct ev_rec *);
 void	ctl_publish_alert(struct ctl_server *, const struct alert_rec *);
+/* Idle connections closed, the refusals of the minute summed up. */
+void	ctl_tick(struct ctl_server *, int64_t now_ns);
+int64_t	ctl_next_deadline(const struct ctl_server *);
 
 #endif
