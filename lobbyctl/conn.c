@@ -100,6 +100,10 @@ conn_close(struct conn *c)
 	free(c->buf);
 }
 
+/*
+ * 0 sent; 1 lobbyd has closed the connection (unsaid: it may have said why
+ * first, which the caller reads); -1 any other failure, said.
+ */
 static int
 conn_send(struct conn *c, const char *line, size_t len)
 {
@@ -109,6 +113,8 @@ conn_send(struct conn *c, const char *line, size_t len)
 		n = send(c->fd, line, len, MSG_NOSIGNAL);
 		if (n == -1 && errno == EINTR)
 			continue;
+		if (n == -1 && (errno == EPIPE || errno == ECONNRESET))
+			return 1;
 		if (n == -1) {
 			lobbyctl_say("%s: cannot send the request: %s", c->path,
 			    strerror(errno));
@@ -181,6 +187,8 @@ conn_read_line(struct conn *c, int64_t deadline_ns, char **line)
 		n = read(c->fd, c->buf + c->len, CTL_REPLY_MAX - c->len);
 		if (n == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
+		if (n == -1 && errno == ECONNRESET)
+			n = 0;	/* closed with our request unread: closed */
 		if (n == -1) {
 			lobbyctl_say("%s: read: %s", c->path, strerror(errno));
 			return LINE_ERR;
@@ -239,7 +247,7 @@ conn_request(struct conn *c, struct json_object *req,
 	const char *text;
 	char *line, *out;
 	size_t len;
-	int rc;
+	int rc, sent = -1;
 
 	*reply = NULL;
 	*data = NULL;
@@ -251,19 +259,23 @@ conn_request(struct conn *c, struct json_object *req,
 	memcpy(out, text, len);
 	out[len] = '\n';
 	out[len + 1] = '\0';
-	rc = EXIT_REFUSED;
 	if (len + 1 > CTL_LINE_MAX)
 		lobbyctl_say("request too long (%zu bytes)", len + 1);
 	else
-		rc = conn_send(c, out, len + 1) == 0 ? 0 : EXIT_REFUSED;
+		sent = conn_send(c, out, len + 1);
 	free(out);
-	if (rc != 0)
-		return rc;
+	if (sent < 0)
+		return EXIT_REFUSED;
 
+	/* Closed before the request (sent == 1): a user lobbyd turns away
+	 * (not authorised, too many connections) is told why in one line. */
 	rc = conn_read_line(c, mono_ns() + REPLY_TIMEOUT_MS * NS_PER_MS, &line);
 	if (rc == LINE_STOP)
 		return 0;
-	if (rc == LINE_EOF)
+	if (rc == LINE_EOF && sent == 1)
+		lobbyctl_say("%s: lobbyd closed the connection before the "
+		    "request, without saying why", c->path);
+	else if (rc == LINE_EOF)
 		lobbyctl_say("%s: lobbyd closed the connection without a reply",
 		    c->path);
 	if (rc != LINE_OK)
