@@ -595,15 +595,12 @@ client_waits(const struct ctl_client *c)
 	return !c->dead && !c->busy && !c->follower;
 }
 
-void
-ctl_tick(struct ctl_server *srv, int64_t now_ns)
+/* The refusals counted in the minutes that ended by now_ns, one line each. */
+static void
+refusals_log(struct ctl_server *srv, int64_t now_ns)
 {
-	struct ctl_client *c, *next;
 	struct ctl_refusal r;
-	int idle_s;
 
-	if (srv == NULL)
-		return;
 	while (ctl_reflog_due(&srv->refusals, now_ns, &r)) {
 		if (r.uid == CTL_REFLOG_OTHERS)
 			log_warn("control: refused other users %" PRIu64 " more "
@@ -615,6 +612,17 @@ ctl_tick(struct ctl_server *srv, int64_t now_ns)
 			    (unsigned)r.uid, r.count, CTL_REFLOG_NS / NS_PER_S,
 			    refusal_words[r.why]);
 	}
+}
+
+void
+ctl_tick(struct ctl_server *srv, int64_t now_ns)
+{
+	struct ctl_client *c, *next;
+	int idle_s;
+
+	if (srv == NULL)
+		return;
+	refusals_log(srv, now_ns);
 	idle_s = srv->e->site->ctl_idle_timeout_s;
 	for (c = srv->clients; c != NULL; c = next) {
 		next = c->next;
@@ -848,6 +856,8 @@ ctl_close(struct ctl_server *srv)
 		assert(!c->busy);
 		client_free(c);
 	}
+	/* Every minute under way ends now: its count would be lost. */
+	refusals_log(srv, mono_ns() + CTL_REFLOG_NS);
 	engine_unwatch(srv->e, &srv->h);
 	close(srv->h.fd);
 	unlink(srv->path);

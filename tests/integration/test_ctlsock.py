@@ -337,6 +337,14 @@ def idle_connections_close_and_followers_count_apart():
             follower.wait(5)
         # The guard has room again.
         assert as_user(s, "nobody", "users", "status").returncode == 0
+        # Refusals counted and not yet summed up are not lost at a stop.
+        r = guard.do("open", 7)
+        assert r["admitted"] == 4 and len(r["refused"]) == 3, r
+        assert s.stop_lobbyd() == 0
+        assert re.search(r"refused nobody \(uid 65534\) 3 more times in the last 60 s: "
+                         r"at its limit of connections", s.log()), refusal_lines(s)
+        assert re.search(r"refused nobody \(uid 65534\) 1 more times in the last 60 s: "
+                         r"at its limit of followers", s.log()), refusal_lines(s)
     finally:
         if guard is not None:
             guard.stop()
