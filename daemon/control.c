@@ -595,6 +595,22 @@ client_waits(const struct ctl_client *c)
 	return !c->dead && !c->busy && !c->follower;
 }
 
+/* The last reply of a connection closed for idleness ("closed": "idle",
+ * so that a client may ask again on a new one: it read nothing since). */
+static void
+client_idle_close(struct ctl_client *c, int idle_s)
+{
+	json_object *r = json_object_new_object();
+	char msg[64];
+
+	snprintf(msg, sizeof(msg), "idle for %d s: lobbyd closed the connection",
+	    idle_s);
+	json_object_object_add(r, "ok", json_object_new_boolean(0));
+	json_object_object_add(r, "error", json_object_new_string(msg));
+	json_object_object_add(r, "closed", json_object_new_string("idle"));
+	client_write(c, r);
+}
+
 /* The refusals counted in the minutes that ended by now_ns, one line each. */
 static void
 refusals_log(struct ctl_server *srv, int64_t now_ns)
@@ -630,8 +646,7 @@ ctl_tick(struct ctl_server *srv, int64_t now_ns)
 			continue;
 		log_debug("control: %s (pid %d): idle for %d s; closed", c->user,
 		    (int)c->pid, idle_s);
-		ctl_reply_err(c, "idle for %d s: lobbyd closed the connection",
-		    idle_s);
+		client_idle_close(c, idle_s);
 		c->dead = true;
 		client_free(c);
 	}

@@ -29,7 +29,8 @@
  * "lobbyd is busy: ... follower connections ...") and the connection stays.
  * A connection that follows nothing and sends no request for
  * idle_timeout_s gets {"ok": false, "error": "idle for 60 s: lobbyd closed
- * the connection"} and is closed.
+ * the connection", "closed": "idle"} and is closed; nothing it sent after
+ * that is read, so a client may send it again on a new connection.
  *
  * Commands that change data reply only after the change is committed.
  *
