@@ -41,10 +41,35 @@ say_wire(const char *prefix, const char *text)
 	free(clean);
 }
 
+/* A new connection to c->path in c->fd: 0, or an exit status, said. */
+static int
+conn_connect(struct conn *c)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	c->len = c->used = 0;
+	if (!str_copy(sun.sun_path, c->path, sizeof(sun.sun_path))) {
+		lobbyctl_say("cannot connect to %s: path too long "
+		    "(at most %zu bytes)", c->path, sizeof(sun.sun_path) - 1);
+		return EXIT_CONNECT;
+	}
+	if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		lobbyctl_say("cannot connect to %s: socket: %s", c->path,
+		    strerror(errno));
+		return EXIT_CONNECT;
+	}
+	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		lobbyctl_say("cannot connect to %s: %s", c->path,
+		    strerror(errno));
+		close(c->fd);
+		return EXIT_CONNECT;
+	}
+	return 0;
+}
+
 int
 conn_open(struct conn *c, const char *path, bool follow)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct sigaction sa;
 	sigset_t block;
 
@@ -65,32 +90,15 @@ conn_open(struct conn *c, const char *path, bool follow)
 	}
 
 	c->path = path;
-	c->len = c->used = 0;
-	if (!str_copy(sun.sun_path, path, sizeof(sun.sun_path))) {
-		lobbyctl_say("cannot connect to %s: path too long "
-		    "(at most %zu bytes)", path, sizeof(sun.sun_path) - 1);
-		return EXIT_CONNECT;
-	}
 	if ((c->buf = malloc(CTL_REPLY_MAX + 1)) == NULL) {
 		lobbyctl_say("out of memory");
 		return EXIT_REFUSED;
 	}
-	if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
-		lobbyctl_say("cannot connect to %s: socket: %s", path,
-		    strerror(errno));
-		goto out_free_buf;
-	}
-	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		lobbyctl_say("cannot connect to %s: %s", path, strerror(errno));
-		goto out_close_fd;
+	if (conn_connect(c) != 0) {
+		free(c->buf);
+		return EXIT_CONNECT;
 	}
 	return 0;
-
-out_close_fd:
-	close(c->fd);
-out_free_buf:
-	free(c->buf);
-	return EXIT_CONNECT;
 }
 
 void
@@ -239,9 +247,21 @@ parse_line(const char *line)
 	return obj;
 }
 
-int
-conn_request(struct conn *c, struct json_object *req,
-    struct json_object **reply, struct json_object **data)
+/* Did lobbyd close the connection for idleness (daemon/ctl.h)? */
+static bool
+reply_is_idle_close(struct json_object *reply)
+{
+	struct json_object *closed;
+
+	return json_object_object_get_ex(reply, "closed", &closed) &&
+	    json_object_is_type(closed, json_type_string) &&
+	    strcmp(json_object_get_string(closed), "idle") == 0;
+}
+
+/* conn_request; again: once more on a new connection after an idle close. */
+static int
+request(struct conn *c, struct json_object *req, struct json_object **reply,
+    struct json_object **data, bool again)
 {
 	struct json_object *okv, *err;
 	const char *text;
@@ -287,6 +307,17 @@ conn_request(struct conn *c, struct json_object *req,
 		say_wire("bad reply from lobbyd: no \"ok\": ", line);
 		goto out_put_reply;
 	}
+	if (!json_object_get_boolean(okv) && again &&
+	    reply_is_idle_close(*reply)) {
+		/* lobbyd read nothing of the request: asking again is safe. */
+		json_object_put(*reply);
+		close(c->fd);
+		if ((rc = conn_connect(c)) != 0) {
+			c->fd = -1;
+			return rc;
+		}
+		return request(c, req, reply, data, false);
+	}
 	if (!json_object_get_boolean(okv)) {
 		if (json_object_object_get_ex(*reply, "error", &err) &&
 		    err != NULL && json_object_get_string(err)[0] != '\0')
@@ -304,6 +335,20 @@ out_put_reply:
 	json_object_put(*reply);
 	*reply = NULL;
 	return EXIT_REFUSED;
+}
+
+int
+conn_request(struct conn *c, struct json_object *req,
+    struct json_object **reply, struct json_object **data)
+{
+	return request(c, req, reply, data, false);
+}
+
+int
+conn_request_page(struct conn *c, struct json_object *req,
+    struct json_object **reply, struct json_object **data)
+{
+	return request(c, req, reply, data, true);
 }
 
 int

@@ -351,5 +351,29 @@ def idle_connections_close_and_followers_count_apart():
         s.close()
 
 
+@test
+def a_long_list_read_through_a_pager_is_not_cut_short():
+    s = site("idle_timeout_s = 2;")
+    try:
+        path = os.path.join(s.dir, "cards.csv")
+        with open(path, "w") as f:
+            f.write("uid,holder\n")
+            for i in range(5000):
+                f.write(f"4{i:09X},Holder {i}\n")
+        s.run_ctl("card", "import", path, check=True)
+        # The first page fills the pipe; nobody reads it for longer than
+        # lobbyd keeps an idle connection. lobbyctl asks for the next page
+        # again on a new connection and the list arrives whole.
+        p = subprocess.Popen([LOBBYCTL, "-s", s.sock, "card", "list"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(3.5)
+        out, err = p.communicate(timeout=30)
+        assert p.returncode == 0 and err == "", (p.returncode, err)
+        assert out.count("\n") == 5001, out.count("\n")
+        assert "Holder 0 " in out and "Holder 4999" in out, out[-300:]
+    finally:
+        s.close()
+
+
 if __name__ == "__main__":
     run_tests("ctlsock")
