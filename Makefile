@@ -34,7 +34,7 @@ GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_input.o \
 	    drivers/modbus_icom.o drivers/modbus_elev.o drivers/modbus_wire.o drivers/serial.o drivers/reader.o drivers/cardfmt.o $(GPIO_O)
 ENGINE_O := daemon/engine.o daemon/cards.o daemon/credmap.o daemon/lanes.o daemon/alerts.o daemon/supervisor.o \
-	    daemon/control.o daemon/ctl_cmds.o daemon/inputs.o daemon/fire.o \
+	    daemon/control.o daemon/ctl_limit.o daemon/ctl_cmds.o daemon/inputs.o daemon/fire.o \
 	    daemon/ctl_fire.o daemon/tickets.o daemon/ctl_tickets.o daemon/devcheck.o \
 	    daemon/doors.o daemon/intercom.o daemon/ctl_icom.o \
 	    daemon/elevator.o daemon/ctl_elev.o \
@@ -54,7 +54,7 @@ LOBBYBUS_O := sim/busemu.o sim/linectl.o daemon/util.o
 UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records test_config \
 	      test_modbus test_modbus_rtu test_modbus_wire test_reader test_lobbyctl test_wiegand \
 	      test_pass test_visitor test_privacy test_tickets test_gpio test_roles \
-	      test_hours test_desk test_booking test_latch test_cards
+	      test_hours test_desk test_booking test_latch test_cards test_ctl_limit
 test_access_O   := tests/unit/test_access.o $(RULES_O)
 test_msg_O      := tests/unit/test_msg.o drivers/msg.o
 test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
@@ -79,6 +79,7 @@ test_privacy_O  := tests/unit/test_privacy.o daemon/privacy.o
 test_tickets_O  := tests/unit/test_tickets.o $(DB_O) $(UTIL_O)
 test_gpio_O     := tests/unit/test_gpio.o $(GPIO_O) drivers/msg.o drivers/link.o $(UTIL_O)
 test_roles_O    := tests/unit/test_roles.o $(CONFIG_O) $(UTIL_O)
+test_ctl_limit_O := tests/unit/test_ctl_limit.o daemon/ctl_limit.o
 test_hours_O    := tests/unit/test_hours.o rules/hours.o rules/pass.o
 test_desk_O     := tests/unit/test_desk.o $(DB_O) $(UTIL_O) daemon/privacy.o
 test_latch_O    := tests/unit/test_latch.o db/latch.o $(UTIL_O)

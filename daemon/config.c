@@ -24,7 +24,9 @@ static const char *const top_keys[] = { "site", "store", "control", "health",
     "zones", "schedules", "holidays", "access", "visitors", NULL };
 static const char *const site_keys[] = { "name", NULL };
 static const char *const store_keys[] = { "database", "event_batch_ms", NULL };
-static const char *const control_keys[] = { "socket", "groups", NULL };
+static const char *const control_keys[] = { "socket", "groups", "clients",
+    "per_user", "manager_reserve", "followers", "followers_per_user",
+    "idle_timeout_s", NULL };
 static const char *const health_keys[] = { "offline_after", "backoff_max_ms",
     NULL };
 
@@ -106,6 +108,38 @@ load_groups(struct load *ld, const struct scope *sc, const config_setting_t *a)
 	}
 }
 
+/*
+ * What one user may hold of the control socket. A user may never hold every
+ * connection of a kind, and the managers' reserve must leave room for the
+ * others: otherwise one user, or the reserve itself, could keep people out.
+ * A total that is wrong is reported once; what depends on it is then only
+ * checked against the largest total.
+ */
+static void
+load_control_limits(struct load *ld, const struct scope *sc,
+    const config_setting_t *g)
+{
+	struct site_conf *site = ld->site;
+	int clients = CTL_MAX_CONNS, followers = CTL_MAX_CONNS;
+
+	if (conf_get_int(ld, sc, g, "clients", false, 2, CTL_MAX_CONNS,
+	    &site->ctl_clients) || config_setting_get_member(g, "clients") == NULL)
+		clients = site->ctl_clients;
+	if (conf_get_int(ld, sc, g, "followers", false, 2, CTL_MAX_CONNS,
+	    &site->ctl_followers) ||
+	    config_setting_get_member(g, "followers") == NULL)
+		followers = site->ctl_followers;
+	conf_get_int(ld, sc, g, "per_user", false, 1, clients - 1,
+	    &site->ctl_per_user);
+	conf_get_int(ld, sc, g, "followers_per_user", false, 1, followers - 1,
+	    &site->ctl_followers_per_user);
+	conf_get_int(ld, sc, g, "manager_reserve", false, 0,
+	    (clients < followers ? clients : followers) - 1,
+	    &site->ctl_manager_reserve);
+	conf_get_int(ld, sc, g, "idle_timeout_s", false, 1, 86400,
+	    &site->ctl_idle_timeout_s);
+}
+
 static void
 load_control(struct load *ld, const config_setting_t *root)
 {
@@ -114,6 +148,12 @@ load_control(struct load *ld, const config_setting_t *root)
 	struct scope sc;
 
 	str_copy(site->socket_path, DEF_SOCKET, sizeof(site->socket_path));
+	site->ctl_clients = 64;
+	site->ctl_per_user = 8;
+	site->ctl_manager_reserve = 16;
+	site->ctl_followers = 64;
+	site->ctl_followers_per_user = 16;
+	site->ctl_idle_timeout_s = 60;
 	conf_scope_top(&sc, "control");
 	if ((g = conf_member(ld, &conf_root_scope, root, "control", W_GROUP,
 	    false)) == NULL)
@@ -124,6 +164,7 @@ load_control(struct load *ld, const config_setting_t *root)
 	    SOCKET_PATH_MAX);
 	if ((m = conf_member(ld, &sc, g, "groups", W_STRINGS, false)) != NULL)
 		load_groups(ld, &sc, m);
+	load_control_limits(ld, &sc, g);
 }
 
 static void

@@ -19,6 +19,8 @@
 #define CONF_MAX_LANES	64
 #define CONF_MAX_PROFILES 32
 #define CONF_MAX_GROUPS	8
+#define CTL_MAX_CONNS	256	/* control.clients, control.followers: each
+				   costs a descriptor and a 64 KiB buffer */
 #define CONF_MAX_DOORS	32
 #define CONF_GPIO_LINES	256	/* line offsets on a GPIO chip: 0..255 */
 #define CONF_NROLES	4	/* guard, frontdesk, engineering, manager: daemon/roles.h */
@@ -282,6 +284,15 @@ struct site_conf {
 	char		group_names[CONF_MAX_GROUPS][CONF_NAME_MAX];
 	gid_t		groups[CONF_MAX_GROUPS];	/* may use lobbyctl */
 	int		ngroups;
+	/* control: what one user may hold of the socket (daemon/ctl_limit.h).
+	 * Connections that send commands and followers are counted apart;
+	 * the last ctl_manager_reserve of each are for managers and root. */
+	int		ctl_clients;		/* connections sending commands */
+	int		ctl_per_user;		/* of those, one user's */
+	int		ctl_manager_reserve;
+	int		ctl_followers;		/* connections following */
+	int		ctl_followers_per_user;
+	int		ctl_idle_timeout_s;	/* a non-follower's silence */
 	int		event_batch_ms;		/* events committed within this delay */
 	int		offline_after;		/* failed polls in a row */
 	int		backoff_max_ms;		/* slowest poll of an offline device */

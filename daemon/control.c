@@ -1,10 +1,12 @@
 /*
  * The control server: lobbyctl's Unix socket. Peers are checked by their
- * credentials before a byte is read; requests are JSON lines (daemon/ctl.h)
- * run by ctl_cmds.c, answered in order, each change only once committed.
+ * credentials and held to the site's limits (ctl_limit.h) before a byte is
+ * read; requests are JSON lines (daemon/ctl.h) run by ctl_cmds.c, answered
+ * in order, each change only once committed.
  */
 #include <assert.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <json-c/json.h>
 #include <pwd.h>
@@ -22,7 +24,25 @@
 #include "util.h"
 
 #define OUT_MAX		(8u << 20)	/* a follower that stops reading is dropped */
-#define MAX_CLIENTS	64
+#define ACCEPT_BURST	64	/* taken per wake-up: a flood of connections
+				   never holds up the loop's other work */
+#define NS_PER_S	1000000000LL
+
+/* Why a peer was turned away: its refusals are logged apart by these. */
+enum refusal {
+	REF_NOT_ALLOWED,
+	REF_USER_FULL,
+	REF_BUSY,
+	REF_FOLLOW_USER_FULL,
+	REF_FOLLOW_BUSY,
+};
+static const char *const refusal_words[] = {
+	[REF_NOT_ALLOWED] = "not in an allowed group",
+	[REF_USER_FULL] = "at its limit of connections",
+	[REF_BUSY] = "no free connection",
+	[REF_FOLLOW_USER_FULL] = "at its limit of followers",
+	[REF_FOLLOW_BUSY] = "no free follower connection",
+};
 
 static void	client_process(struct ctl_client *);
 static void	client_free(struct ctl_client *);
@@ -163,6 +183,8 @@ ctl_req_new(struct ctl_client *c, enum store_op op, void (*done)(struct store_re
 
 	if (req == NULL) {
 		ctl_reply_err(c, "out of memory");
+		if (!c->follow_events && !c->follow_alerts)
+			c->follower = false;	/* it will not follow after all */
 		return NULL;
 	}
 	req->op = op;
@@ -184,6 +206,11 @@ ctl_req_finish(struct ctl_client *c, struct store_req *req)
 	store_req_free(req);
 	free(req);
 	c->busy = false;
+	c->active_ns = mono_ns();
+	/* Asked to follow and refused (a bad lane, a store error): it sends
+	 * commands again, and is counted with those that do. */
+	if (c->follower && !c->follow_events && !c->follow_alerts)
+		c->follower = false;
 	if (c->dead)
 		client_free(c);
 	else
@@ -264,6 +291,7 @@ client_process(struct ctl_client *c)
 		len = (size_t)(nl - c->in);
 		if (len > 0 && c->in[len - 1] == '\r')
 			len--;
+		c->active_ns = mono_ns();
 		if (len > 0)
 			handle_line(c, c->in, len);
 		c->inlen -= (size_t)(nl - c->in) + 1;
@@ -287,7 +315,6 @@ client_unlink(struct ctl_client *c)
 	for (pp = &c->srv->clients; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
-			c->srv->nclients--;
 			return;
 		}
 	}
@@ -411,27 +438,270 @@ peer_name(uid_t uid, char *out, size_t len)
 	fclose(f);
 }
 
+/* ---- limits and refusals ---------------------------------------------- */
+
+/* The site's limits for one kind of connection. */
+static struct ctl_pool
+pool_of(const struct site_conf *site, bool followers)
+{
+	struct ctl_pool p = {
+		.max = followers ? site->ctl_followers : site->ctl_clients,
+		.per_user = followers ? site->ctl_followers_per_user :
+		    site->ctl_per_user,
+		.reserve = site->ctl_manager_reserve,
+	};
+
+	return p;
+}
+
+/* How many connections of a kind are open, and how many of them are uid's. */
+static void
+pool_count(const struct ctl_server *srv, bool followers, uid_t uid, int *used,
+    int *mine)
+{
+	const struct ctl_client *c;
+
+	*used = *mine = 0;
+	for (c = srv->clients; c != NULL; c = c->next) {
+		if (c->dead || c->follower != followers)
+			continue;
+		(*used)++;
+		if (c->uid == uid)
+			(*mine)++;
+	}
+}
+
+/* A verdict against a limit, in the log's words. */
+static void
+limit_detail(enum ctl_verdict v, bool followers, const struct ctl_pool *p,
+    char *buf, size_t len)
+{
+	const char *kind = followers ? "follower connections" : "connections";
+
+	if (v == CTL_USER_FULL)
+		snprintf(buf, len, "%s %d connections already, the limit per "
+		    "user", followers ? "following with" : "holding",
+		    p->per_user);
+	else if (v == CTL_SHARED_FULL)
+		snprintf(buf, len, "the %d %s open to users other than managers "
+		    "are in use", p->max - p->reserve, kind);
+	else
+		snprintf(buf, len, "all %d %s are in use", p->max, kind);
+}
+
+/* The same, as the user turned away reads it. */
+static void
+limit_message(enum ctl_verdict v, bool followers, const struct ctl_pool *p,
+    const char *user, char *buf, size_t len)
+{
+	const char *kind = followers ? "follower connections" : "connections";
+
+	if (v == CTL_USER_FULL && followers)
+		snprintf(buf, len, "too many followers: you (%s) already follow "
+		    "with %d connections, the limit per user; stop one and try "
+		    "again", user, p->per_user);
+	else if (v == CTL_USER_FULL)
+		snprintf(buf, len, "connection refused: you (%s) already hold %d "
+		    "connections to lobbyd, the limit per user; close one and "
+		    "try again", user, p->per_user);
+	else if (v == CTL_SHARED_FULL)
+		snprintf(buf, len, "lobbyd is busy: the %d %s open to users other "
+		    "than managers are in use; try again later",
+		    p->max - p->reserve, kind);
+	else
+		snprintf(buf, len, "lobbyd is busy: all %d %s are in use; try "
+		    "again later", p->max, kind);
+}
+
+/*
+ * A refusal, for the log: the first of a user's minute for each reason is
+ * logged now, the rest are counted and summed up by ctl_tick. *user gets
+ * the name to tell the peer (name: the one known, or NULL to look it up,
+ * once a minute rather than at every connection of a flood).
+ */
+static void
+refusal_note(struct ctl_server *srv, uid_t uid, pid_t pid, enum refusal why,
+    const char *name, const char *detail, char *user, size_t len)
+{
+	struct ctl_refusal *r;
+	bool first;
+
+	r = ctl_reflog_note(&srv->refusals, uid, (int)why, mono_ns(), &first);
+	if (name != NULL)
+		str_copy(user, name, len);
+	else if (r->uid == uid && r->user[0] != '\0')
+		str_copy(user, r->user, len);
+	else
+		peer_name(uid, user, len);
+	if (r->user[0] == '\0')
+		str_copy(r->user, r->uid == uid ? user : "other users",
+		    sizeof(r->user));
+	if (first)
+		log_warn("control: refused %s (uid %u, pid %d): %s", user,
+		    (unsigned)uid, (int)pid, detail);
+}
+
+/*
+ * Tells a peer turned away why, in one reply line, and closes. The socket is
+ * new, so its buffer takes the line at once; the peer reads it even when the
+ * request it sent meanwhile found the connection closed.
+ */
+static void
+refuse(int fd, const char *msg)
+{
+	json_object *r = json_object_new_object();
+	char line[512];
+	int n;
+
+	json_object_object_add(r, "ok", json_object_new_boolean(0));
+	json_object_object_add(r, "error", json_object_new_string(msg));
+	n = snprintf(line, sizeof(line), "%s\n",
+	    json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN));
+	if (n > 0 && (size_t)n < sizeof(line))
+		(void)send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	json_object_put(r);
+	close(fd);
+}
+
+bool
+ctl_follow_admit(struct ctl_client *c)
+{
+	struct ctl_pool pool = pool_of(c->srv->e->site, true);
+	char detail[128], msg[256], user[32];
+	enum ctl_verdict v;
+	int used, mine;
+
+	if (c->follower)
+		return true;
+	pool_count(c->srv, true, c->uid, &used, &mine);
+	v = ctl_admit(&pool, used, mine, c->privileged);
+	if (v != CTL_ADMIT) {
+		limit_detail(v, true, &pool, detail, sizeof(detail));
+		refusal_note(c->srv, c->uid, c->pid, v == CTL_USER_FULL ?
+		    REF_FOLLOW_USER_FULL : REF_FOLLOW_BUSY, c->user, detail, user,
+		    sizeof(user));
+		limit_message(v, true, &pool, user, msg, sizeof(msg));
+		ctl_reply_err(c, "%s", msg);
+		return false;
+	}
+	c->follower = true;
+	return true;
+}
+
+/* Is c waiting for its next request (neither following nor answered yet)? */
+static bool
+client_waits(const struct ctl_client *c)
+{
+	return !c->dead && !c->busy && !c->follower;
+}
+
+/* The last reply of a connection closed for idleness ("closed": "idle",
+ * so that a client may ask again on a new one: it read nothing since). */
+static void
+client_idle_close(struct ctl_client *c, int idle_s)
+{
+	json_object *r = json_object_new_object();
+	char msg[64];
+
+	snprintf(msg, sizeof(msg), "idle for %d s: lobbyd closed the connection",
+	    idle_s);
+	json_object_object_add(r, "ok", json_object_new_boolean(0));
+	json_object_object_add(r, "error", json_object_new_string(msg));
+	json_object_object_add(r, "closed", json_object_new_string("idle"));
+	client_write(c, r);
+}
+
+/* The refusals counted in the minutes that ended by now_ns, one line each. */
+static void
+refusals_log(struct ctl_server *srv, int64_t now_ns)
+{
+	struct ctl_refusal r;
+
+	while (ctl_reflog_due(&srv->refusals, now_ns, &r)) {
+		if (r.uid == CTL_REFLOG_OTHERS)
+			log_warn("control: refused other users %" PRIu64 " more "
+			    "times in the last %lld s", r.count,
+			    CTL_REFLOG_NS / NS_PER_S);
+		else
+			log_warn("control: refused %s (uid %u) %" PRIu64 " more "
+			    "times in the last %lld s: %s", r.user,
+			    (unsigned)r.uid, r.count, CTL_REFLOG_NS / NS_PER_S,
+			    refusal_words[r.why]);
+	}
+}
+
+void
+ctl_tick(struct ctl_server *srv, int64_t now_ns)
+{
+	struct ctl_client *c, *next;
+	int idle_s;
+
+	if (srv == NULL)
+		return;
+	refusals_log(srv, now_ns);
+	idle_s = srv->e->site->ctl_idle_timeout_s;
+	for (c = srv->clients; c != NULL; c = next) {
+		next = c->next;
+		if (!client_waits(c) || now_ns - c->active_ns < idle_s * NS_PER_S)
+			continue;
+		log_debug("control: %s (pid %d): idle for %d s; closed", c->user,
+		    (int)c->pid, idle_s);
+		client_idle_close(c, idle_s);
+		c->dead = true;
+		client_free(c);
+	}
+}
+
+int64_t
+ctl_next_deadline(const struct ctl_server *srv)
+{
+	const struct ctl_client *c;
+	int64_t next, idle_ns;
+
+	if (srv == NULL)
+		return INT64_MAX;
+	next = ctl_reflog_deadline(&srv->refusals);
+	idle_ns = srv->e->site->ctl_idle_timeout_s * NS_PER_S;
+	for (c = srv->clients; c != NULL; c = c->next)
+		if (client_waits(c) && c->active_ns + idle_ns < next)
+			next = c->active_ns + idle_ns;
+	return next;
+}
+
+/* A manager, root or lobbyd's own user: may take the reserve. */
+static bool
+peer_privileged(uid_t uid, unsigned roles)
+{
+	return uid == 0 || uid == geteuid() || (roles & ROLE_MANAGER) != 0;
+}
+
 static void
 server_accept(struct engine *e, struct ev_handler *h, uint32_t events)
 {
 	struct ctl_server *srv = (struct ctl_server *)h;
+	struct ctl_pool pool = pool_of(e->site, false);
 	struct ctl_client *c;
 	struct ucred cred;
 	socklen_t len = sizeof(cred), glen;
 	gid_t groups[256];
 	size_t ngroups;
 	unsigned roles;
-	char user[32];
-	int fd;
+	char user[32], detail[128], msg[256];
+	enum ctl_verdict v;
+	bool privileged;
+	int fd, used, mine;
 
 	(void)events;
-	while ((fd = accept4(h->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+	/* Level-triggered: connections left waiting wake the loop again. */
+	for (int n = 0; n < ACCEPT_BURST; n++) {
+		fd = accept4(h->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			break;
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
 			log_err("control: SO_PEERCRED: %s", strerror(errno));
 			close(fd);
 			continue;
 		}
-		peer_name(cred.uid, user, sizeof(user));
 		/* More than 256 groups: only the primary group counts. */
 		glen = sizeof(groups);
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &glen) < 0)
@@ -439,16 +709,26 @@ server_accept(struct engine *e, struct ev_handler *h, uint32_t events)
 		ngroups = glen / sizeof(gid_t);
 		roles = role_of_groups(e->site, cred.gid, groups, ngroups);
 		if (!peer_allowed(e->site, &cred, groups, ngroups, roles)) {
-			log_warn("control: refused %s (uid %u, pid %d): not in an allowed group",
-			    user, (unsigned)cred.uid, (int)cred.pid);
-			close(fd);
+			refusal_note(srv, cred.uid, cred.pid, REF_NOT_ALLOWED, NULL,
+			    refusal_words[REF_NOT_ALLOWED], user, sizeof(user));
+			snprintf(msg, sizeof(msg), "not authorised: you (%s) are "
+			    "not in a group allowed to use lobbyd", user);
+			refuse(fd, msg);
 			continue;
 		}
-		if (srv->nclients >= MAX_CLIENTS) {
-			log_warn("control: refused %s: %d clients already", user, MAX_CLIENTS);
-			close(fd);
+		/* Followers are counted apart, once they follow. */
+		privileged = peer_privileged(cred.uid, roles);
+		pool_count(srv, false, cred.uid, &used, &mine);
+		if ((v = ctl_admit(&pool, used, mine, privileged)) != CTL_ADMIT) {
+			limit_detail(v, false, &pool, detail, sizeof(detail));
+			refusal_note(srv, cred.uid, cred.pid, v == CTL_USER_FULL ?
+			    REF_USER_FULL : REF_BUSY, NULL, detail, user,
+			    sizeof(user));
+			limit_message(v, false, &pool, user, msg, sizeof(msg));
+			refuse(fd, msg);
 			continue;
 		}
+		peer_name(cred.uid, user, sizeof(user));
 		c = calloc(1, sizeof(*c));
 		if (c == NULL || (c->in = malloc(CTL_LINE_MAX)) == NULL) {
 			free(c);
@@ -458,7 +738,10 @@ server_accept(struct engine *e, struct ev_handler *h, uint32_t events)
 		c->h = (struct ev_handler){ .fd = fd, .fn = client_event };
 		c->srv = srv;
 		c->uid = cred.uid;
+		c->pid = cred.pid;
 		c->roles = roles;
+		c->privileged = privileged;
+		c->active_ns = mono_ns();
 		str_copy(c->user, user, sizeof(c->user));
 		c->armed = EPOLLIN;
 		if (engine_watch(e, &c->h, EPOLLIN) < 0) {
@@ -469,7 +752,6 @@ server_accept(struct engine *e, struct ev_handler *h, uint32_t events)
 		}
 		c->next = srv->clients;
 		srv->clients = c;
-		srv->nclients++;
 	}
 }
 
@@ -545,8 +827,9 @@ ctl_open(struct engine *e, char *err, size_t errlen)
 			close(fd);
 		return NULL;
 	}
-	/* Anyone may connect; the peer-credential check decides, and logs
-	 * every refusal (file modes could only name one group, silently). */
+	/* Anyone may connect; the peer-credential check decides, tells the
+	 * peer, and logs the refusal (file modes could only name one group,
+	 * silently). */
 	chmod(site->socket_path, 0666);
 	srv = calloc(1, sizeof(*srv));
 	if (srv == NULL) {
@@ -591,6 +874,8 @@ ctl_close(struct ctl_server *srv)
 		assert(!c->busy);
 		client_free(c);
 	}
+	/* Every minute under way ends now: its count would be lost. */
+	refusals_log(srv, mono_ns() + CTL_REFLOG_NS);
 	engine_unsubscribe(srv->e, &srv->sub);
 	engine_unwatch(srv->e, &srv->h);
 	close(srv->h.fd);

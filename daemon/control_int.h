@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "ctl_limit.h"
 #include "engine.h"
 #include "roles.h"
 
@@ -19,8 +20,11 @@ struct ctl_client {
 	struct ev_handler	h;		/* first: epoll hands it back */
 	struct ctl_server	*srv;
 	uid_t			uid;
+	pid_t			pid;		/* at connect, for the log */
 	char			user[32];
 	unsigned		roles;		/* ROLE_* bits, from its groups at connect */
+	bool			privileged;	/* manager, root or lobbyd: may take
+						   the reserve (ctl_limit.h) */
 	char			*in;
 	size_t			inlen;
 	char			*out;
@@ -31,6 +35,10 @@ struct ctl_client {
 	uint32_t		armed;		/* epoll events registered now */
 	bool			wants_follow;	/* asked to, with the request in flight */
 	bool			follow_events, follow_alerts;
+	bool			follower;	/* counted among the followers: it
+						   follows, or asked to */
+	int64_t			active_ns;	/* last request taken or answered
+						   (mono_ns); idle from then */
 	char			follow_lane[32];	/* "": every lane */
 	struct ctl_client	*next;
 };
@@ -40,10 +48,10 @@ struct ctl_server {
 	struct engine		*e;
 	char			path[108];
 	struct ctl_client	*clients;
-	int			nclients;
 	bool			closing;	/* no new requests: lobbyd is stopping */
 	struct ctl_import	*import;	/* the card import under way (one) */
 	struct engine_sub	sub;		/* followers hear the engine through it */
+	struct ctl_reflog	refusals;	/* who was turned away, for the log */
 };
 
 /* control.c: replies (each takes the JSON it is given) and store requests. */
@@ -61,6 +69,13 @@ struct store_req *ctl_req_new(struct ctl_client *, enum store_op,
 void	ctl_req_submit(struct ctl_client *, struct store_req *);
 /* Common ending of a store completion: free, then go on with the client. */
 void	ctl_req_finish(struct ctl_client *, struct store_req *);
+/*
+ * control.c, for a request that asks to follow: true when the client may,
+ * and is counted among the followers from now on (back among the others if
+ * its request ends without following); false when the user's or everyone's
+ * followers are too many: the reply, saying so, is sent.
+ */
+bool	ctl_follow_admit(struct ctl_client *);
 
 /* ctl_cmds.c: the commands and the JSON of the records. */
 typedef void	ctl_cmd_fn(struct ctl_client *, json_object *args);

@@ -14,6 +14,24 @@
  * until the client closes it. Otherwise the connection carries any number of
  * request/reply pairs, in order.
  *
+ * Limits (config "control"; daemon/ctl_limit.h). A peer turned away gets one
+ * line, {"ok": false, "error": "..."}, before lobbyd closes the connection,
+ * and nothing it sent is read:
+ *	"not authorised: you (bob) are not in a group allowed to use lobbyd"
+ *	"connection refused: you (bob) already hold 8 connections to lobbyd,
+ *	 the limit per user; close one and try again"
+ *	"lobbyd is busy: the 48 connections open to users other than managers
+ *	 are in use; try again later"	(all but those kept for managers/root)
+ *	"lobbyd is busy: all 64 connections are in use; try again later"
+ * Followers are counted apart, from the request that asks to follow; when
+ * there are too many, that request gets the error ("too many followers: you
+ * (bob) already follow with 16 connections, the limit per user; ...", or
+ * "lobbyd is busy: ... follower connections ...") and the connection stays.
+ * A connection that follows nothing and sends no request for
+ * idle_timeout_s gets {"ok": false, "error": "idle for 60 s: lobbyd closed
+ * the connection", "closed": "idle"} and is closed; nothing it sent after
+ * that is read, so a client may send it again on a new connection.
+ *
  * Commands that change data reply only after the change is committed.
  *
  * Long lists come in pages (DESIGN invariant 8: nothing a real site asks

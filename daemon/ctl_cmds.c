@@ -280,6 +280,8 @@ cmd_events(struct ctl_client *c, json_object *args)
 		ctl_reply_err(c, "no lane \"%s\"", lane);
 		return;
 	}
+	if (follow && !ctl_follow_admit(c))
+		return;
 	if ((req = ctl_req_new(c, STORE_EVENT_QUERY, events_done)) == NULL)
 		return;
 	req->in.query.since_ms = since;
@@ -404,6 +406,8 @@ cmd_alerts(struct ctl_client *c, json_object *args)
 
 	if (!ctl_args_known(c, args, known) || ctl_arg_bool(c, args, "all", &all) < 0 ||
 	    ctl_arg_bool(c, args, "follow", &follow) < 0)
+		return;
+	if (follow && !ctl_follow_admit(c))
 		return;
 	if ((req = ctl_req_new(c, STORE_ALERT_LIST, alerts_done)) == NULL)
 		return;

@@ -378,6 +378,8 @@ engine_run(const char *conf_path, struct site_conf *site)
 			next = t;
 		if ((t = notify_next_deadline(e)) < next)
 			next = t;
+		if ((t = ctl_next_deadline(e->ctl)) < next)
+			next = t;
 		if (e->watchdog_usec != 0 && e->watchdog_next_ns < next)
 			next = e->watchdog_next_ns;
 		if (next == INT64_MAX)
@@ -407,6 +409,7 @@ engine_run(const char *conf_path, struct site_conf *site)
 		icom_tick(e, now);
 		alert_tick(e, now);
 		notify_tick(e, now);
+		ctl_tick(e->ctl, now);
 		if (e->watchdog_usec != 0 && now >= e->watchdog_next_ns) {
 			sd_notify(0, "WATCHDOG=1");
 			e->watchdog_next_ns = now + (int64_t)e->watchdog_usec * 1000 / 2;

@@ -406,5 +406,8 @@ struct ctl_server *ctl_open(struct engine *, char *err, size_t errlen);
 void	ctl_quiesce(struct ctl_server *);
 /* Every request must be finished (see engine_run's shutdown). */
 void	ctl_close(struct ctl_server *);
+/* Idle connections closed, the refusals of the minute summed up. */
+void	ctl_tick(struct ctl_server *, int64_t now_ns);
+int64_t	ctl_next_deadline(const struct ctl_server *);
 
 #endif

@@ -788,7 +788,7 @@ show_paged(struct conn *conn, const struct cmd_def *c, struct json_object *req,
 		json_object_object_add(args, "after",
 		    json_object_new_string(json_object_get_string(more)));
 		json_object_put(*reply);
-		if ((rc = conn_request(conn, req, reply, &data)) != 0 ||
+		if ((rc = conn_request_page(conn, req, reply, &data)) != 0 ||
 		    *reply == NULL)
 			break;
 	}
@@ -818,7 +818,7 @@ gather_pages(struct conn *conn, struct json_object *req, struct json_object *arg
 		cursor = json_object_get_string(more);
 		json_object_object_add(args, "after", json_object_new_string(cursor));
 		json_object_put(reply);
-		if ((rc = conn_request(conn, req, &reply, &data)) != 0 ||
+		if ((rc = conn_request_page(conn, req, &reply, &data)) != 0 ||
 		    reply == NULL)
 			break;
 		if (data == NULL || !json_object_is_type(data, json_type_array)) {

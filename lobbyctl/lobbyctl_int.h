@@ -142,6 +142,14 @@ int	card_import(struct conn *, const char *path, bool json);
 int	conn_request(struct conn *, struct json_object *req,
 	    struct json_object **reply, struct json_object **data);
 /*
+ * The same, for the next page of a list. Printing a page can wait on its
+ * reader (a pager) longer than lobbyd keeps an idle connection; when lobbyd
+ * closed it for that, the page is asked for again on a new connection (a
+ * page request changes nothing).
+ */
+int	conn_request_page(struct conn *, struct json_object *req,
+	    struct json_object **reply, struct json_object **data);
+/*
  * The updates lobbyd pushes after a followed reply, shown in t, until it
  * closes or SIGINT or SIGTERM comes: 0, or an exit status.
  */

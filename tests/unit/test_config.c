@@ -287,6 +287,24 @@ test_empty_and_minimal(void)
 	CHECK_STR(errbuf, "");
 	CHECK_INT(site.nlanes, 0);
 	CHECK_INT(site.event_batch_ms, 50);
+	/* The control socket's limits, by default. */
+	CHECK_INT(site.ctl_clients, 64);
+	CHECK_INT(site.ctl_per_user, 8);
+	CHECK_INT(site.ctl_manager_reserve, 16);
+	CHECK_INT(site.ctl_followers, 64);
+	CHECK_INT(site.ctl_followers_per_user, 16);
+	CHECK_INT(site.ctl_idle_timeout_s, 60);
+
+	CHECK_INT(load_text("limits.conf", "control = { clients = 10; per_user = 9;"
+	    " manager_reserve = 9; followers = 20; followers_per_user = 19;"
+	    " idle_timeout_s = 5; };\n"), 0);
+	CHECK_STR(errbuf, "");
+	CHECK_INT(site.ctl_clients, 10);
+	CHECK_INT(site.ctl_per_user, 9);
+	CHECK_INT(site.ctl_manager_reserve, 9);
+	CHECK_INT(site.ctl_followers, 20);
+	CHECK_INT(site.ctl_followers_per_user, 19);
+	CHECK_INT(site.ctl_idle_timeout_s, 5);
 
 	CHECK_INT(load_text("store.conf", "store = { database = \"/srv/l.db\";"
 	    " event_batch_ms = 1000; };\nhealth = { offline_after = 100;"
