@@ -23,23 +23,23 @@ LDFLAGS	+= -fsanitize=address,undefined
 endif
 
 # Objects, by layer.
-UTIL_O	 := daemon/util.o daemon/floors.o
-CONFIG_O := daemon/config.o daemon/config_read.o daemon/config_profile.o daemon/config_devices.o \
-	    daemon/config_input.o daemon/config_tickets.o daemon/config_gpio.o \
-	    daemon/config_icom.o daemon/config_alerts.o daemon/config_access.o \
-	    daemon/config_elev.o daemon/roles.o
+UTIL_O	 := common/util.o common/floors.o
+CONFIG_O := config/config.o config/config_read.o config/config_profile.o config/config_devices.o \
+	    config/config_input.o config/config_tickets.o config/config_gpio.o \
+	    config/config_icom.o config/config_alerts.o config/config_access.o \
+	    config/config_elev.o config/roles.o
 RULES_O	 := rules/access.o rules/pass.o rules/visitor.o rules/hours.o rules/booking.o
 DB_O	 := db/store.o db/queries.o db/schema.o db/tickets.o db/desk.o db/bookings.o db/latch.o db/cardimport.o
 GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand.o
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_input.o \
 	    drivers/modbus_icom.o drivers/modbus_elev.o drivers/modbus_wire.o drivers/serial.o drivers/reader.o drivers/cardfmt.o $(GPIO_O)
-ENGINE_O := daemon/engine.o daemon/cards.o daemon/credmap.o daemon/lanes.o daemon/alerts.o daemon/supervisor.o \
-	    daemon/control.o daemon/ctl_limit.o daemon/ctl_cmds.o daemon/inputs.o daemon/fire.o \
-	    daemon/ctl_fire.o daemon/tickets.o daemon/ctl_tickets.o daemon/devcheck.o \
-	    daemon/doors.o daemon/intercom.o daemon/ctl_icom.o \
-	    daemon/elevator.o daemon/ctl_elev.o \
-	    daemon/notify.o daemon/ctl_alerts.o daemon/desk.o daemon/desk_timers.o daemon/privacy.o \
-	    daemon/ctl_desk.o daemon/ctl_front.o daemon/ctl_import.o
+ENGINE_O := engine/engine.o engine/cards.o engine/credmap.o engine/lanes.o engine/alerts.o engine/supervisor.o \
+	    control/control.o control/ctl_limit.o control/ctl_cmds.o engine/inputs.o engine/fire.o \
+	    control/ctl_fire.o engine/tickets.o control/ctl_tickets.o control/devcheck.o \
+	    engine/doors.o engine/intercom.o control/ctl_icom.o \
+	    engine/elevator.o control/ctl_elev.o \
+	    engine/notify.o control/ctl_alerts.o engine/desk.o engine/desk_timers.o engine/privacy.o \
+	    control/ctl_desk.o control/ctl_front.o control/ctl_import.o
 LOBBYD_O := daemon/main.o $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
 LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/conn.o lobbyctl/show.o \
 	      lobbyctl/format.o lobbyctl/tickets.o lobbyctl/show_icom.o \
@@ -48,7 +48,7 @@ LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/conn.o lobbyctl/show.o \
 LOBBYSIM_O := sim/lobbysim.o sim/simctl.o sim/linectl.o sim/simmodbus.o sim/simreader.o \
 	      sim/siminput.o sim/simgpio.o sim/simicom.o sim/simelev.o \
 	      $(CONFIG_O) $(UTIL_O)
-LOBBYBUS_O := sim/busemu.o sim/linectl.o daemon/util.o
+LOBBYBUS_O := sim/busemu.o sim/linectl.o common/util.o
 
 # Unit tests: one program per module, linked with just what it tests.
 UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records test_config \
@@ -75,15 +75,15 @@ test_wiegand_O  := tests/unit/test_wiegand.o drivers/wiegand.o
 test_pass_O     := tests/unit/test_pass.o rules/pass.o
 test_visitor_O  := tests/unit/test_visitor.o rules/visitor.o
 test_booking_O  := tests/unit/test_booking.o rules/booking.o
-test_privacy_O  := tests/unit/test_privacy.o daemon/privacy.o
+test_privacy_O  := tests/unit/test_privacy.o engine/privacy.o
 test_tickets_O  := tests/unit/test_tickets.o $(DB_O) $(UTIL_O)
 test_gpio_O     := tests/unit/test_gpio.o $(GPIO_O) drivers/msg.o drivers/link.o $(UTIL_O)
 test_roles_O    := tests/unit/test_roles.o $(CONFIG_O) $(UTIL_O)
-test_ctl_limit_O := tests/unit/test_ctl_limit.o daemon/ctl_limit.o
+test_ctl_limit_O := tests/unit/test_ctl_limit.o control/ctl_limit.o
 test_hours_O    := tests/unit/test_hours.o rules/hours.o rules/pass.o
-test_desk_O     := tests/unit/test_desk.o $(DB_O) $(UTIL_O) daemon/privacy.o
+test_desk_O     := tests/unit/test_desk.o $(DB_O) $(UTIL_O) engine/privacy.o
 test_latch_O    := tests/unit/test_latch.o db/latch.o $(UTIL_O)
-test_cards_O    := tests/unit/test_cards.o daemon/cards.o $(UTIL_O)
+test_cards_O    := tests/unit/test_cards.o engine/cards.o $(UTIL_O)
 
 # Benchmark programs (bench/run runs them and the end-to-end figures).
 BENCH_PROGS := bench_store

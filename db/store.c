@@ -20,7 +20,7 @@
 
 #include <sqlite3.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 #include "schema.h"
 #include "store_int.h"
 

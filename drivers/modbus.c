@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 #include "modbus_input.h"
 #include "modbus_icom.h"
 #include "modbus_elev.h"

@@ -14,8 +14,8 @@
 
 #include <json-c/json.h>
 
-#include "../daemon/ctl.h"
-#include "../daemon/util.h"
+#include "../control/ctl.h"
+#include "../common/util.h"
 #include "format.h"
 #include "lobbyctl_int.h"
 

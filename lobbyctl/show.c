@@ -9,7 +9,7 @@
 
 #include <json-c/json.h>
 
-#include "../daemon/floors.h"
+#include "../common/floors.h"
 #include "format.h"
 #include "lobbyctl_int.h"
 

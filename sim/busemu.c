@@ -22,7 +22,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 #include "linectl.h"
 
 #define BUS_QUEUE	65536		/* bytes on, or waiting for, the wire */

@@ -12,7 +12,7 @@
 
 #include <modbus.h>
 
-#include "../daemon/config.h"
+#include "../config/config.h"
 
 #define SIM_MAX_CONNS	16		/* Modbus TCP clients per link */
 #define SIM_WLOG	1024		/* command writes remembered per turnstile */

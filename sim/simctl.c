@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 #include "sim.h"
 
 #define CTL_MAX_ARGS	8

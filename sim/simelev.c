@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 
 static void __attribute__((format(printf, 3, 4)))
 elev_reply(char *out, size_t size, const char *fmt, ...)

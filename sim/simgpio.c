@@ -19,7 +19,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 #include "../drivers/gpio.h"
 
 #define QMAX		4096		/* edges scheduled at once */

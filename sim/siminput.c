@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 
 int
 sim_input_init(struct sim *sim, int dev)

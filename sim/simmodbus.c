@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 
 #define RTU_STALE_NS	(100 * NS_PER_MS)	/* a half frame older than this is noise */
 

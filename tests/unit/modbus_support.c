@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../daemon/util.h"
+#include "../../common/util.h"
 #include "../../drivers/link.h"
 #include "modbus_support.h"
 

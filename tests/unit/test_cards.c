@@ -5,8 +5,8 @@
  */
 #include <stdlib.h>
 
-#include "../../daemon/cards.h"
-#include "../../daemon/util.h"
+#include "../../engine/cards.h"
+#include "../../common/util.h"
 #include "harness.h"
 
 #define N	60000

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../daemon/config.h"
+#include "../../config/config.h"
 #include "harness.h"
 
 static char	tmpdir[] = "/tmp/test_config.XXXXXX";

@@ -5,7 +5,7 @@
  */
 #include <stdio.h>
 
-#include "../../daemon/ctl_limit.h"
+#include "../../control/ctl_limit.h"
 #include "harness.h"
 
 #define S	1000000000LL	/* a second, in ns */

@@ -7,7 +7,7 @@
 #include <sodium.h>
 #include <sys/stat.h>
 
-#include "../../daemon/privacy.h"
+#include "../../engine/privacy.h"
 #include "store_support.h"
 
 #define MS_DAY		86400000LL

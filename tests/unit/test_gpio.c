@@ -12,7 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../../daemon/util.h"
+#include "../../common/util.h"
 #include "../../drivers/gpio.h"
 #include "../../drivers/link.h"
 #include "harness.h"

@@ -6,7 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../../daemon/util.h"
+#include "../../common/util.h"
 #include "../../drivers/link.h"
 #include "harness.h"
 #include "modbus_support.h"

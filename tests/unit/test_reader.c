@@ -14,7 +14,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "../../daemon/util.h"
+#include "../../common/util.h"
 #include "../../drivers/cardfmt.h"
 #include "../../drivers/link.h"
 #include "../../drivers/serial.h"
