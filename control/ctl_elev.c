@@ -32,10 +32,12 @@ ctl_cmd_elev_list(struct ctl_client *c, json_object *args)
 		const struct dev_state *ds = &e->devs[d];
 		bool known_state = ds->online && ds->have_status;
 		char readers[160] = "";
+		const struct elev_state *st;
 		json_object *o;
 
 		if (dc->kind != DEV_ELEVATOR)
 			continue;
+		st = elev_state_of(e, d);
 		for (int i = 0; i < site->nelevators; i++) {
 			const struct elevator_conf *ec = &site->elevators[i];
 			size_t n = strlen(readers);
@@ -52,16 +54,16 @@ ctl_cmd_elev_list(struct ctl_client *c, json_object *args)
 		ctl_add_str(o, "reason", ds->online ? "" : ds->reason);
 		ctl_add_int(o, "since_ms", ds->since_ms);
 		json_object_object_add(o, "floor", known_state ?
-		    json_object_new_int(ds->elev_floor) : NULL);
+		    json_object_new_int(st->elev_floor) : NULL);
 		ctl_add_str(o, "direction", known_state ?
-		    config_elev_dir_name((enum elev_dir)ds->elev_dir) : "unknown");
+		    config_elev_dir_name((enum elev_dir)st->elev_dir) : "unknown");
 		ctl_add_str(o, "door", known_state ?
-		    config_elev_door_name((enum elev_door)ds->elev_door) : "unknown");
+		    config_elev_door_name((enum elev_door)st->elev_door) : "unknown");
 		ctl_add_str(o, "mode", known_state ?
-		    config_elev_mode_name((enum elev_mode)ds->elev_mode) : "unknown");
+		    config_elev_mode_name((enum elev_mode)st->elev_mode) : "unknown");
 		ctl_add_int(o, "fault_code", known_state ? ds->fault_code : 0);
 		json_object_object_add(o, "trapped", known_state ?
-		    json_object_new_boolean(ds->elev_trapped) : NULL);
+		    json_object_new_boolean(st->elev_trapped) : NULL);
 		ctl_add_int(o, "floors", site->profiles[dc->profile].elev.floors);
 		ctl_add_str(o, "elevators", readers);
 		json_object_array_add(a, o);

@@ -31,10 +31,12 @@ ctl_cmd_icom_list(struct ctl_client *c, json_object *args)
 		const struct device_conf *dc = &site->devices[d];
 		const struct dev_state *ds = &e->devs[d];
 		bool known_state = ds->online && ds->have_status;
+		const struct icom_state *st;
 		json_object *o;
 
 		if (dc->kind != DEV_INTERCOM)
 			continue;
+		st = icom_state_of(e, d);
 		o = json_object_new_object();
 		ctl_add_str(o, "name", dc->name);
 		ctl_add_int(o, "station", dc->station);
@@ -42,15 +44,15 @@ ctl_cmd_icom_list(struct ctl_client *c, json_object *args)
 		ctl_add_int(o, "ring_timeout_s", dc->ring_timeout_s);
 		json_object_object_add(o, "online", json_object_new_boolean(ds->online));
 		ctl_add_str(o, "reason", ds->online ? "" : ds->reason);
-		ctl_add_str(o, "call", known_state ? config_icom_call_name(ds->call) :
+		ctl_add_str(o, "call", known_state ? config_icom_call_name(st->call) :
 		    ds->online ? "unknown" : "offline");
-		ctl_add_int(o, "call_since_ms", ds->call_since_ms);
-		ctl_add_str(o, "forwarded_to", ds->call == ICOM_RINGING &&
-		    ds->call_at != d ? site->devices[ds->call_at].name : "");
+		ctl_add_int(o, "call_since_ms", st->call_since_ms);
+		ctl_add_str(o, "forwarded_to", st->call == ICOM_RINGING &&
+		    st->call_at != d ? site->devices[st->call_at].name : "");
 		json_object_object_add(o, "button", known_state ?
-		    bit_json(ds->icom_button) : NULL);
+		    bit_json(st->icom_button) : NULL);
 		json_object_object_add(o, "door_open", known_state ?
-		    bit_json(ds->icom_door) : NULL);
+		    bit_json(st->icom_door) : NULL);
 		json_object_object_add(o, "release", json_object_new_boolean(
 		    site->profiles[dc->profile].icom.release.set));
 		json_object_array_add(a, o);

@@ -115,23 +115,25 @@ check_input(struct check *ck, const struct dev_state *ds)
 static void
 check_elevator(struct check *ck, const struct dev_state *ds)
 {
+	const struct elev_state *st = elev_state_of(ck->e, ck->dev);
+
 	if (!ds->have_status) {
 		problem(ck, "state_unknown", 0, "no status read yet");
 		return;
 	}
-	if (ds->elev_trapped)
+	if (st->elev_trapped)
 		problem(ck, "trapped", 0, "passenger alarm at floor %d",
-		    ds->elev_floor);
+		    st->elev_floor);
 	if (ds->fault_code != 0)
 		problem(ck, "fault", ds->fault_since_ms, "in fault (code %" PRIu32
 		    ") at floor %d",
-		    ds->fault_code, ds->elev_floor);
-	if (ds->elev_mode != ELEV_MODE_NORMAL)
-		problem(ck, ds->elev_mode == ELEV_MODE_OUT_OF_SERVICE ?
+		    ds->fault_code, st->elev_floor);
+	if (st->elev_mode != ELEV_MODE_NORMAL)
+		problem(ck, st->elev_mode == ELEV_MODE_OUT_OF_SERVICE ?
 		    "out_of_service" : "mode", 0, "%s",
-		    ds->elev_mode == ELEV_MODE_UNKNOWN ?
+		    st->elev_mode == ELEV_MODE_UNKNOWN ?
 		    "mode value not in its profile" :
-		    config_elev_mode_name((enum elev_mode)ds->elev_mode));
+		    config_elev_mode_name((enum elev_mode)st->elev_mode));
 }
 
 /* Intercoms and outputs get the common checks until the engine keeps

@@ -17,6 +17,15 @@
 
 #define ELEV_CMD_TTL_MS	1500	/* an enable not on the wire by then is dropped */
 
+_Static_assert(sizeof(struct elev_state) <= DEV_KSTATE_MAX,
+    "struct elev_state does not fit in dev_state.kstate");
+
+const struct elev_state *
+elev_state_of(const struct engine *e, int dev)
+{
+	return (const struct elev_state *)(const void *)e->devs[dev].kstate;
+}
+
 static void
 elev_event(struct engine *e, int dev, const char *kind, const char *detail)
 {
@@ -60,10 +69,11 @@ elev_mode_change(struct engine *e, int dev, enum elev_mode was,
 	}
 }
 
-void
+static void
 elev_status(struct engine *e, int dev, const struct msg_elev_status *m)
 {
 	struct dev_state *ds = &e->devs[dev];
+	struct elev_state *st = (struct elev_state *)(void *)ds->kstate;
 	const struct device_conf *dc = &e->site->devices[dev];
 	enum elev_mode mode = m->mode < ELEV_MODE_COUNT ? (enum elev_mode)m->mode :
 	    ELEV_MODE_UNKNOWN;
@@ -76,20 +86,20 @@ elev_status(struct engine *e, int dev, const struct msg_elev_status *m)
 	if (!ds->online)
 		engine_dev_online(e, dev);
 	ds->have_status = true;
-	ds->elev_floor = m->floor;
-	ds->elev_dir = m->dir < ELEV_DIR_COUNT ? m->dir : ELEV_DIR_UNKNOWN;
-	ds->elev_door = m->door < ELEV_DOOR_COUNT ? m->door : ELEV_DOOR_UNKNOWN;
+	st->elev_floor = m->floor;
+	st->elev_dir = m->dir < ELEV_DIR_COUNT ? m->dir : ELEV_DIR_UNKNOWN;
+	st->elev_door = m->door < ELEV_DOOR_COUNT ? m->door : ELEV_DOOR_UNKNOWN;
 	ds->fault_code = m->fault_code;
-	ds->elev_trapped = m->trapped != 0;
-	if (mode != ds->elev_mode || (mode == ELEV_MODE_OUT_OF_SERVICE &&
+	st->elev_trapped = m->trapped != 0;
+	if (mode != st->elev_mode || (mode == ELEV_MODE_OUT_OF_SERVICE &&
 	    !alert_is_active(e, dc->name, "out_of_service")))
-		elev_mode_change(e, dev, (enum elev_mode)ds->elev_mode, mode,
+		elev_mode_change(e, dev, (enum elev_mode)st->elev_mode, mode,
 		    m->raw_mode);
-	ds->elev_mode = (uint8_t)mode;
+	st->elev_mode = (uint8_t)mode;
 
 	if (m->trapped && !was_trapped) {
 		snprintf(detail, sizeof(detail), "passenger alarm at floor %d, "
-		    "door %s", m->floor, config_elev_door_name(ds->elev_door));
+		    "door %s", m->floor, config_elev_door_name(st->elev_door));
 		elev_event(e, dev, "elevator_trapped", detail);
 		log_warn("%s: passenger trapped at floor %d", dc->name, m->floor);
 		snprintf(msg, sizeof(msg), "Passenger trapped in elevator %s at "
@@ -318,8 +328,8 @@ elevator_card(struct engine *e, int dev, const struct msg_card *m)
 		/* Invariant 1: nothing is sent to a controller not answering. */
 		why = R_ELEV_OFFLINE;
 		grant = false;
-	} else if (cs->elev_mode != ELEV_MODE_NORMAL || cs->fault_code != 0 ||
-	    cs->elev_trapped) {
+	} else if (elev_state_of(e, ec->controller)->elev_mode != ELEV_MODE_NORMAL || cs->fault_code != 0 ||
+	    elev_state_of(e, ec->controller)->elev_trapped) {
 		why = R_ELEV_UNAVAILABLE;
 		grant = false;
 	} else if (elev_send_enable(e, ec->controller, floors, ec->enable_s,
@@ -343,12 +353,38 @@ elevator_card(struct engine *e, int dev, const struct msg_card *m)
 	} else if (why == R_ELEV_UNAVAILABLE) {
 		snprintf(ev.detail, sizeof(ev.detail), "%s: %s%s%s",
 		    c != NULL ? c->holder : "",
-		    config_elev_mode_name((enum elev_mode)cs->elev_mode),
+		    config_elev_mode_name((enum elev_mode)elev_state_of(e, ec->controller)->elev_mode),
 		    cs->fault_code != 0 ? ", in fault" : "",
-		    cs->elev_trapped ? ", passenger alarm" : "");
+		    elev_state_of(e, ec->controller)->elev_trapped ? ", passenger alarm" : "");
 	} else if (c != NULL) {
 		str_copy(ev.detail, c->holder, sizeof(ev.detail));
 	}
 	engine_event(e, &ev);
 	return true;
 }
+
+/* ---- the kind ----------------------------------------------------------- */
+
+static void
+elev_msg(struct engine *e, int dev, const union msg_any *m)
+{
+	elev_status(e, dev, &m->elev_status);
+}
+
+static const char *
+elev_state_name(const struct engine *e, int dev)
+{
+	const struct elev_state *st = elev_state_of(e, dev);
+
+	return st->elev_trapped ? "trapped" : e->devs[dev].fault_code != 0 ?
+	    "fault" : config_elev_mode_name((enum elev_mode)st->elev_mode);
+}
+
+const struct dev_kind elev_kind = {
+	.name = "elevator",
+	.label = "Elevator",
+	.state_size = sizeof(struct elev_state),
+	.msgs = 1u << MSG_ELEV_STATUS,
+	.msg = elev_msg,
+	.state_name = elev_state_name,
+};

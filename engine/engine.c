@@ -374,7 +374,7 @@ engine_run(const char *conf_path, struct site_conf *site,
 			next = t;
 		if ((t = desk_next_deadline(e)) < next)
 			next = t;
-		if ((t = icom_next_deadline(e)) < next)
+		if ((t = kind_next_deadline(e)) < next)
 			next = t;
 		if ((t = alert_next_deadline(e)) < next)
 			next = t;
@@ -408,7 +408,7 @@ engine_run(const char *conf_path, struct site_conf *site,
 		sup_tick(e, now);
 		ticket_tick(e, now);
 		desk_tick(e, now);
-		icom_tick(e, now);
+		kind_tick(e, now);
 		alert_tick(e, now);
 		notify_tick(e, now);
 		front->tick(e->front_state, now);

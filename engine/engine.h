@@ -7,6 +7,7 @@
 #define LOBBYD_ENGINE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -14,6 +15,7 @@
 #include "../drivers/msg.h"
 #include "../rules/access.h"
 #include "cards.h"
+#include "kind.h"
 #include "../config/config.h"
 #include "../config/roles.h"
 #include "desk.h"
@@ -46,19 +48,10 @@ struct dev_state {
 	/* contact inputs */
 	bool		input_active;
 	int64_t		input_since_ns;	/* CLOCK_MONOTONIC of the last change */
-	/* intercom stations (intercom.c) */
-	enum icom_call	call;		/* kept while offline: the call goes on */
-	int64_t		call_since_ms;	/* wall clock of the last call change */
-	int64_t		call_since_ns;	/* the same, CLOCK_MONOTONIC */
-	int64_t		ring_deadline_ns;	/* next escalation; 0 none */
-	int		call_at;	/* station ringing now: dev itself or
-					   the one it was forwarded to */
-	bool		call_urgent;	/* the chain ended unanswered */
-	uint8_t		icom_button, icom_door;	/* ICOM_BIT_NONE: no point */
-	/* elevator controllers (elevator.c); fault_code above */
-	int32_t		elev_floor;
-	uint8_t		elev_dir, elev_door, elev_mode;	/* enum elev_* */
-	bool		elev_trapped;
+	/* The device's kind's own state (kind.h): struct icom_state of an
+	 * intercom station (intercom.h), struct elev_state of an elevator
+	 * controller (elevator.h); zeroed with the rest at a (re)load. */
+	_Alignas(max_align_t) unsigned char kstate[DEV_KSTATE_MAX];
 };
 
 /* A grant that waits for its passage. */
@@ -328,8 +321,6 @@ int64_t	ticket_next_deadline(const struct engine *);
 void	ticket_event(struct engine *, const char *kind, const struct ticket_rec *,
 	    const char *actor, const char *what);
 
-/* inputs.c: a contact input changed (or was first read). */
-void	input_msg(struct engine *, int dev, const struct msg_input *);
 
 /*
  * doors.c: a card at a door's reader (false: the reader is in no door); a
@@ -370,38 +361,6 @@ void	fire_reset_begin(struct engine *, const char *user, struct store_req *);
 int	fire_reset_done(struct engine *, const struct store_req *, char *err,
 	    size_t errlen);
 
-/* intercom.c: call state, unanswered-call escalation, door release. */
-void	icom_status(struct engine *, int dev, const struct msg_icom_status *);
-void	icom_tick(struct engine *, int64_t now_ns);
-int64_t	icom_next_deadline(const struct engine *);
-/* Sends command cmd (value: a forward's station number) to station dev. */
-int	icom_send_cmd(struct engine *, int dev, enum icom_cmd, uint32_t value,
-	    char *err, size_t errlen);
-
-/*
- * elevator.c: elevator controllers (status, events, alerts) and the card
- * readers tied to them. elevator_card: a card at an elevator's reader
- * (false: the reader is in no elevator), decided and recorded there.
- */
-void	elev_status(struct engine *, int dev, const struct msg_elev_status *);
-bool	elevator_card(struct engine *, int dev, const struct msg_card *);
-/*
- * The one place that says which floors a credential's holder may go to:
- * true and *floors (bit n = floor n) when the card rules grant it at
- * now_ms (wall clock) and it permits a floor; false and *why otherwise
- * (unknown_card, card_disabled, not_yet_valid, expired, no_floors). A
- * credential on a front-desk pass is decided by its pass (desk_floors):
- * then pass_reason holds the pass rule's code when it refused, else "".
- * Never waits: it reads the engine's copy of the cards.
- */
-bool	elevator_floors_for(struct engine *, const char *uid, int64_t now_ms,
-	    uint64_t *floors, enum reason *why, char pass_reason[32]);
-/* The active bookings: loaded at start (-1: the store failed), added once
- * committed, dropped when cancelled. -1 from put: out of memory. */
-int	elevator_bookings_load(struct engine *);
-int	elevator_booking_put(struct engine *, const struct booking_rec *);
-void	elevator_booking_del(struct engine *, int64_t id);
-void	elevator_bookings_free(struct engine *);
 
 /* supervisor.c */
 void	sup_init(struct engine *);
@@ -412,5 +371,8 @@ void	sup_tick(struct engine *, int64_t now_ns);
 int64_t	sup_next_deadline(const struct engine *);
 int	sup_send(struct engine *, int link, const void *msg);
 
+
+#include "elevator.h"
+#include "intercom.h"
 
 #endif

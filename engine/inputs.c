@@ -31,7 +31,7 @@ input_alarm(struct engine *e, int dev, bool active)
 	}
 }
 
-void
+static void
 input_msg(struct engine *e, int dev, const struct msg_input *m)
 {
 	const struct device_conf *dc = &e->site->devices[dev];
@@ -74,3 +74,35 @@ input_msg(struct engine *e, int dev, const struct msg_input *m)
 		break;
 	}
 }
+
+/* ---- the kind ----------------------------------------------------------- */
+
+static void
+input_kind_msg(struct engine *e, int dev, const union msg_any *m)
+{
+	input_msg(e, dev, &m->input);
+}
+
+static const char *
+input_state_name(const struct engine *e, int dev)
+{
+	return e->devs[dev].input_active ? "active" : "inactive";
+}
+
+/* Its last change, on the wall clock. */
+static int64_t
+input_state_since(const struct engine *e, int dev)
+{
+	int64_t since_ns = e->devs[dev].input_since_ns;
+
+	return since_ns != 0 ? real_ms() - (mono_ns() - since_ns) / NS_PER_MS : 0;
+}
+
+const struct dev_kind input_kind = {
+	.name = "input",
+	.label = "Input",
+	.msgs = 1u << MSG_INPUT,
+	.msg = input_kind_msg,
+	.state_name = input_state_name,
+	.state_since_ms = input_state_since,
+};

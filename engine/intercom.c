@@ -14,6 +14,21 @@
 #define ICOM_CMD_TTL_MS	2000	/* a release not on the wire by then is dropped */
 #define ALERT_KIND	"call_unanswered"
 
+_Static_assert(sizeof(struct icom_state) <= DEV_KSTATE_MAX,
+    "struct icom_state does not fit in dev_state.kstate");
+
+static struct icom_state *
+st_of(struct engine *e, int dev)
+{
+	return (struct icom_state *)(void *)e->devs[dev].kstate;
+}
+
+const struct icom_state *
+icom_state_of(const struct engine *e, int dev)
+{
+	return (const struct icom_state *)(const void *)e->devs[dev].kstate;
+}
+
 /* Tenths of a second from a to b, for "17.3 s". */
 static void
 secs(char *buf, size_t size, int64_t a_ns, int64_t b_ns)
@@ -87,20 +102,21 @@ icom_alert(struct engine *e, int dev, enum alert_severity sev, const char *msg)
 static void
 call_over(struct engine *e, int dev)
 {
-	struct dev_state *ds = &e->devs[dev];
+	struct icom_state *st = st_of(e, dev);
 
-	ds->ring_deadline_ns = 0;
-	ds->call_urgent = false;
-	ds->call_at = dev;
+	st->ring_deadline_ns = 0;
+	st->call_urgent = false;
+	st->call_at = dev;
 	alert_dev_clear(e, dev, ALERT_KIND);
 }
 
-void
+static void
 icom_status(struct engine *e, int dev, const struct msg_icom_status *m)
 {
 	struct dev_state *ds = &e->devs[dev];
+	struct icom_state *st = st_of(e, dev);
 	const struct device_conf *dc = &e->site->devices[dev];
-	enum icom_call was = ds->call, now_call;
+	enum icom_call was = st->call, now_call;
 	bool first = !ds->have_status;
 	int64_t now = mono_ns();
 	char t[24], detail[128];
@@ -108,8 +124,8 @@ icom_status(struct engine *e, int dev, const struct msg_icom_status *m)
 	if (!ds->online)
 		engine_dev_online(e, dev);
 	ds->have_status = true;
-	ds->icom_button = m->button;
-	ds->icom_door = m->door;
+	st->icom_button = m->button;
+	st->icom_door = m->door;
 	now_call = m->call <= ICOM_CONNECTED ? (enum icom_call)m->call :
 	    ICOM_UNKNOWN;
 	if (now_call == was) {
@@ -122,19 +138,19 @@ icom_status(struct engine *e, int dev, const struct msg_icom_status *m)
 		    dc->name, m->raw_call, e->site->profiles[dc->profile].name);
 
 	if (was == ICOM_RINGING && now_call == ICOM_CONNECTED) {
-		secs(t, sizeof(t), ds->call_since_ns, now);
-		if (ds->call_at != dev)
+		secs(t, sizeof(t), st->call_since_ns, now);
+		if (st->call_at != dev)
 			snprintf(detail, sizeof(detail), "answered after %s, "
-			    "forwarded to %s", t, e->site->devices[ds->call_at].name);
+			    "forwarded to %s", t, e->site->devices[st->call_at].name);
 		else
 			snprintf(detail, sizeof(detail), "answered after %s", t);
 		icom_event(e, dev, "call_answered", detail);
 	} else if (was == ICOM_RINGING && now_call == ICOM_IDLE) {
-		secs(t, sizeof(t), ds->call_since_ns, now);
+		secs(t, sizeof(t), st->call_since_ns, now);
 		snprintf(detail, sizeof(detail), "unanswered, ended after %s", t);
 		icom_event(e, dev, "call_ended", detail);
 	} else if (was == ICOM_CONNECTED && now_call == ICOM_IDLE) {
-		secs(t, sizeof(t), ds->call_since_ns, now);
+		secs(t, sizeof(t), st->call_since_ns, now);
 		snprintf(detail, sizeof(detail), "call of %s ended", t);
 		icom_event(e, dev, "call_ended", detail);
 	} else if (was == ICOM_IDLE && now_call == ICOM_CONNECTED) {
@@ -143,9 +159,9 @@ icom_status(struct engine *e, int dev, const struct msg_icom_status *m)
 	if (now_call == ICOM_RINGING) {
 		snprintf(detail, sizeof(detail), "station %d ringing", dc->station);
 		icom_event(e, dev, "call_ringing", detail);
-		ds->call_at = dev;
-		ds->call_urgent = false;
-		ds->ring_deadline_ns = now + (int64_t)dc->ring_timeout_s * 1000 *
+		st->call_at = dev;
+		st->call_urgent = false;
+		st->ring_deadline_ns = now + (int64_t)dc->ring_timeout_s * 1000 *
 		    NS_PER_MS;
 	} else if (now_call != ICOM_UNKNOWN) {
 		call_over(e, dev);
@@ -153,9 +169,9 @@ icom_status(struct engine *e, int dev, const struct msg_icom_status *m)
 	/* A value the profile does not name keeps the call as it was: an
 	 * alert is not cleared on a value lobbyd does not understand. */
 	if (now_call != ICOM_UNKNOWN || was == ICOM_UNKNOWN) {
-		ds->call = now_call;
-		ds->call_since_ns = now;
-		ds->call_since_ms = real_ms();
+		st->call = now_call;
+		st->call_since_ns = now;
+		st->call_since_ms = real_ms();
 	}
 }
 
@@ -163,13 +179,13 @@ icom_status(struct engine *e, int dev, const struct msg_icom_status *m)
 static void
 escalate(struct engine *e, int dev, int64_t now)
 {
-	struct dev_state *ds = &e->devs[dev];
+	struct icom_state *st = st_of(e, dev);
 	const struct device_conf *dc = &e->site->devices[dev];
-	int at = ds->call_at >= 0 ? ds->call_at : dev;
+	int at = st->call_at >= 0 ? st->call_at : dev;
 	int next = e->site->devices[at].next;
 	char t[24], detail[128], msg[128], err[160];
 
-	secs(t, sizeof(t), ds->call_since_ns, now);
+	secs(t, sizeof(t), st->call_since_ns, now);
 	if (next >= 0 && next != dev) {
 		const struct device_conf *nc = &e->site->devices[next];
 
@@ -186,35 +202,38 @@ escalate(struct engine *e, int dev, int64_t now)
 		snprintf(msg, sizeof(msg), "Call at %s unanswered for %s; "
 		    "forwarded to %s", dc->name, t, nc->name);
 		(void)icom_alert(e, dev, SEV_WARNING, msg);
-		ds->call_at = next;
-		ds->ring_deadline_ns = now + (int64_t)nc->ring_timeout_s * 1000 *
+		st->call_at = next;
+		st->ring_deadline_ns = now + (int64_t)nc->ring_timeout_s * 1000 *
 		    NS_PER_MS;
 		return;
 	}
 	/* The end of the chain: nobody else to ring. */
-	if (!ds->call_urgent) {
+	if (!st->call_urgent) {
 		snprintf(detail, sizeof(detail), "unanswered after %s; no "
 		    "station left to forward to", t);
 		icom_event(e, dev, "call_unanswered", detail);
-		ds->call_urgent = true;
+		st->call_urgent = true;
 	}
 	snprintf(msg, sizeof(msg), "Call at %s unanswered for %s: nobody "
 	    "answered along its chain", dc->name, t);
 	if (icom_alert(e, dev, SEV_URGENT, msg))
-		ds->ring_deadline_ns = 0;
+		st->ring_deadline_ns = 0;
 	else
-		ds->ring_deadline_ns = now + 100 * NS_PER_MS;
+		st->ring_deadline_ns = now + 100 * NS_PER_MS;
 }
 
-void
+static void
 icom_tick(struct engine *e, int64_t now)
 {
 	for (int d = 0; d < e->site->ndevices; d++) {
 		struct dev_state *ds = &e->devs[d];
+		struct icom_state *st;
 
-		if (e->site->devices[d].kind != DEV_INTERCOM ||
-		    ds->call != ICOM_RINGING || ds->ring_deadline_ns == 0 ||
-		    now < ds->ring_deadline_ns)
+		if (e->site->devices[d].kind != DEV_INTERCOM)
+			continue;
+		st = st_of(e, d);
+		if (st->call != ICOM_RINGING || st->ring_deadline_ns == 0 ||
+		    now < st->ring_deadline_ns)
 			continue;
 		/* A station not answering cannot be told to forward: the call
 		 * waits, and goes on when the station is back. */
@@ -224,17 +243,53 @@ icom_tick(struct engine *e, int64_t now)
 	}
 }
 
-int64_t
+static int64_t
 icom_next_deadline(const struct engine *e)
 {
 	int64_t next = INT64_MAX;
 
 	for (int d = 0; d < e->site->ndevices; d++) {
 		const struct dev_state *ds = &e->devs[d];
+		const struct icom_state *st;
 
-		if (ds->call == ICOM_RINGING && ds->online &&
-		    ds->ring_deadline_ns != 0 && ds->ring_deadline_ns < next)
-			next = ds->ring_deadline_ns;
+		if (e->site->devices[d].kind != DEV_INTERCOM)
+			continue;
+		st = icom_state_of(e, d);
+		if (st->call == ICOM_RINGING && ds->online &&
+		    st->ring_deadline_ns != 0 && st->ring_deadline_ns < next)
+			next = st->ring_deadline_ns;
 	}
 	return next;
 }
+
+/* ---- the kind ----------------------------------------------------------- */
+
+static void
+icom_msg(struct engine *e, int dev, const union msg_any *m)
+{
+	icom_status(e, dev, &m->icom_status);
+}
+
+static const char *
+icom_state_name(const struct engine *e, int dev)
+{
+	return config_icom_call_name(icom_state_of(e, dev)->call);
+}
+
+static int64_t
+icom_state_since(const struct engine *e, int dev)
+{
+	return icom_state_of(e, dev)->call_since_ms;
+}
+
+const struct dev_kind icom_kind = {
+	.name = "intercom",
+	.label = "Intercom",
+	.state_size = sizeof(struct icom_state),
+	.msgs = 1u << MSG_ICOM_STATUS,
+	.msg = icom_msg,
+	.tick = icom_tick,
+	.next_deadline = icom_next_deadline,
+	.state_name = icom_state_name,
+	.state_since_ms = icom_state_since,
+};

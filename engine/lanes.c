@@ -309,12 +309,9 @@ dev_went(struct engine *e, int dev, bool online, const char *reason)
 	} else {
 		log_debug("%s: offline: %s", dc->name, reason);
 		snprintf(msg, sizeof(msg), "%s %s not answering: %s",
-		    dc->kind == DEV_TURNSTILE ? "Turnstile" : dc->kind == DEV_READER ?
-		    "Reader" : dc->kind == DEV_INPUT ? "Input" :
-		    dc->kind == DEV_INTERCOM ? "Intercom" :
-		    dc->kind == DEV_ELEVATOR ? "Elevator" : "Device", dc->name, reason);
+		    kind_of(e, dev)->label, dc->name, reason);
 		alert_dev_raise(e, dev, "offline",
-		    dc->kind == DEV_TURNSTILE ? SEV_URGENT : SEV_WARNING,
+		    kind_of(e, dev)->offline_urgent ? SEV_URGENT : SEV_WARNING,
 		    AUD_ENGINEERING | AUD_SECURITY, msg);
 	}
 }
@@ -518,38 +515,24 @@ engine_worker_msg(struct engine *e, int link, const union msg_any *m)
 		e->devs[dev].failures = m->dev_state.failures;
 		dev_went(e, dev, m->dev_state.online, m->dev_state.reason);
 		break;
-	case MSG_TS_STATUS:
-		if (e->site->devices[dev].kind == DEV_TURNSTILE)
-			ts_status(e, dev, &m->ts_status);
-		break;
-	case MSG_CARD:
-		if (e->site->devices[dev].kind == DEV_READER &&
-		    !door_card(e, dev, &m->card) &&
-		    !elevator_card(e, dev, &m->card))
-			card_read(e, dev, &m->card);
-		break;
-	case MSG_READER_REJECT:
-		reader_reject(e, dev, &m->reject);
-		break;
 	case MSG_CMD_RESULT:
 		cmd_result(e, dev, &m->cmd_result);
 		break;
-	case MSG_INPUT:
-		if (e->site->devices[dev].kind == DEV_INPUT)
-			input_msg(e, dev, &m->input);
-		break;
-	case MSG_ICOM_STATUS:
-		if (e->site->devices[dev].kind == DEV_INTERCOM)
-			icom_status(e, dev, &m->icom_status);
-		break;
-	case MSG_ELEV_STATUS:
-		if (e->site->devices[dev].kind == DEV_ELEVATOR)
-			elev_status(e, dev, &m->elev_status);
-		break;
-	default:
+	default: {
+		/* The rest is the device's kind's to read (kind.h). */
+		const struct dev_kind *k = kind_of(e, dev);
+
+		if (m->h.type < 32 && (k->msgs & (1u << m->h.type)) != 0) {
+			k->msg(e, dev, m);
+			break;
+		}
 		if (e->workers[link].bad_msgs++ == 0)
-			log_err("%s: unexpected message type %u; ignored",
-			    e->site->links[link].name, m->h.type);
+			log_err("%s: message type %u for %s, %s %s, which does "
+			    "not read it; ignored", e->site->links[link].name,
+			    m->h.type, e->site->devices[dev].name,
+			    k->name[0] == 'i' || k->name[0] == 'e' || k->name[0] == 'o' ?
+			    "an" : "a", k->name);
+	}
 	}
 }
 
@@ -562,3 +545,52 @@ engine_link_down(struct engine *e, int link, const char *reason)
 			dev_went(e, d, false, reason);
 }
 
+
+/* ---- the kinds: turnstiles and card readers ------------------------------ */
+
+static void
+ts_msg(struct engine *e, int dev, const union msg_any *m)
+{
+	ts_status(e, dev, &m->ts_status);
+}
+
+static const char *
+ts_state_name(const struct engine *e, int dev)
+{
+	const struct dev_state *ds = &e->devs[dev];
+
+	return ds->fault_code != 0 ? "fault" : config_ts_state_name(ds->state);
+}
+
+static int64_t
+ts_state_since(const struct engine *e, int dev)
+{
+	return e->devs[dev].fault_since_ms;
+}
+
+const struct dev_kind turnstile_kind = {
+	.name = "turnstile",
+	.label = "Turnstile",
+	.offline_urgent = true,		/* a lane that may be blocked */
+	.msgs = 1u << MSG_TS_STATUS,
+	.msg = ts_msg,
+	.state_name = ts_state_name,
+	.state_since_ms = ts_state_since,
+};
+
+/* A card goes to the door or the elevator it serves, else to its lane. */
+static void
+reader_msg(struct engine *e, int dev, const union msg_any *m)
+{
+	if (m->h.type == MSG_READER_REJECT)
+		reader_reject(e, dev, &m->reject);
+	else if (!door_card(e, dev, &m->card) && !elevator_card(e, dev, &m->card))
+		card_read(e, dev, &m->card);
+}
+
+const struct dev_kind reader_kind = {
+	.name = "reader",
+	.label = "Reader",
+	.msgs = 1u << MSG_CARD | 1u << MSG_READER_REJECT,
+	.msg = reader_msg,
+};
