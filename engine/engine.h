@@ -132,6 +132,8 @@ struct fire_state {
 	struct fire_cmd	sent[FIRE_TRACK];	/* ring */
 	unsigned	nsent;
 	bool		lock_owed[CONF_MAX_LANES];	/* reset, LOCK not written */
+	int64_t		free_sent_ns[CONF_MAX_LANES];	/* the last FREE tried */
+	bool		free_ok[CONF_MAX_LANES];	/* and it was written */
 };
 
 struct ticket_sched;

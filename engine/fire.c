@@ -23,6 +23,7 @@
 #define FIRE_ALERT_KIND		"site_fire"
 #define FIRE_BUDGET_NS		(100 * NS_PER_MS)	/* input to FREE on the wire */
 #define FIRE_TRIES		4	/* a FREE that failed is sent again */
+#define FIRE_RESEND_NS		(1000 * NS_PER_MS)	/* a FREE never confirmed */
 
 bool
 fire_mode_active(const struct engine *e)
@@ -186,6 +187,10 @@ fire_send(struct engine *e, int l, enum ts_cmd cmd, int64_t t_input_ns,
 	struct fire_cmd *fc;
 	char err[160];
 
+	if (cmd == TS_CMD_FREE) {
+		e->fire.free_sent_ns[l] = mono_ns();
+		e->fire.free_ok[l] = false;
+	}
 	if (engine_send_cmd(e, lc->turnstile, cmd, 0, err, sizeof(err)) < 0) {
 		/* The worker is not running: the turnstile is offline, and is
 		 * freed (or locked) when it answers again. */
@@ -295,6 +300,11 @@ fire_ts_status(struct engine *e, int dev, bool first, enum ts_state before)
 	else if (now != before && now != TS_PASSING)
 		snprintf(why, sizeof(why), "fire mode: turnstile reported %s",
 		    config_ts_state_name(now));
+	else if (now != TS_PASSING && !e->fire.free_ok[l] &&
+	    mono_ns() - e->fire.free_sent_ns[l] >= FIRE_RESEND_NS)
+		/* A FREE that never reached the wire (its worker's queue was
+		 * full) or whose result was lost: the lane is not yet free. */
+		snprintf(why, sizeof(why), "fire mode: FREE not confirmed");
 	else
 		return;
 	fire_send(e, l, TS_CMD_FREE, 0, 1, why);
@@ -338,8 +348,10 @@ fire_cmd_result(struct engine *e, int dev, const struct msg_cmd_result *m)
 		}
 		return;
 	}
-	if (fc.cmd == TS_CMD_FREE)
+	if (fc.cmd == TS_CMD_FREE) {
+		e->fire.free_ok[fc.lane] = true;
 		alert_dev_clear(e, dev, "fire_not_free");
+	}
 	engine_ev_init(&ev, fc.cmd == TS_CMD_FREE ? "fire_free" : "fire_lock");
 	engine_ev_dev(e, &ev, dev);
 	if (fc.t_input_ns != 0 && m->t_wire_ns >= fc.t_input_ns) {
