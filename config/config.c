@@ -6,7 +6,6 @@
 #include "config_int.h"
 
 #include <errno.h>
-#include <grp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -41,11 +40,8 @@ load_site(struct load *ld, const config_setting_t *root)
 	struct scope sc;
 
 	str_copy(site->site_name, DEF_SITE_NAME, sizeof(site->site_name));
-	conf_scope_top(&sc, "site");
-	if ((g = conf_member(ld, &conf_root_scope, root, "site", W_GROUP,
-	    false)) == NULL)
+	if ((g = conf_root_group(ld, root, "site", site_keys, &sc)) == NULL)
 		return;
-	conf_check_keys(ld, &sc, g, site_keys, false);
 	conf_get_str(ld, &sc, g, "name", true, site->site_name,
 	    sizeof(site->site_name));
 }
@@ -59,53 +55,12 @@ load_store(struct load *ld, const config_setting_t *root)
 
 	str_copy(site->db_path, DEF_DB_PATH, sizeof(site->db_path));
 	site->event_batch_ms = 50;
-	conf_scope_top(&sc, "store");
-	if ((g = conf_member(ld, &conf_root_scope, root, "store", W_GROUP,
-	    false)) == NULL)
+	if ((g = conf_root_group(ld, root, "store", store_keys, &sc)) == NULL)
 		return;
-	conf_check_keys(ld, &sc, g, store_keys, false);
 	conf_get_str(ld, &sc, g, "database", false, site->db_path,
 	    sizeof(site->db_path));
 	conf_get_int(ld, &sc, g, "event_batch_ms", false, 1, 1000,
 	    &site->event_batch_ms);
-}
-
-static void
-load_groups(struct load *ld, const struct scope *sc, const config_setting_t *a)
-{
-	struct site_conf *site = ld->site;
-	int i, n = config_setting_length(a);
-	char qb[80];
-
-	for (i = 0; i < n; i++) {
-		const config_setting_t *e = config_setting_get_elem(a,
-		    (unsigned)i);
-		const char *s;
-		struct group *gr;
-
-		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-			conf_serr(ld, sc, e, "groups[%d] must be a string", i);
-			continue;
-		}
-		s = config_setting_get_string(e);
-		if (s[0] == '\0' || strlen(s) >= CONF_NAME_MAX) {
-			conf_serr(ld, sc, e, "groups[%d] %s is not a valid "
-			    "group name", i, conf_quote(qb, sizeof(qb), s));
-			continue;
-		}
-		if ((gr = getgrnam(s)) == NULL) {
-			conf_serr(ld, sc, e, "groups[%d] %s is not a known "
-			    "Unix group", i, conf_quote(qb, sizeof(qb), s));
-			continue;
-		}
-		if (site->ngroups == CONF_MAX_GROUPS) {
-			conf_serr(ld, sc, e, "too many groups (at most %d)",
-			    CONF_MAX_GROUPS);
-			return;
-		}
-		str_copy(site->group_names[site->ngroups], s, CONF_NAME_MAX);
-		site->groups[site->ngroups++] = gr->gr_gid;
-	}
 }
 
 /*
@@ -154,16 +109,14 @@ load_control(struct load *ld, const config_setting_t *root)
 	site->ctl_followers = 64;
 	site->ctl_followers_per_user = 16;
 	site->ctl_idle_timeout_s = 60;
-	conf_scope_top(&sc, "control");
-	if ((g = conf_member(ld, &conf_root_scope, root, "control", W_GROUP,
-	    false)) == NULL)
+	if ((g = conf_root_group(ld, root, "control", control_keys, &sc)) == NULL)
 		return;
-	conf_check_keys(ld, &sc, g, control_keys, false);
 	/* conf_get_str says "at most 107 bytes": what fits in sockaddr_un. */
 	conf_get_str(ld, &sc, g, "socket", false, site->socket_path,
 	    SOCKET_PATH_MAX);
 	if ((m = conf_member(ld, &sc, g, "groups", W_STRINGS, false)) != NULL)
-		load_groups(ld, &sc, m);
+		conf_load_gids(ld, &sc, m, "groups", "", site->groups,
+		    site->group_names, &site->ngroups);
 	load_control_limits(ld, &sc, g);
 }
 
@@ -176,11 +129,8 @@ load_health(struct load *ld, const config_setting_t *root)
 
 	site->offline_after = 3;
 	site->backoff_max_ms = 5000;
-	conf_scope_top(&sc, "health");
-	if ((g = conf_member(ld, &conf_root_scope, root, "health", W_GROUP,
-	    false)) == NULL)
+	if ((g = conf_root_group(ld, root, "health", health_keys, &sc)) == NULL)
 		return;
-	conf_check_keys(ld, &sc, g, health_keys, false);
 	conf_get_int(ld, &sc, g, "offline_after", false, 1, 100,
 	    &site->offline_after);
 	conf_get_int(ld, &sc, g, "backoff_max_ms", false, 100, 600000,
@@ -271,43 +221,70 @@ config_load(const char *file, struct site_conf *site, FILE *errs)
 /* ------------------------------------------------------------------ */
 /* Lookups and names                                                    */
 
-int
-config_device_index(const struct site_conf *site, const char *name)
+/* Index of NAME among N records STRIDE bytes apart, the first record's
+ * name at FIRST; -1 when none has it or NAME is empty. */
+static int
+name_index(const char *first, size_t stride, int n, const char *name)
 {
 	int i;
 
 	if (name == NULL || name[0] == '\0')
 		return -1;
-	for (i = 0; i < site->ndevices; i++)
-		if (strcmp(site->devices[i].name, name) == 0)
+	for (i = 0; i < n; i++)
+		if (strcmp(first + (size_t)i * stride, name) == 0)
 			return i;
 	return -1;
+}
+
+#define INDEX_OF(list, n, name) \
+	name_index((list)[0].name, sizeof((list)[0]), (n), (name))
+
+int
+config_device_index(const struct site_conf *site, const char *name)
+{
+	return INDEX_OF(site->devices, site->ndevices, name);
 }
 
 int
 config_lane_index(const struct site_conf *site, const char *name)
 {
-	int i;
-
-	if (name == NULL || name[0] == '\0')
-		return -1;
-	for (i = 0; i < site->nlanes; i++)
-		if (strcmp(site->lanes[i].name, name) == 0)
-			return i;
-	return -1;
+	return INDEX_OF(site->lanes, site->nlanes, name);
 }
 
 int
 config_link_index(const struct site_conf *site, const char *name)
 {
-	int i;
+	return INDEX_OF(site->links, site->nlinks, name);
+}
 
-	if (name == NULL || name[0] == '\0')
-		return -1;
-	for (i = 0; i < site->nlinks; i++)
-		if (strcmp(site->links[i].name, name) == 0)
-			return i;
-	return -1;
+int
+config_profile_index(const struct site_conf *site, const char *name)
+{
+	return INDEX_OF(site->profiles, site->nprofiles, name);
+}
+
+int
+config_door_index(const struct site_conf *site, const char *name)
+{
+	return INDEX_OF(site->doors, site->ndoors, name);
+}
+
+int
+config_zone_index(const struct site_conf *site, const char *name)
+{
+	return INDEX_OF(site->zones, site->nzones, name);
+}
+
+int
+config_schedule_index(const struct site_conf *site, const char *name)
+{
+	return INDEX_OF(site->schedules, site->nschedules, name);
+}
+
+int
+config_elevator_index(const struct site_conf *site, const char *name)
+{
+	return INDEX_OF(site->elevators, site->nelevators, name);
 }
 
 const char *

@@ -370,6 +370,7 @@ int	config_load(const char *file, struct site_conf *site, FILE *errs);
 int	config_device_index(const struct site_conf *, const char *name);
 int	config_lane_index(const struct site_conf *, const char *name);
 int	config_link_index(const struct site_conf *, const char *name);
+int	config_profile_index(const struct site_conf *, const char *name);
 int	config_door_index(const struct site_conf *, const char *name);
 int	config_zone_index(const struct site_conf *, const char *name);
 int	config_schedule_index(const struct site_conf *, const char *name);

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/util.h"
 
 #define MIN_PER_DAY		1440
 #define DEF_RETENTION_DAYS	90
@@ -32,13 +31,14 @@ static const char *const day_names[] = { "mon", "tue", "wed", "thu", "fri",
 /* ------------------------------------------------------------------ */
 /* Words: times, days, dates, floors                                    */
 
-/* "HH:MM" as minutes of the day; "24:00" only when ALLOW_24; -1 if bad. */
+/* "HH:MM" (N bytes at S) as minutes of the day; "24:00" only when ALLOW_24;
+ * -1 if bad. */
 static int
-parse_hhmm(const char *s, bool allow_24)
+hhmm_n(const char *s, size_t n, bool allow_24)
 {
 	int h, m;
 
-	if (strlen(s) != 5 || s[2] != ':' || !isdigit((unsigned char)s[0]) ||
+	if (n != 5 || s[2] != ':' || !isdigit((unsigned char)s[0]) ||
 	    !isdigit((unsigned char)s[1]) || !isdigit((unsigned char)s[3]) ||
 	    !isdigit((unsigned char)s[4]))
 		return -1;
@@ -47,6 +47,24 @@ parse_hhmm(const char *s, bool allow_24)
 	if (m > 59 || h > 24 || (h == 24 && (!allow_24 || m != 0)))
 		return -1;
 	return h * 60 + m;
+}
+
+static int
+parse_hhmm(const char *s, bool allow_24)
+{
+	return hhmm_n(s, strlen(s), allow_24);
+}
+
+/* "HH:MM-HH:MM" as minutes of the day, the end "24:00" at most; whether it
+ * ends after it starts is the caller's to check. */
+bool
+conf_parse_span(const char *s, int *from, int *until)
+{
+	const char *dash = strchr(s, '-');
+
+	return dash != NULL &&
+	    (*from = hhmm_n(s, (size_t)(dash - s), false)) >= 0 &&
+	    (*until = parse_hhmm(dash + 1, true)) >= 0;
 }
 
 /* Position of day word W (LEN bytes, any case) in day_names; -1: none. */
@@ -194,45 +212,21 @@ parse_floors(const char *s, uint64_t *out)
 /* ------------------------------------------------------------------ */
 /* zones, schedules, holidays                                           */
 
-/* The list KEY at the root (NULL when absent or not a list). */
-static const config_setting_t *
-root_list(struct load *ld, const config_setting_t *root, const char *key,
-    int *n)
-{
-	const config_setting_t *l;
-
-	*n = 0;
-	if ((l = conf_member(ld, &conf_root_scope, root, key, W_LIST,
-	    false)) == NULL)
-		return NULL;
-	*n = config_setting_length(l);
-	return l;
-}
-
 static void
 load_zone(struct load *ld, int i, const config_setting_t *e)
 {
-	struct site_conf *site = ld->site;
-	struct zone_conf *z = &site->zones[i];
+	struct zone_conf *z = &ld->site->zones[i];
 	const config_setting_t *m;
 	struct scope sc;
-	char qb[80];
-	int apb, j;
+	int apb;
 
 	conf_scope_elem(&sc, "zones", i, e);
 	conf_check_keys(ld, &sc, e, zone_keys, false);
 	z->line = (int)config_setting_source_line(e);
 	z->apb = CONF_APB_OFF;
-	if ((m = conf_get_name(ld, &sc, e, "name", true, z->name)) != NULL) {
-		for (j = 0; j < i; j++) {
-			if (strcmp(site->zones[j].name, z->name) != 0)
-				continue;
-			conf_serr(ld, &sc, m, "name %s is already used by "
-			    "zones[%d]", conf_quote(qb, sizeof(qb), z->name), j);
-			z->name[0] = '\0';	/* lanes find the first */
-			break;
-		}
-	}
+	if ((m = conf_get_name(ld, &sc, e, "name", true, z->name)) != NULL &&
+	    conf_name_taken(ld, &sc, m, "zones", i, config_zone_index))
+		z->name[0] = '\0';	/* lanes find the first */
 	if (conf_get_choice(ld, &sc, e, "apb", false, apb_names, &apb))
 		z->apb = (enum conf_apb)apb;
 }
@@ -255,9 +249,8 @@ load_periods(struct load *ld, const struct scope *sc, struct schedule_conf *s,
 	for (i = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(a,
 		    (unsigned)i);
-		const char *str, *dash;
-		char from[8], until[8];
-		int f = -1, u = -1;
+		const char *str;
+		int f, u;
 
 		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
 			conf_serr(ld, sc, e, "periods[%d] must be a string", i);
@@ -269,15 +262,7 @@ load_periods(struct load *ld, const struct scope *sc, struct schedule_conf *s,
 			return;
 		}
 		str = config_setting_get_string(e);
-		if ((dash = strchr(str, '-')) != NULL && dash - str < 6 &&
-		    strlen(dash + 1) < sizeof(until)) {
-			conf_bufprintf(from, sizeof(from), "%.*s",
-			    (int)(dash - str), str);
-			str_copy(until, dash + 1, sizeof(until));
-			f = parse_hhmm(from, false);
-			u = parse_hhmm(until, true);
-		}
-		if (f < 0 || u < 0) {
+		if (!conf_parse_span(str, &f, &u)) {
 			conf_serr(ld, sc, e, "periods[%d] %s is not a period of "
 			    "the day (HH:MM-HH:MM, until at most 24:00)", i,
 			    conf_quote(qb, sizeof(qb), str));
@@ -311,28 +296,18 @@ load_periods(struct load *ld, const struct scope *sc, struct schedule_conf *s,
 static void
 load_schedule(struct load *ld, int i, const config_setting_t *e)
 {
-	struct site_conf *site = ld->site;
-	struct schedule_conf *s = &site->schedules[i];
+	struct schedule_conf *s = &ld->site->schedules[i];
 	const config_setting_t *m;
 	struct scope sc;
 	char qb[80], qd[60], bad[40];
-	int j;
 
 	conf_scope_elem(&sc, "schedules", i, e);
 	conf_check_keys(ld, &sc, e, schedule_keys, false);
 	s->line = (int)config_setting_source_line(e);
 	s->holidays = true;
-	if ((m = conf_get_name(ld, &sc, e, "name", true, s->name)) != NULL) {
-		for (j = 0; j < i; j++) {
-			if (strcmp(site->schedules[j].name, s->name) != 0)
-				continue;
-			conf_serr(ld, &sc, m, "name %s is already used by "
-			    "schedules[%d]", conf_quote(qb, sizeof(qb), s->name),
-			    j);
-			s->name[0] = '\0';
-			break;
-		}
-	}
+	if ((m = conf_get_name(ld, &sc, e, "name", true, s->name)) != NULL &&
+	    conf_name_taken(ld, &sc, m, "schedules", i, config_schedule_index))
+		s->name[0] = '\0';
 	if ((m = conf_member(ld, &sc, e, "days", W_STR, true)) != NULL &&
 	    (s->days = parse_days(config_setting_get_string(m), bad,
 	    sizeof(bad))) == 0)
@@ -435,11 +410,8 @@ load_access_group(struct load *ld, const config_setting_t *root)
 
 	site->apb_reset_min = -1;
 	site->watch_hold = false;
-	conf_scope_top(&sc, "access");
-	if ((g = conf_member(ld, &conf_root_scope, root, "access", W_GROUP,
-	    false)) == NULL)
+	if ((g = conf_root_group(ld, root, "access", access_keys, &sc)) == NULL)
 		return;
-	conf_check_keys(ld, &sc, g, access_keys, false);
 	get_hhmm(ld, &sc, g, "apb_reset", &site->apb_reset_min);
 	if (conf_get_choice(ld, &sc, g, "watch_policy", false, watch_names, &w))
 		site->watch_hold = w == 1;
@@ -457,11 +429,9 @@ load_visitors(struct load *ld, const config_setting_t *root)
 	site->visitor_retention_days = DEF_RETENTION_DAYS;
 	site->visitor_until_min = DEF_VISITOR_UNTIL;
 	site->office_floors = 0;
-	conf_scope_top(&sc, "visitors");
-	if ((g = conf_member(ld, &conf_root_scope, root, "visitors", W_GROUP,
-	    false)) == NULL)
+	if ((g = conf_root_group(ld, root, "visitors", visitors_keys,
+	    &sc)) == NULL)
 		return;
-	conf_check_keys(ld, &sc, g, visitors_keys, false);
 	conf_get_int(ld, &sc, g, "retention_days", false, 1, 3650,
 	    &site->visitor_retention_days);
 	conf_get_str(ld, &sc, g, "key_file", false, site->key_path,
@@ -486,42 +456,13 @@ load_visitors(struct load *ld, const config_setting_t *root)
 void
 conf_load_access(struct load *ld, const config_setting_t *root)
 {
-	struct site_conf *site = ld->site;
-	const config_setting_t *l, *e;
-	int i, n;
+	static const struct conf_list zones = { "zones", CONF_MAX_ZONES,
+	    NULL, NULL, load_zone };
+	static const struct conf_list schedules = { "schedules",
+	    CONF_MAX_SCHEDULES, NULL, NULL, load_schedule };
 
-	if ((l = root_list(ld, root, "zones", &n)) != NULL) {
-		for (i = 0; i < n; i++) {
-			e = config_setting_get_elem(l, (unsigned)i);
-			if (i == CONF_MAX_ZONES) {
-				conf_err(ld, e, "too many zones (at most %d)",
-				    CONF_MAX_ZONES);
-				break;
-			}
-			site->nzones = i + 1;
-			if (!config_setting_is_group(e))
-				conf_err(ld, e, "zones[%d] must be a group "
-				    "{ ... }", i);
-			else
-				load_zone(ld, i, e);
-		}
-	}
-	if ((l = root_list(ld, root, "schedules", &n)) != NULL) {
-		for (i = 0; i < n; i++) {
-			e = config_setting_get_elem(l, (unsigned)i);
-			if (i == CONF_MAX_SCHEDULES) {
-				conf_err(ld, e, "too many schedules (at most "
-				    "%d)", CONF_MAX_SCHEDULES);
-				break;
-			}
-			site->nschedules = i + 1;
-			if (!config_setting_is_group(e))
-				conf_err(ld, e, "schedules[%d] must be a group "
-				    "{ ... }", i);
-			else
-				load_schedule(ld, i, e);
-		}
-	}
+	conf_load_list(ld, root, &zones, &ld->site->nzones);
+	conf_load_list(ld, root, &schedules, &ld->site->nschedules);
 	load_holidays(ld, root);
 	load_access_group(ld, root);
 	load_visitors(ld, root);
@@ -571,33 +512,4 @@ conf_access_finish(struct load *ld)
 	}
 	conf_bufprintf(site->key_path, sizeof(site->key_path), "%s%s",
 	    site->db_path, KEY_SUFFIX);
-}
-
-/* ------------------------------------------------------------------ */
-/* Lookups                                                              */
-
-int
-config_zone_index(const struct site_conf *site, const char *name)
-{
-	int i;
-
-	if (name == NULL || name[0] == '\0')
-		return -1;
-	for (i = 0; i < site->nzones; i++)
-		if (strcmp(site->zones[i].name, name) == 0)
-			return i;
-	return -1;
-}
-
-int
-config_schedule_index(const struct site_conf *site, const char *name)
-{
-	int i;
-
-	if (name == NULL || name[0] == '\0')
-		return -1;
-	for (i = 0; i < site->nschedules; i++)
-		if (strcmp(site->schedules[i].name, name) == 0)
-			return i;
-	return -1;
 }

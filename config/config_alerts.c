@@ -24,44 +24,61 @@ static const char *const sev_keys[] = { "info", "warning", "urgent",
     "emergency", NULL };
 static const int def_escalate_s[4] = { 0, 900, 300, 60 };
 
-/* One role's list of group names, resolved to gids. */
-static void
-load_role(struct load *ld, const struct scope *sc, int r,
-    const config_setting_t *a)
+/*
+ * Unix group names, list A (LIST in messages), resolved into gids[*n..],
+ * at most CONF_MAX_GROUPS; NAMES, when not NULL, keeps each name too. PFX
+ * goes in front of "too many groups".
+ */
+void
+conf_load_gids(struct load *ld, const struct scope *sc,
+    const config_setting_t *a, const char *list, const char *pfx,
+    gid_t *gids, char (*names)[CONF_NAME_MAX], int *n)
 {
-	struct site_conf *site = ld->site;
-	const char *name = role_name(r);
-	int i, n = config_setting_length(a);
+	int i, len = config_setting_length(a);
 	char qb[80];
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < len; i++) {
 		const config_setting_t *e = config_setting_get_elem(a,
 		    (unsigned)i);
 		const char *s;
 		struct group *gr;
 
 		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-			conf_serr(ld, sc, e, "%s[%d] must be a string", name, i);
+			conf_serr(ld, sc, e, "%s[%d] must be a string", list, i);
 			continue;
 		}
 		s = config_setting_get_string(e);
 		if (s[0] == '\0' || strlen(s) >= CONF_NAME_MAX) {
 			conf_serr(ld, sc, e, "%s[%d] %s is not a valid group "
-			    "name", name, i, conf_quote(qb, sizeof(qb), s));
+			    "name", list, i, conf_quote(qb, sizeof(qb), s));
 			continue;
 		}
 		if ((gr = getgrnam(s)) == NULL) {
 			conf_serr(ld, sc, e, "%s[%d] %s is not a known Unix "
-			    "group", name, i, conf_quote(qb, sizeof(qb), s));
+			    "group", list, i, conf_quote(qb, sizeof(qb), s));
 			continue;
 		}
-		if (site->nrole_groups[r] == CONF_MAX_GROUPS) {
-			conf_serr(ld, sc, e, "%s: too many groups (at most %d)",
-			    name, CONF_MAX_GROUPS);
+		if (*n == CONF_MAX_GROUPS) {
+			conf_serr(ld, sc, e, "%stoo many groups (at most %d)",
+			    pfx, CONF_MAX_GROUPS);
 			return;
 		}
-		site->role_groups[r][site->nrole_groups[r]++] = gr->gr_gid;
+		if (names != NULL)
+			str_copy(names[*n], s, CONF_NAME_MAX);
+		gids[(*n)++] = gr->gr_gid;
 	}
+}
+
+/* One role's list of group names, resolved to gids. */
+static void
+load_role(struct load *ld, const struct scope *sc, int r,
+    const config_setting_t *a)
+{
+	char pfx[CONF_NAME_MAX + 2];
+
+	conf_bufprintf(pfx, sizeof(pfx), "%s: ", role_name(r));
+	conf_load_gids(ld, sc, a, role_name(r), pfx, ld->site->role_groups[r],
+	    NULL, &ld->site->nrole_groups[r]);
 }
 
 void
@@ -72,15 +89,12 @@ conf_load_roles(struct load *ld, const config_setting_t *root)
 	struct scope sc;
 	int r;
 
-	conf_scope_top(&sc, "roles");
-	if ((g = conf_member(ld, &conf_root_scope, root, "roles", W_GROUP,
-	    false)) == NULL)
-		return;
-	ld->site->roles_set = true;
 	for (r = 0; r < CONF_NROLES; r++)
 		keys[r] = role_name(r);
 	keys[r] = NULL;
-	conf_check_keys(ld, &sc, g, keys, false);
+	if ((g = conf_root_group(ld, root, "roles", keys, &sc)) == NULL)
+		return;
+	ld->site->roles_set = true;
 	for (r = 0; r < CONF_NROLES; r++)
 		if ((m = conf_member(ld, &sc, g, role_name(r), W_STRINGS,
 		    false)) != NULL)
@@ -161,11 +175,8 @@ conf_load_alerts(struct load *ld, const config_setting_t *root)
 	memcpy(site->escalate_after_s, def_escalate_s,
 	    sizeof(site->escalate_after_s));
 	site->alert_command_timeout_s = DEF_CMD_TIMEOUT_S;
-	conf_scope_top(&sc, "alerts");
-	if ((g = conf_member(ld, &conf_root_scope, root, "alerts", W_GROUP,
-	    false)) == NULL)
+	if ((g = conf_root_group(ld, root, "alerts", alerts_keys, &sc)) == NULL)
 		return;
-	conf_check_keys(ld, &sc, g, alerts_keys, false);
 	if ((esc = conf_member(ld, &sc, g, "escalate_after_s", W_GROUP,
 	    false)) != NULL) {
 		conf_scope_sub(&esc_sc, &sc, "escalate_after_s");

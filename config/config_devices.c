@@ -44,25 +44,16 @@ load_link(struct load *ld, int i, const config_setting_t *e)
 	struct link_conf *l = &ld->site->links[i];
 	const config_setting_t *m;
 	struct scope sc;
-	const char *const *keys;
-	char qb[80];
-	int type = -1, par = 1, j, n;
+	char what[32];
+	int type = -1, par = 1;
 
 	conf_scope_elem(&sc, "links", i, e);
 	l->line = (int)config_setting_source_line(e);
 	l->timeout_ms = 200;
 	ld->link_elem[i] = e;
 
-	if ((m = conf_get_name(ld, &sc, e, "name", true, l->name)) != NULL) {
-		for (j = 0; j < i; j++) {
-			if (strcmp(ld->site->links[j].name, l->name) == 0) {
-				conf_serr(ld, &sc, m, "name %s is already used "
-				    "by links[%d]",
-				    conf_quote(qb, sizeof(qb), l->name), j);
-				break;
-			}
-		}
-	}
+	if ((m = conf_get_name(ld, &sc, e, "name", true, l->name)) != NULL)
+		conf_name_taken(ld, &sc, m, "links", i, config_link_index);
 	if (conf_get_choice(ld, &sc, e, "type", true, link_type_names, &type))
 		l->type = type == 0 ? LINK_MODBUS_TCP : type == 1 ?
 		    LINK_MODBUS_RTU : LINK_GPIO;
@@ -72,21 +63,13 @@ load_link(struct load *ld, int i, const config_setting_t *e)
 	}
 	/* Keys of the other type are errors; with no valid type, only keys
 	 * that belong to no link at all are. */
-	keys = type == 0 ? tcp_keys : type == 1 ? rtu_keys : link_keys;
-	n = config_setting_length(e);
-	for (j = 0; j < n; j++) {
-		const config_setting_t *k = config_setting_get_elem(e,
-		    (unsigned)j);
-		const char *key = config_setting_name(k);
-
-		if (conf_key_in(key, keys))
-			continue;
-		if (conf_key_in(key, link_keys))
-			conf_serr(ld, &sc, k, "setting \"%s\" does not apply "
-			    "to a %s link", key, link_type_names[type]);
-		else
-			conf_err(ld, k, "unknown setting \"%s\" in %s", key,
-			    sc.path);
+	if (type < 0) {
+		conf_check_keys(ld, &sc, e, link_keys, false);
+	} else {
+		conf_bufprintf(what, sizeof(what), "a %s link",
+		    link_type_names[type]);
+		conf_check_kind_keys(ld, &sc, e, type == 0 ? tcp_keys :
+		    rtu_keys, link_keys, what);
 	}
 	/* At most 1000: a command waits behind one transaction at most, and
 	 * must reach the wire well within its lifetime (daemon/lanes.c). */
@@ -196,8 +179,6 @@ load_lane(struct load *ld, int i, const config_setting_t *e)
 	struct lane_conf *ln = &ld->site->lanes[i];
 	const config_setting_t *m;
 	struct scope sc;
-	char qb[80];
-	int j;
 
 	conf_scope_elem(&sc, "lanes", i, e);
 	conf_check_keys(ld, &sc, e, lane_keys, false);
@@ -205,16 +186,8 @@ load_lane(struct load *ld, int i, const config_setting_t *e)
 	ln->turnstile = ln->entry_reader = ln->exit_reader = -1;
 	ln->pass_timeout_ms = 8000;
 	ld->lane_elem[i] = e;
-	if ((m = conf_get_name(ld, &sc, e, "name", true, ln->name)) != NULL) {
-		for (j = 0; j < i; j++) {
-			if (strcmp(ld->site->lanes[j].name, ln->name) == 0) {
-				conf_serr(ld, &sc, m, "name %s is already used "
-				    "by lanes[%d]",
-				    conf_quote(qb, sizeof(qb), ln->name), j);
-				break;
-			}
-		}
-	}
+	if ((m = conf_get_name(ld, &sc, e, "name", true, ln->name)) != NULL)
+		conf_name_taken(ld, &sc, m, "lanes", i, config_lane_index);
 	ld->lane_ts[i] = conf_get_name(ld, &sc, e, "turnstile", true, NULL);
 	ld->lane_in[i] = conf_get_name(ld, &sc, e, "entry_reader", false, NULL);
 	ld->lane_out[i] = conf_get_name(ld, &sc, e, "exit_reader", false, NULL);
@@ -227,35 +200,6 @@ load_lane(struct load *ld, int i, const config_setting_t *e)
 	ln->egress = true;
 	conf_get_bool(ld, &sc, e, "egress", &ln->egress);
 	conf_access_lane(ld, i, e, &sc);	/* config_access.c */
-}
-
-/*
- * The list KEY of the root: every element must be a group; at most MAX of
- * them are kept. Returns the list (NULL when absent or not a list) and its
- * length in *n.
- */
-static const config_setting_t *
-get_list(struct load *ld, const config_setting_t *root, const char *key,
-    int *n)
-{
-	const config_setting_t *l;
-
-	*n = 0;
-	if ((l = conf_member(ld, &conf_root_scope, root, key, W_LIST,
-	    false)) == NULL)
-		return NULL;
-	*n = config_setting_length(l);
-	return l;
-}
-
-static bool
-elem_is_group(struct load *ld, const char *list, int i,
-    const config_setting_t *e)
-{
-	if (config_setting_is_group(e))
-		return true;
-	conf_err(ld, e, "%s[%d] must be a group { ... }", list, i);
-	return false;
 }
 
 /* Names device index DI by where it came from: "devices[0]", "readers[1]". */
@@ -384,10 +328,7 @@ resolve_devices(struct load *ld)
 		if ((m = ld->dev_profile[i]) != NULL) {
 			const char *name = config_setting_get_string(m);
 
-			for (pi = 0; pi < site->nprofiles; pi++)
-				if (strcmp(site->profiles[pi].name, name) == 0)
-					break;
-			if (pi < site->nprofiles)
+			if ((pi = config_profile_index(site, name)) >= 0)
 				d->profile = pi;
 			else
 				conf_serr(ld, &sc, m, "profile %s is not "
@@ -525,97 +466,77 @@ resolve_lanes(struct load *ld)
 	}
 }
 
+/* What a list's element is before it is read, a group or not. */
+static void
+init_link(struct load *ld, int i, const config_setting_t *e)
+{
+	ld->link_elem[i] = e;
+}
+
+static void
+init_device(struct load *ld, int i, const config_setting_t *e)
+{
+	ld->dev_elem[i] = e;
+	ld->site->devices[i].link = ld->site->devices[i].profile = -1;
+}
+
+static void
+init_lane(struct load *ld, int i, const config_setting_t *e)
+{
+	struct lane_conf *ln = &ld->site->lanes[i];
+
+	ld->lane_elem[i] = e;
+	ln->turnstile = ln->entry_reader = ln->exit_reader = ln->zone = -1;
+}
+
 void
 conf_load_sections(struct load *ld, const config_setting_t *root)
 {
+	static const struct conf_list profiles = { "profiles",
+	    CONF_MAX_PROFILES, NULL, NULL, conf_load_profile };
+	static const struct conf_list links = { "links", CONF_MAX_LINKS,
+	    ", readers included", init_link, load_link };
+	static const struct conf_list devices = { "devices", CONF_MAX_DEVICES,
+	    ", readers included", init_device, load_device };
+	static const struct conf_list lanes = { "lanes", CONF_MAX_LANES, NULL,
+	    init_lane, load_lane };
 	struct site_conf *site = ld->site;
 	const config_setting_t *l, *e;
 	int i, n, nr, first_link, first_dev;
 
-	if ((l = get_list(ld, root, "profiles", &n)) != NULL) {
-		for (i = 0; i < n; i++) {
-			e = config_setting_get_elem(l, (unsigned)i);
-			if (i == CONF_MAX_PROFILES) {
-				conf_err(ld, e, "too many profiles (at most %d)",
-				    CONF_MAX_PROFILES);
-				break;
-			}
-			site->nprofiles = i + 1;
-			if (elem_is_group(ld, "profiles", i, e))
-				conf_load_profile(ld, i, e);
-		}
-	}
-	if ((l = get_list(ld, root, "links", &n)) != NULL) {
-		for (i = 0; i < n; i++) {
-			e = config_setting_get_elem(l, (unsigned)i);
-			if (i == CONF_MAX_LINKS) {
-				conf_err(ld, e, "too many links (at most %d, "
-				    "readers included)", CONF_MAX_LINKS);
-				break;
-			}
-			site->nlinks = i + 1;
-			ld->link_elem[i] = e;
-			if (elem_is_group(ld, "links", i, e))
-				load_link(ld, i, e);
-		}
-	}
+	conf_load_list(ld, root, &profiles, &site->nprofiles);
+	conf_load_list(ld, root, &links, &site->nlinks);
 	ld->nlink_sec = site->nlinks;
-	if ((l = get_list(ld, root, "devices", &n)) != NULL) {
-		for (i = 0; i < n; i++) {
-			e = config_setting_get_elem(l, (unsigned)i);
-			if (i == CONF_MAX_DEVICES) {
-				conf_err(ld, e, "too many devices (at most %d, "
-				    "readers included)", CONF_MAX_DEVICES);
-				break;
-			}
-			site->ndevices = i + 1;
-			ld->dev_elem[i] = e;
-			site->devices[i].link = site->devices[i].profile = -1;
-			if (elem_is_group(ld, "devices", i, e))
-				load_device(ld, i, e);
-		}
-	}
+	conf_load_list(ld, root, &devices, &site->ndevices);
 	ld->ndev_sec = site->ndevices;
 	for (i = 0; i < ld->ndev_sec; i++) {
-		const struct device_conf *d = &site->devices[i];
-		int j;
 		struct scope sc;
-		char qb[80];
 
-		if (d->name[0] == '\0')
+		if (site->devices[i].name[0] == '\0')
 			continue;
-		for (j = 0; j < i; j++) {
-			if (strcmp(site->devices[j].name, d->name) != 0)
-				continue;
-			conf_scope_elem(&sc, "devices", i, ld->dev_elem[i]);
-			conf_serr(ld, &sc,
-			    config_setting_get_member(ld->dev_elem[i], "name"),
-			    "name %s is already used by devices[%d]",
-			    conf_quote(qb, sizeof(qb), d->name), j);
-			break;
-		}
+		conf_scope_elem(&sc, "devices", i, ld->dev_elem[i]);
+		conf_name_taken(ld, &sc,
+		    config_setting_get_member(ld->dev_elem[i], "name"),
+		    "devices", i, config_device_index);
 	}
 
 	first_link = site->nlinks;
 	first_dev = site->ndevices;
 	nr = 0;
-	if ((l = get_list(ld, root, "readers", &n)) != NULL) {
-		bool full = false;
-
+	if ((l = conf_member(ld, &conf_root_scope, root, "readers", W_LIST,
+	    false)) != NULL) {
+		n = config_setting_length(l);
 		for (i = 0; i < n; i++) {
 			int li = site->nlinks, di = site->ndevices;
 
 			e = config_setting_get_elem(l, (unsigned)i);
-			if (!full && (li == CONF_MAX_LINKS ||
-			    di == CONF_MAX_DEVICES)) {
+			if (li == CONF_MAX_LINKS || di == CONF_MAX_DEVICES) {
 				conf_err(ld, e, "too many %s (at most %d, "
 				    "readers included)", li == CONF_MAX_LINKS ?
 				    "links" : "devices", li == CONF_MAX_LINKS ?
 				    CONF_MAX_LINKS : CONF_MAX_DEVICES);
-				full = true;
-			}
-			if (full)
 				break;
+			}
 			site->nlinks++;
 			site->ndevices++;
 			ld->link_elem[li] = e;
@@ -624,7 +545,10 @@ conf_load_sections(struct load *ld, const config_setting_t *root)
 			site->devices[di].profile = -1;
 			site->devices[di].kind = DEV_READER;
 			nr++;
-			if (elem_is_group(ld, "readers", i, e))
+			if (!config_setting_is_group(e))
+				conf_err(ld, e, "readers[%d] must be a group "
+				    "{ ... }", i);
+			else
 				load_reader(ld, i, e, li, di);
 		}
 	}
@@ -633,25 +557,7 @@ conf_load_sections(struct load *ld, const config_setting_t *root)
 	resolve_devices(ld);
 	conf_icom_devices(ld);
 	conf_elev_devices(ld);
-
-	if ((l = get_list(ld, root, "lanes", &n)) != NULL) {
-		for (i = 0; i < n; i++) {
-			e = config_setting_get_elem(l, (unsigned)i);
-			if (i == CONF_MAX_LANES) {
-				conf_err(ld, e, "too many lanes (at most %d)",
-				    CONF_MAX_LANES);
-				break;
-			}
-			site->nlanes = i + 1;
-			ld->lane_elem[i] = e;
-			site->lanes[i].turnstile = -1;
-			site->lanes[i].entry_reader = -1;
-			site->lanes[i].exit_reader = -1;
-			site->lanes[i].zone = -1;
-			if (elem_is_group(ld, "lanes", i, e))
-				load_lane(ld, i, e);
-		}
-	}
+	conf_load_list(ld, root, &lanes, &site->nlanes);
 	resolve_lanes(ld);
 	conf_gpio_load(ld, root);		/* GPIO lines, doors */
 }

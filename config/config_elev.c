@@ -6,7 +6,6 @@
  */
 #include "config_int.h"
 
-#include <ctype.h>
 #include <string.h>
 
 static const char *const elev_profile_keys[] = { "name", "kind", "floor",
@@ -46,101 +45,35 @@ config_elev_mode_name(enum elev_mode m)
 	    "unknown";
 }
 
-int
-config_elevator_index(const struct site_conf *site, const char *name)
-{
-	int i;
-
-	if (name == NULL || name[0] == '\0')
-		return -1;
-	for (i = 0; i < site->nelevators; i++)
-		if (strcmp(site->elevators[i].name, name) == 0)
-			return i;
-	return -1;
-}
-
-bool
-conf_elev_is_profile(const config_setting_t *e)
-{
-	const config_setting_t *k = config_setting_get_member(e, "kind");
-
-	return k != NULL && config_setting_type(k) == CONFIG_TYPE_STRING &&
-	    strcmp(config_setting_get_string(k), "elevator") == 0;
-}
-
-/* Point KEY of G: a register (regs) or a bit (bits) as allowed. */
-static bool
+/* Point KEY of G: a register, or a bit when BITS_OK. */
+static void
 elev_point(struct load *ld, const struct scope *sc, const config_setting_t *g,
     const char *key, bool required, bool bits_ok, struct reg_point *pt)
 {
-	const config_setting_t *m = conf_member(ld, sc, g, key, W_STR, required);
-	const char *why, *s;
+	const config_setting_t *m = conf_get_point(ld, sc, g, key, required,
+	    true, true, pt);
 	char qb[80];
 
-	if (m == NULL)
-		return false;
-	s = config_setting_get_string(m);
-	if ((why = conf_parse_point(s, pt)) != NULL) {
-		memset(pt, 0, sizeof(*pt));
-		conf_serr(ld, sc, m, "%s%s %s %s", sc->kp, key,
-		    conf_quote(qb, sizeof(qb), s), why);
-		return false;
-	}
-	if (pt->width == 1 && !bits_ok) {
-		conf_serr(ld, sc, m, "%s%s %s is a single bit and cannot hold "
-		    "several values: use an input or holding register", sc->kp,
-		    key, conf_quote(qb, sizeof(qb), s));
-		memset(pt, 0, sizeof(*pt));
-		return false;
-	}
-	return true;
+	if (m == NULL || pt->width != 1 || bits_ok)
+		return;
+	conf_serr(ld, sc, m, "%s%s %s is a single bit and cannot hold several "
+	    "values: use an input or holding register", sc->kp, key,
+	    conf_quote(qb, sizeof(qb), config_setting_get_string(m)));
+	memset(pt, 0, sizeof(*pt));
 }
 
-/*
- * GROUP of named raw values (KEYS, NULL-terminated; bit i of req: KEYS[i]
- * is required) into out[1..], ELEV_VALUE_UNSET for those absent; each within
- * the point's width, no two the same.
- */
+/* GROUP's named raw values (KEYS; bit i of REQ: KEYS[i] is required) into
+ * out[1..], ELEV_VALUE_UNSET for those absent. */
 static void
 elev_values(struct load *ld, const struct scope *psc,
     const config_setting_t *pg, const char *group, const char *const *keys,
     unsigned req, int width, int32_t *out)
 {
-	const config_setting_t *g, *m[8] = { NULL };
-	struct scope sc;
-	long long v[8], hi = width == 32 ? INT32_MAX : 65535;
-	char txt[32];
-	int i, j;
+	int i;
 
 	for (i = 0; keys[i] != NULL; i++)
 		out[i + 1] = ELEV_VALUE_UNSET;
-	if ((g = conf_member(ld, psc, pg, group, W_GROUP, true)) == NULL)
-		return;
-	conf_scope_sub(&sc, psc, group);
-	conf_check_keys(ld, &sc, g, keys, false);
-	for (i = 0; keys[i] != NULL; i++) {
-		if (!conf_get_int_raw(ld, &sc, g, keys[i], (req >> i) & 1, &v[i], txt,
-		    sizeof(txt), &m[i]))
-			continue;
-		if (v[i] < 0 || v[i] > hi) {
-			conf_serr(ld, &sc, m[i], "%s%s %s is out of range "
-			    "0..%lld", sc.kp, keys[i], txt, hi);
-			m[i] = NULL;
-			continue;
-		}
-		for (j = 0; j < i; j++) {
-			if (m[j] != NULL && v[j] == v[i]) {
-				conf_serr(ld, &sc, m[i], "%s%s %lld is the "
-				    "same as %s%s", sc.kp, keys[i], v[i], sc.kp,
-				    keys[j]);
-				break;
-			}
-		}
-		if (j == i)
-			out[i + 1] = (int32_t)v[i];
-		else
-			m[i] = NULL;
-	}
+	conf_load_values(ld, psc, pg, group, keys, req, width, out, "");
 }
 
 /* floor_enable and floors: holding registers of 16 floors each. */
@@ -148,9 +81,9 @@ static void
 elev_enable(struct load *ld, const struct scope *sc, const config_setting_t *e,
     struct elev_profile *p)
 {
-	const config_setting_t *m = conf_member(ld, sc, e, "floor_enable", W_STR,
-	    true);
-	struct reg_point pt = { 0 };
+	struct reg_point pt;
+	const config_setting_t *m = conf_get_write_reg(ld, sc, e,
+	    "floor_enable", false, &pt);
 	char qb[80];
 	int nregs;
 
@@ -160,13 +93,6 @@ elev_enable(struct load *ld, const struct scope *sc, const config_setting_t *e,
 		p->floors = 0;
 	if (m == NULL)
 		return;
-	if (conf_parse_point(config_setting_get_string(m), &pt) != NULL ||
-	    pt.table != REG_HOLDING || pt.width == 32) {
-		conf_serr(ld, sc, m, "%sfloor_enable %s must be \"holding:N\" "
-		    "(N 0..65535)", sc->kp, conf_quote(qb, sizeof(qb),
-		    config_setting_get_string(m)));
-		return;
-	}
 	nregs = p->floors > 0 ? (p->floors + 15) / 16 : 1;
 	if ((int)pt.addr + nregs > 65536) {
 		conf_serr(ld, sc, m, "%sfloor_enable %s: %d floors need %d "
@@ -183,24 +109,12 @@ conf_load_elev_profile(struct load *ld, int i, const config_setting_t *e)
 {
 	struct profile *p = &ld->site->profiles[i];
 	struct elev_profile *ep = &p->elev;
-	const config_setting_t *m;
 	struct scope sc;
-	char qb[80];
-	int j;
 
 	p->kind = PROFILE_ELEVATOR;
 	conf_scope_elem(&sc, "profiles", i, e);
 	conf_check_keys(ld, &sc, e, elev_profile_keys, false);
-	if ((m = conf_get_name(ld, &sc, e, "name", true, p->name)) != NULL) {
-		for (j = 0; j < i; j++) {
-			if (strcmp(ld->site->profiles[j].name, p->name) == 0) {
-				conf_serr(ld, &sc, m, "name %s is already used "
-				    "by profiles[%d]",
-				    conf_quote(qb, sizeof(qb), p->name), j);
-				break;
-			}
-		}
-	}
+	conf_profile_name(ld, &sc, i, e);
 	elev_point(ld, &sc, e, "floor", true, false, &ep->floor);
 	elev_point(ld, &sc, e, "direction", true, false, &ep->dir);
 	elev_values(ld, &sc, e, "direction_values", dir_keys, 0x7,
@@ -311,30 +225,18 @@ load_elevator(struct load *ld, int i, const config_setting_t *e)
 	struct elevator_conf *el = &site->elevators[i];
 	const config_setting_t *m;
 	struct scope sc;
-	char qb[80];
-	int j;
 
 	conf_scope_elem(&sc, "elevators", i, e);
 	conf_check_keys(ld, &sc, e, elevator_keys, false);
 	el->line = (int)config_setting_source_line(e);
 	el->enable_s = ENABLE_DEF_S;
-	if ((m = conf_get_name(ld, &sc, e, "name", true, el->name)) != NULL) {
-		for (j = 0; j < i; j++) {
-			if (strcmp(site->elevators[j].name, el->name) == 0) {
-				conf_serr(ld, &sc, m, "name %s is already used "
-				    "by elevators[%d]",
-				    conf_quote(qb, sizeof(qb), el->name), j);
-				break;
-			}
-		}
-		/* Elevator events name it where lane events name the lane. */
-		if (j == i && (j = config_lane_index(site, el->name)) >= 0)
-			conf_serr(ld, &sc, m, "name %s is already used by "
-			    "lanes[%d]", conf_quote(qb, sizeof(qb), el->name), j);
-		else if (j == i && (j = config_door_index(site, el->name)) >= 0)
-			conf_serr(ld, &sc, m, "name %s is already used by "
-			    "doors[%d]", conf_quote(qb, sizeof(qb), el->name), j);
-	}
+	/* Elevator events name it where lane events name the lane. */
+	if ((m = conf_get_name(ld, &sc, e, "name", true, el->name)) != NULL &&
+	    !conf_name_taken(ld, &sc, m, "elevators", i,
+	    config_elevator_index) && !conf_name_taken(ld, &sc, m, "lanes",
+	    site->nlanes, config_lane_index))
+		conf_name_taken(ld, &sc, m, "doors", site->ndoors,
+		    config_door_index);
 	el->controller = elev_dev(ld, &sc, e, "controller", DEV_ELEVATOR);
 	el->reader = elev_dev(ld, &sc, e, "reader", DEV_READER);
 	if (el->reader >= 0)
@@ -342,23 +244,6 @@ load_elevator(struct load *ld, int i, const config_setting_t *e)
 	conf_get_int(ld, &sc, e, "enable_s", false, 1, ELEV_ENABLE_MAX_S,
 	    &el->enable_s);
 	conf_get_bool(ld, &sc, e, "freight", &el->freight);
-}
-
-/* "HH:MM" as minutes after midnight ("24:00" too, for an end); -1 if not. */
-static int
-hhmm(const char *s, size_t n)
-{
-	int h, m;
-
-	if (n != 5 || !isdigit((unsigned char)s[0]) ||
-	    !isdigit((unsigned char)s[1]) || s[2] != ':' ||
-	    !isdigit((unsigned char)s[3]) || !isdigit((unsigned char)s[4]))
-		return -1;
-	h = (s[0] - '0') * 10 + (s[1] - '0');
-	m = (s[3] - '0') * 10 + (s[4] - '0');
-	if (m > 59 || h > 24 || (h == 24 && m != 0))
-		return -1;
-	return h * 60 + m;
 }
 
 static void
@@ -371,7 +256,7 @@ load_rush(struct load *ld, const struct scope *sc, const config_setting_t *a)
 	for (i = 0; i < n; i++) {
 		const config_setting_t *r = config_setting_get_elem(a,
 		    (unsigned)i);
-		const char *s, *dash;
+		const char *s;
 
 		if (config_setting_type(r) != CONFIG_TYPE_STRING) {
 			conf_serr(ld, sc, r, "rush_hours[%d] must be a string "
@@ -379,10 +264,7 @@ load_rush(struct load *ld, const struct scope *sc, const config_setting_t *a)
 			continue;
 		}
 		s = config_setting_get_string(r);
-		dash = strchr(s, '-');
-		if (dash == NULL || (start = hhmm(s, (size_t)(dash - s))) < 0 ||
-		    start == 24 * 60 || (end = hhmm(dash + 1,
-		    strlen(dash + 1))) < 0) {
+		if (!conf_parse_span(s, &start, &end)) {
 			conf_serr(ld, sc, r, "rush_hours[%d] %s is not a span "
 			    "of local time \"HH:MM-HH:MM\" (00:00 to 24:00)", i,
 			    conf_quote(qb, sizeof(qb), s));
@@ -414,43 +296,32 @@ load_rush(struct load *ld, const struct scope *sc, const config_setting_t *a)
 	}
 }
 
+/* An elevator names no controller and no reader until it is read. */
+static void
+init_elevator(struct load *ld, int i, const config_setting_t *e)
+{
+	(void)e;
+	ld->site->elevators[i].controller = ld->site->elevators[i].reader = -1;
+}
+
 /* After the devices, lanes and doors: the elevators and freight groups. */
 void
 conf_elev_load(struct load *ld, const config_setting_t *root)
 {
+	static const struct conf_list elevators = { "elevators",
+	    CONF_MAX_ELEVATORS, NULL, init_elevator, load_elevator };
 	struct site_conf *site = ld->site;
-	const config_setting_t *l, *e, *g, *m;
+	const config_setting_t *g, *m;
 	struct scope sc;
-	int i, n;
 
 	site->booking_max_h = BOOKING_MAX_DEF_H;
-	conf_scope_top(&sc, "freight");
-	if ((g = conf_member(ld, &conf_root_scope, root, "freight", W_GROUP,
-	    false)) != NULL) {
-		conf_check_keys(ld, &sc, g, freight_keys, false);
+	if ((g = conf_root_group(ld, root, "freight", freight_keys,
+	    &sc)) != NULL) {
 		if ((m = conf_member(ld, &sc, g, "rush_hours", W_STRINGS,
 		    false)) != NULL)
 			load_rush(ld, &sc, m);
 		conf_get_int(ld, &sc, g, "max_hours", false, 1, 24 * 7,
 		    &site->booking_max_h);
 	}
-	if ((l = conf_member(ld, &conf_root_scope, root, "elevators", W_LIST,
-	    false)) == NULL)
-		return;
-	n = config_setting_length(l);
-	for (i = 0; i < n; i++) {
-		e = config_setting_get_elem(l, (unsigned)i);
-		if (i == CONF_MAX_ELEVATORS) {
-			conf_err(ld, e, "too many elevators (at most %d)",
-			    CONF_MAX_ELEVATORS);
-			break;
-		}
-		site->nelevators = i + 1;
-		site->elevators[i].controller = site->elevators[i].reader = -1;
-		if (!config_setting_is_group(e)) {
-			conf_err(ld, e, "elevators[%d] must be a group { ... }", i);
-			continue;
-		}
-		load_elevator(ld, i, e);
-	}
+	conf_load_list(ld, root, &elevators, &site->nelevators);
 }

@@ -15,6 +15,10 @@
 
 static const char *const gpio_link_keys[] = { "name", "type", "chip", "sim",
     NULL };
+/* Keys of other links, and of devices, which are errors on a gpio link. */
+static const char *const not_gpio_link_keys[] = { "path", "host", "port",
+    "baud", "parity", "data_bits", "stop_bits", "timeout_ms", "link", "kind",
+    "line", "function", "active_low", "debounce_ms", "d0", "d1", NULL };
 static const char *const kind_names[] = { "input", "output", "wiegand",
     NULL };
 static const char *const input_keys[] = { "name", "link", "kind", "line",
@@ -31,19 +35,6 @@ static const char *const function_names[] = { "door", "rex", "fire", "power",
 static const char *const door_keys[] = { "name", "contact", "strike",
     "reader", "rex", "unlock_ms", "held_open_s", NULL };
 
-int
-config_door_index(const struct site_conf *site, const char *name)
-{
-	int i;
-
-	if (name == NULL || name[0] == '\0')
-		return -1;
-	for (i = 0; i < site->ndoors; i++)
-		if (strcmp(site->doors[i].name, name) == 0)
-			return i;
-	return -1;
-}
-
 /* Link I (element E, scope SC) has type "gpio": one of chip or sim. */
 void
 conf_gpio_link(struct load *ld, int i, const config_setting_t *e,
@@ -51,27 +42,9 @@ conf_gpio_link(struct load *ld, int i, const config_setting_t *e,
 {
 	struct link_conf *l = &ld->site->links[i];
 	const config_setting_t *chip, *sim;
-	int j, n = config_setting_length(e);
 
-	for (j = 0; j < n; j++) {
-		const config_setting_t *k = config_setting_get_elem(e,
-		    (unsigned)j);
-		const char *key = config_setting_name(k);
-
-		if (conf_key_in(key, gpio_link_keys))
-			continue;
-		if (conf_key_in(key, any_keys) || strcmp(key, "path") == 0 ||
-		    strcmp(key, "host") == 0 || strcmp(key, "port") == 0 ||
-		    strcmp(key, "baud") == 0 || strcmp(key, "parity") == 0 ||
-		    strcmp(key, "data_bits") == 0 ||
-		    strcmp(key, "stop_bits") == 0 ||
-		    strcmp(key, "timeout_ms") == 0)
-			conf_serr(ld, sc, k, "setting \"%s\" does not apply "
-			    "to a gpio link", key);
-		else
-			conf_err(ld, k, "unknown setting \"%s\" in %s", key,
-			    sc->path);
-	}
+	conf_check_kind_keys(ld, sc, e, gpio_link_keys, not_gpio_link_keys,
+	    "a gpio link");
 	chip = conf_get_str(ld, sc, e, "chip", false, l->chip,
 	    sizeof(l->chip));
 	sim = conf_get_str(ld, sc, e, "sim", false, l->path, 108);
@@ -102,21 +75,6 @@ gpio_link_of(const struct load *ld, const config_setting_t *e)
 		    strcmp(ld->site->links[i].name, name) == 0)
 			return i;
 	return -1;
-}
-
-static void
-get_bool(struct load *ld, const struct scope *sc, const config_setting_t *g,
-    const char *key, bool *out)
-{
-	const config_setting_t *m = config_setting_get_member(g, key);
-
-	if (m == NULL)
-		return;
-	if (config_setting_type(m) != CONFIG_TYPE_BOOL) {
-		conf_serr(ld, sc, m, "%s must be true or false", key);
-		return;
-	}
-	*out = config_setting_get_bool(m) != 0;
 }
 
 /*
@@ -173,7 +131,7 @@ conf_gpio_device(struct load *ld, int i, const config_setting_t *e)
 		if (conf_get_choice(ld, &sc, e, "function", true,
 		    function_names, &fn))
 			d->function = (enum input_function)fn;
-		get_bool(ld, &sc, e, "active_low", &d->active_low);
+		conf_get_bool(ld, &sc, e, "active_low", &d->active_low);
 		conf_get_int(ld, &sc, e, "debounce_ms", false, 1, 5000,
 		    &d->debounce_ms);
 		break;
@@ -181,7 +139,7 @@ conf_gpio_device(struct load *ld, int i, const config_setting_t *e)
 		d->kind = DEV_OUTPUT;
 		conf_get_int(ld, &sc, e, "line", true, 0, CONF_GPIO_LINES - 1,
 		    &d->gpio_line);
-		get_bool(ld, &sc, e, "active_low", &d->active_low);
+		conf_get_bool(ld, &sc, e, "active_low", &d->active_low);
 		break;
 	case 2:
 		d->kind = DEV_READER;
@@ -347,29 +305,17 @@ load_door(struct load *ld, int i, const config_setting_t *e)
 	struct door_conf *dr = &site->doors[i];
 	const config_setting_t *m;
 	struct scope sc;
-	char qb[80];
-	int j;
 
 	conf_scope_elem(&sc, "doors", i, e);
 	conf_check_keys(ld, &sc, e, door_keys, false);
 	dr->line = (int)config_setting_source_line(e);
 	dr->unlock_ms = UNLOCK_DEF_MS;
 	dr->held_open_s = HELD_OPEN_DEF_S;
-	if ((m = conf_get_name(ld, &sc, e, "name", true, dr->name)) != NULL) {
-		for (j = 0; j < i; j++) {
-			if (strcmp(site->doors[j].name, dr->name) == 0) {
-				conf_serr(ld, &sc, m, "name %s is already used "
-				    "by doors[%d]",
-				    conf_quote(qb, sizeof(qb), dr->name), j);
-				break;
-			}
-		}
-		/* Door events name the door where lane events name the lane. */
-		if (j == i && (j = config_lane_index(site, dr->name)) >= 0)
-			conf_serr(ld, &sc, m, "name %s is already used by "
-			    "lanes[%d]", conf_quote(qb, sizeof(qb), dr->name),
-			    j);
-	}
+	/* Door events name the door where lane events name the lane. */
+	if ((m = conf_get_name(ld, &sc, e, "name", true, dr->name)) != NULL &&
+	    !conf_name_taken(ld, &sc, m, "doors", i, config_door_index))
+		conf_name_taken(ld, &sc, m, "lanes", site->nlanes,
+		    config_lane_index);
 	dr->contact = door_dev(ld, &sc, e, "contact", true, DEV_INPUT, IN_DOOR,
 	    "a door contact (an input with function \"door\")");
 	dr->strike = door_dev(ld, &sc, e, "strike", true, DEV_OUTPUT, -1,
@@ -388,33 +334,23 @@ load_door(struct load *ld, int i, const config_setting_t *e)
 	    &dr->held_open_s);
 }
 
+/* A door names none of its devices until it is read. */
+static void
+init_door(struct load *ld, int i, const config_setting_t *e)
+{
+	struct door_conf *dr = &ld->site->doors[i];
+
+	(void)e;
+	dr->contact = dr->strike = dr->reader = dr->rex = -1;
+}
+
 /* After every other list: lines on each chip, then the doors. */
 void
 conf_gpio_load(struct load *ld, const config_setting_t *root)
 {
-	struct site_conf *site = ld->site;
-	const config_setting_t *l, *e;
-	int i, n;
+	static const struct conf_list doors = { "doors", CONF_MAX_DOORS, NULL,
+	    init_door, load_door };
 
 	check_lines(ld);
-	if ((l = conf_member(ld, &conf_root_scope, root, "doors", W_LIST,
-	    false)) == NULL)
-		return;
-	n = config_setting_length(l);
-	for (i = 0; i < n; i++) {
-		e = config_setting_get_elem(l, (unsigned)i);
-		if (i == CONF_MAX_DOORS) {
-			conf_err(ld, e, "too many doors (at most %d)",
-			    CONF_MAX_DOORS);
-			break;
-		}
-		site->ndoors = i + 1;
-		site->doors[i].contact = site->doors[i].strike = -1;
-		site->doors[i].reader = site->doors[i].rex = -1;
-		if (!config_setting_is_group(e)) {
-			conf_err(ld, e, "doors[%d] must be a group { ... }", i);
-			continue;
-		}
-		load_door(ld, i, e);
-	}
+	conf_load_list(ld, root, &doors, &ld->site->ndoors);
 }

@@ -43,77 +43,6 @@ config_icom_cmd_name(enum icom_cmd c)
 	return "?";
 }
 
-bool
-conf_icom_is_profile(const config_setting_t *e)
-{
-	const config_setting_t *k = config_setting_get_member(e, "kind");
-
-	return k != NULL && config_setting_type(k) == CONFIG_TYPE_STRING &&
-	    strcmp(config_setting_get_string(k), "intercom") == 0;
-}
-
-/* Point KEY of G; BITS_OK: a coil or discrete input will do. */
-static const config_setting_t *
-icom_point(struct load *ld, const struct scope *sc, const config_setting_t *g,
-    const char *key, bool required, bool bits_ok, bool regs_ok,
-    struct reg_point *pt)
-{
-	const config_setting_t *m = conf_member(ld, sc, g, key, W_STR, required);
-	const char *why, *s;
-	char qb[80];
-
-	if (m == NULL)
-		return NULL;
-	s = config_setting_get_string(m);
-	if ((why = conf_parse_point(s, pt)) != NULL) {
-		memset(pt, 0, sizeof(*pt));
-		conf_serr(ld, sc, m, "%s%s %s %s", sc->kp, key,
-		    conf_quote(qb, sizeof(qb), s), why);
-		return NULL;
-	}
-	if ((pt->width == 1 && !bits_ok) || (pt->width != 1 && !regs_ok)) {
-		conf_serr(ld, sc, m, "%s%s %s must be %s", sc->kp, key,
-		    conf_quote(qb, sizeof(qb), s), bits_ok ?
-		    "a coil or discrete input" : "an input or holding register");
-		memset(pt, 0, sizeof(*pt));
-		return NULL;
-	}
-	return m;
-}
-
-static void
-load_call_values(struct load *ld, const struct scope *psc,
-    const config_setting_t *pg, struct icom_profile *ic)
-{
-	conf_load_values(ld, psc, pg, "call_values", call_value_keys,
-	    ic->call.width, ic->call_value, "");
-}
-
-/* "register" of a command group: a coil or holding register to write. */
-static bool
-icom_write_reg(struct load *ld, const struct scope *sc,
-    const config_setting_t *g, bool coil_ok, struct reg_point *pt)
-{
-	const config_setting_t *m = conf_member(ld, sc, g, "register", W_STR,
-	    true);
-	char qb[80];
-
-	if (m == NULL)
-		return false;
-	memset(pt, 0, sizeof(*pt));
-	if (conf_parse_point(config_setting_get_string(m), pt) != NULL ||
-	    pt->width == 32 || (pt->table != REG_HOLDING &&
-	    !(coil_ok && pt->table == REG_COIL))) {
-		conf_serr(ld, sc, m, "%sregister %s must be %s (N 0..65535)",
-		    sc->kp, conf_quote(qb, sizeof(qb),
-		    config_setting_get_string(m)), coil_ok ?
-		    "\"coil:N\" or \"holding:N\"" : "\"holding:N\"");
-		memset(pt, 0, sizeof(*pt));
-		return false;
-	}
-	return true;
-}
-
 static void
 load_icom_commands(struct load *ld, const struct scope *psc,
     const config_setting_t *pg, struct icom_profile *ic)
@@ -134,7 +63,8 @@ load_icom_commands(struct load *ld, const struct scope *psc,
 	if ((cg = conf_member(ld, &sc, g, "release", W_GROUP, false)) != NULL) {
 		conf_scope_sub(&csc, &sc, "release");
 		conf_check_keys(ld, &csc, cg, release_keys, false);
-		reg_ok = icom_write_reg(ld, &csc, cg, true, &pt);
+		reg_ok = conf_get_write_reg(ld, &csc, cg, "register", true,
+		    &pt) != NULL;
 		hi = reg_ok && pt.table == REG_COIL ? 1 : 65535;
 		if (conf_get_int_raw(ld, &csc, cg, "value", true, &v, txt,
 		    sizeof(txt), &vm)) {
@@ -156,7 +86,7 @@ load_icom_commands(struct load *ld, const struct scope *psc,
 	if ((cg = conf_member(ld, &sc, g, "forward", W_GROUP, false)) != NULL) {
 		conf_scope_sub(&csc, &sc, "forward");
 		conf_check_keys(ld, &csc, cg, forward_keys, false);
-		if (icom_write_reg(ld, &csc, cg, false, &pt))
+		if (conf_get_write_reg(ld, &csc, cg, "register", false, &pt))
 			ic->forward = pt;
 	}
 }
@@ -167,29 +97,19 @@ conf_load_icom_profile(struct load *ld, int i, const config_setting_t *e)
 {
 	struct profile *p = &ld->site->profiles[i];
 	struct icom_profile *ic = &p->icom;
-	const config_setting_t *m;
 	struct scope sc;
-	char qb[80];
-	int j;
 
 	p->kind = PROFILE_INTERCOM;
 	conf_scope_elem(&sc, "profiles", i, e);
 	conf_check_keys(ld, &sc, e, icom_profile_keys, false);
-	if ((m = conf_get_name(ld, &sc, e, "name", true, p->name)) != NULL) {
-		for (j = 0; j < i; j++) {
-			if (strcmp(ld->site->profiles[j].name, p->name) == 0) {
-				conf_serr(ld, &sc, m, "name %s is already used "
-				    "by profiles[%d]",
-				    conf_quote(qb, sizeof(qb), p->name), j);
-				break;
-			}
-		}
-	}
+	conf_profile_name(ld, &sc, i, e);
 	/* The call state tells three values apart: a register, not a bit. */
-	icom_point(ld, &sc, e, "call_state", true, false, true, &ic->call);
-	load_call_values(ld, &sc, e, ic);
-	icom_point(ld, &sc, e, "call_button", false, true, false, &ic->button);
-	icom_point(ld, &sc, e, "door_state", false, true, false, &ic->door);
+	conf_get_point(ld, &sc, e, "call_state", true, false, true, &ic->call);
+	conf_load_values(ld, &sc, e, "call_values", call_value_keys, 0x7,
+	    ic->call.width, ic->call_value, "");
+	conf_get_point(ld, &sc, e, "call_button", false, true, false,
+	    &ic->button);
+	conf_get_point(ld, &sc, e, "door_state", false, true, false, &ic->door);
 	load_icom_commands(ld, &sc, e, ic);
 }
 

@@ -40,10 +40,7 @@ conf_load_input(struct load *ld, int i, const config_setting_t *e,
     const struct scope *sc)
 {
 	struct device_conf *d = &ld->site->devices[i];
-	const config_setting_t *m;
-	const char *why;
-	char qb[80];
-	int fn, j, n;
+	int fn;
 
 	d->kind = DEV_INPUT;
 	d->line = (int)config_setting_source_line(e);
@@ -53,21 +50,8 @@ conf_load_input(struct load *ld, int i, const config_setting_t *e,
 	ld->dev_elem[i] = e;
 	ld->dev_profile[i] = NULL;
 
-	n = config_setting_length(e);
-	for (j = 0; j < n; j++) {
-		const config_setting_t *k = config_setting_get_elem(e,
-		    (unsigned)j);
-		const char *key = config_setting_name(k);
-
-		if (key == NULL || conf_key_in(key, input_keys))
-			continue;
-		if (conf_key_in(key, other_device_keys))
-			conf_serr(ld, sc, k, "setting \"%s\" does not apply "
-			    "to an input", key);
-		else
-			conf_err(ld, k, "unknown setting \"%s\" in %s", key,
-			    sc->path);
-	}
+	conf_check_kind_keys(ld, sc, e, input_keys, other_device_keys,
+	    "an input");
 	conf_get_name(ld, sc, e, "name", true, d->name);
 	ld->dev_link[i] = conf_get_name(ld, sc, e, "link", true, NULL);
 	if (!conf_get_int_raw(ld, sc, e, "unit", true, &ld->dev_unit_val[i],
@@ -76,13 +60,7 @@ conf_load_input(struct load *ld, int i, const config_setting_t *e,
 	conf_get_int(ld, sc, e, "poll_ms", false, 20, 60000, &d->poll_ms);
 	conf_get_int(ld, sc, e, "deadline_ms", false, 10, 1000,
 	    &d->deadline_ms);
-	if ((m = conf_member(ld, sc, e, "point", W_STR, true)) != NULL &&
-	    (why = conf_parse_point(config_setting_get_string(m),
-	    &d->point)) != NULL) {
-		memset(&d->point, 0, sizeof(d->point));
-		conf_serr(ld, sc, m, "point %s %s", conf_quote(qb, sizeof(qb),
-		    config_setting_get_string(m)), why);
-	}
+	conf_get_point(ld, sc, e, "point", true, true, true, &d->point);
 	if (conf_get_choice(ld, sc, e, "function", true, function_names, &fn))
 		d->function = (enum input_function)fn;
 	conf_get_bool(ld, sc, e, "active_low", &d->active_low);

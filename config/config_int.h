@@ -88,6 +88,10 @@ void	conf_scope_sub(struct scope *sub, const struct scope *,
 bool	conf_key_in(const char *key, const char *const *keys);
 void	conf_check_keys(struct load *, const struct scope *,
 	    const config_setting_t *g, const char *const *keys, bool top);
+/* Keys of G for one kind: KEYS belong, OTHERS "do not apply to WHAT". */
+void	conf_check_kind_keys(struct load *, const struct scope *,
+	    const config_setting_t *g, const char *const *keys,
+	    const char *const *others, const char *what);
 const config_setting_t *conf_member(struct load *, const struct scope *,
 	    const config_setting_t *g, const char *key, enum want,
 	    bool required);
@@ -111,21 +115,57 @@ bool	conf_get_choice(struct load *, const struct scope *,
 	    const config_setting_t *g, const char *key, bool required,
 	    const char *const *choices, int *out);
 
-/* config_profile.c: profiles[I], element E. */
+/* config_read.c: the root's group KEY (scope *sc, keys checked against
+ * KEYS), NULL when absent; and the root's lists, element by element. */
+const config_setting_t *conf_root_group(struct load *,
+	    const config_setting_t *root, const char *key,
+	    const char *const *keys, struct scope *sc);
+struct conf_list {
+	const char	*key;		/* "lanes": the list, and in messages */
+	int		max;		/* elements kept; more is an error */
+	const char	*note;		/* after the limit: ", readers included" */
+	/* Readies element I, a group or not (NULL: nothing to ready). */
+	void		(*init)(struct load *, int i, const config_setting_t *e);
+	/* Reads element I, a group. */
+	void		(*load)(struct load *, int i, const config_setting_t *e);
+};
+/* *count: the elements kept, those reported as not groups included. */
+void	conf_load_list(struct load *, const config_setting_t *root,
+	    const struct conf_list *, int *count);
+/*
+ * Name setting M of an element against the first BEFORE of LIST, which
+ * INDEX looks names up in: true, and reported, when one of them has it.
+ */
+bool	conf_name_taken(struct load *, const struct scope *,
+	    const config_setting_t *m, const char *list, int before,
+	    int (*index)(const struct site_conf *, const char *));
+
+/* config_profile.c: profiles[I], element E; the name of one (the kinds
+ * read elsewhere read it so). */
 void	conf_load_profile(struct load *, int i, const config_setting_t *e);
+void	conf_profile_name(struct load *, const struct scope *, int i,
+	    const config_setting_t *e);
 
 /* config_profile.c: parses "TABLE:ADDR[:u32]"; NULL, or why not. */
 const char *conf_parse_point(const char *s, struct reg_point *pt);
+/* config_profile.c: point KEY of G into *pt; NULL (reported, *pt zeroed)
+ * when it is none, or a bit where !BITS_OK, or a register where !REGS_OK. */
+const config_setting_t *conf_get_point(struct load *, const struct scope *,
+	    const config_setting_t *g, const char *key, bool required,
+	    bool bits_ok, bool regs_ok, struct reg_point *pt);
+/* config_profile.c: register KEY of G that a command writes, "holding:N"
+ * or, when COIL_OK, "coil:N"; NULL (reported, *pt zeroed) when not. */
+const config_setting_t *conf_get_write_reg(struct load *,
+	    const struct scope *, const config_setting_t *g, const char *key,
+	    bool coil_ok, struct reg_point *pt);
 
 /* config_icom.c: intercom profiles, and the devices' station settings
  * once profiles are resolved (before lanes). */
-bool	conf_icom_is_profile(const config_setting_t *e);
 void	conf_load_icom_profile(struct load *, int i, const config_setting_t *e);
 void	conf_icom_devices(struct load *);
 
 /* config_elev.c: elevator profiles; the devices using one (once profiles
  * are resolved); after every other list, the elevators and freight groups. */
-bool	conf_elev_is_profile(const config_setting_t *e);
 void	conf_load_elev_profile(struct load *, int i, const config_setting_t *e);
 void	conf_elev_devices(struct load *);
 void	conf_elev_load(struct load *, const config_setting_t *root);
@@ -134,13 +174,13 @@ void	conf_elev_load(struct load *, const config_setting_t *root);
  * and the references between them. */
 void	conf_load_sections(struct load *, const config_setting_t *root);
 
-/* config_profile.c: three named state values of a point (GROUP: KEYS) into
- * out[1..3], range- and duplicate-checked; note follows a range error. */
+/* config_profile.c: the named state values of a point (GROUP: KEYS, bit i
+ * of REQ: KEYS[i] required) into out[1..], range- and duplicate-checked;
+ * note follows a range error. */
 void	conf_load_values(struct load *, const struct scope *,
 	    const config_setting_t *pg, const char *group,
-	    const char *const *keys, int width, int32_t out[4], const char *note);
-/* config_profile.c: reads "TABLE:ADDR[:u32]" into *pt; NULL, or why not. */
-const char *conf_parse_point(const char *s, struct reg_point *pt);
+	    const char *const *keys, unsigned req, int width, int32_t *out,
+	    const char *note);
 
 /* config_input.c: devices[I] (element E, scope SC) of kind "input"; and
  * boolean KEY of G into *out (true when present and a boolean). */
@@ -159,6 +199,11 @@ void	conf_gpio_load(struct load *, const config_setting_t *root);
 /* config_alerts.c: the roles and alerts sections. */
 void	conf_load_roles(struct load *, const config_setting_t *root);
 void	conf_load_alerts(struct load *, const config_setting_t *root);
+/* config_alerts.c: a list (LIST in messages) of Unix group names into
+ * gids[*n..] (and names[*n..], when not NULL); PFX leads "too many". */
+void	conf_load_gids(struct load *, const struct scope *,
+	    const config_setting_t *a, const char *list, const char *pfx,
+	    gid_t *gids, char (*names)[CONF_NAME_MAX], int *n);
 /* config_access.c: zones, schedules, holidays, access and visitors (before
  * the lanes, which name zones); a lane's zone, contractors and
  * collects_cards; and, after every section, the defaults that depend on
@@ -167,5 +212,8 @@ void	conf_load_access(struct load *, const config_setting_t *root);
 void	conf_access_lane(struct load *, int i, const config_setting_t *e,
 	    const struct scope *);
 void	conf_access_finish(struct load *);
+/* config_access.c: "HH:MM-HH:MM" as minutes of the day (the end at most
+ * "24:00"); false when it is not such a span. */
+bool	conf_parse_span(const char *s, int *from, int *until);
 
 #endif

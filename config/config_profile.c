@@ -24,8 +24,8 @@ static const char *const table_names[] = { "coil", "discrete", "input",
     "holding", NULL };
 
 /* Parses "TABLE:ADDR" or "TABLE:ADDR:u32". Returns NULL, or why not. */
-static const char *
-parse_point(const char *s, struct reg_point *pt)
+const char *
+conf_parse_point(const char *s, struct reg_point *pt)
 {
 	char table[16];
 	const char *colon = strchr(s, ':'), *a;
@@ -77,41 +77,76 @@ parse_point(const char *s, struct reg_point *pt)
 	return NULL;
 }
 
-static const config_setting_t *
-get_point(struct load *ld, const struct scope *sc, const config_setting_t *g,
-    const char *key, bool required, struct reg_point *pt)
+const config_setting_t *
+conf_get_point(struct load *ld, const struct scope *sc,
+    const config_setting_t *g, const char *key, bool required, bool bits_ok,
+    bool regs_ok, struct reg_point *pt)
 {
 	const config_setting_t *m = conf_member(ld, sc, g, key, W_STR,
 	    required);
-	const char *why;
+	const char *why, *s;
 	char qb[80];
 
 	if (m == NULL)
 		return NULL;
-	if ((why = parse_point(config_setting_get_string(m), pt)) != NULL) {
+	s = config_setting_get_string(m);
+	if ((why = conf_parse_point(s, pt)) != NULL) {
 		memset(pt, 0, sizeof(*pt));
 		conf_serr(ld, sc, m, "%s%s %s %s", sc->kp, key,
-		    conf_quote(qb, sizeof(qb), config_setting_get_string(m)),
-		    why);
+		    conf_quote(qb, sizeof(qb), s), why);
+		return NULL;
+	}
+	if ((pt->width == 1 && !bits_ok) || (pt->width != 1 && !regs_ok)) {
+		conf_serr(ld, sc, m, "%s%s %s must be %s", sc->kp, key,
+		    conf_quote(qb, sizeof(qb), s), bits_ok ?
+		    "a coil or discrete input" : "an input or holding register");
+		memset(pt, 0, sizeof(*pt));
+		return NULL;
+	}
+	return m;
+}
+
+/* Register KEY of G that a command writes: a holding register, or a coil
+ * when COIL_OK; NULL (reported, *pt zeroed) when not. */
+const config_setting_t *
+conf_get_write_reg(struct load *ld, const struct scope *sc,
+    const config_setting_t *g, const char *key, bool coil_ok,
+    struct reg_point *pt)
+{
+	const config_setting_t *m = conf_member(ld, sc, g, key, W_STR, true);
+	char qb[80];
+
+	if (m == NULL)
+		return NULL;
+	memset(pt, 0, sizeof(*pt));
+	if (conf_parse_point(config_setting_get_string(m), pt) != NULL ||
+	    pt->width == 32 || (pt->table != REG_HOLDING &&
+	    !(coil_ok && pt->table == REG_COIL))) {
+		conf_serr(ld, sc, m, "%s%s %s must be %s (N 0..65535)", sc->kp,
+		    key, conf_quote(qb, sizeof(qb),
+		    config_setting_get_string(m)), coil_ok ?
+		    "\"coil:N\" or \"holding:N\"" : "\"holding:N\"");
+		memset(pt, 0, sizeof(*pt));
 		return NULL;
 	}
 	return m;
 }
 
 /*
- * A group of named values (GROUP: KEYS, NULL-terminated, three of them)
- * that a point reads in each state: each within the point's width, no two
- * the same. out[1..3] gets them, in the order of KEYS. note follows the
+ * A group of named values (GROUP: KEYS, NULL-terminated, at most eight; bit
+ * i of REQ: KEYS[i] is required) that a point reads in each state: each
+ * within the point's width, no two the same. out[1..] gets them, in the
+ * order of KEYS; an absent one leaves its slot alone. NOTE follows the
  * range in an out-of-range message.
  */
 void
 conf_load_values(struct load *ld, const struct scope *psc,
     const config_setting_t *pg, const char *group, const char *const *keys,
-    int width, int32_t out[4], const char *note)
+    unsigned req, int width, int32_t *out, const char *note)
 {
-	const config_setting_t *g, *m[4] = { NULL };
+	const config_setting_t *g, *m[8] = { NULL };
 	struct scope sc;
-	long long v[4], hi;
+	long long v[8], hi = width == 32 ? INT32_MAX : 65535;
 	char txt[32];
 	int i, j;
 
@@ -119,28 +154,28 @@ conf_load_values(struct load *ld, const struct scope *psc,
 		return;
 	conf_scope_sub(&sc, psc, group);
 	conf_check_keys(ld, &sc, g, keys, false);
-	hi = width == 32 ? INT32_MAX : 65535;
-	for (i = 1; i <= 3; i++) {
-		const char *key = keys[i - 1];
-
-		if (!conf_get_int_raw(ld, &sc, g, key, true, &v[i], txt,
-		    sizeof(txt), &m[i]))
+	for (i = 0; keys[i] != NULL && i < 8; i++) {
+		if (!conf_get_int_raw(ld, &sc, g, keys[i], (req >> i) & 1, &v[i],
+		    txt, sizeof(txt), &m[i]))
 			continue;
 		if (v[i] < 0 || v[i] > hi) {
 			conf_serr(ld, &sc, m[i], "%s%s %s is out of range "
-			    "0..%lld%s", sc.kp, key, txt, hi, note);
+			    "0..%lld%s", sc.kp, keys[i], txt, hi, note);
 			m[i] = NULL;
 			continue;
 		}
-		out[i] = (int32_t)v[i];
-		for (j = 1; j < i; j++) {
+		for (j = 0; j < i; j++) {
 			if (m[j] != NULL && v[j] == v[i]) {
 				conf_serr(ld, &sc, m[i], "%s%s %lld is the "
-				    "same as %s%s", sc.kp, key, v[i], sc.kp,
-				    keys[j - 1]);
+				    "same as %s%s", sc.kp, keys[i], v[i], sc.kp,
+				    keys[j]);
 				break;
 			}
 		}
+		if (j == i)
+			out[i + 1] = (int32_t)v[i];
+		else
+			m[i] = NULL;
 	}
 }
 
@@ -149,7 +184,7 @@ load_state_values(struct load *ld, const struct scope *psc,
     const config_setting_t *pg, struct profile *p, bool state_ok)
 {
 	/* Without a good state point, 16 bits is assumed. */
-	conf_load_values(ld, psc, pg, "state_values", state_value_keys,
+	conf_load_values(ld, psc, pg, "state_values", state_value_keys, 0x7,
 	    p->state.width, p->state_value, state_ok ? (p->state.width == 32 ?
 	    " for a u32 state" : " for a 16-bit state") : "");
 }
@@ -158,14 +193,12 @@ static void
 load_commands(struct load *ld, const struct scope *psc,
     const config_setting_t *pg, struct profile *p)
 {
-	const config_setting_t *g, *cg, *rm;
+	const config_setting_t *g, *cg, *vm;
 	struct scope sc, csc;
 	struct reg_point pt;
 	struct reg_write *w;
-	const char *why;
-	const config_setting_t *vm;
 	long long v;
-	char qb[80], txt[32];
+	char txt[32];
 	int c, hi;
 
 	if ((g = conf_member(ld, psc, pg, "commands", W_GROUP, true)) == NULL)
@@ -180,22 +213,12 @@ load_commands(struct load *ld, const struct scope *psc,
 		conf_scope_sub(&csc, &sc, command_keys[c]);
 		conf_check_keys(ld, &csc, cg, write_keys, false);
 		hi = 65535;
-		if ((rm = conf_member(ld, &csc, cg, "register", W_STR,
-		    true)) != NULL) {
-			memset(&pt, 0, sizeof(pt));
-			why = parse_point(config_setting_get_string(rm), &pt);
-			if (why != NULL || pt.width == 32 ||
-			    (pt.table != REG_COIL && pt.table != REG_HOLDING)) {
-				conf_serr(ld, &csc, rm, "%sregister %s must be "
-				    "\"coil:N\" or \"holding:N\" (N 0..65535)",
-				    csc.kp, conf_quote(qb, sizeof(qb),
-				    config_setting_get_string(rm)));
-			} else {
-				w->table = pt.table;
-				w->addr = pt.addr;
-				if (pt.table == REG_COIL)
-					hi = 1;
-			}
+		if (conf_get_write_reg(ld, &csc, cg, "register", true,
+		    &pt) != NULL) {
+			w->table = pt.table;
+			w->addr = pt.addr;
+			if (pt.table == REG_COIL)
+				hi = 1;
 		}
 		if (!conf_get_int_raw(ld, &csc, cg, "value", true, &v, txt,
 		    sizeof(txt), &vm))
@@ -211,40 +234,43 @@ load_commands(struct load *ld, const struct scope *psc,
 	}
 }
 
+/* Kinds of profile read elsewhere, by the "kind" they name. */
+static const struct {
+	const char	*kind;
+	void		(*load)(struct load *, int i, const config_setting_t *e);
+} kind_loaders[] = {
+	{ "intercom",	conf_load_icom_profile },	/* config_icom.c */
+	{ "elevator",	conf_load_elev_profile },	/* config_elev.c */
+};
+
 void
 conf_load_profile(struct load *ld, int i, const config_setting_t *e)
 {
+	const config_setting_t *k = config_setting_get_member(e, "kind");
 	struct profile *p = &ld->site->profiles[i];
 	struct scope sc;
 	const config_setting_t *m;
 	char qb[80];
-	int kind = 0, j;
+	int kind = 0;
+	size_t n;
 	bool state_ok;
 
-	if (conf_icom_is_profile(e)) {
-		conf_load_icom_profile(ld, i, e);
-		return;
-	}
-	if (conf_elev_is_profile(e)) {
-		conf_load_elev_profile(ld, i, e);
-		return;
+	for (n = 0; k != NULL && config_setting_type(k) == CONFIG_TYPE_STRING &&
+	    n < sizeof(kind_loaders) / sizeof(kind_loaders[0]); n++) {
+		if (strcmp(config_setting_get_string(k),
+		    kind_loaders[n].kind) == 0) {
+			kind_loaders[n].load(ld, i, e);
+			return;
+		}
 	}
 	conf_scope_elem(&sc, "profiles", i, e);
 	conf_check_keys(ld, &sc, e, profile_keys, false);
-	if ((m = conf_get_name(ld, &sc, e, "name", true, p->name)) != NULL) {
-		for (j = 0; j < i; j++) {
-			if (strcmp(ld->site->profiles[j].name, p->name) == 0) {
-				conf_serr(ld, &sc, m, "name %s is already used "
-				    "by profiles[%d]",
-				    conf_quote(qb, sizeof(qb), p->name), j);
-				break;
-			}
-		}
-	}
+	conf_profile_name(ld, &sc, i, e);
 	if (conf_get_choice(ld, &sc, e, "kind", true, kind_names, &kind))
 		p->kind = (enum profile_kind)kind;
 	state_ok = false;
-	if ((m = get_point(ld, &sc, e, "state", true, &p->state)) != NULL) {
+	if ((m = conf_get_point(ld, &sc, e, "state", true, true, true,
+	    &p->state)) != NULL) {
 		if (p->state.width == 1)
 			conf_serr(ld, &sc, m, "state %s is a single bit and "
 			    "cannot tell idle, passing and fault apart: use an "
@@ -254,23 +280,23 @@ conf_load_profile(struct load *ld, int i, const config_setting_t *e)
 			state_ok = true;
 	}
 	load_state_values(ld, &sc, e, p, state_ok);
-	if ((m = get_point(ld, &sc, e, "entry_counter", true,
-	    &p->entry_count)) != NULL && p->entry_count.width == 1)
-		conf_serr(ld, &sc, m, "entry_counter %s must be an input or "
-		    "holding register", conf_quote(qb, sizeof(qb),
-		    config_setting_get_string(m)));
-	if ((m = get_point(ld, &sc, e, "exit_counter", true,
-	    &p->exit_count)) != NULL && p->exit_count.width == 1)
-		conf_serr(ld, &sc, m, "exit_counter %s must be an input or "
-		    "holding register", conf_quote(qb, sizeof(qb),
-		    config_setting_get_string(m)));
-	get_point(ld, &sc, e, "fault_code", false, &p->fault_code);
+	conf_get_point(ld, &sc, e, "entry_counter", true, false, true,
+	    &p->entry_count);
+	conf_get_point(ld, &sc, e, "exit_counter", true, false, true,
+	    &p->exit_count);
+	conf_get_point(ld, &sc, e, "fault_code", false, true, true,
+	    &p->fault_code);
 	load_commands(ld, &sc, e, p);
 }
 
-/* The same points, for contact inputs (config_input.c). */
-const char *
-conf_parse_point(const char *s, struct reg_point *pt)
+/* Profile I's name, unique among the profiles before it. */
+void
+conf_profile_name(struct load *ld, const struct scope *sc, int i,
+    const config_setting_t *e)
 {
-	return parse_point(s, pt);
+	const config_setting_t *m = conf_get_name(ld, sc, e, "name", true,
+	    ld->site->profiles[i].name);
+
+	if (m != NULL)
+		conf_name_taken(ld, sc, m, "profiles", i, config_profile_index);
 }

@@ -292,6 +292,31 @@ conf_check_keys(struct load *ld, const struct scope *sc,
 /* ------------------------------------------------------------------ */
 /* Getting settings with their types checked                            */
 
+/* G's keys for one kind of a thing: those of KEYS belong; those of OTHERS
+ * belong to another kind and "do not apply to WHAT"; the rest are unknown. */
+void
+conf_check_kind_keys(struct load *ld, const struct scope *sc,
+    const config_setting_t *g, const char *const *keys,
+    const char *const *others, const char *what)
+{
+	int j, n = config_setting_length(g);
+
+	for (j = 0; j < n; j++) {
+		const config_setting_t *k = config_setting_get_elem(g,
+		    (unsigned)j);
+		const char *key = config_setting_name(k);
+
+		if (key == NULL || conf_key_in(key, keys))
+			continue;
+		if (conf_key_in(key, others))
+			conf_serr(ld, sc, k, "setting \"%s\" does not apply "
+			    "to %s", key, what);
+		else
+			conf_err(ld, k, "unknown setting \"%s\" in %s", key,
+			    sc->path);
+	}
+}
+
 static bool
 type_fits(const config_setting_t *s, enum want want)
 {
@@ -352,6 +377,66 @@ conf_member(struct load *ld, const struct scope *sc, const config_setting_t *g,
 		return NULL;
 	}
 	return m;
+}
+
+/* Group KEY of the root, its keys checked against KEYS, with *sc its
+ * scope; NULL when absent (or not a group, reported). */
+const config_setting_t *
+conf_root_group(struct load *ld, const config_setting_t *root,
+    const char *key, const char *const *keys, struct scope *sc)
+{
+	const config_setting_t *g;
+
+	conf_scope_top(sc, key);
+	if ((g = conf_member(ld, &conf_root_scope, root, key, W_GROUP,
+	    false)) != NULL)
+		conf_check_keys(ld, sc, g, keys, false);
+	return g;
+}
+
+void
+conf_load_list(struct load *ld, const config_setting_t *root,
+    const struct conf_list *cl, int *count)
+{
+	const config_setting_t *l, *e;
+	int i, n;
+
+	if ((l = conf_member(ld, &conf_root_scope, root, cl->key, W_LIST,
+	    false)) == NULL)
+		return;
+	n = config_setting_length(l);
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(l, (unsigned)i);
+		if (i == cl->max) {
+			conf_err(ld, e, "too many %s (at most %d%s)", cl->key,
+			    cl->max, cl->note != NULL ? cl->note : "");
+			break;
+		}
+		*count = i + 1;
+		if (cl->init != NULL)
+			cl->init(ld, i, e);
+		if (!config_setting_is_group(e))
+			conf_err(ld, e, "%s[%d] must be a group { ... }",
+			    cl->key, i);
+		else
+			cl->load(ld, i, e);
+	}
+}
+
+bool
+conf_name_taken(struct load *ld, const struct scope *sc,
+    const config_setting_t *m, const char *list, int before,
+    int (*index)(const struct site_conf *, const char *))
+{
+	const char *name = config_setting_get_string(m);
+	char qb[80];
+	int j = index(ld->site, name);
+
+	if (j < 0 || j >= before)
+		return false;
+	conf_serr(ld, sc, m, "name %s is already used by %s[%d]",
+	    conf_quote(qb, sizeof(qb), name), list, j);
+	return true;
 }
 
 /* Looks at the line of integer setting S for its literal: libconfig 1.5

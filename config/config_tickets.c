@@ -51,11 +51,8 @@ conf_load_tickets(struct load *ld, const config_setting_t *root)
 	int t;
 
 	site->ticket_summary_s = DEF_SUMMARY_AT_S;
-	conf_scope_top(&sc, "tickets");
-	if ((g = conf_member(ld, &conf_root_scope, root, "tickets", W_GROUP,
-	    false)) == NULL)
+	if ((g = conf_root_group(ld, root, "tickets", tickets_keys, &sc)) == NULL)
 		return;
-	conf_check_keys(ld, &sc, g, tickets_keys, false);
 	if ((m = conf_member(ld, &sc, g, "summary_at", W_STR, false)) == NULL)
 		return;
 	if (!str_copy(buf, config_setting_get_string(m), sizeof(buf)) ||

@@ -10,17 +10,6 @@
 
 #define S	1000000000LL	/* a second, in ns */
 
-#define CHECK_ROW(cond, ...) do {					\
-	if (cond) {							\
-		harness_pass++;						\
-	} else {							\
-		harness_fail++;						\
-		fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);		\
-		fprintf(stderr, __VA_ARGS__);				\
-		fputc('\n', stderr);					\
-	}								\
-} while (0)
-
 static const struct {
 	const char	*what;
 	int		used, mine;
