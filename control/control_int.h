@@ -1,6 +1,7 @@
 /*
  * Inside the control server: what the socket side (control.c) and the
- * commands (ctl_cmds.c) share. Not for the rest of lobbyd: see engine.h.
+ * commands (ctl_cmds.c's table, the ctl_*.c files) share. Not for the rest
+ * of lobbyd: see engine.h.
  */
 #ifndef LOBBYD_CONTROL_INT_H
 #define LOBBYD_CONTROL_INT_H
@@ -77,7 +78,7 @@ void	ctl_req_finish(struct ctl_client *, struct store_req *);
  */
 bool	ctl_follow_admit(struct ctl_client *);
 
-/* ctl_cmds.c: the commands and the JSON of the records. */
+/* ctl_cmds.c: the table of commands; each command is one of these. */
 typedef void	ctl_cmd_fn(struct ctl_client *, json_object *args);
 
 /*
@@ -99,8 +100,19 @@ void	ctl_add_int(json_object *, const char *k, int64_t v);
 /* The command called NAME, or NULL; *roles: the ROLE_* bits that may use
  * it, or ROLE_EVERYONE (each row of the table states them). */
 ctl_cmd_fn	*ctl_cmd_find(const char *name, unsigned *roles);
+
+/* ctl_status.c: "status", "stats"; ctl_devices.c: "devices". */
+ctl_cmd_fn	ctl_cmd_status, ctl_cmd_stats, ctl_cmd_devices;
+/* ctl_events.c: "events", and an event's JSON (listings and followers). */
+ctl_cmd_fn	ctl_cmd_events;
 json_object	*ctl_event_json(const struct ev_rec *);
+/* ctl_alerts.c: "alerts", and an alert's JSON (listings and followers). */
+ctl_cmd_fn	ctl_cmd_alerts;
 json_object	*ctl_alert_json(const struct alert_rec *);
+/* ctl_cards.c: card.add, card.remove, card.list. */
+ctl_cmd_fn	ctl_cmd_card_add, ctl_cmd_card_remove, ctl_cmd_card_list;
+/* ctl_lane.c: lane.open. */
+ctl_cmd_fn	ctl_cmd_lane_open;
 
 /* ctl_fire.c: "fire", "fire.reset", and the mode in words for "status". */
 ctl_cmd_fn	ctl_cmd_fire, ctl_cmd_fire_reset;
@@ -120,7 +132,7 @@ ctl_cmd_fn	ctl_cmd_icom_release;
 bool	ctl_has_role(const struct ctl_client *, unsigned roles);
 /* ctl_alerts.c: is the alert routed to the client's roles? */
 bool	ctl_sees_alert(const struct ctl_client *, const struct alert_rec *);
-/* ctl_cmds.c: a card uid as lobbyd keeps them: 4 or more upper-case hex
+/* ctl_cards.c: a card uid as lobbyd keeps them: 4 or more upper-case hex
  * digits; a card change in the log of events, by the client's user. */
 bool	ctl_card_uid_valid(const char *uid);
 void	ctl_card_audit(struct ctl_client *, const char *kind, const char *uid,
