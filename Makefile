@@ -34,7 +34,8 @@ GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_input.o \
 	    drivers/modbus_icom.o drivers/modbus_elev.o drivers/modbus_wire.o drivers/serial.o drivers/reader.o drivers/cardfmt.o $(GPIO_O)
 ENGINE_O := engine/engine.o engine/cards.o engine/credmap.o engine/lanes.o engine/alerts.o engine/supervisor.o \
-	    control/control.o control/ctl_limit.o control/ctl_cmds.o control/ctl_status.o \
+	    control/control.o control/ctl_client.o control/ctl_admit.o control/ctl_publish.o \
+	    control/ctl_limit.o control/ctl_cmds.o control/ctl_status.o \
 	    control/ctl_devices.o control/ctl_events.o control/ctl_cards.o control/ctl_lane.o \
 	    engine/inputs.o engine/fire.o \
 	    control/ctl_fire.o engine/tickets.o control/ctl_tickets.o control/devcheck.o \

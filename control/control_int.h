@@ -1,7 +1,7 @@
 /*
- * Inside the control server: what the socket side (control.c) and the
- * commands (ctl_cmds.c's table, the ctl_*.c files) share. Not for the rest
- * of lobbyd: see engine.h.
+ * Inside the control server: what the socket side (control.c, ctl_client.c,
+ * ctl_admit.c) and the commands (ctl_cmds.c's table, the ctl_*.c files)
+ * share. Not for the rest of lobbyd: see engine.h.
  */
 #ifndef LOBBYD_CONTROL_INT_H
 #define LOBBYD_CONTROL_INT_H
@@ -55,7 +55,7 @@ struct ctl_server {
 	struct ctl_reflog	refusals;	/* who was turned away, for the log */
 };
 
-/* control.c: replies (each takes the JSON it is given) and store requests. */
+/* ctl_client.c: replies (each takes the JSON it is given) and store requests. */
 void	ctl_reply_ok(struct ctl_client *, json_object *data);
 /* A reply line already written out as JSON (without its newline). */
 void	ctl_reply_raw(struct ctl_client *, const char *line, size_t len);
@@ -71,7 +71,7 @@ void	ctl_req_submit(struct ctl_client *, struct store_req *);
 /* Common ending of a store completion: free, then go on with the client. */
 void	ctl_req_finish(struct ctl_client *, struct store_req *);
 /*
- * control.c, for a request that asks to follow: true when the client may,
+ * ctl_admit.c, for a request that asks to follow: true when the client may,
  * and is counted among the followers from now on (back among the others if
  * its request ends without following); false when the user's or everyone's
  * followers are too many: the reply, saying so, is sent.
@@ -127,7 +127,7 @@ ctl_cmd_fn	ctl_cmd_elev_list, ctl_cmd_booking_add, ctl_cmd_booking_list,
 /* ctl_icom.c: intercom.list, intercom.release. */
 ctl_cmd_fn	ctl_cmd_icom_list;
 ctl_cmd_fn	ctl_cmd_icom_release;
-/* control.c: does the client hold one of these roles (ROLE_* bits)?
+/* ctl_admit.c: does the client hold one of these roles (ROLE_* bits)?
  * ROLE_EVERYONE: any client does. */
 bool	ctl_has_role(const struct ctl_client *, unsigned roles);
 /* ctl_alerts.c: is the alert routed to the client's roles? */

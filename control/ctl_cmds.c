@@ -1,7 +1,8 @@
 /*
  * The table of control commands and who may use each, and what every
  * command shares: its arguments checked by the same rules, its reply fields.
- * The commands are in the ctl_*.c files; the socket side is control.c.
+ * The commands are in the ctl_*.c files; the socket side is control.c and
+ * ctl_client.c.
  */
 #include <errno.h>
 #include <inttypes.h>
