@@ -42,7 +42,8 @@ ENGINE_O := engine/engine.o engine/cards.o engine/credmap.o engine/lanes.o engin
 	    engine/doors.o engine/intercom.o control/ctl_icom.o \
 	    engine/elevator.o control/ctl_elev.o \
 	    engine/notify.o control/ctl_alerts.o engine/desk.o engine/desk_timers.o engine/privacy.o \
-	    control/ctl_desk.o control/ctl_front.o control/ctl_import.o
+	    control/ctl_desk.o control/ctl_people.o control/ctl_passes.o control/ctl_visitors.o \
+	    control/ctl_permits.o control/ctl_front.o control/ctl_import.o
 LOBBYD_O := daemon/main.o $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
 LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/conn.o lobbyctl/show.o \
 	      lobbyctl/format.o lobbyctl/tickets.o lobbyctl/show_icom.o \
