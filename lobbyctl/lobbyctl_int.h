@@ -100,11 +100,11 @@ const struct desk_cmd *desk_find(const char *const *words, int nwords,
 	    int *rc);
 const char *desk_name(const struct desk_cmd *);	/* "person add" */
 const char *desk_wire(const struct desk_cmd *);	/* "person.add" */
-/* The "args" from the options (and the word in opt[DO_WORD]); 0, or an exit
-   status after saying what was wrong. */
+/* desk_args.c: the "args" from the options (and the word in opt[DO_WORD]);
+   0, or an exit status after saying what was wrong. */
 int	desk_args(const struct desk_cmd *, const char *const *opt,
 	    struct json_object *args);
-/* The reply shown: 0, or an exit status. csv: inside --csv. */
+/* desk_show.c: the reply shown: 0, or an exit status. csv: inside --csv. */
 int	desk_show(const struct desk_cmd *, bool json, bool csv,
 	    struct json_object *data);
 
