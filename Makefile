@@ -45,7 +45,7 @@ ENGINE_O := engine/engine.o engine/cards.o engine/credmap.o engine/lanes.o engin
 	    control/ctl_desk.o control/ctl_people.o control/ctl_passes.o control/ctl_visitors.o \
 	    control/ctl_permits.o control/ctl_front.o control/ctl_import.o
 LOBBYD_O := daemon/main.o $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
-LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/conn.o lobbyctl/show.o \
+LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/cmdline.o lobbyctl/request.o lobbyctl/conn.o lobbyctl/show.o \
 	      lobbyctl/format.o lobbyctl/tickets.o lobbyctl/show_icom.o \
 	      lobbyctl/show_elev.o lobbyctl/desk.o lobbyctl/desk_args.o lobbyctl/desk_show.o \
 	      lobbyctl/import.o lobbyctl/secret.o \
