@@ -59,7 +59,7 @@ LOBBYBUS_O := sim/busemu.o sim/linectl.o common/util.o
 UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records test_config \
 	      test_modbus test_modbus_rtu test_modbus_wire test_reader test_lobbyctl test_wiegand \
 	      test_pass test_visitor test_privacy test_tickets test_gpio test_roles \
-	      test_hours test_desk test_booking test_latch test_cards test_ctl_limit
+	      test_hours test_desk test_desk_privacy test_booking test_latch test_cards test_ctl_limit
 test_access_O   := tests/unit/test_access.o $(RULES_O)
 test_msg_O      := tests/unit/test_msg.o drivers/msg.o
 test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
@@ -86,7 +86,8 @@ test_gpio_O     := tests/unit/test_gpio.o $(GPIO_O) drivers/msg.o drivers/link.o
 test_roles_O    := tests/unit/test_roles.o $(CONFIG_O) $(UTIL_O)
 test_ctl_limit_O := tests/unit/test_ctl_limit.o control/ctl_limit.o
 test_hours_O    := tests/unit/test_hours.o rules/hours.o rules/pass.o
-test_desk_O     := tests/unit/test_desk.o $(DB_O) $(UTIL_O) engine/privacy.o
+test_desk_O     := tests/unit/test_desk.o $(DB_O) $(UTIL_O)
+test_desk_privacy_O := tests/unit/test_desk_privacy.o $(DB_O) $(UTIL_O) engine/privacy.o
 test_latch_O    := tests/unit/test_latch.o db/latch.o $(UTIL_O)
 test_cards_O    := tests/unit/test_cards.o engine/cards.o $(UTIL_O)
 
