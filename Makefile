@@ -31,7 +31,8 @@ CONFIG_O := config/config.o config/config_read.o config/config_profile.o config/
 RULES_O	 := rules/access.o rules/pass.o rules/visitor.o rules/hours.o rules/booking.o
 DB_O	 := db/store.o db/queries.o db/schema.o db/tickets.o db/desk.o db/bookings.o db/latch.o db/cardimport.o
 GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand.o
-DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_input.o \
+DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_poll.o \
+	    drivers/modbus_cmd.o drivers/modbus_input.o \
 	    drivers/modbus_icom.o drivers/modbus_elev.o drivers/modbus_wire.o drivers/serial.o drivers/reader.o drivers/cardfmt.o $(GPIO_O)
 ENGINE_O := engine/engine.o engine/cards.o engine/credmap.o engine/lanes.o engine/alerts.o engine/supervisor.o \
 	    control/control.o control/ctl_client.o control/ctl_admit.o control/ctl_publish.o \
@@ -66,7 +67,8 @@ test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
 test_store_O    := tests/unit/test_store.o $(DB_O) $(UTIL_O)
 test_store_records_O := tests/unit/test_store_records.o $(DB_O) $(UTIL_O)
 test_config_O   := tests/unit/test_config.o $(CONFIG_O) $(UTIL_O)
-MODBUS_TEST_O   := tests/unit/modbus_support.o drivers/worker.o drivers/modbus.o drivers/modbus_input.o \
+MODBUS_TEST_O   := tests/unit/modbus_support.o drivers/worker.o drivers/modbus.o drivers/modbus_poll.o \
+		   drivers/modbus_cmd.o drivers/modbus_input.o \
 		   drivers/modbus_icom.o drivers/modbus_elev.o drivers/modbus_wire.o \
 		   drivers/reader.o drivers/serial.o drivers/cardfmt.o drivers/msg.o \
 		   drivers/link.o $(GPIO_O) $(UTIL_O)
