@@ -32,37 +32,44 @@ CONFIG_O := config/config.o config/config_read.o config/config_profile.o config/
 RULES_O	 := rules/access.o rules/pass.o rules/visitor.o rules/hours.o rules/booking.o
 DB_O	 := db/store.o db/queries.o db/schema.o db/tickets.o db/desk.o db/bookings.o db/latch.o db/cardimport.o
 GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand.o
-DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_input.o \
+DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_poll.o \
+	    drivers/modbus_cmd.o drivers/modbus_input.o \
 	    drivers/modbus_icom.o drivers/modbus_elev.o drivers/modbus_wire.o drivers/serial.o drivers/reader.o drivers/cardfmt.o $(GPIO_O)
-ENGINE_O := engine/engine.o engine/kind.o engine/cards.o engine/credmap.o engine/lanes.o engine/alerts.o engine/supervisor.o \
-	    control/control.o control/ctl_limit.o control/ctl_cmds.o engine/inputs.o engine/fire.o \
-	    control/ctl_fire.o engine/tickets.o control/ctl_tickets.o control/devcheck.o \
-	    engine/doors.o engine/intercom.o control/ctl_icom.o \
-	    engine/elevator.o control/ctl_elev.o \
-	    engine/notify.o control/ctl_alerts.o engine/desk.o engine/desk_timers.o engine/privacy.o \
-	    control/ctl_desk.o control/ctl_front.o control/ctl_import.o
-LOBBYD_O := daemon/main.o $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
-LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/conn.o lobbyctl/show.o \
+ENGINE_O := engine/engine.o engine/kind.o engine/cards.o engine/credmap.o engine/lanes.o \
+	    engine/alerts.o engine/supervisor.o engine/inputs.o engine/fire.o engine/tickets.o \
+	    engine/doors.o engine/intercom.o engine/elevator.o engine/notify.o \
+	    engine/desk.o engine/desk_timers.o engine/privacy.o
+CONTROL_O := control/control.o control/ctl_client.o control/ctl_admit.o control/ctl_publish.o \
+	    control/ctl_limit.o control/ctl_cmds.o control/ctl_status.o \
+	    control/ctl_devices.o control/ctl_events.o control/ctl_cards.o control/ctl_lane.o \
+	    control/ctl_fire.o control/ctl_tickets.o control/devcheck.o control/ctl_icom.o \
+	    control/ctl_elev.o control/ctl_alerts.o \
+	    control/ctl_desk.o control/ctl_people.o control/ctl_passes.o control/ctl_visitors.o \
+	    control/ctl_permits.o control/ctl_front.o control/ctl_import.o
+LOBBYD_O := daemon/main.o $(CONTROL_O) $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
+LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/cmdline.o lobbyctl/request.o lobbyctl/conn.o lobbyctl/show.o \
 	      lobbyctl/format.o lobbyctl/tickets.o lobbyctl/show_icom.o \
-	      lobbyctl/show_elev.o lobbyctl/desk.o lobbyctl/import.o lobbyctl/secret.o \
+	      lobbyctl/show_elev.o lobbyctl/desk.o lobbyctl/desk_args.o lobbyctl/desk_show.o \
+	      lobbyctl/import.o lobbyctl/secret.o \
 	      $(UTIL_O)
 LOBBYSIM_O := sim/lobbysim.o sim/simctl.o sim/linectl.o sim/simmodbus.o sim/simreader.o \
 	      sim/siminput.o sim/simgpio.o sim/simicom.o sim/simelev.o \
 	      $(CONFIG_O) $(UTIL_O)
-LOBBYBUS_O := sim/busemu.o sim/linectl.o common/util.o
+LOBBYBUS_O := sim/busemu.o sim/buswire.o sim/linectl.o common/util.o
 
 # Unit tests: one program per module, linked with just what it tests.
 UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records test_config \
 	      test_modbus test_modbus_rtu test_modbus_wire test_reader test_lobbyctl test_wiegand \
 	      test_pass test_visitor test_privacy test_tickets test_gpio test_roles \
-	      test_hours test_desk test_booking test_latch test_cards test_ctl_limit
+	      test_hours test_desk test_desk_privacy test_booking test_latch test_cards test_ctl_limit
 test_access_O   := tests/unit/test_access.o $(RULES_O)
 test_msg_O      := tests/unit/test_msg.o drivers/msg.o
 test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
 test_store_O    := tests/unit/test_store.o $(DB_O) $(UTIL_O)
 test_store_records_O := tests/unit/test_store_records.o $(DB_O) $(UTIL_O)
 test_config_O   := tests/unit/test_config.o $(CONFIG_O) $(UTIL_O)
-MODBUS_TEST_O   := tests/unit/modbus_support.o drivers/worker.o drivers/modbus.o drivers/modbus_input.o \
+MODBUS_TEST_O   := tests/unit/modbus_support.o drivers/worker.o drivers/modbus.o drivers/modbus_poll.o \
+		   drivers/modbus_cmd.o drivers/modbus_input.o \
 		   drivers/modbus_icom.o drivers/modbus_elev.o drivers/modbus_wire.o \
 		   drivers/reader.o drivers/serial.o drivers/cardfmt.o drivers/msg.o \
 		   drivers/link.o $(GPIO_O) $(UTIL_O)
@@ -82,7 +89,8 @@ test_gpio_O     := tests/unit/test_gpio.o $(GPIO_O) drivers/msg.o drivers/link.o
 test_roles_O    := tests/unit/test_roles.o $(CONFIG_O) $(UTIL_O)
 test_ctl_limit_O := tests/unit/test_ctl_limit.o control/ctl_limit.o
 test_hours_O    := tests/unit/test_hours.o rules/hours.o rules/pass.o
-test_desk_O     := tests/unit/test_desk.o $(DB_O) $(UTIL_O) engine/privacy.o
+test_desk_O     := tests/unit/test_desk.o $(DB_O) $(UTIL_O)
+test_desk_privacy_O := tests/unit/test_desk_privacy.o $(DB_O) $(UTIL_O) engine/privacy.o
 test_latch_O    := tests/unit/test_latch.o db/latch.o $(UTIL_O)
 test_cards_O    := tests/unit/test_cards.o engine/cards.o $(UTIL_O)
 

@@ -1,6 +1,7 @@
 /*
- * Inside the control server: what the socket side (control.c) and the
- * commands (ctl_cmds.c) share. Not for the rest of lobbyd: see engine.h.
+ * Inside the control server: what the socket side (control.c, ctl_client.c,
+ * ctl_admit.c) and the commands (ctl_cmds.c's table, the ctl_*.c files)
+ * share. Not for the rest of lobbyd: see engine.h.
  */
 #ifndef LOBBYD_CONTROL_INT_H
 #define LOBBYD_CONTROL_INT_H
@@ -54,7 +55,7 @@ struct ctl_server {
 	struct ctl_reflog	refusals;	/* who was turned away, for the log */
 };
 
-/* control.c: replies (each takes the JSON it is given) and store requests. */
+/* ctl_client.c: replies (each takes the JSON it is given) and store requests. */
 void	ctl_reply_ok(struct ctl_client *, json_object *data);
 /* A reply line already written out as JSON (without its newline). */
 void	ctl_reply_raw(struct ctl_client *, const char *line, size_t len);
@@ -70,14 +71,14 @@ void	ctl_req_submit(struct ctl_client *, struct store_req *);
 /* Common ending of a store completion: free, then go on with the client. */
 void	ctl_req_finish(struct ctl_client *, struct store_req *);
 /*
- * control.c, for a request that asks to follow: true when the client may,
+ * ctl_admit.c, for a request that asks to follow: true when the client may,
  * and is counted among the followers from now on (back among the others if
  * its request ends without following); false when the user's or everyone's
  * followers are too many: the reply, saying so, is sent.
  */
 bool	ctl_follow_admit(struct ctl_client *);
 
-/* ctl_cmds.c: the commands and the JSON of the records. */
+/* ctl_cmds.c: the table of commands; each command is one of these. */
 typedef void	ctl_cmd_fn(struct ctl_client *, json_object *args);
 
 /*
@@ -99,8 +100,19 @@ void	ctl_add_int(json_object *, const char *k, int64_t v);
 /* The command called NAME, or NULL; *roles: the ROLE_* bits that may use
  * it, or ROLE_EVERYONE (each row of the table states them). */
 ctl_cmd_fn	*ctl_cmd_find(const char *name, unsigned *roles);
+
+/* ctl_status.c: "status", "stats"; ctl_devices.c: "devices". */
+ctl_cmd_fn	ctl_cmd_status, ctl_cmd_stats, ctl_cmd_devices;
+/* ctl_events.c: "events", and an event's JSON (listings and followers). */
+ctl_cmd_fn	ctl_cmd_events;
 json_object	*ctl_event_json(const struct ev_rec *);
+/* ctl_alerts.c: "alerts", and an alert's JSON (listings and followers). */
+ctl_cmd_fn	ctl_cmd_alerts;
 json_object	*ctl_alert_json(const struct alert_rec *);
+/* ctl_cards.c: card.add, card.remove, card.list. */
+ctl_cmd_fn	ctl_cmd_card_add, ctl_cmd_card_remove, ctl_cmd_card_list;
+/* ctl_lane.c: lane.open. */
+ctl_cmd_fn	ctl_cmd_lane_open;
 
 /* ctl_fire.c: "fire", "fire.reset", and the mode in words for "status". */
 ctl_cmd_fn	ctl_cmd_fire, ctl_cmd_fire_reset;
@@ -115,12 +127,12 @@ ctl_cmd_fn	ctl_cmd_elev_list, ctl_cmd_booking_add, ctl_cmd_booking_list,
 /* ctl_icom.c: intercom.list, intercom.release. */
 ctl_cmd_fn	ctl_cmd_icom_list;
 ctl_cmd_fn	ctl_cmd_icom_release;
-/* control.c: does the client hold one of these roles (ROLE_* bits)?
+/* ctl_admit.c: does the client hold one of these roles (ROLE_* bits)?
  * ROLE_EVERYONE: any client does. */
 bool	ctl_has_role(const struct ctl_client *, unsigned roles);
 /* ctl_alerts.c: is the alert routed to the client's roles? */
 bool	ctl_sees_alert(const struct ctl_client *, const struct alert_rec *);
-/* ctl_cmds.c: a card uid as lobbyd keeps them: 4 or more upper-case hex
+/* ctl_cards.c: a card uid as lobbyd keeps them: 4 or more upper-case hex
  * digits; a card change in the log of events, by the client's user. */
 bool	ctl_card_uid_valid(const char *uid);
 void	ctl_card_audit(struct ctl_client *, const char *kind, const char *uid,

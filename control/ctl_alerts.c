@@ -1,7 +1,8 @@
 /*
  * The control side of the alert life cycle: which alerts a caller is shown
- * (those routed to its roles) and `alert.ack`, an acknowledgement committed
- * before the reply, with who did it and an optional note.
+ * (those routed to its roles), their JSON, `alerts` (listed, then followed)
+ * and `alert.ack`, an acknowledgement committed before the reply, with who
+ * did it and an optional note.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -136,5 +137,78 @@ ctl_cmd_alert_ack(struct ctl_client *c, json_object *args)
 	req->in.alert.acked_ms = real_ms();
 	str_copy(req->in.alert.acked_by, c->user, sizeof(req->in.alert.acked_by));
 	str_copy(req->in.alert.ack_note, note, sizeof(req->in.alert.ack_note));
+	ctl_req_submit(c, req);
+}
+
+json_object *
+ctl_alert_json(const struct alert_rec *a)
+{
+	json_object *o = json_object_new_object();
+
+	ctl_add_int(o, "id", a->id);
+	/* false: held in memory while the database cannot be written */
+	json_object_object_add(o, "stored", json_object_new_boolean(a->id > 0));
+	ctl_add_int(o, "raised_ms", a->raised_ms);
+	ctl_add_int(o, "cleared_ms", a->cleared_ms);
+	ctl_add_str(o, "source", a->source);
+	ctl_add_str(o, "kind", a->kind);
+	ctl_add_str(o, "severity", a->severity);
+	ctl_add_str(o, "audience", a->audience);
+	ctl_add_str(o, "message", a->message);
+	ctl_add_int(o, "acked_ms", a->acked_ms);
+	ctl_add_str(o, "acked_by", a->acked_by);
+	ctl_add_str(o, "ack_note", a->ack_note);
+	json_object_object_add(o, "escalated", json_object_new_boolean(a->escalated_ms != 0));
+	ctl_add_int(o, "escalated_ms", a->escalated_ms);
+	return o;
+}
+
+static void
+alerts_done(struct store_req *req, void *arg)
+{
+	struct ctl_client *c = arg;
+	const struct alert_rec *al = req->rows;
+
+	if (req->status != 0) {
+		ctl_reply_err(c, "alerts: %s", req->error);
+	} else {
+		json_object *a = json_object_new_array();
+
+		const struct engine *e = c->srv->e;
+		struct alert_rec held;
+
+		for (size_t i = 0; i < req->nrows; i++)
+			if (ctl_sees_alert(c, &al[i]))	/* only those routed to it */
+				json_object_array_add(a, ctl_alert_json(&al[i]));
+		/* Raised, but waiting for a database that cannot be written. */
+		for (size_t i = 0; i < e->nalerts; i++) {
+			if (e->alerts[i].id >= 0 || e->alerts[i].clear_pending)
+				continue;
+			alert_active_rec(&e->alerts[i], &held);
+			if (ctl_sees_alert(c, &held))
+				json_object_array_add(a, ctl_alert_json(&held));
+		}
+		ctl_reply_ok(c, a);
+		c->follow_alerts = c->wants_follow;
+	}
+	ctl_req_finish(c, req);
+}
+
+void
+ctl_cmd_alerts(struct ctl_client *c, json_object *args)
+{
+	static const char *const known[] = { "all", "follow", NULL };
+	struct store_req *req;
+	bool all = false, follow = false;
+
+	if (!ctl_args_known(c, args, known) || ctl_arg_bool(c, args, "all", &all) < 0 ||
+	    ctl_arg_bool(c, args, "follow", &follow) < 0)
+		return;
+	if (follow && !ctl_follow_admit(c))
+		return;
+	if ((req = ctl_req_new(c, STORE_ALERT_LIST, alerts_done)) == NULL)
+		return;
+	req->in.query.all = all;
+	c->wants_follow = follow;	/* alerts_done starts following */
 	ctl_req_submit(c, req);
 }

@@ -1,8 +1,9 @@
 /*
  * The front desk's control commands (daemon/ctl.h has the protocol):
- * ctl_desk.c makes and changes people, passes, visitors, permits and
- * contractors' passes; ctl_front.c has the watch list, who is inside, the
- * lists read from the store, and the shift log.
+ * ctl_people.c, ctl_passes.c, ctl_visitors.c and ctl_permits.c make and
+ * change people, passes, visitors, permits and contractors' passes (on
+ * ctl_desk.c's shared checks and commit); ctl_front.c has the watch list,
+ * who is inside, the lists read from the store, and the shift log.
  */
 #ifndef LOBBYD_CTL_DESK_H
 #define LOBBYD_CTL_DESK_H

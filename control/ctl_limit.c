@@ -1,7 +1,7 @@
 /*
  * The control socket's limits: who may have one more connection, and the
  * refusals' log kept short (one line at once, then a count a minute). Pure:
- * no I/O, no clock; control.c does the rest.
+ * no I/O, no clock; ctl_admit.c does the rest.
  */
 #include "ctl_limit.h"
 

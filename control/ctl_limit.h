@@ -2,7 +2,7 @@
  * The control socket's limits, decided without I/O: whether a user may have
  * one more connection of a kind, and the log of refusals, kept to one line
  * at once and then one count a minute per user and reason. The counts and
- * the time are parameters (control.c gathers them), so that every rule is
+ * the time are parameters (ctl_admit.c gathers them), so that every rule is
  * table-tested.
  */
 #ifndef LOBBYD_CTL_LIMIT_H

@@ -14,7 +14,7 @@ import sqlite3
 from lobbytest import Site, run_tests, test
 
 CTL_PAGE_ROWS = 2000    # daemon/ctl.h: the muster list's pages
-CARD_PAGE_ROWS = 1000   # daemon/ctl_cmds.c: card.list's pages
+CARD_PAGE_ROWS = 1000   # control/ctl_cards.c: card.list's pages
 
 
 def fill(site, *sql_rows):
