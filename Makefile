@@ -4,6 +4,7 @@
 #   make check SAN=1  the same suite built with address and UB sanitizers (build-san/)
 #   make demo       run lobbyd on the built-in demo site
 #   make bench      print the benchmark figures
+#   make fuzz       run each fuzzing harness for FUZZ_S seconds (clang, build-fuzz/)
 
 SAN	?=
 BUILD	?= $(if $(SAN),build-san,build)
@@ -23,38 +24,44 @@ LDFLAGS	+= -fsanitize=address,undefined
 endif
 
 # Objects, by layer.
-UTIL_O	 := daemon/util.o daemon/floors.o
-CONFIG_O := daemon/config.o daemon/config_read.o daemon/config_profile.o daemon/config_devices.o \
-	    daemon/config_input.o daemon/config_tickets.o daemon/config_gpio.o \
-	    daemon/config_icom.o daemon/config_alerts.o daemon/config_access.o \
-	    daemon/config_elev.o daemon/roles.o
+UTIL_O	 := common/util.o common/floors.o
+CONFIG_O := config/config.o config/config_read.o config/config_profile.o config/config_devices.o \
+	    config/config_input.o config/config_tickets.o config/config_gpio.o \
+	    config/config_icom.o config/config_alerts.o config/config_access.o \
+	    config/config_elev.o config/roles.o
 RULES_O	 := rules/access.o rules/pass.o rules/visitor.o rules/hours.o rules/booking.o
 DB_O	 := db/store.o db/checkpoint.o db/queries.o db/events.o db/schema.o db/tickets.o db/desk.o db/bookings.o db/latch.o db/cardimport.o
 GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand.o
-DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_input.o \
+DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_poll.o \
+	    drivers/modbus_cmd.o drivers/modbus_input.o \
 	    drivers/modbus_icom.o drivers/modbus_elev.o drivers/modbus_wire.o drivers/serial.o drivers/reader.o drivers/cardfmt.o $(GPIO_O)
-ENGINE_O := daemon/engine.o daemon/cards.o daemon/credmap.o daemon/lanes.o daemon/alerts.o daemon/supervisor.o \
-	    daemon/control.o daemon/jbuf.o daemon/ctl_cmds.o daemon/ctl_events.o daemon/inputs.o daemon/fire.o \
-	    daemon/ctl_fire.o daemon/tickets.o daemon/ctl_tickets.o daemon/devcheck.o \
-	    daemon/doors.o daemon/intercom.o daemon/ctl_icom.o \
-	    daemon/elevator.o daemon/ctl_elev.o \
-	    daemon/notify.o daemon/ctl_alerts.o daemon/desk.o daemon/desk_timers.o daemon/privacy.o \
-	    daemon/ctl_desk.o daemon/ctl_front.o daemon/ctl_import.o daemon/retention.o
-LOBBYD_O := daemon/main.o $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
-LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/conn.o lobbyctl/show.o \
+ENGINE_O := engine/engine.o engine/kind.o engine/cards.o engine/credmap.o engine/lanes.o \
+	    engine/alerts.o engine/supervisor.o engine/inputs.o engine/fire.o engine/tickets.o \
+	    engine/doors.o engine/intercom.o engine/elevator.o engine/notify.o \
+	    engine/desk.o engine/desk_timers.o engine/privacy.o engine/retention.o
+CONTROL_O := control/control.o control/ctl_client.o control/ctl_admit.o control/ctl_publish.o \
+	    control/ctl_limit.o control/ctl_cmds.o control/ctl_status.o \
+	    control/ctl_devices.o control/jbuf.o control/ctl_events.o control/ctl_cards.o control/ctl_lane.o \
+	    control/ctl_fire.o control/ctl_tickets.o control/devcheck.o control/ctl_icom.o \
+	    control/ctl_elev.o control/ctl_alerts.o \
+	    control/ctl_desk.o control/ctl_people.o control/ctl_passes.o control/ctl_visitors.o \
+	    control/ctl_permits.o control/ctl_front.o control/ctl_import.o
+LOBBYD_O := daemon/main.o $(CONTROL_O) $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
+LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/cmdline.o lobbyctl/request.o lobbyctl/conn.o lobbyctl/show.o \
 	      lobbyctl/format.o lobbyctl/tickets.o lobbyctl/show_icom.o \
-	      lobbyctl/show_elev.o lobbyctl/desk.o lobbyctl/import.o lobbyctl/secret.o \
-	      lobbyctl/events.o $(UTIL_O)
+	      lobbyctl/show_elev.o lobbyctl/desk.o lobbyctl/desk_args.o lobbyctl/desk_show.o \
+	      lobbyctl/import.o lobbyctl/secret.o lobbyctl/events.o \
+	      $(UTIL_O)
 LOBBYSIM_O := sim/lobbysim.o sim/simctl.o sim/linectl.o sim/simmodbus.o sim/simreader.o \
 	      sim/siminput.o sim/simgpio.o sim/simicom.o sim/simelev.o \
 	      $(CONFIG_O) $(UTIL_O)
-LOBBYBUS_O := sim/busemu.o sim/linectl.o daemon/util.o
+LOBBYBUS_O := sim/busemu.o sim/buswire.o sim/linectl.o common/util.o
 
 # Unit tests: one program per module, linked with just what it tests.
 UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records test_config \
 	      test_modbus test_modbus_rtu test_modbus_wire test_reader test_lobbyctl test_wiegand \
 	      test_pass test_visitor test_privacy test_tickets test_gpio test_roles \
-	      test_hours test_desk test_booking test_latch test_cards test_store_events
+	      test_hours test_desk test_desk_privacy test_booking test_latch test_cards test_ctl_limit test_store_events
 test_access_O   := tests/unit/test_access.o $(RULES_O)
 test_msg_O      := tests/unit/test_msg.o drivers/msg.o
 test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
@@ -62,7 +69,8 @@ test_store_O    := tests/unit/test_store.o $(DB_O) $(UTIL_O)
 test_store_records_O := tests/unit/test_store_records.o $(DB_O) $(UTIL_O)
 test_store_events_O := tests/unit/test_store_events.o $(DB_O) $(UTIL_O)
 test_config_O   := tests/unit/test_config.o $(CONFIG_O) $(UTIL_O)
-MODBUS_TEST_O   := tests/unit/modbus_support.o drivers/worker.o drivers/modbus.o drivers/modbus_input.o \
+MODBUS_TEST_O   := tests/unit/modbus_support.o drivers/worker.o drivers/modbus.o drivers/modbus_poll.o \
+		   drivers/modbus_cmd.o drivers/modbus_input.o \
 		   drivers/modbus_icom.o drivers/modbus_elev.o drivers/modbus_wire.o \
 		   drivers/reader.o drivers/serial.o drivers/cardfmt.o drivers/msg.o \
 		   drivers/link.o $(GPIO_O) $(UTIL_O)
@@ -76,14 +84,16 @@ test_wiegand_O  := tests/unit/test_wiegand.o drivers/wiegand.o
 test_pass_O     := tests/unit/test_pass.o rules/pass.o
 test_visitor_O  := tests/unit/test_visitor.o rules/visitor.o
 test_booking_O  := tests/unit/test_booking.o rules/booking.o
-test_privacy_O  := tests/unit/test_privacy.o daemon/privacy.o
+test_privacy_O  := tests/unit/test_privacy.o engine/privacy.o
 test_tickets_O  := tests/unit/test_tickets.o $(DB_O) $(UTIL_O)
 test_gpio_O     := tests/unit/test_gpio.o $(GPIO_O) drivers/msg.o drivers/link.o $(UTIL_O)
 test_roles_O    := tests/unit/test_roles.o $(CONFIG_O) $(UTIL_O)
+test_ctl_limit_O := tests/unit/test_ctl_limit.o control/ctl_limit.o
 test_hours_O    := tests/unit/test_hours.o rules/hours.o rules/pass.o
-test_desk_O     := tests/unit/test_desk.o $(DB_O) $(UTIL_O) daemon/privacy.o
+test_desk_O     := tests/unit/test_desk.o $(DB_O) $(UTIL_O)
+test_desk_privacy_O := tests/unit/test_desk_privacy.o $(DB_O) $(UTIL_O) engine/privacy.o
 test_latch_O    := tests/unit/test_latch.o db/latch.o $(UTIL_O)
-test_cards_O    := tests/unit/test_cards.o daemon/cards.o $(UTIL_O)
+test_cards_O    := tests/unit/test_cards.o engine/cards.o $(UTIL_O)
 
 # Benchmark programs (bench/run runs them and the end-to-end figures).
 BENCH_PROGS := bench_store
@@ -122,9 +132,37 @@ $(BENCH_BINS): $(BUILD)/bench/%: $$(addprefix $(OBJ)/,$$($$*_O))
 
 unit: $(UNIT_BINS)
 
+# Fuzzing (tests/fuzz/): libFuzzer harnesses, built with clang and its
+# sanitizers into their own tree; tests/fuzz/run runs each for FUZZ_S seconds.
+# clang, unlike gcc, warns of the va_list format helpers in config_read.c.
+FUZZ_S	?= 20
+FUZZ_BUILD := build-fuzz
+FUZZ_CC	:= clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZERS	:= fuzz_cardfmt fuzz_wiegand fuzz_msg fuzz_modbus fuzz_config
+fuzz_cardfmt_O := tests/fuzz/fuzz_cardfmt.o drivers/cardfmt.o
+fuzz_wiegand_O := tests/fuzz/fuzz_wiegand.o drivers/wiegand.o
+fuzz_msg_O     := tests/fuzz/fuzz_msg.o drivers/msg.o
+fuzz_modbus_O  := tests/fuzz/fuzz_modbus.o drivers/modbus_wire.o $(UTIL_O)
+fuzz_config_O  := tests/fuzz/fuzz_config.o $(CONFIG_O) $(UTIL_O)
+FUZZ_BINS := $(addprefix $(FUZZ_BUILD)/,$(FUZZERS))
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(filter-out -O2,$(CFLAGS)) -O1 -fno-omit-frame-pointer -Wno-format-nonliteral \
+		-fsanitize=fuzzer-no-link $(FUZZ_SAN) -c -o $@ $<
+
+$(FUZZ_BINS): $(FUZZ_BUILD)/%: $$(addprefix $(FUZZ_BUILD)/obj/,$$($$*_O))
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz-run: fuzz-build
+	tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_S) $(FUZZERS)
+
 # The entry points install what a fresh Debian 12 machine lacks, then build
 # in a second make, so pkg-config sees the libraries it just installed.
-check demo bench: deps
+check demo bench fuzz: deps
 	$(MAKE) --no-print-directory $@-run
 
 deps:
@@ -150,7 +188,8 @@ install: all
 		install -D -m 0640 conf/lobbyd.conf $(DESTDIR)/etc/lobbyd/lobbyd.conf
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san $(FUZZ_BUILD)
 
-.PHONY: all unit check demo bench deps clean install check-run demo-run bench-run
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+.PHONY: all unit check demo bench deps clean install check-run demo-run bench-run \
+	fuzz fuzz-build fuzz-run
+-include $(shell find $(BUILD) $(FUZZ_BUILD) -name '*.d' 2>/dev/null)

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 #include "../db/store.h"
 
 #define BENCH_EVENTS	200000

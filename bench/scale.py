@@ -18,6 +18,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
 from lobbytest import LANE_READERS, LOBBYCTL, TRIPOD_A_PROFILE, Site, wait_for  # noqa: E402
+from latency import pct, rss_kb  # noqa: E402
 
 SCALE = os.environ.get("BENCH_SCALE", "") == "1"
 N = 1_000_000 if SCALE else 200_000
@@ -34,19 +35,6 @@ devices = ( { name = "ts0"; link = "l"; unit = 1; profile = "tripod-a"; poll_ms 
 lanes = ( { name = "lane"; turnstile = "ts0"; entry_reader = "rd-in"; exit_reader = "rd-out";
 	    pass_timeout_ms = 2000; zone = "tower"; } );
 """
-
-
-def pct(xs, p):
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, (len(xs) - 1) * p // 100)]
-
-
-def rss_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def uid(i):
@@ -103,7 +91,7 @@ def main():
         fill(s, N, PEOPLE)
         took = start(s)
         print(f"startup_{N}_cards {took:.2f} s")
-        print(f"engine_rss_{N}_cards_{PEOPLE}_people {rss_mib(s.lobbyd.pid):.1f} MiB")
+        print(f"engine_rss_{N}_cards_{PEOPLE}_people {rss_kb(s.lobbyd.pid) / 1024:.1f} MiB")
 
         # card.add at N cards: one connection, each reply after its commit.
         with socket.socket(socket.AF_UNIX) as so:
@@ -170,11 +158,11 @@ def main():
         subprocess.run([LOBBYCTL, "-s", s.sock, "card", "import", path],
                        stdout=subprocess.DEVNULL, check=True, timeout=600)
         print(f"card_import_{N} {time.monotonic() - t:.1f} s")
-        print(f"engine_rss_{N}_cards {rss_mib(s.lobbyd.pid):.1f} MiB")
+        print(f"engine_rss_{N}_cards {rss_kb(s.lobbyd.pid) / 1024:.1f} MiB")
         s.stop_lobbyd()
         took = start(s)
         print(f"startup_{N}_cards_only {took:.2f} s")
-        print(f"engine_rss_{N}_cards_after_restart {rss_mib(s.lobbyd.pid):.1f} MiB")
+        print(f"engine_rss_{N}_cards_after_restart {rss_kb(s.lobbyd.pid) / 1024:.1f} MiB")
     finally:
         s.close()
 

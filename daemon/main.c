@@ -8,9 +8,10 @@
 #include <string.h>
 
 #include "../drivers/serial.h"
-#include "config.h"
-#include "engine.h"
-#include "util.h"
+#include "../config/config.h"
+#include "../control/control.h"
+#include "../engine/engine.h"
+#include "../common/util.h"
 
 #define DEFAULT_CONF	"/etc/lobbyd/lobbyd.conf"
 
@@ -80,5 +81,5 @@ main(int argc, char **argv)
 		return 1;
 	}
 	log_init("lobbyd", debug);
-	return engine_run(conf, &site);
+	return engine_run(conf, &site, &ctl_front);
 }

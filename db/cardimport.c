@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 #include "store_int.h"
 
 #define STAGE_SQL	"CREATE TEMP TABLE IF NOT EXISTS card_import (" \

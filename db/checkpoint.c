@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 #include "store_int.h"
 
 #define CKPT_PAGES	1000	/* WAL pages that make a checkpoint due (SQLite's own default) */

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 #include "store_int.h"
 
 #define dk_prepare(s, req, sql, st)	store_sql_prepare((s), (req), (sql), (st), "front desk")

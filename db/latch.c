@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 
 #define LATCH_SLOT	256
 #define LATCH_MAGIC	"lobbyd fire latch 1"

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 #include "store_int.h"
 
 #define STORE_BUSY_MS		1000	/* waiting for another process's lock */

@@ -7,7 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 
 static const char *const schema_steps[] = {
 	/* 1: the event log, the card list and the alerts. */

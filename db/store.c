@@ -20,7 +20,7 @@
 
 #include <sqlite3.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 #include "schema.h"
 #include "store_int.h"
 
@@ -223,15 +223,23 @@ store_req_reset(struct store_req *req)
 	memset(&req->purged, 0, sizeof(req->purged));
 }
 
+/* req at the end of the list head..tail. */
+static void
+req_append(struct store_req **head, struct store_req **tail,
+    struct store_req *req)
+{
+	req->next = NULL;
+	if (*tail != NULL)
+		(*tail)->next = req;
+	else
+		*head = req;
+	*tail = req;
+}
+
 static void
 store_hold(struct store *s, struct store_req *req)
 {
-	req->next = NULL;
-	if (s->held_tail != NULL)
-		s->held_tail->next = req;
-	else
-		s->held_head = req;
-	s->held_tail = req;
+	req_append(&s->held_head, &s->held_tail, req);
 	s->nheld++;
 }
 
@@ -265,12 +273,7 @@ store_retry_held(struct store *s, struct store_req **done_head,
 		if ((s->held_head = req->next) == NULL)
 			s->held_tail = NULL;
 		s->nheld--;
-		req->next = NULL;
-		if (*done_tail != NULL)
-			(*done_tail)->next = req;
-		else
-			*done_head = req;
-		*done_tail = req;
+		req_append(done_head, done_tail, req);
 	}
 	if (s->failing && s->npend == 0) {
 		log_notice("%s: writing again; the alert and fire-mode records "
@@ -298,15 +301,10 @@ store_give_up(struct store *s, struct store_req **done_head,
 		struct store_req *req = s->held_head;
 
 		s->held_head = req->next;
-		req->next = NULL;
 		req->status = -1;
 		snprintf(req->error, sizeof(req->error), "%.100s (lobbyd "
 		    "stopped before it could be written)", s->errmsg);
-		if (*done_tail != NULL)
-			(*done_tail)->next = req;
-		else
-			*done_head = req;
-		*done_tail = req;
+		req_append(done_head, done_tail, req);
 	}
 	s->held_tail = NULL;
 	s->nheld = 0;
@@ -320,12 +318,7 @@ store_completed(struct store *s, struct store_req *req)
 {
 	if (req->op == STORE_EVENT_SYNC && req->status == 0)
 		s->stats.events_committed++;
-	req->next = NULL;
-	if (s->creq_tail != NULL)
-		s->creq_tail->next = req;
-	else
-		s->creq_head = req;
-	s->creq_tail = req;
+	req_append(&s->creq_head, &s->creq_tail, req);
 	s->reqs_completed++;
 }
 
@@ -694,14 +687,9 @@ void
 store_submit(struct store *s, struct store_req *req)
 {
 	pthread_mutex_lock(&s->mu);
-	req->next = NULL;
 	/* Until done, id is the store's: the events that go before it. */
 	req->id = (int64_t)s->ev_added;
-	if (s->req_tail != NULL)
-		s->req_tail->next = req;
-	else
-		s->req_head = req;
-	s->req_tail = req;
+	req_append(&s->req_head, &s->req_tail, req);
 	pthread_cond_signal(&s->wake);
 	pthread_mutex_unlock(&s->mu);
 }

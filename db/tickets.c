@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 #include "store_int.h"
 
 #define tk_prepare(s, req, sql, st)	store_sql_prepare((s), (req), (sql), (st), "tickets")

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../daemon/config.h"
+#include "../config/config.h"
 #include "msg.h"
 
 /* A partial frame with no new byte for this long is discarded. At 9600

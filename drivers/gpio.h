@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../daemon/config.h"
+#include "../config/config.h"
 
 #define GPIO_CONSUMER	"lobbyd"
 

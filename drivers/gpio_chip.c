@@ -13,7 +13,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 #include "gpio.h"
 
 #define EVENTS_PER_LINE	16	/* the kernel's queue per line */

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 
 int
 link_emit(struct link *l, const void *msg)

@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "../daemon/config.h"
+#include "../config/config.h"
 #include "msg.h"
 
 struct link;

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 
 #define MBE_RETRY_NS	(1000 * NS_PER_MS)
 

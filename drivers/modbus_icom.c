@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 
 #define MBI_OFF_RETRY_NS	(1000 * NS_PER_MS)
 

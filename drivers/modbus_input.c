@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 
 void
 modbus_input_profile(const struct device_conf *dc, struct profile *p)

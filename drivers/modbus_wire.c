@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 
 #define MBW_TCP_HDR	7	/* transaction, protocol, length, unit */
 #define MBW_RTU_EXTRA	3	/* unit before the PDU, CRC after it */

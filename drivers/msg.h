@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "../config/config.h"
+
 #define MSG_UID_MAX	32	/* card identifier, as printable text */
 #define MSG_HEARTBEAT_MS 500	/* a worker silent much longer is hung */
 #define MSG_TEXT_MAX	96
@@ -133,7 +135,7 @@ struct msg_cmd {
 /* MSG_CMD.cmd for a relay (DEV_OUTPUT): off, on, or on for value ms, ended
  * by the worker's own timer. A new command replaces a pulse under way. */
 enum out_cmd { OUT_CMD_OFF, OUT_CMD_ON, OUT_CMD_PULSE };
-#define MSG_PULSE_MAX_MS	60000
+#define MSG_PULSE_MAX_MS	CONF_PULSE_MAX_MS	/* config/config.h */
 
 enum msg_cmd_status { CMD_OK, CMD_FAILED, CMD_EXPIRED, CMD_OFFLINE };
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 #include "cardfmt.h"
 #include "link.h"
 #include "serial.h"

@@ -17,7 +17,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 
 /* UNIX98 pty slaves (/dev/pts/N) have majors 136..143. */
 #define PTY_SLAVE_MAJOR_MIN	136

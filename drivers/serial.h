@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "../daemon/config.h"
+#include "../config/config.h"
 
 struct serial_port;	/* opaque: the fd and, for a real port, its sp_port */
 

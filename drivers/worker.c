@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 
 const struct link_ops *
 link_ops_for(enum link_type type)

@@ -14,8 +14,8 @@
 
 #include <json-c/json.h>
 
-#include "../daemon/ctl.h"
-#include "../daemon/util.h"
+#include "../control/ctl.h"
+#include "../common/util.h"
 #include "format.h"
 #include "lobbyctl_int.h"
 
@@ -41,10 +41,35 @@ say_wire(const char *prefix, const char *text)
 	free(clean);
 }
 
+/* A new connection to c->path in c->fd: 0, or an exit status, said. */
+static int
+conn_connect(struct conn *c)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	c->len = c->used = 0;
+	if (!str_copy(sun.sun_path, c->path, sizeof(sun.sun_path))) {
+		lobbyctl_say("cannot connect to %s: path too long "
+		    "(at most %zu bytes)", c->path, sizeof(sun.sun_path) - 1);
+		return EXIT_CONNECT;
+	}
+	if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		lobbyctl_say("cannot connect to %s: socket: %s", c->path,
+		    strerror(errno));
+		return EXIT_CONNECT;
+	}
+	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		lobbyctl_say("cannot connect to %s: %s", c->path,
+		    strerror(errno));
+		close(c->fd);
+		return EXIT_CONNECT;
+	}
+	return 0;
+}
+
 int
 conn_open(struct conn *c, const char *path, bool follow)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct sigaction sa;
 	sigset_t block;
 
@@ -65,32 +90,15 @@ conn_open(struct conn *c, const char *path, bool follow)
 	}
 
 	c->path = path;
-	c->len = c->used = 0;
-	if (!str_copy(sun.sun_path, path, sizeof(sun.sun_path))) {
-		lobbyctl_say("cannot connect to %s: path too long "
-		    "(at most %zu bytes)", path, sizeof(sun.sun_path) - 1);
-		return EXIT_CONNECT;
-	}
 	if ((c->buf = malloc(CTL_REPLY_MAX + 1)) == NULL) {
 		lobbyctl_say("out of memory");
 		return EXIT_REFUSED;
 	}
-	if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
-		lobbyctl_say("cannot connect to %s: socket: %s", path,
-		    strerror(errno));
-		goto out_free_buf;
-	}
-	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		lobbyctl_say("cannot connect to %s: %s", path, strerror(errno));
-		goto out_close_fd;
+	if (conn_connect(c) != 0) {
+		free(c->buf);
+		return EXIT_CONNECT;
 	}
 	return 0;
-
-out_close_fd:
-	close(c->fd);
-out_free_buf:
-	free(c->buf);
-	return EXIT_CONNECT;
 }
 
 void
@@ -100,6 +108,10 @@ conn_close(struct conn *c)
 	free(c->buf);
 }
 
+/*
+ * 0 sent; 1 lobbyd has closed the connection (unsaid: it may have said why
+ * first, which the caller reads); -1 any other failure, said.
+ */
 static int
 conn_send(struct conn *c, const char *line, size_t len)
 {
@@ -109,6 +121,8 @@ conn_send(struct conn *c, const char *line, size_t len)
 		n = send(c->fd, line, len, MSG_NOSIGNAL);
 		if (n == -1 && errno == EINTR)
 			continue;
+		if (n == -1 && (errno == EPIPE || errno == ECONNRESET))
+			return 1;
 		if (n == -1) {
 			lobbyctl_say("%s: cannot send the request: %s", c->path,
 			    strerror(errno));
@@ -181,6 +195,8 @@ conn_read_line(struct conn *c, int64_t deadline_ns, char **line)
 		n = read(c->fd, c->buf + c->len, CTL_REPLY_MAX - c->len);
 		if (n == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
+		if (n == -1 && errno == ECONNRESET)
+			n = 0;	/* closed with our request unread: closed */
 		if (n == -1) {
 			lobbyctl_say("%s: read: %s", c->path, strerror(errno));
 			return LINE_ERR;
@@ -231,15 +247,27 @@ parse_line(const char *line)
 	return obj;
 }
 
-int
-conn_request(struct conn *c, struct json_object *req,
-    struct json_object **reply, struct json_object **data)
+/* Did lobbyd close the connection for idleness (daemon/ctl.h)? */
+static bool
+reply_is_idle_close(struct json_object *reply)
+{
+	struct json_object *closed;
+
+	return json_object_object_get_ex(reply, "closed", &closed) &&
+	    json_object_is_type(closed, json_type_string) &&
+	    strcmp(json_object_get_string(closed), "idle") == 0;
+}
+
+/* conn_request; again: once more on a new connection after an idle close. */
+static int
+request(struct conn *c, struct json_object *req, struct json_object **reply,
+    struct json_object **data, bool again)
 {
 	struct json_object *okv, *err;
 	const char *text;
 	char *line, *out;
 	size_t len;
-	int rc;
+	int rc, sent = -1;
 
 	*reply = NULL;
 	*data = NULL;
@@ -251,19 +279,23 @@ conn_request(struct conn *c, struct json_object *req,
 	memcpy(out, text, len);
 	out[len] = '\n';
 	out[len + 1] = '\0';
-	rc = EXIT_REFUSED;
 	if (len + 1 > CTL_LINE_MAX)
 		lobbyctl_say("request too long (%zu bytes)", len + 1);
 	else
-		rc = conn_send(c, out, len + 1) == 0 ? 0 : EXIT_REFUSED;
+		sent = conn_send(c, out, len + 1);
 	free(out);
-	if (rc != 0)
-		return rc;
+	if (sent < 0)
+		return EXIT_REFUSED;
 
+	/* Closed before the request (sent == 1): a user lobbyd turns away
+	 * (not authorised, too many connections) is told why in one line. */
 	rc = conn_read_line(c, mono_ns() + REPLY_TIMEOUT_MS * NS_PER_MS, &line);
 	if (rc == LINE_STOP)
 		return 0;
-	if (rc == LINE_EOF)
+	if (rc == LINE_EOF && sent == 1)
+		lobbyctl_say("%s: lobbyd closed the connection before the "
+		    "request, without saying why", c->path);
+	else if (rc == LINE_EOF)
 		lobbyctl_say("%s: lobbyd closed the connection without a reply",
 		    c->path);
 	if (rc != LINE_OK)
@@ -274,6 +306,17 @@ conn_request(struct conn *c, struct json_object *req,
 	    !json_object_is_type(okv, json_type_boolean)) {
 		say_wire("bad reply from lobbyd: no \"ok\": ", line);
 		goto out_put_reply;
+	}
+	if (!json_object_get_boolean(okv) && again &&
+	    reply_is_idle_close(*reply)) {
+		/* lobbyd read nothing of the request: asking again is safe. */
+		json_object_put(*reply);
+		close(c->fd);
+		if ((rc = conn_connect(c)) != 0) {
+			c->fd = -1;
+			return rc;
+		}
+		return request(c, req, reply, data, false);
 	}
 	if (!json_object_get_boolean(okv)) {
 		if (json_object_object_get_ex(*reply, "error", &err) &&
@@ -292,6 +335,20 @@ out_put_reply:
 	json_object_put(*reply);
 	*reply = NULL;
 	return EXIT_REFUSED;
+}
+
+int
+conn_request(struct conn *c, struct json_object *req,
+    struct json_object **reply, struct json_object **data)
+{
+	return request(c, req, reply, data, false);
+}
+
+int
+conn_request_page(struct conn *c, struct json_object *req,
+    struct json_object **reply, struct json_object **data)
+{
+	return request(c, req, reply, data, true);
 }
 
 int

@@ -14,9 +14,9 @@
 
 #include <json-c/json.h>
 
-#include "../daemon/ctl.h"
-#include "../daemon/floors.h"
-#include "../daemon/util.h"
+#include "../control/ctl.h"
+#include "../common/floors.h"
+#include "../common/util.h"
 #include "format.h"
 #include "lobbyctl_int.h"
 

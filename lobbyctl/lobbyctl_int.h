@@ -6,6 +6,7 @@
 #define LOBBYCTL_INT_H
 
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -23,6 +24,8 @@
 /* "lobbyctl: " and the message on stderr. */
 void	lobbyctl_say(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
+void	lobbyctl_vsay(const char *fmt, va_list ap)
+	    __attribute__((format(printf, 1, 0)));
 
 /* What was asked, and how its reply is shown. */
 enum show_what { SHOW_STATUS, SHOW_EVENTS, SHOW_DEVICES, SHOW_ALERTS,
@@ -44,7 +47,7 @@ enum show_what { SHOW_STATUS, SHOW_EVENTS, SHOW_DEVICES, SHOW_ALERTS,
  */
 int	show_reply(enum show_what what, bool json, bool follow, bool all,
 	    struct json_object *data, struct fmt_table **tablep);
-/* lobbyctl.c: operator text for lobbyd, checked (not blank unless
+/* request.c: operator text for lobbyd, checked (not blank unless
  * may_be_empty, at most max bytes, clean UTF-8): 0, or EXIT_USAGE, said. */
 int	lobbyctl_text_ok(const char *what, const char *val, size_t max,
 	    bool may_be_empty);
@@ -121,11 +124,11 @@ const struct desk_cmd *desk_find(const char *const *words, int nwords,
 	    int *rc);
 const char *desk_name(const struct desk_cmd *);	/* "person add" */
 const char *desk_wire(const struct desk_cmd *);	/* "person.add" */
-/* The "args" from the options (and the word in opt[DO_WORD]); 0, or an exit
-   status after saying what was wrong. */
+/* desk_args.c: the "args" from the options (and the word in opt[DO_WORD]);
+   0, or an exit status after saying what was wrong. */
 int	desk_args(const struct desk_cmd *, const char *const *opt,
 	    struct json_object *args);
-/* The reply shown: 0, or an exit status. csv: inside --csv. */
+/* desk_show.c: the reply shown: 0, or an exit status. csv: inside --csv. */
 int	desk_show(const struct desk_cmd *, bool json, bool csv,
 	    struct json_object *data);
 
@@ -161,6 +164,14 @@ void	conn_close(struct conn *);
 /* import.c: card import FILE over conn; 0 or an exit status, said. */
 int	card_import(struct conn *, const char *path, bool json);
 int	conn_request(struct conn *, struct json_object *req,
+	    struct json_object **reply, struct json_object **data);
+/*
+ * The same, for the next page of a list. Printing a page can wait on its
+ * reader (a pager) longer than lobbyd keeps an idle connection; when lobbyd
+ * closed it for that, the page is asked for again on a new connection (a
+ * page request changes nothing).
+ */
+int	conn_request_page(struct conn *, struct json_object *req,
 	    struct json_object **reply, struct json_object **data);
 /*
  * The updates lobbyd pushes after a followed reply, shown in t, until it

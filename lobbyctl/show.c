@@ -9,9 +9,10 @@
 
 #include <json-c/json.h>
 
-#include "../daemon/floors.h"
+#include "../common/floors.h"
 #include "format.h"
 #include "lobbyctl_int.h"
+#include "show_table.h"
 
 /* Fields of an object from lobbyd, absent ones empty. */
 const char *
@@ -53,15 +54,58 @@ show_json(struct json_object *o)
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
-/* One row of a table from one object lobbyd sent. */
-#define ROW_MAX		10
-struct row {
-	const char	*cell[ROW_MAX];
-	char		t1[FMT_TIME_LEN], t2[FMT_TIME_LEN];
-	char		words[48];
-	char		n1[24], n2[24], n3[24], n4[24];
-	char		text[400];
-};
+struct fmt_table *
+show_table(struct json_object *data, const struct fmt_col *cols, int ncols,
+    show_row_fn *row)
+{
+	struct fmt_table *t;
+	struct show_row r;
+	size_t i, n;
+
+	if (data == NULL || !json_object_is_type(data, json_type_array)) {
+		lobbyctl_say("bad reply from lobbyd: \"data\" is not a list");
+		return NULL;
+	}
+	if ((t = fmt_table_new(cols, ncols)) == NULL) {
+		lobbyctl_say("out of memory");
+		return NULL;
+	}
+	n = json_object_array_length(data);
+	for (i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(data, i);
+
+		if (o == NULL || !json_object_is_type(o, json_type_object)) {
+			lobbyctl_say("bad reply from lobbyd: item %zu of "
+			    "\"data\" is not an object", i);
+			fmt_table_free(t);
+			return NULL;
+		}
+		memset(r.cell, 0, sizeof(r.cell));
+		row(o, &r);
+		if (fmt_table_add(t, r.cell) == -1) {
+			lobbyctl_say("out of memory");
+			fmt_table_free(t);
+			return NULL;
+		}
+	}
+	return t;
+}
+
+int
+show_list(struct json_object *data, const struct fmt_col *cols, int ncols,
+    const char *none, show_row_fn *row)
+{
+	struct fmt_table *t = show_table(data, cols, ncols, row);
+
+	if (t == NULL)
+		return EXIT_REFUSED;
+	if (json_object_array_length(data) == 0)
+		printf("%s\n", none);
+	else
+		fmt_table_print(t, stdout);
+	fmt_table_free(t);
+	return 0;
+}
 
 static const struct fmt_col event_cols[] = {
 	{ "TIME",	19, 0,  false },
@@ -75,7 +119,7 @@ static const struct fmt_col event_cols[] = {
 };
 
 static void
-event_row(struct json_object *ev, struct row *r)
+event_row(struct json_object *ev, struct show_row *r)
 {
 	const char *decision = show_jstr(ev, "decision");
 	const char *kind = show_jstr(ev, "kind");
@@ -120,7 +164,7 @@ static const struct fmt_col device_cols[] = {
 };
 
 static void
-device_row(struct json_object *d, struct row *r)
+device_row(struct json_object *d, struct show_row *r)
 {
 	const char *reason = show_jstr(d, "reason");
 	int64_t failures = show_jint(d, "failures"), fault = show_jint(d, "fault_code");
@@ -189,7 +233,7 @@ static const struct fmt_col alert_all_cols[] = {
 };
 
 static void
-alert_row(struct json_object *al, bool cleared_col, struct row *r)
+alert_row_with(struct json_object *al, bool cleared_col, struct show_row *r)
 {
 	int i = 0;
 	int64_t cleared = show_jint(al, "cleared_ms");
@@ -234,7 +278,7 @@ static const struct fmt_col card_cols[] = {
 };
 
 static void
-card_row(struct json_object *cd, struct row *r)
+card_row(struct json_object *cd, struct show_row *r)
 {
 	fmt_time(show_jint(cd, "valid_from_ms"), r->t1, sizeof(r->t1));
 	fmt_time(show_jint(cd, "valid_until_ms"), r->t2, sizeof(r->t2));
@@ -261,24 +305,32 @@ card_row(struct json_object *cd, struct row *r)
 	}
 }
 
-/* Builds one table row from an object of the reply. */
+/* Alerts with the CLEARED column (--all, --follow) or without. */
 static void
-make_row(enum show_what what, bool all, struct json_object *o, struct row *r)
+alert_row_all(struct json_object *al, struct show_row *r)
 {
-	memset(r->cell, 0, sizeof(r->cell));
+	alert_row_with(al, true, r);
+}
+
+static void
+alert_row(struct json_object *al, struct show_row *r)
+{
+	alert_row_with(al, false, r);
+}
+
+/* How a row of the table of WHAT is made; ALL: alerts with CLEARED. */
+static show_row_fn *
+row_of(enum show_what what, bool all)
+{
 	switch (what) {
 	case SHOW_EVENTS:
-		event_row(o, r);
-		break;
+		return event_row;
 	case SHOW_DEVICES:
-		device_row(o, r);
-		break;
+		return device_row;
 	case SHOW_ALERTS:
-		alert_row(o, all, r);
-		break;
+		return all ? alert_row_all : alert_row;
 	default:
-		card_row(o, r);
-		break;
+		return card_row;
 	}
 }
 
@@ -417,10 +469,9 @@ show_reply(enum show_what what, bool json, bool follow, bool all,
 {
 	const struct fmt_col *cols;
 	struct fmt_table *t;
-	struct row r;
+	struct show_row r;
 	size_t i, n;
 	int ncols;
-	struct json_object *item;
 
 	if (what == SHOW_ICOM_LIST || what == SHOW_ICOM_RELEASE)
 		return show_icom(what, json, data);
@@ -457,6 +508,7 @@ show_reply(enum show_what what, bool json, bool follow, bool all,
 			t = fmt_table_new(card_cols, 6);
 			if (t == NULL)
 				return EXIT_REFUSED;
+			memset(r.cell, 0, sizeof(r.cell));
 			card_row(data, &r);
 			fmt_table_add(t, r.cell);
 			fmt_table_print(t, stdout);
@@ -495,40 +547,24 @@ show_reply(enum show_what what, bool json, bool follow, bool all,
 		return 0;
 	}
 
-	if (data == NULL || !json_object_is_type(data, json_type_array)) {
-		lobbyctl_say("bad reply from lobbyd: \"data\" is not a list");
-		return EXIT_REFUSED;
-	}
-	n = json_object_array_length(data);
-	if (json && !follow) {
-		show_json(data);
-		return 0;
-	}
 	if (json) {
+		if (data == NULL || !json_object_is_type(data, json_type_array)) {
+			lobbyctl_say("bad reply from lobbyd: \"data\" is not a "
+			    "list");
+			return EXIT_REFUSED;
+		}
+		if (!follow) {
+			show_json(data);
+			return 0;
+		}
+		n = json_object_array_length(data);
 		for (i = 0; i < n; i++)
 			show_json(json_object_array_get_idx(data, i));
 		return 0;
 	}
-	if ((t = fmt_table_new(cols, ncols)) == NULL) {
-		lobbyctl_say("out of memory");
+	if ((t = show_table(data, cols, ncols, row_of(what, all))) == NULL)
 		return EXIT_REFUSED;
-	}
-	for (i = 0; i < n; i++) {
-		item = json_object_array_get_idx(data, i);
-		if (item == NULL || !json_object_is_type(item, json_type_object)) {
-			lobbyctl_say("bad reply from lobbyd: item %zu of "
-			    "\"data\" is not an object", i);
-			fmt_table_free(t);
-			return EXIT_REFUSED;
-		}
-		make_row(what, all, item, &r);
-		if (fmt_table_add(t, r.cell) == -1) {
-			lobbyctl_say("out of memory");
-			fmt_table_free(t);
-			return EXIT_REFUSED;
-		}
-	}
-	if (n == 0 && !follow) {
+	if (json_object_array_length(data) == 0 && !follow) {
 		printf("no %s\n", what == SHOW_EVENTS ? "events" :
 		    what == SHOW_DEVICES ? "devices" :
 		    what == SHOW_CARD_LIST ? "cards" :
@@ -569,7 +605,7 @@ show_pager_add(struct show_pager *p, struct json_object *data, size_t max,
     bool last)
 {
 	size_t i, n = json_object_array_length(data);
-	struct row r;
+	struct show_row r;
 
 	if (n > max)
 		n = max;
@@ -589,7 +625,8 @@ show_pager_add(struct show_pager *p, struct json_object *data, size_t max,
 				lobbyctl_say("out of memory");
 				return EXIT_REFUSED;
 			}
-			make_row(p->what, true, item, &r);
+			memset(r.cell, 0, sizeof(r.cell));
+			row_of(p->what, true)(item, &r);
 			if (p->started) {
 				fmt_table_print_row(p->table, r.cell, stdout);
 			} else if (fmt_table_add(p->table, r.cell) == -1) {
@@ -627,12 +664,13 @@ void
 show_update(enum show_what what, bool json, struct fmt_table *t,
     struct json_object *item)
 {
-	struct row r;
+	struct show_row r;
 
 	if (json) {
 		show_json(item);
-	} else {
-		make_row(what, true, item, &r);
-		fmt_table_print_row(t, r.cell, stdout);
+		return;
 	}
+	memset(r.cell, 0, sizeof(r.cell));
+	row_of(what, true)(item, &r);
+	fmt_table_print_row(t, r.cell, stdout);
 }

@@ -9,9 +9,10 @@
 
 #include <json-c/json.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 #include "format.h"
 #include "lobbyctl_int.h"
+#include "show_table.h"
 
 static const struct fmt_col elev_cols[] = {
 	{ "NAME",	0, 24, false },
@@ -62,90 +63,41 @@ opt_bool(struct json_object *o, const char *key)
 }
 
 static void
-elev_row(struct json_object *o, const char **cell, char *floor, char *fault,
-    size_t len)
+elev_row(struct json_object *o, struct show_row *r)
 {
 	int64_t fc = show_jint(o, "fault_code");
 
-	cell[0] = show_jstr(o, "name");
-	cell[1] = show_jbool(o, "online") ? "yes" : "no";
-	cell[2] = opt_int(o, "floor", floor, len);
-	cell[3] = show_jstr(o, "direction");
-	cell[4] = show_jstr(o, "door");
-	cell[5] = show_jstr(o, "mode");
+	r->cell[0] = show_jstr(o, "name");
+	r->cell[1] = show_jbool(o, "online") ? "yes" : "no";
+	r->cell[2] = opt_int(o, "floor", r->n1, sizeof(r->n1));
+	r->cell[3] = show_jstr(o, "direction");
+	r->cell[4] = show_jstr(o, "door");
+	r->cell[5] = show_jstr(o, "mode");
 	if (fc != 0)
-		snprintf(fault, len, "%lld", (long long)fc);
+		snprintf(r->n2, sizeof(r->n2), "%lld", (long long)fc);
 	else
-		fault[0] = '\0';
-	cell[6] = fault;
-	cell[7] = opt_bool(o, "trapped");
-	cell[8] = show_jstr(o, "elevators");
-	cell[9] = show_jstr(o, "reason");
+		r->n2[0] = '\0';
+	r->cell[6] = r->n2;
+	r->cell[7] = opt_bool(o, "trapped");
+	r->cell[8] = show_jstr(o, "elevators");
+	r->cell[9] = show_jstr(o, "reason");
 }
 
 static void
-booking_row(struct json_object *o, const char **cell, char *id, char *f,
-    char *u, size_t len)
+booking_row(struct json_object *o, struct show_row *r)
 {
-	snprintf(id, len, "%lld", (long long)show_jint(o, "id"));
-	fmt_time(show_jint(o, "from_ms"), f, FMT_TIME_LEN);
-	fmt_time(show_jint(o, "until_ms"), u, FMT_TIME_LEN);
-	cell[0] = id;
-	cell[1] = show_jstr(o, "elevator");
-	cell[2] = show_jstr(o, "unit");
-	cell[3] = show_jstr(o, "card");
-	cell[4] = f;
-	cell[5] = u;
-	cell[6] = show_jstr(o, "state");
-	cell[7] = strcmp(cell[6], "cancelled") == 0 ?
+	snprintf(r->n1, sizeof(r->n1), "%lld", (long long)show_jint(o, "id"));
+	fmt_time(show_jint(o, "from_ms"), r->t1, sizeof(r->t1));
+	fmt_time(show_jint(o, "until_ms"), r->t2, sizeof(r->t2));
+	r->cell[0] = r->n1;
+	r->cell[1] = show_jstr(o, "elevator");
+	r->cell[2] = show_jstr(o, "unit");
+	r->cell[3] = show_jstr(o, "card");
+	r->cell[4] = r->t1;
+	r->cell[5] = r->t2;
+	r->cell[6] = show_jstr(o, "state");
+	r->cell[7] = strcmp(r->cell[6], "cancelled") == 0 ?
 	    show_jstr(o, "cancelled_by") : show_jstr(o, "booked_by");
-}
-
-static int
-show_table(enum show_what what, struct json_object *data)
-{
-	bool elev = what == SHOW_ELEV_LIST;
-	struct fmt_table *t;
-	size_t i, n;
-
-	if (data == NULL || !json_object_is_type(data, json_type_array)) {
-		lobbyctl_say("bad reply from lobbyd: \"data\" is not a list");
-		return EXIT_REFUSED;
-	}
-	n = json_object_array_length(data);
-	if (n == 0) {
-		printf("%s\n", elev ? "no elevator controllers" : "no bookings");
-		return 0;
-	}
-	if ((t = fmt_table_new(elev ? elev_cols : booking_cols, elev ?
-	    ELEV_NCOLS : BOOKING_NCOLS)) == NULL) {
-		lobbyctl_say("out of memory");
-		return EXIT_REFUSED;
-	}
-	for (i = 0; i < n; i++) {
-		struct json_object *o = json_object_array_get_idx(data, i);
-		const char *cell[10] = { NULL };
-		char a[24], b[FMT_TIME_LEN], c[FMT_TIME_LEN];
-
-		if (o == NULL || !json_object_is_type(o, json_type_object)) {
-			lobbyctl_say("bad reply from lobbyd: item %zu of "
-			    "\"data\" is not an object", i);
-			fmt_table_free(t);
-			return EXIT_REFUSED;
-		}
-		if (elev)
-			elev_row(o, cell, a, b, sizeof(a));
-		else
-			booking_row(o, cell, a, b, c, sizeof(a));
-		if (fmt_table_add(t, cell) == -1) {
-			lobbyctl_say("out of memory");
-			fmt_table_free(t);
-			return EXIT_REFUSED;
-		}
-	}
-	fmt_table_print(t, stdout);
-	fmt_table_free(t);
-	return 0;
 }
 
 int
@@ -158,8 +110,12 @@ show_elev(enum show_what what, bool json, struct json_object *data)
 		show_json(data);
 		return 0;
 	}
-	if (what == SHOW_ELEV_LIST || what == SHOW_BOOKING_LIST)
-		return show_table(what, data);
+	if (what == SHOW_ELEV_LIST)
+		return show_list(data, elev_cols, ELEV_NCOLS,
+		    "no elevator controllers", elev_row);
+	if (what == SHOW_BOOKING_LIST)
+		return show_list(data, booking_cols, BOOKING_NCOLS,
+		    "no bookings", booking_row);
 	if (data == NULL || !json_object_is_type(data, json_type_object)) {
 		lobbyctl_say("bad reply from lobbyd: \"data\" is not an object");
 		return EXIT_REFUSED;

@@ -9,9 +9,10 @@
 
 #include <json-c/json.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 #include "format.h"
 #include "lobbyctl_int.h"
+#include "show_table.h"
 
 /* "yes", "no", or "" for a point the station does not have (null). */
 static const char *
@@ -56,57 +57,20 @@ static const struct fmt_col icom_cols[] = {
 };
 #define ICOM_NCOLS	(int)(sizeof(icom_cols) / sizeof(icom_cols[0]))
 
-static int
-show_icom_list(struct json_object *data)
+static void
+icom_row(struct json_object *o, struct show_row *r)
 {
-	struct fmt_table *t;
-	int64_t now = real_ms();
-	size_t i, n;
-
-	if (data == NULL || !json_object_is_type(data, json_type_array)) {
-		lobbyctl_say("bad reply from lobbyd: \"data\" is not a list");
-		return EXIT_REFUSED;
-	}
-	n = json_object_array_length(data);
-	if (n == 0) {
-		printf("no intercom stations\n");
-		return 0;
-	}
-	if ((t = fmt_table_new(icom_cols, ICOM_NCOLS)) == NULL) {
-		lobbyctl_say("out of memory");
-		return EXIT_REFUSED;
-	}
-	for (i = 0; i < n; i++) {
-		struct json_object *o = json_object_array_get_idx(data, i);
-		const char *cell[ICOM_NCOLS];
-		char station[16], age[24];
-
-		if (o == NULL || !json_object_is_type(o, json_type_object)) {
-			lobbyctl_say("bad reply from lobbyd: item %zu of "
-			    "\"data\" is not an object", i);
-			fmt_table_free(t);
-			return EXIT_REFUSED;
-		}
-		snprintf(station, sizeof(station), "%lld",
-		    (long long)show_jint(o, "station"));
-		icom_age(show_jint(o, "call_since_ms"), now, age, sizeof(age));
-		cell[0] = show_jstr(o, "name");
-		cell[1] = station;
-		cell[2] = show_jstr(o, "call");
-		cell[3] = strcmp(cell[2], "offline") == 0 ? "" : age;
-		cell[4] = show_jstr(o, "forwarded_to");
-		cell[5] = icom_bit(o, "door_open", "open", "closed");
-		cell[6] = show_jstr(o, "next");
-		cell[7] = show_jstr(o, "reason");
-		if (fmt_table_add(t, cell) == -1) {
-			lobbyctl_say("out of memory");
-			fmt_table_free(t);
-			return EXIT_REFUSED;
-		}
-	}
-	fmt_table_print(t, stdout);
-	fmt_table_free(t);
-	return 0;
+	snprintf(r->n1, sizeof(r->n1), "%lld",
+	    (long long)show_jint(o, "station"));
+	icom_age(show_jint(o, "call_since_ms"), real_ms(), r->n2, sizeof(r->n2));
+	r->cell[0] = show_jstr(o, "name");
+	r->cell[1] = r->n1;
+	r->cell[2] = show_jstr(o, "call");
+	r->cell[3] = strcmp(r->cell[2], "offline") == 0 ? "" : r->n2;
+	r->cell[4] = show_jstr(o, "forwarded_to");
+	r->cell[5] = icom_bit(o, "door_open", "open", "closed");
+	r->cell[6] = show_jstr(o, "next");
+	r->cell[7] = show_jstr(o, "reason");
 }
 
 int
@@ -119,7 +83,8 @@ show_icom(enum show_what what, bool json, struct json_object *data)
 		return 0;
 	}
 	if (what == SHOW_ICOM_LIST)
-		return show_icom_list(data);
+		return show_list(data, icom_cols, ICOM_NCOLS,
+		    "no intercom stations", icom_row);
 	if (data == NULL || !json_object_is_type(data, json_type_object)) {
 		lobbyctl_say("bad reply from lobbyd: \"data\" is not an object");
 		return EXIT_REFUSED;

@@ -11,7 +11,7 @@
 
 #include <json-c/json.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 #include "format.h"
 #include "lobbyctl_int.h"
 

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 
 /* ---- server ---- */
 

@@ -12,7 +12,7 @@
 
 #include <modbus.h>
 
-#include "../daemon/config.h"
+#include "../config/config.h"
 
 #define SIM_MAX_CONNS	16		/* Modbus TCP clients per link */
 #define SIM_WLOG	1024		/* command writes remembered per turnstile */
@@ -137,6 +137,22 @@ struct sim {
 	uint64_t	rng;			/* for "garbage" */
 };
 
+/* simmodbus.c: the mapping of a unit, which every kind of device on a Modbus
+ * link shows its model through. sim_map_need grows the table sizes so that
+ * N bits or registers from ADDR fit (when SET); sim_dev_profile is device
+ * DEV's profile, of KIND (-1: any), or NULL after "no WHATprofile";
+ * sim_map_new makes the mapping and readies the sim_ts slot, which carries
+ * the mapping, the unit and the mute for every kind (0, or -1 logged);
+ * sim_map_put shows V at point PT (a bit: V != 0; u32: high word first). */
+void	sim_map_need(int sizes[4], bool set, enum reg_table t, unsigned addr,
+	    int n);
+void	sim_map_need_point(int sizes[4], const struct reg_point *pt);
+const struct profile *sim_dev_profile(const struct sim *, int dev, int kind,
+	    const char *what);
+int	sim_map_new(struct sim *, int dev, const int sizes[4],
+	    const struct profile *);
+void	sim_map_put(modbus_mapping_t *, const struct reg_point *pt, uint32_t v);
+
 /* simmodbus.c: turnstiles and the Modbus links. */
 int	sim_ts_init(struct sim *, int dev);
 void	sim_ts_free(struct sim_ts *);
@@ -159,6 +175,11 @@ bool	sim_link_all_muted(const struct sim *, int link);
 int	sim_tcp_update_mute(struct sim *, struct sim_link *);
 /* Frame parsing, exposed for the unit of reasoning in tests. */
 uint16_t sim_crc16(const uint8_t *, size_t);
+
+/* simctl.c: a reply line into out; a whole number of s within lo..hi. */
+void	sim_reply(char *out, size_t size, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+bool	sim_parse_long(const char *s, long lo, long hi, long *v);
 
 /* siminput.c: contact inputs, one point of a unit; prof is NULL. */
 int	sim_input_init(struct sim *, int dev);

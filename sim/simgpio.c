@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 #include "../drivers/gpio.h"
 
 #define QMAX		4096		/* edges scheduled at once */
@@ -51,16 +50,6 @@ struct sim_gpio {
 	int64_t		on_since[CONF_GPIO_LINES];
 	int64_t		last_on_ms[CONF_GPIO_LINES];
 };
-
-static void __attribute__((format(printf, 3, 4)))
-reply(char *out, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(out, size, fmt, ap);
-	va_end(ap);
-}
 
 int
 sim_gpio_open(struct sim *sim, struct sim_link *l)
@@ -357,7 +346,7 @@ find_dev(struct sim *sim, const char *name, enum device_kind kind,
 	if (d < 0 || sim->site.devices[d].kind != kind ||
 	    sim->site.links[sim->site.devices[d].link].type != LINK_GPIO ||
 	    sim->links[sim->site.devices[d].link].gpio == NULL) {
-		reply(out, size, "error no gpio %s \"%s\"", kind == DEV_INPUT ?
+		sim_reply(out, size, "error no gpio %s \"%s\"", kind == DEV_INPUT ?
 		    "input" : kind == DEV_OUTPUT ? "output" : "wiegand reader",
 		    name);
 		return -1;
@@ -417,7 +406,7 @@ cmd_wiegand(struct sim *sim, int argc, char **argv, char *out, size_t size)
 	int64_t t;
 
 	if (argc < 3 || argc > 4) {
-		reply(out, size, "error usage: wiegand READER HEX "
+		sim_reply(out, size, "error usage: wiegand READER HEX "
 		    "[good|parity|short|glitch|noise]");
 		return;
 	}
@@ -428,13 +417,13 @@ cmd_wiegand(struct sim *sim, int argc, char **argv, char *out, size_t size)
 			if (strcmp(argv[3], modes[mode]) == 0)
 				break;
 		if (modes[mode] == NULL) {
-			reply(out, size, "error wiegand: mode \"%.32s\" is not "
+			sim_reply(out, size, "error wiegand: mode \"%.32s\" is not "
 			    "good, parity, short, glitch or noise", argv[3]);
 			return;
 		}
 	}
 	if ((nbits = wiegand_bits(argv[2], bits)) == 0) {
-		reply(out, size, "error wiegand: HEX must be 6, 8 or 9 hex "
+		sim_reply(out, size, "error wiegand: HEX must be 6, 8 or 9 hex "
 		    "digits (26, 34 or 37 bits; 9 digits at most 7FFFFFFFF), "
 		    "got \"%.40s\"", argv[2]);
 		return;
@@ -467,7 +456,7 @@ cmd_wiegand(struct sim *sim, int argc, char **argv, char *out, size_t size)
 			    schedule(g, other, true, t + WG_PULSE_NS * 2);
 		if (rc != 0) {
 			g->nq = qn;	/* queue full: nothing of it */
-			reply(out, size, "error wiegand: too much already "
+			sim_reply(out, size, "error wiegand: too much already "
 			    "scheduled on %s", sim->site.links[dc->link].name);
 			return;
 		}
@@ -475,7 +464,7 @@ cmd_wiegand(struct sim *sim, int argc, char **argv, char *out, size_t size)
 	if (sim->verbose)
 		log_info("%s: wiegand %s, %d of %d bits (%s)", dc->name,
 		    argv[2], sent, nbits, modes[mode]);
-	reply(out, size, "ok %d", sent);
+	sim_reply(out, size, "ok %d", sent);
 }
 
 static void
@@ -490,7 +479,7 @@ cmd_input(struct sim *sim, int argc, char **argv, char *out, size_t size)
 
 	if ((strcmp(argv[0], "input") == 0 && argc != 3) ||
 	    (strcmp(argv[0], "bounce") == 0 && argc != 4)) {
-		reply(out, size, "error usage: input DEV active|inactive | "
+		sim_reply(out, size, "error usage: input DEV active|inactive | "
 		    "bounce DEV N MS");
 		return;
 	}
@@ -504,12 +493,12 @@ cmd_input(struct sim *sim, int argc, char **argv, char *out, size_t size)
 
 		n = strtol(argv[2], &end, 10);
 		if (*end != '\0' || n < 1 || n > 100) {
-			reply(out, size, "error bounce: N must be 1..100");
+			sim_reply(out, size, "error bounce: N must be 1..100");
 			return;
 		}
 		ms = strtol(argv[3], &end, 10);
 		if (*end != '\0' || ms < 1 || ms > 10000) {
-			reply(out, size, "error bounce: MS must be 1..10000");
+			sim_reply(out, size, "error bounce: MS must be 1..10000");
 			return;
 		}
 		/* N changes MS apart: an even N ends where it began. */
@@ -518,27 +507,27 @@ cmd_input(struct sim *sim, int argc, char **argv, char *out, size_t size)
 			level = !level;
 			if (schedule(g, (unsigned)dc->gpio_line, level,
 			    t + i * ms * NS_PER_MS) < 0) {
-				reply(out, size, "error bounce: queue full");
+				sim_reply(out, size, "error bounce: queue full");
 				return;
 			}
 		}
-		reply(out, size, "ok");
+		sim_reply(out, size, "ok");
 		return;
 	}
 	if (strcmp(argv[2], "active") != 0 && strcmp(argv[2], "inactive") != 0) {
-		reply(out, size, "error input: say active or inactive, not "
+		sim_reply(out, size, "error input: say active or inactive, not "
 		    "\"%.32s\"", argv[2]);
 		return;
 	}
 	active = strcmp(argv[2], "active") == 0;
 	if (schedule(g, (unsigned)dc->gpio_line, active != dc->active_low,
 	    t) < 0) {
-		reply(out, size, "error input: queue full");
+		sim_reply(out, size, "error input: queue full");
 		return;
 	}
 	if (sim->verbose)
 		log_info("%s: %s", dc->name, argv[2]);
-	reply(out, size, "ok");
+	sim_reply(out, size, "ok");
 }
 
 static void
@@ -550,7 +539,7 @@ cmd_output(struct sim *sim, int argc, char **argv, char *out, size_t size)
 	int d;
 
 	if (argc != 2) {
-		reply(out, size, "error usage: output DEV");
+		sim_reply(out, size, "error usage: output DEV");
 		return;
 	}
 	if ((d = find_dev(sim, argv[1], DEV_OUTPUT, out, size)) < 0)
@@ -558,7 +547,7 @@ cmd_output(struct sim *sim, int argc, char **argv, char *out, size_t size)
 	dc = &sim->site.devices[d];
 	g = sim->links[dc->link].gpio;
 	line = (unsigned)dc->gpio_line;
-	reply(out, size, "ok on=%d level=%d pulses=%" PRIu32 " last_ms=%" PRId64
+	sim_reply(out, size, "ok on=%d level=%d pulses=%" PRIu32 " last_ms=%" PRId64
 	    " requested=%d", g->level[line] != g->off_level[line],
 	    g->level[line], g->pulses[line], g->last_on_ms[line],
 	    g->req_out[line]);
@@ -571,15 +560,15 @@ cmd_chip(struct sim *sim, int argc, char **argv, char *out, size_t size)
 	struct sim_gpio *g;
 
 	if (argc != 2) {
-		reply(out, size, "error usage: gpio LINK");
+		sim_reply(out, size, "error usage: gpio LINK");
 		return;
 	}
 	li = config_link_index(&sim->site, argv[1]);
 	if (li < 0 || (g = sim->links[li].gpio) == NULL) {
-		reply(out, size, "error no gpio link \"%.40s\"", argv[1]);
+		sim_reply(out, size, "error no gpio link \"%.40s\"", argv[1]);
 		return;
 	}
-	reply(out, size, "ok connected=%d edges=%" PRIu64 " scheduled=%d",
+	sim_reply(out, size, "ok connected=%d edges=%" PRIu64 " scheduled=%d",
 	    g->cfd >= 0 && g->ready, g->edges_sent, g->nq);
 }
 

@@ -5,101 +5,38 @@
  */
 #include "sim.h"
 
-#include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "../daemon/util.h"
-
-static void __attribute__((format(printf, 3, 4)))
-icom_reply(char *out, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(out, size, fmt, ap);
-	va_end(ap);
-}
-
-static void
-icom_need(int sizes[4], bool set, enum reg_table t, uint16_t addr, int width)
-{
-	int end = addr + (width == 32 ? 2 : 1);
-
-	if (set && end > sizes[t])
-		sizes[t] = end;
-}
+#include "../common/util.h"
 
 int
 sim_icom_init(struct sim *sim, int dev)
 {
-	struct sim_ts *ts = &sim->ts[dev];
 	struct sim_icom *ic = &sim->icom[dev];
-	const struct device_conf *d = &sim->site.devices[dev];
+	const struct profile *prof;
 	const struct icom_profile *p;
 	int sizes[4] = { 0, 0, 0, 0 };
 
-	memset(ts, 0, sizeof(*ts));
+	memset(&sim->ts[dev], 0, sizeof(sim->ts[dev]));
 	memset(ic, 0, sizeof(*ic));
-	if (d->profile < 0 || d->profile >= sim->site.nprofiles ||
-	    sim->site.profiles[d->profile].kind != PROFILE_INTERCOM) {
-		log_err("%s: no intercom profile", d->name);
+	if ((prof = sim_dev_profile(sim, dev, PROFILE_INTERCOM,
+	    "intercom ")) == NULL)
 		return -1;
-	}
-	p = &sim->site.profiles[d->profile].icom;
-	icom_need(sizes, p->call.set, p->call.table, p->call.addr, p->call.width);
-	icom_need(sizes, p->button.set, p->button.table, p->button.addr, 1);
-	icom_need(sizes, p->door.set, p->door.table, p->door.addr, 1);
-	icom_need(sizes, p->release.set, p->release.table, p->release.addr, 16);
-	icom_need(sizes, p->forward.set, p->forward.table, p->forward.addr, 16);
-	ts->map = modbus_mapping_new(sizes[REG_COIL], sizes[REG_DISCRETE],
-	    sizes[REG_HOLDING], sizes[REG_INPUT]);
-	if (ts->map == NULL) {
-		log_err("%s: modbus mapping: %s", d->name, modbus_strerror(errno));
+	p = &prof->icom;
+	sim_map_need_point(sizes, &p->call);
+	sim_map_need(sizes, p->button.set, p->button.table, p->button.addr, 1);
+	sim_map_need(sizes, p->door.set, p->door.table, p->door.addr, 1);
+	sim_map_need(sizes, p->release.set, p->release.table, p->release.addr,
+	    1);
+	sim_map_need_point(sizes, &p->forward);
+	if (sim_map_new(sim, dev, sizes, prof) == -1)
 		return -1;
-	}
-	/* The turnstile slot carries the mapping, the unit and the mute. */
-	ts->used = true;
-	ts->dev = dev;
-	ts->conf = d;
-	ts->prof = &sim->site.profiles[d->profile];
-	ts->state = TS_IDLE;
-	ts->pending = -1;
 	ic->used = true;
 	ic->call = ICOM_IDLE;
 	sim_icom_publish(sim, dev);
 	return 0;
-}
-
-static void
-icom_put(modbus_mapping_t *m, const struct reg_point *pt, uint32_t v)
-{
-	if (!pt->set)
-		return;
-	switch (pt->table) {
-	case REG_COIL:
-		m->tab_bits[pt->addr] = v != 0;
-		break;
-	case REG_DISCRETE:
-		m->tab_input_bits[pt->addr] = v != 0;
-		break;
-	case REG_INPUT:
-	case REG_HOLDING: {
-		uint16_t *r = pt->table == REG_INPUT ? m->tab_input_registers :
-		    m->tab_registers;
-
-		if (pt->width == 32) {
-			r[pt->addr] = (uint16_t)(v >> 16);
-			r[pt->addr + 1] = (uint16_t)v;
-		} else {
-			r[pt->addr] = (uint16_t)v;
-		}
-		break;
-	}
-	}
 }
 
 void
@@ -111,9 +48,9 @@ sim_icom_publish(struct sim *sim, int dev)
 	int c = ic->call >= ICOM_IDLE && ic->call <= ICOM_CONNECTED ? ic->call :
 	    ICOM_IDLE;
 
-	icom_put(ts->map, &p->call, (uint32_t)p->call_value[c]);
-	icom_put(ts->map, &p->button, ic->button);
-	icom_put(ts->map, &p->door, ic->door_open);
+	sim_map_put(ts->map, &p->call, (uint32_t)p->call_value[c]);
+	sim_map_put(ts->map, &p->button, ic->button);
+	sim_map_put(ts->map, &p->door, ic->door_open);
 }
 
 static void
@@ -206,7 +143,7 @@ sim_icom_tick(struct sim *sim, int64_t now)
 		p = &sim->ts[d].prof->icom;
 		ic->pulse_end_ns = 0;
 		ic->released = 0;
-		icom_put(sim->ts[d].map, (const struct reg_point[]){ { .set = true,
+		sim_map_put(sim->ts[d].map, (const struct reg_point[]){ { .set = true,
 		    .table = p->release.table, .addr = p->release.addr,
 		    .width = p->release.table == REG_COIL ? 1 : 16 } }, 0);
 		if (sim->verbose)
@@ -237,18 +174,17 @@ sim_icom_ctl(struct sim *sim, int argc, char **argv, char *out, size_t size)
 {
 	struct sim_icom *ic;
 	const char *what;
-	char *end;
 	long v;
 	int d;
 
 	if (argc < 3) {
-		icom_reply(out, size, "error usage: icom DEV ring|answer|hangup|"
+		sim_reply(out, size, "error usage: icom DEV ring|answer|hangup|"
 		    "door open|closed|status|writes [N]");
 		return;
 	}
 	d = config_device_index(&sim->site, argv[1]);
 	if (d < 0 || !sim->icom[d].used) {
-		icom_reply(out, size, "error no intercom station \"%s\"", argv[1]);
+		sim_reply(out, size, "error no intercom station \"%s\"", argv[1]);
 		return;
 	}
 	ic = &sim->icom[d];
@@ -266,7 +202,7 @@ sim_icom_ctl(struct sim *sim, int argc, char **argv, char *out, size_t size)
 	    (strcmp(argv[3], "open") == 0 || strcmp(argv[3], "closed") == 0)) {
 		ic->door_open = strcmp(argv[3], "open") == 0;
 	} else if (strcmp(what, "status") == 0 && argc == 3) {
-		icom_reply(out, size, "ok call=%s button=%d door=%s released=%u "
+		sim_reply(out, size, "ok call=%s button=%d door=%s released=%u "
 		    "forward=%u writes=%" PRIu64 " muted=%d",
 		    config_icom_call_name(ic->call), ic->button,
 		    ic->door_open ? "open" : "closed", ic->released, ic->forward,
@@ -274,20 +210,15 @@ sim_icom_ctl(struct sim *sim, int argc, char **argv, char *out, size_t size)
 		return;
 	} else if (strcmp(what, "writes") == 0 && argc <= 4) {
 		v = 64;
-		if (argc == 4) {
-			errno = 0;
-			v = strtol(argv[3], &end, 10);
-			if (errno != 0 || end == argv[3] || *end != '\0' || v < 1 ||
-			    v > SIM_ICOM_WLOG) {
-				icom_reply(out, size, "error writes: N must be "
-				    "1..%d, got \"%s\"", SIM_ICOM_WLOG, argv[3]);
-				return;
-			}
+		if (argc == 4 && !sim_parse_long(argv[3], 1, SIM_ICOM_WLOG, &v)) {
+			sim_reply(out, size, "error writes: N must be 1..%d, got "
+			    "\"%s\"", SIM_ICOM_WLOG, argv[3]);
+			return;
 		}
 		icom_writes_reply(ic, (uint64_t)v, out, size);
 		return;
 	} else {
-		icom_reply(out, size, "error usage: icom DEV ring|answer|hangup|"
+		sim_reply(out, size, "error usage: icom DEV ring|answer|hangup|"
 		    "door open|closed|status|writes [N]");
 		return;
 	}
@@ -295,5 +226,5 @@ sim_icom_ctl(struct sim *sim, int argc, char **argv, char *out, size_t size)
 		log_info("%s: %s%s%s", argv[1], what, argc == 4 ? " " : "",
 		    argc == 4 ? argv[3] : "");
 	sim_icom_publish(sim, d);
-	icom_reply(out, size, "ok");
+	sim_reply(out, size, "ok");
 }

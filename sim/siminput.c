@@ -6,11 +6,10 @@
  */
 #include "sim.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 
 int
 sim_input_init(struct sim *sim, int dev)
@@ -24,19 +23,10 @@ sim_input_init(struct sim *sim, int dev)
 		log_err("%s: input without a point", d->name);
 		return -1;
 	}
-	sizes[d->point.table] = d->point.addr + (d->point.width == 32 ? 2 : 1);
-	ts->map = modbus_mapping_new(sizes[REG_COIL], sizes[REG_DISCRETE],
-	    sizes[REG_HOLDING], sizes[REG_INPUT]);
-	if (ts->map == NULL) {
-		log_err("%s: modbus mapping: %s", d->name, modbus_strerror(errno));
+	sim_map_need_point(sizes, &d->point);
+	if (sim_map_new(sim, dev, sizes, NULL) == -1)
 		return -1;
-	}
-	ts->used = true;
 	ts->input = true;
-	ts->dev = dev;
-	ts->conf = d;
-	ts->prof = NULL;
-	ts->pending = -1;
 	sim_input_publish(ts);
 	return 0;
 }
@@ -45,28 +35,8 @@ sim_input_init(struct sim *sim, int dev)
 void
 sim_input_publish(struct sim_ts *ts)
 {
-	const struct reg_point *pt = &ts->conf->point;
-	uint16_t v = ts->input_on != ts->conf->active_low ? 1 : 0;
-	int a = pt->addr;
-
-	switch (pt->table) {
-	case REG_COIL:
-		ts->map->tab_bits[a] = (uint8_t)v;
-		break;
-	case REG_DISCRETE:
-		ts->map->tab_input_bits[a] = (uint8_t)v;
-		break;
-	case REG_INPUT:
-		if (pt->width == 32)	/* high word first */
-			ts->map->tab_input_registers[a++] = 0;
-		ts->map->tab_input_registers[a] = v;
-		break;
-	case REG_HOLDING:
-		if (pt->width == 32)
-			ts->map->tab_registers[a++] = 0;
-		ts->map->tab_registers[a] = v;
-		break;
-	}
+	sim_map_put(ts->map, &ts->conf->point,
+	    ts->input_on != ts->conf->active_low ? 1 : 0);
 }
 
 /* "input DEV" (its state) and "input DEV on|off". */

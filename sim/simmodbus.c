@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 
 #define RTU_STALE_NS	(100 * NS_PER_MS)	/* a half frame older than this is noise */
 
@@ -59,43 +59,42 @@ sim_crc16(const uint8_t *p, size_t n)
 	return crc;
 }
 
-/* Grows the table sizes so that POINT (or a command register) fits. */
-static void
-need(int sizes[4], bool set, enum reg_table t, uint16_t addr, int width)
+void
+sim_map_need(int sizes[4], bool set, enum reg_table t, unsigned addr, int n)
 {
-	int end;
+	int end = (int)addr + n;
 
-	if (!set)
-		return;
-	end = addr + (width == 32 ? 2 : 1);
-	if (end > sizes[t])
+	if (set && end > sizes[t])
 		sizes[t] = end;
 }
 
+void
+sim_map_need_point(int sizes[4], const struct reg_point *pt)
+{
+	sim_map_need(sizes, pt->set, pt->table, pt->addr,
+	    pt->width == 32 ? 2 : 1);
+}
+
+const struct profile *
+sim_dev_profile(const struct sim *sim, int dev, int kind, const char *what)
+{
+	const struct device_conf *d = &sim->site.devices[dev];
+
+	if (d->profile < 0 || d->profile >= sim->site.nprofiles ||
+	    (kind >= 0 && (int)sim->site.profiles[d->profile].kind != kind)) {
+		log_err("%s: no %sprofile", d->name, what);
+		return NULL;
+	}
+	return &sim->site.profiles[d->profile];
+}
+
 int
-sim_ts_init(struct sim *sim, int dev)
+sim_map_new(struct sim *sim, int dev, const int sizes[4],
+    const struct profile *prof)
 {
 	struct sim_ts *ts = &sim->ts[dev];
 	const struct device_conf *d = &sim->site.devices[dev];
-	const struct profile *p;
-	int sizes[4] = { 0, 0, 0, 0 };
-	int i;
 
-	memset(ts, 0, sizeof(*ts));
-	if (d->profile < 0 || d->profile >= sim->site.nprofiles) {
-		log_err("%s: no profile", d->name);
-		return -1;
-	}
-	p = &sim->site.profiles[d->profile];
-	need(sizes, p->state.set, p->state.table, p->state.addr, p->state.width);
-	need(sizes, p->entry_count.set, p->entry_count.table,
-	    p->entry_count.addr, p->entry_count.width);
-	need(sizes, p->exit_count.set, p->exit_count.table,
-	    p->exit_count.addr, p->exit_count.width);
-	need(sizes, p->fault_code.set, p->fault_code.table,
-	    p->fault_code.addr, p->fault_code.width);
-	for (i = 0; i < TS_CMD_COUNT; i++)
-		need(sizes, p->cmd[i].set, p->cmd[i].table, p->cmd[i].addr, 16);
 	ts->map = modbus_mapping_new(sizes[REG_COIL], sizes[REG_DISCRETE],
 	    sizes[REG_HOLDING], sizes[REG_INPUT]);
 	if (ts->map == NULL) {
@@ -106,9 +105,32 @@ sim_ts_init(struct sim *sim, int dev)
 	ts->used = true;
 	ts->dev = dev;
 	ts->conf = d;
-	ts->prof = p;
+	ts->prof = prof;
 	ts->state = TS_IDLE;
 	ts->pending = -1;
+	return 0;
+}
+
+int
+sim_ts_init(struct sim *sim, int dev)
+{
+	struct sim_ts *ts = &sim->ts[dev];
+	const struct profile *p;
+	int sizes[4] = { 0, 0, 0, 0 };
+	int i;
+
+	memset(ts, 0, sizeof(*ts));
+	if ((p = sim_dev_profile(sim, dev, -1, "")) == NULL)
+		return -1;
+	sim_map_need_point(sizes, &p->state);
+	sim_map_need_point(sizes, &p->entry_count);
+	sim_map_need_point(sizes, &p->exit_count);
+	sim_map_need_point(sizes, &p->fault_code);
+	for (i = 0; i < TS_CMD_COUNT; i++)
+		sim_map_need(sizes, p->cmd[i].set, p->cmd[i].table,
+		    p->cmd[i].addr, 1);
+	if (sim_map_new(sim, dev, sizes, p) == -1)
+		return -1;
 	ts->pass_delay_ms = SIM_PASS_DELAY_MS;
 	sim_ts_publish(ts);
 	return 0;
@@ -123,34 +145,31 @@ sim_ts_free(struct sim_ts *ts)
 	ts->used = false;
 }
 
-static void
-put_point(modbus_mapping_t *m, const struct reg_point *pt, uint32_t v)
+void
+sim_map_put(modbus_mapping_t *m, const struct reg_point *pt, uint32_t v)
 {
+	uint16_t *r;
+
 	if (!pt->set)
 		return;
 	switch (pt->table) {
 	case REG_COIL:
 		m->tab_bits[pt->addr] = v != 0;
-		break;
+		return;
 	case REG_DISCRETE:
 		m->tab_input_bits[pt->addr] = v != 0;
-		break;
+		return;
 	case REG_INPUT:
-		if (pt->width == 32) {
-			m->tab_input_registers[pt->addr] = (uint16_t)(v >> 16);
-			m->tab_input_registers[pt->addr + 1] = (uint16_t)v;
-		} else {
-			m->tab_input_registers[pt->addr] = (uint16_t)v;
-		}
-		break;
 	case REG_HOLDING:
-		if (pt->width == 32) {
-			m->tab_registers[pt->addr] = (uint16_t)(v >> 16);
-			m->tab_registers[pt->addr + 1] = (uint16_t)v;
+		r = pt->table == REG_INPUT ? m->tab_input_registers :
+		    m->tab_registers;
+		if (pt->width == 32) {	/* high word first */
+			r[pt->addr] = (uint16_t)(v >> 16);
+			r[pt->addr + 1] = (uint16_t)v;
 		} else {
-			m->tab_registers[pt->addr] = (uint16_t)v;
+			r[pt->addr] = (uint16_t)v;
 		}
-		break;
+		return;
 	}
 }
 
@@ -166,10 +185,10 @@ sim_ts_publish(struct sim_ts *ts)
 		sim_input_publish(ts);
 		return;
 	}
-	put_point(ts->map, &p->state, (uint32_t)p->state_value[s]);
-	put_point(ts->map, &p->entry_count, ts->entry);
-	put_point(ts->map, &p->exit_count, ts->exit);
-	put_point(ts->map, &p->fault_code, ts->fault);
+	sim_map_put(ts->map, &p->state, (uint32_t)p->state_value[s]);
+	sim_map_put(ts->map, &p->entry_count, ts->entry);
+	sim_map_put(ts->map, &p->exit_count, ts->exit);
+	sim_map_put(ts->map, &p->fault_code, ts->fault);
 }
 
 static void

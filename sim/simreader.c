@@ -15,7 +15,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "../daemon/util.h"
+#include "../common/util.h"
 
 /* Longest code a simulated QR scanner sends: longer than any visitor code,
  * so that lobbyd's overlong rejects can be played. */

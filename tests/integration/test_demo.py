@@ -61,8 +61,12 @@ def the_scene_plays_and_everything_stops():
 
 @test
 def ctrl_c_stops_every_process_it_started():
+    # As from a terminal: Ctrl-C's signal not ignored, even when this test
+    # runs under a runner started in the background, which ignores it (and a
+    # shell cannot trap a signal ignored when it started).
     p = subprocess.Popen([RUN, BUILD], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                         text=True)
+                         text=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     out = ""
     try:
         end = time.monotonic() + 90

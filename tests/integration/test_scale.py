@@ -14,13 +14,15 @@ import sqlite3
 from lobbytest import Site, run_tests, test
 
 CTL_PAGE_ROWS = 2000    # daemon/ctl.h: the muster list's pages
-CARD_PAGE_ROWS = 1000   # daemon/ctl_cmds.c: card.list's pages
+CARD_PAGE_ROWS = 1000   # control/ctl_cards.c: card.list's pages
 
 
-def fill(site, sql, rows):
+def fill(site, *sql_rows):
+    """SQL, rows, [SQL, rows ...] into the stopped lobbyd's database."""
     site.stop_lobbyd()
     db = sqlite3.connect(site.db)
-    db.executemany(sql, rows)
+    for sql, rows in zip(sql_rows[::2], sql_rows[1::2]):
+        db.executemany(sql, rows)
     db.commit()
     db.close()
     site.start_lobbyd()
@@ -57,17 +59,12 @@ def the_muster_list_of_thousands_comes_whole():
     n = 2 * CTL_PAGE_ROWS + 7
     s = Site()
     try:
-        s.stop_lobbyd()
-        db = sqlite3.connect(s.db)
-        db.executemany("INSERT INTO people (id, kind, status, name, created_ms, "
-                       "updated_ms) VALUES (?, 'staff', 'active', ?, 0, 0)",
-                       [(i, f"Staff {i}") for i in range(1, n + 1)])
-        db.executemany("INSERT INTO presence (person, zone, inside, since_ms, lane) "
-                       "VALUES (?, 'tower', 1, ?, 'lane1')",
-                       [(i, 1000 * i) for i in range(1, n + 1)])
-        db.commit()
-        db.close()
-        s.start_lobbyd()
+        fill(s, "INSERT INTO people (id, kind, status, name, created_ms, "
+             "updated_ms) VALUES (?, 'staff', 'active', ?, 0, 0)",
+             [(i, f"Staff {i}") for i in range(1, n + 1)],
+             "INSERT INTO presence (person, zone, inside, since_ms, lane) "
+             "VALUES (?, 'tower', 1, ?, 'lane1')",
+             [(i, 1000 * i) for i in range(1, n + 1)])
         inside = s.ctl("inside")
         people = [r["person"] for r in inside]
         assert people == list(range(1, n + 1)), (len(people), people[:3], people[-3:])

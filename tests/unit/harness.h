@@ -45,6 +45,18 @@ static int harness_pass, harness_fail;
 	}								\
 } while (0)
 
+/* Like CHECK, with the failing row named by a printf message. */
+#define CHECK_ROW(cond, ...) do {					\
+	if (cond) {							\
+		harness_pass++;						\
+	} else {							\
+		harness_fail++;						\
+		fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);		\
+		fprintf(stderr, __VA_ARGS__);				\
+		fputc('\n', stderr);					\
+	}								\
+} while (0)
+
 static inline int
 harness_done(const char *name)
 {

@@ -15,73 +15,40 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../daemon/util.h"
+#include "../../common/util.h"
 #include "../../drivers/link.h"
 #include "modbus_support.h"
 
 /* ---- the site ---------------------------------------------------------- */
 
-static struct reg_point
-pt(enum reg_table t, uint16_t addr, uint8_t width)
-{
-	return (struct reg_point){ .set = true, .table = t, .addr = addr,
-	    .width = width };
-}
+/* Register points and command writes, as a profile holds them. */
+#define PT(t, a, w)	{ .set = true, .table = (t), .addr = (a), .width = (w) }
+#define WR(t, a, v)	{ .set = true, .table = (t), .addr = (a), .value = (v) }
 
-static struct reg_write
-wr(enum reg_table t, uint16_t addr, uint16_t value)
-{
-	return (struct reg_write){ .set = true, .table = t, .addr = addr,
-	    .value = value };
-}
-
-/* tripod-a of the demo site: input 0..3, commands to holding 0. */
-static void
-profile_tripod(struct profile *p)
-{
-	memset(p, 0, sizeof(*p));
-	str_copy(p->name, "tripod-a", sizeof(p->name));
-	p->state = pt(REG_INPUT, 0, 16);
-	p->state_value[TS_IDLE] = 0;
-	p->state_value[TS_PASSING] = 1;
-	p->state_value[TS_FAULT] = 2;
-	p->entry_count = pt(REG_INPUT, 1, 16);
-	p->exit_count = pt(REG_INPUT, 2, 16);
-	p->fault_code = pt(REG_INPUT, 3, 16);
-	p->cmd[TS_CMD_OPEN_ENTRY] = wr(REG_HOLDING, 0, 1);
-	p->cmd[TS_CMD_OPEN_EXIT] = wr(REG_HOLDING, 0, 2);
-	p->cmd[TS_CMD_FREE] = wr(REG_HOLDING, 0, 3);
-	p->cmd[TS_CMD_LOCK] = wr(REG_HOLDING, 0, 4);
-}
-
-/* gate-b: state and fault in holding 100..101, u32 counters, coil commands. */
-static void
-profile_gate(struct profile *p)
-{
-	memset(p, 0, sizeof(*p));
-	str_copy(p->name, "gate-b", sizeof(p->name));
-	p->state = pt(REG_HOLDING, 100, 16);
-	p->state_value[TS_IDLE] = 1;
-	p->state_value[TS_PASSING] = 2;
-	p->state_value[TS_FAULT] = 9;
-	p->entry_count = pt(REG_INPUT, 10, 32);
-	p->exit_count = pt(REG_INPUT, 12, 32);
-	p->fault_code = pt(REG_HOLDING, 101, 16);
-	p->cmd[TS_CMD_OPEN_ENTRY] = wr(REG_COIL, 0, 1);
-	p->cmd[TS_CMD_OPEN_EXIT] = wr(REG_COIL, 1, 1);
-	p->cmd[TS_CMD_FREE] = wr(REG_COIL, 2, 1);
-	p->cmd[TS_CMD_LOCK] = wr(REG_COIL, 2, 0);
-}
-
-/* Points too far apart for one read; no fault code; mixed counter widths. */
-static void
-profile_wide(struct profile *p)
-{
-	profile_tripod(p);
-	str_copy(p->name, "wide", sizeof(p->name));
-	p->entry_count = pt(REG_INPUT, 130, 32);
-	p->fault_code.set = false;
-}
+/* The turnstile models of the test site: profiles[0] and [1]. */
+static const struct profile test_profiles[] = {
+	/* tripod-a of the demo site: input 0..3, commands to holding 0. */
+	{ .name = "tripod-a", .state = PT(REG_INPUT, 0, 16),
+	  .state_value = { [TS_IDLE] = 0, [TS_PASSING] = 1, [TS_FAULT] = 2 },
+	  .entry_count = PT(REG_INPUT, 1, 16),
+	  .exit_count = PT(REG_INPUT, 2, 16),
+	  .fault_code = PT(REG_INPUT, 3, 16),
+	  .cmd = { [TS_CMD_OPEN_ENTRY] = WR(REG_HOLDING, 0, 1),
+	      [TS_CMD_OPEN_EXIT] = WR(REG_HOLDING, 0, 2),
+	      [TS_CMD_FREE] = WR(REG_HOLDING, 0, 3),
+	      [TS_CMD_LOCK] = WR(REG_HOLDING, 0, 4) } },
+	/* gate-b: state and fault in holding 100..101, u32 counters, coil
+	 * commands. */
+	{ .name = "gate-b", .state = PT(REG_HOLDING, 100, 16),
+	  .state_value = { [TS_IDLE] = 1, [TS_PASSING] = 2, [TS_FAULT] = 9 },
+	  .entry_count = PT(REG_INPUT, 10, 32),
+	  .exit_count = PT(REG_INPUT, 12, 32),
+	  .fault_code = PT(REG_HOLDING, 101, 16),
+	  .cmd = { [TS_CMD_OPEN_ENTRY] = WR(REG_COIL, 0, 1),
+	      [TS_CMD_OPEN_EXIT] = WR(REG_COIL, 1, 1),
+	      [TS_CMD_FREE] = WR(REG_COIL, 2, 1),
+	      [TS_CMD_LOCK] = WR(REG_COIL, 2, 0) } },
+};
 
 void
 mbt_site_init(struct site_conf *s)
@@ -90,9 +57,14 @@ mbt_site_init(struct site_conf *s)
 	str_copy(s->site_name, "Test Tower", sizeof(s->site_name));
 	s->offline_after = 3;
 	s->backoff_max_ms = 400;
-	profile_tripod(&s->profiles[0]);
-	profile_gate(&s->profiles[1]);
-	profile_wide(&s->profiles[2]);
+	memcpy(s->profiles, test_profiles, sizeof(test_profiles));
+	/* wide: tripod-a's points too far apart for one read, no fault code,
+	 * mixed counter widths. */
+	s->profiles[2] = test_profiles[0];
+	str_copy(s->profiles[2].name, "wide", sizeof(s->profiles[2].name));
+	s->profiles[2].entry_count.addr = 130;
+	s->profiles[2].entry_count.width = 32;
+	s->profiles[2].fault_code.set = false;
 	s->nprofiles = 3;
 }
 
@@ -353,6 +325,20 @@ mbt_listen_on(int port)
 		return -1;
 	}
 	return fd;
+}
+
+int
+mbt_listen_any(struct mbt_server *sv)
+{
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+
+	sv->lfd = mbt_listen_on(0);
+	if (sv->lfd < 0 ||
+	    getsockname(sv->lfd, (struct sockaddr *)&a, &alen) == -1)
+		return -1;
+	sv->port = ntohs(a.sin_port);
+	return 0;
 }
 
 static void *

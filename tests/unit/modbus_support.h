@@ -104,6 +104,8 @@ void	mbt_set_reg(struct mbt_server *, int unit, enum reg_table, int addr,
 int	mbt_get_reg(struct mbt_server *, int unit, enum reg_table, int addr);
 /* A listening socket on 127.0.0.1:port (0: any free port), or -1. */
 int	mbt_listen_on(int port);
+/* sv listening on a free port of 127.0.0.1 (sv->lfd, sv->port): 0, or -1. */
+int	mbt_listen_any(struct mbt_server *);
 /* Serves sv->lfd (listening on sv->port if -1) in a thread. */
 int	mbt_tcp_start(struct mbt_server *);
 /* The same, but units with a fault answer with it (registers all 0) and

@@ -5,8 +5,8 @@
  */
 #include <stdlib.h>
 
-#include "../../daemon/cards.h"
-#include "../../daemon/util.h"
+#include "../../engine/cards.h"
+#include "../../common/util.h"
 #include "harness.h"
 
 #define N	60000
@@ -104,16 +104,17 @@ main(void)
 
 	/* Everything removed, then added again: nothing left over. */
 	for (int k = 0; k < N; k++)
-		if (ref[k].live)
-			CHECK(cards_del(cs, ref[k].uid) || k < 0);
+		if (ref[k].live && !cards_del(cs, ref[k].uid))
+			bad++;
 	CHECK_INT(cards_count(cs), 0);
 	for (int k = 0; k < N; k++)
-		CHECK(!cards_find(cs, ref[k].uid, &v) || k < 0);
+		bad += cards_find(cs, ref[k].uid, &v);
 	for (int k = 0; k < 1000; k++) {
 		struct card_rec c = mkcard(k, 7);
 
-		CHECK(cards_put(cs, &c) == 0 || k < 0);
+		bad += cards_put(cs, &c) != 0;
 	}
+	CHECK_INT(bad, 0);
 	CHECK_INT(cards_count(cs), 1000);
 	CHECK(cards_find(cs, ref[999].uid, &v) && strcmp(v.holder, "Holder  7") == 0);
 	/* A uid that is a prefix of another is a different card. */

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../daemon/config.h"
+#include "../../config/config.h"
 #include "harness.h"
 
 static char	tmpdir[] = "/tmp/test_config.XXXXXX";
@@ -287,10 +287,26 @@ test_empty_and_minimal(void)
 	CHECK_STR(errbuf, "");
 	CHECK_INT(site.nlanes, 0);
 	CHECK_INT(site.event_batch_ms, 50);
-	/* Retention by default: five years, exported events only. */
-	CHECK_INT(site.events_keep_days, 1825);
-	CHECK_INT(site.events_max_mb, 0);
-	CHECK(site.events_export_required);
+	CHECK_INT(site.events_keep_days, 1825);	/* five years, */
+	CHECK(site.events_export_required);	/* exported events only */
+	/* The control socket's limits, by default. */
+	CHECK_INT(site.ctl_clients, 64);
+	CHECK_INT(site.ctl_per_user, 8);
+	CHECK_INT(site.ctl_manager_reserve, 16);
+	CHECK_INT(site.ctl_followers, 64);
+	CHECK_INT(site.ctl_followers_per_user, 16);
+	CHECK_INT(site.ctl_idle_timeout_s, 60);
+
+	CHECK_INT(load_text("limits.conf", "control = { clients = 10; per_user = 9;"
+	    " manager_reserve = 9; followers = 20; followers_per_user = 19;"
+	    " idle_timeout_s = 5; };\n"), 0);
+	CHECK_STR(errbuf, "");
+	CHECK_INT(site.ctl_clients, 10);
+	CHECK_INT(site.ctl_per_user, 9);
+	CHECK_INT(site.ctl_manager_reserve, 9);
+	CHECK_INT(site.ctl_followers, 20);
+	CHECK_INT(site.ctl_followers_per_user, 19);
+	CHECK_INT(site.ctl_idle_timeout_s, 5);
 
 	CHECK_INT(load_text("store.conf", "store = { database = \"/srv/l.db\";"
 	    " event_batch_ms = 1000; events_keep_days = 0; events_max_mb = 2048;"

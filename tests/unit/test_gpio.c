@@ -12,27 +12,18 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../../daemon/util.h"
+#include "../../common/util.h"
 #include "../../drivers/gpio.h"
 #include "../../drivers/link.h"
 #include "harness.h"
+#include "link_support.h"
 
-#define MAXMSG		512
 #define L_DOOR		4
 #define L_REX		5
 #define L_STRIKE	7
 #define L_D0		2
 #define L_D1		3
 enum { DEV_DOOR, DEV_REXB, DEV_STRIKE, DEV_WG, DEV_COUNT };
-
-struct tl {
-	struct link	l;
-	int		peer;
-	union msg_any	msgs[MAXMSG];
-	int64_t		at[MAXMSG];	/* when each arrived */
-	int		n;
-	int		seen;
-};
 
 /* The fake chip: what the worker asked for, and its connection. */
 struct chip {
@@ -199,47 +190,6 @@ chip_frame(struct chip *c, const bool *bits, int nbits, int64_t t0, bool glitch)
 /* ---- the worker under test ---- */
 
 static void
-drain(struct tl *t)
-{
-	while (t->n < MAXMSG && msg_recv(t->peer, &t->msgs[t->n]) > 0)
-		t->at[t->n++] = mono_ns();
-}
-
-static const union msg_any *
-run(struct tl *t, int type, int ms)
-{
-	int64_t end = mono_ns() + ms * NS_PER_MS, next = 0, now;
-	const struct link_ops *ops = t->l.ops;
-
-	while ((now = mono_ns()) < end) {
-		struct pollfd p = { .fd = ops->fd(&t->l), .events = POLLIN };
-		int64_t wait = (next < end ? next : end) - now;
-		int n, timeout = wait <= 0 ? 0 : (int)((wait + NS_PER_MS - 1) / NS_PER_MS);
-
-		n = poll(&p, p.fd >= 0 ? 1 : 0, timeout);
-		now = mono_ns();
-		if (n > 0 || now >= next)
-			next = ops->service(&t->l, now, n > 0 ? p.revents : 0);
-		drain(t);
-		for (; type != 0 && t->seen < t->n; t->seen++) {
-			if (t->msgs[t->seen].h.type == type)
-				return &t->msgs[t->seen++];
-		}
-	}
-	return NULL;
-}
-
-static int
-count(const struct tl *t, int from, int type)
-{
-	int c = 0;
-
-	for (int i = from; i < t->n; i++)
-		c += t->msgs[i].h.type == type;
-	return c;
-}
-
-static void
 site_init(void)
 {
 	struct link_conf *l = &site.links[0];
@@ -280,24 +230,6 @@ site_init(void)
 }
 
 static void
-tl_init(struct tl *t)
-{
-	int sv[2];
-
-	memset(t, 0, sizeof(*t));
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0) {
-		perror("socketpair");
-		exit(2);
-	}
-	t->l.ops = &link_gpio_ops;
-	t->l.site = &site;
-	t->l.conf = &site.links[0];
-	t->l.index = 0;
-	t->l.engine_fd = sv[0];
-	t->peer = sv[1];
-}
-
-static void
 send_cmd(struct tl *t, int dev, int cmd, uint32_t value, int64_t expires)
 {
 	union msg_any m;
@@ -326,7 +258,7 @@ test_start(struct tl *t, struct chip *c)
 	CHECK(c->req_in[L_D0] && c->req_in[L_D1]);
 	CHECK(c->req_out[L_STRIKE]);
 	CHECK_INT(c->out_level[L_STRIKE], 0);	/* off at start */
-	run(t, 0, 50);
+	tl_run(t, 0, 50);
 	for (i = 0; i < t->n; i++) {
 		m = &t->msgs[i];
 		if (m->h.type == MSG_INPUT) {
@@ -335,7 +267,7 @@ test_start(struct tl *t, struct chip *c)
 		}
 	}
 	CHECK_INT(inputs, 2);
-	CHECK_INT(count(t, 0, MSG_DEV_STATE), DEV_COUNT);
+	CHECK_INT(tl_count(t, 0, MSG_DEV_STATE), DEV_COUNT);
 	CHECK(t->msgs[0].h.type == MSG_DEV_STATE && t->msgs[0].dev_state.online);
 	t->seen = t->n;
 }
@@ -351,14 +283,14 @@ test_debounce(struct tl *t, struct chip *c)
 	t0 = mono_ns();
 	chip_edge(c, L_DOOR, false, t0);
 	chip_edge(c, L_DOOR, true, t0 + 10 * NS_PER_MS);
-	CHECK(run(t, MSG_INPUT, 200) == NULL);
+	CHECK(tl_run(t, MSG_INPUT, 200) == NULL);
 	/* Three bounces, then it stays low: one change, stamped with the
 	 * edge it settled after, sent no earlier than debounce_ms later. */
 	t0 = mono_ns();
 	chip_edge(c, L_DOOR, false, t0);
 	chip_edge(c, L_DOOR, true, t0 + 5 * NS_PER_MS);
 	chip_edge(c, L_DOOR, false, t0 + 12 * NS_PER_MS);
-	m = run(t, MSG_INPUT, 500);
+	m = tl_run(t, MSG_INPUT, 500);
 	CHECK(m != NULL);
 	if (m != NULL) {
 		CHECK_INT(m->h.dev, DEV_DOOR);
@@ -366,18 +298,18 @@ test_debounce(struct tl *t, struct chip *c)
 		CHECK_INT(m->input.t_ns, t0 + 12 * NS_PER_MS);
 		CHECK(t->at[t->seen - 1] >= t0 + 62 * NS_PER_MS);
 	}
-	CHECK_INT(count(t, from, MSG_INPUT), 1);
+	CHECK_INT(tl_count(t, from, MSG_INPUT), 1);
 	/* Back to rest: inactive. */
 	chip_edge(c, L_DOOR, true, mono_ns());
-	m = run(t, MSG_INPUT, 500);
+	m = tl_run(t, MSG_INPUT, 500);
 	CHECK(m != NULL && m->input.active == 0);
 	/* The exit button has its own, shorter debounce. */
 	t0 = mono_ns();
 	chip_edge(c, L_REX, false, t0);
-	m = run(t, MSG_INPUT, 500);
+	m = tl_run(t, MSG_INPUT, 500);
 	CHECK(m != NULL && m->h.dev == DEV_REXB && m->input.active == 1);
 	chip_edge(c, L_REX, true, mono_ns());
-	CHECK(run(t, MSG_INPUT, 500) != NULL);
+	CHECK(tl_run(t, MSG_INPUT, 500) != NULL);
 }
 
 static void
@@ -389,7 +321,7 @@ test_wiegand(struct tl *t, struct chip *c)
 	/* A good frame, the whole of it in the past, sent at once. */
 	frame26(0x0A1234, bits);
 	chip_frame(c, bits, 26, mono_ns() - 80 * NS_PER_MS, false);
-	m = run(t, MSG_CARD, 500);
+	m = tl_run(t, MSG_CARD, 500);
 	CHECK(m != NULL);
 	if (m != NULL) {
 		CHECK_INT(m->h.dev, DEV_WG);
@@ -403,25 +335,25 @@ test_wiegand(struct tl *t, struct chip *c)
 
 		chip_edge(c, bits[i] ? L_D1 : L_D0, false, now);
 		chip_edge(c, bits[i] ? L_D1 : L_D0, true, now + 50000);
-		run(t, 0, 2);
+		tl_run(t, 0, 2);
 	}
-	m = run(t, MSG_CARD, 500);
+	m = tl_run(t, MSG_CARD, 500);
 	CHECK(m != NULL && strcmp(m->card.uid, "FFFFFE") == 0);
 	/* The even parity bit flipped: a parity reject, no card. */
 	frame26(0x0A1234, bits);
 	bits[1] = !bits[1];
 	chip_frame(c, bits, 26, mono_ns() - 80 * NS_PER_MS, false);
-	m = run(t, MSG_READER_REJECT, 500);
+	m = tl_run(t, MSG_READER_REJECT, 500);
 	CHECK(m != NULL && m->reject.kind == REJECT_PARITY);
-	CHECK(run(t, MSG_CARD, 100) == NULL);
+	CHECK(tl_run(t, MSG_CARD, 100) == NULL);
 	/* 20 bits: short. */
 	frame26(0x0A1234, bits);
 	chip_frame(c, bits, 20, mono_ns() - 80 * NS_PER_MS, false);
-	m = run(t, MSG_READER_REJECT, 500);
+	m = tl_run(t, MSG_READER_REJECT, 500);
 	CHECK(m != NULL && m->reject.kind == REJECT_SHORT);
 	/* Glitches between bits are dropped: still the card. */
 	chip_frame(c, bits, 26, mono_ns() - 80 * NS_PER_MS, true);
-	m = run(t, MSG_CARD, 500);
+	m = tl_run(t, MSG_CARD, 500);
 	CHECK(m != NULL && strcmp(m->card.uid, "0A1234") == 0);
 	/* Both lines low at once: noise. */
 	{
@@ -434,7 +366,7 @@ test_wiegand(struct tl *t, struct chip *c)
 		chip_edge(c, L_D1, true, t0 + 24 * NS_PER_MS + 60000);
 		chip_frame(c, bits + 12, 14, t0 + 26 * NS_PER_MS, false);
 	}
-	m = run(t, MSG_READER_REJECT, 500);
+	m = tl_run(t, MSG_READER_REJECT, 500);
 	CHECK(m != NULL && m->reject.kind == REJECT_NOISE);
 }
 
@@ -452,32 +384,32 @@ test_outputs(struct tl *t, struct chip *c)
 	CHECK_INT(chip_set(c, 200, &line, &level, &at_on), 1);
 	CHECK_INT(line, L_STRIKE);
 	CHECK_INT(level, 1);
-	m = run(t, MSG_CMD_RESULT, 100);
+	m = tl_run(t, MSG_CMD_RESULT, 100);
 	CHECK(m != NULL && m->cmd_result.status == CMD_OK);
-	run(t, 0, 400);
+	tl_run(t, 0, 400);
 	CHECK_INT(chip_set(c, 100, &line, &level, &at_off), 1);
 	CHECK_INT(level, 0);
 	CHECK(at_off - t0 >= 150 * NS_PER_MS);
 	CHECK(at_off - t0 < 600 * NS_PER_MS);
 	/* Nothing more: the pulse ended once. */
-	run(t, 0, 100);
+	tl_run(t, 0, 100);
 	CHECK_INT(chip_set(c, 50, &line, &level, &at_off), 0);
 
 	/* Expired, out of range, not an output: refused, nothing driven. */
 	send_cmd(t, DEV_STRIKE, OUT_CMD_ON, 0, mono_ns() - NS_PER_MS);
-	m = run(t, MSG_CMD_RESULT, 100);
+	m = tl_run(t, MSG_CMD_RESULT, 100);
 	CHECK(m != NULL && m->cmd_result.status == CMD_EXPIRED);
 	send_cmd(t, DEV_STRIKE, OUT_CMD_PULSE, 0, 0);
-	m = run(t, MSG_CMD_RESULT, 100);
+	m = tl_run(t, MSG_CMD_RESULT, 100);
 	CHECK(m != NULL && m->cmd_result.status == CMD_FAILED);
 	send_cmd(t, DEV_STRIKE, OUT_CMD_PULSE, MSG_PULSE_MAX_MS + 1, 0);
-	m = run(t, MSG_CMD_RESULT, 100);
+	m = tl_run(t, MSG_CMD_RESULT, 100);
 	CHECK(m != NULL && m->cmd_result.status == CMD_FAILED);
 	send_cmd(t, DEV_DOOR, OUT_CMD_ON, 0, 0);
-	m = run(t, MSG_CMD_RESULT, 100);
+	m = tl_run(t, MSG_CMD_RESULT, 100);
 	CHECK(m != NULL && m->cmd_result.status == CMD_FAILED);
 	send_cmd(t, DEV_STRIKE, 9, 0, 0);
-	m = run(t, MSG_CMD_RESULT, 100);
+	m = tl_run(t, MSG_CMD_RESULT, 100);
 	CHECK(m != NULL && m->cmd_result.status == CMD_FAILED);
 	CHECK_INT(chip_set(c, 50, &line, &level, &at_off), 0);
 }
@@ -495,30 +427,30 @@ test_lose_chip(struct tl *t, struct chip *c)
 	send_cmd(t, DEV_STRIKE, OUT_CMD_PULSE, 5000, 0);
 	CHECK_INT(chip_set(c, 200, &line, &level, &at), 1);
 	CHECK_INT(level, 1);
-	run(t, MSG_CMD_RESULT, 100);
+	tl_run(t, MSG_CMD_RESULT, 100);
 	from = t->n;
 	close(c->cfd);
 	c->cfd = -1;
-	m = run(t, MSG_DEV_STATE, 500);
+	m = tl_run(t, MSG_DEV_STATE, 500);
 	CHECK(m != NULL && !m->dev_state.online);
-	run(t, 0, 50);
-	CHECK_INT(count(t, from, MSG_DEV_STATE), DEV_COUNT);
+	tl_run(t, 0, 50);
+	CHECK_INT(tl_count(t, from, MSG_DEV_STATE), DEV_COUNT);
 	/* While it is gone, a command is answered "offline". */
 	send_cmd(t, DEV_STRIKE, OUT_CMD_ON, 0, 0);
-	m = run(t, MSG_CMD_RESULT, 100);
+	m = tl_run(t, MSG_CMD_RESULT, 100);
 	CHECK(m != NULL && m->cmd_result.status == CMD_OFFLINE);
 
 	/* The door was opened meanwhile: the new first reading says so. */
 	c->level[L_DOOR] = false;
 	chip_start(c);
 	from = t->n;
-	m = run(t, MSG_INPUT, 3000);
+	m = tl_run(t, MSG_INPUT, 3000);
 	chip_joined(c);
 	CHECK(m != NULL && m->h.dev == DEV_DOOR && m->input.active == 1);
 	CHECK(c->req_out[L_STRIKE] && c->out_level[L_STRIKE] == 0);
-	CHECK(count(t, from, MSG_DEV_STATE) == DEV_COUNT);
+	CHECK(tl_count(t, from, MSG_DEV_STATE) == DEV_COUNT);
 	/* Restored, the strike stays off: nothing is set on its own. */
-	run(t, 0, 200);
+	tl_run(t, 0, 200);
 	CHECK_INT(chip_set(c, 50, &line, &level, &at), 0);
 }
 
@@ -553,7 +485,7 @@ main(void)
 	snprintf(sock_path, sizeof(sock_path), "%s/gpio0.sock", dir);
 	site_init();
 	chip_listen(c);
-	tl_init(t);
+	tl_init(t, &link_gpio_ops, &site, 0);
 
 	test_start(t, c);
 	test_debounce(t, c);

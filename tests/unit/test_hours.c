@@ -9,18 +9,6 @@
 #include "../../rules/hours.h"
 #include "harness.h"
 
-/* Like CHECK, with the failing row named. */
-#define CHECK_ROW(cond, ...) do {					\
-	if (cond) {							\
-		harness_pass++;						\
-	} else {							\
-		harness_fail++;						\
-		fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);		\
-		fprintf(stderr, __VA_ARGS__);				\
-		fputc('\n', stderr);					\
-	}								\
-} while (0)
-
 #define SUN	0x01
 #define MON	0x02
 #define TUE	0x04

@@ -6,7 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../../daemon/util.h"
+#include "../../common/util.h"
 #include "../../drivers/link.h"
 #include "harness.h"
 #include "modbus_support.h"
@@ -25,15 +25,7 @@ test_tcp(void)
 	CHECK(sv != NULL);
 	if (sv == NULL)
 		return;
-	sv->lfd = mbt_listen_on(0);
-	CHECK(sv->lfd >= 0);
-	{
-		struct sockaddr_in a;
-		socklen_t alen = sizeof(a);
-
-		CHECK(getsockname(sv->lfd, (struct sockaddr *)&a, &alen) == 0);
-		sv->port = ntohs(a.sin_port);
-	}
+	CHECK(mbt_listen_any(sv) == 0);
 	/* tripod-a at unit 1: idle, 7 in, 3 out. */
 	mbt_set_reg(sv, 1, REG_INPUT, 0, 0);
 	mbt_set_reg(sv, 1, REG_INPUT, 1, 7);
@@ -376,15 +368,7 @@ test_inputs(void)
 	CHECK(sv != NULL);
 	if (sv == NULL)
 		return;
-	sv->lfd = mbt_listen_on(0);
-	CHECK(sv->lfd >= 0);
-	{
-		struct sockaddr_in a;
-		socklen_t alen = sizeof(a);
-
-		CHECK(getsockname(sv->lfd, (struct sockaddr *)&a, &alen) == 0);
-		sv->port = ntohs(a.sin_port);
-	}
+	CHECK(mbt_listen_any(sv) == 0);
 	mbt_set_reg(sv, 1, REG_DISCRETE, 5, 0);
 	mbt_set_reg(sv, 2, REG_HOLDING, 7, 1);	/* active low: inactive */
 	mbt_site_init(&site);
@@ -457,21 +441,6 @@ test_inputs(void)
 	mbt_server_free(sv);
 }
 
-/* sv listening on a free port of 127.0.0.1: 0, or -1. */
-static int
-listen_any(struct mbt_server *sv)
-{
-	struct sockaddr_in a;
-	socklen_t alen = sizeof(a);
-
-	sv->lfd = mbt_listen_on(0);
-	if (sv->lfd < 0 ||
-	    getsockname(sv->lfd, (struct sockaddr *)&a, &alen) == -1)
-		return -1;
-	sv->port = ntohs(a.sin_port);
-	return 0;
-}
-
 /*
  * Behind one gateway, a unit that trickles its reply a byte every 400 ms
  * (each byte well within libmodbus's byte timeout) next to a healthy
@@ -489,7 +458,7 @@ test_trickle(void)
 	int64_t t0;
 	pid_t pid;
 
-	CHECK(sv != NULL && listen_any(sv) == 0);
+	CHECK(sv != NULL && mbt_listen_any(sv) == 0);
 	if (sv == NULL || sv->lfd < 0)
 		return;
 	sv->fault[3] = MBT_FAULT_TRICKLE;
@@ -583,7 +552,7 @@ test_bad_replies(void)
 	int efd = -1, link, d0, dev[NROWS], i, k, polls;
 	pid_t pid;
 
-	CHECK(sv != NULL && listen_any(sv) == 0);
+	CHECK(sv != NULL && mbt_listen_any(sv) == 0);
 	if (sv == NULL || sv->lfd < 0)
 		return;
 	mbt_site_init(&site);

@@ -10,7 +10,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "../../daemon/util.h"
+#include "../../common/util.h"
 #include "../../drivers/link.h"
 #include "harness.h"
 #include "modbus_support.h"

@@ -67,18 +67,6 @@ static struct rule_subject tenant, prop, visitor, contractor;
 #define NO_PASS		((const struct rule_pass *)-1)
 #define NO_PERMIT	((const struct rule_permit *)-1)
 
-/* Like CHECK, with the failing row named. */
-#define CHECK_ROW(cond, ...) do {					\
-	if (cond) {							\
-		harness_pass++;						\
-	} else {							\
-		harness_fail++;						\
-		fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);		\
-		fprintf(stderr, __VA_ARGS__);				\
-		fputc('\n', stderr);					\
-	}								\
-} while (0)
-
 enum { F_SILENT = 1, F_TERM = 2, F_SOFT = 4, F_COLLECT = 8, F_USE = 16 };
 
 struct pcase {

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../daemon/privacy.h"
+#include "../../engine/privacy.h"
 #include "harness.h"
 
 static void

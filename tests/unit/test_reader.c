@@ -14,89 +14,16 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "../../daemon/util.h"
+#include "../../common/util.h"
 #include "../../drivers/cardfmt.h"
 #include "../../drivers/link.h"
 #include "../../drivers/serial.h"
 #include "harness.h"
+#include "link_support.h"
 
-#define MAXMSG	256
-
-/* One link under test, and what it sent to the "engine". */
-struct tl {
-	struct link	l;
-	int		peer;
-	union msg_any	msgs[MAXMSG];
-	int		n;
-	int		seen;		/* messages looked at by wait_for() */
-};
 
 static struct site_conf site;
 static char dir[64], link_path[128];
-
-static void
-drain(struct tl *t)
-{
-	while (t->n < MAXMSG && msg_recv(t->peer, &t->msgs[t->n]) > 0)
-		t->n++;
-}
-
-/*
- * Runs the link as the worker loop would, for at most ms milliseconds or
- * until a message of the given type (0: none) arrives past t->seen.
- * Returns that message, or NULL.
- */
-static const union msg_any *
-run(struct tl *t, int type, int ms)
-{
-	int64_t end = mono_ns() + ms * NS_PER_MS, next = 0, now;
-	const struct link_ops *ops = t->l.ops;
-
-	while ((now = mono_ns()) < end) {
-		struct pollfd p = { .fd = ops->fd(&t->l), .events = POLLIN };
-		int64_t wait = (next < end ? next : end) - now;
-		int n, timeout = wait <= 0 ? 0 : (int)((wait + NS_PER_MS - 1) / NS_PER_MS);
-
-		n = poll(&p, p.fd >= 0 ? 1 : 0, timeout);
-		now = mono_ns();
-		if (n > 0 || now >= next)
-			next = ops->service(&t->l, now, n > 0 ? p.revents : 0);
-		drain(t);
-		for (; type != 0 && t->seen < t->n; t->seen++) {
-			if (t->msgs[t->seen].h.type == type)
-				return &t->msgs[t->seen++];
-		}
-	}
-	return NULL;
-}
-
-static int
-count(const struct tl *t, int from, int type)
-{
-	int i, c = 0;
-
-	for (i = from; i < t->n; i++)
-		c += t->msgs[i].h.type == type;
-	return c;
-}
-
-static void
-tl_init(struct tl *t, int index)
-{
-	int sv[2];
-
-	memset(t, 0, sizeof(*t));
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0) {
-		perror("socketpair");
-		exit(2);
-	}
-	t->l.ops = &link_serial_reader_ops;
-	t->l.site = &site;
-	t->l.conf = &site.links[index];
-	t->l.index = index;
-	t->l.engine_fd = sv[0];
-	t->peer = sv[1];
-}
 
 /* A new pty; link_path (re)pointed at its slave, atomically. */
 static int
@@ -208,13 +135,13 @@ test_em4100(void)
 	int master, mark;
 	int64_t t0, t1;
 
-	tl_init(&t, 1);
+	tl_init(&t, &link_serial_reader_ops, &site, 1);
 	CHECK(t.l.ops->command == NULL);
 
 	/* No reader at the path yet: offline once, naming the path. */
 	CHECK_INT(t.l.ops->open(&t.l), 0);
 	CHECK_INT(t.l.ops->fd(&t.l), -1);
-	drain(&t);
+	tl_drain(&t);
 	CHECK_INT(t.n, 1);
 	CHECK_INT(t.msgs[0].h.type, MSG_DEV_STATE);
 	CHECK_INT(t.msgs[0].h.dev, 2);
@@ -228,19 +155,19 @@ test_em4100(void)
 	}
 	/* Retries (at 0.5 s and 1.5 s) fail quietly. */
 	t.seen = t.n;
-	CHECK(run(&t, MSG_DEV_STATE, 1700) == NULL);
+	CHECK(tl_run(&t, MSG_DEV_STATE, 1700) == NULL);
 	CHECK_INT(t.n, 1);
 
 	/* The reader appears behind the symlink: online within the back-off. */
 	master = new_pty(slave, sizeof(slave));
-	m = run(&t, MSG_DEV_STATE, 2500);
+	m = tl_run(&t, MSG_DEV_STATE, 2500);
 	CHECK(m != NULL && m->dev_state.online == 1 && m->h.dev == 2);
 	CHECK(t.l.ops->fd(&t.l) >= 0);
 
 	/* A card, stamped when its last byte was read. */
 	t0 = mono_ns();
 	em_write(master, "0F00A2B3C4");
-	m = run(&t, MSG_CARD, 1000);
+	m = tl_run(&t, MSG_CARD, 1000);
 	t1 = mono_ns();
 	CHECK(m != NULL);
 	if (m != NULL) {
@@ -255,30 +182,30 @@ test_em4100(void)
 	mark = t.n;
 	em_write(master, "0F00A2B3C4");
 	em_write(master, "0F00A2B3C4");
-	run(&t, 0, 150);
-	CHECK_INT(count(&t, mark, MSG_CARD), 0);
-	CHECK_INT(count(&t, mark, MSG_READER_REJECT), 0);
+	tl_run(&t, 0, 150);
+	CHECK_INT(tl_count(&t, mark, MSG_CARD), 0);
+	CHECK_INT(tl_count(&t, mark, MSG_READER_REJECT), 0);
 	em_write(master, "1122334455");
-	m = run(&t, MSG_CARD, 1000);
+	m = tl_run(&t, MSG_CARD, 1000);
 	CHECK(m != NULL && strcmp(m->card.uid, "1122334455") == 0);
 
 	/* Garbage: one reject for the run, no card. */
 	mark = t.n;
 	t.seen = t.n;
 	write_all(master, "hello\x03", 6);
-	m = run(&t, MSG_READER_REJECT, 1000);
+	m = tl_run(&t, MSG_READER_REJECT, 1000);
 	CHECK(m != NULL && m->reject.kind == REJECT_FRAMING && m->reject.bytes == 6);
 	write_all(master, "\x02" "0F00A2B3C4DB\x03", 14);
-	m = run(&t, MSG_READER_REJECT, 1000);
+	m = tl_run(&t, MSG_READER_REJECT, 1000);
 	CHECK(m != NULL && m->reject.kind == REJECT_CHECKSUM && m->reject.bytes == 14);
-	run(&t, 0, 100);
-	CHECK_INT(count(&t, mark, MSG_CARD), 0);
+	tl_run(&t, 0, 100);
+	CHECK_INT(tl_count(&t, mark, MSG_CARD), 0);
 
 	/* A frame the reader never finishes is dropped by the inter-byte timeout,
 	 * with no further byte arriving. */
 	t0 = mono_ns();
 	write_all(master, "\x02" "12345", 6);
-	m = run(&t, MSG_READER_REJECT, 1000);
+	m = tl_run(&t, MSG_READER_REJECT, 1000);
 	t1 = mono_ns();
 	CHECK(m != NULL && m->reject.kind == REJECT_FRAMING && m->reject.bytes == 6);
 	CHECK(t1 - t0 >= CARDFMT_STALE_NS);
@@ -287,26 +214,26 @@ test_em4100(void)
 	/* A frame arriving in two pieces is one card. */
 	mark = t.n;
 	write_all(master, "\x02" "A1B2C", 6);
-	run(&t, 0, 10);
+	tl_run(&t, 0, 10);
 	write_all(master, "3D4E5", 5);
 	write_all(master, "E1\x03", 3);	/* A1^B2^C3^D4^E5 = E1 */
-	m = run(&t, MSG_CARD, 1000);
+	m = tl_run(&t, MSG_CARD, 1000);
 	CHECK(m != NULL && strcmp(m->card.uid, "A1B2C3D4E5") == 0);
-	CHECK_INT(count(&t, mark, MSG_READER_REJECT), 0);
+	CHECK_INT(tl_count(&t, mark, MSG_READER_REJECT), 0);
 
 	/* Unplugged: offline, naming the path; the fd is gone. */
 	close(master);
-	m = run(&t, MSG_DEV_STATE, 1000);
+	m = tl_run(&t, MSG_DEV_STATE, 1000);
 	CHECK(m != NULL && m->dev_state.online == 0);
 	CHECK(m != NULL && strncmp(m->dev_state.reason, link_path, strlen(link_path)) == 0);
 	CHECK_INT(t.l.ops->fd(&t.l), -1);
 
 	/* Plugged in again (a new pty behind the same name): online, reading. */
 	master = new_pty(slave, sizeof(slave));
-	m = run(&t, MSG_DEV_STATE, 3000);
+	m = tl_run(&t, MSG_DEV_STATE, 3000);
 	CHECK(m != NULL && m->dev_state.online == 1);
 	em_write(master, "5566778899");
-	m = run(&t, MSG_CARD, 1000);
+	m = tl_run(&t, MSG_CARD, 1000);
 	CHECK(m != NULL && strcmp(m->card.uid, "5566778899") == 0);
 
 	t.l.ops->close(&t.l);
@@ -329,17 +256,17 @@ test_wiegand(void)
 		exit(2);
 	}
 	str_copy(site.links[2].path, ptsname(master), sizeof(site.links[2].path));
-	tl_init(&t, 2);
+	tl_init(&t, &link_serial_reader_ops, &site, 2);
 	CHECK_INT(t.l.ops->open(&t.l), 0);
-	m = run(&t, MSG_DEV_STATE, 100);
+	m = tl_run(&t, MSG_DEV_STATE, 100);
 	CHECK(m != NULL && m->dev_state.online == 1 && m->h.dev == 1);
 
 	write_all(master, "0a1b2c3d\r\n", 10);
-	m = run(&t, MSG_CARD, 1000);
+	m = tl_run(&t, MSG_CARD, 1000);
 	CHECK(m != NULL && strcmp(m->card.uid, "0A1B2C3D") == 0 &&
 	    m->card.format == CARD_WIEGAND_ASCII);
 	write_all(master, "12\r\n", 4);
-	m = run(&t, MSG_READER_REJECT, 1000);
+	m = tl_run(&t, MSG_READER_REJECT, 1000);
 	CHECK(m != NULL && m->reject.kind == REJECT_FRAMING && m->reject.bytes == 3);
 
 	t.l.ops->close(&t.l);
@@ -363,17 +290,17 @@ test_qr(void)
 	}
 	str_copy(site.links[2].path, ptsname(master), sizeof(site.links[2].path));
 	site.links[2].format = CARD_QR;
-	tl_init(&t, 2);
+	tl_init(&t, &link_serial_reader_ops, &site, 2);
 	CHECK_INT(t.l.ops->open(&t.l), 0);
-	m = run(&t, MSG_DEV_STATE, 100);
+	m = tl_run(&t, MSG_DEV_STATE, 100);
 	CHECK(m != NULL && m->dev_state.online == 1 && m->h.dev == 1);
 
 	write_all(master, "vp-7k3m9q2x\r\n", 13);
-	m = run(&t, MSG_CARD, 1000);
+	m = tl_run(&t, MSG_CARD, 1000);
 	CHECK(m != NULL && strcmp(m->card.uid, "VP-7K3M9Q2X") == 0 &&
 	    m->card.format == CARD_QR);
 	write_all(master, "VP_7K3M\r\n", 9);
-	m = run(&t, MSG_READER_REJECT, 1000);
+	m = tl_run(&t, MSG_READER_REJECT, 1000);
 	CHECK(m != NULL && m->reject.kind == REJECT_FRAMING && m->reject.bytes == 8);
 
 	t.l.ops->close(&t.l);

@@ -5,9 +5,9 @@
  */
 #include <string.h>
 
-#include "../../daemon/config.h"
-#include "../../daemon/engine.h"
-#include "../../daemon/roles.h"
+#include "../../config/config.h"
+#include "../../engine/engine.h"
+#include "../../config/roles.h"
 #include "harness.h"
 
 static struct site_conf site;

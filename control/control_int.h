@@ -1,0 +1,152 @@
+/*
+ * Inside the control server: what the socket side (control.c, ctl_client.c,
+ * ctl_admit.c) and the commands (ctl_cmds.c's table, the ctl_*.c files)
+ * share. Not for the rest of lobbyd: see engine.h.
+ */
+#ifndef LOBBYD_CONTROL_INT_H
+#define LOBBYD_CONTROL_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <json-c/json.h>
+
+#include "ctl_limit.h"
+#include "../engine/engine.h"
+#include "../config/roles.h"
+
+struct ctl_client {
+	struct ev_handler	h;		/* first: epoll hands it back */
+	struct ctl_server	*srv;
+	uid_t			uid;
+	pid_t			pid;		/* at connect, for the log */
+	char			user[32];
+	unsigned		roles;		/* ROLE_* bits, from its groups at connect */
+	bool			privileged;	/* manager, root or lobbyd: may take
+						   the reserve (ctl_limit.h) */
+	char			*in;
+	size_t			inlen;
+	char			*out;
+	size_t			outlen, outcap;
+	bool			busy;		/* a store request is in flight */
+	bool			dead;		/* socket closed; freed when not busy */
+	bool			eof;		/* peer sends no more; replies still go */
+	uint32_t		armed;		/* epoll events registered now */
+	bool			wants_follow;	/* asked to, with the request in flight */
+	bool			follow_events, follow_alerts;
+	bool			follower;	/* counted among the followers: it
+						   follows, or asked to */
+	int64_t			active_ns;	/* last request taken or answered
+						   (mono_ns); idle from then */
+	char			follow_lane[32];	/* "": every lane */
+	char			follow_card[32];	/* "": every card */
+	int64_t			follow_person;		/* 0: anyone */
+	struct ctl_client	*next;
+};
+
+struct ctl_server {
+	struct ev_handler	h;
+	struct engine		*e;
+	char			path[108];
+	struct ctl_client	*clients;
+	bool			closing;	/* no new requests: lobbyd is stopping */
+	struct ctl_import	*import;	/* the card import under way (one) */
+	struct engine_sub	sub;		/* followers hear the engine through it */
+	struct ctl_reflog	refusals;	/* who was turned away, for the log */
+};
+
+/* ctl_client.c: replies (each takes the JSON it is given) and store requests. */
+void	ctl_reply_ok(struct ctl_client *, json_object *data);
+/* A reply line already written out as JSON (without its newline). */
+void	ctl_reply_raw(struct ctl_client *, const char *line, size_t len);
+/* One page of a list (ctl.h): more is the cursor of the next, NULL none. */
+void	ctl_reply_page(struct ctl_client *, json_object *data, const char *more);
+void	ctl_reply_err(struct ctl_client *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* NULL (error sent) when out of memory; the client is req's arg. */
+struct store_req *ctl_req_new(struct ctl_client *, enum store_op,
+	    void (*done)(struct store_req *, void *));
+/* The client takes no other request until ctl_req_finish(). */
+void	ctl_req_submit(struct ctl_client *, struct store_req *);
+/* Common ending of a store completion: free, then go on with the client. */
+void	ctl_req_finish(struct ctl_client *, struct store_req *);
+/*
+ * ctl_admit.c, for a request that asks to follow: true when the client may,
+ * and is counted among the followers from now on (back among the others if
+ * its request ends without following); false when the user's or everyone's
+ * followers are too many: the reply, saying so, is sent.
+ */
+bool	ctl_follow_admit(struct ctl_client *);
+
+/* ctl_cmds.c: the table of commands; each command is one of these. */
+typedef void	ctl_cmd_fn(struct ctl_client *, json_object *args);
+
+/*
+ * ctl_cmds.c: arguments, the same rules for every command. Each getter
+ * returns 1 found and right, 0 absent (an error, already sent, when
+ * required), -1 wrong (error sent). Text with a control character is
+ * refused: it goes to the log, the database and the guards' screens.
+ */
+int	ctl_arg_str(struct ctl_client *, json_object *args, const char *k,
+	    char *out, size_t len, bool required);
+int	ctl_arg_int(struct ctl_client *, json_object *args, const char *k,
+	    int64_t *out, int64_t min, int64_t max);
+int	ctl_arg_bool(struct ctl_client *, json_object *args, const char *k, bool *out);
+/* Only the arguments a command knows: false (error sent) on any other. */
+bool	ctl_args_known(struct ctl_client *, json_object *args, const char *const *known);
+/* Reply fields: text (empty stays empty) and integers. */
+void	ctl_add_str(json_object *, const char *k, const char *v);
+void	ctl_add_int(json_object *, const char *k, int64_t v);
+/* The command called NAME, or NULL; *roles: the ROLE_* bits that may use
+ * it, or ROLE_EVERYONE (each row of the table states them). */
+ctl_cmd_fn	*ctl_cmd_find(const char *name, unsigned *roles);
+
+/* ctl_status.c: "status", "stats"; ctl_devices.c: "devices". */
+ctl_cmd_fn	ctl_cmd_status, ctl_cmd_stats, ctl_cmd_devices;
+/* ctl_events.c: the event log (events, events.export, events.export.done);
+ * an event's JSON (listings and followers) and its reason in words (or
+ * ""); whether a follower of the log is to be sent ev. */
+ctl_cmd_fn	ctl_cmd_events, ctl_cmd_events_export, ctl_cmd_events_export_done;
+json_object	*ctl_event_json(const struct ev_rec *);
+const char	*ctl_event_reason_text(const struct ev_rec *);
+bool	ctl_follows_event(const struct ctl_client *, const struct ev_rec *);
+/* ctl_alerts.c: "alerts", and an alert's JSON (listings and followers). */
+ctl_cmd_fn	ctl_cmd_alerts;
+json_object	*ctl_alert_json(const struct alert_rec *);
+/* ctl_cards.c: card.add, card.remove, card.list. */
+ctl_cmd_fn	ctl_cmd_card_add, ctl_cmd_card_remove, ctl_cmd_card_list;
+/* ctl_lane.c: lane.open. */
+ctl_cmd_fn	ctl_cmd_lane_open;
+
+/* ctl_fire.c: "fire", "fire.reset", and the mode in words for "status". */
+ctl_cmd_fn	ctl_cmd_fire, ctl_cmd_fire_reset;
+const char	*ctl_fire_mode_word(const struct engine *);
+/* ctl_tickets.c: repair tickets; devcheck.c: the start-of-shift check. */
+ctl_cmd_fn	ctl_cmd_tickets, ctl_cmd_tickets_summary, ctl_cmd_ticket_show,
+		ctl_cmd_ticket_start, ctl_cmd_ticket_note, ctl_cmd_ticket_done,
+		ctl_cmd_ticket_open, ctl_cmd_devices_check;
+/* ctl_elev.c: elevators.list and the freight bookings. */
+ctl_cmd_fn	ctl_cmd_elev_list, ctl_cmd_booking_add, ctl_cmd_booking_list,
+		ctl_cmd_booking_cancel;
+/* ctl_icom.c: intercom.list, intercom.release. */
+ctl_cmd_fn	ctl_cmd_icom_list;
+ctl_cmd_fn	ctl_cmd_icom_release;
+/* ctl_admit.c: does the client hold one of these roles (ROLE_* bits)?
+ * ROLE_EVERYONE: any client does. */
+bool	ctl_has_role(const struct ctl_client *, unsigned roles);
+/* ctl_alerts.c: is the alert routed to the client's roles? */
+bool	ctl_sees_alert(const struct ctl_client *, const struct alert_rec *);
+/* ctl_cards.c: a card uid as lobbyd keeps them: 4 or more upper-case hex
+ * digits; a card change in the log of events, by the client's user. */
+bool	ctl_card_uid_valid(const char *uid);
+void	ctl_card_audit(struct ctl_client *, const char *kind, const char *uid,
+	    const char *detail);
+/* ctl_import.c: card.import, and an import's end when its client goes. */
+ctl_cmd_fn	ctl_cmd_card_import;
+void	ctl_import_client_gone(struct ctl_client *);
+/* ctl_alerts.c: alert.ack {id, note?} */
+void	ctl_cmd_alert_ack(struct ctl_client *, json_object *args);
+
+#endif

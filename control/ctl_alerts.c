@@ -1,0 +1,214 @@
+/*
+ * The control side of the alert life cycle: which alerts a caller is shown
+ * (those routed to its roles), their JSON, `alerts` (listed, then followed)
+ * and `alert.ack`, an acknowledgement committed before the reply, with who
+ * did it and an optional note.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control_int.h"
+#include "../engine/engine.h"
+#include "../common/util.h"
+
+bool
+ctl_sees_alert(const struct ctl_client *c, const struct alert_rec *r)
+{
+	return role_sees_alert(c->roles,
+	    alert_severity_parse(r->severity) == SEV_EMERGENCY,
+	    alert_audience_parse(r->audience));
+}
+
+/* Why alert id (rows: as stored, or none) cannot be acknowledged by c. */
+static void
+ack_refuse(struct ctl_client *c, int64_t id, const struct alert_rec *rows,
+    size_t nrows)
+{
+	char roles[64];
+
+	if (nrows == 0) {
+		ctl_reply_err(c, "no alert %" PRId64, id);
+	} else if (!ctl_sees_alert(c, &rows[0])) {
+		role_str(c->roles, roles, sizeof(roles));
+		ctl_reply_err(c, "alert %" PRId64 " is for %s; it is not routed to "
+		    "your roles (%s)", id, rows[0].audience, roles);
+	} else if (rows[0].cleared_ms != 0) {
+		ctl_reply_err(c, "alert %" PRId64 " (%s %s) is cleared; only active "
+		    "alerts are acknowledged", id, rows[0].source, rows[0].kind);
+	} else if (rows[0].acked_ms != 0) {
+		ctl_reply_err(c, "alert %" PRId64 " (%s %s) was already acknowledged "
+		    "by %s", id, rows[0].source, rows[0].kind, rows[0].acked_by);
+	} else {
+		ctl_reply_err(c, "alert %" PRId64 " (%s %s) is being cleared", id,
+		    rows[0].source, rows[0].kind);
+	}
+}
+
+static void
+ack_looked_up(struct store_req *req, void *arg)
+{
+	struct ctl_client *c = arg;
+
+	if (req->status != 0)
+		ctl_reply_err(c, "alert %" PRId64 ": %s", req->in.alert.id, req->error);
+	else
+		ack_refuse(c, req->in.alert.id, req->rows, req->nrows);
+	ctl_req_finish(c, req);
+}
+
+static void
+ack_stored(struct store_req *req, void *arg)
+{
+	struct ctl_client *c = arg;
+	const struct alert_rec *r = req->rows;
+
+	if (req->status != 0 && !req->found) {
+		ctl_reply_err(c, "alert %" PRId64 " not acknowledged: %s",
+		    req->in.alert.id, req->error);
+	} else if (req->status != 0) {
+		/* Committed, but not read back: the record is the request's. */
+		ctl_reply_err(c, "alert %" PRId64 " acknowledged, but: %s",
+		    req->in.alert.id, req->error);
+	} else if (!req->found || req->nrows != 1) {
+		ack_refuse(c, req->in.alert.id, r, req->nrows);	/* someone was first */
+	} else {
+		alert_ack_done(c->srv->e, r, c->user);
+		ctl_reply_ok(c, ctl_alert_json(r));
+	}
+	ctl_req_finish(c, req);
+}
+
+/* "note": optional text, as the other commands take text. 0, or -1 sent. */
+static int
+ack_args(struct ctl_client *c, json_object *args, int64_t *id, char *note,
+    size_t notelen)
+{
+	static const char *const known[] = { "id", "note", NULL };
+	int r;
+
+	if (!ctl_args_known(c, args, known))
+		return -1;
+	r = ctl_arg_int(c, args, "id", id, INT64_MIN, INT64_MAX);
+	if (r == 0)
+		ctl_reply_err(c, "\"id\" is required");
+	if (r <= 0)
+		return -1;
+	if (*id < 1) {
+		ctl_reply_err(c, "\"id\" must be an alert id (a positive integer)");
+		return -1;
+	}
+	note[0] = '\0';
+	return ctl_arg_str(c, args, "note", note, notelen, false) < 0 ? -1 : 0;
+}
+
+void
+ctl_cmd_alert_ack(struct ctl_client *c, json_object *args)
+{
+	struct alert_active *a;
+	struct store_req *req;
+	char note[sizeof(req->in.alert.ack_note)], roles[64], aud[48];
+	int64_t id;
+
+	if (ack_args(c, args, &id, note, sizeof(note)) < 0)
+		return;
+	a = alert_by_id(c->srv->e, id);
+	if (a == NULL || a->acked) {
+		/* Unknown, cleared or acknowledged: the store says which. */
+		if ((req = ctl_req_new(c, STORE_ALERT_GET, ack_looked_up)) == NULL)
+			return;
+		req->in.alert.id = id;
+		ctl_req_submit(c, req);
+		return;
+	}
+	if (!role_sees_alert(c->roles, a->severity == SEV_EMERGENCY, a->audience)) {
+		role_str(c->roles, roles, sizeof(roles));
+		alert_audience_str(a->audience, aud, sizeof(aud));
+		ctl_reply_err(c, "alert %" PRId64 " is for %s; it is not routed to "
+		    "your roles (%s)", id, aud, roles);
+		return;
+	}
+	if ((req = ctl_req_new(c, STORE_ALERT_ACK, ack_stored)) == NULL)
+		return;
+	/* Committed (synchronous=FULL) before the reply: invariant 3. */
+	req->in.alert.id = id;
+	req->in.alert.acked_ms = real_ms();
+	str_copy(req->in.alert.acked_by, c->user, sizeof(req->in.alert.acked_by));
+	str_copy(req->in.alert.ack_note, note, sizeof(req->in.alert.ack_note));
+	ctl_req_submit(c, req);
+}
+
+json_object *
+ctl_alert_json(const struct alert_rec *a)
+{
+	json_object *o = json_object_new_object();
+
+	ctl_add_int(o, "id", a->id);
+	/* false: held in memory while the database cannot be written */
+	json_object_object_add(o, "stored", json_object_new_boolean(a->id > 0));
+	ctl_add_int(o, "raised_ms", a->raised_ms);
+	ctl_add_int(o, "cleared_ms", a->cleared_ms);
+	ctl_add_str(o, "source", a->source);
+	ctl_add_str(o, "kind", a->kind);
+	ctl_add_str(o, "severity", a->severity);
+	ctl_add_str(o, "audience", a->audience);
+	ctl_add_str(o, "message", a->message);
+	ctl_add_int(o, "acked_ms", a->acked_ms);
+	ctl_add_str(o, "acked_by", a->acked_by);
+	ctl_add_str(o, "ack_note", a->ack_note);
+	json_object_object_add(o, "escalated", json_object_new_boolean(a->escalated_ms != 0));
+	ctl_add_int(o, "escalated_ms", a->escalated_ms);
+	return o;
+}
+
+static void
+alerts_done(struct store_req *req, void *arg)
+{
+	struct ctl_client *c = arg;
+	const struct alert_rec *al = req->rows;
+
+	if (req->status != 0) {
+		ctl_reply_err(c, "alerts: %s", req->error);
+	} else {
+		json_object *a = json_object_new_array();
+
+		const struct engine *e = c->srv->e;
+		struct alert_rec held;
+
+		for (size_t i = 0; i < req->nrows; i++)
+			if (ctl_sees_alert(c, &al[i]))	/* only those routed to it */
+				json_object_array_add(a, ctl_alert_json(&al[i]));
+		/* Raised, but waiting for a database that cannot be written. */
+		for (size_t i = 0; i < e->nalerts; i++) {
+			if (e->alerts[i].id >= 0 || e->alerts[i].clear_pending)
+				continue;
+			alert_active_rec(&e->alerts[i], &held);
+			if (ctl_sees_alert(c, &held))
+				json_object_array_add(a, ctl_alert_json(&held));
+		}
+		ctl_reply_ok(c, a);
+		c->follow_alerts = c->wants_follow;
+	}
+	ctl_req_finish(c, req);
+}
+
+void
+ctl_cmd_alerts(struct ctl_client *c, json_object *args)
+{
+	static const char *const known[] = { "all", "follow", NULL };
+	struct store_req *req;
+	bool all = false, follow = false;
+
+	if (!ctl_args_known(c, args, known) || ctl_arg_bool(c, args, "all", &all) < 0 ||
+	    ctl_arg_bool(c, args, "follow", &follow) < 0)
+		return;
+	if (follow && !ctl_follow_admit(c))
+		return;
+	if ((req = ctl_req_new(c, STORE_ALERT_LIST, alerts_done)) == NULL)
+		return;
+	req->in.query.all = all;
+	c->wants_follow = follow;	/* alerts_done starts following */
+	ctl_req_submit(c, req);
+}

@@ -1,0 +1,198 @@
+/*
+ * The table of control commands and who may use each, and what every
+ * command shares: its arguments checked by the same rules, its reply fields.
+ * The commands are in the ctl_*.c files; the socket side is control.c and
+ * ctl_client.c.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <string.h>
+
+#include "control_int.h"
+#include "ctl.h"
+#include "ctl_desk.h"
+#include "../common/util.h"
+
+/* ---- reply fields ----------------------------------------------------- */
+
+void
+ctl_add_str(json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
+}
+
+void
+ctl_add_int(json_object *o, const char *k, int64_t v)
+{
+	json_object_object_add(o, k, json_object_new_int64(v));
+}
+/* ---- arguments -------------------------------------------------------- */
+
+/* Each getter: 1 found and right, 0 absent, -1 wrong (error already sent). */
+int
+ctl_arg_str(struct ctl_client *c, json_object *args, const char *k, char *out,
+    size_t len, bool required)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(args, k, &v) || json_object_is_type(v, json_type_null)) {
+		if (required) {
+			ctl_reply_err(c, "\"%s\" is required", k);
+			return -1;
+		}
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_string)) {
+		ctl_reply_err(c, "\"%s\" must be a string", k);
+		return -1;
+	}
+	/* Text goes to the log, the database and the guards' screens: a NUL
+	 * would cut it short unseen, a control character could forge lines. */
+	for (int i = 0; i < json_object_get_string_len(v); i++) {
+		if ((unsigned char)json_object_get_string(v)[i] < 0x20 ||
+		    json_object_get_string(v)[i] == 0x7f) {
+			ctl_reply_err(c, "\"%s\" contains a control character", k);
+			return -1;
+		}
+	}
+	if (!str_copy(out, json_object_get_string(v), len)) {
+		ctl_reply_err(c, "\"%s\" is longer than %zu characters", k, len - 1);
+		return -1;
+	}
+	return 1;
+}
+
+int
+ctl_arg_int(struct ctl_client *c, json_object *args, const char *k, int64_t *out,
+    int64_t min, int64_t max)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(args, k, &v) || json_object_is_type(v, json_type_null))
+		return 0;
+	if (!json_object_is_type(v, json_type_int)) {
+		ctl_reply_err(c, "\"%s\" must be an integer", k);
+		return -1;
+	}
+	errno = 0;
+	*out = json_object_get_int64(v);
+	if (errno != 0 || *out < min || *out > max) {
+		ctl_reply_err(c, "\"%s\" is out of range %" PRId64 "..%" PRId64, k, min, max);
+		return -1;
+	}
+	return 1;
+}
+
+int
+ctl_arg_bool(struct ctl_client *c, json_object *args, const char *k, bool *out)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(args, k, &v) || json_object_is_type(v, json_type_null))
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean)) {
+		ctl_reply_err(c, "\"%s\" must be true or false", k);
+		return -1;
+	}
+	*out = json_object_get_boolean(v);
+	return 1;
+}
+
+/* Only the arguments a command knows: a typo is an error, not a no-op. */
+bool
+ctl_args_known(struct ctl_client *c, json_object *args, const char *const *known)
+{
+	json_object_object_foreach(args, key, val) {
+		const char *const *k;
+
+		(void)val;
+		for (k = known; *k != NULL; k++)
+			if (strcmp(*k, key) == 0)
+				break;
+		if (*k == NULL) {
+			ctl_reply_err(c, "unknown argument \"%s\"", key);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* ---- the commands --------------------------------------------------- */
+
+#define DESK_ROLES	(ROLE_FRONTDESK | ROLE_MANAGER)
+#define SHIFT_ROLES	(ROLE_GUARD | ROLE_FRONTDESK | ROLE_MANAGER)
+
+/* Who may use each command: ROLE_* bits (daemon/roles.h), or ROLE_EVERYONE
+ * for any user the socket admits. A row must say. */
+static const struct {
+	const char	*name;
+	ctl_cmd_fn	*fn;
+	unsigned	roles;
+} commands[] = {
+	{ "status",	ctl_cmd_status,	ROLE_EVERYONE },
+	{ "events",	ctl_cmd_events,	ROLE_EVERYONE },
+	{ "events.export", ctl_cmd_events_export, ROLE_MANAGER },
+	{ "events.export.done", ctl_cmd_events_export_done, ROLE_MANAGER },
+	{ "devices",	ctl_cmd_devices,	ROLE_EVERYONE },
+	{ "alerts",	ctl_cmd_alerts,	ROLE_EVERYONE },	/* shows only those routed to the caller */
+	{ "card.add",	ctl_cmd_card_add,	ROLE_FRONTDESK | ROLE_MANAGER },
+	{ "card.remove", ctl_cmd_card_remove, ROLE_FRONTDESK | ROLE_MANAGER },
+	{ "card.list",	ctl_cmd_card_list,	ROLE_FRONTDESK | ROLE_MANAGER },
+	{ "card.import", ctl_cmd_card_import, ROLE_FRONTDESK | ROLE_MANAGER },
+	{ "lane.open",	ctl_cmd_lane_open,	ROLE_GUARD | ROLE_FRONTDESK | ROLE_MANAGER },
+	{ "stats",	ctl_cmd_stats,	ROLE_EVERYONE },
+	{ "alert.ack",	ctl_cmd_alert_ack, ROLE_EVERYONE },	/* an alert routed to the caller */
+	{ "fire",	ctl_cmd_fire,	ROLE_EVERYONE },
+	{ "fire.reset",	ctl_cmd_fire_reset, ROLE_GUARD | ROLE_FRONTDESK | ROLE_MANAGER },
+	{ "tickets",	ctl_cmd_tickets, ROLE_ENGINEERING | ROLE_MANAGER },
+	{ "tickets.summary", ctl_cmd_tickets_summary, ROLE_ENGINEERING | ROLE_MANAGER },
+	{ "ticket.show", ctl_cmd_ticket_show, ROLE_ENGINEERING | ROLE_MANAGER },
+	{ "ticket.start", ctl_cmd_ticket_start, ROLE_ENGINEERING | ROLE_MANAGER },
+	{ "ticket.note", ctl_cmd_ticket_note, ROLE_ENGINEERING | ROLE_MANAGER },
+	{ "ticket.done", ctl_cmd_ticket_done, ROLE_ENGINEERING | ROLE_MANAGER },
+	{ "ticket.open", ctl_cmd_ticket_open, ROLE_ENGINEERING | ROLE_MANAGER },
+	{ "devices.check", ctl_cmd_devices_check, ROLE_EVERYONE },
+	{ "intercom.list", ctl_cmd_icom_list, ROLE_EVERYONE },
+	{ "intercom.release", ctl_cmd_icom_release, ROLE_GUARD | ROLE_FRONTDESK | ROLE_MANAGER },
+	/* the front desk (ctl_desk.c, ctl_front.c) */
+	{ "person.add",	ctl_cmd_person_add, DESK_ROLES },
+	{ "person.list", ctl_cmd_person_list, DESK_ROLES },
+	{ "person.show", ctl_cmd_person_show, DESK_ROLES },
+	{ "person.status", ctl_cmd_person_status, DESK_ROLES },
+	{ "pass.issue",	ctl_cmd_pass_issue, DESK_ROLES },
+	{ "pass.list",	ctl_cmd_pass_list, DESK_ROLES },
+	{ "pass.show",	ctl_cmd_pass_show, DESK_ROLES },
+	{ "pass.extend", ctl_cmd_pass_extend, DESK_ROLES },
+	{ "pass.revoke", ctl_cmd_pass_revoke, DESK_ROLES },
+	{ "visitor.register", ctl_cmd_visitor_register, DESK_ROLES },	/* override: manager */
+	{ "visitor.confirm", ctl_cmd_visitor_confirm, DESK_ROLES },
+	{ "visitor.list", ctl_cmd_visitor_list, DESK_ROLES },
+	{ "permit.add",	ctl_cmd_permit_add, DESK_ROLES },
+	{ "permit.list", ctl_cmd_permit_list, DESK_ROLES },
+	{ "permit.set",	ctl_cmd_permit_set, DESK_ROLES },
+	{ "contractor.add", ctl_cmd_contractor_add, DESK_ROLES },
+	{ "watchlist.add", ctl_cmd_watch_add, ROLE_MANAGER },
+	{ "watchlist.remove", ctl_cmd_watch_remove, ROLE_MANAGER },
+	{ "watchlist.list", ctl_cmd_watch_list, ROLE_GUARD | ROLE_MANAGER },
+	{ "inside",	ctl_cmd_inside,	ROLE_EVERYONE },	/* units: front desk, manager */
+	{ "shift.note",	ctl_cmd_shift_note, SHIFT_ROLES },
+	{ "shift.handover", ctl_cmd_shift_handover, SHIFT_ROLES },
+	{ "shift.log",	ctl_cmd_shift_log, SHIFT_ROLES },
+	{ "elevators.list", ctl_cmd_elev_list, ROLE_EVERYONE },
+	{ "booking.add", ctl_cmd_booking_add, ROLE_FRONTDESK | ROLE_MANAGER },
+	{ "booking.list", ctl_cmd_booking_list, ROLE_FRONTDESK | ROLE_MANAGER },
+	{ "booking.cancel", ctl_cmd_booking_cancel, ROLE_FRONTDESK | ROLE_MANAGER },
+};
+
+ctl_cmd_fn *
+ctl_cmd_find(const char *name, unsigned *roles)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].name, name) == 0) {
+			*roles = commands[i].roles;
+			return commands[i].fn;
+		}
+	}
+	return NULL;
+}

@@ -1,0 +1,36 @@
+/*
+ * The front desk's control commands (daemon/ctl.h has the protocol):
+ * ctl_people.c, ctl_passes.c, ctl_visitors.c and ctl_permits.c make and
+ * change people, passes, visitors, permits and contractors' passes (on
+ * ctl_desk.c's shared checks and commit); ctl_front.c has the watch list,
+ * who is inside, the lists read from the store, and the shift log.
+ */
+#ifndef LOBBYD_CTL_DESK_H
+#define LOBBYD_CTL_DESK_H
+
+#include <stdbool.h>
+
+#include <json-c/json.h>
+
+#include "control_int.h"
+
+ctl_cmd_fn	ctl_cmd_person_add, ctl_cmd_person_list, ctl_cmd_person_show,
+		ctl_cmd_person_status, ctl_cmd_pass_issue, ctl_cmd_pass_show,
+		ctl_cmd_pass_extend, ctl_cmd_pass_revoke, ctl_cmd_visitor_register,
+		ctl_cmd_visitor_confirm, ctl_cmd_permit_add, ctl_cmd_permit_list,
+		ctl_cmd_permit_set, ctl_cmd_contractor_add;
+ctl_cmd_fn	ctl_cmd_pass_list, ctl_cmd_visitor_list, ctl_cmd_watch_add,
+		ctl_cmd_watch_remove, ctl_cmd_watch_list, ctl_cmd_inside,
+		ctl_cmd_shift_note, ctl_cmd_shift_handover, ctl_cmd_shift_log;
+
+/* id_type and id_number of args: both, or (not required) neither; the
+ * number hashed and masked into p and then wiped, never repeated in an
+ * error. 1 given, 0 not given, -1 wrong (error sent). */
+int	ctl_desk_id_args(struct ctl_client *, json_object *args, struct person_rec *p,
+	    bool required);
+/* May this caller see tenants' unit numbers (front desk, manager)? */
+bool	ctl_desk_sees_units(const struct ctl_client *);
+json_object *ctl_person_json(const struct ctl_client *, const struct desk_person *);
+json_object *ctl_pass_json(struct ctl_client *, const struct pass_rec *);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * Inside the front desk's commands: what ctl_desk.c (the records' JSON, the
+ * shared checks, the commit and what follows it) gives ctl_people.c,
+ * ctl_passes.c, ctl_visitors.c and ctl_permits.c, and what they give each other.
+ */
+#ifndef LOBBYD_CTL_DESK_INT_H
+#define LOBBYD_CTL_DESK_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "control_int.h"
+
+/* ctl_desk.c: a true/false reply field. */
+void	ctl_desk_add_bool(json_object *, const char *k, bool v);
+/* Is w one of words (NULL-terminated)? */
+bool	ctl_desk_word_in(const char *w, const char *const *words);
+/* The credential may go on a new pass: well formed, on no live pass and no
+ * plain card; false: the error is sent. */
+bool	ctl_desk_credential_free(struct ctl_client *, const char *cred);
+/* "floors" of args into *floors: 1 given, 0 absent, -1 wrong (error sent). */
+int	ctl_desk_floors_arg(struct ctl_client *, json_object *args, uint64_t *floors);
+/* Local midnight starting the day YYYYMMDD, in ms; plus days. */
+int64_t	ctl_desk_date_ms(int date, int plus_days);
+/* A store request for this action, to be filled and then submitted; its
+ * completion updates the engine's copy, records an event, and replies.
+ * NULL: the error is sent. */
+struct store_req *ctl_desk_req(struct ctl_client *, enum desk_action action,
+	    const char *tag);
+
+/* ctl_people.c: the person named by args' key; NULL (error sent): none. */
+struct desk_person *ctl_desk_person_arg(struct ctl_client *, json_object *args,
+	    const char *key);
+/* ctl_passes.c: the pass named by "id" (in memory: live, or ended in the
+ * last two days); NULL (error sent): none. */
+struct pass_rec *ctl_desk_pass_arg(struct ctl_client *, json_object *args);
+/* Submits a changed copy of pass p, recorded as tag with why. */
+void	ctl_desk_pass_change(struct ctl_client *, const struct pass_rec *p,
+	    const char *tag, const char *why);
+/* ctl_permits.c: a permit's JSON, with the passes still live on it. */
+json_object *ctl_permit_json(struct ctl_client *, const struct permit_rec *);
+
+#endif

@@ -1,0 +1,152 @@
+/*
+ * The intercom control commands: intercom.list (every station, its call
+ * and for how long) and intercom.release (the front desk releases a
+ * station's door: recorded with who and why, then sent).
+ */
+#include <json-c/json.h>
+#include <string.h>
+
+#include "control_int.h"
+#include "../engine/engine.h"
+#include "../common/util.h"
+
+static json_object *
+bit_json(uint8_t v)
+{
+	return v == ICOM_BIT_NONE ? NULL : json_object_new_boolean(v != 0);
+}
+
+void
+ctl_cmd_icom_list(struct ctl_client *c, json_object *args)
+{
+	static const char *const known[] = { NULL };
+	struct engine *e = c->srv->e;
+	const struct site_conf *site = e->site;
+	json_object *a;
+
+	if (!ctl_args_known(c, args, known))
+		return;
+	a = json_object_new_array();
+	for (int d = 0; d < site->ndevices; d++) {
+		const struct device_conf *dc = &site->devices[d];
+		const struct dev_state *ds = &e->devs[d];
+		bool known_state = ds->online && ds->have_status;
+		const struct icom_state *st;
+		json_object *o;
+
+		if (dc->kind != DEV_INTERCOM)
+			continue;
+		st = icom_state_of(e, d);
+		o = json_object_new_object();
+		ctl_add_str(o, "name", dc->name);
+		ctl_add_int(o, "station", dc->station);
+		ctl_add_str(o, "next", dc->next >= 0 ? site->devices[dc->next].name : "");
+		ctl_add_int(o, "ring_timeout_s", dc->ring_timeout_s);
+		json_object_object_add(o, "online", json_object_new_boolean(ds->online));
+		ctl_add_str(o, "reason", ds->online ? "" : ds->reason);
+		ctl_add_str(o, "call", known_state ? config_icom_call_name(st->call) :
+		    ds->online ? "unknown" : "offline");
+		ctl_add_int(o, "call_since_ms", st->call_since_ms);
+		ctl_add_str(o, "forwarded_to", st->call == ICOM_RINGING &&
+		    st->call_at != d ? site->devices[st->call_at].name : "");
+		json_object_object_add(o, "button", known_state ?
+		    bit_json(st->icom_button) : NULL);
+		json_object_object_add(o, "door_open", known_state ?
+		    bit_json(st->icom_door) : NULL);
+		json_object_object_add(o, "release", json_object_new_boolean(
+		    site->profiles[dc->profile].icom.release.set));
+		json_object_array_add(a, o);
+	}
+	ctl_reply_ok(c, a);
+}
+
+static void
+icom_released(struct store_req *req, void *arg)
+{
+	struct ctl_client *c = arg;
+	struct engine *e = c->srv->e;
+	const struct ev_rec *ev = &req->in.event;
+	int d = config_device_index(e->site, ev->device);
+	char err[160];
+
+	if (d < 0 || e->site->devices[d].kind != DEV_INTERCOM) {
+		/* A reload removed the station meanwhile. */
+		ctl_reply_err(c, "station %s is no longer configured; not released",
+		    ev->device);
+	} else if (req->status != 0) {
+		ctl_reply_err(c, "%s not released: it could not be recorded: %s",
+		    ev->device, req->error);
+	} else if (icom_send_cmd(e, d, ICOM_CMD_RELEASE, 0, err, sizeof(err)) < 0) {
+		struct ev_rec failed = *ev;
+
+		str_copy(failed.kind, "command_failed", sizeof(failed.kind));
+		str_copy(failed.detail, err, sizeof(failed.detail));
+		failed.ts_ms = real_ms();
+		engine_event(e, &failed);
+		ctl_reply_err(c, "%s recorded but not released: %s", ev->device, err);
+	} else {
+		json_object *o = json_object_new_object();
+
+		log_notice("%s: door released by %s: %s", ev->device, ev->actor,
+		    ev->detail);
+		ctl_add_str(o, "station", ev->device);
+		ctl_add_int(o, "event_id", req->id);
+		ctl_reply_ok(c, o);
+	}
+	ctl_req_finish(c, req);
+}
+
+void
+ctl_cmd_icom_release(struct ctl_client *c, json_object *args)
+{
+	static const char *const known[] = { "station", "reason", NULL };
+	struct engine *e = c->srv->e;
+	const struct device_conf *dc;
+	const struct dev_state *ds;
+	struct store_req *req;
+	char name[32] = "", reason[100] = "";
+	int d, r;
+
+	if (!ctl_args_known(c, args, known) ||
+	    (r = ctl_arg_str(c, args, "station", name, sizeof(name), false)) < 0 ||
+	    ctl_arg_str(c, args, "reason", reason, sizeof(reason), false) < 0)
+		return;
+	if (r == 0) {
+		ctl_reply_err(c, "\"station\" is required");
+		return;
+	}
+	if ((d = config_device_index(e->site, name)) < 0 ||
+	    e->site->devices[d].kind != DEV_INTERCOM) {
+		ctl_reply_err(c, "no intercom station \"%s\"", name);
+		return;
+	}
+	if (reason[0] == '\0') {
+		ctl_reply_err(c, "a reason is required to release a door");
+		return;
+	}
+	dc = &e->site->devices[d];
+	ds = &e->devs[d];
+	if (!e->site->profiles[dc->profile].icom.release.set) {
+		ctl_reply_err(c, "%s not released: profile %s has no release "
+		    "command", name, e->site->profiles[dc->profile].name);
+		return;
+	}
+	if (!ds->online || !ds->have_status) {
+		/* The worker would refuse it too: an offline device gets no command. */
+		ctl_reply_err(c, "%s not released: the station is not answering (%s)",
+		    name, ds->online ? "no status read yet" : ds->reason);
+		return;
+	}
+	if ((req = ctl_req_new(c, STORE_EVENT_SYNC, icom_released)) == NULL)
+		return;
+	/* Recorded first, released once the record is committed (invariant 7). */
+	req->in.event.ts_ms = real_ms();
+	str_copy(req->in.event.kind, "door_release", sizeof(req->in.event.kind));
+	str_copy(req->in.event.device, dc->name, sizeof(req->in.event.device));
+	str_copy(req->in.event.decision, "granted", sizeof(req->in.event.decision));
+	str_copy(req->in.event.reason, rule_reason_code(R_MANUAL),
+	    sizeof(req->in.event.reason));
+	str_copy(req->in.event.actor, c->user, sizeof(req->in.event.actor));
+	str_copy(req->in.event.detail, reason, sizeof(req->in.event.detail));
+	ctl_req_submit(c, req);
+}

@@ -1,0 +1,150 @@
+/*
+ * The front desk's people: person.add (tenants' and the property's staff,
+ * contractors), person.list, person.show with their passes, person.status.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../rules/hours.h"
+#include "../rules/visitor.h"
+#include "control_int.h"
+#include "ctl_desk.h"
+#include "ctl_desk_int.h"
+#include "../common/util.h"
+
+static const char *const person_kinds[] = { "tenant_staff", "property_staff",
+	"contractor", NULL };
+
+void
+ctl_cmd_person_add(struct ctl_client *c, json_object *args)
+{
+	static const char *const known[] = { "kind", "name", "id_type", "id_number",
+	    "company", "unit", "schedule", NULL };
+	struct person_rec p = { 0 };
+	struct store_req *req;
+
+	if (!ctl_args_known(c, args, known) ||
+	    ctl_arg_str(c, args, "kind", p.kind, sizeof(p.kind), true) < 0 ||
+	    ctl_arg_str(c, args, "name", p.name, sizeof(p.name), true) < 0 ||
+	    ctl_arg_str(c, args, "company", p.company, sizeof(p.company), false) < 0 ||
+	    ctl_arg_str(c, args, "unit", p.unit, sizeof(p.unit), false) < 0 ||
+	    ctl_arg_str(c, args, "schedule", p.schedule, sizeof(p.schedule), false) < 0)
+		return;
+	if (!ctl_desk_word_in(p.kind, person_kinds)) {
+		ctl_reply_err(c, "kind \"%s\": tenant_staff, property_staff or "
+		    "contractor expected (visitors: visitor.register)", p.kind);
+		return;
+	}
+	if (p.name[0] == '\0') {
+		ctl_reply_err(c, "name must not be empty");
+		return;
+	}
+	if (p.schedule[0] != '\0' &&
+	    config_schedule_index(c->srv->e->site, p.schedule) < 0) {
+		ctl_reply_err(c, "schedule \"%s\" is not in the configuration",
+		    p.schedule);
+		return;
+	}
+	if (ctl_desk_id_args(c, args, &p, false) < 0)
+		return;
+	str_copy(p.status, "active", sizeof(p.status));
+	p.created_ms = p.updated_ms = real_ms();
+	str_copy(p.created_by, c->user, sizeof(p.created_by));
+	if ((req = ctl_desk_req(c, DESK_PERSON_PUT, "person_added")) == NULL)
+		return;
+	req->in.desk.person = p;
+	ctl_req_submit(c, req);
+}
+
+void
+ctl_cmd_person_list(struct ctl_client *c, json_object *args)
+{
+	static const char *const known[] = { NULL };
+	struct desk *d = c->srv->e->desk;
+	json_object *arr;
+
+	if (!ctl_args_known(c, args, known))
+		return;
+	arr = json_object_new_array();
+	for (size_t i = 0; i < d->npeople && i < DESK_LIST_MAX; i++)
+		json_object_array_add(arr, ctl_person_json(c, &d->people[i]));
+	ctl_reply_ok(c, arr);
+}
+
+/* The person named by "id": NULL (error sent) when there is none. */
+struct desk_person *
+ctl_desk_person_arg(struct ctl_client *c, json_object *args, const char *key)
+{
+	int64_t id = 0;
+	struct desk_person *p;
+	int rc = ctl_arg_int(c, args, key, &id, 1, INT64_MAX);
+
+	if (rc <= 0) {
+		if (rc == 0)
+			ctl_reply_err(c, "\"%s\" is required", key);
+		return NULL;
+	}
+	if ((p = desk_person(c->srv->e, id)) == NULL)
+		ctl_reply_err(c, "no person %" PRId64, id);
+	return p;
+}
+
+void
+ctl_cmd_person_show(struct ctl_client *c, json_object *args)
+{
+	static const char *const known[] = { "id", NULL };
+	struct desk *d = c->srv->e->desk;
+	struct desk_person *p;
+	json_object *o, *arr;
+
+	if (!ctl_args_known(c, args, known) || (p = ctl_desk_person_arg(c, args, "id")) == NULL)
+		return;
+	o = ctl_person_json(c, p);
+	arr = json_object_new_array();
+	for (size_t i = 0; i < d->npasses; i++)
+		if (d->passes[i].person == p->r.id)
+			json_object_array_add(arr, ctl_pass_json(c, &d->passes[i]));
+	json_object_object_add(o, "passes", arr);
+	ctl_reply_ok(c, o);
+}
+
+void
+ctl_cmd_person_status(struct ctl_client *c, json_object *args)
+{
+	static const char *const known[] = { "id", "status", "reason", NULL };
+	static const char *const statuses[] = { "active", "suspended", "terminated",
+	    NULL };
+	struct desk_person *p;
+	struct store_req *req;
+	char status[12], reason[DESK_TEXT_MAX];
+
+	if (!ctl_args_known(c, args, known) || (p = ctl_desk_person_arg(c, args, "id")) == NULL ||
+	    ctl_arg_str(c, args, "status", status, sizeof(status), true) < 0 ||
+	    ctl_arg_str(c, args, "reason", reason, sizeof(reason), true) < 0)
+		return;
+	if (!ctl_desk_word_in(status, statuses)) {
+		ctl_reply_err(c, "status \"%s\": active, suspended or terminated "
+		    "expected", status);
+		return;
+	}
+	if (reason[0] == '\0') {
+		ctl_reply_err(c, "reason must not be empty");
+		return;
+	}
+	if (p->r.purged_ms != 0) {
+		ctl_reply_err(c, "person %" PRId64 ": personal data purged", p->r.id);
+		return;
+	}
+	if ((req = ctl_desk_req(c, DESK_PERSON_PUT, "person_status")) == NULL)
+		return;
+	req->in.desk.person = p->r;
+	str_copy(req->in.desk.person.status, status, sizeof(req->in.desk.person.status));
+	req->in.desk.person.updated_ms = real_ms();
+	snprintf(req->in.desk.why, sizeof(req->in.desk.why), "%s: %.80s", status,
+	    reason);
+	ctl_req_submit(c, req);
+}

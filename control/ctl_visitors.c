@@ -1,0 +1,198 @@
+/*
+ * The front desk's visitors: visitor.register (the person, the host, the
+ * hours, a pass with a code to show at the lane) and visitor.confirm.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <json-c/json.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../rules/hours.h"
+#include "../rules/visitor.h"
+#include "control_int.h"
+#include "ctl_desk.h"
+#include "ctl_desk_int.h"
+#include "../common/util.h"
+
+/* "VP-" and 8 characters of Crockford's base32: the code on a visitor's QR. */
+static void
+visitor_code(struct engine *e, char out[32])
+{
+	static const char alpha[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+	do {
+		uint8_t r[8];
+
+		randombytes_buf(r, sizeof(r));
+		memcpy(out, "VP-", 3);
+		for (int i = 0; i < 8; i++)
+			out[3 + i] = alpha[r[i] & 31];
+		out[11] = '\0';
+	} while (desk_pass_live(e, out) != NULL);
+}
+
+static int
+category_parse(const char *s)
+{
+	static const char *const names[VCAT_COUNT] = { [VCAT_NONE] = "none",
+	    [VCAT_SALES] = "sales", [VCAT_INSURANCE] = "insurance",
+	    [VCAT_ADVERTISING] = "advertising" };
+
+	for (int i = 0; i < VCAT_COUNT; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* Today at the site's visitor end of day, or 0 when that has passed. */
+static int64_t
+visitor_default_until(const struct engine *e, int64_t now)
+{
+	struct rule_time t;
+	int64_t until;
+
+	desk_rule_time(now, &t);
+	/* The configured minute, 23:59 when none is set. */
+	until = ctl_desk_date_ms(t.date, 0) + (int64_t)(e->site->visitor_until_min > 0 ?
+	    e->site->visitor_until_min : 1439) * 60000 + 59999;
+	return until > now ? until : 0;
+}
+
+void
+ctl_cmd_visitor_register(struct ctl_client *c, json_object *args)
+{
+	static const char *const known[] = { "name", "id_type", "id_number",
+	    "host_unit", "host", "class", "purpose", "party", "valid_until_ms",
+	    "appointment", "category", "override", "floors", "card", NULL };
+	struct engine *e = c->srv->e;
+	struct person_rec p = { 0 };
+	struct pass_rec ps = { 0 };
+	struct visitor_reg reg = { .party_size = 1 };
+	struct visitor_verdict v;
+	struct store_req *req;
+	char cls[16], cat[16] = "none", over[DESK_TEXT_MAX] = "", card[32] = "";
+	int64_t party = 1, now = real_ms();
+	int k, has_id;
+
+	if (!ctl_args_known(c, args, known) ||
+	    ctl_arg_str(c, args, "name", p.name, sizeof(p.name), true) < 0 ||
+	    ctl_arg_str(c, args, "host_unit", p.unit, sizeof(p.unit), false) < 0 ||
+	    ctl_arg_str(c, args, "host", ps.host, sizeof(ps.host), false) < 0 ||
+	    ctl_arg_str(c, args, "class", cls, sizeof(cls), true) < 0 ||
+	    ctl_arg_str(c, args, "purpose", ps.purpose, sizeof(ps.purpose), true) < 0 ||
+	    ctl_arg_int(c, args, "party", &party, 1, 1000) < 0 ||
+	    ctl_arg_int(c, args, "valid_until_ms", &ps.valid_until_ms, 0, INT64_MAX) < 0 ||
+	    ctl_arg_bool(c, args, "appointment", &ps.appointment) < 0 ||
+	    ctl_arg_str(c, args, "category", cat, sizeof(cat), false) < 0 ||
+	    ctl_arg_str(c, args, "override", over, sizeof(over), false) < 0 ||
+	    ctl_desk_floors_arg(c, args, &ps.floors) < 0 ||
+	    ctl_arg_str(c, args, "card", card, sizeof(card), false) < 0)
+		return;
+	if (p.name[0] == '\0') {
+		ctl_reply_err(c, "name must not be empty");
+		return;
+	}
+	if ((k = rule_visitor_class_parse(cls)) < 0) {
+		ctl_reply_err(c, "class \"%s\": vip, important, ordinary, applicant, "
+		    "service or internal expected", cls);
+		return;
+	}
+	reg.cls = (enum visitor_class)k;
+	if ((k = category_parse(cat)) < 0) {
+		ctl_reply_err(c, "category \"%s\": sales, insurance or advertising "
+		    "expected (or none)", cat);
+		return;
+	}
+	reg.category = (enum visitor_category)k;
+	if (over[0] != '\0' && !ctl_has_role(c, ROLE_MANAGER)) {
+		ctl_reply_err(c, "an override needs the role manager; you (%s) do not "
+		    "hold it", c->user);
+		return;
+	}
+	if ((has_id = ctl_desk_id_args(c, args, &p, false)) < 0)
+		return;
+	reg.id_type = has_id ? (enum id_type)rule_id_type_parse(p.id_type) : ID_NONE;
+	reg.has_id_number = has_id > 0;
+	reg.has_host = p.unit[0] != '\0' && ps.host[0] != '\0';
+	reg.has_appointment = ps.appointment;
+	reg.party_size = (int)party;
+	reg.manager_override = over[0] != '\0';
+	v = rule_visitor_register(&reg);
+	if (!v.allowed) {
+		ctl_reply_err(c, "not registered: %s%s", rule_reg_reason_text(v.reason),
+		    v.reason == RR_PARTY_SIZE ? "" : " (a manager may override, "
+		    "with a reason)");
+		return;
+	}
+	if (ps.valid_until_ms == 0 &&
+	    (ps.valid_until_ms = visitor_default_until(e, now)) == 0) {
+		ctl_reply_err(c, "the visitors' end of day has passed: give "
+		    "valid_until_ms");
+		return;
+	}
+	if (ps.valid_until_ms <= now) {
+		ctl_reply_err(c, "valid until must be in the future");
+		return;
+	}
+	if (card[0] != '\0') {
+		if (!ctl_desk_credential_free(c, card))
+			return;
+		str_copy(ps.credential, card, sizeof(ps.credential));
+	} else
+		visitor_code(e, ps.credential);
+	if (!v.office_floors)
+		ps.floors &= ~e->site->office_floors;
+
+	str_copy(p.kind, "visitor", sizeof(p.kind));
+	str_copy(p.status, "active", sizeof(p.status));
+	str_copy(p.company, ps.host, sizeof(p.company));
+	p.created_ms = p.updated_ms = now;
+	str_copy(p.created_by, c->user, sizeof(p.created_by));
+	str_copy(ps.state, v.pending ? "pending" : "active", sizeof(ps.state));
+	ps.valid_from_ms = now;
+	ps.issued_ms = now;
+	str_copy(ps.issued_by, c->user, sizeof(ps.issued_by));
+	str_copy(ps.vclass, rule_visitor_class_name(reg.cls), sizeof(ps.vclass));
+	ps.party = (int)party;
+	if (v.overridden) {
+		str_copy(ps.override_by, c->user, sizeof(ps.override_by));
+		snprintf(ps.override_reason, sizeof(ps.override_reason), "%s: %s",
+		    rule_reg_reason_code(v.reason), over);
+	}
+	if ((req = ctl_desk_req(c, DESK_REGISTER, "visitor_registered")) == NULL)
+		return;
+	req->in.desk.person = p;
+	req->in.desk.pass = ps;
+	snprintf(req->in.desk.why, sizeof(req->in.desk.why), "%s, host unit %s%s",
+	    ps.vclass, p.unit, v.overridden ? ", manager's override" : "");
+	ctl_req_submit(c, req);
+}
+
+void
+ctl_cmd_visitor_confirm(struct ctl_client *c, json_object *args)
+{
+	static const char *const known[] = { "id", NULL };
+	struct pass_rec *p, n;
+	const struct desk_person *who;
+
+	if (!ctl_args_known(c, args, known) || (p = ctl_desk_pass_arg(c, args)) == NULL)
+		return;
+	who = desk_person(c->srv->e, p->person);
+	if (who == NULL || strcmp(who->r.kind, "visitor") != 0) {
+		ctl_reply_err(c, "pass %" PRId64 " is not a visitor's", p->id);
+		return;
+	}
+	if (strcmp(p->state, "pending") != 0) {
+		ctl_reply_err(c, "pass %" PRId64 " is %s: only a pending pass is "
+		    "confirmed", p->id, p->state);
+		return;
+	}
+	n = *p;
+	str_copy(n.state, "active", sizeof(n.state));
+	n.confirmed_ms = real_ms();
+	str_copy(n.confirmed_by, c->user, sizeof(n.confirmed_by));
+	ctl_desk_pass_change(c, &n, "visitor_confirmed", "host confirmed");
+}
