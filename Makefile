@@ -29,7 +29,7 @@ CONFIG_O := config/config.o config/config_read.o config/config_profile.o config/
 	    config/config_icom.o config/config_alerts.o config/config_access.o \
 	    config/config_elev.o config/roles.o
 RULES_O	 := rules/access.o rules/pass.o rules/visitor.o rules/hours.o rules/booking.o
-DB_O	 := db/store.o db/queries.o db/schema.o db/tickets.o db/desk.o db/bookings.o db/latch.o db/cardimport.o
+DB_O	 := db/store.o db/queries.o db/schema.o db/tickets.o db/desk.o db/bookings.o db/latch.o db/cardimport.o db/webusers.o
 GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand.o
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_input.o \
 	    drivers/modbus_icom.o drivers/modbus_elev.o drivers/modbus_wire.o drivers/serial.o drivers/reader.o drivers/cardfmt.o $(GPIO_O)
@@ -39,11 +39,11 @@ ENGINE_O := engine/engine.o engine/kind.o engine/cards.o engine/credmap.o engine
 	    engine/doors.o engine/intercom.o control/ctl_icom.o \
 	    engine/elevator.o control/ctl_elev.o \
 	    engine/notify.o control/ctl_alerts.o engine/desk.o engine/desk_timers.o engine/privacy.o \
-	    control/ctl_desk.o control/ctl_front.o control/ctl_import.o
+	    control/ctl_desk.o control/ctl_front.o control/ctl_import.o control/ctl_web.o
 LOBBYD_O := daemon/main.o $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
 LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/conn.o lobbyctl/show.o \
 	      lobbyctl/format.o lobbyctl/tickets.o lobbyctl/show_icom.o \
-	      lobbyctl/show_elev.o lobbyctl/desk.o lobbyctl/import.o lobbyctl/secret.o \
+	      lobbyctl/show_elev.o lobbyctl/desk.o lobbyctl/import.o lobbyctl/secret.o lobbyctl/users.o \
 	      $(UTIL_O)
 LOBBYSIM_O := sim/lobbysim.o sim/simctl.o sim/linectl.o sim/simmodbus.o sim/simreader.o \
 	      sim/siminput.o sim/simgpio.o sim/simicom.o sim/simelev.o \

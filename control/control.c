@@ -251,6 +251,8 @@ handle_line(struct ctl_client *c, const char *line, size_t len)
 		ctl_reply_err(c, "\"args\" must be an object");
 		goto out;
 	}
+	if (ctl_web_as(c, req) == -1)
+		goto out;
 	name = json_object_get_string(cmd);
 	if ((fn = ctl_cmd_find(name, &need)) != NULL) {
 		json_object *empty;
@@ -744,6 +746,8 @@ server_accept(struct engine *e, struct ev_handler *h, uint32_t events)
 		c->privileged = privileged;
 		c->active_ns = mono_ns();
 		str_copy(c->user, user, sizeof(c->user));
+		str_copy(c->peer_user, user, sizeof(c->peer_user));
+		c->peer_roles = roles;
 		c->armed = EPOLLIN;
 		if (engine_watch(e, &c->h, EPOLLIN) < 0) {
 			free(c->in);
@@ -881,6 +885,7 @@ ctl_close(struct ctl_server *srv)
 	engine_unwatch(srv->e, &srv->h);
 	close(srv->h.fd);
 	unlink(srv->path);
+	free(srv->websess);
 	free(srv);
 }
 
