@@ -9,6 +9,7 @@ SAN	?=
 BUILD	?= $(if $(SAN),build-san,build)
 CC	?= gcc
 PKGS	:= libmodbus libserialport libgpiod sqlite3 libconfig libsystemd json-c libsodium
+WEB_PKGS := libmicrohttpd		# lobbyweb's alone: lobbyd never links it
 
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wpointer-arith -Wformat=2
@@ -17,6 +18,7 @@ VERSION	:= 0.1.0
 CFLAGS	+= -std=c17 -D_GNU_SOURCE -DLOBBYD_VERSION='"$(VERSION)"' $(WARN) -MMD -MP
 CFLAGS	+= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS	+= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+WEB_LIBS := $(shell pkg-config --libs $(WEB_PKGS) 2>/dev/null)
 ifneq ($(SAN),)
 CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS	+= -fsanitize=address,undefined
@@ -49,6 +51,7 @@ LOBBYSIM_O := sim/lobbysim.o sim/simctl.o sim/linectl.o sim/simmodbus.o sim/simr
 	      sim/siminput.o sim/simgpio.o sim/simicom.o sim/simelev.o \
 	      $(CONFIG_O) $(UTIL_O)
 LOBBYBUS_O := sim/busemu.o sim/linectl.o common/util.o
+LOBBYWEB_O := web/lobbyweb.o web/webconf.o web/ctlconn.o web/feed.o web/session.o web/http.o $(UTIL_O)
 
 # Unit tests: one program per module, linked with just what it tests.
 UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records test_config \
@@ -89,7 +92,7 @@ test_cards_O    := tests/unit/test_cards.o engine/cards.o $(UTIL_O)
 BENCH_PROGS := bench_store
 bench_store_O := bench/bench_store.o $(DB_O) $(UTIL_O)
 
-BINS := $(BUILD)/lobbyd $(BUILD)/lobbyctl $(BUILD)/lobbysim $(BUILD)/lobbybus
+BINS := $(BUILD)/lobbyd $(BUILD)/lobbyctl $(BUILD)/lobbysim $(BUILD)/lobbybus $(BUILD)/lobbyweb
 UNIT_BINS := $(addprefix $(BUILD)/tests/unit/,$(UNIT_TESTS))
 BENCH_BINS := $(addprefix $(BUILD)/bench/,$(BENCH_PROGS))
 
@@ -110,6 +113,8 @@ $(BUILD)/lobbysim: $(addprefix $(OBJ)/,$(LOBBYSIM_O))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/lobbybus: $(addprefix $(OBJ)/,$(LOBBYBUS_O))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/lobbyweb: $(addprefix $(OBJ)/,$(LOBBYWEB_O))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(WEB_LIBS)
 
 .SECONDEXPANSION:
 $(UNIT_BINS): $(BUILD)/tests/unit/%: $$(addprefix $(OBJ)/,$$($$*_O))
@@ -143,6 +148,10 @@ PREFIX	?= /usr
 install: all
 	install -D -m 0755 $(BUILD)/lobbyd $(DESTDIR)$(PREFIX)/sbin/lobbyd
 	install -D -m 0755 $(BUILD)/lobbyctl $(DESTDIR)$(PREFIX)/bin/lobbyctl
+	install -D -m 0755 $(BUILD)/lobbyweb $(DESTDIR)$(PREFIX)/sbin/lobbyweb
+	install -D -m 0644 systemd/lobbyweb.service $(DESTDIR)/lib/systemd/system/lobbyweb.service
+	for f in web/static/*.* web/static/i18n/*.json; do \
+		install -D -m 0644 $$f $(DESTDIR)$(PREFIX)/share/lobbyd/$${f#static/}; done
 	install -D -m 0644 systemd/lobbyd.service $(DESTDIR)/lib/systemd/system/lobbyd.service
 	install -D -m 0644 systemd/lobbyd.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/lobbyd.conf
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/lobbyd/README.md

@@ -181,7 +181,8 @@
  *  (visitor.register with override: manager)
  *  watchlist.add, watchlist.remove                      manager
  *  watchlist.list                                       guard, manager
- *  inside                                               anyone admitted
+ *  inside                                               anyone admitted (id_mask, unit:
+ *                                                       frontdesk, manager only)
  *  shift.*                                              guard, frontdesk, manager
  *
  * The web console (control/ctl_web.c). Passwords are hashed by lobbyctl
