@@ -193,7 +193,7 @@
  *                                                         pause the account for a minute)
  *  user.add: manager. web.login: only lobbyweb's own Unix user (or root).
  * Any request may carry "as": {"user": NAME, "role": ROLE} beside "cmd":
- * lobbyd takes it only from lobbyweb's own user, and only for a web user
+ * lobbyd takes it only from lobbyweb's own user (or root, or lobbyd's own), and only for a web user
  * who logged in with that role in the last 12 h (or lobbyweb itself, to
  * narrow its roles); the request is then decided by that role and recorded
  * with "NAME@web" as the actor. Events: web_user_added, web_login,

@@ -9,6 +9,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "control_int.h"
 #include "../engine/engine.h"
@@ -26,11 +27,13 @@ struct ctl_websess {
 	int64_t	until_ms;
 };
 
-/* Is the peer lobbyweb's own user (or root, which may be anyone)? */
+/* Is the peer lobbyweb's own user? Root and lobbyd's own user may be
+ * anyone already (the demo runs lobbyweb as lobbyd's user). */
 static bool
 peer_is_web(const struct ctl_client *c)
 {
-	return c->uid == 0 || strcmp(c->peer_user, WEB_PEER) == 0;
+	return c->uid == 0 || c->uid == geteuid() ||
+	    strcmp(c->peer_user, WEB_PEER) == 0;
 }
 
 /* A web user's name: 1-23 of [a-z0-9._-], starting with a letter. */

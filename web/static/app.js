@@ -4,7 +4,9 @@
 let cat = {}, me = null;
 const page = document.body.dataset.page;
 
-export function t(key) { return cat[key] ?? key; }
+// A word lobbyd sent that the catalog does not know yet is shown as sent
+// ("visitor_registered"), never as the catalog's key.
+export function t(key) { return cat[key] ?? key.replace(/^[a-z]+\./, ''); }
 
 function el(tag, attrs = {}, ...kids) {
   const e = document.createElement(tag);
@@ -150,7 +152,7 @@ async function devicesPage() {
       const det = el('details', {}, el('summary', { text: t('col.detail') }),
         el('pre', { text: `link ${d.link}\nfault_code ${d.fault_code}\nfailures ${d.failures}\n${d.reason || ''}` }));
       const r = row([d.name, t('kind.' + d.kind), state, time(d.since_ms, true), det]);
-      r.className = d.online ? d.state : 'offline'; return r;
+      r.className = 'st-' + (d.online ? d.state : 'offline'); return r;
     }));
   };
   await load();
