@@ -182,7 +182,9 @@ ctl_cmd_inside(struct ctl_client *c, json_object *args)
 			ctl_add_int(o, "person", p->r.id);
 			ctl_add_str(o, "name", p->r.name);
 			ctl_add_str(o, "kind", p->r.kind);
-			ctl_add_str(o, "id_mask", p->r.id_mask);
+			/* Like units, even the masked ID is the desk's only. */
+			ctl_add_str(o, "id_mask", ctl_desk_sees_units(c) ?
+			    p->r.id_mask : "");
 			ctl_add_str(o, "unit", ctl_desk_sees_units(c) ? p->r.unit : "");
 			ctl_add_str(o, "zone", z < e->site->nzones ?
 			    e->site->zones[z].name : "site");

@@ -220,6 +220,17 @@ static const char *const schema_steps[] = {
 	"  cancelled_ms INTEGER"
 	");"
 	"CREATE INDEX bookings_until ON bookings (state, until_ms);",
+	/* 8: the web console's accounts (lobbyweb): an argon2id hash, never
+	   the password, and the failed logins that slow the next ones. */
+	"CREATE TABLE web_users ("
+	"  name TEXT PRIMARY KEY,"
+	"  role TEXT NOT NULL,"
+	"  hash TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  created_by TEXT,"
+	"  failed INTEGER NOT NULL DEFAULT 0,"
+	"  failed_ms INTEGER NOT NULL DEFAULT 0"
+	");",
 };
 
 #define SCHEMA_NSTEPS	((int)(sizeof(schema_steps) / sizeof(schema_steps[0])))

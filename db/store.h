@@ -145,6 +145,25 @@ enum store_op {
 	STORE_BOOKING_LIST,	/* in.query.all: every booking; else the active
 				   ones with until_ms > in.query.since_ms;
 				   out.rows: booking_rec[], by from_ms */
+	/* The web console's accounts (db/webusers.c); both use in.web. */
+	STORE_WEB_USER_PUT,	/* name, role, hash, actor, ts_ms: added or
+				   replaced; out.found: it replaced one */
+	STORE_WEB_LOGIN,	/* name, password, ts_ms: out.found when the
+				   password is right, role set; out.id: the
+				   failures in a row before this one */
+};
+
+/* A web account, or a login to check (db/webusers.c). The password is
+ * wiped by the store thread once checked. */
+struct web_in {
+	char	name[32];
+	char	role[16];
+	char	hash[128];		/* crypto_pwhash_STRBYTES */
+	char	password[128];
+	char	actor[32];
+	int64_t	ts_ms;
+	bool	locked;			/* out: too many failures lately; the
+					   password was not even checked */
 };
 
 struct store_req {
@@ -164,6 +183,7 @@ struct store_req {
 		} query;
 		struct ticket_in ticket;
 		struct desk_in	desk;
+		struct web_in	web;
 		struct {
 			struct card_rec	*rows;	/* the caller's; not freed here */
 			size_t		n;

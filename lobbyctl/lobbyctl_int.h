@@ -159,4 +159,7 @@ int	conn_request_page(struct conn *, struct json_object *req,
 int	conn_follow(struct conn *, enum show_what what, bool json,
 	    struct fmt_table *t);
 
+/* users.c: "user add NAME --role ROLE", whole: an exit status. */
+int	users_main(int argc, char **argv);
+
 #endif
