@@ -82,7 +82,7 @@ ctl_cmd_watch_add(struct ctl_client *c, json_object *args)
 	    ctl_arg_str(c, args, "note", w.note, sizeof(w.note), false) < 0)
 		return;
 	/* The same hashing as for people, so that the two match. */
-	if (ctl_desk_id_args(c, args, &p, true) <= 0)
+	if (ctl_desk_id_args(c, args, &p, true, NULL, NULL) <= 0)
 		return;
 	str_copy(w.id_type, p.id_type, sizeof(w.id_type));
 	str_copy(w.id_hash, p.id_hash, sizeof(w.id_hash));
