@@ -10,6 +10,7 @@ SAN	?=
 BUILD	?= $(if $(SAN),build-san,build)
 CC	?= gcc
 PKGS	:= libmodbus libserialport libgpiod sqlite3 libconfig libsystemd json-c libsodium
+WEB_PKGS := libmicrohttpd		# lobbyweb's alone: lobbyd never links it
 
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wpointer-arith -Wformat=2
@@ -18,6 +19,7 @@ VERSION	:= 0.1.0
 CFLAGS	+= -std=c17 -D_GNU_SOURCE -DLOBBYD_VERSION='"$(VERSION)"' $(WARN) -MMD -MP
 CFLAGS	+= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS	+= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+WEB_LIBS := $(shell pkg-config --libs $(WEB_PKGS) 2>/dev/null)
 ifneq ($(SAN),)
 CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS	+= -fsanitize=address,undefined
@@ -29,8 +31,8 @@ CONFIG_O := config/config.o config/config_read.o config/config_profile.o config/
 	    config/config_input.o config/config_tickets.o config/config_gpio.o \
 	    config/config_icom.o config/config_alerts.o config/config_access.o \
 	    config/config_elev.o config/roles.o
-RULES_O	 := rules/access.o rules/pass.o rules/visitor.o rules/hours.o rules/booking.o
-DB_O	 := db/store.o db/checkpoint.o db/queries.o db/events.o db/schema.o db/tickets.o db/desk.o db/bookings.o db/latch.o db/cardimport.o
+RULES_O	 := rules/access.o rules/pass.o rules/visitor.o rules/idcheck.o rules/hours.o rules/booking.o
+DB_O	 := db/store.o db/checkpoint.o db/queries.o db/events.o db/schema.o db/tickets.o db/desk.o db/bookings.o db/latch.o db/cardimport.o db/webusers.o
 GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand.o
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_poll.o \
 	    drivers/modbus_cmd.o drivers/modbus_input.o \
@@ -45,23 +47,24 @@ CONTROL_O := control/control.o control/ctl_client.o control/ctl_admit.o control/
 	    control/ctl_fire.o control/ctl_tickets.o control/devcheck.o control/ctl_icom.o \
 	    control/ctl_elev.o control/ctl_alerts.o \
 	    control/ctl_desk.o control/ctl_people.o control/ctl_passes.o control/ctl_visitors.o \
-	    control/ctl_permits.o control/ctl_front.o control/ctl_import.o
+	    control/ctl_permits.o control/ctl_front.o control/ctl_import.o control/ctl_web.o
 LOBBYD_O := daemon/main.o $(CONTROL_O) $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
 LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/cmdline.o lobbyctl/request.o lobbyctl/conn.o lobbyctl/show.o \
 	      lobbyctl/format.o lobbyctl/tickets.o lobbyctl/show_icom.o \
 	      lobbyctl/show_elev.o lobbyctl/desk.o lobbyctl/desk_args.o lobbyctl/desk_show.o \
-	      lobbyctl/import.o lobbyctl/secret.o lobbyctl/events.o \
+	      lobbyctl/import.o lobbyctl/secret.o lobbyctl/users.o lobbyctl/events.o \
 	      $(UTIL_O)
 LOBBYSIM_O := sim/lobbysim.o sim/simctl.o sim/linectl.o sim/simmodbus.o sim/simreader.o \
 	      sim/siminput.o sim/simgpio.o sim/simicom.o sim/simelev.o \
 	      $(CONFIG_O) $(UTIL_O)
 LOBBYBUS_O := sim/busemu.o sim/buswire.o sim/linectl.o common/util.o
+LOBBYWEB_O := web/lobbyweb.o web/webconf.o web/ctlconn.o web/feed.o web/session.o web/http.o $(UTIL_O)
 
 # Unit tests: one program per module, linked with just what it tests.
 UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records test_config \
 	      test_modbus test_modbus_rtu test_modbus_wire test_reader test_lobbyctl test_wiegand \
 	      test_pass test_visitor test_privacy test_tickets test_gpio test_roles \
-	      test_hours test_desk test_desk_privacy test_booking test_latch test_cards test_ctl_limit test_store_events
+	      test_hours test_desk test_desk_privacy test_booking test_latch test_cards test_ctl_limit test_idcheck test_store_events
 test_access_O   := tests/unit/test_access.o $(RULES_O)
 test_msg_O      := tests/unit/test_msg.o drivers/msg.o
 test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
@@ -94,12 +97,13 @@ test_desk_O     := tests/unit/test_desk.o $(DB_O) $(UTIL_O)
 test_desk_privacy_O := tests/unit/test_desk_privacy.o $(DB_O) $(UTIL_O) engine/privacy.o
 test_latch_O    := tests/unit/test_latch.o db/latch.o $(UTIL_O)
 test_cards_O    := tests/unit/test_cards.o engine/cards.o $(UTIL_O)
+test_idcheck_O  := tests/unit/test_idcheck.o rules/idcheck.o rules/visitor.o
 
 # Benchmark programs (bench/run runs them and the end-to-end figures).
 BENCH_PROGS := bench_store
 bench_store_O := bench/bench_store.o $(DB_O) $(UTIL_O)
 
-BINS := $(BUILD)/lobbyd $(BUILD)/lobbyctl $(BUILD)/lobbysim $(BUILD)/lobbybus
+BINS := $(BUILD)/lobbyd $(BUILD)/lobbyctl $(BUILD)/lobbysim $(BUILD)/lobbybus $(BUILD)/lobbyweb
 UNIT_BINS := $(addprefix $(BUILD)/tests/unit/,$(UNIT_TESTS))
 BENCH_BINS := $(addprefix $(BUILD)/bench/,$(BENCH_PROGS))
 
@@ -120,6 +124,8 @@ $(BUILD)/lobbysim: $(addprefix $(OBJ)/,$(LOBBYSIM_O))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/lobbybus: $(addprefix $(OBJ)/,$(LOBBYBUS_O))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/lobbyweb: $(addprefix $(OBJ)/,$(LOBBYWEB_O))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(WEB_LIBS)
 
 .SECONDEXPANSION:
 $(UNIT_BINS): $(BUILD)/tests/unit/%: $$(addprefix $(OBJ)/,$$($$*_O))
@@ -181,6 +187,11 @@ PREFIX	?= /usr
 install: all
 	install -D -m 0755 $(BUILD)/lobbyd $(DESTDIR)$(PREFIX)/sbin/lobbyd
 	install -D -m 0755 $(BUILD)/lobbyctl $(DESTDIR)$(PREFIX)/bin/lobbyctl
+	install -D -m 0755 $(BUILD)/lobbyweb $(DESTDIR)$(PREFIX)/sbin/lobbyweb
+	install -D -m 0644 systemd/lobbyweb.service $(DESTDIR)/lib/systemd/system/lobbyweb.service
+	install -D -m 0644 systemd/lobbyweb.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/lobbyweb.conf
+	for f in web/static/*.* web/static/i18n/*.json; do \
+		install -D -m 0644 $$f $(DESTDIR)$(PREFIX)/share/lobbyd/$${f#static/}; done
 	install -D -m 0644 systemd/lobbyd.service $(DESTDIR)/lib/systemd/system/lobbyd.service
 	install -D -m 0644 systemd/lobbyd.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/lobbyd.conf
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/lobbyd/README.md

@@ -57,7 +57,7 @@ def card(i):
 
 
 def fill(db_path, now_ms):
-    """N events oldest first, one every 5 years / N; taken back to schema 7
+    """N events oldest first, one every 5 years / N; taken back to schema 8
     (no card or person index) so that lobbyd's upgrade builds them."""
     db = sqlite3.connect(db_path)
     db.execute("PRAGMA synchronous=OFF")
@@ -94,9 +94,9 @@ def fill(db_path, now_ms):
     db.executescript("CREATE INDEX events_ts ON events (ts_ms);"
                      "CREATE INDEX events_lane_ts ON events (lane, ts_ms);"
                      "CREATE INDEX events_person ON events (person);"
-                     "PRAGMA user_version = 7;")
+                     "PRAGMA user_version = 8;")
     db.close()
-    print(f"bench_events: {N} rows written in {fill_s:.0f} s, the schema 7 "
+    print(f"bench_events: {N} rows written in {fill_s:.0f} s, the schema 8 "
           f"indexes in {time.monotonic() - t:.0f} s", file=sys.stderr)
     return t0, step
 
@@ -133,7 +133,7 @@ def main():
                         os.path.join(s.dir, "lobbyd.log"))
         wait_for(lambda: os.path.exists(s.sock) and s.run_ctl("status").returncode == 0,
                  timeout=1800, what="lobbyd after the upgrade")
-        m = re.search(r"database upgraded to schema 8 in ([0-9.]+) s", s.log())
+        m = re.search(r"database upgraded to schema 9 in ([0-9.]+) s", s.log())
         print(f"events_upgrade_indexes_{N} {float(m.group(1)):.1f} s")
         print(f"events_db_size_{N} {os.path.getsize(s.db) / 2**20:.0f} MiB")
 

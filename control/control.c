@@ -117,6 +117,8 @@ server_accept(struct engine *e, struct ev_handler *h, uint32_t events)
 		c->privileged = peer.privileged;
 		c->active_ns = mono_ns();
 		str_copy(c->user, peer.user, sizeof(c->user));
+		str_copy(c->peer_user, peer.user, sizeof(c->peer_user));
+		c->peer_roles = peer.roles;
 		c->armed = EPOLLIN;
 		if (engine_watch(e, &c->h, EPOLLIN) < 0) {
 			free(c->in);
@@ -213,6 +215,7 @@ ctl_close(struct ctl_server *srv)
 	engine_unwatch(srv->e, &srv->h);
 	close(srv->h.fd);
 	unlink(srv->path);
+	free(srv->websess);
 	free(srv);
 }
 

@@ -22,8 +22,13 @@ struct ctl_client {
 	struct ctl_server	*srv;
 	uid_t			uid;
 	pid_t			pid;		/* at connect, for the log */
-	char			user[32];
-	unsigned		roles;		/* ROLE_* bits, from its groups at connect */
+	char			user[32];	/* the actor of the request being run:
+						   the peer, or the web user it acts
+						   as (ctl_web_as) */
+	unsigned		roles;		/* ROLE_* bits, from its groups at connect,
+						   or the web user's role */
+	char			peer_user[32];	/* who connected, and their roles */
+	unsigned		peer_roles;
 	bool			privileged;	/* manager, root or lobbyd: may take
 						   the reserve (ctl_limit.h) */
 	char			*in;
@@ -55,6 +60,8 @@ struct ctl_server {
 	struct ctl_import	*import;	/* the card import under way (one) */
 	struct engine_sub	sub;		/* followers hear the engine through it */
 	struct ctl_reflog	refusals;	/* who was turned away, for the log */
+	struct ctl_websess	*websess;	/* web users logged in (ctl_web.c) */
+	size_t			nwebsess;
 };
 
 /* ctl_client.c: replies (each takes the JSON it is given) and store requests. */
@@ -146,6 +153,11 @@ void	ctl_card_audit(struct ctl_client *, const char *kind, const char *uid,
 /* ctl_import.c: card.import, and an import's end when its client goes. */
 ctl_cmd_fn	ctl_cmd_card_import;
 void	ctl_import_client_gone(struct ctl_client *);
+/* ctl_web.c: web accounts and logins (lobbyweb). ctl_web_as sets the
+ * client's user and roles for one request from its "as" (or back to the
+ * peer's own): 0, or -1 with the error sent. */
+ctl_cmd_fn	ctl_cmd_user_add, ctl_cmd_web_login;
+int	ctl_web_as(struct ctl_client *, json_object *req);
 /* ctl_alerts.c: alert.ack {id, note?} */
 void	ctl_cmd_alert_ack(struct ctl_client *, json_object *args);
 

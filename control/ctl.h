@@ -201,8 +201,23 @@
  *  (visitor.register with override: manager)
  *  watchlist.add, watchlist.remove                      manager
  *  watchlist.list                                       guard, manager
- *  inside                                               anyone admitted
+ *  inside                                               anyone admitted (id_mask, unit:
+ *                                                       frontdesk, manager only)
  *  shift.*                                              guard, frontdesk, manager
+ *
+ * The web console (control/ctl_web.c). Passwords are hashed by lobbyctl
+ * (argon2id, crypto_pwhash_str); lobbyd keeps only the hash.
+ *  user.add       name, role, hash ("$argon2id$...")     {name, role, replaced}
+ *  web.login      name, password, from? (the browser's   {name, role}  ("wrong name or
+ *                 address)                                password"; 5 failures in a row
+ *                                                         pause the account for a minute)
+ *  user.add: manager. web.login: only lobbyweb's own Unix user (or root).
+ * Any request may carry "as": {"user": NAME, "role": ROLE} beside "cmd":
+ * lobbyd takes it only from lobbyweb's own user (or root, or lobbyd's own), and only for a web user
+ * who logged in with that role in the last 12 h (or lobbyweb itself, to
+ * narrow its roles); the request is then decided by that role and recorded
+ * with "NAME@web" as the actor. Events: web_user_added, web_login,
+ * web_login_failed.
  *
  * Roles. A caller's roles come from its Unix groups (config "roles"; without
  * that section every caller admitted holds every role), and each command

@@ -225,6 +225,8 @@ handle_line(struct ctl_client *c, const char *line, size_t len)
 		ctl_reply_err(c, "\"args\" must be an object");
 		goto out;
 	}
+	if (ctl_web_as(c, req) == -1)
+		goto out;
 	name = json_object_get_string(cmd);
 	if ((fn = ctl_cmd_find(name, &need)) != NULL) {
 		json_object *empty;

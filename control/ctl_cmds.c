@@ -183,6 +183,8 @@ static const struct {
 	{ "booking.add", ctl_cmd_booking_add, ROLE_FRONTDESK | ROLE_MANAGER },
 	{ "booking.list", ctl_cmd_booking_list, ROLE_FRONTDESK | ROLE_MANAGER },
 	{ "booking.cancel", ctl_cmd_booking_cancel, ROLE_FRONTDESK | ROLE_MANAGER },
+	{ "user.add",	ctl_cmd_user_add, ROLE_MANAGER },
+	{ "web.login",	ctl_cmd_web_login, ROLE_EVERYONE },	/* lobbyweb's own user only */
 };
 
 ctl_cmd_fn *

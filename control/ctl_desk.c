@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "../rules/hours.h"
+#include "../rules/idcheck.h"
 #include "../rules/visitor.h"
 #include "control_int.h"
 #include "ctl_desk.h"
@@ -148,9 +149,10 @@ ctl_desk_credential_free(struct ctl_client *c, const char *cred)
  */
 int
 ctl_desk_id_args(struct ctl_client *c, json_object *args, struct person_rec *p,
-    bool required)
+    bool required, const char *override, bool *overridden)
 {
 	char type[16] = "", number[64] = "", norm[PRIVACY_ID_MAX + 1], err[128];
+	struct rule_time today;
 	int t, nt, nn;
 
 	if ((nt = ctl_arg_str(c, args, "id_type", type, sizeof(type), required)) < 0)
@@ -165,13 +167,29 @@ ctl_desk_id_args(struct ctl_client *c, json_object *args, struct person_rec *p,
 		goto out_wipe;
 	}
 	if ((t = rule_id_type_parse(type)) <= 0) {
-		ctl_reply_err(c, "id_type \"%s\": resident_card, passport or other "
+		ctl_reply_err(c, "id_type \"%s\": resident_card, passport, "
+		    "hk_macao_permit, taiwan_permit, foreign_pr_card or other "
 		    "expected", type);
 		goto out_wipe;
 	}
 	if (privacy_id_normalise(number, norm, sizeof(norm), err, sizeof(err)) == -1) {
 		ctl_reply_err(c, "id_number: %s", err);
 		goto out_wipe;
+	}
+	desk_rule_time(real_ms(), &today);
+	if (overridden != NULL)
+		*overridden = false;
+	if (!rule_id_check((enum id_type)t, norm, today.date, err, sizeof(err))) {
+		if (override == NULL || override[0] == '\0') {
+			ctl_reply_err(c, "id_number is not a valid %s number: %s (%s)",
+			    rule_id_type_name((enum id_type)t), err, override != NULL ?
+			    "a manager may accept it with an override and a reason" :
+			    "a document of another kind is id_type other");
+			sodium_memzero(norm, sizeof(norm));
+			goto out_wipe;
+		}
+		if (overridden != NULL)
+			*overridden = true;
 	}
 	str_copy(p->id_type, rule_id_type_name((enum id_type)t), sizeof(p->id_type));
 	privacy_id_hash(&c->srv->e->desk->key, p->id_type, norm, p->id_hash);

@@ -24,10 +24,13 @@ ctl_cmd_fn	ctl_cmd_pass_list, ctl_cmd_visitor_list, ctl_cmd_watch_add,
 		ctl_cmd_shift_note, ctl_cmd_shift_handover, ctl_cmd_shift_log;
 
 /* id_type and id_number of args: both, or (not required) neither; the
- * number hashed and masked into p and then wiped, never repeated in an
- * error. 1 given, 0 not given, -1 wrong (error sent). */
+ * number checked by its document's format (rules/idcheck.h), hashed and
+ * masked into p and then wiped, never repeated in an error. A number that
+ * fails the check is refused, unless override is a manager's reason (not
+ * NULL, not ""): then *overridden says so. 1 given, 0 not given, -1 wrong
+ * (error sent). */
 int	ctl_desk_id_args(struct ctl_client *, json_object *args, struct person_rec *p,
-	    bool required);
+	    bool required, const char *override, bool *overridden);
 /* May this caller see tenants' unit numbers (front desk, manager)? */
 bool	ctl_desk_sees_units(const struct ctl_client *);
 json_object *ctl_person_json(const struct ctl_client *, const struct desk_person *);

@@ -82,7 +82,7 @@ ctl_cmd_watch_add(struct ctl_client *c, json_object *args)
 	    ctl_arg_str(c, args, "note", w.note, sizeof(w.note), false) < 0)
 		return;
 	/* The same hashing as for people, so that the two match. */
-	if (ctl_desk_id_args(c, args, &p, true) <= 0)
+	if (ctl_desk_id_args(c, args, &p, true, NULL, NULL) <= 0)
 		return;
 	str_copy(w.id_type, p.id_type, sizeof(w.id_type));
 	str_copy(w.id_hash, p.id_hash, sizeof(w.id_hash));
@@ -182,7 +182,9 @@ ctl_cmd_inside(struct ctl_client *c, json_object *args)
 			ctl_add_int(o, "person", p->r.id);
 			ctl_add_str(o, "name", p->r.name);
 			ctl_add_str(o, "kind", p->r.kind);
-			ctl_add_str(o, "id_mask", p->r.id_mask);
+			/* Like units, even the masked ID is the desk's only. */
+			ctl_add_str(o, "id_mask", ctl_desk_sees_units(c) ?
+			    p->r.id_mask : "");
 			ctl_add_str(o, "unit", ctl_desk_sees_units(c) ? p->r.unit : "");
 			ctl_add_str(o, "zone", z < e->site->nzones ?
 			    e->site->zones[z].name : "site");

@@ -49,7 +49,7 @@ ctl_cmd_person_add(struct ctl_client *c, json_object *args)
 		    p.schedule);
 		return;
 	}
-	if (ctl_desk_id_args(c, args, &p, false) < 0)
+	if (ctl_desk_id_args(c, args, &p, false, NULL, NULL) < 0)
 		return;
 	str_copy(p.status, "active", sizeof(p.status));
 	p.created_ms = p.updated_ms = real_ms();

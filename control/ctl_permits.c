@@ -229,7 +229,7 @@ ctl_cmd_contractor_add(struct ctl_client *c, json_object *args)
 		return;
 	}
 	/* One pass per person, made out against their own ID. */
-	if (ctl_desk_id_args(c, args, &p, true) <= 0 || !ctl_desk_credential_free(c, ps.credential))
+	if (ctl_desk_id_args(c, args, &p, true, NULL, NULL) <= 0 || !ctl_desk_credential_free(c, ps.credential))
 		return;
 	if ((held = desk_pass_live_of_hash(e, p.id_hash, "contractor")) != NULL) {
 		ctl_reply_err(c, "this person holds contractor's pass %" PRId64

@@ -76,6 +76,7 @@ ctl_cmd_visitor_register(struct ctl_client *c, json_object *args)
 	char cls[16], cat[16] = "none", over[DESK_TEXT_MAX] = "", card[32] = "";
 	int64_t party = 1, now = real_ms();
 	int k, has_id;
+	bool id_over = false;
 
 	if (!ctl_args_known(c, args, known) ||
 	    ctl_arg_str(c, args, "name", p.name, sizeof(p.name), true) < 0 ||
@@ -112,7 +113,7 @@ ctl_cmd_visitor_register(struct ctl_client *c, json_object *args)
 		    "hold it", c->user);
 		return;
 	}
-	if ((has_id = ctl_desk_id_args(c, args, &p, false)) < 0)
+	if ((has_id = ctl_desk_id_args(c, args, &p, false, over, &id_over)) < 0)
 		return;
 	reg.id_type = has_id ? (enum id_type)rule_id_type_parse(p.id_type) : ID_NONE;
 	reg.has_id_number = has_id > 0;
@@ -157,17 +158,20 @@ ctl_cmd_visitor_register(struct ctl_client *c, json_object *args)
 	str_copy(ps.issued_by, c->user, sizeof(ps.issued_by));
 	str_copy(ps.vclass, rule_visitor_class_name(reg.cls), sizeof(ps.vclass));
 	ps.party = (int)party;
-	if (v.overridden) {
+	if (v.overridden || id_over) {
+		/* Recorded with who and why; the number itself never. */
 		str_copy(ps.override_by, c->user, sizeof(ps.override_by));
-		snprintf(ps.override_reason, sizeof(ps.override_reason), "%s: %s",
-		    rule_reg_reason_code(v.reason), over);
+		snprintf(ps.override_reason, sizeof(ps.override_reason), "%s%s%s: %s",
+		    v.overridden ? rule_reg_reason_code(v.reason) : "",
+		    v.overridden && id_over ? ", " : "",
+		    id_over ? "id_number_not_valid" : "", over);
 	}
 	if ((req = ctl_desk_req(c, DESK_REGISTER, "visitor_registered")) == NULL)
 		return;
 	req->in.desk.person = p;
 	req->in.desk.pass = ps;
 	snprintf(req->in.desk.why, sizeof(req->in.desk.why), "%s, host unit %s%s",
-	    ps.vclass, p.unit, v.overridden ? ", manager's override" : "");
+	    ps.vclass, p.unit, v.overridden || id_over ? ", manager's override" : "");
 	ctl_req_submit(c, req);
 }
 

@@ -514,6 +514,10 @@ store_do(struct store *s, struct store_req *req)
 	case STORE_BOOKING_LIST:
 		rc = store_booking_do(s, req);	/* db/bookings.c */
 		break;
+	case STORE_WEB_USER_PUT:
+	case STORE_WEB_LOGIN:
+		rc = store_web_do(s, req);	/* db/webusers.c */
+		break;
 	default:
 		snprintf(req->error, sizeof(req->error),
 		    "%s: unknown request %d", s->path, (int)req->op);

@@ -223,7 +223,18 @@ static const char *const schema_steps[] = {
 	"  cancelled_ms INTEGER"
 	");"
 	"CREATE INDEX bookings_until ON bookings (state, until_ms);",
-	/* 8: a tower's years of events. The history of one card and of one
+	/* 8: the web console's accounts (lobbyweb): an argon2id hash, never
+	   the password, and the failed logins that slow the next ones. */
+	"CREATE TABLE web_users ("
+	"  name TEXT PRIMARY KEY,"
+	"  role TEXT NOT NULL,"
+	"  hash TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  created_by TEXT,"
+	"  failed INTEGER NOT NULL DEFAULT 0,"
+	"  failed_ms INTEGER NOT NULL DEFAULT 0"
+	");",
+	/* 9: a tower's years of events. The history of one card and of one
 	   person comes from an index each, in time order (SQLite keeps the
 	   rowid at the end of every index: equal times go by id), replacing
 	   the index on person alone. event_exports records what
@@ -314,7 +325,7 @@ schema_log_start(sqlite3 *db, const char *path, int from)
 {
 	int64_t n = schema_events_estimate(db);
 
-	if (from < 8 && n >= 100000)
+	if (from < 9 && n >= 100000)
 		log_notice("%s: upgrading the database from schema %d to %d: "
 		    "indexing about %" PRId64 " events by card and person "
 		    "(about 2 s a million; lobbyd starts when it is done)",

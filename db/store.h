@@ -77,7 +77,7 @@ struct ev_query {
 	struct ev_seek seek;	/* a walk to the newest N's start going on */
 };
 
-/* What "lobbyctl events export" wrote out (schema step 8): the events with
+/* What "lobbyctl events export" wrote out (schema step 9): the events with
  * since_ms <= ts_ms < until_ms and id <= upto_id, nrows of them. */
 struct export_rec {
 	int64_t	id;
@@ -232,6 +232,25 @@ enum store_op {
 				   (export_rec, none or one) */
 	STORE_EXPORT_DONE,	/* in.export recorded; out.id */
 	STORE_EVENT_PURGE,	/* in.purge; out.purged */
+	/* The web console's accounts (db/webusers.c); both use in.web. */
+	STORE_WEB_USER_PUT,	/* name, role, hash, actor, ts_ms: added or
+				   replaced; out.found: it replaced one */
+	STORE_WEB_LOGIN,	/* name, password, ts_ms: out.found when the
+				   password is right, role set; out.id: the
+				   failures in a row before this one */
+};
+
+/* A web account, or a login to check (db/webusers.c). The password is
+ * wiped by the store thread once checked. */
+struct web_in {
+	char	name[32];
+	char	role[16];
+	char	hash[128];		/* crypto_pwhash_STRBYTES */
+	char	password[128];
+	char	actor[32];
+	int64_t	ts_ms;
+	bool	locked;			/* out: too many failures lately; the
+					   password was not even checked */
 };
 
 struct store_req {
@@ -252,6 +271,7 @@ struct store_req {
 		struct export_rec export;
 		struct ticket_in ticket;
 		struct desk_in	desk;
+		struct web_in	web;
 		struct {
 			struct card_rec	*rows;	/* the caller's; not freed here */
 			size_t		n;

@@ -132,6 +132,8 @@ int	store_events_do(struct store *, struct store_req *);
 
 /* bookings.c: the STORE_BOOKING_* requests; 0, or -1 with req->error set. */
 int	store_booking_do(struct store *, struct store_req *);
+/* webusers.c: the STORE_WEB_* requests; 0, or -1 with req->error set. */
+int	store_web_do(struct store *, struct store_req *);
 
 /* tickets.c: the STORE_TICKET_* requests; 0, or -1 with req->error set. */
 int	store_ticket_do(struct store *, struct store_req *);

@@ -51,6 +51,7 @@ static const struct {
 static const char *const kinds[] = { "tenant_staff", "property_staff",
 	"contractor", NULL };
 static const char *const id_types[] = { "resident_card", "passport", "other",
+	"hk_macao_permit", "taiwan_permit", "foreign_pr_card",
 	NULL };
 static const char *const classes[] = { "vip", "important", "ordinary",
 	"applicant", "service", "internal", NULL };

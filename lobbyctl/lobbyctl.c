@@ -141,6 +141,9 @@ main(int argc, char **argv)
 	bool follow;
 	int rc;
 
+	for (int i = 1; i < argc && i < 4; i++)	/* [-s SOCKET] [--json] user */
+		if (strcmp(argv[i], "user") == 0)
+			return users_main(argc, argv);
 	if ((rc = cmdline_parse(argc, argv, &o)) != 0)
 		return rc;
 	if ((rc = cmdline_find(&o, &c, &dc)) != 0)

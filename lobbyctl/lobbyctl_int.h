@@ -190,5 +190,7 @@ int	conn_follow(struct conn *, enum show_what what, bool json,
 int	events_list(struct conn *, struct json_object *req, bool json,
 	    bool follow);
 int	events_export(struct conn *, struct json_object *req, const char *out);
+/* users.c: "user add NAME --role ROLE", whole: an exit status. */
+int	users_main(int argc, char **argv);
 
 #endif

@@ -18,6 +18,8 @@ static const char *const class_names[VC_COUNT] = {
 static const char *const id_names[ID_COUNT] = {
 	[ID_NONE] = "none", [ID_RESIDENT_CARD] = "resident-id",
 	[ID_PASSPORT] = "passport", [ID_OTHER] = "other",
+	[ID_HK_MACAO_PERMIT] = "hk_macao_permit",
+	[ID_TAIWAN_PERMIT] = "taiwan_permit", [ID_FOREIGN_PR] = "foreign_pr_card",
 };
 
 static const struct {

@@ -27,7 +27,13 @@ enum visitor_category {
 	VCAT_COUNT
 };
 
-enum id_type { ID_NONE, ID_RESIDENT_CARD, ID_PASSPORT, ID_OTHER, ID_COUNT };
+/* The identity documents a front desk takes; their numbers are checked by
+ * rule_id_check() (idcheck.h), except "other". */
+enum id_type { ID_NONE, ID_RESIDENT_CARD, ID_PASSPORT, ID_OTHER,
+	ID_HK_MACAO_PERMIT,	/* Mainland Travel Permit for HK and Macao Residents */
+	ID_TAIWAN_PERMIT,	/* Mainland Travel Permit for Taiwan Residents */
+	ID_FOREIGN_PR,		/* Foreigner's Permanent Residence ID Card */
+	ID_COUNT };
 
 struct visitor_reg {
 	enum visitor_class	cls;

@@ -15,7 +15,7 @@ LAYERS = {
     "drivers": 2, "db": 2, "rules": 2,
     "engine": 3,
     "control": 4,
-    "daemon": 5, "lobbyctl": 5, "sim": 5,
+    "daemon": 5, "lobbyctl": 5, "sim": 5, "web": 5,
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 

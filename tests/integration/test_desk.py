@@ -22,7 +22,7 @@ SETPRIV = "/usr/bin/setpriv"
 ID_VISITOR = "440301199001011234"
 ID_VISITOR2 = "E12345678"
 ID_SALES = "P7654321"
-ID_CONTRACTOR = "110101198001010011"
+ID_CONTRACTOR = "110101198001010010"
 ID_WATCHED = "G55501234"
 ID_STAFF = "X1234567"
 ALL_IDS = (ID_VISITOR, ID_VISITOR2, ID_SALES, ID_CONTRACTOR, ID_WATCHED, ID_STAFF)
@@ -240,6 +240,48 @@ def a_visitor_code_opens_the_qr_lane_and_an_applicant_gets_no_office_floor():
         assert "pending confirmation: pass %d" % a["id"] in h["text"], h
         assert "quiet morning" in h["text"], h
         assert [x["kind"] for x in desk(s, "shift", "log")] == ["handover"]
+    finally:
+        s.close()
+
+
+@test
+def id_numbers_are_checked_and_a_manager_may_accept_a_bad_one():
+    s = site()
+    try:
+        args = ["visitor", "register", "--name", "Zhao Lei", "--id-type", "resident_card",
+                "--id", "-", "--host-unit", "1203", "--host", "Acme Ltd",
+                "--class", "ordinary", "--purpose", "meeting"]
+        # The example: "E5555" is no resident ID; nor is a number
+        # with a wrong check character (a digit mistyped).
+        for bad, why in (("E5555", "18 characters"),
+                         ("440301199001011235", "check character"),
+                         ("440301199013011234", "birth date")):
+            r = as_user(s, "staff", *args, stdin=bad + "\n")
+            assert r.returncode == 1, r
+            assert "not a valid resident-id number" in r.stderr and why in r.stderr, r.stderr
+            assert bad not in r.stderr, r.stderr
+        # The other documents by their formats.
+        r = as_user(s, "staff", "visitor", "register", "--name", "Chan Tai Man",
+                    "--id-type", "hk_macao_permit", "--id", "-", "--host-unit", "1203",
+                    "--host", "Acme Ltd", "--class", "ordinary", "--purpose", "meeting",
+                    stdin="H1234\n")
+        assert r.returncode == 1 and "H or M and 8 digits" in r.stderr, r.stderr
+        p = desk(s, "visitor", "register", "--name", "Chan Tai Man",
+                 "--id-type", "hk_macao_permit", "--id", "-", "--host-unit", "1203",
+                 "--host", "Acme Ltd", "--class", "ordinary", "--purpose", "meeting",
+                 stdin="H12345678\n")
+        assert p["id"] > 0, p
+        # A front-desk user cannot accept a bad number; a manager can, with
+        # a reason, and it is recorded (never the number).
+        r = as_user(s, "staff", *args, "--override", "old card, checked by hand",
+                    stdin="440301199001011235\n")
+        assert r.returncode == 1 and "manager" in r.stderr, r
+        p = s.ctl(*args, "--override", "old card, checked by hand",
+                  stdin="440301199001011235\n")
+        assert p["override_by"] == "root", p
+        assert "id_number_not_valid" in p["override_reason"], p
+        assert "checked by hand" in p["override_reason"], p
+        assert_no_raw_ids(s)
     finally:
         s.close()
 

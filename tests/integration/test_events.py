@@ -269,13 +269,13 @@ def a_database_of_the_schema_before_is_brought_forward():
         con.executescript("DROP INDEX events_credential_ts; DROP INDEX events_person_ts;"
                           "DROP TABLE event_exports;"
                           "CREATE INDEX events_person ON events (person);"
-                          "PRAGMA user_version = 7;")
+                          "PRAGMA user_version = 8;")
         con.close()
         history(s.db, int(time.time() * 1000), n=500)
         s.start_lobbyd()
         log = s.log()
-        assert "upgrading the database from schema 7 to 8" in log, log
-        assert re.search(r"database upgraded to schema 8 in [0-9.]+ s", log), log
+        assert "upgrading the database from schema 8 to 9" in log, log
+        assert re.search(r"database upgraded to schema 9 in [0-9.]+ s", log), log
         con = sqlite3.connect(s.db)
         names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
         con.close()

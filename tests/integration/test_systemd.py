@@ -96,7 +96,7 @@ def a_database_upgrade_pushes_the_start_timeout_back():
         con.executescript("DROP INDEX events_credential_ts; DROP INDEX events_person_ts;"
                           "DROP TABLE event_exports;"
                           "CREATE INDEX events_person ON events (person);"
-                          "PRAGMA user_version = 7;")
+                          "PRAGMA user_version = 8;")
         con.close()
         s.start_lobbyd(env={"NOTIFY_SOCKET": path})
         ns.settimeout(5)
@@ -104,7 +104,7 @@ def a_database_upgrade_pushes_the_start_timeout_back():
             got.append(ns.recv(4096).decode())
         first = got[0]
         assert "EXTEND_TIMEOUT_USEC=" in first and "STATUS=upgrading the database: " \
-            "schema step 8 of 8" in first, got
+            "schema step 9 of 9" in first, got
         assert "READY=1" not in first, got
     finally:
         ns.close()
