@@ -42,3 +42,28 @@ ctl_cmd_devices(struct ctl_client *c, json_object *args)
 	}
 	ctl_reply_ok(c, a);
 }
+
+void
+ctl_list_kind(struct ctl_client *c, json_object *args, enum device_kind kind,
+    void (*row)(struct ctl_client *, int d, bool known, json_object *o))
+{
+	static const char *const known[] = { NULL };
+	struct engine *e = c->srv->e;
+	json_object *a;
+
+	if (!ctl_args_known(c, args, known))
+		return;
+	a = json_object_new_array();
+	for (int d = 0; d < e->site->ndevices; d++) {
+		const struct dev_state *ds = &e->devs[d];
+		json_object *o;
+
+		if (e->site->devices[d].kind != kind)
+			continue;
+		o = json_object_new_object();
+		ctl_add_str(o, "name", e->site->devices[d].name);
+		row(c, d, ds->online && ds->have_status, o);
+		json_object_array_add(a, o);
+	}
+	ctl_reply_ok(c, a);
+}
