@@ -10,6 +10,7 @@
 
 #include "command.h"
 #include "engine.h"
+#include "lanes.h"
 #include "../common/util.h"
 
 #define CMD_TTL_MS		1500	/* an open not on the wire by then is dropped */
@@ -43,7 +44,7 @@ engine_send_cmd(struct engine *e, int dev, enum ts_cmd cmd, int64_t t_frame_ns,
 
 /* ---- lanes ------------------------------------------------------------ */
 
-static int
+int
 lane_of_turnstile(const struct engine *e, int dev)
 {
 	for (int l = 0; l < e->site->nlanes; l++)
