@@ -123,12 +123,16 @@ ctl_cmd_fn	*ctl_cmd_find(const char *name, unsigned *roles);
 /* ctl_status.c: "status", "stats"; ctl_devices.c: "devices". */
 ctl_cmd_fn	ctl_cmd_status, ctl_cmd_stats, ctl_cmd_devices;
 /*
- * ctl_devices.c: the reply to a list of the devices of one kind (it takes
- * no arguments): each device's row starts with its name, and row adds the
- * rest; known says the device answers and its status has been read.
+ * ctl_devices.c: the reply to a list of the devices of one kind, or of
+ * every kind (CTL_ALL_KINDS); such a list takes no arguments. Each device's
+ * row starts with its name, and row adds the rest; known says the device
+ * answers and its status has been read.
  */
-void	ctl_list_kind(struct ctl_client *, json_object *args, enum device_kind,
-	    void (*row)(struct ctl_client *, int d, bool known, json_object *o));
+#define CTL_ALL_KINDS	(-1)
+typedef void	ctl_dev_row_fn(struct ctl_client *, int d, const struct device_conf *,
+		    const struct dev_state *, bool known, json_object *o);
+void	ctl_list_kind(struct ctl_client *, json_object *args, int kind,
+	    ctl_dev_row_fn *row);
 /* ctl_events.c: "events", and an event's JSON (listings and followers). */
 ctl_cmd_fn	ctl_cmd_events;
 json_object	*ctl_event_json(const struct ev_rec *);

@@ -18,13 +18,11 @@
 
 /* One elevator controller's row of elevators.list. */
 static void
-elev_row(struct ctl_client *c, int d, bool known_state, json_object *o)
+elev_row(struct ctl_client *c, int d, const struct device_conf *dc,
+    const struct dev_state *ds, bool known_state, json_object *o)
 {
-	struct engine *e = c->srv->e;
-	const struct site_conf *site = e->site;
-	const struct device_conf *dc = &site->devices[d];
-	const struct dev_state *ds = &e->devs[d];
-	const struct elev_state *st = elev_state_of(e, d);
+	const struct site_conf *site = c->srv->e->site;
+	const struct elev_state *st = elev_state_of(c->srv->e, d);
 	char readers[160] = "";
 
 	for (int i = 0; i < site->nelevators; i++) {

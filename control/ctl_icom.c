@@ -18,13 +18,11 @@ bit_json(uint8_t v)
 
 /* One station's row of intercom.list. */
 static void
-icom_row(struct ctl_client *c, int d, bool known_state, json_object *o)
+icom_row(struct ctl_client *c, int d, const struct device_conf *dc,
+    const struct dev_state *ds, bool known_state, json_object *o)
 {
-	struct engine *e = c->srv->e;
-	const struct site_conf *site = e->site;
-	const struct device_conf *dc = &site->devices[d];
-	const struct dev_state *ds = &e->devs[d];
-	const struct icom_state *st = icom_state_of(e, d);
+	const struct site_conf *site = c->srv->e->site;
+	const struct icom_state *st = icom_state_of(c->srv->e, d);
 
 	ctl_add_int(o, "station", dc->station);
 	ctl_add_str(o, "next", dc->next >= 0 ? site->devices[dc->next].name : "");

@@ -69,12 +69,9 @@ person_row(struct ctl_client *c, const void *row)
 void
 ctl_cmd_person_list(struct ctl_client *c, json_object *args)
 {
-	static const char *const known[] = { NULL };
 	struct desk *d = c->srv->e->desk;
 
-	if (ctl_args_known(c, args, known))
-		ctl_reply_array(c, d->people, d->npeople < DESK_LIST_MAX ?
-		    d->npeople : DESK_LIST_MAX, sizeof(*d->people), person_row);
+	ctl_desk_list(c, args, d->people, d->npeople, sizeof(*d->people), person_row);
 }
 
 /* The person named by "id": NULL (error sent) when there is none. */

@@ -135,12 +135,10 @@ permit_row(struct ctl_client *c, const void *row)
 void
 ctl_cmd_permit_list(struct ctl_client *c, json_object *args)
 {
-	static const char *const known[] = { NULL };
 	struct desk *d = c->srv->e->desk;
 
-	if (ctl_args_known(c, args, known))
-		ctl_reply_array(c, d->permits, d->npermits < DESK_LIST_MAX ?
-		    d->npermits : DESK_LIST_MAX, sizeof(*d->permits), permit_row);
+	ctl_desk_list(c, args, d->permits, d->npermits, sizeof(*d->permits),
+	    permit_row);
 }
 
 void
