@@ -72,6 +72,25 @@ void	ctl_reply_raw(struct ctl_client *, const char *line, size_t len);
 void	ctl_reply_page(struct ctl_client *, json_object *data, const char *more);
 void	ctl_reply_err(struct ctl_client *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+/*
+ * A row of a list as JSON, for ctl_reply_array(): row points at one element
+ * of the list; NULL leaves the row out (one the client may not see).
+ */
+typedef json_object	*ctl_row_fn(struct ctl_client *, const void *row);
+/* An array of the n rows (each size bytes) at rows; ctl_reply_array()
+ * replies with it. */
+json_object *ctl_rows_json(struct ctl_client *, const void *rows, size_t n,
+	    size_t size, ctl_row_fn *row);
+void	ctl_reply_array(struct ctl_client *, const void *rows, size_t n,
+	    size_t size, ctl_row_fn *row);
+/*
+ * The reply to a completed store request that lists rows: "what: error"
+ * (just the error when what is NULL) when it failed, else its rows, each
+ * size bytes, through row. The caller finishes the request. true: the rows
+ * were sent.
+ */
+bool	ctl_reply_rows(struct ctl_client *, const struct store_req *, const char *what,
+	    size_t size, ctl_row_fn *row);
 /* NULL (error sent) when out of memory; the client is req's arg. */
 struct store_req *ctl_req_new(struct ctl_client *, enum store_op,
 	    void (*done)(struct store_req *, void *));
@@ -112,6 +131,17 @@ ctl_cmd_fn	*ctl_cmd_find(const char *name, unsigned *roles);
 
 /* ctl_status.c: "status", "stats"; ctl_devices.c: "devices". */
 ctl_cmd_fn	ctl_cmd_status, ctl_cmd_stats, ctl_cmd_devices;
+/*
+ * ctl_devices.c: the reply to a list of the devices of one kind, or of
+ * every kind (CTL_ALL_KINDS); such a list takes no arguments. Each device's
+ * row starts with its name, and row adds the rest; known says the device
+ * answers and its status has been read.
+ */
+#define CTL_ALL_KINDS	(-1)
+typedef void	ctl_dev_row_fn(struct ctl_client *, int d, const struct device_conf *,
+		    const struct dev_state *, bool known, json_object *o);
+void	ctl_list_kind(struct ctl_client *, json_object *args, int kind,
+	    ctl_dev_row_fn *row);
 /* ctl_events.c: the event log (events, events.export, events.export.done);
  * an event's JSON (listings and followers) and its reason in words (or
  * ""); whether a follower of the log is to be sent ev. */

@@ -134,6 +134,42 @@ ctl_reply_page(struct ctl_client *c, json_object *data, const char *more)
 	ctl_client_write(c, r);
 }
 
+json_object *
+ctl_rows_json(struct ctl_client *c, const void *rows, size_t n, size_t size,
+    ctl_row_fn *row)
+{
+	json_object *a = json_object_new_array();
+	const char *p = rows;
+
+	for (size_t i = 0; i < n; i++, p += size) {
+		json_object *o = row(c, p);
+
+		if (o != NULL)
+			json_object_array_add(a, o);
+	}
+	return a;
+}
+
+void
+ctl_reply_array(struct ctl_client *c, const void *rows, size_t n, size_t size,
+    ctl_row_fn *row)
+{
+	ctl_reply_ok(c, ctl_rows_json(c, rows, n, size, row));
+}
+
+bool
+ctl_reply_rows(struct ctl_client *c, const struct store_req *req, const char *what,
+    size_t size, ctl_row_fn *row)
+{
+	if (req->status != 0) {
+		ctl_reply_err(c, "%s%s%s", what != NULL ? what : "",
+		    what != NULL ? ": " : "", req->error);
+		return false;
+	}
+	ctl_reply_array(c, req->rows, req->nrows, size, row);
+	return true;
+}
+
 void
 ctl_reply_err(struct ctl_client *c, const char *fmt, ...)
 {

@@ -227,6 +227,17 @@ ctl_desk_floors_arg(struct ctl_client *c, json_object *args, uint64_t *floors)
 	return 1;
 }
 
+void
+ctl_desk_list(struct ctl_client *c, json_object *args, const void *rows, size_t n,
+    size_t size, ctl_row_fn *row)
+{
+	static const char *const known[] = { NULL };
+
+	if (ctl_args_known(c, args, known))
+		ctl_reply_array(c, rows, n < DESK_LIST_MAX ? n : DESK_LIST_MAX, size,
+		    row);
+}
+
 /* Local midnight starting the day YYYYMMDD, in ms; plus days. */
 int64_t
 ctl_desk_date_ms(int date, int plus_days)

@@ -24,6 +24,10 @@ bool	ctl_desk_credential_free(struct ctl_client *, const char *cred);
 int	ctl_desk_floors_arg(struct ctl_client *, json_object *args, uint64_t *floors);
 /* Local midnight starting the day YYYYMMDD, in ms; plus days. */
 int64_t	ctl_desk_date_ms(int date, int plus_days);
+/* The reply to a list of the engine's desk records (it takes no
+ * arguments): at most DESK_LIST_MAX of the n rows, each through row. */
+void	ctl_desk_list(struct ctl_client *, json_object *args, const void *rows,
+	    size_t n, size_t size, ctl_row_fn *row);
 /* A store request for this action, to be filled and then submitted; its
  * completion updates the engine's copy, records an event, and replies.
  * NULL: the error is sent. */

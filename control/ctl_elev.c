@@ -16,67 +16,58 @@
 
 #define BOOKING_OTHERS_MAX	256	/* active bookings of one elevator checked */
 
+/* One elevator controller's row of elevators.list. */
+static void
+elev_row(struct ctl_client *c, int d, const struct device_conf *dc,
+    const struct dev_state *ds, bool known_state, json_object *o)
+{
+	const struct site_conf *site = c->srv->e->site;
+	const struct elev_state *st = elev_state_of(c->srv->e, d);
+	char readers[160] = "";
+
+	for (int i = 0; i < site->nelevators; i++) {
+		const struct elevator_conf *ec = &site->elevators[i];
+		size_t n = strlen(readers);
+
+		if (ec->controller == d)
+			snprintf(readers + n, sizeof(readers) - n, "%s%s%s",
+			    n > 0 ? "," : "", ec->name,
+			    ec->freight ? " (freight)" : "");
+	}
+	ctl_add_str(o, "link", site->links[dc->link].name);
+	json_object_object_add(o, "online", json_object_new_boolean(ds->online));
+	ctl_add_str(o, "reason", ds->online ? "" : ds->reason);
+	ctl_add_int(o, "since_ms", ds->since_ms);
+	json_object_object_add(o, "floor", known_state ?
+	    json_object_new_int(st->elev_floor) : NULL);
+	ctl_add_str(o, "direction", known_state ?
+	    config_elev_dir_name((enum elev_dir)st->elev_dir) : "unknown");
+	ctl_add_str(o, "door", known_state ?
+	    config_elev_door_name((enum elev_door)st->elev_door) : "unknown");
+	ctl_add_str(o, "mode", known_state ?
+	    config_elev_mode_name((enum elev_mode)st->elev_mode) : "unknown");
+	ctl_add_int(o, "fault_code", known_state ? ds->fault_code : 0);
+	json_object_object_add(o, "trapped", known_state ?
+	    json_object_new_boolean(st->elev_trapped) : NULL);
+	ctl_add_int(o, "floors", site->profiles[dc->profile].elev.floors);
+	ctl_add_str(o, "elevators", readers);
+}
+
 void
 ctl_cmd_elev_list(struct ctl_client *c, json_object *args)
 {
-	static const char *const known[] = { NULL };
-	struct engine *e = c->srv->e;
-	const struct site_conf *site = e->site;
-	json_object *a;
-
-	if (!ctl_args_known(c, args, known))
-		return;
-	a = json_object_new_array();
-	for (int d = 0; d < site->ndevices; d++) {
-		const struct device_conf *dc = &site->devices[d];
-		const struct dev_state *ds = &e->devs[d];
-		bool known_state = ds->online && ds->have_status;
-		char readers[160] = "";
-		const struct elev_state *st;
-		json_object *o;
-
-		if (dc->kind != DEV_ELEVATOR)
-			continue;
-		st = elev_state_of(e, d);
-		for (int i = 0; i < site->nelevators; i++) {
-			const struct elevator_conf *ec = &site->elevators[i];
-			size_t n = strlen(readers);
-
-			if (ec->controller == d)
-				snprintf(readers + n, sizeof(readers) - n, "%s%s%s",
-				    n > 0 ? "," : "", ec->name,
-				    ec->freight ? " (freight)" : "");
-		}
-		o = json_object_new_object();
-		ctl_add_str(o, "name", dc->name);
-		ctl_add_str(o, "link", site->links[dc->link].name);
-		json_object_object_add(o, "online", json_object_new_boolean(ds->online));
-		ctl_add_str(o, "reason", ds->online ? "" : ds->reason);
-		ctl_add_int(o, "since_ms", ds->since_ms);
-		json_object_object_add(o, "floor", known_state ?
-		    json_object_new_int(st->elev_floor) : NULL);
-		ctl_add_str(o, "direction", known_state ?
-		    config_elev_dir_name((enum elev_dir)st->elev_dir) : "unknown");
-		ctl_add_str(o, "door", known_state ?
-		    config_elev_door_name((enum elev_door)st->elev_door) : "unknown");
-		ctl_add_str(o, "mode", known_state ?
-		    config_elev_mode_name((enum elev_mode)st->elev_mode) : "unknown");
-		ctl_add_int(o, "fault_code", known_state ? ds->fault_code : 0);
-		json_object_object_add(o, "trapped", known_state ?
-		    json_object_new_boolean(st->elev_trapped) : NULL);
-		ctl_add_int(o, "floors", site->profiles[dc->profile].elev.floors);
-		ctl_add_str(o, "elevators", readers);
-		json_object_array_add(a, o);
-	}
-	ctl_reply_ok(c, a);
+	ctl_list_kind(c, args, DEV_ELEVATOR, elev_row);
 }
 
 /* ---- bookings ------------------------------------------------------------ */
 
 static json_object *
-booking_json(const struct booking_rec *b)
+booking_json(struct ctl_client *c, const void *row)
 {
+	const struct booking_rec *b = row;
 	json_object *o = json_object_new_object();
+
+	(void)c;
 
 	ctl_add_int(o, "id", b->id);
 	ctl_add_str(o, "unit", b->unit);
@@ -149,7 +140,7 @@ booking_added(struct store_req *req, void *arg)
 			    "memory and will not know it until restarted",
 			    (long long)b.id);
 		else
-			ctl_reply_ok(c, booking_json(&b));
+			ctl_reply_ok(c, booking_json(c, &b));
 	}
 	ctl_req_finish(c, req);
 }
@@ -226,19 +217,9 @@ ctl_cmd_booking_add(struct ctl_client *c, json_object *args)
 static void
 bookings_listed(struct store_req *req, void *arg)
 {
-	struct ctl_client *c = arg;
-	const struct booking_rec *b = req->rows;
-
-	if (req->status != 0) {
-		ctl_reply_err(c, "bookings: %s", req->error);
-	} else {
-		json_object *a = json_object_new_array();
-
-		for (size_t i = 0; i < req->nrows; i++)
-			json_object_array_add(a, booking_json(&b[i]));
-		ctl_reply_ok(c, a);
-	}
-	ctl_req_finish(c, req);
+	ctl_reply_rows(arg, req, "bookings", sizeof(struct booking_rec),
+	    booking_json);
+	ctl_req_finish(arg, req);
 }
 
 void
@@ -275,7 +256,7 @@ booking_cancelled(struct store_req *req, void *arg)
 	} else {
 		elevator_booking_del(e, b->id);
 		booking_audit(e, "booking_cancelled", b, c->user);
-		ctl_reply_ok(c, booking_json(b));
+		ctl_reply_ok(c, booking_json(c, b));
 	}
 	ctl_req_finish(c, req);
 }

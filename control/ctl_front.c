@@ -23,9 +23,12 @@
 /* ---- the watch list ------------------------------------------------------- */
 
 static json_object *
-watch_json(const struct watch_rec *w)
+watch_json(struct ctl_client *c, const void *row)
 {
+	const struct watch_rec *w = row;
 	json_object *o = json_object_new_object();
+
+	(void)c;
 
 	ctl_add_int(o, "id", w->id);
 	ctl_add_str(o, "id_type", w->id_type);
@@ -53,7 +56,7 @@ watch_written(struct store_req *req, void *arg)
 		 * and the entry itself say who added it. */
 		log_notice("watch list: entry %" PRId64 " added by %s", in->watch.id,
 		    c->user);
-		ctl_reply_ok(c, watch_json(&in->watch));
+		ctl_reply_ok(c, watch_json(c, &in->watch));
 	} else if (!req->found) {
 		ctl_reply_err(c, "no watch-list entry %" PRId64, in->id);
 	} else {
@@ -122,14 +125,9 @@ ctl_cmd_watch_list(struct ctl_client *c, json_object *args)
 {
 	static const char *const known[] = { NULL };
 	struct desk *d = c->srv->e->desk;
-	json_object *arr;
 
-	if (!ctl_args_known(c, args, known))
-		return;
-	arr = json_object_new_array();
-	for (size_t i = 0; i < d->nwatch; i++)
-		json_object_array_add(arr, watch_json(&d->watch[i]));
-	ctl_reply_ok(c, arr);
+	if (ctl_args_known(c, args, known))
+		ctl_reply_array(c, d->watch, d->nwatch, sizeof(*d->watch), watch_json);
 }
 
 /* ---- who is inside ------------------------------------------------------------ */
@@ -213,41 +211,36 @@ local_midnight(int64_t now)
 	return (int64_t)mktime(&tm) * 1000;
 }
 
-/* visitors: only visitors' passes. */
-static void
-passes_listed(struct store_req *req, void *arg, bool visitors)
+static json_object *
+pass_row(struct ctl_client *c, const void *row)
 {
-	struct ctl_client *c = arg;
-	const struct pass_rec *rows = req->rows;
-	json_object *arr;
+	return ctl_pass_json(c, row);
+}
 
-	if (req->status != 0) {
-		ctl_reply_err(c, "%s", req->error);
-		ctl_req_finish(c, req);
-		return;
-	}
-	arr = json_object_new_array();
-	for (size_t i = 0; i < req->nrows; i++) {
-		const struct desk_person *who = desk_person(c->srv->e, rows[i].person);
+/* A visitor's pass; any other is left out. */
+static json_object *
+visitor_pass_row(struct ctl_client *c, const void *row)
+{
+	const struct pass_rec *p = row;
+	const struct desk_person *who = desk_person(c->srv->e, p->person);
 
-		if (visitors && (who == NULL || strcmp(who->r.kind, "visitor") != 0))
-			continue;
-		json_object_array_add(arr, ctl_pass_json(c, &rows[i]));
-	}
-	ctl_reply_ok(c, arr);
-	ctl_req_finish(c, req);
+	if (who == NULL || strcmp(who->r.kind, "visitor") != 0)
+		return NULL;
+	return ctl_pass_json(c, p);
 }
 
 static void
 all_passes_listed(struct store_req *req, void *arg)
 {
-	passes_listed(req, arg, false);
+	ctl_reply_rows(arg, req, NULL, sizeof(struct pass_rec), pass_row);
+	ctl_req_finish(arg, req);
 }
 
 static void
 visitor_passes_listed(struct store_req *req, void *arg)
 {
-	passes_listed(req, arg, true);
+	ctl_reply_rows(arg, req, NULL, sizeof(struct pass_rec), visitor_pass_row);
+	ctl_req_finish(arg, req);
 }
 
 static void
@@ -291,9 +284,12 @@ ctl_cmd_visitor_list(struct ctl_client *c, json_object *args)
 /* ---- the shift log ----------------------------------------------------------------- */
 
 static json_object *
-shift_json(const struct shift_rec *s)
+shift_json(struct ctl_client *c, const void *row)
 {
+	const struct shift_rec *s = row;
 	json_object *o = json_object_new_object();
+
+	(void)c;
 
 	ctl_add_int(o, "id", s->id);
 	ctl_add_int(o, "ts_ms", s->ts_ms);
@@ -320,7 +316,7 @@ shift_written(struct store_req *req, void *arg)
 		snprintf(ev.detail, sizeof(ev.detail), "shift log %" PRId64 ": %.100s",
 		    in->shift.id, in->shift.text);
 		engine_event(c->srv->e, &ev);
-		ctl_reply_ok(c, shift_json(&in->shift));
+		ctl_reply_ok(c, shift_json(c, &in->shift));
 	}
 	ctl_req_finish(c, req);
 }
@@ -437,19 +433,8 @@ ctl_cmd_shift_handover(struct ctl_client *c, json_object *args)
 static void
 shift_listed(struct store_req *req, void *arg)
 {
-	struct ctl_client *c = arg;
-	const struct shift_rec *rows = req->rows;
-	json_object *arr;
-
-	if (req->status != 0) {
-		ctl_reply_err(c, "%s", req->error);
-	} else {
-		arr = json_object_new_array();
-		for (size_t i = 0; i < req->nrows; i++)
-			json_object_array_add(arr, shift_json(&rows[i]));
-		ctl_reply_ok(c, arr);
-	}
-	ctl_req_finish(c, req);
+	ctl_reply_rows(arg, req, NULL, sizeof(struct shift_rec), shift_json);
+	ctl_req_finish(arg, req);
 }
 
 void

@@ -16,48 +16,36 @@ bit_json(uint8_t v)
 	return v == ICOM_BIT_NONE ? NULL : json_object_new_boolean(v != 0);
 }
 
+/* One station's row of intercom.list. */
+static void
+icom_row(struct ctl_client *c, int d, const struct device_conf *dc,
+    const struct dev_state *ds, bool known_state, json_object *o)
+{
+	const struct site_conf *site = c->srv->e->site;
+	const struct icom_state *st = icom_state_of(c->srv->e, d);
+
+	ctl_add_int(o, "station", dc->station);
+	ctl_add_str(o, "next", dc->next >= 0 ? site->devices[dc->next].name : "");
+	ctl_add_int(o, "ring_timeout_s", dc->ring_timeout_s);
+	json_object_object_add(o, "online", json_object_new_boolean(ds->online));
+	ctl_add_str(o, "reason", ds->online ? "" : ds->reason);
+	ctl_add_str(o, "call", known_state ? config_icom_call_name(st->call) :
+	    ds->online ? "unknown" : "offline");
+	ctl_add_int(o, "call_since_ms", st->call_since_ms);
+	ctl_add_str(o, "forwarded_to", st->call == ICOM_RINGING &&
+	    st->call_at != d ? site->devices[st->call_at].name : "");
+	json_object_object_add(o, "button", known_state ?
+	    bit_json(st->icom_button) : NULL);
+	json_object_object_add(o, "door_open", known_state ?
+	    bit_json(st->icom_door) : NULL);
+	json_object_object_add(o, "release", json_object_new_boolean(
+	    site->profiles[dc->profile].icom.release.set));
+}
+
 void
 ctl_cmd_icom_list(struct ctl_client *c, json_object *args)
 {
-	static const char *const known[] = { NULL };
-	struct engine *e = c->srv->e;
-	const struct site_conf *site = e->site;
-	json_object *a;
-
-	if (!ctl_args_known(c, args, known))
-		return;
-	a = json_object_new_array();
-	for (int d = 0; d < site->ndevices; d++) {
-		const struct device_conf *dc = &site->devices[d];
-		const struct dev_state *ds = &e->devs[d];
-		bool known_state = ds->online && ds->have_status;
-		const struct icom_state *st;
-		json_object *o;
-
-		if (dc->kind != DEV_INTERCOM)
-			continue;
-		st = icom_state_of(e, d);
-		o = json_object_new_object();
-		ctl_add_str(o, "name", dc->name);
-		ctl_add_int(o, "station", dc->station);
-		ctl_add_str(o, "next", dc->next >= 0 ? site->devices[dc->next].name : "");
-		ctl_add_int(o, "ring_timeout_s", dc->ring_timeout_s);
-		json_object_object_add(o, "online", json_object_new_boolean(ds->online));
-		ctl_add_str(o, "reason", ds->online ? "" : ds->reason);
-		ctl_add_str(o, "call", known_state ? config_icom_call_name(st->call) :
-		    ds->online ? "unknown" : "offline");
-		ctl_add_int(o, "call_since_ms", st->call_since_ms);
-		ctl_add_str(o, "forwarded_to", st->call == ICOM_RINGING &&
-		    st->call_at != d ? site->devices[st->call_at].name : "");
-		json_object_object_add(o, "button", known_state ?
-		    bit_json(st->icom_button) : NULL);
-		json_object_object_add(o, "door_open", known_state ?
-		    bit_json(st->icom_door) : NULL);
-		json_object_object_add(o, "release", json_object_new_boolean(
-		    site->profiles[dc->profile].icom.release.set));
-		json_object_array_add(a, o);
-	}
-	ctl_reply_ok(c, a);
+	ctl_list_kind(c, args, DEV_INTERCOM, icom_row);
 }
 
 static void

@@ -60,19 +60,18 @@ ctl_cmd_person_add(struct ctl_client *c, json_object *args)
 	ctl_req_submit(c, req);
 }
 
+static json_object *
+person_row(struct ctl_client *c, const void *row)
+{
+	return ctl_person_json(c, row);
+}
+
 void
 ctl_cmd_person_list(struct ctl_client *c, json_object *args)
 {
-	static const char *const known[] = { NULL };
 	struct desk *d = c->srv->e->desk;
-	json_object *arr;
 
-	if (!ctl_args_known(c, args, known))
-		return;
-	arr = json_object_new_array();
-	for (size_t i = 0; i < d->npeople && i < DESK_LIST_MAX; i++)
-		json_object_array_add(arr, ctl_person_json(c, &d->people[i]));
-	ctl_reply_ok(c, arr);
+	ctl_desk_list(c, args, d->people, d->npeople, sizeof(*d->people), person_row);
 }
 
 /* The person named by "id": NULL (error sent) when there is none. */

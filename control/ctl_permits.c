@@ -126,19 +126,19 @@ ctl_cmd_permit_add(struct ctl_client *c, json_object *args)
 	ctl_req_submit(c, req);
 }
 
+static json_object *
+permit_row(struct ctl_client *c, const void *row)
+{
+	return ctl_permit_json(c, row);
+}
+
 void
 ctl_cmd_permit_list(struct ctl_client *c, json_object *args)
 {
-	static const char *const known[] = { NULL };
 	struct desk *d = c->srv->e->desk;
-	json_object *arr;
 
-	if (!ctl_args_known(c, args, known))
-		return;
-	arr = json_object_new_array();
-	for (size_t i = 0; i < d->npermits && i < DESK_LIST_MAX; i++)
-		json_object_array_add(arr, ctl_permit_json(c, &d->permits[i]));
-	ctl_reply_ok(c, arr);
+	ctl_desk_list(c, args, d->permits, d->npermits, sizeof(*d->permits),
+	    permit_row);
 }
 
 void

@@ -35,9 +35,19 @@ ticket_json(const struct ticket_rec *t)
 }
 
 static json_object *
-note_json(const struct ticket_note *n)
+ticket_row(struct ctl_client *c, const void *row)
 {
+	(void)c;
+	return ticket_json(row);
+}
+
+static json_object *
+note_json(struct ctl_client *c, const void *row)
+{
+	const struct ticket_note *n = row;
 	json_object *o = json_object_new_object();
+
+	(void)c;
 
 	ctl_add_int(o, "ts_ms", n->ts_ms);
 	ctl_add_str(o, "actor", n->actor);
@@ -88,19 +98,8 @@ get_id(struct ctl_client *c, json_object *args, int64_t *out)
 static void
 list_done(struct store_req *req, void *arg)
 {
-	struct ctl_client *c = arg;
-	const struct ticket_rec *t = req->rows;
-
-	if (req->status != 0) {
-		ctl_reply_err(c, "tickets: %s", req->error);
-	} else {
-		json_object *a = json_object_new_array();
-
-		for (size_t i = 0; i < req->nrows; i++)
-			json_object_array_add(a, ticket_json(&t[i]));
-		ctl_reply_ok(c, a);
-	}
-	ctl_req_finish(c, req);
+	ctl_reply_rows(arg, req, "tickets", sizeof(struct ticket_rec), ticket_row);
+	ctl_req_finish(arg, req);
 }
 
 void
@@ -124,7 +123,6 @@ static void
 show_done(struct store_req *req, void *arg)
 {
 	struct ctl_client *c = arg;
-	const struct ticket_note *n = req->rows;
 
 	if (req->status != 0) {
 		ctl_reply_err(c, "ticket %" PRId64 ": %s", req->in.ticket.id,
@@ -133,11 +131,9 @@ show_done(struct store_req *req, void *arg)
 		ctl_reply_err(c, "no ticket %" PRId64, req->in.ticket.id);
 	} else {
 		json_object *o = ticket_json(&req->in.ticket.rec);
-		json_object *a = json_object_new_array();
 
-		for (size_t i = 0; i < req->nrows; i++)
-			json_object_array_add(a, note_json(&n[i]));
-		json_object_object_add(o, "notes", a);
+		json_object_object_add(o, "notes", ctl_rows_json(c, req->rows,
+		    req->nrows, sizeof(struct ticket_note), note_json));
 		ctl_reply_ok(c, o);
 	}
 	ctl_req_finish(c, req);

@@ -278,17 +278,24 @@ cards_put(struct cards *c, const struct card_rec *cr)
 	return 0;
 }
 
+/* The card uid names, or NULL when there is none; *s: its table slot. */
+static struct card_mem *
+card_of(const struct cards *c, const char *uid, size_t *s)
+{
+	bool found;
+
+	*s = slot_of(c, uid, &found);
+	return found ? rec(c, c->table[*s]) : NULL;
+}
+
 bool
 cards_del(struct cards *c, const char *uid)
 {
-	struct card_mem *m;
 	size_t s;
-	bool found;
+	struct card_mem *m = card_of(c, uid, &s);
 
-	s = slot_of(c, uid, &found);
-	if (!found)
+	if (m == NULL)
 		return false;
-	m = rec(c, c->table[s]);
 	c->waste += strlen(str_at(c, m->uid)) + strlen(str_at(c, m->holder)) + 2;
 	rec_release(c, c->table[s]);
 	c->table[s] = SLOT_GONE;
@@ -299,14 +306,11 @@ cards_del(struct cards *c, const char *uid)
 bool
 cards_find(const struct cards *c, const char *uid, struct card_view *v)
 {
-	const struct card_mem *m;
 	size_t s;
-	bool found;
+	const struct card_mem *m = card_of(c, uid, &s);
 
-	s = slot_of(c, uid, &found);
-	if (!found)
+	if (m == NULL)
 		return false;
-	m = rec(c, c->table[s]);
 	v->uid = str_at(c, m->uid);
 	v->holder = str_at(c, m->holder);
 	v->enabled = m->enabled;

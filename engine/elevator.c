@@ -6,11 +6,11 @@
  * clears the floors on its own timer; a freight elevator also needs a
  * booking of the card in its window. Nothing here waits on the disk.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "command.h"
 #include "engine.h"
 #include "../common/floors.h"
 #include "../common/util.h"
@@ -266,23 +266,12 @@ static int
 elev_send_enable(struct engine *e, int dev, uint64_t floors, int enable_s,
     int64_t t_frame_ns, char *err, size_t errlen)
 {
-	const struct device_conf *d = &e->site->devices[dev];
-	struct msg_cmd m;
+	struct msg_cmd m = { .cmd = ELEV_CMD_ENABLE,
+	    .value = (uint32_t)enable_s * 1000, .floors = floors,
+	    .t_frame_ns = t_frame_ns };
 
-	msg_init(&m, MSG_CMD, (uint16_t)dev);
-	m.id = ++e->next_cmd_id;
-	m.cmd = ELEV_CMD_ENABLE;
-	m.value = (uint32_t)enable_s * 1000;
-	m.floors = floors;
-	m.t_frame_ns = t_frame_ns;
-	m.expires_ns = mono_ns() + ELEV_CMD_TTL_MS * NS_PER_MS;
-	if (sup_send(e, d->link, &m) < 0) {
-		snprintf(err, errlen, "%s: floor enable not sent: link %s: %s",
-		    d->name, e->site->links[d->link].name, errno == ENOTCONN ?
-		    "worker not running" : strerror(errno));
-		return -1;
-	}
-	return 0;
+	return command_send(e, dev, &m, ELEV_CMD_TTL_MS, "floor enable", err,
+	    errlen);
 }
 
 bool

@@ -17,6 +17,7 @@
 
 #include "../db/latch.h"
 #include "engine.h"
+#include "lanes.h"
 #include "../common/util.h"
 
 #define FIRE_ALERT_SOURCE	"site"
@@ -31,15 +32,6 @@ fire_mode_active(const struct engine *e)
 	return e->fire.active;
 }
 
-static int
-fire_lane_of(const struct engine *e, int dev)
-{
-	for (int l = 0; l < e->site->nlanes; l++)
-		if (e->site->lanes[l].turnstile == dev)
-			return l;
-	return -1;
-}
-
 bool
 fire_lane_held(const struct engine *e, int l)
 {
@@ -50,7 +42,7 @@ fire_lane_held(const struct engine *e, int l)
 bool
 fire_blocks_cmd(const struct engine *e, int dev, enum ts_cmd cmd)
 {
-	return cmd != TS_CMD_FREE && fire_lane_held(e, fire_lane_of(e, dev));
+	return cmd != TS_CMD_FREE && fire_lane_held(e, lane_of_turnstile(e, dev));
 }
 
 /* ---- the stored mode -------------------------------------------------- */
@@ -281,7 +273,7 @@ fire_input(struct engine *e, int dev, bool active)
 void
 fire_ts_status(struct engine *e, int dev, bool first, enum ts_state before)
 {
-	int l = fire_lane_of(e, dev);
+	int l = lane_of_turnstile(e, dev);
 	enum ts_state now = e->devs[dev].state;
 	char why[48];
 

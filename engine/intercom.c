@@ -4,10 +4,10 @@
  * ring_timeout_s is forwarded down the station's "next" chain with an alert
  * for the front desk and security that turns urgent at the end of the chain.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "command.h"
 #include "engine.h"
 #include "../common/util.h"
 
@@ -56,21 +56,10 @@ int
 icom_send_cmd(struct engine *e, int dev, enum icom_cmd cmd, uint32_t value,
     char *err, size_t errlen)
 {
-	const struct device_conf *d = &e->site->devices[dev];
-	struct msg_cmd m;
+	struct msg_cmd m = { .cmd = (uint8_t)cmd, .value = value };
 
-	msg_init(&m, MSG_CMD, (uint16_t)dev);
-	m.id = ++e->next_cmd_id;
-	m.cmd = (uint8_t)cmd;
-	m.value = value;
-	m.expires_ns = mono_ns() + ICOM_CMD_TTL_MS * NS_PER_MS;
-	if (sup_send(e, d->link, &m) < 0) {
-		snprintf(err, errlen, "%s: %s not sent: link %s: %s", d->name,
-		    config_icom_cmd_name(cmd), e->site->links[d->link].name,
-		    errno == ENOTCONN ? "worker not running" : strerror(errno));
-		return -1;
-	}
-	return 0;
+	return command_send(e, dev, &m, ICOM_CMD_TTL_MS, config_icom_cmd_name(cmd),
+	    err, errlen);
 }
 
 /*

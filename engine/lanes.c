@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "command.h"
 #include "engine.h"
+#include "lanes.h"
 #include "../common/util.h"
 
 #define CMD_TTL_MS		1500	/* an open not on the wire by then is dropped */
@@ -27,33 +29,22 @@ int
 engine_send_cmd(struct engine *e, int dev, enum ts_cmd cmd, int64_t t_frame_ns,
     char *err, size_t errlen)
 {
-	const struct device_conf *d = &e->site->devices[dev];
-	struct msg_cmd m;
+	struct msg_cmd m = { .cmd = (uint8_t)cmd, .t_frame_ns = t_frame_ns };
 
 	if (fire_blocks_cmd(e, dev, cmd)) {
 		/* Invariant 2: nothing re-locks or opens an egress lane in fire mode. */
 		snprintf(err, errlen, "%s: %s not sent: fire mode holds the lane "
-		    "free", d->name, config_ts_cmd_name(cmd));
+		    "free", e->site->devices[dev].name, config_ts_cmd_name(cmd));
 		errno = EPERM;
 		return -1;
 	}
-	msg_init(&m, MSG_CMD, (uint16_t)dev);
-	m.id = ++e->next_cmd_id;
-	m.cmd = (uint8_t)cmd;
-	m.t_frame_ns = t_frame_ns;
-	m.expires_ns = mono_ns() + CMD_TTL_MS * NS_PER_MS;
-	if (sup_send(e, d->link, &m) < 0) {
-		snprintf(err, errlen, "%s: %s not sent: link %s: %s", d->name,
-		    config_ts_cmd_name(cmd), e->site->links[d->link].name,
-		    errno == ENOTCONN ? "worker not running" : strerror(errno));
-		return -1;
-	}
-	return 0;
+	return command_send(e, dev, &m, CMD_TTL_MS, config_ts_cmd_name(cmd), err,
+	    errlen);
 }
 
 /* ---- lanes ------------------------------------------------------------ */
 
-static int
+int
 lane_of_turnstile(const struct engine *e, int dev)
 {
 	for (int l = 0; l < e->site->nlanes; l++)

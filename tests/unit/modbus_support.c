@@ -341,6 +341,32 @@ mbt_listen_any(struct mbt_server *sv)
 	return 0;
 }
 
+/* The end of a server thread: its client, its listening socket, its context. */
+static void
+server_close(struct mbt_server *sv, int client, modbus_t *ctx)
+{
+	if (client >= 0)
+		close(client);
+	close(sv->lfd);
+	sv->lfd = -1;
+	if (ctx != NULL) {
+		modbus_set_socket(ctx, -1);
+		modbus_free(ctx);
+	}
+}
+
+/* Listens on sv's port (once) and starts its server thread fn. */
+static int
+server_start(struct mbt_server *sv, void *(*fn)(void *))
+{
+	if (sv->lfd < 0)
+		sv->lfd = mbt_listen_on(sv->port);
+	if (sv->lfd < 0)
+		return -1;
+	atomic_store(&sv->stop, false);
+	return pthread_create(&sv->th, NULL, fn, sv) == 0 ? 0 : -1;
+}
+
 static void *
 tcp_server(void *arg)
 {
@@ -380,26 +406,14 @@ tcp_server(void *arg)
 			(void)modbus_reply(ctx, req, rc, sv->map[req[6]]);
 		pthread_mutex_unlock(&sv->mu);
 	}
-	if (client >= 0)
-		close(client);
-	close(sv->lfd);
-	sv->lfd = -1;
-	if (ctx != NULL) {
-		modbus_set_socket(ctx, -1);
-		modbus_free(ctx);
-	}
+	server_close(sv, client, ctx);
 	return NULL;
 }
 
 int
 mbt_tcp_start(struct mbt_server *sv)
 {
-	if (sv->lfd < 0)
-		sv->lfd = mbt_listen_on(sv->port);
-	if (sv->lfd < 0)
-		return -1;
-	atomic_store(&sv->stop, false);
-	return pthread_create(&sv->th, NULL, tcp_server, sv) == 0 ? 0 : -1;
+	return server_start(sv, tcp_server);
 }
 
 /* A faulty unit's reply to req (a whole request ADU): right for reads and
@@ -518,26 +532,14 @@ raw_server(void *arg)
 		inlen -= need;
 		memmove(in, in + need, inlen);
 	}
-	if (client >= 0)
-		close(client);
-	close(sv->lfd);
-	sv->lfd = -1;
-	if (ctx != NULL) {
-		modbus_set_socket(ctx, -1);
-		modbus_free(ctx);
-	}
+	server_close(sv, client, ctx);
 	return NULL;
 }
 
 int
 mbt_raw_start(struct mbt_server *sv)
 {
-	if (sv->lfd < 0)
-		sv->lfd = mbt_listen_on(sv->port);
-	if (sv->lfd < 0)
-		return -1;
-	atomic_store(&sv->stop, false);
-	return pthread_create(&sv->th, NULL, raw_server, sv) == 0 ? 0 : -1;
+	return server_start(sv, raw_server);
 }
 
 void

@@ -12,6 +12,25 @@
 #include "modbus_support.h"
 
 /* Three turnstiles behind one TCP gateway, one of them switched off and on. */
+/* Starts link's worker, then sv's TCP server behind it, the log emptied;
+ * a worker that did not start is counted a failure and sv is freed. */
+static pid_t
+start_with_server(const struct site_conf *site, int link, struct mbt_server *sv,
+    int *efd)
+{
+	pid_t pid = mbt_start_worker(site, link, efd, -1);
+
+	CHECK(pid > 0);
+	if (pid <= 0) {
+		close(sv->lfd);
+		mbt_server_free(sv);
+		return pid;
+	}
+	CHECK(mbt_tcp_start(sv) == 0);
+	mbt_nlog = 0;
+	return pid;
+}
+
 static void
 test_tcp(void)
 {
@@ -49,16 +68,8 @@ test_tcp(void)
 	d1 = mbt_site_device(&site, "ts2", link, 2, 1, 50);
 	d2 = mbt_site_device(&site, "ts3", link, 3, 2, 50);
 
-	pid = mbt_start_worker(&site, link, &efd, -1);
-	CHECK(pid > 0);
-	if (pid <= 0) {
-		close(sv->lfd);
-		mbt_server_free(sv);
+	if ((pid = start_with_server(&site, link, sv, &efd)) <= 0)
 		return;
-	}
-	CHECK(mbt_tcp_start(sv) == 0);
-
-	mbt_nlog = 0;
 	CHECK(mbt_await(efd, 0, MSG_HELLO, -1, -1, 2000) == 0);
 	CHECK_INT(mbt_log[0].hello.pid, pid);
 
@@ -385,15 +396,8 @@ test_inputs(void)
 	site.devices[d1].point = (struct reg_point){ .set = true,
 	    .table = REG_HOLDING, .addr = 7, .width = 16 };
 
-	pid = mbt_start_worker(&site, link, &efd, -1);
-	CHECK(pid > 0);
-	if (pid <= 0) {
-		close(sv->lfd);
-		mbt_server_free(sv);
+	if ((pid = start_with_server(&site, link, sv, &efd)) <= 0)
 		return;
-	}
-	CHECK(mbt_tcp_start(sv) == 0);
-	mbt_nlog = 0;
 	CHECK(mbt_await(efd, 0, MSG_DEV_STATE, d0, 1, 2000) >= 0);
 	CHECK(mbt_await(efd, 0, MSG_DEV_STATE, d1, 1, 2000) >= 0);
 	in = input_msg_at(mbt_await(efd, 0, MSG_INPUT, d0, -1, 2000));

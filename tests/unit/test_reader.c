@@ -243,6 +243,34 @@ test_em4100(void)
 	close(t.peer);
 }
 
+/* Link 2, the serial reader, opened on a new pty (the slave's own path,
+ * no symlink); it must say it is online. */
+static void
+pty_reader_open(struct tl *t, int *master, int *slave)
+{
+	const union msg_any *m;
+
+	if (openpty(master, slave, NULL, NULL, NULL) < 0) {
+		perror("openpty");
+		exit(2);
+	}
+	str_copy(site.links[2].path, ptsname(*master), sizeof(site.links[2].path));
+	tl_init(t, &link_serial_reader_ops, &site, 2);
+	CHECK_INT(t->l.ops->open(&t->l), 0);
+	m = tl_run(t, MSG_DEV_STATE, 100);
+	CHECK(m != NULL && m->dev_state.online == 1 && m->h.dev == 1);
+}
+
+static void
+pty_reader_close(struct tl *t, int master, int slave)
+{
+	t->l.ops->close(&t->l);
+	close(slave);
+	close(master);
+	close(t->l.engine_fd);
+	close(t->peer);
+}
+
 static void
 test_wiegand(void)
 {
@@ -250,16 +278,7 @@ test_wiegand(void)
 	const union msg_any *m;
 	int master, slave;
 
-	/* The slave's own path this time, no symlink. */
-	if (openpty(&master, &slave, NULL, NULL, NULL) < 0) {
-		perror("openpty");
-		exit(2);
-	}
-	str_copy(site.links[2].path, ptsname(master), sizeof(site.links[2].path));
-	tl_init(&t, &link_serial_reader_ops, &site, 2);
-	CHECK_INT(t.l.ops->open(&t.l), 0);
-	m = tl_run(&t, MSG_DEV_STATE, 100);
-	CHECK(m != NULL && m->dev_state.online == 1 && m->h.dev == 1);
+	pty_reader_open(&t, &master, &slave);
 
 	write_all(master, "0a1b2c3d\r\n", 10);
 	m = tl_run(&t, MSG_CARD, 1000);
@@ -269,11 +288,7 @@ test_wiegand(void)
 	m = tl_run(&t, MSG_READER_REJECT, 1000);
 	CHECK(m != NULL && m->reject.kind == REJECT_FRAMING && m->reject.bytes == 3);
 
-	t.l.ops->close(&t.l);
-	close(slave);
-	close(master);
-	close(t.l.engine_fd);
-	close(t.peer);
+	pty_reader_close(&t, master, slave);
 }
 
 /* The same link as a QR scanner: a visitor code is the card's uid. */
@@ -284,16 +299,8 @@ test_qr(void)
 	const union msg_any *m;
 	int master, slave;
 
-	if (openpty(&master, &slave, NULL, NULL, NULL) < 0) {
-		perror("openpty");
-		exit(2);
-	}
-	str_copy(site.links[2].path, ptsname(master), sizeof(site.links[2].path));
 	site.links[2].format = CARD_QR;
-	tl_init(&t, &link_serial_reader_ops, &site, 2);
-	CHECK_INT(t.l.ops->open(&t.l), 0);
-	m = tl_run(&t, MSG_DEV_STATE, 100);
-	CHECK(m != NULL && m->dev_state.online == 1 && m->h.dev == 1);
+	pty_reader_open(&t, &master, &slave);
 
 	write_all(master, "vp-7k3m9q2x\r\n", 13);
 	m = tl_run(&t, MSG_CARD, 1000);
@@ -303,12 +310,8 @@ test_qr(void)
 	m = tl_run(&t, MSG_READER_REJECT, 1000);
 	CHECK(m != NULL && m->reject.kind == REJECT_FRAMING && m->reject.bytes == 8);
 
-	t.l.ops->close(&t.l);
+	pty_reader_close(&t, master, slave);
 	site.links[2].format = CARD_WIEGAND_ASCII;
-	close(slave);
-	close(master);
-	close(t.l.engine_fd);
-	close(t.peer);
 }
 
 /* serial_open's own refusals, each naming the path. */
