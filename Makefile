@@ -54,7 +54,7 @@ LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/cmdline.o lobbyctl/request.o lobbyctl
 	      lobbyctl/show_elev.o lobbyctl/desk.o lobbyctl/desk_args.o lobbyctl/desk_show.o \
 	      lobbyctl/import.o lobbyctl/secret.o lobbyctl/users.o lobbyctl/events.o \
 	      $(UTIL_O)
-LOBBYSIM_O := sim/lobbysim.o sim/simctl.o sim/linectl.o sim/simmodbus.o sim/simreader.o \
+LOBBYSIM_O := sim/lobbysim.o sim/simctl.o sim/linectl.o sim/simmodbus.o sim/simrtu.o sim/simreader.o \
 	      sim/siminput.o sim/simgpio.o sim/simicom.o sim/simelev.o \
 	      $(CONFIG_O) $(UTIL_O)
 LOBBYBUS_O := sim/busemu.o sim/buswire.o sim/linectl.o common/util.o

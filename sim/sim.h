@@ -167,6 +167,11 @@ int	sim_tcp_open(struct sim *, struct sim_link *);
 void	sim_tcp_close(struct sim_link *);
 void	sim_tcp_accept(struct sim *, struct sim_link *);
 void	sim_tcp_input(struct sim *, struct sim_link *, int conn);
+/* Answers one complete request (RTU CRC included) for the unit it names;
+ * hdr: the offset of the function code (7 on TCP, 1 on RTU). */
+void	sim_serve(struct sim *, struct sim_link *, const uint8_t *req, int len,
+	    int hdr, int64_t t_ns);
+/* simrtu.c: RTU buses on pseudo-terminals. */
 int	sim_rtu_open(struct sim *, struct sim_link *);
 void	sim_rtu_input(struct sim *, struct sim_link *);
 void	sim_link_close(struct sim_link *);
