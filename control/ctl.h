@@ -69,7 +69,8 @@
  *                 "events_exported" event with who): retention
  *                 (store.events_keep_days, events_max_mb) may delete them.
  *  devices        -                                      [device]
- *  alerts         all? (false: active only), follow?     [alert]
+ *  alerts         all? (false: active only), follow?,    [alert]
+ *                 after? (all without follow: paged by id, oldest first)
  *  card.add       uid, holder, enabled? (true),          card
  *                 valid_from_ms?, valid_until_ms?
  *  card.remove    uid                                    {uid}

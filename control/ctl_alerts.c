@@ -163,33 +163,61 @@ ctl_alert_json(const struct alert_rec *a)
 	return o;
 }
 
+#define ALERT_PAGE_ROWS	1000	/* alerts in one page of alerts --all */
+
+/* The alerts routed to the client, then (on the last page) those raised but
+ * waiting for a database that cannot be written. */
+static json_object *
+alerts_json(struct ctl_client *c, const struct store_req *req, bool last)
+{
+	const struct alert_rec *al = req->rows;
+	const struct engine *e = c->srv->e;
+	json_object *a = json_object_new_array();
+	struct alert_rec held;
+
+	for (size_t i = 0; i < req->nrows; i++)
+		if (ctl_sees_alert(c, &al[i]))	/* only those routed to it */
+			json_object_array_add(a, ctl_alert_json(&al[i]));
+	for (size_t i = 0; last && i < e->nalerts; i++) {
+		if (e->alerts[i].id >= 0 || e->alerts[i].clear_pending)
+			continue;
+		alert_active_rec(&e->alerts[i], &held);
+		if (ctl_sees_alert(c, &held))
+			json_object_array_add(a, ctl_alert_json(&held));
+	}
+	return a;
+}
+
 static void
 alerts_done(struct store_req *req, void *arg)
 {
 	struct ctl_client *c = arg;
-	const struct alert_rec *al = req->rows;
 
 	if (req->status != 0) {
 		ctl_reply_err(c, "alerts: %s", req->error);
 	} else {
-		json_object *a = json_object_new_array();
-
-		const struct engine *e = c->srv->e;
-		struct alert_rec held;
-
-		for (size_t i = 0; i < req->nrows; i++)
-			if (ctl_sees_alert(c, &al[i]))	/* only those routed to it */
-				json_object_array_add(a, ctl_alert_json(&al[i]));
-		/* Raised, but waiting for a database that cannot be written. */
-		for (size_t i = 0; i < e->nalerts; i++) {
-			if (e->alerts[i].id >= 0 || e->alerts[i].clear_pending)
-				continue;
-			alert_active_rec(&e->alerts[i], &held);
-			if (ctl_sees_alert(c, &held))
-				json_object_array_add(a, ctl_alert_json(&held));
-		}
-		ctl_reply_ok(c, a);
+		ctl_reply_ok(c, alerts_json(c, req, true));
 		c->follow_alerts = c->wants_follow;
+	}
+	ctl_req_finish(c, req);
+}
+
+/* A page of every alert ever raised, oldest first: nothing cut off. */
+static void
+alerts_page_done(struct store_req *req, void *arg)
+{
+	struct ctl_client *c = arg;
+	const struct alert_rec *al = req->rows;
+	bool full = req->nrows == ALERT_PAGE_ROWS;
+	char more[24];
+
+	if (req->status != 0) {
+		ctl_reply_err(c, "alerts: %s", req->error);
+	} else {
+		if (full)
+			snprintf(more, sizeof(more), "%lld",
+			    (long long)al[req->nrows - 1].id);
+		ctl_reply_page(c, alerts_json(c, req, !full), full ? more : NULL);
 	}
 	ctl_req_finish(c, req);
 }
@@ -197,15 +225,31 @@ alerts_done(struct store_req *req, void *arg)
 void
 ctl_cmd_alerts(struct ctl_client *c, json_object *args)
 {
-	static const char *const known[] = { "all", "follow", NULL };
+	static const char *const known[] = { "all", "follow", "after", NULL };
 	struct store_req *req;
 	bool all = false, follow = false;
+	char after[24] = "";
 
 	if (!ctl_args_known(c, args, known) || ctl_arg_bool(c, args, "all", &all) < 0 ||
-	    ctl_arg_bool(c, args, "follow", &follow) < 0)
+	    ctl_arg_bool(c, args, "follow", &follow) < 0 ||
+	    ctl_arg_str(c, args, "after", after, sizeof(after), false) < 0)
 		return;
 	if (follow && !ctl_follow_admit(c))
 		return;
+	if (all && !follow) {
+		/* The whole history, in pages (ctl.h). */
+		if (strspn(after, "0123456789") != strlen(after)) {
+			ctl_reply_err(c, "\"after\" is not a cursor from an earlier "
+			    "page: \"%s\"", after);
+			return;
+		}
+		if ((req = ctl_req_new(c, STORE_ALERT_PAGE, alerts_page_done)) == NULL)
+			return;
+		str_copy(req->in.page.after, after, sizeof(req->in.page.after));
+		req->in.page.limit = ALERT_PAGE_ROWS;
+		ctl_req_submit(c, req);
+		return;
+	}
 	if ((req = ctl_req_new(c, STORE_ALERT_LIST, alerts_done)) == NULL)
 		return;
 	req->in.query.all = all;

@@ -43,6 +43,8 @@ static const char *const store_sql[STORE_ST_N] = {
 	    " ORDER BY id DESC LIMIT ?1) ORDER BY id",
 	[STORE_ST_ALERT_ALL] = "SELECT " AL_COLS " FROM (SELECT " AL_COLS
 	    " FROM alerts ORDER BY id DESC LIMIT ?1) ORDER BY id",
+	[STORE_ST_ALERT_PAGE] = "SELECT " AL_COLS " FROM alerts WHERE id > ?1 "
+	    "ORDER BY id LIMIT ?2",
 	[STORE_ST_FIRE_GET] = "SELECT active, since_ms, source, ended_ms, "
 	    "reset_by FROM fire_mode WHERE id = 1",
 	[STORE_ST_FIRE_PUT] = "INSERT OR REPLACE INTO fire_mode (id, active, "
@@ -454,6 +456,13 @@ store_do(struct store *s, struct store_req *req)
 		st = s->st[req->in.query.all ? STORE_ST_ALERT_ALL :
 		    STORE_ST_ALERT_ACTIVE];
 		sqlite3_bind_int(st, 1, STORE_ALERT_MAX);
+		rc = store_select(s, req, st, sizeof(struct alert_rec),
+		    read_alert_row);
+		break;
+	case STORE_ALERT_PAGE:
+		st = s->st[STORE_ST_ALERT_PAGE];
+		sqlite3_bind_int64(st, 1, strtoll(req->in.page.after, NULL, 10));
+		sqlite3_bind_int(st, 2, req->in.page.limit);
 		rc = store_select(s, req, st, sizeof(struct alert_rec),
 		    read_alert_row);
 		break;

@@ -41,7 +41,8 @@ static bool
 store_req_writes(const struct store_req *req)
 {
 	switch (req->op) {
-	case STORE_CARD_LIST: case STORE_ALERT_LIST: case STORE_EVENT_QUERY:
+	case STORE_CARD_LIST: case STORE_ALERT_LIST: case STORE_ALERT_PAGE:
+	case STORE_EVENT_QUERY:
 	case STORE_FIRE_GET: case STORE_BOOKING_LIST: case STORE_TICKET_LIST:
 	case STORE_TICKET_GET: case STORE_TICKET_SUMMARY_GET: case STORE_ALERT_GET:
 	case STORE_EXPORT_BEGIN:

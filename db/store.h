@@ -183,6 +183,9 @@ enum store_op {
 	STORE_ALERT_RAISE,	/* in.alert; out.id */
 	STORE_ALERT_CLEAR,	/* in.alert.id, in.alert.cleared_ms */
 	STORE_ALERT_LIST,	/* in.query.all: cleared too; out.rows: alert_rec[], oldest first */
+	STORE_ALERT_PAGE,	/* every alert, cleared too, with an id after
+				   in.page.after (a decimal id, "" the start), at
+				   most in.page.limit; out.rows by id */
 	STORE_EVENT_QUERY,	/* in.evq; out.rows: ev_rec[], oldest first;
 				   out.more */
 	STORE_EVENT_SYNC,	/* in.event: appended and committed before done */

@@ -66,7 +66,9 @@ show_paged(struct conn *conn, const struct cmd_def *c, struct json_object *req,
 				    JSON_C_TO_STRING_NOSLASHESCAPE), stdout);
 			}
 		} else if (table == NULL) {
-			if ((rc = show_reply(c->what, false, true, false, data,
+			/* "all": further rows come as show_update() makes
+			 * them, with every column (alerts: CLEARED too). */
+			if ((rc = show_reply(c->what, false, true, true, data,
 			    &table)) != 0)
 				break;
 		} else {

@@ -161,4 +161,25 @@ def an_import_cut_off_midway_leaves_nothing():
         s.close()
 
 
+@test
+def the_whole_alert_history_comes_in_pages():
+    n = 2500                # ALERT_PAGE_ROWS (control/ctl_alerts.c) is 1000
+    s = Site()
+    try:
+        fill(s, "INSERT INTO alerts (raised_ms, cleared_ms, source, kind, severity, "
+             "message, audience) VALUES (?, ?, 'ts1', 'offline', 'urgent', ?, "
+             "'engineering,security')",
+             [(1000 + i, 2000 + i, f"Turnstile ts1 not answering ({i})") for i in range(n)])
+        every = s.ctl("alerts", "--all")
+        ids = [a["id"] for a in every]
+        assert len(ids) >= n and ids == sorted(set(ids)), (len(ids), ids[:3])
+        assert every[n - 1]["message"] == f"Turnstile ts1 not answering ({n - 1})"
+        lines = s.run_ctl("alerts", "--all", check=True).stdout.splitlines()
+        assert len([ln for ln in lines if "not answering (" in ln]) == n, len(lines)
+        # The active list is unchanged: these were all cleared.
+        assert not [a for a in s.ctl("alerts") if a["source"] == "ts1"]
+    finally:
+        s.close()
+
+
 run_tests("test_scale")
