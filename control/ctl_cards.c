@@ -216,13 +216,11 @@ jb_card(struct jbuf *b, const struct card_rec *c)
 
 	jb_put(b, "{\"uid\":", 7);
 	jb_str(b, c->uid);
-	jb_put(b, ",\"holder\":", 10);
-	jb_str(b, c->holder);
+	jb_key_str(b, "holder", c->holder);
 	jb_fmt(b, ",\"enabled\":%s", c->enabled ? "true" : "false");
 	jb_fmt(b, ",\"valid_from_ms\":%" PRId64, c->valid_from_ms);
 	jb_fmt(b, ",\"valid_until_ms\":%" PRId64, c->valid_until_ms);
-	jb_put(b, ",\"created_by\":", 14);
-	jb_str(b, c->created_by);
+	jb_key_str(b, "created_by", c->created_by);
 	jb_fmt(b, ",\"created_ms\":%" PRId64 ",\"floors\":[", c->created_ms);
 	for (int f = 0; f <= FLOORS_TOP; f++) {
 		if (c->floors >> f & 1) {
@@ -245,19 +243,15 @@ card_page_done(struct store_req *req, void *arg)
 		ctl_req_finish(c, req);
 		return;
 	}
-	jb_put(&b, "{\"ok\":true,\"data\":[", 19);
+	jb_page_begin(&b);
 	for (size_t i = 0; i < req->nrows; i++) {
 		if (i > 0)
 			jb_put(&b, ",", 1);
 		jb_card(&b, &cr[i]);
 	}
-	jb_put(&b, "]", 1);
 	/* A full page may have more behind it: the client asks again. */
-	if (req->nrows == CARD_PAGE_ROWS) {
-		jb_put(&b, ",\"more\":", 8);
-		jb_str(&b, cr[req->nrows - 1].uid);
-	}
-	jb_put(&b, "}", 1);
+	jb_page_end(&b, req->nrows == CARD_PAGE_ROWS ? cr[req->nrows - 1].uid :
+	    NULL);
 	if (b.oom)
 		ctl_reply_err(c, "card.list: out of memory");
 	else

@@ -70,24 +70,16 @@ jb_event(struct jbuf *b, const struct ev_rec *ev)
 	jb_fmt(b, "{\"id\":%" PRId64 ",\"ts_ms\":%" PRId64 ",\"kind\":", ev->id,
 	    ev->ts_ms);
 	jb_str(b, ev->kind);
-	jb_put(b, ",\"lane\":", 8);
-	jb_str(b, ev->lane);
-	jb_put(b, ",\"device\":", 10);
-	jb_str(b, ev->device);
-	jb_put(b, ",\"direction\":", 13);
-	jb_str(b, ev->direction);
-	jb_put(b, ",\"credential\":", 14);
-	jb_str(b, ev->credential);
-	jb_put(b, ",\"decision\":", 12);
-	jb_str(b, ev->decision);
-	jb_put(b, ",\"reason\":", 10);
-	jb_str(b, ev->reason);
-	jb_put(b, ",\"reason_text\":", 15);
-	jb_str(b, ctl_event_reason_text(ev));
+	jb_key_str(b, "lane", ev->lane);
+	jb_key_str(b, "device", ev->device);
+	jb_key_str(b, "direction", ev->direction);
+	jb_key_str(b, "credential", ev->credential);
+	jb_key_str(b, "decision", ev->decision);
+	jb_key_str(b, "reason", ev->reason);
+	jb_key_str(b, "reason_text", ctl_event_reason_text(ev));
 	jb_fmt(b, ",\"person\":%" PRId64 ",\"actor\":", ev->person);
 	jb_str(b, ev->actor);
-	jb_put(b, ",\"detail\":", 10);
-	jb_str(b, ev->detail);
+	jb_key_str(b, "detail", ev->detail);
 	jb_put(b, "}", 1);
 }
 
@@ -168,21 +160,17 @@ events_done(struct store_req *req, void *arg)
 		ctl_req_finish(c, req);
 		return;
 	}
-	jb_put(&b, "{\"ok\":true,\"data\":[", 19);
+	jb_page_begin(&b);
 	for (i = 0; i < req->nrows && (i == 0 || b.len < EV_PAGE_BYTES); i++) {
 		if (i > 0)
 			jb_put(&b, ",", 1);
 		jb_event(&b, &ev[i]);
 	}
-	jb_put(&b, "]", 1);
 	/* Rows left out for the size, or more behind the page: the client
 	 * asks again from the last one sent. */
-	if (i < req->nrows || req->more) {
+	if (i < req->nrows || req->more)
 		cursor_make(&ev[i - 1], more, sizeof(more));
-		jb_put(&b, ",\"more\":", 8);
-		jb_str(&b, more);
-	}
-	jb_put(&b, "}", 1);
+	jb_page_end(&b, more[0] != '\0' ? more : NULL);
 	if (b.oom) {
 		ctl_reply_err(c, "events: out of memory");
 		more[0] = '\0';

@@ -65,3 +65,29 @@ jb_str(struct jbuf *b, const char *s)
 	}
 	jb_put(b, "\"", 1);
 }
+
+void
+jb_key_str(struct jbuf *b, const char *key, const char *s)
+{
+	jb_put(b, ",\"", 2);
+	jb_put(b, key, strlen(key));
+	jb_put(b, "\":", 2);
+	jb_str(b, s);
+}
+
+void
+jb_page_begin(struct jbuf *b)
+{
+	jb_put(b, "{\"ok\":true,\"data\":[", 19);
+}
+
+void
+jb_page_end(struct jbuf *b, const char *more)
+{
+	jb_put(b, "]", 1);
+	if (more != NULL) {
+		jb_put(b, ",\"more\":", 8);
+		jb_str(b, more);
+	}
+	jb_put(b, "}", 1);
+}

@@ -23,5 +23,11 @@ void	jb_fmt(struct jbuf *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* A JSON string: quotes, backslashes and control bytes escaped; UTF-8 as is. */
 void	jb_str(struct jbuf *, const char *s);
+/* ,"key":"value" (key: a plain word, not escaped). */
+void	jb_key_str(struct jbuf *, const char *key, const char *s);
+/* A page of a list (control/ctl.h): {"ok":true,"data":[ ... then ] with
+ * "more": the cursor when more is not NULL, and the closing brace. */
+void	jb_page_begin(struct jbuf *);
+void	jb_page_end(struct jbuf *, const char *more);
 
 #endif
