@@ -53,12 +53,35 @@ latch_slot_ok(const struct latch_slot *sl)
 	    sl->crc == latch_crc(sl, offsetof(struct latch_slot, crc));
 }
 
+/* The directory's entry of a file just made, synced: it survives a power
+ * cut with the file. */
+static int
+latch_sync_dir(const char *path)
+{
+	char dir[4096], *slash;
+	int fd, rc;
+
+	if (!str_copy(dir, path, sizeof(dir)))
+		return -1;
+	if ((slash = strrchr(dir, '/')) == NULL)
+		str_copy(dir, ".", sizeof(dir));
+	else
+		slash[slash == dir] = '\0';	/* "/x" keeps its "/" */
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
 int
 latch_open(const char *path, char *err, size_t errlen)
 {
 	char zero[2 * LATCH_SLOT] = { 0 };
 	struct stat st;
 	int fd;
+
+	bool made = access(path, F_OK) != 0;
 
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
 	if (fd < 0) {
@@ -71,9 +94,10 @@ latch_open(const char *path, char *err, size_t errlen)
 	}
 	if (st.st_size < (off_t)sizeof(zero)) {
 		/* Both slots exist on disk before they are ever needed. */
+		errno = 0;
 		if (pwrite(fd, zero + st.st_size, sizeof(zero) - (size_t)st.st_size,
 		    st.st_size) != (ssize_t)(sizeof(zero) - (size_t)st.st_size) ||
-		    fsync(fd) < 0) {
+		    fsync(fd) < 0 || (made && latch_sync_dir(path) < 0)) {
 			snprintf(err, errlen, "%s: allocating: %s", path,
 			    strerror(errno != 0 ? errno : ENOSPC));
 			goto out_close;
@@ -135,8 +159,11 @@ int
 latch_write(int fd, const struct fire_rec *f, char *err, size_t errlen)
 {
 	struct latch_slot sl[2];
-	char buf[LATCH_SLOT] = { 0 };
-	struct latch_slot *w = (struct latch_slot *)buf;
+	union {
+		struct latch_slot	s;
+		char			b[LATCH_SLOT];
+	} buf = { .b = { 0 } };
+	struct latch_slot *w = &buf.s;
 	int newest, slot;
 
 	if (latch_slots(fd, sl, &newest, err, errlen) < 0)
@@ -150,8 +177,9 @@ latch_write(int fd, const struct fire_rec *f, char *err, size_t errlen)
 	str_copy(w->source, f->source, sizeof(w->source));
 	str_copy(w->reset_by, f->reset_by, sizeof(w->reset_by));
 	w->crc = latch_crc(w, offsetof(struct latch_slot, crc));
-	if (pwrite(fd, buf, sizeof(buf), (off_t)slot * LATCH_SLOT) !=
-	    (ssize_t)sizeof(buf)) {
+	errno = 0;
+	if (pwrite(fd, buf.b, sizeof(buf.b), (off_t)slot * LATCH_SLOT) !=
+	    (ssize_t)sizeof(buf.b)) {
 		snprintf(err, errlen, "fire latch: writing: %s",
 		    strerror(errno != 0 ? errno : ENOSPC));
 		return -1;

@@ -268,6 +268,8 @@ alert_raised(struct store_req *req, void *arg)
 	if (req->status != 0) {
 		/* Held writes fail only when lobbyd stops unable to write. */
 		log_err("%s: %s alert not stored: %s", r->source, r->kind, req->error);
+		if (a != NULL && !a->delivered)
+			alert_deliver_unstored(e, a);	/* told, if never stored */
 		if (a != NULL)
 			alert_forget(e, a);
 	} else {
@@ -561,7 +563,9 @@ alert_store_health(struct engine *e, bool failing, const char *why)
 	for (size_t i = 0; i < e->nalerts; i++)
 		if (e->alerts[i].id < 0 && !e->alerts[i].delivered)
 			alert_deliver_unstored(e, &e->alerts[i]);
-	cause = cause != NULL && cause[1] != '\0' ? cause + 2 : why;
+	cause = cause != NULL ? cause + 1 + strspn(cause + 1, " ") : why;
+	if (*cause == '\0')
+		cause = why;
 	snprintf(msg, sizeof(msg), "Records cannot be written (%.60s); events "
 	    "and alerts are held in memory", cause);
 	alert_raise(e, STORE_ALERT_SOURCE, STORE_ALERT_KIND, SEV_URGENT,

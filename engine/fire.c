@@ -24,7 +24,8 @@
 #define FIRE_ALERT_KIND		"site_fire"
 #define FIRE_BUDGET_NS		(100 * NS_PER_MS)	/* input to FREE on the wire */
 #define FIRE_TRIES		4	/* a FREE that failed is sent again */
-#define FIRE_RESEND_NS		(1000 * NS_PER_MS)	/* a FREE never confirmed */
+#define FIRE_RESEND_NS		(2000 * NS_PER_MS)	/* a FREE never confirmed, past
+						   its command lifetime */
 
 bool
 fire_mode_active(const struct engine *e)

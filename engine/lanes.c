@@ -518,11 +518,9 @@ engine_worker_msg(struct engine *e, int link, const union msg_any *m)
 			break;
 		}
 		if (e->workers[link].bad_msgs++ == 0)
-			log_err("%s: message type %u for %s, %s %s, which does "
+			log_err("%s: message type %u for %s (%s), which does "
 			    "not read it; ignored", e->site->links[link].name,
-			    m->h.type, e->site->devices[dev].name,
-			    k->name[0] == 'i' || k->name[0] == 'e' || k->name[0] == 'o' ?
-			    "an" : "a", k->name);
+			    m->h.type, e->site->devices[dev].name, k->name);
 	}
 	}
 }
@@ -553,12 +551,6 @@ ts_state_name(const struct engine *e, int dev)
 	return ds->fault_code != 0 ? "fault" : config_ts_state_name(ds->state);
 }
 
-static int64_t
-ts_state_since(const struct engine *e, int dev)
-{
-	return e->devs[dev].fault_since_ms;
-}
-
 const struct dev_kind turnstile_kind = {
 	.name = "turnstile",
 	.label = "Turnstile",
@@ -566,7 +558,6 @@ const struct dev_kind turnstile_kind = {
 	.msgs = 1u << MSG_TS_STATUS,
 	.msg = ts_msg,
 	.state_name = ts_state_name,
-	.state_since_ms = ts_state_since,
 };
 
 /* A card goes to the door or the elevator it serves, else to its lane. */
