@@ -59,9 +59,9 @@ void
 ctl_card_audit(struct ctl_client *c, const char *kind, const char *uid,
     const char *detail)
 {
-	struct ev_rec ev = { .ts_ms = real_ms() };
+	struct ev_rec ev;
 
-	str_copy(ev.kind, kind, sizeof(ev.kind));
+	engine_ev_init(&ev, kind);
 	str_copy(ev.credential, uid, sizeof(ev.credential));
 	str_copy(ev.actor, c->user, sizeof(ev.actor));
 	str_copy(ev.detail, detail, sizeof(ev.detail));

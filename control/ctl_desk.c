@@ -23,7 +23,6 @@
 #include "ctl_desk_int.h"
 #include "../common/util.h"
 
-#define MS_PER_DAY	86400000LL
 
 /* ---- JSON of the records ------------------------------------------------ */
 

@@ -28,6 +28,7 @@ struct ctl_import {
 	bool			done;		/* the last batch: commit after it */
 	int64_t			imported;
 	bool			replaced;
+	size_t			lost;		/* not taken into memory */
 };
 
 static void
@@ -183,8 +184,10 @@ import_step_done(struct store_req *req, void *arg)
 	const struct card_rec *rows = req->rows;
 	json_object *o;
 
-	if (im == NULL || im->owner != c || c->dead) {
-		/* Gone meanwhile: nothing more to do for it. */
+	if (im == NULL || im->owner != c ||
+	    (c->dead && req->op == STORE_CARD_STAGE)) {
+		/* Gone while staging: nothing was imported. Once committed,
+		 * the audit and the engine's copy go on with nobody to tell. */
 		if (req->op == STORE_CARD_STAGE) {
 			free(req->in.stage.rows);
 			req->in.stage.rows = NULL;
@@ -239,7 +242,8 @@ import_step_done(struct store_req *req, void *arg)
 		/* Committed: the engine's copy follows, a page at a time. */
 		if (req->status == 0) {
 			for (size_t i = 0; i < req->nrows; i++)
-				(void)engine_card_put(c->srv->e, &rows[i]);
+				if (engine_card_put(c->srv->e, &rows[i]) < 0)
+					im->lost++;
 			if (req->nrows == IMPORT_REFRESH_ROWS) {
 				char after[32];
 
@@ -247,11 +251,18 @@ import_step_done(struct store_req *req, void *arg)
 				import_next(c, req, STORE_CARD_LIST, after);
 				return;
 			}
-			o = json_object_new_object();
-			ctl_add_int(o, "imported", im->imported);
-			json_object_object_add(o, "replaced",
-			    json_object_new_boolean(im->replaced));
-			ctl_reply_ok(c, o);
+			if (im->lost > 0) {
+				ctl_reply_err(c, "%s: %" PRId64 " cards imported, but "
+				    "lobbyd is out of memory and will not know %zu of "
+				    "them until restarted", im->file, im->imported,
+				    im->lost);
+			} else {
+				o = json_object_new_object();
+				ctl_add_int(o, "imported", im->imported);
+				json_object_object_add(o, "replaced",
+				    json_object_new_boolean(im->replaced));
+				ctl_reply_ok(c, o);
+			}
 		} else {
 			ctl_reply_err(c, "%s: imported, but lobbyd could not read "
 			    "them back (%s): they are in use after a restart",
@@ -261,6 +272,7 @@ import_step_done(struct store_req *req, void *arg)
 		ctl_req_finish(c, req);
 		return;
 	default:
+		ctl_reply_err(c, "%s: not imported: an unknown step", im->file);
 		import_finish_err(c, req);
 		return;
 	}
@@ -322,6 +334,14 @@ ctl_cmd_card_import(struct ctl_client *c, json_object *args)
 	if (n == 0 && done && im->received == 0) {
 		ctl_reply_err(c, "%s: no cards to import", im->file);
 		import_abandon(c);
+		return;
+	}
+	if (n == 0 && !done) {
+		/* Nothing to stage, and not the end: only "done" commits. */
+		json_object *o = json_object_new_object();
+
+		ctl_add_int(o, "received", (int64_t)im->received);
+		ctl_reply_ok(c, o);
 		return;
 	}
 	if ((req = ctl_req_new(c, n > 0 ? STORE_CARD_STAGE : STORE_CARD_STAGE_COMMIT,

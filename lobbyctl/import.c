@@ -201,8 +201,11 @@ imp_row(struct imp *im, char *buf, struct imp_row *r)
 		v[im->col[i]] = field[i];
 	memset(r, 0, sizeof(*r));
 	if (fmt_uid_normalize(v[C_UID], r->uid) == -1) {
-		imp_err(im, "uid \"%.40s\" is not %d to %d hex digits", v[C_UID],
-		    FMT_UID_MIN, FMT_UID_MAX);
+		char *clean = fmt_clean(v[C_UID], 40);	/* as a terminal shows it */
+
+		imp_err(im, "uid \"%s\" is not %d to %d hex digits",
+		    clean != NULL ? clean : "", FMT_UID_MIN, FMT_UID_MAX);
+		free(clean);
 		return false;
 	}
 	if (v[C_HOLDER][0] == '\0' || !str_copy(r->holder, v[C_HOLDER],
@@ -234,11 +237,12 @@ imp_row(struct imp *im, char *buf, struct imp_row *r)
 		imp_err(im, "card %s: until must be after from", r->uid);
 		return false;
 	}
-	if (v[C_FLOORS][0] != '\0' &&
-	    (floors_parse(v[C_FLOORS], &mask, err, sizeof(err)) == -1 ||
-	    !str_copy(r->floors, v[C_FLOORS], sizeof(r->floors)))) {
-		imp_err(im, "floors: %s", err);
-		return false;
+	if (v[C_FLOORS][0] != '\0') {
+		if (floors_parse(v[C_FLOORS], &mask, err, sizeof(err)) == -1) {
+			imp_err(im, "floors: %s", err);
+			return false;
+		}
+		floors_str(mask, r->floors, sizeof(r->floors));	/* canonical */
 	}
 	if (strcasecmp(v[C_DISABLED], "") == 0 || strcasecmp(v[C_DISABLED], "no") == 0 ||
 	    strcasecmp(v[C_DISABLED], "false") == 0 || strcmp(v[C_DISABLED], "0") == 0)
@@ -335,13 +339,22 @@ card_import(struct conn *conn, const char *path, bool json)
 {
 	struct imp im = { .path = path, .now = real_ms() };
 	char buf[IMP_LINE_MAX];
-	const char *name = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+	const char *base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+	char name[64];		/* lobbyd names the import by it: 63 bytes */
 	json_object *rows, *reply = NULL, *data = NULL;
 	size_t bytes = 0;
 	long total, sent = 0;
 	int rc = 0;
 	struct imp_row r;
 
+	if (!str_copy(name, base, sizeof(name))) {
+		/* Cut: at the start of the character the cut fell in. */
+		size_t k = strlen(name);
+
+		while (k > 0 && ((unsigned char)base[k] & 0xc0) == 0x80)
+			k--;
+		name[k] = '\0';
+	}
 	if ((im.f = fopen(path, "r")) == NULL) {
 		lobbyctl_say("%s: %s", path, strerror(errno));
 		return EXIT_USAGE;

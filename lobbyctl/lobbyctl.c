@@ -143,9 +143,18 @@ main(int argc, char **argv)
 	bool follow;
 	int rc;
 
-	for (int i = 1; i < argc && i < 4; i++)	/* [-s SOCKET] [--json] user */
+	/* [-s SOCKET] [--json] user ...: the first word after the options. */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-s") == 0) {
+			i++;
+			continue;
+		}
+		if (strcmp(argv[i], "--json") == 0 || strncmp(argv[i], "-s", 2) == 0)
+			continue;
 		if (strcmp(argv[i], "user") == 0)
 			return users_main(argc, argv);
+		break;
+	}
 	if ((rc = cmdline_parse(argc, argv, &o)) != 0)
 		return rc;
 	if ((rc = cmdline_find(&o, &c, &dc)) != 0)

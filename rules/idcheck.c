@@ -144,14 +144,14 @@ rule_id_check(enum id_type type, const char *n, int today_ymd, char *why,
 		    "(10 on older permits)");
 		return false;
 	case ID_PASSPORT:
-		/* Chinese passports: E and 8 digits, or E, a letter and 7 digits
-		 * (G on older ones); other countries' between 5 and 17 letters and
-		 * digits, with at least one digit. */
-		if ((n[0] == 'E' || n[0] == 'G') && l == 9 &&
+		/* Chinese passports: E and 8 digits, or E, a letter and 7 digits;
+		 * other countries' (older Chinese ones, G and 8 digits, among
+		 * them) between 5 and 17 letters and digits, with a digit. */
+		if (n[0] == 'E' && l == 9 &&
 		    (all_digits(n + 1, 8) || (all_letters(n + 1, 1) &&
 		    all_digits(n + 2, 7))))
 			return true;
-		if ((n[0] == 'E' || n[0] == 'G') && l == 9) {
+		if (n[0] == 'E' && l == 9) {
 			snprintf(why, len, "a Chinese passport number is E and 8 "
 			    "digits, or E, a letter and 7 digits");
 			return false;
