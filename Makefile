@@ -37,7 +37,7 @@ GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_poll.o \
 	    drivers/modbus_cmd.o drivers/modbus_input.o \
 	    drivers/modbus_icom.o drivers/modbus_elev.o drivers/modbus_wire.o drivers/serial.o drivers/reader.o drivers/cardfmt.o $(GPIO_O)
-ENGINE_O := engine/engine.o engine/kind.o engine/cards.o engine/credmap.o engine/lanes.o \
+ENGINE_O := engine/engine.o engine/kind.o engine/cards.o engine/credmap.o engine/lanes.o engine/turnstile.o engine/reader.o \
 	    engine/alerts.o engine/supervisor.o engine/inputs.o engine/fire.o engine/tickets.o \
 	    engine/doors.o engine/intercom.o engine/elevator.o engine/notify.o engine/command.o \
 	    engine/desk.o engine/desk_timers.o engine/privacy.o engine/retention.o

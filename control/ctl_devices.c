@@ -14,6 +14,11 @@ device_row(struct ctl_client *c, int d, const struct device_conf *dc,
     const struct dev_state *ds, bool known, json_object *o)
 {
 	struct engine *e = c->srv->e;
+	/* The counters of a turnstile, the bad frames of a reader; 0 for others. */
+	const struct turnstile_state *ts = dc->kind == DEV_TURNSTILE ?
+	    turnstile_state_of(e, d) : NULL;
+	const struct reader_state *rs = dc->kind == DEV_READER ?
+	    reader_state_of(e, d) : NULL;
 
 	(void)known;
 	ctl_add_str(o, "kind", config_device_kind_name(dc->kind));
@@ -21,10 +26,10 @@ device_row(struct ctl_client *c, int d, const struct device_conf *dc,
 	json_object_object_add(o, "online", json_object_new_boolean(ds->online));
 	ctl_add_str(o, "state", kind_state_name(e, d));
 	ctl_add_int(o, "fault_code", ds->fault_code);
-	ctl_add_int(o, "entry_count", ds->entry_count);
-	ctl_add_int(o, "exit_count", ds->exit_count);
+	ctl_add_int(o, "entry_count", ts != NULL ? ts->entry_count : 0);
+	ctl_add_int(o, "exit_count", ts != NULL ? ts->exit_count : 0);
 	ctl_add_int(o, "failures", ds->failures);
-	ctl_add_int(o, "rejects", (int64_t)ds->rejects);
+	ctl_add_int(o, "rejects", rs != NULL ? (int64_t)rs->rejects : 0);
 	ctl_add_str(o, "reason", ds->online ? "" : ds->reason);
 	ctl_add_int(o, "since_ms", ds->since_ms);
 	ctl_add_int(o, "fault_since_ms", ds->fault_since_ms);

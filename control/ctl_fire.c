@@ -61,7 +61,7 @@ ctl_cmd_fire(struct ctl_client *c, json_object *args)
 			continue;
 		json_object_object_add(inputs, dc->name, json_object_new_string(
 		    !ds->online || !ds->have_status ? "unknown" :
-		    ds->input_active ? "active" : "inactive"));
+		    input_state_of(e, d)->active ? "active" : "inactive"));
 	}
 	json_object_object_add(o, "inputs", inputs);
 	ctl_reply_ok(c, o);

@@ -88,7 +88,8 @@ ctl_cmd_stats(struct ctl_client *c, json_object *args)
 	ctl_add_int(o, "store_failures", (int64_t)ss.failures);
 	ctl_add_int(o, "events_purged", (int64_t)e->retention.purged);
 	for (int d = 0; d < e->site->ndevices; d++)
-		rejects += e->devs[d].rejects;
+		if (e->site->devices[d].kind == DEV_READER)
+			rejects += reader_state_of(e, d)->rejects;
 	ctl_add_int(o, "reader_rejects", (int64_t)rejects);
 	ctl_add_int(o, "command_failures", (int64_t)e->cmd_failures);
 	links = json_object_new_object();

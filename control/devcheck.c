@@ -64,13 +64,15 @@ typedef void	check_fn(struct check *, const struct dev_state *);
 static void
 check_turnstile(struct check *ck, const struct dev_state *ds)
 {
+	const struct turnstile_state *ts = turnstile_state_of(ck->e, ck->dev);
+
 	if (!ds->have_status)
 		problem(ck, "state_unknown", ds->since_ms,
 		    "answering, but no status read yet");
-	else if (ds->state == TS_FAULT || ds->fault_code != 0)
+	else if (ts->state == TS_FAULT || ds->fault_code != 0)
 		problem(ck, "fault", ds->fault_since_ms, "in fault, code %" PRIu32,
 		    ds->fault_code);
-	else if (ds->state == TS_UNKNOWN)
+	else if (ts->state == TS_UNKNOWN)
 		problem(ck, "fault", ds->fault_since_ms, "in a state its profile does not name "
 		    "(nothing opens)");
 }
@@ -78,23 +80,26 @@ check_turnstile(struct check *ck, const struct dev_state *ds)
 static void
 check_reader(struct check *ck, const struct dev_state *ds)
 {
-	int64_t ago_ns = ck->now_ns - ds->reject_logged_ns;
+	const struct reader_state *rs = reader_state_of(ck->e, ck->dev);
+	int64_t ago_ns = ck->now_ns - rs->reject_logged_ns;
 
+	(void)ds;
 	/* The first bad frame of each minute is stamped; the rest are counted. */
-	if (ds->reject_logged_ns != 0 && ago_ns < BAD_READS_WINDOW_NS)
+	if (rs->reject_logged_ns != 0 && ago_ns < BAD_READS_WINDOW_NS)
 		problem(ck, "bad_reads", ck->now_ms - ago_ns / NS_PER_MS,
 		    "bad reads in the last hour (%" PRIu64 " bad frames since "
-		    "lobbyd started)", ds->rejects);
+		    "lobbyd started)", rs->rejects);
 }
 
 static void
 check_input(struct check *ck, const struct dev_state *ds)
 {
 	const struct device_conf *dc = &ck->e->site->devices[ck->dev];
-	int64_t since = ds->input_since_ns != 0 ? ck->now_ms -
-	    (ck->now_ns - ds->input_since_ns) / NS_PER_MS : 0;
+	const struct input_state *is = input_state_of(ck->e, ck->dev);
+	int64_t since = is->since_ns != 0 ? ck->now_ms -
+	    (ck->now_ns - is->since_ns) / NS_PER_MS : 0;
 
-	if (!ds->have_status || !ds->input_active)
+	if (!ds->have_status || !is->active)
 		return;
 	switch (dc->function) {
 	case IN_FIRE:

@@ -122,7 +122,8 @@ fire_alarm_on(const struct engine *e)
 {
 	for (int i = 0; i < e->site->ndevices; i++)
 		if (e->site->devices[i].kind == DEV_INPUT &&
-		    e->site->devices[i].function == IN_FIRE && e->devs[i].input_active)
+		    e->site->devices[i].function == IN_FIRE &&
+		    input_state_of(e, i)->active)
 			return true;
 	return false;
 }
@@ -139,7 +140,7 @@ contact_change(struct engine *e, int door, bool open, bool first, int64_t t_ns)
 {
 	const struct door_conf *dc = &e->site->doors[door];
 	struct door_state *st = &e->doors[door];
-	const struct dev_state *rex = dc->rex >= 0 ? &e->devs[dc->rex] : NULL;
+	const struct input_state *rex = dc->rex >= 0 ? input_state_of(e, dc->rex) : NULL;
 	struct ev_rec ev;
 	char msg[128];
 
@@ -183,7 +184,7 @@ contact_change(struct engine *e, int door, bool open, bool first, int64_t t_ns)
 		engine_event(e, &ev);
 		return;
 	}
-	if (rex != NULL && (rex->input_active || (st->rex_ns != 0 &&
+	if (rex != NULL && (rex->active || (st->rex_ns != 0 &&
 	    t_ns >= st->rex_ns - REX_GRACE_NS && t_ns <= st->rex_ns + REX_GRACE_NS))) {
 		door_ev(e, &ev, door, "door_open", dc->contact);
 		str_copy(ev.detail, "from inside, exit button pressed", sizeof(ev.detail));

@@ -192,20 +192,11 @@ devs_reset(struct engine *e)
 	memset(e->devs, 0, sizeof(e->devs));
 	memset(e->lanes, 0, sizeof(e->lanes));
 	for (int d = 0; d < e->site->ndevices; d++) {
-		e->devs[d].lane = -1;
-		str_copy(e->devs[d].reason, "not heard from yet", sizeof(e->devs[d].reason));
-	}
-	for (int l = 0; l < e->site->nlanes; l++) {
-		const struct lane_conf *lc = &e->site->lanes[l];
+		const struct dev_kind *k = kind_of(e, d);
 
-		if (lc->entry_reader >= 0) {
-			e->devs[lc->entry_reader].lane = l;
-			e->devs[lc->entry_reader].dir = DIR_ENTRY;
-		}
-		if (lc->exit_reader >= 0) {
-			e->devs[lc->exit_reader].lane = l;
-			e->devs[lc->exit_reader].dir = DIR_EXIT;
-		}
+		str_copy(e->devs[d].reason, "not heard from yet", sizeof(e->devs[d].reason));
+		if (k->reset != NULL)
+			k->reset(e, d);
 	}
 }
 
@@ -241,7 +232,7 @@ reload(struct engine *e)
 	str_copy(next->socket_path, e->site->socket_path, sizeof(next->socket_path));
 
 	sup_stop_all(e);
-	lane_rejects_flush(e);
+	reader_rejects_flush(e);
 	*e->site = *next;
 	devs_reset(e);
 	alert_prune(e);
@@ -452,7 +443,7 @@ engine_run(const char *conf_path, struct site_conf *site,
 	sd_notify(0, "STOPPING=1");
 	log_notice("stopping");
 	sup_stop_all(e);
-	lane_rejects_flush(e);
+	reader_rejects_flush(e);
 	notify_stop(e);
 	front->quiesce(e->front_state);
 	{

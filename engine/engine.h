@@ -29,28 +29,14 @@ struct dev_state {
 	uint32_t	failures;
 	char		reason[MSG_TEXT_MAX];	/* why offline */
 	int64_t		since_ms;	/* of the last online/offline change */
-	/* turnstiles */
-	enum ts_state	state;
-	uint32_t	entry_count, exit_count, counter_mask;
-	bool		counts_known;	/* the counters above were read once: kept
-					   through an outage, to see them move */
+	/* A fault the device reports (turnstiles and elevators): its code, 0
+	 * none, and the wall clock it began (engine_dev_fault). */
 	uint32_t	fault_code;
-	int64_t		fault_since_ms;	/* wall clock the fault began; 0: none
-					   (turnstiles and elevators) */
-	/* readers: bad frames, counted always; the first is recorded at once,
-	 * those in the minute after a record when that minute ends (lanes.c) */
-	uint64_t	rejects;
-	int64_t		reject_logged_ns;	/* last reader_reject event */
-	uint64_t	rejects_unlogged;	/* since then */
-	uint8_t		reject_last;	/* enum reject_kind of the last one */
-	int		lane;		/* lane served, -1 none */
-	enum dir	dir;		/* direction it reads for */
-	/* contact inputs */
-	bool		input_active;
-	int64_t		input_since_ns;	/* CLOCK_MONOTONIC of the last change */
-	/* The device's kind's own state (kind.h): struct icom_state of an
-	 * intercom station (intercom.h), struct elev_state of an elevator
-	 * controller (elevator.h); zeroed with the rest at a (re)load. */
+	int64_t		fault_since_ms;
+	/* The device's kind's own state (kind.h): struct turnstile_state
+	 * (turnstile.h), reader_state (reader.h), input_state (input.h),
+	 * icom_state (intercom.h), elev_state (elevator.h); zeroed with the
+	 * rest at a (re)load, then set up by its kind's reset. */
 	_Alignas(max_align_t) unsigned char kstate[DEV_KSTATE_MAX];
 };
 
@@ -263,11 +249,9 @@ void	engine_dev_online(struct engine *, int dev);
 /* The device is in fault, or not: keeps fault_since_ms, from the fault's
  * alert where there is one (it is older than an outage or a restart). */
 void	engine_dev_fault(struct engine *, int dev, bool in_fault);
-/* Passage timeouts, door timers and the readers' bad-frame summaries. */
+/* Passage timeouts and door timers. */
 void	lane_tick(struct engine *, int64_t now_ns);
 int64_t	lane_next_deadline(const struct engine *);
-/* Records the bad frames not yet recorded now (before a reload or a stop). */
-void	lane_rejects_flush(struct engine *);
 
 /*
  * alerts.c. An alert is raised once per source (a device or lane name, or
@@ -399,6 +383,17 @@ int64_t	sup_next_deadline(const struct engine *);
 int	sup_send(struct engine *, int link, const void *msg);
 
 
+/* Device dev's kind's own state, for its kind's module to read as its
+ * struct (kind.h). */
+static inline void *
+engine_kstate(struct engine *e, int dev)
+{
+	return e->devs[dev].kstate;
+}
+
+#include "turnstile.h"
+#include "reader.h"
+#include "input.h"
 #include "elevator.h"
 #include "intercom.h"
 

@@ -275,7 +275,7 @@ void
 fire_ts_status(struct engine *e, int dev, bool first, enum ts_state before)
 {
 	int l = lane_of_turnstile(e, dev);
-	enum ts_state now = e->devs[dev].state;
+	enum ts_state now = turnstile_state_of(e, dev)->state;
 	char why[48];
 
 	if (l < 0)
@@ -383,7 +383,7 @@ fire_reset_refusal(const struct engine *e, char *buf, size_t len)
 
 		if (dc->kind != DEV_INPUT || dc->function != IN_FIRE)
 			continue;
-		if (ds->online && ds->have_status && !ds->input_active)
+		if (ds->online && ds->have_status && !input_state_of(e, d)->active)
 			continue;
 		if (ds->online && ds->have_status)
 			snprintf(buf, len, "fire input %s is still active: the "

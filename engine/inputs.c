@@ -8,6 +8,21 @@
 #include "engine.h"
 #include "../common/util.h"
 
+_Static_assert(sizeof(struct input_state) <= DEV_KSTATE_MAX,
+    "struct input_state does not fit in dev_state.kstate");
+
+static struct input_state *
+input_mut(struct engine *e, int dev)
+{
+	return engine_kstate(e, dev);
+}
+
+const struct input_state *
+input_state_of(const struct engine *e, int dev)
+{
+	return (const struct input_state *)(const void *)e->devs[dev].kstate;
+}
+
 /* Power failures and tampering go to engineering and security. */
 static void
 input_alarm(struct engine *e, int dev, bool active)
@@ -36,17 +51,18 @@ input_msg(struct engine *e, int dev, const struct msg_input *m)
 {
 	const struct device_conf *dc = &e->site->devices[dev];
 	struct dev_state *ds = &e->devs[dev];
+	struct input_state *is = input_mut(e, dev);
 	bool active = m->active != 0;
 	bool first = !ds->have_status;
 	struct ev_rec ev;
 
 	if (!ds->online)
 		engine_dev_online(e, dev);
-	if (!first && ds->input_active == active)
+	if (!first && is->active == active)
 		return;
 	ds->have_status = true;
-	ds->input_active = active;
-	ds->input_since_ns = m->t_ns;
+	is->active = active;
+	is->since_ns = m->t_ns;
 
 	/* A door's contact and exit button are recorded by doors.c. */
 	if ((dc->function == IN_DOOR || dc->function == IN_REX) &&
@@ -86,14 +102,14 @@ input_kind_msg(struct engine *e, int dev, const union msg_any *m)
 static const char *
 input_state_name(const struct engine *e, int dev)
 {
-	return e->devs[dev].input_active ? "active" : "inactive";
+	return input_state_of(e, dev)->active ? "active" : "inactive";
 }
 
 /* Its last change, on the wall clock. */
 static int64_t
 input_state_since(const struct engine *e, int dev)
 {
-	int64_t since_ns = e->devs[dev].input_since_ns;
+	int64_t since_ns = input_state_of(e, dev)->since_ns;
 
 	return since_ns != 0 ? real_ms() - (mono_ns() - since_ns) / NS_PER_MS : 0;
 }
@@ -101,6 +117,7 @@ input_state_since(const struct engine *e, int dev)
 const struct dev_kind input_kind = {
 	.name = "input",
 	.label = "Input",
+	.state_size = sizeof(struct input_state),
 	.msgs = 1u << MSG_INPUT,
 	.msg = input_kind_msg,
 	.state_name = input_state_name,

@@ -31,6 +31,10 @@ struct dev_kind {
 	size_t		state_size;	/* of its own state; <= DEV_KSTATE_MAX */
 	uint32_t	msgs;		/* the worker messages it reads: 1u << MSG_* */
 
+	/* At a (re)load, after the device's state was zeroed: what its state
+	 * takes from the site's config; NULL: nothing. */
+	void	(*reset)(struct engine *, int dev);
+
 	/* A message of one of those types for device dev; never NULL when
 	 * msgs is not 0. */
 	void	(*msg)(struct engine *, int dev, const union msg_any *);

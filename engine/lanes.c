@@ -14,8 +14,6 @@
 #include "../common/util.h"
 
 #define CMD_TTL_MS		1500	/* an open not on the wire by then is dropped */
-#define REJECT_EVENT_NS		(60 * 1000 * NS_PER_MS)	/* one reader_reject event a minute */
-#define COUNTER_JUMP_MAX	50	/* more passages than this at once: a reset */
 
 const char *
 engine_dir_name(enum dir d)
@@ -56,20 +54,22 @@ lane_of_turnstile(const struct engine *e, int dev)
 void
 lane_access_state(const struct engine *e, int l, struct access_lane *al)
 {
-	const struct dev_state *ts = &e->devs[e->site->lanes[l].turnstile];
+	int dev = e->site->lanes[l].turnstile;
+	const struct dev_state *ds = &e->devs[dev];
+	const struct turnstile_state *ts = turnstile_state_of(e, dev);
 
 	*al = (struct access_lane){
-		.online = ts->online && ts->have_status,
-		.fault = ts->state == TS_FAULT || ts->fault_code != 0,
+		.online = ds->online && ds->have_status,
+		.fault = ts->state == TS_FAULT || ds->fault_code != 0,
 		.unknown = ts->state == TS_UNKNOWN,
 		.busy = e->lanes[l].pending,
 	};
 }
 
-static void
-card_read(struct engine *e, int dev, const struct msg_card *m)
+void
+lane_card_read(struct engine *e, int dev, const struct msg_card *m)
 {
-	const struct dev_state *rd = &e->devs[dev];
+	const struct reader_state *rd = reader_state_of(e, dev);
 	struct card_view cv, *c;
 	struct access_card ac;
 	struct access_lane al;
@@ -145,9 +145,8 @@ card_read(struct engine *e, int dev, const struct msg_card *m)
 	engine_event(e, &ev);
 }
 
-/* One passage seen on the counters of lane l's turnstile. */
-static void
-passage(struct engine *e, int dev, enum dir dir)
+void
+lane_passage(struct engine *e, int dev, enum dir dir)
 {
 	int l = lane_of_turnstile(e, dev);
 	struct lane_state *ls = l >= 0 ? &e->lanes[l] : NULL;
@@ -172,66 +171,6 @@ passage(struct engine *e, int dev, enum dir dir)
 	engine_event(e, &ev);
 }
 
-/* ---- readers' bad frames ----------------------------------------------- */
-
-/* A reader_reject event for the bad frames not yet recorded: the first
- * after a quiet minute, or the summary of those that followed a report. */
-static void
-reject_record(struct engine *e, int dev, int64_t now, bool summary)
-{
-	static const char *const kinds[] = {
-		[REJECT_CHECKSUM] = "bad checksum", [REJECT_FRAMING] = "bad framing",
-		[REJECT_OVERLONG] = "overlong line", [REJECT_SHORT] = "short frame",
-		[REJECT_PARITY] = "parity error", [REJECT_NOISE] = "noise",
-	};
-	struct dev_state *ds = &e->devs[dev];
-	struct ev_rec ev;
-
-	engine_ev_init(&ev, "reader_reject");
-	engine_ev_dev(e, &ev, dev);
-	snprintf(ev.detail, sizeof(ev.detail), "%" PRIu64 "%s bad frame(s)%s, "
-	    "last: %s", ds->rejects_unlogged, summary ? " more" : "",
-	    summary ? " within a minute of the last report" : "",
-	    ds->reject_last < sizeof(kinds) / sizeof(kinds[0]) &&
-	    kinds[ds->reject_last] != NULL ? kinds[ds->reject_last] : "unknown");
-	engine_event(e, &ev);
-	ds->reject_logged_ns = now;
-	ds->rejects_unlogged = 0;
-}
-
-/*
- * Noise is counted always and recorded at most once a minute per reader:
- * the first bad frame at once, the others of the minute that follows when
- * it ends (lane_tick), not at the next bad frame, which may never come.
- */
-static void
-reader_reject(struct engine *e, int dev, const struct msg_reader_reject *m)
-{
-	struct dev_state *ds = &e->devs[dev];
-	int64_t now = mono_ns();
-
-	ds->rejects++;
-	ds->rejects_unlogged++;
-	ds->reject_last = m->kind;
-	if (ds->reject_logged_ns == 0 || now - ds->reject_logged_ns >= REJECT_EVENT_NS)
-		reject_record(e, dev, now, false);
-}
-
-static int64_t
-reject_deadline(const struct dev_state *ds)
-{
-	return ds->rejects_unlogged > 0 ? ds->reject_logged_ns + REJECT_EVENT_NS :
-	    INT64_MAX;
-}
-
-void
-lane_rejects_flush(struct engine *e)
-{
-	for (int d = 0; d < e->site->ndevices; d++)
-		if (e->devs[d].rejects_unlogged > 0)
-			reject_record(e, d, mono_ns(), true);
-}
-
 /* ---- timers ----------------------------------------------------------- */
 
 void
@@ -252,9 +191,6 @@ lane_tick(struct engine *e, int64_t now)
 		str_copy(ev.detail, "granted, not passed", sizeof(ev.detail));
 		engine_event(e, &ev);
 	}
-	for (int d = 0; d < e->site->ndevices; d++)
-		if (now >= reject_deadline(&e->devs[d]))
-			reject_record(e, d, now, true);
 	door_tick(e, now);
 }
 
@@ -266,9 +202,6 @@ lane_next_deadline(const struct engine *e)
 	for (int l = 0; l < e->site->nlanes; l++)
 		if (e->lanes[l].pending && e->lanes[l].deadline_ns < next)
 			next = e->lanes[l].deadline_ns;
-	for (int d = 0; d < e->site->ndevices; d++)
-		if (reject_deadline(&e->devs[d]) < next)
-			next = reject_deadline(&e->devs[d]);
 	return next;
 }
 
@@ -323,128 +256,6 @@ engine_dev_fault(struct engine *e, int dev, bool in_fault)
 	else if (ds->fault_since_ms == 0 && (ds->fault_since_ms =
 	    alert_raised_ms(e, e->site->devices[dev].name, "fault")) == 0)
 		ds->fault_since_ms = real_ms();
-}
-
-/* Counter difference since the last status, in its own width. */
-static uint32_t
-counter_delta(uint32_t now, uint32_t before, uint32_t mask)
-{
-	return (now - before) & mask;
-}
-
-/*
- * The first status after an outage: passages counted while lobbyd could not
- * see them belong to nobody it can name, so they are recorded as such, not
- * as passages (nor taken silently as a new baseline). A counter that went
- * back or jumped far means the turnstile restarted.
- */
-static void
-counters_moved_offline(struct engine *e, int dev, const struct msg_ts_status *m,
-    uint32_t mask)
-{
-	const struct dev_state *ds = &e->devs[dev];
-	uint32_t din = counter_delta(m->entry_count, ds->entry_count, mask);
-	uint32_t dout = counter_delta(m->exit_count, ds->exit_count, mask);
-	struct ev_rec ev;
-
-	if (din == 0 && dout == 0)
-		return;
-	engine_ev_init(&ev, "counters_moved");
-	engine_ev_dev(e, &ev, dev);
-	if (din > COUNTER_JUMP_MAX || dout > COUNTER_JUMP_MAX)
-		snprintf(ev.detail, sizeof(ev.detail), "counters changed while "
-		    "offline (entry %u->%u, exit %u->%u): turnstile restarted; "
-		    "new baseline", ds->entry_count, m->entry_count,
-		    ds->exit_count, m->exit_count);
-	else
-		snprintf(ev.detail, sizeof(ev.detail), "entry counter moved by %u, "
-		    "exit counter by %u while offline", din, dout);
-	engine_event(e, &ev);
-}
-
-static void
-ts_status(struct engine *e, int dev, const struct msg_ts_status *m)
-{
-	struct dev_state *ds = &e->devs[dev];
-	const struct device_conf *dc = &e->site->devices[dev];
-	/* A state value the profile does not name is a fault too: the device
-	 * is in a mode lobbyd does not understand, and nothing opens. */
-	bool was_fault = ds->have_status && (ds->state == TS_FAULT ||
-	    ds->state == TS_UNKNOWN || ds->fault_code != 0);
-	bool is_fault = m->state == TS_FAULT || m->state == TS_UNKNOWN ||
-	    m->fault_code != 0;
-	uint32_t mask = m->counter_mask ? m->counter_mask : 0xffff;
-	bool first = !ds->have_status || !ds->online;
-	enum ts_state before = ds->state;
-
-	if (!ds->online)
-		dev_went(e, dev, true, "");
-	if (!ds->have_status && ds->counts_known)
-		counters_moved_offline(e, dev, m, mask);
-	if (ds->have_status) {
-		uint32_t din = counter_delta(m->entry_count, ds->entry_count, mask);
-		uint32_t dout = counter_delta(m->exit_count, ds->exit_count, mask);
-
-		if (din > COUNTER_JUMP_MAX || dout > COUNTER_JUMP_MAX) {
-			struct ev_rec ev;
-
-			engine_ev_init(&ev, "counter_reset");
-			engine_ev_dev(e, &ev, dev);
-			snprintf(ev.detail, sizeof(ev.detail),
-			    "passage counters jumped (entry +%u, exit +%u); new baseline",
-			    din, dout);
-			engine_event(e, &ev);
-		} else {
-			while (din-- > 0)
-				passage(e, dev, DIR_ENTRY);
-			while (dout-- > 0)
-				passage(e, dev, DIR_EXIT);
-		}
-	}
-	ds->have_status = true;
-	ds->counts_known = true;
-	ds->state = (enum ts_state)m->state;
-	ds->entry_count = m->entry_count;
-	ds->exit_count = m->exit_count;
-	ds->counter_mask = mask;
-	ds->fault_code = m->fault_code;
-
-	if (is_fault && !was_fault) {
-		struct ev_rec ev;
-		char msg[128];
-
-		engine_ev_init(&ev, "fault");
-		engine_ev_dev(e, &ev, dev);
-		if (m->state == TS_UNKNOWN && m->fault_code == 0) {
-			snprintf(ev.detail, sizeof(ev.detail),
-			    "state value %d is not in profile %s", m->raw_state,
-			    e->site->profiles[dc->profile].name);
-			snprintf(msg, sizeof(msg), "Turnstile %s reports state %d, "
-			    "which its profile does not name", dc->name, m->raw_state);
-		} else {
-			snprintf(ev.detail, sizeof(ev.detail), "fault code %u", m->fault_code);
-			snprintf(msg, sizeof(msg), "Turnstile %s in fault (code %u)",
-			    dc->name, m->fault_code);
-		}
-		engine_event(e, &ev);
-		log_warn("%s: %s", dc->name, ev.detail);
-		alert_dev_raise(e, dev, "fault", SEV_URGENT,
-		    AUD_ENGINEERING | AUD_SECURITY, msg);
-	} else if (!is_fault && (was_fault ||
-	    alert_is_active(e, dc->name, "fault"))) {
-		/* The second case: the fault ended while lobbyd had no
-		 * baseline (stopped, or the turnstile offline), and its alert,
-		 * taken back from the store, is still up. */
-		struct ev_rec ev;
-
-		engine_ev_init(&ev, "fault_cleared");
-		engine_ev_dev(e, &ev, dev);
-		engine_event(e, &ev);
-		log_notice("%s: fault cleared", dc->name);
-		alert_dev_clear(e, dev, "fault");
-	}
-	engine_dev_fault(e, dev, is_fault);
-	fire_ts_status(e, dev, first, before);
 }
 
 static void
@@ -535,44 +346,3 @@ engine_link_down(struct engine *e, int link, const char *reason)
 }
 
 
-/* ---- the kinds: turnstiles and card readers ------------------------------ */
-
-static void
-ts_msg(struct engine *e, int dev, const union msg_any *m)
-{
-	ts_status(e, dev, &m->ts_status);
-}
-
-static const char *
-ts_state_name(const struct engine *e, int dev)
-{
-	const struct dev_state *ds = &e->devs[dev];
-
-	return ds->fault_code != 0 ? "fault" : config_ts_state_name(ds->state);
-}
-
-const struct dev_kind turnstile_kind = {
-	.name = "turnstile",
-	.label = "Turnstile",
-	.offline_urgent = true,		/* a lane that may be blocked */
-	.msgs = 1u << MSG_TS_STATUS,
-	.msg = ts_msg,
-	.state_name = ts_state_name,
-};
-
-/* A card goes to the door or the elevator it serves, else to its lane. */
-static void
-reader_msg(struct engine *e, int dev, const union msg_any *m)
-{
-	if (m->h.type == MSG_READER_REJECT)
-		reader_reject(e, dev, &m->reject);
-	else if (!door_card(e, dev, &m->card) && !elevator_card(e, dev, &m->card))
-		card_read(e, dev, &m->card);
-}
-
-const struct dev_kind reader_kind = {
-	.name = "reader",
-	.label = "Reader",
-	.msgs = 1u << MSG_CARD | 1u << MSG_READER_REJECT,
-	.msg = reader_msg,
-};
