@@ -36,8 +36,8 @@ DB_O	 := db/store.o db/checkpoint.o db/queries.o db/events.o db/schema.o db/tick
 GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand.o
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_poll.o \
 	    drivers/modbus_cmd.o drivers/modbus_input.o \
-	    drivers/modbus_icom.o drivers/modbus_elev.o drivers/modbus_wire.o drivers/serial.o drivers/reader.o drivers/cardfmt.o $(GPIO_O)
-ENGINE_O := engine/engine.o engine/kind.o engine/cards.o engine/credmap.o engine/lanes.o engine/turnstile.o engine/reader.o \
+	    drivers/modbus_icom.o drivers/modbus_elev.o drivers/modbus_wire.o drivers/serial.o drivers/reader.o drivers/cardfmt.o drivers/idcard.o drivers/idpoll.o $(GPIO_O)
+ENGINE_O := engine/engine.o engine/kind.o engine/cards.o engine/credmap.o engine/lanes.o engine/turnstile.o engine/reader.o engine/idread.o \
 	    engine/alerts.o engine/supervisor.o engine/inputs.o engine/fire.o engine/tickets.o \
 	    engine/doors.o engine/intercom.o engine/elevator.o engine/notify.o engine/command.o \
 	    engine/desk.o engine/desk_timers.o engine/privacy.o engine/retention.o
@@ -68,7 +68,7 @@ UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records te
 test_access_O   := tests/unit/test_access.o $(RULES_O)
 test_msg_O      := tests/unit/test_msg.o drivers/msg.o
 test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
-test_idcard_O   := tests/unit/test_idcard.o drivers/idcard.o
+test_idcard_O   := tests/unit/test_idcard.o drivers/idcard.o drivers/idpoll.o
 test_store_O    := tests/unit/test_store.o $(DB_O) $(UTIL_O)
 test_store_records_O := tests/unit/test_store_records.o $(DB_O) $(UTIL_O)
 test_store_events_O := tests/unit/test_store_events.o $(DB_O) $(UTIL_O)
@@ -76,13 +76,13 @@ test_config_O   := tests/unit/test_config.o $(CONFIG_O) $(UTIL_O)
 MODBUS_TEST_O   := tests/unit/modbus_support.o drivers/worker.o drivers/modbus.o drivers/modbus_poll.o \
 		   drivers/modbus_cmd.o drivers/modbus_input.o \
 		   drivers/modbus_icom.o drivers/modbus_elev.o drivers/modbus_wire.o \
-		   drivers/reader.o drivers/serial.o drivers/cardfmt.o drivers/msg.o \
+		   drivers/reader.o drivers/serial.o drivers/cardfmt.o drivers/idcard.o drivers/idpoll.o drivers/msg.o \
 		   drivers/link.o $(GPIO_O) $(UTIL_O)
 test_modbus_O   := tests/unit/test_modbus.o $(MODBUS_TEST_O)
 test_modbus_rtu_O := tests/unit/test_modbus_rtu.o $(MODBUS_TEST_O)
 test_modbus_wire_O := tests/unit/test_modbus_wire.o drivers/modbus_wire.o $(UTIL_O)
 test_reader_O   := tests/unit/test_reader.o drivers/reader.o drivers/serial.o \
-		   drivers/cardfmt.o drivers/msg.o drivers/link.o $(UTIL_O)
+		   drivers/cardfmt.o drivers/idcard.o drivers/idpoll.o drivers/msg.o drivers/link.o $(UTIL_O)
 test_lobbyctl_O := tests/unit/test_lobbyctl.o lobbyctl/format.o $(UTIL_O)
 test_wiegand_O  := tests/unit/test_wiegand.o drivers/wiegand.o
 test_pass_O     := tests/unit/test_pass.o rules/pass.o

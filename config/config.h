@@ -51,6 +51,8 @@ enum card_format {
 	CARD_EM4100,		/* 0x02, 10 hex digits, 2 hex XOR checksum, 0x03 (RDM6300) */
 	CARD_WIEGAND_ASCII,	/* Wiegand-to-RS232 converter: hex digits, then CR */
 	CARD_QR,		/* QR / barcode scanner: a visitor code, then CR or LF */
+	CARD_IDCARD,		/* resident ID card reader at the desk (drivers/idcard.h):
+				   reads documents, opens nothing */
 	/* Wiegand on GPIO lines (drivers/gpio.c), by frame length */
 	CARD_WIEGAND_26,
 	CARD_WIEGAND_34,

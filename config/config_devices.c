@@ -36,7 +36,7 @@ static const char *const parity_names[] = { "none", "even", "odd", NULL };
 static const char parity_chars[] = { 'N', 'E', 'O' };
 /* In enum card_format's order. */
 static const char *const format_names[] = { "em4100", "wiegand-ascii", "qr",
-    NULL };
+    "idcard", NULL };
 
 static void
 load_link(struct load *ld, int i, const config_setting_t *e)
@@ -165,6 +165,9 @@ load_reader(struct load *ld, int j, const config_setting_t *e, int li, int di)
 	    sizeof(baud_rates) / sizeof(baud_rates[0]), &l->baud);
 	if (conf_get_choice(ld, &sc, e, "format", false, format_names, &fmt))
 		l->format = (enum card_format)fmt;
+	/* Desk ID card readers mostly run at 115200 baud. */
+	if (l->format == CARD_IDCARD && config_setting_get_member(e, "baud") == NULL)
+		l->baud = 115200;
 	str_copy(d->name, l->name, sizeof(d->name));
 	d->kind = DEV_READER;
 	d->link = li;
@@ -400,7 +403,25 @@ resolve_lane_dev(struct load *ld, const struct scope *sc,
 		    "a turnstile, not a card reader");
 		return -1;
 	}
+	if (conf_reader_opens_nothing(ld, sc, m, key, di))
+		return -1;
 	return di;
+}
+
+bool
+conf_reader_opens_nothing(struct load *ld, const struct scope *sc,
+    const config_setting_t *m, const char *key, int di)
+{
+	const struct device_conf *d = &ld->site->devices[di];
+	char qb[80];
+
+	if (d->kind != DEV_READER || d->link < 0 ||
+	    ld->site->links[d->link].format != CARD_IDCARD)
+		return false;
+	conf_serr(ld, sc, m, "%s %s reads identity cards at the desk (format "
+	    "\"idcard\"); it opens nothing", key,
+	    conf_quote(qb, sizeof(qb), d->name));
+	return true;
 }
 
 static void

@@ -177,6 +177,8 @@ elev_dev(struct load *ld, const struct scope *sc, const config_setting_t *e,
 		    "an elevator controller (a device with an elevator profile)");
 		return -1;
 	}
+	if (conf_reader_opens_nothing(ld, sc, m, key, di))
+		return -1;
 	return di;
 }
 

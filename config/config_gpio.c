@@ -255,6 +255,8 @@ door_dev(struct load *ld, const struct scope *sc, const config_setting_t *e,
 		    dev_words(&ld->site->devices[di]), want);
 		return -1;
 	}
+	if (conf_reader_opens_nothing(ld, sc, m, key, di))
+		return -1;
 	return di;
 }
 

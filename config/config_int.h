@@ -195,6 +195,10 @@ void	conf_load_tickets(struct load *, const config_setting_t *root);
 void	conf_gpio_link(struct load *, int i, const config_setting_t *e,
 	    const struct scope *);
 bool	conf_gpio_device(struct load *, int i, const config_setting_t *e);
+/* M, setting KEY, names reader DI, which reads identity cards at the desk:
+ * reported, and true (a lane, a door or a car cannot use it). */
+bool	conf_reader_opens_nothing(struct load *, const struct scope *,
+	    const config_setting_t *m, const char *key, int di);
 void	conf_gpio_load(struct load *, const config_setting_t *root);
 /* config_alerts.c: the roles and alerts sections. */
 void	conf_load_roles(struct load *, const config_setting_t *root);

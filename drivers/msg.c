@@ -21,6 +21,7 @@ msg_size(unsigned type)
 	case MSG_INPUT:		return sizeof(struct msg_input);
 	case MSG_ICOM_STATUS:	return sizeof(struct msg_icom_status);
 	case MSG_ELEV_STATUS:	return sizeof(struct msg_elev_status);
+	case MSG_IDCARD:	return sizeof(struct msg_idcard);
 	default:		return 0;
 	}
 }

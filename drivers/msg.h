@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "../config/config.h"
+#include "idcard.h"
 
 #define MSG_UID_MAX	32	/* card identifier, as printable text */
 #define MSG_HEARTBEAT_MS 500	/* a worker silent much longer is hung */
@@ -28,6 +29,7 @@ enum msg_type {
 	MSG_INPUT,		/* a contact input changed (debounced), or first read */
 	MSG_ELEV_STATUS,	/* elevator controller status changed (or first read) */
 	MSG_ICOM_STATUS,	/* intercom station status changed (or first read) */
+	MSG_IDCARD,		/* an identity card read at a desk reader, or not */
 	/* engine -> worker */
 	MSG_CMD,		/* write a turnstile command */
 	MSG_TYPE_MAX
@@ -84,6 +86,17 @@ struct msg_reader_reject {
 	uint8_t		kind;		/* enum msg_reject_kind */
 	uint8_t		pad[3];
 	uint32_t	bytes;		/* bytes discarded */
+};
+
+/* An identity card read at a desk reader (format "idcard"): the card's base
+ * information, or why the read failed. The photo is never sent. */
+struct msg_idcard {
+	struct msg_hdr	h;
+	int64_t		t_ns;		/* CLOCK_MONOTONIC: the read ended */
+	uint8_t		ok;		/* 0: error says why (card removed, ...) */
+	uint8_t		pad[7];
+	struct idcard_info info;	/* ok only */
+	char		error[MSG_TEXT_MAX];
 };
 
 struct msg_input {
@@ -162,6 +175,7 @@ union msg_any {
 	struct msg_cmd_result	cmd_result;
 	struct msg_icom_status	icom_status;
 	struct msg_elev_status	elev_status;
+	struct msg_idcard	idcard;
 };
 
 /* Fills in h.type and h.len. */

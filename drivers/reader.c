@@ -2,6 +2,9 @@
  * The serial card-reader link: one reader on one serial port. Bytes are
  * parsed into card and reject messages for the engine; a port that cannot be
  * opened, or goes away, is reported offline once and reopened with back-off.
+ * A desk identity card reader (format "idcard") is asked, not listened to:
+ * its poll cycle (idpoll.c) writes the requests, and it is online while it
+ * answers them.
  */
 #include <errno.h>
 #include <poll.h>
@@ -11,6 +14,7 @@
 
 #include "../common/util.h"
 #include "cardfmt.h"
+#include "idpoll.h"
 #include "link.h"
 #include "serial.h"
 
@@ -25,6 +29,7 @@ struct reader {
 	int			dev;		/* index in site->devices */
 	struct serial_port	*port;		/* NULL while closed */
 	struct cardfmt		parser;
+	struct idpoll		*idp;		/* format idcard only */
 	enum reader_state	state;
 	uint32_t		failures;	/* failed opens in a row */
 	int			retry_ms;	/* next back-off */
@@ -90,7 +95,10 @@ try_open(struct reader *r, int64_t now)
 	r->opened_at = now;
 	r->failures = 0;
 	cardfmt_init(&r->parser, r->link->conf->format);
-	set_state(r, RD_ONLINE, "");
+	if (r->idp != NULL)
+		idpoll_init(r->idp, now);	/* online once it answers */
+	else
+		set_state(r, RD_ONLINE, "");
 }
 
 static void
@@ -119,11 +127,85 @@ on_result(void *arg, const struct cardfmt_result *res)
 	}
 }
 
+/* ---- a desk identity card reader ---------------------------------------- */
+
+static void
+id_read(void *arg, const struct idcard_info *info, const char *error, int64_t t_ns)
+{
+	struct reader *r = arg;
+	struct msg_idcard m;
+
+	msg_init(&m, MSG_IDCARD, (uint16_t)r->dev);
+	m.t_ns = t_ns;
+	m.ok = info != NULL;
+	if (info != NULL)
+		m.info = *info;
+	else
+		str_copy(m.error, error, sizeof(m.error));
+	log_debug("%s: identity card %s", reader_name(r), info != NULL ? "read" : error);
+	link_emit(r->link, &m);
+}
+
+static void
+id_reject(void *arg, enum msg_reject_kind kind, uint32_t bytes, const char *why)
+{
+	struct reader *r = arg;
+	struct msg_reader_reject m;
+
+	msg_init(&m, MSG_READER_REJECT, (uint16_t)r->dev);
+	m.kind = (uint8_t)kind;
+	m.bytes = bytes;
+	log_debug("%s: %u bytes rejected: %s", reader_name(r), bytes, why);
+	link_emit(r->link, &m);
+}
+
+static void
+id_answering(void *arg, bool yes, const char *why)
+{
+	struct reader *r = arg;
+
+	r->failures = yes ? 0 : IDPOLL_MISSES;
+	set_state(r, yes ? RD_ONLINE : RD_OFFLINE, why);
+}
+
+static struct idpoll_out
+id_out(struct reader *r)
+{
+	return (struct idpoll_out){ .arg = r, .read = id_read, .reject = id_reject,
+	    .answering = id_answering };
+}
+
+/* The poll cycle's next request, written whole. Returns when it wants to be
+ * called again, or -1 when the port is gone (reason in err). */
+static int64_t
+id_step(struct reader *r, int64_t now, char *err, size_t errlen)
+{
+	struct idpoll_out o = id_out(r);
+	uint8_t req[IDCARD_REQUEST_LEN];
+	size_t n;
+	int64_t next = idpoll_step(r->idp, now, req, &n, &o);
+	ssize_t w;
+
+	if (n == 0)
+		return next;
+	while ((w = write(serial_fd(r->port), req, n)) < 0 && errno == EINTR)
+		;
+	if (w < 0 && errno != EAGAIN) {
+		snprintf(err, errlen, "%s: write: %s", r->link->conf->path,
+		    strerror(errno));
+		return -1;
+	}
+	/* A full line buffer loses the request: its deadline passes and it
+	 * counts as unanswered. */
+	return next;
+}
+
 /* The port went away: what was pending is a reject, then retry later. */
 static void
 lose_port(struct reader *r, int64_t now, const char *reason)
 {
-	cardfmt_flush(&r->parser, now, on_result, r);
+	if (r->idp == NULL)
+		cardfmt_flush(&r->parser, now, on_result, r);
 	serial_close(r->port);
 	r->port = NULL;
 	/* A port that stayed up a while starts its back-off afresh; one that
@@ -148,6 +230,12 @@ read_input(struct reader *r, short revents, char *err, size_t errlen)
 
 	for (i = 0; i < READ_BUDGET; i++) {
 		n = read(serial_fd(r->port), buf, sizeof(buf));
+		if (n > 0 && r->idp != NULL) {
+			struct idpoll_out o = id_out(r);
+
+			idpoll_feed(r->idp, buf, (size_t)n, mono_ns(), &o);
+			continue;
+		}
 		if (n > 0) {
 			/* The time the frame's last byte was seen. */
 			cardfmt_feed(&r->parser, buf, (size_t)n, mono_ns(),
@@ -194,7 +282,7 @@ reader_open(struct link *l)
 		return -1;
 	}
 	if (l->conf->format != CARD_EM4100 && l->conf->format != CARD_WIEGAND_ASCII &&
-	    l->conf->format != CARD_QR) {
+	    l->conf->format != CARD_QR && l->conf->format != CARD_IDCARD) {
 		log_err("%s: unknown card format %d", l->conf->name, (int)l->conf->format);
 		return -1;
 	}
@@ -207,6 +295,12 @@ reader_open(struct link *l)
 	r->state = RD_UNKNOWN;
 	r->retry_ms = BACKOFF_START_MS;
 	cardfmt_init(&r->parser, l->conf->format);
+	if (l->conf->format == CARD_IDCARD &&
+	    (r->idp = calloc(1, sizeof(*r->idp))) == NULL) {
+		log_err("%s: out of memory", l->conf->name);
+		free(r);
+		return -1;
+	}
 	l->priv = r;
 	try_open(r, mono_ns());
 	return 0;
@@ -243,6 +337,13 @@ reader_service(struct link *l, int64_t now_ns, short revents)
 	}
 	if (more > 0)
 		return now_ns;
+	if (r->idp != NULL) {
+		if ((next = id_step(r, now_ns, err, sizeof(err))) < 0) {
+			lose_port(r, now_ns, err);
+			return r->retry_at;
+		}
+		return next < now_ns + IDLE_WAKE_NS ? next : now_ns + IDLE_WAKE_NS;
+	}
 	cardfmt_expire(&r->parser, now_ns, on_result, r);
 	next = cardfmt_deadline(&r->parser);
 	return next < now_ns + IDLE_WAKE_NS ? next : now_ns + IDLE_WAKE_NS;
@@ -256,6 +357,7 @@ reader_close(struct link *l)
 	if (r == NULL)
 		return;
 	serial_close(r->port);
+	free(r->idp);
 	free(r);
 	l->priv = NULL;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "idread.h"
 #include "../common/util.h"
 
 static struct engine the_engine;	/* large; one per process */
@@ -189,6 +190,7 @@ cards_load(struct engine *e)
 static void
 devs_reset(struct engine *e)
 {
+	idread_clear(e);
 	memset(e->devs, 0, sizeof(e->devs));
 	memset(e->lanes, 0, sizeof(e->lanes));
 	for (int d = 0; d < e->site->ndevices; d++) {
@@ -466,6 +468,7 @@ out_store:
 	e->store = NULL;
 	fire_close(e);
 	ticket_free(e);
+	idread_clear(e);
 	desk_free(e);
 	elevator_bookings_free(e);
 	cards_free(e->cards);

@@ -204,6 +204,8 @@ struct engine {
 	struct fire_state	fire;		/* fire.c */
 	struct ticket_sched	*tickets;	/* the daily summary (tickets.c) */
 	struct desk		*desk;		/* the front desk (desk.c) */
+	struct id_read		*idreads;	/* by device: the last identity
+						   card read (idread.c) */
 	struct retention	retention;	/* retention.c */
 	uint64_t		watchdog_usec;
 	int64_t			watchdog_next_ns;

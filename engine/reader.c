@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "engine.h"
+#include "idread.h"
 #include "lanes.h"
 #include "../common/util.h"
 
@@ -138,6 +139,8 @@ reader_msg(struct engine *e, int dev, const union msg_any *m)
 {
 	if (m->h.type == MSG_READER_REJECT)
 		reader_reject(e, dev, &m->reject);
+	else if (m->h.type == MSG_IDCARD)
+		idread_msg(e, dev, &m->idcard);
 	else if (!door_card(e, dev, &m->card) && !elevator_card(e, dev, &m->card))
 		lane_card_read(e, dev, &m->card);
 }
@@ -146,7 +149,7 @@ const struct dev_kind reader_kind = {
 	.name = "reader",
 	.label = "Reader",
 	.state_size = sizeof(struct reader_state),
-	.msgs = 1u << MSG_CARD | 1u << MSG_READER_REJECT,
+	.msgs = 1u << MSG_CARD | 1u << MSG_READER_REJECT | 1u << MSG_IDCARD,
 	.reset = reader_reset,
 	.msg = reader_msg,
 	.tick = reader_tick,

@@ -1,12 +1,13 @@
 /*
  * drivers/idcard.c: the resident ID card reader's frames against the
  * protocol's own byte strings, a base read split at every place, noise,
- * bad checksums and lengths resynchronised, and the base block's fields
- * checked one by one.
+ * bad checksums and lengths resynchronised, the base block's fields
+ * checked one by one, and the poll cycle against a scripted reader.
  */
 #include <stdlib.h>
 
 #include "../../drivers/idcard.h"
+#include "../../drivers/idpoll.h"
 #include "harness.h"
 
 static const struct idcard_info sample = {
@@ -317,6 +318,212 @@ test_random(void)
 	CHECK_INT(stuck, 0);
 }
 
+
+/* ---- the poll cycle, against a scripted reader ------------------------------ */
+
+#define MS	1000000LL
+
+/* The reader's side: a card or none, and what goes wrong next. */
+struct module {
+	bool	card;
+	bool	silent;		/* answers nothing */
+	int	remove_on_read;	/* the card leaves during the next read */
+	int	garble_read;	/* the next read's reply has a bad checksum */
+	int	finds, selects, reads;
+};
+
+/* What the cycle reported. */
+struct seen {
+	int	reads, fails, rejects, up, down;
+	char	last_error[160];
+	char	last_name[48];
+};
+
+static void
+on_read(void *arg, const struct idcard_info *info, const char *error, int64_t t)
+{
+	struct seen *s = arg;
+
+	(void)t;
+	if (info != NULL) {
+		s->reads++;
+		strcpy(s->last_name, info->name);
+	} else {
+		s->fails++;
+		snprintf(s->last_error, sizeof(s->last_error), "%s", error);
+	}
+}
+
+static void
+on_reject(void *arg, enum msg_reject_kind k, uint32_t bytes, const char *why)
+{
+	(void)k, (void)bytes, (void)why;
+	((struct seen *)arg)->rejects++;
+}
+
+static void
+on_answering(void *arg, bool yes, const char *why)
+{
+	struct seen *s = arg;
+
+	(void)why;
+	if (yes)
+		s->up++;
+	else
+		s->down++;
+}
+
+/* The module's reply to request req; its length, 0 for silence. */
+static size_t
+module_reply(struct module *m, const uint8_t *req, uint8_t *out, size_t outlen)
+{
+	uint8_t four[4] = { 0 }, eight[8] = { 0 };
+	unsigned cmd = (unsigned)req[7] << 8 | req[8];
+	size_t n;
+
+	if (m->silent)
+		return 0;
+	switch (cmd) {
+	case IDCARD_FIND:
+		m->finds++;
+		return m->card ? idcard_reply_frame(IDCARD_SW_FOUND, four, 4, out, outlen) :
+		    idcard_reply_frame(IDCARD_SW_NO_CARD, NULL, 0, out, outlen);
+	case IDCARD_SELECT:
+		m->selects++;
+		return idcard_reply_frame(m->card ? IDCARD_SW_OK : IDCARD_SW_SELECT_FAIL,
+		    eight, m->card ? 8 : 0, out, outlen);
+	case IDCARD_READ:
+		m->reads++;
+		if (m->remove_on_read && m->remove_on_read-- == 1) {
+			m->card = false;
+			return idcard_reply_frame(IDCARD_SW_READ_FAIL, NULL, 0, out, outlen);
+		}
+		n = base_reply(&sample, out, outlen);
+		if (m->garble_read && m->garble_read-- == 1)
+			out[n - 1] ^= 0x55;
+		return n;
+	}
+	return 0;
+}
+
+/* Runs the cycle for ms milliseconds of simulated time, the reader
+ * answering each request at once. */
+static void
+run_for(struct idpoll *p, struct module *m, struct seen *s, int64_t *now, int ms)
+{
+	const struct idpoll_out o = { .arg = s, .read = on_read,
+	    .reject = on_reject, .answering = on_answering };
+	static uint8_t out[IDCARD_REPLY_MAX];
+	int64_t end = *now + ms * MS;
+
+	while (*now < end) {
+		uint8_t req[IDCARD_REQUEST_LEN];
+		size_t reqlen, n;
+		int64_t next = idpoll_step(p, *now, req, &reqlen, &o);
+
+		if (reqlen > 0 && (n = module_reply(m, req, out, sizeof(out))) > 0) {
+			*now += 5 * MS;		/* the reply's time on the wire */
+			idpoll_feed(p, out, n, *now, &o);
+			continue;
+		}
+		*now = next > *now ? (next < end ? next : end) : *now + MS;
+	}
+}
+
+static void
+test_poll_cycle(void)
+{
+	struct idpoll p;
+	struct module m = { 0 };
+	struct seen s = { 0 };
+	int64_t now = 1000 * MS;
+
+	idpoll_init(&p, now);
+	run_for(&p, &m, &s, &now, 1000);
+	CHECK_INT(s.up, 1);		/* answering: online */
+	CHECK_INT(s.reads, 0);
+	CHECK(m.finds >= 3 && m.finds <= 5);	/* every 250 ms */
+	CHECK_INT(m.selects, 0);
+
+	/* A card laid on the reader is read once, however long it stays. */
+	m.card = true;
+	run_for(&p, &m, &s, &now, 3000);
+	CHECK_INT(s.reads, 1);
+	CHECK_STR(s.last_name, "张伟");
+	CHECK_INT(m.reads, 1);
+	/* Taken away and laid down again: a second read. */
+	m.card = false;
+	run_for(&p, &m, &s, &now, 600);
+	m.card = true;
+	run_for(&p, &m, &s, &now, 600);
+	CHECK_INT(s.reads, 2);
+
+	/* Removed during the read: the clerk is told, nothing is read. */
+	m.card = false;
+	run_for(&p, &m, &s, &now, 600);
+	m.card = true;
+	m.remove_on_read = 1;
+	run_for(&p, &m, &s, &now, 600);
+	CHECK_INT(s.reads, 2);
+	CHECK_INT(s.fails, 1);
+	CHECK_STR(s.last_error, "card removed during the read");
+
+	/* A garbled read is a reject, and the card is read again at once. */
+	m.card = true;
+	m.garble_read = 1;
+	run_for(&p, &m, &s, &now, 1000);
+	CHECK_INT(s.rejects, 1);
+	CHECK_INT(s.reads, 3);
+	CHECK_INT(s.fails, 1);
+
+	/* Silent: offline after three unanswered requests, once; back online
+	 * at its first answer. */
+	m.silent = true;
+	run_for(&p, &m, &s, &now, 5000);
+	CHECK_INT(s.down, 1);
+	m.silent = false;
+	m.card = false;
+	run_for(&p, &m, &s, &now, 600);
+	CHECK_INT(s.up, 2);
+}
+
+/* A read that is never answered is a failed read, named as such. */
+static void
+test_poll_read_timeout(void)
+{
+	const struct idpoll_out o = { .arg = NULL, .read = on_read,
+	    .reject = on_reject, .answering = on_answering };
+	struct seen s = { 0 };
+	struct idpoll p;
+	struct idpoll_out os = o;
+	uint8_t req[IDCARD_REQUEST_LEN], out[64];
+	size_t reqlen, n;
+	int64_t now = 5000 * MS;
+	struct module m = { .card = true };
+
+	os.arg = &s;
+	idpoll_init(&p, now);
+	for (int i = 0; i < 2; i++) {		/* find, select: answered */
+		idpoll_step(&p, now, req, &reqlen, &os);
+		CHECK_INT(reqlen, IDCARD_REQUEST_LEN);
+		n = module_reply(&m, req, out, sizeof(out));
+		idpoll_feed(&p, out, n, now, &os);
+	}
+	idpoll_step(&p, now, req, &reqlen, &os);
+	CHECK_INT(req[7], 0x30);		/* the read went out */
+	/* half a reply, then nothing */
+	n = idcard_reply_frame(IDCARD_SW_OK, (const uint8_t *)"\x01\x00\x04\x00", 4,
+	    out, sizeof(out));
+	idpoll_feed(&p, out, 6, now, &os);
+	CHECK_INT(idpoll_step(&p, now + MS, req, &reqlen, &os), now + IDPOLL_READ_NS);
+	CHECK_INT(reqlen, 0);
+	idpoll_step(&p, now + IDPOLL_READ_NS, req, &reqlen, &os);
+	CHECK_INT(s.fails, 1);
+	CHECK_STR(s.last_error, "no answer during the read (card removed?)");
+	CHECK_INT(s.rejects, 1);		/* the half reply */
+	CHECK_INT(s.down, 0);			/* one miss is not silence */
+}
+
 int
 main(void)
 {
@@ -328,5 +535,7 @@ main(void)
 	test_decode_fields();
 	test_decode_raw();
 	test_random();
+	test_poll_cycle();
+	test_poll_read_timeout();
 	return harness_done("test_idcard");
 }
