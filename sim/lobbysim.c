@@ -44,6 +44,7 @@ sim_close(struct sim *sim)
 	for (i = 0; i < sim->site.nlinks; i++) {
 		sim_link_close(&sim->links[i]);
 		sim_gpio_close(&sim->links[i]);
+		sim_idcard_free(&sim->links[i]);
 	}
 	for (i = 0; i < sim->site.ndevices; i++)
 		sim_ts_free(&sim->ts[i]);
@@ -235,6 +236,8 @@ run(struct sim *sim, struct sim_ctl *ctl, int sigfd)
 			case PF_PTY:
 				if (l->conf->type == LINK_MODBUS_RTU)
 					sim_rtu_input(sim, l);
+				else if (l->conf->format == CARD_IDCARD)
+					sim_idcard_input(sim, l);
 				else
 					drain(l->pty.master);
 				break;

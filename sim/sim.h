@@ -53,6 +53,8 @@ struct sim_link {
 	modbus_t	*mb;		/* used only to build replies */
 	/* gpio (simgpio.c) */
 	struct sim_gpio	*gpio;
+	/* a desk identity card reader (simidcard.c) */
+	struct sim_idcard *idc;
 	/* modbus-rtu: a request waits t3.5 for its reply, as on a real bus */
 	uint8_t		held[SIM_RTU_BUF];
 	int		held_len;	/* 0: none */
@@ -220,6 +222,11 @@ int	sim_reader_card(struct sim_link *, const char *uid, char *err, size_t errsz)
 int	sim_reader_write(struct sim_link *, const uint8_t *, size_t, char *err,
 	    size_t errsz);
 int	sim_em4100_frame(const char *uid, uint8_t out[14]);
+/* simidcard.c: a desk identity card reader's requests on its pty, and the
+ * "idcard" control command. */
+void	sim_idcard_input(struct sim *, struct sim_link *);
+void	sim_idcard_ctl(struct sim *, int argc, char **argv, char *out, size_t size);
+void	sim_idcard_free(struct sim_link *);
 
 /* simgpio.c: simulated GPIO chips. fd/input: which 0 is the listening
  * socket, 1 the worker's connection (-1 when none). */

@@ -404,6 +404,8 @@ ctl_execute(void *arg, char *line, char *out, size_t size)
 		sim_icom_ctl(sim, argc, argv, out, size);
 	} else if (strcmp(argv[0], "elev") == 0) {
 		sim_elev_ctl(sim, argc, argv, out, size);
+	} else if (strcmp(argv[0], "idcard") == 0) {
+		sim_idcard_ctl(sim, argc, argv, out, size);
 	} else if (strcmp(argv[0], "ping") == 0 || strcmp(argv[0], "quit") == 0 ||
 	    strcmp(argv[0], "stats") == 0) {
 		sim_reply(out, size, "error usage: %s%s", argv[0],
@@ -411,8 +413,8 @@ ctl_execute(void *arg, char *line, char *out, size_t size)
 	} else {
 		sim_reply(out, size, "error unknown command \"%.64s\" (commands: card "
 		    "garbage raw jam clear mute unmute passage nopass set status "
-		    "writes stats input bounce wiegand output gpio icom elev ping "
-		    "quit)",
+		    "writes stats input bounce wiegand output gpio icom elev idcard "
+		    "ping quit)",
 		    argv[0]);
 	}
 }
