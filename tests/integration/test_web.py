@@ -138,7 +138,7 @@ class Web:
             if e.get_attribute("aria-invalid") != "true":
                 return ""
             return self.drv.execute_script(
-                "const l = arguments[0].closest('label, fieldset');"
+                "const l = arguments[0].closest('fieldset') || arguments[0].closest('label');"
                 "const s = l && l.querySelector('.ferr'); return s ? s.textContent : '';", e)
         return wait_for(said, 5, f"the error next to {name}")
 
@@ -391,6 +391,7 @@ def test_the_hosts_answer_and_passes(s, w):
     who = s.ctl("person", "add", "--kind", "tenant_staff", "--name", "陈静")
     w.get("/passes")
     w.form("issue", {"person": str(who["id"]), "credential": "x1"})
+    assert "陈静" in w.text("#who"), w.text("#issue")
     err = w.field_error("issue", "credential")
     assert err == ZH["lerr.cred_format"], err
     w.shot("passes-refused")
@@ -438,7 +439,14 @@ FREIGHT_CONF = open(os.path.join(ROOT, "conf", "demo", "site.conf")).read().repl
 def test_contractors_and_freight_bookings(s, w):
     w.log_in_as("clerk", "/permits")
     today = time.strftime("%Y-%m-%d")
+    for day in w.drv.find_elements(By.CSS_SELECTOR, "#permit input[name=days]:checked"):
+        day.click()
     w.form("permit", {"unit": "1203", "company": "安居装饰", "hours": "8点到12点", "floor": "12"})
+    err = w.field_error("permit", "days")
+    assert err == ZH["lerr.required"].replace("{f}", ZH["pm.days"]), err
+    for d in ("mon", "tue", "wed", "thu", "fri"):
+        w.drv.find_element(By.CSS_SELECTOR, f"#permit input[name=days][value={d}]").click()
+    w.form("permit", {})
     err = w.field_error("permit", "hours")
     assert err == ZH["lerr.hours"], err
     w.shot("permits-refused")

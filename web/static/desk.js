@@ -42,10 +42,16 @@ export async function passesPage() {
   };
   // The people on record who get a pass here: not visitors nor contractors,
   // whose passes come from their own pages.
-  const people = await api('person.list');
-  document.getElementById('people').replaceChildren(...people
-    .filter(p => p.kind !== 'visitor' && p.kind !== 'contractor' && p.status === 'active')
-    .map(p => option(String(p.id), `${p.name} · ${t('pk.' + p.kind)}${p.company ? ' · ' + p.company : ''}`)));
+  const people = (await api('person.list'))
+    .filter(p => p.kind !== 'visitor' && p.kind !== 'contractor' && p.status === 'active');
+  const label = p => `${p.name} · ${t('pk.' + p.kind)}${p.company ? ' · ' + p.company : ''}`;
+  document.getElementById('people').replaceChildren(...people.map(p => option(String(p.id), label(p))));
+  // The number chosen, said as the person it is.
+  const who = document.getElementById('who');
+  issue.elements.person.oninput = () => {
+    const p = people.find(x => String(x.id) === issue.elements.person.value.trim());
+    who.textContent = p ? label(p) : '';
+  };
   onSubmit(issue, 'pass.issue', d => given({ person: Number(d.person) || d.person,
     credential: d.credential.trim().toUpperCase(), valid_from_ms: when(issue, 'valid_from_ms'),
     valid_until_ms: when(issue, 'valid_until_ms'), lanes: d.lanes.trim(), floors: d.floors.trim(),

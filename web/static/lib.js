@@ -176,7 +176,7 @@ export function none(tb, key) {
 export function daysText(s) { return s.replace(/[a-z]{3}/g, d => t('day.' + d)); }
 
 function labelOf(f) {
-  const l = f && f.closest('label, fieldset');
+  const l = f && (f.closest('fieldset') || f.closest('label'));
   const s = l && l.querySelector('span[data-i18n]');
   return s ? s.textContent : '';
 }
@@ -221,7 +221,7 @@ export function showErr(form, e) {
   const x = explain(e, form);
   let f = x.field ? form.elements[x.field] : null;
   if (f instanceof RadioNodeList) f = f[0];
-  const lab = f && f.closest('label, fieldset');
+  const lab = f && (f.closest('fieldset') || f.closest('label'));
   if (lab) {
     f.setAttribute('aria-invalid', 'true');
     lab.append(el('span', { class: 'ferr', role: 'alert', text: x.text, title: x.raw }));
