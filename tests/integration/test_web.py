@@ -530,6 +530,22 @@ def test_repair_tickets_and_the_shift_log(s, w):
                                        and n["text"] == "更换了棘轮"], got
     for kind in ("ticket_opened", "ticket_started", "ticket_note", "ticket_done"):
         assert by_actor(s, "eng", kind), kind
+    # A turnstile stops answering: engineering acknowledges its alert on the
+    # feed, with a note beside it.
+    w.get("/")
+    wait_for(lambda: s.device("ts3")["online"], 8, "ts3 online")
+    s.sim_cmd("mute", "ts3")
+    a = wait_for(lambda: [a for a in s.ctl("alerts") if a["source"] == "ts3"], 8, "ts3's alert")[0]
+    row = wait_for(lambda: w.drv.find_elements(By.CSS_SELECTOR, f"#alerts tr[data-id='{a['id']}']"),
+                   5, "the alert on the feed")[0]
+    row.find_element(By.TAG_NAME, "button").click()
+    w.form("alerts", {"note": "已派人去三号闸"})
+    wait_for(lambda: "已派人去三号闸" in w.text("#alerts") and ZH["feed.acked"] in w.text("#alerts"),
+             5, "acknowledged with the note")
+    w.shot("feed-acked")
+    got = [x for x in s.ctl("alerts") if x["id"] == a["id"]][0]
+    assert got["acked_by"] == "eng@web" and got["ack_note"] == "已派人去三号闸", got
+    assert by_actor(s, "eng", "alert_acked")
 
     # The guard keeps the shift log and hands over; tickets are not theirs.
     register(s, "孙丽")		# a visitor still waiting for the host

@@ -3,7 +3,7 @@
 // feed, devices, muster and visitors pages; the desk's and the shift's
 // other pages are in desk.js and work.js.
 import { S, t, el, langOf, time, api, post, row, button, errText, translateForm, onSubmit, showOk,
-  handlers, none } from './lib.js';
+  handlers, none, showErr } from './lib.js';
 import { passesPage, permitsPage, freightPage } from './desk.js';
 import { ticketsPage, shiftPage } from './work.js';
 
@@ -82,16 +82,42 @@ async function feedPage() {
   const add = e => { tb.prepend(evRow(e)); while (tb.rows.length > 200) tb.deleteRow(-1); };
   (await api('events', { limit: 50 })).forEach(add);
   const alerts = new Map();
+  // An alert's acknowledgement: its button opens a note beside it, kept
+  // open (with what is typed) while other alerts come and go.
+  const editing = new Map();
+  const ackForm = a => {
+    const f = el('form', { class: 'ack', autocomplete: 'off', novalidate: '' },
+      el('input', { name: 'note', maxlength: '200', placeholder: t('feed.ack_note') }),
+      el('button', { type: 'submit', text: t('feed.ack') }),
+      button('feed.cancel', () => { editing.delete(a.id); showAlerts(); }),
+      el('p', { class: 'out' }));
+    f.onsubmit = async ev => {
+      ev.preventDefault();
+      try {
+        alerts.set(a.id, await post('alert.ack', { id: a.id, note: f.elements.note.value.trim() }));
+        editing.delete(a.id);
+        showAlerts();
+      } catch (e) { showErr(f, e); }
+    };
+    return f;
+  };
+  const ackCell = a => {
+    if (a.acked_ms) {
+      editing.delete(a.id);
+      return document.createTextNode(`${t('feed.acked')} (${a.acked_by})${a.ack_note ? ': ' + a.ack_note : ''}`);
+    }
+    if (editing.has(a.id)) return editing.get(a.id);
+    return button('feed.ack', () => {
+      editing.set(a.id, ackForm(a));
+      showAlerts();
+      editing.get(a.id).elements.note.focus();
+    });
+  };
   const showAlerts = () => {
     const list = [...alerts.values()].filter(a => !a.cleared_ms).sort((a, b) => b.raised_ms - a.raised_ms);
     ab.replaceChildren(...list.map(a => {
-      const ack = a.acked_ms ? document.createTextNode(`${t('feed.acked')} (${a.acked_by})`) :
-        el('button', { type: 'button', text: t('feed.ack'), onclick: async () => {
-          const note = prompt(t('feed.ack_note')); if (note === null) return;
-          try { alerts.set(a.id, await post('alert.ack', { id: a.id, note })); showAlerts(); }
-          catch (e) { alert(errText(e)); } } });
-      const r = row([time(a.raised_ms), t('sev.' + a.severity), a.source, a.message, ack]);
-      r.className = a.severity; return r;
+      const r = row([time(a.raised_ms), t('sev.' + a.severity), a.source, a.message, ackCell(a)]);
+      r.className = a.severity; r.dataset.id = a.id; return r;
     }));
     if (!list.length) none(ab, 'feed.none');
   };
