@@ -60,8 +60,16 @@ export async function passesPage() {
     issue.elements.credential.value = '';
     await load();
   });
-  onSubmit(change, (d, b) => b.value === 'revoke' ? 'pass.revoke' : 'pass.extend', (d, b) =>
-    b.value === 'revoke' ? { id: Number(d.id) || 0, reason: d.reason.trim() }
+  // Enter in the reason revokes, as its button does (not the form's first
+  // button, which extends).
+  change.elements.reason.onkeydown = ev => {
+    if (ev.key !== 'Enter') return;
+    ev.preventDefault();
+    change.querySelector('button[value=revoke]').click();
+  };
+  const revoking = b => b && b.value === 'revoke';
+  onSubmit(change, (d, b) => revoking(b) ? 'pass.revoke' : 'pass.extend', (d, b) =>
+    revoking(b) ? { id: Number(d.id) || 0, reason: d.reason.trim() }
       : given({ id: Number(d.id) || 0, valid_until_ms: when(change, 'valid_until_ms') }), async (p, d) => {
     showOk(change, t(p.state === 'revoked' ? 'pass.revoked_ok' : 'pass.extended_ok').replace('{1}', p.id)
       .replace('{2}', minute(p.valid_until_ms)));
