@@ -417,6 +417,11 @@ def test_the_hosts_answer_and_passes(s, w):
     assert time.strftime("%H:%M", time.localtime(got["valid_until_ms"] / 1000)) == "18:30", got
     for kind in ("pass_issued", "pass_extended", "pass_revoked"):
         assert by_actor(s, "clerk", kind), kind
+    w.drv.add_cookie({"name": "lw_lang", "value": "en", "path": "/"})
+    w.get("/permits")
+    assert EN["pm.add_title"] in w.text("main"), w.text("main")
+    w.shot("permits-en")
+    w.drv.delete_cookie("lw_lang")
     # The guard has no pass pages, and lobbyd refuses them all the same.
     w.log_in_as("guard", "/passes")
     assert not {"/visitors", "/passes", "/permits", "/freight", "/tickets"} & set(w.nav()), w.nav()
