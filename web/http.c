@@ -31,8 +31,16 @@ static const struct file_def {
 	{ "/devices",	"devices.html",	"text/html; charset=utf-8", true },
 	{ "/muster",	"muster.html",	"text/html; charset=utf-8", true },
 	{ "/visitors",	"visitors.html", "text/html; charset=utf-8", true },
+	{ "/passes",	"passes.html",	"text/html; charset=utf-8", true },
+	{ "/permits",	"permits.html",	"text/html; charset=utf-8", true },
+	{ "/freight",	"freight.html",	"text/html; charset=utf-8", true },
+	{ "/tickets",	"tickets.html",	"text/html; charset=utf-8", true },
+	{ "/shift",	"shift.html",	"text/html; charset=utf-8", true },
 	{ "/login",	"login.html",	"text/html; charset=utf-8", false },
 	{ "/app.js",	"app.js",	"text/javascript; charset=utf-8", false },
+	{ "/lib.js",	"lib.js",	"text/javascript; charset=utf-8", false },
+	{ "/desk.js",	"desk.js",	"text/javascript; charset=utf-8", false },
+	{ "/work.js",	"work.js",	"text/javascript; charset=utf-8", false },
 	{ "/style.css",	"style.css",	"text/css; charset=utf-8", false },
 	{ "/i18n/zh-CN.json", "i18n/zh-CN.json", "application/json; charset=utf-8", false },
 	{ "/i18n/en.json", "i18n/en.json", "application/json; charset=utf-8", false },
@@ -42,9 +50,14 @@ static const struct file_def {
 /* The requests a browser may make, read (GET) or change (POST); lobbyd
  * decides each by the web user's role. */
 static const char *const reads[] = { "status", "events", "devices", "alerts",
-	"fire", "inside", "visitor.list", "pass.list", "devices.check", NULL };
+	"fire", "inside", "visitor.list", "pass.list", "pass.show", "devices.check",
+	"person.list", "permit.list", "booking.list", "elevators.list", "tickets",
+	"ticket.show", "shift.log", NULL };
 static const char *const changes[] = { "visitor.register", "visitor.confirm",
-	"alert.ack", "fire.reset", "lane.open", "pass.revoke", "shift.note", NULL };
+	"alert.ack", "fire.reset", "lane.open", "pass.issue", "pass.extend",
+	"pass.revoke", "permit.add", "permit.set", "contractor.add", "booking.add",
+	"booking.cancel", "ticket.open", "ticket.start", "ticket.note",
+	"ticket.done", "shift.note", "shift.handover", NULL };
 
 struct web_http {
 	struct MHD_Daemon	*d;

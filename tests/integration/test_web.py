@@ -20,7 +20,10 @@ from selenium.webdriver.common.by import By
 
 LOBBYWEB = os.path.join(BUILD, "lobbyweb")
 STATIC = os.path.join(ROOT, "web", "static")
-PASSWORD = {"clerk": "desk-pass-2024", "guard": "gate-pass-2024"}
+PASSWORD = {"clerk": "desk-pass-2024", "guard": "gate-pass-2024", "eng": "fix-it-2024-x",
+            "boss": "run-the-site-24"}
+ROLE = {"clerk": "frontdesk", "guard": "guard", "eng": "engineering", "boss": "manager"}
+EN = json.load(open(os.path.join(STATIC, "i18n", "en.json")))
 ID_NUMBER = "440301199001011234"
 CARD = "0A0000C0DE"
 ZH = json.load(open(os.path.join(STATIC, "i18n", "zh-CN.json")))
@@ -101,6 +104,63 @@ class Web:
         f.find_element(By.NAME, "password").send_keys(password)
         f.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
 
+    def log_in_as(self, name, path):
+        """Logs in as name and opens path."""
+        self.login(name, PASSWORD[name])
+        wait_for(lambda: self.drv.current_url == self.url + "/", 5, f"{name} logged in")
+        self.get(path)
+
+    def form(self, form_id, fields, submit=None):
+        """Fills a form (each value typed; a select's option by value; a
+        checkbox by True/False) and
+        submits it (with the submit button whose value is submit)."""
+        f = self.drv.find_element(By.ID, form_id)
+        for k, v in fields.items():
+            e = f.find_element(By.NAME, k)
+            kind = e.get_attribute("type")
+            if e.tag_name == "select" or kind == "number":
+                self.drv.execute_script("arguments[0].value = arguments[1];", e, str(v))
+            elif kind == "checkbox":
+                if e.is_selected() != bool(v):
+                    e.click()
+            else:
+                e.clear()
+                e.send_keys(v)
+        f.find_element(By.CSS_SELECTOR, "button[type=submit]" +
+                       (f"[value={submit}]" if submit else "")).click()
+
+    def field_error(self, form_id, name):
+        """The refusal shown next to a form's field, once there."""
+        css = f"#{form_id} [name={name}]"
+
+        def said():
+            e = self.drv.find_element(By.CSS_SELECTOR, css)
+            if e.get_attribute("aria-invalid") != "true":
+                return ""
+            return self.drv.execute_script(
+                "const l = arguments[0].closest('fieldset') || arguments[0].closest('label');"
+                "const s = l && l.querySelector('.ferr'); return s ? s.textContent : '';", e)
+        return wait_for(said, 5, f"the error next to {name}")
+
+    def out(self, form_id):
+        return self.text(f"#{form_id} .out")
+
+    def accept(self):
+        """Says yes to the page's confirm() dialog."""
+        wait_for(lambda: self._alert(), 3, "the confirmation dialog")
+        self.drv.switch_to.alert.accept()
+
+    def _alert(self):
+        try:
+            self.drv.switch_to.alert
+            return True
+        except Exception:
+            return False
+
+    def nav(self):
+        return [a.get_attribute("href")[len(self.url):] for a in
+                self.drv.find_elements(By.CSS_SELECTOR, "#top nav a")]
+
     def fetch(self, url, method="GET", headers=None, body=None):
         """A fetch from the page, with its cookies: (status, text)."""
         return self.drv.execute_async_script("""
@@ -110,18 +170,21 @@ class Web:
               .catch(e => done([0, String(e)]));""", url, method, headers or {}, body)
 
 
-def web_site():
-    s = Site()
-    for user, role in (("clerk", "frontdesk"), ("guard", "guard")):
+def web_site(conf_text=None):
+    s = Site(conf_text)
+    for user, role in ROLE.items():
         r = s.run_ctl("user", "add", user, "--role", role, stdin=PASSWORD[user] + "\n")
         assert r.returncode == 0, r.stderr
     return s
 
 
-def with_web(fn):
+def with_web(fn=None, *, conf_text=None):
     """Runs fn(site, web); everything stopped by pid afterwards."""
+    if fn is None:
+        return lambda f: with_web(f, conf_text=conf_text)
+
     def run():
-        s = web_site()
+        s = web_site(conf_text)
         w = None
         try:
             w = Web(s)
@@ -287,6 +350,243 @@ def test_fire_takes_over_every_page_and_lobbyweb_is_no_part_of_the_lanes(s, w):
     w.drv.execute_script("document.getElementById('fire').hidden = false;")
     st, _ = w.fetch("/api/q/fire")
     assert st == 200
+
+
+def by_actor(s, user, kind):
+    return [e for e in s.events() if e["actor"] == user + "@web" and e["kind"] == kind]
+
+
+def register(s, name, cls="service"):
+    r = s.run_ctl("--json", "visitor", "register", "--name", name, "--id-type", "passport",
+                  "--id", "-", "--host-unit", "1203", "--host", "华信科技", "--class", cls,
+                  "--purpose", "送货", stdin="E12345678\n")
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+@test
+@with_web
+def test_the_hosts_answer_and_passes(s, w):
+    yes, no = register(s, "张伟"), register(s, "赵敏")
+    w.log_in_as("clerk", "/visitors")
+    wait_for(lambda: "赵敏" in w.text("#pending") and "张伟" in w.text("#pending"), 5,
+             "both visitors waiting for their host")
+    w.shot("visitors-waiting")
+    # The host of one says no: the pending pass is revoked, with why.
+    rows = w.drv.find_elements(By.CSS_SELECTOR, "#pending tbody tr")
+    [r for r in rows if "赵敏" in r.text][0].find_element(By.CSS_SELECTOR, "button.stop").click()
+    w.accept()
+    wait_for(lambda: "赵敏" not in w.text("#pending"), 5, "declined visitor off the waiting list")
+    [r for r in w.drv.find_elements(By.CSS_SELECTOR, "#pending tbody tr")
+     if "张伟" in r.text][0].find_element(By.CSS_SELECTOR, "button.go").click()
+    wait_for(lambda: ZH["vis.none_pending"] in w.text("#pending"), 5, "nobody waiting")
+    assert ZH["vis.declined"] in w.text("#today")
+    w.shot("visitors-answered")
+    p = {v["id"]: v for v in s.ctl("pass", "list", "--all")}
+    assert p[no["id"]]["state"] == "revoked" and p[no["id"]]["ended_by"] == "clerk@web", p[no["id"]]
+    assert p[yes["id"]]["state"] == "active" and p[yes["id"]]["confirmed_by"] == "clerk@web"
+    assert by_actor(s, "clerk", "pass_revoked") and by_actor(s, "clerk", "visitor_confirmed")
+
+    # A pass for a tenant's employee: a refusal next to its field, in Chinese.
+    who = s.ctl("person", "add", "--kind", "tenant_staff", "--name", "陈静")
+    w.get("/passes")
+    w.form("issue", {"person": str(who["id"]), "credential": "x1"})
+    assert "陈静" in w.text("#who"), w.text("#issue")
+    err = w.field_error("issue", "credential")
+    assert err == ZH["lerr.cred_format"], err
+    w.shot("passes-refused")
+    w.form("issue", {"credential": "0A0000BEEF"})
+    wait_for(lambda: "0A0000BEEF" in w.text("#passes"), 5, "the pass listed")
+    issued = [v for v in s.ctl("pass", "list") if v["credential"] == "0A0000BEEF"][0]
+    assert issued["issued_by"] == "clerk@web" and issued["person"] == who["id"], issued
+    # Extended: chosen by clicking its row, a new end typed.
+    w.drv.find_element(By.CSS_SELECTOR, f"#passes tr[data-id='{issued['id']}']").click()
+    end = time.strftime("%Y-%m-%d 18:30", time.localtime(time.time() + 3 * 86400))
+    w.form("change", {"valid_until_ms": end}, "extend")
+    wait_for(lambda: "18:30" in w.out("change"), 5, "extended")
+    # Revoked: the reason is needed, and said where it goes.
+    w.form("change", {"reason": ""}, "revoke")
+    err = w.field_error("change", "reason")
+    assert ZH["pass.reason"] in err, err
+    w.drv.find_element(By.CSS_SELECTOR, "#change [name=reason]").send_keys("卡片遗失\n")
+    wait_for(lambda: ZH["pass.revoked_ok"].replace("{1}", str(issued["id"])) in w.out("change"),
+             5, "revoked")
+    w.shot("passes")
+    got = [v for v in s.ctl("pass", "list", "--all") if v["id"] == issued["id"]][0]
+    assert got["state"] == "revoked" and got["end_reason"] == "卡片遗失", got
+    assert time.strftime("%H:%M", time.localtime(got["valid_until_ms"] / 1000)) == "18:30", got
+    for kind in ("pass_issued", "pass_extended", "pass_revoked"):
+        assert by_actor(s, "clerk", kind), kind
+    w.drv.add_cookie({"name": "lw_lang", "value": "en", "path": "/"})
+    w.get("/permits")
+    assert EN["pm.add_title"] in w.text("main"), w.text("main")
+    w.shot("permits-en")
+    w.drv.delete_cookie("lw_lang")
+    # The guard has no pass pages, and lobbyd refuses them all the same.
+    w.log_in_as("guard", "/passes")
+    assert not {"/visitors", "/passes", "/permits", "/freight", "/tickets"} & set(w.nav()), w.nav()
+    assert "/shift" in w.nav()
+    wait_for(lambda: w.text("#msg") == ZH["err.role"], 5, "the guard refused")
+    assert not w.drv.find_element(By.TAG_NAME, "main").is_displayed()
+    w.shot("passes-guard")
+    csrf = json.loads(w.fetch("/api/me")[1])["csrf"]
+    st, body = w.fetch("/api/do/pass.extend", "POST", {"Content-Type": "application/json",
+                       "X-CSRF-Token": csrf}, json.dumps({"id": yes["id"], "valid_until_ms": 1}))
+    assert st == 403 and json.loads(body)["code"] == "err.role", (st, body)
+
+
+FREIGHT_CONF = open(os.path.join(ROOT, "conf", "demo", "site.conf")).read().replace(
+    'reader = "rd-el1"; enable_s = 10; freight = false;', 'reader = "rd-el1"; enable_s = 10; freight = true;')
+
+
+@test
+@with_web(conf_text=FREIGHT_CONF)
+def test_contractors_and_freight_bookings(s, w):
+    w.log_in_as("clerk", "/permits")
+    today = time.strftime("%Y-%m-%d")
+    for day in w.drv.find_elements(By.CSS_SELECTOR, "#permit input[name=days]:checked"):
+        day.click()
+    w.form("permit", {"unit": "1203", "company": "安居装饰", "hours": "8点到12点", "floor": "12"})
+    err = w.field_error("permit", "days")
+    assert err == ZH["lerr.required"].replace("{f}", ZH["pm.days"]), err
+    for d in ("mon", "tue", "wed", "thu", "fri"):
+        w.drv.find_element(By.CSS_SELECTOR, f"#permit input[name=days][value={d}]").click()
+    w.form("permit", {})
+    err = w.field_error("permit", "hours")
+    assert err == ZH["lerr.hours"], err
+    w.shot("permits-refused")
+    w.form("permit", {"hours": "08:00-12:00,14:00-18:00"})
+    wait_for(lambda: "安居装饰" in w.text("#permits"), 5, "the permit listed")
+    permit = s.ctl("permit", "list")[0]
+    assert permit["days"] and permit["from"] == int(today.replace("-", "")), permit
+    # Its fees unpaid: no contractor's pass, and the form says why.
+    w.form("contractor", {"permit": str(permit["id"]), "name": "刘强", "id_number": ID_NUMBER,
+                          "credential": "0A0000C0C0"})
+    err = w.field_error("contractor", "permit")
+    assert err == ZH["lerr.permit_unusable"].replace("{1}", str(permit["id"])), err
+    [b for b in w.drv.find_elements(By.CSS_SELECTOR, "#permits button")
+     if b.text == ZH["pm.mark_paid"]][0].click()
+    wait_for(lambda: ZH["pm.paid"] in w.text("#permits"), 5, "fees paid")
+    w.form("contractor", {"permit": str(permit["id"])})
+    wait_for(lambda: "刘强" in w.text("#contractors"), 5, "the contractor's pass")
+    assert ID_NUMBER not in w.text() and "4403**********1234" in w.text("#contractors")
+    w.shot("permits")
+    # Suspended: every pass of the permit ends at once.
+    [b for b in w.drv.find_elements(By.CSS_SELECTOR, "#permits button")
+     if b.text == ZH["pm.suspend"]][0].click()
+    w.accept()
+    wait_for(lambda: ZH["pst.suspended"] in w.text("#permits"), 5, "suspended")
+    cons = [p for p in s.ctl("pass", "list", "--all") if p["kind"] == "contractor"]
+    assert cons and cons[0]["state"] == "revoked" and cons[0]["issued_by"] == "clerk@web", cons
+    for kind in ("permit_added", "permit_changed", "contractor_added"):
+        assert by_actor(s, "clerk", kind), kind
+
+    # The freight elevator: a booking too soon is refused next to its start.
+    s.ctl("card", "add", "0A0000F00D", "--holder", "安居装饰 搬运")
+    w.get("/freight")
+    soon = time.strftime("%Y-%m-%d %H:%M", time.localtime(time.time() + 3600))
+    w.form("booking", {"unit": "1203", "elevator": "car1", "card": "0A0000F00D",
+                       "from_ms": soon})
+    err = w.field_error("booking", "from_ms")
+    assert err == ZH["lerr.bk_too_soon"], err
+    w.shot("freight-refused")
+    # The page's own suggestion (two days on, 10:00 to 12:00) is taken.
+    w.drv.refresh()
+    w.get("/freight")
+    w.form("booking", {"unit": "1203", "card": "0A0000F00D"})
+    wait_for(lambda: "0A0000F00D" in w.text("#bookings"), 5, "the booking listed")
+    w.shot("freight")
+    b = s.ctl("booking", "list")[0]
+    assert b["booked_by"] == "clerk@web" and b["elevator"] == "car1", b
+    assert time.strftime("%H:%M", time.localtime(b["from_ms"] / 1000)) == "10:00", b
+    w.drv.find_element(By.CSS_SELECTOR, "#bookings button.stop").click()
+    w.accept()
+    wait_for(lambda: "0A0000F00D" not in w.text("#bookings"), 5, "cancelled")
+    assert by_actor(s, "clerk", "booking_added") and by_actor(s, "clerk", "booking_cancelled")
+    # Engineering books nothing and issues no contractor's pass.
+    w.log_in_as("eng", "/freight")
+    assert "/freight" not in w.nav() and "/permits" not in w.nav(), w.nav()
+    wait_for(lambda: w.text("#msg") == ZH["err.role"], 5, "engineering refused")
+    w.get("/permits")
+    wait_for(lambda: w.text("#msg") == ZH["err.role"], 5, "engineering refused permits")
+
+
+@test
+@with_web
+def test_repair_tickets_and_the_shift_log(s, w):
+    w.log_in_as("eng", "/tickets")
+    assert "/tickets" in w.nav() and "/shift" not in w.nav(), w.nav()
+    w.form("topen", {"source": "ts9", "title": "闸机异响"})
+    err = w.field_error("topen", "source")
+    assert err == ZH["lerr.no_source"].replace("{1}", "ts9"), err
+    w.form("topen", {"source": "ts1", "urgent": True})
+    wait_for(lambda: "闸机异响" in w.text("#tickets"), 5, "the ticket listed")
+    tk = [k for k in s.ctl("tickets") if k["title"] == "闸机异响"][0]
+    assert tk["urgency"] == "urgent" and tk["opened_by"] == "eng@web", tk
+    w.drv.find_element(By.CSS_SELECTOR, "#tickets button.go").click()
+    wait_for(lambda: ZH["tks.in_progress"] in w.text("#tickets"), 5, "started")
+    w.form("tnote", {"text": "更换了棘轮"}, "note")
+    wait_for(lambda: "更换了棘轮" in w.text("#notes"), 5, "the note shown")
+    w.shot("tickets")
+    w.form("tnote", {"text": "已修复"}, "done")
+    wait_for(lambda: "闸机异响" not in w.text("#tickets"), 5, "done, off the open list")
+    got = s.ctl("ticket", "show", tk["id"])
+    assert got["state"] == "done" and [n for n in got["notes"] if n["actor"] == "eng@web"
+                                       and n["text"] == "更换了棘轮"], got
+    for kind in ("ticket_opened", "ticket_started", "ticket_note", "ticket_done"):
+        assert by_actor(s, "eng", kind), kind
+    # A turnstile stops answering: engineering acknowledges its alert on the
+    # feed, with a note beside it.
+    w.get("/")
+    wait_for(lambda: s.device("ts3")["online"], 8, "ts3 online")
+    s.sim_cmd("mute", "ts3")
+    a = wait_for(lambda: [a for a in s.ctl("alerts") if a["source"] == "ts3"], 8, "ts3's alert")[0]
+    row = wait_for(lambda: w.drv.find_elements(By.CSS_SELECTOR, f"#alerts tr[data-id='{a['id']}']"),
+                   5, "the alert on the feed")[0]
+    row.find_element(By.TAG_NAME, "button").click()
+    w.form("alerts", {"note": "已派人去三号闸"})
+    wait_for(lambda: "已派人去三号闸" in w.text("#alerts") and ZH["feed.acked"] in w.text("#alerts"),
+             5, "acknowledged with the note")
+    w.shot("feed-acked")
+    got = [x for x in s.ctl("alerts") if x["id"] == a["id"]][0]
+    assert got["acked_by"] == "eng@web" and got["ack_note"] == "已派人去三号闸", got
+    assert by_actor(s, "eng", "alert_acked")
+
+    # The guard keeps the shift log and hands over; tickets are not theirs.
+    register(s, "孙丽")		# a visitor still waiting for the host
+    w.log_in_as("guard", "/shift")
+    assert "/tickets" not in w.nav()
+    w.form("snote", {"text": ""})
+    err = w.field_error("snote", "text")
+    assert ZH["sh.text"] in err, err
+    w.form("snote", {"text": "东门闸机夜间已锁"})
+    wait_for(lambda: "东门闸机夜间已锁" in w.text("#shiftlog"), 5, "the note in the log")
+    w.form("handover", {"note": "注意三号闸"})
+    wait_for(lambda: w.drv.find_element(By.ID, "handtext").is_displayed(), 5, "the handover")
+    hand = w.text("#handtext")
+    assert ZH["sh.i_note"].replace("{1}", "注意三号闸") in hand, hand
+    assert ZH["sh.i_pending"].split("{")[0] + "孙丽" in hand, hand
+    w.shot("shift")
+    assert by_actor(s, "guard", "shift_note") and by_actor(s, "guard", "shift_handover")
+    log = s.ctl("shift", "log")
+    assert [r for r in log if r["actor"] == "guard@web" and r["kind"] == "handover"], log
+    w.get("/tickets")
+    wait_for(lambda: w.text("#msg") == ZH["err.role"], 5, "the guard refused tickets")
+    st, body = w.fetch("/api/q/tickets")
+    assert st == 403 and json.loads(body)["code"] == "err.role", (st, body)
+    # The manager has every page; in English the header still holds them
+    # on one line of a 1366-wide screen.
+    w.log_in_as("boss", "/shift")
+    w.drv.add_cookie({"name": "lw_lang", "value": "en", "path": "/"})
+    w.get("/tickets")
+    assert w.nav() == ["/", "/devices", "/muster", "/visitors", "/passes", "/permits",
+                       "/freight", "/tickets", "/shift"], w.nav()
+    assert EN["tk.list_title"] in w.text("main") and "/tickets" in w.nav()
+    assert w.drv.find_element(By.ID, "top").size["height"] < 70
+    w.get("/shift")
+    wait_for(lambda: "handover" in w.text("#shiftlog").lower() or EN["shk.handover"] in w.text("#shiftlog"),
+             5, "the shift log in English")
+    w.shot("shift-manager-en")
 
 
 if __name__ == "__main__":

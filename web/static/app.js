@@ -1,60 +1,13 @@
-// lobbyweb's pages: the catalog, the header with the language switch, the
-// live stream (events, alerts, fire mode) and each page's own part. Text is
-// set with textContent only: nothing from lobbyd is read as HTML.
-let cat = {}, me = null;
+// lobbyweb's pages: the header with the language switch and the links the
+// user's role may use, the live stream (events, alerts, fire mode), the
+// feed, devices, muster and visitors pages; the desk's and the shift's
+// other pages are in desk.js and work.js.
+import { S, t, el, langOf, time, api, post, row, button, errText, translateForm, onSubmit, showOk,
+  handlers, none, showErr } from './lib.js';
+import { passesPage, permitsPage, freightPage } from './desk.js';
+import { ticketsPage, shiftPage } from './work.js';
+
 const page = document.body.dataset.page;
-
-// A word lobbyd sent that the catalog does not know yet is shown as sent
-// ("visitor_registered"), never as the catalog's key.
-export function t(key) { return cat[key] ?? key.replace(/^[a-z]+\./, ''); }
-
-function el(tag, attrs = {}, ...kids) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'text') e.textContent = v;
-    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v);
-  }
-  for (const k of kids) e.append(k);
-  return e;
-}
-
-function langOf() {
-  const c = document.cookie.match(/(?:^|; )lw_lang=([^;]*)/);
-  if (c) return c[1] === 'en' ? 'en' : 'zh-CN';
-  for (const l of navigator.languages || [])
-    if (l.startsWith('en')) return 'en'; else if (l.startsWith('zh')) return 'zh-CN';
-  return 'zh-CN';
-}
-
-// Times in the site's zone (the browser's, at the desk), 24-hour.
-function time(ms, withDate) {
-  if (!ms) return '';
-  const d = new Date(ms), p = n => String(n).padStart(2, '0');
-  const hm = `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-  return withDate ? `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${hm}` : hm;
-}
-
-async function api(cmd, args) {
-  const q = args ? '?a=' + encodeURIComponent(JSON.stringify(args)) : '';
-  const r = await fetch('/api/q/' + cmd + q, { credentials: 'same-origin' });
-  if (r.status === 401) { location.href = '/login'; throw new Error('login'); }
-  const j = await r.json();
-  if (!r.ok) throw j;
-  return j.data;
-}
-
-async function post(cmd, args) {
-  const r = await fetch('/api/do/' + cmd, {
-    method: 'POST', credentials: 'same-origin',
-    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf },
-    body: JSON.stringify(args || {}) });
-  const j = await r.json();
-  if (!r.ok) throw j;
-  return j.data;
-}
-
-function errText(e) { return e && e.code ? t(e.code) + (e.code === 'err.lobbyd' ? e.error : '') : String(e); }
 
 function translate() {
   document.documentElement.lang = langOf();
@@ -62,13 +15,21 @@ function translate() {
   document.title = t('app.title');
 }
 
+// The pages and the roles lobbyd lets use them (control/ctl_cmds.c): a link
+// only for those; lobbyd decides each request all the same.
+const ALL = ['guard', 'frontdesk', 'engineering', 'manager'], DESK = ['frontdesk', 'manager'];
+const pages = [['/', 'nav.feed', ALL], ['/devices', 'nav.devices', ALL], ['/muster', 'nav.muster', ALL],
+  ['/visitors', 'nav.visitors', DESK], ['/passes', 'nav.passes', DESK], ['/permits', 'nav.permits', DESK],
+  ['/freight', 'nav.freight', DESK], ['/tickets', 'nav.tickets', ['engineering', 'manager']],
+  ['/shift', 'nav.shift', ['guard', 'frontdesk', 'manager']]];
+
 function header() {
   const top = document.getElementById('top');
   const nav = el('nav');
-  const links = [['/', 'nav.feed'], ['/devices', 'nav.devices'], ['/muster', 'nav.muster']];
-  if (me && (me.role === 'frontdesk' || me.role === 'manager')) links.push(['/visitors', 'nav.visitors']);
-  if (me) for (const [href, key] of links)
-    nav.append(el('a', { href, text: t(key), class: location.pathname === href ? 'here' : '' }));
+  const me = S.me;
+  if (me) for (const [href, key, roles] of pages)
+    if (roles.includes(me.role))
+      nav.append(el('a', { href, text: t(key), class: location.pathname === href ? 'here' : '' }));
   const other = langOf() === 'en' ? 'zh-CN' : 'en';
   const sw = el('button', { id: 'lang', type: 'button', text: other === 'en' ? 'English' : '中文',
     onclick: () => { document.cookie = `lw_lang=${other}; path=/; SameSite=Strict`; location.reload(); } });
@@ -93,14 +54,13 @@ function fire(f) {
     el('div', { text: `${t('fire.since')} ${time(f.since_ms, true)} · ${f.source || ''}` })];
   if (f.awaiting_reset) kids.push(el('div', { text: t('fire.awaiting') }));
   const acts = el('div', { class: 'acts' }, el('a', { href: '/muster', text: t('fire.muster') }));
-  if (f.awaiting_reset && !f.reset_blocked && me && me.role !== 'engineering')
+  if (f.awaiting_reset && !f.reset_blocked && S.me && S.me.role !== 'engineering')
     acts.append(el('button', { type: 'button', text: t('fire.reset'),
       onclick: () => post('fire.reset').catch(e => alert(errText(e))) }));
   kids.push(acts);
   box.replaceChildren(...kids);
 }
 
-const handlers = { ev: [], alert: [] };
 function stream() {
   const es = new EventSource('/api/stream');
   es.addEventListener('fire', m => fire(JSON.parse(m.data)));
@@ -109,8 +69,6 @@ function stream() {
   es.onerror = () => document.getElementById('offline')?.removeAttribute('hidden');
   es.onopen = () => document.getElementById('offline')?.setAttribute('hidden', '');
 }
-
-function row(cells) { return el('tr', {}, ...cells.map(c => c instanceof Node ? el('td', {}, c) : el('td', { text: c ?? '' }))); }
 
 // ---- pages ----
 async function feedPage() {
@@ -124,18 +82,44 @@ async function feedPage() {
   const add = e => { tb.prepend(evRow(e)); while (tb.rows.length > 200) tb.deleteRow(-1); };
   (await api('events', { limit: 50 })).forEach(add);
   const alerts = new Map();
+  // An alert's acknowledgement: its button opens a note beside it, kept
+  // open (with what is typed) while other alerts come and go.
+  const editing = new Map();
+  const ackForm = a => {
+    const f = el('form', { class: 'ack', autocomplete: 'off', novalidate: '' },
+      el('input', { name: 'note', maxlength: '200', placeholder: t('feed.ack_note') }),
+      el('button', { type: 'submit', text: t('feed.ack') }),
+      button('feed.cancel', () => { editing.delete(a.id); showAlerts(); }),
+      el('p', { class: 'out' }));
+    f.onsubmit = async ev => {
+      ev.preventDefault();
+      try {
+        alerts.set(a.id, await post('alert.ack', { id: a.id, note: f.elements.note.value.trim() }));
+        editing.delete(a.id);
+        showAlerts();
+      } catch (e) { showErr(f, e); }
+    };
+    return f;
+  };
+  const ackCell = a => {
+    if (a.acked_ms) {
+      editing.delete(a.id);
+      return document.createTextNode(`${t('feed.acked')} (${a.acked_by})${a.ack_note ? ': ' + a.ack_note : ''}`);
+    }
+    if (editing.has(a.id)) return editing.get(a.id);
+    return button('feed.ack', () => {
+      editing.set(a.id, ackForm(a));
+      showAlerts();
+      editing.get(a.id).elements.note.focus();
+    });
+  };
   const showAlerts = () => {
     const list = [...alerts.values()].filter(a => !a.cleared_ms).sort((a, b) => b.raised_ms - a.raised_ms);
     ab.replaceChildren(...list.map(a => {
-      const ack = a.acked_ms ? document.createTextNode(`${t('feed.acked')} (${a.acked_by})`) :
-        el('button', { type: 'button', text: t('feed.ack'), onclick: async () => {
-          const note = prompt(t('feed.ack_note')); if (note === null) return;
-          try { alerts.set(a.id, await post('alert.ack', { id: a.id, note })); showAlerts(); }
-          catch (e) { alert(errText(e)); } } });
-      const r = row([time(a.raised_ms), t('sev.' + a.severity), a.source, a.message, ack]);
-      r.className = a.severity; return r;
+      const r = row([time(a.raised_ms), t('sev.' + a.severity), a.source, a.message, ackCell(a)]);
+      r.className = a.severity; r.dataset.id = a.id; return r;
     }));
-    if (!list.length) ab.append(row([t('feed.none')]));
+    if (!list.length) none(ab, 'feed.none');
   };
   (await api('alerts')).forEach(a => alerts.set(a.id, a));
   showAlerts();
@@ -168,32 +152,53 @@ async function musterPage() {
   document.getElementById('print').onclick = () => print();
 }
 
+// The host's answer by phone: confirmed (the pass goes live) or declined
+// (the pending pass is revoked, recorded with the reason).
+function hostButtons(p, reload) {
+  const ok = button('vis.confirm', async () => {
+    try { await post('visitor.confirm', { id: p.id }); reload(); } catch (e) { alert(errText(e)); } }, 'go');
+  const no = button('vis.decline', async () => {
+    if (!confirm(t('vis.decline_ask') + p.name)) return;
+    try { await post('pass.revoke', { id: p.id, reason: 'host declined' }); reload(); }
+    catch (e) { alert(errText(e)); } }, 'stop');
+  return el('span', { class: 'acts' }, ok, no);
+}
+
+function endedWhy(p) {
+  return p.state === 'revoked' && p.end_reason === 'host declined' ? t('vis.declined') : t('pass.' + p.state);
+}
+
 async function visitorsPage() {
-  const f = document.getElementById('reg'), out = document.getElementById('regout');
-  for (const s of f.querySelectorAll('select')) for (const o of s.options) o.textContent = t(o.dataset.key);
-  const tb = document.querySelector('#today tbody');
+  const f = document.getElementById('reg');
+  translateForm(f);
+  const tb = document.querySelector('#today tbody'), pb = document.querySelector('#pending tbody');
   const load = async () => {
-    const list = await api('visitor.list', { today: true });
-    tb.replaceChildren(...list.map(p => {
-      const act = p.state === 'pending' ? el('button', { type: 'button', text: t('vis.confirm'), onclick: async () => {
-        try { await post('visitor.confirm', { id: p.id }); load(); } catch (e) { alert(errText(e)); } } }) : '';
-      const r = row([time(p.issued_ms), p.name, t('cls.' + p.class), p.id_mask, `${p.unit} ${p.host}`, t('pass.' + p.state), act]);
+    const [today, live] = await Promise.all([api('visitor.list', { today: true }), api('visitor.list')]);
+    // Waiting for their host, oldest first: 3 minutes is the desk's limit.
+    const pending = live.filter(p => p.state === 'pending').sort((a, b) => a.issued_ms - b.issued_ms);
+    pb.replaceChildren(...pending.map(p => {
+      const mins = Math.floor((Date.now() - p.issued_ms) / 60000);
+      const r = row([time(p.issued_ms), p.name, t('cls.' + p.class), `${p.unit} ${p.host}`, p.purpose,
+        t('vis.waited').replace('{1}', mins), hostButtons(p, load)]);
+      r.className = mins >= 3 ? 'pending late' : 'pending'; return r;
+    }));
+    if (!pending.length) none(pb, 'vis.none_pending');
+    tb.replaceChildren(...today.map(p => {
+      const r = row([time(p.issued_ms), p.name, t('cls.' + p.class), p.id_mask, `${p.unit} ${p.host}`,
+        endedWhy(p), p.state === 'pending' ? hostButtons(p, load) : '']);
       r.className = p.state; return r;
     }));
   };
-  f.onsubmit = async ev => {
-    ev.preventDefault();
-    const d = Object.fromEntries(new FormData(f));
+  onSubmit(f, 'visitor.register', d => {
     const args = { name: d.name, class: d.class, id_type: d.id_type, id_number: d.id_number,
       host_unit: d.host_unit, host: d.host, purpose: d.purpose, party: Number(d.party || 1) };
     if (d.appointment) args.appointment = true;
     if (d.card) args.card = d.card.toUpperCase();
-    try { const p = await post('visitor.register', args);
-      out.className = 'ok'; out.textContent = t('vis.saved') + (p.code || p.credential || p.id);
-      f.reset(); load(); }
-    catch (e) { out.className = 'bad'; out.textContent = errText(e); }
-  };
+    return args;
+  }, async p => { f.reset(); showOk(f, t('vis.saved') + (p.code || p.credential || p.id)); await load(); });
   await load();
+  setInterval(() => load().catch(() => {}), 30000);
+  handlers.ev.push(e => { if (/^visitor_|^pass_/.test(e.kind)) load().catch(() => {}); });
 }
 
 async function loginPage() {
@@ -209,19 +214,25 @@ async function loginPage() {
 }
 
 async function main() {
-  cat = await (await fetch(`/i18n/${langOf()}.json`)).json();
+  S.cat = await (await fetch(`/i18n/${langOf()}.json`)).json();
   if (page !== 'login') {
     const r = await fetch('/api/me', { credentials: 'same-origin' });
     if (!r.ok) { location.href = '/login'; return; }
-    me = await r.json();
+    S.me = await r.json();
   }
   translate();
   header();
   if (page === 'login') return loginPage();
   stream();
   try {
-    await ({ feed: feedPage, devices: devicesPage, muster: musterPage, visitors: visitorsPage })[page]();
-  } catch (e) { document.getElementById('msg').textContent = errText(e); }
+    await ({ feed: feedPage, devices: devicesPage, muster: musterPage, visitors: visitorsPage,
+      passes: passesPage, permits: permitsPage, freight: freightPage, tickets: ticketsPage,
+      shift: shiftPage })[page]();
+  } catch (e) {
+    document.getElementById('msg').textContent = errText(e);
+    // A page the role may not use: lobbyd said so; nothing of it is shown.
+    if (e && e.code === 'err.role') document.querySelector('main').hidden = true;
+  }
   document.body.dataset.ready = '1';
 }
 main();
