@@ -48,14 +48,7 @@ store_card_stage(struct store *s, struct store_req *req)
 		const struct card_rec *c = &req->in.stage.rows[i];
 		int rc;
 
-		STORE_BIND_TEXT(st, 1, c->uid);
-		STORE_BIND_TEXT(st, 2, c->holder);
-		sqlite3_bind_int(st, 3, c->enabled ? 1 : 0);
-		sqlite3_bind_int64(st, 4, c->valid_from_ms);
-		sqlite3_bind_int64(st, 5, c->valid_until_ms);
-		STORE_BIND_TEXT(st, 6, c->created_by);
-		sqlite3_bind_int64(st, 7, c->created_ms);
-		sqlite3_bind_int64(st, 8, (int64_t)c->floors);
+		store_bind_card(st, c);
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE) {

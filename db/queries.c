@@ -229,6 +229,19 @@ store_read_event(sqlite3_stmt *st, struct ev_rec *ev)
 	ev->person = sqlite3_column_int64(st, 11);
 }
 
+void
+store_bind_card(sqlite3_stmt *st, const struct card_rec *c)
+{
+	BIND_TEXT(st, 1, c->uid);
+	BIND_TEXT(st, 2, c->holder);
+	sqlite3_bind_int(st, 3, c->enabled ? 1 : 0);
+	sqlite3_bind_int64(st, 4, c->valid_from_ms);
+	sqlite3_bind_int64(st, 5, c->valid_until_ms);
+	BIND_TEXT(st, 6, c->created_by);
+	sqlite3_bind_int64(st, 7, c->created_ms);
+	sqlite3_bind_int64(st, 8, (int64_t)c->floors);
+}
+
 static void
 store_read_card(sqlite3_stmt *st, struct card_rec *c)
 {
@@ -386,23 +399,14 @@ store_alert_get(struct store *s, struct store_req *req)
 static int
 card_put(struct store *s, struct store_req *req)
 {
-	const struct card_rec *c = &req->in.card;
-	sqlite3_stmt *st = s->st[STORE_ST_CARD_PUT];
 	int rc;
 
-	if (strnlen(c->uid, sizeof(c->uid)) == 0) {
+	if (strnlen(req->in.card.uid, sizeof(req->in.card.uid)) == 0) {
 		snprintf(req->error, sizeof(req->error),
 		    "%s: card with an empty uid", s->path);
 		return -1;
 	}
-	BIND_TEXT(st, 1, c->uid);
-	BIND_TEXT(st, 2, c->holder);
-	sqlite3_bind_int(st, 3, c->enabled ? 1 : 0);
-	sqlite3_bind_int64(st, 4, c->valid_from_ms);
-	sqlite3_bind_int64(st, 5, c->valid_until_ms);
-	BIND_TEXT(st, 6, c->created_by);
-	sqlite3_bind_int64(st, 7, c->created_ms);
-	sqlite3_bind_int64(st, 8, (int64_t)c->floors);
+	store_bind_card(s->st[STORE_ST_CARD_PUT], &req->in.card);
 	rc = store_write1(s, req, STORE_ST_CARD_PUT, "writing card");
 	req->id = 0;
 	return rc;
@@ -439,18 +443,17 @@ card_list(struct store *s, struct store_req *req)
 static int
 alert_raise(struct store *s, struct store_req *req)
 {
-	const struct alert_rec *a = &req->in.alert;
 	sqlite3_stmt *st = s->st[STORE_ST_ALERT_RAISE];
 	int rc;
 
-	sqlite3_bind_int64(st, 1, a->raised_ms);
-	if (a->cleared_ms != 0)
-		sqlite3_bind_int64(st, 2, a->cleared_ms);
-	BIND_TEXT(st, 3, a->source);
-	BIND_TEXT(st, 4, a->kind);
-	BIND_TEXT(st, 5, a->severity);
-	BIND_TEXT(st, 6, a->message);
-	BIND_TEXT(st, 7, a->audience);
+	sqlite3_bind_int64(st, 1, req->in.alert.raised_ms);
+	if (req->in.alert.cleared_ms != 0)
+		sqlite3_bind_int64(st, 2, req->in.alert.cleared_ms);
+	BIND_TEXT(st, 3, req->in.alert.source);
+	BIND_TEXT(st, 4, req->in.alert.kind);
+	BIND_TEXT(st, 5, req->in.alert.severity);
+	BIND_TEXT(st, 6, req->in.alert.message);
+	BIND_TEXT(st, 7, req->in.alert.audience);
 	rc = store_write1(s, req, STORE_ST_ALERT_RAISE, "raising alert");
 	req->found = false;
 	return rc;

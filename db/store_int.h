@@ -119,6 +119,10 @@ void	store_rollback(struct store *);
 int	store_insert_event(struct store *, struct ev_rec *);
 void	store_do(struct store *, struct store_req *);
 
+/* A card's columns, ?1 to ?8, in the order of the cards table: uid, holder,
+ * enabled, valid_from_ms, valid_until_ms, created_by, created_ms, floors. */
+void	store_bind_card(sqlite3_stmt *, const struct card_rec *);
+
 /* The columns of an event, in the order store_read_event() reads them. */
 #define STORE_EV_COLS	"id, ts_ms, kind, lane, device, direction, credential, " \
 			"decision, reason, actor, detail, person"
