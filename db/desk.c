@@ -226,12 +226,7 @@ dk_select(struct store *s, struct store_req *req, const struct table *t,
 		}
 		read_rec(st, t, rec);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		store_sqlerr(s, req->error, sizeof(req->error), t->name);
-		return -1;
-	}
-	return 0;
+	return store_sql_end(s, req, st, rc, t->name);
 }
 
 void
@@ -337,12 +332,7 @@ purged_ids(struct store *s, struct store_req *req)
 		}
 		*id = sqlite3_column_int64(st, 0);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		store_sqlerr(s, req->error, sizeof(req->error), "purged visitors");
-		return -1;
-	}
-	return 0;
+	return store_sql_end(s, req, st, rc, "purged visitors");
 }
 
 /*

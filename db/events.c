@@ -116,12 +116,7 @@ ev_explain(struct store *s, struct store_req *req, sqlite3_stmt *st,
 		snprintf(p[req->nrows++].text, sizeof(p->text), "%s: %s", what,
 		    d != NULL ? (const char *)d : "");
 	}
-	sqlite3_finalize(ep);
-	if (rc != SQLITE_DONE) {
-		store_sqlerr(s, req->error, sizeof(req->error), "explaining a query");
-		return -1;
-	}
-	return 0;
+	return store_sql_end(s, req, ep, rc, "explaining a query");
 }
 
 /*

@@ -92,16 +92,21 @@ store_sql_prepare(struct store *s, struct store_req *req, const char *sql,
 }
 
 int
-store_sql_done(struct store *s, struct store_req *req, sqlite3_stmt *st,
-    const char *what)
+store_sql_end(struct store *s, struct store_req *req, sqlite3_stmt *st,
+    int rc, const char *what)
 {
-	int rc = sqlite3_step(st);
-
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE)
 		return 0;
 	store_sqlerr(s, req->error, sizeof(req->error), what);
 	return -1;
+}
+
+int
+store_sql_done(struct store *s, struct store_req *req, sqlite3_stmt *st,
+    const char *what)
+{
+	return store_sql_end(s, req, st, sqlite3_step(st), what);
 }
 
 int

@@ -165,6 +165,10 @@ void	store_col_text(sqlite3_stmt *, int i, char *dst, size_t size);
 /* A statement for req; -1 with the reason (naming what) in req->error. */
 int	store_sql_prepare(struct store *, struct store_req *, const char *sql,
 	    sqlite3_stmt **, const char *what);
+/* Finalizes st, whose last step returned rc: 0 when that was its end
+ * (SQLITE_DONE), else -1 with the reason (naming what) in req->error. */
+int	store_sql_end(struct store *, struct store_req *, sqlite3_stmt *st,
+	    int rc, const char *what);
 /* Steps a statement that returns no rows, then finalizes it; 0 or -1. */
 int	store_sql_done(struct store *, struct store_req *, sqlite3_stmt *,
 	    const char *what);
