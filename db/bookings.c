@@ -11,7 +11,6 @@
 #include "store_int.h"
 
 #define bk_prepare(s, req, sql, st)	store_sql_prepare((s), (req), (sql), (st), "bookings")
-#define bk_done(s, req, st, what)	store_sql_done((s), (req), (st), (what))
 #define BK_BIND(st, i, field)		STORE_BIND_TEXT(st, i, field)
 #define BK_COL(st, i, field)		STORE_COL_TEXT(st, i, field)
 
@@ -37,8 +36,8 @@ bk_read(sqlite3_stmt *st, void *row)
 	b->cancelled_ms = sqlite3_column_int64(st, 10);	/* NULL reads as 0 */
 }
 
-static int
-bk_add(struct store *s, struct store_req *req)
+int
+store_booking_add(struct store *s, struct store_req *req)
 {
 	const struct booking_rec *b = &req->in.booking;
 	sqlite3_stmt *st;
@@ -54,16 +53,10 @@ bk_add(struct store *s, struct store_req *req)
 	sqlite3_bind_int64(st, 5, b->until_ms);
 	BK_BIND(st, 6, b->booked_by);
 	sqlite3_bind_int64(st, 7, b->booked_ms);
-	if (store_begin(s, req->error, sizeof(req->error)) == -1) {
-		sqlite3_finalize(st);
+	if (store_sql_commit(s, req, st, "writing booking") == -1)
 		return -1;
-	}
-	if (bk_done(s, req, st, "writing booking") == -1) {
-		store_rollback(s);
-		return -1;
-	}
 	req->id = sqlite3_last_insert_rowid(s->db);
-	return store_commit(s, req->error, sizeof(req->error));
+	return 0;
 }
 
 /* The booking in.booking.id as it is now, into out.rows. */
@@ -71,19 +64,16 @@ static int
 bk_get(struct store *s, struct store_req *req)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if (bk_prepare(s, req, "SELECT " BK_COLS " FROM bookings WHERE id = ?",
 	    &st) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, req->in.booking.id);
-	rc = store_select(s, req, st, sizeof(struct booking_rec), bk_read);
-	sqlite3_finalize(st);
-	return rc;
+	return store_select_once(s, req, st, sizeof(struct booking_rec), bk_read);
 }
 
-static int
-bk_cancel(struct store *s, struct store_req *req)
+int
+store_booking_cancel(struct store *s, struct store_req *req)
 {
 	const struct booking_rec *b = &req->in.booking;
 	sqlite3_stmt *st;
@@ -95,25 +85,16 @@ bk_cancel(struct store *s, struct store_req *req)
 	sqlite3_bind_int64(st, 1, b->id);
 	BK_BIND(st, 2, b->cancelled_by);
 	sqlite3_bind_int64(st, 3, b->cancelled_ms);
-	if (store_begin(s, req->error, sizeof(req->error)) == -1) {
-		sqlite3_finalize(st);
+	if (store_sql_commit(s, req, st, "cancelling booking") == -1)
 		return -1;
-	}
-	if (bk_done(s, req, st, "cancelling booking") == -1) {
-		store_rollback(s);
-		return -1;
-	}
 	req->found = sqlite3_changes(s->db) > 0;
-	if (store_commit(s, req->error, sizeof(req->error)) == -1)
-		return -1;
 	return bk_get(s, req);
 }
 
-static int
-bk_list(struct store *s, struct store_req *req)
+int
+store_booking_list(struct store *s, struct store_req *req)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if (bk_prepare(s, req, req->in.query.all ?
 	    "SELECT " BK_COLS " FROM (SELECT " BK_COLS " FROM bookings "
@@ -124,24 +105,5 @@ bk_list(struct store *s, struct store_req *req)
 	if (!req->in.query.all)
 		sqlite3_bind_int64(st, 1, req->in.query.since_ms);
 	sqlite3_bind_int(st, 2, BOOKING_LIST_MAX);
-	rc = store_select(s, req, st, sizeof(struct booking_rec), bk_read);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int
-store_booking_do(struct store *s, struct store_req *req)
-{
-	switch (req->op) {
-	case STORE_BOOKING_ADD:
-		return bk_add(s, req);
-	case STORE_BOOKING_CANCEL:
-		return bk_cancel(s, req);
-	case STORE_BOOKING_LIST:
-		return bk_list(s, req);
-	default:
-		snprintf(req->error, sizeof(req->error), "%s: not a booking "
-		    "request (%d)", s->path, (int)req->op);
-		return -1;
-	}
+	return store_select_once(s, req, st, sizeof(struct booking_rec), bk_read);
 }

@@ -28,8 +28,8 @@ stage_exec(struct store *s, struct store_req *req, const char *sql,
 
 /* in.stage.rows into the staging table; a duplicate uid names its row in
  * out.id (its index) and fails the request. */
-static int
-stage_rows(struct store *s, struct store_req *req)
+int
+store_card_stage(struct store *s, struct store_req *req)
 {
 	sqlite3_stmt *st;
 	size_t i;
@@ -48,14 +48,7 @@ stage_rows(struct store *s, struct store_req *req)
 		const struct card_rec *c = &req->in.stage.rows[i];
 		int rc;
 
-		STORE_BIND_TEXT(st, 1, c->uid);
-		STORE_BIND_TEXT(st, 2, c->holder);
-		sqlite3_bind_int(st, 3, c->enabled ? 1 : 0);
-		sqlite3_bind_int64(st, 4, c->valid_from_ms);
-		sqlite3_bind_int64(st, 5, c->valid_until_ms);
-		STORE_BIND_TEXT(st, 6, c->created_by);
-		sqlite3_bind_int64(st, 7, c->created_ms);
-		sqlite3_bind_int64(st, 8, (int64_t)c->floors);
+		store_bind_card(st, c);
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE) {
@@ -80,8 +73,8 @@ out_finalize:
 
 /* Every staged card into the cards table, in one transaction; out.id: how
  * many, out.found: whether any replaced a card already there. */
-static int
-stage_commit(struct store *s, struct store_req *req)
+int
+store_card_stage_commit(struct store *s, struct store_req *req)
 {
 	sqlite3_stmt *st;
 	int64_t n;
@@ -109,8 +102,7 @@ stage_commit(struct store *s, struct store_req *req)
 	if (store_commit(s, req->error, sizeof(req->error)) == -1)
 		return -1;
 	req->id = n;
-	(void)stage_exec(s, req, "DROP TABLE IF EXISTS temp.card_import",
-	    "dropping the staged import");
+	(void)store_card_stage_drop(s, req);
 	req->error[0] = '\0';
 	return 0;
 
@@ -120,19 +112,8 @@ out_rollback:
 }
 
 int
-store_card_import_do(struct store *s, struct store_req *req)
+store_card_stage_drop(struct store *s, struct store_req *req)
 {
-	switch (req->op) {
-	case STORE_CARD_STAGE:
-		return stage_rows(s, req);
-	case STORE_CARD_STAGE_COMMIT:
-		return stage_commit(s, req);
-	case STORE_CARD_STAGE_DROP:
-		return stage_exec(s, req, "DROP TABLE IF EXISTS temp.card_import",
-		    "dropping the staged import");
-	default:
-		snprintf(req->error, sizeof(req->error), "%s: not an import "
-		    "request", s->path);
-		return -1;
-	}
+	return stage_exec(s, req, "DROP TABLE IF EXISTS temp.card_import",
+	    "dropping the staged import");
 }

@@ -216,29 +216,17 @@ dk_select(struct store *s, struct store_req *req, const struct table *t,
 	for (int i = 0; i < nbinds; i++)
 		sqlite3_bind_int64(st, i + 1, binds[i]);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (r->n == r->cap) {
-			size_t cap = r->cap ? r->cap * 2 : 64;
-			void *v = realloc(r->v, cap * t->size);
+		void *rec = store_rows_push(&r->v, &r->n, &r->cap, t->size);
 
-			if (v == NULL) {
-				snprintf(req->error, sizeof(req->error),
-				    "%s: out of memory", s->path);
-				sqlite3_finalize(st);
-				return -1;
-			}
-			r->v = v;
-			r->cap = cap;
+		if (rec == NULL) {
+			snprintf(req->error, sizeof(req->error),
+			    "%s: out of memory", s->path);
+			sqlite3_finalize(st);
+			return -1;
 		}
-		memset((char *)r->v + r->n * t->size, 0, t->size);
-		read_rec(st, t, (char *)r->v + r->n * t->size);
-		r->n++;
+		read_rec(st, t, rec);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		store_sqlerr(s, req->error, sizeof(req->error), t->name);
-		return -1;
-	}
-	return 0;
+	return store_sql_end(s, req, st, rc, t->name);
 }
 
 void
@@ -335,25 +323,16 @@ purged_ids(struct store *s, struct store_req *req)
 	if (dk_prepare(s, req, "SELECT id FROM purge_ids ORDER BY id", &st) == -1)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (req->nrows == cap) {
-			size_t nc = cap ? cap * 2 : 64;
-			int64_t *v = realloc(req->rows, nc * sizeof(*v));
+		int64_t *id = store_rows_push(&req->rows, &req->nrows, &cap,
+		    sizeof(*id));
 
-			if (v == NULL) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			req->rows = v;
-			cap = nc;
+		if (id == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
 		}
-		((int64_t *)req->rows)[req->nrows++] = sqlite3_column_int64(st, 0);
+		*id = sqlite3_column_int64(st, 0);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		store_sqlerr(s, req->error, sizeof(req->error), "purged visitors");
-		return -1;
-	}
-	return 0;
+	return store_sql_end(s, req, st, rc, "purged visitors");
 }
 
 /*

@@ -87,7 +87,8 @@ ev_bind(sqlite3_stmt *st, const struct ev_query *q)
 	bind_named_int(st, ":sid", q->seek.id);
 }
 
-/* Appends the plan of st, each line prefixed with what, to req->rows. */
+/* Appends the plan of st, each line prefixed with what, to req->rows;
+ * finalizes st. */
 static int
 ev_explain(struct store *s, struct store_req *req, sqlite3_stmt *st,
     const char *what)
@@ -98,6 +99,7 @@ ev_explain(struct store *s, struct store_req *req, sqlite3_stmt *st,
 	int rc;
 
 	snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s", sqlite3_sql(st));
+	sqlite3_finalize(st);
 	if (store_sql_prepare(s, req, sql, &ep, "explaining a query") == -1)
 		return -1;
 	ev_bind(ep, &req->in.evq);
@@ -114,12 +116,7 @@ ev_explain(struct store *s, struct store_req *req, sqlite3_stmt *st,
 		snprintf(p[req->nrows++].text, sizeof(p->text), "%s: %s", what,
 		    d != NULL ? (const char *)d : "");
 	}
-	sqlite3_finalize(ep);
-	if (rc != SQLITE_DONE) {
-		store_sqlerr(s, req->error, sizeof(req->error), "explaining a query");
-		return -1;
-	}
-	return 0;
+	return store_sql_end(s, req, ep, rc, "explaining a query");
 }
 
 /*
@@ -144,11 +141,8 @@ ev_newest_start(struct store *s, struct store_req *req, struct ev_query *q,
 	    sizeof(sql) - strlen(sql) - 1);
 	if (store_sql_prepare(s, req, sql, &st, "querying events") == -1)
 		return -1;
-	if (req->explain) {
-		rc = ev_explain(s, req, st, "start");
-		sqlite3_finalize(st);
-		return rc;
-	}
+	if (req->explain)
+		return ev_explain(s, req, st, "start");
 	step = left < EV_SEEK_STEP ? left : EV_SEEK_STEP;
 	ev_bind(st, q);
 	bind_named_int(st, ":skip", step);
@@ -181,7 +175,7 @@ read_event_row(sqlite3_stmt *st, void *row)
 	store_read_event(st, row);
 }
 
-static int
+int
 store_event_query(struct store *s, struct store_req *req)
 {
 	struct ev_query q = req->in.evq;
@@ -206,13 +200,12 @@ store_event_query(struct store *s, struct store_req *req)
 	ev_where(&q, q.after || req->explain, sql, sizeof(sql));
 	strncat(sql, " ORDER BY ts_ms, id LIMIT :page",
 	    sizeof(sql) - strlen(sql) - 1);
-	if (store_sql_prepare(s, req, sql, &st, "querying events") == -1)
-		goto out_free;
-	if (req->explain) {
-		rc = ev_explain(s, req, st, "page");
-		sqlite3_finalize(st);
-		return rc;
+	if (store_sql_prepare(s, req, sql, &st, "querying events") == -1) {
+		store_rows_drop(req);
+		return -1;
 	}
+	if (req->explain)
+		return ev_explain(s, req, st, "page");
 	ev_bind(st, &q);
 	bind_named_int(st, ":page", page + 1);	/* one more: is there more? */
 	rc = store_select(s, req, st, sizeof(struct ev_rec), read_event_row);
@@ -225,12 +218,6 @@ store_event_query(struct store *s, struct store_req *req)
 		req->more = true;
 	}
 	return 0;
-
-out_free:
-	free(req->rows);
-	req->rows = NULL;
-	req->nrows = 0;
-	return -1;
 }
 
 /* ---- exports ---------------------------------------------------------- */
@@ -251,8 +238,8 @@ read_export_row(sqlite3_stmt *st, void *row)
 }
 
 /* The newest event id and the export that reached furthest. */
-static int
-export_begin(struct store *s, struct store_req *req)
+int
+store_export_begin(struct store *s, struct store_req *req)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -274,23 +261,20 @@ export_begin(struct store *s, struct store_req *req)
 	    "ORDER BY until_ms DESC, id DESC LIMIT 1", &st,
 	    "reading the exports") == -1)
 		return -1;
-	rc = store_select(s, req, st, sizeof(struct export_rec), read_export_row);
-	sqlite3_finalize(st);
-	return rc;
+	return store_select_once(s, req, st, sizeof(struct export_rec),
+	    read_export_row);
 }
 
-static int
-export_done(struct store *s, struct store_req *req)
+int
+store_export_done(struct store *s, struct store_req *req)
 {
 	const struct export_rec *x = &req->in.export;
 	sqlite3_stmt *st;
 
-	if (store_begin(s, req->error, sizeof(req->error)) == -1)
-		return -1;
 	if (store_sql_prepare(s, req, "INSERT INTO event_exports (since_ms, "
 	    "until_ms, upto_id, nrows, done_ms, actor, file) VALUES "
 	    "(?, ?, ?, ?, ?, ?, ?)", &st, "recording an export") == -1)
-		goto out_rollback;
+		return -1;
 	sqlite3_bind_int64(st, 1, x->since_ms);
 	sqlite3_bind_int64(st, 2, x->until_ms);
 	sqlite3_bind_int64(st, 3, x->upto_id);
@@ -298,14 +282,10 @@ export_done(struct store *s, struct store_req *req)
 	sqlite3_bind_int64(st, 5, x->done_ms);
 	STORE_BIND_TEXT(st, 6, x->actor);
 	STORE_BIND_TEXT(st, 7, x->file);
-	if (store_sql_done(s, req, st, "recording an export") == -1)
-		goto out_rollback;
+	if (store_sql_commit(s, req, st, "recording an export") == -1)
+		return -1;
 	req->id = sqlite3_last_insert_rowid(s->db);
-	return store_commit(s, req->error, sizeof(req->error));
-
-out_rollback:
-	store_rollback(s);
-	return -1;
+	return 0;
 }
 
 /* ---- retention -------------------------------------------------------- */
@@ -361,11 +341,8 @@ purge_oldest(struct store *s, struct store_req *req, int64_t before, int64_t n)
 
 	if (store_sql_prepare(s, req, del, &st, "deleting old events") == -1)
 		return -1;
-	if (req->explain) {
-		rc = ev_explain(s, req, st, "purge");
-		sqlite3_finalize(st);
-		return rc;
-	}
+	if (req->explain)
+		return ev_explain(s, req, st, "purge");
 	/* Exports whose range holds no event any more (all before the
 	 * oldest: deleted already) are not looked at again. */
 	if (req->in.purge.export_required &&
@@ -415,8 +392,8 @@ purge_oldest(struct store *s, struct store_req *req, int64_t before, int64_t n)
 	return done;
 }
 
-static int
-event_purge(struct store *s, struct store_req *req)
+int
+store_event_purge(struct store *s, struct store_req *req)
 {
 	const struct ev_purge *p = &req->in.purge;
 	struct ev_purged *out = &req->purged;
@@ -470,23 +447,4 @@ event_purge(struct store *s, struct store_req *req)
 out_rollback:
 	store_rollback(s);
 	return -1;
-}
-
-int
-store_events_do(struct store *s, struct store_req *req)
-{
-	switch (req->op) {
-	case STORE_EVENT_QUERY:
-		return store_event_query(s, req);
-	case STORE_EXPORT_BEGIN:
-		return export_begin(s, req);
-	case STORE_EXPORT_DONE:
-		return export_done(s, req);
-	case STORE_EVENT_PURGE:
-		return event_purge(s, req);
-	default:
-		snprintf(req->error, sizeof(req->error),
-		    "%s: unknown request %d", s->path, (int)req->op);
-		return -1;
-	}
 }

@@ -92,11 +92,9 @@ store_sql_prepare(struct store *s, struct store_req *req, const char *sql,
 }
 
 int
-store_sql_done(struct store *s, struct store_req *req, sqlite3_stmt *st,
-    const char *what)
+store_sql_end(struct store *s, struct store_req *req, sqlite3_stmt *st,
+    int rc, const char *what)
 {
-	int rc = sqlite3_step(st);
-
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE)
 		return 0;
@@ -104,9 +102,30 @@ store_sql_done(struct store *s, struct store_req *req, sqlite3_stmt *st,
 	return -1;
 }
 
-/* Makes room for one more row in a growing array; NULL when out of memory. */
-static void *
-rows_push(void **rows, size_t *n, size_t *cap, size_t size)
+int
+store_sql_done(struct store *s, struct store_req *req, sqlite3_stmt *st,
+    const char *what)
+{
+	return store_sql_end(s, req, st, sqlite3_step(st), what);
+}
+
+int
+store_sql_commit(struct store *s, struct store_req *req, sqlite3_stmt *st,
+    const char *what)
+{
+	if (store_begin(s, req->error, sizeof(req->error)) == -1) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	if (store_sql_done(s, req, st, what) == -1) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s, req->error, sizeof(req->error));
+}
+
+void *
+store_rows_push(void **rows, size_t *n, size_t *cap, size_t size)
 {
 	void *p;
 
@@ -215,6 +234,19 @@ store_read_event(sqlite3_stmt *st, struct ev_rec *ev)
 	ev->person = sqlite3_column_int64(st, 11);
 }
 
+void
+store_bind_card(sqlite3_stmt *st, const struct card_rec *c)
+{
+	BIND_TEXT(st, 1, c->uid);
+	BIND_TEXT(st, 2, c->holder);
+	sqlite3_bind_int(st, 3, c->enabled ? 1 : 0);
+	sqlite3_bind_int64(st, 4, c->valid_from_ms);
+	sqlite3_bind_int64(st, 5, c->valid_until_ms);
+	BIND_TEXT(st, 6, c->created_by);
+	sqlite3_bind_int64(st, 7, c->created_ms);
+	sqlite3_bind_int64(st, 8, (int64_t)c->floors);
+}
+
 static void
 store_read_card(sqlite3_stmt *st, struct card_rec *c)
 {
@@ -264,7 +296,7 @@ store_select(struct store *s, struct store_req *req, sqlite3_stmt *st,
 			req->each(one.b, req->each_arg);
 			continue;
 		}
-		row = rows_push(&req->rows, &req->nrows, &cap, size);
+		row = store_rows_push(&req->rows, &req->nrows, &cap, size);
 		if (row == NULL) {
 			snprintf(req->error, sizeof(req->error),
 			    "%s: out of memory", s->path);
@@ -283,10 +315,26 @@ store_select(struct store *s, struct store_req *req, sqlite3_stmt *st,
 out_reset:
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
+	store_rows_drop(req);
+	return -1;
+}
+
+int
+store_select_once(struct store *s, struct store_req *req, sqlite3_stmt *st,
+    size_t size, void (*readrow)(sqlite3_stmt *, void *))
+{
+	int rc = store_select(s, req, st, size, readrow);
+
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void
+store_rows_drop(struct store_req *req)
+{
 	free(req->rows);
 	req->rows = NULL;
 	req->nrows = 0;
-	return -1;
 }
 
 static void
@@ -353,185 +401,228 @@ store_alert_get(struct store *s, struct store_req *req)
 	    read_alert_row);
 }
 
+static int
+card_put(struct store *s, struct store_req *req)
+{
+	int rc;
+
+	if (strnlen(req->in.card.uid, sizeof(req->in.card.uid)) == 0) {
+		snprintf(req->error, sizeof(req->error),
+		    "%s: card with an empty uid", s->path);
+		return -1;
+	}
+	store_bind_card(s->st[STORE_ST_CARD_PUT], &req->in.card);
+	rc = store_write1(s, req, STORE_ST_CARD_PUT, "writing card");
+	req->id = 0;
+	return rc;
+}
+
+static int
+card_del(struct store *s, struct store_req *req)
+{
+	int rc;
+
+	BIND_TEXT(s->st[STORE_ST_CARD_DEL], 1, req->in.key);
+	rc = store_write1(s, req, STORE_ST_CARD_DEL, "deleting card");
+	req->id = 0;
+	return rc;
+}
+
+static int
+card_list(struct store *s, struct store_req *req)
+{
+	sqlite3_stmt *st;
+
+	if (req->in.page.limit > 0) {
+		st = s->st[STORE_ST_CARD_PAGE];
+		/* Bound as text even when empty: "" sorts first. */
+		sqlite3_bind_text(st, 1, req->in.page.after,
+		    (int)strnlen(req->in.page.after,
+		    sizeof(req->in.page.after)), SQLITE_TRANSIENT);
+		sqlite3_bind_int(st, 2, req->in.page.limit);
+	} else
+		st = s->st[STORE_ST_CARD_LIST];
+	return store_select(s, req, st, sizeof(struct card_rec), read_card_row);
+}
+
+static int
+alert_raise(struct store *s, struct store_req *req)
+{
+	sqlite3_stmt *st = s->st[STORE_ST_ALERT_RAISE];
+	int rc;
+
+	sqlite3_bind_int64(st, 1, req->in.alert.raised_ms);
+	if (req->in.alert.cleared_ms != 0)
+		sqlite3_bind_int64(st, 2, req->in.alert.cleared_ms);
+	BIND_TEXT(st, 3, req->in.alert.source);
+	BIND_TEXT(st, 4, req->in.alert.kind);
+	BIND_TEXT(st, 5, req->in.alert.severity);
+	BIND_TEXT(st, 6, req->in.alert.message);
+	BIND_TEXT(st, 7, req->in.alert.audience);
+	rc = store_write1(s, req, STORE_ST_ALERT_RAISE, "raising alert");
+	req->found = false;
+	return rc;
+}
+
+/* A change to alert in.alert.id by statement which, its ?1 the id and ?2
+ * when (0 would leave the alert as it was: a change without a time is
+ * now), the rest bound by the caller; then the alert as it is now. */
+static int
+alert_change(struct store *s, struct store_req *req, int which, int64_t ms,
+    const char *what)
+{
+	sqlite3_stmt *st = s->st[which];
+	int rc;
+
+	sqlite3_bind_int64(st, 1, req->in.alert.id);
+	sqlite3_bind_int64(st, 2, ms != 0 ? ms : real_ms());
+	rc = store_write1(s, req, which, what);
+	req->id = 0;
+	return rc == 0 ? store_alert_get(s, req) : -1;
+}
+
+static int
+alert_clear(struct store *s, struct store_req *req)
+{
+	return alert_change(s, req, STORE_ST_ALERT_CLEAR,
+	    req->in.alert.cleared_ms, "clearing alert");
+}
+
+static int
+alert_ack(struct store *s, struct store_req *req)
+{
+	sqlite3_stmt *st = s->st[STORE_ST_ALERT_ACK];
+
+	BIND_TEXT(st, 3, req->in.alert.acked_by);
+	BIND_TEXT(st, 4, req->in.alert.ack_note);
+	return alert_change(s, req, STORE_ST_ALERT_ACK, req->in.alert.acked_ms,
+	    "acknowledging alert");
+}
+
+static int
+alert_escalate(struct store *s, struct store_req *req)
+{
+	BIND_TEXT(s->st[STORE_ST_ALERT_ESCALATE], 3, req->in.alert.audience);
+	return alert_change(s, req, STORE_ST_ALERT_ESCALATE,
+	    req->in.alert.escalated_ms, "escalating alert");
+}
+
+static int
+alert_list(struct store *s, struct store_req *req)
+{
+	sqlite3_stmt *st = s->st[req->in.query.all ? STORE_ST_ALERT_ALL :
+	    STORE_ST_ALERT_ACTIVE];
+
+	sqlite3_bind_int(st, 1, STORE_ALERT_MAX);
+	return store_select(s, req, st, sizeof(struct alert_rec), read_alert_row);
+}
+
+static int
+alert_page(struct store *s, struct store_req *req)
+{
+	sqlite3_stmt *st = s->st[STORE_ST_ALERT_PAGE];
+
+	sqlite3_bind_int64(st, 1, strtoll(req->in.page.after, NULL, 10));
+	sqlite3_bind_int(st, 2, req->in.page.limit);
+	return store_select(s, req, st, sizeof(struct alert_rec), read_alert_row);
+}
+
+static int
+event_sync(struct store *s, struct store_req *req)
+{
+	if (store_begin(s, req->error, sizeof(req->error)) == -1)
+		return -1;
+	if (store_insert_event(s, &req->in.event) == -1) {
+		store_sqlerr(s, req->error, sizeof(req->error), "writing event");
+		store_rollback(s);
+		return -1;
+	}
+	if (store_commit(s, req->error, sizeof(req->error)) == -1)
+		return -1;
+	req->id = req->in.event.id;
+	return 0;
+}
+
+static int
+fire_get(struct store *s, struct store_req *req)
+{
+	return store_select(s, req, s->st[STORE_ST_FIRE_GET],
+	    sizeof(struct fire_rec), read_fire_row);
+}
+
+static int
+fire_put(struct store *s, struct store_req *req)
+{
+	const struct fire_rec *f = &req->in.fire;
+	sqlite3_stmt *st = s->st[STORE_ST_FIRE_PUT];
+	int rc;
+
+	sqlite3_bind_int(st, 1, f->active ? 1 : 0);
+	sqlite3_bind_int64(st, 2, f->since_ms);
+	BIND_TEXT(st, 3, f->source);
+	if (f->ended_ms != 0)
+		sqlite3_bind_int64(st, 4, f->ended_ms);
+	BIND_TEXT(st, 5, f->reset_by);
+	rc = store_write1(s, req, STORE_ST_FIRE_PUT, "writing the fire mode");
+	req->id = 0;
+	return rc;
+}
+
+/* Each request's work, by its op; 0, or -1 with req->error set. */
+static int (*const store_ops[])(struct store *, struct store_req *) = {
+	[STORE_CARD_PUT] = card_put,
+	[STORE_CARD_DEL] = card_del,
+	[STORE_CARD_LIST] = card_list,
+	[STORE_ALERT_RAISE] = alert_raise,
+	[STORE_ALERT_CLEAR] = alert_clear,
+	[STORE_ALERT_ACK] = alert_ack,
+	[STORE_ALERT_ESCALATE] = alert_escalate,
+	[STORE_ALERT_GET] = store_alert_get,
+	[STORE_ALERT_LIST] = alert_list,
+	[STORE_ALERT_PAGE] = alert_page,
+	[STORE_EVENT_SYNC] = event_sync,
+	[STORE_FIRE_GET] = fire_get,
+	[STORE_FIRE_PUT] = fire_put,
+	/* db/events.c */
+	[STORE_EVENT_QUERY] = store_event_query,
+	[STORE_EXPORT_BEGIN] = store_export_begin,
+	[STORE_EXPORT_DONE] = store_export_done,
+	[STORE_EVENT_PURGE] = store_event_purge,
+	/* db/tickets.c */
+	[STORE_TICKET_ALERT] = store_ticket_do,
+	[STORE_TICKET_CLEARED] = store_ticket_do,
+	[STORE_TICKET_OPEN] = store_ticket_do,
+	[STORE_TICKET_UPDATE] = store_ticket_do,
+	[STORE_TICKET_LIST] = store_ticket_do,
+	[STORE_TICKET_GET] = store_ticket_do,
+	[STORE_TICKET_SUMMARY_MAKE] = store_ticket_do,
+	[STORE_TICKET_SUMMARY_GET] = store_ticket_do,
+	[STORE_DESK] = store_desk_do,			/* db/desk.c */
+	/* db/cardimport.c */
+	[STORE_CARD_STAGE] = store_card_stage,
+	[STORE_CARD_STAGE_COMMIT] = store_card_stage_commit,
+	[STORE_CARD_STAGE_DROP] = store_card_stage_drop,
+	/* db/bookings.c */
+	[STORE_BOOKING_ADD] = store_booking_add,
+	[STORE_BOOKING_CANCEL] = store_booking_cancel,
+	[STORE_BOOKING_LIST] = store_booking_list,
+	/* db/webusers.c */
+	[STORE_WEB_USER_PUT] = store_web_put,
+	[STORE_WEB_LOGIN] = store_web_login,
+};
+
 /* Carries out one request on the store thread; fills status and error. */
 void
 store_do(struct store *s, struct store_req *req)
 {
-	sqlite3_stmt *st;
 	int rc = -1;
 
-	switch (req->op) {
-	case STORE_CARD_PUT:
-		if (strnlen(req->in.card.uid, sizeof(req->in.card.uid)) == 0) {
-			snprintf(req->error, sizeof(req->error),
-			    "%s: card with an empty uid", s->path);
-			break;
-		}
-		st = s->st[STORE_ST_CARD_PUT];
-		BIND_TEXT(st, 1, req->in.card.uid);
-		BIND_TEXT(st, 2, req->in.card.holder);
-		sqlite3_bind_int(st, 3, req->in.card.enabled ? 1 : 0);
-		sqlite3_bind_int64(st, 4, req->in.card.valid_from_ms);
-		sqlite3_bind_int64(st, 5, req->in.card.valid_until_ms);
-		BIND_TEXT(st, 6, req->in.card.created_by);
-		sqlite3_bind_int64(st, 7, req->in.card.created_ms);
-		sqlite3_bind_int64(st, 8, (int64_t)req->in.card.floors);
-		rc = store_write1(s, req, STORE_ST_CARD_PUT, "writing card");
-		req->id = 0;
-		break;
-	case STORE_CARD_DEL:
-		st = s->st[STORE_ST_CARD_DEL];
-		BIND_TEXT(st, 1, req->in.key);
-		rc = store_write1(s, req, STORE_ST_CARD_DEL, "deleting card");
-		req->id = 0;
-		break;
-	case STORE_CARD_LIST:
-		if (req->in.page.limit > 0) {
-			st = s->st[STORE_ST_CARD_PAGE];
-			/* Bound as text even when empty: "" sorts first. */
-			sqlite3_bind_text(st, 1, req->in.page.after,
-			    (int)strnlen(req->in.page.after,
-			    sizeof(req->in.page.after)), SQLITE_TRANSIENT);
-			sqlite3_bind_int(st, 2, req->in.page.limit);
-		} else
-			st = s->st[STORE_ST_CARD_LIST];
-		rc = store_select(s, req, st, sizeof(struct card_rec),
-		    read_card_row);
-		break;
-	case STORE_ALERT_RAISE:
-		st = s->st[STORE_ST_ALERT_RAISE];
-		sqlite3_bind_int64(st, 1, req->in.alert.raised_ms);
-		if (req->in.alert.cleared_ms != 0)
-			sqlite3_bind_int64(st, 2, req->in.alert.cleared_ms);
-		BIND_TEXT(st, 3, req->in.alert.source);
-		BIND_TEXT(st, 4, req->in.alert.kind);
-		BIND_TEXT(st, 5, req->in.alert.severity);
-		BIND_TEXT(st, 6, req->in.alert.message);
-		BIND_TEXT(st, 7, req->in.alert.audience);
-		rc = store_write1(s, req, STORE_ST_ALERT_RAISE,
-		    "raising alert");
-		req->found = false;
-		break;
-	case STORE_ALERT_CLEAR:
-		st = s->st[STORE_ST_ALERT_CLEAR];
-		sqlite3_bind_int64(st, 1, req->in.alert.id);
-		/* 0 would leave it active: a clear without a time is now. */
-		sqlite3_bind_int64(st, 2, req->in.alert.cleared_ms != 0 ?
-		    req->in.alert.cleared_ms : real_ms());
-		rc = store_write1(s, req, STORE_ST_ALERT_CLEAR,
-		    "clearing alert");
-		req->id = 0;
-		if (rc == 0)
-			rc = store_alert_get(s, req);
-		break;
-	case STORE_ALERT_ACK:
-		st = s->st[STORE_ST_ALERT_ACK];
-		sqlite3_bind_int64(st, 1, req->in.alert.id);
-		sqlite3_bind_int64(st, 2, req->in.alert.acked_ms != 0 ?
-		    req->in.alert.acked_ms : real_ms());
-		BIND_TEXT(st, 3, req->in.alert.acked_by);
-		BIND_TEXT(st, 4, req->in.alert.ack_note);
-		rc = store_write1(s, req, STORE_ST_ALERT_ACK,
-		    "acknowledging alert");
-		req->id = 0;
-		if (rc == 0)
-			rc = store_alert_get(s, req);
-		break;
-	case STORE_ALERT_ESCALATE:
-		st = s->st[STORE_ST_ALERT_ESCALATE];
-		sqlite3_bind_int64(st, 1, req->in.alert.id);
-		sqlite3_bind_int64(st, 2, req->in.alert.escalated_ms != 0 ?
-		    req->in.alert.escalated_ms : real_ms());
-		BIND_TEXT(st, 3, req->in.alert.audience);
-		rc = store_write1(s, req, STORE_ST_ALERT_ESCALATE,
-		    "escalating alert");
-		req->id = 0;
-		if (rc == 0)
-			rc = store_alert_get(s, req);
-		break;
-	case STORE_ALERT_GET:
-		rc = store_alert_get(s, req);
-		break;
-	case STORE_ALERT_LIST:
-		st = s->st[req->in.query.all ? STORE_ST_ALERT_ALL :
-		    STORE_ST_ALERT_ACTIVE];
-		sqlite3_bind_int(st, 1, STORE_ALERT_MAX);
-		rc = store_select(s, req, st, sizeof(struct alert_rec),
-		    read_alert_row);
-		break;
-	case STORE_ALERT_PAGE:
-		st = s->st[STORE_ST_ALERT_PAGE];
-		sqlite3_bind_int64(st, 1, strtoll(req->in.page.after, NULL, 10));
-		sqlite3_bind_int(st, 2, req->in.page.limit);
-		rc = store_select(s, req, st, sizeof(struct alert_rec),
-		    read_alert_row);
-		break;
-	case STORE_EVENT_QUERY:
-	case STORE_EXPORT_BEGIN:
-	case STORE_EXPORT_DONE:
-	case STORE_EVENT_PURGE:
-		rc = store_events_do(s, req);	/* db/events.c */
-		break;
-	case STORE_EVENT_SYNC:
-		if (store_begin(s, req->error, sizeof(req->error)) == -1)
-			break;
-		if (store_insert_event(s, &req->in.event) == -1) {
-			store_sqlerr(s, req->error, sizeof(req->error),
-			    "writing event");
-			store_rollback(s);
-			break;
-		}
-		if ((rc = store_commit(s, req->error, sizeof(req->error))) == 0)
-			req->id = req->in.event.id;
-		break;
-	case STORE_FIRE_GET:
-		rc = store_select(s, req, s->st[STORE_ST_FIRE_GET],
-		    sizeof(struct fire_rec), read_fire_row);
-		break;
-	case STORE_FIRE_PUT:
-		st = s->st[STORE_ST_FIRE_PUT];
-		sqlite3_bind_int(st, 1, req->in.fire.active ? 1 : 0);
-		sqlite3_bind_int64(st, 2, req->in.fire.since_ms);
-		BIND_TEXT(st, 3, req->in.fire.source);
-		if (req->in.fire.ended_ms != 0)
-			sqlite3_bind_int64(st, 4, req->in.fire.ended_ms);
-		BIND_TEXT(st, 5, req->in.fire.reset_by);
-		rc = store_write1(s, req, STORE_ST_FIRE_PUT,
-		    "writing the fire mode");
-		req->id = 0;
-		break;
-	case STORE_TICKET_ALERT:
-	case STORE_TICKET_CLEARED:
-	case STORE_TICKET_OPEN:
-	case STORE_TICKET_UPDATE:
-	case STORE_TICKET_LIST:
-	case STORE_TICKET_GET:
-	case STORE_TICKET_SUMMARY_MAKE:
-	case STORE_TICKET_SUMMARY_GET:
-		rc = store_ticket_do(s, req);	/* db/tickets.c */
-		break;
-	case STORE_DESK:
-		rc = store_desk_do(s, req);	/* db/desk.c */
-		break;
-	case STORE_CARD_STAGE:
-	case STORE_CARD_STAGE_COMMIT:
-	case STORE_CARD_STAGE_DROP:
-		rc = store_card_import_do(s, req);	/* db/cardimport.c */
-		break;
-	case STORE_BOOKING_ADD:
-	case STORE_BOOKING_CANCEL:
-	case STORE_BOOKING_LIST:
-		rc = store_booking_do(s, req);	/* db/bookings.c */
-		break;
-	case STORE_WEB_USER_PUT:
-	case STORE_WEB_LOGIN:
-		rc = store_web_do(s, req);	/* db/webusers.c */
-		break;
-	default:
+	if ((size_t)req->op < sizeof(store_ops) / sizeof(store_ops[0]) &&
+	    store_ops[req->op] != NULL)
+		rc = store_ops[req->op](s, req);
+	else
 		snprintf(req->error, sizeof(req->error),
 		    "%s: unknown request %d", s->path, (int)req->op);
-		break;
-	}
 	req->status = rc;
 	if (rc == -1 && req->error[0] == '\0')
 		snprintf(req->error, sizeof(req->error), "%s: failed", s->path);

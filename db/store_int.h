@@ -119,26 +119,41 @@ void	store_rollback(struct store *);
 int	store_insert_event(struct store *, struct ev_rec *);
 void	store_do(struct store *, struct store_req *);
 
-/* cardimport.c: the STORE_CARD_STAGE* requests; 0, or -1 with req->error. */
-int	store_card_import_do(struct store *, struct store_req *);
+/* A card's columns, ?1 to ?8, in the order of the cards table: uid, holder,
+ * enabled, valid_from_ms, valid_until_ms, created_by, created_ms, floors. */
+void	store_bind_card(sqlite3_stmt *, const struct card_rec *);
 
 /* The columns of an event, in the order store_read_event() reads them. */
 #define STORE_EV_COLS	"id, ts_ms, kind, lane, device, direction, credential, " \
 			"decision, reason, actor, detail, person"
 void	store_read_event(sqlite3_stmt *, struct ev_rec *);
 
-/* events.c: STORE_EVENT_QUERY, STORE_EXPORT_*, STORE_EVENT_PURGE; 0, or -1
- * with req->error set. */
-int	store_events_do(struct store *, struct store_req *);
+/*
+ * Each of the following carries out the request its name says, on the store
+ * thread: 0, or -1 with req->error set.
+ */
+/* cardimport.c: STORE_CARD_STAGE, STORE_CARD_STAGE_COMMIT and _DROP. */
+int	store_card_stage(struct store *, struct store_req *);
+int	store_card_stage_commit(struct store *, struct store_req *);
+int	store_card_stage_drop(struct store *, struct store_req *);
 
-/* bookings.c: the STORE_BOOKING_* requests; 0, or -1 with req->error set. */
-int	store_booking_do(struct store *, struct store_req *);
-/* webusers.c: the STORE_WEB_* requests; 0, or -1 with req->error set. */
-int	store_web_do(struct store *, struct store_req *);
+/* events.c: STORE_EVENT_QUERY, STORE_EXPORT_*, STORE_EVENT_PURGE. */
+int	store_event_query(struct store *, struct store_req *);
+int	store_export_begin(struct store *, struct store_req *);
+int	store_export_done(struct store *, struct store_req *);
+int	store_event_purge(struct store *, struct store_req *);
 
-/* tickets.c: the STORE_TICKET_* requests; 0, or -1 with req->error set. */
+/* bookings.c: STORE_BOOKING_ADD, STORE_BOOKING_CANCEL, STORE_BOOKING_LIST. */
+int	store_booking_add(struct store *, struct store_req *);
+int	store_booking_cancel(struct store *, struct store_req *);
+int	store_booking_list(struct store *, struct store_req *);
+/* webusers.c: STORE_WEB_USER_PUT, STORE_WEB_LOGIN. */
+int	store_web_put(struct store *, struct store_req *);
+int	store_web_login(struct store *, struct store_req *);
+
+/* tickets.c: every STORE_TICKET_* request. */
 int	store_ticket_do(struct store *, struct store_req *);
-/* desk.c: STORE_DESK, by in.desk.action; 0, or -1 with req->error set. */
+/* desk.c: STORE_DESK, by in.desk.action. */
 int	store_desk_do(struct store *, struct store_req *);
 
 /* queries.c: the SQL pieces every part of the store uses. Text fields bind
@@ -150,8 +165,17 @@ void	store_col_text(sqlite3_stmt *, int i, char *dst, size_t size);
 /* A statement for req; -1 with the reason (naming what) in req->error. */
 int	store_sql_prepare(struct store *, struct store_req *, const char *sql,
 	    sqlite3_stmt **, const char *what);
+/* Finalizes st, whose last step returned rc: 0 when that was its end
+ * (SQLITE_DONE), else -1 with the reason (naming what) in req->error. */
+int	store_sql_end(struct store *, struct store_req *, sqlite3_stmt *st,
+	    int rc, const char *what);
 /* Steps a statement that returns no rows, then finalizes it; 0 or -1. */
 int	store_sql_done(struct store *, struct store_req *, sqlite3_stmt *,
+	    const char *what);
+/* store_sql_done in a transaction of its own: committed, or rolled back
+ * and -1. sqlite3_changes() and sqlite3_last_insert_rowid() still tell
+ * what the statement did. */
+int	store_sql_commit(struct store *, struct store_req *, sqlite3_stmt *,
 	    const char *what);
 
 /* queries.c: steps a bound SELECT to the end, each row read by readrow
@@ -159,5 +183,14 @@ int	store_sql_done(struct store *, struct store_req *, sqlite3_stmt *,
  * req->error set and no rows. */
 int	store_select(struct store *, struct store_req *, sqlite3_stmt *st,
 	    size_t size, void (*readrow)(sqlite3_stmt *, void *));
+/* store_select on a statement made for this request alone, which it then
+ * finalizes. */
+int	store_select_once(struct store *, struct store_req *, sqlite3_stmt *st,
+	    size_t size, void (*readrow)(sqlite3_stmt *, void *));
+/* A new zeroed element of size at the end of the growing array *rows, its
+ * length *n and room *cap; NULL when out of memory. */
+void	*store_rows_push(void **rows, size_t *n, size_t *cap, size_t size);
+/* Forgets req->rows. */
+void	store_rows_drop(struct store_req *);
 
 #endif

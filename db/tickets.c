@@ -42,34 +42,42 @@ tk_read_ticket(sqlite3_stmt *st, int c, struct ticket_rec *t)
 	TK_COL(st, c + 10, t->opened_by);
 }
 
-/* The ticket with this id, or the unfinished one for source and kind:
- * 1 found, 0 none, -1 failed. */
+/* The ticket st selects, if any, into out; finalizes st. 1 found, 0 none,
+ * -1 failed. */
+static int
+tk_read_one(struct store *s, struct store_req *req, sqlite3_stmt *st,
+    struct ticket_rec *out, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		tk_read_ticket(st, 0, out);
+	else if (rc != SQLITE_DONE)
+		store_sqlerr(s, req->error, sizeof(req->error), what);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The ticket with this id: 1 found, 0 none, -1 failed. */
 static int
 tk_get(struct store *s, struct store_req *req, int64_t id,
     struct ticket_rec *out)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if (tk_prepare(s, req, "SELECT " TK_COLS " FROM tickets WHERE id = ?",
 	    &st) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		tk_read_ticket(st, 0, out);
-	else if (rc != SQLITE_DONE)
-		store_sqlerr(s, req->error, sizeof(req->error), "reading ticket");
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	return tk_read_one(s, req, st, out, "reading ticket");
 }
 
+/* The unfinished ticket for source and kind: 1 found, 0 none, -1 failed. */
 static int
 tk_find_unfinished(struct store *s, struct store_req *req, const char *source,
     const char *kind, struct ticket_rec *out)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if (tk_prepare(s, req, "SELECT " TK_COLS " FROM tickets WHERE source = ?"
 	    " AND kind = ? AND state <> 'done' ORDER BY id DESC LIMIT 1",
@@ -77,13 +85,7 @@ tk_find_unfinished(struct store *s, struct store_req *req, const char *source,
 		return -1;
 	sqlite3_bind_text(st, 1, source, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, kind, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		tk_read_ticket(st, 0, out);
-	else if (rc != SQLITE_DONE)
-		store_sqlerr(s, req->error, sizeof(req->error), "finding ticket");
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	return tk_read_one(s, req, st, out, "finding ticket");
 }
 
 /* One note on ticket id, which is updated by it. */
@@ -280,7 +282,6 @@ static int
 tk_list(struct store *s, struct store_req *req)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	/* Unfinished first, urgent before normal, the oldest first; finished
 	 * ones after, the latest closed first. */
@@ -292,9 +293,8 @@ tk_list(struct store *s, struct store_req *req)
 		return -1;
 	sqlite3_bind_int(st, 1, req->in.ticket.all ? 1 : 0);
 	sqlite3_bind_int(st, 2, TICKET_LIST_MAX);
-	rc = store_select(s, req, st, sizeof(struct ticket_rec), tk_ticket_row);
-	sqlite3_finalize(st);
-	return rc;
+	return store_select_once(s, req, st, sizeof(struct ticket_rec),
+	    tk_ticket_row);
 }
 
 /* The ticket in rec, its notes in rows. */
@@ -302,7 +302,7 @@ static int
 tk_show(struct store *s, struct store_req *req)
 {
 	sqlite3_stmt *st;
-	int n, rc;
+	int n;
 
 	if ((n = tk_get(s, req, req->in.ticket.id, &req->in.ticket.rec)) <= 0)
 		return n;
@@ -311,9 +311,8 @@ tk_show(struct store *s, struct store_req *req)
 	    " FROM ticket_notes WHERE ticket = ? ORDER BY id", &st) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, req->in.ticket.id);
-	rc = store_select(s, req, st, sizeof(struct ticket_note), tk_note_row);
-	sqlite3_finalize(st);
-	return rc;
+	return store_select_once(s, req, st, sizeof(struct ticket_note),
+	    tk_note_row);
 }
 
 /* The summary for in.ticket.sum.day ("": the latest) and its lines:
@@ -351,9 +350,8 @@ tk_summary_read(struct store *s, struct store_req *req)
 	    " WHERE summary = ? ORDER BY rowid", &st) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, sum->id);
-	rc = store_select(s, req, st, sizeof(struct ticket_item), tk_item_row);
-	sqlite3_finalize(st);
-	return rc == 0 ? 1 : -1;
+	return store_select_once(s, req, st, sizeof(struct ticket_item),
+	    tk_item_row) == 0 ? 1 : -1;
 }
 
 /*

@@ -13,12 +13,11 @@
 #define WEB_FAIL_MAX	5		/* failures in a row before a pause */
 #define WEB_LOCK_MS	60000		/* the pause, from the last failure */
 
-static int
-web_put(struct store *s, struct store_req *req)
+int
+store_web_put(struct store *s, struct store_req *req)
 {
 	const struct web_in *w = &req->in.web;
 	sqlite3_stmt *st;
-	int rc;
 
 	if (store_sql_prepare(s, req, "SELECT 1 FROM web_users WHERE name = ?",
 	    &st, "web users") == -1)
@@ -35,20 +34,11 @@ web_put(struct store *s, struct store_req *req)
 	STORE_BIND_TEXT(st, 3, w->hash);
 	sqlite3_bind_int64(st, 4, w->ts_ms);
 	STORE_BIND_TEXT(st, 5, w->actor);
-	if (store_begin(s, req->error, sizeof(req->error)) == -1) {
-		sqlite3_finalize(st);
-		return -1;
-	}
-	if (store_sql_done(s, req, st, "writing web user") == -1) {
-		store_rollback(s);
-		return -1;
-	}
-	rc = store_commit(s, req->error, sizeof(req->error));
-	return rc;
+	return store_sql_commit(s, req, st, "writing web user");
 }
 
-static int
-web_login(struct store *s, struct store_req *req)
+int
+store_web_login(struct store *s, struct store_req *req)
 {
 	struct web_in *w = &req->in.web;
 	char hash[sizeof(w->hash)], role[sizeof(w->role)];
@@ -88,15 +78,7 @@ web_login(struct store *s, struct store_req *req)
 	STORE_BIND_TEXT(st, 1, w->name);
 	if (!ok)
 		sqlite3_bind_int64(st, 2, w->ts_ms);
-	if (store_begin(s, req->error, sizeof(req->error)) == -1) {
-		sqlite3_finalize(st);
-		return -1;
-	}
-	if (store_sql_done(s, req, st, "counting a web login") == -1) {
-		store_rollback(s);
-		return -1;
-	}
-	if (store_commit(s, req->error, sizeof(req->error)) == -1)
+	if (store_sql_commit(s, req, st, "counting a web login") == -1)
 		return -1;
 	if (ok) {
 		req->found = true;
@@ -106,19 +88,4 @@ web_login(struct store *s, struct store_req *req)
 out_wipe:
 	sodium_memzero(w->password, sizeof(w->password));
 	return -1;
-}
-
-int
-store_web_do(struct store *s, struct store_req *req)
-{
-	switch (req->op) {
-	case STORE_WEB_USER_PUT:
-		return web_put(s, req);
-	case STORE_WEB_LOGIN:
-		return web_login(s, req);
-	default:
-		snprintf(req->error, sizeof(req->error), "%s: not a web account "
-		    "request (%d)", s->path, (int)req->op);
-		return -1;
-	}
 }

@@ -59,20 +59,27 @@ by_id(const void *arr, size_t n, size_t sz, int64_t id, bool *found)
 	return lo;
 }
 
-/* Inserts or replaces rec (its first member is its int64_t id). */
+/* Inserts or replaces rec (its first member is its int64_t id); out of
+ * memory, logged: what it is (a "permit"), and how it is then known
+ * ("known", "matched") only after a restart. */
 static int
-put_by_id(void **arr, size_t *n, size_t *cap, size_t sz, const void *rec)
+put_by_id(void **arr, size_t *n, size_t *cap, size_t sz, const void *rec,
+    const char *what, const char *known)
 {
+	int64_t id = *(const int64_t *)rec;
 	bool found;
-	size_t i = by_id(*arr, *n, sz, *(const int64_t *)rec, &found);
+	size_t i = by_id(*arr, *n, sz, id, &found);
 
 	if (!found) {
 		if (*n == *cap) {
 			size_t nc = *cap ? *cap * 2 : 64;
 			void *p = realloc(*arr, nc * sz);
 
-			if (p == NULL)
+			if (p == NULL) {
+				log_err("%s %" PRId64 ": out of memory: %s after "
+				    "a restart", what, id, known);
 				return -1;
+			}
 			*arr = p;
 			*cap = nc;
 		}
@@ -210,26 +217,21 @@ desk_put_person(struct engine *e, const struct person_rec *r)
 		n = *old;
 	n.r = *r;
 	n.watch = desk_hash_watched(e, r->id_hash);
-	if (put_by_id((void **)&d->people, &d->npeople, &d->people_cap,
-	    sizeof(n), &n) == -1) {
-		log_err("person %" PRId64 ": out of memory: known after a restart",
-		    r->id);
-		return -1;
-	}
-	return 0;
+	return put_by_id((void **)&d->people, &d->npeople, &d->people_cap,
+	    sizeof(n), &n, "person", "known");
 }
 
 int
 desk_put_pass(struct engine *e, const struct pass_rec *p)
 {
 	struct desk *d = e->desk;
-
 	int64_t newest;
 
 	if (put_by_id((void **)&d->passes, &d->npasses, &d->passes_cap,
-	    sizeof(*p), p) == -1 ||
-	    ((!credmap_get(d->pass_of, p->credential, &newest) || newest <= p->id) &&
-	    credmap_put(&d->pass_of, p->credential, p->id) == -1)) {
+	    sizeof(*p), p, "pass", "known") == -1)
+		return -1;
+	if ((!credmap_get(d->pass_of, p->credential, &newest) || newest <= p->id) &&
+	    credmap_put(&d->pass_of, p->credential, p->id) == -1) {
 		log_err("pass %" PRId64 ": out of memory: known after a restart",
 		    p->id);
 		return -1;
@@ -242,13 +244,8 @@ desk_put_permit(struct engine *e, const struct permit_rec *p)
 {
 	struct desk *d = e->desk;
 
-	if (put_by_id((void **)&d->permits, &d->npermits, &d->permits_cap,
-	    sizeof(*p), p) == -1) {
-		log_err("permit %" PRId64 ": out of memory: known after a restart",
-		    p->id);
-		return -1;
-	}
-	return 0;
+	return put_by_id((void **)&d->permits, &d->npermits, &d->permits_cap,
+	    sizeof(*p), p, "permit", "known");
 }
 
 int
@@ -257,11 +254,8 @@ desk_put_watch(struct engine *e, const struct watch_rec *w)
 	struct desk *d = e->desk;
 
 	if (put_by_id((void **)&d->watch, &d->nwatch, &d->watch_cap,
-	    sizeof(*w), w) == -1) {
-		log_err("watch list %" PRId64 ": out of memory: matched after a "
-		    "restart", w->id);
+	    sizeof(*w), w, "watch list", "matched") == -1)
 		return -1;
-	}
 	rematch_watch(e);
 	return 0;
 }

@@ -90,11 +90,11 @@ static const char *
 field_text(struct json_object *o, const char *key, enum ftype type, char *buf,
     size_t len)
 {
-	struct json_object *v = NULL;
+	struct json_object *v = show_jval(o, key);
 	uint64_t floors;
 	int64_t n;
 
-	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
+	if (v == NULL)
 		return type == F_TIME ? "-" : "";
 	switch (type) {
 	case F_TIME:

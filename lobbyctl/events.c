@@ -29,29 +29,6 @@ reply_more(struct json_object *reply)
 	return json_object_get_string(m);
 }
 
-/* The reply's data as a list of objects, or NULL after saying why not. */
-static struct json_object *
-reply_list(struct json_object *data)
-{
-	size_t i, n;
-
-	if (data == NULL || !json_object_is_type(data, json_type_array)) {
-		lobbyctl_say("bad reply from lobbyd: \"data\" is not a list");
-		return NULL;
-	}
-	n = json_object_array_length(data);
-	for (i = 0; i < n; i++) {
-		struct json_object *o = json_object_array_get_idx(data, i);
-
-		if (o == NULL || !json_object_is_type(o, json_type_object)) {
-			lobbyctl_say("bad reply from lobbyd: item %zu of "
-			    "\"data\" is not an object", i);
-			return NULL;
-		}
-	}
-	return data;
-}
-
 /* Sets args' "after" to the cursor (copied) and "limit" to n. */
 static void
 next_page(struct json_object *args, const char *more, int64_t n)
@@ -78,7 +55,7 @@ events_list(struct conn *c, struct json_object *req, bool json, bool follow)
 			goto out;
 		if (reply == NULL)	/* SIGINT or SIGTERM while waiting */
 			goto out;
-		if (reply_list(data) == NULL) {
+		if (!show_data_is_list(data)) {
 			rc = EXIT_REFUSED;
 			json_object_put(reply);
 			goto out;
@@ -217,8 +194,7 @@ events_export(struct conn *c, struct json_object *req, const char *out)
 		lobbyctl_say("interrupted: nothing exported");
 		return EXIT_REFUSED;
 	}
-	if (data == NULL || !json_object_is_type(data, json_type_object)) {
-		lobbyctl_say("bad reply from lobbyd: \"data\" is not an object");
+	if (!show_data_is_object(data)) {
 		json_object_put(reply);
 		return EXIT_REFUSED;
 	}
@@ -271,7 +247,7 @@ events_export(struct conn *c, struct json_object *req, const char *out)
 			}
 			break;
 		}
-		if (reply_list(data) == NULL) {
+		if (!show_data_is_list(data)) {
 			json_object_put(reply);
 			rc = EXIT_REFUSED;
 			break;

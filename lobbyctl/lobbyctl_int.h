@@ -52,16 +52,24 @@ int	show_reply(enum show_what what, bool json, bool follow, bool all,
 int	lobbyctl_text_ok(const char *what, const char *val, size_t max,
 	    bool may_be_empty);
 
+/* A field of an object lobbyd sent; NULL when absent or null. */
+struct json_object *show_jval(struct json_object *, const char *key);
 /* Fields of an object lobbyd sent, absent ones empty, 0 or false. */
 const char *show_jstr(struct json_object *, const char *key);
 int64_t	show_jint(struct json_object *, const char *key);
 bool	show_jbool(struct json_object *, const char *key);
 /* The object as one line of JSON on stdout. */
 void	show_json(struct json_object *);
-/* show_icom.c: the intercom replies (intercom, intercom release). */
-int	show_icom(enum show_what what, bool json, struct json_object *data);
-/* show_elev.c: the elevator replies (elevators, booking add|list|cancel). */
-int	show_elev(enum show_what what, bool json, struct json_object *data);
+/* Whether a reply's data is an object, or a list of objects; if not, after
+ * saying so. */
+bool	show_data_is_object(struct json_object *data);
+bool	show_data_is_list(struct json_object *data);
+/* show_icom.c: the intercom replies (intercom, intercom release), not
+ * --json. */
+int	show_icom(enum show_what what, struct json_object *data);
+/* show_elev.c: the elevator replies (elevators, booking add|list|cancel),
+ * not --json. */
+int	show_elev(enum show_what what, struct json_object *data);
 /*
  * A list that lobbyd sends in pages (events), printed as the pages come:
  * add each page's data (a list of objects; at most max rows of it shown;

@@ -158,6 +158,24 @@ export_args(const struct opts *o, int64_t now, struct json_object *args)
 	return 0;
 }
 
+/* The --reason an action is recorded with, which it needs, into args. */
+static int
+reason_args(const struct cmd_def *c, const struct opts *o,
+    struct json_object *args)
+{
+	int rc;
+
+	if (!(o->seen & O_REASON)) {
+		lobbyctl_say("%s: --reason TEXT is needed (it is recorded with "
+		    "your name)", c->name);
+		return EXIT_USAGE;
+	}
+	if ((rc = lobbyctl_text_ok("--reason", o->reason, REASON_MAX, false)) != 0)
+		return rc;
+	json_object_object_add(args, "reason", json_object_new_string(o->reason));
+	return 0;
+}
+
 int
 request_build_args(const struct cmd_def *c, const struct desk_cmd *dc,
     const struct opts *o, struct json_object *args)
@@ -334,19 +352,12 @@ request_build_args(const struct cmd_def *c, const struct desk_cmd *dc,
 			free(clean);
 			return EXIT_USAGE;
 		}
-		if (!(o->seen & O_REASON)) {
-			lobbyctl_say("lane open: --reason TEXT is needed (it is recorded "
-			    "with your name)");
-			return EXIT_USAGE;
-		}
-		if ((rc = lobbyctl_text_ok("--reason", o->reason, REASON_MAX, false)) != 0)
-			return rc;
 		json_object_object_add(args, "lane",
 		    json_object_new_string(w[0]));
 		json_object_object_add(args, "direction",
 		    json_object_new_string(w[1]));
-		json_object_object_add(args, "reason",
-		    json_object_new_string(o->reason));
+		if ((rc = reason_args(c, o, args)) != 0)
+			return rc;
 		if (o->seen & O_FORCE)
 			json_object_object_add(args, "force",
 			    json_object_new_boolean(1));
@@ -368,18 +379,9 @@ request_build_args(const struct cmd_def *c, const struct desk_cmd *dc,
 	case SHOW_ICOM_RELEASE:
 		if ((rc = lobbyctl_text_ok("station", w[0], LANE_MAX, false)) != 0)
 			return rc;
-		if (!(o->seen & O_REASON)) {
-			lobbyctl_say("intercom release: --reason TEXT is needed "
-			    "(it is recorded with your name)");
-			return EXIT_USAGE;
-		}
-		if ((rc = lobbyctl_text_ok("--reason", o->reason, REASON_MAX, false)) != 0)
-			return rc;
 		json_object_object_add(args, "station",
 		    json_object_new_string(w[0]));
-		json_object_object_add(args, "reason",
-		    json_object_new_string(o->reason));
-		return 0;
+		return reason_args(c, o, args);
 	case SHOW_ALERT_ACK:
 		errno = 0;
 		limit = strtol(w[0], &end, 10);

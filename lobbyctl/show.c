@@ -14,37 +14,38 @@
 #include "lobbyctl_int.h"
 #include "show_table.h"
 
+struct json_object *
+show_jval(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
 /* Fields of an object from lobbyd, absent ones empty. */
 const char *
 show_jstr(struct json_object *o, const char *key)
 {
-	struct json_object *v;
-	const char *s;
+	struct json_object *v = show_jval(o, key);
+	const char *s = v != NULL ? json_object_get_string(v) : NULL;
 
-	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
-		return "";
-	s = json_object_get_string(v);
 	return s != NULL ? s : "";
 }
 
 int64_t
 show_jint(struct json_object *o, const char *key)
 {
-	struct json_object *v;
+	struct json_object *v = show_jval(o, key);
 
-	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
-		return 0;
-	return json_object_get_int64(v);
+	return v != NULL ? json_object_get_int64(v) : 0;
 }
 
 bool
 show_jbool(struct json_object *o, const char *key)
 {
-	struct json_object *v;
+	struct json_object *v = show_jval(o, key);
 
-	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
-		return false;
-	return json_object_get_boolean(v);
+	return v != NULL && json_object_get_boolean(v);
 }
 
 void
@@ -52,6 +53,37 @@ show_json(struct json_object *o)
 {
 	puts(json_object_to_json_string_ext(o,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+bool
+show_data_is_object(struct json_object *data)
+{
+	if (data != NULL && json_object_is_type(data, json_type_object))
+		return true;
+	lobbyctl_say("bad reply from lobbyd: \"data\" is not an object");
+	return false;
+}
+
+bool
+show_data_is_list(struct json_object *data)
+{
+	size_t i, n;
+
+	if (data == NULL || !json_object_is_type(data, json_type_array)) {
+		lobbyctl_say("bad reply from lobbyd: \"data\" is not a list");
+		return false;
+	}
+	n = json_object_array_length(data);
+	for (i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(data, i);
+
+		if (o == NULL || !json_object_is_type(o, json_type_object)) {
+			lobbyctl_say("bad reply from lobbyd: item %zu of "
+			    "\"data\" is not an object", i);
+			return false;
+		}
+	}
+	return true;
 }
 
 struct fmt_table *
@@ -62,26 +94,16 @@ show_table(struct json_object *data, const struct fmt_col *cols, int ncols,
 	struct show_row r;
 	size_t i, n;
 
-	if (data == NULL || !json_object_is_type(data, json_type_array)) {
-		lobbyctl_say("bad reply from lobbyd: \"data\" is not a list");
+	if (!show_data_is_list(data))
 		return NULL;
-	}
 	if ((t = fmt_table_new(cols, ncols)) == NULL) {
 		lobbyctl_say("out of memory");
 		return NULL;
 	}
 	n = json_object_array_length(data);
 	for (i = 0; i < n; i++) {
-		struct json_object *o = json_object_array_get_idx(data, i);
-
-		if (o == NULL || !json_object_is_type(o, json_type_object)) {
-			lobbyctl_say("bad reply from lobbyd: item %zu of "
-			    "\"data\" is not an object", i);
-			fmt_table_free(t);
-			return NULL;
-		}
 		memset(r.cell, 0, sizeof(r.cell));
-		row(o, &r);
+		row(json_object_array_get_idx(data, i), &r);
 		if (fmt_table_add(t, r.cell) == -1) {
 			lobbyctl_say("out of memory");
 			fmt_table_free(t);
@@ -467,16 +489,23 @@ int
 show_reply(enum show_what what, bool json, bool follow, bool all,
     struct json_object *data, struct fmt_table **tablep)
 {
+	bool icom = what == SHOW_ICOM_LIST || what == SHOW_ICOM_RELEASE;
+	bool elev = what >= SHOW_ELEV_LIST && what <= SHOW_BOOKING_CANCEL;
 	const struct fmt_col *cols;
 	struct fmt_table *t;
 	struct show_row r;
 	size_t i, n;
 	int ncols;
 
-	if (what == SHOW_ICOM_LIST || what == SHOW_ICOM_RELEASE)
-		return show_icom(what, json, data);
-	if (what >= SHOW_ELEV_LIST && what <= SHOW_BOOKING_CANCEL)
-		return show_elev(what, json, data);
+	/* Their JSON is the data as lobbyd sent it. */
+	if (json && (icom || elev)) {
+		show_json(data);
+		return 0;
+	}
+	if (icom)
+		return show_icom(what, data);
+	if (elev)
+		return show_elev(what, data);
 	if (what >= SHOW_TICKETS && what <= SHOW_DEVICES_CHECK)	/* tickets.c */
 		return tickets_show(what, json, data);
 	switch (what) {
@@ -497,11 +526,8 @@ show_reply(enum show_what what, bool json, bool follow, bool all,
 		ncols = 6;
 		break;
 	default:
-		if (data == NULL || !json_object_is_type(data, json_type_object)) {
-			lobbyctl_say("bad reply from lobbyd: \"data\" is not "
-			    "an object");
+		if (!show_data_is_object(data))
 			return EXIT_REFUSED;
-		}
 		if (json) {
 			show_json(data);
 		} else if (what == SHOW_CARD_ADD) {

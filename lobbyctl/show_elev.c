@@ -44,9 +44,9 @@ static const struct fmt_col booking_cols[] = {
 static const char *
 opt_int(struct json_object *o, const char *key, char *buf, size_t len)
 {
-	struct json_object *v;
+	struct json_object *v = show_jval(o, key);
 
-	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
+	if (v == NULL)
 		return "";
 	snprintf(buf, len, "%lld", (long long)json_object_get_int64(v));
 	return buf;
@@ -55,9 +55,9 @@ opt_int(struct json_object *o, const char *key, char *buf, size_t len)
 static const char *
 opt_bool(struct json_object *o, const char *key)
 {
-	struct json_object *v;
+	struct json_object *v = show_jval(o, key);
 
-	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
+	if (v == NULL)
 		return "";
 	return json_object_get_boolean(v) ? "TRAPPED" : "no";
 }
@@ -101,25 +101,19 @@ booking_row(struct json_object *o, struct show_row *r)
 }
 
 int
-show_elev(enum show_what what, bool json, struct json_object *data)
+show_elev(enum show_what what, struct json_object *data)
 {
 	char f[FMT_TIME_LEN], u[FMT_TIME_LEN];
 	char *unit;
 
-	if (json) {
-		show_json(data);
-		return 0;
-	}
 	if (what == SHOW_ELEV_LIST)
 		return show_list(data, elev_cols, ELEV_NCOLS,
 		    "no elevator controllers", elev_row);
 	if (what == SHOW_BOOKING_LIST)
 		return show_list(data, booking_cols, BOOKING_NCOLS,
 		    "no bookings", booking_row);
-	if (data == NULL || !json_object_is_type(data, json_type_object)) {
-		lobbyctl_say("bad reply from lobbyd: \"data\" is not an object");
+	if (!show_data_is_object(data))
 		return EXIT_REFUSED;
-	}
 	fmt_time(show_jint(data, "from_ms"), f, sizeof(f));
 	fmt_time(show_jint(data, "until_ms"), u, sizeof(u));
 	unit = fmt_clean(show_jstr(data, "unit"), 32);

@@ -19,9 +19,9 @@ static const char *
 icom_bit(struct json_object *o, const char *key, const char *yes,
     const char *no)
 {
-	struct json_object *v;
+	struct json_object *v = show_jval(o, key);
 
-	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
+	if (v == NULL)
 		return "";
 	return json_object_get_boolean(v) ? yes : no;
 }
@@ -74,21 +74,15 @@ icom_row(struct json_object *o, struct show_row *r)
 }
 
 int
-show_icom(enum show_what what, bool json, struct json_object *data)
+show_icom(enum show_what what, struct json_object *data)
 {
 	char *name;
 
-	if (json) {
-		show_json(data);
-		return 0;
-	}
 	if (what == SHOW_ICOM_LIST)
 		return show_list(data, icom_cols, ICOM_NCOLS,
 		    "no intercom stations", icom_row);
-	if (data == NULL || !json_object_is_type(data, json_type_object)) {
-		lobbyctl_say("bad reply from lobbyd: \"data\" is not an object");
+	if (!show_data_is_object(data))
 		return EXIT_REFUSED;
-	}
 	name = fmt_clean(show_jstr(data, "station"), 40);
 	printf("released %s (event %lld)\n", name != NULL ? name : "",
 	    (long long)show_jint(data, "event_id"));

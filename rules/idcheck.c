@@ -16,22 +16,17 @@ static const char *const provinces[] = {
 	"53", "54", "61", "62", "63", "64", "65", "71", "81", "82", "83",
 };
 
+/* Whether the first n characters of s are digits, or capital letters. */
 static bool
 all_digits(const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
+	return strspn(s, "0123456789") >= n;
 }
 
 static bool
 all_letters(const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < 'A' || s[i] > 'Z')
-			return false;
-	return true;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") >= n;
 }
 
 char

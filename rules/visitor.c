@@ -65,13 +65,20 @@ rule_visitor_register(const struct visitor_reg *r)
 	return v;
 }
 
+/* The index of s in names[0..n), or -1. */
+static int
+name_index(const char *const *names, int n, const char *s)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
 int
 rule_visitor_class_parse(const char *s)
 {
-	for (int i = 0; i < VC_COUNT; i++)
-		if (strcmp(s, class_names[i]) == 0)
-			return i;
-	return -1;
+	return name_index(class_names, VC_COUNT, s);
 }
 
 const char *
@@ -83,13 +90,11 @@ rule_visitor_class_name(enum visitor_class c)
 int
 rule_id_type_parse(const char *s)
 {
-	for (int i = 0; i < ID_COUNT; i++)
-		if (strcmp(s, id_names[i]) == 0)
-			return i;
-	/* lobbyctl's spelling, as the control protocol documents it */
+	/* "resident_card": lobbyctl's spelling, as the control protocol
+	 * documents it */
 	if (strcmp(s, "resident_card") == 0)
 		return ID_RESIDENT_CARD;
-	return -1;
+	return name_index(id_names, ID_COUNT, s);
 }
 
 const char *
