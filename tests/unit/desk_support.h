@@ -51,16 +51,24 @@ mkpass(int64_t person, const char *cred, const char *state, int64_t issued,
 	return p;
 }
 
+/* Runs r, which puts a what, checking that it succeeds (else saying why):
+ * the id of the row put. */
+static inline int64_t
+put_run(struct store *s, struct store_req *r, const char *what)
+{
+	CHECK_INT(store_run(s, r), 0);
+	if (r->status != 0)
+		fprintf(stderr, "%s put: %s\n", what, r->error);
+	return r->id;
+}
+
 static inline int64_t
 person_put(struct store *s, struct person_rec p)
 {
 	struct store_req r = dreq(DESK_PERSON_PUT);
 
 	r.in.desk.person = p;
-	CHECK_INT(store_run(s, &r), 0);
-	if (r.status != 0)
-		fprintf(stderr, "person put: %s\n", r.error);
-	return r.id;
+	return put_run(s, &r, "person");
 }
 
 static inline int64_t
@@ -69,10 +77,7 @@ pass_put(struct store *s, struct pass_rec p)
 	struct store_req r = dreq(DESK_PASS_PUT);
 
 	r.in.desk.pass = p;
-	CHECK_INT(store_run(s, &r), 0);
-	if (r.status != 0)
-		fprintf(stderr, "pass put: %s\n", r.error);
-	return r.id;
+	return put_run(s, &r, "pass");
 }
 
 /* DESK_LOAD at now into l; 0 or -1. */
