@@ -101,6 +101,26 @@ find_person(const struct desk_load *l, int64_t id)
 	return NULL;
 }
 
+/* A person as loaded, every field, against what it should be. */
+static inline void
+check_person(const struct person_rec *got, const struct person_rec *want)
+{
+	CHECK_INT(got->id, want->id);
+	CHECK_STR(got->kind, want->kind);
+	CHECK_STR(got->status, want->status);
+	CHECK_STR(got->name, want->name);
+	CHECK_STR(got->id_type, want->id_type);
+	CHECK_STR(got->id_hash, want->id_hash);
+	CHECK_STR(got->id_mask, want->id_mask);
+	CHECK_STR(got->company, want->company);
+	CHECK_STR(got->unit, want->unit);
+	CHECK_STR(got->schedule, want->schedule);
+	CHECK_INT(got->created_ms, want->created_ms);
+	CHECK_STR(got->created_by, want->created_by);
+	CHECK_INT(got->updated_ms, want->updated_ms);
+	CHECK_INT(got->purged_ms, want->purged_ms);
+}
+
 static inline const struct pass_rec *
 find_pass(const struct pass_rec *v, size_t n, int64_t id)
 {
