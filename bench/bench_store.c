@@ -67,13 +67,9 @@ main(void)
 	store_set_event_cb(s, on_event, NULL);
 
 	/* Queue as fast as the engine could, count commits as reported. */
-	memset(&ev, 0, sizeof(ev));
-	str_copy(ev.kind, "access", sizeof(ev.kind));
-	str_copy(ev.lane, "L1", sizeof(ev.lane));
-	str_copy(ev.device, "reader1", sizeof(ev.device));
-	str_copy(ev.direction, "entry", sizeof(ev.direction));
-	str_copy(ev.decision, "granted", sizeof(ev.decision));
-	str_copy(ev.reason, "ok", sizeof(ev.reason));
+	ev = (struct ev_rec){ .kind = "access", .lane = "L1",
+		.device = "reader1", .direction = "entry",
+		.decision = "granted", .reason = "ok" };
 	t0 = mono_ns();
 	for (i = 0; i < BENCH_EVENTS; i++) {
 		ev.ts_ms = real_ms();

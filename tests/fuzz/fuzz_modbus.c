@@ -13,25 +13,12 @@
 #include <string.h>
 
 #include "../../drivers/modbus_wire.h"
+#include "../unit/rtu_crc.h"
 
 #define FAIL(...) do { fprintf(stderr, "fuzz_modbus: " __VA_ARGS__); \
 	fputc('\n', stderr); abort(); } while (0)
 
 static const uint8_t fcs[] = { 1, 2, 3, 4, 5, 6, 16 };
-
-static uint16_t
-crc16(const uint8_t *b, size_t n)
-{
-	uint16_t crc = 0xffff;
-
-	for (size_t i = 0; i < n; i++) {
-		crc ^= b[i];
-		for (int k = 0; k < 8; k++)
-			crc = (crc & 1) ? (uint16_t)((crc >> 1) ^ 0xa001) :
-			    (uint16_t)(crc >> 1);
-	}
-	return crc;
-}
 
 static uint16_t
 get16(const uint8_t *p)
@@ -79,7 +66,7 @@ make_reply(const struct mbw_req *q, const uint8_t *v, size_t nv, uint8_t *adu)
 
 		adu[0] = q->unit;
 		n = 1 + plen;
-		crc = crc16(adu, n);
+		crc = rtu_crc16(adu, n);
 		adu[n++] = (uint8_t)crc;
 		adu[n++] = (uint8_t)(crc >> 8);
 		return n;
@@ -107,7 +94,7 @@ check_taken(const struct mbw_req *q, const uint8_t *adu, size_t len,
 	if ((q->rtu ? adu[0] : adu[6]) != q->unit || pdu[0] != q->fc)
 		FAIL("took a reply from unit %u function %u",
 		    q->rtu ? adu[0] : adu[6], pdu[0]);
-	if (q->rtu && (adu[len - 2] | adu[len - 1] << 8) != crc16(adu, len - 2))
+	if (q->rtu && (adu[len - 2] | adu[len - 1] << 8) != rtu_crc16(adu, len - 2))
 		FAIL("took a reply with a bad CRC");
 	if (!q->rtu && (get16(adu) != q->tid || get16(adu + 2) != 0 ||
 	    get16(adu + 4) != plen + 1))

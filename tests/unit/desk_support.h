@@ -51,16 +51,24 @@ mkpass(int64_t person, const char *cred, const char *state, int64_t issued,
 	return p;
 }
 
+/* Runs r, which puts a what, checking that it succeeds (else saying why):
+ * the id of the row put. */
+static inline int64_t
+put_run(struct store *s, struct store_req *r, const char *what)
+{
+	CHECK_INT(store_run(s, r), 0);
+	if (r->status != 0)
+		fprintf(stderr, "%s put: %s\n", what, r->error);
+	return r->id;
+}
+
 static inline int64_t
 person_put(struct store *s, struct person_rec p)
 {
 	struct store_req r = dreq(DESK_PERSON_PUT);
 
 	r.in.desk.person = p;
-	CHECK_INT(store_run(s, &r), 0);
-	if (r.status != 0)
-		fprintf(stderr, "person put: %s\n", r.error);
-	return r.id;
+	return put_run(s, &r, "person");
 }
 
 static inline int64_t
@@ -69,10 +77,7 @@ pass_put(struct store *s, struct pass_rec p)
 	struct store_req r = dreq(DESK_PASS_PUT);
 
 	r.in.desk.pass = p;
-	CHECK_INT(store_run(s, &r), 0);
-	if (r.status != 0)
-		fprintf(stderr, "pass put: %s\n", r.error);
-	return r.id;
+	return put_run(s, &r, "pass");
 }
 
 /* DESK_LOAD at now into l; 0 or -1. */
@@ -94,6 +99,26 @@ find_person(const struct desk_load *l, int64_t id)
 		if (l->people[i].id == id)
 			return &l->people[i];
 	return NULL;
+}
+
+/* A person as loaded, every field, against what it should be. */
+static inline void
+check_person(const struct person_rec *got, const struct person_rec *want)
+{
+	CHECK_INT(got->id, want->id);
+	CHECK_STR(got->kind, want->kind);
+	CHECK_STR(got->status, want->status);
+	CHECK_STR(got->name, want->name);
+	CHECK_STR(got->id_type, want->id_type);
+	CHECK_STR(got->id_hash, want->id_hash);
+	CHECK_STR(got->id_mask, want->id_mask);
+	CHECK_STR(got->company, want->company);
+	CHECK_STR(got->unit, want->unit);
+	CHECK_STR(got->schedule, want->schedule);
+	CHECK_INT(got->created_ms, want->created_ms);
+	CHECK_STR(got->created_by, want->created_by);
+	CHECK_INT(got->updated_ms, want->updated_ms);
+	CHECK_INT(got->purged_ms, want->purged_ms);
 }
 
 static inline const struct pass_rec *

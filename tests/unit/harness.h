@@ -57,6 +57,9 @@ static int harness_pass, harness_fail;
 	}								\
 } while (0)
 
+/* How many rows a table has. */
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
 static inline int
 harness_done(const char *name)
 {

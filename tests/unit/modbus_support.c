@@ -18,6 +18,7 @@
 #include "../../common/util.h"
 #include "../../drivers/link.h"
 #include "modbus_support.h"
+#include "rtu_crc.h"
 
 /* ---- the site ---------------------------------------------------------- */
 
@@ -549,21 +550,6 @@ mbt_server_stop(struct mbt_server *sv)
 	pthread_join(sv->th, NULL);
 }
 
-static uint16_t
-crc16(const uint8_t *b, int n)
-{
-	uint16_t crc = 0xffff;
-	int i, k;
-
-	for (i = 0; i < n; i++) {
-		crc ^= b[i];
-		for (k = 0; k < 8; k++)
-			crc = (crc & 1) ? (uint16_t)((crc >> 1) ^ 0xa001) :
-			    (uint16_t)(crc >> 1);
-	}
-	return crc;
-}
-
 /*
  * RTU slaves for several units on one line. libmodbus's RTU server answers
  * one slave id, so frames are cut here (every request lobbyd sends is 8
@@ -598,7 +584,7 @@ mbt_rtu_server(void *arg)
 			sv->min_gap_ns = t - sv->last_reply_ns;
 		len += (int)n;
 		while (len >= 8) {
-			uint16_t crc = crc16(buf, 6);
+			uint16_t crc = rtu_crc16(buf, 6);
 
 			pthread_mutex_lock(&sv->mu);
 			if ((buf[6] | buf[7] << 8) == crc) {
@@ -621,34 +607,54 @@ mbt_rtu_server(void *arg)
 	return NULL;
 }
 
+/*
+ * A register of the unit's map, written first when set: its value after,
+ * read under the server's lock; -1 for a table it does not know.
+ */
+static int
+reg_access(struct mbt_server *sv, int unit, enum reg_table t, int addr,
+    bool set, int v)
+{
+	modbus_mapping_t *m = sv->map[unit];
+	uint8_t *bit = NULL;
+	uint16_t *reg = NULL;
+
+	switch (t) {
+	case REG_COIL:		bit = &m->tab_bits[addr]; break;
+	case REG_DISCRETE:	bit = &m->tab_input_bits[addr]; break;
+	case REG_INPUT:		reg = &m->tab_input_registers[addr]; break;
+	case REG_HOLDING:	reg = &m->tab_registers[addr]; break;
+	}
+	pthread_mutex_lock(&sv->mu);
+	if (set && bit != NULL)
+		*bit = (uint8_t)v;
+	else if (set && reg != NULL)
+		*reg = (uint16_t)v;
+	v = bit != NULL ? *bit : reg != NULL ? *reg : -1;
+	pthread_mutex_unlock(&sv->mu);
+	return v;
+}
+
 void
 mbt_set_reg(struct mbt_server *sv, int unit, enum reg_table t, int addr, int v)
 {
-	modbus_mapping_t *m = sv->map[unit];
-
-	pthread_mutex_lock(&sv->mu);
-	switch (t) {
-	case REG_COIL:		m->tab_bits[addr] = (uint8_t)v; break;
-	case REG_DISCRETE:	m->tab_input_bits[addr] = (uint8_t)v; break;
-	case REG_INPUT:		m->tab_input_registers[addr] = (uint16_t)v; break;
-	case REG_HOLDING:	m->tab_registers[addr] = (uint16_t)v; break;
-	}
-	pthread_mutex_unlock(&sv->mu);
+	(void)reg_access(sv, unit, t, addr, true, v);
 }
 
 int
 mbt_get_reg(struct mbt_server *sv, int unit, enum reg_table t, int addr)
 {
-	modbus_mapping_t *m = sv->map[unit];
-	int v = -1;
+	return reg_access(sv, unit, t, addr, false, 0);
+}
+
+/* One of the server's counters, read under its lock. */
+static int
+counter(struct mbt_server *sv, const int *n)
+{
+	int v;
 
 	pthread_mutex_lock(&sv->mu);
-	switch (t) {
-	case REG_COIL:		v = m->tab_bits[addr]; break;
-	case REG_DISCRETE:	v = m->tab_input_bits[addr]; break;
-	case REG_INPUT:		v = m->tab_input_registers[addr]; break;
-	case REG_HOLDING:	v = m->tab_registers[addr]; break;
-	}
+	v = *n;
 	pthread_mutex_unlock(&sv->mu);
 	return v;
 }
@@ -656,23 +662,13 @@ mbt_get_reg(struct mbt_server *sv, int unit, enum reg_table t, int addr)
 int
 mbt_server_writes(struct mbt_server *sv)
 {
-	int n;
-
-	pthread_mutex_lock(&sv->mu);
-	n = sv->writes;
-	pthread_mutex_unlock(&sv->mu);
-	return n;
+	return counter(sv, &sv->writes);
 }
 
 int
 mbt_server_nreqs(struct mbt_server *sv)
 {
-	int n;
-
-	pthread_mutex_lock(&sv->mu);
-	n = sv->nreqs;
-	pthread_mutex_unlock(&sv->mu);
-	return n;
+	return counter(sv, &sv->nreqs);
 }
 
 struct mbt_server *

@@ -1,7 +1,8 @@
 /*
- * What the store's two unit programs share: a store opened on a file,
- * requests made and run, events seen through the callback, the schema
- * version read from the file, and the temporary directory removed.
+ * What the store's unit programs share: a store opened on a file, requests
+ * made and run, events seen through the callback, the schema version read
+ * from the file, and main: the tests run in a temporary directory, removed
+ * after.
  */
 #ifndef LOBBYD_STORE_SUPPORT_H
 #define LOBBYD_STORE_SUPPORT_H
@@ -97,36 +98,40 @@ open_ok(const char *path, int batch_ms)
 	return s;
 }
 
-/* PRAGMA user_version lives big-endian at byte 60 of the database header. */
-static inline long
-file_user_version(const char *path)
+/* Reads, or writes, len bytes at off in the file at path: 0 or -1. */
+static inline int
+file_io_at(const char *path, bool writing, void *buf, size_t len, off_t off)
 {
-	unsigned char h[64];
-	int fd = open(path, O_RDONLY);
+	int fd = open(path, writing ? O_WRONLY : O_RDONLY);
 	ssize_t n;
 
 	if (fd == -1)
 		return -1;
-	n = pread(fd, h, sizeof(h), 0);
+	n = writing ? pwrite(fd, buf, len, off) : pread(fd, buf, len, off);
 	close(fd);
-	if (n != (ssize_t)sizeof(h))
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+/* PRAGMA user_version lives big-endian at byte 60 of the database header. */
+#define USER_VERSION_AT	60
+
+static inline long
+file_user_version(const char *path)
+{
+	unsigned char b[4];
+
+	if (file_io_at(path, false, b, sizeof(b), USER_VERSION_AT) == -1)
 		return -1;
-	return (long)((uint32_t)h[60] << 24 | (uint32_t)h[61] << 16 |
-	    (uint32_t)h[62] << 8 | h[63]);
+	return (long)((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	    (uint32_t)b[2] << 8 | b[3]);
 }
 
 static inline int
 file_set_user_version(const char *path, uint32_t v)
 {
 	unsigned char b[4] = { v >> 24, v >> 16, v >> 8, v };
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
 
-	if (fd == -1)
-		return -1;
-	n = pwrite(fd, b, sizeof(b), 60);
-	close(fd);
-	return n == 4 ? 0 : -1;
+	return file_io_at(path, true, b, sizeof(b), USER_VERSION_AT);
 }
 
 static inline struct store_req
@@ -139,6 +144,31 @@ mkreq(enum store_op op)
 	return r;
 }
 
+/*
+ * Runs r, checking that it succeeds with want rows (a failure names r's op):
+ * its rows if so, else NULL. The caller frees r either way.
+ */
+static inline void *
+run_rows(struct store *s, struct store_req *r, size_t want)
+{
+	CHECK_INT(store_run(s, r), 0);
+	CHECK_ROW(r->nrows == want, "store op %d: %zu rows, want %zu",
+	    (int)r->op, r->nrows, want);
+	return r->nrows == want ? r->rows : NULL;
+}
+
+/* Runs r, checking that it succeeds: how many rows it gave (then freed). */
+static inline size_t
+count_rows(struct store *s, struct store_req r)
+{
+	size_t n;
+
+	CHECK_INT(store_run(s, &r), 0);
+	n = r.nrows;
+	store_req_free(&r);
+	return n;
+}
+
 static inline int
 query(struct store *s, struct store_req *r, int64_t since, const char *lane,
     int limit)
@@ -148,6 +178,19 @@ query(struct store *s, struct store_req *r, int64_t since, const char *lane,
 	str_copy(r->in.evq.lane, lane, sizeof(r->in.evq.lane));
 	r->in.evq.limit = limit;
 	return store_run(s, r);
+}
+
+/* How many events the query finds, checking that it succeeds. */
+static inline size_t
+query_count(struct store *s, int64_t since, const char *lane, int limit)
+{
+	struct store_req r;
+	size_t n;
+
+	CHECK_INT(query(s, &r, since, lane, limit), 0);
+	n = r.nrows;
+	store_req_free(&r);
+	return n;
 }
 
 /*
@@ -280,6 +323,31 @@ rm_dir(const char *dir)
 	}
 	if (rmdir(dir) == -1)
 		fprintf(stderr, "%s: %s\n", dir, strerror(errno));
+}
+
+/* One test of a store program: its files go in dir. */
+typedef void store_test_fn(const char *dir);
+
+/*
+ * A store program's main: makes a directory under /tmp named for the
+ * program, runs each test in turn with it, removes it and prints the closing
+ * line. The exit status.
+ */
+static inline int
+store_tests_main(const char *name, store_test_fn *const tests[], size_t n)
+{
+	char dir[128];
+
+	log_init(name, false);
+	snprintf(dir, sizeof(dir), "/tmp/%s.XXXXXX", name);
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		tests[i](dir);
+	rm_dir(dir);
+	return harness_done(name);
 }
 
 #endif

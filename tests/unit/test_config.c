@@ -30,11 +30,11 @@ write_conf(const char *name, const char *text)
 	return path;
 }
 
-/* Loads TEXT; the error lines land in errbuf. Returns config_load's result. */
+/* Loads a file; its error lines land in errbuf. config_load's result. */
 static char	errbuf[16384];
 
 static int
-load_text(const char *name, const char *text)
+load_file(const char *path)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -45,11 +45,18 @@ load_text(const char *name, const char *text)
 		perror("open_memstream");
 		exit(1);
 	}
-	r = config_load(write_conf(name, text), &site, errs);
+	r = config_load(path, &site, errs);
 	fclose(errs);
 	snprintf(errbuf, sizeof(errbuf), "%s", buf ? buf : "");
 	free(buf);
 	return r;
+}
+
+/* Loads TEXT, written to the file name in tmpdir, as load_file does. */
+static int
+load_text(const char *name, const char *text)
+{
+	return load_file(write_conf(name, text));
 }
 
 static int
@@ -280,6 +287,20 @@ test_good(void)
 	CHECK_INT(config_link_index(&site, "ts1"), -1);
 }
 
+/* The control socket's limits as loaded, in this order: clients, per_user,
+ * manager_reserve, followers, followers_per_user, idle_timeout_s. */
+static void
+check_ctl_limits(const char *what, const int want[6])
+{
+	const int got[6] = { site.ctl_clients, site.ctl_per_user,
+		site.ctl_manager_reserve, site.ctl_followers,
+		site.ctl_followers_per_user, site.ctl_idle_timeout_s };
+
+	for (int i = 0; i < 6; i++)
+		CHECK_ROW(got[i] == want[i], "%s: control limit %d is %d, want %d",
+		    what, i, got[i], want[i]);
+}
+
 static void
 test_empty_and_minimal(void)
 {
@@ -290,23 +311,13 @@ test_empty_and_minimal(void)
 	CHECK_INT(site.events_keep_days, 1825);	/* five years, */
 	CHECK(site.events_export_required);	/* exported events only */
 	/* The control socket's limits, by default. */
-	CHECK_INT(site.ctl_clients, 64);
-	CHECK_INT(site.ctl_per_user, 8);
-	CHECK_INT(site.ctl_manager_reserve, 16);
-	CHECK_INT(site.ctl_followers, 64);
-	CHECK_INT(site.ctl_followers_per_user, 16);
-	CHECK_INT(site.ctl_idle_timeout_s, 60);
+	check_ctl_limits("by default", (int[6]){ 64, 8, 16, 64, 16, 60 });
 
 	CHECK_INT(load_text("limits.conf", "control = { clients = 10; per_user = 9;"
 	    " manager_reserve = 9; followers = 20; followers_per_user = 19;"
 	    " idle_timeout_s = 5; };\n"), 0);
 	CHECK_STR(errbuf, "");
-	CHECK_INT(site.ctl_clients, 10);
-	CHECK_INT(site.ctl_per_user, 9);
-	CHECK_INT(site.ctl_manager_reserve, 9);
-	CHECK_INT(site.ctl_followers, 20);
-	CHECK_INT(site.ctl_followers_per_user, 19);
-	CHECK_INT(site.ctl_idle_timeout_s, 5);
+	check_ctl_limits("limits.conf", (int[6]){ 10, 9, 9, 20, 19, 5 });
 
 	CHECK_INT(load_text("store.conf", "store = { database = \"/srv/l.db\";"
 	    " event_batch_ms = 1000; events_keep_days = 0; events_max_mb = 2048;"
@@ -327,18 +338,12 @@ test_empty_and_minimal(void)
 static void
 test_unreadable(void)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *errs = open_memstream(&buf, &len);
 	char path[300];
 
 	snprintf(path, sizeof(path), "%s/missing.conf", tmpdir);
-	CHECK_INT(config_load(path, &site, errs), -1);
-	fclose(errs);
-	CHECK(buf != NULL && strstr(buf, "missing.conf: cannot read: No such "
-	    "file or directory\n") != NULL);
-	CHECK_INT(count_lines(buf ? buf : ""), 1);
-	free(buf);
+	CHECK_INT(load_file(path), -1);
+	CHECK(strstr(errbuf, "missing.conf: cannot read: No such file or directory\n") != NULL);
+	CHECK_INT(count_lines(errbuf), 1);
 }
 
 static void
@@ -772,6 +777,11 @@ test_elevators(void)
 int
 main(void)
 {
+	static void (*const tests[])(void) = { test_good,
+		test_empty_and_minimal, test_unreadable, test_syntax,
+		test_types_and_ranges, test_profiles, test_names_and_references,
+		test_limits, test_include, test_names, test_inputs, test_access,
+		test_elevators };
 	char cmd[300];
 	int r;
 
@@ -779,19 +789,8 @@ main(void)
 		perror("mkdtemp");
 		return 1;
 	}
-	test_good();
-	test_empty_and_minimal();
-	test_unreadable();
-	test_syntax();
-	test_types_and_ranges();
-	test_profiles();
-	test_names_and_references();
-	test_limits();
-	test_include();
-	test_names();
-	test_inputs();
-	test_access();
-	test_elevators();
+	for (size_t i = 0; i < NELEM(tests); i++)
+		tests[i]();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", tmpdir);
 	r = system(cmd);

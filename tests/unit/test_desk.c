@@ -10,8 +10,21 @@
 static void
 test_people_passes(struct store *s)
 {
-	struct person_rec p = mkperson("tenant_staff", "Ana Lima", NOW - MS_DAY);
-	struct pass_rec ps;
+	struct person_rec p = { .kind = "tenant_staff", .status = "active",
+		.name = "Ana Lima", .id_type = "passport", .id_hash = "ab12",
+		.id_mask = "X1****89", .company = "Acme", .unit = "12A",
+		.schedule = "office", .created_ms = NOW - MS_DAY,
+		.created_by = "desk1", .updated_ms = NOW - MS_DAY };
+	/* A pass, every field set; its person is put first. */
+	struct pass_rec ps = { .credential = "04A1B2C3",
+		.state = "active", .valid_from_ms = NOW - MS_DAY,
+		.valid_until_ms = NOW + MS_DAY, .lanes = "lane1,lane3",
+		.floors = UINT64_C(1) << 63 | UINT64_C(1) << 3,
+		.single_entry = true, .used = true, .issued_ms = NOW - MS_DAY,
+		.issued_by = "desk1", .confirmed_ms = NOW - 5,
+		.confirmed_by = "host1", .vclass = "vip", .host = "Acme",
+		.purpose = "audit", .party = 3, .appointment = true,
+		.override_by = "mgr", .override_reason = "board visit" };
 	struct desk_load l;
 	struct store_req r;
 	const struct person_rec *gp;
@@ -20,12 +33,6 @@ test_people_passes(struct store *s)
 	size_t npeople;
 
 	/* Insert, then replace: the same id, the new words. */
-	str_copy(p.id_type, "passport", sizeof(p.id_type));
-	str_copy(p.id_hash, "ab12", sizeof(p.id_hash));
-	str_copy(p.id_mask, "X1****89", sizeof(p.id_mask));
-	str_copy(p.company, "Acme", sizeof(p.company));
-	str_copy(p.unit, "12A", sizeof(p.unit));
-	str_copy(p.schedule, "office", sizeof(p.schedule));
 	id = person_put(s, p);
 	CHECK(id > 0);
 	p.id = id;
@@ -41,40 +48,12 @@ test_people_passes(struct store *s)
 	CHECK_INT(l.npeople, 2);
 	gp = find_person(&l, id);
 	CHECK(gp != NULL);
-	if (gp != NULL) {
-		CHECK_STR(gp->kind, "tenant_staff");
-		CHECK_STR(gp->status, "suspended");
-		CHECK_STR(gp->name, "Ana Lima Souza");
-		CHECK_STR(gp->id_type, "passport");
-		CHECK_STR(gp->id_hash, "ab12");
-		CHECK_STR(gp->id_mask, "X1****89");
-		CHECK_STR(gp->company, "Acme");
-		CHECK_STR(gp->unit, "12A");
-		CHECK_STR(gp->schedule, "office");
-		CHECK_INT(gp->created_ms, NOW - MS_DAY);
-		CHECK_STR(gp->created_by, "desk1");
-		CHECK_INT(gp->updated_ms, NOW);
-		CHECK_INT(gp->purged_ms, 0);
-	}
+	if (gp != NULL)
+		check_person(gp, &p);	/* the replacement, every field */
 	desk_load_free(&l);
 
-	/* A pass, every field back; replaced under its id. */
-	ps = mkpass(id, "04A1B2C3", "active", NOW - MS_DAY, 0);
-	ps.valid_from_ms = NOW - MS_DAY;
-	ps.valid_until_ms = NOW + MS_DAY;
-	str_copy(ps.lanes, "lane1,lane3", sizeof(ps.lanes));
-	ps.floors = UINT64_C(1) << 63 | UINT64_C(1) << 3;
-	ps.single_entry = true;
-	ps.used = true;
-	ps.confirmed_ms = NOW - 5;
-	str_copy(ps.confirmed_by, "host1", sizeof(ps.confirmed_by));
-	str_copy(ps.vclass, "vip", sizeof(ps.vclass));
-	str_copy(ps.host, "Acme", sizeof(ps.host));
-	str_copy(ps.purpose, "audit", sizeof(ps.purpose));
-	ps.party = 3;
-	ps.appointment = true;
-	str_copy(ps.override_by, "mgr", sizeof(ps.override_by));
-	str_copy(ps.override_reason, "board visit", sizeof(ps.override_reason));
+	/* The pass, every field back; replaced under its id. */
+	ps.person = id;
 	pid = pass_put(s, ps);
 	CHECK(pid > 0);
 	ps.id = pid;
@@ -148,6 +127,27 @@ test_people_passes(struct store *s)
 	desk_load_free(&l);
 }
 
+#define PASS_IDS	8
+
+/* The pass list (all or live) issued since: its ids, newest first, in
+ * ids (0 past its end); how many passes it had. */
+static size_t
+pass_ids(struct store *s, bool all, int64_t since, int64_t ids[PASS_IDS])
+{
+	struct store_req r;
+	const struct pass_rec *rows;
+	size_t n;
+
+	memset(ids, 0, PASS_IDS * sizeof(*ids));
+	CHECK_INT(pass_list(s, &r, all, since), 0);
+	rows = r.rows;
+	for (size_t i = 0; i < r.nrows && i < PASS_IDS; i++)
+		ids[i] = rows[i].id;
+	n = r.nrows;
+	store_req_free(&r);
+	return n;
+}
+
 /* On a database of its own: the lists are counted whole. */
 static void
 test_pass_lists(const char *dir)
@@ -155,9 +155,8 @@ test_pass_lists(const char *dir)
 	char path[512];
 	struct store *s;
 	struct person_rec p = mkperson("visitor", "Dee", NOW - 10 * MS_DAY);
-	struct store_req r;
 	struct desk_load l;
-	struct pass_rec *rows;
+	int64_t ids[PASS_IDS];
 	int64_t who, live1, live2, ended, old2d, edge2d, recent;
 
 	snprintf(path, sizeof(path), "%s/lists.db", dir);
@@ -179,41 +178,21 @@ test_pass_lists(const char *dir)
 	    NOW - 5 * MS_DAY, NOW - 3600000));
 
 	/* Live only, newest first, issued since. */
-	CHECK_INT(pass_list(s, &r, false, NOW - 4 * MS_DAY), 0);
-	rows = r.rows;
-	CHECK_INT(r.nrows, 2);
-	if (r.nrows == 2) {
-		CHECK_INT(rows[0].id, live2);
-		CHECK_INT(rows[1].id, live1);
-	}
-	store_req_free(&r);
-	CHECK_INT(pass_list(s, &r, false, NOW - 2 * MS_DAY), 0);
-	CHECK_INT(r.nrows, 1);
-	if (r.nrows == 1)
-		CHECK_INT(((struct pass_rec *)r.rows)[0].id, live2);
-	store_req_free(&r);
+	CHECK_INT(pass_ids(s, false, NOW - 4 * MS_DAY, ids), 2);
+	CHECK_INT(ids[0], live2);
+	CHECK_INT(ids[1], live1);
+	CHECK_INT(pass_ids(s, false, NOW - 2 * MS_DAY, ids), 1);
+	CHECK_INT(ids[0], live2);
 
 	/* All, ended too. */
-	CHECK_INT(pass_list(s, &r, true, NOW - 4 * MS_DAY), 0);
-	rows = r.rows;
-	CHECK_INT(r.nrows, 3);
-	if (r.nrows == 3) {
-		CHECK_INT(rows[0].id, live2);
-		CHECK_INT(rows[1].id, ended);
-		CHECK_INT(rows[2].id, live1);
-	}
-	store_req_free(&r);
-	CHECK_INT(pass_list(s, &r, true, NOW - 10 * MS_DAY), 0);
-	CHECK_INT(r.nrows, 6);
-	if (r.nrows == 6) {
-		rows = r.rows;
-		CHECK_INT(rows[0].id, recent);
-		CHECK_INT(rows[5].id, live1);
-	}
-	store_req_free(&r);
-	CHECK_INT(pass_list(s, &r, true, NOW + 1), 0);
-	CHECK_INT(r.nrows, 0);
-	store_req_free(&r);
+	CHECK_INT(pass_ids(s, true, NOW - 4 * MS_DAY, ids), 3);
+	CHECK_INT(ids[0], live2);
+	CHECK_INT(ids[1], ended);
+	CHECK_INT(ids[2], live1);
+	CHECK_INT(pass_ids(s, true, NOW - 10 * MS_DAY, ids), 6);
+	CHECK_INT(ids[0], recent);
+	CHECK_INT(ids[5], live1);
+	CHECK_INT(pass_ids(s, true, NOW + 1, ids), 0);
 
 	/* The load: all but the passes ended more than two days ago. */
 	CHECK_INT(load(s, NOW, &l), 0);
@@ -240,16 +219,15 @@ permit_put(struct store *s, struct permit_rec *pm, bool end_passes,
     const char *reason, bool *found)
 {
 	struct store_req r = dreq(DESK_PERMIT_PUT);
+	int64_t id;
 
 	r.in.desk.permit = *pm;
 	r.in.desk.end_passes = end_passes;
 	str_copy(r.in.desk.pass.end_reason, reason, sizeof(r.in.desk.pass.end_reason));
 	r.found = !*found;
-	CHECK_INT(store_run(s, &r), 0);
-	if (r.status != 0)
-		fprintf(stderr, "permit put: %s\n", r.error);
+	id = put_run(s, &r, "permit");
 	*found = r.found;
-	return r.id;
+	return id;
 }
 
 static void
@@ -540,10 +518,7 @@ test_reopen(const char *path)
 	CHECK_INT(l.nwatch, 1);
 	CHECK_INT(l.npresence, 1);
 	desk_load_free(&l);
-	r = dreq(DESK_SHIFT_LIST);
-	CHECK_INT(store_run(s, &r), 0);
-	CHECK_INT(r.nrows, 3);
-	store_req_free(&r);
+	CHECK_INT(count_rows(s, dreq(DESK_SHIFT_LIST)), 3);
 	CHECK_INT(pass_list(s, &r, true, 0), 0);
 	CHECK_INT(r.nrows, 2 + 5);
 	store_req_free(&r);
@@ -551,28 +526,29 @@ test_reopen(const char *path)
 	CHECK_INT(file_user_version(path), SCHEMA_LATEST);
 }
 
+/* The tests above build on each other in one store, then see it reopened. */
+static void
+test_one_store(const char *dir)
+{
+	char path[512];
+	struct store *s;
+
+	snprintf(path, sizeof(path), "%s/desk.db", dir);
+	if ((s = open_ok(path, 50)) == NULL)
+		return;
+	test_people_passes(s);
+	test_permits(s);
+	test_watch(s);
+	test_presence(s);
+	test_shift(s);
+	store_close(s);
+	test_reopen(path);
+}
+
 int
 main(void)
 {
-	char dir[] = "/tmp/test_desk.XXXXXX", path[512];
-	struct store *s;
+	static store_test_fn *const tests[] = { test_one_store, test_pass_lists };
 
-	log_init("test_desk", false);
-	if (mkdtemp(dir) == NULL) {
-		perror("mkdtemp");
-		return 1;
-	}
-	snprintf(path, sizeof(path), "%s/desk.db", dir);
-	if ((s = open_ok(path, 50)) != NULL) {
-		test_people_passes(s);
-		test_permits(s);
-		test_watch(s);
-		test_presence(s);
-		test_shift(s);
-		store_close(s);
-		test_reopen(path);
-	}
-	test_pass_lists(dir);
-	rm_dir(dir);
-	return harness_done("test_desk");
+	return store_tests_main("test_desk", tests, NELEM(tests));
 }

@@ -189,11 +189,25 @@ chip_frame(struct chip *c, const bool *bits, int nbits, int64_t t0, bool glitch)
 
 /* ---- the worker under test ---- */
 
+/* The door on the simulated chip: its contact and exit button (active low),
+ * the strike and a Wiegand reader; a line not used is -1. */
+static const struct device_conf door_devs[DEV_COUNT] = {
+	[DEV_DOOR] = { .name = "contact", .kind = DEV_INPUT, .function = IN_DOOR,
+	    .profile = -1, .gpio_line = L_DOOR, .gpio_d0 = -1, .gpio_d1 = -1,
+	    .active_low = true, .debounce_ms = 50 },
+	[DEV_REXB] = { .name = "rex", .kind = DEV_INPUT, .function = IN_REX,
+	    .profile = -1, .gpio_line = L_REX, .gpio_d0 = -1, .gpio_d1 = -1,
+	    .active_low = true, .debounce_ms = 20 },
+	[DEV_STRIKE] = { .name = "strike", .kind = DEV_OUTPUT, .profile = -1,
+	    .gpio_line = L_STRIKE, .gpio_d0 = -1, .gpio_d1 = -1, .debounce_ms = 50 },
+	[DEV_WG] = { .name = "reader", .kind = DEV_READER, .profile = -1,
+	    .gpio_line = -1, .gpio_d0 = L_D0, .gpio_d1 = L_D1, .debounce_ms = 50 },
+};
+
 static void
 site_init(void)
 {
 	struct link_conf *l = &site.links[0];
-	struct device_conf *d = site.devices;
 
 	memset(&site, 0, sizeof(site));
 	site.nlinks = 1;
@@ -203,30 +217,7 @@ site_init(void)
 	l->gpio_sim = true;
 	str_copy(l->path, sock_path, sizeof(l->path));
 	site.ndevices = DEV_COUNT;
-	for (int i = 0; i < DEV_COUNT; i++) {
-		d[i].link = 0;
-		d[i].profile = -1;
-		d[i].gpio_line = d[i].gpio_d0 = d[i].gpio_d1 = -1;
-		d[i].debounce_ms = 50;
-	}
-	str_copy(d[DEV_DOOR].name, "contact", CONF_NAME_MAX);
-	d[DEV_DOOR].kind = DEV_INPUT;
-	d[DEV_DOOR].function = IN_DOOR;
-	d[DEV_DOOR].gpio_line = L_DOOR;
-	d[DEV_DOOR].active_low = true;
-	str_copy(d[DEV_REXB].name, "rex", CONF_NAME_MAX);
-	d[DEV_REXB].kind = DEV_INPUT;
-	d[DEV_REXB].function = IN_REX;
-	d[DEV_REXB].gpio_line = L_REX;
-	d[DEV_REXB].active_low = true;
-	d[DEV_REXB].debounce_ms = 20;
-	str_copy(d[DEV_STRIKE].name, "strike", CONF_NAME_MAX);
-	d[DEV_STRIKE].kind = DEV_OUTPUT;
-	d[DEV_STRIKE].gpio_line = L_STRIKE;
-	str_copy(d[DEV_WG].name, "reader", CONF_NAME_MAX);
-	d[DEV_WG].kind = DEV_READER;
-	d[DEV_WG].gpio_d0 = L_D0;
-	d[DEV_WG].gpio_d1 = L_D1;
+	memcpy(site.devices, door_devs, sizeof(door_devs));
 }
 
 static void

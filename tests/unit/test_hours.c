@@ -18,13 +18,14 @@
 #define SAT	0x40
 #define WEEK	0x7f
 
-struct dcase {
+/* A list of days or floors as typed: refused, or read as these bits. */
+struct mcase {
 	const char	*in;
 	bool		ok;
-	uint8_t		days;
+	uint64_t	want;
 };
 
-static const struct dcase day_cases[] = {
+static const struct mcase day_cases[] = {
 	{ "mon", true, MON },
 	{ "sun", true, SUN },
 	{ "sat", true, SAT },
@@ -108,15 +109,9 @@ static const struct pcase period_cases[] = {
 	{ "morning", 4, false, 0, { { 0, 0 } } },
 };
 
-struct fcase {
-	const char	*in;
-	bool		ok;
-	uint64_t	floors;
-};
-
 #define FL(n)	(UINT64_C(1) << (n))
 
-static const struct fcase floor_cases[] = {
+static const struct mcase floor_cases[] = {
 	{ "3", true, FL(3) },
 	{ "0", true, FL(0) },
 	{ "63", true, FL(63) },
@@ -150,25 +145,52 @@ static const struct fcase floor_cases[] = {
 	{ "-1", false, 0 },
 };
 
+/* A refusal: -1, a reason, and what it would have read into left alone. */
+static void
+check_refused(const char *what, int rc, const char *err, bool untouched)
+{
+	CHECK_ROW(rc == -1, "%s: rc %d, want -1", what, rc);
+	CHECK_ROW(err[0] != '\0', "%s: no reason", what);
+	CHECK_ROW(untouched, "%s: changed on refusal", what);
+}
+
+/* rule_days_parse with the days in a mask as wide as the floors'. */
+static int
+days_parse(const char *in, uint64_t *mask, char *err, size_t errlen)
+{
+	uint8_t d = (uint8_t)*mask;
+	int rc = rule_days_parse(in, &d, err, errlen);
+
+	*mask = d;
+	return rc;
+}
+
+/* A table of day or floor lists through parse, the mask set to poison
+ * first: each read as its row says, or refused. */
+static void
+check_masks(const char *kind, int (*parse)(const char *, uint64_t *, char *,
+    size_t), const struct mcase *cases, size_t n, uint64_t poison)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct mcase *c = &cases[i];
+		char err[200] = "", what[80];
+		uint64_t got = poison;
+		int rc = parse(c->in, &got, err, sizeof(err));
+
+		snprintf(what, sizeof(what), "%s \"%s\"", kind, c->in);
+		if (c->ok)
+			CHECK_ROW(rc == 0 && got == c->want, "%s: rc %d, 0x%"
+			    PRIx64 ", want 0x%" PRIx64 " (%s)", what, rc, got,
+			    c->want, err);
+		else
+			check_refused(what, rc, err, got == poison);
+	}
+}
+
 static void
 test_days(void)
 {
-	for (size_t i = 0; i < sizeof(day_cases) / sizeof(day_cases[0]); i++) {
-		const struct dcase *c = &day_cases[i];
-		char err[200] = "";
-		uint8_t d = 0xa5;
-		int rc = rule_days_parse(c->in, &d, err, sizeof(err));
-
-		if (c->ok) {
-			CHECK_ROW(rc == 0 && d == c->days, "days \"%s\": rc %d, "
-			    "0x%02x, want 0x%02x (%s)", c->in, rc, d, c->days, err);
-		} else {
-			CHECK_ROW(rc == -1, "days \"%s\": rc %d, want -1", c->in, rc);
-			CHECK_ROW(err[0] != '\0', "days \"%s\": no reason", c->in);
-			CHECK_ROW(d == 0xa5, "days \"%s\": changed on refusal",
-			    c->in);
-		}
-	}
+	check_masks("days", days_parse, day_cases, NELEM(day_cases), 0xa5);
 }
 
 static void
@@ -177,16 +199,15 @@ test_periods(void)
 	for (size_t i = 0; i < sizeof(period_cases) / sizeof(period_cases[0]); i++) {
 		const struct pcase *c = &period_cases[i];
 		struct rule_period p[4];
-		char err[200] = "";
+		char err[200] = "", what[80];
 		int n = -7, rc;
 
 		memset(p, 0xff, sizeof(p));
 		rc = rule_periods_parse(c->in, p, c->max, &n, err, sizeof(err));
 		if (!c->ok) {
-			CHECK_ROW(rc == -1, "periods \"%s\" (max %d): rc %d, want -1",
-			    c->in, c->max, rc);
-			CHECK_ROW(err[0] != '\0', "periods \"%s\": no reason", c->in);
-			CHECK_ROW(n == -7, "periods \"%s\": n set on refusal", c->in);
+			snprintf(what, sizeof(what), "periods \"%s\" (max %d)",
+			    c->in, c->max);
+			check_refused(what, rc, err, n == -7);
 			continue;
 		}
 		CHECK_ROW(rc == 0 && n == c->n, "periods \"%s\": rc %d, n %d, "
@@ -206,23 +227,8 @@ test_periods(void)
 static void
 test_floors(void)
 {
-	for (size_t i = 0; i < sizeof(floor_cases) / sizeof(floor_cases[0]); i++) {
-		const struct fcase *c = &floor_cases[i];
-		char err[200] = "";
-		uint64_t f = 0x5a5a;
-		int rc = rule_floors_parse(c->in, &f, err, sizeof(err));
-
-		if (c->ok) {
-			CHECK_ROW(rc == 0 && f == c->floors, "floors \"%s\": rc %d, "
-			    "0x%016" PRIx64 ", want 0x%016" PRIx64 " (%s)", c->in,
-			    rc, f, c->floors, err);
-		} else {
-			CHECK_ROW(rc == -1, "floors \"%s\": rc %d, want -1", c->in, rc);
-			CHECK_ROW(err[0] != '\0', "floors \"%s\": no reason", c->in);
-			CHECK_ROW(f == 0x5a5a, "floors \"%s\": changed on refusal",
-			    c->in);
-		}
-	}
+	check_masks("floors", rule_floors_parse, floor_cases,
+	    NELEM(floor_cases), 0x5a5a);
 }
 
 /* The words back, and those words read again give the same bits. */

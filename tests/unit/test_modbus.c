@@ -11,7 +11,44 @@
 #include "harness.h"
 #include "modbus_support.h"
 
-/* Three turnstiles behind one TCP gateway, one of them switched off and on. */
+/* Starts sv's raw server, then link's worker behind it, the log emptied; a
+ * worker that did not start is counted a failure. */
+static pid_t
+start_behind_raw(const struct site_conf *site, int link, struct mbt_server *sv,
+    int *efd)
+{
+	pid_t pid;
+
+	CHECK(mbt_raw_start(sv) == 0);
+	pid = mbt_start_worker(site, link, efd, -1);
+	CHECK(pid > 0);
+	mbt_nlog = 0;
+	return pid;
+}
+
+/* A new server listening on a free loopback port; NULL if none was made. */
+static struct mbt_server *
+server_listening(void)
+{
+	struct mbt_server *sv = mbt_server_new();
+
+	CHECK(sv != NULL);
+	if (sv != NULL)
+		CHECK(mbt_listen_any(sv) == 0);
+	return sv;
+}
+
+/* The end of a test: the engine closes its end, the worker stops in order;
+ * the server stopped and freed. */
+static void
+stop_all(int efd, pid_t pid, struct mbt_server *sv)
+{
+	close(efd);
+	CHECK_INT(mbt_reap(pid, 3000), 0);
+	mbt_server_stop(sv);
+	mbt_server_free(sv);
+}
+
 /* Starts link's worker, then sv's TCP server behind it, the log emptied;
  * a worker that did not start is counted a failure and sv is freed. */
 static pid_t
@@ -31,36 +68,39 @@ start_with_server(const struct site_conf *site, int link, struct mbt_server *sv,
 	return pid;
 }
 
+/* What the three turnstiles' registers hold at first. */
+static const struct {
+	int		unit;
+	enum reg_table	table;
+	int		addr, value;
+} tcp_regs[] = {
+	/* tripod-a at unit 1: idle, 7 in, 3 out. */
+	{ 1, REG_INPUT, 0, 0 }, { 1, REG_INPUT, 1, 7 }, { 1, REG_INPUT, 2, 3 },
+	/* gate-b at unit 2: fault 42, u32 counters high word first. */
+	{ 2, REG_HOLDING, 100, 9 }, { 2, REG_HOLDING, 101, 42 },
+	{ 2, REG_INPUT, 10, 0x0001 }, { 2, REG_INPUT, 11, 0x0002 },
+	{ 2, REG_INPUT, 12, 0xffff }, { 2, REG_INPUT, 13, 0xfffe },
+	/* wide at unit 3: a state no profile value names. */
+	{ 3, REG_INPUT, 0, 5 }, { 3, REG_INPUT, 2, 9 },
+	{ 3, REG_INPUT, 130, 0x1234 }, { 3, REG_INPUT, 131, 0x5678 },
+};
+
+/* Three turnstiles behind one TCP gateway, one of them switched off and on. */
 static void
 test_tcp(void)
 {
 	static struct site_conf site;
-	struct mbt_server *sv = mbt_server_new();
+	struct mbt_server *sv;
 	const struct msg_cmd_result *r;
 	int efd = -1, link, d0, d1, d2, i, mark, w0, q0, n0;
 	int64_t t0;
 	pid_t pid;
 
-	CHECK(sv != NULL);
-	if (sv == NULL)
+	if ((sv = server_listening()) == NULL)
 		return;
-	CHECK(mbt_listen_any(sv) == 0);
-	/* tripod-a at unit 1: idle, 7 in, 3 out. */
-	mbt_set_reg(sv, 1, REG_INPUT, 0, 0);
-	mbt_set_reg(sv, 1, REG_INPUT, 1, 7);
-	mbt_set_reg(sv, 1, REG_INPUT, 2, 3);
-	/* gate-b at unit 2: fault 42, u32 counters high word first. */
-	mbt_set_reg(sv, 2, REG_HOLDING, 100, 9);
-	mbt_set_reg(sv, 2, REG_HOLDING, 101, 42);
-	mbt_set_reg(sv, 2, REG_INPUT, 10, 0x0001);
-	mbt_set_reg(sv, 2, REG_INPUT, 11, 0x0002);
-	mbt_set_reg(sv, 2, REG_INPUT, 12, 0xffff);
-	mbt_set_reg(sv, 2, REG_INPUT, 13, 0xfffe);
-	/* wide at unit 3: a state no profile value names. */
-	mbt_set_reg(sv, 3, REG_INPUT, 0, 5);
-	mbt_set_reg(sv, 3, REG_INPUT, 2, 9);
-	mbt_set_reg(sv, 3, REG_INPUT, 130, 0x1234);
-	mbt_set_reg(sv, 3, REG_INPUT, 131, 0x5678);
+	for (i = 0; i < (int)NELEM(tcp_regs); i++)
+		mbt_set_reg(sv, tcp_regs[i].unit, tcp_regs[i].table,
+		    tcp_regs[i].addr, tcp_regs[i].value);
 
 	mbt_site_init(&site);
 	link = mbt_site_link_tcp(&site, "gate3", sv->port);
@@ -222,11 +262,7 @@ test_tcp(void)
 	CHECK_INT(mbt_server_writes(sv), w0);
 	CHECK(mbt_server_nreqs(sv) > q0);
 
-	/* The engine closes its end: the worker stops in order. */
-	close(efd);
-	CHECK_INT(mbt_reap(pid, 3000), 0);
-	mbt_server_stop(sv);
-	mbt_server_free(sv);
+	stop_all(efd, pid, sv);
 	return;
 
 out_stop:
@@ -370,16 +406,14 @@ static void
 test_inputs(void)
 {
 	static struct site_conf site;
-	struct mbt_server *sv = mbt_server_new();
+	struct mbt_server *sv;
 	const struct msg_cmd_result *r;
 	const struct msg_input *in;
 	int efd = -1, link, d0, d1, mark;
 	pid_t pid;
 
-	CHECK(sv != NULL);
-	if (sv == NULL)
+	if ((sv = server_listening()) == NULL)
 		return;
-	CHECK(mbt_listen_any(sv) == 0);
 	mbt_set_reg(sv, 1, REG_DISCRETE, 5, 0);
 	mbt_set_reg(sv, 2, REG_HOLDING, 7, 1);	/* active low: inactive */
 	mbt_site_init(&site);
@@ -438,11 +472,7 @@ test_inputs(void)
 	CHECK(mbt_await(efd, mark, MSG_DEV_STATE, d0, 1, 6000) >= 0);
 	in = input_msg_at(mbt_await(efd, mark, MSG_INPUT, d0, -1, 3000));
 	CHECK(in != NULL && in->active == 1);
-
-	close(efd);
-	CHECK_INT(mbt_reap(pid, 3000), 0);
-	mbt_server_stop(sv);
-	mbt_server_free(sv);
+	stop_all(efd, pid, sv);
 }
 
 /*
@@ -456,14 +486,13 @@ static void
 test_trickle(void)
 {
 	static struct site_conf site;
-	struct mbt_server *sv = mbt_server_new();
+	struct mbt_server *sv;
 	const struct msg_cmd_result *r;
 	int efd = -1, link, d0, d3, k, mark, q0, polls;
 	int64_t t0;
 	pid_t pid;
 
-	CHECK(sv != NULL && mbt_listen_any(sv) == 0);
-	if (sv == NULL || sv->lfd < 0)
+	if ((sv = server_listening()) == NULL || sv->lfd < 0)
 		return;
 	sv->fault[3] = MBT_FAULT_TRICKLE;
 	sv->trickle_ms = 400;
@@ -473,13 +502,8 @@ test_trickle(void)
 	d3 = mbt_site_device(&site, "slow", link, 3, 0, 50);
 	site.devices[d3].deadline_ms = 150;
 	d0 = mbt_site_device(&site, "ts1", link, 1, 0, 50);
-	CHECK(mbt_raw_start(sv) == 0);
-	pid = mbt_start_worker(&site, link, &efd, -1);
-	CHECK(pid > 0);
-	if (pid <= 0)
+	if ((pid = start_behind_raw(&site, link, sv, &efd)) <= 0)
 		goto out_server;
-
-	mbt_nlog = 0;
 	t0 = mono_ns();
 	k = mbt_await(efd, 0, MSG_DEV_STATE, d3, 0, 3000);
 	CHECK(k >= 0);
@@ -552,12 +576,11 @@ test_bad_replies(void)
 	};
 	enum { NROWS = sizeof(rows) / sizeof(rows[0]) };
 	static struct site_conf site;
-	struct mbt_server *sv = mbt_server_new();
+	struct mbt_server *sv;
 	int efd = -1, link, d0, dev[NROWS], i, k, polls;
 	pid_t pid;
 
-	CHECK(sv != NULL && mbt_listen_any(sv) == 0);
-	if (sv == NULL || sv->lfd < 0)
+	if ((sv = server_listening()) == NULL || sv->lfd < 0)
 		return;
 	mbt_site_init(&site);
 	link = mbt_site_link_tcp(&site, "gw", sv->port);
@@ -566,13 +589,8 @@ test_bad_replies(void)
 		dev[i] = mbt_site_device(&site, "bad", link, rows[i].unit, 0, 50);
 	}
 	d0 = mbt_site_device(&site, "ts1", link, 1, 0, 50);
-	CHECK(mbt_raw_start(sv) == 0);
-	pid = mbt_start_worker(&site, link, &efd, -1);
-	CHECK(pid > 0);
-	if (pid <= 0)
+	if ((pid = start_behind_raw(&site, link, sv, &efd)) <= 0)
 		goto out_server;
-
-	mbt_nlog = 0;
 	for (i = 0; i < NROWS; i++) {
 		k = mbt_await(efd, 0, MSG_DEV_STATE, dev[i], 0, 3000);
 		if (k < 0) {

@@ -14,6 +14,7 @@
 #include "../../common/util.h"
 #include "../../drivers/modbus_wire.h"
 #include "harness.h"
+#include "rtu_crc.h"
 
 /* "00 07 0a" -> bytes; returns how many. */
 static size_t
@@ -31,20 +32,6 @@ hex(const char *s, uint8_t *out)
 		s = end;
 	}
 	return n;
-}
-
-static uint16_t
-crc16(const uint8_t *b, size_t n)
-{
-	uint16_t crc = 0xffff;
-
-	for (size_t i = 0; i < n; i++) {
-		crc ^= b[i];
-		for (int k = 0; k < 8; k++)
-			crc = (crc & 1) ? (uint16_t)((crc >> 1) ^ 0xa001) :
-			    (uint16_t)(crc >> 1);
-	}
-	return crc;
 }
 
 /* Requests: byte for byte what a Modbus master sends. */
@@ -86,7 +73,7 @@ test_encode(void)
 
 		if (rows[i].want == NULL) {	/* RTU: checked by its CRC */
 			CHECK_INT(n, 8);
-			CHECK_INT(got[6] | got[7] << 8, crc16(got, 6));
+			CHECK_INT(got[6] | got[7] << 8, rtu_crc16(got, 6));
 			continue;
 		}
 		w = hex(rows[i].want, want);
@@ -203,7 +190,7 @@ test_replies(void)
 		int rc, e;
 
 		if (rows[i].crc != CRC_NONE) {
-			uint16_t c = crc16(adu, n);
+			uint16_t c = rtu_crc16(adu, n);
 
 			if (rows[i].crc == CRC_BAD)
 				c ^= 1;

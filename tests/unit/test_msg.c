@@ -9,6 +9,18 @@
 #include "../../drivers/msg.h"
 #include "harness.h"
 
+/* m sent through sv and received whole: size bytes, its type and device. */
+static void
+pass_through(const int sv[2], const void *m, size_t size, union msg_any *in)
+{
+	const struct msg_hdr *h = m;
+
+	CHECK(msg_send(sv[0], m) == 0);
+	CHECK_INT(msg_recv(sv[1], in), size);
+	CHECK_INT(in->h.type, h->type);
+	CHECK_INT(in->h.dev, h->dev);
+}
+
 int
 main(void)
 {
@@ -22,10 +34,7 @@ main(void)
 	msg_init(&card, MSG_CARD, 7);
 	memcpy(card.uid, "0A0012345600000000000000000000FF", MSG_UID_MAX);	/* no NUL */
 	card.t_frame_ns = 42;
-	CHECK(msg_send(sv[0], &card) == 0);
-	CHECK_INT(msg_recv(sv[1], &in), sizeof(struct msg_card));
-	CHECK_INT(in.h.type, MSG_CARD);
-	CHECK_INT(in.h.dev, 7);
+	pass_through(sv, &card, sizeof(struct msg_card), &in);
 	CHECK_INT(in.card.t_frame_ns, 42);
 	CHECK_INT(strlen(in.card.uid), MSG_UID_MAX - 1);
 
@@ -67,10 +76,7 @@ main(void)
 		st.button = 0;
 		st.door = ICOM_BIT_NONE;
 		st.raw_call = 7;
-		CHECK(msg_send(sv[0], &st) == 0);
-		CHECK_INT(msg_recv(sv[1], &in), sizeof(struct msg_icom_status));
-		CHECK_INT(in.h.type, MSG_ICOM_STATUS);
-		CHECK_INT(in.h.dev, 3);
+		pass_through(sv, &st, sizeof(struct msg_icom_status), &in);
 		CHECK_INT(in.icom_status.call, 2);
 		CHECK_INT(in.icom_status.door, ICOM_BIT_NONE);
 		CHECK_INT(in.icom_status.raw_call, 7);
@@ -88,9 +94,7 @@ main(void)
 		st.mode = 4 /* out of service */;
 		st.trapped = 1;
 		st.fault_code = 31;
-		CHECK(msg_send(sv[0], &st) == 0);
-		CHECK_INT(msg_recv(sv[1], &in), sizeof(struct msg_elev_status));
-		CHECK_INT(in.h.type, MSG_ELEV_STATUS);
+		pass_through(sv, &st, sizeof(struct msg_elev_status), &in);
 		CHECK_INT(in.elev_status.floor, -2);
 		CHECK_INT(in.elev_status.mode, 4);
 		CHECK_INT(in.elev_status.trapped, 1);
@@ -103,8 +107,7 @@ main(void)
 		c.cmd = 0;	/* enable */
 		c.value = 10000;
 		c.floors = UINT64_C(1) << 63 | 0x3a;
-		CHECK(msg_send(sv[0], &c) == 0);
-		CHECK_INT(msg_recv(sv[1], &in), sizeof(struct msg_cmd));
+		pass_through(sv, &c, sizeof(struct msg_cmd), &in);
 		CHECK(in.cmd.floors == (UINT64_C(1) << 63 | 0x3a));
 		CHECK_INT(in.cmd.value, 10000);
 	}

@@ -33,21 +33,29 @@ static const struct rule_schedule office = {
 /* Property staff: every day, all day. */
 static const struct rule_schedule always = { .days = 0x7f };
 /* A renovation permit: weekdays 08:00-12:00 and 14:00-18:00. */
-static const struct rule_permit permit = {
-	.state = PERMIT_ACTIVE, .fees_paid = true,
-	.from_date = 20261120, .until_date = 20261204,
-	.hours = { .days = WEEKDAYS, .nperiods = 2,
-		.periods = { { 8 * 60, 12 * 60 }, { 14 * 60, 18 * 60 } },
-		.holidays = holidays, .nholidays = 2 },
-};
-static struct rule_permit permit_susp, permit_closed, permit_unpaid;
+#define RENOVATION(state_, paid) { .state = (state_), .fees_paid = (paid),	\
+	.from_date = 20261120, .until_date = 20261204,				\
+	.hours = { .days = WEEKDAYS, .nperiods = 2,				\
+		.periods = { { 8 * 60, 12 * 60 }, { 14 * 60, 18 * 60 } },	\
+		.holidays = holidays, .nholidays = 2 } }
+static const struct rule_permit permit = RENOVATION(PERMIT_ACTIVE, true);
+static const struct rule_permit permit_susp = RENOVATION(PERMIT_SUSPENDED, true);
+static const struct rule_permit permit_closed = RENOVATION(PERMIT_CLOSED, true);
+static const struct rule_permit permit_unpaid = RENOVATION(PERMIT_ACTIVE, false);
 
 static const struct rule_pass staff_pass = { .state = PASS_ACTIVE };
-/* A visitor pass: today 09:00 until 18:00, lanes 0 and 1. */
-static const struct rule_pass visitor_pass = { .state = PASS_ACTIVE,
-	.valid_from_ms = MON + 9 * HOUR, .valid_until_ms = MON + 18 * HOUR,
-	.lanes = 0x3 };
-static struct rule_pass pending, revoked, returned, expired, single, single_used;
+/* A visitor pass: today 09:00 until 18:00, lanes 0 and 1; single entry or
+ * not, that entry made or not. */
+#define VISITOR(state_, single_, used_) { .state = (state_),			\
+	.valid_from_ms = MON + 9 * HOUR, .valid_until_ms = MON + 18 * HOUR,	\
+	.lanes = 0x3, .single_entry = (single_), .used = (used_) }
+static const struct rule_pass visitor_pass = VISITOR(PASS_ACTIVE, false, false);
+static const struct rule_pass pending = VISITOR(PASS_PENDING, false, false);
+static const struct rule_pass revoked = VISITOR(PASS_REVOKED, false, false);
+static const struct rule_pass returned = VISITOR(PASS_RETURNED, false, false);
+static const struct rule_pass expired = VISITOR(PASS_EXPIRED, false, false);
+static const struct rule_pass single = VISITOR(PASS_ACTIVE, true, false);
+static const struct rule_pass single_used = VISITOR(PASS_ACTIVE, true, true);
 
 static const struct rule_point in0 = { .lane = 0, .entry = true };
 static const struct rule_point out0 = { .lane = 0, .entry = false };
@@ -61,7 +69,15 @@ static const struct rule_point hard_out = { .lane = 0, .entry = false, .apb = AP
 static const struct rule_point soft_in = { .lane = 0, .entry = true, .apb = APB_SOFT };
 static const struct rule_point soft_out = { .lane = 0, .entry = false, .apb = APB_SOFT };
 
-static struct rule_subject tenant, prop, visitor, contractor;
+/* Tenant staff keep office hours; property staff come and go at any time. */
+static const struct rule_subject tenant = { .kind = PERSON_TENANT_STAFF,
+	.pass = &staff_pass, .schedule = &office };
+static const struct rule_subject prop = { .kind = PERSON_PROPERTY_STAFF,
+	.pass = &staff_pass, .schedule = &always };
+static const struct rule_subject visitor = { .kind = PERSON_VISITOR,
+	.pass = &visitor_pass };
+static const struct rule_subject contractor = { .kind = PERSON_CONTRACTOR,
+	.pass = &staff_pass, .permit = &permit };
 
 /* In a row, the subject's pass or permit taken away. */
 #define NO_PASS		((const struct rule_pass *)-1)
@@ -87,37 +103,6 @@ struct pcase {
 };
 
 #define ACT(s)	(1 + (s))
-
-static void
-fixtures(void)
-{
-	pending = visitor_pass;
-	pending.state = PASS_PENDING;
-	revoked = visitor_pass;
-	revoked.state = PASS_REVOKED;
-	returned = visitor_pass;
-	returned.state = PASS_RETURNED;
-	expired = visitor_pass;
-	expired.state = PASS_EXPIRED;
-	single = visitor_pass;
-	single.single_entry = true;
-	single_used = single;
-	single_used.used = true;
-	permit_susp = permit;
-	permit_susp.state = PERMIT_SUSPENDED;
-	permit_closed = permit;
-	permit_closed.state = PERMIT_CLOSED;
-	permit_unpaid = permit;
-	permit_unpaid.fees_paid = false;
-
-	tenant = (struct rule_subject){ .kind = PERSON_TENANT_STAFF,
-		.pass = &staff_pass, .schedule = &office };
-	prop = (struct rule_subject){ .kind = PERSON_PROPERTY_STAFF,
-		.pass = &staff_pass, .schedule = &always };
-	visitor = (struct rule_subject){ .kind = PERSON_VISITOR, .pass = &visitor_pass };
-	contractor = (struct rule_subject){ .kind = PERSON_CONTRACTOR,
-		.pass = &staff_pass, .permit = &permit };
-}
 
 static const struct pcase cases[] = {
 	/* Tenant staff and their office hours. */
@@ -323,7 +308,6 @@ main(void)
 {
 	size_t n = sizeof(cases) / sizeof(cases[0]);
 
-	fixtures();
 	for (size_t i = 0; i < n; i++)
 		check_case(&cases[i]);
 	check_schedules();

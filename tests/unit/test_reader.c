@@ -74,9 +74,6 @@ em_write(int fd, const char *data)
 static void
 setup_site(void)
 {
-	struct link_conf *lc;
-	struct device_conf *dc;
-
 	snprintf(dir, sizeof(dir), "/tmp/lobbyd-test-reader-XXXXXX");
 	if (mkdtemp(dir) == NULL) {
 		perror("mkdtemp");
@@ -89,40 +86,25 @@ setup_site(void)
 	site.offline_after = 3;
 
 	/* Link 0: a Modbus bus with a turnstile, so the reader is not device 0. */
-	lc = &site.links[0];
-	str_copy(lc->name, "bus1", sizeof(lc->name));
-	lc->type = LINK_MODBUS_RTU;
-	dc = &site.devices[0];
-	str_copy(dc->name, "ts1", sizeof(dc->name));
-	dc->kind = DEV_TURNSTILE;
-	dc->link = 0;
+	site.links[0] = (struct link_conf){ .name = "bus1",
+		.type = LINK_MODBUS_RTU };
+	site.devices[0] = (struct device_conf){ .name = "ts1",
+		.kind = DEV_TURNSTILE, .link = 0 };
 
 	/* Link 1: an EM4100 reader behind a symlink; link 2: Wiegand ASCII. */
-	lc = &site.links[1];
-	str_copy(lc->name, "rd1-in", sizeof(lc->name));
-	lc->type = LINK_SERIAL_READER;
-	str_copy(lc->path, link_path, sizeof(lc->path));
-	lc->baud = 9600;
-	lc->parity = 'N';
-	lc->data_bits = 8;
-	lc->stop_bits = 1;
-	lc->format = CARD_EM4100;
-	lc = &site.links[2];
-	*lc = site.links[1];
-	str_copy(lc->name, "rd2-in", sizeof(lc->name));
-	lc->format = CARD_WIEGAND_ASCII;
+	site.links[1] = (struct link_conf){ .name = "rd1-in",
+		.type = LINK_SERIAL_READER, .baud = 9600, .parity = 'N',
+		.data_bits = 8, .stop_bits = 1, .format = CARD_EM4100 };
+	str_copy(site.links[1].path, link_path, sizeof(site.links[1].path));
+	site.links[2] = site.links[1];
+	str_copy(site.links[2].name, "rd2-in", sizeof(site.links[2].name));
+	site.links[2].format = CARD_WIEGAND_ASCII;
 	site.nlinks = 3;
 
-	dc = &site.devices[1];
-	str_copy(dc->name, "rd2-in", sizeof(dc->name));
-	dc->kind = DEV_READER;
-	dc->link = 2;
-	dc->profile = -1;
-	dc = &site.devices[2];
-	str_copy(dc->name, "rd1-in", sizeof(dc->name));
-	dc->kind = DEV_READER;
-	dc->link = 1;
-	dc->profile = -1;
+	site.devices[1] = (struct device_conf){ .name = "rd2-in",
+		.kind = DEV_READER, .link = 2, .profile = -1 };
+	site.devices[2] = (struct device_conf){ .name = "rd1-in",
+		.kind = DEV_READER, .link = 1, .profile = -1 };
 	site.ndevices = 3;
 }
 
@@ -243,75 +225,60 @@ test_em4100(void)
 	close(t.peer);
 }
 
-/* Link 2, the serial reader, opened on a new pty (the slave's own path,
- * no symlink); it must say it is online. */
+/*
+ * Link 2, the serial reader, reading lines in format fmt from a new pty (the
+ * slave's own path, no symlink): online, then good is a card with uid, and
+ * bad is refused as framing, its length in bytes.
+ */
 static void
-pty_reader_open(struct tl *t, int *master, int *slave)
-{
-	const union msg_any *m;
-
-	if (openpty(master, slave, NULL, NULL, NULL) < 0) {
-		perror("openpty");
-		exit(2);
-	}
-	str_copy(site.links[2].path, ptsname(*master), sizeof(site.links[2].path));
-	tl_init(t, &link_serial_reader_ops, &site, 2);
-	CHECK_INT(t->l.ops->open(&t->l), 0);
-	m = tl_run(t, MSG_DEV_STATE, 100);
-	CHECK(m != NULL && m->dev_state.online == 1 && m->h.dev == 1);
-}
-
-static void
-pty_reader_close(struct tl *t, int master, int slave)
-{
-	t->l.ops->close(&t->l);
-	close(slave);
-	close(master);
-	close(t->l.engine_fd);
-	close(t->peer);
-}
-
-static void
-test_wiegand(void)
+check_line_reader(enum card_format fmt, const char *good, const char *uid,
+    const char *bad, uint32_t bad_bytes)
 {
 	static struct tl t;
 	const union msg_any *m;
 	int master, slave;
 
-	pty_reader_open(&t, &master, &slave);
+	site.links[2].format = fmt;
+	if (openpty(&master, &slave, NULL, NULL, NULL) < 0) {
+		perror("openpty");
+		exit(2);
+	}
+	str_copy(site.links[2].path, ptsname(master), sizeof(site.links[2].path));
+	tl_init(&t, &link_serial_reader_ops, &site, 2);
+	CHECK_INT(t.l.ops->open(&t.l), 0);
+	m = tl_run(&t, MSG_DEV_STATE, 100);
+	CHECK(m != NULL && m->dev_state.online == 1 && m->h.dev == 1);
 
-	write_all(master, "0a1b2c3d\r\n", 10);
+	write_all(master, good, strlen(good));
 	m = tl_run(&t, MSG_CARD, 1000);
-	CHECK(m != NULL && strcmp(m->card.uid, "0A1B2C3D") == 0 &&
-	    m->card.format == CARD_WIEGAND_ASCII);
-	write_all(master, "12\r\n", 4);
+	CHECK(m != NULL && strcmp(m->card.uid, uid) == 0 &&
+	    m->card.format == fmt);
+	write_all(master, bad, strlen(bad));
 	m = tl_run(&t, MSG_READER_REJECT, 1000);
-	CHECK(m != NULL && m->reject.kind == REJECT_FRAMING && m->reject.bytes == 3);
+	CHECK(m != NULL && m->reject.kind == REJECT_FRAMING &&
+	    m->reject.bytes == bad_bytes);
 
-	pty_reader_close(&t, master, slave);
+	t.l.ops->close(&t.l);
+	close(slave);
+	close(master);
+	close(t.l.engine_fd);
+	close(t.peer);
+	site.links[2].format = CARD_WIEGAND_ASCII;
+}
+
+static void
+test_wiegand(void)
+{
+	check_line_reader(CARD_WIEGAND_ASCII, "0a1b2c3d\r\n", "0A1B2C3D",
+	    "12\r\n", 3);
 }
 
 /* The same link as a QR scanner: a visitor code is the card's uid. */
 static void
 test_qr(void)
 {
-	static struct tl t;
-	const union msg_any *m;
-	int master, slave;
-
-	site.links[2].format = CARD_QR;
-	pty_reader_open(&t, &master, &slave);
-
-	write_all(master, "vp-7k3m9q2x\r\n", 13);
-	m = tl_run(&t, MSG_CARD, 1000);
-	CHECK(m != NULL && strcmp(m->card.uid, "VP-7K3M9Q2X") == 0 &&
-	    m->card.format == CARD_QR);
-	write_all(master, "VP_7K3M\r\n", 9);
-	m = tl_run(&t, MSG_READER_REJECT, 1000);
-	CHECK(m != NULL && m->reject.kind == REJECT_FRAMING && m->reject.bytes == 8);
-
-	pty_reader_close(&t, master, slave);
-	site.links[2].format = CARD_WIEGAND_ASCII;
+	check_line_reader(CARD_QR, "vp-7k3m9q2x\r\n", "VP-7K3M9Q2X",
+	    "VP_7K3M\r\n", 8);
 }
 
 /* serial_open's own refusals, each naming the path. */

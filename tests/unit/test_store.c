@@ -37,16 +37,12 @@ test_events(const char *dir)
 
 	/* Every field comes back through the callback, without another call. */
 	seen_reset();
-	ev = mkev(1000, "access", "L1", "");
-	str_copy(ev.device, "reader1", sizeof(ev.device));
-	str_copy(ev.direction, "entry", sizeof(ev.direction));
-	str_copy(ev.credential, "04A1B2C3", sizeof(ev.credential));
-	str_copy(ev.decision, "granted", sizeof(ev.decision));
-	str_copy(ev.reason, "ok", sizeof(ev.reason));
-	str_copy(ev.actor, "alice", sizeof(ev.actor));
+	ev = (struct ev_rec){ .ts_ms = 1000, .kind = "access", .lane = "L1",
+		.device = "reader1", .direction = "entry",
+		.credential = "04A1B2C3", .decision = "granted", .reason = "ok",
+		.actor = "alice",
+		.id = 999 };		/* ignored: the store assigns it */
 	memset(ev.detail, 'd', sizeof(ev.detail) - 1);
-	ev.detail[sizeof(ev.detail) - 1] = '\0';
-	ev.id = 999;			/* ignored: the store assigns it */
 	store_event_add(s, &ev);
 	for (i = 1; i < 5; i++) {
 		struct ev_rec e = mkev(1000 + (int64_t)i, "passage", "L2", "");
@@ -154,16 +150,12 @@ test_events(const char *dir)
 		CHECK_STR(((struct ev_rec *)r.rows)[4].detail, "q19");
 	}
 	store_req_free(&r);
-	CHECK_INT(query(s, &r, 10015, "QB", 100), 0);
-	CHECK_INT(r.nrows, 3);			/* q15, q17, q19 */
-	store_req_free(&r);
+	CHECK_INT(query_count(s, 10015, "QB", 100), 3);	/* q15, q17, q19 */
 	CHECK_INT(query(s, &r, 0, "nowhere", 10), 0);
 	CHECK_INT(r.nrows, 0);
 	CHECK(r.rows == NULL);
 	store_req_free(&r);
-	CHECK_INT(query(s, &r, 0, "", 0), 0);	/* default limit 100 */
-	CHECK_INT(r.nrows, 5 + 4 + 20);
-	store_req_free(&r);
+	CHECK_INT(query_count(s, 0, "", 0), 5 + 4 + 20);	/* default limit 100 */
 	CHECK(wait_seen(s, 20, 3000));
 
 	store_get_stats(s, &st);
@@ -529,10 +521,7 @@ test_write_failure(const char *dir)
 	CHECK(strstr(r.error, "locked") != NULL);
 
 	/* A read is answered from what was committed. */
-	r = mkreq(STORE_CARD_LIST);
-	CHECK_INT(store_run(s, &r), 0);
-	CHECK_INT(r.nrows, 1);
-	store_req_free(&r);
+	CHECK_INT(count_rows(s, mkreq(STORE_CARD_LIST)), 1);
 
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
@@ -546,13 +535,9 @@ test_write_failure(const char *dir)
 
 	if ((s = open_ok(path, 20)) == NULL)
 		return;
-	CHECK_INT(query(s, &r, 0, "", 100), 0);
-	CHECK_INT(r.nrows, 10);
-	store_req_free(&r);
-	r = mkreq(STORE_CARD_LIST);
-	CHECK_INT(store_run(s, &r), 0);
-	CHECK_INT(r.nrows, 1);			/* the refused card is absent */
-	store_req_free(&r);
+	CHECK_INT(query_count(s, 0, "", 100), 10);
+	/* The refused card is absent. */
+	CHECK_INT(count_rows(s, mkreq(STORE_CARD_LIST)), 1);
 
 	/* Closing while the lock is held retries until it is let go. */
 	pid = lock_child(shm, 1500);
@@ -570,9 +555,7 @@ test_write_failure(const char *dir)
 	}
 	if ((s = open_ok(path, 20)) == NULL)
 		return;
-	CHECK_INT(query(s, &r, 0, "L2", 100), 0);
-	CHECK_INT(r.nrows, 5);
-	store_req_free(&r);
+	CHECK_INT(query_count(s, 0, "L2", 100), 5);
 	store_close(s);
 }
 
@@ -676,10 +659,7 @@ test_held_writes(const char *dir)
 	str_copy(r.in.card.uid, "0E000005", sizeof(r.in.card.uid));
 	CHECK_INT(store_run(s, &r), -1);
 	CHECK(strstr(r.error, "not yet written") != NULL);
-	r = mkreq(STORE_ALERT_LIST);
-	CHECK_INT(store_run(s, &r), 0);
-	CHECK_INT(r.nrows, 1);			/* "before" only */
-	store_req_free(&r);
+	CHECK_INT(count_rows(s, mkreq(STORE_ALERT_LIST)), 1);	/* "before" only */
 	CHECK(mono_ns() - t0 < 3000 * NS_PER_MS);
 
 	/* Room again: the event, then the held alert, commit; told once. */
@@ -722,21 +702,11 @@ test_held_writes(const char *dir)
 int
 main(void)
 {
-	char dir[] = "/tmp/test_store.XXXXXX";
+	static store_test_fn *const tests[] = {
+		test_events, test_close_queued, test_checkpoints,
+		test_close_runs_late_requests, test_threads, test_open_errors,
+		test_write_failure, test_held_writes
+	};
 
-	log_init("test_store", false);
-	if (mkdtemp(dir) == NULL) {
-		perror("mkdtemp");
-		return 1;
-	}
-	test_events(dir);
-	test_close_queued(dir);
-	test_checkpoints(dir);
-	test_close_runs_late_requests(dir);
-	test_threads(dir);
-	test_open_errors(dir);
-	test_write_failure(dir);
-	test_held_writes(dir);
-	rm_dir(dir);
-	return harness_done("test_store");
+	return store_tests_main("test_store", tests, NELEM(tests));
 }

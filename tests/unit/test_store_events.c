@@ -683,20 +683,10 @@ test_ceiling(const char *dir)
 int
 main(void)
 {
-	char dir[] = "/tmp/test_store_events.XXXXXX";
+	static store_test_fn *const tests[] = {
+		test_filters, test_paging, test_plans, test_bounded_work,
+		test_seek_in_steps, test_retention, test_ceiling
+	};
 
-	log_init("test_store_events", false);
-	if (mkdtemp(dir) == NULL) {
-		perror("mkdtemp");
-		return 1;
-	}
-	test_filters(dir);
-	test_paging(dir);
-	test_plans(dir);
-	test_bounded_work(dir);
-	test_seek_in_steps(dir);
-	test_retention(dir);
-	test_ceiling(dir);
-	rm_dir(dir);
-	return harness_done("test_store_events");
+	return store_tests_main("test_store_events", tests, NELEM(tests));
 }

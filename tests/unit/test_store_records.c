@@ -7,6 +7,31 @@
 
 #include "store_support.h"
 
+/* What an alert request gave back. */
+struct alert_res {
+	bool		found;		/* it changed the alert */
+	size_t		nrows;
+	struct alert_rec a;		/* the alert as it is now; zeroed if none */
+};
+
+/* Runs op (STORE_ALERT_CLEAR, _ACK, _ESCALATE or _GET) with in. */
+static struct alert_res
+alert_op(struct store *s, enum store_op op, struct alert_rec in)
+{
+	struct store_req r = mkreq(op);
+	struct alert_res res;
+
+	memset(&res, 0, sizeof(res));
+	r.in.alert = in;
+	CHECK_INT(store_run(s, &r), 0);
+	res.found = r.found;
+	res.nrows = r.nrows;
+	if (r.nrows == 1)
+		res.a = *(const struct alert_rec *)r.rows;
+	store_req_free(&r);
+	return res;
+}
+
 static void
 test_cards_alerts(const char *dir)
 {
@@ -15,6 +40,7 @@ test_cards_alerts(const char *dir)
 	struct store_req r;
 	struct card_rec *c;
 	struct alert_rec *a;
+	struct alert_res res;
 	int64_t id1, id2, id3;
 	bool found;
 
@@ -25,10 +51,7 @@ test_cards_alerts(const char *dir)
 	card_put(s, "0B000002", "Bea", true);
 	card_put(s, "0A000001", "Al", false);
 	r = mkreq(STORE_CARD_LIST);
-	CHECK_INT(store_run(s, &r), 0);
-	CHECK_INT(r.nrows, 2);
-	if (r.nrows == 2) {
-		c = r.rows;
+	if ((c = run_rows(s, &r, 2)) != NULL) {
 		CHECK_STR(c[0].uid, "0A000001");	/* by uid */
 		CHECK_STR(c[0].holder, "Al");
 		CHECK(!c[0].enabled);
@@ -48,10 +71,7 @@ test_cards_alerts(const char *dir)
 	CHECK_INT(card_del(s, "0B000002", &found), 0);
 	CHECK(!found);
 	r = mkreq(STORE_CARD_LIST);
-	CHECK_INT(store_run(s, &r), 0);
-	CHECK_INT(r.nrows, 1);
-	if (r.nrows == 1) {
-		c = r.rows;
+	if ((c = run_rows(s, &r, 1)) != NULL) {
 		CHECK_STR(c[0].holder, "Al Replaced");
 		CHECK(c[0].enabled);
 	}
@@ -66,27 +86,17 @@ test_cards_alerts(const char *dir)
 	id2 = alert_raise(s, 200, "L1", "jammed");
 	id3 = alert_raise(s, 300, "lift-A", "trapped");
 	CHECK(id1 > 0 && id1 < id2 && id2 < id3);
-	r = mkreq(STORE_ALERT_CLEAR);
-	r.in.alert.id = id2;
-	r.in.alert.cleared_ms = 250;
-	CHECK_INT(store_run(s, &r), 0);
-	CHECK(r.found);
-	CHECK_INT(r.nrows, 1);		/* the alert as it is now */
-	if (r.nrows == 1)
-		CHECK_INT(((struct alert_rec *)r.rows)[0].cleared_ms, 250);
-	store_req_free(&r);
-	r = mkreq(STORE_ALERT_CLEAR);	/* already cleared */
-	r.in.alert.id = id2;
-	r.in.alert.cleared_ms = 260;
-	CHECK_INT(store_run(s, &r), 0);
-	CHECK(!r.found);
-	store_req_free(&r);
+	res = alert_op(s, STORE_ALERT_CLEAR, (struct alert_rec){ .id = id2,
+	    .cleared_ms = 250 });
+	CHECK(res.found);
+	CHECK_INT(res.nrows, 1);		/* the alert as it is now */
+	CHECK_INT(res.a.cleared_ms, 250);
+	res = alert_op(s, STORE_ALERT_CLEAR, (struct alert_rec){ .id = id2,
+	    .cleared_ms = 260 });		/* already cleared */
+	CHECK(!res.found);
 
 	r = mkreq(STORE_ALERT_LIST);
-	CHECK_INT(store_run(s, &r), 0);
-	CHECK_INT(r.nrows, 2);
-	if (r.nrows == 2) {
-		a = r.rows;
+	if ((a = run_rows(s, &r, 2)) != NULL) {
 		CHECK_INT(a[0].id, id1);
 		CHECK_INT(a[0].cleared_ms, 0);
 		CHECK_STR(a[0].source, "bus1/unit 3");
@@ -99,10 +109,7 @@ test_cards_alerts(const char *dir)
 	store_req_free(&r);
 	r = mkreq(STORE_ALERT_LIST);
 	r.in.query.all = true;
-	CHECK_INT(store_run(s, &r), 0);
-	CHECK_INT(r.nrows, 3);
-	if (r.nrows == 3) {
-		a = r.rows;
+	if ((a = run_rows(s, &r, 3)) != NULL) {
 		CHECK_INT(a[1].id, id2);
 		CHECK_INT(a[1].cleared_ms, 250);
 		CHECK_STR(a[1].message, "jammed");
@@ -113,14 +120,8 @@ test_cards_alerts(const char *dir)
 	/* All of it is still there after a reopen. */
 	if ((s = open_ok(path, 50)) == NULL)
 		return;
-	r = mkreq(STORE_CARD_LIST);
-	CHECK_INT(store_run(s, &r), 0);
-	CHECK_INT(r.nrows, 1);
-	store_req_free(&r);
-	r = mkreq(STORE_ALERT_LIST);
-	CHECK_INT(store_run(s, &r), 0);
-	CHECK_INT(r.nrows, 2);
-	store_req_free(&r);
+	CHECK_INT(count_rows(s, mkreq(STORE_CARD_LIST)), 1);
+	CHECK_INT(count_rows(s, mkreq(STORE_ALERT_LIST)), 2);
 	store_close(s);
 }
 
@@ -131,6 +132,7 @@ test_alert_life_cycle(const char *dir)
 	char path[512];
 	struct store *s;
 	struct store_req r;
+	struct alert_res res;
 	const struct alert_rec *a;
 	int64_t id, gone;
 
@@ -139,87 +141,81 @@ test_alert_life_cycle(const char *dir)
 		return;
 	id = alert_raise(s, 1000, "ts3", "Turnstile ts3 not answering");
 	gone = alert_raise(s, 1100, "ts2", "gone");
-	r = mkreq(STORE_ALERT_CLEAR);
-	r.in.alert.id = gone;
-	r.in.alert.cleared_ms = 1200;
-	CHECK_INT(store_run(s, &r), 0);
-	store_req_free(&r);
+	alert_op(s, STORE_ALERT_CLEAR, (struct alert_rec){ .id = gone,
+	    .cleared_ms = 1200 });
 
-	r = mkreq(STORE_ALERT_ESCALATE);
-	r.in.alert.id = id;
-	r.in.alert.escalated_ms = 1300;
-	str_copy(r.in.alert.audience, "engineering,manager", sizeof(r.in.alert.audience));
-	CHECK_INT(store_run(s, &r), 0);
-	CHECK(r.found);
-	CHECK_INT(r.nrows, 1);
-	if (r.nrows == 1) {
-		a = r.rows;
-		CHECK_INT(a->escalated_ms, 1300);
-		CHECK_STR(a->audience, "engineering,manager");
-		CHECK_INT(a->acked_ms, 0);
-	}
-	store_req_free(&r);
-	r = mkreq(STORE_ALERT_ESCALATE);	/* once only */
-	r.in.alert.id = id;
-	r.in.alert.escalated_ms = 1400;
-	CHECK_INT(store_run(s, &r), 0);
-	CHECK(!r.found);
-	if (r.nrows == 1)
-		CHECK_INT(((const struct alert_rec *)r.rows)->escalated_ms, 1300);
-	store_req_free(&r);
+	res = alert_op(s, STORE_ALERT_ESCALATE, (struct alert_rec){ .id = id,
+	    .escalated_ms = 1300, .audience = "engineering,manager" });
+	CHECK(res.found);
+	CHECK_INT(res.nrows, 1);
+	CHECK_INT(res.a.escalated_ms, 1300);
+	CHECK_STR(res.a.audience, "engineering,manager");
+	CHECK_INT(res.a.acked_ms, 0);
+	res = alert_op(s, STORE_ALERT_ESCALATE, (struct alert_rec){ .id = id,
+	    .escalated_ms = 1400 });	/* once only */
+	CHECK(!res.found);
+	if (res.nrows == 1)
+		CHECK_INT(res.a.escalated_ms, 1300);
 
-	r = mkreq(STORE_ALERT_ACK);
-	r.in.alert.id = id;
-	r.in.alert.acked_ms = 1500;
-	str_copy(r.in.alert.acked_by, "eng1", sizeof(r.in.alert.acked_by));
-	str_copy(r.in.alert.ack_note, "on my way", sizeof(r.in.alert.ack_note));
-	CHECK_INT(store_run(s, &r), 0);
-	CHECK(r.found);
-	CHECK_INT(r.nrows, 1);
-	if (r.nrows == 1) {
-		a = r.rows;
-		CHECK_INT(a->acked_ms, 1500);
-		CHECK_STR(a->acked_by, "eng1");
-		CHECK_STR(a->ack_note, "on my way");
-		CHECK_STR(a->source, "ts3");
-	}
-	store_req_free(&r);
+	res = alert_op(s, STORE_ALERT_ACK, (struct alert_rec){ .id = id,
+	    .acked_ms = 1500, .acked_by = "eng1", .ack_note = "on my way" });
+	CHECK(res.found);
+	CHECK_INT(res.nrows, 1);
+	CHECK_INT(res.a.acked_ms, 1500);
+	CHECK_STR(res.a.acked_by, "eng1");
+	CHECK_STR(res.a.ack_note, "on my way");
+	CHECK_STR(res.a.source, "ts3");
 	/* Twice, a cleared one, an unknown one: nothing changes. */
-	r = mkreq(STORE_ALERT_ACK);
-	r.in.alert.id = id;
-	str_copy(r.in.alert.acked_by, "eng2", sizeof(r.in.alert.acked_by));
-	CHECK_INT(store_run(s, &r), 0);
-	CHECK(!r.found);
-	if (r.nrows == 1)
-		CHECK_STR(((const struct alert_rec *)r.rows)->acked_by, "eng1");
-	store_req_free(&r);
-	r = mkreq(STORE_ALERT_ACK);
-	r.in.alert.id = gone;
-	str_copy(r.in.alert.acked_by, "eng2", sizeof(r.in.alert.acked_by));
-	CHECK_INT(store_run(s, &r), 0);
-	CHECK(!r.found);
-	CHECK_INT(r.nrows, 1);
-	if (r.nrows == 1)
-		CHECK_INT(((const struct alert_rec *)r.rows)->acked_ms, 0);
-	store_req_free(&r);
-	r = mkreq(STORE_ALERT_GET);
-	r.in.alert.id = 99999;
-	CHECK_INT(store_run(s, &r), 0);
-	CHECK_INT(r.nrows, 0);
-	store_req_free(&r);
+	res = alert_op(s, STORE_ALERT_ACK, (struct alert_rec){ .id = id,
+	    .acked_by = "eng2" });
+	CHECK(!res.found);
+	if (res.nrows == 1)
+		CHECK_STR(res.a.acked_by, "eng1");
+	res = alert_op(s, STORE_ALERT_ACK, (struct alert_rec){ .id = gone,
+	    .acked_by = "eng2" });
+	CHECK(!res.found);
+	CHECK_INT(res.nrows, 1);
+	CHECK_INT(res.a.acked_ms, 0);
+	res = alert_op(s, STORE_ALERT_GET, (struct alert_rec){ .id = 99999 });
+	CHECK_INT(res.nrows, 0);
 
 	/* The active list carries the life cycle, for adoption at start. */
 	r = mkreq(STORE_ALERT_LIST);
-	CHECK_INT(store_run(s, &r), 0);
-	CHECK_INT(r.nrows, 1);
-	if (r.nrows == 1) {
-		a = r.rows;
+	if ((a = run_rows(s, &r, 1)) != NULL) {
 		CHECK_INT(a->id, id);
 		CHECK_INT(a->acked_ms, 1500);
 		CHECK_INT(a->escalated_ms, 1300);
 	}
 	store_req_free(&r);
 	store_close(s);
+}
+
+/* Replaces the fire-alarm mode's row with f. */
+static void
+fire_put(struct store *s, const struct fire_rec *f)
+{
+	struct store_req r = mkreq(STORE_FIRE_PUT);
+
+	r.in.fire = *f;
+	CHECK_INT(store_run(s, &r), 0);
+	store_req_free(&r);
+}
+
+/* Reads the fire-alarm mode's row into *f (zeroed when there is none): how
+ * many rows there were. */
+static size_t
+fire_get(struct store *s, struct fire_rec *f)
+{
+	struct store_req r = mkreq(STORE_FIRE_GET);
+	size_t n;
+
+	memset(f, 0, sizeof(*f));
+	CHECK_INT(store_run(s, &r), 0);
+	n = r.nrows;
+	if (n == 1)
+		*f = *(const struct fire_rec *)r.rows;
+	store_req_free(&r);
+	return n;
 }
 
 /* The fire-alarm mode's row: none at first, kept across a reopen, replaced
@@ -229,28 +225,18 @@ test_fire_mode(const char *dir)
 {
 	char path[512];
 	struct store *s;
-	struct store_req r, q;
-	struct fire_rec *f;
-	struct ev_rec ev;
+	struct store_req q;
+	struct fire_rec f;
+	struct ev_rec ev = mkev(4000, "fire_mode_on", "", "");
 
 	snprintf(path, sizeof(path), "%s/fire.db", dir);
 	if ((s = open_ok(path, 1000)) == NULL)
 		return;
-	r = mkreq(STORE_FIRE_GET);
-	CHECK_INT(store_run(s, &r), 0);
-	CHECK_INT(r.nrows, 0);
-	store_req_free(&r);
+	CHECK_INT(fire_get(s, &f), 0);
 
-	memset(&ev, 0, sizeof(ev));
-	ev.ts_ms = 4000;
-	str_copy(ev.kind, "fire_mode_on", sizeof(ev.kind));
 	store_event_add(s, &ev);	/* a 1 s batch: only the write commits it */
-	r = mkreq(STORE_FIRE_PUT);
-	r.in.fire.active = true;
-	r.in.fire.since_ms = 4001;
-	str_copy(r.in.fire.source, "fire-panel", sizeof(r.in.fire.source));
-	CHECK_INT(store_run(s, &r), 0);
-	store_req_free(&r);
+	fire_put(s, &(struct fire_rec){ .active = true, .since_ms = 4001,
+	    .source = "fire-panel" });
 	CHECK_INT(query(s, &q, 4000, "", 10), 0);
 	CHECK_INT(q.nrows, 1);
 	if (q.nrows == 1)
@@ -260,58 +246,32 @@ test_fire_mode(const char *dir)
 
 	if ((s = open_ok(path, 50)) == NULL)
 		return;
-	r = mkreq(STORE_FIRE_GET);
-	CHECK_INT(store_run(s, &r), 0);
-	CHECK_INT(r.nrows, 1);
-	if (r.nrows == 1) {
-		f = r.rows;
-		CHECK(f->active);
-		CHECK_INT(f->since_ms, 4001);
-		CHECK_STR(f->source, "fire-panel");
-		CHECK_INT(f->ended_ms, 0);
-		CHECK_STR(f->reset_by, "");
-	}
-	store_req_free(&r);
-
-	r = mkreq(STORE_FIRE_PUT);
-	r.in.fire.active = false;
-	r.in.fire.since_ms = 4001;
-	str_copy(r.in.fire.source, "fire-panel", sizeof(r.in.fire.source));
-	r.in.fire.ended_ms = 9000;
-	str_copy(r.in.fire.reset_by, "guard1", sizeof(r.in.fire.reset_by));
-	CHECK_INT(store_run(s, &r), 0);
-	store_req_free(&r);
+	CHECK_INT(fire_get(s, &f), 1);
+	CHECK(f.active);
+	CHECK_INT(f.since_ms, 4001);
+	CHECK_STR(f.source, "fire-panel");
+	CHECK_INT(f.ended_ms, 0);
+	CHECK_STR(f.reset_by, "");
+	fire_put(s, &(struct fire_rec){ .active = false, .since_ms = 4001,
+	    .source = "fire-panel", .ended_ms = 9000, .reset_by = "guard1" });
 	store_close(s);
 
 	if ((s = open_ok(path, 50)) == NULL)
 		return;
-	r = mkreq(STORE_FIRE_GET);
-	CHECK_INT(store_run(s, &r), 0);
-	CHECK_INT(r.nrows, 1);
-	if (r.nrows == 1) {
-		f = r.rows;
-		CHECK(!f->active);
-		CHECK_INT(f->ended_ms, 9000);
-		CHECK_STR(f->reset_by, "guard1");
-		CHECK_STR(f->source, "fire-panel");
-	}
-	store_req_free(&r);
+	CHECK_INT(fire_get(s, &f), 1);
+	CHECK(!f.active);
+	CHECK_INT(f.ended_ms, 9000);
+	CHECK_STR(f.reset_by, "guard1");
+	CHECK_STR(f.source, "fire-panel");
 	store_close(s);
 }
 
 int
 main(void)
 {
-	char dir[] = "/tmp/test_store_records.XXXXXX";
+	static store_test_fn *const tests[] = {
+		test_cards_alerts, test_alert_life_cycle, test_fire_mode
+	};
 
-	log_init("test_store_records", false);
-	if (mkdtemp(dir) == NULL) {
-		perror("mkdtemp");
-		return 1;
-	}
-	test_cards_alerts(dir);
-	test_alert_life_cycle(dir);
-	test_fire_mode(dir);
-	rm_dir(dir);
-	return harness_done("test_store_records");
+	return store_tests_main("test_store_records", tests, NELEM(tests));
 }
