@@ -47,7 +47,8 @@ CONTROL_O := control/control.o control/ctl_client.o control/ctl_admit.o control/
 	    control/ctl_fire.o control/ctl_tickets.o control/devcheck.o control/ctl_icom.o \
 	    control/ctl_elev.o control/ctl_alerts.o \
 	    control/ctl_desk.o control/ctl_people.o control/ctl_passes.o control/ctl_visitors.o \
-	    control/ctl_permits.o control/ctl_front.o control/ctl_import.o control/ctl_web.o
+	    control/ctl_permits.o control/ctl_front.o control/ctl_import.o control/ctl_web.o \
+	    control/ctl_idcard.o
 LOBBYD_O := daemon/main.o $(CONTROL_O) $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
 LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/cmdline.o lobbyctl/request.o lobbyctl/conn.o lobbyctl/show.o \
 	      lobbyctl/format.o lobbyctl/tickets.o lobbyctl/show_icom.o \

@@ -167,8 +167,13 @@
  *                 valid_until_ms? (end of today),        or the card handed out)
  *                 appointment?, category? ("sales"|"insurance"|"advertising"),
  *                 override? (a manager's reason), floors?, card?
+ *                 id_from? (a desk identity card reader: the document, and
+ *                 the name if none is given, from its last read)
  *  visitor.confirm id                                    pass (pending -> active)
  *  visitor.list   today? (false: live ones)              [pass]
+ *  idcard.last    reader                                 {reader, read (bool), read_ms,
+ *                 ok, error?, name, sex, nation, birth, valid_until, expired,
+ *                 number_ok, number_problem?, id_type, id_mask, watch? (manager)}
  *  permit.add     unit, company, from (YYYYMMDD), until, permit
  *                 days ("mon-fri"), hours ("08:00-12:00,14:00-18:00"),
  *                 floor, fees_paid? (false)

@@ -168,6 +168,7 @@ static const struct {
 	{ "visitor.register", ctl_cmd_visitor_register, DESK_ROLES },	/* override: manager */
 	{ "visitor.confirm", ctl_cmd_visitor_confirm, DESK_ROLES },
 	{ "visitor.list", ctl_cmd_visitor_list, DESK_ROLES },
+	{ "idcard.last", ctl_cmd_idcard_last, DESK_ROLES },
 	{ "permit.add",	ctl_cmd_permit_add, DESK_ROLES },
 	{ "permit.list", ctl_cmd_permit_list, DESK_ROLES },
 	{ "permit.set",	ctl_cmd_permit_set, DESK_ROLES },

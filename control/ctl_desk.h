@@ -31,6 +31,15 @@ ctl_cmd_fn	ctl_cmd_pass_list, ctl_cmd_visitor_list, ctl_cmd_watch_add,
  * (error sent). */
 int	ctl_desk_id_args(struct ctl_client *, json_object *args, struct person_rec *p,
 	    bool required, const char *override, bool *overridden);
+/* ctl_idcard.c: args' id_from, a desk identity card reader: the document
+ * of its last read (the name too, where p has none) into p. A card expired
+ * or with a bad number needs override (a manager's reason): then
+ * *over_code names why ("id_card_expired", "id_number_not_valid"), else it
+ * is NULL. 1 given (*dev_out: the reader, whose read the caller takes once
+ * the registration is made), 0 not given, -1 wrong (error sent). */
+int	ctl_idcard_id_args(struct ctl_client *, json_object *args, struct person_rec *p,
+	    const char *override, const char **over_code, int *dev_out);
+ctl_cmd_fn	ctl_cmd_idcard_last;
 /* May this caller see tenants' unit numbers (front desk, manager)? */
 bool	ctl_desk_sees_units(const struct ctl_client *);
 json_object *ctl_person_json(const struct ctl_client *, const struct desk_person *);

@@ -15,6 +15,7 @@
 #include "control_int.h"
 #include "ctl_desk.h"
 #include "ctl_desk_int.h"
+#include "../engine/idread.h"
 #include "../common/util.h"
 
 /* "VP-" and 8 characters of Crockford's base32: the code on a visitor's QR. */
@@ -65,8 +66,9 @@ void
 ctl_cmd_visitor_register(struct ctl_client *c, json_object *args)
 {
 	static const char *const known[] = { "name", "id_type", "id_number",
-	    "host_unit", "host", "class", "purpose", "party", "valid_until_ms",
-	    "appointment", "category", "override", "floors", "card", NULL };
+	    "id_from", "host_unit", "host", "class", "purpose", "party",
+	    "valid_until_ms", "appointment", "category", "override", "floors",
+	    "card", NULL };
 	struct engine *e = c->srv->e;
 	struct person_rec p = { 0 };
 	struct pass_rec ps = { 0 };
@@ -75,11 +77,13 @@ ctl_cmd_visitor_register(struct ctl_client *c, json_object *args)
 	struct store_req *req;
 	char cls[16], cat[16] = "none", over[DESK_TEXT_MAX] = "", card[32] = "";
 	int64_t party = 1, now = real_ms();
-	int k, has_id;
+	int k, has_id, id_dev;
 	bool id_over = false;
+	const char *id_over_code = "id_number_not_valid";
 
 	if (!ctl_args_known(c, args, known) ||
-	    ctl_arg_str(c, args, "name", p.name, sizeof(p.name), true) < 0 ||
+	    ctl_arg_str(c, args, "name", p.name, sizeof(p.name),
+	    !json_object_object_get_ex(args, "id_from", NULL)) < 0 ||
 	    ctl_arg_str(c, args, "host_unit", p.unit, sizeof(p.unit), false) < 0 ||
 	    ctl_arg_str(c, args, "host", ps.host, sizeof(ps.host), false) < 0 ||
 	    ctl_arg_str(c, args, "class", cls, sizeof(cls), true) < 0 ||
@@ -92,10 +96,6 @@ ctl_cmd_visitor_register(struct ctl_client *c, json_object *args)
 	    ctl_desk_floors_arg(c, args, &ps.floors) < 0 ||
 	    ctl_arg_str(c, args, "card", card, sizeof(card), false) < 0)
 		return;
-	if (p.name[0] == '\0') {
-		ctl_reply_err(c, "name must not be empty");
-		return;
-	}
 	if ((k = rule_visitor_class_parse(cls)) < 0) {
 		ctl_reply_err(c, "class \"%s\": vip, important, ordinary, applicant, "
 		    "service or internal expected", cls);
@@ -113,8 +113,18 @@ ctl_cmd_visitor_register(struct ctl_client *c, json_object *args)
 		    "hold it", c->user);
 		return;
 	}
-	if ((has_id = ctl_desk_id_args(c, args, &p, false, over, &id_over)) < 0)
+	/* The document from a card read at the desk, or as typed. */
+	if ((has_id = ctl_idcard_id_args(c, args, &p, over, &id_over_code,
+	    &id_dev)) < 0)
 		return;
+	if (has_id > 0)
+		id_over = id_over_code != NULL;
+	else if ((has_id = ctl_desk_id_args(c, args, &p, false, over, &id_over)) < 0)
+		return;
+	if (p.name[0] == '\0') {
+		ctl_reply_err(c, "name must not be empty");
+		return;
+	}
 	reg.id_type = has_id ? (enum id_type)rule_id_type_parse(p.id_type) : ID_NONE;
 	reg.has_id_number = has_id > 0;
 	reg.has_host = p.unit[0] != '\0' && ps.host[0] != '\0';
@@ -164,7 +174,7 @@ ctl_cmd_visitor_register(struct ctl_client *c, json_object *args)
 		snprintf(ps.override_reason, sizeof(ps.override_reason), "%s%s%s: %s",
 		    v.overridden ? rule_reg_reason_code(v.reason) : "",
 		    v.overridden && id_over ? ", " : "",
-		    id_over ? "id_number_not_valid" : "", over);
+		    id_over ? id_over_code : "", over);
 	}
 	if ((req = ctl_desk_req(c, DESK_REGISTER, "visitor_registered")) == NULL)
 		return;
@@ -173,6 +183,8 @@ ctl_cmd_visitor_register(struct ctl_client *c, json_object *args)
 	snprintf(req->in.desk.why, sizeof(req->in.desk.why), "%s, host unit %s%s",
 	    ps.vclass, p.unit, v.overridden || id_over ? ", manager's override" : "");
 	ctl_req_submit(c, req);
+	if (id_dev >= 0)
+		idread_take(e, id_dev);	/* one read, one registration */
 }
 
 void

@@ -42,6 +42,7 @@ static const struct {
 	[DO_HOURS] = { "--hours", false },	[DO_FLOOR] = { "--floor", false },
 	[DO_PAID] = { "--paid", true },		[DO_PERMIT] = { "--permit", false },
 	[DO_ZONE] = { "--zone", false },	[DO_CSV] = { "--csv", true },
+	[DO_ID_FROM] = { "--id-from", false },
 	[DO_FROM] = { "--from", false },	[DO_UNTIL] = { "--until", false },
 	[DO_REASON] = { "--reason", false },	[DO_NOTE] = { "--note", false },
 	[DO_SINCE] = { "--since", false },	[DO_ALL] = { "--all", true },
@@ -101,9 +102,13 @@ static const struct desk_cmd desk_cmds[] = {
 	{ "pass revoke", "pass.revoke", "ID", S_PASS, NULL, NULL,
 	    { ID_WORD, TEXT(DO_REASON, "reason", TEXT_MAX_B, REQ) } },
 
+	/* The document typed (--id-type, --id), or read at a desk reader
+	 * (--id-from READER, which gives the name too): lobbyd says which
+	 * is missing. */
 	{ "visitor register", "visitor.register", NULL, S_VISITOR, NULL, NULL, {
-	    TEXT(DO_NAME, "name", NAME_MAX_B, REQ),
-	    ID_PAIR(REQ),
+	    TEXT(DO_NAME, "name", NAME_MAX_B, OPT),
+	    ID_PAIR(OPT),
+	    TEXT(DO_ID_FROM, "id_from", SHORT_MAX_B, OPT),
 	    TEXT(DO_HOST_UNIT, "host_unit", UNIT_MAX_B, REQ),
 	    TEXT(DO_HOST, "host", NAME_MAX_B, REQ),
 	    ENUM(DO_CLASS, "class", classes, REQ),
@@ -119,6 +124,8 @@ static const struct desk_cmd desk_cmds[] = {
 	    { ID_WORD } },
 	{ "visitor list", "visitor.list", NULL, S_PASSES, NULL, NULL,
 	    { IS(DO_TODAY, C_FLAG, "today", OPT) } },
+	{ "idcard", "idcard.last", "READER", S_IDCARD, NULL, NULL,
+	    { TEXT(DO_WORD, "reader", SHORT_MAX_B, REQ) } },
 
 	{ "permit add", "permit.add", NULL, S_PERMIT, NULL, NULL, {
 	    TEXT(DO_UNIT, "unit", UNIT_MAX_B, REQ),

@@ -421,6 +421,44 @@ show_visitor(struct json_object *d)
 	return 0;
 }
 
+/* What the card read at a desk reader said (never its number, only the
+ * mask lobbyd keeps). */
+static int
+show_idcard(struct json_object *d)
+{
+	const char *keys[12], *vals[12];
+	char when[32], doc[64], valid[48];
+	size_t n = 0;
+
+	if (!show_jbool(d, "read")) {
+		printf("no identity card read at %s in the last 10 minutes\n",
+		    show_jstr(d, "reader"));
+		return 0;
+	}
+	fmt_time(show_jint(d, "read_ms"), when, sizeof(when));
+	if (!show_jbool(d, "ok")) {
+		printf("the last read at %s (%s) failed: %s\n",
+		    show_jstr(d, "reader"), when, show_jstr(d, "error"));
+		return 0;
+	}
+	keys[n] = "read at", vals[n++] = when;
+	keys[n] = "name", vals[n++] = show_jstr(d, "name");
+	keys[n] = "sex", vals[n++] = show_jstr(d, "sex");
+	keys[n] = "born", vals[n++] = show_jstr(d, "birth");
+	snprintf(doc, sizeof(doc), "%s %s", show_jstr(d, "id_type"),
+	    show_jstr(d, "id_mask"));
+	keys[n] = "document", vals[n++] = doc;
+	snprintf(valid, sizeof(valid), "%s%s", show_jstr(d, "valid_until"),
+	    show_jbool(d, "expired") ? " (EXPIRED)" : "");
+	keys[n] = "valid until", vals[n++] = valid;
+	keys[n] = "number", vals[n++] = show_jbool(d, "number_ok") ? "valid" :
+	    show_jstr(d, "number_problem");
+	fmt_kv_print(keys, vals, n, stdout);
+	if (!show_jbool(d, "number_ok") || show_jbool(d, "expired"))
+		printf("registering this visitor needs a manager's --override\n");
+	return 0;
+}
+
 /* The open items of a handover, one a line. */
 static void
 show_handover(struct json_object *d)
@@ -514,6 +552,8 @@ desk_show(const struct desk_cmd *dc, bool json, bool csv,
 	case S_SHIFTS:
 		return print_list(shift_cols, NF(shift_cols), data,
 		    "nothing in the shift log");
+	case S_IDCARD:
+		return show_idcard(data);
 	}
 	return 0;
 }
