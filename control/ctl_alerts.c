@@ -87,21 +87,13 @@ ack_args(struct ctl_client *c, json_object *args, int64_t *id, char *note,
     size_t notelen)
 {
 	static const char *const known[] = { "id", "note", NULL };
-	int r;
 
-	if (!ctl_args_known(c, args, known))
-		return -1;
-	r = ctl_arg_int(c, args, "id", id, INT64_MIN, INT64_MAX);
-	if (r == 0)
-		ctl_reply_err(c, "\"id\" is required");
-	if (r <= 0)
-		return -1;
-	if (*id < 1) {
-		ctl_reply_err(c, "\"id\" must be an alert id (a positive integer)");
-		return -1;
-	}
 	note[0] = '\0';
-	return ctl_arg_str(c, args, "note", note, notelen, false) < 0 ? -1 : 0;
+	if (!ctl_args_known(c, args, known) || ctl_arg_id(c, args, "id", id,
+	    "an alert id (a positive integer)") < 0 ||
+	    ctl_arg_str(c, args, "note", note, notelen, false) < 0)
+		return -1;
+	return 0;
 }
 
 void
@@ -147,7 +139,7 @@ ctl_alert_json(const struct alert_rec *a)
 
 	ctl_add_int(o, "id", a->id);
 	/* false: held in memory while the database cannot be written */
-	json_object_object_add(o, "stored", json_object_new_boolean(a->id > 0));
+	ctl_add_bool(o, "stored", a->id > 0);
 	ctl_add_int(o, "raised_ms", a->raised_ms);
 	ctl_add_int(o, "cleared_ms", a->cleared_ms);
 	ctl_add_str(o, "source", a->source);
@@ -158,7 +150,7 @@ ctl_alert_json(const struct alert_rec *a)
 	ctl_add_int(o, "acked_ms", a->acked_ms);
 	ctl_add_str(o, "acked_by", a->acked_by);
 	ctl_add_str(o, "ack_note", a->ack_note);
-	json_object_object_add(o, "escalated", json_object_new_boolean(a->escalated_ms != 0));
+	ctl_add_bool(o, "escalated", a->escalated_ms != 0);
 	ctl_add_int(o, "escalated_ms", a->escalated_ms);
 	return o;
 }

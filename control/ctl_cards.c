@@ -24,7 +24,7 @@ card_json(const struct card_rec *c)
 
 	ctl_add_str(o, "uid", c->uid);
 	ctl_add_str(o, "holder", c->holder);
-	json_object_object_add(o, "enabled", json_object_new_boolean(c->enabled));
+	ctl_add_bool(o, "enabled", c->enabled);
 	ctl_add_int(o, "valid_from_ms", c->valid_from_ms);
 	ctl_add_int(o, "valid_until_ms", c->valid_until_ms);
 	ctl_add_str(o, "created_by", c->created_by);

@@ -13,9 +13,7 @@
 
 #include "control_int.h"
 
-/* ctl_desk.c: a true/false reply field. */
-void	ctl_desk_add_bool(json_object *, const char *k, bool v);
-/* Is w one of words (NULL-terminated)? */
+/* ctl_desk.c: is w one of words (NULL-terminated)? */
 bool	ctl_desk_word_in(const char *w, const char *const *words);
 /* The credential may go on a new pass: well formed, on no live pass and no
  * plain card; false: the error is sent. */
@@ -43,7 +41,8 @@ struct pass_rec *ctl_desk_pass_arg(struct ctl_client *, json_object *args);
 /* Submits a changed copy of pass p, recorded as tag with why. */
 void	ctl_desk_pass_change(struct ctl_client *, const struct pass_rec *p,
 	    const char *tag, const char *why);
-/* ctl_permits.c: a permit's JSON, with the passes still live on it. */
-json_object *ctl_permit_json(struct ctl_client *, const struct permit_rec *);
+/* ctl_permits.c: a permit's JSON (row: a struct permit_rec), with the
+ * passes still live on it. */
+ctl_row_fn	ctl_permit_json;
 
 #endif

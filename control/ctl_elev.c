@@ -267,15 +267,10 @@ ctl_cmd_booking_cancel(struct ctl_client *c, json_object *args)
 	static const char *const known[] = { "id", NULL };
 	struct store_req *req;
 	int64_t id = 0;
-	int r;
 
 	if (!ctl_args_known(c, args, known) ||
-	    (r = ctl_arg_int(c, args, "id", &id, 1, INT64_MAX)) < 0)
+	    ctl_arg_int_required(c, args, "id", &id, 1, INT64_MAX) < 0)
 		return;
-	if (r == 0) {
-		ctl_reply_err(c, "\"id\" is required");
-		return;
-	}
 	if ((req = ctl_req_new(c, STORE_BOOKING_CANCEL, booking_cancelled)) == NULL)
 		return;
 	req->in.booking.id = id;

@@ -211,12 +211,6 @@ local_midnight(int64_t now)
 	return (int64_t)mktime(&tm) * 1000;
 }
 
-static json_object *
-pass_row(struct ctl_client *c, const void *row)
-{
-	return ctl_pass_json(c, row);
-}
-
 /* A visitor's pass; any other is left out. */
 static json_object *
 visitor_pass_row(struct ctl_client *c, const void *row)
@@ -232,7 +226,7 @@ visitor_pass_row(struct ctl_client *c, const void *row)
 static void
 all_passes_listed(struct store_req *req, void *arg)
 {
-	ctl_reply_rows(arg, req, NULL, sizeof(struct pass_rec), pass_row);
+	ctl_reply_rows(arg, req, NULL, sizeof(struct pass_rec), ctl_pass_json);
 	ctl_req_finish(arg, req);
 }
 

@@ -53,8 +53,7 @@ lane_opened(struct store_req *req, void *arg)
 		ctl_add_str(o, "lane", ev->lane);
 		ctl_add_str(o, "direction", ev->direction);
 		ctl_add_int(o, "event_id", req->id);
-		json_object_object_add(o, "forced",
-		    json_object_new_boolean(ls->forced));
+		ctl_add_bool(o, "forced", ls->forced);
 		ctl_reply_ok(c, o);
 	}
 	ctl_req_finish(c, req);

@@ -81,13 +81,9 @@ ctl_desk_pass_arg(struct ctl_client *c, json_object *args)
 {
 	int64_t id = 0;
 	struct pass_rec *p;
-	int rc = ctl_arg_int(c, args, "id", &id, 1, INT64_MAX);
 
-	if (rc <= 0) {
-		if (rc == 0)
-			ctl_reply_err(c, "\"id\" is required");
+	if (ctl_arg_int_required(c, args, "id", &id, 1, INT64_MAX) < 0)
 		return NULL;
-	}
 	if ((p = desk_pass(c->srv->e, id)) == NULL)
 		ctl_reply_err(c, "no pass %" PRId64 " (passes ended more than two "
 		    "days ago: pass.list all)", id);
@@ -139,12 +135,8 @@ ctl_cmd_pass_extend(struct ctl_client *c, json_object *args)
 	char why[64];
 
 	if (!ctl_args_known(c, args, known) || (p = ctl_desk_pass_arg(c, args)) == NULL ||
-	    ctl_arg_int(c, args, "valid_until_ms", &until, 1, INT64_MAX) < 0)
+	    ctl_arg_int_required(c, args, "valid_until_ms", &until, 1, INT64_MAX) < 0)
 		return;
-	if (until == 0) {
-		ctl_reply_err(c, "\"valid_until_ms\" is required");
-		return;
-	}
 	if (!pass_live_or_say(c, p))
 		return;
 	if (until <= now || until <= p->valid_from_ms) {

@@ -60,18 +60,13 @@ ctl_cmd_person_add(struct ctl_client *c, json_object *args)
 	ctl_req_submit(c, req);
 }
 
-static json_object *
-person_row(struct ctl_client *c, const void *row)
-{
-	return ctl_person_json(c, row);
-}
-
 void
 ctl_cmd_person_list(struct ctl_client *c, json_object *args)
 {
 	struct desk *d = c->srv->e->desk;
 
-	ctl_desk_list(c, args, d->people, d->npeople, sizeof(*d->people), person_row);
+	ctl_desk_list(c, args, d->people, d->npeople, sizeof(*d->people),
+	    ctl_person_json);
 }
 
 /* The person named by "id": NULL (error sent) when there is none. */
@@ -80,13 +75,9 @@ ctl_desk_person_arg(struct ctl_client *c, json_object *args, const char *key)
 {
 	int64_t id = 0;
 	struct desk_person *p;
-	int rc = ctl_arg_int(c, args, key, &id, 1, INT64_MAX);
 
-	if (rc <= 0) {
-		if (rc == 0)
-			ctl_reply_err(c, "\"%s\" is required", key);
+	if (ctl_arg_int_required(c, args, key, &id, 1, INT64_MAX) < 0)
 		return NULL;
-	}
 	if ((p = desk_person(c->srv->e, id)) == NULL)
 		ctl_reply_err(c, "no person %" PRId64, id);
 	return p;

@@ -31,8 +31,9 @@ live_passes_of_permit(struct engine *e, int64_t permit)
 }
 
 json_object *
-ctl_permit_json(struct ctl_client *c, const struct permit_rec *p)
+ctl_permit_json(struct ctl_client *c, const void *row)
 {
+	const struct permit_rec *p = row;
 	json_object *o = json_object_new_object();
 	char days[40];
 
@@ -45,7 +46,7 @@ ctl_permit_json(struct ctl_client *c, const struct permit_rec *p)
 	ctl_add_str(o, "days", days);
 	ctl_add_str(o, "hours", p->hours);
 	ctl_add_int(o, "floor", p->floor);
-	ctl_desk_add_bool(o, "fees_paid", p->fees_paid);
+	ctl_add_bool(o, "fees_paid", p->fees_paid);
 	ctl_add_str(o, "state", p->state);
 	ctl_add_int(o, "created_ms", p->created_ms);
 	ctl_add_str(o, "created_by", p->created_by);
@@ -126,19 +127,13 @@ ctl_cmd_permit_add(struct ctl_client *c, json_object *args)
 	ctl_req_submit(c, req);
 }
 
-static json_object *
-permit_row(struct ctl_client *c, const void *row)
-{
-	return ctl_permit_json(c, row);
-}
-
 void
 ctl_cmd_permit_list(struct ctl_client *c, json_object *args)
 {
 	struct desk *d = c->srv->e->desk;
 
 	ctl_desk_list(c, args, d->permits, d->npermits, sizeof(*d->permits),
-	    permit_row);
+	    ctl_permit_json);
 }
 
 void

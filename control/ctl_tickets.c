@@ -77,20 +77,11 @@ get_text(struct ctl_client *c, json_object *args, const char *k, char *out,
 	return 1;
 }
 
+/* A ticket's number, "id": 1, or -1 with the error sent. */
 static int
 get_id(struct ctl_client *c, json_object *args, int64_t *out)
 {
-	int r = ctl_arg_int(c, args, "id", out, INT64_MIN, INT64_MAX);
-
-	if (r == 0)
-		ctl_reply_err(c, "\"id\" is required");
-	if (r <= 0)
-		return -1;
-	if (*out < 1) {
-		ctl_reply_err(c, "\"id\" must be a ticket number, 1 or more");
-		return -1;
-	}
-	return 1;
+	return ctl_arg_id(c, args, "id", out, "a ticket number, 1 or more");
 }
 
 /* ---- tickets [all] ------------------------------------------------------- */
@@ -308,7 +299,7 @@ summary_done(struct store_req *req, void *arg)
 		ctl_add_str(o, "day", sum->day);
 		ctl_add_int(o, "made_ms", sum->made_ms);
 		ctl_add_int(o, "since_ms", sum->since_ms);
-		json_object_object_add(o, "late", json_object_new_boolean(sum->late));
+		ctl_add_bool(o, "late", sum->late);
 		ctl_add_int(o, "open_count", sum->nopen);
 		ctl_add_int(o, "urgent_count", sum->nurgent);
 		ctl_add_int(o, "opened_count", sum->nopened);
