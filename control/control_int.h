@@ -96,6 +96,10 @@ struct store_req *ctl_req_new(struct ctl_client *, enum store_op,
 	    void (*done)(struct store_req *, void *));
 /* The client takes no other request until ctl_req_finish(). */
 void	ctl_req_submit(struct ctl_client *, struct store_req *);
+/* The two in one: a request for op with a copy of in, submitted. false:
+ * none (out of memory; the error is sent). */
+bool	ctl_request(struct ctl_client *, enum store_op,
+	    void (*done)(struct store_req *, void *), const union store_in *in);
 /* Common ending of a store completion: free, then go on with the client. */
 void	ctl_req_finish(struct ctl_client *, struct store_req *);
 /*

@@ -100,19 +100,17 @@ void
 ctl_cmd_alert_ack(struct ctl_client *c, json_object *args)
 {
 	struct alert_active *a;
-	struct store_req *req;
-	char note[sizeof(req->in.alert.ack_note)], roles[64], aud[48];
+	union store_in in = { 0 };
+	char roles[64], aud[48];
 	int64_t id;
 
-	if (ack_args(c, args, &id, note, sizeof(note)) < 0)
+	if (ack_args(c, args, &id, in.alert.ack_note, sizeof(in.alert.ack_note)) < 0)
 		return;
 	a = alert_by_id(c->srv->e, id);
 	if (a == NULL || a->acked) {
 		/* Unknown, cleared or acknowledged: the store says which. */
-		if ((req = ctl_req_new(c, STORE_ALERT_GET, ack_looked_up)) == NULL)
-			return;
-		req->in.alert.id = id;
-		ctl_req_submit(c, req);
+		ctl_request(c, STORE_ALERT_GET, ack_looked_up,
+		    &(union store_in){ .alert.id = id });
 		return;
 	}
 	if (!role_sees_alert(c->roles, a->severity == SEV_EMERGENCY, a->audience)) {
@@ -122,14 +120,11 @@ ctl_cmd_alert_ack(struct ctl_client *c, json_object *args)
 		    "your roles (%s)", id, aud, roles);
 		return;
 	}
-	if ((req = ctl_req_new(c, STORE_ALERT_ACK, ack_stored)) == NULL)
-		return;
 	/* Committed (synchronous=FULL) before the reply: invariant 3. */
-	req->in.alert.id = id;
-	req->in.alert.acked_ms = real_ms();
-	str_copy(req->in.alert.acked_by, c->user, sizeof(req->in.alert.acked_by));
-	str_copy(req->in.alert.ack_note, note, sizeof(req->in.alert.ack_note));
-	ctl_req_submit(c, req);
+	in.alert.id = id;
+	in.alert.acked_ms = real_ms();
+	str_copy(in.alert.acked_by, c->user, sizeof(in.alert.acked_by));
+	ctl_request(c, STORE_ALERT_ACK, ack_stored, &in);
 }
 
 json_object *
@@ -218,7 +213,7 @@ void
 ctl_cmd_alerts(struct ctl_client *c, json_object *args)
 {
 	static const char *const known[] = { "all", "follow", "after", NULL };
-	struct store_req *req;
+	union store_in in = { .page.limit = ALERT_PAGE_ROWS };
 	bool all = false, follow = false;
 	char after[24] = "";
 
@@ -235,16 +230,10 @@ ctl_cmd_alerts(struct ctl_client *c, json_object *args)
 			    "page: \"%s\"", after);
 			return;
 		}
-		if ((req = ctl_req_new(c, STORE_ALERT_PAGE, alerts_page_done)) == NULL)
-			return;
-		str_copy(req->in.page.after, after, sizeof(req->in.page.after));
-		req->in.page.limit = ALERT_PAGE_ROWS;
-		ctl_req_submit(c, req);
+		str_copy(in.page.after, after, sizeof(in.page.after));
+		ctl_request(c, STORE_ALERT_PAGE, alerts_page_done, &in);
 		return;
 	}
-	if ((req = ctl_req_new(c, STORE_ALERT_LIST, alerts_done)) == NULL)
-		return;
-	req->in.query.all = all;
 	c->wants_follow = follow;	/* alerts_done starts following */
-	ctl_req_submit(c, req);
+	ctl_request(c, STORE_ALERT_LIST, alerts_done, &(union store_in){ .query.all = all });
 }

@@ -131,7 +131,6 @@ ctl_cmd_card_add(struct ctl_client *c, json_object *args)
 	static const char *const known[] = { "uid", "holder", "enabled", "valid_from_ms",
 	    "valid_until_ms", "floors", NULL };
 	struct card_rec card = { .enabled = true };
-	struct store_req *req;
 
 	if (!ctl_args_known(c, args, known) ||
 	    ctl_arg_str(c, args, "uid", card.uid, sizeof(card.uid), true) < 0 ||
@@ -157,10 +156,7 @@ ctl_cmd_card_add(struct ctl_client *c, json_object *args)
 	}
 	str_copy(card.created_by, c->user, sizeof(card.created_by));
 	card.created_ms = real_ms();
-	if ((req = ctl_req_new(c, STORE_CARD_PUT, card_added)) == NULL)
-		return;
-	req->in.card = card;
-	ctl_req_submit(c, req);
+	ctl_request(c, STORE_CARD_PUT, card_added, &(union store_in){ .card = card });
 }
 
 static void
@@ -187,20 +183,18 @@ void
 ctl_cmd_card_remove(struct ctl_client *c, json_object *args)
 {
 	static const char *const known[] = { "uid", NULL };
-	struct store_req *req;
-	char uid[32];
+	union store_in in = { 0 };
+	char *uid = in.key;
 
-	if (!ctl_args_known(c, args, known) || ctl_arg_str(c, args, "uid", uid, sizeof(uid), true) < 0)
+	if (!ctl_args_known(c, args, known) ||
+	    ctl_arg_str(c, args, "uid", uid, sizeof(in.key), true) < 0)
 		return;
 	if (!ctl_card_uid_valid(uid)) {
 		ctl_reply_err(c, "card uid \"%s\": 4 to %d upper-case hex digits expected",
 		    uid, MSG_UID_MAX - 1);
 		return;
 	}
-	if ((req = ctl_req_new(c, STORE_CARD_DEL, card_removed)) == NULL)
-		return;
-	str_copy(req->in.key, uid, sizeof(req->in.key));
-	ctl_req_submit(c, req);
+	ctl_request(c, STORE_CARD_DEL, card_removed, &in);
 }
 
 /* ---- card pages, written out directly ---------------------------------- */
@@ -266,15 +260,9 @@ void
 ctl_cmd_card_list(struct ctl_client *c, json_object *args)
 {
 	static const char *const known[] = { "after", NULL };
-	struct store_req *req;
-	char after[32] = "";
+	union store_in in = { .page.limit = CARD_PAGE_ROWS };
 
-	if (!ctl_args_known(c, args, known) ||
-	    ctl_arg_str(c, args, "after", after, sizeof(after), false) < 0)
-		return;
-	if ((req = ctl_req_new(c, STORE_CARD_LIST, card_page_done)) == NULL)
-		return;
-	str_copy(req->in.page.after, after, sizeof(req->in.page.after));
-	req->in.page.limit = CARD_PAGE_ROWS;
-	ctl_req_submit(c, req);
+	if (ctl_args_known(c, args, known) && ctl_arg_str(c, args, "after",
+	    in.page.after, sizeof(in.page.after), false) >= 0)
+		ctl_request(c, STORE_CARD_LIST, card_page_done, &in);
 }

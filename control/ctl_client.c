@@ -203,6 +203,19 @@ ctl_req_submit(struct ctl_client *c, struct store_req *req)
 	store_submit(c->srv->e->store, req);
 }
 
+bool
+ctl_request(struct ctl_client *c, enum store_op op,
+    void (*done)(struct store_req *, void *), const union store_in *in)
+{
+	struct store_req *req = ctl_req_new(c, op, done);
+
+	if (req == NULL)
+		return false;
+	req->in = *in;
+	ctl_req_submit(c, req);
+	return true;
+}
+
 void
 ctl_req_finish(struct ctl_client *c, struct store_req *req)
 {

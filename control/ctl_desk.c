@@ -354,15 +354,8 @@ out_oom:
 	ctl_req_finish(c, req);
 }
 
-/* A store request for this action, to be filled and then submitted. */
-struct store_req *
-ctl_desk_req(struct ctl_client *c, enum desk_action action, const char *tag)
+void
+ctl_desk_submit(struct ctl_client *c, const struct desk_in *in)
 {
-	struct store_req *req = ctl_req_new(c, STORE_DESK, desk_written);
-
-	if (req != NULL) {
-		req->in.desk.action = action;
-		str_copy(req->in.desk.tag, tag, sizeof(req->in.desk.tag));
-	}
-	return req;
+	ctl_request(c, STORE_DESK, desk_written, &(union store_in){ .desk = *in });
 }

@@ -26,11 +26,10 @@ int64_t	ctl_desk_date_ms(int date, int plus_days);
  * arguments): at most DESK_LIST_MAX of the n rows, each through row. */
 void	ctl_desk_list(struct ctl_client *, json_object *args, const void *rows,
 	    size_t n, size_t size, ctl_row_fn *row);
-/* A store request for this action, to be filled and then submitted; its
- * completion updates the engine's copy, records an event, and replies.
- * NULL: the error is sent. */
-struct store_req *ctl_desk_req(struct ctl_client *, enum desk_action action,
-	    const char *tag);
+/* Stores the change in (its action; its tag, the kind of the event that
+ * records it; why, the event's words): once committed, the engine's copy
+ * is updated, the event recorded, and the reply sent. */
+void	ctl_desk_submit(struct ctl_client *, const struct desk_in *in);
 
 /* ctl_people.c: the person named by args' key; NULL (error sent): none. */
 struct desk_person *ctl_desk_person_arg(struct ctl_client *, json_object *args,

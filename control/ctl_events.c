@@ -175,7 +175,6 @@ ctl_cmd_events(struct ctl_client *c, json_object *args)
 	static const char *const known[] = { "since_ms", "until_ms", "lane",
 	    "card", "person", "limit", "follow", "after", "oldest", "upto_id",
 	    NULL };
-	struct store_req *req;
 	struct ev_query q = { .limit = 100 };
 	int64_t limit = 100;
 	bool follow = false;
@@ -223,11 +222,8 @@ ctl_cmd_events(struct ctl_client *c, json_object *args)
 		q.after = true;
 	}
 	q.limit = (int)limit;
-	if ((req = ctl_req_new(c, STORE_EVENT_QUERY, events_done)) == NULL)
-		return;
-	req->in.evq = q;
 	c->wants_follow = follow;	/* events_done starts following */
-	ctl_req_submit(c, req);
+	ctl_request(c, STORE_EVENT_QUERY, events_done, &(union store_in){ .evq = q });
 }
 
 /* ---- export ----------------------------------------------------------- */
@@ -269,7 +265,6 @@ void
 ctl_cmd_events_export(struct ctl_client *c, json_object *args)
 {
 	static const char *const known[] = { "since_ms", "until_ms", NULL };
-	struct store_req *req;
 	int64_t since = -1, until = 0, now = real_ms();
 
 	if (!ctl_args_known(c, args, known) ||
@@ -287,11 +282,8 @@ ctl_cmd_events_export(struct ctl_client *c, json_object *args)
 		    "events can be exported");
 		return;
 	}
-	if ((req = ctl_req_new(c, STORE_EXPORT_BEGIN, export_begun)) == NULL)
-		return;
-	req->in.export.since_ms = since;
-	req->in.export.until_ms = until;
-	ctl_req_submit(c, req);
+	ctl_request(c, STORE_EXPORT_BEGIN, export_begun, &(union store_in){
+	    .export = { .since_ms = since, .until_ms = until } });
 }
 
 static void
@@ -334,7 +326,6 @@ ctl_cmd_events_export_done(struct ctl_client *c, json_object *args)
 	static const char *const known[] = { "since_ms", "until_ms", "upto_id",
 	    "rows", "file", NULL };
 	struct export_rec x = { 0 };
-	struct store_req *req;
 
 	if (!ctl_args_known(c, args, known) ||
 	    ctl_arg_int(c, args, "since_ms", &x.since_ms, 0, INT64_MAX - 1) < 0 ||
@@ -350,8 +341,5 @@ ctl_cmd_events_export_done(struct ctl_client *c, json_object *args)
 	}
 	x.done_ms = real_ms();
 	str_copy(x.actor, c->user, sizeof(x.actor));
-	if ((req = ctl_req_new(c, STORE_EXPORT_DONE, export_recorded)) == NULL)
-		return;
-	req->in.export = x;
-	ctl_req_submit(c, req);
+	ctl_request(c, STORE_EXPORT_DONE, export_recorded, &(union store_in){ .export = x });
 }

@@ -25,7 +25,7 @@ ctl_cmd_person_add(struct ctl_client *c, json_object *args)
 	static const char *const known[] = { "kind", "name", "id_type", "id_number",
 	    "company", "unit", "schedule", NULL };
 	struct person_rec p = { 0 };
-	struct store_req *req;
+	struct desk_in in = { .action = DESK_PERSON_PUT, .tag = "person_added" };
 
 	if (!ctl_args_known(c, args, known) ||
 	    ctl_arg_str(c, args, "kind", p.kind, sizeof(p.kind), true) < 0 ||
@@ -54,10 +54,8 @@ ctl_cmd_person_add(struct ctl_client *c, json_object *args)
 	str_copy(p.status, "active", sizeof(p.status));
 	p.created_ms = p.updated_ms = real_ms();
 	str_copy(p.created_by, c->user, sizeof(p.created_by));
-	if ((req = ctl_desk_req(c, DESK_PERSON_PUT, "person_added")) == NULL)
-		return;
-	req->in.desk.person = p;
-	ctl_req_submit(c, req);
+	in.person = p;
+	ctl_desk_submit(c, &in);
 }
 
 void
@@ -109,7 +107,7 @@ ctl_cmd_person_status(struct ctl_client *c, json_object *args)
 	static const char *const statuses[] = { "active", "suspended", "terminated",
 	    NULL };
 	struct desk_person *p;
-	struct store_req *req;
+	struct desk_in in = { .action = DESK_PERSON_PUT, .tag = "person_status" };
 	char status[12], reason[DESK_TEXT_MAX];
 
 	if (!ctl_args_known(c, args, known) || (p = ctl_desk_person_arg(c, args, "id")) == NULL ||
@@ -129,12 +127,9 @@ ctl_cmd_person_status(struct ctl_client *c, json_object *args)
 		ctl_reply_err(c, "person %" PRId64 ": personal data purged", p->r.id);
 		return;
 	}
-	if ((req = ctl_desk_req(c, DESK_PERSON_PUT, "person_status")) == NULL)
-		return;
-	req->in.desk.person = p->r;
-	str_copy(req->in.desk.person.status, status, sizeof(req->in.desk.person.status));
-	req->in.desk.person.updated_ms = real_ms();
-	snprintf(req->in.desk.why, sizeof(req->in.desk.why), "%s: %.80s", status,
-	    reason);
-	ctl_req_submit(c, req);
+	in.person = p->r;
+	str_copy(in.person.status, status, sizeof(in.person.status));
+	in.person.updated_ms = real_ms();
+	snprintf(in.why, sizeof(in.why), "%s: %.80s", status, reason);
+	ctl_desk_submit(c, &in);
 }
