@@ -68,6 +68,9 @@ struct ctl_server {
 void	ctl_reply_ok(struct ctl_client *, json_object *data);
 /* A reply line already written out as JSON (without its newline). */
 void	ctl_reply_raw(struct ctl_client *, const char *line, size_t len);
+/* A reply line written into b (jbuf.h), or "what: out of memory" when it
+ * could not be; b is freed. */
+void	ctl_reply_jb(struct ctl_client *, struct jbuf *b, const char *what);
 /* One page of a list (ctl.h): more is the cursor of the next, NULL none. */
 void	ctl_reply_page(struct ctl_client *, json_object *data, const char *more);
 void	ctl_reply_err(struct ctl_client *, const char *fmt, ...)

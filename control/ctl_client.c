@@ -105,6 +105,17 @@ ctl_reply_raw(struct ctl_client *c, const char *s, size_t len)
 }
 
 void
+ctl_reply_jb(struct ctl_client *c, struct jbuf *b, const char *what)
+{
+	if (b->oom)
+		ctl_reply_err(c, "%s: out of memory", what);
+	else
+		ctl_reply_raw(c, b->p, b->len);
+	free(b->p);
+	*b = (struct jbuf){ 0 };
+}
+
+void
 ctl_reply_ok(struct ctl_client *c, json_object *data)
 {
 	json_object *r = json_object_new_object();

@@ -151,12 +151,10 @@ events_done(struct store_req *req, void *arg)
 		cursor_make(&ev[i - 1], more, sizeof(more));
 	jb_page_end(&b, more[0] != '\0' ? more : NULL);
 	if (b.oom) {
-		ctl_reply_err(c, "events: out of memory");
 		more[0] = '\0';
 		c->wants_follow = false;
-	} else
-		ctl_reply_raw(c, b.p, b.len);
-	free(b.p);
+	}
+	ctl_reply_jb(c, &b, "events");
 	/* Following starts with the last page: committed events after it
 	 * reach the follower in order, as the store completes requests and
 	 * batches in commit order. */
