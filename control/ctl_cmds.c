@@ -60,6 +60,7 @@ ctl_arg_str(struct ctl_client *c, json_object *args, const char *k, char *out,
     size_t len, bool required)
 {
 	json_object *v;
+	const char *s;
 	int r = arg_value(c, args, k, json_type_string, "a string", &v);
 
 	if (r == 0 && required) {
@@ -70,14 +71,14 @@ ctl_arg_str(struct ctl_client *c, json_object *args, const char *k, char *out,
 		return r;
 	/* Text goes to the log, the database and the guards' screens: a NUL
 	 * would cut it short unseen, a control character could forge lines. */
+	s = json_object_get_string(v);
 	for (int i = 0; i < json_object_get_string_len(v); i++) {
-		if ((unsigned char)json_object_get_string(v)[i] < 0x20 ||
-		    json_object_get_string(v)[i] == 0x7f) {
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
 			ctl_reply_err(c, "\"%s\" contains a control character", k);
 			return -1;
 		}
 	}
-	if (!str_copy(out, json_object_get_string(v), len)) {
+	if (!str_copy(out, s, len)) {
 		ctl_reply_err(c, "\"%s\" is longer than %zu characters", k, len - 1);
 		return -1;
 	}

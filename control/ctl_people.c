@@ -24,37 +24,36 @@ ctl_cmd_person_add(struct ctl_client *c, json_object *args)
 {
 	static const char *const known[] = { "kind", "name", "id_type", "id_number",
 	    "company", "unit", "schedule", NULL };
-	struct person_rec p = { 0 };
 	struct desk_in in = { .action = DESK_PERSON_PUT, .tag = "person_added" };
+	struct person_rec *p = &in.person;
 
 	if (!ctl_args_known(c, args, known) ||
-	    ctl_arg_str(c, args, "kind", p.kind, sizeof(p.kind), true) < 0 ||
-	    ctl_arg_str(c, args, "name", p.name, sizeof(p.name), true) < 0 ||
-	    ctl_arg_str(c, args, "company", p.company, sizeof(p.company), false) < 0 ||
-	    ctl_arg_str(c, args, "unit", p.unit, sizeof(p.unit), false) < 0 ||
-	    ctl_arg_str(c, args, "schedule", p.schedule, sizeof(p.schedule), false) < 0)
+	    ctl_arg_str(c, args, "kind", p->kind, sizeof(p->kind), true) < 0 ||
+	    ctl_arg_str(c, args, "name", p->name, sizeof(p->name), true) < 0 ||
+	    ctl_arg_str(c, args, "company", p->company, sizeof(p->company), false) < 0 ||
+	    ctl_arg_str(c, args, "unit", p->unit, sizeof(p->unit), false) < 0 ||
+	    ctl_arg_str(c, args, "schedule", p->schedule, sizeof(p->schedule), false) < 0)
 		return;
-	if (!ctl_desk_word_in(p.kind, person_kinds)) {
+	if (!ctl_desk_word_in(p->kind, person_kinds)) {
 		ctl_reply_err(c, "kind \"%s\": tenant_staff, property_staff or "
-		    "contractor expected (visitors: visitor.register)", p.kind);
+		    "contractor expected (visitors: visitor.register)", p->kind);
 		return;
 	}
-	if (p.name[0] == '\0') {
+	if (p->name[0] == '\0') {
 		ctl_reply_err(c, "name must not be empty");
 		return;
 	}
-	if (p.schedule[0] != '\0' &&
-	    config_schedule_index(c->srv->e->site, p.schedule) < 0) {
+	if (p->schedule[0] != '\0' &&
+	    config_schedule_index(c->srv->e->site, p->schedule) < 0) {
 		ctl_reply_err(c, "schedule \"%s\" is not in the configuration",
-		    p.schedule);
+		    p->schedule);
 		return;
 	}
-	if (ctl_desk_id_args(c, args, &p, false, NULL, NULL) < 0)
+	if (ctl_desk_id_args(c, args, p, false, NULL, NULL) < 0)
 		return;
-	str_copy(p.status, "active", sizeof(p.status));
-	p.created_ms = p.updated_ms = real_ms();
-	str_copy(p.created_by, c->user, sizeof(p.created_by));
-	in.person = p;
+	str_copy(p->status, "active", sizeof(p->status));
+	p->created_ms = p->updated_ms = real_ms();
+	str_copy(p->created_by, c->user, sizeof(p->created_by));
 	ctl_desk_submit(c, &in);
 }
 
