@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "ctl_limit.h"
+#include "jbuf.h"
 #include "../engine/engine.h"
 #include "../config/roles.h"
 
@@ -33,8 +34,7 @@ struct ctl_client {
 						   the reserve (ctl_limit.h) */
 	char			*in;
 	size_t			inlen;
-	char			*out;
-	size_t			outlen, outcap;
+	struct jbuf		out;		/* replies waiting to be sent */
 	bool			busy;		/* a store request is in flight */
 	bool			dead;		/* socket closed; freed when not busy */
 	bool			eof;		/* peer sends no more; replies still go */
@@ -68,6 +68,9 @@ struct ctl_server {
 void	ctl_reply_ok(struct ctl_client *, json_object *data);
 /* A reply line already written out as JSON (without its newline). */
 void	ctl_reply_raw(struct ctl_client *, const char *line, size_t len);
+/* A reply line written into b (jbuf.h), or "what: out of memory" when it
+ * could not be; b is freed. */
+void	ctl_reply_jb(struct ctl_client *, struct jbuf *b, const char *what);
 /* One page of a list (ctl.h): more is the cursor of the next, NULL none. */
 void	ctl_reply_page(struct ctl_client *, json_object *data, const char *more);
 void	ctl_reply_err(struct ctl_client *, const char *fmt, ...)
@@ -96,6 +99,10 @@ struct store_req *ctl_req_new(struct ctl_client *, enum store_op,
 	    void (*done)(struct store_req *, void *));
 /* The client takes no other request until ctl_req_finish(). */
 void	ctl_req_submit(struct ctl_client *, struct store_req *);
+/* The two in one: a request for op with a copy of in, submitted. false:
+ * none (out of memory; the error is sent). */
+bool	ctl_request(struct ctl_client *, enum store_op,
+	    void (*done)(struct store_req *, void *), const union store_in *in);
 /* Common ending of a store completion: free, then go on with the client. */
 void	ctl_req_finish(struct ctl_client *, struct store_req *);
 /*
@@ -120,11 +127,19 @@ int	ctl_arg_str(struct ctl_client *, json_object *args, const char *k,
 int	ctl_arg_int(struct ctl_client *, json_object *args, const char *k,
 	    int64_t *out, int64_t min, int64_t max);
 int	ctl_arg_bool(struct ctl_client *, json_object *args, const char *k, bool *out);
+/* The same, required: 1, or -1 (error sent; absent: "k is required"). */
+int	ctl_arg_int_required(struct ctl_client *, json_object *args, const char *k,
+	    int64_t *out, int64_t min, int64_t max);
+/* A required id, 1 or more: 1, or -1 (error sent; below 1: "k must be
+ * what"). */
+int	ctl_arg_id(struct ctl_client *, json_object *args, const char *k,
+	    int64_t *out, const char *what);
 /* Only the arguments a command knows: false (error sent) on any other. */
 bool	ctl_args_known(struct ctl_client *, json_object *args, const char *const *known);
-/* Reply fields: text (empty stays empty) and integers. */
+/* Reply fields: text (empty stays empty), integers, true/false. */
 void	ctl_add_str(json_object *, const char *k, const char *v);
 void	ctl_add_int(json_object *, const char *k, int64_t v);
+void	ctl_add_bool(json_object *, const char *k, bool v);
 /* The command called NAME, or NULL; *roles: the ROLE_* bits that may use
  * it, or ROLE_EVERYONE (each row of the table states them). */
 ctl_cmd_fn	*ctl_cmd_find(const char *name, unsigned *roles);
@@ -143,10 +158,11 @@ typedef void	ctl_dev_row_fn(struct ctl_client *, int d, const struct device_conf
 void	ctl_list_kind(struct ctl_client *, json_object *args, int kind,
 	    ctl_dev_row_fn *row);
 /* ctl_events.c: the event log (events, events.export, events.export.done);
- * an event's JSON (listings and followers) and its reason in words (or
- * ""); whether a follower of the log is to be sent ev. */
+ * an event's JSON (ctl.h "event"; pages and followers) written into b, and
+ * its reason in words (or ""); whether a follower of the log is to be sent
+ * ev. */
 ctl_cmd_fn	ctl_cmd_events, ctl_cmd_events_export, ctl_cmd_events_export_done;
-json_object	*ctl_event_json(const struct ev_rec *);
+void	ctl_event_jb(struct jbuf *b, const struct ev_rec *);
 const char	*ctl_event_reason_text(const struct ev_rec *);
 bool	ctl_follows_event(const struct ctl_client *, const struct ev_rec *);
 /* ctl_alerts.c: "alerts", and an alert's JSON (listings and followers). */

@@ -87,40 +87,30 @@ ack_args(struct ctl_client *c, json_object *args, int64_t *id, char *note,
     size_t notelen)
 {
 	static const char *const known[] = { "id", "note", NULL };
-	int r;
 
-	if (!ctl_args_known(c, args, known))
-		return -1;
-	r = ctl_arg_int(c, args, "id", id, INT64_MIN, INT64_MAX);
-	if (r == 0)
-		ctl_reply_err(c, "\"id\" is required");
-	if (r <= 0)
-		return -1;
-	if (*id < 1) {
-		ctl_reply_err(c, "\"id\" must be an alert id (a positive integer)");
-		return -1;
-	}
 	note[0] = '\0';
-	return ctl_arg_str(c, args, "note", note, notelen, false) < 0 ? -1 : 0;
+	if (!ctl_args_known(c, args, known) || ctl_arg_id(c, args, "id", id,
+	    "an alert id (a positive integer)") < 0 ||
+	    ctl_arg_str(c, args, "note", note, notelen, false) < 0)
+		return -1;
+	return 0;
 }
 
 void
 ctl_cmd_alert_ack(struct ctl_client *c, json_object *args)
 {
 	struct alert_active *a;
-	struct store_req *req;
-	char note[sizeof(req->in.alert.ack_note)], roles[64], aud[48];
+	union store_in in = { 0 };
+	char roles[64], aud[48];
 	int64_t id;
 
-	if (ack_args(c, args, &id, note, sizeof(note)) < 0)
+	if (ack_args(c, args, &id, in.alert.ack_note, sizeof(in.alert.ack_note)) < 0)
 		return;
 	a = alert_by_id(c->srv->e, id);
 	if (a == NULL || a->acked) {
 		/* Unknown, cleared or acknowledged: the store says which. */
-		if ((req = ctl_req_new(c, STORE_ALERT_GET, ack_looked_up)) == NULL)
-			return;
-		req->in.alert.id = id;
-		ctl_req_submit(c, req);
+		ctl_request(c, STORE_ALERT_GET, ack_looked_up,
+		    &(union store_in){ .alert.id = id });
 		return;
 	}
 	if (!role_sees_alert(c->roles, a->severity == SEV_EMERGENCY, a->audience)) {
@@ -130,14 +120,11 @@ ctl_cmd_alert_ack(struct ctl_client *c, json_object *args)
 		    "your roles (%s)", id, aud, roles);
 		return;
 	}
-	if ((req = ctl_req_new(c, STORE_ALERT_ACK, ack_stored)) == NULL)
-		return;
 	/* Committed (synchronous=FULL) before the reply: invariant 3. */
-	req->in.alert.id = id;
-	req->in.alert.acked_ms = real_ms();
-	str_copy(req->in.alert.acked_by, c->user, sizeof(req->in.alert.acked_by));
-	str_copy(req->in.alert.ack_note, note, sizeof(req->in.alert.ack_note));
-	ctl_req_submit(c, req);
+	in.alert.id = id;
+	in.alert.acked_ms = real_ms();
+	str_copy(in.alert.acked_by, c->user, sizeof(in.alert.acked_by));
+	ctl_request(c, STORE_ALERT_ACK, ack_stored, &in);
 }
 
 json_object *
@@ -147,7 +134,7 @@ ctl_alert_json(const struct alert_rec *a)
 
 	ctl_add_int(o, "id", a->id);
 	/* false: held in memory while the database cannot be written */
-	json_object_object_add(o, "stored", json_object_new_boolean(a->id > 0));
+	ctl_add_bool(o, "stored", a->id > 0);
 	ctl_add_int(o, "raised_ms", a->raised_ms);
 	ctl_add_int(o, "cleared_ms", a->cleared_ms);
 	ctl_add_str(o, "source", a->source);
@@ -158,7 +145,7 @@ ctl_alert_json(const struct alert_rec *a)
 	ctl_add_int(o, "acked_ms", a->acked_ms);
 	ctl_add_str(o, "acked_by", a->acked_by);
 	ctl_add_str(o, "ack_note", a->ack_note);
-	json_object_object_add(o, "escalated", json_object_new_boolean(a->escalated_ms != 0));
+	ctl_add_bool(o, "escalated", a->escalated_ms != 0);
 	ctl_add_int(o, "escalated_ms", a->escalated_ms);
 	return o;
 }
@@ -226,7 +213,7 @@ void
 ctl_cmd_alerts(struct ctl_client *c, json_object *args)
 {
 	static const char *const known[] = { "all", "follow", "after", NULL };
-	struct store_req *req;
+	union store_in in = { .page.limit = ALERT_PAGE_ROWS };
 	bool all = false, follow = false;
 	char after[24] = "";
 
@@ -243,16 +230,10 @@ ctl_cmd_alerts(struct ctl_client *c, json_object *args)
 			    "page: \"%s\"", after);
 			return;
 		}
-		if ((req = ctl_req_new(c, STORE_ALERT_PAGE, alerts_page_done)) == NULL)
-			return;
-		str_copy(req->in.page.after, after, sizeof(req->in.page.after));
-		req->in.page.limit = ALERT_PAGE_ROWS;
-		ctl_req_submit(c, req);
+		str_copy(in.page.after, after, sizeof(in.page.after));
+		ctl_request(c, STORE_ALERT_PAGE, alerts_page_done, &in);
 		return;
 	}
-	if ((req = ctl_req_new(c, STORE_ALERT_LIST, alerts_done)) == NULL)
-		return;
-	req->in.query.all = all;
 	c->wants_follow = follow;	/* alerts_done starts following */
-	ctl_req_submit(c, req);
+	ctl_request(c, STORE_ALERT_LIST, alerts_done, &(union store_in){ .query.all = all });
 }

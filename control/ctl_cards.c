@@ -17,29 +17,6 @@
 #include "../common/floors.h"
 #include "../common/util.h"
 
-static json_object *
-card_json(const struct card_rec *c)
-{
-	json_object *o = json_object_new_object();
-
-	ctl_add_str(o, "uid", c->uid);
-	ctl_add_str(o, "holder", c->holder);
-	json_object_object_add(o, "enabled", json_object_new_boolean(c->enabled));
-	ctl_add_int(o, "valid_from_ms", c->valid_from_ms);
-	ctl_add_int(o, "valid_until_ms", c->valid_until_ms);
-	ctl_add_str(o, "created_by", c->created_by);
-	ctl_add_int(o, "created_ms", c->created_ms);
-	{
-		json_object *fl = json_object_new_array();
-
-		for (int f = 0; f <= FLOORS_TOP; f++)
-			if (c->floors >> f & 1)
-				json_object_array_add(fl, json_object_new_int(f));
-		json_object_object_add(o, "floors", fl);
-	}
-	return o;
-}
-
 #define CARD_PAGE_ROWS	1000	/* cards a card.list page holds */
 
 bool
@@ -68,6 +45,44 @@ ctl_card_audit(struct ctl_client *c, const char *kind, const char *uid,
 	engine_event(c->srv->e, &ev);
 }
 
+/* A card as JSON text (jbuf.h), for card.add and the pages of card.list,
+ * rather than built as json-c objects: a thousand cards then cost the
+ * engine a fraction of a millisecond, so a million listed never hold a
+ * card decision up. */
+static void
+jb_card(struct jbuf *b, const struct card_rec *c)
+{
+	bool first = true;
+
+	jb_put(b, "{\"uid\":", 7);
+	jb_str(b, c->uid);
+	jb_key_str(b, "holder", c->holder);
+	jb_fmt(b, ",\"enabled\":%s", c->enabled ? "true" : "false");
+	jb_fmt(b, ",\"valid_from_ms\":%" PRId64, c->valid_from_ms);
+	jb_fmt(b, ",\"valid_until_ms\":%" PRId64, c->valid_until_ms);
+	jb_key_str(b, "created_by", c->created_by);
+	jb_fmt(b, ",\"created_ms\":%" PRId64 ",\"floors\":[", c->created_ms);
+	for (int f = 0; f <= FLOORS_TOP; f++) {
+		if (c->floors >> f & 1) {
+			jb_fmt(b, first ? "%d" : ",%d", f);
+			first = false;
+		}
+	}
+	jb_put(b, "]}", 2);
+}
+
+/* The reply to card.add: the card as it was stored. */
+static void
+reply_card(struct ctl_client *c, const struct card_rec *card)
+{
+	struct jbuf b = { 0 };
+
+	jb_put(&b, "{\"ok\":true,\"data\":", 18);
+	jb_card(&b, card);
+	jb_put(&b, "}", 1);
+	ctl_reply_jb(c, &b, "card.add");
+}
+
 static void
 card_added(struct store_req *req, void *arg)
 {
@@ -81,7 +96,7 @@ card_added(struct store_req *req, void *arg)
 			ctl_reply_err(c, "card %s stored, but lobbyd is out of memory and "
 			    "will not know it until restarted", req->in.card.uid);
 		else
-			ctl_reply_ok(c, card_json(&req->in.card));
+			reply_card(c, &req->in.card);
 	}
 	ctl_req_finish(c, req);
 }
@@ -131,7 +146,6 @@ ctl_cmd_card_add(struct ctl_client *c, json_object *args)
 	static const char *const known[] = { "uid", "holder", "enabled", "valid_from_ms",
 	    "valid_until_ms", "floors", NULL };
 	struct card_rec card = { .enabled = true };
-	struct store_req *req;
 
 	if (!ctl_args_known(c, args, known) ||
 	    ctl_arg_str(c, args, "uid", card.uid, sizeof(card.uid), true) < 0 ||
@@ -157,10 +171,7 @@ ctl_cmd_card_add(struct ctl_client *c, json_object *args)
 	}
 	str_copy(card.created_by, c->user, sizeof(card.created_by));
 	card.created_ms = real_ms();
-	if ((req = ctl_req_new(c, STORE_CARD_PUT, card_added)) == NULL)
-		return;
-	req->in.card = card;
-	ctl_req_submit(c, req);
+	ctl_request(c, STORE_CARD_PUT, card_added, &(union store_in){ .card = card });
 }
 
 static void
@@ -187,49 +198,21 @@ void
 ctl_cmd_card_remove(struct ctl_client *c, json_object *args)
 {
 	static const char *const known[] = { "uid", NULL };
-	struct store_req *req;
-	char uid[32];
+	union store_in in = { 0 };
+	char *uid = in.key;
 
-	if (!ctl_args_known(c, args, known) || ctl_arg_str(c, args, "uid", uid, sizeof(uid), true) < 0)
+	if (!ctl_args_known(c, args, known) ||
+	    ctl_arg_str(c, args, "uid", uid, sizeof(in.key), true) < 0)
 		return;
 	if (!ctl_card_uid_valid(uid)) {
 		ctl_reply_err(c, "card uid \"%s\": 4 to %d upper-case hex digits expected",
 		    uid, MSG_UID_MAX - 1);
 		return;
 	}
-	if ((req = ctl_req_new(c, STORE_CARD_DEL, card_removed)) == NULL)
-		return;
-	str_copy(req->in.key, uid, sizeof(req->in.key));
-	ctl_req_submit(c, req);
+	ctl_request(c, STORE_CARD_DEL, card_removed, &in);
 }
 
 /* ---- card pages, written out directly ---------------------------------- */
-
-/* A page of the card list is written as JSON text (jbuf.h) rather than
- * built as json-c objects: a thousand cards then cost the engine a
- * fraction of a millisecond, so a million listed never hold a card
- * decision up. */
-static void
-jb_card(struct jbuf *b, const struct card_rec *c)
-{
-	bool first = true;
-
-	jb_put(b, "{\"uid\":", 7);
-	jb_str(b, c->uid);
-	jb_key_str(b, "holder", c->holder);
-	jb_fmt(b, ",\"enabled\":%s", c->enabled ? "true" : "false");
-	jb_fmt(b, ",\"valid_from_ms\":%" PRId64, c->valid_from_ms);
-	jb_fmt(b, ",\"valid_until_ms\":%" PRId64, c->valid_until_ms);
-	jb_key_str(b, "created_by", c->created_by);
-	jb_fmt(b, ",\"created_ms\":%" PRId64 ",\"floors\":[", c->created_ms);
-	for (int f = 0; f <= FLOORS_TOP; f++) {
-		if (c->floors >> f & 1) {
-			jb_fmt(b, first ? "%d" : ",%d", f);
-			first = false;
-		}
-	}
-	jb_put(b, "]}", 2);
-}
 
 static void
 card_page_done(struct store_req *req, void *arg)
@@ -252,11 +235,7 @@ card_page_done(struct store_req *req, void *arg)
 	/* A full page may have more behind it: the client asks again. */
 	jb_page_end(&b, req->nrows == CARD_PAGE_ROWS ? cr[req->nrows - 1].uid :
 	    NULL);
-	if (b.oom)
-		ctl_reply_err(c, "card.list: out of memory");
-	else
-		ctl_reply_raw(c, b.p, b.len);
-	free(b.p);
+	ctl_reply_jb(c, &b, "card.list");
 	ctl_req_finish(c, req);
 }
 
@@ -266,15 +245,9 @@ void
 ctl_cmd_card_list(struct ctl_client *c, json_object *args)
 {
 	static const char *const known[] = { "after", NULL };
-	struct store_req *req;
-	char after[32] = "";
+	union store_in in = { .page.limit = CARD_PAGE_ROWS };
 
-	if (!ctl_args_known(c, args, known) ||
-	    ctl_arg_str(c, args, "after", after, sizeof(after), false) < 0)
-		return;
-	if ((req = ctl_req_new(c, STORE_CARD_LIST, card_page_done)) == NULL)
-		return;
-	str_copy(req->in.page.after, after, sizeof(req->in.page.after));
-	req->in.page.limit = CARD_PAGE_ROWS;
-	ctl_req_submit(c, req);
+	if (ctl_args_known(c, args, known) && ctl_arg_str(c, args, "after",
+	    in.page.after, sizeof(in.page.after), false) >= 0)
+		ctl_request(c, STORE_CARD_LIST, card_page_done, &in);
 }

@@ -39,7 +39,7 @@ client_rearm(struct ctl_client *c)
 		return;
 	if (!c->eof && c->inlen < CTL_LINE_MAX)
 		want |= EPOLLIN;
-	if (c->outlen > 0)
+	if (c->out.len > 0)
 		want |= EPOLLOUT;
 	if (want != c->armed) {
 		struct epoll_event ev = { .events = want, .data.ptr = &c->h };
@@ -54,8 +54,8 @@ client_flush(struct ctl_client *c)
 {
 	size_t off = 0;
 
-	while (off < c->outlen && !c->dead) {
-		ssize_t n = send(c->h.fd, c->out + off, c->outlen - off,
+	while (off < c->out.len && !c->dead) {
+		ssize_t n = send(c->h.fd, c->out.p + off, c->out.len - off,
 		    MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0 && errno == EINTR)
@@ -68,8 +68,8 @@ client_flush(struct ctl_client *c)
 		}
 		off += (size_t)n;
 	}
-	memmove(c->out, c->out + off, c->outlen - off);
-	c->outlen -= off;
+	memmove(c->out.p, c->out.p + off, c->out.len - off);
+	c->out.len -= off;
 	client_rearm(c);
 }
 
@@ -90,26 +90,29 @@ ctl_reply_raw(struct ctl_client *c, const char *s, size_t len)
 {
 	if (c->dead)
 		return;
-	if (c->outlen + len + 1 > OUT_MAX) {
+	if (c->out.len + len + 1 > OUT_MAX) {
 		log_warn("control: %s: not reading its replies; disconnected", c->user);
 		c->dead = true;
 		return;
 	}
-	if (c->outlen + len + 1 > c->outcap) {
-		size_t cap = (c->outlen + len + 1) * 2;
-		char *n = realloc(c->out, cap);
-
-		if (n == NULL) {
-			c->dead = true;
-			return;
-		}
-		c->out = n;
-		c->outcap = cap;
+	jb_put(&c->out, s, len);
+	jb_put(&c->out, "\n", 1);
+	if (c->out.oom) {
+		c->dead = true;
+		return;
 	}
-	memcpy(c->out + c->outlen, s, len);
-	c->out[c->outlen + len] = '\n';
-	c->outlen += len + 1;
 	client_flush(c);
+}
+
+void
+ctl_reply_jb(struct ctl_client *c, struct jbuf *b, const char *what)
+{
+	if (b->oom)
+		ctl_reply_err(c, "%s: out of memory", what);
+	else
+		ctl_reply_raw(c, b->p, b->len);
+	free(b->p);
+	*b = (struct jbuf){ 0 };
 }
 
 void
@@ -209,6 +212,19 @@ ctl_req_submit(struct ctl_client *c, struct store_req *req)
 {
 	c->busy = true;
 	store_submit(c->srv->e->store, req);
+}
+
+bool
+ctl_request(struct ctl_client *c, enum store_op op,
+    void (*done)(struct store_req *, void *), const union store_in *in)
+{
+	struct store_req *req = ctl_req_new(c, op, done);
+
+	if (req == NULL)
+		return false;
+	req->in = *in;
+	ctl_req_submit(c, req);
+	return true;
 }
 
 void
@@ -311,7 +327,7 @@ client_process(struct ctl_client *c)
 		memmove(c->in, nl + 1, c->inlen);
 	}
 	/* A peer that said all it had (half-close) goes once answered. */
-	if (c->eof && !c->busy && c->outlen == 0 &&
+	if (c->eof && !c->busy && c->out.len == 0 &&
 	    (memchr(c->in, '\n', c->inlen) == NULL || c->srv->closing))
 		c->dead = true;
 	if (c->dead && !c->busy)
@@ -347,7 +363,7 @@ ctl_client_free(struct ctl_client *c)
 	ctl_import_client_gone(c);
 	client_unlink(c);
 	free(c->in);
-	free(c->out);
+	free(c->out.p);
 	free(c);
 }
 

@@ -27,7 +27,32 @@ ctl_add_int(json_object *o, const char *k, int64_t v)
 {
 	json_object_object_add(o, k, json_object_new_int64(v));
 }
+
+void
+ctl_add_bool(json_object *o, const char *k, bool v)
+{
+	json_object_object_add(o, k, json_object_new_boolean(v));
+}
+
 /* ---- arguments -------------------------------------------------------- */
+
+/*
+ * The value of k, when args has it and it is not null: 1, and *v is it, of
+ * the type asked for; 0 absent; -1 of another type ("k must be expected"
+ * sent).
+ */
+static int
+arg_value(struct ctl_client *c, json_object *args, const char *k,
+    enum json_type type, const char *expected, json_object **v)
+{
+	if (!json_object_object_get_ex(args, k, v) || json_object_is_type(*v, json_type_null))
+		return 0;
+	if (!json_object_is_type(*v, type)) {
+		ctl_reply_err(c, "\"%s\" must be %s", k, expected);
+		return -1;
+	}
+	return 1;
+}
 
 /* Each getter: 1 found and right, 0 absent, -1 wrong (error already sent). */
 int
@@ -35,28 +60,25 @@ ctl_arg_str(struct ctl_client *c, json_object *args, const char *k, char *out,
     size_t len, bool required)
 {
 	json_object *v;
+	const char *s;
+	int r = arg_value(c, args, k, json_type_string, "a string", &v);
 
-	if (!json_object_object_get_ex(args, k, &v) || json_object_is_type(v, json_type_null)) {
-		if (required) {
-			ctl_reply_err(c, "\"%s\" is required", k);
-			return -1;
-		}
-		return 0;
-	}
-	if (!json_object_is_type(v, json_type_string)) {
-		ctl_reply_err(c, "\"%s\" must be a string", k);
+	if (r == 0 && required) {
+		ctl_reply_err(c, "\"%s\" is required", k);
 		return -1;
 	}
+	if (r <= 0)
+		return r;
 	/* Text goes to the log, the database and the guards' screens: a NUL
 	 * would cut it short unseen, a control character could forge lines. */
+	s = json_object_get_string(v);
 	for (int i = 0; i < json_object_get_string_len(v); i++) {
-		if ((unsigned char)json_object_get_string(v)[i] < 0x20 ||
-		    json_object_get_string(v)[i] == 0x7f) {
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
 			ctl_reply_err(c, "\"%s\" contains a control character", k);
 			return -1;
 		}
 	}
-	if (!str_copy(out, json_object_get_string(v), len)) {
+	if (!str_copy(out, s, len)) {
 		ctl_reply_err(c, "\"%s\" is longer than %zu characters", k, len - 1);
 		return -1;
 	}
@@ -68,13 +90,10 @@ ctl_arg_int(struct ctl_client *c, json_object *args, const char *k, int64_t *out
     int64_t min, int64_t max)
 {
 	json_object *v;
+	int r = arg_value(c, args, k, json_type_int, "an integer", &v);
 
-	if (!json_object_object_get_ex(args, k, &v) || json_object_is_type(v, json_type_null))
-		return 0;
-	if (!json_object_is_type(v, json_type_int)) {
-		ctl_reply_err(c, "\"%s\" must be an integer", k);
-		return -1;
-	}
+	if (r <= 0)
+		return r;
 	errno = 0;
 	*out = json_object_get_int64(v);
 	if (errno != 0 || *out < min || *out > max) {
@@ -85,18 +104,38 @@ ctl_arg_int(struct ctl_client *c, json_object *args, const char *k, int64_t *out
 }
 
 int
+ctl_arg_int_required(struct ctl_client *c, json_object *args, const char *k,
+    int64_t *out, int64_t min, int64_t max)
+{
+	int r = ctl_arg_int(c, args, k, out, min, max);
+
+	if (r == 0)
+		ctl_reply_err(c, "\"%s\" is required", k);
+	return r > 0 ? 1 : -1;
+}
+
+int
+ctl_arg_id(struct ctl_client *c, json_object *args, const char *k, int64_t *out,
+    const char *what)
+{
+	if (ctl_arg_int_required(c, args, k, out, INT64_MIN, INT64_MAX) < 0)
+		return -1;
+	if (*out < 1) {
+		ctl_reply_err(c, "\"%s\" must be %s", k, what);
+		return -1;
+	}
+	return 1;
+}
+
+int
 ctl_arg_bool(struct ctl_client *c, json_object *args, const char *k, bool *out)
 {
 	json_object *v;
+	int r = arg_value(c, args, k, json_type_boolean, "true or false", &v);
 
-	if (!json_object_object_get_ex(args, k, &v) || json_object_is_type(v, json_type_null))
-		return 0;
-	if (!json_object_is_type(v, json_type_boolean)) {
-		ctl_reply_err(c, "\"%s\" must be true or false", k);
-		return -1;
-	}
-	*out = json_object_get_boolean(v);
-	return 1;
+	if (r > 0)
+		*out = json_object_get_boolean(v);
+	return r;
 }
 
 /* Only the arguments a command knows: a typo is an error, not a no-op. */

@@ -26,12 +26,6 @@
 
 /* ---- JSON of the records ------------------------------------------------ */
 
-void
-ctl_desk_add_bool(json_object *o, const char *k, bool v)
-{
-	json_object_object_add(o, k, json_object_new_boolean(v));
-}
-
 /* Tenants' units only to those who need them (the front desk, managers). */
 bool
 ctl_desk_sees_units(const struct ctl_client *c)
@@ -40,8 +34,9 @@ ctl_desk_sees_units(const struct ctl_client *c)
 }
 
 json_object *
-ctl_person_json(const struct ctl_client *c, const struct desk_person *p)
+ctl_person_json(struct ctl_client *c, const void *row)
 {
+	const struct desk_person *p = row;
 	json_object *o = json_object_new_object();
 
 	ctl_add_int(o, "id", p->r.id);
@@ -55,13 +50,14 @@ ctl_person_json(const struct ctl_client *c, const struct desk_person *p)
 	ctl_add_str(o, "schedule", p->r.schedule);
 	ctl_add_int(o, "created_ms", p->r.created_ms);
 	ctl_add_str(o, "created_by", p->r.created_by);
-	ctl_desk_add_bool(o, "purged", p->r.purged_ms != 0);
+	ctl_add_bool(o, "purged", p->r.purged_ms != 0);
 	return o;
 }
 
 json_object *
-ctl_pass_json(struct ctl_client *c, const struct pass_rec *p)
+ctl_pass_json(struct ctl_client *c, const void *row)
 {
+	const struct pass_rec *p = row;
 	json_object *o = json_object_new_object();
 	const struct desk_person *who = desk_person(c->srv->e, p->person);
 	char floors[200];
@@ -79,8 +75,8 @@ ctl_pass_json(struct ctl_client *c, const struct pass_rec *p)
 	ctl_add_int(o, "valid_until_ms", p->valid_until_ms);
 	ctl_add_str(o, "lanes", p->lanes);
 	ctl_add_str(o, "floors", floors);
-	ctl_desk_add_bool(o, "single_entry", p->single_entry);
-	ctl_desk_add_bool(o, "used", p->used);
+	ctl_add_bool(o, "single_entry", p->single_entry);
+	ctl_add_bool(o, "used", p->used);
 	ctl_add_int(o, "permit", p->permit);
 	ctl_add_int(o, "issued_ms", p->issued_ms);
 	ctl_add_str(o, "issued_by", p->issued_by);
@@ -93,7 +89,7 @@ ctl_pass_json(struct ctl_client *c, const struct pass_rec *p)
 	ctl_add_str(o, "host", p->host);
 	ctl_add_str(o, "purpose", p->purpose);
 	ctl_add_int(o, "party", p->party);
-	ctl_desk_add_bool(o, "appointment", p->appointment);
+	ctl_add_bool(o, "appointment", p->appointment);
 	ctl_add_str(o, "override_by", p->override_by);
 	ctl_add_str(o, "override_reason", p->override_reason);
 	return o;
@@ -342,7 +338,7 @@ desk_written(struct store_req *req, void *arg)
 		    in->permit.id, in->permit.unit, in->permit.company, in->permit.state,
 		    in->why[0] ? ": " : "", in->why);
 		o = ctl_permit_json(c, &in->permit);
-		ctl_desk_add_bool(o, "passes_ended", req->found);
+		ctl_add_bool(o, "passes_ended", req->found);
 		ctl_reply_ok(c, o);
 		break;
 	default:
@@ -358,15 +354,8 @@ out_oom:
 	ctl_req_finish(c, req);
 }
 
-/* A store request for this action, to be filled and then submitted. */
-struct store_req *
-ctl_desk_req(struct ctl_client *c, enum desk_action action, const char *tag)
+void
+ctl_desk_submit(struct ctl_client *c, const struct desk_in *in)
 {
-	struct store_req *req = ctl_req_new(c, STORE_DESK, desk_written);
-
-	if (req != NULL) {
-		req->in.desk.action = action;
-		str_copy(req->in.desk.tag, tag, sizeof(req->in.desk.tag));
-	}
-	return req;
+	ctl_request(c, STORE_DESK, desk_written, &(union store_in){ .desk = *in });
 }

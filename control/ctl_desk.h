@@ -42,7 +42,8 @@ int	ctl_idcard_id_args(struct ctl_client *, json_object *args, struct person_rec
 ctl_cmd_fn	ctl_cmd_idcard_last;
 /* May this caller see tenants' unit numbers (front desk, manager)? */
 bool	ctl_desk_sees_units(const struct ctl_client *);
-json_object *ctl_person_json(const struct ctl_client *, const struct desk_person *);
-json_object *ctl_pass_json(struct ctl_client *, const struct pass_rec *);
+/* The JSON of a person (row: a struct desk_person) and of a pass (a struct
+ * pass_rec), for the caller: ctl_row_fn, as lists take them. */
+ctl_row_fn	ctl_person_json, ctl_pass_json;
 
 #endif

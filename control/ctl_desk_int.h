@@ -13,9 +13,7 @@
 
 #include "control_int.h"
 
-/* ctl_desk.c: a true/false reply field. */
-void	ctl_desk_add_bool(json_object *, const char *k, bool v);
-/* Is w one of words (NULL-terminated)? */
+/* ctl_desk.c: is w one of words (NULL-terminated)? */
 bool	ctl_desk_word_in(const char *w, const char *const *words);
 /* The credential may go on a new pass: well formed, on no live pass and no
  * plain card; false: the error is sent. */
@@ -28,11 +26,10 @@ int64_t	ctl_desk_date_ms(int date, int plus_days);
  * arguments): at most DESK_LIST_MAX of the n rows, each through row. */
 void	ctl_desk_list(struct ctl_client *, json_object *args, const void *rows,
 	    size_t n, size_t size, ctl_row_fn *row);
-/* A store request for this action, to be filled and then submitted; its
- * completion updates the engine's copy, records an event, and replies.
- * NULL: the error is sent. */
-struct store_req *ctl_desk_req(struct ctl_client *, enum desk_action action,
-	    const char *tag);
+/* Stores the change in (its action; its tag, the kind of the event that
+ * records it; why, the event's words): once committed, the engine's copy
+ * is updated, the event recorded, and the reply sent. */
+void	ctl_desk_submit(struct ctl_client *, const struct desk_in *in);
 
 /* ctl_people.c: the person named by args' key; NULL (error sent): none. */
 struct desk_person *ctl_desk_person_arg(struct ctl_client *, json_object *args,
@@ -43,7 +40,8 @@ struct pass_rec *ctl_desk_pass_arg(struct ctl_client *, json_object *args);
 /* Submits a changed copy of pass p, recorded as tag with why. */
 void	ctl_desk_pass_change(struct ctl_client *, const struct pass_rec *p,
 	    const char *tag, const char *why);
-/* ctl_permits.c: a permit's JSON, with the passes still live on it. */
-json_object *ctl_permit_json(struct ctl_client *, const struct permit_rec *);
+/* ctl_permits.c: a permit's JSON (row: a struct permit_rec), with the
+ * passes still live on it. */
+ctl_row_fn	ctl_permit_json;
 
 #endif

@@ -157,7 +157,6 @@ ctl_cmd_booking_add(struct ctl_client *c, json_object *args)
 	    .max_ms = (int64_t)e->site->booking_max_h * 3600 * 1000 };
 	struct booking_rec b = { 0 };
 	struct booking_check chk;
-	struct store_req *req;
 	char words[200];
 	int64_t now = real_ms();
 	size_t n = 0;
@@ -208,10 +207,8 @@ ctl_cmd_booking_add(struct ctl_client *c, json_object *args)
 	}
 	str_copy(b.booked_by, c->user, sizeof(b.booked_by));
 	b.booked_ms = now;
-	if ((req = ctl_req_new(c, STORE_BOOKING_ADD, booking_added)) == NULL)
-		return;
-	req->in.booking = b;
-	ctl_req_submit(c, req);
+	ctl_request(c, STORE_BOOKING_ADD, booking_added,
+	    &(union store_in){ .booking = b });
 }
 
 static void
@@ -226,16 +223,11 @@ void
 ctl_cmd_booking_list(struct ctl_client *c, json_object *args)
 {
 	static const char *const known[] = { "all", NULL };
-	struct store_req *req;
-	bool all = false;
+	union store_in in = { .query.since_ms = real_ms() };
 
-	if (!ctl_args_known(c, args, known) || ctl_arg_bool(c, args, "all", &all) < 0)
-		return;
-	if ((req = ctl_req_new(c, STORE_BOOKING_LIST, bookings_listed)) == NULL)
-		return;
-	req->in.query.all = all;
-	req->in.query.since_ms = real_ms();
-	ctl_req_submit(c, req);
+	if (ctl_args_known(c, args, known) &&
+	    ctl_arg_bool(c, args, "all", &in.query.all) >= 0)
+		ctl_request(c, STORE_BOOKING_LIST, bookings_listed, &in);
 }
 
 static void
@@ -265,22 +257,12 @@ void
 ctl_cmd_booking_cancel(struct ctl_client *c, json_object *args)
 {
 	static const char *const known[] = { "id", NULL };
-	struct store_req *req;
-	int64_t id = 0;
-	int r;
+	union store_in in = { .booking.cancelled_ms = real_ms() };
+	struct booking_rec *b = &in.booking;
 
 	if (!ctl_args_known(c, args, known) ||
-	    (r = ctl_arg_int(c, args, "id", &id, 1, INT64_MAX)) < 0)
+	    ctl_arg_int_required(c, args, "id", &b->id, 1, INT64_MAX) < 0)
 		return;
-	if (r == 0) {
-		ctl_reply_err(c, "\"id\" is required");
-		return;
-	}
-	if ((req = ctl_req_new(c, STORE_BOOKING_CANCEL, booking_cancelled)) == NULL)
-		return;
-	req->in.booking.id = id;
-	str_copy(req->in.booking.cancelled_by, c->user,
-	    sizeof(req->in.booking.cancelled_by));
-	req->in.booking.cancelled_ms = real_ms();
-	ctl_req_submit(c, req);
+	str_copy(b->cancelled_by, c->user, sizeof(b->cancelled_by));
+	ctl_request(c, STORE_BOOKING_CANCEL, booking_cancelled, &in);
 }

@@ -37,35 +37,14 @@ ctl_event_reason_text(const struct ev_rec *ev)
 	return t != NULL ? t : "";
 }
 
-json_object *
-ctl_event_json(const struct ev_rec *ev)
-{
-	json_object *o = json_object_new_object();
-
-	ctl_add_int(o, "id", ev->id);
-	ctl_add_int(o, "ts_ms", ev->ts_ms);
-	ctl_add_str(o, "kind", ev->kind);
-	ctl_add_str(o, "lane", ev->lane);
-	ctl_add_str(o, "device", ev->device);
-	ctl_add_str(o, "direction", ev->direction);
-	ctl_add_str(o, "credential", ev->credential);
-	ctl_add_str(o, "decision", ev->decision);
-	ctl_add_str(o, "reason", ev->reason);
-	ctl_add_str(o, "reason_text", ctl_event_reason_text(ev));
-	ctl_add_int(o, "person", ev->person);
-	ctl_add_str(o, "actor", ev->actor);
-	ctl_add_str(o, "detail", ev->detail);
-	return o;
-}
-
 /* JSON one page of events may take: well under a reply's CTL_REPLY_MAX
  * and under 1 MiB, so lobbyctl and scripts never hold much at a time. */
 #define EV_PAGE_BYTES	(768u << 10)
 
-/* An event as ctl_event_json() has it, written as JSON text: a page of
+/* An event written as JSON text, for pages and followers alike: a page of
  * 2000 then costs the engine about a millisecond, not ten. */
-static void
-jb_event(struct jbuf *b, const struct ev_rec *ev)
+void
+ctl_event_jb(struct jbuf *b, const struct ev_rec *ev)
 {
 	jb_fmt(b, "{\"id\":%" PRId64 ",\"ts_ms\":%" PRId64 ",\"kind\":", ev->id,
 	    ev->ts_ms);
@@ -164,7 +143,7 @@ events_done(struct store_req *req, void *arg)
 	for (i = 0; i < req->nrows && (i == 0 || b.len < EV_PAGE_BYTES); i++) {
 		if (i > 0)
 			jb_put(&b, ",", 1);
-		jb_event(&b, &ev[i]);
+		ctl_event_jb(&b, &ev[i]);
 	}
 	/* Rows left out for the size, or more behind the page: the client
 	 * asks again from the last one sent. */
@@ -172,12 +151,10 @@ events_done(struct store_req *req, void *arg)
 		cursor_make(&ev[i - 1], more, sizeof(more));
 	jb_page_end(&b, more[0] != '\0' ? more : NULL);
 	if (b.oom) {
-		ctl_reply_err(c, "events: out of memory");
 		more[0] = '\0';
 		c->wants_follow = false;
-	} else
-		ctl_reply_raw(c, b.p, b.len);
-	free(b.p);
+	}
+	ctl_reply_jb(c, &b, "events");
 	/* Following starts with the last page: committed events after it
 	 * reach the follower in order, as the store completes requests and
 	 * batches in commit order. */
@@ -196,7 +173,6 @@ ctl_cmd_events(struct ctl_client *c, json_object *args)
 	static const char *const known[] = { "since_ms", "until_ms", "lane",
 	    "card", "person", "limit", "follow", "after", "oldest", "upto_id",
 	    NULL };
-	struct store_req *req;
 	struct ev_query q = { .limit = 100 };
 	int64_t limit = 100;
 	bool follow = false;
@@ -244,11 +220,8 @@ ctl_cmd_events(struct ctl_client *c, json_object *args)
 		q.after = true;
 	}
 	q.limit = (int)limit;
-	if ((req = ctl_req_new(c, STORE_EVENT_QUERY, events_done)) == NULL)
-		return;
-	req->in.evq = q;
 	c->wants_follow = follow;	/* events_done starts following */
-	ctl_req_submit(c, req);
+	ctl_request(c, STORE_EVENT_QUERY, events_done, &(union store_in){ .evq = q });
 }
 
 /* ---- export ----------------------------------------------------------- */
@@ -290,18 +263,12 @@ void
 ctl_cmd_events_export(struct ctl_client *c, json_object *args)
 {
 	static const char *const known[] = { "since_ms", "until_ms", NULL };
-	struct store_req *req;
 	int64_t since = -1, until = 0, now = real_ms();
-	int rc;
 
 	if (!ctl_args_known(c, args, known) ||
 	    ctl_arg_int(c, args, "since_ms", &since, 0, INT64_MAX - 1) < 0 ||
-	    (rc = ctl_arg_int(c, args, "until_ms", &until, 1, INT64_MAX - 1)) < 0)
+	    ctl_arg_int_required(c, args, "until_ms", &until, 1, INT64_MAX - 1) < 0)
 		return;
-	if (rc == 0) {
-		ctl_reply_err(c, "\"until_ms\" is required");
-		return;
-	}
 	if (since >= until) {
 		ctl_reply_err(c, "\"until_ms\" must be after \"since_ms\"");
 		return;
@@ -313,11 +280,8 @@ ctl_cmd_events_export(struct ctl_client *c, json_object *args)
 		    "events can be exported");
 		return;
 	}
-	if ((req = ctl_req_new(c, STORE_EXPORT_BEGIN, export_begun)) == NULL)
-		return;
-	req->in.export.since_ms = since;
-	req->in.export.until_ms = until;
-	ctl_req_submit(c, req);
+	ctl_request(c, STORE_EXPORT_BEGIN, export_begun, &(union store_in){
+	    .export = { .since_ms = since, .until_ms = until } });
 }
 
 static void
@@ -360,7 +324,6 @@ ctl_cmd_events_export_done(struct ctl_client *c, json_object *args)
 	static const char *const known[] = { "since_ms", "until_ms", "upto_id",
 	    "rows", "file", NULL };
 	struct export_rec x = { 0 };
-	struct store_req *req;
 
 	if (!ctl_args_known(c, args, known) ||
 	    ctl_arg_int(c, args, "since_ms", &x.since_ms, 0, INT64_MAX - 1) < 0 ||
@@ -376,8 +339,5 @@ ctl_cmd_events_export_done(struct ctl_client *c, json_object *args)
 	}
 	x.done_ms = real_ms();
 	str_copy(x.actor, c->user, sizeof(x.actor));
-	if ((req = ctl_req_new(c, STORE_EXPORT_DONE, export_recorded)) == NULL)
-		return;
-	req->in.export = x;
-	ctl_req_submit(c, req);
+	ctl_request(c, STORE_EXPORT_DONE, export_recorded, &(union store_in){ .export = x });
 }

@@ -77,47 +77,37 @@ ctl_cmd_watch_add(struct ctl_client *c, json_object *args)
 	static const char *const known[] = { "id_type", "id_number", "name", "note",
 	    NULL };
 	struct person_rec p = { 0 };
-	struct watch_rec w = { 0 };
-	struct store_req *req;
+	union store_in in = { .desk.action = DESK_WATCH_PUT };
+	struct watch_rec *w = &in.desk.watch;
 
 	if (!ctl_args_known(c, args, known) ||
-	    ctl_arg_str(c, args, "name", w.name, sizeof(w.name), false) < 0 ||
-	    ctl_arg_str(c, args, "note", w.note, sizeof(w.note), false) < 0)
+	    ctl_arg_str(c, args, "name", w->name, sizeof(w->name), false) < 0 ||
+	    ctl_arg_str(c, args, "note", w->note, sizeof(w->note), false) < 0)
 		return;
 	/* The same hashing as for people, so that the two match. */
 	if (ctl_desk_id_args(c, args, &p, true, NULL, NULL) <= 0)
 		return;
-	str_copy(w.id_type, p.id_type, sizeof(w.id_type));
-	str_copy(w.id_hash, p.id_hash, sizeof(w.id_hash));
-	str_copy(w.id_mask, p.id_mask, sizeof(w.id_mask));
-	w.added_ms = real_ms();
-	str_copy(w.added_by, c->user, sizeof(w.added_by));
-	if ((req = ctl_req_new(c, STORE_DESK, watch_written)) == NULL)
-		return;
-	req->in.desk.action = DESK_WATCH_PUT;
-	req->in.desk.watch = w;
-	ctl_req_submit(c, req);
+	str_copy(w->id_type, p.id_type, sizeof(w->id_type));
+	str_copy(w->id_hash, p.id_hash, sizeof(w->id_hash));
+	str_copy(w->id_mask, p.id_mask, sizeof(w->id_mask));
+	w->added_ms = real_ms();
+	str_copy(w->added_by, c->user, sizeof(w->added_by));
+	ctl_request(c, STORE_DESK, watch_written, &in);
 }
 
 void
 ctl_cmd_watch_remove(struct ctl_client *c, json_object *args)
 {
 	static const char *const known[] = { "id", NULL };
-	struct store_req *req;
-	int64_t id = 0;
+	union store_in in = { .desk.action = DESK_WATCH_DEL };
 
 	if (!ctl_args_known(c, args, known) ||
-	    ctl_arg_int(c, args, "id", &id, 0, INT64_MAX) < 0)
+	    ctl_arg_int(c, args, "id", &in.desk.id, 0, INT64_MAX) < 0)
 		return;
-	if (id == 0) {
+	if (in.desk.id == 0)
 		ctl_reply_err(c, "\"id\" is required");
-		return;
-	}
-	if ((req = ctl_req_new(c, STORE_DESK, watch_written)) == NULL)
-		return;
-	req->in.desk.action = DESK_WATCH_DEL;
-	req->in.desk.id = id;
-	ctl_req_submit(c, req);
+	else
+		ctl_request(c, STORE_DESK, watch_written, &in);
 }
 
 void
@@ -211,12 +201,6 @@ local_midnight(int64_t now)
 	return (int64_t)mktime(&tm) * 1000;
 }
 
-static json_object *
-pass_row(struct ctl_client *c, const void *row)
-{
-	return ctl_pass_json(c, row);
-}
-
 /* A visitor's pass; any other is left out. */
 static json_object *
 visitor_pass_row(struct ctl_client *c, const void *row)
@@ -232,7 +216,7 @@ visitor_pass_row(struct ctl_client *c, const void *row)
 static void
 all_passes_listed(struct store_req *req, void *arg)
 {
-	ctl_reply_rows(arg, req, NULL, sizeof(struct pass_rec), pass_row);
+	ctl_reply_rows(arg, req, NULL, sizeof(struct pass_rec), ctl_pass_json);
 	ctl_req_finish(arg, req);
 }
 
@@ -247,14 +231,8 @@ static void
 pass_query(struct ctl_client *c, bool all, int64_t since,
     void (*done)(struct store_req *, void *))
 {
-	struct store_req *req = ctl_req_new(c, STORE_DESK, done);
-
-	if (req == NULL)
-		return;
-	req->in.desk.action = DESK_PASS_LIST;
-	req->in.desk.all = all;
-	req->in.desk.since_ms = since;
-	ctl_req_submit(c, req);
+	ctl_request(c, STORE_DESK, done, &(union store_in){ .desk = {
+	    .action = DESK_PASS_LIST, .all = all, .since_ms = since } });
 }
 
 void
@@ -324,16 +302,14 @@ shift_written(struct store_req *req, void *arg)
 static void
 shift_submit(struct ctl_client *c, const char *kind, const char *text)
 {
-	struct store_req *req = ctl_req_new(c, STORE_DESK, shift_written);
+	union store_in in = { .desk = { .action = DESK_SHIFT_ADD,
+	    .shift.ts_ms = real_ms() } };
+	struct shift_rec *s = &in.desk.shift;
 
-	if (req == NULL)
-		return;
-	req->in.desk.action = DESK_SHIFT_ADD;
-	req->in.desk.shift.ts_ms = real_ms();
-	str_copy(req->in.desk.shift.actor, c->user, sizeof(req->in.desk.shift.actor));
-	str_copy(req->in.desk.shift.kind, kind, sizeof(req->in.desk.shift.kind));
-	str_copy(req->in.desk.shift.text, text, sizeof(req->in.desk.shift.text));
-	ctl_req_submit(c, req);
+	str_copy(s->actor, c->user, sizeof(s->actor));
+	str_copy(s->kind, kind, sizeof(s->kind));
+	str_copy(s->text, text, sizeof(s->text));
+	ctl_request(c, STORE_DESK, shift_written, &in);
 }
 
 void
@@ -441,15 +417,12 @@ void
 ctl_cmd_shift_log(struct ctl_client *c, json_object *args)
 {
 	static const char *const known[] = { "since_ms", NULL };
-	struct store_req *req;
 	int64_t since = 0;
 
 	if (!ctl_args_known(c, args, known) ||
 	    ctl_arg_int(c, args, "since_ms", &since, 0, INT64_MAX) < 0)
 		return;
-	if ((req = ctl_req_new(c, STORE_DESK, shift_listed)) == NULL)
-		return;
-	req->in.desk.action = DESK_SHIFT_LIST;
-	req->in.desk.since_ms = since != 0 ? since : real_ms() - MS_PER_DAY;
-	ctl_req_submit(c, req);
+	ctl_request(c, STORE_DESK, shift_listed, &(union store_in){ .desk = {
+	    .action = DESK_SHIFT_LIST,
+	    .since_ms = since != 0 ? since : real_ms() - MS_PER_DAY } });
 }

@@ -91,7 +91,8 @@ ctl_cmd_icom_release(struct ctl_client *c, json_object *args)
 	struct engine *e = c->srv->e;
 	const struct device_conf *dc;
 	const struct dev_state *ds;
-	struct store_req *req;
+	union store_in in = { 0 };
+	struct ev_rec *ev = &in.event;
 	char name[32] = "", reason[100] = "";
 	int d, r;
 
@@ -125,16 +126,12 @@ ctl_cmd_icom_release(struct ctl_client *c, json_object *args)
 		    name, ds->online ? "no status read yet" : ds->reason);
 		return;
 	}
-	if ((req = ctl_req_new(c, STORE_EVENT_SYNC, icom_released)) == NULL)
-		return;
 	/* Recorded first, released once the record is committed (invariant 7). */
-	req->in.event.ts_ms = real_ms();
-	str_copy(req->in.event.kind, "door_release", sizeof(req->in.event.kind));
-	str_copy(req->in.event.device, dc->name, sizeof(req->in.event.device));
-	str_copy(req->in.event.decision, "granted", sizeof(req->in.event.decision));
-	str_copy(req->in.event.reason, rule_reason_code(R_MANUAL),
-	    sizeof(req->in.event.reason));
-	str_copy(req->in.event.actor, c->user, sizeof(req->in.event.actor));
-	str_copy(req->in.event.detail, reason, sizeof(req->in.event.detail));
-	ctl_req_submit(c, req);
+	engine_ev_init(ev, "door_release");
+	str_copy(ev->device, dc->name, sizeof(ev->device));
+	str_copy(ev->decision, "granted", sizeof(ev->decision));
+	str_copy(ev->reason, rule_reason_code(R_MANUAL), sizeof(ev->reason));
+	str_copy(ev->actor, c->user, sizeof(ev->actor));
+	str_copy(ev->detail, reason, sizeof(ev->detail));
+	ctl_request(c, STORE_EVENT_SYNC, icom_released, &in);
 }

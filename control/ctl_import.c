@@ -259,8 +259,7 @@ import_step_done(struct store_req *req, void *arg)
 			} else {
 				o = json_object_new_object();
 				ctl_add_int(o, "imported", im->imported);
-				json_object_object_add(o, "replaced",
-				    json_object_new_boolean(im->replaced));
+				ctl_add_bool(o, "replaced", im->replaced);
 				ctl_reply_ok(c, o);
 			}
 		} else {

@@ -53,8 +53,7 @@ lane_opened(struct store_req *req, void *arg)
 		ctl_add_str(o, "lane", ev->lane);
 		ctl_add_str(o, "direction", ev->direction);
 		ctl_add_int(o, "event_id", req->id);
-		json_object_object_add(o, "forced",
-		    json_object_new_boolean(ls->forced));
+		ctl_add_bool(o, "forced", ls->forced);
 		ctl_reply_ok(c, o);
 	}
 	ctl_req_finish(c, req);
@@ -88,15 +87,11 @@ lane_refuse(struct ctl_client *c, int l, const char *dir, enum reason why,
 {
 	struct engine *e = c->srv->e;
 	const struct lane_conf *lc = &e->site->lanes[l];
-	struct store_req *req;
-	struct ev_rec *ev;
+	union store_in in = { 0 };
+	struct ev_rec *ev = &in.event;
 	va_list ap;
 
-	if ((req = ctl_req_new(c, STORE_EVENT_SYNC, lane_refused)) == NULL)
-		return;
-	ev = &req->in.event;
-	ev->ts_ms = real_ms();
-	str_copy(ev->kind, "manual_open_refused", sizeof(ev->kind));
+	engine_ev_init(ev, "manual_open_refused");
 	str_copy(ev->lane, lc->name, sizeof(ev->lane));
 	str_copy(ev->device, e->site->devices[lc->turnstile].name,
 	    sizeof(ev->device));
@@ -107,7 +102,7 @@ lane_refuse(struct ctl_client *c, int l, const char *dir, enum reason why,
 	va_start(ap, fmt);
 	vsnprintf(ev->detail, sizeof(ev->detail), fmt, ap);
 	va_end(ap);
-	ctl_req_submit(c, req);
+	ctl_request(c, STORE_EVENT_SYNC, lane_refused, &in);
 }
 
 void

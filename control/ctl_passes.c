@@ -39,7 +39,7 @@ ctl_cmd_pass_issue(struct ctl_client *c, json_object *args)
 	    "valid_until_ms", "lanes", "floors", "single_entry", NULL };
 	struct pass_rec p = { 0 };
 	struct desk_person *who;
-	struct store_req *req;
+	struct desk_in in = { .action = DESK_PASS_PUT, .tag = "pass_issued" };
 
 	if (!ctl_args_known(c, args, known) ||
 	    (who = ctl_desk_person_arg(c, args, "person")) == NULL ||
@@ -68,11 +68,9 @@ ctl_cmd_pass_issue(struct ctl_client *c, json_object *args)
 	str_copy(p.state, "active", sizeof(p.state));
 	p.issued_ms = real_ms();
 	str_copy(p.issued_by, c->user, sizeof(p.issued_by));
-	if ((req = ctl_desk_req(c, DESK_PASS_PUT, "pass_issued")) == NULL)
-		return;
-	req->in.desk.pass = p;
-	str_copy(req->in.desk.person.kind, who->r.kind, sizeof(req->in.desk.person.kind));
-	ctl_req_submit(c, req);
+	in.pass = p;
+	str_copy(in.person.kind, who->r.kind, sizeof(in.person.kind));
+	ctl_desk_submit(c, &in);
 }
 
 /* The pass named by "id" (in memory: live, or ended in the last two days). */
@@ -81,13 +79,9 @@ ctl_desk_pass_arg(struct ctl_client *c, json_object *args)
 {
 	int64_t id = 0;
 	struct pass_rec *p;
-	int rc = ctl_arg_int(c, args, "id", &id, 1, INT64_MAX);
 
-	if (rc <= 0) {
-		if (rc == 0)
-			ctl_reply_err(c, "\"id\" is required");
+	if (ctl_arg_int_required(c, args, "id", &id, 1, INT64_MAX) < 0)
 		return NULL;
-	}
 	if ((p = desk_pass(c->srv->e, id)) == NULL)
 		ctl_reply_err(c, "no pass %" PRId64 " (passes ended more than two "
 		    "days ago: pass.list all)", id);
@@ -118,16 +112,14 @@ void
 ctl_desk_pass_change(struct ctl_client *c, const struct pass_rec *p, const char *tag,
     const char *why)
 {
-	struct store_req *req = ctl_desk_req(c, DESK_PASS_PUT, tag);
 	const struct desk_person *who = desk_person(c->srv->e, p->person);
+	struct desk_in in = { .action = DESK_PASS_PUT, .pass = *p };
 
-	if (req == NULL)
-		return;
-	req->in.desk.pass = *p;
 	if (who != NULL)
-		req->in.desk.person = who->r;
-	str_copy(req->in.desk.why, why, sizeof(req->in.desk.why));
-	ctl_req_submit(c, req);
+		in.person = who->r;
+	str_copy(in.tag, tag, sizeof(in.tag));
+	str_copy(in.why, why, sizeof(in.why));
+	ctl_desk_submit(c, &in);
 }
 
 void
@@ -139,12 +131,8 @@ ctl_cmd_pass_extend(struct ctl_client *c, json_object *args)
 	char why[64];
 
 	if (!ctl_args_known(c, args, known) || (p = ctl_desk_pass_arg(c, args)) == NULL ||
-	    ctl_arg_int(c, args, "valid_until_ms", &until, 1, INT64_MAX) < 0)
+	    ctl_arg_int_required(c, args, "valid_until_ms", &until, 1, INT64_MAX) < 0)
 		return;
-	if (until == 0) {
-		ctl_reply_err(c, "\"valid_until_ms\" is required");
-		return;
-	}
 	if (!pass_live_or_say(c, p))
 		return;
 	if (until <= now || until <= p->valid_from_ms) {

@@ -24,46 +24,37 @@ ctl_cmd_person_add(struct ctl_client *c, json_object *args)
 {
 	static const char *const known[] = { "kind", "name", "id_type", "id_number",
 	    "company", "unit", "schedule", NULL };
-	struct person_rec p = { 0 };
-	struct store_req *req;
+	struct desk_in in = { .action = DESK_PERSON_PUT, .tag = "person_added" };
+	struct person_rec *p = &in.person;
 
 	if (!ctl_args_known(c, args, known) ||
-	    ctl_arg_str(c, args, "kind", p.kind, sizeof(p.kind), true) < 0 ||
-	    ctl_arg_str(c, args, "name", p.name, sizeof(p.name), true) < 0 ||
-	    ctl_arg_str(c, args, "company", p.company, sizeof(p.company), false) < 0 ||
-	    ctl_arg_str(c, args, "unit", p.unit, sizeof(p.unit), false) < 0 ||
-	    ctl_arg_str(c, args, "schedule", p.schedule, sizeof(p.schedule), false) < 0)
+	    ctl_arg_str(c, args, "kind", p->kind, sizeof(p->kind), true) < 0 ||
+	    ctl_arg_str(c, args, "name", p->name, sizeof(p->name), true) < 0 ||
+	    ctl_arg_str(c, args, "company", p->company, sizeof(p->company), false) < 0 ||
+	    ctl_arg_str(c, args, "unit", p->unit, sizeof(p->unit), false) < 0 ||
+	    ctl_arg_str(c, args, "schedule", p->schedule, sizeof(p->schedule), false) < 0)
 		return;
-	if (!ctl_desk_word_in(p.kind, person_kinds)) {
+	if (!ctl_desk_word_in(p->kind, person_kinds)) {
 		ctl_reply_err(c, "kind \"%s\": tenant_staff, property_staff or "
-		    "contractor expected (visitors: visitor.register)", p.kind);
+		    "contractor expected (visitors: visitor.register)", p->kind);
 		return;
 	}
-	if (p.name[0] == '\0') {
+	if (p->name[0] == '\0') {
 		ctl_reply_err(c, "name must not be empty");
 		return;
 	}
-	if (p.schedule[0] != '\0' &&
-	    config_schedule_index(c->srv->e->site, p.schedule) < 0) {
+	if (p->schedule[0] != '\0' &&
+	    config_schedule_index(c->srv->e->site, p->schedule) < 0) {
 		ctl_reply_err(c, "schedule \"%s\" is not in the configuration",
-		    p.schedule);
+		    p->schedule);
 		return;
 	}
-	if (ctl_desk_id_args(c, args, &p, false, NULL, NULL) < 0)
+	if (ctl_desk_id_args(c, args, p, false, NULL, NULL) < 0)
 		return;
-	str_copy(p.status, "active", sizeof(p.status));
-	p.created_ms = p.updated_ms = real_ms();
-	str_copy(p.created_by, c->user, sizeof(p.created_by));
-	if ((req = ctl_desk_req(c, DESK_PERSON_PUT, "person_added")) == NULL)
-		return;
-	req->in.desk.person = p;
-	ctl_req_submit(c, req);
-}
-
-static json_object *
-person_row(struct ctl_client *c, const void *row)
-{
-	return ctl_person_json(c, row);
+	str_copy(p->status, "active", sizeof(p->status));
+	p->created_ms = p->updated_ms = real_ms();
+	str_copy(p->created_by, c->user, sizeof(p->created_by));
+	ctl_desk_submit(c, &in);
 }
 
 void
@@ -71,7 +62,8 @@ ctl_cmd_person_list(struct ctl_client *c, json_object *args)
 {
 	struct desk *d = c->srv->e->desk;
 
-	ctl_desk_list(c, args, d->people, d->npeople, sizeof(*d->people), person_row);
+	ctl_desk_list(c, args, d->people, d->npeople, sizeof(*d->people),
+	    ctl_person_json);
 }
 
 /* The person named by "id": NULL (error sent) when there is none. */
@@ -80,13 +72,9 @@ ctl_desk_person_arg(struct ctl_client *c, json_object *args, const char *key)
 {
 	int64_t id = 0;
 	struct desk_person *p;
-	int rc = ctl_arg_int(c, args, key, &id, 1, INT64_MAX);
 
-	if (rc <= 0) {
-		if (rc == 0)
-			ctl_reply_err(c, "\"%s\" is required", key);
+	if (ctl_arg_int_required(c, args, key, &id, 1, INT64_MAX) < 0)
 		return NULL;
-	}
 	if ((p = desk_person(c->srv->e, id)) == NULL)
 		ctl_reply_err(c, "no person %" PRId64, id);
 	return p;
@@ -118,7 +106,7 @@ ctl_cmd_person_status(struct ctl_client *c, json_object *args)
 	static const char *const statuses[] = { "active", "suspended", "terminated",
 	    NULL };
 	struct desk_person *p;
-	struct store_req *req;
+	struct desk_in in = { .action = DESK_PERSON_PUT, .tag = "person_status" };
 	char status[12], reason[DESK_TEXT_MAX];
 
 	if (!ctl_args_known(c, args, known) || (p = ctl_desk_person_arg(c, args, "id")) == NULL ||
@@ -138,12 +126,9 @@ ctl_cmd_person_status(struct ctl_client *c, json_object *args)
 		ctl_reply_err(c, "person %" PRId64 ": personal data purged", p->r.id);
 		return;
 	}
-	if ((req = ctl_desk_req(c, DESK_PERSON_PUT, "person_status")) == NULL)
-		return;
-	req->in.desk.person = p->r;
-	str_copy(req->in.desk.person.status, status, sizeof(req->in.desk.person.status));
-	req->in.desk.person.updated_ms = real_ms();
-	snprintf(req->in.desk.why, sizeof(req->in.desk.why), "%s: %.80s", status,
-	    reason);
-	ctl_req_submit(c, req);
+	in.person = p->r;
+	str_copy(in.person.status, status, sizeof(in.person.status));
+	in.person.updated_ms = real_ms();
+	snprintf(in.why, sizeof(in.why), "%s: %.80s", status, reason);
+	ctl_desk_submit(c, &in);
 }

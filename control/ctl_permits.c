@@ -31,8 +31,9 @@ live_passes_of_permit(struct engine *e, int64_t permit)
 }
 
 json_object *
-ctl_permit_json(struct ctl_client *c, const struct permit_rec *p)
+ctl_permit_json(struct ctl_client *c, const void *row)
 {
+	const struct permit_rec *p = row;
 	json_object *o = json_object_new_object();
 	char days[40];
 
@@ -45,7 +46,7 @@ ctl_permit_json(struct ctl_client *c, const struct permit_rec *p)
 	ctl_add_str(o, "days", days);
 	ctl_add_str(o, "hours", p->hours);
 	ctl_add_int(o, "floor", p->floor);
-	ctl_desk_add_bool(o, "fees_paid", p->fees_paid);
+	ctl_add_bool(o, "fees_paid", p->fees_paid);
 	ctl_add_str(o, "state", p->state);
 	ctl_add_int(o, "created_ms", p->created_ms);
 	ctl_add_str(o, "created_by", p->created_by);
@@ -76,7 +77,7 @@ ctl_cmd_permit_add(struct ctl_client *c, json_object *args)
 	    "days", "hours", "floor", "fees_paid", NULL };
 	struct permit_rec p = { 0 };
 	struct rule_period per[RULE_MAX_PERIODS];
-	struct store_req *req;
+	struct desk_in in = { .action = DESK_PERMIT_PUT, .tag = "permit_added" };
 	char days[40], err[160];
 	int64_t from = 0, until = 0, floor = -1;
 	int n;
@@ -120,16 +121,8 @@ ctl_cmd_permit_add(struct ctl_client *c, json_object *args)
 	p.created_ms = p.updated_ms = real_ms();
 	str_copy(p.created_by, c->user, sizeof(p.created_by));
 	str_copy(p.updated_by, c->user, sizeof(p.updated_by));
-	if ((req = ctl_desk_req(c, DESK_PERMIT_PUT, "permit_added")) == NULL)
-		return;
-	req->in.desk.permit = p;
-	ctl_req_submit(c, req);
-}
-
-static json_object *
-permit_row(struct ctl_client *c, const void *row)
-{
-	return ctl_permit_json(c, row);
+	in.permit = p;
+	ctl_desk_submit(c, &in);
 }
 
 void
@@ -138,7 +131,7 @@ ctl_cmd_permit_list(struct ctl_client *c, json_object *args)
 	struct desk *d = c->srv->e->desk;
 
 	ctl_desk_list(c, args, d->permits, d->npermits, sizeof(*d->permits),
-	    permit_row);
+	    ctl_permit_json);
 }
 
 void
@@ -147,7 +140,7 @@ ctl_cmd_permit_set(struct ctl_client *c, json_object *args)
 	static const char *const known[] = { "id", "state", "fees_paid", NULL };
 	static const char *const states[] = { "active", "suspended", "closed", NULL };
 	struct permit_rec *p, n;
-	struct store_req *req;
+	struct desk_in in = { .action = DESK_PERMIT_PUT, .tag = "permit_changed" };
 	int64_t id = 0;
 	char state[12] = "";
 	int rs;
@@ -181,17 +174,15 @@ ctl_cmd_permit_set(struct ctl_client *c, json_object *args)
 		str_copy(n.state, state, sizeof(n.state));
 	n.updated_ms = real_ms();
 	str_copy(n.updated_by, c->user, sizeof(n.updated_by));
-	if ((req = ctl_desk_req(c, DESK_PERMIT_PUT, "permit_changed")) == NULL)
-		return;
-	req->in.desk.permit = n;
+	in.permit = n;
 	/* Suspended or closed: every pass made out against it ends now. */
-	req->in.desk.end_passes = strcmp(n.state, "active") != 0 &&
+	in.end_passes = strcmp(n.state, "active") != 0 &&
 	    strcmp(p->state, n.state) != 0;
-	snprintf(req->in.desk.pass.end_reason, sizeof(req->in.desk.pass.end_reason),
+	snprintf(in.pass.end_reason, sizeof(in.pass.end_reason),
 	    "permit %" PRId64 " %s", n.id, n.state);
-	snprintf(req->in.desk.why, sizeof(req->in.desk.why), "%s%s", n.state,
+	snprintf(in.why, sizeof(in.why), "%s%s", n.state,
 	    n.fees_paid != p->fees_paid ? ", fees paid" : "");
-	ctl_req_submit(c, req);
+	ctl_desk_submit(c, &in);
 }
 
 void
@@ -204,7 +195,7 @@ ctl_cmd_contractor_add(struct ctl_client *c, json_object *args)
 	struct pass_rec ps = { 0 };
 	const struct permit_rec *pm;
 	const struct pass_rec *held;
-	struct store_req *req;
+	struct desk_in in = { .action = DESK_REGISTER, .tag = "contractor_added" };
 	int64_t permit = 0, now = real_ms();
 
 	if (!ctl_args_known(c, args, known) ||
@@ -250,11 +241,9 @@ ctl_cmd_contractor_add(struct ctl_client *c, json_object *args)
 	ps.valid_until_ms = ctl_desk_date_ms(pm->until_date, 1);
 	ps.issued_ms = now;
 	str_copy(ps.issued_by, c->user, sizeof(ps.issued_by));
-	if ((req = ctl_desk_req(c, DESK_REGISTER, "contractor_added")) == NULL)
-		return;
-	req->in.desk.person = p;
-	req->in.desk.pass = ps;
-	snprintf(req->in.desk.why, sizeof(req->in.desk.why), "permit %" PRId64
+	in.person = p;
+	in.pass = ps;
+	snprintf(in.why, sizeof(in.why), "permit %" PRId64
 	    ", unit %s", pm->id, pm->unit);
-	ctl_req_submit(c, req);
+	ctl_desk_submit(c, &in);
 }

@@ -77,20 +77,11 @@ get_text(struct ctl_client *c, json_object *args, const char *k, char *out,
 	return 1;
 }
 
+/* A ticket's number, "id": 1, or -1 with the error sent. */
 static int
 get_id(struct ctl_client *c, json_object *args, int64_t *out)
 {
-	int r = ctl_arg_int(c, args, "id", out, INT64_MIN, INT64_MAX);
-
-	if (r == 0)
-		ctl_reply_err(c, "\"id\" is required");
-	if (r <= 0)
-		return -1;
-	if (*out < 1) {
-		ctl_reply_err(c, "\"id\" must be a ticket number, 1 or more");
-		return -1;
-	}
-	return 1;
+	return ctl_arg_id(c, args, "id", out, "a ticket number, 1 or more");
 }
 
 /* ---- tickets [all] ------------------------------------------------------- */
@@ -106,15 +97,11 @@ void
 ctl_cmd_tickets(struct ctl_client *c, json_object *args)
 {
 	static const char *const known[] = { "all", NULL };
-	struct store_req *req;
-	bool all = false;
+	union store_in in = { 0 };
 
-	if (!ctl_args_known(c, args, known) || ctl_arg_bool(c, args, "all", &all) < 0)
-		return;
-	if ((req = ctl_req_new(c, STORE_TICKET_LIST, list_done)) == NULL)
-		return;
-	req->in.ticket.all = all;
-	ctl_req_submit(c, req);
+	if (ctl_args_known(c, args, known) &&
+	    ctl_arg_bool(c, args, "all", &in.ticket.all) >= 0)
+		ctl_request(c, STORE_TICKET_LIST, list_done, &in);
 }
 
 /* ---- ticket.show --------------------------------------------------------- */
@@ -143,15 +130,10 @@ void
 ctl_cmd_ticket_show(struct ctl_client *c, json_object *args)
 {
 	static const char *const known[] = { "id", NULL };
-	struct store_req *req;
-	int64_t id;
+	union store_in in = { 0 };
 
-	if (!ctl_args_known(c, args, known) || get_id(c, args, &id) < 0)
-		return;
-	if ((req = ctl_req_new(c, STORE_TICKET_GET, show_done)) == NULL)
-		return;
-	req->in.ticket.id = id;
-	ctl_req_submit(c, req);
+	if (ctl_args_known(c, args, known) && get_id(c, args, &in.ticket.id) > 0)
+		ctl_request(c, STORE_TICKET_GET, show_done, &in);
 }
 
 /* ---- ticket.start, ticket.note, ticket.done ------------------------------- */
@@ -195,22 +177,16 @@ ticket_update(struct ctl_client *c, json_object *args, const char *action,
 {
 	static const char *const known_id[] = { "id", NULL };
 	static const char *const known_text[] = { "id", "text", NULL };
-	struct store_req *req;
-	char text[TICKET_TEXT_MAX] = "";
-	int64_t id;
+	union store_in in = { .ticket.ts_ms = real_ms() };
+	struct ticket_in *tk = &in.ticket;
 
 	if (!ctl_args_known(c, args, takes_text ? known_text : known_id) ||
-	    get_id(c, args, &id) < 0 || (takes_text &&
-	    get_text(c, args, "text", text, sizeof(text), text_required) < 0))
+	    get_id(c, args, &tk->id) < 0 || (takes_text &&
+	    get_text(c, args, "text", tk->text, sizeof(tk->text), text_required) < 0))
 		return;
-	if ((req = ctl_req_new(c, STORE_TICKET_UPDATE, update_done)) == NULL)
-		return;
-	req->in.ticket.id = id;
-	req->in.ticket.ts_ms = real_ms();
-	str_copy(req->in.ticket.action, action, sizeof(req->in.ticket.action));
-	str_copy(req->in.ticket.text, text, sizeof(req->in.ticket.text));
-	str_copy(req->in.ticket.actor, c->user, sizeof(req->in.ticket.actor));
-	ctl_req_submit(c, req);
+	str_copy(tk->action, action, sizeof(tk->action));
+	str_copy(tk->actor, c->user, sizeof(tk->actor));
+	ctl_request(c, STORE_TICKET_UPDATE, update_done, &in);
 }
 
 void
@@ -256,30 +232,24 @@ ctl_cmd_ticket_open(struct ctl_client *c, json_object *args)
 {
 	static const char *const known[] = { "source", "title", "urgent", NULL };
 	const struct site_conf *site = c->srv->e->site;
-	struct store_req *req;
-	char source[32], title[TICKET_TITLE_MAX];
+	union store_in in = { .ticket.ts_ms = real_ms() };
+	struct ticket_rec *t = &in.ticket.rec;
 	bool urgent = false;
 
 	if (!ctl_args_known(c, args, known) ||
-	    get_text(c, args, "source", source, sizeof(source), true) < 0 ||
-	    get_text(c, args, "title", title, sizeof(title), true) < 0 ||
+	    get_text(c, args, "source", t->source, sizeof(t->source), true) < 0 ||
+	    get_text(c, args, "title", t->title, sizeof(t->title), true) < 0 ||
 	    ctl_arg_bool(c, args, "urgent", &urgent) < 0)
 		return;
-	if (strcmp(source, "site") != 0 && config_device_index(site, source) < 0 &&
-	    config_lane_index(site, source) < 0) {
+	if (strcmp(t->source, "site") != 0 && config_device_index(site, t->source) < 0 &&
+	    config_lane_index(site, t->source) < 0) {
 		ctl_reply_err(c, "no device or lane \"%s\" (\"site\" is the "
-		    "building as a whole)", source);
+		    "building as a whole)", t->source);
 		return;
 	}
-	if ((req = ctl_req_new(c, STORE_TICKET_OPEN, open_done)) == NULL)
-		return;
-	str_copy(req->in.ticket.rec.source, source, sizeof(req->in.ticket.rec.source));
-	str_copy(req->in.ticket.rec.title, title, sizeof(req->in.ticket.rec.title));
-	str_copy(req->in.ticket.rec.urgency, urgent ? "urgent" : "normal",
-	    sizeof(req->in.ticket.rec.urgency));
-	str_copy(req->in.ticket.actor, c->user, sizeof(req->in.ticket.actor));
-	req->in.ticket.ts_ms = real_ms();
-	ctl_req_submit(c, req);
+	str_copy(t->urgency, urgent ? "urgent" : "normal", sizeof(t->urgency));
+	str_copy(in.ticket.actor, c->user, sizeof(in.ticket.actor));
+	ctl_request(c, STORE_TICKET_OPEN, open_done, &in);
 }
 
 /* ---- tickets.summary ------------------------------------------------------ */
@@ -308,7 +278,7 @@ summary_done(struct store_req *req, void *arg)
 		ctl_add_str(o, "day", sum->day);
 		ctl_add_int(o, "made_ms", sum->made_ms);
 		ctl_add_int(o, "since_ms", sum->since_ms);
-		json_object_object_add(o, "late", json_object_new_boolean(sum->late));
+		ctl_add_bool(o, "late", sum->late);
 		ctl_add_int(o, "open_count", sum->nopen);
 		ctl_add_int(o, "urgent_count", sum->nurgent);
 		ctl_add_int(o, "opened_count", sum->nopened);
@@ -351,18 +321,15 @@ void
 ctl_cmd_tickets_summary(struct ctl_client *c, json_object *args)
 {
 	static const char *const known[] = { "date", NULL };
-	struct store_req *req;
-	char date[12] = "";
+	union store_in in = { 0 };
+	char *date = in.ticket.sum.day;
 
 	if (!ctl_args_known(c, args, known) ||
-	    get_text(c, args, "date", date, sizeof(date), false) < 0)
+	    get_text(c, args, "date", date, sizeof(in.ticket.sum.day), false) < 0)
 		return;
 	if (date[0] != '\0' && !date_valid(date)) {
 		ctl_reply_err(c, "\"date\" \"%s\" is not a date (YYYY-MM-DD)", date);
 		return;
 	}
-	if ((req = ctl_req_new(c, STORE_TICKET_SUMMARY_GET, summary_done)) == NULL)
-		return;
-	str_copy(req->in.ticket.sum.day, date, sizeof(req->in.ticket.sum.day));
-	ctl_req_submit(c, req);
+	ctl_request(c, STORE_TICKET_SUMMARY_GET, summary_done, &in);
 }

@@ -74,7 +74,7 @@ ctl_cmd_visitor_register(struct ctl_client *c, json_object *args)
 	struct pass_rec ps = { 0 };
 	struct visitor_reg reg = { .party_size = 1 };
 	struct visitor_verdict v;
-	struct store_req *req;
+	struct desk_in in = { .action = DESK_REGISTER, .tag = "visitor_registered" };
 	char cls[16], cat[16] = "none", over[DESK_TEXT_MAX] = "", card[32] = "";
 	int64_t party = 1, now = real_ms();
 	int k, has_id, id_dev;
@@ -176,13 +176,11 @@ ctl_cmd_visitor_register(struct ctl_client *c, json_object *args)
 		    v.overridden && id_over ? ", " : "",
 		    id_over ? id_over_code : "", over);
 	}
-	if ((req = ctl_desk_req(c, DESK_REGISTER, "visitor_registered")) == NULL)
-		return;
-	req->in.desk.person = p;
-	req->in.desk.pass = ps;
-	snprintf(req->in.desk.why, sizeof(req->in.desk.why), "%s, host unit %s%s",
+	in.person = p;
+	in.pass = ps;
+	snprintf(in.why, sizeof(in.why), "%s, host unit %s%s",
 	    ps.vclass, p.unit, v.overridden || id_over ? ", manager's override" : "");
-	ctl_req_submit(c, req);
+	ctl_desk_submit(c, &in);
 	if (id_dev >= 0)
 		idread_take(e, id_dev);	/* one read, one registration */
 }

@@ -258,7 +258,7 @@ struct web_in {
 
 struct store_req {
 	enum store_op	op;
-	union {
+	union store_in {
 		struct card_rec	card;
 		struct alert_rec alert;
 		struct ev_rec	event;

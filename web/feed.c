@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pwd.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,8 @@ static struct {
 	pthread_cond_t	cv;
 	struct item	ring[FEED_RING];
 	uint64_t	head;		/* seq of the newest item, 0: none */
-	bool		stopping;
+	atomic_bool	stopping;	/* set under mu, for the waiters; read
+					   without it by the followers' loops */
 	char		fire[512];
 	char		sock[108];
 	char		self[32];	/* lobbyweb's own user, for its "as" */
@@ -74,17 +76,6 @@ feed_push(const char *kind, const char *json, unsigned mask)
 	pthread_mutex_unlock(&feed.mu);
 }
 
-static bool
-stopping(void)
-{
-	bool s;
-
-	pthread_mutex_lock(&feed.mu);
-	s = feed.stopping;
-	pthread_mutex_unlock(&feed.mu);
-	return s;
-}
-
 static void
 nap(int ms)
 {
@@ -119,7 +110,7 @@ follow_once(const char *cmd, const char *role, unsigned mask)
 		goto out_close;
 	if ((buf = malloc(cap)) == NULL)
 		goto out_close;
-	while (!stopping()) {
+	while (!feed.stopping) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		char *nl;
 		ssize_t n;
@@ -160,7 +151,7 @@ static void *
 follow_events(void *arg)
 {
 	(void)arg;
-	while (!stopping()) {
+	while (!feed.stopping) {
 		follow_once("events", NULL, ALL_ROLES);
 		nap(RETRY_MS);
 	}
@@ -172,7 +163,7 @@ follow_alerts(void *arg)
 {
 	const char *role = arg;
 
-	while (!stopping()) {
+	while (!feed.stopping) {
 		follow_once("alerts", role, role_mask(role));
 		nap(RETRY_MS);
 	}
@@ -186,7 +177,7 @@ follow_fire(void *arg)
 	char err[256], last[512] = "";
 
 	(void)arg;
-	while (!stopping()) {
+	while (!feed.stopping) {
 		json_object *data;
 		const char *s;
 
