@@ -206,5 +206,6 @@ ctl_cmd_fn	ctl_cmd_user_add, ctl_cmd_web_login;
 int	ctl_web_as(struct ctl_client *, json_object *req);
 /* ctl_alerts.c: alert.ack {id, note?} */
 void	ctl_cmd_alert_ack(struct ctl_client *, json_object *args);
+void	ctl_cmd_alert_raise(struct ctl_client *, json_object *args);
 
 #endif

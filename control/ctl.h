@@ -99,6 +99,9 @@
  *  intercom.list  -                                      [station]
  *  intercom.release station, reason (non-empty)          {station, event_id}
  *  alert.ack      id, note?                              alert (as acknowledged)
+ *  alert.raise    to ("security,manager"), text,         {source, kind, audience,
+ *                 severity? ("urgent"|"warning")          severity, message}
+ *                 (by hand; its acknowledgement clears it)
  *  elevators.list -                                      [elevator]
  *  booking.add    unit, elevator, card, from_ms,         booking (committed; refused with
  *                 until_ms                                "booking refused (CODE): words")
@@ -231,6 +234,8 @@
  *	{"ok": false, "error": "card.add needs the role frontdesk,manager;
  *	 you (bob) have guard"}
  *  status, events, devices, alerts, stats, alert.ack    anyone admitted
+ *  alert.raise                                          guard, frontdesk, engineering,
+ *                                                       manager
  *  events.export, events.export.done                    manager
  *  card.add, card.remove, card.list                     frontdesk, manager
  *  lane.open                                            guard, frontdesk, manager

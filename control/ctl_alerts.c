@@ -237,3 +237,85 @@ ctl_cmd_alerts(struct ctl_client *c, json_object *args)
 	c->wants_follow = follow;	/* alerts_done starts following */
 	ctl_request(c, STORE_ALERT_LIST, alerts_done, &(union store_in){ .query.all = all });
 }
+
+/* site_raised_ and the millisecond in base 36: unique, and short enough
+ * for an alert's kind. */
+static void
+hand_kind(char *kind, size_t len)
+{
+	static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+	char b36[16], *p = b36 + sizeof(b36) - 1;
+	uint64_t ms = (uint64_t)real_ms();
+
+	*p = '\0';
+	do
+		*--p = digits[ms % 36];
+	while ((ms /= 36) != 0 && p > b36);
+	snprintf(kind, len, "site_raised_%s", p);
+}
+
+/*
+ * "alert.raise": an alert raised by hand, for a suspicious person or a
+ * troublemaker at the desk: to whom (security, frontdesk, engineering,
+ * manager; comma separated), the text, warning or urgent. It is the site's,
+ * kind site_raised_<ms>, and is cleared by its acknowledgement: no
+ * condition ends it by itself.
+ */
+void
+ctl_cmd_alert_raise(struct ctl_client *c, json_object *args)
+{
+	static const char *const known[] = { "to", "text", "severity", NULL };
+	static const char *const words[] = { "engineering", "security", "frontdesk",
+	    "manager" };
+	struct engine *e = c->srv->e;
+	char to[64], text[160], sev[16] = "urgent", kind[40], msg[256], aud[48];
+	char line[256];
+	char *w, *save = NULL;
+	unsigned audience = 0;
+	struct ev_rec ev;
+	json_object *o;
+
+	if (!ctl_args_known(c, args, known) ||
+	    ctl_arg_str(c, args, "to", to, sizeof(to), true) < 0 ||
+	    ctl_arg_str(c, args, "text", text, sizeof(text), true) < 0 ||
+	    ctl_arg_str(c, args, "severity", sev, sizeof(sev), false) < 0)
+		return;
+	for (w = strtok_r(to, ",", &save); w != NULL; w = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+			if (strcmp(w, words[i]) == 0)
+				break;
+		if (i == sizeof(words) / sizeof(words[0])) {
+			ctl_reply_err(c, "to: \"%s\" is not security, frontdesk, "
+			    "engineering or manager", w);
+			return;
+		}
+		audience |= alert_audience_parse(w);
+	}
+	if (audience == 0 || text[0] == '\0') {
+		ctl_reply_err(c, "%s must not be empty", audience == 0 ? "to" : "text");
+		return;
+	}
+	if (strcmp(sev, "urgent") != 0 && strcmp(sev, "warning") != 0) {
+		ctl_reply_err(c, "severity \"%s\": warning or urgent expected", sev);
+		return;
+	}
+	hand_kind(kind, sizeof(kind));
+	snprintf(msg, sizeof(msg), "%s (raised by %s)", text, c->user);
+	alert_raise(e, "site", kind, strcmp(sev, "urgent") == 0 ? SEV_URGENT :
+	    SEV_WARNING, audience, msg);
+	engine_ev_init(&ev, "alert_raised_by_hand");
+	str_copy(ev.actor, c->user, sizeof(ev.actor));
+	alert_audience_str(audience, aud, sizeof(aud));
+	snprintf(line, sizeof(line), "for %s: %s", aud, text);
+	str_copy(ev.detail, line, sizeof(ev.detail));
+	engine_event(e, &ev);
+	o = json_object_new_object();
+	ctl_add_str(o, "source", "site");
+	ctl_add_str(o, "kind", kind);
+	ctl_add_str(o, "audience", aud);
+	ctl_add_str(o, "severity", sev);
+	ctl_add_str(o, "message", msg);
+	ctl_reply_ok(c, o);
+}

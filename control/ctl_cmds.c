@@ -182,6 +182,7 @@ static const struct {
 	{ "lane.open",	ctl_cmd_lane_open,	ROLE_GUARD | ROLE_FRONTDESK | ROLE_MANAGER },
 	{ "stats",	ctl_cmd_stats,	ROLE_EVERYONE },
 	{ "alert.ack",	ctl_cmd_alert_ack, ROLE_EVERYONE },	/* an alert routed to the caller */
+	{ "alert.raise", ctl_cmd_alert_raise, ROLE_ALL },
 	{ "fire",	ctl_cmd_fire,	ROLE_EVERYONE },
 	{ "fire.reset",	ctl_cmd_fire_reset, ROLE_GUARD | ROLE_FRONTDESK | ROLE_MANAGER },
 	{ "tickets",	ctl_cmd_tickets, ROLE_ENGINEERING | ROLE_MANAGER },

@@ -450,6 +450,9 @@ alert_ack_done(struct engine *e, const struct alert_rec *r, const char *user)
 	alert_log(r, "acknowledged", LOG_P_NOTICE, user);
 	engine_publish_alert(e, r);
 	notify_alert(e, r, "acknowledged");
+	/* One raised by hand ends when someone has dealt with it. */
+	if (strncmp(r->kind, "site_raised_", 12) == 0)
+		alert_clear(e, r->source, r->kind);
 }
 
 /* When a (not acknowledged, not escalated) escalates, in wall-clock ms since

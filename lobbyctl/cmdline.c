@@ -49,6 +49,8 @@ static const char usage_text[] =
 "  intercom\n"
 "  intercom release STATION --reason TEXT\n"
 "  alert ack ID [--note TEXT]\n"
+"  alert raise --to security[,frontdesk,engineering,manager] --text TEXT\n"
+"      [--severity urgent|warning]   by hand; its acknowledgement ends it\n"
 "front desk:\n"
 "  person add --kind tenant_staff|property_staff|contractor --name NAME\n"
 "      [--id-type resident_card|passport|hk_macao_permit|taiwan_permit|\n"

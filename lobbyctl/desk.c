@@ -43,6 +43,8 @@ static const struct {
 	[DO_PAID] = { "--paid", true },		[DO_PERMIT] = { "--permit", false },
 	[DO_ZONE] = { "--zone", false },	[DO_CSV] = { "--csv", true },
 	[DO_ID_FROM] = { "--id-from", false },
+	[DO_TO] = { "--to", false },		[DO_TEXT] = { "--text", false },
+	[DO_SEVERITY] = { "--severity", false },
 	[DO_FROM] = { "--from", false },	[DO_UNTIL] = { "--until", false },
 	[DO_REASON] = { "--reason", false },	[DO_NOTE] = { "--note", false },
 	[DO_SINCE] = { "--since", false },	[DO_ALL] = { "--all", true },
@@ -58,6 +60,7 @@ static const char *const classes[] = { "vip", "important", "ordinary",
 	"applicant", "service", "internal", NULL };
 static const char *const categories[] = { "sales", "insurance",
 	"advertising", NULL };
+static const char *const severities[] = { "urgent", "warning", NULL };
 
 #define REQ	true
 #define OPT	false
@@ -165,6 +168,13 @@ static const struct desk_cmd desk_cmds[] = {
 	{ "inside", "inside", NULL, S_INSIDE, NULL, NULL, {
 	    TEXT(DO_ZONE, "zone", SHORT_MAX_B, OPT),
 	    IS(DO_CSV, C_LOCAL, "csv", OPT) } },	/* not sent */
+
+	/* For a suspicious person or a troublemaker: whoever is told
+	 * acknowledges it, and that ends it. */
+	{ "alert raise", "alert.raise", NULL, S_RAISED, NULL, NULL, {
+	    TEXT(DO_TO, "to", SHORT_MAX_B + 32, REQ),
+	    TEXT(DO_TEXT, "text", 159, REQ),
+	    ENUM(DO_SEVERITY, "severity", severities, OPT) } },
 
 	{ "shift note", "shift.note", "TEXT", S_SHIFT, NULL, NULL,
 	    { TEXT(DO_WORD, "text", SHIFT_MAX_B, REQ) } },

@@ -554,6 +554,10 @@ desk_show(const struct desk_cmd *dc, bool json, bool csv,
 		    "nothing in the shift log");
 	case S_IDCARD:
 		return show_idcard(data);
+	case S_RAISED:
+		printf("%s alert raised for %s: %s\n", show_jstr(data, "severity"),
+		    show_jstr(data, "audience"), show_jstr(data, "message"));
+		return 0;
 	}
 	return 0;
 }

@@ -355,6 +355,44 @@ def roles_refuse_commands_and_route_alerts():
 
 
 @test
+def an_alert_raised_by_hand_reaches_its_roles_and_ends_when_acknowledged():
+    s, out = start_site("", roles=ROLES, groups='[ "daemon" ]')
+    try:
+        os.chmod(s.dir, 0o755)
+        os.chmod(os.path.dirname(os.path.abspath(LOBBYD)), 0o755)
+        # The desk raises it for security: a troublemaker in the lobby.
+        r = as_user(s, "staff", "alert", "raise", "--to", "security",
+                    "--text", "大堂有人闹事，请保安到前台")
+        assert r.returncode == 0, r.stderr
+        a = json.loads(r.stdout)
+        assert a["kind"].startswith("site_raised_") and a["audience"] == "security", a
+        assert a["severity"] == "urgent" and "raised by" in a["message"], a
+        # Security (the guard role) has it; engineering does not.
+        g = wait_for(lambda: [x for x in json.loads(as_user(s, "users", "alerts").stdout)
+                              if x["kind"] == a["kind"]], timeout=3, what="security's alert")[0]
+        assert "闹事" in g["message"], g
+        assert not [x for x in json.loads(as_user(s, "src", "alerts").stdout)
+                    if x["kind"] == a["kind"]]
+        ev = s.wait_event(lambda e: e["kind"] == "alert_raised_by_hand", what="the event")[0]
+        assert ev["actor"] and "for security" in ev["detail"], ev
+        # Wrong words are refused, named.
+        r = as_user(s, "staff", "alert", "raise", "--to", "police", "--text", "x")
+        assert r.returncode != 0 and "police" in r.stderr, r
+        r = as_user(s, "staff", "alert", "raise", "--to", "security", "--text", "x",
+                    "--severity", "emergency")
+        assert r.returncode != 0, r
+        # The guard who dealt with it acknowledges it: it is over.
+        r = as_user(s, "users", "alert", "ack", g["id"], "--note", "escorted out")
+        assert r.returncode == 0, r.stderr
+        wait_for(lambda: not [x for x in json.loads(as_user(s, "users", "alerts").stdout)
+                              if x["kind"] == a["kind"]], timeout=3, what="the alert cleared")
+        delivered_kinds = [(d["event"], d["kind"]) for d in delivered(out)]
+        assert ("raised", a["kind"]) in delivered_kinds or not delivered_kinds
+    finally:
+        s.close()
+
+
+@test
 def only_a_manager_may_force_open_a_turnstile_in_fault():
     s, out = start_site("", roles=ROLES, groups='[ "daemon" ]')
     try:
