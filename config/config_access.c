@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/util.h"
 
 #define MIN_PER_DAY		1440
 #define DEF_RETENTION_DAYS	90
@@ -115,10 +116,10 @@ parse_days(const char *s, char *bad, size_t badsize)
 		if (a < 0 || b < 0) {
 			/* Name the word that is wrong: "frei" of "mon-frei". */
 			if (dash != NULL && a >= 0)
-				conf_bufprintf(bad, badsize, "%.*s",
+				str_printf(bad, badsize, "%.*s",
 				    (int)(len - (size_t)(dash - p) - 1), dash + 1);
 			else
-				conf_bufprintf(bad, badsize, "%.*s", (int)(dash !=
+				str_printf(bad, badsize, "%.*s", (int)(dash !=
 				    NULL ? (size_t)(dash - p) : len), p);
 			return 0;
 		}
@@ -510,6 +511,6 @@ conf_access_finish(struct load *ld)
 		    "visitors.key_file", KEY_SUFFIX, sizeof(site->key_path) - 1);
 		return;
 	}
-	conf_bufprintf(site->key_path, sizeof(site->key_path), "%s%s",
+	str_printf(site->key_path, sizeof(site->key_path), "%s%s",
 	    site->db_path, KEY_SUFFIX);
 }

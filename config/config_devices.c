@@ -66,7 +66,7 @@ load_link(struct load *ld, int i, const config_setting_t *e)
 	if (type < 0) {
 		conf_check_keys(ld, &sc, e, link_keys, false);
 	} else {
-		conf_bufprintf(what, sizeof(what), "a %s link",
+		str_printf(what, sizeof(what), "a %s link",
 		    link_type_names[type]);
 		conf_check_kind_keys(ld, &sc, e, type == 0 ? tcp_keys :
 		    rtu_keys, link_keys, what);
@@ -207,9 +207,9 @@ static void
 dev_where(const struct load *ld, int di, char *buf, size_t size)
 {
 	if (di < ld->ndev_sec)
-		conf_bufprintf(buf, size, "devices[%d]", di);
+		str_printf(buf, size, "devices[%d]", di);
 	else
-		conf_bufprintf(buf, size, "readers[%d]", di - ld->ndev_sec);
+		str_printf(buf, size, "readers[%d]", di - ld->ndev_sec);
 }
 
 static int

@@ -110,9 +110,9 @@ conf_gpio_device(struct load *ld, int i, const config_setting_t *e)
 			    (unsigned)j);
 			const char *key = config_setting_name(k);
 
-			if (conf_key_in(key, keys))
+			if (str_in(key, keys))
 				continue;
-			if (kind >= 0 && conf_key_in(key, any_keys))
+			if (kind >= 0 && str_in(key, any_keys))
 				conf_serr(ld, &sc, k, "setting \"%s\" does not "
 				    "apply to %s", key, kind == 0 ? "an input" :
 				    kind == 1 ? "an output" : "a wiegand reader");

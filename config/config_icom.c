@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "../common/util.h"
+
 static const char *const icom_profile_keys[] = { "name", "kind", "call_state",
     "call_values", "call_button", "door_state", "commands", NULL };
 static const char *const call_value_keys[] = { "idle", "ringing", "connected",
@@ -120,10 +122,10 @@ next_loops(const struct site_conf *site, int di, char *path, size_t size)
 	int d = di, n = 0;
 	size_t len;
 
-	conf_bufprintf(path, size, "%s", site->devices[di].name);
+	str_printf(path, size, "%s", site->devices[di].name);
 	while ((d = site->devices[d].next) >= 0 && n++ <= site->ndevices) {
 		len = strlen(path);
-		conf_bufprintf(path + len, size - len, " -> %s",
+		str_printf(path + len, size - len, " -> %s",
 		    site->devices[d].name);
 		if (d == di)
 			return true;

@@ -65,8 +65,6 @@ extern const struct scope conf_root_scope;
 
 /* config_read.c: error lines, kept until conf_flush_errs() prints them in
  * file order, the main file first. */
-void	conf_bufprintf(char *, size_t, const char *, ...)
-	    __attribute__((format(printf, 3, 4)));
 const char *conf_file_name(struct load *, const char *raw);
 void	conf_add_err_line(struct load *, const char *file, int line,
 	    const char *text);
@@ -85,7 +83,6 @@ void	conf_scope_elem(struct scope *, const char *list, int i,
 	    const config_setting_t *elem);
 void	conf_scope_sub(struct scope *sub, const struct scope *,
 	    const char *key);
-bool	conf_key_in(const char *key, const char *const *keys);
 void	conf_check_keys(struct load *, const struct scope *,
 	    const config_setting_t *g, const char *const *keys, bool top);
 /* Keys of G for one kind: KEYS belong, OTHERS "do not apply to WHAT". */

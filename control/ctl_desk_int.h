@@ -15,8 +15,6 @@
 
 /* ctl_desk.c: a true/false reply field. */
 void	ctl_desk_add_bool(json_object *, const char *k, bool v);
-/* Is w one of words (NULL-terminated)? */
-bool	ctl_desk_word_in(const char *w, const char *const *words);
 /* The credential may go on a new pass: well formed, on no live pass and no
  * plain card; false: the error is sent. */
 bool	ctl_desk_credential_free(struct ctl_client *, const char *cred);

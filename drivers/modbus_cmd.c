@@ -66,7 +66,7 @@ mb_elev_write(struct link *l, struct mb_link *m, struct mb_dev *d,
 	int64_t t_done;
 	bool ok;
 
-	mb_say(what, sizeof(what), "write holding 0x%04x (%d)",
+	str_printf(what, sizeof(what), "write holding 0x%04x (%d)",
 	    d->prof->elev.enable_addr, n);
 	ok = mb_transact(m, d, &q, NULL, NULL, what, err, sizeof(err)) == 0;
 	t_done = m->last_end_ns;
@@ -158,8 +158,8 @@ mb_command_step(struct link *l, struct mb_link *m)
 	}
 	q = (struct mbw_req){ .fc = w->table == REG_COIL ? MBW_WRITE_COIL :
 	    MBW_WRITE_REGISTER, .addr = w->addr, .value = w->value };
-	mb_say(what, sizeof(what), "write %s 0x%04x", mb_table_names[w->table],
-	    w->addr);
+	str_printf(what, sizeof(what), "write %s 0x%04x",
+	    mb_table_names[w->table], w->addr);
 	ok = mb_transact(m, d, &q, NULL, NULL, what, err, sizeof(err)) == 0;
 	t_done = m->last_end_ns;
 	/* Read back at once: the change shows, or a lost reply is found out. */
@@ -204,8 +204,8 @@ mb_icom_off_step(struct link *l, struct mb_link *m, int64_t now)
 	}
 	q = (struct mbw_req){ .fc = w.table == REG_COIL ? MBW_WRITE_COIL :
 	    MBW_WRITE_REGISTER, .addr = w.addr, .value = 0 };
-	mb_say(what, sizeof(what), "write %s 0x%04x", mb_table_names[w.table],
-	    w.addr);
+	str_printf(what, sizeof(what), "write %s 0x%04x",
+	    mb_table_names[w.table], w.addr);
 	ok = mb_transact(m, d, &q, NULL, NULL, what, why, sizeof(why)) == 0;
 	mbi_off_done(&d->icom, ok, m->last_end_ns);
 	if (!ok && d->health != MB_OFFLINE)
@@ -225,8 +225,8 @@ mb_command(struct link *l, const struct msg_cmd *c)
 
 	d = mb_find_dev(m, c->h.dev);
 	if (d == NULL) {
-		mb_say(err, sizeof(err), "device %u is not a turnstile on %s",
-		    c->h.dev, l->conf->name);
+		str_printf(err, sizeof(err), "device %u is not a turnstile "
+		    "on %s", c->h.dev, l->conf->name);
 		goto refuse;
 	}
 	if (d->prof->kind == PROFILE_INTERCOM) {
@@ -238,15 +238,15 @@ mb_command(struct link *l, const struct msg_cmd *c)
 		if (mbe_cmd_check(d->prof, c, err, sizeof(err)) == -1)
 			goto refuse;
 	} else if (c->cmd >= TS_CMD_COUNT || !d->prof->cmd[c->cmd].set) {
-		mb_say(err, sizeof(err), "command %u unknown to profile %s",
+		str_printf(err, sizeof(err), "command %u unknown to profile %s",
 		    c->cmd, d->prof->name);
 		goto refuse;
 	}
 	if (d->prof->kind == PROFILE_TURNSTILE &&
 	    d->prof->cmd[c->cmd].table != REG_COIL &&
 	    d->prof->cmd[c->cmd].table != REG_HOLDING) {
-		mb_say(err, sizeof(err), "profile %s: command %u register is "
-		    "not writable", d->prof->name, c->cmd);
+		str_printf(err, sizeof(err), "profile %s: command %u "
+		    "register is not writable", d->prof->name, c->cmd);
 		goto refuse;
 	}
 	if (m->qlen == MB_CMD_QUEUE) {

@@ -181,9 +181,7 @@ int	sim_tcp_update_mute(struct sim *, struct sim_link *);
 /* Frame parsing, exposed for the unit of reasoning in tests. */
 uint16_t sim_crc16(const uint8_t *, size_t);
 
-/* simctl.c: a reply line into out; a whole number of s within lo..hi. */
-void	sim_reply(char *out, size_t size, const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
+/* simctl.c: a whole number of s within lo..hi. */
 bool	sim_parse_long(const char *s, long lo, long hi, long *v);
 
 /* siminput.c: contact inputs, one point of a unit; prof is NULL. */

@@ -178,13 +178,13 @@ sim_icom_ctl(struct sim *sim, int argc, char **argv, char *out, size_t size)
 	int d;
 
 	if (argc < 3) {
-		sim_reply(out, size, "error usage: icom DEV ring|answer|hangup|"
-		    "door open|closed|status|writes [N]");
+		str_printf(out, size, "error usage: icom DEV "
+		    "ring|answer|hangup|door open|closed|status|writes [N]");
 		return;
 	}
 	d = config_device_index(&sim->site, argv[1]);
 	if (d < 0 || !sim->icom[d].used) {
-		sim_reply(out, size, "error no intercom station \"%s\"", argv[1]);
+		str_printf(out, size, "error no intercom station \"%s\"", argv[1]);
 		return;
 	}
 	ic = &sim->icom[d];
@@ -202,8 +202,8 @@ sim_icom_ctl(struct sim *sim, int argc, char **argv, char *out, size_t size)
 	    (strcmp(argv[3], "open") == 0 || strcmp(argv[3], "closed") == 0)) {
 		ic->door_open = strcmp(argv[3], "open") == 0;
 	} else if (strcmp(what, "status") == 0 && argc == 3) {
-		sim_reply(out, size, "ok call=%s button=%d door=%s released=%u "
-		    "forward=%u writes=%" PRIu64 " muted=%d",
+		str_printf(out, size, "ok call=%s button=%d door=%s "
+		    "released=%u forward=%u writes=%" PRIu64 " muted=%d",
 		    config_icom_call_name(ic->call), ic->button,
 		    ic->door_open ? "open" : "closed", ic->released, ic->forward,
 		    ic->nwrites, sim->ts[d].muted);
@@ -211,20 +211,20 @@ sim_icom_ctl(struct sim *sim, int argc, char **argv, char *out, size_t size)
 	} else if (strcmp(what, "writes") == 0 && argc <= 4) {
 		v = 64;
 		if (argc == 4 && !sim_parse_long(argv[3], 1, SIM_ICOM_WLOG, &v)) {
-			sim_reply(out, size, "error writes: N must be 1..%d, got "
+			str_printf(out, size, "error writes: N must be 1..%d, got "
 			    "\"%s\"", SIM_ICOM_WLOG, argv[3]);
 			return;
 		}
 		icom_writes_reply(ic, (uint64_t)v, out, size);
 		return;
 	} else {
-		sim_reply(out, size, "error usage: icom DEV ring|answer|hangup|"
-		    "door open|closed|status|writes [N]");
+		str_printf(out, size, "error usage: icom DEV "
+		    "ring|answer|hangup|door open|closed|status|writes [N]");
 		return;
 	}
 	if (sim->verbose)
 		log_info("%s: %s%s%s", argv[1], what, argc == 4 ? " " : "",
 		    argc == 4 ? argv[3] : "");
 	sim_icom_publish(sim, d);
-	sim_reply(out, size, "ok");
+	str_printf(out, size, "ok");
 }
