@@ -149,7 +149,7 @@ FUZZ_BUILD := build-fuzz
 FUZZ_CC	:= clang
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZERS	:= fuzz_cardfmt fuzz_wiegand fuzz_msg fuzz_modbus fuzz_config
-fuzz_cardfmt_O := tests/fuzz/fuzz_cardfmt.o drivers/cardfmt.o
+fuzz_cardfmt_O := tests/fuzz/fuzz_cardfmt.o drivers/cardfmt.o $(UTIL_O)
 fuzz_wiegand_O := tests/fuzz/fuzz_wiegand.o drivers/wiegand.o
 fuzz_msg_O     := tests/fuzz/fuzz_msg.o drivers/msg.o
 fuzz_modbus_O  := tests/fuzz/fuzz_modbus.o drivers/modbus_wire.o $(UTIL_O)
