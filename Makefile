@@ -56,7 +56,7 @@ LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/cmdline.o lobbyctl/request.o lobbyctl
 	      $(UTIL_O)
 LOBBYSIM_O := sim/lobbysim.o sim/simctl.o sim/linectl.o sim/simmodbus.o sim/simrtu.o sim/simreader.o \
 	      sim/siminput.o sim/simgpio.o sim/simicom.o sim/simelev.o \
-	      $(CONFIG_O) $(UTIL_O)
+	      drivers/modbus_wire.o $(CONFIG_O) $(UTIL_O)
 LOBBYBUS_O := sim/busemu.o sim/buswire.o sim/linectl.o common/util.o
 LOBBYWEB_O := web/lobbyweb.o web/webconf.o web/ctlconn.o web/feed.o web/session.o web/http.o $(UTIL_O)
 

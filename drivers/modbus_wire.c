@@ -34,7 +34,7 @@ mbw_bad(char *why, size_t whysz, const char *fmt, ...)
 	return -1;
 }
 
-static uint16_t
+uint16_t
 mbw_crc16(const uint8_t *b, size_t n)
 {
 	uint16_t crc = 0xffff;

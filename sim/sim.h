@@ -178,8 +178,6 @@ void	sim_link_close(struct sim_link *);
 bool	sim_link_all_muted(const struct sim *, int link);
 /* Apply mute state of a TCP link (close or reopen its listener). */
 int	sim_tcp_update_mute(struct sim *, struct sim_link *);
-/* Frame parsing, exposed for the unit of reasoning in tests. */
-uint16_t sim_crc16(const uint8_t *, size_t);
 
 /* simctl.c: a whole number of s within lo..hi. */
 bool	sim_parse_long(const char *s, long lo, long hi, long *v);

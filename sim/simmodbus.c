@@ -43,22 +43,6 @@ sim_ts_cmd_name(enum ts_cmd c)
 	}
 }
 
-uint16_t
-sim_crc16(const uint8_t *p, size_t n)
-{
-	uint16_t crc = 0xffff;
-	size_t i;
-	int b;
-
-	for (i = 0; i < n; i++) {
-		crc ^= p[i];
-		for (b = 0; b < 8; b++)
-			crc = (crc & 1) ? (uint16_t)((crc >> 1) ^ 0xa001) :
-			    (uint16_t)(crc >> 1);
-	}
-	return crc;
-}
-
 void
 sim_map_need(int sizes[4], bool set, enum reg_table t, unsigned addr, int n)
 {

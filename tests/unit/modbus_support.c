@@ -17,6 +17,7 @@
 
 #include "../../common/util.h"
 #include "../../drivers/link.h"
+#include "../../drivers/modbus_wire.h"
 #include "modbus_support.h"
 
 /* ---- the site ---------------------------------------------------------- */
@@ -549,21 +550,6 @@ mbt_server_stop(struct mbt_server *sv)
 	pthread_join(sv->th, NULL);
 }
 
-static uint16_t
-crc16(const uint8_t *b, int n)
-{
-	uint16_t crc = 0xffff;
-	int i, k;
-
-	for (i = 0; i < n; i++) {
-		crc ^= b[i];
-		for (k = 0; k < 8; k++)
-			crc = (crc & 1) ? (uint16_t)((crc >> 1) ^ 0xa001) :
-			    (uint16_t)(crc >> 1);
-	}
-	return crc;
-}
-
 /*
  * RTU slaves for several units on one line. libmodbus's RTU server answers
  * one slave id, so frames are cut here (every request lobbyd sends is 8
@@ -598,7 +584,7 @@ mbt_rtu_server(void *arg)
 			sv->min_gap_ns = t - sv->last_reply_ns;
 		len += (int)n;
 		while (len >= 8) {
-			uint16_t crc = crc16(buf, 6);
+			uint16_t crc = mbw_crc16(buf, 6);
 
 			pthread_mutex_lock(&sv->mu);
 			if ((buf[6] | buf[7] << 8) == crc) {
