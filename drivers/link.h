@@ -54,6 +54,12 @@ const struct link_ops *link_ops_for(enum link_type);
 
 /* Send a message to the engine. Logs and returns -1 if the engine is gone. */
 int	link_emit(struct link *, const void *msg);
+/* Tells the engine how command c ended: when it went on the wire and when
+ * its answer came (0: it did not), and why it failed (NULL or "": it did
+ * not). As link_emit. */
+int	link_cmd_result(struct link *, const struct msg_cmd *c,
+	    enum msg_cmd_status, int64_t t_wire_ns, int64_t t_done_ns,
+	    const char *error);
 
 /*
  * The worker's whole life, in the child after fork(): opens the link, runs
