@@ -16,7 +16,7 @@ struct link;
 
 /* What the worker loop needs from one kind of link. */
 struct link_ops {
-	const char	*type;		/* "modbus-tcp", "serial-reader", ... */
+	const char	*type;		/* "modbus", "serial-reader", ... */
 	/* Allocate link->priv and try to open the link. Failing to reach the
 	 * device is not an error here (service() retries); -1 only when the
 	 * worker cannot run at all (out of memory, bad settings). */
@@ -44,8 +44,7 @@ struct link {
 	void			*priv;
 };
 
-extern const struct link_ops link_modbus_tcp_ops;
-extern const struct link_ops link_modbus_rtu_ops;
+extern const struct link_ops link_modbus_ops;	/* modbus-tcp and -rtu */
 extern const struct link_ops link_serial_reader_ops;
 extern const struct link_ops link_gpio_ops;
 

@@ -205,10 +205,11 @@ mb_close(struct link *l)
 }
 
 static int
-mb_open(struct link *l, bool rtu)
+mb_open(struct link *l)
 {
 	const struct site_conf *site = l->site;
 	const struct link_conf *lc = l->conf;
+	bool rtu = lc->type == LINK_MODBUS_RTU;
 	struct mb_link *m;
 	struct mb_dev *d;
 	int i, ms;
@@ -315,30 +316,10 @@ out_close:
 	return -1;
 }
 
-static int
-mb_open_tcp(struct link *l)
-{
-	return mb_open(l, false);
-}
-
-static int
-mb_open_rtu(struct link *l)
-{
-	return mb_open(l, true);
-}
-
-const struct link_ops link_modbus_tcp_ops = {
-	.type = "modbus-tcp",
-	.open = mb_open_tcp,
-	.fd = mb_fd,
-	.service = mb_service,
-	.command = mb_command,
-	.close = mb_close,
-};
-
-const struct link_ops link_modbus_rtu_ops = {
-	.type = "modbus-rtu",
-	.open = mb_open_rtu,
+/* TCP and RTU differ only in how the link opens; its type says which. */
+const struct link_ops link_modbus_ops = {
+	.type = "modbus",
+	.open = mb_open,
 	.fd = mb_fd,
 	.service = mb_service,
 	.command = mb_command,

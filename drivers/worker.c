@@ -21,8 +21,8 @@ const struct link_ops *
 link_ops_for(enum link_type type)
 {
 	switch (type) {
-	case LINK_MODBUS_TCP:		return &link_modbus_tcp_ops;
-	case LINK_MODBUS_RTU:		return &link_modbus_rtu_ops;
+	case LINK_MODBUS_TCP:
+	case LINK_MODBUS_RTU:		return &link_modbus_ops;
 	case LINK_SERIAL_READER:	return &link_serial_reader_ops;
 	case LINK_GPIO:			return &link_gpio_ops;
 	}
