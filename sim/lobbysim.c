@@ -49,6 +49,14 @@ sim_close(struct sim *sim)
 		sim_ts_free(&sim->ts[i]);
 }
 
+/* How a link of each type opens. */
+static int (*const link_open[])(struct sim *, struct sim_link *) = {
+	[LINK_MODBUS_TCP] = sim_tcp_open,
+	[LINK_MODBUS_RTU] = sim_rtu_open,
+	[LINK_SERIAL_READER] = sim_reader_open,
+	[LINK_GPIO] = sim_gpio_open,
+};
+
 static int
 sim_open(struct sim *sim)
 {
@@ -78,22 +86,12 @@ sim_open(struct sim *sim)
 		struct sim_link *l = &sim->links[i];
 
 		l->conf = &sim->site.links[i];
-		switch (l->conf->type) {
-		case LINK_MODBUS_TCP:
-			rc = sim_tcp_open(sim, l);
-			break;
-		case LINK_MODBUS_RTU:
-			rc = sim_rtu_open(sim, l);
-			break;
-		case LINK_SERIAL_READER:
-			rc = sim_reader_open(sim, l);
-			break;
-		case LINK_GPIO:
-			rc = sim_gpio_open(sim, l);
-			break;
-		default:
+		if ((size_t)l->conf->type >= sizeof(link_open) /
+		    sizeof(link_open[0]) || link_open[l->conf->type] == NULL) {
 			log_err("%s: unknown link type", l->conf->name);
 			rc = -1;
+		} else {
+			rc = link_open[l->conf->type](sim, l);
 		}
 		if (rc == -1) {
 			l->conf = NULL;
