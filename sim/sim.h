@@ -152,6 +152,12 @@ const struct profile *sim_dev_profile(const struct sim *, int dev, int kind,
 int	sim_map_new(struct sim *, int dev, const int sizes[4],
 	    const struct profile *);
 void	sim_map_put(modbus_mapping_t *, const struct reg_point *pt, uint32_t v);
+/* Calls fn for each value a write request (PDU, function code first) that
+ * libmodbus took into unit ts's mapping put there, in the order written. */
+typedef void sim_write_fn(struct sim *, struct sim_ts *, enum reg_table,
+    unsigned addr, unsigned value, int64_t t_ns);
+void	sim_pdu_writes(struct sim *, struct sim_ts *ts, const uint8_t *pdu,
+	    size_t len, int64_t t_ns, sim_write_fn *fn);
 
 /* simmodbus.c: turnstiles and the Modbus links. */
 int	sim_ts_init(struct sim *, int dev);
