@@ -295,6 +295,14 @@ parse_int(const char *s, long min, long max, int *v)
 	return true;
 }
 
+/* Refuses option NAME's value ARG, which is not WANT: -1. */
+static int
+bad_option(const char *name, const char *arg, const char *want)
+{
+	fprintf(stderr, "lobbybus: --%s: \"%s\" is not %s\n", name, arg, want);
+	return -1;
+}
+
 static int
 bus_options(struct bus *bus, int argc, char **argv, const char **sock)
 {
@@ -307,38 +315,29 @@ bus_options(struct bus *bus, int argc, char **argv, const char **sock)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *p;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "s:vh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'b':
-			if (!parse_int(optarg, 50, 4000000, &bus->baud)) {
-				fprintf(stderr, "lobbybus: --baud: \"%s\" is not "
-				    "a rate of 50..4000000\n", optarg);
-				return -1;
-			}
+			if (!parse_int(optarg, 50, 4000000, &bus->baud))
+				return bad_option("baud", optarg,
+				    "a rate of 50..4000000");
 			break;
 		case 'p':
-			p = optarg;
-			if (strcmp(p, "none") == 0)
+			if (strcmp(optarg, "none") == 0)
 				bus->parity = 'N';
-			else if (strcmp(p, "even") == 0)
+			else if (strcmp(optarg, "even") == 0)
 				bus->parity = 'E';
-			else if (strcmp(p, "odd") == 0)
+			else if (strcmp(optarg, "odd") == 0)
 				bus->parity = 'O';
-			else {
-				fprintf(stderr, "lobbybus: --parity: \"%s\" is "
-				    "not none, even or odd\n", p);
-				return -1;
-			}
+			else
+				return bad_option("parity", optarg,
+				    "none, even or odd");
 			break;
 		case 't':
-			if (!parse_int(optarg, 1, 2, &bus->stop_bits)) {
-				fprintf(stderr, "lobbybus: --stop-bits: \"%s\" "
-				    "is not 1 or 2\n", optarg);
-				return -1;
-			}
+			if (!parse_int(optarg, 1, 2, &bus->stop_bits))
+				return bad_option("stop-bits", optarg, "1 or 2");
 			break;
 		case 'm':
 			bus->master_path = optarg;
