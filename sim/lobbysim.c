@@ -49,17 +49,16 @@ sim_close(struct sim *sim)
 		sim_ts_free(&sim->ts[i]);
 }
 
-/* How a link of each type opens. */
-static int (*const link_open[])(struct sim *, struct sim_link *) = {
-	[LINK_MODBUS_TCP] = sim_tcp_open,
-	[LINK_MODBUS_RTU] = sim_rtu_open,
-	[LINK_SERIAL_READER] = sim_reader_open,
-	[LINK_GPIO] = sim_gpio_open,
-};
-
 static int
 sim_open(struct sim *sim)
 {
+	/* How a link of each type opens. */
+	static int (*const link_open[])(struct sim *, struct sim_link *) = {
+		[LINK_MODBUS_TCP] = sim_tcp_open,
+		[LINK_MODBUS_RTU] = sim_rtu_open,
+		[LINK_SERIAL_READER] = sim_reader_open,
+		[LINK_GPIO] = sim_gpio_open,
+	};
 	int i, rc;
 
 	for (i = 0; i < sim->site.nlinks; i++) {
