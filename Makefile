@@ -54,10 +54,10 @@ LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/cmdline.o lobbyctl/request.o lobbyctl
 	      lobbyctl/show_elev.o lobbyctl/desk.o lobbyctl/desk_args.o lobbyctl/desk_show.o \
 	      lobbyctl/import.o lobbyctl/secret.o lobbyctl/users.o lobbyctl/events.o \
 	      $(UTIL_O)
-LOBBYSIM_O := sim/lobbysim.o sim/simctl.o sim/linectl.o sim/simmodbus.o sim/simrtu.o sim/simreader.o \
+LOBBYSIM_O := sim/lobbysim.o sim/simctl.o sim/linectl.o sim/simpty.o sim/simmodbus.o sim/simrtu.o sim/simreader.o \
 	      sim/siminput.o sim/simgpio.o sim/simicom.o sim/simelev.o \
 	      drivers/modbus_wire.o $(CONFIG_O) $(UTIL_O)
-LOBBYBUS_O := sim/busemu.o sim/buswire.o sim/linectl.o common/util.o
+LOBBYBUS_O := sim/busemu.o sim/buswire.o sim/linectl.o sim/simpty.o common/util.o
 LOBBYWEB_O := web/lobbyweb.o web/webconf.o web/ctlconn.o web/feed.o web/session.o web/http.o $(UTIL_O)
 
 # Unit tests: one program per module, linked with just what it tests.

@@ -218,7 +218,7 @@ bus_run(struct bus *bus, int sigfd, int tfd)
 		ADD(sigfd, PF_SIG, 0);
 		ADD(tfd, PF_TIMER, 0);
 		if (room)
-			ADD(bus->mfd, PF_MASTER, 0);
+			ADD(bus->mpty.master, PF_MASTER, 0);
 		if (room && bus->sfd != -1)
 			ADD(bus->sfd, PF_SLAVE, 0);
 		if (bus->ctl.lfd != -1)
@@ -401,7 +401,7 @@ main(int argc, char **argv)
 	}
 	bus->parity = 'N';
 	bus->stop_bits = 1;
-	bus->mfd = bus->mslave = bus->sfd = -1;
+	bus->mpty.master = bus->mpty.slave = bus->sfd = -1;
 	bus->wire_from = -1;
 	bus->wake_ns = 100 * 1000;
 	linectl_init(&bus->ctl, &bus_ctl_conf, bus_ctl_execute, bus);
@@ -438,7 +438,7 @@ main(int argc, char **argv)
 	if (sock != NULL && linectl_open(&bus->ctl, sock) == -1)
 		goto out_close_master;
 	log_notice("%s -> %s <-> %s: %d baud, %d bits a character "
-	    "(%.1f us)%s%s", bus->master_path, bus->mslave_name,
+	    "(%.1f us)%s%s", bus->master_path, bus->mpty.slave_name,
 	    bus->slave_path, bus->baud, bus->bits,
 	    (double)bus->char_ns / 1000.0, sock != NULL ? "; control on " : "",
 	    sock != NULL ? sock : "");
@@ -450,7 +450,7 @@ main(int argc, char **argv)
 		    bus->collisions, bus->max_late_ns / 1000);
 	linectl_close(&bus->ctl);
 out_close_master:
-	bus_close_master(bus);
+	sim_pty_close(&bus->mpty);
 out_close_slave:
 	if (bus->sfd != -1)
 		close(bus->sfd);

@@ -13,6 +13,7 @@
 #include <modbus.h>
 
 #include "../config/config.h"
+#include "simpty.h"
 
 #define SIM_MAX_CONNS	16		/* Modbus TCP clients per link */
 #define SIM_WLOG	1024		/* command writes remembered per turnstile */
@@ -22,13 +23,6 @@
 #define SIM_TCP_BUF	(6 + 255)	/* MBAP header and the largest PDU */
 #define SIM_FRAME_MAX	4096		/* largest raw/garbage write to a reader */
 
-/* One pseudo-terminal the simulator plays the device end of. */
-struct sim_pty {
-	int		master;		/* -1: not open */
-	int		slave;		/* held open so the master never sees EIO */
-	char		slave_name[64];
-	char		link_path[CONF_PATH_MAX];	/* our symlink, "" if none */
-};
 
 struct sim_conn {
 	int		fd;		/* -1: free slot */
@@ -214,9 +208,7 @@ void	sim_elev_writes(struct sim *, int dev, const uint8_t *pdu, size_t len,
 /* "elev DEV floor|dir|door|mode|fault|trapped V | status | writes [N]" */
 void	sim_elev_ctl(struct sim *, int argc, char **argv, char *out, size_t size);
 
-/* simreader.c: ptys and card readers. */
-int	sim_pty_open(struct sim_pty *, const char *what, const char *path);
-void	sim_pty_close(struct sim_pty *);
+/* simreader.c: card readers. */
 int	sim_reader_open(struct sim *, struct sim_link *);
 int	sim_reader_card(struct sim_link *, const char *uid, char *err, size_t errsz);
 int	sim_reader_write(struct sim_link *, const uint8_t *, size_t, char *err,

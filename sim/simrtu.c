@@ -30,7 +30,8 @@ sim_rtu_open(struct sim *sim, struct sim_link *l)
 		    modbus_strerror(errno));
 		return -1;
 	}
-	if (sim_pty_open(&l->pty, l->conf->name, l->conf->path) == -1) {
+	if (sim_pty_open(&l->pty, l->conf->name, l->conf->path, NULL,
+	    NULL) == -1) {
 		modbus_free(l->mb);
 		l->mb = NULL;
 		return -1;
