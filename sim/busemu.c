@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <termios.h>
@@ -195,7 +194,6 @@ bus_run(struct bus *bus, int sigfd, int tfd)
 {
 	struct pollfd pfd[5 + BUS_CTL_CLIENTS];
 	int kind[5 + BUS_CTL_CLIENTS], idx[5 + BUS_CTL_CLIENTS];
-	struct signalfd_siginfo si;
 	uint64_t ticks;
 	int n, i, c;
 	bool room;
@@ -238,12 +236,8 @@ bus_run(struct bus *bus, int sigfd, int tfd)
 				continue;
 			switch (kind[i]) {
 			case PF_SIG:
-				if (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
-					if (bus->verbose)
-						log_info("signal %u: stopping",
-						    si.ssi_signo);
+				if (linectl_stopped(sigfd, bus->verbose))
 					bus->quit = true;
-				}
 				break;
 			case PF_TIMER:
 				(void)!read(tfd, &ticks, sizeof(ticks));

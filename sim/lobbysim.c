@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "../common/util.h"
@@ -141,7 +140,6 @@ run(struct sim *sim, struct sim_ctl *ctl, int sigfd)
 	    (size_t)sim->site.nlinks * (1 + SIM_MAX_CONNS);
 	struct pollfd *pfd = calloc(cap, sizeof(*pfd));
 	struct pf_tag *tag = calloc(cap, sizeof(*tag));
-	struct signalfd_siginfo si;
 	int64_t now, next, t;
 	struct timespec ts, *tsp;
 	int n, i, c, rc = 0;
@@ -214,12 +212,8 @@ run(struct sim *sim, struct sim_ctl *ctl, int sigfd)
 				continue;
 			switch (tag[i].kind) {
 			case PF_SIG:
-				if (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
-					if (sim->verbose)
-						log_info("signal %u: stopping",
-						    si.ssi_signo);
+				if (linectl_stopped(sigfd, sim->verbose))
 					ctl->quit = true;
-				}
 				break;
 			case PF_TCP_LISTEN:
 				if (l->lfd == pfd[i].fd)
