@@ -221,9 +221,7 @@ load_zone(struct load *ld, int i, const config_setting_t *e)
 	struct scope sc;
 	int apb;
 
-	conf_scope_elem(&sc, "zones", i, e);
-	conf_check_keys(ld, &sc, e, zone_keys, false);
-	z->line = (int)config_setting_source_line(e);
+	z->line = conf_elem_begin(ld, &sc, "zones", i, e, zone_keys);
 	z->apb = CONF_APB_OFF;
 	if ((m = conf_get_name(ld, &sc, e, "name", true, z->name)) != NULL &&
 	    conf_name_taken(ld, &sc, m, "zones", i, config_zone_index))
@@ -302,9 +300,7 @@ load_schedule(struct load *ld, int i, const config_setting_t *e)
 	struct scope sc;
 	char qb[80], qd[60], bad[40];
 
-	conf_scope_elem(&sc, "schedules", i, e);
-	conf_check_keys(ld, &sc, e, schedule_keys, false);
-	s->line = (int)config_setting_source_line(e);
+	s->line = conf_elem_begin(ld, &sc, "schedules", i, e, schedule_keys);
 	s->holidays = true;
 	if ((m = conf_get_name(ld, &sc, e, "name", true, s->name)) != NULL &&
 	    conf_name_taken(ld, &sc, m, "schedules", i, config_schedule_index))

@@ -306,9 +306,7 @@ load_door(struct load *ld, int i, const config_setting_t *e)
 	const config_setting_t *m;
 	struct scope sc;
 
-	conf_scope_elem(&sc, "doors", i, e);
-	conf_check_keys(ld, &sc, e, door_keys, false);
-	dr->line = (int)config_setting_source_line(e);
+	dr->line = conf_elem_begin(ld, &sc, "doors", i, e, door_keys);
 	dr->unlock_ms = UNLOCK_DEF_MS;
 	dr->held_open_s = HELD_OPEN_DEF_S;
 	/* Door events name the door where lane events name the lane. */

@@ -102,9 +102,7 @@ conf_load_icom_profile(struct load *ld, int i, const config_setting_t *e)
 	struct scope sc;
 
 	p->kind = PROFILE_INTERCOM;
-	conf_scope_elem(&sc, "profiles", i, e);
-	conf_check_keys(ld, &sc, e, icom_profile_keys, false);
-	conf_profile_name(ld, &sc, i, e);
+	conf_profile_begin(ld, &sc, i, e, icom_profile_keys);
 	/* The call state tells three values apart: a register, not a bit. */
 	conf_get_point(ld, &sc, e, "call_state", true, false, true, &ic->call);
 	conf_load_values(ld, &sc, e, "call_values", call_value_keys, 0x7,

@@ -85,6 +85,10 @@ void	conf_scope_sub(struct scope *sub, const struct scope *,
 	    const char *key);
 void	conf_check_keys(struct load *, const struct scope *,
 	    const config_setting_t *g, const char *const *keys, bool top);
+/* Element I of LIST, E, begins: its scope into SC and its members checked
+ * against KEYS. Returns its line. */
+int	conf_elem_begin(struct load *, struct scope *sc, const char *list,
+	    int i, const config_setting_t *e, const char *const *keys);
 /* Keys of G for one kind: KEYS belong, OTHERS "do not apply to WHAT". */
 void	conf_check_kind_keys(struct load *, const struct scope *,
 	    const config_setting_t *g, const char *const *keys,
@@ -137,11 +141,12 @@ bool	conf_name_taken(struct load *, const struct scope *,
 	    const config_setting_t *m, const char *list, int before,
 	    int (*index)(const struct site_conf *, const char *));
 
-/* config_profile.c: profiles[I], element E; the name of one (the kinds
- * read elsewhere read it so). */
+/* config_profile.c: profiles[I], element E; how each kind's loader
+ * begins one: as conf_elem_begin, and its name unique among the profiles
+ * before it. */
 void	conf_load_profile(struct load *, int i, const config_setting_t *e);
-void	conf_profile_name(struct load *, const struct scope *, int i,
-	    const config_setting_t *e);
+void	conf_profile_begin(struct load *, struct scope *sc, int i,
+	    const config_setting_t *e, const char *const *keys);
 
 /* config_profile.c: parses "TABLE:ADDR[:u32]"; NULL, or why not. */
 const char *conf_parse_point(const char *s, struct reg_point *pt);

@@ -263,9 +263,7 @@ conf_load_profile(struct load *ld, int i, const config_setting_t *e)
 			return;
 		}
 	}
-	conf_scope_elem(&sc, "profiles", i, e);
-	conf_check_keys(ld, &sc, e, profile_keys, false);
-	conf_profile_name(ld, &sc, i, e);
+	conf_profile_begin(ld, &sc, i, e, profile_keys);
 	if (conf_get_choice(ld, &sc, e, "kind", true, kind_names, &kind))
 		p->kind = (enum profile_kind)kind;
 	state_ok = false;
@@ -289,14 +287,14 @@ conf_load_profile(struct load *ld, int i, const config_setting_t *e)
 	load_commands(ld, &sc, e, p);
 }
 
-/* Profile I's name, unique among the profiles before it. */
 void
-conf_profile_name(struct load *ld, const struct scope *sc, int i,
-    const config_setting_t *e)
+conf_profile_begin(struct load *ld, struct scope *sc, int i,
+    const config_setting_t *e, const char *const *keys)
 {
-	const config_setting_t *m = conf_get_name(ld, sc, e, "name", true,
-	    ld->site->profiles[i].name);
+	const config_setting_t *m;
 
+	conf_elem_begin(ld, sc, "profiles", i, e, keys);
+	m = conf_get_name(ld, sc, e, "name", true, ld->site->profiles[i].name);
 	if (m != NULL)
 		conf_name_taken(ld, sc, m, "profiles", i, config_profile_index);
 }

@@ -269,6 +269,15 @@ conf_check_keys(struct load *ld, const struct scope *sc,
 	}
 }
 
+int
+conf_elem_begin(struct load *ld, struct scope *sc, const char *list, int i,
+    const config_setting_t *e, const char *const *keys)
+{
+	conf_scope_elem(sc, list, i, e);
+	conf_check_keys(ld, sc, e, keys, false);
+	return (int)config_setting_source_line(e);
+}
+
 /* ------------------------------------------------------------------ */
 /* Getting settings with their types checked                            */
 
