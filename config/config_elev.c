@@ -107,12 +107,10 @@ elev_enable(struct load *ld, const struct scope *sc, const config_setting_t *e,
 void
 conf_load_elev_profile(struct load *ld, int i, const config_setting_t *e)
 {
-	struct profile *p = &ld->site->profiles[i];
-	struct elev_profile *ep = &p->elev;
+	struct elev_profile *ep = &ld->site->profiles[i].elev;
 	struct scope sc;
 
-	p->kind = PROFILE_ELEVATOR;
-	conf_profile_begin(ld, &sc, i, e, elev_profile_keys);
+	conf_profile_begin(ld, &sc, i, e, PROFILE_ELEVATOR, elev_profile_keys);
 	elev_point(ld, &sc, e, "floor", true, false, &ep->floor);
 	elev_point(ld, &sc, e, "direction", true, false, &ep->dir);
 	elev_values(ld, &sc, e, "direction_values", dir_keys, 0x7,

@@ -97,12 +97,10 @@ load_icom_commands(struct load *ld, const struct scope *psc,
 void
 conf_load_icom_profile(struct load *ld, int i, const config_setting_t *e)
 {
-	struct profile *p = &ld->site->profiles[i];
-	struct icom_profile *ic = &p->icom;
+	struct icom_profile *ic = &ld->site->profiles[i].icom;
 	struct scope sc;
 
-	p->kind = PROFILE_INTERCOM;
-	conf_profile_begin(ld, &sc, i, e, icom_profile_keys);
+	conf_profile_begin(ld, &sc, i, e, PROFILE_INTERCOM, icom_profile_keys);
 	/* The call state tells three values apart: a register, not a bit. */
 	conf_get_point(ld, &sc, e, "call_state", true, false, true, &ic->call);
 	conf_load_values(ld, &sc, e, "call_values", call_value_keys, 0x7,

@@ -142,11 +142,12 @@ bool	conf_name_taken(struct load *, const struct scope *,
 	    int (*index)(const struct site_conf *, const char *));
 
 /* config_profile.c: profiles[I], element E; how each kind's loader
- * begins one: as conf_elem_begin, and its name unique among the profiles
- * before it. */
+ * begins one of KIND: as conf_elem_begin, and its name unique among the
+ * profiles before it. */
 void	conf_load_profile(struct load *, int i, const config_setting_t *e);
 void	conf_profile_begin(struct load *, struct scope *sc, int i,
-	    const config_setting_t *e, const char *const *keys);
+	    const config_setting_t *e, enum profile_kind kind,
+	    const char *const *keys);
 
 /* config_profile.c: parses "TABLE:ADDR[:u32]"; NULL, or why not. */
 const char *conf_parse_point(const char *s, struct reg_point *pt);

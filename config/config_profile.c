@@ -263,7 +263,7 @@ conf_load_profile(struct load *ld, int i, const config_setting_t *e)
 			return;
 		}
 	}
-	conf_profile_begin(ld, &sc, i, e, profile_keys);
+	conf_profile_begin(ld, &sc, i, e, PROFILE_TURNSTILE, profile_keys);
 	if (conf_get_choice(ld, &sc, e, "kind", true, kind_names, &kind))
 		p->kind = (enum profile_kind)kind;
 	state_ok = false;
@@ -289,10 +289,12 @@ conf_load_profile(struct load *ld, int i, const config_setting_t *e)
 
 void
 conf_profile_begin(struct load *ld, struct scope *sc, int i,
-    const config_setting_t *e, const char *const *keys)
+    const config_setting_t *e, enum profile_kind kind,
+    const char *const *keys)
 {
 	const config_setting_t *m;
 
+	ld->site->profiles[i].kind = kind;
 	conf_elem_begin(ld, sc, "profiles", i, e, keys);
 	m = conf_get_name(ld, sc, e, "name", true, ld->site->profiles[i].name);
 	if (m != NULL)
