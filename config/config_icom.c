@@ -49,13 +49,9 @@ static void
 load_icom_commands(struct load *ld, const struct scope *psc,
     const config_setting_t *pg, struct icom_profile *ic)
 {
-	const config_setting_t *g, *cg, *vm;
+	const config_setting_t *g, *cg;
 	struct scope sc, csc;
 	struct reg_point pt;
-	long long v;
-	char txt[32];
-	bool reg_ok;
-	int hi;
 
 	if ((g = conf_member(ld, psc, pg, "commands", W_GROUP, false)) == NULL)
 		return;
@@ -65,23 +61,8 @@ load_icom_commands(struct load *ld, const struct scope *psc,
 	if ((cg = conf_member(ld, &sc, g, "release", W_GROUP, false)) != NULL) {
 		conf_scope_sub(&csc, &sc, "release");
 		conf_check_keys(ld, &csc, cg, release_keys, false);
-		reg_ok = conf_get_write_reg(ld, &csc, cg, "register", true,
-		    &pt) != NULL;
-		hi = reg_ok && pt.table == REG_COIL ? 1 : 65535;
-		if (conf_get_int_raw(ld, &csc, cg, "value", true, &v, txt,
-		    sizeof(txt), &vm)) {
-			if (v < 1 || v > hi) {
-				/* 0 is what a timed release writes to end it. */
-				conf_serr(ld, &csc, vm, "%svalue %s is out of "
-				    "range 1..%d%s", csc.kp, txt, hi,
-				    hi == 1 ? " for a coil" : "");
-			} else if (reg_ok) {
-				ic->release.set = true;
-				ic->release.table = pt.table;
-				ic->release.addr = pt.addr;
-				ic->release.value = (uint16_t)v;
-			}
-		}
+		/* 0 is what a timed release writes to end it. */
+		ic->release.set = conf_get_write(ld, &csc, cg, 1, &ic->release);
 		conf_get_int(ld, &csc, cg, "release_ms", false, 100, 60000,
 		    &ic->release_ms);
 	}

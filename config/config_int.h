@@ -161,6 +161,11 @@ const config_setting_t *conf_get_point(struct load *, const struct scope *,
 const config_setting_t *conf_get_write_reg(struct load *,
 	    const struct scope *, const config_setting_t *g, const char *key,
 	    bool coil_ok, struct reg_point *pt);
+/* The write of command group CG: its "register" (a holding register or a
+ * coil) into W's table and address, its "value" (LO..65535, LO..1 for a
+ * coil) into W's value; true when both are good. */
+bool	conf_get_write(struct load *, const struct scope *,
+	    const config_setting_t *cg, int lo, struct reg_write *w);
 
 /* config_icom.c: intercom profiles, and the devices' station settings
  * once profiles are resolved (before lanes). */
