@@ -86,18 +86,20 @@ bus_open_slave(struct bus *bus, bool quiet)
 	if (!isatty(fd)) {
 		if (!quiet)
 			log_err("%s: not a serial device", bus->slave_path);
-		close(fd);
-		return -1;
+		goto out_close;
 	}
 	if (bus_raw(fd, bus) == -1) {
 		if (!quiet)
 			log_err("%s: termios: %s", bus->slave_path,
 			    strerror(errno));
-		close(fd);
-		return -1;
+		goto out_close;
 	}
 	bus->sfd = fd;
 	return 0;
+
+out_close:
+	close(fd);
+	return -1;
 }
 
 int
