@@ -55,10 +55,10 @@ LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/cmdline.o lobbyctl/request.o lobbyctl
 	      lobbyctl/show_elev.o lobbyctl/desk.o lobbyctl/desk_args.o lobbyctl/desk_show.o \
 	      lobbyctl/import.o lobbyctl/secret.o lobbyctl/users.o lobbyctl/events.o \
 	      $(UTIL_O)
-LOBBYSIM_O := sim/lobbysim.o sim/simctl.o sim/linectl.o sim/simmodbus.o sim/simrtu.o sim/simreader.o \
+LOBBYSIM_O := sim/lobbysim.o sim/simctl.o sim/linectl.o sim/simpty.o sim/simmodbus.o sim/simrtu.o sim/simreader.o \
 	      sim/siminput.o sim/simgpio.o sim/simicom.o sim/simelev.o sim/simidcard.o \
-	      drivers/idcard.o $(CONFIG_O) $(UTIL_O)
-LOBBYBUS_O := sim/busemu.o sim/buswire.o sim/linectl.o common/util.o
+	      drivers/idcard.o drivers/modbus_wire.o $(CONFIG_O) $(UTIL_O)
+LOBBYBUS_O := sim/busemu.o sim/buswire.o sim/linectl.o sim/simpty.o common/util.o
 LOBBYWEB_O := web/lobbyweb.o web/webconf.o web/ctlconn.o web/feed.o web/session.o web/http.o $(UTIL_O)
 
 # Unit tests: one program per module, linked with just what it tests.
@@ -151,7 +151,7 @@ FUZZ_BUILD := build-fuzz
 FUZZ_CC	:= clang
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZERS	:= fuzz_cardfmt fuzz_wiegand fuzz_msg fuzz_modbus fuzz_config
-fuzz_cardfmt_O := tests/fuzz/fuzz_cardfmt.o drivers/cardfmt.o
+fuzz_cardfmt_O := tests/fuzz/fuzz_cardfmt.o drivers/cardfmt.o $(UTIL_O)
 fuzz_wiegand_O := tests/fuzz/fuzz_wiegand.o drivers/wiegand.o
 fuzz_msg_O     := tests/fuzz/fuzz_msg.o drivers/msg.o
 fuzz_modbus_O  := tests/fuzz/fuzz_modbus.o drivers/modbus_wire.o $(UTIL_O)

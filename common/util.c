@@ -1,6 +1,6 @@
 /*
- * Logging, clocks and the signal descriptor shared by the engine, the link
- * workers, lobbyctl and the simulators.
+ * Logging, clocks, bounded strings and the signal descriptor shared by the
+ * engine, the link workers, lobbyctl and the simulators.
  */
 #include "util.h"
 
@@ -115,6 +115,37 @@ str_copy(char *dst, const char *src, size_t size)
 	}
 	memcpy(dst, src, n + 1);
 	return true;
+}
+
+void
+str_printf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+}
+
+bool
+str_in(const char *s, const char *const *list)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(s, *list) == 0)
+			return true;
+	return false;
+}
+
+int
+hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
 }
 
 int

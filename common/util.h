@@ -1,6 +1,6 @@
 /*
  * Small pieces every lobbyd process uses: logging to stderr (journald reads
- * the <N> priority prefixes), the two clocks, and a bounded string copy.
+ * the <N> priority prefixes), the two clocks, and bounded strings.
  */
 #ifndef LOBBYD_UTIL_H
 #define LOBBYD_UTIL_H
@@ -35,6 +35,13 @@ int64_t	real_ms(void);
 
 /* strlcpy semantics: always terminates, returns true when nothing was cut. */
 bool	str_copy(char *dst, const char *src, size_t size);
+/* snprintf where cutting a long text short is fine: reasons, replies, paths. */
+void	str_printf(char *buf, size_t size, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* True when s is one of the strings of the NULL-terminated list. */
+bool	str_in(const char *s, const char *const *list);
+/* The value of a hex digit of either case, -1 for any other character. */
+int	hex_digit(int c);
 
 /*
  * Blocks the n signals and returns a non-blocking, close-on-exec signalfd

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/util.h"
 
 #define MIN_PER_DAY		1440
 #define DEF_RETENTION_DAYS	90
@@ -115,10 +116,10 @@ parse_days(const char *s, char *bad, size_t badsize)
 		if (a < 0 || b < 0) {
 			/* Name the word that is wrong: "frei" of "mon-frei". */
 			if (dash != NULL && a >= 0)
-				conf_bufprintf(bad, badsize, "%.*s",
+				str_printf(bad, badsize, "%.*s",
 				    (int)(len - (size_t)(dash - p) - 1), dash + 1);
 			else
-				conf_bufprintf(bad, badsize, "%.*s", (int)(dash !=
+				str_printf(bad, badsize, "%.*s", (int)(dash !=
 				    NULL ? (size_t)(dash - p) : len), p);
 			return 0;
 		}
@@ -220,9 +221,7 @@ load_zone(struct load *ld, int i, const config_setting_t *e)
 	struct scope sc;
 	int apb;
 
-	conf_scope_elem(&sc, "zones", i, e);
-	conf_check_keys(ld, &sc, e, zone_keys, false);
-	z->line = (int)config_setting_source_line(e);
+	z->line = conf_elem_begin(ld, &sc, "zones", i, e, zone_keys);
 	z->apb = CONF_APB_OFF;
 	if ((m = conf_get_name(ld, &sc, e, "name", true, z->name)) != NULL &&
 	    conf_name_taken(ld, &sc, m, "zones", i, config_zone_index))
@@ -301,9 +300,7 @@ load_schedule(struct load *ld, int i, const config_setting_t *e)
 	struct scope sc;
 	char qb[80], qd[60], bad[40];
 
-	conf_scope_elem(&sc, "schedules", i, e);
-	conf_check_keys(ld, &sc, e, schedule_keys, false);
-	s->line = (int)config_setting_source_line(e);
+	s->line = conf_elem_begin(ld, &sc, "schedules", i, e, schedule_keys);
 	s->holidays = true;
 	if ((m = conf_get_name(ld, &sc, e, "name", true, s->name)) != NULL &&
 	    conf_name_taken(ld, &sc, m, "schedules", i, config_schedule_index))
@@ -510,6 +507,6 @@ conf_access_finish(struct load *ld)
 		    "visitors.key_file", KEY_SUFFIX, sizeof(site->key_path) - 1);
 		return;
 	}
-	conf_bufprintf(site->key_path, sizeof(site->key_path), "%s%s",
+	str_printf(site->key_path, sizeof(site->key_path), "%s%s",
 	    site->db_path, KEY_SUFFIX);
 }

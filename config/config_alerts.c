@@ -76,7 +76,7 @@ load_role(struct load *ld, const struct scope *sc, int r,
 {
 	char pfx[CONF_NAME_MAX + 2];
 
-	conf_bufprintf(pfx, sizeof(pfx), "%s: ", role_name(r));
+	str_printf(pfx, sizeof(pfx), "%s: ", role_name(r));
 	conf_load_gids(ld, sc, a, role_name(r), pfx, ld->site->role_groups[r],
 	    NULL, &ld->site->nrole_groups[r]);
 }

@@ -66,7 +66,7 @@ load_link(struct load *ld, int i, const config_setting_t *e)
 	if (type < 0) {
 		conf_check_keys(ld, &sc, e, link_keys, false);
 	} else {
-		conf_bufprintf(what, sizeof(what), "a %s link",
+		str_printf(what, sizeof(what), "a %s link",
 		    link_type_names[type]);
 		conf_check_kind_keys(ld, &sc, e, type == 0 ? tcp_keys :
 		    rtu_keys, link_keys, what);
@@ -150,10 +150,8 @@ load_reader(struct load *ld, int j, const config_setting_t *e, int li, int di)
 	struct scope sc;
 	int fmt = 0;
 
-	conf_scope_elem(&sc, "readers", j, e);
-	conf_check_keys(ld, &sc, e, reader_keys, false);
+	l->line = conf_elem_begin(ld, &sc, "readers", j, e, reader_keys);
 	l->type = LINK_SERIAL_READER;
-	l->line = (int)config_setting_source_line(e);
 	l->baud = 9600;
 	l->parity = 'N';
 	l->data_bits = 8;
@@ -183,9 +181,7 @@ load_lane(struct load *ld, int i, const config_setting_t *e)
 	const config_setting_t *m;
 	struct scope sc;
 
-	conf_scope_elem(&sc, "lanes", i, e);
-	conf_check_keys(ld, &sc, e, lane_keys, false);
-	ln->line = (int)config_setting_source_line(e);
+	ln->line = conf_elem_begin(ld, &sc, "lanes", i, e, lane_keys);
 	ln->turnstile = ln->entry_reader = ln->exit_reader = -1;
 	ln->pass_timeout_ms = 8000;
 	ld->lane_elem[i] = e;
@@ -210,9 +206,9 @@ static void
 dev_where(const struct load *ld, int di, char *buf, size_t size)
 {
 	if (di < ld->ndev_sec)
-		conf_bufprintf(buf, size, "devices[%d]", di);
+		str_printf(buf, size, "devices[%d]", di);
 	else
-		conf_bufprintf(buf, size, "readers[%d]", di - ld->ndev_sec);
+		str_printf(buf, size, "readers[%d]", di - ld->ndev_sec);
 }
 
 static int

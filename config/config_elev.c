@@ -107,14 +107,10 @@ elev_enable(struct load *ld, const struct scope *sc, const config_setting_t *e,
 void
 conf_load_elev_profile(struct load *ld, int i, const config_setting_t *e)
 {
-	struct profile *p = &ld->site->profiles[i];
-	struct elev_profile *ep = &p->elev;
+	struct elev_profile *ep = &ld->site->profiles[i].elev;
 	struct scope sc;
 
-	p->kind = PROFILE_ELEVATOR;
-	conf_scope_elem(&sc, "profiles", i, e);
-	conf_check_keys(ld, &sc, e, elev_profile_keys, false);
-	conf_profile_name(ld, &sc, i, e);
+	conf_profile_begin(ld, &sc, i, e, PROFILE_ELEVATOR, elev_profile_keys);
 	elev_point(ld, &sc, e, "floor", true, false, &ep->floor);
 	elev_point(ld, &sc, e, "direction", true, false, &ep->dir);
 	elev_values(ld, &sc, e, "direction_values", dir_keys, 0x7,
@@ -228,9 +224,7 @@ load_elevator(struct load *ld, int i, const config_setting_t *e)
 	const config_setting_t *m;
 	struct scope sc;
 
-	conf_scope_elem(&sc, "elevators", i, e);
-	conf_check_keys(ld, &sc, e, elevator_keys, false);
-	el->line = (int)config_setting_source_line(e);
+	el->line = conf_elem_begin(ld, &sc, "elevators", i, e, elevator_keys);
 	el->enable_s = ENABLE_DEF_S;
 	/* Elevator events name it where lane events name the lane. */
 	if ((m = conf_get_name(ld, &sc, e, "name", true, el->name)) != NULL &&

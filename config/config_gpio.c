@@ -110,9 +110,9 @@ conf_gpio_device(struct load *ld, int i, const config_setting_t *e)
 			    (unsigned)j);
 			const char *key = config_setting_name(k);
 
-			if (conf_key_in(key, keys))
+			if (str_in(key, keys))
 				continue;
-			if (kind >= 0 && conf_key_in(key, any_keys))
+			if (kind >= 0 && str_in(key, any_keys))
 				conf_serr(ld, &sc, k, "setting \"%s\" does not "
 				    "apply to %s", key, kind == 0 ? "an input" :
 				    kind == 1 ? "an output" : "a wiegand reader");
@@ -308,9 +308,7 @@ load_door(struct load *ld, int i, const config_setting_t *e)
 	const config_setting_t *m;
 	struct scope sc;
 
-	conf_scope_elem(&sc, "doors", i, e);
-	conf_check_keys(ld, &sc, e, door_keys, false);
-	dr->line = (int)config_setting_source_line(e);
+	dr->line = conf_elem_begin(ld, &sc, "doors", i, e, door_keys);
 	dr->unlock_ms = UNLOCK_DEF_MS;
 	dr->held_open_s = HELD_OPEN_DEF_S;
 	/* Door events name the door where lane events name the lane. */

@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "../common/util.h"
+
 static const char *const icom_profile_keys[] = { "name", "kind", "call_state",
     "call_values", "call_button", "door_state", "commands", NULL };
 static const char *const call_value_keys[] = { "idle", "ringing", "connected",
@@ -47,13 +49,9 @@ static void
 load_icom_commands(struct load *ld, const struct scope *psc,
     const config_setting_t *pg, struct icom_profile *ic)
 {
-	const config_setting_t *g, *cg, *vm;
+	const config_setting_t *g, *cg;
 	struct scope sc, csc;
 	struct reg_point pt;
-	long long v;
-	char txt[32];
-	bool reg_ok;
-	int hi;
 
 	if ((g = conf_member(ld, psc, pg, "commands", W_GROUP, false)) == NULL)
 		return;
@@ -63,23 +61,8 @@ load_icom_commands(struct load *ld, const struct scope *psc,
 	if ((cg = conf_member(ld, &sc, g, "release", W_GROUP, false)) != NULL) {
 		conf_scope_sub(&csc, &sc, "release");
 		conf_check_keys(ld, &csc, cg, release_keys, false);
-		reg_ok = conf_get_write_reg(ld, &csc, cg, "register", true,
-		    &pt) != NULL;
-		hi = reg_ok && pt.table == REG_COIL ? 1 : 65535;
-		if (conf_get_int_raw(ld, &csc, cg, "value", true, &v, txt,
-		    sizeof(txt), &vm)) {
-			if (v < 1 || v > hi) {
-				/* 0 is what a timed release writes to end it. */
-				conf_serr(ld, &csc, vm, "%svalue %s is out of "
-				    "range 1..%d%s", csc.kp, txt, hi,
-				    hi == 1 ? " for a coil" : "");
-			} else if (reg_ok) {
-				ic->release.set = true;
-				ic->release.table = pt.table;
-				ic->release.addr = pt.addr;
-				ic->release.value = (uint16_t)v;
-			}
-		}
+		/* 0 is what a timed release writes to end it. */
+		ic->release.set = conf_get_write(ld, &csc, cg, 1, &ic->release);
 		conf_get_int(ld, &csc, cg, "release_ms", false, 100, 60000,
 		    &ic->release_ms);
 	}
@@ -95,14 +78,10 @@ load_icom_commands(struct load *ld, const struct scope *psc,
 void
 conf_load_icom_profile(struct load *ld, int i, const config_setting_t *e)
 {
-	struct profile *p = &ld->site->profiles[i];
-	struct icom_profile *ic = &p->icom;
+	struct icom_profile *ic = &ld->site->profiles[i].icom;
 	struct scope sc;
 
-	p->kind = PROFILE_INTERCOM;
-	conf_scope_elem(&sc, "profiles", i, e);
-	conf_check_keys(ld, &sc, e, icom_profile_keys, false);
-	conf_profile_name(ld, &sc, i, e);
+	conf_profile_begin(ld, &sc, i, e, PROFILE_INTERCOM, icom_profile_keys);
 	/* The call state tells three values apart: a register, not a bit. */
 	conf_get_point(ld, &sc, e, "call_state", true, false, true, &ic->call);
 	conf_load_values(ld, &sc, e, "call_values", call_value_keys, 0x7,
@@ -120,10 +99,10 @@ next_loops(const struct site_conf *site, int di, char *path, size_t size)
 	int d = di, n = 0;
 	size_t len;
 
-	conf_bufprintf(path, size, "%s", site->devices[di].name);
+	str_printf(path, size, "%s", site->devices[di].name);
 	while ((d = site->devices[d].next) >= 0 && n++ <= site->ndevices) {
 		len = strlen(path);
-		conf_bufprintf(path + len, size - len, " -> %s",
+		str_printf(path + len, size - len, " -> %s",
 		    site->devices[d].name);
 		if (d == di)
 			return true;

@@ -65,8 +65,6 @@ extern const struct scope conf_root_scope;
 
 /* config_read.c: error lines, kept until conf_flush_errs() prints them in
  * file order, the main file first. */
-void	conf_bufprintf(char *, size_t, const char *, ...)
-	    __attribute__((format(printf, 3, 4)));
 const char *conf_file_name(struct load *, const char *raw);
 void	conf_add_err_line(struct load *, const char *file, int line,
 	    const char *text);
@@ -85,9 +83,12 @@ void	conf_scope_elem(struct scope *, const char *list, int i,
 	    const config_setting_t *elem);
 void	conf_scope_sub(struct scope *sub, const struct scope *,
 	    const char *key);
-bool	conf_key_in(const char *key, const char *const *keys);
 void	conf_check_keys(struct load *, const struct scope *,
 	    const config_setting_t *g, const char *const *keys, bool top);
+/* Element I of LIST, E, begins: its scope into SC and its members checked
+ * against KEYS. Returns its line. */
+int	conf_elem_begin(struct load *, struct scope *sc, const char *list,
+	    int i, const config_setting_t *e, const char *const *keys);
 /* Keys of G for one kind: KEYS belong, OTHERS "do not apply to WHAT". */
 void	conf_check_kind_keys(struct load *, const struct scope *,
 	    const config_setting_t *g, const char *const *keys,
@@ -140,11 +141,13 @@ bool	conf_name_taken(struct load *, const struct scope *,
 	    const config_setting_t *m, const char *list, int before,
 	    int (*index)(const struct site_conf *, const char *));
 
-/* config_profile.c: profiles[I], element E; the name of one (the kinds
- * read elsewhere read it so). */
+/* config_profile.c: profiles[I], element E; how each kind's loader
+ * begins one of KIND: as conf_elem_begin, and its name unique among the
+ * profiles before it. */
 void	conf_load_profile(struct load *, int i, const config_setting_t *e);
-void	conf_profile_name(struct load *, const struct scope *, int i,
-	    const config_setting_t *e);
+void	conf_profile_begin(struct load *, struct scope *sc, int i,
+	    const config_setting_t *e, enum profile_kind kind,
+	    const char *const *keys);
 
 /* config_profile.c: parses "TABLE:ADDR[:u32]"; NULL, or why not. */
 const char *conf_parse_point(const char *s, struct reg_point *pt);
@@ -158,6 +161,11 @@ const config_setting_t *conf_get_point(struct load *, const struct scope *,
 const config_setting_t *conf_get_write_reg(struct load *,
 	    const struct scope *, const config_setting_t *g, const char *key,
 	    bool coil_ok, struct reg_point *pt);
+/* The write of command group CG: its "register" (a holding register or a
+ * coil) into W's table and address, its "value" (LO..65535, LO..1 for a
+ * coil) into W's value; true when both are good. */
+bool	conf_get_write(struct load *, const struct scope *,
+	    const config_setting_t *cg, int lo, struct reg_write *w);
 
 /* config_icom.c: intercom profiles, and the devices' station settings
  * once profiles are resolved (before lanes). */

@@ -189,48 +189,55 @@ load_state_values(struct load *ld, const struct scope *psc,
 	    " for a u32 state" : " for a 16-bit state") : "");
 }
 
+bool
+conf_get_write(struct load *ld, const struct scope *sc,
+    const config_setting_t *cg, int lo, struct reg_write *w)
+{
+	const config_setting_t *vm;
+	struct reg_point pt;
+	long long v;
+	char txt[32];
+	bool reg_ok;
+	int hi = 65535;
+
+	reg_ok = conf_get_write_reg(ld, sc, cg, "register", true, &pt) != NULL;
+	if (reg_ok) {
+		w->table = pt.table;
+		w->addr = pt.addr;
+		if (pt.table == REG_COIL)
+			hi = 1;
+	}
+	if (!conf_get_int_raw(ld, sc, cg, "value", true, &v, txt, sizeof(txt),
+	    &vm))
+		return false;
+	if (v < lo || v > hi) {
+		conf_serr(ld, sc, vm, "%svalue %s is out of range %d..%d%s",
+		    sc->kp, txt, lo, hi, hi == 1 ? " for a coil" : "");
+		return false;
+	}
+	w->value = (uint16_t)v;
+	return reg_ok;
+}
+
 static void
 load_commands(struct load *ld, const struct scope *psc,
     const config_setting_t *pg, struct profile *p)
 {
-	const config_setting_t *g, *cg, *vm;
+	const config_setting_t *g, *cg;
 	struct scope sc, csc;
-	struct reg_point pt;
-	struct reg_write *w;
-	long long v;
-	char txt[32];
-	int c, hi;
+	int c;
 
 	if ((g = conf_member(ld, psc, pg, "commands", W_GROUP, true)) == NULL)
 		return;
 	conf_scope_sub(&sc, psc, "commands");
 	conf_check_keys(ld, &sc, g, command_keys, false);
 	for (c = 0; c < TS_CMD_COUNT; c++) {
-		w = &p->cmd[c];
 		cg = conf_member(ld, &sc, g, command_keys[c], W_GROUP, true);
 		if (cg == NULL)
 			continue;
 		conf_scope_sub(&csc, &sc, command_keys[c]);
 		conf_check_keys(ld, &csc, cg, write_keys, false);
-		hi = 65535;
-		if (conf_get_write_reg(ld, &csc, cg, "register", true,
-		    &pt) != NULL) {
-			w->table = pt.table;
-			w->addr = pt.addr;
-			if (pt.table == REG_COIL)
-				hi = 1;
-		}
-		if (!conf_get_int_raw(ld, &csc, cg, "value", true, &v, txt,
-		    sizeof(txt), &vm))
-			continue;
-		if (v < 0 || v > hi) {
-			conf_serr(ld, &csc, vm, "%svalue %s is out of range "
-			    "0..%d%s", csc.kp, txt, hi,
-			    hi == 1 ? " for a coil" : "");
-			continue;
-		}
-		w->value = (uint16_t)v;
-		w->set = true;
+		p->cmd[c].set = conf_get_write(ld, &csc, cg, 0, &p->cmd[c]);
 	}
 }
 
@@ -263,9 +270,7 @@ conf_load_profile(struct load *ld, int i, const config_setting_t *e)
 			return;
 		}
 	}
-	conf_scope_elem(&sc, "profiles", i, e);
-	conf_check_keys(ld, &sc, e, profile_keys, false);
-	conf_profile_name(ld, &sc, i, e);
+	conf_profile_begin(ld, &sc, i, e, PROFILE_TURNSTILE, profile_keys);
 	if (conf_get_choice(ld, &sc, e, "kind", true, kind_names, &kind))
 		p->kind = (enum profile_kind)kind;
 	state_ok = false;
@@ -289,14 +294,16 @@ conf_load_profile(struct load *ld, int i, const config_setting_t *e)
 	load_commands(ld, &sc, e, p);
 }
 
-/* Profile I's name, unique among the profiles before it. */
 void
-conf_profile_name(struct load *ld, const struct scope *sc, int i,
-    const config_setting_t *e)
+conf_profile_begin(struct load *ld, struct scope *sc, int i,
+    const config_setting_t *e, enum profile_kind kind,
+    const char *const *keys)
 {
-	const config_setting_t *m = conf_get_name(ld, sc, e, "name", true,
-	    ld->site->profiles[i].name);
+	const config_setting_t *m;
 
+	ld->site->profiles[i].kind = kind;
+	conf_elem_begin(ld, sc, "profiles", i, e, keys);
+	m = conf_get_name(ld, sc, e, "name", true, ld->site->profiles[i].name);
 	if (m != NULL)
 		conf_name_taken(ld, sc, m, "profiles", i, config_profile_index);
 }

@@ -27,17 +27,6 @@ const struct scope conf_root_scope;
 /* ------------------------------------------------------------------ */
 /* Error lines                                                          */
 
-/* snprintf where cutting a long name short is fine. */
-void
-conf_bufprintf(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-}
-
 /* The name of a file libconfig read: FILE itself, or an @include, which
  * libconfig names as written and opens relative to FILE's directory. */
 const char *
@@ -223,8 +212,8 @@ name_is_valid(const char *s)
 void
 conf_scope_top(struct scope *sc, const char *name)
 {
-	conf_bufprintf(sc->path, sizeof(sc->path), "%s", name);
-	conf_bufprintf(sc->label, sizeof(sc->label), "%s", name);
+	str_printf(sc->path, sizeof(sc->path), "%s", name);
+	str_printf(sc->label, sizeof(sc->label), "%s", name);
 	sc->kp[0] = '\0';
 }
 
@@ -237,15 +226,15 @@ conf_scope_elem(struct scope *sc, const char *list, int i,
 	const config_setting_t *n = NULL;
 	const char *name;
 
-	conf_bufprintf(sc->path, sizeof(sc->path), "%s[%d]", list, i);
-	conf_bufprintf(sc->label, sizeof(sc->label), "%s", sc->path);
+	str_printf(sc->path, sizeof(sc->path), "%s[%d]", list, i);
+	str_printf(sc->label, sizeof(sc->label), "%s", sc->path);
 	sc->kp[0] = '\0';
 	if (config_setting_is_group(elem))
 		n = config_setting_get_member(elem, "name");
 	if (n != NULL && config_setting_type(n) == CONFIG_TYPE_STRING) {
 		name = config_setting_get_string(n);
 		if (name_is_valid(name))
-			conf_bufprintf(sc->label, sizeof(sc->label),
+			str_printf(sc->label, sizeof(sc->label),
 			    "%s \"%s\"", sc->path, name);
 	}
 }
@@ -254,18 +243,9 @@ conf_scope_elem(struct scope *sc, const char *list, int i,
 void
 conf_scope_sub(struct scope *sub, const struct scope *sc, const char *key)
 {
-	conf_bufprintf(sub->path, sizeof(sub->path), "%s.%s", sc->path, key);
-	conf_bufprintf(sub->label, sizeof(sub->label), "%s", sc->label);
-	conf_bufprintf(sub->kp, sizeof(sub->kp), "%s%s.", sc->kp, key);
-}
-
-bool
-conf_key_in(const char *key, const char *const *keys)
-{
-	for (; *keys != NULL; keys++)
-		if (strcmp(key, *keys) == 0)
-			return true;
-	return false;
+	str_printf(sub->path, sizeof(sub->path), "%s.%s", sc->path, key);
+	str_printf(sub->label, sizeof(sub->label), "%s", sc->label);
+	str_printf(sub->kp, sizeof(sub->kp), "%s%s.", sc->kp, key);
 }
 
 /* Rejects every member of G not in KEYS. TOP: the root, no "in PATH". */
@@ -279,7 +259,7 @@ conf_check_keys(struct load *ld, const struct scope *sc,
 		const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
 		const char *key = config_setting_name(m);
 
-		if (key == NULL || conf_key_in(key, keys))
+		if (key == NULL || str_in(key, keys))
 			continue;
 		if (top)
 			conf_err(ld, m, "unknown setting \"%s\"", key);
@@ -287,6 +267,15 @@ conf_check_keys(struct load *ld, const struct scope *sc,
 			conf_err(ld, m, "unknown setting \"%s\" in %s", key,
 			    sc->path);
 	}
+}
+
+int
+conf_elem_begin(struct load *ld, struct scope *sc, const char *list, int i,
+    const config_setting_t *e, const char *const *keys)
+{
+	conf_scope_elem(sc, list, i, e);
+	conf_check_keys(ld, sc, e, keys, false);
+	return (int)config_setting_source_line(e);
 }
 
 /* ------------------------------------------------------------------ */
@@ -306,9 +295,9 @@ conf_check_kind_keys(struct load *ld, const struct scope *sc,
 		    (unsigned)j);
 		const char *key = config_setting_name(k);
 
-		if (key == NULL || conf_key_in(key, keys))
+		if (key == NULL || str_in(key, keys))
 			continue;
-		if (conf_key_in(key, others))
+		if (str_in(key, others))
 			conf_serr(ld, sc, k, "setting \"%s\" does not apply "
 			    "to %s", key, what);
 		else
@@ -532,7 +521,7 @@ int_literal_too_big(struct load *ld, const config_setting_t *s,
 			continue;
 		if (errno != ERANGE && u <= (neg ? 2147483648ULL : 2147483647ULL))
 			continue;
-		conf_bufprintf(txt, size, "%.*s", (int)(d - v), v);
+		str_printf(txt, size, "%.*s", (int)(d - v), v);
 		return true;
 	}
 	return false;
@@ -560,7 +549,7 @@ conf_get_int_raw(struct load *ld, const struct scope *sc,
 		*val = LLONG_MAX;
 		return 1;
 	}
-	conf_bufprintf(txt, size, "%lld", *val);
+	str_printf(txt, size, "%lld", *val);
 	return 1;
 }
 

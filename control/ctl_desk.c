@@ -198,15 +198,6 @@ out_wipe:
 	return -1;
 }
 
-bool
-ctl_desk_word_in(const char *w, const char *const *words)
-{
-	for (; *words != NULL; words++)
-		if (strcmp(w, *words) == 0)
-			return true;
-	return false;
-}
-
 int
 ctl_desk_floors_arg(struct ctl_client *c, json_object *args, uint64_t *floors)
 {

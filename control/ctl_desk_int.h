@@ -13,8 +13,6 @@
 
 #include "control_int.h"
 
-/* ctl_desk.c: is w one of words (NULL-terminated)? */
-bool	ctl_desk_word_in(const char *w, const char *const *words);
 /* The credential may go on a new pass: well formed, on no live pass and no
  * plain card; false: the error is sent. */
 bool	ctl_desk_credential_free(struct ctl_client *, const char *cred);

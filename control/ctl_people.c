@@ -34,7 +34,7 @@ ctl_cmd_person_add(struct ctl_client *c, json_object *args)
 	    ctl_arg_str(c, args, "unit", p->unit, sizeof(p->unit), false) < 0 ||
 	    ctl_arg_str(c, args, "schedule", p->schedule, sizeof(p->schedule), false) < 0)
 		return;
-	if (!ctl_desk_word_in(p->kind, person_kinds)) {
+	if (!str_in(p->kind, person_kinds)) {
 		ctl_reply_err(c, "kind \"%s\": tenant_staff, property_staff or "
 		    "contractor expected (visitors: visitor.register)", p->kind);
 		return;
@@ -113,7 +113,7 @@ ctl_cmd_person_status(struct ctl_client *c, json_object *args)
 	    ctl_arg_str(c, args, "status", status, sizeof(status), true) < 0 ||
 	    ctl_arg_str(c, args, "reason", reason, sizeof(reason), true) < 0)
 		return;
-	if (!ctl_desk_word_in(status, statuses)) {
+	if (!str_in(status, statuses)) {
 		ctl_reply_err(c, "status \"%s\": active, suspended or terminated "
 		    "expected", status);
 		return;

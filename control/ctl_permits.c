@@ -160,7 +160,7 @@ ctl_cmd_permit_set(struct ctl_client *c, json_object *args)
 	n = *p;
 	if (ctl_arg_bool(c, args, "fees_paid", &n.fees_paid) < 0)
 		return;
-	if (rs > 0 && !ctl_desk_word_in(state, states)) {
+	if (rs > 0 && !str_in(state, states)) {
 		ctl_reply_err(c, "state \"%s\": active, suspended or closed expected",
 		    state);
 		return;

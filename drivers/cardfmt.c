@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "../common/util.h"
+
 #define STX	0x02
 #define ETX	0x03
 #define CR	'\r'
@@ -29,28 +31,16 @@ struct out {
 	int		calls;
 };
 
-static int
-hex_value(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 static bool
 is_hex(uint8_t c)
 {
-	return hex_value(c) >= 0;
+	return hex_digit(c) >= 0;
 }
 
 static char
-hex_upper(uint8_t c)
+ascii_upper(uint8_t c)
 {
-	return (c >= 'a' && c <= 'f') ? (char)(c - 'a' + 'A') : (char)c;
+	return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : (char)c;
 }
 
 static bool
@@ -151,7 +141,8 @@ em_frame_done(struct cardfmt *p, struct out *o, int64_t now)
 	int i;
 
 	for (i = 0; i < EM_DIGITS; i += 2) {
-		byte = (uint8_t)(hex_value(p->buf[i]) << 4 | hex_value(p->buf[i + 1]));
+		byte = (uint8_t)(hex_digit(p->buf[i]) << 4 |
+		    hex_digit(p->buf[i + 1]));
 		if (i < EM_DIGITS - 2)
 			sum ^= byte;
 		else if (sum != byte) {
@@ -160,7 +151,7 @@ em_frame_done(struct cardfmt *p, struct out *o, int64_t now)
 		}
 	}
 	for (i = 0; i < EM_DIGITS - 2; i++)
-		uid[i] = hex_upper(p->buf[i]);
+		uid[i] = ascii_upper(p->buf[i]);
 	uid[i] = '\0';
 	emit_card(p, o, uid, EM_FRAME, now);
 }
@@ -206,43 +197,26 @@ em_byte(struct cardfmt *p, struct out *o, uint8_t c, int64_t now)
 	}
 }
 
+/* A whole line, its end not in buf: a Wiegand converter's hex digits or a
+ * QR scanner's visitor code, upper-cased; anything else is a framing reject
+ * of the whole line. */
 static void
-wg_line_done(struct cardfmt *p, struct out *o, int64_t now)
+line_done(struct cardfmt *p, struct out *o, int64_t now)
 {
+	bool qr = p->format == CARD_QR;
 	char uid[MSG_UID_MAX];
 	size_t i;
-	bool ok = p->len >= WG_MIN && p->len <= WG_MAX;
+	bool ok = qr ? p->len >= QR_MIN && p->len <= QR_MAX :
+	    p->len >= WG_MIN && p->len <= WG_MAX;
 
 	for (i = 0; ok && i < p->len; i++)
-		ok = is_hex(p->buf[i]);
+		ok = qr ? is_qr_char(p->buf[i]) : is_hex(p->buf[i]);
 	if (!ok) {
 		emit_reject(o, REJECT_FRAMING, (uint32_t)p->len + 1, now);
 		return;
 	}
 	for (i = 0; i < p->len; i++)
-		uid[i] = hex_upper(p->buf[i]);
-	uid[i] = '\0';
-	emit_card(p, o, uid, (uint32_t)p->len + 1, now);
-}
-
-/* A QR scanner's line: a visitor code, upper-cased; anything else is a
- * framing reject of the whole line. */
-static void
-qr_line_done(struct cardfmt *p, struct out *o, int64_t now)
-{
-	char uid[MSG_UID_MAX];
-	size_t i;
-	bool ok = p->len >= QR_MIN && p->len <= QR_MAX;
-
-	for (i = 0; ok && i < p->len; i++)
-		ok = is_qr_char(p->buf[i]);
-	if (!ok) {
-		emit_reject(o, REJECT_FRAMING, (uint32_t)p->len + 1, now);
-		return;
-	}
-	for (i = 0; i < p->len; i++)
-		uid[i] = (p->buf[i] >= 'a' && p->buf[i] <= 'z') ?
-		    (char)(p->buf[i] - 'a' + 'A') : (char)p->buf[i];
+		uid[i] = ascii_upper(p->buf[i]);
 	uid[i] = '\0';
 	emit_card(p, o, uid, (uint32_t)p->len + 1, now);
 }
@@ -266,10 +240,7 @@ line_byte(struct cardfmt *p, struct out *o, uint8_t c, int64_t now)
 			emit_reject(o, REJECT_FRAMING, 1, now);	/* empty line */
 			break;
 		case ST_FRAME:
-			if (p->format == CARD_QR)
-				qr_line_done(p, o, now);
-			else
-				wg_line_done(p, o, now);
+			line_done(p, o, now);
 			break;
 		case ST_DISCARD:
 			p->discard = add_sat(p->discard, 1);

@@ -374,20 +374,12 @@ drive(struct gpio_link *g, struct gout *o, bool on, char *err, size_t errlen)
 	return 0;
 }
 
+/* A GPIO command is done when it returns: its answer is now. */
 static void
 cmd_reply(struct gpio_link *g, const struct msg_cmd *c, enum msg_cmd_status st,
     int64_t t_wire, const char *error)
 {
-	struct msg_cmd_result r;
-
-	msg_init(&r, MSG_CMD_RESULT, c->h.dev);
-	r.id = c->id;
-	r.status = (uint8_t)st;
-	r.t_frame_ns = c->t_frame_ns;
-	r.t_wire_ns = t_wire;
-	r.t_done_ns = mono_ns();
-	str_copy(r.error, error, sizeof(r.error));
-	link_emit(g->link, &r);
+	link_cmd_result(g->link, c, st, t_wire, mono_ns(), error);
 }
 
 static int

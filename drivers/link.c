@@ -1,5 +1,6 @@
 /*
- * What every link back-end shares: sending to the engine.
+ * What every link back-end shares: sending to the engine, a command's
+ * result among what is sent.
  */
 #include "link.h"
 
@@ -17,4 +18,22 @@ link_emit(struct link *l, const void *msg)
 	 * or stuck, and the worker loop exits when the socket closes. */
 	log_err("%s: message to engine lost: %s", l->conf->name, strerror(errno));
 	return -1;
+}
+
+int
+link_cmd_result(struct link *l, const struct msg_cmd *c,
+    enum msg_cmd_status status, int64_t t_wire_ns, int64_t t_done_ns,
+    const char *error)
+{
+	struct msg_cmd_result r;
+
+	msg_init(&r, MSG_CMD_RESULT, c->h.dev);
+	r.id = c->id;
+	r.status = (uint8_t)status;
+	r.t_frame_ns = c->t_frame_ns;
+	r.t_wire_ns = t_wire_ns;
+	r.t_done_ns = t_done_ns;
+	if (error != NULL)
+		str_copy(r.error, error, sizeof(r.error));
+	return link_emit(l, &r);
 }

@@ -16,7 +16,7 @@ struct link;
 
 /* What the worker loop needs from one kind of link. */
 struct link_ops {
-	const char	*type;		/* "modbus-tcp", "serial-reader", ... */
+	const char	*type;		/* "modbus", "serial-reader", ... */
 	/* Allocate link->priv and try to open the link. Failing to reach the
 	 * device is not an error here (service() retries); -1 only when the
 	 * worker cannot run at all (out of memory, bad settings). */
@@ -44,8 +44,7 @@ struct link {
 	void			*priv;
 };
 
-extern const struct link_ops link_modbus_tcp_ops;
-extern const struct link_ops link_modbus_rtu_ops;
+extern const struct link_ops link_modbus_ops;	/* modbus-tcp and -rtu */
 extern const struct link_ops link_serial_reader_ops;
 extern const struct link_ops link_gpio_ops;
 
@@ -54,6 +53,12 @@ const struct link_ops *link_ops_for(enum link_type);
 
 /* Send a message to the engine. Logs and returns -1 if the engine is gone. */
 int	link_emit(struct link *, const void *msg);
+/* Tells the engine how command c ended: when it went on the wire and when
+ * its answer came (0: it did not), and why it failed (NULL or "": it did
+ * not). As link_emit. */
+int	link_cmd_result(struct link *, const struct msg_cmd *c,
+	    enum msg_cmd_status, int64_t t_wire_ns, int64_t t_done_ns,
+	    const char *error);
 
 /*
  * The worker's whole life, in the child after fork(): opens the link, runs

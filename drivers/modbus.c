@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <modbus.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,17 +27,6 @@ const char *const mb_table_names[] = {
 	[REG_INPUT] = "input", [REG_HOLDING] = "holding",
 };
 
-/* snprintf that may cut: reasons are short texts for the engine. */
-void
-mb_say(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-}
-
 /* Gets the bus ready for a transaction: connected. On failure err says
  * what went wrong. */
 int
@@ -46,7 +34,7 @@ mb_begin(struct link *l, struct mb_link *m, char *err, size_t errsz)
 {
 	if (!m->connected) {
 		if (modbus_connect(m->ctx) == -1) {
-			mb_say(err, errsz, "%s %s: %s",
+			str_printf(err, errsz, "%s %s: %s",
 			    m->rtu ? "open" : "connect", m->where,
 			    modbus_strerror(errno));
 			m->last_end_ns = mono_ns();
@@ -114,7 +102,8 @@ mb_transact(struct mb_link *m, const struct mb_dev *d, struct mbw_req *q,
 	e = errno;
 	mb_end(m, rc == 0, e);
 	if (rc == -1)
-		mb_say(why, whysz, "unit %d: %s: %s", d->conf->unit, what, err);
+		str_printf(why, whysz, "unit %d: %s: %s", d->conf->unit, what,
+		    err);
 	errno = e;
 	return rc;
 }
@@ -216,10 +205,11 @@ mb_close(struct link *l)
 }
 
 static int
-mb_open(struct link *l, bool rtu)
+mb_open(struct link *l)
 {
 	const struct site_conf *site = l->site;
 	const struct link_conf *lc = l->conf;
+	bool rtu = lc->type == LINK_MODBUS_RTU;
 	struct mb_link *m;
 	struct mb_dev *d;
 	int i, ms;
@@ -281,7 +271,7 @@ mb_open(struct link *l, bool rtu)
 	}
 
 	if (rtu) {
-		mb_say(m->where, sizeof(m->where), "%s", lc->path);
+		str_printf(m->where, sizeof(m->where), "%s", lc->path);
 		m->ctx = modbus_new_rtu(lc->path, lc->baud, lc->parity,
 		    lc->data_bits, lc->stop_bits);
 		/* 3.5 characters of 11 bits; fixed above 19200 baud. */
@@ -291,7 +281,8 @@ mb_open(struct link *l, bool rtu)
 			m->t35_ns = 38500000000LL / lc->baud;
 		m->char_ns = 11000000000LL / (lc->baud > 0 ? lc->baud : 9600);
 	} else {
-		mb_say(m->where, sizeof(m->where), "%s:%d", lc->host, lc->port);
+		str_printf(m->where, sizeof(m->where), "%s:%d", lc->host,
+		    lc->port);
 		m->ctx = modbus_new_tcp(lc->host, lc->port);
 	}
 	if (m->ctx == NULL) {
@@ -325,30 +316,10 @@ out_close:
 	return -1;
 }
 
-static int
-mb_open_tcp(struct link *l)
-{
-	return mb_open(l, false);
-}
-
-static int
-mb_open_rtu(struct link *l)
-{
-	return mb_open(l, true);
-}
-
-const struct link_ops link_modbus_tcp_ops = {
-	.type = "modbus-tcp",
-	.open = mb_open_tcp,
-	.fd = mb_fd,
-	.service = mb_service,
-	.command = mb_command,
-	.close = mb_close,
-};
-
-const struct link_ops link_modbus_rtu_ops = {
-	.type = "modbus-rtu",
-	.open = mb_open_rtu,
+/* TCP and RTU differ only in how the link opens; its type says which. */
+const struct link_ops link_modbus_ops = {
+	.type = "modbus",
+	.open = mb_open,
 	.fd = mb_fd,
 	.service = mb_service,
 	.command = mb_command,

@@ -21,24 +21,6 @@
 #include "modbus_wire.h"
 #include "modbus_int.h"
 
-static void
-mb_emit_result(struct link *l, const struct msg_cmd *c,
-    enum msg_cmd_status status, int64_t t_wire, int64_t t_done,
-    const char *error)
-{
-	struct msg_cmd_result r;
-
-	msg_init(&r, MSG_CMD_RESULT, c->h.dev);
-	r.id = c->id;
-	r.status = (uint8_t)status;
-	r.t_frame_ns = c->t_frame_ns;
-	r.t_wire_ns = t_wire;
-	r.t_done_ns = t_done;
-	if (error != NULL)
-		str_copy(r.error, error, sizeof(r.error));
-	(void)link_emit(l, &r);
-}
-
 static struct mb_dev *
 mb_find_dev(struct mb_link *m, int index)
 {
@@ -66,7 +48,7 @@ mb_elev_write(struct link *l, struct mb_link *m, struct mb_dev *d,
 	int64_t t_done;
 	bool ok;
 
-	mb_say(what, sizeof(what), "write holding 0x%04x (%d)",
+	str_printf(what, sizeof(what), "write holding 0x%04x (%d)",
 	    d->prof->elev.enable_addr, n);
 	ok = mb_transact(m, d, &q, NULL, NULL, what, err, sizeof(err)) == 0;
 	t_done = m->last_end_ns;
@@ -74,13 +56,13 @@ mb_elev_write(struct link *l, struct mb_link *m, struct mb_dev *d,
 	mbe_written(&d->elev, mask, c != NULL ? (int)c->value : 0, ok, t_done);
 	if (ok) {
 		if (c != NULL)
-			mb_emit_result(l, c, CMD_OK, t_wire, t_done, NULL);
+			link_cmd_result(l, c, CMD_OK, t_wire, t_done, NULL);
 		return true;
 	}
 	if (c != NULL) {
 		log_warn("%s/unit %d (%s): floor enable command %u: %s",
 		    l->conf->name, d->conf->unit, d->conf->name, c->id, err);
-		mb_emit_result(l, c, CMD_FAILED, t_wire, t_done, err);
+		link_cmd_result(l, c, CMD_FAILED, t_wire, t_done, err);
 	} else if (d->health != MB_OFFLINE) {
 		log_warn("%s/unit %d (%s): disabling the floors: %s; trying "
 		    "again", l->conf->name, d->conf->unit, d->conf->name, err);
@@ -134,22 +116,24 @@ mb_command_step(struct link *l, struct mb_link *m)
 		w = &iw;
 	}
 	if (mono_ns() >= c.expires_ns) {
-		mb_emit_result(l, &c, CMD_EXPIRED, 0, 0, "expired before it was sent");
+		link_cmd_result(l, &c, CMD_EXPIRED, 0, 0,
+		    "expired before it was sent");
 		return;
 	}
 	/* A device that stopped answering is not sent what was meant for it
 	 * before: the engine decides again when it is back (invariant 1). */
 	if (d->health == MB_OFFLINE) {
-		mb_emit_result(l, &c, CMD_OFFLINE, 0, 0, "device offline");
+		link_cmd_result(l, &c, CMD_OFFLINE, 0, 0, "device offline");
 		return;
 	}
 	if (mb_begin(l, m, why, sizeof(why)) == -1) {
-		mb_emit_result(l, &c, CMD_FAILED, 0, mono_ns(), why);
+		link_cmd_result(l, &c, CMD_FAILED, 0, mono_ns(), why);
 		return;
 	}
 	t_wire = mono_ns();
 	if (t_wire >= c.expires_ns) {
-		mb_emit_result(l, &c, CMD_EXPIRED, 0, 0, "expired before it was sent");
+		link_cmd_result(l, &c, CMD_EXPIRED, 0, 0,
+		    "expired before it was sent");
 		return;
 	}
 	if (d->prof->kind == PROFILE_ELEVATOR) {
@@ -158,8 +142,8 @@ mb_command_step(struct link *l, struct mb_link *m)
 	}
 	q = (struct mbw_req){ .fc = w->table == REG_COIL ? MBW_WRITE_COIL :
 	    MBW_WRITE_REGISTER, .addr = w->addr, .value = w->value };
-	mb_say(what, sizeof(what), "write %s 0x%04x", mb_table_names[w->table],
-	    w->addr);
+	str_printf(what, sizeof(what), "write %s 0x%04x",
+	    mb_table_names[w->table], w->addr);
 	ok = mb_transact(m, d, &q, NULL, NULL, what, err, sizeof(err)) == 0;
 	t_done = m->last_end_ns;
 	/* Read back at once: the change shows, or a lost reply is found out. */
@@ -167,7 +151,7 @@ mb_command_step(struct link *l, struct mb_link *m)
 	if (ok) {
 		if (d->prof->kind == PROFILE_INTERCOM)
 			mbi_cmd_written(&d->icom, d->prof, &c, t_done);
-		mb_emit_result(l, &c, CMD_OK, t_wire, t_done, NULL);
+		link_cmd_result(l, &c, CMD_OK, t_wire, t_done, NULL);
 		return;
 	}
 	log_warn("%s/unit %d (%s): %s command %u: %s", l->conf->name,
@@ -177,7 +161,7 @@ mb_command_step(struct link *l, struct mb_link *m)
 	    c.cmd == TS_CMD_OPEN_ENTRY ? "open-entry" :
 	    c.cmd == TS_CMD_OPEN_EXIT ? "open-exit" :
 	    c.cmd == TS_CMD_FREE ? "free" : "lock", c.id, err);
-	mb_emit_result(l, &c, CMD_FAILED, t_wire, t_done, err);
+	link_cmd_result(l, &c, CMD_FAILED, t_wire, t_done, err);
 }
 
 /* Ends a timed door release that is due, whether or not the station was
@@ -204,8 +188,8 @@ mb_icom_off_step(struct link *l, struct mb_link *m, int64_t now)
 	}
 	q = (struct mbw_req){ .fc = w.table == REG_COIL ? MBW_WRITE_COIL :
 	    MBW_WRITE_REGISTER, .addr = w.addr, .value = 0 };
-	mb_say(what, sizeof(what), "write %s 0x%04x", mb_table_names[w.table],
-	    w.addr);
+	str_printf(what, sizeof(what), "write %s 0x%04x",
+	    mb_table_names[w.table], w.addr);
 	ok = mb_transact(m, d, &q, NULL, NULL, what, why, sizeof(why)) == 0;
 	mbi_off_done(&d->icom, ok, m->last_end_ns);
 	if (!ok && d->health != MB_OFFLINE)
@@ -225,8 +209,8 @@ mb_command(struct link *l, const struct msg_cmd *c)
 
 	d = mb_find_dev(m, c->h.dev);
 	if (d == NULL) {
-		mb_say(err, sizeof(err), "device %u is not a turnstile on %s",
-		    c->h.dev, l->conf->name);
+		str_printf(err, sizeof(err), "device %u is not a turnstile "
+		    "on %s", c->h.dev, l->conf->name);
 		goto refuse;
 	}
 	if (d->prof->kind == PROFILE_INTERCOM) {
@@ -238,21 +222,21 @@ mb_command(struct link *l, const struct msg_cmd *c)
 		if (mbe_cmd_check(d->prof, c, err, sizeof(err)) == -1)
 			goto refuse;
 	} else if (c->cmd >= TS_CMD_COUNT || !d->prof->cmd[c->cmd].set) {
-		mb_say(err, sizeof(err), "command %u unknown to profile %s",
+		str_printf(err, sizeof(err), "command %u unknown to profile %s",
 		    c->cmd, d->prof->name);
 		goto refuse;
 	}
 	if (d->prof->kind == PROFILE_TURNSTILE &&
 	    d->prof->cmd[c->cmd].table != REG_COIL &&
 	    d->prof->cmd[c->cmd].table != REG_HOLDING) {
-		mb_say(err, sizeof(err), "profile %s: command %u register is "
-		    "not writable", d->prof->name, c->cmd);
+		str_printf(err, sizeof(err), "profile %s: command %u "
+		    "register is not writable", d->prof->name, c->cmd);
 		goto refuse;
 	}
 	if (m->qlen == MB_CMD_QUEUE) {
 		log_warn("%s/unit %d (%s): command %u refused: queue full",
 		    l->conf->name, d->conf->unit, d->conf->name, c->id);
-		mb_emit_result(l, c, CMD_FAILED, 0, 0, "queue full");
+		link_cmd_result(l, c, CMD_FAILED, 0, 0, "queue full");
 		errno = ENOBUFS;
 		return -1;
 	}
@@ -263,7 +247,7 @@ mb_command(struct link *l, const struct msg_cmd *c)
 
 refuse:
 	log_err("%s: command %u refused: %s", l->conf->name, c->id, err);
-	mb_emit_result(l, c, CMD_FAILED, 0, 0, err);
+	link_cmd_result(l, c, CMD_FAILED, 0, 0, err);
 	errno = EINVAL;
 	return -1;
 }

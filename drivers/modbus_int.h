@@ -71,9 +71,6 @@ struct mb_link {
 
 /* modbus.c: the tables' names, for messages ("holding", "coil", ...). */
 extern const char *const mb_table_names[];
-/* snprintf that may cut: reasons are short texts for the engine. */
-void	mb_say(char *buf, size_t size, const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
 /* Gets the bus ready for a transaction: connected. 0, or -1 with err
  * saying what went wrong. */
 int	mb_begin(struct link *, struct mb_link *, char *err, size_t errsz);

@@ -303,8 +303,8 @@ mb_poll_step(struct link *l, struct mb_link *m, struct mb_dev *d)
 	}
 	q = (struct mbw_req){ .fc = fcs[r->table], .addr = r->addr,
 	    .count = r->count };
-	mb_say(what, sizeof(what), "read %s 0x%04x", mb_table_names[r->table],
-	    r->addr);
+	str_printf(what, sizeof(what), "read %s 0x%04x",
+	    mb_table_names[r->table], r->addr);
 	if (mb_transact(m, d, &q, regs, bits, what, reason,
 	    sizeof(reason)) == -1) {
 		mb_poll_failed(l, m, d, reason, m->last_end_ns);

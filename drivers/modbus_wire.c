@@ -19,16 +19,6 @@
 #define MBW_TCP_HDR	7	/* transaction, protocol, length, unit */
 #define MBW_RTU_EXTRA	3	/* unit before the PDU, CRC after it */
 
-static void __attribute__((format(printf, 3, 4)))
-mbw_say(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-}
-
 /* A reply that does not answer the request. */
 static int __attribute__((format(printf, 3, 4)))
 mbw_bad(char *why, size_t whysz, const char *fmt, ...)
@@ -39,12 +29,12 @@ mbw_bad(char *why, size_t whysz, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	mbw_say(why, whysz, "bad reply: %s", what);
+	str_printf(why, whysz, "bad reply: %s", what);
 	errno = EMBBADDATA;
 	return -1;
 }
 
-static uint16_t
+uint16_t
 mbw_crc16(const uint8_t *b, size_t n)
 {
 	uint16_t crc = 0xffff;
@@ -228,7 +218,7 @@ mbw_decode(const struct mbw_req *q, const uint8_t *adu, size_t len,
 		uint16_t crc = mbw_crc16(adu, len - 2);
 
 		if ((adu[len - 2] | adu[len - 1] << 8) != crc) {
-			mbw_say(why, whysz, "bad reply: CRC error");
+			str_printf(why, whysz, "bad reply: CRC error");
 			errno = EMBBADCRC;
 			return -1;
 		}
@@ -240,7 +230,7 @@ mbw_decode(const struct mbw_req *q, const uint8_t *adu, size_t len,
 		errno = pdu[1] >= MODBUS_EXCEPTION_ILLEGAL_FUNCTION &&
 		    pdu[1] <= MODBUS_EXCEPTION_GATEWAY_TARGET ?
 		    MODBUS_ENOBASE + pdu[1] : EMBUNKEXC;
-		mbw_say(why, whysz, "exception %u: %s", pdu[1],
+		str_printf(why, whysz, "exception %u: %s", pdu[1],
 		    modbus_strerror(errno));
 		return -1;
 	}
@@ -317,7 +307,7 @@ mbw_transact(int fd, const struct mbw_req *q, int64_t window_ns,
 	int size, w;
 
 	if (n == 0) {
-		mbw_say(why, whysz, "request too long");
+		str_printf(why, whysz, "request too long");
 		errno = EINVAL;
 		return -1;
 	}
@@ -335,7 +325,7 @@ mbw_transact(int fd, const struct mbw_req *q, int64_t window_ns,
 			goto out_wait;
 		k = write(fd, req + done, n - done);
 		if (k < 0 && errno != EAGAIN && errno != EINTR) {
-			mbw_say(why, whysz, "write: %s", strerror(errno));
+			str_printf(why, whysz, "write: %s", strerror(errno));
 			return -1;
 		}
 		if (k > 0)
@@ -358,12 +348,12 @@ mbw_transact(int fd, const struct mbw_req *q, int64_t window_ns,
 			if (k == 0 && q->rtu && !(rev & (POLLHUP | POLLERR)))
 				continue;	/* a serial port with nothing yet */
 			if (k == 0) {
-				mbw_say(why, whysz, "connection closed by the "
-				    "device");
+				str_printf(why, whysz, "connection closed by "
+				    "the device");
 				errno = ECONNRESET;
 				return -1;
 			}
-			mbw_say(why, whysz, "read: %s", strerror(errno));
+			str_printf(why, whysz, "read: %s", strerror(errno));
 			return -1;
 		}
 		size = mbw_reply_size(q, rsp, have, why, whysz);
@@ -377,16 +367,16 @@ mbw_transact(int fd, const struct mbw_req *q, int64_t window_ns,
 
 out_wait:
 	if (w < 0) {
-		mbw_say(why, whysz, "poll: %s", strerror(errno));
+		str_printf(why, whysz, "poll: %s", strerror(errno));
 		return -1;
 	}
 	if (done < n)
-		mbw_say(why, whysz, "request not sent within %lld ms",
+		str_printf(why, whysz, "request not sent within %lld ms",
 		    mbw_ms(window_ns));
 	else if (have == 0)
-		mbw_say(why, whysz, "no reply within %lld ms", mbw_ms(window_ns));
+		str_printf(why, whysz, "no reply within %lld ms", mbw_ms(window_ns));
 	else
-		mbw_say(why, whysz, "no complete reply within %lld ms (%zu "
+		str_printf(why, whysz, "no complete reply within %lld ms (%zu "
 		    "byte%s)", mbw_ms(window_ns), have, have == 1 ? "" : "s");
 	errno = ETIMEDOUT;
 	return -1;

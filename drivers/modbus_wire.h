@@ -69,4 +69,7 @@ int	mbw_decode(const struct mbw_req *, const uint8_t *adu, size_t len,
 int	mbw_transact(int fd, const struct mbw_req *, int64_t window_ns,
 	    uint16_t *regs, uint8_t *bits, char *why, size_t whysz);
 
+/* The RTU CRC of n bytes; a frame carries it low byte first. */
+uint16_t mbw_crc16(const uint8_t *, size_t n);
+
 #endif

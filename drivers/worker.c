@@ -21,8 +21,8 @@ const struct link_ops *
 link_ops_for(enum link_type type)
 {
 	switch (type) {
-	case LINK_MODBUS_TCP:		return &link_modbus_tcp_ops;
-	case LINK_MODBUS_RTU:		return &link_modbus_rtu_ops;
+	case LINK_MODBUS_TCP:
+	case LINK_MODBUS_RTU:		return &link_modbus_ops;
 	case LINK_SERIAL_READER:	return &link_serial_reader_ops;
 	case LINK_GPIO:			return &link_gpio_ops;
 	}
@@ -63,7 +63,6 @@ static int
 worker_read_engine(struct link *l, uint64_t *logged)
 {
 	union msg_any m;
-	struct msg_cmd_result r;
 	char what[32];
 	ssize_t n;
 
@@ -89,13 +88,8 @@ worker_read_engine(struct link *l, uint64_t *logged)
 		}
 		if (l->ops->command == NULL) {
 			worker_ignore(l, logged, m.h.type, "commands");
-			msg_init(&r, MSG_CMD_RESULT, m.h.dev);
-			r.id = m.cmd.id;
-			r.status = CMD_FAILED;
-			r.t_frame_ns = m.cmd.t_frame_ns;
-			str_copy(r.error, "link takes no commands",
-			    sizeof(r.error));
-			(void)link_emit(l, &r);
+			link_cmd_result(l, &m.cmd, CMD_FAILED, 0, 0,
+			    "link takes no commands");
 			continue;
 		}
 		/* The back-end answers a command it refuses itself. */

@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <termios.h>
@@ -195,7 +194,6 @@ bus_run(struct bus *bus, int sigfd, int tfd)
 {
 	struct pollfd pfd[5 + BUS_CTL_CLIENTS];
 	int kind[5 + BUS_CTL_CLIENTS], idx[5 + BUS_CTL_CLIENTS];
-	struct signalfd_siginfo si;
 	uint64_t ticks;
 	int n, i, c;
 	bool room;
@@ -218,7 +216,7 @@ bus_run(struct bus *bus, int sigfd, int tfd)
 		ADD(sigfd, PF_SIG, 0);
 		ADD(tfd, PF_TIMER, 0);
 		if (room)
-			ADD(bus->mfd, PF_MASTER, 0);
+			ADD(bus->mpty.master, PF_MASTER, 0);
 		if (room && bus->sfd != -1)
 			ADD(bus->sfd, PF_SLAVE, 0);
 		if (bus->ctl.lfd != -1)
@@ -238,12 +236,8 @@ bus_run(struct bus *bus, int sigfd, int tfd)
 				continue;
 			switch (kind[i]) {
 			case PF_SIG:
-				if (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
-					if (bus->verbose)
-						log_info("signal %u: stopping",
-						    si.ssi_signo);
+				if (linectl_stopped(sigfd, bus->verbose))
 					bus->quit = true;
-				}
 				break;
 			case PF_TIMER:
 				(void)!read(tfd, &ticks, sizeof(ticks));
@@ -295,6 +289,14 @@ parse_int(const char *s, long min, long max, int *v)
 	return true;
 }
 
+/* Refuses option NAME's value ARG, which is not WANT: -1. */
+static int
+bad_option(const char *name, const char *arg, const char *want)
+{
+	fprintf(stderr, "lobbybus: --%s: \"%s\" is not %s\n", name, arg, want);
+	return -1;
+}
+
 static int
 bus_options(struct bus *bus, int argc, char **argv, const char **sock)
 {
@@ -307,38 +309,29 @@ bus_options(struct bus *bus, int argc, char **argv, const char **sock)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *p;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "s:vh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'b':
-			if (!parse_int(optarg, 50, 4000000, &bus->baud)) {
-				fprintf(stderr, "lobbybus: --baud: \"%s\" is not "
-				    "a rate of 50..4000000\n", optarg);
-				return -1;
-			}
+			if (!parse_int(optarg, 50, 4000000, &bus->baud))
+				return bad_option("baud", optarg,
+				    "a rate of 50..4000000");
 			break;
 		case 'p':
-			p = optarg;
-			if (strcmp(p, "none") == 0)
+			if (strcmp(optarg, "none") == 0)
 				bus->parity = 'N';
-			else if (strcmp(p, "even") == 0)
+			else if (strcmp(optarg, "even") == 0)
 				bus->parity = 'E';
-			else if (strcmp(p, "odd") == 0)
+			else if (strcmp(optarg, "odd") == 0)
 				bus->parity = 'O';
-			else {
-				fprintf(stderr, "lobbybus: --parity: \"%s\" is "
-				    "not none, even or odd\n", p);
-				return -1;
-			}
+			else
+				return bad_option("parity", optarg,
+				    "none, even or odd");
 			break;
 		case 't':
-			if (!parse_int(optarg, 1, 2, &bus->stop_bits)) {
-				fprintf(stderr, "lobbybus: --stop-bits: \"%s\" "
-				    "is not 1 or 2\n", optarg);
-				return -1;
-			}
+			if (!parse_int(optarg, 1, 2, &bus->stop_bits))
+				return bad_option("stop-bits", optarg, "1 or 2");
 			break;
 		case 'm':
 			bus->master_path = optarg;
@@ -402,7 +395,7 @@ main(int argc, char **argv)
 	}
 	bus->parity = 'N';
 	bus->stop_bits = 1;
-	bus->mfd = bus->mslave = bus->sfd = -1;
+	bus->mpty.master = bus->mpty.slave = bus->sfd = -1;
 	bus->wire_from = -1;
 	bus->wake_ns = 100 * 1000;
 	linectl_init(&bus->ctl, &bus_ctl_conf, bus_ctl_execute, bus);
@@ -439,7 +432,7 @@ main(int argc, char **argv)
 	if (sock != NULL && linectl_open(&bus->ctl, sock) == -1)
 		goto out_close_master;
 	log_notice("%s -> %s <-> %s: %d baud, %d bits a character "
-	    "(%.1f us)%s%s", bus->master_path, bus->mslave_name,
+	    "(%.1f us)%s%s", bus->master_path, bus->mpty.slave_name,
 	    bus->slave_path, bus->baud, bus->bits,
 	    (double)bus->char_ns / 1000.0, sock != NULL ? "; control on " : "",
 	    sock != NULL ? sock : "");
@@ -451,7 +444,7 @@ main(int argc, char **argv)
 		    bus->collisions, bus->max_late_ns / 1000);
 	linectl_close(&bus->ctl);
 out_close_master:
-	bus_close_master(bus);
+	sim_pty_close(&bus->mpty);
 out_close_slave:
 	if (bus->sfd != -1)
 		close(bus->sfd);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "linectl.h"
+#include "simpty.h"
 
 #define BUS_QUEUE	65536		/* bytes on, or waiting for, the wire */
 #define BUS_CTL_CLIENTS	8
@@ -40,11 +41,9 @@ struct bus {
 	const char	*master_path;
 	const char	*slave_path;
 	bool		verbose;
-	/* the master side: a pty of ours, lobbyd on its slave */
-	int		mfd;
-	int		mslave;		/* held so the master never sees EIO */
-	char		mslave_name[64];
-	bool		linked;		/* master_path is our symlink */
+	/* the master side: a pty of ours, symlinked at master_path, lobbyd
+	 * on its slave */
+	struct sim_pty	mpty;
 	/* the slave side: an existing serial path */
 	int		sfd;		/* -1 while it is gone */
 	int64_t		reopen_ns;
@@ -75,8 +74,6 @@ int	bus_open_slave(struct bus *, bool quiet);
 /* lobbyd's side: a new pty whose slave is symlinked at master_path. An
  * existing symlink there is replaced; anything else is refused. 0 or -1. */
 int	bus_open_master(struct bus *);
-/* Removes our symlink only if it still points at our pty. */
-void	bus_close_master(struct bus *);
 /* Hands every byte whose time has come to the other side, in runs. */
 void	bus_deliver(struct bus *);
 /* Reads what one side (SIDE_M, SIDE_S) wrote; false when it hung up. */

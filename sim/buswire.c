@@ -6,13 +6,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pty.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -46,8 +44,9 @@ bus_speed(int baud)
  * termios cannot name leave the speed as it was: only the pacing uses them.
  */
 static int
-bus_raw(struct bus *bus, int fd)
+bus_raw(int fd, void *arg)
 {
+	struct bus *bus = arg;
 	struct termios tio;
 	speed_t sp = bus_speed(bus->baud);
 
@@ -87,97 +86,27 @@ bus_open_slave(struct bus *bus, bool quiet)
 	if (!isatty(fd)) {
 		if (!quiet)
 			log_err("%s: not a serial device", bus->slave_path);
-		close(fd);
-		return -1;
+		goto out_close;
 	}
-	if (bus_raw(bus, fd) == -1) {
+	if (bus_raw(fd, bus) == -1) {
 		if (!quiet)
 			log_err("%s: termios: %s", bus->slave_path,
 			    strerror(errno));
-		close(fd);
-		return -1;
+		goto out_close;
 	}
 	bus->sfd = fd;
 	return 0;
-}
 
-/*
- * lobbyd's side: a new pty whose slave is symlinked at master_path. An
- * existing symlink there is replaced; anything else is refused.
- */
-int
-bus_open_master(struct bus *bus)
-{
-	struct stat st;
-	char name[64];
-	int fl;
-
-	if (lstat(bus->master_path, &st) == 0) {
-		if (!S_ISLNK(st.st_mode)) {
-			log_err("%s: exists and is not a symlink; not replacing it",
-			    bus->master_path);
-			return -1;
-		}
-		if (unlink(bus->master_path) == -1) {
-			log_err("%s: cannot remove the old symlink: %s",
-			    bus->master_path, strerror(errno));
-			return -1;
-		}
-	} else if (errno != ENOENT) {
-		log_err("%s: %s", bus->master_path, strerror(errno));
-		return -1;
-	}
-	if (openpty(&bus->mfd, &bus->mslave, name, NULL, NULL) == -1) {
-		log_err("%s: openpty: %s", bus->master_path, strerror(errno));
-		bus->mfd = bus->mslave = -1;
-		return -1;
-	}
-	str_copy(bus->mslave_name, name, sizeof(bus->mslave_name));
-	fl = fcntl(bus->mfd, F_GETFL);
-	if (bus_raw(bus, bus->mslave) == -1 || fl == -1 ||
-	    fcntl(bus->mfd, F_SETFL, fl | O_NONBLOCK) == -1 ||
-	    fcntl(bus->mfd, F_SETFD, FD_CLOEXEC) == -1 ||
-	    fcntl(bus->mslave, F_SETFD, FD_CLOEXEC) == -1) {
-		log_err("%s: pty %s: %s", bus->master_path, bus->mslave_name,
-		    strerror(errno));
-		goto out_close_pty;
-	}
-	if (symlink(bus->mslave_name, bus->master_path) == -1) {
-		log_err("%s: symlink to %s: %s", bus->master_path,
-		    bus->mslave_name, strerror(errno));
-		goto out_close_pty;
-	}
-	bus->linked = true;
-	return 0;
-
-out_close_pty:
-	close(bus->mfd);
-	close(bus->mslave);
-	bus->mfd = bus->mslave = -1;
+out_close:
+	close(fd);
 	return -1;
 }
 
-/* Removes our symlink only if it still points at our pty. */
-void
-bus_close_master(struct bus *bus)
+int
+bus_open_master(struct bus *bus)
 {
-	char target[sizeof(bus->mslave_name)];
-	ssize_t n;
-
-	if (bus->linked) {
-		n = readlink(bus->master_path, target, sizeof(target) - 1);
-		if (n >= 0) {
-			target[n] = '\0';
-			if (strcmp(target, bus->mslave_name) == 0)
-				unlink(bus->master_path);
-		}
-		bus->linked = false;
-	}
-	if (bus->mfd != -1)
-		close(bus->mfd);
-	if (bus->mslave != -1)
-		close(bus->mslave);
-	bus->mfd = bus->mslave = -1;
+	return sim_pty_open(&bus->mpty, "master", bus->master_path, bus_raw,
+	    bus);
 }
 
 /* ---- the wire ---- */
@@ -282,7 +211,7 @@ bus_deliver(struct bus *bus)
 			bus->len--;
 		}
 		bus->bytes[from] += n;
-		fd = from == SIDE_M ? bus->sfd : bus->mfd;
+		fd = from == SIDE_M ? bus->sfd : bus->mpty.master;
 		w = fd == -1 ? 0 : write(fd, out, n);
 		if (w < 0)
 			w = 0;
@@ -304,7 +233,7 @@ bus_input(struct bus *bus, int from)
 {
 	uint8_t buf[4096];
 	size_t room = BUS_QUEUE - bus->len;
-	int fd = from == SIDE_M ? bus->mfd : bus->sfd;
+	int fd = from == SIDE_M ? bus->mpty.master : bus->sfd;
 	ssize_t n;
 
 	if (room > sizeof(buf))

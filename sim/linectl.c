@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -296,4 +297,16 @@ linectl_signals(void)
 	if (fd == -1)
 		log_err("signalfd: %s", strerror(errno));
 	return fd;
+}
+
+bool
+linectl_stopped(int sigfd, bool verbose)
+{
+	struct signalfd_siginfo si;
+
+	if (read(sigfd, &si, sizeof(si)) != sizeof(si))
+		return false;
+	if (verbose)
+		log_info("signal %u: stopping", si.ssi_signo);
+	return true;
 }

@@ -74,5 +74,8 @@ int	linectl_client(const struct linectl_conf *, const char *path, int argc,
  * the signals that stop both programs; -1 (logged) on failure.
  */
 int	linectl_signals(void);
+/* Reads linectl_signals()'s descriptor: true when a signal came, which
+ * stops the program (said when verbose). */
+bool	linectl_stopped(int sigfd, bool verbose);
 
 #endif

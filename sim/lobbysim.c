@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "../common/util.h"
@@ -53,6 +52,13 @@ sim_close(struct sim *sim)
 static int
 sim_open(struct sim *sim)
 {
+	/* How a link of each type opens. */
+	static int (*const link_open[])(struct sim *, struct sim_link *) = {
+		[LINK_MODBUS_TCP] = sim_tcp_open,
+		[LINK_MODBUS_RTU] = sim_rtu_open,
+		[LINK_SERIAL_READER] = sim_reader_open,
+		[LINK_GPIO] = sim_gpio_open,
+	};
 	int i, rc;
 
 	for (i = 0; i < sim->site.nlinks; i++) {
@@ -79,22 +85,12 @@ sim_open(struct sim *sim)
 		struct sim_link *l = &sim->links[i];
 
 		l->conf = &sim->site.links[i];
-		switch (l->conf->type) {
-		case LINK_MODBUS_TCP:
-			rc = sim_tcp_open(sim, l);
-			break;
-		case LINK_MODBUS_RTU:
-			rc = sim_rtu_open(sim, l);
-			break;
-		case LINK_SERIAL_READER:
-			rc = sim_reader_open(sim, l);
-			break;
-		case LINK_GPIO:
-			rc = sim_gpio_open(sim, l);
-			break;
-		default:
+		if ((size_t)l->conf->type >= sizeof(link_open) /
+		    sizeof(link_open[0]) || link_open[l->conf->type] == NULL) {
 			log_err("%s: unknown link type", l->conf->name);
 			rc = -1;
+		} else {
+			rc = link_open[l->conf->type](sim, l);
 		}
 		if (rc == -1) {
 			l->conf = NULL;
@@ -145,7 +141,6 @@ run(struct sim *sim, struct sim_ctl *ctl, int sigfd)
 	    (size_t)sim->site.nlinks * (1 + SIM_MAX_CONNS);
 	struct pollfd *pfd = calloc(cap, sizeof(*pfd));
 	struct pf_tag *tag = calloc(cap, sizeof(*tag));
-	struct signalfd_siginfo si;
 	int64_t now, next, t;
 	struct timespec ts, *tsp;
 	int n, i, c, rc = 0;
@@ -218,12 +213,8 @@ run(struct sim *sim, struct sim_ctl *ctl, int sigfd)
 				continue;
 			switch (tag[i].kind) {
 			case PF_SIG:
-				if (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
-					if (sim->verbose)
-						log_info("signal %u: stopping",
-						    si.ssi_signo);
+				if (linectl_stopped(sigfd, sim->verbose))
 					ctl->quit = true;
-				}
 				break;
 			case PF_TCP_LISTEN:
 				if (l->lfd == pfd[i].fd)

@@ -13,6 +13,7 @@
 #include <modbus.h>
 
 #include "../config/config.h"
+#include "simpty.h"
 
 #define SIM_MAX_CONNS	16		/* Modbus TCP clients per link */
 #define SIM_WLOG	1024		/* command writes remembered per turnstile */
@@ -22,13 +23,6 @@
 #define SIM_TCP_BUF	(6 + 255)	/* MBAP header and the largest PDU */
 #define SIM_FRAME_MAX	4096		/* largest raw/garbage write to a reader */
 
-/* One pseudo-terminal the simulator plays the device end of. */
-struct sim_pty {
-	int		master;		/* -1: not open */
-	int		slave;		/* held open so the master never sees EIO */
-	char		slave_name[64];
-	char		link_path[CONF_PATH_MAX];	/* our symlink, "" if none */
-};
 
 struct sim_conn {
 	int		fd;		/* -1: free slot */
@@ -154,6 +148,12 @@ const struct profile *sim_dev_profile(const struct sim *, int dev, int kind,
 int	sim_map_new(struct sim *, int dev, const int sizes[4],
 	    const struct profile *);
 void	sim_map_put(modbus_mapping_t *, const struct reg_point *pt, uint32_t v);
+/* Calls fn for each value a write request (PDU, function code first) that
+ * libmodbus took into unit ts's mapping put there, in the order written. */
+typedef void sim_write_fn(struct sim *, struct sim_ts *, enum reg_table,
+    unsigned addr, unsigned value, int64_t t_ns);
+void	sim_pdu_writes(struct sim *, struct sim_ts *ts, const uint8_t *pdu,
+	    size_t len, int64_t t_ns, sim_write_fn *fn);
 
 /* simmodbus.c: turnstiles and the Modbus links. */
 int	sim_ts_init(struct sim *, int dev);
@@ -180,12 +180,8 @@ void	sim_link_close(struct sim_link *);
 bool	sim_link_all_muted(const struct sim *, int link);
 /* Apply mute state of a TCP link (close or reopen its listener). */
 int	sim_tcp_update_mute(struct sim *, struct sim_link *);
-/* Frame parsing, exposed for the unit of reasoning in tests. */
-uint16_t sim_crc16(const uint8_t *, size_t);
 
-/* simctl.c: a reply line into out; a whole number of s within lo..hi. */
-void	sim_reply(char *out, size_t size, const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
+/* simctl.c: a whole number of s within lo..hi. */
 bool	sim_parse_long(const char *s, long lo, long hi, long *v);
 
 /* siminput.c: contact inputs, one point of a unit; prof is NULL. */
@@ -214,9 +210,7 @@ void	sim_elev_writes(struct sim *, int dev, const uint8_t *pdu, size_t len,
 /* "elev DEV floor|dir|door|mode|fault|trapped V | status | writes [N]" */
 void	sim_elev_ctl(struct sim *, int argc, char **argv, char *out, size_t size);
 
-/* simreader.c: ptys and card readers. */
-int	sim_pty_open(struct sim_pty *, const char *what, const char *path);
-void	sim_pty_close(struct sim_pty *);
+/* simreader.c: card readers. */
 int	sim_reader_open(struct sim *, struct sim_link *);
 int	sim_reader_card(struct sim_link *, const char *uid, char *err, size_t errsz);
 int	sim_reader_write(struct sim_link *, const uint8_t *, size_t, char *err,

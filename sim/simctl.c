@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,17 +27,7 @@ static const struct linectl_conf sim_ctl_conf = {
 	.reply_wait_ms = 10000,
 };
 
-/* ---- replies ---- */
-
-void
-sim_reply(char *out, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(out, size, fmt, ap);
-	va_end(ap);
-}
+/* ---- arguments ---- */
 
 bool
 sim_parse_long(const char *s, long min, long max, long *v)
@@ -66,11 +55,11 @@ find_ts(struct sim *sim, const char *name, char *out, size_t size)
 	int d = config_device_index(&sim->site, name);
 
 	if (d < 0) {
-		sim_reply(out, size, "error no device \"%s\"", name);
+		str_printf(out, size, "error no device \"%s\"", name);
 		return NULL;
 	}
 	if (!sim->ts[d].used) {
-		sim_reply(out, size, "error %s is not a turnstile", name);
+		str_printf(out, size, "error %s is not a turnstile", name);
 		return NULL;
 	}
 	return &sim->ts[d];
@@ -89,22 +78,10 @@ find_reader(struct sim *sim, const char *name, char *out, size_t size)
 	if (l < 0 || l >= sim->site.nlinks ||
 	    sim->site.links[l].type != LINK_SERIAL_READER ||
 	    sim->links[l].conf == NULL) {
-		sim_reply(out, size, "error no card reader \"%s\"", name);
+		str_printf(out, size, "error no card reader \"%s\"", name);
 		return NULL;
 	}
 	return &sim->links[l];
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static void
@@ -117,7 +94,7 @@ cmd_reader(struct sim *sim, int argc, char **argv, char *out, size_t size)
 	long v;
 
 	if (argc != 3 && !(argc == 4 && strcmp(argv[0], "garbage") == 0)) {
-		sim_reply(out, size, "error usage: %s READER %s", argv[0],
+		str_printf(out, size, "error usage: %s READER %s", argv[0],
 		    strcmp(argv[0], "card") == 0 ? "UID" :
 		    strcmp(argv[0], "raw") == 0 ? "HEX" : "N [SEED]");
 		return;
@@ -126,17 +103,17 @@ cmd_reader(struct sim *sim, int argc, char **argv, char *out, size_t size)
 		return;
 	if (strcmp(argv[0], "card") == 0) {
 		if (sim_reader_card(l, argv[2], err, sizeof(err)) == -1) {
-			sim_reply(out, size, "error %s", err);
+			str_printf(out, size, "error %s", err);
 			return;
 		}
 		if (sim->verbose)
 			log_info("%s: card %s", argv[1], argv[2]);
-		sim_reply(out, size, "ok");
+		str_printf(out, size, "ok");
 		return;
 	}
 	if (strcmp(argv[0], "garbage") == 0) {
 		if (!sim_parse_long(argv[2], 1, SIM_FRAME_MAX, &v)) {
-			sim_reply(out, size, "error garbage: N must be 1..%d, got "
+			str_printf(out, size, "error garbage: N must be 1..%d, got "
 			    "\"%s\"", SIM_FRAME_MAX, argv[2]);
 			return;
 		}
@@ -144,7 +121,7 @@ cmd_reader(struct sim *sim, int argc, char **argv, char *out, size_t size)
 			long seed;
 
 			if (!sim_parse_long(argv[3], 1, LONG_MAX, &seed)) {
-				sim_reply(out, size, "error garbage: SEED must be a "
+				str_printf(out, size, "error garbage: SEED must be a "
 				    "positive integer, got \"%s\"", argv[3]);
 				return;
 			}
@@ -158,16 +135,17 @@ cmd_reader(struct sim *sim, int argc, char **argv, char *out, size_t size)
 		size_t hl = strlen(h);
 
 		if (hl == 0 || hl % 2 != 0 || hl / 2 > SIM_FRAME_MAX) {
-			sim_reply(out, size, "error raw: HEX must be an even number "
+			str_printf(out, size, "error raw: HEX must be an even number "
 			    "of hex digits (at most %d bytes)", SIM_FRAME_MAX);
 			return;
 		}
 		n = hl / 2;
 		for (i = 0; i < n; i++) {
-			int hi = hexval(h[2 * i]), lo = hexval(h[2 * i + 1]);
+			int hi = hex_digit(h[2 * i]);
+			int lo = hex_digit(h[2 * i + 1]);
 
 			if (hi < 0 || lo < 0) {
-				sim_reply(out, size, "error raw: \"%c%c\" at byte %zu "
+				str_printf(out, size, "error raw: \"%c%c\" at byte %zu "
 				    "is not hex", h[2 * i], h[2 * i + 1], i);
 				return;
 			}
@@ -175,18 +153,18 @@ cmd_reader(struct sim *sim, int argc, char **argv, char *out, size_t size)
 		}
 	}
 	if (sim_reader_write(l, buf, n, err, sizeof(err)) == -1) {
-		sim_reply(out, size, "error %s", err);
+		str_printf(out, size, "error %s", err);
 		return;
 	}
 	if (sim->verbose)
 		log_info("%s: %s, %zu bytes", argv[1], argv[0], n);
-	sim_reply(out, size, "ok %zu", n);
+	str_printf(out, size, "ok %zu", n);
 }
 
 static void
 cmd_status(struct sim_ts *ts, char *out, size_t size)
 {
-	sim_reply(out, size, "ok state=%s entry=%" PRIu32 " exit=%" PRIu32
+	str_printf(out, size, "ok state=%s entry=%" PRIu32 " exit=%" PRIu32
 	    " fault=%u muted=%d writes=%" PRIu64, sim_ts_state_name(ts->state),
 	    ts->entry, ts->exit, ts->fault, ts->muted, ts->nwrites);
 }
@@ -215,7 +193,7 @@ cmd_link_stats(struct sim *sim, const char *name, char *out, size_t size)
 	struct sim_link *l;
 
 	if (li < 0 || sim->links[li].conf == NULL) {
-		sim_reply(out, size, "error no link \"%s\"", name);
+		str_printf(out, size, "error no link \"%s\"", name);
 		return;
 	}
 	l = &sim->links[li];
@@ -223,13 +201,13 @@ cmd_link_stats(struct sim *sim, const char *name, char *out, size_t size)
 		for (i = 0; i < SIM_MAX_CONNS; i++)
 			nc += l->conns[i].fd != -1;
 	if (l->conf->type == LINK_MODBUS_TCP)
-		sim_reply(out, size, "ok frames=%" PRIu64 " clients=%d listening=%d",
+		str_printf(out, size, "ok frames=%" PRIu64 " clients=%d listening=%d",
 		    l->frames, nc, l->lfd != -1);
 	else if (l->conf->type == LINK_MODBUS_RTU)
-		sim_reply(out, size, "ok frames=%" PRIu64 " bad_crc=%" PRIu64
+		str_printf(out, size, "ok frames=%" PRIu64 " bad_crc=%" PRIu64
 		    " dropped=%" PRIu64, l->frames, l->bad_crc, l->dropped);
 	else
-		sim_reply(out, size, "ok path=%s slave=%s", l->conf->path,
+		str_printf(out, size, "ok path=%s slave=%s", l->conf->path,
 		    l->pty.slave_name);
 }
 
@@ -242,13 +220,13 @@ cmd_ts(struct sim *sim, int argc, char **argv, char *out, size_t size)
 	long v;
 
 	if (argc < 2) {
-		sim_reply(out, size, "error usage: %s DEV ...", c);
+		str_printf(out, size, "error usage: %s DEV ...", c);
 		return;
 	}
 	if ((ts = find_ts(sim, argv[1], out, size)) == NULL)
 		return;
 	if (ts->input && strcmp(c, "mute") != 0 && strcmp(c, "unmute") != 0) {
-		sim_reply(out, size, "error %s is an input: input DEV [on|off], "
+		str_printf(out, size, "error %s is an input: input DEV [on|off], "
 		    "mute, unmute", argv[1]);
 		return;
 	}
@@ -257,7 +235,7 @@ cmd_ts(struct sim *sim, int argc, char **argv, char *out, size_t size)
 	} else if (strcmp(c, "writes") == 0 && argc <= 3) {
 		v = SIM_WLOG_SHOWN;
 		if (argc == 3 && !sim_parse_long(argv[2], 1, SIM_WLOG, &v)) {
-			sim_reply(out, size, "error writes: N must be 1..%d, got "
+			str_printf(out, size, "error writes: N must be 1..%d, got "
 			    "\"%s\"", SIM_WLOG, argv[2]);
 			return;
 		}
@@ -265,19 +243,19 @@ cmd_ts(struct sim *sim, int argc, char **argv, char *out, size_t size)
 	} else if (strcmp(c, "jam") == 0 && argc <= 3) {
 		v = 17;
 		if (argc == 3 && !sim_parse_long(argv[2], 1, 65535, &v)) {
-			sim_reply(out, size, "error jam: CODE must be 1..65535, got "
+			str_printf(out, size, "error jam: CODE must be 1..65535, got "
 			    "\"%s\"", argv[2]);
 			return;
 		}
 		sim_ts_jam(ts, (uint16_t)v);
 		if (sim->verbose)
 			log_info("%s: jammed, fault code %ld", ts->conf->name, v);
-		sim_reply(out, size, "ok");
+		str_printf(out, size, "ok");
 	} else if (strcmp(c, "clear") == 0 && argc == 2) {
 		sim_ts_clear(ts);
 		if (sim->verbose)
 			log_info("%s: fault cleared", ts->conf->name);
-		sim_reply(out, size, "ok");
+		str_printf(out, size, "ok");
 	} else if ((strcmp(c, "mute") == 0 || strcmp(c, "unmute") == 0) &&
 	    argc == 2) {
 		struct sim_link *l = &sim->links[ts->conf->link];
@@ -288,31 +266,31 @@ cmd_ts(struct sim *sim, int argc, char **argv, char *out, size_t size)
 			    "unmuted");
 		if (l->conf->type == LINK_MODBUS_TCP &&
 		    sim_tcp_update_mute(sim, l) == -1) {
-			sim_reply(out, size, "error %s: cannot listen again on "
-			    "%s:%d", l->conf->name, l->conf->host, l->conf->port);
+			str_printf(out, size, "error %s: cannot listen again "
+			    "on %s:%d", l->conf->name, l->conf->host, l->conf->port);
 			return;
 		}
-		sim_reply(out, size, "ok");
+		str_printf(out, size, "ok");
 	} else if (strcmp(c, "passage") == 0 && argc == 3 &&
 	    (strcmp(argv[2], "entry") == 0 || strcmp(argv[2], "exit") == 0)) {
 		sim_ts_passage(ts, strcmp(argv[2], "entry") == 0);
 		if (sim->verbose)
 			log_info("%s: unauthorised passage %s", ts->conf->name,
 			    argv[2]);
-		sim_reply(out, size, "ok");
+		str_printf(out, size, "ok");
 	} else if (strcmp(c, "nopass") == 0 && argc == 3 &&
 	    (strcmp(argv[2], "on") == 0 || strcmp(argv[2], "off") == 0)) {
 		ts->nopass = strcmp(argv[2], "on") == 0;
-		sim_reply(out, size, "ok");
+		str_printf(out, size, "ok");
 	} else if (strcmp(c, "set") == 0 && argc == 4 &&
 	    strcmp(argv[2], "pass_delay_ms") == 0) {
 		if (!sim_parse_long(argv[3], 0, 600000, &v)) {
-			sim_reply(out, size, "error set: pass_delay_ms must be "
-			    "0..600000, got \"%s\"", argv[3]);
+			str_printf(out, size, "error set: pass_delay_ms must "
+			    "be 0..600000, got \"%s\"", argv[3]);
 			return;
 		}
 		ts->pass_delay_ms = (int)v;
-		sim_reply(out, size, "ok");
+		str_printf(out, size, "ok");
 	} else if (strcmp(c, "set") == 0 && argc == 4 &&
 	    (strcmp(argv[2], "entry") == 0 || strcmp(argv[2], "exit") == 0)) {
 		long long cnt;
@@ -322,7 +300,7 @@ cmd_ts(struct sim *sim, int argc, char **argv, char *out, size_t size)
 		cnt = strtoll(argv[3], &end, 10);
 		if (errno != 0 || end == argv[3] || *end != '\0' || cnt < 0 ||
 		    cnt > UINT32_MAX) {
-			sim_reply(out, size, "error set: %s counter must be "
+			str_printf(out, size, "error set: %s counter must be "
 			    "0..4294967295, got \"%s\"", argv[2], argv[3]);
 			return;
 		}
@@ -331,17 +309,17 @@ cmd_ts(struct sim *sim, int argc, char **argv, char *out, size_t size)
 		else
 			ts->exit = (uint32_t)cnt;
 		sim_ts_publish(ts);
-		sim_reply(out, size, "ok");
+		str_printf(out, size, "ok");
 	} else if (strcmp(c, "set") == 0) {
-		sim_reply(out, size, "error usage: set DEV pass_delay_ms|entry|exit N");
+		str_printf(out, size, "error usage: set DEV pass_delay_ms|entry|exit N");
 	} else if (strcmp(c, "passage") == 0) {
-		sim_reply(out, size, "error usage: passage DEV entry|exit");
+		str_printf(out, size, "error usage: passage DEV entry|exit");
 	} else if (strcmp(c, "nopass") == 0) {
-		sim_reply(out, size, "error usage: nopass DEV on|off");
+		str_printf(out, size, "error usage: nopass DEV on|off");
 	} else if (strcmp(c, "jam") == 0) {
-		sim_reply(out, size, "error usage: jam DEV [CODE]");
+		str_printf(out, size, "error usage: jam DEV [CODE]");
 	} else {
-		sim_reply(out, size, "error usage: %s DEV", c);
+		str_printf(out, size, "error usage: %s DEV", c);
 	}
 }
 
@@ -366,14 +344,14 @@ ctl_execute(void *arg, char *line, char *out, size_t size)
 	for (tok = strtok_r(line, " \t\r", &save); tok != NULL;
 	    tok = strtok_r(NULL, " \t\r", &save)) {
 		if (argc == CTL_MAX_ARGS) {
-			sim_reply(out, size, "error too many arguments");
+			str_printf(out, size, "error too many arguments");
 			return;
 		}
 		argv[argc++] = tok;
 	}
 	argv[argc] = NULL;
 	if (argc == 0) {
-		sim_reply(out, size, "error empty command");
+		str_printf(out, size, "error empty command");
 		return;
 	}
 	if (sim->verbose)
@@ -381,10 +359,10 @@ ctl_execute(void *arg, char *line, char *out, size_t size)
 		    argc > 1 ? argv[1] : "", argc > 2 ? " " : "",
 		    argc > 2 ? argv[2] : "");
 	if (strcmp(argv[0], "ping") == 0 && argc == 1) {
-		sim_reply(out, size, "ok");
+		str_printf(out, size, "ok");
 	} else if (strcmp(argv[0], "quit") == 0 && argc == 1) {
 		ctl->quit = true;
-		sim_reply(out, size, "ok");
+		str_printf(out, size, "ok");
 	} else if (strcmp(argv[0], "card") == 0 ||
 	    strcmp(argv[0], "garbage") == 0 || strcmp(argv[0], "raw") == 0) {
 		cmd_reader(sim, argc, argv, out, size);
@@ -408,10 +386,10 @@ ctl_execute(void *arg, char *line, char *out, size_t size)
 		sim_idcard_ctl(sim, argc, argv, out, size);
 	} else if (strcmp(argv[0], "ping") == 0 || strcmp(argv[0], "quit") == 0 ||
 	    strcmp(argv[0], "stats") == 0) {
-		sim_reply(out, size, "error usage: %s%s", argv[0],
+		str_printf(out, size, "error usage: %s%s", argv[0],
 		    strcmp(argv[0], "stats") == 0 ? " LINK" : "");
 	} else {
-		sim_reply(out, size, "error unknown command \"%.64s\" (commands: card "
+		str_printf(out, size, "error unknown command \"%.64s\" (commands: card "
 		    "garbage raw jam clear mute unmute passage nopass set status "
 		    "writes stats input bounce wiegand output gpio icom elev idcard "
 		    "ping quit)",

@@ -132,17 +132,17 @@ sim_elev_ctl(struct sim *sim, int argc, char **argv, char *out, size_t size)
 	int d, k;
 
 	if (argc < 3) {
-		sim_reply(out, size, ELEV_USAGE);
+		str_printf(out, size, ELEV_USAGE);
 		return;
 	}
 	d = config_device_index(&sim->site, argv[1]);
 	if (d < 0 || !sim->elev[d].used) {
-		sim_reply(out, size, "error no elevator controller \"%s\"", argv[1]);
+		str_printf(out, size, "error no elevator controller \"%s\"", argv[1]);
 		return;
 	}
 	el = &sim->elev[d];
 	if (strcmp(argv[2], "status") == 0 && argc == 3) {
-		sim_reply(out, size, "ok floor=%d dir=%s door=%s mode=%s fault=%u "
+		str_printf(out, size, "ok floor=%d dir=%s door=%s mode=%s fault=%u "
 		    "trapped=%d mask=0x%" PRIx64 " writes=%" PRIu64 " muted=%d",
 		    el->floor, dir_words[el->dir], door_words[el->door],
 		    mode_words[el->mode], el->fault, el->trapped, el->mask,
@@ -154,7 +154,7 @@ sim_elev_ctl(struct sim *sim, int argc, char **argv, char *out, size_t size)
 
 		v = 64;
 		if (argc == 4 && !sim_parse_long(argv[3], 1, SIM_ELEV_WLOG, &v)) {
-			sim_reply(out, size, "error writes: N must be 1..%d",
+			str_printf(out, size, "error writes: N must be 1..%d",
 			    SIM_ELEV_WLOG);
 			return;
 		}
@@ -167,7 +167,7 @@ sim_elev_ctl(struct sim *sim, int argc, char **argv, char *out, size_t size)
 		return;
 	}
 	if (argc != 4) {
-		sim_reply(out, size, ELEV_USAGE);
+		str_printf(out, size, ELEV_USAGE);
 		return;
 	}
 	if (strcmp(argv[2], "floor") == 0 && sim_parse_long(argv[3], -32768, 32767, &v)) {
@@ -190,11 +190,11 @@ sim_elev_ctl(struct sim *sim, int argc, char **argv, char *out, size_t size)
 	    strcmp(argv[3], "off") == 0)) {
 		el->trapped = strcmp(argv[3], "on") == 0;
 	} else {
-		sim_reply(out, size, ELEV_USAGE);
+		str_printf(out, size, ELEV_USAGE);
 		return;
 	}
 	if (sim->verbose)
 		log_info("%s: %s %s", argv[1], argv[2], argv[3]);
 	sim_elev_publish(sim, d);
-	sim_reply(out, size, "ok");
+	str_printf(out, size, "ok");
 }

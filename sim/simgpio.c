@@ -346,7 +346,7 @@ find_dev(struct sim *sim, const char *name, enum device_kind kind,
 	if (d < 0 || sim->site.devices[d].kind != kind ||
 	    sim->site.links[sim->site.devices[d].link].type != LINK_GPIO ||
 	    sim->links[sim->site.devices[d].link].gpio == NULL) {
-		sim_reply(out, size, "error no gpio %s \"%s\"", kind == DEV_INPUT ?
+		str_printf(out, size, "error no gpio %s \"%s\"", kind == DEV_INPUT ?
 		    "input" : kind == DEV_OUTPUT ? "output" : "wiegand reader",
 		    name);
 		return -1;
@@ -406,7 +406,7 @@ cmd_wiegand(struct sim *sim, int argc, char **argv, char *out, size_t size)
 	int64_t t;
 
 	if (argc < 3 || argc > 4) {
-		sim_reply(out, size, "error usage: wiegand READER HEX "
+		str_printf(out, size, "error usage: wiegand READER HEX "
 		    "[good|parity|short|glitch|noise]");
 		return;
 	}
@@ -417,14 +417,14 @@ cmd_wiegand(struct sim *sim, int argc, char **argv, char *out, size_t size)
 			if (strcmp(argv[3], modes[mode]) == 0)
 				break;
 		if (modes[mode] == NULL) {
-			sim_reply(out, size, "error wiegand: mode \"%.32s\" is not "
+			str_printf(out, size, "error wiegand: mode \"%.32s\" is not "
 			    "good, parity, short, glitch or noise", argv[3]);
 			return;
 		}
 	}
 	if ((nbits = wiegand_bits(argv[2], bits)) == 0) {
-		sim_reply(out, size, "error wiegand: HEX must be 6, 8 or 9 hex "
-		    "digits (26, 34 or 37 bits; 9 digits at most 7FFFFFFFF), "
+		str_printf(out, size, "error wiegand: HEX must be 6, 8 or 9 "
+		    "hex digits (26, 34 or 37 bits; 9 digits at most 7FFFFFFFF), "
 		    "got \"%.40s\"", argv[2]);
 		return;
 	}
@@ -456,7 +456,7 @@ cmd_wiegand(struct sim *sim, int argc, char **argv, char *out, size_t size)
 			    schedule(g, other, true, t + WG_PULSE_NS * 2);
 		if (rc != 0) {
 			g->nq = qn;	/* queue full: nothing of it */
-			sim_reply(out, size, "error wiegand: too much already "
+			str_printf(out, size, "error wiegand: too much already "
 			    "scheduled on %s", sim->site.links[dc->link].name);
 			return;
 		}
@@ -464,7 +464,7 @@ cmd_wiegand(struct sim *sim, int argc, char **argv, char *out, size_t size)
 	if (sim->verbose)
 		log_info("%s: wiegand %s, %d of %d bits (%s)", dc->name,
 		    argv[2], sent, nbits, modes[mode]);
-	sim_reply(out, size, "ok %d", sent);
+	str_printf(out, size, "ok %d", sent);
 }
 
 static void
@@ -479,8 +479,8 @@ cmd_input(struct sim *sim, int argc, char **argv, char *out, size_t size)
 
 	if ((strcmp(argv[0], "input") == 0 && argc != 3) ||
 	    (strcmp(argv[0], "bounce") == 0 && argc != 4)) {
-		sim_reply(out, size, "error usage: input DEV active|inactive | "
-		    "bounce DEV N MS");
+		str_printf(out, size, "error usage: input DEV active|inactive "
+		    "| bounce DEV N MS");
 		return;
 	}
 	if ((d = find_dev(sim, argv[1], DEV_INPUT, out, size)) < 0)
@@ -493,12 +493,12 @@ cmd_input(struct sim *sim, int argc, char **argv, char *out, size_t size)
 
 		n = strtol(argv[2], &end, 10);
 		if (*end != '\0' || n < 1 || n > 100) {
-			sim_reply(out, size, "error bounce: N must be 1..100");
+			str_printf(out, size, "error bounce: N must be 1..100");
 			return;
 		}
 		ms = strtol(argv[3], &end, 10);
 		if (*end != '\0' || ms < 1 || ms > 10000) {
-			sim_reply(out, size, "error bounce: MS must be 1..10000");
+			str_printf(out, size, "error bounce: MS must be 1..10000");
 			return;
 		}
 		/* N changes MS apart: an even N ends where it began. */
@@ -507,27 +507,27 @@ cmd_input(struct sim *sim, int argc, char **argv, char *out, size_t size)
 			level = !level;
 			if (schedule(g, (unsigned)dc->gpio_line, level,
 			    t + i * ms * NS_PER_MS) < 0) {
-				sim_reply(out, size, "error bounce: queue full");
+				str_printf(out, size, "error bounce: queue full");
 				return;
 			}
 		}
-		sim_reply(out, size, "ok");
+		str_printf(out, size, "ok");
 		return;
 	}
 	if (strcmp(argv[2], "active") != 0 && strcmp(argv[2], "inactive") != 0) {
-		sim_reply(out, size, "error input: say active or inactive, not "
-		    "\"%.32s\"", argv[2]);
+		str_printf(out, size, "error input: say active or inactive, "
+		    "not \"%.32s\"", argv[2]);
 		return;
 	}
 	active = strcmp(argv[2], "active") == 0;
 	if (schedule(g, (unsigned)dc->gpio_line, active != dc->active_low,
 	    t) < 0) {
-		sim_reply(out, size, "error input: queue full");
+		str_printf(out, size, "error input: queue full");
 		return;
 	}
 	if (sim->verbose)
 		log_info("%s: %s", dc->name, argv[2]);
-	sim_reply(out, size, "ok");
+	str_printf(out, size, "ok");
 }
 
 static void
@@ -539,7 +539,7 @@ cmd_output(struct sim *sim, int argc, char **argv, char *out, size_t size)
 	int d;
 
 	if (argc != 2) {
-		sim_reply(out, size, "error usage: output DEV");
+		str_printf(out, size, "error usage: output DEV");
 		return;
 	}
 	if ((d = find_dev(sim, argv[1], DEV_OUTPUT, out, size)) < 0)
@@ -547,7 +547,7 @@ cmd_output(struct sim *sim, int argc, char **argv, char *out, size_t size)
 	dc = &sim->site.devices[d];
 	g = sim->links[dc->link].gpio;
 	line = (unsigned)dc->gpio_line;
-	sim_reply(out, size, "ok on=%d level=%d pulses=%" PRIu32 " last_ms=%" PRId64
+	str_printf(out, size, "ok on=%d level=%d pulses=%" PRIu32 " last_ms=%" PRId64
 	    " requested=%d", g->level[line] != g->off_level[line],
 	    g->level[line], g->pulses[line], g->last_on_ms[line],
 	    g->req_out[line]);
@@ -560,15 +560,15 @@ cmd_chip(struct sim *sim, int argc, char **argv, char *out, size_t size)
 	struct sim_gpio *g;
 
 	if (argc != 2) {
-		sim_reply(out, size, "error usage: gpio LINK");
+		str_printf(out, size, "error usage: gpio LINK");
 		return;
 	}
 	li = config_link_index(&sim->site, argv[1]);
 	if (li < 0 || (g = sim->links[li].gpio) == NULL) {
-		sim_reply(out, size, "error no gpio link \"%.40s\"", argv[1]);
+		str_printf(out, size, "error no gpio link \"%.40s\"", argv[1]);
 		return;
 	}
-	sim_reply(out, size, "ok connected=%d edges=%" PRIu64 " scheduled=%d",
+	str_printf(out, size, "ok connected=%d edges=%" PRIu64 " scheduled=%d",
 	    g->cfd >= 0 && g->ready, g->edges_sent, g->nq);
 }
 

@@ -79,49 +79,22 @@ icom_log(struct sim *sim, int dev, enum icom_cmd cmd, unsigned value,
 }
 
 static void
-icom_write_one(struct sim *sim, int dev, enum reg_table t, unsigned addr,
-    unsigned value, int64_t t_ns)
+icom_write_one(struct sim *sim, struct sim_ts *ts, enum reg_table t,
+    unsigned addr, unsigned value, int64_t t_ns)
 {
-	const struct icom_profile *p = &sim->ts[dev].prof->icom;
+	const struct icom_profile *p = &ts->prof->icom;
 
 	if (p->release.set && p->release.table == t && p->release.addr == addr)
-		icom_log(sim, dev, ICOM_CMD_RELEASE, value, t_ns);
+		icom_log(sim, ts->dev, ICOM_CMD_RELEASE, value, t_ns);
 	if (p->forward.set && t == REG_HOLDING && p->forward.addr == addr)
-		icom_log(sim, dev, ICOM_CMD_FORWARD, value, t_ns);
+		icom_log(sim, ts->dev, ICOM_CMD_FORWARD, value, t_ns);
 }
 
 void
 sim_icom_writes(struct sim *sim, int dev, const uint8_t *pdu, size_t len,
     int64_t t_ns)
 {
-	const modbus_mapping_t *m = sim->ts[dev].map;
-	unsigned addr, v, n, i;
-
-	if (len < 5)
-		return;
-	addr = (unsigned)pdu[1] << 8 | pdu[2];
-	v = (unsigned)pdu[3] << 8 | pdu[4];
-	switch (pdu[0]) {
-	case 0x05:
-		if ((v == 0xff00 || v == 0) && addr < (unsigned)m->nb_bits)
-			icom_write_one(sim, dev, REG_COIL, addr, v ? 1 : 0, t_ns);
-		break;
-	case 0x06:
-		if (addr < (unsigned)m->nb_registers)
-			icom_write_one(sim, dev, REG_HOLDING, addr, v, t_ns);
-		break;
-	case 0x10:
-		n = v;
-		if (len < 6 || n < 1 || n > 0x7b || pdu[5] != n * 2 ||
-		    len < 6 + (size_t)pdu[5] || addr + n > (unsigned)m->nb_registers)
-			return;
-		for (i = 0; i < n; i++)
-			icom_write_one(sim, dev, REG_HOLDING, addr + i,
-			    (unsigned)pdu[6 + 2 * i] << 8 | pdu[7 + 2 * i], t_ns);
-		break;
-	default:
-		break;
-	}
+	sim_pdu_writes(sim, &sim->ts[dev], pdu, len, t_ns, icom_write_one);
 }
 
 int64_t
@@ -178,13 +151,13 @@ sim_icom_ctl(struct sim *sim, int argc, char **argv, char *out, size_t size)
 	int d;
 
 	if (argc < 3) {
-		sim_reply(out, size, "error usage: icom DEV ring|answer|hangup|"
-		    "door open|closed|status|writes [N]");
+		str_printf(out, size, "error usage: icom DEV "
+		    "ring|answer|hangup|door open|closed|status|writes [N]");
 		return;
 	}
 	d = config_device_index(&sim->site, argv[1]);
 	if (d < 0 || !sim->icom[d].used) {
-		sim_reply(out, size, "error no intercom station \"%s\"", argv[1]);
+		str_printf(out, size, "error no intercom station \"%s\"", argv[1]);
 		return;
 	}
 	ic = &sim->icom[d];
@@ -202,8 +175,8 @@ sim_icom_ctl(struct sim *sim, int argc, char **argv, char *out, size_t size)
 	    (strcmp(argv[3], "open") == 0 || strcmp(argv[3], "closed") == 0)) {
 		ic->door_open = strcmp(argv[3], "open") == 0;
 	} else if (strcmp(what, "status") == 0 && argc == 3) {
-		sim_reply(out, size, "ok call=%s button=%d door=%s released=%u "
-		    "forward=%u writes=%" PRIu64 " muted=%d",
+		str_printf(out, size, "ok call=%s button=%d door=%s "
+		    "released=%u forward=%u writes=%" PRIu64 " muted=%d",
 		    config_icom_call_name(ic->call), ic->button,
 		    ic->door_open ? "open" : "closed", ic->released, ic->forward,
 		    ic->nwrites, sim->ts[d].muted);
@@ -211,20 +184,20 @@ sim_icom_ctl(struct sim *sim, int argc, char **argv, char *out, size_t size)
 	} else if (strcmp(what, "writes") == 0 && argc <= 4) {
 		v = 64;
 		if (argc == 4 && !sim_parse_long(argv[3], 1, SIM_ICOM_WLOG, &v)) {
-			sim_reply(out, size, "error writes: N must be 1..%d, got "
+			str_printf(out, size, "error writes: N must be 1..%d, got "
 			    "\"%s\"", SIM_ICOM_WLOG, argv[3]);
 			return;
 		}
 		icom_writes_reply(ic, (uint64_t)v, out, size);
 		return;
 	} else {
-		sim_reply(out, size, "error usage: icom DEV ring|answer|hangup|"
-		    "door open|closed|status|writes [N]");
+		str_printf(out, size, "error usage: icom DEV "
+		    "ring|answer|hangup|door open|closed|status|writes [N]");
 		return;
 	}
 	if (sim->verbose)
 		log_info("%s: %s%s%s", argv[1], what, argc == 4 ? " " : "",
 		    argc == 4 ? argv[3] : "");
 	sim_icom_publish(sim, d);
-	sim_reply(out, size, "ok");
+	str_printf(out, size, "ok");
 }

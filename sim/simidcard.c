@@ -130,7 +130,7 @@ find_idcard(struct sim *sim, const char *name, char *out, size_t size)
 		    l->conf->format == CARD_IDCARD && strcmp(l->conf->name, name) == 0)
 			return l;
 	}
-	sim_reply(out, size, "error no identity card reader \"%s\"", name);
+	str_printf(out, size, "error no identity card reader \"%s\"", name);
 	return NULL;
 }
 
@@ -144,7 +144,7 @@ put_card(struct sim_idcard *s, int argc, char **argv, char *out, size_t size)
 	    .valid_from = "20200101", .valid_until = "20400101" };
 
 	if (argc < 5 || strlen(argv[3]) != 18) {
-		sim_reply(out, size, "error usage: idcard READER put NUMBER(18) NAME "
+		str_printf(out, size, "error usage: idcard READER put NUMBER(18) NAME "
 		    "[until=YYYYMMDD|长期] [sex=1|2]");
 		return;
 	}
@@ -158,14 +158,14 @@ put_card(struct sim_idcard *s, int argc, char **argv, char *out, size_t size)
 		else if (strncmp(argv[i], "sex=", 4) == 0 && argv[i][4] != '\0')
 			in.sex = argv[i][4];
 		else {
-			sim_reply(out, size, "error idcard put: \"%.40s\" is neither "
+			str_printf(out, size, "error idcard put: \"%.40s\" is neither "
 			    "until=... nor sex=...", argv[i]);
 			return;
 		}
 	}
 	s->info = in;
 	s->card = true;
-	sim_reply(out, size, "ok");
+	str_printf(out, size, "ok");
 }
 
 void
@@ -176,37 +176,37 @@ sim_idcard_ctl(struct sim *sim, int argc, char **argv, char *out, size_t size)
 	const char *what = argc > 2 ? argv[2] : "";
 
 	if (argc < 3) {
-		sim_reply(out, size, "error usage: idcard READER put|remove|badsum|"
+		str_printf(out, size, "error usage: idcard READER put|remove|badsum|"
 		    "pull|silent|status ...");
 		return;
 	}
 	if ((l = find_idcard(sim, argv[1], out, size)) == NULL)
 		return;
 	if ((s = state_of(l)) == NULL) {
-		sim_reply(out, size, "error out of memory");
+		str_printf(out, size, "error out of memory");
 		return;
 	}
 	if (strcmp(what, "put") == 0) {
 		put_card(s, argc, argv, out, size);
 	} else if (strcmp(what, "remove") == 0 && argc == 3) {
 		s->card = false;
-		sim_reply(out, size, "ok");
+		str_printf(out, size, "ok");
 	} else if (strcmp(what, "badsum") == 0 && argc == 3) {
 		s->badsum = true;
-		sim_reply(out, size, "ok");
+		str_printf(out, size, "ok");
 	} else if (strcmp(what, "pull") == 0 && argc == 3) {
 		s->pull = true;
-		sim_reply(out, size, "ok");
+		str_printf(out, size, "ok");
 	} else if (strcmp(what, "silent") == 0 && argc == 4 &&
 	    (strcmp(argv[3], "on") == 0 || strcmp(argv[3], "off") == 0)) {
 		s->silent = strcmp(argv[3], "on") == 0;
-		sim_reply(out, size, "ok");
+		str_printf(out, size, "ok");
 	} else if (strcmp(what, "status") == 0 && argc == 3) {
-		sim_reply(out, size, "ok card=%d requests=%llu reads=%llu silent=%d",
+		str_printf(out, size, "ok card=%d requests=%llu reads=%llu silent=%d",
 		    s->card, (unsigned long long)s->requests,
 		    (unsigned long long)s->reads, s->silent);
 	} else {
-		sim_reply(out, size, "error idcard: \"%.32s\" is not put, remove, "
+		str_printf(out, size, "error idcard: \"%.32s\" is not put, remove, "
 		    "badsum, pull, silent on|off or status", what);
 	}
 }

@@ -43,22 +43,6 @@ sim_ts_cmd_name(enum ts_cmd c)
 	}
 }
 
-uint16_t
-sim_crc16(const uint8_t *p, size_t n)
-{
-	uint16_t crc = 0xffff;
-	size_t i;
-	int b;
-
-	for (i = 0; i < n; i++) {
-		crc ^= p[i];
-		for (b = 0; b < 8; b++)
-			crc = (crc & 1) ? (uint16_t)((crc >> 1) ^ 0xa001) :
-			    (uint16_t)(crc >> 1);
-	}
-	return crc;
-}
-
 void
 sim_map_need(int sizes[4], bool set, enum reg_table t, unsigned addr, int n)
 {
@@ -319,17 +303,13 @@ match_write(struct sim *sim, struct sim_ts *ts, enum reg_table t,
 	}
 }
 
-/*
- * Finds the command writes in a request PDU (function code first) that
- * libmodbus has accepted into the mapping, in the order they were written.
- */
-static void
-apply_writes(struct sim *sim, struct sim_ts *ts, const uint8_t *pdu,
-    size_t len, int64_t t_ns)
+void
+sim_pdu_writes(struct sim *sim, struct sim_ts *ts, const uint8_t *pdu,
+    size_t len, int64_t t_ns, sim_write_fn *fn)
 {
 	unsigned addr, n, i, v;
 
-	if (len < 5 || ts->input)
+	if (len < 5)
 		return;
 	addr = (unsigned)pdu[1] << 8 | pdu[2];
 	v = (unsigned)pdu[3] << 8 | pdu[4];
@@ -337,12 +317,12 @@ apply_writes(struct sim *sim, struct sim_ts *ts, const uint8_t *pdu,
 	case 0x05:
 		if ((v != 0xff00 && v != 0) || !fits(ts->map, REG_COIL, addr, 1))
 			return;
-		match_write(sim, ts, REG_COIL, addr, v ? 1 : 0, t_ns);
+		fn(sim, ts, REG_COIL, addr, v ? 1 : 0, t_ns);
 		break;
 	case 0x06:
 		if (!fits(ts->map, REG_HOLDING, addr, 1))
 			return;
-		match_write(sim, ts, REG_HOLDING, addr, v, t_ns);
+		fn(sim, ts, REG_HOLDING, addr, v, t_ns);
 		break;
 	case 0x0f:
 		n = v;
@@ -350,7 +330,7 @@ apply_writes(struct sim *sim, struct sim_ts *ts, const uint8_t *pdu,
 		    len < 6 + (size_t)pdu[5] || !fits(ts->map, REG_COIL, addr, n))
 			return;
 		for (i = 0; i < n; i++)
-			match_write(sim, ts, REG_COIL, addr + i,
+			fn(sim, ts, REG_COIL, addr + i,
 			    (pdu[6 + i / 8] >> (i % 8)) & 1, t_ns);
 		break;
 	case 0x10:
@@ -360,11 +340,30 @@ apply_writes(struct sim *sim, struct sim_ts *ts, const uint8_t *pdu,
 		    !fits(ts->map, REG_HOLDING, addr, n))
 			return;
 		for (i = 0; i < n; i++)
-			match_write(sim, ts, REG_HOLDING, addr + i,
+			fn(sim, ts, REG_HOLDING, addr + i,
 			    (unsigned)pdu[6 + 2 * i] << 8 | pdu[7 + 2 * i], t_ns);
 		break;
 	default:
 		break;
+	}
+}
+
+/* A request libmodbus has answered from unit ts's mapping: what its writes
+ * did to the unit's model, shown back in the mapping. */
+static void
+unit_took(struct sim *sim, struct sim_ts *ts, const uint8_t *pdu, size_t len,
+    int64_t t_ns)
+{
+	if (!ts->input)
+		sim_pdu_writes(sim, ts, pdu, len, t_ns, match_write);
+	sim_ts_publish(ts);
+	if (ts->prof != NULL && ts->prof->kind == PROFILE_INTERCOM) {
+		sim_icom_writes(sim, ts->dev, pdu, len, t_ns);
+		sim_icom_publish(sim, ts->dev);
+	}
+	if (ts->prof != NULL && ts->prof->kind == PROFILE_ELEVATOR) {
+		sim_elev_writes(sim, ts->dev, pdu, len, t_ns);
+		sim_elev_publish(sim, ts->dev);
 	}
 }
 
@@ -417,18 +416,7 @@ sim_serve(struct sim *sim, struct sim_link *l, const uint8_t *req, int len,
 				continue;
 			modbus_set_slave(l->mb, ts->conf->unit);
 			modbus_reply(l->mb, req, len, ts->map);
-			apply_writes(sim, ts, req + hdr, (size_t)pdu_len, t_ns);
-			sim_ts_publish(ts);
-			if (ts->prof != NULL && ts->prof->kind == PROFILE_INTERCOM) {
-				sim_icom_writes(sim, ts->dev, req + hdr,
-				    (size_t)pdu_len, t_ns);
-				sim_icom_publish(sim, ts->dev);
-			}
-			if (ts->prof != NULL && ts->prof->kind == PROFILE_ELEVATOR) {
-				sim_elev_writes(sim, ts->dev, req + hdr,
-				    (size_t)pdu_len, t_ns);
-				sim_elev_publish(sim, ts->dev);
-			}
+			unit_took(sim, ts, req + hdr, (size_t)pdu_len, t_ns);
 		}
 		return;
 	}
@@ -447,16 +435,7 @@ sim_serve(struct sim *sim, struct sim_link *l, const uint8_t *req, int len,
 	modbus_set_slave(l->mb, unit);
 	if (modbus_reply(l->mb, req, len, ts->map) == -1 && sim->verbose)
 		log_info("%s: reply: %s", ts->conf->name, modbus_strerror(errno));
-	apply_writes(sim, ts, req + hdr, (size_t)pdu_len, t_ns);
-	sim_ts_publish(ts);
-	if (ts->prof != NULL && ts->prof->kind == PROFILE_INTERCOM) {
-		sim_icom_writes(sim, ts->dev, req + hdr, (size_t)pdu_len, t_ns);
-		sim_icom_publish(sim, ts->dev);
-	}
-	if (ts->prof != NULL && ts->prof->kind == PROFILE_ELEVATOR) {
-		sim_elev_writes(sim, ts->dev, req + hdr, (size_t)pdu_len, t_ns);
-		sim_elev_publish(sim, ts->dev);
-	}
+	unit_took(sim, ts, req + hdr, (size_t)pdu_len, t_ns);
 }
 
 /* ---- Modbus TCP ---- */

@@ -1,18 +1,14 @@
 /*
- * lobbysim's pseudo-terminals and card readers: a pty pair in raw mode with
- * the configured path as a symlink to its slave, and the card frames a
- * reader writes on it (EM4100, Wiegand ASCII, a QR scanner's line).
+ * lobbysim's card readers: a pty (simpty.c) with the configured path as a
+ * symlink to its slave, and the card frames a reader writes on it (EM4100,
+ * Wiegand ASCII, a QR scanner's line).
  */
 #include "sim.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <pty.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "../common/util.h"
@@ -21,99 +17,11 @@
  * so that lobbyd's overlong rejects can be played. */
 #define SIM_QR_MAX	128
 
-/*
- * Opens a pty pair, puts it in raw mode (no echo, no CR/LF mangling, 8 bit)
- * and makes PATH a symlink to the slave. An existing symlink is replaced;
- * anything else at PATH is left alone and refused.
- */
-int
-sim_pty_open(struct sim_pty *p, const char *what, const char *path)
-{
-	struct termios tio;
-	struct stat st;
-	char name[64];
-	int fl;
-
-	p->master = p->slave = -1;
-	p->link_path[0] = '\0';
-	if (lstat(path, &st) == 0) {
-		if (!S_ISLNK(st.st_mode)) {
-			log_err("%s: %s exists and is not a symlink; "
-			    "not replacing it", what, path);
-			return -1;
-		}
-		if (unlink(path) == -1) {
-			log_err("%s: %s: cannot remove old symlink: %s", what,
-			    path, strerror(errno));
-			return -1;
-		}
-	} else if (errno != ENOENT) {
-		log_err("%s: %s: %s", what, path, strerror(errno));
-		return -1;
-	}
-	if (openpty(&p->master, &p->slave, name, NULL, NULL) == -1) {
-		log_err("%s: openpty: %s", what, strerror(errno));
-		return -1;
-	}
-	str_copy(p->slave_name, name, sizeof(p->slave_name));
-	if (tcgetattr(p->slave, &tio) == -1)
-		goto out_close;
-	cfmakeraw(&tio);
-	cfsetispeed(&tio, B19200);
-	cfsetospeed(&tio, B19200);
-	if (tcsetattr(p->slave, TCSANOW, &tio) == -1)
-		goto out_close;
-	fl = fcntl(p->master, F_GETFL);
-	if (fl == -1 || fcntl(p->master, F_SETFL, fl | O_NONBLOCK) == -1)
-		goto out_close;
-	if (fcntl(p->master, F_SETFD, FD_CLOEXEC) == -1 ||
-	    fcntl(p->slave, F_SETFD, FD_CLOEXEC) == -1)
-		goto out_close;
-	if (symlink(p->slave_name, path) == -1) {
-		log_err("%s: symlink %s -> %s: %s", what, path, p->slave_name,
-		    strerror(errno));
-		goto out_close_quiet;
-	}
-	str_copy(p->link_path, path, sizeof(p->link_path));
-	return 0;
-
-out_close:
-	log_err("%s: pty %s: %s", what, p->slave_name, strerror(errno));
-out_close_quiet:
-	close(p->master);
-	close(p->slave);
-	p->master = p->slave = -1;
-	return -1;
-}
-
-/* Closes the pair and removes the symlink if it still points at our slave. */
-void
-sim_pty_close(struct sim_pty *p)
-{
-	char target[sizeof(p->slave_name)];
-	ssize_t n;
-
-	if (p->link_path[0] != '\0') {
-		n = readlink(p->link_path, target, sizeof(target) - 1);
-		if (n >= 0) {
-			target[n] = '\0';
-			if (strcmp(target, p->slave_name) == 0)
-				unlink(p->link_path);
-		}
-		p->link_path[0] = '\0';
-	}
-	if (p->master != -1)
-		close(p->master);
-	if (p->slave != -1)
-		close(p->slave);
-	p->master = p->slave = -1;
-}
-
 int
 sim_reader_open(struct sim *sim, struct sim_link *l)
 {
 	(void)sim;
-	return sim_pty_open(&l->pty, l->conf->name, l->conf->path);
+	return sim_pty_open(&l->pty, l->conf->name, l->conf->path, NULL, NULL);
 }
 
 static bool

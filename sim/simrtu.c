@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../common/util.h"
+#include "../drivers/modbus_wire.h"
 
 #define RTU_STALE_NS	(100 * NS_PER_MS)	/* a half frame older than this is noise */
 
@@ -29,7 +30,8 @@ sim_rtu_open(struct sim *sim, struct sim_link *l)
 		    modbus_strerror(errno));
 		return -1;
 	}
-	if (sim_pty_open(&l->pty, l->conf->name, l->conf->path) == -1) {
+	if (sim_pty_open(&l->pty, l->conf->name, l->conf->path, NULL,
+	    NULL) == -1) {
 		modbus_free(l->mb);
 		l->mb = NULL;
 		return -1;
@@ -122,7 +124,7 @@ sim_rtu_input(struct sim *sim, struct sim_link *l)
 		if (flen == 0 || (flen > 0 && (size_t)flen > l->rxlen))
 			break;
 		if (flen > 0) {
-			uint16_t crc = sim_crc16(l->rx, (size_t)flen - 2);
+			uint16_t crc = mbw_crc16(l->rx, (size_t)flen - 2);
 
 			if ((l->rx[flen - 2] | l->rx[flen - 1] << 8) == crc) {
 				l->resyncing = false;

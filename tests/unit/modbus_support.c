@@ -17,6 +17,7 @@
 
 #include "../../common/util.h"
 #include "../../drivers/link.h"
+#include "../../drivers/modbus_wire.h"
 #include "modbus_support.h"
 #include "rtu_crc.h"
 
@@ -584,7 +585,7 @@ mbt_rtu_server(void *arg)
 			sv->min_gap_ns = t - sv->last_reply_ns;
 		len += (int)n;
 		while (len >= 8) {
-			uint16_t crc = rtu_crc16(buf, 6);
+			uint16_t crc = mbw_crc16(buf, 6);
 
 			pthread_mutex_lock(&sv->mu);
 			if ((buf[6] | buf[7] << 8) == crc) {

@@ -309,8 +309,8 @@ test_ops_direct(void)
 	l.index = i;
 	l.engine_fd = sv[1];
 	l.ops = link_ops_for(LINK_MODBUS_TCP);
-	CHECK(l.ops == &link_modbus_tcp_ops);
-	CHECK(link_ops_for(LINK_MODBUS_RTU) == &link_modbus_rtu_ops);
+	CHECK(l.ops == &link_modbus_ops);
+	CHECK(link_ops_for(LINK_MODBUS_RTU) == &link_modbus_ops);
 	CHECK_INT(l.ops->open(&l), 0);
 	CHECK_INT(l.ops->fd(&l), -1);
 
