@@ -40,7 +40,7 @@ DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers
 ENGINE_O := engine/engine.o engine/kind.o engine/cards.o engine/credmap.o engine/lanes.o engine/turnstile.o engine/reader.o engine/idread.o \
 	    engine/alerts.o engine/supervisor.o engine/inputs.o engine/fire.o engine/tickets.o \
 	    engine/doors.o engine/intercom.o engine/elevator.o engine/notify.o engine/command.o \
-	    engine/desk.o engine/desk_timers.o engine/privacy.o engine/retention.o
+	    engine/desk.o engine/desk_timers.o engine/desk_visit.o engine/privacy.o engine/retention.o
 CONTROL_O := control/control.o control/ctl_client.o control/ctl_admit.o control/ctl_publish.o \
 	    control/ctl_limit.o control/ctl_cmds.o control/ctl_status.o \
 	    control/ctl_devices.o control/jbuf.o control/ctl_events.o control/ctl_cards.o control/ctl_lane.o \

@@ -46,6 +46,14 @@ enum link_type {
 /* The four Modbus data tables. */
 enum reg_table { REG_COIL, REG_DISCRETE, REG_INPUT, REG_HOLDING };
 
+/* Visitor classes, as rules/visitor.h's enum visitor_class orders them. */
+#define CONF_VISITOR_CLASSES	6
+#define CONF_VISITOR_CLASS_NAMES { "vip", "important", "ordinary", "applicant", \
+	"service", "internal" }
+/* Whether a class's pass waits for the host: never, unless the visitor
+ * had an appointment ("unannounced": did not call ahead), or always. */
+enum visitor_hold { HOLD_NEVER, HOLD_UNANNOUNCED, HOLD_ALWAYS };
+
 /* Card frame formats a serial reader delivers. */
 enum card_format {
 	CARD_EM4100,		/* 0x02, 10 hex digits, 2 hex XOR checksum, 0x03 (RDM6300) */
@@ -368,6 +376,23 @@ struct site_conf {
 	uint64_t	office_floors;		/* visitors.office_floors "3-30":
 						   bit n = floor n, 0..63; applicants
 						   without an appointment get none */
+	/* visitors.hold { ordinary = "unannounced"; ... }: by visitor class,
+	 * in CONF_VISITOR_CLASS_NAMES' order, whether the pass waits for
+	 * the host's confirmation. Default: applicants and service workers
+	 * always, the others never. */
+	enum visitor_hold visitor_hold[CONF_VISITOR_CLASSES];
+	int		visitor_wait_alert_s;	/* visitors.wait_alert_s: a visitor
+						   waiting for the host this long
+						   alerts the desk and the manager;
+						   default 180, 0 never */
+	unsigned	visitor_announce;	/* visitors.announce [ "vip" ]: bit
+						   c = class c's registration tells
+						   the managers; default vip and
+						   important */
+	char		watch_cue[128];		/* visitors.watch_cue: what the desk
+						   is asked, discreetly, when a
+						   visitor it registered turns out to
+						   be watch-listed ("%s": the name) */
 };
 
 /*

@@ -24,7 +24,11 @@ static const char *const schedule_keys[] = { "name", "days", "periods",
 static const char *const access_keys[] = { "apb_reset", "watch_policy", NULL };
 static const char *const watch_names[] = { "let_through", "hold", NULL };
 static const char *const visitors_keys[] = { "retention_days", "key_file",
-    "default_until", "office_floors", NULL };
+    "default_until", "office_floors", "hold", "wait_alert_s", "announce",
+    "watch_cue", NULL };
+static const char *const class_names[] = CONF_VISITOR_CLASS_NAMES;
+static const char *const hold_names[] = { "never", "unannounced", "always",
+    NULL };
 /* Days in the order a week is written here; the bit of each is 1 << wday. */
 static const char *const day_names[] = { "mon", "tue", "wed", "thu", "fri",
     "sat", "sun", NULL };
@@ -415,6 +419,75 @@ load_access_group(struct load *ld, const config_setting_t *root)
 }
 
 static void
+visitor_defaults(struct site_conf *site)
+{
+	for (int c = 0; c < CONF_VISITOR_CLASSES; c++)
+		site->visitor_hold[c] = c == 3 || c == 4 ? HOLD_ALWAYS : HOLD_NEVER;
+	site->visitor_wait_alert_s = 180;
+	site->visitor_announce = 1u << 0 | 1u << 1;	/* vip, important */
+	str_copy(site->watch_cue, "Please ask %s to wait a moment at the desk: "
+	    "a check is still open.", sizeof(site->watch_cue));
+}
+
+/* The class called s, or -1. */
+static int
+class_index(const char *s)
+{
+	for (int c = 0; c < CONF_VISITOR_CLASSES; c++)
+		if (strcmp(s, class_names[c]) == 0)
+			return c;
+	return -1;
+}
+
+/* hold, wait_alert_s, announce and watch_cue of the visitors group G. */
+static void
+load_visitor_policy(struct load *ld, const struct scope *sc,
+    const config_setting_t *g)
+{
+	const config_setting_t *h, *m;
+	struct scope hsc;
+	char qb[80];
+	int v;
+
+	if ((h = conf_member(ld, sc, g, "hold", W_GROUP, false)) != NULL) {
+		conf_scope_sub(&hsc, sc, "hold");
+		conf_check_keys(ld, &hsc, h, class_names, false);
+		for (int c = 0; c < CONF_VISITOR_CLASSES; c++)
+			if (conf_get_choice(ld, &hsc, h, class_names[c], false,
+			    hold_names, &v))
+				ld->site->visitor_hold[c] = (enum visitor_hold)v;
+	}
+	conf_get_int(ld, sc, g, "wait_alert_s", false, 0, 3600,
+	    &ld->site->visitor_wait_alert_s);
+	if (ld->site->visitor_wait_alert_s > 0 && ld->site->visitor_wait_alert_s < 30 &&
+	    (m = config_setting_get_member(g, "wait_alert_s")) != NULL)
+		conf_serr(ld, sc, m, "wait_alert_s %d is too short to phone a host "
+		    "(30 or more, or 0 for never)", ld->site->visitor_wait_alert_s);
+	if ((m = conf_member(ld, sc, g, "announce", W_STRINGS, false)) != NULL) {
+		ld->site->visitor_announce = 0;
+		for (int i = 0; i < config_setting_length(m); i++) {
+			const char *s = config_setting_get_string_elem(m, i);
+			int c = class_index(s);
+
+			if (c < 0)
+				conf_serr(ld, sc, m, "announce: %s is not a visitor "
+				    "class (vip, important, ordinary, applicant, service, "
+				    "internal)", conf_quote(qb, sizeof(qb), s));
+			else
+				ld->site->visitor_announce |= 1u << c;
+		}
+	}
+	if ((m = conf_get_str(ld, sc, g, "watch_cue", false, ld->site->watch_cue,
+	    sizeof(ld->site->watch_cue))) != NULL) {
+		const char *p = strchr(ld->site->watch_cue, '%');
+
+		if (p != NULL && (p[1] != 's' || strchr(p + 2, '%') != NULL))
+			conf_serr(ld, sc, m, "watch_cue: only one %%s (the visitor's "
+			    "name) may stand in it");
+	}
+}
+
+static void
 load_visitors(struct load *ld, const config_setting_t *root)
 {
 	struct site_conf *site = ld->site;
@@ -426,9 +499,11 @@ load_visitors(struct load *ld, const config_setting_t *root)
 	site->visitor_retention_days = DEF_RETENTION_DAYS;
 	site->visitor_until_min = DEF_VISITOR_UNTIL;
 	site->office_floors = 0;
+	visitor_defaults(site);
 	if ((g = conf_root_group(ld, root, "visitors", visitors_keys,
 	    &sc)) == NULL)
 		return;
+	load_visitor_policy(ld, &sc, g);
 	conf_get_int(ld, &sc, g, "retention_days", false, 1, 3650,
 	    &site->visitor_retention_days);
 	conf_get_str(ld, &sc, g, "key_file", false, site->key_path,

@@ -270,6 +270,9 @@ watch_check(struct ctl_client *c, const struct person_rec *p, const char *what)
 	snprintf(msg, sizeof(msg), "Watch-listed person %s by %s: %.60s, ID %s%s%.15s",
 	    what, c->user, p->name, p->id_mask, p->unit[0] ? ", unit " : "", p->unit);
 	alert_raise(c->srv->e, "site", kind, SEV_URGENT, AUD_SECURITY, msg);
+	/* The visitor is at the desk now: the clerk is asked to keep them. */
+	if (strcmp(p->kind, "visitor") == 0)
+		desk_watch_cue(c->srv->e, p);
 }
 
 static void
@@ -312,6 +315,8 @@ desk_written(struct store_req *req, void *arg)
 		if (in->action == DESK_REGISTER)
 			watch_check(c, &in->person, strcmp(in->person.kind, "visitor") ?
 			    "given a contractor's pass" : "registered as a visitor");
+		if (in->action == DESK_REGISTER && strcmp(in->person.kind, "visitor") == 0)
+			desk_visit_registered(e, &in->person, &in->pass);
 		o = ctl_pass_json(c, &in->pass);
 		if (strcmp(in->person.kind, "visitor") == 0 &&
 		    strncmp(in->pass.credential, "VP-", 3) == 0)

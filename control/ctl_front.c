@@ -50,13 +50,21 @@ watch_written(struct store_req *req, void *arg)
 	if (req->status != 0) {
 		ctl_reply_err(c, "watch list not changed: %s", req->error);
 	} else if (in->action == DESK_WATCH_PUT) {
+		json_object *o;
+		int n;
+
 		in->watch.id = req->id;
 		desk_put_watch(e, &in->watch);
+		/* Checked at once against who is inside and who was registered
+		 * today, not only at the next card. */
+		n = desk_watch_sweep(e, &in->watch);
 		/* Not in the event log, which the front desk reads: the journal
 		 * and the entry itself say who added it. */
-		log_notice("watch list: entry %" PRId64 " added by %s", in->watch.id,
-		    c->user);
-		ctl_reply_ok(c, watch_json(c, &in->watch));
+		log_notice("watch list: entry %" PRId64 " added by %s; %d match(es) "
+		    "inside or registered today", in->watch.id, c->user, n);
+		o = watch_json(c, &in->watch);
+		ctl_add_int(o, "matches", n);
+		ctl_reply_ok(c, o);
 	} else if (!req->found) {
 		ctl_reply_err(c, "no watch-list entry %" PRId64, in->id);
 	} else {

@@ -131,6 +131,7 @@ ctl_cmd_visitor_register(struct ctl_client *c, json_object *args)
 	reg.has_appointment = ps.appointment;
 	reg.party_size = (int)party;
 	reg.manager_override = over[0] != '\0';
+	reg.hold = e->site->visitor_hold[reg.cls];
 	v = rule_visitor_register(&reg);
 	if (!v.allowed) {
 		ctl_reply_err(c, "not registered: %s%s", rule_reg_reason_text(v.reason),

@@ -451,7 +451,7 @@ alert_ack_done(struct engine *e, const struct alert_rec *r, const char *user)
 	engine_publish_alert(e, r);
 	notify_alert(e, r, "acknowledged");
 	/* One raised by hand ends when someone has dealt with it. */
-	if (strncmp(r->kind, "site_raised_", 12) == 0)
+	if (strncmp(r->kind, "site_raised_", 12) == 0 || desk_visit_ack_ends(r->kind))
 		alert_clear(e, r->source, r->kind);
 }
 

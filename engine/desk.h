@@ -113,6 +113,19 @@ struct pass_rec	*desk_pass_live(struct engine *, const char *credential);
 /* Does a live pass belong to the person with this ID hash? */
 struct pass_rec	*desk_pass_live_of_hash(struct engine *, const char *id_hash,
 	    const char *kind);
+/* desk_visit.c. A visitor's registration, stored: the managers are told
+ * of a class in visitors.announce. */
+void	desk_visit_registered(struct engine *, const struct person_rec *,
+	    const struct pass_rec *);
+/* The desk is asked, discreetly (visitors.watch_cue), to keep this person
+ * at the desk; never told why. */
+void	desk_watch_cue(struct engine *, const struct person_rec *);
+/* A watch-list entry just added: everyone matching it who is inside or was
+ * registered today raises security's silent alert (and the cue, for a
+ * visitor registered today who is not inside). Returns the matches. */
+int	desk_watch_sweep(struct engine *, const struct watch_rec *);
+/* Does acknowledging an alert of this kind end it (a cue)? */
+bool	desk_visit_ack_ends(const char *kind);
 /* Is this ID hash on the watch list? */
 bool	desk_hash_watched(const struct engine *, const char *id_hash);
 

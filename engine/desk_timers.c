@@ -41,8 +41,8 @@ expire_passes(struct engine *e, int64_t now)
 	}
 }
 
-static bool
-is_inside(const struct engine *e, const struct desk_person *p)
+bool
+desk_person_inside(const struct engine *e, const struct desk_person *p)
 {
 	for (int z = 0; z <= e->site->nzones; z++)
 		if (p->where[z].inside)
@@ -70,7 +70,7 @@ overstays(struct engine *e, int64_t now)
 		if (strcmp(p->r.kind, "contractor") != 0)
 			continue;
 		snprintf(kind, sizeof(kind), "site_overstay_%" PRId64, p->r.id);
-		if (!is_inside(e, p)) {
+		if (!desk_person_inside(e, p)) {
 			if (p->overstay)
 				alert_clear(e, "site", kind);
 			p->overstay = false;
@@ -183,6 +183,7 @@ desk_tick(struct engine *e, int64_t now_ns)
 	desk_rule_time(now, &t);
 	expire_passes(e, now);
 	overstays(e, now);
+	desk_visit_tick(e, now);
 	if (e->site->apb_reset_min >= 0 && t.minute >= e->site->apb_reset_min &&
 	    d->apb_reset_date != t.date)
 		apb_reset(e, &t);

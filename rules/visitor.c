@@ -1,13 +1,17 @@
 /*
  * Visitor registration: sales, insurance and advertising callers, and anyone
  * who cannot name a contact or show an ID, are refused unless a manager makes
- * an exception. Applicants and service workers wait for the host to confirm;
- * an applicant without an appointment stays off the office floors.
+ * an exception. A pass waits for the host to confirm as the class's policy
+ * says (by default applicants and service workers); an applicant without an
+ * appointment stays off the office floors.
  */
 #include "visitor.h"
 
 #include <stddef.h>
 #include <string.h>
+
+_Static_assert(VC_COUNT == CONF_VISITOR_CLASSES,
+    "config.h's visitor classes are rules/visitor.h's");
 
 static const char *const class_names[VC_COUNT] = {
 	[VC_VIP] = "vip", [VC_IMPORTANT] = "important", [VC_ORDINARY] = "ordinary",
@@ -60,7 +64,10 @@ rule_visitor_register(const struct visitor_reg *r)
 		v.overridden = true;
 	}
 	v.allowed = true;
-	v.pending = r->cls == VC_APPLICANT || r->cls == VC_SERVICE;
+	/* Held for the host: as the class's policy says, "unannounced"
+	 * meaning a visitor who did not call ahead. */
+	v.pending = r->hold == HOLD_ALWAYS ||
+	    (r->hold == HOLD_UNANNOUNCED && !r->has_appointment);
 	v.office_floors = !(r->cls == VC_APPLICANT && !r->has_appointment);
 	return v;
 }

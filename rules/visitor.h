@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 
+#include "../config/config.h"
+
 enum visitor_class {
 	VC_VIP,
 	VC_IMPORTANT,		/* important guest */
@@ -44,6 +46,7 @@ struct visitor_reg {
 	bool			has_appointment;
 	int			party_size;
 	bool			manager_override; /* by a manager, with a reason */
+	enum visitor_hold	hold;		/* the class's policy (config.h) */
 };
 
 enum reg_reason {

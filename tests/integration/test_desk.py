@@ -11,6 +11,7 @@ number in the database, its WAL or the logs. Run with /usr/bin/python3.
 import datetime
 import json
 import os
+import sqlite3
 import subprocess
 import time
 
@@ -85,8 +86,12 @@ visitors = { retention_days = 90; office_floors = "3-30"; };
 """
 
 
-def site(extra=""):
-    s = Site(SITE + ROLES + extra)
+def site(extra="", visitors=None):
+    """visitors: the visitors group's settings, in place of the usual ones."""
+    text = SITE if visitors is None else SITE.replace(
+        'visitors = { retention_days = 90; office_floors = "3-30"; };',
+        'visitors = { retention_days = 90; office_floors = "3-30"; ' + visitors + ' };')
+    s = Site(text + ROLES + extra)
     os.chmod(s.dir, 0o755)
     os.chmod(os.path.dirname(os.path.abspath(LOBBYCTL)), 0o755)
     wait_for(lambda: all(d["online"] for d in s.ctl("devices")),
@@ -471,6 +476,106 @@ def a_pass_that_expires_denies_after_its_end_and_across_a_restart():
         d = present(s, "rd1-in", card)
         assert d["decision"] == "denied" and d["reason"] == "pass_expired", d
         assert desk(s, "pass", "show", p["id"])["state"] == "expired"
+    finally:
+        s.close()
+
+
+def alerts_of(s, groups, prefix):
+    return [a for a in json.loads(as_user(s, groups, "alerts").stdout)
+            if a["kind"].startswith(prefix)]
+
+
+@test
+def an_unannounced_guest_waits_for_the_host_and_a_long_wait_alerts_the_desk():
+    s = site(visitors='hold = { ordinary = "unannounced"; }; wait_alert_s = 180;')
+    try:
+        reg = ("visitor", "register", "--name", "Zhou Min", "--id-type", "passport",
+               "--host-unit", "1203", "--host", "Acme Ltd", "--class", "ordinary",
+               "--purpose", "meeting", "--id", "-")
+        # Did not call ahead: held for the host. Called ahead: goes up.
+        p = desk(s, *reg, stdin=ID_SALES)
+        assert p["state"] == "pending", p
+        q = desk(s, *reg, "--appointment", stdin=ID_VISITOR2)
+        assert q["state"] == "active", q
+        assert not alerts_of(s, "staff", "site_wait_")
+        # Three minutes on (the pass's issue time moved back while lobbyd
+        # is stopped: the wait counts from it, across a restart too).
+        s.stop_lobbyd()
+        with sqlite3.connect(s.db) as c:
+            c.execute("UPDATE passes SET issued_ms = issued_ms - 200000 WHERE id = ?",
+                      (p["id"],))
+        s.start_lobbyd()
+        a = wait_for(lambda: alerts_of(s, "staff", f"site_wait_{p['id']}"), timeout=6,
+                     what="the waiting alert")[0]
+        assert "Zhou Min" in a["message"] and "min" in a["message"], a
+        assert "frontdesk" in a["audience"] and "manager" in a["audience"], a
+        assert alerts_of(s, "root", f"site_wait_{p['id']}")	# the supervisor
+        # The host confirms: the alert is over.
+        desk(s, "visitor", "confirm", p["id"])
+        wait_for(lambda: not alerts_of(s, "staff", "site_wait_"), timeout=6,
+                 what="the waiting alert cleared")
+    finally:
+        s.close()
+
+
+@test
+def a_vips_registration_tells_the_managers_until_the_guest_arrives():
+    s = site()
+    try:
+        p = desk(s, "visitor", "register", "--name", "Chairman Wu", "--id-type",
+                 "passport", "--id", "-", "--host-unit", "1203", "--host", "Acme Ltd",
+                 "--class", "vip", "--purpose", "board meeting", stdin=ID_SALES)
+        a = wait_for(lambda: alerts_of(s, "root", f"site_vip_{p['id']}"), timeout=3,
+                     what="the managers told")[0]
+        assert "Chairman Wu" in a["message"] and a["severity"] == "info", a
+        assert not alerts_of(s, "staff", "site_vip_")	# the managers only
+        d = present(s, "qr2-in", p["code"])
+        assert d["decision"] == "granted", d
+        passed(s, p["code"], "entry")
+        wait_for(lambda: not alerts_of(s, "root", "site_vip_"), timeout=6,
+                 what="the notice cleared once the guest is in")
+        # An ordinary guest tells nobody.
+        desk(s, "visitor", "register", "--name", "Li Lei", "--id-type", "passport",
+             "--id", "-", "--host-unit", "1203", "--host", "Acme Ltd", "--class",
+             "ordinary", "--purpose", "meeting", stdin=ID_VISITOR2)
+        time.sleep(0.5)
+        assert not alerts_of(s, "root", "site_vip_")
+    finally:
+        s.close()
+
+
+@test
+def a_new_watch_list_entry_is_checked_against_today_and_the_desk_is_cued():
+    s = site(visitors='watch_cue = "请 %s 在前台稍候，手续还在办理。";')
+    try:
+        p = desk(s, "visitor", "register", "--name", "Wang Qiang", "--id-type",
+                 "passport", "--id", "-", "--host-unit", "1203", "--host", "Acme Ltd",
+                 "--class", "ordinary", "--purpose", "meeting", stdin=ID_WATCHED)
+        time.sleep(0.3)
+        assert not alerts_of(s, "users", "site_watch")
+        # The bulletin arrives after the registration.
+        w = s.ctl("watchlist", "add", "--id-type", "passport", "--id", "-",
+                  "--note", "bulletin 2026-332", stdin=ID_WATCHED)
+        assert w["matches"] == 1, w
+        g = wait_for(lambda: alerts_of(s, "users", "site_watch_"), timeout=3,
+                     what="security's alert")[0]
+        assert "Wang Qiang" in g["message"] and "registered today" in g["message"], g
+        # The desk: a cue with the configured words, nothing about a watch list.
+        cue = wait_for(lambda: alerts_of(s, "staff", "site_cue_"), timeout=3,
+                       what="the desk's cue")[0]
+        assert cue["message"] == "请 Wang Qiang 在前台稍候，手续还在办理。", cue
+        assert "watch" not in json.dumps(cue).lower() and "bulletin" not in cue["message"]
+        assert not alerts_of(s, "staff", "site_watch")
+        # The clerk acknowledges the cue: it is gone.
+        r = as_user(s, "staff", "alert", "ack", cue["id"])
+        assert r.returncode == 0, r.stderr
+        wait_for(lambda: not alerts_of(s, "staff", "site_cue_"), timeout=3,
+                 what="the cue ended")
+        # Someone who was neither inside nor registered today: no match.
+        w2 = s.ctl("watchlist", "add", "--id-type", "passport", "--id", "-",
+                   stdin="G99999999")
+        assert w2["matches"] == 0, w2
+        del p
     finally:
         s.close()
 

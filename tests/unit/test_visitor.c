@@ -12,7 +12,8 @@
 #pragma GCC diagnostic ignored "-Woverride-init"
 #define REG(...) { .cls = VC_ORDINARY, .category = VCAT_NONE,		\
 	.id_type = ID_RESIDENT_CARD, .has_id_number = true, .has_host = true, \
-	.party_size = 1, __VA_ARGS__ }
+	.party_size = 1, .hold = HOLD_NEVER, __VA_ARGS__ }
+#define HELD	.hold = HOLD_ALWAYS
 
 static const struct {
 	const char		*what;
@@ -27,10 +28,14 @@ static const struct {
 	{ "internal staff", REG(.cls = VC_INTERNAL), true, RR_OK, false, false, true },
 	{ "passport", REG(.id_type = ID_PASSPORT), true, RR_OK, false, false, true },
 	{ "other ID", REG(.id_type = ID_OTHER), true, RR_OK, false, false, true },
-	{ "service worker waits for the host", REG(.cls = VC_SERVICE), true, RR_OK, false, true, true },
-	{ "applicant with appointment", REG(.cls = VC_APPLICANT, .has_appointment = true), true, RR_OK, false, true, true },
-	{ "applicant without appointment: no office floors", REG(.cls = VC_APPLICANT), true, RR_OK, false, true, false },
+	{ "service worker waits for the host", REG(.cls = VC_SERVICE, HELD), true, RR_OK, false, true, true },
+	{ "applicant with appointment", REG(.cls = VC_APPLICANT, .has_appointment = true, HELD), true, RR_OK, false, true, true },
+	{ "applicant without appointment: no office floors", REG(.cls = VC_APPLICANT, HELD), true, RR_OK, false, true, false },
 	{ "guest without appointment keeps floors", REG(.has_appointment = false), true, RR_OK, false, false, true },
+	{ "unannounced guest waits (policy unannounced)", REG(.hold = HOLD_UNANNOUNCED), true, RR_OK, false, true, true },
+	{ "guest who called ahead goes up (policy unannounced)", REG(.hold = HOLD_UNANNOUNCED, .has_appointment = true), true, RR_OK, false, false, true },
+	{ "VIP held when the policy says always", REG(.cls = VC_VIP, HELD, .has_appointment = true), true, RR_OK, false, true, true },
+	{ "service worker not held (policy never)", REG(.cls = VC_SERVICE), true, RR_OK, false, false, true },
 	{ "party of 50", REG(.party_size = 50), true, RR_OK, false, false, true },
 	{ "party of 51", REG(.party_size = 51), false, RR_PARTY_SIZE, false, false, false },
 	{ "party of 0", REG(.party_size = 0), false, RR_PARTY_SIZE, false, false, false },
@@ -47,9 +52,9 @@ static const struct {
 	{ "VIP selling insurance", REG(.cls = VC_VIP, .category = VCAT_INSURANCE), false, RR_INSURANCE, false, false, false },
 	{ "sales, manager override", REG(.category = VCAT_SALES, .manager_override = true), true, RR_SALES, true, false, true },
 	{ "no ID, manager override", REG(.id_type = ID_NONE, .manager_override = true), true, RR_NO_ID, true, false, true },
-	{ "no host, override, service worker", REG(.cls = VC_SERVICE, .has_host = false, .manager_override = true), true, RR_NO_HOST, true, true, true },
+	{ "no host, override, service worker", REG(.cls = VC_SERVICE, .has_host = false, .manager_override = true, HELD), true, RR_NO_HOST, true, true, true },
 	{ "override on a clean registration", REG(.manager_override = true), true, RR_OK, false, false, true },
-	{ "applicant, no ID, override, no appointment", REG(.cls = VC_APPLICANT, .id_type = ID_NONE, .manager_override = true), true, RR_NO_ID, true, true, false },
+	{ "applicant, no ID, override, no appointment", REG(.cls = VC_APPLICANT, .id_type = ID_NONE, .manager_override = true, HELD), true, RR_NO_ID, true, true, false },
 	{ "advertising applicant", REG(.cls = VC_APPLICANT, .category = VCAT_ADVERTISING), false, RR_ADVERTISING, false, false, false },
 };
 
