@@ -53,6 +53,9 @@ enum reg_table { REG_COIL, REG_DISCRETE, REG_INPUT, REG_HOLDING };
 /* Whether a class's pass waits for the host: never, unless the visitor
  * had an appointment ("unannounced": did not call ahead), or always. */
 enum visitor_hold { HOLD_NEVER, HOLD_UNANNOUNCED, HOLD_ALWAYS };
+/* The visitor class called name (its index in CONF_VISITOR_CLASS_NAMES),
+ * or -1. */
+int	config_visitor_class(const char *name);
 
 /* Card frame formats a serial reader delivers. */
 enum card_format {

@@ -429,12 +429,11 @@ visitor_defaults(struct site_conf *site)
 	    "a check is still open.", sizeof(site->watch_cue));
 }
 
-/* The class called s, or -1. */
-static int
-class_index(const char *s)
+int
+config_visitor_class(const char *name)
 {
 	for (int c = 0; c < CONF_VISITOR_CLASSES; c++)
-		if (strcmp(s, class_names[c]) == 0)
+		if (strcmp(name, class_names[c]) == 0)
 			return c;
 	return -1;
 }
@@ -467,7 +466,7 @@ load_visitor_policy(struct load *ld, const struct scope *sc,
 		ld->site->visitor_announce = 0;
 		for (int i = 0; i < config_setting_length(m); i++) {
 			const char *s = config_setting_get_string_elem(m, i);
-			int c = class_index(s);
+			int c = config_visitor_class(s);
 
 			if (c < 0)
 				conf_serr(ld, sc, m, "announce: %s is not a visitor "

@@ -209,11 +209,9 @@ alert_event(struct engine *e, const struct alert_rec *r, const char *kind,
     const char *actor, const char *detail)
 {
 	struct ev_rec ev;
-	int dev = config_device_index(e->site, r->source);
 
 	engine_ev_init(&ev, kind);
-	if (dev >= 0)
-		engine_ev_dev(e, &ev, dev);
+	engine_ev_source(e, &ev, r->source);
 	if (actor != NULL)
 		str_copy(ev.actor, actor, sizeof(ev.actor));
 	snprintf(ev.detail, sizeof(ev.detail), "alert %" PRId64 " %s %s%s%s",

@@ -21,15 +21,6 @@
 
 static const char *const class_names[] = CONF_VISITOR_CLASS_NAMES;
 
-static int
-class_of(const char *name)
-{
-	for (int c = 0; c < CONF_VISITOR_CLASSES; c++)
-		if (strcmp(name, class_names[c]) == 0)
-			return c;
-	return -1;
-}
-
 static const char *
 name_of(struct engine *e, int64_t person)
 {
@@ -121,7 +112,7 @@ void
 desk_visit_registered(struct engine *e, const struct person_rec *who,
     const struct pass_rec *p)
 {
-	int c = class_of(p->vclass);
+	int c = config_visitor_class(p->vclass);
 	char kind[24], msg[256];
 
 	if (c < 0 || !(e->site->visitor_announce & (1u << c)))

@@ -17,9 +17,6 @@
 
 #define ELEV_CMD_TTL_MS	1500	/* an enable not on the wire by then is dropped */
 
-_Static_assert(sizeof(struct elev_state) <= DEV_KSTATE_MAX,
-    "struct elev_state does not fit in dev_state.kstate");
-
 const struct elev_state *
 elev_state_of(const struct engine *e, int dev)
 {

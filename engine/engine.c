@@ -66,6 +66,17 @@ engine_ev_dev(struct engine *e, struct ev_rec *ev, int dev)
 	}
 }
 
+void
+engine_ev_source(struct engine *e, struct ev_rec *ev, const char *source)
+{
+	int dev = config_device_index(e->site, source);
+
+	if (dev >= 0)
+		engine_ev_dev(e, ev, dev);
+	else if (config_lane_index(e->site, source) >= 0)
+		str_copy(ev->lane, source, sizeof(ev->lane));
+}
+
 /* Queued for the next batch; followers see it once it is committed. */
 void
 engine_event(struct engine *e, struct ev_rec *ev)
@@ -311,6 +322,13 @@ store_upgrading(const char *what, void *arg)
 	}
 }
 
+/* Whose timers the loop waits for: each says when it is next due. */
+static int64_t (*const timers[])(const struct engine *) = {
+	lane_next_deadline, sup_next_deadline, ticket_next_deadline,
+	desk_next_deadline, kind_next_deadline, alert_next_deadline,
+	notify_next_deadline, retention_next_deadline,
+};
+
 int
 engine_run(const char *conf_path, struct site_conf *site,
     const struct engine_front *front)
@@ -381,22 +399,9 @@ engine_run(const char *conf_path, struct site_conf *site,
 		int64_t now = mono_ns(), next = INT64_MAX, t;
 		int timeout, n;
 
-		if ((t = lane_next_deadline(e)) < next)
-			next = t;
-		if ((t = sup_next_deadline(e)) < next)
-			next = t;
-		if ((t = ticket_next_deadline(e)) < next)
-			next = t;
-		if ((t = desk_next_deadline(e)) < next)
-			next = t;
-		if ((t = kind_next_deadline(e)) < next)
-			next = t;
-		if ((t = alert_next_deadline(e)) < next)
-			next = t;
-		if ((t = notify_next_deadline(e)) < next)
-			next = t;
-		if ((t = retention_next_deadline(e)) < next)
-			next = t;
+		for (size_t i = 0; i < sizeof(timers) / sizeof(timers[0]); i++)
+			if ((t = timers[i](e)) < next)
+				next = t;
 		if ((t = front->next_deadline(e->front_state)) < next)
 			next = t;
 		if (e->watchdog_usec != 0 && e->watchdog_next_ns < next)

@@ -225,6 +225,8 @@ int	engine_run(const char *conf_path, struct site_conf *site,
 /* An event stamped now, of this kind; engine_ev_dev() adds device and lane. */
 void	engine_ev_init(struct ev_rec *, const char *kind);
 void	engine_ev_dev(struct engine *, struct ev_rec *, int dev);
+/* The device or lane source names, if it names one ("site" names none). */
+void	engine_ev_source(struct engine *, struct ev_rec *, const char *source);
 /* Queued for the next batch; followers see it once it is committed. */
 void	engine_event(struct engine *, struct ev_rec *);
 /* Publishing (struct engine_sub): a subscriber stays until it leaves. */
@@ -386,9 +388,15 @@ int	sup_send(struct engine *, int link, const void *msg);
 
 
 /* Device dev's kind's own state, for its kind's module to read as its
- * struct (kind.h). */
+ * struct (kind.h; kind.c checks each fits). */
 static inline void *
 engine_kstate(struct engine *e, int dev)
+{
+	return e->devs[dev].kstate;
+}
+
+static inline const void *
+engine_kstate_of(const struct engine *e, int dev)
 {
 	return e->devs[dev].kstate;
 }

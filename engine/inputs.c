@@ -8,19 +8,10 @@
 #include "engine.h"
 #include "../common/util.h"
 
-_Static_assert(sizeof(struct input_state) <= DEV_KSTATE_MAX,
-    "struct input_state does not fit in dev_state.kstate");
-
-static struct input_state *
-input_mut(struct engine *e, int dev)
-{
-	return engine_kstate(e, dev);
-}
-
 const struct input_state *
 input_state_of(const struct engine *e, int dev)
 {
-	return (const struct input_state *)(const void *)e->devs[dev].kstate;
+	return engine_kstate_of(e, dev);
 }
 
 /* Power failures and tampering go to engineering and security. */
@@ -51,7 +42,7 @@ input_msg(struct engine *e, int dev, const struct msg_input *m)
 {
 	const struct device_conf *dc = &e->site->devices[dev];
 	struct dev_state *ds = &e->devs[dev];
-	struct input_state *is = input_mut(e, dev);
+	struct input_state *is = engine_kstate(e, dev);
 	bool active = m->active != 0;
 	bool first = !ds->have_status;
 	struct ev_rec ev;

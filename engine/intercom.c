@@ -14,9 +14,6 @@
 #define ICOM_CMD_TTL_MS	2000	/* a release not on the wire by then is dropped */
 #define ALERT_KIND	"call_unanswered"
 
-_Static_assert(sizeof(struct icom_state) <= DEV_KSTATE_MAX,
-    "struct icom_state does not fit in dev_state.kstate");
-
 static struct icom_state *
 st_of(struct engine *e, int dev)
 {

@@ -12,6 +12,14 @@ const struct dev_kind output_kind = {
 	.name = "output", .label = "Output",
 };
 
+/* Every kind's own state fits in the room each device has for it. */
+_Static_assert(sizeof(struct turnstile_state) <= DEV_KSTATE_MAX &&
+    sizeof(struct reader_state) <= DEV_KSTATE_MAX &&
+    sizeof(struct input_state) <= DEV_KSTATE_MAX &&
+    sizeof(struct icom_state) <= DEV_KSTATE_MAX &&
+    sizeof(struct elev_state) <= DEV_KSTATE_MAX,
+    "a device kind's state does not fit in dev_state.kstate");
+
 static const struct dev_kind *const kinds[] = {
 	[DEV_TURNSTILE] = &turnstile_kind,
 	[DEV_READER] = &reader_kind,

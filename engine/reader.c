@@ -13,19 +13,10 @@
 
 #define REJECT_EVENT_NS		(60 * 1000 * NS_PER_MS)	/* one reader_reject event a minute */
 
-_Static_assert(sizeof(struct reader_state) <= DEV_KSTATE_MAX,
-    "struct reader_state does not fit in dev_state.kstate");
-
-static struct reader_state *
-reader_mut(struct engine *e, int dev)
-{
-	return engine_kstate(e, dev);
-}
-
 const struct reader_state *
 reader_state_of(const struct engine *e, int dev)
 {
-	return (const struct reader_state *)(const void *)e->devs[dev].kstate;
+	return engine_kstate_of(e, dev);
 }
 
 /* ---- bad frames --------------------------------------------------------- */
@@ -40,7 +31,7 @@ reject_record(struct engine *e, int dev, int64_t now, bool summary)
 		[REJECT_OVERLONG] = "overlong line", [REJECT_SHORT] = "short frame",
 		[REJECT_PARITY] = "parity error", [REJECT_NOISE] = "noise",
 	};
-	struct reader_state *rs = reader_mut(e, dev);
+	struct reader_state *rs = engine_kstate(e, dev);
 	struct ev_rec ev;
 
 	engine_ev_init(&ev, "reader_reject");
@@ -63,7 +54,7 @@ reject_record(struct engine *e, int dev, int64_t now, bool summary)
 static void
 reader_reject(struct engine *e, int dev, const struct msg_reader_reject *m)
 {
-	struct reader_state *rs = reader_mut(e, dev);
+	struct reader_state *rs = engine_kstate(e, dev);
 	int64_t now = mono_ns();
 
 	rs->rejects++;
@@ -119,7 +110,7 @@ reader_next_deadline(const struct engine *e)
 static void
 reader_reset(struct engine *e, int dev)
 {
-	struct reader_state *rs = reader_mut(e, dev);
+	struct reader_state *rs = engine_kstate(e, dev);
 
 	rs->lane = -1;
 	for (int l = 0; l < e->site->nlanes; l++) {

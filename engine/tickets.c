@@ -33,13 +33,9 @@ ticket_event(struct engine *e, const char *kind, const struct ticket_rec *t,
     const char *actor, const char *what)
 {
 	struct ev_rec ev;
-	int dev = config_device_index(e->site, t->source);
 
 	engine_ev_init(&ev, kind);
-	if (dev >= 0)
-		engine_ev_dev(e, &ev, dev);
-	else if (config_lane_index(e->site, t->source) >= 0)
-		str_copy(ev.lane, t->source, sizeof(ev.lane));
+	engine_ev_source(e, &ev, t->source);
 	str_copy(ev.actor, actor, sizeof(ev.actor));
 	/* The title is cut to fit: the ticket itself has all of it. */
 	snprintf(ev.detail, sizeof(ev.detail), "ticket %" PRId64 " (%s) %s: %.80s",

@@ -11,19 +11,10 @@
 
 #define COUNTER_JUMP_MAX	50	/* more passages than this at once: a reset */
 
-_Static_assert(sizeof(struct turnstile_state) <= DEV_KSTATE_MAX,
-    "struct turnstile_state does not fit in dev_state.kstate");
-
-static struct turnstile_state *
-ts_mut(struct engine *e, int dev)
-{
-	return engine_kstate(e, dev);
-}
-
 const struct turnstile_state *
 turnstile_state_of(const struct engine *e, int dev)
 {
-	return (const struct turnstile_state *)(const void *)e->devs[dev].kstate;
+	return engine_kstate_of(e, dev);
 }
 
 /* Counter difference since the last status, in its own width. */
@@ -43,7 +34,7 @@ static void
 counters_moved_offline(struct engine *e, int dev, const struct msg_ts_status *m,
     uint32_t mask)
 {
-	const struct turnstile_state *ts = ts_mut(e, dev);
+	const struct turnstile_state *ts = engine_kstate(e, dev);
 	uint32_t din = counter_delta(m->entry_count, ts->entry_count, mask);
 	uint32_t dout = counter_delta(m->exit_count, ts->exit_count, mask);
 	struct ev_rec ev;
@@ -67,7 +58,7 @@ static void
 ts_status(struct engine *e, int dev, const struct msg_ts_status *m)
 {
 	struct dev_state *ds = &e->devs[dev];
-	struct turnstile_state *ts = ts_mut(e, dev);
+	struct turnstile_state *ts = engine_kstate(e, dev);
 	const struct device_conf *dc = &e->site->devices[dev];
 	/* A state value the profile does not name is a fault too: the device
 	 * is in a mode lobbyd does not understand, and nothing opens. */
