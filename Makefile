@@ -5,6 +5,7 @@
 #   make demo       run lobbyd on the built-in demo site
 #   make bench      print the benchmark figures
 #   make fuzz       run each fuzzing harness for FUZZ_S seconds (clang, build-fuzz/)
+#   make pot        po/lobbyctl.pot from lobbyctl's messages (xgettext)
 
 SAN	?=
 BUILD	?= $(if $(SAN),build-san,build)
@@ -109,7 +110,18 @@ BINS := $(BUILD)/lobbyd $(BUILD)/lobbyctl $(BUILD)/lobbysim $(BUILD)/lobbybus $(
 UNIT_BINS := $(addprefix $(BUILD)/tests/unit/,$(UNIT_TESTS))
 BENCH_BINS := $(addprefix $(BUILD)/bench/,$(BENCH_PROGS))
 
-all: $(BINS)
+# lobbyctl's message catalogs (po/LANG.po), compiled for $(LOCALEDIR).
+PREFIX	?= /usr
+LOCALEDIR ?= $(PREFIX)/share/locale
+LINGUAS	:= zh_CN
+MOS	:= $(foreach l,$(LINGUAS),$(BUILD)/locale/$(l)/LC_MESSAGES/lobbyctl.mo)
+POT	?= po/lobbyctl.pot
+XGETTEXT_FLAGS := --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ \
+	--keyword=COL:1 --keyword=C_:1c,2 --flag=lobbyctl_say:1:c-format --flag=usage_error:1:c-format \
+	--flag=imp_err:2:c-format --flag=bad_value:3:c-format \
+	--add-comments=TRANSLATORS: --package-name=lobbyd --package-version=$(VERSION)
+
+all: $(BINS) $(MOS)
 
 # Objects under $(BUILD)/obj/, programs under $(BUILD)/.
 OBJ	:= $(BUILD)/obj
@@ -128,6 +140,15 @@ $(BUILD)/lobbybus: $(addprefix $(OBJ)/,$(LOBBYBUS_O))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/lobbyweb: $(addprefix $(OBJ)/,$(LOBBYWEB_O))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(WEB_LIBS)
+
+$(OBJ)/lobbyctl/lobbyctl.o: CFLAGS += -DLOCALEDIR='"$(LOCALEDIR)"'
+
+$(BUILD)/locale/%/LC_MESSAGES/lobbyctl.mo: po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
+
+pot:
+	xgettext $(XGETTEXT_FLAGS) -o $(POT) lobbyctl/*.c
 
 .SECONDEXPANSION:
 $(UNIT_BINS): $(BUILD)/tests/unit/%: $$(addprefix $(OBJ)/,$$($$*_O))
@@ -188,10 +209,11 @@ demo-run: all
 bench-run: all $(BENCH_BINS)
 	BUILD=$(BUILD) bench/run
 
-PREFIX	?= /usr
 install: all
 	install -D -m 0755 $(BUILD)/lobbyd $(DESTDIR)$(PREFIX)/sbin/lobbyd
 	install -D -m 0755 $(BUILD)/lobbyctl $(DESTDIR)$(PREFIX)/bin/lobbyctl
+	for l in $(LINGUAS); do install -D -m 0644 $(BUILD)/locale/$$l/LC_MESSAGES/lobbyctl.mo \
+		$(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/lobbyctl.mo; done
 	install -D -m 0755 $(BUILD)/lobbyweb $(DESTDIR)$(PREFIX)/sbin/lobbyweb
 	install -D -m 0644 systemd/lobbyweb.service $(DESTDIR)/lib/systemd/system/lobbyweb.service
 	install -D -m 0644 systemd/lobbyweb.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/lobbyweb.conf
@@ -207,5 +229,5 @@ clean:
 	rm -rf build build-san $(FUZZ_BUILD)
 
 .PHONY: all unit check demo bench deps clean install check-run demo-run bench-run \
-	fuzz fuzz-build fuzz-run
+	fuzz fuzz-build fuzz-run pot
 -include $(shell find $(BUILD) $(FUZZ_BUILD) -name '*.d' 2>/dev/null)

@@ -20,7 +20,8 @@
 #define O_DESK_SHARED	(O_DESK | O_FROM | O_UNTIL | O_REASON | O_NOTE | \
 			 O_SINCE | O_ALL | O_FLOORS | O_UNIT | O_CARD | O_PERSON)
 
-static const char usage_text[] =
+/* How lobbyctl is used, in parts a translator takes whole. */
+static const char usage_cmds[] = N_(
 "usage: lobbyctl [-s SOCKET] [--json] COMMAND ...\n"
 "  status\n"
 "  events [--follow] [--since T] [--until T] [--lane L] [--card UID]\n"
@@ -50,7 +51,8 @@ static const char usage_text[] =
 "  intercom release STATION --reason TEXT\n"
 "  alert ack ID [--note TEXT]\n"
 "  alert raise --to security[,frontdesk,engineering,manager] --text TEXT\n"
-"      [--severity urgent|warning]   by hand; its acknowledgement ends it\n"
+"      [--severity urgent|warning]   by hand; its acknowledgement ends it\n");
+static const char usage_desk[] = N_(
 "front desk:\n"
 "  person add --kind tenant_staff|property_staff|contractor --name NAME\n"
 "      [--id-type resident_card|passport|hk_macao_permit|taiwan_permit|\n"
@@ -81,12 +83,8 @@ static const char usage_text[] =
 "  shift note TEXT | shift handover [--note TEXT] | shift log [--since T]\n"
 "  elevators                            every elevator controller and its car\n"
 "  booking add --unit U --elevator E --card UID --from T --until T\n"
-"  booking list [--all] | booking cancel ID   freight-elevator bookings\n"
-"\n"
-"  -s SOCKET  lobbyd's control socket (else $" CTL_ENV_SOCKET ", else\n"
-"             " CTL_DEFAULT_SOCKET ")\n"
-"  --json     print the reply's data as JSON (--follow: one object a line)\n"
-"\n"
+"  booking list [--all] | booking cancel ID   freight-elevator bookings\n");
+static const char usage_times[] = N_(
 "Times T: YYYY-MM-DD, \"YYYY-MM-DD HH:MM[:SS]\", YYYY-MM-DDTHH:MM[:SS],\n"
 "HH:MM (today), now, or an age: 30s, 15m, 2h, 3d (that long ago).\n"
 "--from and --until also take +8h, +2d (from now); --until DATE means to\n"
@@ -94,9 +92,25 @@ static const char usage_text[] =
 "ID numbers: --id - asks for the number (not shown as it is typed), or\n"
 "reads one line of standard input; never on the command line, where other\n"
 "users can read it. They go to lobbyd only; lobbyctl shows them masked.\n"
-"\n"
+"\n");
+static const char usage_exit[] = N_(
 "Exit status: 0 ok, 1 lobbyd refused or failed the request (devices --check:\n"
-"or some device is not OK), 2 usage error, 3 cannot connect.\n";
+"or some device is not OK), 2 usage error, 3 cannot connect.\n");
+
+static void
+usage(FILE *f)
+{
+	fputs(_(usage_cmds), f);
+	fputs(_(usage_desk), f);
+	fprintf(f, _("\n"
+	    "  -s SOCKET  lobbyd's control socket (else $%s, else\n"
+	    "             %s)\n"
+	    "  --json     print the reply's data as JSON (--follow: one object a line)\n"
+	    "\n"), CTL_ENV_SOCKET,
+	    CTL_DEFAULT_SOCKET);
+	fputs(_(usage_times), f);
+	fputs(_(usage_exit), f);
+}
 
 static const struct opt_def {
 	const char	*name;
@@ -179,7 +193,7 @@ usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	lobbyctl_vsay(fmt, ap);
 	va_end(ap);
-	fputs(usage_text, stderr);
+	usage(stderr);
 	return EXIT_USAGE;
 }
 
@@ -195,7 +209,7 @@ cmdline_parse(int argc, char **argv, struct opts *o)
 		arg = argv[a];
 		if (options_end || arg[0] != '-' || arg[1] == '\0') {
 			if (o->npos == NPOS_MAX)
-				return usage_error("too many arguments");
+				return usage_error(_("too many arguments"));
 			o->pos[o->npos++] = arg;
 			continue;
 		}
@@ -204,7 +218,7 @@ cmdline_parse(int argc, char **argv, struct opts *o)
 			continue;
 		}
 		if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-			fputs(usage_text, stdout);
+			usage(stdout);
 			exit(0);
 		}
 		if (strcmp(arg, "--json") == 0) {
@@ -218,7 +232,7 @@ cmdline_parse(int argc, char **argv, struct opts *o)
 			else if (a + 1 < argc)
 				o->socket = argv[++a];
 			else
-				return usage_error("-s needs a socket path");
+				return usage_error(_("-s needs a socket path"));
 			continue;
 		}
 		if (strncmp(arg, "--socket", 8) == 0 &&
@@ -228,7 +242,7 @@ cmdline_parse(int argc, char **argv, struct opts *o)
 			else if (a + 1 < argc)
 				o->socket = argv[++a];
 			else
-				return usage_error("--socket needs a socket path");
+				return usage_error(_("--socket needs a socket path"));
 			continue;
 		}
 		eq = strchr(arg, '=');
@@ -242,10 +256,10 @@ cmdline_parse(int argc, char **argv, struct opts *o)
 			int d = desk_opt_find(arg, nlen, &flag);
 
 			if (d == -1)
-				return usage_error("unknown option %s", arg);
+				return usage_error(_("unknown option %s"), arg);
 			o->seen |= O_DESK;
 			if (flag && eq != NULL)
-				return usage_error("%s takes no value",
+				return usage_error(_("%s takes no value"),
 				    desk_opt_name(d));
 			if (flag)
 				o->desk[d] = "";
@@ -254,14 +268,14 @@ cmdline_parse(int argc, char **argv, struct opts *o)
 			else if (a + 1 < argc)
 				o->desk[d] = argv[++a];
 			else
-				return usage_error("%s needs a value",
+				return usage_error(_("%s needs a value"),
 				    desk_opt_name(d));
 			continue;
 		}
 		o->seen |= opt_defs[i].bit;
 		if (opt_defs[i].value == 0) {
 			if (eq != NULL)
-				return usage_error("%s takes no value",
+				return usage_error(_("%s takes no value"),
 				    opt_defs[i].name);
 			continue;
 		}
@@ -270,7 +284,7 @@ cmdline_parse(int argc, char **argv, struct opts *o)
 		else if (a + 1 < argc)
 			val = argv[++a];
 		else
-			return usage_error("%s needs a value", opt_defs[i].name);
+			return usage_error(_("%s needs a value"), opt_defs[i].name);
 		*(const char **)((char *)o + opt_defs[i].value) = val;
 	}
 	return 0;
@@ -289,7 +303,7 @@ cmdline_find(const struct opts *o, const struct cmd_def **out,
 	int rc;
 
 	if (o->npos == 0)
-		return usage_error("no command given");
+		return usage_error(_("no command given"));
 	for (i = 0; i < sizeof(cmd_defs) / sizeof(cmd_defs[0]); i++) {
 		c = &cmd_defs[i];
 		nwords = strchr(c->name, ' ') != NULL ? 2 : 1;
@@ -315,70 +329,70 @@ cmdline_find(const struct opts *o, const struct cmd_def **out,
 		}
 		if (strcmp(o->pos[0], "ticket") == 0) {
 			if (o->npos < 2)
-				return usage_error("ticket: what to do? (show, "
-				    "start, note, done, open)");
-			return usage_error("ticket: unknown command \"%s\"",
+				return usage_error(_("ticket: what to do? (show, "
+				    "start, note, done, open)"));
+			return usage_error(_("ticket: unknown command \"%s\""),
 			    o->pos[1]);
 		}
 		if (strcmp(o->pos[0], "booking") == 0) {
 			if (o->npos < 2)
-				return usage_error("booking: what to do? (add, "
-				    "list, cancel)");
-			return usage_error("booking: unknown command \"%s\"",
+				return usage_error(_("booking: what to do? (add, "
+				    "list, cancel)"));
+			return usage_error(_("booking: unknown command \"%s\""),
 			    o->pos[1]);
 		}
 		if (strcmp(o->pos[0], "card") == 0 || strcmp(o->pos[0], "lane") == 0 ||
 		    strcmp(o->pos[0], "alert") == 0) {
 			if (o->npos < 2)
-				return usage_error("%s: what to do? (%s)",
+				return usage_error(_("%s: what to do? (%s)"),
 				    o->pos[0], o->pos[0][0] == 'c' ?
 				    "add, remove, list" : o->pos[0][0] == 'l' ?
 				    "open" : "ack");
-			return usage_error("%s: unknown command \"%s\"",
+			return usage_error(_("%s: unknown command \"%s\""),
 			    o->pos[0], o->pos[1]);
 		}
-		return usage_error("unknown command \"%s\"", o->pos[0]);
+		return usage_error(_("unknown command \"%s\""), o->pos[0]);
 	}
 	nwords = strchr(c->name, ' ') != NULL ? 2 : 1;
 	if ((size_t)o->npos < nwords + (size_t)c->nargs) {
 		switch (c->what) {
 		case SHOW_CARD_ADD:
 		case SHOW_CARD_REMOVE:
-			return usage_error("%s: which card? (a UID)", c->name);
+			return usage_error(_("%s: which card? (a UID)"), c->name);
 		case SHOW_CARD_IMPORT:
-			return usage_error("%s: which file? (CSV)", c->name);
+			return usage_error(_("%s: which file? (CSV)"), c->name);
 		case SHOW_LANE_OPEN:
-			return usage_error("%s: which lane, and entry or exit?",
+			return usage_error(_("%s: which lane, and entry or exit?"),
 			    c->name);
 		case SHOW_TICKET_NOTE:
-			return usage_error("%s: which ticket, and what note?",
+			return usage_error(_("%s: which ticket, and what note?"),
 			    c->name);
 		case SHOW_TICKET:
 		case SHOW_TICKET_START:
 		case SHOW_TICKET_DONE:
-			return usage_error("%s: which ticket? (its number)",
+			return usage_error(_("%s: which ticket? (its number)"),
 			    c->name);
 		case SHOW_ICOM_RELEASE:
-			return usage_error("%s: which station?", c->name);
+			return usage_error(_("%s: which station?"), c->name);
 		case SHOW_ALERT_ACK:
-			return usage_error("%s: which alert? (its ID)", c->name);
+			return usage_error(_("%s: which alert? (its ID)"), c->name);
 		case SHOW_BOOKING_CANCEL:
-			return usage_error("%s: which booking? (its ID)", c->name);
+			return usage_error(_("%s: which booking? (its ID)"), c->name);
 		default:
-			return usage_error("%s: missing argument", c->name);
+			return usage_error(_("%s: missing argument"), c->name);
 		}
 	}
 	/* "ticket done ID" may take one more word: the closing note. */
 	nwords += (size_t)c->nargs + (c->what == SHOW_TICKET_DONE ? 1 : 0);
 	if ((size_t)o->npos > nwords)
-		return usage_error("%s: unexpected argument \"%s\"", c->name,
+		return usage_error(_("%s: unexpected argument \"%s\""), c->name,
 		    o->pos[nwords]);
 found:
 	extra = o->seen & ~c->allowed;
 	if (extra == O_DESK) {
 		for (i = 0; i < DO_COUNT && o->desk[i] == NULL; i++)
 			;
-		return usage_error("%s: %s does not apply here", c->name,
+		return usage_error(_("%s: %s does not apply here"), c->name,
 		    desk_opt_name((enum desk_opt)i));
 	}
 	if (extra != 0) {
@@ -386,7 +400,7 @@ found:
 		for (i = 0; i < sizeof(opt_defs) / sizeof(opt_defs[0]); i++)
 			if (extra & opt_defs[i].bit)
 				break;
-		return usage_error("%s: %s does not apply here", c->name,
+		return usage_error(_("%s: %s does not apply here"), c->name,
 		    opt_defs[i].name);
 	}
 	*out = c;

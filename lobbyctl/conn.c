@@ -49,17 +49,17 @@ conn_connect(struct conn *c)
 
 	c->len = c->used = 0;
 	if (!str_copy(sun.sun_path, c->path, sizeof(sun.sun_path))) {
-		lobbyctl_say("cannot connect to %s: path too long "
-		    "(at most %zu bytes)", c->path, sizeof(sun.sun_path) - 1);
+		lobbyctl_say(_("cannot connect to %s: path too long "
+		    "(at most %zu bytes)"), c->path, sizeof(sun.sun_path) - 1);
 		return EXIT_CONNECT;
 	}
 	if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
-		lobbyctl_say("cannot connect to %s: socket: %s", c->path,
+		lobbyctl_say(_("cannot connect to %s: socket: %s"), c->path,
 		    strerror(errno));
 		return EXIT_CONNECT;
 	}
 	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		lobbyctl_say("cannot connect to %s: %s", c->path,
+		lobbyctl_say(_("cannot connect to %s: %s"), c->path,
 		    strerror(errno));
 		close(c->fd);
 		return EXIT_CONNECT;
@@ -91,7 +91,7 @@ conn_open(struct conn *c, const char *path, bool follow)
 
 	c->path = path;
 	if ((c->buf = malloc(CTL_REPLY_MAX + 1)) == NULL) {
-		lobbyctl_say("out of memory");
+		lobbyctl_say(_("out of memory"));
 		return EXIT_REFUSED;
 	}
 	if (conn_connect(c) != 0) {
@@ -124,7 +124,7 @@ conn_send(struct conn *c, const char *line, size_t len)
 		if (n == -1 && (errno == EPIPE || errno == ECONNRESET))
 			return 1;
 		if (n == -1) {
-			lobbyctl_say("%s: cannot send the request: %s", c->path,
+			lobbyctl_say(_("%s: cannot send the request: %s"), c->path,
 			    strerror(errno));
 			return -1;
 		}
@@ -164,16 +164,16 @@ conn_read_line(struct conn *c, int64_t deadline_ns, char **line)
 			return LINE_OK;
 		}
 		if (c->len >= CTL_REPLY_MAX) {
-			lobbyctl_say("bad reply from lobbyd: a line longer "
-			    "than %d bytes", CTL_REPLY_MAX);
+			lobbyctl_say(_("bad reply from lobbyd: a line longer "
+			    "than %d bytes"), CTL_REPLY_MAX);
 			return LINE_ERR;
 		}
 		tsp = NULL;
 		if (deadline_ns != 0) {
 			left = deadline_ns - mono_ns();
 			if (left <= 0) {
-				lobbyctl_say("%s: no reply from lobbyd within "
-				    "%d s", c->path, REPLY_TIMEOUT_MS / 1000);
+				lobbyctl_say(_("%s: no reply from lobbyd within "
+				    "%d s"), c->path, REPLY_TIMEOUT_MS / 1000);
 				return LINE_ERR;
 			}
 			ts.tv_sec = left / 1000000000LL;
@@ -187,7 +187,7 @@ conn_read_line(struct conn *c, int64_t deadline_ns, char **line)
 			continue;
 		}
 		if (rc == -1) {
-			lobbyctl_say("%s: poll: %s", c->path, strerror(errno));
+			lobbyctl_say(_("%s: poll: %s"), c->path, strerror(errno));
 			return LINE_ERR;
 		}
 		if (rc == 0)
@@ -198,14 +198,14 @@ conn_read_line(struct conn *c, int64_t deadline_ns, char **line)
 		if (n == -1 && errno == ECONNRESET)
 			n = 0;	/* closed with our request unread: closed */
 		if (n == -1) {
-			lobbyctl_say("%s: read: %s", c->path, strerror(errno));
+			lobbyctl_say(_("%s: read: %s"), c->path, strerror(errno));
 			return LINE_ERR;
 		}
 		if (n == 0) {
 			if (c->len > 0) {
-				lobbyctl_say("bad reply from lobbyd: the "
+				lobbyctl_say(_("bad reply from lobbyd: the "
 				    "connection closed in the middle of a "
-				    "line");
+				    "line"));
 				return LINE_ERR;
 			}
 			return LINE_EOF;
@@ -224,7 +224,7 @@ parse_line(const char *line)
 	size_t len = strlen(line);
 
 	if ((tok = json_tokener_new()) == NULL) {
-		lobbyctl_say("out of memory");
+		lobbyctl_say(_("out of memory"));
 		return NULL;
 	}
 	obj = json_tokener_parse_ex(tok, line, (int)len);
@@ -234,7 +234,7 @@ parse_line(const char *line)
 	    !json_object_is_type(obj, json_type_object)) {
 		char *clean = fmt_clean(line, 80);
 
-		lobbyctl_say("bad reply from lobbyd: %s: \"%s\"",
+		lobbyctl_say(_("bad reply from lobbyd: %s: \"%s\""),
 		    obj == NULL || jerr != json_tokener_success ?
 		    json_tokener_error_desc(jerr == json_tokener_success ?
 		    json_tokener_continue : jerr) :
@@ -280,7 +280,7 @@ request(struct conn *c, struct json_object *req, struct json_object **reply,
 	out[len] = '\n';
 	out[len + 1] = '\0';
 	if (len + 1 > CTL_LINE_MAX)
-		lobbyctl_say("request too long (%zu bytes)", len + 1);
+		lobbyctl_say(_("request too long (%zu bytes)"), len + 1);
 	else
 		sent = conn_send(c, out, len + 1);
 	free(out);
@@ -293,10 +293,10 @@ request(struct conn *c, struct json_object *req, struct json_object **reply,
 	if (rc == LINE_STOP)
 		return 0;
 	if (rc == LINE_EOF && sent == 1)
-		lobbyctl_say("%s: lobbyd closed the connection before the "
-		    "request, without saying why", c->path);
+		lobbyctl_say(_("%s: lobbyd closed the connection before the "
+		    "request, without saying why"), c->path);
 	else if (rc == LINE_EOF)
-		lobbyctl_say("%s: lobbyd closed the connection without a reply",
+		lobbyctl_say(_("%s: lobbyd closed the connection without a reply"),
 		    c->path);
 	if (rc != LINE_OK)
 		return EXIT_REFUSED;
@@ -304,7 +304,7 @@ request(struct conn *c, struct json_object *req, struct json_object **reply,
 		return EXIT_REFUSED;
 	if (!json_object_object_get_ex(*reply, "ok", &okv) || okv == NULL ||
 	    !json_object_is_type(okv, json_type_boolean)) {
-		say_wire("bad reply from lobbyd: no \"ok\": ", line);
+		say_wire(_("bad reply from lobbyd: no \"ok\": "), line);
 		goto out_put_reply;
 	}
 	if (!json_object_get_boolean(okv) && again &&
@@ -323,8 +323,8 @@ request(struct conn *c, struct json_object *req, struct json_object **reply,
 		    err != NULL && json_object_get_string(err)[0] != '\0')
 			say_wire("", json_object_get_string(err));
 		else
-			lobbyctl_say("lobbyd refused the request without "
-			    "saying why");
+			lobbyctl_say(_("lobbyd refused the request without "
+			    "saying why"));
 		goto out_put_reply;
 	}
 	if (!json_object_object_get_ex(*reply, "data", data))
@@ -377,8 +377,8 @@ conn_follow(struct conn *c, enum show_what what, bool json,
 			if (json_object_object_get_ex(msg, "error", &err))
 				say_wire("", json_object_get_string(err));
 			else
-				say_wire("bad reply from lobbyd: expected an "
-				    "update, got ", line);
+				say_wire(_("bad reply from lobbyd: expected an "
+				    "update, got "), line);
 			json_object_put(msg);
 			return EXIT_REFUSED;
 		}

@@ -258,11 +258,11 @@ desk_find(const char *const *words, int nwords, int *rc)
 			vl = strlen(verbs);
 		}
 		if (nwords < 2) {
-			lobbyctl_say("%s: what to do? (%s)", words[0], verbs);
+			lobbyctl_say(_("%s: what to do? (%s)"), words[0], verbs);
 		} else {
 			char *clean = fmt_clean(words[1], 40);
 
-			lobbyctl_say("%s: unknown command \"%s\" (%s)", words[0],
+			lobbyctl_say(_("%s: unknown command \"%s\" (%s)"), words[0],
 			    clean != NULL ? clean : "", verbs);
 			free(clean);
 		}
@@ -271,14 +271,14 @@ desk_find(const char *const *words, int nwords, int *rc)
 	}
 	need = (strchr(dc->name, ' ') != NULL ? 2 : 1) + (dc->word != NULL);
 	if (nwords < need) {
-		lobbyctl_say("%s: %s is needed", dc->name, dc->word);
+		lobbyctl_say(_("%s: %s is needed"), dc->name, dc->word);
 		*rc = EXIT_USAGE;
 		return NULL;
 	}
 	if (nwords > need) {
 		char *clean = fmt_clean(words[need], 40);
 
-		lobbyctl_say("%s: unexpected argument \"%s\"", dc->name,
+		lobbyctl_say(_("%s: unexpected argument \"%s\""), dc->name,
 		    clean != NULL ? clean : "");
 		free(clean);
 		*rc = EXIT_USAGE;

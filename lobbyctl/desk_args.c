@@ -55,8 +55,8 @@ idnum_check(const char *label, const char *val)
 			stray = true;
 	}
 	if (stray || n == 0 || n > IDNUM_MAX) {
-		lobbyctl_say("%s: an ID number is 1 to %d letters and digits "
-		    "(spaces and dashes allowed between them)", label, IDNUM_MAX);
+		lobbyctl_say(_("%s: an ID number is 1 to %d letters and digits "
+		    "(spaces and dashes allowed between them)"), label, IDNUM_MAX);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -70,20 +70,20 @@ lanes_check(const char *label, const char *val)
 	size_t n;
 
 	if (strlen(val) > LANES_MAX_B) {
-		lobbyctl_say("%s: too long (at most %d bytes)", label, LANES_MAX_B);
+		lobbyctl_say(_("%s: too long (at most %d bytes)"), label, LANES_MAX_B);
 		return EXIT_USAGE;
 	}
 	for (;;) {
 		n = strcspn(p, ",");
 		if (n == 0 || n > SHORT_MAX_B || memchr(p, ' ', n) != NULL)
-			return bad_value(label, val, "is not a list of lanes "
+			return bad_value(label, val, _("is not a list of lanes "
 			    "(names of at most %d bytes, no blanks, comma "
-			    "between: lane1,lane2)", SHORT_MAX_B);
+			    "between: lane1,lane2)"), SHORT_MAX_B);
 		memcpy(lane, p, n);
 		lane[n] = '\0';
 		if (!fmt_text_is_clean(lane)) {
-			lobbyctl_say("%s: control characters or bytes that are "
-			    "not UTF-8", label);
+			lobbyctl_say(_("%s: control characters or bytes that are "
+			    "not UTF-8"), label);
 			return EXIT_USAGE;
 		}
 		if (p[n] == '\0')
@@ -127,7 +127,7 @@ add_arg(const struct desk_cmd *dc, const struct desk_arg *a, const char *val,
 			for (i = 0; a->words[i] != NULL; i++, l = strlen(list))
 				snprintf(list + l, sizeof(list) - l, "%s%s",
 				    i > 0 ? ", " : "", a->words[i]);
-			return bad_value(label, val, "is not one of %s", list);
+			return bad_value(label, val, _("is not one of %s"), list);
 		}
 		v = json_object_new_string(val);
 		break;
@@ -137,14 +137,14 @@ add_arg(const struct desk_cmd *dc, const struct desk_arg *a, const char *val,
 		/* Never on the command line: every local user can read it
 		   there, and the shell keeps it. Never said back either. */
 		if (strcmp(val, "-") != 0) {
-			lobbyctl_say("%s: an ID number is not taken on the command "
+			lobbyctl_say(_("%s: an ID number is not taken on the command "
 			    "line, where other users of this computer can read it "
 			    "and the shell history keeps it; give %s - and type it "
 			    "at the prompt (it is not shown), or send it on "
-			    "standard input", label, label);
+			    "standard input"), label, label);
 			return EXIT_USAGE;
 		}
-		if ((rc = secret_read(label, "ID number (not shown): ", idnum,
+		if ((rc = secret_read(label, _("ID number (not shown): "), idnum,
 		    sizeof(idnum))) != 0)
 			return rc;
 		if ((rc = idnum_check(label, idnum)) == 0)
@@ -160,19 +160,19 @@ add_arg(const struct desk_cmd *dc, const struct desk_arg *a, const char *val,
 		n = strtoll(val, &end, 10);
 		if (a->conv == C_ID && (errno != 0 || end == val || *end != '\0' ||
 		    n < 1))
-			return bad_value(label, val, "is not a record number "
-			    "(1 or more)");
+			return bad_value(label, val, _("is not a record number "
+			    "(1 or more)"));
 		if (a->conv == C_INT && (errno != 0 || end == val || *end != '\0' ||
 		    n < a->lo || n > a->max))
-			return bad_value(label, val, "is not a number from %d to %d",
+			return bad_value(label, val, _("is not a number from %d to %d"),
 			    a->lo, a->max);
 		*num = n;
 		v = json_object_new_int64(n);
 		break;
 	case C_UID:
 		if (fmt_uid_normalize(val, buf) == -1)
-			return bad_value(label, val, "is not a card UID (%d to %d "
-			    "hex digits)", FMT_UID_MIN, FMT_UID_MAX);
+			return bad_value(label, val, _("is not a card UID (%d to %d "
+			    "hex digits)"), FMT_UID_MIN, FMT_UID_MAX);
 		v = json_object_new_string(buf);
 		break;
 	case C_PAST:
@@ -180,21 +180,21 @@ add_arg(const struct desk_cmd *dc, const struct desk_arg *a, const char *val,
 	case C_END:
 		if (fmt_time_parse(val, now, a->conv == C_PAST ? FMT_T_PAST :
 		    a->conv == C_START ? FMT_T_START : FMT_T_END, num) == -1)
-			return bad_value(label, val, "cannot be read as a time "
-			    "(YYYY-MM-DD [HH:MM], HH:MM, 15m, 2h, 3d%s)",
+			return bad_value(label, val, _("cannot be read as a time "
+			    "(YYYY-MM-DD [HH:MM], HH:MM, 15m, 2h, 3d%s)"),
 			    a->conv == C_PAST ? "" : ", +8h");
 		v = json_object_new_int64(*num);
 		break;
 	case C_DATE:
 		if ((*num = fmt_date_parse(val)) == -1)
-			return bad_value(label, val, "is not a date (YYYY-MM-DD, "
-			    "a day the calendar has)");
+			return bad_value(label, val, _("is not a date (YYYY-MM-DD, "
+			    "a day the calendar has)"));
 		v = json_object_new_int((int)*num);
 		break;
 	case C_FLOORS:
 		if (fmt_floors_parse(val, &floors) == -1)
-			return bad_value(label, val, "is not a list of floors "
-			    "0 to %d (3,5-7)", FMT_FLOOR_MAX);
+			return bad_value(label, val, _("is not a list of floors "
+			    "0 to %d (3,5-7)"), FMT_FLOOR_MAX);
 		fmt_floors_str(floors, buf, sizeof(buf));
 		v = json_object_new_string(buf);
 		break;
@@ -205,21 +205,21 @@ add_arg(const struct desk_cmd *dc, const struct desk_arg *a, const char *val,
 		break;
 	case C_DAYS:
 		if (!fmt_days_are_valid(val))
-			return bad_value(label, val, "is not a list of weekdays "
-			    "(mon-fri, sat,sun)");
+			return bad_value(label, val, _("is not a list of weekdays "
+			    "(mon-fri, sat,sun)"));
 		v = json_object_new_string(val);
 		break;
 	case C_HOURS:
 		if (!fmt_hours_are_valid(val))
-			return bad_value(label, val, "is not a list of periods "
-			    "HH:MM-HH:MM in order (08:00-12:00,14:00-18:00)");
+			return bad_value(label, val, _("is not a list of periods "
+			    "HH:MM-HH:MM in order (08:00-12:00,14:00-18:00)"));
 		v = json_object_new_string(val);
 		break;
 	case C_LOCAL:
 		return 0;
 	}
 	if (v == NULL) {
-		lobbyctl_say("out of memory");
+		lobbyctl_say(_("out of memory"));
 		return EXIT_REFUSED;
 	}
 	json_object_object_add(args, a->key, v);
@@ -246,7 +246,7 @@ desk_args(const struct desk_cmd *dc, const char *const *opt,
 
 	for (i = 0; i < DO_COUNT; i++)
 		if (opt[i] != NULL && i != DO_WORD && find_arg(dc, i) == NULL) {
-			lobbyctl_say("%s: %s does not apply here", dc->name,
+			lobbyctl_say(_("%s: %s does not apply here"), dc->name,
 			    desk_opt_name(i));
 			return EXIT_USAGE;
 		}
@@ -254,7 +254,7 @@ desk_args(const struct desk_cmd *dc, const char *const *opt,
 		a = &dc->args[i];
 		if (opt[a->opt] == NULL) {
 			if (a->required) {
-				lobbyctl_say("%s: %s is needed", dc->name,
+				lobbyctl_say(_("%s: %s is needed"), dc->name,
 				    arg_label(dc, a));
 				return EXIT_USAGE;
 			}
@@ -266,7 +266,7 @@ desk_args(const struct desk_cmd *dc, const char *const *opt,
 			return rc;
 	}
 	if ((opt[DO_ID_TYPE] == NULL) != (opt[DO_ID] == NULL)) {
-		lobbyctl_say("%s: --id-type and --id go together", dc->name);
+		lobbyctl_say(_("%s: --id-type and --id go together"), dc->name);
 		return EXIT_USAGE;
 	}
 	if (opt[DO_FROM] != NULL && opt[DO_UNTIL] != NULL) {
@@ -274,8 +274,8 @@ desk_args(const struct desk_cmd *dc, const char *const *opt,
 
 		if (dates ? num[DO_UNTIL] < num[DO_FROM] :
 		    num[DO_UNTIL] <= num[DO_FROM]) {
-			lobbyctl_say("%s: --until is %s --from", dc->name,
-			    dates ? "before" : "not after");
+			lobbyctl_say(dates ? _("%s: --until is before --from") :
+			    _("%s: --until is not after --from"), dc->name);
 			return EXIT_USAGE;
 		}
 	}

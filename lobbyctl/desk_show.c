@@ -25,6 +25,7 @@ enum ftype {
 	F_DATE,		/* YYYYMMDD -> YYYY-MM-DD; 0 "" */
 	F_FLOORS,	/* a list, or a mask of floors */
 	F_ANY,		/* a string as it is, anything else as JSON */
+	F_WORD,		/* a word of lobbyd's, in the user's language */
 };
 
 struct field {
@@ -34,53 +35,53 @@ struct field {
 };
 
 static const struct field person_fields[] = {
-	{ "id", "person", F_NUM },		{ "name", "name", F_STR },
-	{ "kind", "kind", F_STR },		{ "status", "status", F_STR },
-	{ "id_type", "ID type", F_STR },	{ "id_mask", "ID number", F_STR },
-	{ "company", "company", F_STR },	{ "unit", "unit", F_STR },
-	{ "schedule", "schedule", F_STR },	{ "created_ms", "created", F_TIME },
-	{ "created_by", "created by", F_STR },	{ "purged", "purged", F_BOOL },
+	{ "id", N_("person"), F_NUM },		{ "name", N_("name"), F_STR },
+	{ "kind", N_("kind"), F_WORD },		{ "status", N_("status"), F_WORD },
+	{ "id_type", N_("ID type"), F_STR },	{ "id_mask", N_("ID number"), F_STR },
+	{ "company", N_("company"), F_STR },	{ "unit", N_("unit"), F_STR },
+	{ "schedule", N_("schedule"), F_STR },	{ "created_ms", N_("created"), F_TIME },
+	{ "created_by", N_("created by"), F_STR },	{ "purged", N_("purged"), F_BOOL },
 };
 
 static const struct field pass_fields[] = {
-	{ "id", "pass", F_NUM },		{ "person", "person", F_NUM },
-	{ "name", "name", F_STR },		{ "kind", "kind", F_STR },
-	{ "state", "state", F_STR },		{ "credential", "credential", F_STR },
-	{ "code", "visitor code", F_STR },
-	{ "valid_from_ms", "valid from", F_TIME },
-	{ "valid_until_ms", "valid until", F_TIME },
-	{ "lanes", "lanes", F_STR },		{ "floors", "floors", F_FLOORS },
-	{ "single_entry", "single entry", F_BOOL }, { "used", "used", F_BOOL },
-	{ "permit", "permit", F_NUM },		{ "issued_ms", "issued", F_TIME },
-	{ "issued_by", "issued by", F_STR },
-	{ "confirmed_ms", "confirmed", F_TIME },
-	{ "confirmed_by", "confirmed by", F_STR },
-	{ "ended_ms", "ended", F_TIME },	{ "ended_by", "ended by", F_STR },
-	{ "end_reason", "end reason", F_STR },	{ "class", "class", F_STR },
-	{ "host", "host", F_STR },		{ "unit", "unit", F_STR },
-	{ "purpose", "purpose", F_STR },	{ "party", "party", F_NUM },
-	{ "appointment", "appointment", F_BOOL },
-	{ "override_by", "override by", F_STR },
-	{ "id_mask", "ID number", F_STR },	{ "watch", "watch list", F_ANY },
+	{ "id", N_("pass"), F_NUM },		{ "person", N_("person"), F_NUM },
+	{ "name", N_("name"), F_STR },		{ "kind", N_("kind"), F_WORD },
+	{ "state", N_("state"), F_WORD },		{ "credential", N_("credential"), F_STR },
+	{ "code", N_("visitor code"), F_STR },
+	{ "valid_from_ms", N_("valid from"), F_TIME },
+	{ "valid_until_ms", N_("valid until"), F_TIME },
+	{ "lanes", N_("lanes"), F_STR },		{ "floors", N_("floors"), F_FLOORS },
+	{ "single_entry", N_("single entry"), F_BOOL }, { "used", N_("used"), F_BOOL },
+	{ "permit", N_("permit"), F_NUM },		{ "issued_ms", N_("issued"), F_TIME },
+	{ "issued_by", N_("issued by"), F_STR },
+	{ "confirmed_ms", N_("confirmed"), F_TIME },
+	{ "confirmed_by", N_("confirmed by"), F_STR },
+	{ "ended_ms", N_("ended"), F_TIME },	{ "ended_by", N_("ended by"), F_STR },
+	{ "end_reason", N_("end reason"), F_STR },	{ "class", N_("class"), F_STR },
+	{ "host", N_("host"), F_STR },		{ "unit", N_("unit"), F_STR },
+	{ "purpose", N_("purpose"), F_STR },	{ "party", N_("party"), F_NUM },
+	{ "appointment", N_("appointment"), F_BOOL },
+	{ "override_by", N_("override by"), F_STR },
+	{ "id_mask", N_("ID number"), F_STR },	{ "watch", N_("watch list"), F_ANY },
 };
 
 static const struct field permit_fields[] = {
-	{ "id", "permit", F_NUM },		{ "unit", "unit", F_STR },
-	{ "company", "company", F_STR },	{ "from", "from", F_DATE },
-	{ "until", "until", F_DATE },		{ "days", "days", F_ANY },
-	{ "hours", "hours", F_STR },		{ "floor", "floor", F_NUM },
-	{ "fees_paid", "fees paid", F_BOOL },	{ "state", "state", F_STR },
-	{ "passes", "live passes", F_NUM },
-	{ "passes_ended", "passes ended", F_NUM },
-	{ "created_ms", "created", F_TIME },	{ "created_by", "created by", F_STR },
-	{ "updated_ms", "updated", F_TIME },	{ "updated_by", "updated by", F_STR },
+	{ "id", N_("permit"), F_NUM },		{ "unit", N_("unit"), F_STR },
+	{ "company", N_("company"), F_STR },	{ "from", N_("from"), F_DATE },
+	{ "until", N_("until"), F_DATE },		{ "days", N_("days"), F_ANY },
+	{ "hours", N_("hours"), F_STR },		{ "floor", N_("floor"), F_NUM },
+	{ "fees_paid", N_("fees paid"), F_BOOL },	{ "state", N_("state"), F_WORD },
+	{ "passes", N_("live passes"), F_NUM },
+	{ "passes_ended", N_("passes ended"), F_NUM },
+	{ "created_ms", N_("created"), F_TIME },	{ "created_by", N_("created by"), F_STR },
+	{ "updated_ms", N_("updated"), F_TIME },	{ "updated_by", N_("updated by"), F_STR },
 };
 
 static const struct field watch_fields[] = {
-	{ "id", "watch list entry", F_NUM },	{ "id_type", "ID type", F_STR },
-	{ "id_mask", "ID number", F_STR },	{ "name", "name", F_STR },
-	{ "note", "note", F_STR },		{ "added_ms", "added", F_TIME },
-	{ "added_by", "added by", F_STR },
+	{ "id", N_("watch list entry"), F_NUM },	{ "id_type", N_("ID type"), F_STR },
+	{ "id_mask", N_("ID number"), F_STR },	{ "name", N_("name"), F_STR },
+	{ "note", N_("note"), F_STR },		{ "added_ms", N_("added"), F_TIME },
+	{ "added_by", N_("added by"), F_STR },
 };
 
 #define NF(a)	((int)(sizeof(a) / sizeof(a[0])))
@@ -101,7 +102,7 @@ field_text(struct json_object *o, const char *key, enum ftype type, char *buf,
 		fmt_time(json_object_get_int64(v), buf, len);
 		return buf;
 	case F_BOOL:
-		return json_object_get_boolean(v) ? "yes" : "no";
+		return json_object_get_boolean(v) ? _("yes") : _("no");
 	case F_NUM:
 		snprintf(buf, len, "%lld", (long long)json_object_get_int64(v));
 		return buf;
@@ -119,6 +120,8 @@ field_text(struct json_object *o, const char *key, enum ftype type, char *buf,
 			return buf;
 		}
 		/* FALLTHROUGH */
+	case F_WORD:
+		return show_word(show_jstr(o, key));
 	case F_STR:
 	case F_ANY:
 		if (json_object_is_type(v, json_type_string) || type == F_STR)
@@ -146,13 +149,13 @@ print_record(const struct field *f, int nf, struct json_object *o)
 	if (buf == NULL || kbuf == NULL) {
 		free(buf);
 		free(kbuf);
-		lobbyctl_say("out of memory");
+		lobbyctl_say(_("out of memory"));
 		return EXIT_REFUSED;
 	}
 	for (int i = 0; i < nf && n < KV_MAX; i++) {
 		if (!json_object_object_get_ex(o, f[i].key, NULL))
 			continue;
-		keys[n] = f[i].label;
+		keys[n] = _(f[i].label);
 		vals[n] = field_text(o, f[i].key, f[i].type, buf[n], CELL_LEN);
 		n++;
 	}
@@ -189,13 +192,14 @@ struct dcol {
 	bool		lines;	/* each line of the text on a row of its own */
 };
 
+/* h: a heading, shown through _() (xgettext --keyword=COL:1). */
 #define COL(h, k, t, max, right)	{ { h, 0, max, right }, k, t, false }
 
 static const struct dcol pass_cols[] = {
 	COL("ID", "id", F_NUM, 0, true),
 	COL("NAME", "name", F_STR, 32, false),
-	COL("KIND", "kind", F_STR, 0, false),
-	COL("STATE", "state", F_STR, 0, false),
+	COL("KIND", "kind", F_WORD, 0, false),
+	COL("STATE", "state", F_WORD, 0, false),
 	COL("FROM", "valid_from_ms", F_TIME, 0, false),
 	COL("UNTIL", "valid_until_ms", F_TIME, 0, false),
 	COL("CREDENTIAL", "credential", F_STR, 0, false),
@@ -206,8 +210,8 @@ static const struct dcol pass_cols[] = {
 static const struct dcol person_cols[] = {
 	COL("ID", "id", F_NUM, 0, true),
 	COL("NAME", "name", F_STR, 32, false),
-	COL("KIND", "kind", F_STR, 0, false),
-	COL("STATUS", "status", F_STR, 0, false),
+	COL("KIND", "kind", F_WORD, 0, false),
+	COL("STATUS", "status", F_WORD, 0, false),
 	COL("DOCUMENT", "id_mask", F_STR, 0, false),
 	COL("COMPANY", "company", F_STR, 24, false),
 	COL("UNIT", "unit", F_STR, 0, false),
@@ -224,7 +228,7 @@ static const struct dcol permit_cols[] = {
 	COL("HOURS", "hours", F_STR, 0, false),
 	COL("FLOOR", "floor", F_NUM, 0, true),
 	COL("PAID", "fees_paid", F_BOOL, 0, false),
-	COL("STATE", "state", F_STR, 0, false),
+	COL("STATE", "state", F_WORD, 0, false),
 	COL("PASSES", "passes", F_NUM, 0, true),
 };
 
@@ -253,7 +257,7 @@ static const struct dcol shift_cols[] = {
 	COL("TIME", "ts_ms", F_TIME, 0, false),
 	COL("BY", "actor", F_STR, 16, false),
 	COL("KIND", "kind", F_STR, 0, false),
-	{ { "TEXT", 0, 100, false }, "text", F_STR, true },
+	{ { N_("TEXT"), 0, 100, false }, "text", F_STR, true },
 };
 
 #define NCOLS_MAX	12
@@ -261,7 +265,7 @@ static const struct dcol shift_cols[] = {
 static int
 bad_list(void)
 {
-	lobbyctl_say("bad reply from lobbyd: \"data\" is not a list of objects");
+	lobbyctl_say(_("bad reply from lobbyd: \"data\" is not a list of objects"));
 	return EXIT_REFUSED;
 }
 
@@ -339,7 +343,7 @@ print_list(const struct dcol *c, int nc, struct json_object *a,
 	fmt_table_free(t);
 	return 0;
 out_oom:
-	lobbyctl_say("out of memory");
+	lobbyctl_say(_("out of memory"));
 	return EXIT_REFUSED;
 }
 
@@ -369,7 +373,7 @@ print_csv(const struct dcol *c, int nc, struct json_object *a)
 			field = fmt_csv_field(field_text(o, c[i].key, c[i].type,
 			    buf, sizeof(buf)));
 			if (field == NULL) {
-				lobbyctl_say("out of memory");
+				lobbyctl_say(_("out of memory"));
 				return EXIT_REFUSED;
 			}
 			printf("%s%s", i > 0 ? "," : "", field);
@@ -386,35 +390,35 @@ show_visitor(struct json_object *d)
 	const char *keys[5], *vals[5];
 	char until[FMT_TIME_LEN], code[80], host[140];
 	char *name = fmt_clean(show_jstr(d, "name"), 64);
-	char *state = fmt_clean(show_jstr(d, "state"), 16);
+	char *state = fmt_clean(show_word(show_jstr(d, "state")), 32);
 	long long id = (long long)show_jint(d, "id");
 	int n = 0;
 
-	printf("visitor pass %lld for %s: %s\n", id, name != NULL ? name : "",
+	printf(_("visitor pass %lld for %s: %s\n"), id, name != NULL ? name : "",
 	    state != NULL ? state : "");
 	if (strcmp(show_jstr(d, "state"), "pending") == 0)
-		printf("waiting for the host's confirmation: lobbyctl visitor "
-		    "confirm %lld\n", id);
+		printf(_("waiting for the host's confirmation: lobbyctl visitor "
+		    "confirm %lld\n"), id);
 	free(name);
 	free(state);
 	if (show_jstr(d, "code")[0] != '\0') {
-		snprintf(code, sizeof(code), "%s (print it as a QR code)",
+		snprintf(code, sizeof(code), _("%s (print it as a QR code)"),
 		    show_jstr(d, "code"));
-		keys[n] = "visitor code";
+		keys[n] = _("visitor code");
 		vals[n++] = code;
 	} else {
-		keys[n] = "card";
+		keys[n] = _("card");
 		vals[n++] = show_jstr(d, "credential");
 	}
 	fmt_time(show_jint(d, "valid_until_ms"), until, sizeof(until));
-	keys[n] = "valid until";
+	keys[n] = _("valid until");
 	vals[n++] = until;
-	snprintf(host, sizeof(host), "%s, unit %s", show_jstr(d, "host"),
+	snprintf(host, sizeof(host), _("%s, unit %s"), show_jstr(d, "host"),
 	    show_jstr(d, "unit"));
-	keys[n] = "host";
+	keys[n] = _("host");
 	vals[n++] = host;
 	if (show_jstr(d, "override_by")[0] != '\0') {
-		keys[n] = "override by";
+		keys[n] = _("override by");
 		vals[n++] = show_jstr(d, "override_by");
 	}
 	fmt_kv_print(keys, vals, n, stdout);
@@ -431,31 +435,31 @@ show_idcard(struct json_object *d)
 	size_t n = 0;
 
 	if (!show_jbool(d, "read")) {
-		printf("no identity card read at %s in the last 10 minutes\n",
+		printf(_("no identity card read at %s in the last 10 minutes\n"),
 		    show_jstr(d, "reader"));
 		return 0;
 	}
 	fmt_time(show_jint(d, "read_ms"), when, sizeof(when));
 	if (!show_jbool(d, "ok")) {
-		printf("the last read at %s (%s) failed: %s\n",
+		printf(_("the last read at %s (%s) failed: %s\n"),
 		    show_jstr(d, "reader"), when, show_jstr(d, "error"));
 		return 0;
 	}
-	keys[n] = "read at", vals[n++] = when;
-	keys[n] = "name", vals[n++] = show_jstr(d, "name");
-	keys[n] = "sex", vals[n++] = show_jstr(d, "sex");
-	keys[n] = "born", vals[n++] = show_jstr(d, "birth");
-	snprintf(doc, sizeof(doc), "%s %s", show_jstr(d, "id_type"),
+	keys[n] = _("read at"), vals[n++] = when;
+	keys[n] = _("name"), vals[n++] = show_jstr(d, "name");
+	keys[n] = _("sex"), vals[n++] = show_word(show_jstr(d, "sex"));
+	keys[n] = _("born"), vals[n++] = show_jstr(d, "birth");
+	snprintf(doc, sizeof(doc), "%s %s", show_word(show_jstr(d, "id_type")),
 	    show_jstr(d, "id_mask"));
-	keys[n] = "document", vals[n++] = doc;
+	keys[n] = _("document"), vals[n++] = doc;
 	snprintf(valid, sizeof(valid), "%s%s", show_jstr(d, "valid_until"),
-	    show_jbool(d, "expired") ? " (EXPIRED)" : "");
-	keys[n] = "valid until", vals[n++] = valid;
-	keys[n] = "number", vals[n++] = show_jbool(d, "number_ok") ? "valid" :
+	    show_jbool(d, "expired") ? _(" (EXPIRED)") : "");
+	keys[n] = _("valid until"), vals[n++] = valid;
+	keys[n] = _("number"), vals[n++] = show_jbool(d, "number_ok") ? _("valid") :
 	    show_jstr(d, "number_problem");
 	fmt_kv_print(keys, vals, n, stdout);
 	if (!show_jbool(d, "number_ok") || show_jbool(d, "expired"))
-		printf("registering this visitor needs a manager's --override\n");
+		printf(_("registering this visitor needs a manager's --override\n"));
 	return 0;
 }
 
@@ -466,7 +470,7 @@ show_handover(struct json_object *d)
 	char *text = strdup(show_jstr(d, "text")), *line, *save = NULL;
 	int n = 0;
 
-	printf("handover recorded (shift log %lld)\n",
+	printf(_("handover recorded (shift log %lld)\n"),
 	    (long long)show_jint(d, "id"));
 	if (text == NULL)
 		return;
@@ -475,12 +479,12 @@ show_handover(struct json_object *d)
 		char *clean = fmt_clean(line, 0);
 
 		if (n++ == 0)
-			printf("open items:\n");
+			printf(_("open items:\n"));
 		printf("  %s\n", clean != NULL ? clean : "");
 		free(clean);
 	}
 	if (n == 0)
-		printf("no open items\n");
+		printf(_("no open items\n"));
 	free(text);
 }
 
@@ -496,8 +500,9 @@ desk_show(const struct desk_cmd *dc, bool json, bool csv,
 
 	if (data == NULL || !json_object_is_type(data, list ? json_type_array :
 	    json_type_object)) {
-		lobbyctl_say("bad reply from lobbyd: \"data\" is not %s",
-		    list ? "a list" : "an object");
+		lobbyctl_say("%s", list ?
+		    _("bad reply from lobbyd: \"data\" is not a list") :
+		    _("bad reply from lobbyd: \"data\" is not an object"));
 		return EXIT_REFUSED;
 	}
 	if (json) {
@@ -513,37 +518,37 @@ desk_show(const struct desk_cmd *dc, bool json, bool csv,
 			return rc;
 		if (!json_object_object_get_ex(data, "passes", &passes))
 			return 0;
-		printf("\npasses:\n");
-		return print_list(pass_cols, NF(pass_cols), passes, "  none");
+		printf(_("\npasses:\n"));
+		return print_list(pass_cols, NF(pass_cols), passes, _("  none"));
 	case S_PEOPLE:
-		return print_list(person_cols, NF(person_cols), data, "no people");
+		return print_list(person_cols, NF(person_cols), data, _("no people"));
 	case S_PASS:
 		return print_record(pass_fields, NF(pass_fields), data);
 	case S_PASSES:
 		return print_list(pass_cols, NF(pass_cols), data,
-		    dc->name[0] == 'v' ? "no visitors" : "no passes");
+		    dc->name[0] == 'v' ? _("no visitors") : _("no passes"));
 	case S_VISITOR:
 		return show_visitor(data);
 	case S_PERMIT:
 		return print_record(permit_fields, NF(permit_fields), data);
 	case S_PERMITS:
-		return print_list(permit_cols, NF(permit_cols), data, "no permits");
+		return print_list(permit_cols, NF(permit_cols), data, _("no permits"));
 	case S_WATCH:
 		return print_record(watch_fields, NF(watch_fields), data);
 	case S_WATCHES:
 		return print_list(watch_cols, NF(watch_cols), data,
-		    "the watch list is empty");
+		    _("the watch list is empty"));
 	case S_REMOVED:
-		printf("removed watch list entry %lld\n",
+		printf(_("removed watch list entry %lld\n"),
 		    (long long)show_jint(data, "id"));
 		return 0;
 	case S_INSIDE:
 		if (csv)
 			return print_csv(inside_cols, NF(inside_cols), data);
 		return print_list(inside_cols, NF(inside_cols), data,
-		    "nobody inside");
+		    _("nobody inside"));
 	case S_SHIFT:
-		printf("noted in the shift log (%lld)\n",
+		printf(_("noted in the shift log (%lld)\n"),
 		    (long long)show_jint(data, "id"));
 		return 0;
 	case S_HANDOVER:
@@ -551,11 +556,12 @@ desk_show(const struct desk_cmd *dc, bool json, bool csv,
 		return 0;
 	case S_SHIFTS:
 		return print_list(shift_cols, NF(shift_cols), data,
-		    "nothing in the shift log");
+		    _("nothing in the shift log"));
 	case S_IDCARD:
 		return show_idcard(data);
 	case S_RAISED:
-		printf("%s alert raised for %s: %s\n", show_jstr(data, "severity"),
+		printf(_("%s alert raised for %s: %s\n"),
+		    show_word(show_jstr(data, "severity")),
 		    show_jstr(data, "audience"), show_jstr(data, "message"));
 		return 0;
 	}

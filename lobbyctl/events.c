@@ -134,7 +134,7 @@ out_finish(FILE *f, bool is_file, const char *name)
 {
 	if (fflush(f) == EOF || ferror(f) ||
 	    (is_file && fsync(fileno(f)) == -1)) {
-		lobbyctl_say("%s: cannot write: %s", name, strerror(errno));
+		lobbyctl_say(_("%s: cannot write: %s"), name, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -175,15 +175,15 @@ events_export(struct conn *c, struct json_object *req, const char *out)
 {
 	struct json_object *args, *reply, *data, *page, *pargs;
 	int64_t since, until, upto, rows = 0;
-	const char *name = out != NULL ? out : "standard output";
+	const char *name = out != NULL ? out : _("standard output");
 	char t1[FMT_TIME_LEN], t2[FMT_TIME_LEN], tmp[4096] = "";
 	FILE *f = stdout;
 	int rc, fd;
 	size_t i;
 
 	if (out != NULL && access(out, F_OK) == 0) {
-		lobbyctl_say("%s exists: an export is never written over "
-		    "another file", out);
+		lobbyctl_say(_("%s exists: an export is never written over "
+		    "another file"), out);
 		return EXIT_USAGE;
 	}
 
@@ -191,7 +191,7 @@ events_export(struct conn *c, struct json_object *req, const char *out)
 	if ((rc = conn_request(c, req, &reply, &data)) != 0)
 		return rc;
 	if (reply == NULL) {
-		lobbyctl_say("interrupted: nothing exported");
+		lobbyctl_say(_("interrupted: nothing exported"));
 		return EXIT_REFUSED;
 	}
 	if (!show_data_is_object(data)) {
@@ -222,7 +222,7 @@ events_export(struct conn *c, struct json_object *req, const char *out)
 
 	if ((page = json_object_new_object()) == NULL ||
 	    (pargs = json_object_new_object()) == NULL) {
-		lobbyctl_say("out of memory");
+		lobbyctl_say(_("out of memory"));
 		json_object_put(page);
 		rc = EXIT_REFUSED;
 		goto out_unlink;
@@ -242,7 +242,7 @@ events_export(struct conn *c, struct json_object *req, const char *out)
 		if ((rc = conn_request(c, page, &reply, &data)) != 0 ||
 		    reply == NULL) {
 			if (rc == 0) {
-				lobbyctl_say("interrupted: nothing exported");
+				lobbyctl_say(_("interrupted: nothing exported"));
 				rc = EXIT_REFUSED;
 			}
 			break;
@@ -255,7 +255,7 @@ events_export(struct conn *c, struct json_object *req, const char *out)
 		n = json_object_array_length(data);
 		for (i = 0; i < n && rc == 0; i++) {
 			if (csv_event(f, json_object_array_get_idx(data, i)) == -1) {
-				lobbyctl_say("out of memory");
+				lobbyctl_say(_("out of memory"));
 				rc = EXIT_REFUSED;
 			}
 		}
@@ -267,7 +267,7 @@ events_export(struct conn *c, struct json_object *req, const char *out)
 		if (more == NULL || rc != 0)
 			break;
 		if (ferror(f)) {
-			lobbyctl_say("%s: cannot write: %s", name, strerror(errno));
+			lobbyctl_say(_("%s: cannot write: %s"), name, strerror(errno));
 			rc = EXIT_REFUSED;
 			break;
 		}
@@ -300,16 +300,16 @@ events_export(struct conn *c, struct json_object *req, const char *out)
 	if (out != NULL)
 		json_object_object_add(args, "file", json_object_new_string(out));
 	if ((rc = conn_request(c, req, &reply, &data)) != 0 || reply == NULL) {
-		lobbyctl_say("%s holds the events, but lobbyd did not record "
+		lobbyctl_say(_("%s holds the events, but lobbyd did not record "
 		    "the export: retention keeps them until an export is "
-		    "recorded", name);
+		    "recorded"), name);
 		return rc != 0 ? rc : EXIT_REFUSED;
 	}
 	json_object_put(reply);
 	fmt_time(since, t1, sizeof(t1));
 	fmt_time(until, t2, sizeof(t2));
-	fprintf(out != NULL ? stdout : stderr, "exported %lld events from %s "
-	    "to %s into %s\n", (long long)rows, since > 0 ? t1 : "the start",
+	fprintf(out != NULL ? stdout : stderr, _("exported %lld events from %s "
+	    "to %s into %s\n"), (long long)rows, since > 0 ? t1 : _("the start"),
 	    t2, name);
 	return 0;
 

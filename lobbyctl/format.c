@@ -4,6 +4,7 @@
  * cells can never carry control characters to the terminal.
  */
 #include "format.h"
+#include "i18n.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -227,21 +228,21 @@ static const struct {
 	const char	*kind;
 	const char	*words;
 } kind_words[] = {
-	{ "access",		"access" },
-	{ "passage",		"passed" },
-	{ "no_passage",		"not passed" },
-	{ "manual_open",	"manual open" },
-	{ "device_offline",	"offline" },
-	{ "device_online",	"online" },
-	{ "fault",		"fault" },
-	{ "fault_cleared",	"fault cleared" },
-	{ "reader_reject",	"bad read" },
-	{ "unexpected_passage",	"forced passage" },
-	{ "worker_restart",	"link restart" },
-	{ "card_added",		"card added" },
-	{ "card_removed",	"card removed" },
-	{ "lobbyd_start",	"lobbyd started" },
-	{ "lobbyd_stop",	"lobbyd stopped" },
+	{ "access",		N_("access") },
+	{ "passage",		N_("passed") },
+	{ "no_passage",		N_("not passed") },
+	{ "manual_open",	N_("manual open") },
+	{ "device_offline",	N_("offline") },
+	{ "device_online",	N_("online") },
+	{ "fault",		N_("fault") },
+	{ "fault_cleared",	N_("fault cleared") },
+	{ "reader_reject",	N_("bad read") },
+	{ "unexpected_passage",	N_("forced passage") },
+	{ "worker_restart",	N_("link restart") },
+	{ "card_added",		N_("card added") },
+	{ "card_removed",	N_("card removed") },
+	{ "lobbyd_start",	N_("lobbyd started") },
+	{ "lobbyd_stop",	N_("lobbyd stopped") },
 };
 
 const char *
@@ -251,7 +252,7 @@ fmt_kind_words(const char *kind, char *buf, size_t len)
 
 	for (i = 0; i < sizeof(kind_words) / sizeof(kind_words[0]); i++)
 		if (strcmp(kind, kind_words[i].kind) == 0)
-			return kind_words[i].words;
+			return _(kind_words[i].words);
 	if (len == 0)
 		return "";
 	for (i = 0; kind[i] != '\0' && i + 1 < len; i++)
@@ -428,7 +429,7 @@ fmt_table_new(const struct fmt_col *cols, int ncols)
 	t->cols = cols;
 	t->ncols = ncols;
 	for (i = 0; i < ncols; i++)
-		t->width[i] = fmt_width(cols[i].name);
+		t->width[i] = fmt_width(_(cols[i].name));
 	return t;
 }
 
@@ -531,7 +532,7 @@ fmt_table_print(struct fmt_table *t, FILE *f)
 	if ((head = calloc((size_t)t->ncols, sizeof(char *))) == NULL)
 		return;
 	for (i = 0; i < t->ncols; i++)
-		head[i] = (char *)t->cols[i].name;
+		head[i] = (char *)_(t->cols[i].name);
 	print_line(t, head, f);
 	free(head);
 	for (i = 0; i < t->nrows; i++)

@@ -77,14 +77,14 @@ csv_split(struct imp *im, char *s, char **field, int max)
 		char *out = s;
 
 		if (n == max) {
-			imp_err(im, "more than %d fields", max);
+			imp_err(im, _("more than %d fields"), max);
 			return -1;
 		}
 		field[n++] = s;
 		if (*s == '"') {
 			for (s++;; s++) {
 				if (*s == '\0') {
-					imp_err(im, "a quoted field does not end");
+					imp_err(im, _("a quoted field does not end"));
 					return -1;
 				}
 				if (*s == '"' && s[1] == '"')
@@ -95,7 +95,7 @@ csv_split(struct imp *im, char *s, char **field, int max)
 			}
 			s++;
 			if (*s != ',' && *s != '\0') {
-				imp_err(im, "text after a closing quote");
+				imp_err(im, _("text after a closing quote"));
 				return -1;
 			}
 		} else {
@@ -121,13 +121,13 @@ imp_read(struct imp *im, char *buf)
 
 		if (fgets(buf, IMP_LINE_MAX, im->f) == NULL) {
 			if (ferror(im->f))
-				imp_err(im, "read error: %s", strerror(errno));
+				imp_err(im, _("read error: %s"), strerror(errno));
 			return NULL;
 		}
 		im->line++;
 		n = strlen(buf);
 		if (n == IMP_LINE_MAX - 1 && buf[n - 1] != '\n') {
-			imp_err(im, "line longer than %d bytes", IMP_LINE_MAX - 2);
+			imp_err(im, _("line longer than %d bytes"), IMP_LINE_MAX - 2);
 			return NULL;
 		}
 		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
@@ -148,7 +148,7 @@ imp_header(struct imp *im, char *buf)
 
 	if (imp_read(im, buf) == NULL) {
 		if (im->nerr == 0)
-			imp_err(im, "empty file: a header (uid,holder,...) expected");
+			imp_err(im, _("empty file: a header (uid,holder,...) expected"));
 		return -1;
 	}
 	if ((n = csv_split(im, buf, field, IMP_COLS + 8)) < 0)
@@ -164,19 +164,19 @@ imp_header(struct imp *im, char *buf)
 			    strlen(col_names[k]), " \t")] == '\0')
 				break;
 		if (k == IMP_COLS) {
-			imp_err(im, "unknown column \"%s\" (uid, holder, from, "
-			    "until, floors, disabled)", name);
+			imp_err(im, _("unknown column \"%s\" (uid, holder, from, "
+			    "until, floors, disabled)"), name);
 			return -1;
 		}
 		if (seen[k]) {
-			imp_err(im, "column %s twice", col_names[k]);
+			imp_err(im, _("column %s twice"), col_names[k]);
 			return -1;
 		}
 		seen[k] = true;
 		im->col[i] = k;
 	}
 	if (!seen[C_UID] || !seen[C_HOLDER]) {
-		imp_err(im, "the header needs the columns uid and holder");
+		imp_err(im, _("the header needs the columns uid and holder"));
 		return -1;
 	}
 	return 0;
@@ -194,7 +194,7 @@ imp_row(struct imp *im, char *buf, struct imp_row *r)
 	if ((n = csv_split(im, buf, field, IMP_COLS + 8)) < 0)
 		return false;
 	if (n != im->ncols) {
-		imp_err(im, "%d fields, the header has %d", n, im->ncols);
+		imp_err(im, _("%d fields, the header has %d"), n, im->ncols);
 		return false;
 	}
 	for (int i = 0; i < n; i++)
@@ -203,43 +203,43 @@ imp_row(struct imp *im, char *buf, struct imp_row *r)
 	if (fmt_uid_normalize(v[C_UID], r->uid) == -1) {
 		char *clean = fmt_clean(v[C_UID], 40);	/* as a terminal shows it */
 
-		imp_err(im, "uid \"%s\" is not %d to %d hex digits",
+		imp_err(im, _("uid \"%s\" is not %d to %d hex digits"),
 		    clean != NULL ? clean : "", FMT_UID_MIN, FMT_UID_MAX);
 		free(clean);
 		return false;
 	}
 	if (v[C_HOLDER][0] == '\0' || !str_copy(r->holder, v[C_HOLDER],
 	    sizeof(r->holder))) {
-		imp_err(im, "holder of card %s: 1 to %zu bytes expected", r->uid,
+		imp_err(im, _("holder of card %s: 1 to %zu bytes expected"), r->uid,
 		    sizeof(r->holder) - 1);
 		return false;
 	}
 	for (const char *p = r->holder; *p != '\0'; p++) {
 		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			imp_err(im, "holder of card %s contains a control "
-			    "character", r->uid);
+			imp_err(im, _("holder of card %s contains a control "
+			    "character"), r->uid);
 			return false;
 		}
 	}
 	if (v[C_FROM][0] != '\0' &&
 	    fmt_time_parse(v[C_FROM], im->now, FMT_T_START, &r->from) == -1) {
-		imp_err(im, "from: cannot read \"%.40s\" as a time (YYYY-MM-DD "
-		    "[HH:MM])", v[C_FROM]);
+		imp_err(im, _("from: cannot read \"%.40s\" as a time (YYYY-MM-DD "
+		    "[HH:MM])"), v[C_FROM]);
 		return false;
 	}
 	if (v[C_UNTIL][0] != '\0' &&
 	    fmt_time_parse(v[C_UNTIL], im->now, FMT_T_END, &r->until) == -1) {
-		imp_err(im, "until: cannot read \"%.40s\" as a time (YYYY-MM-DD "
-		    "[HH:MM])", v[C_UNTIL]);
+		imp_err(im, _("until: cannot read \"%.40s\" as a time (YYYY-MM-DD "
+		    "[HH:MM])"), v[C_UNTIL]);
 		return false;
 	}
 	if (r->from != 0 && r->until != 0 && r->until <= r->from) {
-		imp_err(im, "card %s: until must be after from", r->uid);
+		imp_err(im, _("card %s: until must be after from"), r->uid);
 		return false;
 	}
 	if (v[C_FLOORS][0] != '\0') {
 		if (floors_parse(v[C_FLOORS], &mask, err, sizeof(err)) == -1) {
-			imp_err(im, "floors: %s", err);
+			imp_err(im, _("floors: %s"), err);
 			return false;
 		}
 		floors_str(mask, r->floors, sizeof(r->floors));	/* canonical */
@@ -251,7 +251,7 @@ imp_row(struct imp *im, char *buf, struct imp_row *r)
 	    strcasecmp(v[C_DISABLED], "true") == 0 || strcmp(v[C_DISABLED], "1") == 0)
 		r->enabled = false;
 	else {
-		imp_err(im, "disabled: \"%.20s\" is not yes or no", v[C_DISABLED]);
+		imp_err(im, _("disabled: \"%.20s\" is not yes or no"), v[C_DISABLED]);
 		return false;
 	}
 	return true;
@@ -290,7 +290,7 @@ imp_check(struct imp *im)
 			struct uid_line *p = realloc(ul, ncap * sizeof(*p));
 
 			if (p == NULL) {
-				imp_err(im, "out of memory");
+				imp_err(im, _("out of memory"));
 				break;
 			}
 			ul = p;
@@ -305,13 +305,13 @@ imp_check(struct imp *im)
 			if (strcmp(ul[i].uid, ul[i - 1].uid) != 0)
 				continue;
 			im->line = ul[i].line;
-			imp_err(im, "card %s again (first on line %ld)", ul[i].uid,
+			imp_err(im, _("card %s again (first on line %ld)"), ul[i].uid,
 			    ul[i - 1].line);
 		}
 	}
 	free(ul);
 	if (im->nerr > IMP_ERRORS_MAX)
-		fprintf(stderr, "%s: %d more errors not shown\n", im->path,
+		fprintf(stderr, _("%s: %d more errors not shown\n"), im->path,
 		    im->nerr - IMP_ERRORS_MAX);
 	return im->nerr > 0 ? -1 : (long)n;
 }
@@ -361,7 +361,7 @@ card_import(struct conn *conn, const char *path, bool json)
 	}
 	if ((total = imp_check(&im)) < 0) {
 		fclose(im.f);
-		lobbyctl_say("%s: nothing imported", path);
+		lobbyctl_say(_("%s: nothing imported"), path);
 		return EXIT_USAGE;
 	}
 	rewind(im.f);
@@ -394,7 +394,7 @@ card_import(struct conn *conn, const char *path, bool json)
 	}
 	fclose(im.f);
 	if (rc == 0 && sent != total) {
-		lobbyctl_say("%s changed while it was read; nothing imported", path);
+		lobbyctl_say(_("%s changed while it was read; nothing imported"), path);
 		json_object_put(rows);
 		return EXIT_USAGE;	/* the connection's close drops the import */
 	}
@@ -407,10 +407,10 @@ card_import(struct conn *conn, const char *path, bool json)
 	if (json)
 		puts(json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN));
 	else
-		printf("imported %lld cards from %s%s\n",
+		printf(_("imported %lld cards from %s%s\n"),
 		    (long long)show_jint(data, "imported"), name,
-		    show_jbool(data, "replaced") ? " (some replaced cards already "
-		    "on the list)" : "");
+		    show_jbool(data, "replaced") ? _(" (some replaced cards already "
+		    "on the list)") : "");
 	json_object_put(reply);
 	return 0;
 }

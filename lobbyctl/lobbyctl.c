@@ -4,6 +4,7 @@
  * (request.c), carried over the control socket by conn.c (daemon/ctl.h), and
  * the reply shown by show.c: a list that comes in pages, page by page.
  */
+#include <locale.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -53,7 +54,7 @@ show_paged(struct conn *conn, const struct cmd_def *c, struct json_object *req,
 	for (;;) {
 		if (!json_object_object_get_ex(*reply, "data", &data) ||
 		    !json_object_is_type(data, json_type_array)) {
-			lobbyctl_say("bad reply from lobbyd: \"data\" is not a list");
+			lobbyctl_say(_("bad reply from lobbyd: \"data\" is not a list"));
 			rc = EXIT_REFUSED;
 			break;
 		}
@@ -116,7 +117,7 @@ gather_pages(struct conn *conn, struct json_object *req, struct json_object *arg
 		    reply == NULL)
 			break;
 		if (data == NULL || !json_object_is_type(data, json_type_array)) {
-			lobbyctl_say("bad reply from lobbyd: \"data\" is not a list");
+			lobbyctl_say(_("bad reply from lobbyd: \"data\" is not a list"));
 			rc = EXIT_REFUSED;
 			break;
 		}
@@ -143,6 +144,14 @@ main(int argc, char **argv)
 	bool follow;
 	int rc;
 
+	/* Messages in the user's language; numbers, and so JSON, stay as C
+	 * writes and reads them. LOBBYCTL_LOCALEDIR: catalogs not installed. */
+	setlocale(LC_CTYPE, "");
+	setlocale(LC_MESSAGES, "");
+	bindtextdomain(LOBBYCTL_DOMAIN, getenv("LOBBYCTL_LOCALEDIR") != NULL ?
+	    getenv("LOBBYCTL_LOCALEDIR") : LOCALEDIR);
+	textdomain(LOBBYCTL_DOMAIN);
+
 	/* [-s SOCKET] [--json] user ...: the first word after the options. */
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-s") == 0) {
@@ -163,7 +172,7 @@ main(int argc, char **argv)
 		c = &cmdline_devices_check;
 	if ((req = json_object_new_object()) == NULL ||
 	    (args = json_object_new_object()) == NULL) {
-		lobbyctl_say("out of memory");
+		lobbyctl_say(_("out of memory"));
 		return EXIT_REFUSED;
 	}
 	json_object_object_add(req, "cmd", json_object_new_string(c->cmd));

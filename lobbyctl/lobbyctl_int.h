@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "format.h"
+#include "i18n.h"
 
 #define EXIT_REFUSED	1	/* lobbyd said no, or answered nonsense */
 #define EXIT_USAGE	2
@@ -58,6 +59,10 @@ struct json_object *show_jval(struct json_object *, const char *key);
 const char *show_jstr(struct json_object *, const char *key);
 int64_t	show_jint(struct json_object *, const char *key);
 bool	show_jbool(struct json_object *, const char *key);
+/* A word lobbyd sends (a device's kind or state, as engine/kind.c and each
+ * kind's state_name name them; a severity, an urgency; a key of status and
+ * stats) in the user's language; a word lobbyctl does not know as sent. */
+const char *show_word(const char *word);
 /* The object as one line of JSON on stdout. */
 void	show_json(struct json_object *);
 /* Whether a reply's data is an object, or a list of objects; if not, after

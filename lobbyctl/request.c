@@ -26,8 +26,8 @@
 static int
 bad_time(const char *opt, const char *val, enum fmt_time_use use)
 {
-	lobbyctl_say("%s: cannot read \"%s\" as a time (YYYY-MM-DD [HH:MM], HH:MM, "
-	    "15m, 2h, 3d%s)", opt, val, use == FMT_T_PAST ? "" : ", +8h");
+	lobbyctl_say(_("%s: cannot read \"%s\" as a time (YYYY-MM-DD [HH:MM], HH:MM, "
+	    "15m, 2h, 3d%s)"), opt, val, use == FMT_T_PAST ? "" : ", +8h");
 	return EXIT_USAGE;
 }
 
@@ -40,15 +40,15 @@ lobbyctl_text_ok(const char *what, const char *val, size_t max, bool may_be_empt
 	for (p = val; *p == ' ' || *p == '\t'; p++)
 		;
 	if (*p == '\0' && !may_be_empty) {
-		lobbyctl_say("%s: must not be empty", what);
+		lobbyctl_say(_("%s: must not be empty"), what);
 		return EXIT_USAGE;
 	}
 	if (strlen(val) > max) {
-		lobbyctl_say("%s: too long (at most %zu bytes)", what, max);
+		lobbyctl_say(_("%s: too long (at most %zu bytes)"), what, max);
 		return EXIT_USAGE;
 	}
 	if (!fmt_text_is_clean(val)) {
-		lobbyctl_say("%s: control characters or bytes that are not UTF-8", what);
+		lobbyctl_say(_("%s: control characters or bytes that are not UTF-8"), what);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -62,7 +62,7 @@ add_uid(struct json_object *args, const char *val)
 	if (fmt_uid_normalize(val, uid) == -1) {
 		char *clean = fmt_clean(val, 40);
 
-		lobbyctl_say("card UID \"%s\" is not %d to %d hex digits",
+		lobbyctl_say(_("card UID \"%s\" is not %d to %d hex digits"),
 		    clean != NULL ? clean : "", FMT_UID_MIN, FMT_UID_MAX);
 		free(clean);
 		return EXIT_USAGE;
@@ -85,7 +85,7 @@ booking_args(const struct opts *o, int64_t now, struct json_object *args)
 
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
 		if (!(o->seen & need[i].bit)) {
-			lobbyctl_say("booking add: %s is needed", need[i].name);
+			lobbyctl_say(_("booking add: %s is needed"), need[i].name);
 			return EXIT_USAGE;
 		}
 	}
@@ -106,7 +106,7 @@ booking_args(const struct opts *o, int64_t now, struct json_object *args)
 		char uid[FMT_UID_MAX + 1];
 
 		if (fmt_uid_normalize(o->card, uid) == -1) {
-			lobbyctl_say("--card: \"%s\" is not %d to %d hex digits",
+			lobbyctl_say(_("--card: \"%s\" is not %d to %d hex digits"),
 			    o->card, FMT_UID_MIN, FMT_UID_MAX);
 			return EXIT_USAGE;
 		}
@@ -123,20 +123,20 @@ export_args(const struct opts *o, int64_t now, struct json_object *args)
 	int64_t since, until;
 
 	if (o->json) {
-		lobbyctl_say("events export: --json does not apply here (it "
-		    "writes CSV)");
+		lobbyctl_say(_("events export: --json does not apply here (it "
+		    "writes CSV)"));
 		return EXIT_USAGE;
 	}
 	if (!(o->seen & O_UNTIL)) {
-		lobbyctl_say("events export: --until T is needed (the events "
-		    "before T are exported)");
+		lobbyctl_say(_("events export: --until T is needed (the events "
+		    "before T are exported)"));
 		return EXIT_USAGE;
 	}
 	if (fmt_time_parse(o->until, now, FMT_T_PAST, &until) == -1)
 		return bad_time("--until", o->until, FMT_T_PAST);
 	if (until > now) {
-		lobbyctl_say("--until \"%s\" is in the future: only past "
-		    "events can be exported", o->until);
+		lobbyctl_say(_("--until \"%s\" is in the future: only past "
+		    "events can be exported"), o->until);
 		return EXIT_USAGE;
 	}
 	json_object_object_add(args, "until_ms", json_object_new_int64(until));
@@ -144,15 +144,15 @@ export_args(const struct opts *o, int64_t now, struct json_object *args)
 		if (fmt_time_parse(o->since, now, FMT_T_PAST, &since) == -1)
 			return bad_time("--since", o->since, FMT_T_PAST);
 		if (since >= until) {
-			lobbyctl_say("--since \"%s\" is not before --until "
-			    "\"%s\"", o->since, o->until);
+			lobbyctl_say(_("--since \"%s\" is not before --until "
+			    "\"%s\""), o->since, o->until);
 			return EXIT_USAGE;
 		}
 		json_object_object_add(args, "since_ms",
 		    json_object_new_int64(since));
 	}
 	if ((o->seen & O_OUT) && o->out[0] == '\0') {
-		lobbyctl_say("--out: an empty file name");
+		lobbyctl_say(_("--out: an empty file name"));
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -166,8 +166,8 @@ reason_args(const struct cmd_def *c, const struct opts *o,
 	int rc;
 
 	if (!(o->seen & O_REASON)) {
-		lobbyctl_say("%s: --reason TEXT is needed (it is recorded with "
-		    "your name)", c->name);
+		lobbyctl_say(_("%s: --reason TEXT is needed (it is recorded with "
+		    "your name)"), c->name);
 		return EXIT_USAGE;
 	}
 	if ((rc = lobbyctl_text_ok("--reason", o->reason, REASON_MAX, false)) != 0)
@@ -194,7 +194,7 @@ request_build_args(const struct cmd_def *c, const struct desk_cmd *dc,
 		cmdline_desk_opts(o, dv);
 		dv[DO_WORD] = o->npos > nw ? o->pos[nw] : NULL;
 		if (o->json && dv[DO_CSV] != NULL) {
-			lobbyctl_say("%s: --csv and --json do not go together",
+			lobbyctl_say(_("%s: --csv and --json do not go together"),
 			    c->name);
 			return EXIT_USAGE;
 		}
@@ -213,8 +213,8 @@ request_build_args(const struct cmd_def *c, const struct desk_cmd *dc,
 			if (fmt_time_parse(o->until, now, FMT_T_END, &until) == -1)
 				return bad_time("--until", o->until, FMT_T_END);
 			if ((o->seen & O_SINCE) && until <= since) {
-				lobbyctl_say("--until \"%s\" is not after --since "
-				    "\"%s\"", o->until, o->since);
+				lobbyctl_say(_("--until \"%s\" is not after --since "
+				    "\"%s\""), o->until, o->since);
 				return EXIT_USAGE;
 			}
 			json_object_object_add(args, "until_ms",
@@ -226,8 +226,8 @@ request_build_args(const struct cmd_def *c, const struct desk_cmd *dc,
 			if (fmt_uid_normalize(o->card, uid) == -1) {
 				char *clean = fmt_clean(o->card, 40);
 
-				lobbyctl_say("--card: \"%s\" is not %d to %d hex "
-				    "digits", clean != NULL ? clean : "",
+				lobbyctl_say(_("--card: \"%s\" is not %d to %d hex "
+				    "digits"), clean != NULL ? clean : "",
 				    FMT_UID_MIN, FMT_UID_MAX);
 				free(clean);
 				return EXIT_USAGE;
@@ -242,8 +242,8 @@ request_build_args(const struct cmd_def *c, const struct desk_cmd *dc,
 			    limit < 1) {
 				char *clean = fmt_clean(o->person, 40);
 
-				lobbyctl_say("--person: \"%s\" is not a person's "
-				    "ID (a positive number)", clean != NULL ?
+				lobbyctl_say(_("--person: \"%s\" is not a person's "
+				    "ID (a positive number)"), clean != NULL ?
 				    clean : "");
 				free(clean);
 				return EXIT_USAGE;
@@ -262,7 +262,7 @@ request_build_args(const struct cmd_def *c, const struct desk_cmd *dc,
 			limit = strtol(o->limit, &end, 10);
 			if (errno != 0 || end == o->limit || *end != '\0' ||
 			    limit < 1 || limit > LIMIT_MAX) {
-				lobbyctl_say("--limit: \"%s\" is not a number from 1 to %d",
+				lobbyctl_say(_("--limit: \"%s\" is not a number from 1 to %d"),
 				    o->limit, LIMIT_MAX);
 				return EXIT_USAGE;
 			}
@@ -282,7 +282,7 @@ request_build_args(const struct cmd_def *c, const struct desk_cmd *dc,
 		if ((rc = add_uid(args, w[0])) != 0)
 			return rc;
 		if (!(o->seen & O_HOLDER)) {
-			lobbyctl_say("card add: --holder NAME is needed");
+			lobbyctl_say(_("card add: --holder NAME is needed"));
 			return EXIT_USAGE;
 		}
 		if ((rc = lobbyctl_text_ok("--holder", o->holder, HOLDER_MAX, false)) != 0)
@@ -301,7 +301,7 @@ request_build_args(const struct cmd_def *c, const struct desk_cmd *dc,
 			if (fmt_time_parse(o->until, now, FMT_T_END, &until) == -1)
 				return bad_time("--until", o->until, FMT_T_END);
 			if ((o->seen & O_FROM) && until <= from) {
-				lobbyctl_say("--until \"%s\" is not after --from \"%s\"",
+				lobbyctl_say(_("--until \"%s\" is not after --from \"%s\""),
 				    o->until, o->from);
 				return EXIT_USAGE;
 			}
@@ -313,7 +313,7 @@ request_build_args(const struct cmd_def *c, const struct desk_cmd *dc,
 			char err[160];
 
 			if (floors_parse(o->floors, &mask, err, sizeof(err)) == -1) {
-				lobbyctl_say("--floors: %s", err);
+				lobbyctl_say(_("--floors: %s"), err);
 				return EXIT_USAGE;
 			}
 			json_object_object_add(args, "floors",
@@ -331,8 +331,8 @@ request_build_args(const struct cmd_def *c, const struct desk_cmd *dc,
 		errno = 0;
 		limit = strtol(w[0], &end, 10);
 		if (errno != 0 || end == w[0] || *end != '\0' || limit < 1) {
-			lobbyctl_say("booking cancel: \"%s\" is not a booking ID "
-			    "(a positive number)", w[0]);
+			lobbyctl_say(_("booking cancel: \"%s\" is not a booking ID "
+			    "(a positive number)"), w[0]);
 			return EXIT_USAGE;
 		}
 		json_object_object_add(args, "id", json_object_new_int64(limit));
@@ -347,7 +347,7 @@ request_build_args(const struct cmd_def *c, const struct desk_cmd *dc,
 		if (strcmp(w[1], "entry") != 0 && strcmp(w[1], "exit") != 0) {
 			char *clean = fmt_clean(w[1], 40);
 
-			lobbyctl_say("lane open: direction \"%s\" is not entry or exit",
+			lobbyctl_say(_("lane open: direction \"%s\" is not entry or exit"),
 			    clean != NULL ? clean : "");
 			free(clean);
 			return EXIT_USAGE;
@@ -388,8 +388,8 @@ request_build_args(const struct cmd_def *c, const struct desk_cmd *dc,
 		if (errno != 0 || end == w[0] || *end != '\0' || limit < 1) {
 			char *clean = fmt_clean(w[0], 40);
 
-			lobbyctl_say("alert ack: \"%s\" is not an alert ID (a "
-			    "positive number)", clean != NULL ? clean : "");
+			lobbyctl_say(_("alert ack: \"%s\" is not an alert ID (a "
+			    "positive number)"), clean != NULL ? clean : "");
 			free(clean);
 			return EXIT_USAGE;
 		}

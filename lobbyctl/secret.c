@@ -39,7 +39,7 @@ quiet_prompt(const char *label, const char *prompt)
 	struct termios quiet;
 
 	if (tcgetattr(STDIN_FILENO, &saved_tio) == -1) {
-		lobbyctl_say("%s: cannot read the terminal's settings: %s", label,
+		lobbyctl_say(_("%s: cannot read the terminal's settings: %s"), label,
 		    strerror(errno));
 		return EXIT_USAGE;
 	}
@@ -51,7 +51,7 @@ quiet_prompt(const char *label, const char *prompt)
 	quiet.c_lflag |= ECHONL;	/* the Enter key still shows */
 	tio_changed = 1;
 	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == -1) {
-		lobbyctl_say("%s: cannot turn the terminal's echo off: %s", label,
+		lobbyctl_say(_("%s: cannot turn the terminal's echo off: %s"), label,
 		    strerror(errno));
 		return EXIT_USAGE;
 	}
@@ -88,21 +88,21 @@ secret_read(const char *label, const char *prompt, char *out, size_t len)
 			sigaction(fatal_sigs[i], &old[i], NULL);
 	}
 	if (rc == -1) {
-		lobbyctl_say("%s -: nothing to read on standard input", label);
+		lobbyctl_say(_("%s -: nothing to read on standard input"), label);
 		rc = EXIT_USAGE;
 	}
 	if (rc != 0)
 		goto out_wipe;
 	n = strlen(line);
 	if (n > 0 && line[n - 1] != '\n' && !feof(stdin)) {
-		lobbyctl_say("%s -: the line on standard input is too long", label);
+		lobbyctl_say(_("%s -: the line on standard input is too long"), label);
 		rc = EXIT_USAGE;
 		goto out_wipe;
 	}
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
 	if (n >= len) {
-		lobbyctl_say("%s -: too long (at most %zu bytes)", label, len - 1);
+		lobbyctl_say(_("%s -: too long (at most %zu bytes)"), label, len - 1);
 		rc = EXIT_USAGE;
 		goto out_wipe;
 	}

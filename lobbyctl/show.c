@@ -60,7 +60,7 @@ show_data_is_object(struct json_object *data)
 {
 	if (data != NULL && json_object_is_type(data, json_type_object))
 		return true;
-	lobbyctl_say("bad reply from lobbyd: \"data\" is not an object");
+	lobbyctl_say(_("bad reply from lobbyd: \"data\" is not an object"));
 	return false;
 }
 
@@ -70,7 +70,7 @@ show_data_is_list(struct json_object *data)
 	size_t i, n;
 
 	if (data == NULL || !json_object_is_type(data, json_type_array)) {
-		lobbyctl_say("bad reply from lobbyd: \"data\" is not a list");
+		lobbyctl_say(_("bad reply from lobbyd: \"data\" is not a list"));
 		return false;
 	}
 	n = json_object_array_length(data);
@@ -78,8 +78,8 @@ show_data_is_list(struct json_object *data)
 		struct json_object *o = json_object_array_get_idx(data, i);
 
 		if (o == NULL || !json_object_is_type(o, json_type_object)) {
-			lobbyctl_say("bad reply from lobbyd: item %zu of "
-			    "\"data\" is not an object", i);
+			lobbyctl_say(_("bad reply from lobbyd: item %zu of "
+			    "\"data\" is not an object"), i);
 			return false;
 		}
 	}
@@ -97,7 +97,7 @@ show_table(struct json_object *data, const struct fmt_col *cols, int ncols,
 	if (!show_data_is_list(data))
 		return NULL;
 	if ((t = fmt_table_new(cols, ncols)) == NULL) {
-		lobbyctl_say("out of memory");
+		lobbyctl_say(_("out of memory"));
 		return NULL;
 	}
 	n = json_object_array_length(data);
@@ -105,7 +105,7 @@ show_table(struct json_object *data, const struct fmt_col *cols, int ncols,
 		memset(r.cell, 0, sizeof(r.cell));
 		row(json_object_array_get_idx(data, i), &r);
 		if (fmt_table_add(t, r.cell) == -1) {
-			lobbyctl_say("out of memory");
+			lobbyctl_say(_("out of memory"));
 			fmt_table_free(t);
 			return NULL;
 		}
@@ -130,14 +130,14 @@ show_list(struct json_object *data, const struct fmt_col *cols, int ncols,
 }
 
 static const struct fmt_col event_cols[] = {
-	{ "TIME",	19, 0,  false },
-	{ "LANE",	6,  16, false },
-	{ "DEVICE",	8,  16, false },
-	{ "DIR",	5,  0,  false },
-	{ "CARD",	10, 31, false },
-	{ "RESULT",	10, 16, false },
-	{ "REASON",	24, 48, false },
-	{ "BY",		0,  16, false },
+	{ N_("TIME"),	19, 0,  false },
+	{ N_("LANE"),	6,  16, false },
+	{ N_("DEVICE"),	8,  16, false },
+	{ N_("DIR"),	5,  0,  false },
+	{ N_("CARD"),	10, 31, false },
+	{ N_("RESULT"),	10, 16, false },
+	{ N_("REASON"),	24, 48, false },
+	{ N_("BY"),		0,  16, false },
 };
 
 static void
@@ -159,30 +159,60 @@ event_row(struct json_object *ev, struct show_row *r)
 	r->cell[0] = r->t1;
 	r->cell[1] = show_jstr(ev, "lane");
 	r->cell[2] = show_jstr(ev, "device");
-	r->cell[3] = show_jstr(ev, "direction");
+	r->cell[3] = show_word(show_jstr(ev, "direction"));
 	r->cell[4] = show_jstr(ev, "credential");
 	/* A decision for card reads; the kind for the rest, a manual open
 	   included (its "granted" says less than "manual open"). */
 	if (decision[0] != '\0' && (strcmp(kind, "access") == 0 ||
 	    kind[0] == '\0'))
-		r->cell[5] = decision;
+		r->cell[5] = show_word(decision);
 	else
 		r->cell[5] = fmt_kind_words(kind, r->words, sizeof(r->words));
 	r->cell[6] = r->text;
 	r->cell[7] = show_jstr(ev, "actor");
 }
 
+const char *
+show_word(const char *word)
+{
+	static const char *const known[] = { N_("turnstile"), N_("reader"),
+		N_("input"), N_("output"), N_("intercom"), N_("elevator"),
+		N_("idle"), N_("passing"), N_("fault"), N_("unknown"), N_("ok"),
+		N_("active"), N_("ringing"), N_("connected"),
+		N_("trapped"), N_("normal"), N_("independent"),
+		N_("fire_service"), N_("out_of_service"),
+		N_("info"), N_("warning"), N_("urgent"), N_("emergency"),
+		N_("pending"), N_("revoked"), N_("expired"), N_("suspended"),
+		N_("terminated"), N_("closed"), N_("cancelled"), N_("done"),
+		N_("tenant_staff"), N_("property_staff"), N_("contractor"),
+		N_("visitor"), N_("entry"), N_("exit"), N_("granted"),
+		N_("denied"), N_("stopped"), N_("up"), N_("down"), N_("opening"),
+		N_("closing"),
+		N_("site"), N_("version"), N_("pid"), N_("started"),
+		N_("devices"), N_("online"), N_("lanes"), N_("cards"), N_("user"),
+		N_("roles"), N_("fire mode"), N_("latency"),
+		N_("events committed"), N_("event batches"), N_("event queue"),
+		N_("store failures"), N_("events purged"), N_("reader rejects"),
+		N_("command failures"), N_("links"), N_("male"), N_("female"),
+		N_("resident_card") };
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(known[i], word) == 0)
+			return _(known[i]);
+	return word;
+}
+
 static const struct fmt_col device_cols[] = {
-	{ "NAME",	0, 24, false },
-	{ "KIND",	0, 0,  false },
-	{ "LINK",	0, 16, false },
-	{ "STATE",	0, 20, false },
-	{ "FAULT",	0, 0,  true },
-	{ "ENTRY",	0, 0,  true },
-	{ "EXIT",	0, 0,  true },
-	{ "BAD READS",	0, 0,  true },
-	{ "SINCE",	0, 0,  false },
-	{ "REASON",	0, 60, false },
+	{ N_("NAME"),	0, 24, false },
+	{ N_("KIND"),	0, 0,  false },
+	{ N_("LINK"),	0, 16, false },
+	{ N_("STATE"),	0, 20, false },
+	{ N_("FAULT"),	0, 0,  true },
+	{ N_("ENTRY"),	0, 0,  true },
+	{ N_("EXIT"),	0, 0,  true },
+	{ N_("BAD READS"),	0, 0,  true },
+	{ N_("SINCE"),	0, 0,  false },
+	{ N_("REASON"),	0, 60, false },
 };
 
 static void
@@ -192,10 +222,16 @@ device_row(struct json_object *d, struct show_row *r)
 	int64_t failures = show_jint(d, "failures"), fault = show_jint(d, "fault_code");
 
 	if (!show_jbool(d, "online"))
-		snprintf(r->words, sizeof(r->words), "offline");
+		snprintf(r->words, sizeof(r->words), "%s", _("offline"));
+	else if (strcmp(show_jstr(d, "state"), "active") == 0)
+		snprintf(r->words, sizeof(r->words), _("online %s"),
+		    C_("input", "active"));
+	else if (strcmp(show_jstr(d, "state"), "inactive") == 0)
+		snprintf(r->words, sizeof(r->words), _("online %s"),
+		    C_("input", "inactive"));
 	else
-		snprintf(r->words, sizeof(r->words), "online %s",
-		    show_jstr(d, "state"));
+		snprintf(r->words, sizeof(r->words), _("online %s"),
+		    show_word(show_jstr(d, "state")));
 	if (fault != 0)
 		snprintf(r->n1, sizeof(r->n1), "%lld", (long long)fault);
 	else
@@ -216,12 +252,12 @@ device_row(struct json_object *d, struct show_row *r)
 	    show_jint(d, "state_since_ms") : show_jint(d, "since_ms"),
 	    r->t1, sizeof(r->t1));
 	if (failures > 0)
-		snprintf(r->text, sizeof(r->text), "%s%s(%lld failures)",
+		snprintf(r->text, sizeof(r->text), _("%s%s(%lld failures)"),
 		    reason, reason[0] != '\0' ? " " : "", (long long)failures);
 	else
 		snprintf(r->text, sizeof(r->text), "%s", reason);
 	r->cell[0] = show_jstr(d, "name");
-	r->cell[1] = show_jstr(d, "kind");
+	r->cell[1] = show_word(show_jstr(d, "kind"));
 	r->cell[2] = show_jstr(d, "link");
 	r->cell[3] = r->words;
 	r->cell[4] = r->n1;
@@ -235,23 +271,23 @@ device_row(struct json_object *d, struct show_row *r)
 /* With --all or --follow the table has CLEARED: a followed alert may be
    one that has just cleared. */
 static const struct fmt_col alert_cols[] = {
-	{ "ID",		4,  0,  true },
-	{ "RAISED",	19, 0,  false },
-	{ "SEVERITY",	9,  0,  false },
-	{ "SOURCE",	10, 24, false },
-	{ "KIND",	7,  16, false },
-	{ "STATE",	9,  28, false },
-	{ "MESSAGE",	0,  72, false },
+	{ N_("ID"),		4,  0,  true },
+	{ N_("RAISED"),	19, 0,  false },
+	{ N_("SEVERITY"),	9,  0,  false },
+	{ N_("SOURCE"),	10, 24, false },
+	{ N_("KIND"),	7,  16, false },
+	{ N_("STATE"),	9,  28, false },
+	{ N_("MESSAGE"),	0,  72, false },
 };
 static const struct fmt_col alert_all_cols[] = {
-	{ "ID",		4,  0,  true },
-	{ "RAISED",	19, 0,  false },
-	{ "CLEARED",	19, 0,  false },
-	{ "SEVERITY",	9,  0,  false },
-	{ "SOURCE",	10, 24, false },
-	{ "KIND",	7,  16, false },
-	{ "STATE",	9,  28, false },
-	{ "MESSAGE",	0,  72, false },
+	{ N_("ID"),		4,  0,  true },
+	{ N_("RAISED"),	19, 0,  false },
+	{ N_("CLEARED"),	19, 0,  false },
+	{ N_("SEVERITY"),	9,  0,  false },
+	{ N_("SOURCE"),	10, 24, false },
+	{ N_("KIND"),	7,  16, false },
+	{ N_("STATE"),	9,  28, false },
+	{ N_("MESSAGE"),	0,  72, false },
 };
 
 static void
@@ -268,35 +304,35 @@ alert_row_with(struct json_object *al, bool cleared_col, struct show_row *r)
 	if (cleared != 0)
 		fmt_time(cleared, r->t2, sizeof(r->t2));
 	else
-		snprintf(r->t2, sizeof(r->t2), "active");
+		snprintf(r->t2, sizeof(r->t2), "%s", C_("alert", "active"));
 	r->cell[i++] = r->n1;
 	r->cell[i++] = r->t1;
 	if (cleared_col)
 		r->cell[i++] = r->t2;
-	r->cell[i++] = show_jstr(al, "severity");
+	r->cell[i++] = show_word(show_jstr(al, "severity"));
 	r->cell[i++] = show_jstr(al, "source");
 	r->cell[i++] = show_jstr(al, "kind");
 	/* open, escalated (nobody acknowledged it in time), who took it, or
 	 * not stored: the database cannot be written, it is held in memory */
 	if (show_jint(al, "id") == 0)
-		snprintf(r->words, sizeof(r->words), "unstored");
+		snprintf(r->words, sizeof(r->words), "%s", _("unstored"));
 	else if (show_jstr(al, "acked_by")[0] != '\0')
-		snprintf(r->words, sizeof(r->words), "acked by %s",
+		snprintf(r->words, sizeof(r->words), _("acked by %s"),
 		    show_jstr(al, "acked_by"));
 	else
 		snprintf(r->words, sizeof(r->words), "%s",
-		    show_jbool(al, "escalated") ? "escalated" : "open");
+		    show_jbool(al, "escalated") ? _("escalated") : _("open"));
 	r->cell[i++] = r->words;
 	r->cell[i++] = show_jstr(al, "message");
 }
 
 static const struct fmt_col card_cols[] = {
-	{ "UID",	0, 0,  false },
-	{ "HOLDER",	0, 40, false },
-	{ "ENABLED",	0, 0,  false },
-	{ "FROM",	0, 0,  false },
-	{ "UNTIL",	0, 0,  false },
-	{ "FLOORS",	0, 40, false },
+	{ N_("UID"),	0, 0,  false },
+	{ N_("HOLDER"),	0, 40, false },
+	{ N_("ENABLED"),	0, 0,  false },
+	{ N_("FROM"),	0, 0,  false },
+	{ N_("UNTIL"),	0, 0,  false },
+	{ N_("FLOORS"),	0, 40, false },
 };
 
 static void
@@ -306,7 +342,7 @@ card_row(struct json_object *cd, struct show_row *r)
 	fmt_time(show_jint(cd, "valid_until_ms"), r->t2, sizeof(r->t2));
 	r->cell[0] = show_jstr(cd, "uid");
 	r->cell[1] = show_jstr(cd, "holder");
-	r->cell[2] = show_jbool(cd, "enabled") ? "yes" : "no";
+	r->cell[2] = show_jbool(cd, "enabled") ? _("yes") : _("no");
 	r->cell[3] = r->t1;
 	r->cell[4] = r->t2;
 	{
@@ -397,7 +433,9 @@ kv_add_value(struct kv *kv, const char *key, size_t cut, const char *unit_ns,
 	k = kv->key[kv->n];
 	out = kv->val[kv->n];
 	vl = sizeof(kv->val[0]);
-	key_words(key, cut, k, sizeof(kv->key[0]));
+	/* the key in words (out holds them until the value is written) */
+	snprintf(k, sizeof(kv->key[0]), "%s", show_word(key_words(key, cut,
+	    out, vl)));
 	if (unit_ns != NULL) {
 		size_t kl = strlen(k);
 
@@ -406,7 +444,7 @@ kv_add_value(struct kv *kv, const char *key, size_t cut, const char *unit_ns,
 	if (v == NULL)
 		snprintf(out, vl, "-");
 	else if (json_object_is_type(v, json_type_boolean))
-		snprintf(out, vl, "%s", json_object_get_boolean(v) ? "yes" : "no");
+		snprintf(out, vl, "%s", json_object_get_boolean(v) ? _("yes") : _("no"));
 	else if (json_object_is_type(v, json_type_string))
 		snprintf(out, vl, "%s", json_object_get_string(v));
 	else
@@ -540,18 +578,18 @@ show_reply(enum show_what what, bool json, bool follow, bool all,
 			fmt_table_print(t, stdout);
 			fmt_table_free(t);
 		} else if (what == SHOW_CARD_REMOVE) {
-			printf("removed card %s\n", show_jstr(data, "uid"));
+			printf(_("removed card %s\n"), show_jstr(data, "uid"));
 		} else if (what == SHOW_FIRE_RESET) {
 			char *who = fmt_clean(show_jstr(data, "reset_by"), 32);
 
-			printf("fire mode off (reset by %s): egress lanes are "
-			    "being locked\n", who != NULL ? who : "");
+			printf(_("fire mode off (reset by %s): egress lanes are "
+			    "being locked\n"), who != NULL ? who : "");
 			free(who);
 		} else if (what == SHOW_ALERT_ACK) {
 			char *src = fmt_clean(show_jstr(data, "source"), 40);
 			char *kind = fmt_clean(show_jstr(data, "kind"), 24);
 
-			printf("acknowledged alert %lld (%s %s)\n",
+			printf(_("acknowledged alert %lld (%s %s)\n"),
 			    (long long)show_jint(data, "id"), src != NULL ? src : "",
 			    kind != NULL ? kind : "");
 			free(src);
@@ -560,11 +598,11 @@ show_reply(enum show_what what, bool json, bool follow, bool all,
 			char *lane = fmt_clean(show_jstr(data, "lane"), 40);
 			char *dir = fmt_clean(show_jstr(data, "direction"), 8);
 
-			printf("opened %s for %s (event %lld)%s\n",
+			printf(_("opened %s for %s (event %lld)%s\n"),
 			    lane != NULL ? lane : "", dir != NULL ? dir : "",
 			    (long long)show_jint(data, "event_id"),
 			    show_jbool(data, "forced") ?
-			    ", forced past the turnstile's fault" : "");
+			    _(", forced past the turnstile's fault") : "");
 			free(lane);
 			free(dir);
 		} else {
@@ -575,8 +613,8 @@ show_reply(enum show_what what, bool json, bool follow, bool all,
 
 	if (json) {
 		if (data == NULL || !json_object_is_type(data, json_type_array)) {
-			lobbyctl_say("bad reply from lobbyd: \"data\" is not a "
-			    "list");
+			lobbyctl_say(_("bad reply from lobbyd: \"data\" is not a "
+			    "list"));
 			return EXIT_REFUSED;
 		}
 		if (!follow) {
@@ -591,10 +629,10 @@ show_reply(enum show_what what, bool json, bool follow, bool all,
 	if ((t = show_table(data, cols, ncols, row_of(what, all))) == NULL)
 		return EXIT_REFUSED;
 	if (json_object_array_length(data) == 0 && !follow) {
-		printf("no %s\n", what == SHOW_EVENTS ? "events" :
-		    what == SHOW_DEVICES ? "devices" :
-		    what == SHOW_CARD_LIST ? "cards" :
-		    all ? "alerts" : "active alerts");
+		printf("%s\n", what == SHOW_EVENTS ? _("no events") :
+		    what == SHOW_DEVICES ? _("no devices") :
+		    what == SHOW_CARD_LIST ? _("no cards") :
+		    all ? _("no alerts") : _("no active alerts"));
 		fmt_table_free(t);
 		return 0;
 	}
@@ -648,7 +686,7 @@ show_pager_add(struct show_pager *p, struct json_object *data, size_t max,
 		} else {
 			if (p->table == NULL &&
 			    (p->table = fmt_table_new(event_cols, 8)) == NULL) {
-				lobbyctl_say("out of memory");
+				lobbyctl_say(_("out of memory"));
 				return EXIT_REFUSED;
 			}
 			memset(r.cell, 0, sizeof(r.cell));
@@ -656,7 +694,7 @@ show_pager_add(struct show_pager *p, struct json_object *data, size_t max,
 			if (p->started) {
 				fmt_table_print_row(p->table, r.cell, stdout);
 			} else if (fmt_table_add(p->table, r.cell) == -1) {
-				lobbyctl_say("out of memory");
+				lobbyctl_say(_("out of memory"));
 				return EXIT_REFUSED;
 			}
 		}
@@ -665,7 +703,7 @@ show_pager_add(struct show_pager *p, struct json_object *data, size_t max,
 	if (!p->json && !p->started && (p->shown > 0 || p->follow)) {
 		if (p->table == NULL &&
 		    (p->table = fmt_table_new(event_cols, 8)) == NULL) {
-			lobbyctl_say("out of memory");
+			lobbyctl_say(_("out of memory"));
 			return EXIT_REFUSED;
 		}
 		if (!last || p->follow)
@@ -682,7 +720,7 @@ show_pager_end(struct show_pager *p)
 	if (p->json && !p->follow)
 		fputs(p->shown == 0 ? "[]\n" : "]\n", stdout);
 	else if (!p->json && p->shown == 0 && !p->follow)
-		printf("no events\n");
+		printf("%s\n", _("no events"));
 	return 0;
 }
 

@@ -15,28 +15,28 @@
 #include "show_table.h"
 
 static const struct fmt_col elev_cols[] = {
-	{ "NAME",	0, 24, false },
-	{ "ONLINE",	0, 0,  false },
-	{ "FLOOR",	0, 0,  true },
-	{ "DIRECTION",	0, 0,  false },
-	{ "DOOR",	0, 0,  false },
-	{ "MODE",	0, 0,  false },
-	{ "FAULT",	0, 0,  true },
-	{ "TRAPPED",	0, 0,  false },
-	{ "READERS",	0, 40, false },
-	{ "REASON",	0, 60, false },
+	{ N_("NAME"),	0, 24, false },
+	{ N_("ONLINE"),	0, 0,  false },
+	{ N_("FLOOR"),	0, 0,  true },
+	{ N_("DIRECTION"),	0, 0,  false },
+	{ N_("DOOR"),	0, 0,  false },
+	{ N_("MODE"),	0, 0,  false },
+	{ N_("FAULT"),	0, 0,  true },
+	{ N_("TRAPPED"),	0, 0,  false },
+	{ N_("READERS"),	0, 40, false },
+	{ N_("REASON"),	0, 60, false },
 };
 #define ELEV_NCOLS	(int)(sizeof(elev_cols) / sizeof(elev_cols[0]))
 
 static const struct fmt_col booking_cols[] = {
-	{ "ID",		0, 0,  true },
-	{ "ELEVATOR",	0, 24, false },
-	{ "UNIT",	0, 24, false },
-	{ "CARD",	0, 31, false },
-	{ "FROM",	0, 0,  false },
-	{ "UNTIL",	0, 0,  false },
-	{ "STATE",	0, 0,  false },
-	{ "BY",		0, 16, false },
+	{ N_("ID"),		0, 0,  true },
+	{ N_("ELEVATOR"),	0, 24, false },
+	{ N_("UNIT"),	0, 24, false },
+	{ N_("CARD"),	0, 31, false },
+	{ N_("FROM"),	0, 0,  false },
+	{ N_("UNTIL"),	0, 0,  false },
+	{ N_("STATE"),	0, 0,  false },
+	{ N_("BY"),		0, 16, false },
 };
 #define BOOKING_NCOLS	(int)(sizeof(booking_cols) / sizeof(booking_cols[0]))
 
@@ -59,7 +59,7 @@ opt_bool(struct json_object *o, const char *key)
 
 	if (v == NULL)
 		return "";
-	return json_object_get_boolean(v) ? "TRAPPED" : "no";
+	return json_object_get_boolean(v) ? _("TRAPPED") : _("no");
 }
 
 static void
@@ -68,11 +68,13 @@ elev_row(struct json_object *o, struct show_row *r)
 	int64_t fc = show_jint(o, "fault_code");
 
 	r->cell[0] = show_jstr(o, "name");
-	r->cell[1] = show_jbool(o, "online") ? "yes" : "no";
+	r->cell[1] = show_jbool(o, "online") ? _("yes") : _("no");
 	r->cell[2] = opt_int(o, "floor", r->n1, sizeof(r->n1));
-	r->cell[3] = show_jstr(o, "direction");
-	r->cell[4] = show_jstr(o, "door");
-	r->cell[5] = show_jstr(o, "mode");
+	r->cell[3] = show_word(show_jstr(o, "direction"));
+	r->cell[4] = strcmp(show_jstr(o, "door"), "open") == 0 ? C_("door", "open") :
+	    strcmp(show_jstr(o, "door"), "closed") == 0 ? C_("door", "closed") :
+	    show_word(show_jstr(o, "door"));
+	r->cell[5] = show_word(show_jstr(o, "mode"));
 	if (fc != 0)
 		snprintf(r->n2, sizeof(r->n2), "%lld", (long long)fc);
 	else
@@ -108,17 +110,18 @@ show_elev(enum show_what what, struct json_object *data)
 
 	if (what == SHOW_ELEV_LIST)
 		return show_list(data, elev_cols, ELEV_NCOLS,
-		    "no elevator controllers", elev_row);
+		    _("no elevator controllers"), elev_row);
 	if (what == SHOW_BOOKING_LIST)
 		return show_list(data, booking_cols, BOOKING_NCOLS,
-		    "no bookings", booking_row);
+		    _("no bookings"), booking_row);
 	if (!show_data_is_object(data))
 		return EXIT_REFUSED;
 	fmt_time(show_jint(data, "from_ms"), f, sizeof(f));
 	fmt_time(show_jint(data, "until_ms"), u, sizeof(u));
 	unit = fmt_clean(show_jstr(data, "unit"), 32);
-	printf("%s booking %lld: %s, unit %s, %s to %s\n",
-	    what == SHOW_BOOKING_ADD ? "made" : "cancelled",
+	printf(what == SHOW_BOOKING_ADD ?
+	    _("made booking %lld: %s, unit %s, %s to %s\n") :
+	    _("cancelled booking %lld: %s, unit %s, %s to %s\n"),
 	    (long long)show_jint(data, "id"), show_jstr(data, "elevator"),
 	    unit != NULL ? unit : "", f, u);
 	free(unit);

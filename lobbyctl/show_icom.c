@@ -46,14 +46,14 @@ icom_age(int64_t since_ms, int64_t now_ms, char *buf, size_t len)
 }
 
 static const struct fmt_col icom_cols[] = {
-	{ "NAME",	0, 24, false },
-	{ "STATION",	0, 0,  true },
-	{ "CALL",	0, 0,  false },
-	{ "FOR",	0, 0,  true },
-	{ "FORWARDED TO", 0, 24, false },
-	{ "DOOR",	0, 0,  false },
-	{ "NEXT",	0, 24, false },
-	{ "REASON",	0, 60, false },
+	{ N_("NAME"),	0, 24, false },
+	{ N_("STATION"),	0, 0,  true },
+	{ N_("CALL"),	0, 0,  false },
+	{ N_("FOR"),	0, 0,  true },
+	{ N_("FORWARDED TO"), 0, 24, false },
+	{ N_("DOOR"),	0, 0,  false },
+	{ N_("NEXT"),	0, 24, false },
+	{ N_("REASON"),	0, 60, false },
 };
 #define ICOM_NCOLS	(int)(sizeof(icom_cols) / sizeof(icom_cols[0]))
 
@@ -65,10 +65,11 @@ icom_row(struct json_object *o, struct show_row *r)
 	icom_age(show_jint(o, "call_since_ms"), real_ms(), r->n2, sizeof(r->n2));
 	r->cell[0] = show_jstr(o, "name");
 	r->cell[1] = r->n1;
-	r->cell[2] = show_jstr(o, "call");
-	r->cell[3] = strcmp(r->cell[2], "offline") == 0 ? "" : r->n2;
+	r->cell[2] = show_word(show_jstr(o, "call"));
+	r->cell[3] = strcmp(show_jstr(o, "call"), "offline") == 0 ? "" : r->n2;
 	r->cell[4] = show_jstr(o, "forwarded_to");
-	r->cell[5] = icom_bit(o, "door_open", "open", "closed");
+	r->cell[5] = icom_bit(o, "door_open", C_("door", "open"),
+	    C_("door", "closed"));
 	r->cell[6] = show_jstr(o, "next");
 	r->cell[7] = show_jstr(o, "reason");
 }
@@ -80,11 +81,11 @@ show_icom(enum show_what what, struct json_object *data)
 
 	if (what == SHOW_ICOM_LIST)
 		return show_list(data, icom_cols, ICOM_NCOLS,
-		    "no intercom stations", icom_row);
+		    _("no intercom stations"), icom_row);
 	if (!show_data_is_object(data))
 		return EXIT_REFUSED;
 	name = fmt_clean(show_jstr(data, "station"), 40);
-	printf("released %s (event %lld)\n", name != NULL ? name : "",
+	printf(_("released %s (event %lld)\n"), name != NULL ? name : "",
 	    (long long)show_jint(data, "event_id"));
 	free(name);
 	return 0;

@@ -32,7 +32,7 @@ id_arg(const char *cmd, const char *val, struct json_object *args)
 	if (errno != 0 || end == val || *end != '\0' || id < 1) {
 		char *clean = fmt_clean(val, 40);
 
-		lobbyctl_say("%s: \"%s\" is not a ticket number", cmd,
+		lobbyctl_say(_("%s: \"%s\" is not a ticket number"), cmd,
 		    clean != NULL ? clean : "");
 		free(clean);
 		return EXIT_USAGE;
@@ -64,8 +64,8 @@ tickets_args(enum show_what what, const char *const *words, int nwords,
 			    m < 1 || m > 12 || d < 1 || d > 31) {
 				char *clean = fmt_clean(to->date, 40);
 
-				lobbyctl_say("--date: \"%s\" is not a date "
-				    "(YYYY-MM-DD)", clean != NULL ? clean : "");
+				lobbyctl_say(_("--date: \"%s\" is not a date "
+				    "(YYYY-MM-DD)"), clean != NULL ? clean : "");
 				free(clean);
 				return EXIT_USAGE;
 			}
@@ -89,8 +89,8 @@ tickets_args(enum show_what what, const char *const *words, int nwords,
 		return 0;
 	case SHOW_TICKET_OPEN:
 		if (to->source == NULL || to->title == NULL) {
-			lobbyctl_say("ticket open: --source NAME and --title TEXT "
-			    "are needed");
+			lobbyctl_say(_("ticket open: --source NAME and --title TEXT "
+			    "are needed"));
 			return EXIT_USAGE;
 		}
 		if ((rc = lobbyctl_text_ok("--source", to->source, SOURCE_MAX, false)) != 0 ||
@@ -132,16 +132,30 @@ age_str(int64_t from_ms, int64_t now_ms, char *buf, size_t len)
 static const char *
 state_words(const char *state)
 {
-	return strcmp(state, "in_progress") == 0 ? "in progress" : state;
+	static const char *const known[] = { N_("open"), N_("done") };
+
+	if (strcmp(state, "in_progress") == 0)
+		return _("in progress");
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(state, known[i]) == 0)
+			return _(known[i]);
+	return state;
+}
+
+
+static const char *
+urgency_word(const char *u)
+{
+	return strcmp(u, "normal") == 0 ? C_("urgency", "normal") : show_word(u);
 }
 
 static const struct fmt_col ticket_cols[] = {
-	{ "ID",		0, 0,  true },
-	{ "URGENCY",	0, 0,  false },
-	{ "STATE",	0, 0,  false },
-	{ "AGE",	0, 0,  true },
-	{ "SOURCE",	0, 24, false },
-	{ "TITLE",	0, 80, false },
+	{ N_("ID"),		0, 0,  true },
+	{ N_("URGENCY"),	0, 0,  false },
+	{ N_("STATE"),	0, 0,  false },
+	{ N_("AGE"),	0, 0,  true },
+	{ N_("SOURCE"),	0, 24, false },
+	{ N_("TITLE"),	0, 80, false },
 };
 
 /* A table of tickets; age is days from the summary when days is set, else
@@ -154,7 +168,7 @@ print_tickets(struct json_object *a, bool days, const char *none)
 	size_t n;
 
 	if (a == NULL || !json_object_is_type(a, json_type_array)) {
-		lobbyctl_say("bad reply from lobbyd: a list of tickets expected");
+		lobbyctl_say(_("bad reply from lobbyd: a list of tickets expected"));
 		return -1;
 	}
 	n = json_object_array_length(a);
@@ -163,7 +177,7 @@ print_tickets(struct json_object *a, bool days, const char *none)
 		return 0;
 	}
 	if ((t = fmt_table_new(ticket_cols, 6)) == NULL) {
-		lobbyctl_say("out of memory");
+		lobbyctl_say(_("out of memory"));
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -180,7 +194,7 @@ print_tickets(struct json_object *a, bool days, const char *none)
 		else
 			age_str(show_jint(o, "opened_ms"), now, age, sizeof(age));
 		cells[0] = id;
-		cells[1] = show_jstr(o, "urgency");
+		cells[1] = urgency_word(show_jstr(o, "urgency"));
 		cells[2] = state_words(show_jstr(o, "state"));
 		cells[3] = age;
 		cells[4] = show_jstr(o, "source");
@@ -193,36 +207,39 @@ print_tickets(struct json_object *a, bool days, const char *none)
 }
 
 static const struct fmt_col note_cols[] = {
-	{ "TIME",	19, 0,  false },
-	{ "BY",		0,  16, false },
-	{ "WHAT",	0,  0,  false },
-	{ "TEXT",	0,  100, false },
+	{ N_("TIME"),	19, 0,  false },
+	{ N_("BY"),		0,  16, false },
+	{ N_("WHAT"),	0,  0,  false },
+	{ N_("TEXT"),	0,  100, false },
 };
 
 static void
 show_ticket(struct json_object *d)
 {
-	static const char *const keys[] = { "ticket", "title", "source",
-	    "urgency", "state", "opened", "closed" };
+	static const char *const keys_en[] = { N_("ticket"), N_("title"),
+	    N_("source"), N_("urgency"), N_("state"), N_("opened"), N_("closed") };
+	const char *keys[7];
 	char id[24], src[80], opened[160], closed[FMT_TIME_LEN], t[FMT_TIME_LEN];
 	const char *vals[7];
 	struct json_object *notes;
 	struct fmt_table *tb;
 
+	for (int i = 0; i < 7; i++)
+		keys[i] = _(keys_en[i]);
 	snprintf(id, sizeof(id), "%lld", (long long)show_jint(d, "id"));
 	snprintf(src, sizeof(src), "%s (%s)", show_jstr(d, "source"), show_jstr(d, "kind"));
 	fmt_time(show_jint(d, "opened_ms"), t, sizeof(t));
 	if (show_jint(d, "alert_id") != 0)
-		snprintf(opened, sizeof(opened), "%s by %s (alert %lld)", t,
+		snprintf(opened, sizeof(opened), _("%s by %s (alert %lld)"), t,
 		    show_jstr(d, "opened_by"), (long long)show_jint(d, "alert_id"));
 	else
-		snprintf(opened, sizeof(opened), "%s by %s", t,
+		snprintf(opened, sizeof(opened), _("%s by %s"), t,
 		    show_jstr(d, "opened_by"));
 	fmt_time(show_jint(d, "closed_ms"), closed, sizeof(closed));
 	vals[0] = id;
 	vals[1] = show_jstr(d, "title");
 	vals[2] = src;
-	vals[3] = show_jstr(d, "urgency");
+	vals[3] = urgency_word(show_jstr(d, "urgency"));
 	vals[4] = state_words(show_jstr(d, "state"));
 	vals[5] = opened;
 	vals[6] = closed;
@@ -262,39 +279,39 @@ show_summary(struct json_object *d)
 	static const struct {
 		const char	*key, *heading, *none;
 	} sections[] = {
-		{ "open", "Still open:", "  none" },
-		{ "opened", "Opened since the summary before:", "  none" },
-		{ "closed", "Closed since the summary before:", "  none" },
+		{ "open", N_("Still open:"), N_("  none") },
+		{ "opened", N_("Opened since the summary before:"), N_("  none") },
+		{ "closed", N_("Closed since the summary before:"), N_("  none") },
 	};
 	char made[FMT_TIME_LEN], since[FMT_TIME_LEN];
 	char *day = fmt_clean(show_jstr(d, "day"), 12);
 
 	fmt_time(show_jint(d, "made_ms"), made, sizeof(made));
 	fmt_time(show_jint(d, "since_ms"), since, sizeof(since));
-	printf("Daily ticket summary for %s, made %s%s\n", day != NULL ? day : "",
-	    made, show_jbool(d, "late") ? " (late: lobbyd was not running at its time)" : "");
+	printf(_("Daily ticket summary for %s, made %s%s\n"), day != NULL ? day : "",
+	    made, show_jbool(d, "late") ? _(" (late: lobbyd was not running at its time)") : "");
 	free(day);
-	printf("%lld open (%lld urgent); %lld opened and %lld closed since %s\n",
+	printf(_("%lld open (%lld urgent); %lld opened and %lld closed since %s\n"),
 	    (long long)show_jint(d, "open_count"), (long long)show_jint(d, "urgent_count"),
 	    (long long)show_jint(d, "opened_count"), (long long)show_jint(d, "closed_count"),
-	    show_jint(d, "since_ms") > 0 ? since : "the start");
+	    show_jint(d, "since_ms") > 0 ? since : _("the start"));
 	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
 		struct json_object *a = NULL;
 
-		printf("\n%s\n", sections[i].heading);
+		printf("\n%s\n", _(sections[i].heading));
 		json_object_object_get_ex(d, sections[i].key, &a);
-		if (print_tickets(a, true, sections[i].none) == -1)
+		if (print_tickets(a, true, _(sections[i].none)) == -1)
 			return EXIT_REFUSED;
 	}
 	return 0;
 }
 
 static const struct fmt_col problem_cols[] = {
-	{ "DEVICE",	0, 24, false },
-	{ "KIND",	0, 0,  false },
-	{ "PROBLEM",	0, 0,  false },
-	{ "SINCE",	0, 0,  false },
-	{ "DETAIL",	0, 90, false },
+	{ N_("DEVICE"),	0, 24, false },
+	{ N_("KIND"),	0, 0,  false },
+	{ N_("PROBLEM"),	0, 0,  false },
+	{ N_("SINCE"),	0, 0,  false },
+	{ N_("DETAIL"),	0, 90, false },
 };
 
 /* 0 when every device is OK, 1 when not. */
@@ -311,16 +328,16 @@ show_check(struct json_object *d, bool json)
 		return ok ? 0 : EXIT_NOT_OK;
 	}
 	if (ok) {
-		printf("all %lld devices OK\n", (long long)ndev);
+		printf(_("all %lld devices OK\n"), (long long)ndev);
 		return 0;
 	}
 	if (!json_object_object_get_ex(d, "problems", &a) ||
 	    !json_object_is_type(a, json_type_array)) {
-		lobbyctl_say("bad reply from lobbyd: \"problems\" is not a list");
+		lobbyctl_say(_("bad reply from lobbyd: \"problems\" is not a list"));
 		return EXIT_REFUSED;
 	}
 	if ((t = fmt_table_new(problem_cols, 5)) == NULL) {
-		lobbyctl_say("out of memory");
+		lobbyctl_say(_("out of memory"));
 		return EXIT_REFUSED;
 	}
 	for (size_t i = 0; i < json_object_array_length(a); i++) {
@@ -330,7 +347,7 @@ show_check(struct json_object *d, bool json)
 
 		fmt_time(show_jint(p, "since_ms"), since, sizeof(since));
 		cells[0] = show_jstr(p, "name");
-		cells[1] = show_jstr(p, "kind");
+		cells[1] = show_word(show_jstr(p, "kind"));
 		cells[2] = fmt_kind_words(show_jstr(p, "what"), words, sizeof(words));
 		cells[3] = since;
 		cells[4] = show_jstr(p, "detail");
@@ -338,7 +355,7 @@ show_check(struct json_object *d, bool json)
 	}
 	fmt_table_print(t, stdout);
 	fmt_table_free(t);
-	printf("%lld of %lld devices not OK\n", (long long)bad, (long long)ndev);
+	printf(_("%lld of %lld devices not OK\n"), (long long)bad, (long long)ndev);
 	return EXIT_NOT_OK;
 }
 
@@ -350,8 +367,9 @@ tickets_show(enum show_what what, bool json, struct json_object *data)
 
 	if (data == NULL || !json_object_is_type(data, is_list ?
 	    json_type_array : json_type_object)) {
-		lobbyctl_say("bad reply from lobbyd: \"data\" is not %s",
-		    is_list ? "a list" : "an object");
+		lobbyctl_say("%s", is_list ?
+		    _("bad reply from lobbyd: \"data\" is not a list") :
+		    _("bad reply from lobbyd: \"data\" is not an object"));
 		return EXIT_REFUSED;
 	}
 	if (what == SHOW_DEVICES_CHECK)
@@ -362,7 +380,7 @@ tickets_show(enum show_what what, bool json, struct json_object *data)
 	}
 	switch (what) {
 	case SHOW_TICKETS:
-		return print_tickets(data, false, "no unfinished tickets") == -1 ?
+		return print_tickets(data, false, _("no unfinished tickets")) == -1 ?
 		    EXIT_REFUSED : 0;
 	case SHOW_TICKET_SUMMARY:
 		return show_summary(data);
@@ -375,18 +393,18 @@ tickets_show(enum show_what what, bool json, struct json_object *data)
 	s = fmt_clean(show_jstr(data, "title"), 80);
 	switch (what) {
 	case SHOW_TICKET_START:
-		printf("ticket %lld: in progress\n", (long long)show_jint(data, "id"));
+		printf(_("ticket %lld: in progress\n"), (long long)show_jint(data, "id"));
 		break;
 	case SHOW_TICKET_NOTE:
-		printf("ticket %lld: note added\n", (long long)show_jint(data, "id"));
+		printf(_("ticket %lld: note added\n"), (long long)show_jint(data, "id"));
 		break;
 	case SHOW_TICKET_DONE:
-		printf("ticket %lld: done\n", (long long)show_jint(data, "id"));
+		printf(_("ticket %lld: done\n"), (long long)show_jint(data, "id"));
 		break;
 	default:
-		printf("opened ticket %lld (%s): %s\n", (long long)show_jint(data, "id"),
-		    strcmp(show_jstr(data, "urgency"), "urgent") == 0 ? "urgent" :
-		    "normal", s != NULL ? s : "");
+		printf(_("opened ticket %lld (%s): %s\n"), (long long)show_jint(data, "id"),
+		    urgency_word(strcmp(show_jstr(data, "urgency"), "urgent") == 0 ?
+		    "urgent" : "normal"), s != NULL ? s : "");
 		break;
 	}
 	free(s);

@@ -17,9 +17,9 @@
 static int
 users_usage(void)
 {
-	lobbyctl_say("usage: lobbyctl [-s SOCKET] user add NAME --role "
+	lobbyctl_say(_("usage: lobbyctl [-s SOCKET] user add NAME --role "
 	    "guard|frontdesk|engineering|manager  (the password: at a prompt, "
-	    "or one line on standard input)");
+	    "or one line on standard input)"));
 	return EXIT_USAGE;
 }
 
@@ -30,21 +30,21 @@ read_hash(char *hash)
 	char pw[128], again[128];
 	int rc;
 
-	if ((rc = secret_read("password", "Password: ", pw, sizeof(pw))) != 0)
+	if ((rc = secret_read("password", _("Password: "), pw, sizeof(pw))) != 0)
 		return rc;
-	if (isatty(0) && (rc = secret_read("password", "Again: ", again,
+	if (isatty(0) && (rc = secret_read("password", _("Again: "), again,
 	    sizeof(again))) != 0)
 		goto out_wipe;
 	if (isatty(0) && strcmp(pw, again) != 0) {
-		lobbyctl_say("password: the two differ; nothing changed");
+		lobbyctl_say(_("password: the two differ; nothing changed"));
 		rc = EXIT_USAGE;
 	} else if (strlen(pw) < PASSWORD_MIN) {
-		lobbyctl_say("password: at least %d characters", PASSWORD_MIN);
+		lobbyctl_say(_("password: at least %d characters"), PASSWORD_MIN);
 		rc = EXIT_USAGE;
 	} else if (crypto_pwhash_str(hash, pw, strlen(pw),
 	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
 	    crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
-		lobbyctl_say("password: hashing it ran out of memory");
+		lobbyctl_say(_("password: hashing it ran out of memory"));
 		rc = EXIT_REFUSED;
 	}
 out_wipe:
@@ -81,7 +81,7 @@ users_main(int argc, char **argv)
 	if (!add || name == NULL || role == NULL)
 		return users_usage();
 	if (sodium_init() < 0) {
-		lobbyctl_say("libsodium would not start");
+		lobbyctl_say(_("libsodium would not start"));
 		return EXIT_REFUSED;
 	}
 	if ((rc = read_hash(hash)) != 0)
@@ -103,9 +103,9 @@ users_main(int argc, char **argv)
 		if (json)
 			show_json(data);
 		else
-			printf("web user %s: %s%s\n", show_jstr(data, "name"),
+			printf(_("web user %s: %s%s\n"), show_jstr(data, "name"),
 			    show_jstr(data, "role"), show_jbool(data, "replaced") ?
-			    " (password and role replaced)" : "");
+			    _(" (password and role replaced)") : "");
 		json_object_put(reply);
 	}
 	conn_close(&conn);
