@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "notify_conf.h"
+
 #define CONF_NAME_MAX	32	/* names of links, devices, lanes, profiles */
 #define CONF_PATH_MAX	256
 #define CONF_MAX_LINKS	64
@@ -368,6 +370,7 @@ struct site_conf {
 	uint64_t	office_floors;		/* visitors.office_floors "3-30":
 						   bit n = floor n, 0..63; applicants
 						   without an appointment get none */
+	struct notify_conf notify;		/* notify: telling hosts */
 };
 
 /*

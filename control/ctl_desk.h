@@ -44,5 +44,10 @@ ctl_cmd_fn	ctl_cmd_idcard_last;
 bool	ctl_desk_sees_units(const struct ctl_client *);
 json_object *ctl_person_json(const struct ctl_client *, const struct desk_person *);
 json_object *ctl_pass_json(struct ctl_client *, const struct pass_rec *);
+/* ctl_notify.c: what the pass's host was told, into pass JSON o
+ * ("notified", "notices"); and the host's one-time link. */
+void	ctl_notice_json(struct ctl_client *, const struct pass_rec *,
+	    json_object *o);
+ctl_cmd_fn	ctl_cmd_visitor_answer;
 
 #endif

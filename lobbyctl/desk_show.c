@@ -62,6 +62,7 @@ static const struct field pass_fields[] = {
 	{ "appointment", "appointment", F_BOOL },
 	{ "override_by", "override by", F_STR },
 	{ "id_mask", "ID number", F_STR },	{ "watch", "watch list", F_ANY },
+	{ "notified", "host told", F_STR },
 };
 
 static const struct field permit_fields[] = {
