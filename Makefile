@@ -12,6 +12,7 @@ BUILD	?= $(if $(SAN),build-san,build)
 CC	?= gcc
 PKGS	:= libmodbus libserialport libgpiod sqlite3 libconfig libsystemd json-c libsodium
 WEB_PKGS := libmicrohttpd		# lobbyweb's alone: lobbyd never links it
+NOTIFY_PKGS := libcurl			# lobbyd's notifier process alone
 
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wpointer-arith -Wformat=2
@@ -21,27 +22,30 @@ CFLAGS	+= -std=c17 -D_GNU_SOURCE -DLOBBYD_VERSION='"$(VERSION)"' $(WARN) -MMD -M
 CFLAGS	+= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS	+= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 WEB_LIBS := $(shell pkg-config --libs $(WEB_PKGS) 2>/dev/null)
+NOTIFY_LIBS := $(shell pkg-config --libs $(NOTIFY_PKGS) 2>/dev/null)
+CFLAGS	+= $(shell pkg-config --cflags $(NOTIFY_PKGS) 2>/dev/null)
 ifneq ($(SAN),)
 CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
 # Objects, by layer.
-UTIL_O	 := common/util.o common/floors.o
+UTIL_O	 := common/util.o common/floors.o common/template.o
 CONFIG_O := config/config.o config/config_read.o config/config_profile.o config/config_devices.o \
 	    config/config_input.o config/config_tickets.o config/config_gpio.o \
 	    config/config_icom.o config/config_alerts.o config/config_access.o \
-	    config/config_elev.o config/roles.o
+	    config/config_elev.o config/roles.o config/config_notify.o
 RULES_O	 := rules/access.o rules/pass.o rules/visitor.o rules/idcheck.o rules/hours.o rules/booking.o
-DB_O	 := db/store.o db/checkpoint.o db/queries.o db/events.o db/schema.o db/tickets.o db/desk.o db/bookings.o db/latch.o db/cardimport.o db/webusers.o
+DB_O	 := db/store.o db/checkpoint.o db/queries.o db/events.o db/schema.o db/tickets.o db/desk.o db/bookings.o db/latch.o db/cardimport.o db/webusers.o db/notices.o
 GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand.o
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_poll.o \
 	    drivers/modbus_cmd.o drivers/modbus_input.o \
-	    drivers/modbus_icom.o drivers/modbus_elev.o drivers/modbus_wire.o drivers/serial.o drivers/reader.o drivers/cardfmt.o drivers/idcard.o drivers/idpoll.o $(GPIO_O)
+	    drivers/modbus_icom.o drivers/modbus_elev.o drivers/modbus_wire.o drivers/serial.o drivers/reader.o drivers/cardfmt.o drivers/idcard.o drivers/idpoll.o drivers/notifier.o $(GPIO_O)
 ENGINE_O := engine/engine.o engine/kind.o engine/cards.o engine/credmap.o engine/lanes.o engine/turnstile.o engine/reader.o engine/idread.o \
 	    engine/alerts.o engine/supervisor.o engine/inputs.o engine/fire.o engine/tickets.o \
 	    engine/doors.o engine/intercom.o engine/elevator.o engine/notify.o engine/command.o \
-	    engine/desk.o engine/desk_timers.o engine/desk_visit.o engine/privacy.o engine/retention.o
+	    engine/desk.o engine/desk_timers.o engine/desk_visit.o engine/privacy.o engine/retention.o \
+	    engine/hostnote.o
 CONTROL_O := control/control.o control/ctl_client.o control/ctl_admit.o control/ctl_publish.o \
 	    control/ctl_limit.o control/ctl_cmds.o control/ctl_status.o \
 	    control/ctl_devices.o control/jbuf.o control/ctl_events.o control/ctl_cards.o control/ctl_lane.o \
@@ -49,7 +53,7 @@ CONTROL_O := control/control.o control/ctl_client.o control/ctl_admit.o control/
 	    control/ctl_elev.o control/ctl_alerts.o \
 	    control/ctl_desk.o control/ctl_people.o control/ctl_passes.o control/ctl_visitors.o \
 	    control/ctl_permits.o control/ctl_front.o control/ctl_import.o control/ctl_web.o \
-	    control/ctl_idcard.o
+	    control/ctl_idcard.o control/ctl_notify.o
 LOBBYD_O := daemon/main.o $(CONTROL_O) $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
 LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/cmdline.o lobbyctl/request.o lobbyctl/conn.o lobbyctl/show.o \
 	      lobbyctl/format.o lobbyctl/tickets.o lobbyctl/show_icom.o \
@@ -66,7 +70,8 @@ LOBBYWEB_O := web/lobbyweb.o web/webconf.o web/ctlconn.o web/feed.o web/session.
 UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records test_config \
 	      test_modbus test_modbus_rtu test_modbus_wire test_reader test_lobbyctl test_wiegand \
 	      test_pass test_visitor test_privacy test_tickets test_gpio test_roles \
-	      test_hours test_desk test_desk_privacy test_booking test_latch test_cards test_ctl_limit test_idcheck test_store_events test_idcard
+	      test_hours test_desk test_desk_privacy test_booking test_latch test_cards test_ctl_limit test_idcheck test_store_events test_idcard \
+	      test_template
 test_access_O   := tests/unit/test_access.o $(RULES_O)
 test_msg_O      := tests/unit/test_msg.o drivers/msg.o
 test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
@@ -101,6 +106,7 @@ test_desk_privacy_O := tests/unit/test_desk_privacy.o $(DB_O) $(UTIL_O) engine/p
 test_latch_O    := tests/unit/test_latch.o db/latch.o $(UTIL_O)
 test_cards_O    := tests/unit/test_cards.o engine/cards.o $(UTIL_O)
 test_idcheck_O  := tests/unit/test_idcheck.o rules/idcheck.o rules/visitor.o
+test_template_O := tests/unit/test_template.o common/template.o
 
 # Benchmark programs (bench/run runs them and the end-to-end figures).
 BENCH_PROGS := bench_store
@@ -131,7 +137,7 @@ $(OBJ)/%.o: %.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/lobbyd: $(addprefix $(OBJ)/,$(LOBBYD_O))
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(NOTIFY_LIBS)
 $(BUILD)/lobbyctl: $(addprefix $(OBJ)/,$(LOBBYCTL_O))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/lobbysim: $(addprefix $(OBJ)/,$(LOBBYSIM_O))

@@ -20,7 +20,7 @@
 static const char *const top_keys[] = { "site", "store", "control", "health",
     "profiles", "links", "devices", "readers", "lanes",
     "tickets", "doors", "roles", "alerts", "elevators", "freight",
-    "zones", "schedules", "holidays", "access", "visitors", NULL };
+    "zones", "schedules", "holidays", "access", "visitors", "notify", NULL };
 static const char *const site_keys[] = { "name", NULL };
 static const char *const store_keys[] = { "database", "event_batch_ms",
     "events_keep_days", "events_max_mb", "events_export_required", NULL };
@@ -212,6 +212,7 @@ config_load(const char *file, struct site_conf *site, FILE *errs)
 		conf_elev_load(ld, root);	/* config_elev.c */
 		conf_load_roles(ld, root);
 		conf_load_alerts(ld, root);
+		conf_load_notify(ld, root);	/* config_notify.c */
 		conf_access_finish(ld);
 	}
 	fclose(fp);

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "notify_conf.h"
+
 #define CONF_NAME_MAX	32	/* names of links, devices, lanes, profiles */
 #define CONF_PATH_MAX	256
 #define CONF_MAX_LINKS	64
@@ -396,6 +398,7 @@ struct site_conf {
 						   is asked, discreetly, when a
 						   visitor it registered turns out to
 						   be watch-listed ("%s": the name) */
+	struct notify_conf notify;		/* notify: telling hosts */
 };
 
 /*

@@ -124,8 +124,8 @@ config_command_split(char *buf, char **argv, int max)
 
 /* The command: words split at blanks, the first an absolute path to an
  * executable file. No shell: quotes would not mean what they seem. */
-static void
-check_command(struct load *ld, const struct scope *sc,
+void
+conf_check_command(struct load *ld, const struct scope *sc,
     const config_setting_t *m, const char *cmd)
 {
 	char buf[CONF_PATH_MAX], *argv[CONF_CMD_ARGS], qb[80];
@@ -190,7 +190,7 @@ conf_load_alerts(struct load *ld, const config_setting_t *root)
 	}
 	if ((m = conf_get_str(ld, &sc, g, "command", false,
 	    site->alert_command, sizeof(site->alert_command))) != NULL)
-		check_command(ld, &sc, m, site->alert_command);
+		conf_check_command(ld, &sc, m, site->alert_command);
 	conf_get_int(ld, &sc, g, "command_timeout_s", false, 1, 600,
 	    &site->alert_command_timeout_s);
 }

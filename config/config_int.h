@@ -211,6 +211,12 @@ void	conf_gpio_load(struct load *, const config_setting_t *root);
 /* config_alerts.c: the roles and alerts sections. */
 void	conf_load_roles(struct load *, const config_setting_t *root);
 void	conf_load_alerts(struct load *, const config_setting_t *root);
+/* config_alerts.c: a command run without a shell (setting M): words split
+ * at blanks, the first an absolute path to an executable file. */
+void	conf_check_command(struct load *, const struct scope *,
+	    const config_setting_t *m, const char *cmd);
+/* config_notify.c: the notify section (after the others). */
+void	conf_load_notify(struct load *, const config_setting_t *root);
 /* config_alerts.c: a list (LIST in messages) of Unix group names into
  * gids[*n..] (and names[*n..], when not NULL); PFX leads "too many". */
 void	conf_load_gids(struct load *, const struct scope *,

@@ -173,6 +173,10 @@
  *                 id_from? (a desk identity card reader: the document, and
  *                 the name if none is given, from its last read)
  *  visitor.confirm id                                    pass (pending -> active)
+ *  visitor.answer token, answer? ("confirm"|"decline";   pass; without answer:
+ *                 none: only look)                       {pass, name, host, purpose,
+ *                 the host's one-time link: anyone       party, class, state, issued_ms,
+ *                 admitted holding the token             valid_until_ms}
  *  visitor.list   today? (false: live ones)              [pass]
  *  idcard.last    reader                                 {reader, read (bool), read_ms,
  *                 ok, error?, name, sex, nation, birth, valid_until, expired,
@@ -199,7 +203,9 @@
  *           valid_until_ms, lanes, floors, single_entry, used, permit, issued_ms,
  *           issued_by, confirmed_ms, confirmed_by, ended_ms, ended_by, end_reason,
  *           class, host, unit, purpose, party, appointment, override_by,
- *           id_mask, watch? (security roles only)}
+ *           id_mask, watch? (security roles only), notified (what the host
+ *           was told, in words), notices [{channel, to, state ("queued"|
+ *           "retrying"|"sent"|"failed"), detail, tries, queued_ms, updated_ms}]}
  *  permit  {id, unit, company, from, until, days, hours, floor, fees_paid, state,
  *           created_ms, created_by, updated_ms, updated_by, passes (live ones)}
  *  watch   {id, id_type, id_mask, name, note, added_ms, added_by}

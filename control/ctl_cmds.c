@@ -207,6 +207,7 @@ static const struct {
 	{ "pass.revoke", ctl_cmd_pass_revoke, DESK_ROLES },
 	{ "visitor.register", ctl_cmd_visitor_register, DESK_ROLES },	/* override: manager */
 	{ "visitor.confirm", ctl_cmd_visitor_confirm, DESK_ROLES },
+	{ "visitor.answer", ctl_cmd_visitor_answer, ROLE_EVERYONE },	/* the token decides */
 	{ "visitor.list", ctl_cmd_visitor_list, DESK_ROLES },
 	{ "idcard.last", ctl_cmd_idcard_last, DESK_ROLES },
 	{ "permit.add",	ctl_cmd_permit_add, DESK_ROLES },

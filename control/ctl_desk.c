@@ -92,6 +92,7 @@ ctl_pass_json(struct ctl_client *c, const void *row)
 	ctl_add_bool(o, "appointment", p->appointment);
 	ctl_add_str(o, "override_by", p->override_by);
 	ctl_add_str(o, "override_reason", p->override_reason);
+	ctl_notice_json(c, p, o);
 	return o;
 }
 

@@ -45,5 +45,10 @@ bool	ctl_desk_sees_units(const struct ctl_client *);
 /* The JSON of a person (row: a struct desk_person) and of a pass (a struct
  * pass_rec), for the caller: ctl_row_fn, as lists take them. */
 ctl_row_fn	ctl_person_json, ctl_pass_json;
+/* ctl_notify.c: what the pass's host was told, into pass JSON o
+ * ("notified", "notices"); and the host's one-time link. */
+void	ctl_notice_json(struct ctl_client *, const struct pass_rec *,
+	    json_object *o);
+ctl_cmd_fn	ctl_cmd_visitor_answer;
 
 #endif

@@ -609,6 +609,11 @@ static int (*const store_ops[])(struct store *, struct store_req *) = {
 	/* db/webusers.c */
 	[STORE_WEB_USER_PUT] = store_web_put,
 	[STORE_WEB_LOGIN] = store_web_login,
+	/* db/notices.c */
+	[STORE_NOTICE_PUT] = store_notice_put,
+	[STORE_TOKEN_PUT] = store_token_put,
+	[STORE_NOTICE_LOAD] = store_notice_load,
+	[STORE_TOKEN_LOAD] = store_token_load,
 };
 
 /* Carries out one request on the store thread; fills status and error. */

@@ -254,6 +254,27 @@ static const char *const schema_steps[] = {
 	"  file TEXT"
 	");"
 	"CREATE INDEX event_exports_since ON event_exports (since_ms);",
+	/* 10: hosts told of their visitors (db/notices.h): each delivery's
+	   state, and the one-time answer links, as hashes of their tokens. */
+	"CREATE TABLE pass_notices ("
+	"  id INTEGER PRIMARY KEY,"
+	"  pass INTEGER NOT NULL,"
+	"  channel TEXT NOT NULL,"
+	"  to_addr TEXT,"
+	"  state TEXT NOT NULL,"
+	"  detail TEXT,"
+	"  tries INTEGER NOT NULL,"
+	"  queued_ms INTEGER NOT NULL,"
+	"  updated_ms INTEGER NOT NULL"
+	");"
+	"CREATE INDEX pass_notices_pass ON pass_notices (pass);"
+	"CREATE TABLE pass_tokens ("
+	"  pass INTEGER PRIMARY KEY,"
+	"  hash TEXT NOT NULL UNIQUE,"
+	"  made_ms INTEGER NOT NULL,"
+	"  used_ms INTEGER,"
+	"  answer TEXT"
+	");",
 };
 
 #define SCHEMA_NSTEPS	((int)(sizeof(schema_steps) / sizeof(schema_steps[0])))

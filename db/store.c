@@ -45,7 +45,7 @@ store_req_writes(const struct store_req *req)
 	case STORE_EVENT_QUERY:
 	case STORE_FIRE_GET: case STORE_BOOKING_LIST: case STORE_TICKET_LIST:
 	case STORE_TICKET_GET: case STORE_TICKET_SUMMARY_GET: case STORE_ALERT_GET:
-	case STORE_EXPORT_BEGIN:
+	case STORE_EXPORT_BEGIN: case STORE_NOTICE_LOAD: case STORE_TOKEN_LOAD:
 		return false;
 	case STORE_DESK:
 		return req->in.desk.action != DESK_LOAD &&

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "desk.h"
+#include "notices.h"
 #include "tickets.h"
 
 struct store;
@@ -241,6 +242,8 @@ enum store_op {
 	STORE_WEB_LOGIN,	/* name, password, ts_ms: out.found when the
 				   password is right, role set; out.id: the
 				   failures in a row before this one */
+	/* Hosts told of their visitors (db/notices.h, db/notices.c). */
+	STORE_NOTICE_PUT, STORE_TOKEN_PUT, STORE_NOTICE_LOAD, STORE_TOKEN_LOAD,
 };
 
 /* A web account, or a login to check (db/webusers.c). The password is
@@ -275,6 +278,8 @@ struct store_req {
 		struct ticket_in ticket;
 		struct desk_in	desk;
 		struct web_in	web;
+		struct notice_rec notice;
+		struct token_rec token;
 		struct {
 			struct card_rec	*rows;	/* the caller's; not freed here */
 			size_t		n;

@@ -151,6 +151,13 @@ int	store_booking_list(struct store *, struct store_req *);
 int	store_web_put(struct store *, struct store_req *);
 int	store_web_login(struct store *, struct store_req *);
 
+/* notices.c: STORE_NOTICE_PUT, STORE_TOKEN_PUT, STORE_NOTICE_LOAD,
+ * STORE_TOKEN_LOAD. */
+int	store_notice_put(struct store *, struct store_req *);
+int	store_token_put(struct store *, struct store_req *);
+int	store_notice_load(struct store *, struct store_req *);
+int	store_token_load(struct store *, struct store_req *);
+
 /* tickets.c: every STORE_TICKET_* request. */
 int	store_ticket_do(struct store *, struct store_req *);
 /* desk.c: STORE_DESK, by in.desk.action. */

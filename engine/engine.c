@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "hostnote.h"
 #include "idread.h"
 #include "../common/util.h"
 
@@ -278,6 +279,7 @@ signal_readable(struct engine *e, struct ev_handler *h, uint32_t events)
 		case SIGCHLD:
 			sup_reap(e);
 			notify_reap(e);
+			hostnote_reap(e);
 			break;
 		}
 	}
@@ -326,7 +328,7 @@ store_upgrading(const char *what, void *arg)
 static int64_t (*const timers[])(const struct engine *) = {
 	lane_next_deadline, sup_next_deadline, ticket_next_deadline,
 	desk_next_deadline, kind_next_deadline, alert_next_deadline,
-	notify_next_deadline, retention_next_deadline,
+	notify_next_deadline, hostnote_next_deadline, retention_next_deadline,
 };
 
 int
@@ -371,7 +373,8 @@ engine_run(const char *conf_path, struct site_conf *site,
 	/* Before anything is written: a disk that is full at start is told. */
 	store_set_health_cb(e->store, store_health, e);
 	if (cards_load(e) < 0 || ticket_init(e) < 0 || alert_adopt(e) < 0 ||
-	    fire_load(e) < 0 || desk_init(e) < 0 || elevator_bookings_load(e) < 0)
+	    fire_load(e) < 0 || desk_init(e) < 0 || elevator_bookings_load(e) < 0 ||
+	    hostnote_init(e) < 0)
 		goto out_store;
 	store_set_event_cb(e->store, event_committed, e);
 	e->front = front;
@@ -433,6 +436,7 @@ engine_run(const char *conf_path, struct site_conf *site,
 		kind_tick(e, now);
 		alert_tick(e, now);
 		notify_tick(e, now);
+		hostnote_tick(e, now);
 		retention_tick(e, now);
 		front->tick(e->front_state, now);
 		if (e->watchdog_usec != 0 && now >= e->watchdog_next_ns) {
@@ -452,6 +456,7 @@ engine_run(const char *conf_path, struct site_conf *site,
 	sup_stop_all(e);
 	reader_rejects_flush(e);
 	notify_stop(e);
+	hostnote_stop(e);
 	front->quiesce(e->front_state);
 	{
 		/* Committed, with everything before it; store_run also runs the

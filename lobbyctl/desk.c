@@ -45,6 +45,7 @@ static const struct {
 	[DO_ID_FROM] = { "--id-from", false },
 	[DO_TO] = { "--to", false },		[DO_TEXT] = { "--text", false },
 	[DO_SEVERITY] = { "--severity", false },
+	[DO_TOKEN] = { "--token", false },
 	[DO_FROM] = { "--from", false },	[DO_UNTIL] = { "--until", false },
 	[DO_REASON] = { "--reason", false },	[DO_NOTE] = { "--note", false },
 	[DO_SINCE] = { "--since", false },	[DO_ALL] = { "--all", true },
@@ -125,6 +126,11 @@ static const struct desk_cmd desk_cmds[] = {
 	    IS(DO_CARD, C_UID, "card", OPT) } },
 	{ "visitor confirm", "visitor.confirm", "PASS_ID", S_PASS, NULL, NULL,
 	    { ID_WORD } },
+	/* The host's one-time link, as the host would click it. */
+	{ "visitor confirm", "visitor.answer", NULL, S_PASS, "answer", "confirm",
+	    { TEXT(DO_TOKEN, "token", 63, REQ) } },
+	{ "visitor decline", "visitor.answer", NULL, S_PASS, "answer", "decline",
+	    { TEXT(DO_TOKEN, "token", 63, REQ) } },
 	{ "visitor list", "visitor.list", NULL, S_PASSES, NULL, NULL,
 	    { IS(DO_TODAY, C_FLAG, "today", OPT) } },
 	{ "idcard", "idcard.last", "READER", S_IDCARD, NULL, NULL,
@@ -232,15 +238,19 @@ desk_find(const char *const *words, int nwords, int *rc)
 	int need;
 
 	*rc = 0;
-	for (i = 0; i < NCMDS && dc == NULL; i++) {
+	for (i = 0; i < NCMDS; i++) {
 		const char *name = desk_cmds[i].name;
 
 		n = noun_len(name);
 		if (strlen(words[0]) != n || strncmp(name, words[0], n) != 0)
 			continue;
 		noun = &desk_cmds[i];
-		if (name[n] == '\0' || (nwords >= 2 &&
-		    strcmp(name + n + 1, words[1]) == 0))
+		/* Two rows of one name differ by their word: "visitor confirm
+		 * ID", "visitor confirm --token T"; the first, unless the
+		 * second fits the words given. */
+		if ((name[n] == '\0' || (nwords >= 2 &&
+		    strcmp(name + n + 1, words[1]) == 0)) && (dc == NULL ||
+		    nwords == (name[n] ? 2 : 1) + (desk_cmds[i].word != NULL)))
 			dc = &desk_cmds[i];
 	}
 	if (noun == NULL)

@@ -63,6 +63,7 @@ static const struct field pass_fields[] = {
 	{ "appointment", N_("appointment"), F_BOOL },
 	{ "override_by", N_("override by"), F_STR },
 	{ "id_mask", N_("ID number"), F_STR },	{ "watch", N_("watch list"), F_ANY },
+	{ "notified", N_("host told"), F_STR },
 };
 
 static const struct field permit_fields[] = {
