@@ -64,7 +64,8 @@ LOBBYWEB_O := web/lobbyweb.o web/webconf.o web/ctlconn.o web/feed.o web/session.
 UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records test_config \
 	      test_modbus test_modbus_rtu test_modbus_wire test_reader test_lobbyctl test_wiegand \
 	      test_pass test_visitor test_privacy test_tickets test_gpio test_roles \
-	      test_hours test_desk test_desk_privacy test_booking test_latch test_cards test_ctl_limit test_idcheck test_store_events
+	      test_hours test_desk test_desk_privacy test_booking test_latch test_cards test_ctl_limit test_idcheck test_store_events \
+	      test_lane_tbl
 test_access_O   := tests/unit/test_access.o $(RULES_O)
 test_msg_O      := tests/unit/test_msg.o drivers/msg.o
 test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
@@ -98,6 +99,10 @@ test_desk_privacy_O := tests/unit/test_desk_privacy.o $(DB_O) $(UTIL_O) engine/p
 test_latch_O    := tests/unit/test_latch.o db/latch.o $(UTIL_O)
 test_cards_O    := tests/unit/test_cards.o engine/cards.o $(UTIL_O)
 test_idcheck_O  := tests/unit/test_idcheck.o rules/idcheck.o rules/visitor.o
+# The engine on a real store, and its control server (engine_support.c).
+ENGINE_TEST_O   := tests/unit/engine_support.o $(CONTROL_O) $(ENGINE_O) $(DRV_O) \
+		   $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
+test_lane_tbl_O := tests/unit/test_lane_tbl.o $(ENGINE_TEST_O)
 
 # Benchmark programs (bench/run runs them and the end-to-end figures).
 BENCH_PROGS := bench_store
@@ -148,12 +153,13 @@ FUZZ_SEED ?= 0
 FUZZ_BUILD := build-fuzz
 FUZZ_CC	:= clang
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZERS	:= fuzz_cardfmt fuzz_wiegand fuzz_msg fuzz_modbus fuzz_config
+FUZZERS	:= fuzz_cardfmt fuzz_wiegand fuzz_msg fuzz_modbus fuzz_config fuzz_ctl
 fuzz_cardfmt_O := tests/fuzz/fuzz_cardfmt.o drivers/cardfmt.o
 fuzz_wiegand_O := tests/fuzz/fuzz_wiegand.o drivers/wiegand.o
 fuzz_msg_O     := tests/fuzz/fuzz_msg.o drivers/msg.o
 fuzz_modbus_O  := tests/fuzz/fuzz_modbus.o drivers/modbus_wire.o $(UTIL_O)
 fuzz_config_O  := tests/fuzz/fuzz_config.o $(CONFIG_O) $(UTIL_O)
+fuzz_ctl_O     := tests/fuzz/fuzz_ctl.o $(ENGINE_TEST_O)
 FUZZ_BINS := $(addprefix $(FUZZ_BUILD)/,$(FUZZERS))
 
 $(FUZZ_BUILD)/obj/%.o: %.c
