@@ -71,7 +71,7 @@ UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records te
 	      test_modbus test_modbus_rtu test_modbus_wire test_reader test_lobbyctl test_wiegand \
 	      test_pass test_visitor test_privacy test_tickets test_gpio test_roles \
 	      test_hours test_desk test_desk_privacy test_booking test_latch test_cards test_ctl_limit test_idcheck test_store_events test_idcard \
-	      test_template
+	      test_template test_lane_tbl
 test_access_O   := tests/unit/test_access.o $(RULES_O)
 test_msg_O      := tests/unit/test_msg.o drivers/msg.o
 test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
@@ -107,6 +107,10 @@ test_latch_O    := tests/unit/test_latch.o db/latch.o $(UTIL_O)
 test_cards_O    := tests/unit/test_cards.o engine/cards.o $(UTIL_O)
 test_idcheck_O  := tests/unit/test_idcheck.o rules/idcheck.o rules/visitor.o
 test_template_O := tests/unit/test_template.o common/template.o
+# The engine on a real store, and its control server (engine_support.c).
+ENGINE_TEST_O   := tests/unit/engine_support.o $(CONTROL_O) $(ENGINE_O) $(DRV_O) \
+		   $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
+test_lane_tbl_O := tests/unit/test_lane_tbl.o $(ENGINE_TEST_O)
 
 # Benchmark programs (bench/run runs them and the end-to-end figures).
 BENCH_PROGS := bench_store
@@ -159,7 +163,7 @@ pot:
 .SECONDEXPANSION:
 $(UNIT_BINS): $(BUILD)/tests/unit/%: $$(addprefix $(OBJ)/,$$($$*_O))
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(NOTIFY_LIBS)
 
 $(BENCH_BINS): $(BUILD)/bench/%: $$(addprefix $(OBJ)/,$$($$*_O))
 	@mkdir -p $(dir $@)
@@ -177,12 +181,15 @@ FUZZ_SEED ?= 0
 FUZZ_BUILD := build-fuzz
 FUZZ_CC	:= clang
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZERS	:= fuzz_cardfmt fuzz_wiegand fuzz_msg fuzz_modbus fuzz_config
+FUZZERS	:= fuzz_cardfmt fuzz_wiegand fuzz_msg fuzz_modbus fuzz_config fuzz_ctl \
+	   fuzz_drivers
 fuzz_cardfmt_O := tests/fuzz/fuzz_cardfmt.o drivers/cardfmt.o $(UTIL_O)
 fuzz_wiegand_O := tests/fuzz/fuzz_wiegand.o drivers/wiegand.o
 fuzz_msg_O     := tests/fuzz/fuzz_msg.o drivers/msg.o
 fuzz_modbus_O  := tests/fuzz/fuzz_modbus.o drivers/modbus_wire.o $(UTIL_O)
 fuzz_config_O  := tests/fuzz/fuzz_config.o $(CONFIG_O) $(UTIL_O)
+fuzz_ctl_O     := tests/fuzz/fuzz_ctl.o $(ENGINE_TEST_O)
+fuzz_drivers_O := tests/fuzz/fuzz_drivers.o $(DRV_O) $(CONFIG_O) $(UTIL_O)
 FUZZ_BINS := $(addprefix $(FUZZ_BUILD)/,$(FUZZERS))
 
 $(FUZZ_BUILD)/obj/%.o: %.c
@@ -191,7 +198,7 @@ $(FUZZ_BUILD)/obj/%.o: %.c
 		-fsanitize=fuzzer-no-link $(FUZZ_SAN) -c -o $@ $<
 
 $(FUZZ_BINS): $(FUZZ_BUILD)/%: $$(addprefix $(FUZZ_BUILD)/obj/,$$($$*_O))
-	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(LDLIBS)
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(LDLIBS) $(NOTIFY_LIBS)
 
 fuzz-build: $(FUZZ_BINS)
 

@@ -286,14 +286,6 @@ signal_readable(struct engine *e, struct ev_handler *h, uint32_t events)
 }
 
 static void
-store_readable(struct engine *e, struct ev_handler *h, uint32_t events)
-{
-	(void)h;
-	(void)events;
-	store_complete(e->store);
-}
-
-static void
 lifecycle_event(struct engine *e, const char *kind, const char *detail)
 {
 	struct ev_rec ev;
@@ -331,24 +323,87 @@ static int64_t (*const timers[])(const struct engine *) = {
 	notify_next_deadline, hostnote_next_deadline, retention_next_deadline,
 };
 
+static void
+store_readable(struct engine *e, struct ev_handler *h, uint32_t events)
+{
+	(void)h;
+	(void)events;
+	store_complete(e->store);
+}
+
+int
+engine_open(struct engine *e, const char *conf_path, struct site_conf *site)
+{
+	char err[256];
+
+	e->site = site;
+	e->conf_path = conf_path;
+	e->started_ms = real_ms();
+	e->fire.latch_fd = -1;
+	e->sigfd = -1;
+	devs_reset(e);
+	sup_init(e);
+	e->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (e->epfd < 0) {
+		log_err("epoll: %s", strerror(errno));
+		return -1;
+	}
+	store_set_upgrade_cb(store_upgrading, NULL);
+	e->store = store_open(site->db_path, site->event_batch_ms, err, sizeof(err));
+	if (e->store == NULL) {
+		log_err("%s", err);
+		goto out_epoll;
+	}
+	/* Before anything is written: a disk that is full at start is told. */
+	store_set_health_cb(e->store, store_health, e);
+	if (cards_load(e) < 0 || ticket_init(e) < 0 || alert_adopt(e) < 0 ||
+	    fire_load(e) < 0 || desk_init(e) < 0 || elevator_bookings_load(e) < 0 ||
+	    hostnote_init(e) < 0)
+		goto out_state;
+	store_set_event_cb(e->store, event_committed, e);
+	e->store_h = (struct ev_handler){ .fd = store_fd(e->store),
+	    .fn = store_readable };
+	if (engine_watch(e, &e->store_h, EPOLLIN) < 0)
+		goto out_state;
+	return 0;
+out_state:
+	engine_close(e);
+	return -1;
+out_epoll:
+	close(e->epfd);
+	e->epfd = -1;
+	return -1;
+}
+
+void
+engine_close(struct engine *e)
+{
+	store_close(e->store);	/* commits everything still queued */
+	e->store = NULL;
+	fire_close(e);
+	ticket_free(e);
+	idread_clear(e);
+	desk_free(e);
+	elevator_bookings_free(e);
+	cards_free(e->cards);
+	e->cards = NULL;
+	free(e->alerts);
+	e->alerts = NULL;
+	e->nalerts = e->alerts_cap = 0;
+	close(e->epfd);
+	e->epfd = -1;
+}
+
 int
 engine_run(const char *conf_path, struct site_conf *site,
     const struct engine_front *front)
 {
 	struct engine *e = &the_engine;
 	struct ev_handler sig_h = { .fn = signal_readable };
-	struct ev_handler store_h = { .fn = store_readable };
 	struct epoll_event evs[32];
 	char err[256];
 	sigset_t mask;
 	int rc = 1;
-
-	e->site = site;
-	e->conf_path = conf_path;
-	e->started_ms = real_ms();
-	e->fire.latch_fd = -1;
-	devs_reset(e);
-	sup_init(e);
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -357,35 +412,21 @@ engine_run(const char *conf_path, struct site_conf *site,
 	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (engine_open(e, conf_path, site) < 0)
+		return 1;
 	e->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	e->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (e->sigfd < 0 || e->epfd < 0) {
-		log_err("signalfd/epoll: %s", strerror(errno));
-		return 1;
+	if (e->sigfd < 0) {
+		log_err("signalfd: %s", strerror(errno));
+		goto out_engine;
 	}
-
-	store_set_upgrade_cb(store_upgrading, NULL);
-	e->store = store_open(site->db_path, site->event_batch_ms, err, sizeof(err));
-	if (e->store == NULL) {
-		log_err("%s", err);
-		return 1;
-	}
-	/* Before anything is written: a disk that is full at start is told. */
-	store_set_health_cb(e->store, store_health, e);
-	if (cards_load(e) < 0 || ticket_init(e) < 0 || alert_adopt(e) < 0 ||
-	    fire_load(e) < 0 || desk_init(e) < 0 || elevator_bookings_load(e) < 0 ||
-	    hostnote_init(e) < 0)
-		goto out_store;
-	store_set_event_cb(e->store, event_committed, e);
 	e->front = front;
 	e->front_state = front->open(e, err, sizeof(err));
 	if (e->front_state == NULL) {
 		log_err("%s", err);
-		goto out_store;
+		goto out_engine;
 	}
 	sig_h.fd = e->sigfd;
-	store_h.fd = store_fd(e->store);
-	if (engine_watch(e, &sig_h, EPOLLIN) < 0 || engine_watch(e, &store_h, EPOLLIN) < 0)
+	if (engine_watch(e, &sig_h, EPOLLIN) < 0)
 		goto out_ctl;
 
 	lifecycle_event(e, "lobbyd_start", site->site_name);
@@ -473,19 +514,9 @@ out_ctl:
 	if (e->front_state != NULL)
 		front->close(e->front_state);
 	e->front_state = NULL;
-out_store:
-	store_close(e->store);	/* commits everything still queued */
-	e->store = NULL;
-	fire_close(e);
-	ticket_free(e);
-	idread_clear(e);
-	desk_free(e);
-	elevator_bookings_free(e);
-	cards_free(e->cards);
-	free(e->alerts);
-	e->cards = NULL;
-	close(e->epfd);
-	close(e->sigfd);
+out_engine:
+	if (e->sigfd >= 0)
+		close(e->sigfd);
+	engine_close(e);
 	return rc;
 }
-

@@ -166,12 +166,19 @@ struct engine_sub {
 	struct engine_sub *next;	/* the engine's */
 };
 
+/* What an epoll registration calls back. */
+struct ev_handler {
+	int	fd;
+	void	(*fn)(struct engine *, struct ev_handler *, uint32_t events);
+};
+
 struct engine {
 	struct site_conf	*site;
 	const char		*conf_path;
 	struct store		*store;
 	int			epfd;
-	int			sigfd;
+	int			sigfd;		/* -1: none (engine_open without the loop) */
+	struct ev_handler	store_h;	/* the store's completions */
 	bool			stopping;
 	bool			reload;
 	int64_t			started_ms;
@@ -211,15 +218,20 @@ struct engine {
 	int64_t			watchdog_next_ns;
 };
 
-/* What an epoll registration calls back. */
-struct ev_handler {
-	int	fd;
-	void	(*fn)(struct engine *, struct ev_handler *, uint32_t events);
-};
 int	engine_watch(struct engine *, struct ev_handler *, uint32_t events);
 void	engine_unwatch(struct engine *, struct ev_handler *);
 
 /* engine.c */
+/*
+ * The engine without its loop, for engine_run and the tests that drive
+ * commands against a real store: e set up for site, the store opened, its
+ * state loaded (cards, tickets, alerts, fire mode, front desk, bookings)
+ * and the store's completions watched on e->epfd. No worker is started and
+ * no signal is taken. -1 (logged): nothing is left open. engine_close
+ * commits what is queued and frees it all.
+ */
+int	engine_open(struct engine *, const char *conf_path, struct site_conf *);
+void	engine_close(struct engine *);
 int	engine_run(const char *conf_path, struct site_conf *site,
 	    const struct engine_front *);
 /* An event stamped now, of this kind; engine_ev_dev() adds device and lane. */
