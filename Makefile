@@ -3,7 +3,7 @@
 #   make check      unit, config and integration tests
 #   make check SAN=1  the same suite built with address and UB sanitizers (build-san/)
 #   make check VALGRIND=1  the same suite, the unit tests under valgrind
-#   make check JOBS=N  N test programs at once (default: twice the cores, at least 4)
+#   make check JOBS=N  N test programs at once (default: four a core)
 #   make demo       run lobbyd on the built-in demo site
 #   make bench      print the benchmark figures
 #   make fuzz       run each fuzzing harness for FUZZ_S seconds (clang, build-fuzz/)
