@@ -211,10 +211,10 @@ class Follower:
         """Reads until pred(seen) is true; returns seen."""
         end = time.monotonic() + timeout
         while not pred(self.seen):
-            if self.ended or time.monotonic() >= end or not self._read(end) and \
-                    time.monotonic() >= end:
+            if self.ended or time.monotonic() >= end:
                 why = "its output ended" if self.ended else f"timed out after {timeout}s"
                 raise AssertionError(f"{why} waiting for {what} (seen: {self.seen!r})")
+            self._read(end)
         return self.seen
 
     def stop(self, sig=signal.SIGINT):
