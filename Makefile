@@ -2,12 +2,16 @@
 #   make            build lobbyd, lobbyctl and lobbysim into build/
 #   make check      unit, config and integration tests
 #   make check SAN=1  the same suite built with address and UB sanitizers (build-san/)
+#   make check VALGRIND=1  the same suite, the unit tests under valgrind
+#   make check JOBS=N  N test programs at once (default: four a core)
 #   make demo       run lobbyd on the built-in demo site
 #   make bench      print the benchmark figures
 #   make fuzz       run each fuzzing harness for FUZZ_S seconds (clang, build-fuzz/)
 #   make pot        po/lobbyctl.pot from lobbyctl's messages (xgettext)
 
 SAN	?=
+VALGRIND ?=
+JOBS	?=
 BUILD	?= $(if $(SAN),build-san,build)
 CC	?= gcc
 PKGS	:= libmodbus libserialport libgpiod sqlite3 libconfig libsystemd json-c libsodium
@@ -214,7 +218,10 @@ deps:
 	tools/install-deps
 
 check-run: all unit
-	BUILD=$(BUILD) tests/run
+ifneq ($(and $(SAN),$(VALGRIND)),)
+	@echo "VALGRIND=1 and SAN=1 do not go together: valgrind cannot run sanitized programs"; exit 1
+endif
+	BUILD=$(BUILD) VALGRIND=$(VALGRIND) $(if $(JOBS),JOBS=$(JOBS)) tests/run
 
 demo-run: all
 	conf/demo/run $(BUILD)

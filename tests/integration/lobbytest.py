@@ -5,7 +5,9 @@ is stopped by its pid. Run tests with /usr/bin/python3.
 """
 import json
 import os
+import random
 import re
+import select
 import shutil
 import signal
 import socket
@@ -46,14 +48,74 @@ readers = (
 """
 
 
+_port_claims = []   # held until this program ends
+
+
+def _port_range():
+    """The ports below the kernel's ephemeral range (where no outgoing
+    connection takes one while a test is about to listen on it)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    return max(1024, low - 12000), max(1025, low)
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A TCP port on 127.0.0.1 that nobody listens on and no other test
+    program is given, even one of another suite run at once: the port is
+    claimed by binding a UDP socket to the same number (UDP and TCP ports
+    are apart), held until this program ends; the TCP port is then tried."""
+    lo, hi = _port_range()
+    start = random.randrange(lo, hi)
+    for i in range(hi - lo):
+        port = lo + (start - lo + i) % (hi - lo)
+        claim = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            claim.bind(("127.0.0.1", port))
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", port))
+        except OSError:
+            claim.close()
+            continue
+        _port_claims.append(claim)
+        return port
+    raise RuntimeError(f"no free port in {lo}-{hi}")
 
 
-def wait_for(pred, timeout=5.0, what="condition"):
-    """Polls pred() until it returns something true; bounded."""
+def local_clock_at(second_of_day):
+    """Sets TZ, for this program and every process it starts from now on,
+    so that local time reads second_of_day (seconds past local midnight)
+    now: a test of a rule by the hour or the day need not wait for the wall
+    clock (past midnight, to the next minute). run_tests puts TZ back after
+    each test. A POSIX TZ offset is west-positive, whole seconds."""
+    utc = int(time.time()) % 86400
+    off = (second_of_day - utc) % 86400
+    if off > 43200:
+        off -= 86400
+    west = -off
+    sign = "-" if west < 0 else "+"
+    west = abs(west)
+    os.environ["TZ"] = (f"LOB{sign}{west // 3600}:{west // 60 % 60:02d}:"
+                        f"{west % 60:02d}")
+    time.tzset()
+
+
+def clear_of_midnight(before_s, after_s):
+    """Local time at least after_s past midnight and before_s short of the
+    next one: when the wall clock is not, local_clock_at moves it to the same
+    minute and second past noon."""
+    n = time.localtime()
+    sod = n.tm_hour * 3600 + n.tm_min * 60 + n.tm_sec
+    if sod < after_s or sod > 86400 - before_s:
+        local_clock_at(43200 + sod % 3600)
+
+
+def wait_for(pred, timeout=10.0, what="condition"):
+    """Polls pred() until it returns something true; bounded. The deadline
+    is generous: it costs nothing when the condition comes, and a shared or
+    busy machine can be slow."""
     end = time.monotonic() + timeout
     last = None
     while time.monotonic() < end:
@@ -120,6 +182,56 @@ class Proc:
     def output(self):
         with open(self.log_path, "rb") as f:
             return f.read().decode(errors="replace")
+
+
+class Follower:
+    """lobbyctl --json ... --follow: its lines read as they come."""
+
+    def __init__(self, argv):
+        self.p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  stdin=subprocess.DEVNULL)
+        self.seen = []      # the JSON objects so far
+        self.ended = False  # its output ended
+        self._buf = b""
+
+    def _read(self, until):
+        r, _, _ = select.select([self.p.stdout], [], [], max(0.0, until - time.monotonic()))
+        if not r:
+            return False
+        chunk = os.read(self.p.stdout.fileno(), 65536)
+        if not chunk:
+            self.ended = True
+            return False
+        self._buf += chunk
+        *lines, self._buf = self._buf.split(b"\n")
+        self.seen += [json.loads(ln) for ln in lines if ln.strip().startswith(b"{")]
+        return True
+
+    def wait_for(self, pred, timeout=10.0, what="followed objects"):
+        """Reads until pred(seen) is true; returns seen."""
+        end = time.monotonic() + timeout
+        while not pred(self.seen):
+            if self.ended or time.monotonic() >= end:
+                why = "its output ended" if self.ended else f"timed out after {timeout}s"
+                raise AssertionError(f"{why} waiting for {what} (seen: {self.seen!r})")
+            self._read(end)
+        return self.seen
+
+    def stop(self, sig=signal.SIGINT):
+        """Stops it (Ctrl-C by default); returns (everything seen, stderr)."""
+        if self.p.poll() is None:
+            self.p.send_signal(sig)
+        out, err = self.p.communicate(timeout=10)
+        self._buf += out or b""
+        self.seen += [json.loads(ln) for ln in self._buf.split(b"\n")
+                      if ln.strip().startswith(b"{")]
+        self._buf = b""
+        return self.seen, err.decode(errors="replace")
+
+    def kill(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait(5)
 
 
 class Site:
@@ -248,7 +360,7 @@ class Site:
                 return d
         raise KeyError(name)
 
-    def wait_event(self, pred, timeout=5.0, what="event"):
+    def wait_event(self, pred, timeout=10.0, what="event"):
         return wait_for(lambda: [e for e in self.events() if pred(e)], timeout, what)
 
     def card(self, reader, uid):
@@ -261,27 +373,109 @@ class Site:
 _tests = []
 
 
-def test(fn):
-    _tests.append(fn)
-    return fn
+def test(fn=None, *, slow=False):
+    """@test, or @test(slow=True) for one that waits out a long product
+    time (a minute's summary): run apart, it is started first."""
+    def add(f):
+        f.slow = slow
+        _tests.append(f)
+        return f
+    return add(fn) if fn is not None else add
 
 
-def run_tests(name):
-    """Runs every @test in order; prints one line each and the closing line."""
-    passed = failed = 0
-    only = os.environ.get("ONLY")
-    for fn in _tests:
-        if only and only not in fn.__name__:
-            continue
-        t0 = time.monotonic()
-        try:
-            fn()
-            passed += 1
-            print(f"ok   {fn.__name__} ({time.monotonic() - t0:.1f}s)")
-        except Exception:
-            failed += 1
-            print(f"FAIL {fn.__name__}")
-            traceback.print_exc()
+def _run_one(fn):
+    """One test, its line printed; True when it passed. TZ is put back
+    after it (local_clock_at)."""
+    tz = os.environ.get("TZ")
+    t0 = time.monotonic()
+    try:
+        fn()
+        print(f"ok   {fn.__name__} ({time.monotonic() - t0:.1f}s)")
+        return True
+    except Exception:
+        print(f"FAIL {fn.__name__} ({time.monotonic() - t0:.1f}s)")
+        traceback.print_exc(file=sys.stdout)
+        return False
+    finally:
+        if tz is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = tz
+        time.tzset()
         sys.stdout.flush()
-    print(f"{name}: {passed} passed, {failed} failed")
+
+
+def _terminated(signum, frame):
+    """SIGTERM (tests/run stopping the suite, or its time limit): the
+    test's finally blocks stop its processes on the way out."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise SystemExit(128 + signum)
+
+
+def _run_apart(fns, jobs):
+    """Runs the tests jobs at a time, each in a process of its own (this
+    program again, LOBBYTEST_CASE naming the one test); prints each one's
+    output whole when it ends. Returns (passed, failed)."""
+    passed = failed = 0
+    waiting = sorted(fns, key=lambda f: not f.slow)
+    running = {}    # Popen -> (name, output file)
+    try:
+        while waiting or running:
+            while waiting and len(running) < jobs:
+                fn = waiting.pop(0)
+                out = tempfile.TemporaryFile()
+                p = subprocess.Popen([sys.executable, sys.argv[0]], stdout=out,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     env={**os.environ, "LOBBYTEST_CASE": fn.__name__})
+                running[p] = (fn.__name__, out)
+            pid, status = os.wait()
+            p = next((q for q in running if q.pid == pid), None)
+            if p is None:
+                continue
+            p.returncode = os.waitstatus_to_exitcode(status)
+            name, out = running.pop(p)
+            out.seek(0)
+            text = out.read().decode(errors="replace")
+            out.close()
+            sys.stdout.write(text)
+            if p.returncode == 0 and f"ok   {name} " in text:
+                passed += 1
+            else:
+                failed += 1
+                if f"FAIL {name} " not in text:
+                    print(f"FAIL {name} (exit status {p.returncode})")
+            sys.stdout.flush()
+    finally:
+        for p in running:
+            p.terminate()
+        for p in running:
+            p.wait()
+    return passed, failed
+
+
+def run_tests(name, case_jobs=1):
+    """Runs every @test; prints one line each, with its time, and the
+    closing line with the program's. case_jobs > 1 (a program whose tests
+    share nothing) runs that many at once, each in its own process;
+    CASE_JOBS=N overrides it (1: one after another, in this process).
+    ONLY=WORD runs only the tests whose name holds WORD."""
+    t0 = time.monotonic()
+    signal.signal(signal.SIGTERM, _terminated)
+    one = os.environ.get("LOBBYTEST_CASE")
+    if one:
+        fn = [f for f in _tests if f.__name__ == one]
+        sys.exit(0 if fn and _run_one(fn[0]) else 1)
+    only = os.environ.get("ONLY")
+    fns = [f for f in _tests if not only or only in f.__name__]
+    jobs = int(os.environ.get("CASE_JOBS", case_jobs))
+    if jobs > 1 and len(fns) > 1:
+        passed, failed = _run_apart(fns, jobs)
+    else:
+        passed = failed = 0
+        for fn in fns:
+            if _run_one(fn):
+                passed += 1
+            else:
+                failed += 1
+    print(f"{name}: {passed} passed, {failed} failed ({time.monotonic() - t0:.1f}s)")
     sys.exit(0 if failed == 0 else 1)

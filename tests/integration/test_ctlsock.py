@@ -194,7 +194,7 @@ def refusal_lines(s):
     return [ln for ln in s.log().splitlines() if "control: refused" in ln]
 
 
-@test
+@test(slow=True)
 def a_guard_with_many_connections_keeps_nobody_out_and_the_log_stays_short():
     s = site()      # the defaults: 64 connections, 16 kept for managers, 8 per user
     hogs = []
@@ -376,4 +376,4 @@ def a_long_list_read_through_a_pager_is_not_cut_short():
 
 
 if __name__ == "__main__":
-    run_tests("ctlsock")
+    run_tests("ctlsock", case_jobs=3)

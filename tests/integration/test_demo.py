@@ -10,7 +10,7 @@ import signal
 import subprocess
 import time
 
-from lobbytest import BUILD, ROOT, run_tests, test, wait_for
+from lobbytest import BUILD, ROOT, free_port, run_tests, test, wait_for
 
 RUN = os.path.join(ROOT, "conf", "demo", "run")
 
@@ -36,9 +36,16 @@ def gone(pid):
     return False
 
 
+def demo_env():
+    """The demo's web console on a port of its own, not 8080: another demo
+    or test may be running."""
+    return {**os.environ, "LOBBYWEB_PORT": str(free_port())}
+
+
 @test
 def the_scene_plays_and_everything_stops():
-    r = subprocess.run([RUN, BUILD, "--once"], capture_output=True, text=True, timeout=120)
+    r = subprocess.run([RUN, BUILD, "--once"], capture_output=True, text=True, timeout=120,
+                       env=demo_env())
     out = r.stdout
     assert r.returncode == 0, (r.returncode, out[-2000:], r.stderr[-2000:])
     for want in ("Access granted", "Card not known", "Card disabled", "Card expired",
@@ -65,7 +72,7 @@ def ctrl_c_stops_every_process_it_started():
     # runs under a runner started in the background, which ignores it (and a
     # shell cannot trap a signal ignored when it started).
     p = subprocess.Popen([RUN, BUILD], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                         text=True,
+                         text=True, env=demo_env(),
                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     out = ""
     try:
@@ -93,4 +100,4 @@ def ctrl_c_stops_every_process_it_started():
 
 
 if __name__ == "__main__":
-    run_tests("test_demo")
+    run_tests("test_demo", case_jobs=2)

@@ -180,7 +180,8 @@ def a_visitors_pass_enables_its_floors_and_a_revoked_one_none():
         w = wait_for(lambda: len(writes(s, "elev1")) > n and writes(s, "elev1"),
                      timeout=4, what="enable")
         assert w[n][1] == 0b10000, hex(w[n][1])     # floor 4 only
-        time.sleep(2.0)                             # enable_s over, cleared
+        wait_for(lambda: len(writes(s, "elev1")) > n + 1 and writes(s, "elev1")[-1][1] == 0,
+                 what="the floors cleared after enable_s")
         s.ctl("pass", "revoke", p["id"], "--reason", "left early")
         n = len(writes(s, "elev1"))
         s.card("rd-el1", card)

@@ -128,7 +128,11 @@ def malformed_replies_are_refused_with_their_reason():
     try:
         s.start_all()
         wait_for(lambda: s.device("ts")["online"], timeout=5, what="ts online")
-        time.sleep(3)           # every bad unit offline, then back-off rounds
+        wait_for(lambda: (lambda d: all(not d[f"u{u}"]["online"] and
+                                        "bad reply" in d[f"u{u}"]["reason"]
+                                        for u in words))(devices(s)),
+                 timeout=15, what="every bad unit offline")
+        time.sleep(1)           # a back-off round: ts stays online, the link is kept
         d = devices(s)
         for u, w in words.items():
             r = d[f"u{u}"]

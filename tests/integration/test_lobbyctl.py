@@ -1140,6 +1140,7 @@ def test_desk_show(fake):
 
 
 def main():
+    t0 = time.monotonic()
     if not (os.path.isfile(LOBBYCTL) and os.access(LOBBYCTL, os.X_OK)):
         print("FAIL: no lobbyctl program at %s" % LOBBYCTL)
         print("test_lobbyctl: 0 passed, 1 failed")
@@ -1159,7 +1160,7 @@ def main():
                     check("%s ran to the end" % t.__name__, False, repr(e))
         finally:
             fake.stop()
-    print("test_lobbyctl: %d passed, %d failed" % (passed, failed))
+    print("test_lobbyctl: %d passed, %d failed (%.1fs)" % (passed, failed, time.monotonic() - t0))
     return 0 if failed == 0 else 1
 
 

@@ -15,7 +15,7 @@ import termios
 import time
 import tty
 
-from lobbytest import crc16
+from lobbytest import crc16, free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("BUILD", "build")
@@ -35,13 +35,6 @@ def check(name, cond, detail=""):
         failed += 1
         print("FAIL %s%s" % (name, (": " + str(detail)) if detail != "" else ""))
 
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def write_conf(d, port, edit=None, name="site.conf"):
@@ -534,6 +527,7 @@ def test_sigterm(d):
 
 
 def main():
+    t0 = time.monotonic()
     if not os.access(SIM, os.X_OK):
         print("test_sim: %s not built" % SIM)
         print("test_sim: 0 passed, 1 failed")
@@ -575,7 +569,7 @@ def main():
                 with open(os.path.join(d, "sim.log"), "rb") as f:
                     sys.stdout.write("--- lobbysim log (tail) ---\n")
                     sys.stdout.write(b"".join(f.readlines()[-30:]).decode(errors="replace"))
-    print("test_sim: %d passed, %d failed" % (passed, failed))
+    print("test_sim: %d passed, %d failed (%.1fs)" % (passed, failed, time.monotonic() - t0))
     return 0 if failed == 0 else 1
 
 

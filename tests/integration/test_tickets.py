@@ -13,7 +13,7 @@ import socket
 import sqlite3
 import time
 
-from lobbytest import DEMO_CONF, Site, run_tests, test, wait_for
+from lobbytest import DEMO_CONF, Site, clear_of_midnight, run_tests, test, wait_for
 
 ME = pwd.getpwuid(os.getuid()).pw_name
 
@@ -43,22 +43,6 @@ def raw(s, cmd, args):
                 break
             buf += chunk
     return json.loads(buf)
-
-
-def seconds_of_day():
-    n = datetime.datetime.now()
-    return n.hour * 3600 + n.minute * 60 + n.second
-
-
-def clear_of_midnight(before, after):
-    """Waits (bounded) until local time is at least `after` seconds past
-    midnight and `before` seconds short of the next one."""
-    sod = seconds_of_day()
-    if sod > 86400 - before:
-        time.sleep(86400 - sod + 1)
-    sod = seconds_of_day()
-    if sod < after:
-        time.sleep(after - sod + 1)
 
 
 def with_summary_at(hhmmss):
@@ -183,7 +167,7 @@ def engineering_opens_a_ticket_by_hand_and_the_list_puts_urgent_first():
 
 @test
 def the_daily_summary_fires_at_its_time_and_lists_open_and_closed_tickets():
-    clear_of_midnight(before=40, after=5)
+    clear_of_midnight(before_s=40, after_s=5)
     at = (datetime.datetime.now() + datetime.timedelta(seconds=8)).strftime("%H:%M:%S")
     s = Site(conf_text=with_summary_at(at))
     try:
@@ -232,7 +216,7 @@ def the_daily_summary_fires_at_its_time_and_lists_open_and_closed_tickets():
 
 @test
 def a_missed_summary_is_made_late_at_start_once():
-    clear_of_midnight(before=30, after=130)
+    clear_of_midnight(before_s=30, after_s=130)
     s = Site(conf_text=with_summary_at("00:00"), start_lobbyd=False)
     try:
         # The database as a lobbyd left it: its last summary was yesterday.

@@ -1,7 +1,7 @@
 /*
  * A tiny test harness: CHECK records a failure with file:line and goes on;
- * harness_done() prints the closing "N passed, N failed" line and gives the
- * exit status.
+ * harness_done() prints the closing "N passed, N failed" line, with the
+ * program's time, and gives the exit status.
  */
 #ifndef LOBBYD_HARNESS_H
 #define LOBBYD_HARNESS_H
@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static int harness_pass, harness_fail;
 
@@ -59,11 +60,24 @@ static int harness_pass, harness_fail;
 
 /* How many rows a table has. */
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+/* The program's start, for the time harness_done prints. */
+static struct timespec harness_t0;
+
+__attribute__((constructor)) static void
+harness_start(void)
+{
+	clock_gettime(CLOCK_MONOTONIC, &harness_t0);
+}
 
 static inline int
 harness_done(const char *name)
 {
-	printf("%s: %d passed, %d failed\n", name, harness_pass, harness_fail);
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	printf("%s: %d passed, %d failed (%.1fs)\n", name, harness_pass, harness_fail,
+	    (double)(t.tv_sec - harness_t0.tv_sec) +
+	    (double)(t.tv_nsec - harness_t0.tv_nsec) / 1e9);
 	return harness_fail == 0 ? 0 : 1;
 }
 

@@ -355,6 +355,7 @@ server_close(struct mbt_server *sv, int client, modbus_t *ctx)
 		modbus_set_socket(ctx, -1);
 		modbus_free(ctx);
 	}
+	sv->ctx = NULL;
 }
 
 /* Listens on sv's port (once) and starts its server thread fn. */
@@ -374,7 +375,7 @@ tcp_server(void *arg)
 {
 	struct mbt_server *sv = arg;
 	uint8_t req[MODBUS_TCP_MAX_ADU_LENGTH];
-	modbus_t *ctx = modbus_new_tcp("127.0.0.1", sv->port);
+	modbus_t *ctx = sv->ctx = modbus_new_tcp("127.0.0.1", sv->port);
 	int client = -1, rc;
 
 	while (!atomic_load(&sv->stop) && ctx != NULL) {
@@ -458,7 +459,7 @@ raw_server(void *arg)
 {
 	struct mbt_server *sv = arg;
 	uint8_t in[MODBUS_TCP_MAX_ADU_LENGTH], out[MODBUS_TCP_MAX_ADU_LENGTH];
-	modbus_t *ctx = modbus_new_tcp("127.0.0.1", sv->port);
+	modbus_t *ctx = sv->ctx = modbus_new_tcp("127.0.0.1", sv->port);
 	size_t inlen = 0, outlen = 0, outpos = 0, need;
 	int64_t next_ns = 0, now;
 	int client = -1, wait;
@@ -560,7 +561,7 @@ void *
 mbt_rtu_server(void *arg)
 {
 	struct mbt_server *sv = arg;
-	modbus_t *ctx = modbus_new_rtu("/dev/null", 19200, 'N', 8, 1);
+	modbus_t *ctx = sv->ctx = modbus_new_rtu("/dev/null", 19200, 'N', 8, 1);
 	uint8_t buf[256];
 	int len = 0;
 	ssize_t n;
@@ -591,9 +592,14 @@ mbt_rtu_server(void *arg)
 			if ((buf[6] | buf[7] << 8) == crc) {
 				server_note(sv, buf, t);
 				if (buf[0] < 4 && sv->map[buf[0]] != NULL) {
+					/* Timed as it starts: a pty write is
+					 * immediate, and this thread may wait
+					 * to run again after it (a busy
+					 * machine, valgrind), which would
+					 * shorten the silence seen. */
+					sv->last_reply_ns = mono_ns();
 					modbus_set_slave(ctx, buf[0]);
 					(void)modbus_reply(ctx, buf, 8, sv->map[buf[0]]);
-					sv->last_reply_ns = mono_ns();
 				}
 				len -= 8;
 				memmove(buf, buf + 8, (size_t)len);
@@ -605,6 +611,7 @@ mbt_rtu_server(void *arg)
 	}
 	modbus_set_socket(ctx, -1);
 	modbus_free(ctx);
+	sv->ctx = NULL;
 	return NULL;
 }
 

@@ -90,6 +90,9 @@ struct mbt_server {
 	int			master;
 	atomic_bool		stop;
 	pthread_t		th;
+	/* The server thread's context, reachable from here too: a worker
+	 * forked meanwhile (without that thread) does not see it leaked. */
+	modbus_t		*ctx;
 };
 
 struct mbt_server *mbt_server_new(void);

@@ -15,6 +15,7 @@
 #include "../../common/util.h"
 #include "../../drivers/gpio.h"
 #include "../../drivers/link.h"
+#include "../../drivers/wiegand.h"
 #include "harness.h"
 #include "link_support.h"
 
@@ -319,16 +320,30 @@ test_wiegand(struct tl *t, struct chip *c)
 		CHECK_STR(m->card.uid, "0A1234");
 		CHECK_INT(m->card.format, CARD_WIEGAND_26);
 	}
-	/* A frame played as it happens, in real time. */
+	/* A frame played as it happens, in real time. A pause of this test
+	 * between two bits as long as a frame gap (a busy machine) ends the
+	 * frame there, as it should: that play does not count, and the frame
+	 * is played again. */
 	frame26(0xFFFFFE, bits);
-	for (int i = 1; i <= 26; i++) {
-		int64_t now = mono_ns();
+	for (int play = 0; play < 10; play++) {
+		int64_t last = mono_ns(), longest = 0;
 
-		chip_edge(c, bits[i] ? L_D1 : L_D0, false, now);
-		chip_edge(c, bits[i] ? L_D1 : L_D0, true, now + 50000);
-		tl_run(t, 0, 2);
+		for (int i = 1; i <= 26; i++) {
+			int64_t now = mono_ns();
+
+			if (now - last > longest)
+				longest = now - last;
+			last = now;
+			chip_edge(c, bits[i] ? L_D1 : L_D0, false, now);
+			chip_edge(c, bits[i] ? L_D1 : L_D0, true, now + 50000);
+			tl_run(t, 0, 2);
+		}
+		m = tl_run(t, MSG_CARD, 500);
+		if (longest < WIEGAND_GAP_NS / 2)
+			break;
+		tl_run(t, 0, 100);
+		t->seen = t->n;		/* what the broken play made */
 	}
-	m = tl_run(t, MSG_CARD, 500);
 	CHECK(m != NULL && strcmp(m->card.uid, "FFFFFE") == 0);
 	/* The even parity bit flipped: a parity reject, no card. */
 	frame26(0x0A1234, bits);

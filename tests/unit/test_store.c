@@ -424,38 +424,60 @@ test_open_errors(const char *dir)
 		store_close(s);
 }
 
+static const char *self_path;	/* argv[0]: lock_child runs it again */
+
 /*
- * A child process that takes SQLite's WAL write lock, byte 120 of the -shm
- * file (the WAL-index lock layout documented with SQLite's file format): what
- * another writer holding a transaction looks like. It keeps the lock until
- * killed, or for hold_ms when that is not 0. Its pid, or -1.
+ * The lock holder, in a process of its own: takes SQLite's WAL write lock,
+ * byte 120 of the -shm file (the WAL-index lock layout documented with
+ * SQLite's file format), says 'y' (or 'n') on fd, and keeps the lock for
+ * hold_ms, or until killed when that is 0.
+ */
+static int
+lock_holder(const char *shm, int fd, int hold_ms)
+{
+	struct flock fl;
+	int shm_fd = open(shm, O_RDWR);
+	char c;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = 120;
+	fl.l_len = 1;
+	c = shm_fd >= 0 && fcntl(shm_fd, F_SETLKW, &fl) == 0 ? 'y' : 'n';
+	(void)!write(fd, &c, 1);
+	close(fd);
+	if (c != 'y')
+		return 1;
+	if (hold_ms > 0)
+		usleep((useconds_t)hold_ms * 1000);
+	else
+		pause();
+	return 0;
+}
+
+/*
+ * A child process holding SQLite's write lock: what another writer holding
+ * a transaction looks like. It is this program run again (lock_holder), not
+ * a fork of it: a fork would carry a copy of this test's open store without
+ * its threads, which valgrind would count as leaked. Its pid, or -1.
  */
 static pid_t
 lock_child(const char *shm, int hold_ms)
 {
-	struct flock fl;
 	int pfd[2], status;
 	pid_t pid;
-	char c = 'n';
+	char c = 'n', fd_arg[16], ms_arg[16];
 
 	if (pipe(pfd) == -1)
 		return -1;
+	snprintf(fd_arg, sizeof(fd_arg), "%d", pfd[1]);
+	snprintf(ms_arg, sizeof(ms_arg), "%d", hold_ms);
 	if ((pid = fork()) == 0) {
-		int fd = open(shm, O_RDWR);
-
 		close(pfd[0]);
-		memset(&fl, 0, sizeof(fl));
-		fl.l_type = F_WRLCK;
-		fl.l_whence = SEEK_SET;
-		fl.l_start = 120;
-		fl.l_len = 1;
-		c = fd >= 0 && fcntl(fd, F_SETLKW, &fl) == 0 ? 'y' : 'n';
-		(void)!write(pfd[1], &c, 1);
-		if (hold_ms > 0)
-			usleep((useconds_t)hold_ms * 1000);
-		else
-			pause();
-		_exit(0);
+		execl(self_path, self_path, "--lock-holder", shm, fd_arg, ms_arg,
+		    (char *)NULL);
+		_exit(127);
 	}
 	close(pfd[1]);
 	if (pid > 0 && (read(pfd[0], &c, 1) != 1 || c != 'y')) {
@@ -700,7 +722,7 @@ test_held_writes(const char *dir)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	static store_test_fn *const tests[] = {
 		test_events, test_close_queued, test_checkpoints,
@@ -708,5 +730,8 @@ main(void)
 		test_write_failure, test_held_writes
 	};
 
+	if (argc == 5 && strcmp(argv[1], "--lock-holder") == 0)
+		return lock_holder(argv[2], atoi(argv[3]), atoi(argv[4]));
+	self_path = argv[0];
 	return store_tests_main("test_store", tests, NELEM(tests));
 }
