@@ -317,7 +317,7 @@ cmdline_find(const struct opts *o, const struct cmd_def **out,
 			break;
 	}
 	if (i == sizeof(cmd_defs) / sizeof(cmd_defs[0])) {
-		const struct desk_cmd *dc = desk_find(o->pos, o->npos, &rc);
+		const struct desk_cmd *dc = desk_find(o->pos, o->npos, o->desk, &rc);
 
 		if (rc != 0)
 			return rc;

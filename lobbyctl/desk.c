@@ -229,8 +229,19 @@ noun_len(const char *name)
 	return strcspn(name, " ");
 }
 
+/* Are dc's required options (other than its word) all among opts? */
+static bool
+options_given(const struct desk_cmd *dc, const char *const *opts)
+{
+	for (size_t k = 0; k < NARGS_MAX && dc->args[k].key != NULL; k++)
+		if (dc->args[k].required && dc->args[k].opt != DO_WORD &&
+		    opts[dc->args[k].opt] == NULL)
+			return false;
+	return true;
+}
+
 const struct desk_cmd *
-desk_find(const char *const *words, int nwords, int *rc)
+desk_find(const char *const *words, int nwords, const char *const *opts, int *rc)
 {
 	const struct desk_cmd *dc = NULL, *noun = NULL;
 	char verbs[160];
@@ -247,10 +258,11 @@ desk_find(const char *const *words, int nwords, int *rc)
 		noun = &desk_cmds[i];
 		/* Two rows of one name differ by their word: "visitor confirm
 		 * ID", "visitor confirm --token T"; the first, unless the
-		 * second fits the words given. */
+		 * second fits the words and the options given. */
 		if ((name[n] == '\0' || (nwords >= 2 &&
 		    strcmp(name + n + 1, words[1]) == 0)) && (dc == NULL ||
-		    nwords == (name[n] ? 2 : 1) + (desk_cmds[i].word != NULL)))
+		    (nwords == (name[n] ? 2 : 1) + (desk_cmds[i].word != NULL) &&
+		    options_given(&desk_cmds[i], opts))))
 			dc = &desk_cmds[i];
 	}
 	if (noun == NULL)

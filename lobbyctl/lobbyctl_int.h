@@ -134,6 +134,7 @@ const char *desk_opt_name(enum desk_opt);
 /* The desk command the words name, its arguments counted: the row, or NULL
    with *rc 0 (not a desk command) or an exit status after saying why. */
 const struct desk_cmd *desk_find(const char *const *words, int nwords,
+	    const char *const *opts,
 	    int *rc);
 const char *desk_name(const struct desk_cmd *);	/* "person add" */
 const char *desk_wire(const struct desk_cmd *);	/* "person.add" */

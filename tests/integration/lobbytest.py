@@ -23,6 +23,14 @@ LOBBYD = os.path.join(BUILD, "lobbyd")
 LOBBYCTL = os.path.join(BUILD, "lobbyctl")
 LOBBYSIM = os.path.join(BUILD, "lobbysim")
 DEMO_CONF = os.path.join(ROOT, "conf", "demo", "site.conf")
+# Takes a database of the latest schema back to schema 8, as an older
+# lobbyd left it: what each later step made is dropped (a new step adds its
+# own lines here).
+BACK_TO_SCHEMA_8 = ("DROP INDEX events_credential_ts; DROP INDEX events_person_ts;"
+                    "DROP TABLE event_exports;"
+                    "CREATE INDEX events_person ON events (person);"
+                    "DROP TABLE pass_notices; DROP TABLE pass_tokens;"
+                    "PRAGMA user_version = 8;")
 SANITIZER_WORDS = ("runtime error:", "AddressSanitizer", "LeakSanitizer")
 
 # The demo's turnstile profile, for sites a test or a benchmark builds itself.
