@@ -50,8 +50,8 @@ enum reg_table { REG_COIL, REG_DISCRETE, REG_INPUT, REG_HOLDING };
 
 /* Visitor classes, as rules/visitor.h's enum visitor_class orders them. */
 #define CONF_VISITOR_CLASSES	6
-#define CONF_VISITOR_CLASS_NAMES { "vip", "important", "ordinary", "applicant", \
-	"service", "internal" }
+#define CONF_VISITOR_CLASS_NAMES "vip", "important", "ordinary", "applicant", \
+	"service", "internal"
 /* Whether a class's pass waits for the host: never, unless the visitor
  * had an appointment ("unannounced": did not call ahead), or always. */
 enum visitor_hold { HOLD_NEVER, HOLD_UNANNOUNCED, HOLD_ALWAYS };

@@ -26,7 +26,8 @@ static const char *const watch_names[] = { "let_through", "hold", NULL };
 static const char *const visitors_keys[] = { "retention_days", "key_file",
     "default_until", "office_floors", "hold", "wait_alert_s", "announce",
     "watch_cue", NULL };
-static const char *const class_names[] = CONF_VISITOR_CLASS_NAMES;
+/* NULL-terminated: the keys of visitors.hold too. */
+static const char *const class_names[] = { CONF_VISITOR_CLASS_NAMES, NULL };
 static const char *const hold_names[] = { "never", "unannounced", "always",
     NULL };
 /* Days in the order a week is written here; the bit of each is 1 << wday. */

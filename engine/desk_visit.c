@@ -19,7 +19,7 @@
 #define VIP_KIND	"site_vip_"
 #define CUE_KIND	"site_cue_"
 
-static const char *const class_names[] = CONF_VISITOR_CLASS_NAMES;
+static const char *const class_names[] = { CONF_VISITOR_CLASS_NAMES };
 
 static const char *
 name_of(struct engine *e, int64_t person)

@@ -56,7 +56,8 @@ def test_https_login_secure_cookie_and_hsts():
         web = Proc([LOBBYWEB, "-d", "-c", conf], os.path.join(s.dir, "lobbyweb.log"))
         wait_for(lambda: socket.create_connection(("127.0.0.1", port), 0.2).close() or True,
                  5, "lobbyweb listening")
-        assert f"listening on https://127.0.0.1:{port}" in web.output(), web.output()
+        wait_for(lambda: f"listening on https://127.0.0.1:{port}" in web.output(), 5,
+                 "lobbyweb saying it listens on https")
         ctx = ssl.create_default_context(cafile=cert)	# that certificate and no other
 
         def get(method, path, body=None, headers=None):
