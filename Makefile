@@ -31,8 +31,8 @@ CONFIG_O := config/config.o config/config_read.o config/config_profile.o config/
 	    config/config_input.o config/config_tickets.o config/config_gpio.o \
 	    config/config_icom.o config/config_alerts.o config/config_access.o \
 	    config/config_elev.o config/roles.o
-RULES_O	 := rules/access.o rules/pass.o rules/visitor.o rules/idcheck.o rules/hours.o rules/booking.o
-DB_O	 := db/store.o db/checkpoint.o db/queries.o db/events.o db/schema.o db/tickets.o db/desk.o db/bookings.o db/latch.o db/cardimport.o db/webusers.o
+RULES_O	 := rules/access.o rules/pass.o rules/visitor.o rules/idcheck.o rules/hours.o rules/booking.o rules/tenant.o
+DB_O	 := db/store.o db/checkpoint.o db/queries.o db/events.o db/schema.o db/tickets.o db/desk.o db/bookings.o db/latch.o db/cardimport.o db/webusers.o db/tenants.o
 GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand.o
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_poll.o \
 	    drivers/modbus_cmd.o drivers/modbus_input.o \
@@ -64,7 +64,8 @@ LOBBYWEB_O := web/lobbyweb.o web/webconf.o web/ctlconn.o web/feed.o web/session.
 UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records test_config \
 	      test_modbus test_modbus_rtu test_modbus_wire test_reader test_lobbyctl test_wiegand \
 	      test_pass test_visitor test_privacy test_tickets test_gpio test_roles \
-	      test_hours test_desk test_desk_privacy test_booking test_latch test_cards test_ctl_limit test_idcheck test_store_events test_idcard
+	      test_hours test_desk test_desk_privacy test_booking test_latch test_cards test_ctl_limit test_idcheck test_store_events test_idcard \
+	      test_tenant
 test_access_O   := tests/unit/test_access.o $(RULES_O)
 test_msg_O      := tests/unit/test_msg.o drivers/msg.o
 test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
@@ -99,6 +100,7 @@ test_desk_privacy_O := tests/unit/test_desk_privacy.o $(DB_O) $(UTIL_O) engine/p
 test_latch_O    := tests/unit/test_latch.o db/latch.o $(UTIL_O)
 test_cards_O    := tests/unit/test_cards.o engine/cards.o $(UTIL_O)
 test_idcheck_O  := tests/unit/test_idcheck.o rules/idcheck.o rules/visitor.o
+test_tenant_O   := tests/unit/test_tenant.o rules/tenant.o common/floors.o
 
 # Benchmark programs (bench/run runs them and the end-to-end figures).
 BENCH_PROGS := bench_store

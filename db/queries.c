@@ -609,6 +609,7 @@ static int (*const store_ops[])(struct store *, struct store_req *) = {
 	/* db/webusers.c */
 	[STORE_WEB_USER_PUT] = store_web_put,
 	[STORE_WEB_LOGIN] = store_web_login,
+	[STORE_TENANT] = store_tenant_do,		/* db/tenants.c */
 };
 
 /* Carries out one request on the store thread; fills status and error. */

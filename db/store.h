@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "desk.h"
+#include "tenants.h"
 #include "tickets.h"
 
 struct store;
@@ -241,6 +242,9 @@ enum store_op {
 	STORE_WEB_LOGIN,	/* name, password, ts_ms: out.found when the
 				   password is right, role set; out.id: the
 				   failures in a row before this one */
+	/* The tenant directory (db/tenants.h, db/tenants.c): in.tenant.action
+	 * says which; each write is one transaction. */
+	STORE_TENANT,
 };
 
 /* A web account, or a login to check (db/webusers.c). The password is
@@ -274,6 +278,7 @@ struct store_req {
 		struct export_rec export;
 		struct ticket_in ticket;
 		struct desk_in	desk;
+		struct tenant_in tenant;
 		struct web_in	web;
 		struct {
 			struct card_rec	*rows;	/* the caller's; not freed here */
