@@ -47,13 +47,14 @@ CONTROL_O := control/control.o control/ctl_client.o control/ctl_admit.o control/
 	    control/ctl_fire.o control/ctl_tickets.o control/devcheck.o control/ctl_icom.o \
 	    control/ctl_elev.o control/ctl_alerts.o \
 	    control/ctl_desk.o control/ctl_people.o control/ctl_passes.o control/ctl_visitors.o \
-	    control/ctl_permits.o control/ctl_front.o control/ctl_import.o control/ctl_web.o
+	    control/ctl_permits.o control/ctl_front.o control/ctl_import.o control/ctl_web.o \
+	    control/ctl_tenants.o control/ctl_visits.o
 LOBBYD_O := daemon/main.o $(CONTROL_O) $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
 LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/cmdline.o lobbyctl/request.o lobbyctl/conn.o lobbyctl/show.o \
 	      lobbyctl/format.o lobbyctl/tickets.o lobbyctl/show_icom.o \
 	      lobbyctl/show_elev.o lobbyctl/desk.o lobbyctl/desk_args.o lobbyctl/desk_show.o \
 	      lobbyctl/import.o lobbyctl/secret.o lobbyctl/users.o lobbyctl/events.o \
-	      $(UTIL_O)
+	      lobbyctl/tenants.o lobbyctl/tenants_csv.o rules/tenant.o $(UTIL_O)
 LOBBYSIM_O := sim/lobbysim.o sim/simctl.o sim/linectl.o sim/simmodbus.o sim/simrtu.o sim/simreader.o \
 	      sim/siminput.o sim/simgpio.o sim/simicom.o sim/simelev.o sim/simidcard.o \
 	      drivers/idcard.o $(CONFIG_O) $(UTIL_O)

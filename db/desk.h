@@ -176,8 +176,9 @@ struct desk_in {
 	 * the event to record once committed, and its words). */
 	char			tag[24];
 	char			why[DESK_TEXT_MAX];
-	/* DESK_REGISTER of a returning visitor: their passes before this one
-	 * (-1: a new visitor); the caller's, for the reply. */
+	/* DESK_REGISTER of a returning visitor (their person reused): their
+	 * passes before this one; the caller's, for the reply. */
+	bool			returning;
 	int64_t			earlier;
 };
 

@@ -286,7 +286,6 @@ static const char *const schema_steps[] = {
 	");"
 	"CREATE INDEX tenant_contacts_tenant ON tenant_contacts (tenant);"
 	"ALTER TABLE people ADD COLUMN phone TEXT;"
-	"CREATE INDEX people_id_hash ON people (id_hash);"
 	"CREATE INDEX people_phone ON people (phone);"
 	"ALTER TABLE passes ADD COLUMN host_unit TEXT;"
 	"ALTER TABLE passes ADD COLUMN host_reason TEXT;"

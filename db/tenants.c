@@ -271,7 +271,7 @@ units_put(struct store *s, struct store_req *req, const struct tenant_rec *t,
 		if (rc == SQLITE_DONE)
 			continue;
 		where(req, t->line, at, sizeof(at));
-		if (rc != SQLITE_CONSTRAINT) {
+		if ((rc & 0xff) != SQLITE_CONSTRAINT) {
 			store_sqlerr(s, req->error, sizeof(req->error), "tenant units");
 			return -1;
 		}

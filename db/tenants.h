@@ -85,6 +85,7 @@ struct tenant_in {
 	int64_t			now_ms;
 	int64_t			added, replaced;	/* out: TENANT_IMPORT */
 	const char		*file;		/* TENANT_IMPORT: named in errors */
+	int			then;		/* the caller's: its next step */
 };
 
 #endif

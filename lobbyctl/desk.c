@@ -42,6 +42,8 @@ static const struct {
 	[DO_HOURS] = { "--hours", false },	[DO_FLOOR] = { "--floor", false },
 	[DO_PAID] = { "--paid", true },		[DO_PERMIT] = { "--permit", false },
 	[DO_ZONE] = { "--zone", false },	[DO_CSV] = { "--csv", true },
+	[DO_PHONE] = { "--phone", false },
+	[DO_HOST_REASON] = { "--host-reason", false },
 	[DO_FROM] = { "--from", false },	[DO_UNTIL] = { "--until", false },
 	[DO_REASON] = { "--reason", false },	[DO_NOTE] = { "--note", false },
 	[DO_SINCE] = { "--since", false },	[DO_ALL] = { "--all", true },
@@ -103,7 +105,7 @@ static const struct desk_cmd desk_cmds[] = {
 
 	{ "visitor register", "visitor.register", NULL, S_VISITOR, NULL, NULL, {
 	    TEXT(DO_NAME, "name", NAME_MAX_B, REQ),
-	    ID_PAIR(REQ),
+	    ID_PAIR(OPT),	/* none: refused by lobbyd, but for a manager */
 	    TEXT(DO_HOST_UNIT, "host_unit", UNIT_MAX_B, REQ),
 	    TEXT(DO_HOST, "host", NAME_MAX_B, REQ),
 	    ENUM(DO_CLASS, "class", classes, REQ),
@@ -114,7 +116,13 @@ static const struct desk_cmd desk_cmds[] = {
 	    ENUM(DO_CATEGORY, "category", categories, OPT),
 	    TEXT(DO_OVERRIDE, "override", TEXT_MAX_B, OPT),
 	    IS(DO_FLOORS, C_FLOORS, "floors", OPT),
-	    IS(DO_CARD, C_UID, "card", OPT) } },
+	    IS(DO_CARD, C_UID, "card", OPT),
+	    TEXT(DO_PHONE, "phone", PHONE_MAX_B, OPT),
+	    TEXT(DO_HOST_REASON, "host_reason", TEXT_MAX_B, OPT) } },
+	{ "visitor find", "visitor.find", NULL, S_VISITS, NULL, NULL, {
+	    ID_PAIR(OPT),
+	    TEXT(DO_NAME, "name", NAME_MAX_B, OPT),
+	    TEXT(DO_PHONE, "phone", PHONE_MAX_B, OPT) } },
 	{ "visitor confirm", "visitor.confirm", "PASS_ID", S_PASS, NULL, NULL,
 	    { ID_WORD } },
 	{ "visitor list", "visitor.list", NULL, S_PASSES, NULL, NULL,
