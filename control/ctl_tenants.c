@@ -350,8 +350,7 @@ tenant_done(struct store_req *req, void *arg)
 		break;
 	case TENANT_CONTACT_PUT:
 		tn_audit(c, "tenant_contact_added", "tenant %" PRId64 " %.50s: "
-		    "contact %" PRId64 " %.30s", in->id, in->name, req->id,
-		    in->contact.name);
+		    "contact %" PRId64, in->id, in->name, req->id);
 		in->then = T_SHOW;
 		tn_again(c, req, TENANT_GET);
 		return;

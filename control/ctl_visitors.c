@@ -177,7 +177,8 @@ ctl_cmd_visitor_register(struct ctl_client *c, json_object *args)
 		    id_over ? "id_number_not_valid" : "", over);
 	}
 	str_copy(ps.host_unit, p.unit, sizeof(ps.host_unit));
-	snprintf(why, sizeof(why), "%s, host unit %s%s", ps.vclass, p.unit,
+	/* The event log is read by guards too: no tenant's unit in it. */
+	snprintf(why, sizeof(why), "%s%s", ps.vclass,
 	    v.overridden || id_over ? ", manager's override" : "");
 	/* The visitor met before and the host in the directory, then the commit. */
 	ctl_visit_register(c, &p, &ps, host_reason, why);
