@@ -66,8 +66,8 @@ UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records te
 	      test_modbus test_modbus_rtu test_modbus_wire test_reader test_lobbyctl test_wiegand \
 	      test_pass test_visitor test_privacy test_tickets test_gpio test_roles \
 	      test_hours test_desk test_desk_privacy test_booking test_latch test_cards test_ctl_limit test_idcheck test_store_events test_idcard \
-	      test_tenant
-test_access_O   := tests/unit/test_access.o $(RULES_O)
+	      test_tenant test_store_tenants
+test_access_O   := tests/unit/test_access.o $(RULES_O) common/floors.o
 test_msg_O      := tests/unit/test_msg.o drivers/msg.o
 test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
 test_idcard_O   := tests/unit/test_idcard.o drivers/idcard.o drivers/idpoll.o
@@ -102,6 +102,7 @@ test_latch_O    := tests/unit/test_latch.o db/latch.o $(UTIL_O)
 test_cards_O    := tests/unit/test_cards.o engine/cards.o $(UTIL_O)
 test_idcheck_O  := tests/unit/test_idcheck.o rules/idcheck.o rules/visitor.o
 test_tenant_O   := tests/unit/test_tenant.o rules/tenant.o common/floors.o
+test_store_tenants_O := tests/unit/test_store_tenants.o $(DB_O) $(UTIL_O)
 
 # Benchmark programs (bench/run runs them and the end-to-end figures).
 BENCH_PROGS := bench_store

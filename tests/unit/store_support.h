@@ -19,7 +19,7 @@
 #include "harness.h"
 
 /* Migrations in db/schema.c; bump with each new one. */
-#define SCHEMA_LATEST	9
+#define SCHEMA_LATEST	10
 
 /* What the event callback saw, in order. */
 #define SEEN_MAX	40000
