@@ -203,7 +203,10 @@
  *  their name and phone) is reused: the same person, with this visit's
  *  name, host unit and phone; the reply adds returning: true and
  *  earlier_visits (their passes before this one). One who is suspended or
- *  terminated is refused ("this visitor (person N) is terminated; ...").
+ *  terminated is refused ("this visitor (person N) is terminated; ..."),
+ *  and so is their document given with another name ("this document is on
+ *  record as NAME (person N); ...") unless a manager overrides (the record
+ *  then takes the new name).
  *  Once the tenant directory holds any company, host_unit and host must be
  *  a unit of a company and one of its contacts (any case and spacing; the
  *  pass keeps the directory's spelling, the person the company's name);

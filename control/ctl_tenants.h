@@ -7,6 +7,8 @@
 #ifndef LOBBYD_CTL_TENANTS_H
 #define LOBBYD_CTL_TENANTS_H
 
+#include <stdbool.h>
+
 #include <json-c/json.h>
 
 #include "control_int.h"
@@ -25,10 +27,12 @@ void	ctl_tenant_import_gone(struct ctl_client *);
  * and phone, find a returning visitor, whose person is reused), host_reason
  * the caller's ("" none). The host is checked against the tenant directory
  * (rules/tenant.h) and the registration committed; the reply says whether
- * the visitor is returning. over: the words of a manager's override, for
- * the event.
+ * the visitor is returning. A returning visitor's document with another
+ * name is refused unless manager_override (a manager gave a reason). why:
+ * the words of the event.
  */
 void	ctl_visit_register(struct ctl_client *, const struct person_rec *p,
-	    const struct pass_rec *ps, const char *host_reason, const char *why);
+	    const struct pass_rec *ps, const char *host_reason, const char *why,
+	    bool manager_override);
 
 #endif

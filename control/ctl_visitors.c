@@ -181,7 +181,7 @@ ctl_cmd_visitor_register(struct ctl_client *c, json_object *args)
 	snprintf(why, sizeof(why), "%s%s", ps.vclass,
 	    v.overridden || id_over ? ", manager's override" : "");
 	/* The visitor met before and the host in the directory, then the commit. */
-	ctl_visit_register(c, &p, &ps, host_reason, why);
+	ctl_visit_register(c, &p, &ps, host_reason, why, over[0] != '\0');
 }
 
 void

@@ -106,6 +106,7 @@ struct visit_reg {
 	struct pass_rec		ps;
 	char			host_reason[DESK_TEXT_MAX];
 	char			why[DESK_TEXT_MAX];
+	bool			manager_override;
 	bool			returning;
 	int64_t			earlier;
 };
@@ -210,6 +211,16 @@ visit_found(struct store_req *req, void *arg)
 			visit_fail(v, req);
 			return;
 		}
+		/* One document, one person: another name for it is a typo, or
+		 * someone else's document, until a manager says otherwise. */
+		if (!rule_name_same(old->name, v->p.name) && !v->manager_override) {
+			ctl_reply_err(v->c, "not registered: this document is on "
+			    "record as %s (person %" PRId64 "); check the name and the "
+			    "document (a manager may override: the record then takes "
+			    "the new name)", old->name, old->id);
+			visit_fail(v, req);
+			return;
+		}
 		/* The same person: their record, this visit's details. */
 		v->p.id = old->id;
 		v->p.created_ms = old->created_ms;
@@ -287,7 +298,8 @@ visit_host(struct store_req *req, void *arg)
 
 void
 ctl_visit_register(struct ctl_client *c, const struct person_rec *p,
-    const struct pass_rec *ps, const char *host_reason, const char *why)
+    const struct pass_rec *ps, const char *host_reason, const char *why,
+    bool manager_override)
 {
 	struct visit_reg *v = calloc(1, sizeof(*v));
 	struct store_req *req;
@@ -301,6 +313,7 @@ ctl_visit_register(struct ctl_client *c, const struct person_rec *p,
 	v->ps = *ps;
 	str_copy(v->host_reason, host_reason, sizeof(v->host_reason));
 	str_copy(v->why, why, sizeof(v->why));
+	v->manager_override = manager_override;
 	if ((req = ctl_req_new(c, STORE_DESK, visit_found)) == NULL) {
 		free(v);
 		return;

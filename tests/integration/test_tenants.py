@@ -338,9 +338,19 @@ def a_returning_visitor_is_found_and_reused():
                     "known to the desk")
         assert r.returncode == 0, r.stderr
         assert json.loads(r.stdout)["person"] == first["person"], r.stdout
+        # The same document with another name: a typo, or someone else's
+        # document; a manager may let the record take the new name.
+        r = register(s, name="Zhao Leo", host="Li Na", unit="1203")
+        assert r.returncode == 1, r
+        assert "this document is on record as Zhao Lei (person %d)" % first["person"] \
+            in r.stderr, r.stderr
+        r = register(s, "--override", "name corrected from the card", name="Zhao Leo",
+                     host="Li Na", unit="1203", groups="root")
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout)["name"] == "Zhao Leo", r.stdout
         # A visitor the desk barred stays barred.
         s.ctl("person", "terminate", first["person"], "--reason", "abusive to staff")
-        r = register(s, host="Li Na", unit="1203")
+        r = register(s, name="Zhao Leo", host="Li Na", unit="1203")
         assert r.returncode == 1, r
         assert "is terminated" in r.stderr and "person activate" in r.stderr, r.stderr
         assert ID_A not in r.stderr
