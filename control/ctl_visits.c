@@ -39,8 +39,8 @@ static void
 find_done(struct store_req *req, void *arg)
 {
 	struct ctl_client *c = arg;
-	const struct desk_person *who;
 	const struct pass_rec *last = req->rows;
+	struct desk_person who = { .r = req->in.desk.person };
 	json_object *o, *a;
 
 	if (req->status != 0) {
@@ -49,8 +49,8 @@ find_done(struct store_req *req, void *arg)
 	}
 	o = json_object_new_object();
 	ctl_desk_add_bool(o, "found", req->found);
-	who = req->found ? desk_person(c->srv->e, req->in.desk.person.id) : NULL;
-	json_object_object_add(o, "person", who != NULL ? ctl_person_json(c, who) :
+	/* The record as the store has it now. */
+	json_object_object_add(o, "person", req->found ? ctl_person_json(c, &who) :
 	    NULL);
 	ctl_add_int(o, "visits", req->found ? req->id : 0);
 	a = json_object_new_array();
@@ -330,8 +330,6 @@ ctl_visit_register(struct ctl_client *c, const struct person_rec *p,
 		    sizeof(req->in.desk.person.phone));
 	} else if (p->id_hash[0] == '\0') {
 		/* Nobody to look for: the host next. */
-		req->in.desk.person.id_hash[0] = '\0';
-		req->status = 0;
 		c->busy = true;
 		visit_ask_host(v, req);
 		return;
