@@ -339,12 +339,49 @@ tenant_write(struct store *s, struct store_req *req, const struct tenant_rec *t,
 	return units_put(s, req, t, *id);
 }
 
+/* Each company's name once in rows (any case): -1 with the second's line. */
+static int
+names_once(struct store *s, struct store_req *req)
+{
+	const struct tenant_in *in = &req->in.tenant;
+	sqlite3_stmt *st;
+	char at[96];
+	int rc = SQLITE_DONE;
+
+	/* exec_id's id binds nothing here. */
+	if (exec_id(s, req, "CREATE TEMP TABLE IF NOT EXISTS tenant_names (name TEXT"
+	    " PRIMARY KEY COLLATE NOCASE)", 0) == -1 ||
+	    exec_id(s, req, "DELETE FROM tenant_names", 0) == -1 ||
+	    tn_prepare(s, req, "INSERT INTO tenant_names VALUES (?)", &st) == -1)
+		return -1;
+	for (size_t i = 0; i < in->nrows && rc == SQLITE_DONE; i++) {
+		if (in->rows[i].is_contact)
+			continue;
+		TN_BIND(st, 1, in->rows[i].t.name);
+		if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
+			sqlite3_reset(st);
+			continue;
+		}
+		if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+			sqlite3_finalize(st);
+			where(req, in->rows[i].t.line, at, sizeof(at));
+			snprintf(req->error, sizeof(req->error), "%s%.60s is in the "
+			    "file twice", at, in->rows[i].t.name);
+			return -1;
+		}
+	}
+	return store_sql_end(s, req, st, rc, "tenant names");
+}
+
 /* rows: companies, each followed by its contacts. */
 static int
 tenants_write(struct store *s, struct store_req *req)
 {
 	struct tenant_in *in = &req->in.tenant;
 	int64_t id = 0, old;
+
+	if (names_once(s, req) == -1)
+		return -1;
 
 	/* First every company named loses its units and contacts, so that a
 	 * unit may move from one to another within one import. */

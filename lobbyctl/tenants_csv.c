@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,8 @@ struct tin {
 	int		ncols;
 	struct company	*co;
 	size_t		nco, capco;
+	size_t		*slot;		/* companies by name: index + 1, 0 free */
+	size_t		nslot;		/* a power of two, over twice nco */
 };
 
 static void __attribute__((format(printf, 2, 3)))
@@ -184,14 +187,71 @@ tin_header(struct tin *t, char *buf)
 	return true;
 }
 
+/* FNV-1a of a name as rule_name_same() compares it: blanks at the ends
+ * dropped, runs of them as one, Latin letters lower-cased. */
+static size_t
+name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+	bool blank = false;
+
+	for (s += strspn(s, " \t"); *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == ' ' || c == '\t') {
+			blank = true;
+			continue;
+		}
+		if (blank)
+			h = (h ^ ' ') * 16777619u;
+		blank = false;
+		h = (h ^ (c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c)) * 16777619u;
+	}
+	return h;
+}
+
+/* The slot of name: its company's, or the free one where it would go. */
+static size_t *
+slot_of(struct tin *t, const char *name)
+{
+	size_t i = name_hash(name) & (t->nslot - 1);
+
+	while (t->slot[i] != 0 && !rule_name_same(t->co[t->slot[i] - 1].l.company, name))
+		i = (i + 1) & (t->nslot - 1);
+	return &t->slot[i];
+}
+
+/* Room in the table for one more company; false out of memory. */
+static bool
+slots_grow(struct tin *t)
+{
+	size_t *old = t->slot, nold = t->nslot;
+
+	if (t->nslot > 2 * (t->nco + 1))
+		return true;
+	t->nslot = t->nslot ? t->nslot * 2 : 256;
+	if ((t->slot = calloc(t->nslot, sizeof(*t->slot))) == NULL) {
+		t->slot = old;
+		t->nslot = nold;
+		return false;
+	}
+	for (size_t i = 0; i < nold; i++)
+		if (old[i] != 0)
+			*slot_of(t, t->co[old[i] - 1].l.company) = old[i];
+	free(old);
+	return true;
+}
+
 static struct company *
 tin_company(struct tin *t, const struct tenant_line *l)
 {
 	struct company *c;
+	size_t *slot;
 
-	for (size_t i = 0; i < t->nco; i++)
-		if (rule_name_same(t->co[i].l.company, l->company))
-			return &t->co[i];
+	if (!slots_grow(t))
+		return NULL;
+	if (*(slot = slot_of(t, l->company)) != 0)
+		return &t->co[*slot - 1];
 	if (t->nco == t->capco) {
 		size_t cap = t->capco ? t->capco * 2 : 64;
 
@@ -201,6 +261,7 @@ tin_company(struct tin *t, const struct tenant_line *l)
 		t->capco = cap;
 	}
 	c = &t->co[t->nco++];
+	*slot = t->nco;
 	memset(c, 0, sizeof(*c));
 	c->line = t->line;
 	c->l = *l;
@@ -356,6 +417,7 @@ tin_free(struct tin *t)
 	for (size_t i = 0; i < t->nco; i++)
 		free(t->co[i].c);
 	free(t->co);
+	free(t->slot);
 	if (t->f != NULL)
 		fclose(t->f);
 }

@@ -161,6 +161,8 @@ test_import(struct store *s)
 	    contact("Chen Jie", "13700000000"), company("Blue Sky", "2101;0801", 4) };
 	struct tenant_row clash[] = { company("New Co", "3001", 2),
 	    company("Late Co", "1203", 3) };
+	struct tenant_row twice[] = { company("New Co", "3001", 2),
+	    company("NEW CO", "3002", 5) };
 	struct store_req r;
 	char name[64];
 	int n;
@@ -180,6 +182,11 @@ test_import(struct store *s)
 	host(s, "3001", name, sizeof(name), &n, &total);
 	CHECK_STR(name, "");
 	CHECK_INT(total, 3);
+	/* A company twice in one file, whatever the case. */
+	CHECK_INT(write_rows(s, TENANT_IMPORT, twice, 2, &r), -1);
+	CHECK_STR(r.error, "t.csv:5: NEW CO is in the file twice");
+	host(s, "3001", name, sizeof(name), &n, &total);
+	CHECK_STR(name, "");
 	/* Removed with its units and contacts. */
 	r = treq(TENANT_GET);
 	str_copy(r.in.tenant.name, "harbour law", sizeof(r.in.tenant.name));
