@@ -39,8 +39,9 @@ CONFIG_O := config/config.o config/config_read.o config/config_profile.o config/
 	    config/config_input.o config/config_tickets.o config/config_gpio.o \
 	    config/config_icom.o config/config_alerts.o config/config_access.o \
 	    config/config_elev.o config/roles.o config/config_notify.o
-RULES_O	 := rules/access.o rules/pass.o rules/visitor.o rules/idcheck.o rules/hours.o rules/booking.o
-DB_O	 := db/store.o db/checkpoint.o db/queries.o db/events.o db/schema.o db/tickets.o db/desk.o db/bookings.o db/latch.o db/cardimport.o db/webusers.o db/notices.o
+RULES_O	 := rules/access.o rules/pass.o rules/visitor.o rules/idcheck.o rules/hours.o rules/booking.o rules/tenant.o
+DB_O	 := db/store.o db/checkpoint.o db/queries.o db/events.o db/schema.o db/tickets.o db/desk.o db/bookings.o db/latch.o db/cardimport.o db/webusers.o db/notices.o \
+	    db/tenants.o
 GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand.o
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_poll.o \
 	    drivers/modbus_cmd.o drivers/modbus_input.o \
@@ -57,13 +58,13 @@ CONTROL_O := control/control.o control/ctl_client.o control/ctl_admit.o control/
 	    control/ctl_elev.o control/ctl_alerts.o \
 	    control/ctl_desk.o control/ctl_people.o control/ctl_passes.o control/ctl_visitors.o \
 	    control/ctl_permits.o control/ctl_front.o control/ctl_import.o control/ctl_web.o \
-	    control/ctl_idcard.o control/ctl_notify.o
+	    control/ctl_idcard.o control/ctl_notify.o control/ctl_tenants.o control/ctl_visits.o
 LOBBYD_O := daemon/main.o $(CONTROL_O) $(ENGINE_O) $(DRV_O) $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
 LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/cmdline.o lobbyctl/request.o lobbyctl/conn.o lobbyctl/show.o \
 	      lobbyctl/format.o lobbyctl/tickets.o lobbyctl/show_icom.o \
 	      lobbyctl/show_elev.o lobbyctl/desk.o lobbyctl/desk_args.o lobbyctl/desk_show.o \
 	      lobbyctl/import.o lobbyctl/secret.o lobbyctl/users.o lobbyctl/events.o \
-	      $(UTIL_O)
+	      lobbyctl/tenants.o lobbyctl/tenants_csv.o rules/tenant.o $(UTIL_O)
 LOBBYSIM_O := sim/lobbysim.o sim/simctl.o sim/linectl.o sim/simpty.o sim/simmodbus.o sim/simrtu.o sim/simreader.o \
 	      sim/siminput.o sim/simgpio.o sim/simicom.o sim/simelev.o sim/simidcard.o \
 	      drivers/idcard.o drivers/modbus_wire.o $(CONFIG_O) $(UTIL_O)
@@ -75,8 +76,8 @@ UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records te
 	      test_modbus test_modbus_rtu test_modbus_wire test_reader test_lobbyctl test_wiegand \
 	      test_pass test_visitor test_privacy test_tickets test_gpio test_roles \
 	      test_hours test_desk test_desk_privacy test_booking test_latch test_cards test_ctl_limit test_idcheck test_store_events test_idcard \
-	      test_template test_lane_tbl
-test_access_O   := tests/unit/test_access.o $(RULES_O)
+	      test_template test_lane_tbl test_tenant test_store_tenants
+test_access_O   := tests/unit/test_access.o $(RULES_O) common/floors.o
 test_msg_O      := tests/unit/test_msg.o drivers/msg.o
 test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
 test_idcard_O   := tests/unit/test_idcard.o drivers/idcard.o drivers/idpoll.o
@@ -115,6 +116,8 @@ test_template_O := tests/unit/test_template.o common/template.o
 ENGINE_TEST_O   := tests/unit/engine_support.o $(CONTROL_O) $(ENGINE_O) $(DRV_O) \
 		   $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
 test_lane_tbl_O := tests/unit/test_lane_tbl.o $(ENGINE_TEST_O)
+test_tenant_O   := tests/unit/test_tenant.o rules/tenant.o common/floors.o
+test_store_tenants_O := tests/unit/test_store_tenants.o $(DB_O) $(UTIL_O)
 
 # Benchmark programs (bench/run runs them and the end-to-end figures).
 BENCH_PROGS := bench_store

@@ -58,6 +58,7 @@ struct ctl_server {
 	struct ctl_client	*clients;
 	bool			closing;	/* no new requests: lobbyd is stopping */
 	struct ctl_import	*import;	/* the card import under way (one) */
+	struct ctl_timport	*timport;	/* the tenant import under way (one) */
 	struct engine_sub	sub;		/* followers hear the engine through it */
 	struct ctl_reflog	refusals;	/* who was turned away, for the log */
 	struct ctl_websess	*websess;	/* web users logged in (ctl_web.c) */

@@ -212,6 +212,64 @@
  *  presence {person, name, kind, id_mask, unit, zone, since_ms, lane}
  *  shift   {id, ts_ms, actor, kind ("note"|"handover"), text}
  *
+ *  visitor.register also takes phone? (kept as '+' and digits) and
+ *  host_reason?. A visitor met before (their ID hash; with no document,
+ *  their name and phone) is reused: the same person, with this visit's
+ *  name, host unit and phone; the reply adds returning: true and
+ *  earlier_visits (their passes before this one). One who is suspended or
+ *  terminated is refused ("this visitor (person N) is terminated; ..."),
+ *  and so is their document given with another name ("this document is on
+ *  record as NAME (person N); ...") unless a manager overrides (the record
+ *  then takes the new name).
+ *  Once the tenant directory holds any company, host_unit and host must be
+ *  a unit of a company and one of its contacts (any case and spacing; the
+ *  pass keeps the directory's spelling, the person the company's name);
+ *  else host_reason (recorded on the pass) lets the host in, or it is
+ *  refused: "not registered: unit U is not in the tenant directory ...",
+ *  "not registered: H is not a contact of unit U in the tenant directory
+ *  (C has N contacts there: pick one, or give host_reason)".
+ *  visitor.find  id_type, id_number | name, phone          {found, person (null: none),
+ *                                                         visits, last: [visit]}
+ *                 visits: their passes in all; last: the newest 5.
+ *  visit   {pass, date_ms (issued), host, unit, purpose, class, state}
+ *  pass (above) also carries host_reason, and "unit" is the visit's own;
+ *  person also carries phone.
+ *
+ * The tenant directory (control/ctl_tenants.c): companies, the units each
+ * holds (a unit is one company's), their floors and contacts. TENANT: the
+ * company's id (an integer) or its name (a string; any case).
+ *  tenant.add     name, units ("1203;1205": ';', ',' or   tenant + {contacts: [contact]}
+ *                 blanks between), short_name?, floors? ("12,13"),
+ *                 contacts? ([{name, phone, role?, notify? ("phone"),
+ *                 notify_detail?}], at most 100)
+ *  tenant.list    after? (a name: paged by name),        [tenant] (pages of 1000;
+ *                 contacts? (false)                       with contacts, of 100, each
+ *                                                         tenant with its contacts)
+ *  tenant.show    tenant: TENANT                         tenant + {contacts}
+ *  tenant.remove  tenant: TENANT                         {id, name}
+ *  tenant.contact.add tenant: TENANT, contact: {name,    tenant + {contacts}
+ *                 phone, role?, notify?, notify_detail?}
+ *  tenant.contact.remove tenant: TENANT, id              {id, tenant, name}
+ *  tenant.import  rows ([{line, name, short_name?,      {received} (more to come),
+ *                 units, floors?, contacts?: [{line,      then {added, replaced,
+ *                 name, phone, ...}]}]), file?, done?     contacts}
+ *                 (false: more batches come)
+ *                 lobbyctl's CSV, checked again here; staged until "done",
+ *                 then committed in one transaction: each company added, or
+ *                 replacing the one of the same name (its units and contacts
+ *                 with it). Any error ("FILE:LINE: unit 2101 is Harbour
+ *                 Law's already") or the client going away: nothing is
+ *                 imported. One import at a time.
+ *  tenant  {id, name, short_name, units: ["1203"], floors ("12,13"),
+ *           contacts_count, created_ms, created_by, updated_ms, updated_by}
+ *           -- to callers without frontdesk or manager: {name, short_name}
+ *           only, and contacts? is refused
+ *  contact {id, name, phone, role, notify ("phone"), notify_detail}
+ *  Events: tenant_added, tenant_removed, tenant_contact_added,
+ *  tenant_contact_removed, tenant_import (who and which; no units, no phones).
+ *  tenant.list                                          guard, frontdesk, manager
+ *  tenant.*, visitor.find                               frontdesk, manager
+ *
  *  person.*, pass.*, visitor.*, permit.*, contractor.add   frontdesk, manager
  *  (visitor.register with override: manager)
  *  watchlist.add, watchlist.remove                      manager

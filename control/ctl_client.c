@@ -15,6 +15,7 @@
 #include "control_int.h"
 #include "ctl_server_int.h"
 #include "ctl.h"
+#include "ctl_tenants.h"
 #include "../engine/engine.h"
 #include "../common/util.h"
 
@@ -361,6 +362,7 @@ ctl_client_free(struct ctl_client *c)
 	if (c->busy)
 		return;		/* its store request still points here */
 	ctl_import_client_gone(c);
+	ctl_tenant_import_gone(c);
 	client_unlink(c);
 	free(c->in);
 	free(c->out.p);

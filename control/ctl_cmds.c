@@ -12,6 +12,7 @@
 #include "control_int.h"
 #include "ctl.h"
 #include "ctl_desk.h"
+#include "ctl_tenants.h"
 #include "../common/util.h"
 
 /* ---- reply fields ----------------------------------------------------- */
@@ -210,6 +211,15 @@ static const struct {
 	{ "visitor.answer", ctl_cmd_visitor_answer, ROLE_EVERYONE },	/* the token decides */
 	{ "visitor.list", ctl_cmd_visitor_list, DESK_ROLES },
 	{ "idcard.last", ctl_cmd_idcard_last, DESK_ROLES },
+	{ "visitor.find", ctl_cmd_visitor_find, DESK_ROLES },
+	/* the tenant directory (ctl_tenants.c): names only to guards */
+	{ "tenant.add",	ctl_cmd_tenant_add, DESK_ROLES },
+	{ "tenant.list", ctl_cmd_tenant_list, SHIFT_ROLES },
+	{ "tenant.show", ctl_cmd_tenant_show, DESK_ROLES },
+	{ "tenant.remove", ctl_cmd_tenant_remove, DESK_ROLES },
+	{ "tenant.contact.add", ctl_cmd_tenant_contact_add, DESK_ROLES },
+	{ "tenant.contact.remove", ctl_cmd_tenant_contact_remove, DESK_ROLES },
+	{ "tenant.import", ctl_cmd_tenant_import, DESK_ROLES },
 	{ "permit.add",	ctl_cmd_permit_add, DESK_ROLES },
 	{ "permit.list", ctl_cmd_permit_list, DESK_ROLES },
 	{ "permit.set",	ctl_cmd_permit_set, DESK_ROLES },

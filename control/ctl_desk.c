@@ -48,6 +48,7 @@ ctl_person_json(struct ctl_client *c, const void *row)
 	ctl_add_str(o, "company", p->r.company);
 	ctl_add_str(o, "unit", ctl_desk_sees_units(c) ? p->r.unit : "");
 	ctl_add_str(o, "schedule", p->r.schedule);
+	ctl_add_str(o, "phone", p->r.phone);
 	ctl_add_int(o, "created_ms", p->r.created_ms);
 	ctl_add_str(o, "created_by", p->r.created_by);
 	ctl_add_bool(o, "purged", p->r.purged_ms != 0);
@@ -68,7 +69,8 @@ ctl_pass_json(struct ctl_client *c, const void *row)
 	ctl_add_str(o, "name", who != NULL ? who->r.name : "");
 	ctl_add_str(o, "kind", who != NULL ? who->r.kind : "");
 	ctl_add_str(o, "id_mask", who != NULL ? who->r.id_mask : "");
-	ctl_add_str(o, "unit", who != NULL && ctl_desk_sees_units(c) ? who->r.unit : "");
+	ctl_add_str(o, "unit", !ctl_desk_sees_units(c) ? "" : p->host_unit[0] ?
+	    p->host_unit : who != NULL ? who->r.unit : "");
 	ctl_add_str(o, "credential", p->credential);
 	ctl_add_str(o, "state", p->state);
 	ctl_add_int(o, "valid_from_ms", p->valid_from_ms);
@@ -93,6 +95,7 @@ ctl_pass_json(struct ctl_client *c, const void *row)
 	ctl_add_str(o, "override_by", p->override_by);
 	ctl_add_str(o, "override_reason", p->override_reason);
 	ctl_notice_json(c, p, o);
+	ctl_add_str(o, "host_reason", p->host_reason);
 	return o;
 }
 
@@ -322,6 +325,10 @@ desk_written(struct store_req *req, void *arg)
 		if (strcmp(in->person.kind, "visitor") == 0 &&
 		    strncmp(in->pass.credential, "VP-", 3) == 0)
 			ctl_add_str(o, "code", in->pass.credential);
+		if (in->returning) {	/* ctl_visits.c: the person reused */
+			ctl_add_bool(o, "returning", true);
+			ctl_add_int(o, "earlier_visits", in->earlier);
+		}
 		ctl_reply_ok(c, o);
 		break;
 	case DESK_PERMIT_PUT:

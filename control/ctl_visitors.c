@@ -11,11 +11,13 @@
 #include <time.h>
 
 #include "../rules/hours.h"
+#include "../rules/tenant.h"
 #include "../rules/visitor.h"
 #include "control_int.h"
 #include "ctl_desk.h"
 #include "ctl_desk_int.h"
 #include "../engine/idread.h"
+#include "ctl_tenants.h"
 #include "../common/util.h"
 
 /* "VP-" and 8 characters of Crockford's base32: the code on a visitor's QR. */
@@ -68,14 +70,14 @@ ctl_cmd_visitor_register(struct ctl_client *c, json_object *args)
 	static const char *const known[] = { "name", "id_type", "id_number",
 	    "id_from", "host_unit", "host", "class", "purpose", "party",
 	    "valid_until_ms", "appointment", "category", "override", "floors",
-	    "card", NULL };
+	    "card", "phone", "host_reason", NULL };
 	struct engine *e = c->srv->e;
 	struct person_rec p = { 0 };
 	struct pass_rec ps = { 0 };
 	struct visitor_reg reg = { .party_size = 1 };
 	struct visitor_verdict v;
-	struct desk_in in = { .action = DESK_REGISTER, .tag = "visitor_registered" };
 	char cls[16], cat[16] = "none", over[DESK_TEXT_MAX] = "", card[32] = "";
+	char phone[48] = "", host_reason[DESK_TEXT_MAX] = "", why[DESK_TEXT_MAX], err[120];
 	int64_t party = 1, now = real_ms();
 	int k, has_id, id_dev;
 	bool id_over = false;
@@ -94,8 +96,15 @@ ctl_cmd_visitor_register(struct ctl_client *c, json_object *args)
 	    ctl_arg_str(c, args, "category", cat, sizeof(cat), false) < 0 ||
 	    ctl_arg_str(c, args, "override", over, sizeof(over), false) < 0 ||
 	    ctl_desk_floors_arg(c, args, &ps.floors) < 0 ||
-	    ctl_arg_str(c, args, "card", card, sizeof(card), false) < 0)
+	    ctl_arg_str(c, args, "card", card, sizeof(card), false) < 0 ||
+	    ctl_arg_str(c, args, "phone", phone, sizeof(phone), false) < 0 ||
+	    ctl_arg_str(c, args, "host_reason", host_reason, sizeof(host_reason),
+	    false) < 0)
 		return;
+	if (phone[0] != '\0' && !rule_phone_parse(phone, p.phone, err, sizeof(err))) {
+		ctl_reply_err(c, "%s", err);
+		return;
+	}
 	if ((k = rule_visitor_class_parse(cls)) < 0) {
 		ctl_reply_err(c, "class \"%s\": vip, important, ordinary, applicant, "
 		    "service or internal expected", cls);
@@ -177,11 +186,12 @@ ctl_cmd_visitor_register(struct ctl_client *c, json_object *args)
 		    v.overridden && id_over ? ", " : "",
 		    id_over ? id_over_code : "", over);
 	}
-	in.person = p;
-	in.pass = ps;
-	snprintf(in.why, sizeof(in.why), "%s, host unit %s%s",
-	    ps.vclass, p.unit, v.overridden || id_over ? ", manager's override" : "");
-	ctl_desk_submit(c, &in);
+	str_copy(ps.host_unit, p.unit, sizeof(ps.host_unit));
+	/* The event log is read by guards too: no tenant's unit in it. */
+	snprintf(why, sizeof(why), "%s%s", ps.vclass,
+	    v.overridden || id_over ? ", manager's override" : "");
+	/* The visitor met before and the host in the directory, then the commit. */
+	ctl_visit_register(c, &p, &ps, host_reason, why, over[0] != '\0');
 	if (id_dev >= 0)
 		idread_take(e, id_dev);	/* one read, one registration */
 }

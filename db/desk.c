@@ -44,6 +44,7 @@ static const struct col person_cols[] = {
 	COL(person_rec, unit, C_TEXT), COL(person_rec, schedule, C_TEXT),
 	COL(person_rec, created_ms, C_I64), COL(person_rec, created_by, C_TEXT),
 	COL(person_rec, updated_ms, C_I64), COL(person_rec, purged_ms, C_REF),
+	COL(person_rec, phone, C_TEXT),
 };
 
 static const struct col pass_cols[] = {
@@ -59,7 +60,8 @@ static const struct col pass_cols[] = {
 	COL(pass_rec, vclass, C_TEXT), COL(pass_rec, host, C_TEXT),
 	COL(pass_rec, purpose, C_TEXT), COL(pass_rec, party, C_INT),
 	COL(pass_rec, appointment, C_BOOL), COL(pass_rec, override_by, C_TEXT),
-	COL(pass_rec, override_reason, C_TEXT),
+	COL(pass_rec, override_reason, C_TEXT), COL(pass_rec, host_unit, C_TEXT),
+	COL(pass_rec, host_reason, C_TEXT),
 };
 
 static const struct col permit_cols[] = {
@@ -351,10 +353,10 @@ purge(struct store *s, struct store_req *req)
 		" passes x WHERE x.person = p.id AND (x.ended_ms IS NULL OR"
 		" x.ended_ms >= ?1))",
 		"UPDATE people SET name = NULL, id_hash = NULL, id_mask = NULL,"
-		" company = NULL, purged_ms = ?2, updated_ms = ?2 WHERE id IN"
-		" (SELECT id FROM purge_ids)",
+		" company = NULL, phone = NULL, purged_ms = ?2, updated_ms = ?2"
+		" WHERE id IN (SELECT id FROM purge_ids)",
 		"UPDATE passes SET host = NULL, purpose = NULL, override_reason ="
-		" NULL WHERE person IN (SELECT id FROM purge_ids)",
+		" NULL, host_reason = NULL WHERE person IN (SELECT id FROM purge_ids)",
 		"UPDATE events SET detail = NULL WHERE person IN (SELECT id FROM"
 		" purge_ids)",
 	};
@@ -391,6 +393,94 @@ desk_list(struct store *s, struct store_req *req, const struct table *t,
 	req->rows = r.v;
 	req->nrows = r.n;
 	return 0;
+}
+
+/* The visitor's keys, ?1 the ID hash, ?2 the name, ?3 the phone. */
+static void
+bind_keys(sqlite3_stmt *st, const struct person_rec *p)
+{
+	sqlite3_bind_text(st, 1, p->id_hash, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, p->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, p->phone, -1, SQLITE_TRANSIENT);
+}
+
+/* Each row of "SELECT cols FROM t <where>", the keys bound, into r. */
+static int
+select_keys(struct store *s, struct store_req *req, const struct table *t,
+    const char *where, struct rows *r)
+{
+	char cols[600], sql[1200];
+	sqlite3_stmt *st;
+	int rc;
+
+	col_list(t, cols, sizeof(cols));
+	snprintf(sql, sizeof(sql), "SELECT %s FROM %s %s", cols, t->name, where);
+	if (dk_prepare(s, req, sql, &st) == -1)
+		return -1;
+	bind_keys(st, &req->in.desk.person);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		void *rec = store_rows_push(&r->v, &r->n, &r->cap, t->size);
+
+		if (rec == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		read_rec(st, t, rec);
+	}
+	return store_sql_end(s, req, st, rc, t->name);
+}
+
+/*
+ * A returning visitor: the newest person (a visitor, not purged) with the
+ * ID hash (or, with none, the name and phone), the passes of every such
+ * person counted (registrations before people were reused made one a
+ * visit), and the newest of them.
+ */
+static int
+visitor_find(struct store *s, struct store_req *req)
+{
+	struct desk_in *in = &req->in.desk;
+	const char *who = in->person.id_hash[0] != '\0' ?
+	    "kind = 'visitor' AND purged_ms IS NULL AND id_hash = ?1" :
+	    "kind = 'visitor' AND purged_ms IS NULL AND name = ?2 AND phone = ?3";
+	struct rows people = { 0 }, passes = { 0 };
+	char where[400];
+	sqlite3_stmt *st;
+	int rc;
+
+	snprintf(where, sizeof(where), "WHERE %s ORDER BY id DESC LIMIT 1", who);
+	if (select_keys(s, req, &t_people, where, &people) == -1)
+		goto out_fail;
+	req->found = people.n > 0;
+	if (!req->found)
+		return 0;
+	in->person = *(struct person_rec *)people.v;
+	free(people.v);
+	snprintf(where, sizeof(where), "SELECT count(*) FROM passes WHERE person"
+	    " IN (SELECT id FROM people WHERE %s)", who);
+	if (dk_prepare(s, req, where, &st) == -1)
+		return -1;
+	bind_keys(st, &in->person);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		req->id = sqlite3_column_int64(st, 0);
+		rc = sqlite3_step(st);
+	}
+	if (store_sql_end(s, req, st, rc, "passes") == -1)
+		return -1;
+	snprintf(where, sizeof(where), "WHERE person IN (SELECT id FROM people"
+	    " WHERE %s) ORDER BY issued_ms DESC, id DESC LIMIT %d", who,
+	    DESK_LAST_VISITS);
+	if (select_keys(s, req, &t_passes, where, &passes) == -1) {
+		free(passes.v);
+		return -1;
+	}
+	req->rows = passes.v;
+	req->nrows = passes.n;
+	return 0;
+
+out_fail:
+	free(people.v);
+	return -1;
 }
 
 /* The write of one action, inside its transaction. */
@@ -442,6 +532,8 @@ store_desk_do(struct store *s, struct store_req *req)
 	case DESK_SHIFT_LIST:
 		return desk_list(s, req, &t_shift, "WHERE ts_ms >= ?1 ORDER BY id"
 		    " LIMIT ?2", in->since_ms);
+	case DESK_VISITOR_FIND:
+		return visitor_find(s, req);
 	case DESK_PASS_LIST:
 		return desk_list(s, req, &t_passes, in->all ?
 		    "WHERE issued_ms >= ?1 ORDER BY id DESC LIMIT ?2" :

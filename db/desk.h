@@ -37,6 +37,7 @@ struct person_rec {
 	char	created_by[32];
 	int64_t	updated_ms;
 	int64_t	purged_ms;		/* personal data removed; 0 not */
+	char	phone[24];		/* a visitor's: '+' and digits; "" none (step 10) */
 };
 
 /* A pass, and for a visitor the registration it was issued for. */
@@ -67,6 +68,11 @@ struct pass_rec {
 	bool	appointment;
 	char	override_by[32];	/* a manager let a refused category in */
 	char	override_reason[DESK_TEXT_MAX];
+	/* schema step 10: the visit's own host unit (a returning visitor's
+	 * person keeps only the latest), and why a host outside the tenant
+	 * directory was taken */
+	char	host_unit[16];
+	char	host_reason[DESK_TEXT_MAX];
 };
 
 struct permit_rec {
@@ -144,7 +150,14 @@ enum desk_action {
 	DESK_PURGE,		/* before_ms: visitors whose passes all ended
 				   before it lose their personal data; out id:
 				   how many, rows: their ids (int64_t[]) */
+	DESK_VISITOR_FIND,	/* person.id_hash, or (hash "") person.name and
+				   phone: the visitors (not purged) with it; out
+				   found, person: the newest of them, id: their
+				   passes in all, rows: the newest
+				   DESK_LAST_VISITS of those (pass_rec[]) */
 };
+
+#define DESK_LAST_VISITS	5
 
 struct desk_in {
 	enum desk_action	action;
@@ -163,6 +176,10 @@ struct desk_in {
 	 * the event to record once committed, and its words). */
 	char			tag[24];
 	char			why[DESK_TEXT_MAX];
+	/* DESK_REGISTER of a returning visitor (their person reused): their
+	 * passes before this one; the caller's, for the reply. */
+	bool			returning;
+	int64_t			earlier;
 };
 
 #endif

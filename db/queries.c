@@ -614,6 +614,7 @@ static int (*const store_ops[])(struct store *, struct store_req *) = {
 	[STORE_TOKEN_PUT] = store_token_put,
 	[STORE_NOTICE_LOAD] = store_notice_load,
 	[STORE_TOKEN_LOAD] = store_token_load,
+	[STORE_TENANT] = store_tenant_do,		/* db/tenants.c */
 };
 
 /* Carries out one request on the store thread; fills status and error. */

@@ -275,6 +275,43 @@ static const char *const schema_steps[] = {
 	"  used_ms INTEGER,"
 	"  answer TEXT"
 	");",
+	/* 11: the tenant directory (companies, the units each holds, their
+	   contacts), a visitor's phone, and what a returning visitor needs:
+	   the person found by ID hash or by name and phone, and each pass
+	   keeping its own host unit (and why a host outside the directory
+	   was taken); the passes so far take their person's unit. */
+	"CREATE TABLE tenants ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  short_name TEXT,"
+	"  floors INTEGER NOT NULL DEFAULT 0,"
+	"  created_ms INTEGER NOT NULL,"
+	"  created_by TEXT,"
+	"  updated_ms INTEGER NOT NULL,"
+	"  updated_by TEXT"
+	");"
+	"CREATE TABLE tenant_units ("
+	"  unit TEXT PRIMARY KEY,"
+	"  tenant INTEGER NOT NULL REFERENCES tenants (id),"
+	"  pos INTEGER NOT NULL"
+	");"
+	"CREATE INDEX tenant_units_tenant ON tenant_units (tenant);"
+	"CREATE TABLE tenant_contacts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  tenant INTEGER NOT NULL REFERENCES tenants (id),"
+	"  name TEXT NOT NULL,"
+	"  phone TEXT NOT NULL,"
+	"  role TEXT,"
+	"  notify TEXT NOT NULL,"
+	"  notify_detail TEXT"
+	");"
+	"CREATE INDEX tenant_contacts_tenant ON tenant_contacts (tenant);"
+	"ALTER TABLE people ADD COLUMN phone TEXT;"
+	"CREATE INDEX people_phone ON people (phone);"
+	"ALTER TABLE passes ADD COLUMN host_unit TEXT;"
+	"ALTER TABLE passes ADD COLUMN host_reason TEXT;"
+	"UPDATE passes SET host_unit = (SELECT unit FROM people WHERE"
+	"  people.id = passes.person);",
 };
 
 #define SCHEMA_NSTEPS	((int)(sizeof(schema_steps) / sizeof(schema_steps[0])))

@@ -50,7 +50,12 @@ store_req_writes(const struct store_req *req)
 	case STORE_DESK:
 		return req->in.desk.action != DESK_LOAD &&
 		    req->in.desk.action != DESK_SHIFT_LIST &&
-		    req->in.desk.action != DESK_PASS_LIST;
+		    req->in.desk.action != DESK_PASS_LIST &&
+		    req->in.desk.action != DESK_VISITOR_FIND;
+	case STORE_TENANT:
+		return req->in.tenant.action != TENANT_GET &&
+		    req->in.tenant.action != TENANT_LIST &&
+		    req->in.tenant.action != TENANT_HOST;
 	default:
 		return true;
 	}

@@ -20,6 +20,7 @@
 
 #include "desk.h"
 #include "notices.h"
+#include "tenants.h"
 #include "tickets.h"
 
 struct store;
@@ -244,6 +245,9 @@ enum store_op {
 				   failures in a row before this one */
 	/* Hosts told of their visitors (db/notices.h, db/notices.c). */
 	STORE_NOTICE_PUT, STORE_TOKEN_PUT, STORE_NOTICE_LOAD, STORE_TOKEN_LOAD,
+	/* The tenant directory (db/tenants.h, db/tenants.c): in.tenant.action
+	 * says which; each write is one transaction. */
+	STORE_TENANT,
 };
 
 /* A web account, or a login to check (db/webusers.c). The password is
@@ -277,6 +281,7 @@ struct store_req {
 		struct export_rec export;
 		struct ticket_in ticket;
 		struct desk_in	desk;
+		struct tenant_in tenant;
 		struct web_in	web;
 		struct notice_rec notice;
 		struct token_rec token;

@@ -162,6 +162,8 @@ int	store_token_load(struct store *, struct store_req *);
 int	store_ticket_do(struct store *, struct store_req *);
 /* desk.c: STORE_DESK, by in.desk.action. */
 int	store_desk_do(struct store *, struct store_req *);
+/* tenants.c: STORE_TENANT, by in.tenant.action. */
+int	store_tenant_do(struct store *, struct store_req *);
 
 /* queries.c: the SQL pieces every part of the store uses. Text fields bind
  * with an empty string as NULL and read back NULL as "". */

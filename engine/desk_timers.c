@@ -137,7 +137,7 @@ purge_done(struct store_req *req, void *arg)
 			if (p == NULL)
 				continue;
 			p->r.name[0] = p->r.id_hash[0] = p->r.id_mask[0] = '\0';
-			p->r.company[0] = '\0';
+			p->r.company[0] = p->r.phone[0] = '\0';
 			p->r.purged_ms = req->in.desk.now_ms;
 			p->watch = false;
 		}

@@ -46,6 +46,8 @@ static const struct {
 	[DO_TO] = { "--to", false },		[DO_TEXT] = { "--text", false },
 	[DO_SEVERITY] = { "--severity", false },
 	[DO_TOKEN] = { "--token", false },
+	[DO_PHONE] = { "--phone", false },
+	[DO_HOST_REASON] = { "--host-reason", false },
 	[DO_FROM] = { "--from", false },	[DO_UNTIL] = { "--until", false },
 	[DO_REASON] = { "--reason", false },	[DO_NOTE] = { "--note", false },
 	[DO_SINCE] = { "--since", false },	[DO_ALL] = { "--all", true },
@@ -123,7 +125,13 @@ static const struct desk_cmd desk_cmds[] = {
 	    ENUM(DO_CATEGORY, "category", categories, OPT),
 	    TEXT(DO_OVERRIDE, "override", TEXT_MAX_B, OPT),
 	    IS(DO_FLOORS, C_FLOORS, "floors", OPT),
-	    IS(DO_CARD, C_UID, "card", OPT) } },
+	    IS(DO_CARD, C_UID, "card", OPT),
+	    TEXT(DO_PHONE, "phone", PHONE_MAX_B, OPT),
+	    TEXT(DO_HOST_REASON, "host_reason", TEXT_MAX_B, OPT) } },
+	{ "visitor find", "visitor.find", NULL, S_VISITS, NULL, NULL, {
+	    ID_PAIR(OPT),
+	    TEXT(DO_NAME, "name", NAME_MAX_B, OPT),
+	    TEXT(DO_PHONE, "phone", PHONE_MAX_B, OPT) } },
 	{ "visitor confirm", "visitor.confirm", "PASS_ID", S_PASS, NULL, NULL,
 	    { ID_WORD } },
 	/* The host's one-time link, as the host would click it. */

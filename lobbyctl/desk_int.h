@@ -20,7 +20,8 @@
 #define IDNUM_MAX	40	/* letters and digits, as lobbyd matches them */
 #define IDNUM_LINE_MAX	80	/* with the spaces and dashes between them */
 #define PARTY_MAX	50
-#define NARGS_MAX	16
+#define PHONE_MAX_B	40	/* with blanks, '-' and brackets */
+#define NARGS_MAX	20
 
 /* How an option's value is checked and sent. */
 enum conv {
@@ -56,7 +57,7 @@ struct desk_arg {
 enum shape {
 	S_PERSON, S_PEOPLE, S_PERSON_FULL, S_PASS, S_PASSES, S_VISITOR,
 	S_PERMIT, S_PERMITS, S_WATCH, S_WATCHES, S_REMOVED, S_INSIDE,
-	S_SHIFT, S_HANDOVER, S_SHIFTS, S_IDCARD, S_RAISED,
+	S_SHIFT, S_HANDOVER, S_SHIFTS, S_IDCARD, S_RAISED, S_VISITS,
 };
 
 struct desk_cmd {

@@ -388,7 +388,7 @@ print_csv(const struct dcol *c, int nc, struct json_object *a)
 static int
 show_visitor(struct json_object *d)
 {
-	const char *keys[5], *vals[5];
+	const char *keys[6], *vals[6];
 	char until[FMT_TIME_LEN], code[80], host[140];
 	char *name = fmt_clean(show_jstr(d, "name"), 64);
 	char *state = fmt_clean(show_word(show_jstr(d, "state")), 32);
@@ -402,6 +402,10 @@ show_visitor(struct json_object *d)
 		    "confirm %lld\n"), id);
 	free(name);
 	free(state);
+	if (show_jbool(d, "returning"))
+		printf("returning visitor, %lld earlier visit%s\n",
+		    (long long)show_jint(d, "earlier_visits"),
+		    show_jint(d, "earlier_visits") == 1 ? "" : "s");
 	if (show_jstr(d, "code")[0] != '\0') {
 		snprintf(code, sizeof(code), _("%s (print it as a QR code)"),
 		    show_jstr(d, "code"));
@@ -421,6 +425,10 @@ show_visitor(struct json_object *d)
 	if (show_jstr(d, "override_by")[0] != '\0') {
 		keys[n] = _("override by");
 		vals[n++] = show_jstr(d, "override_by");
+	}
+	if (show_jstr(d, "host_reason")[0] != '\0') {
+		keys[n] = "host outside the directory";
+		vals[n++] = show_jstr(d, "host_reason");
 	}
 	fmt_kv_print(keys, vals, n, stdout);
 	return 0;
@@ -461,6 +469,50 @@ show_idcard(struct json_object *d)
 	fmt_kv_print(keys, vals, n, stdout);
 	if (!show_jbool(d, "number_ok") || show_jbool(d, "expired"))
 		printf(_("registering this visitor needs a manager's --override\n"));
+	return 0;
+}
+
+/* visitor find: the person met before, and their last visits. */
+static int
+show_visits(struct json_object *d)
+{
+	static const struct fmt_col cols[] = { { "DATE", 0, 0, false },
+	    { "HOST", 0, 30, false }, { "UNIT", 0, 0, false },
+	    { "PURPOSE", 0, 40, false }, { "CLASS", 0, 0, false },
+	    { "PASS", 0, 0, true } };
+	struct json_object *p = show_jval(d, "person"), *last = show_jval(d, "last");
+	struct fmt_table *t;
+	char *name;
+
+	if (!show_jbool(d, "found") || p == NULL) {
+		printf("not found: no visitor on record with that %s\n",
+		    "document, or that name and phone");
+		return 0;
+	}
+	name = fmt_clean(show_jstr(p, "name"), 64);
+	printf("person %lld: %s, %s%s%s; %lld visit%s on record\n",
+	    (long long)show_jint(p, "id"), name != NULL ? name : "",
+	    show_jstr(p, "id_mask")[0] ? show_jstr(p, "id_mask") : "no ID",
+	    show_jstr(p, "phone")[0] ? ", phone " : "", show_jstr(p, "phone"),
+	    (long long)show_jint(d, "visits"), show_jint(d, "visits") == 1 ? "" : "s");
+	free(name);
+	if (strcmp(show_jstr(p, "status"), "active") != 0)
+		printf("status: %s\n", show_jstr(p, "status"));
+	if ((t = fmt_table_new(cols, NF(cols))) == NULL)
+		return EXIT_REFUSED;
+	for (size_t i = 0; last != NULL && json_object_is_type(last, json_type_array) &&
+	    i < json_object_array_length(last); i++) {
+		struct json_object *v = json_object_array_get_idx(last, i);
+		char date[FMT_TIME_LEN], pass[24];
+		const char *cells[6] = { date, show_jstr(v, "host"), show_jstr(v, "unit"),
+		    show_jstr(v, "purpose"), show_jstr(v, "class"), pass };
+
+		fmt_time(show_jint(v, "date_ms"), date, sizeof(date));
+		snprintf(pass, sizeof(pass), "%lld", (long long)show_jint(v, "pass"));
+		fmt_table_add(t, cells);
+	}
+	fmt_table_print(t, stdout);
+	fmt_table_free(t);
 	return 0;
 }
 
@@ -530,6 +582,8 @@ desk_show(const struct desk_cmd *dc, bool json, bool csv,
 		    dc->name[0] == 'v' ? _("no visitors") : _("no passes"));
 	case S_VISITOR:
 		return show_visitor(data);
+	case S_VISITS:
+		return show_visits(data);
 	case S_PERMIT:
 		return print_record(permit_fields, NF(permit_fields), data);
 	case S_PERMITS:

@@ -162,6 +162,8 @@ main(int argc, char **argv)
 			continue;
 		if (strcmp(argv[i], "user") == 0)
 			return users_main(argc, argv);
+		if (strcmp(argv[i], "tenant") == 0)
+			return tenants_main(argc, argv);
 		break;
 	}
 	if ((rc = cmdline_parse(argc, argv, &o)) != 0)

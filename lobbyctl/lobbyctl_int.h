@@ -121,6 +121,7 @@ enum desk_opt {
 	DO_HOST, DO_CLASS, DO_PURPOSE, DO_PARTY, DO_APPOINTMENT, DO_CATEGORY,
 	DO_OVERRIDE, DO_TODAY, DO_DAYS, DO_HOURS, DO_FLOOR, DO_PAID, DO_PERMIT,
 	DO_ZONE, DO_CSV, DO_ID_FROM, DO_TO, DO_TEXT, DO_SEVERITY, DO_TOKEN,
+	DO_PHONE, DO_HOST_REASON,
 	/* read by lobbyctl.c's own table, handed on */
 	DO_FROM, DO_UNTIL, DO_REASON, DO_NOTE, DO_SINCE, DO_ALL,
 	DO_WORD,	/* the word after the command's name: ID or TEXT */
@@ -206,5 +207,7 @@ int	events_list(struct conn *, struct json_object *req, bool json,
 int	events_export(struct conn *, struct json_object *req, const char *out);
 /* users.c: "user add NAME --role ROLE", whole: an exit status. */
 int	users_main(int argc, char **argv);
+/* tenants.c: "tenant ..." (the tenant directory), whole: an exit status. */
+int	tenants_main(int argc, char **argv);
 
 #endif

@@ -52,7 +52,7 @@ static const struct file_def {
 static const char *const reads[] = { "status", "events", "devices", "alerts",
 	"fire", "inside", "visitor.list", "pass.list", "pass.show", "devices.check",
 	"person.list", "permit.list", "booking.list", "elevators.list", "tickets",
-	"ticket.show", "shift.log", NULL };
+	"ticket.show", "shift.log", "tenant.list", NULL };
 static const char *const changes[] = { "visitor.register", "visitor.confirm",
 	"alert.ack", "fire.reset", "lane.open", "pass.issue", "pass.extend",
 	"pass.revoke", "permit.add", "permit.set", "contractor.add", "booking.add",

@@ -30,6 +30,11 @@ BACK_TO_SCHEMA_8 = ("DROP INDEX events_credential_ts; DROP INDEX events_person_t
                     "DROP TABLE event_exports;"
                     "CREATE INDEX events_person ON events (person);"
                     "DROP TABLE pass_notices; DROP TABLE pass_tokens;"
+                    "DROP TABLE tenant_contacts; DROP TABLE tenant_units;"
+                    "DROP TABLE tenants; DROP INDEX people_phone;"
+                    "ALTER TABLE people DROP COLUMN phone;"
+                    "ALTER TABLE passes DROP COLUMN host_unit;"
+                    "ALTER TABLE passes DROP COLUMN host_reason;"
                     "PRAGMA user_version = 8;")
 SANITIZER_WORDS = ("runtime error:", "AddressSanitizer", "LeakSanitizer")
 

@@ -840,7 +840,7 @@ DESK_USAGE = [
     (["pass", "list", "--today"], "--today does not apply"),
     (VISIT_ARGS[:-2], "visitor register: --purpose is needed"),
     ([a for a in VISIT_ARGS if a not in ("--id", "-")],
-     "--id-type and --id go together"),
+     "visitor register: --id-type and --id go together"),
     (VISIT_ARGS + ["--party", "0"], '--party: "0" is not a number from 1'),
     (VISIT_ARGS + ["--party", "51"], "--party"),
     (VISIT_ARGS + ["--class", "friend"], '--class: "friend"'),

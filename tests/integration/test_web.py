@@ -356,10 +356,10 @@ def by_actor(s, user, kind):
     return [e for e in s.events() if e["actor"] == user + "@web" and e["kind"] == kind]
 
 
-def register(s, name, cls="service"):
+def register(s, name, cls="service", idn="E12345678"):
     r = s.run_ctl("--json", "visitor", "register", "--name", name, "--id-type", "passport",
                   "--id", "-", "--host-unit", "1203", "--host", "华信科技", "--class", cls,
-                  "--purpose", "送货", stdin="E12345678\n")
+                  "--purpose", "送货", stdin=idn + "\n")
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout)
 
@@ -367,7 +367,7 @@ def register(s, name, cls="service"):
 @test
 @with_web
 def test_the_hosts_answer_and_passes(s, w):
-    yes, no = register(s, "张伟"), register(s, "赵敏")
+    yes, no = register(s, "张伟"), register(s, "赵敏", idn="E12345679")
     w.log_in_as("clerk", "/visitors")
     wait_for(lambda: "赵敏" in w.text("#pending") and "张伟" in w.text("#pending"), 5,
              "both visitors waiting for their host")
@@ -433,6 +433,48 @@ def test_the_hosts_answer_and_passes(s, w):
     st, body = w.fetch("/api/do/pass.extend", "POST", {"Content-Type": "application/json",
                        "X-CSRF-Token": csrf}, json.dumps({"id": yes["id"], "valid_until_ms": 1}))
     assert st == 403 and json.loads(body)["code"] == "err.role", (st, body)
+
+
+@test
+@with_web
+def test_the_host_picked_from_the_tenant_directory(s, w):
+    s.ctl("tenant", "add", "--name", "华信科技", "--short-name", "华信", "--units", "1203;1205",
+          "--contact", "王经理", "--phone", "13800138000", "--role", "负责人")
+    s.ctl("tenant", "add", "--name", "Harbour Law", "--units", "2101", "--contact", "Chen Jie",
+          "--phone", "13700000000")
+    w.log_in_as("clerk", "/visitors")
+    f = w.drv.find_element(By.ID, "reg")
+    wait_for(lambda: len(f.find_elements(By.CSS_SELECTOR, "select[name=tenant] option")) == 3, 5,
+             "the companies to pick from")
+    # The company picked: its first unit, and its only contact, filled in.
+    f.find_element(By.CSS_SELECTOR, "select[name=tenant] option[value='1']").click()
+    assert f.find_element(By.NAME, "host_unit").get_attribute("value") == "1203"
+    assert f.find_element(By.NAME, "host").get_attribute("value") == "王经理"
+    assert [o.get_attribute("value") for o in
+            w.drv.find_elements(By.CSS_SELECTOR, "#units option")] == ["1203", "1205"]
+    for k, v in (("name", "李伟"), ("id_number", ID_NUMBER), ("purpose", "洽谈"),
+                 ("phone", "186 0000 1111")):
+        f.find_element(By.NAME, k).send_keys(v)
+    w.shot("visitors-host-picked")
+    f.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(lambda: ZH["vis.saved"] in w.text("#regout"), 5, "visitor registered")
+    # A host the directory does not know: refused next to the field, in Chinese.
+    w.form("reg", {"name": "李伟", "id_number": ID_NUMBER, "host_unit": "2101",
+                   "host": "Wang Wu", "purpose": "洽谈"})
+    err = w.field_error("reg", "host")
+    assert err == ZH["lerr.host_not_contact"].replace("{1}", "Wang Wu").replace(
+        "{2}", "2101").replace("{4}", "1"), err
+    assert "Chen Jie" not in w.text("#reg")
+    w.shot("visitors-host-refused")
+    # With a reason it is let in; the visitor met before is said so.
+    w.form("reg", {"host_reason": "物业安排的面试"})
+    wait_for(lambda: ZH["vis.returning"].replace("{1}", "1") in w.text("#regout"), 5,
+             "a returning visitor")
+    w.shot("visitors-returning")
+    passes = [p for p in s.ctl("visitor", "list") if p["name"] == "李伟"]
+    assert sorted((p["unit"], p["host"], p["host_reason"]) for p in passes) == [
+        ("1203", "王经理", ""), ("2101", "Wang Wu", "物业安排的面试")], passes
+    assert len({p["person"] for p in passes}) == 1, passes
 
 
 FREIGHT_CONF = open(os.path.join(ROOT, "conf", "demo", "site.conf")).read().replace(

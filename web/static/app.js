@@ -4,7 +4,7 @@
 // other pages are in desk.js and work.js.
 import { S, t, el, langOf, time, api, post, row, button, errText, translateForm, onSubmit, showOk,
   handlers, none, showErr } from './lib.js';
-import { passesPage, permitsPage, freightPage } from './desk.js';
+import { passesPage, permitsPage, freightPage, hostPicker } from './desk.js';
 import { ticketsPage, shiftPage } from './work.js';
 
 const page = document.body.dataset.page;
@@ -171,6 +171,7 @@ function endedWhy(p) {
 async function visitorsPage() {
   const f = document.getElementById('reg');
   translateForm(f);
+  await hostPicker(f);
   const tb = document.querySelector('#today tbody'), pb = document.querySelector('#pending tbody');
   const load = async () => {
     const [today, live] = await Promise.all([api('visitor.list', { today: true }), api('visitor.list')]);
@@ -194,8 +195,15 @@ async function visitorsPage() {
       host_unit: d.host_unit, host: d.host, purpose: d.purpose, party: Number(d.party || 1) };
     if (d.appointment) args.appointment = true;
     if (d.card) args.card = d.card.toUpperCase();
+    if (d.phone.trim()) args.phone = d.phone.trim();
+    if (d.host_reason.trim()) args.host_reason = d.host_reason.trim();
     return args;
-  }, async p => { f.reset(); showOk(f, t('vis.saved') + (p.code || p.credential || p.id)); await load(); });
+  }, async p => {
+    f.reset();
+    showOk(f, t('vis.saved') + (p.code || p.credential || p.id) +
+      (p.returning ? ' ' + t('vis.returning').replace('{1}', p.earlier_visits) : ''));
+    await load();
+  });
   await load();
   setInterval(() => load().catch(() => {}), 30000);
   handlers.ev.push(e => { if (/^visitor_|^pass_/.test(e.kind)) load().catch(() => {}); });

@@ -16,6 +16,40 @@ function fillSelect(sel, opts, empty) {
   if ([...sel.options].some(o => o.value === keep)) sel.value = keep;
 }
 
+// ---- the visitor form's host, from the tenant directory -------------------
+
+// The company picked fills its units and its contacts as the choices for the
+// host unit and the host; a unit typed picks its company. Nothing to pick
+// while the directory is empty (lobbyd then checks no host).
+export async function hostPicker(f) {
+  const sel = f.elements.tenant, units = document.getElementById('units');
+  const contacts = document.getElementById('contacts');
+  let list = [];
+  try { list = await api('tenant.list', { contacts: true }); } catch (e) { list = []; }
+  sel.closest('label').hidden = !list.length;
+  fillSelect(sel, list.map((c, i) => option(String(i), c.short_name ? `${c.name} (${c.short_name})` : c.name)),
+    'vis.tenant_pick');
+  // picked: chosen from the list (its unit and only contact filled in), not
+  // found by the unit typed.
+  const pick = (c, picked) => {
+    units.replaceChildren(...(c ? c.units : []).map(u => option(u, u)));
+    contacts.replaceChildren(...(c ? c.contacts : []).map(k =>
+      el('option', { value: k.name, text: [k.role, k.phone].filter(Boolean).join(' · ') })));
+    if (!c) return;
+    const unit = f.elements.host_unit;
+    if (!picked) return;
+    if (!c.units.includes(unit.value.trim().toUpperCase())) unit.value = c.units[0] || '';
+    if (c.contacts.length === 1 && !f.elements.host.value.trim()) f.elements.host.value = c.contacts[0].name;
+  };
+  sel.onchange = () => pick(list[Number(sel.value)] && sel.value !== '' ? list[Number(sel.value)] : null, true);
+  f.elements.host_unit.addEventListener('change', () => {
+    const u = f.elements.host_unit.value.trim().toUpperCase();
+    const i = list.findIndex(c => c.units.includes(u));
+    if (i >= 0) { sel.value = String(i); pick(list[i], false); }
+  });
+  f.addEventListener('reset', () => setTimeout(() => pick(null), 0));
+}
+
 // ---- passes ------------------------------------------------------------
 
 export async function passesPage() {

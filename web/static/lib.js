@@ -156,6 +156,11 @@ const refusals = [
   [/^ticket (\d+) is done already/, 'lerr.ticket_done', null],
   [/^ticket (\d+) is in progress already/, 'lerr.ticket_started', null],
   [/^no ticket (\d+)/, 'lerr.no_ticket', null],
+  [/^not registered: (.+) is not a contact of unit (\S+) in the tenant directory \((.+) has (\d+) contacts? there/,
+    'lerr.host_not_contact', 'host'],
+  [/^not registered: unit (\S+) is not in the tenant directory/, 'lerr.host_unit_unknown', 'host_unit'],
+  [/^not registered: this visitor \(person (\d+)\) is (\w+)/, 'lerr.visitor_barred', null],
+  [/^phone: /, 'lerr.phone', 'phone'],
   [/^not registered: /, 'lerr.not_registered', null],
 ];
 
