@@ -5,6 +5,7 @@
 #   make demo       run lobbyd on the built-in demo site
 #   make bench      print the benchmark figures
 #   make fuzz       run each fuzzing harness for FUZZ_S seconds (clang, build-fuzz/)
+#   make soak       the crash loop for CYCLES kills, the power-loss test for POWER_CUTS cuts
 
 SAN	?=
 BUILD	?= $(if $(SAN),build-san,build)
@@ -64,7 +65,8 @@ LOBBYWEB_O := web/lobbyweb.o web/webconf.o web/ctlconn.o web/feed.o web/session.
 UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records test_config \
 	      test_modbus test_modbus_rtu test_modbus_wire test_reader test_lobbyctl test_wiegand \
 	      test_pass test_visitor test_privacy test_tickets test_gpio test_roles \
-	      test_hours test_desk test_desk_privacy test_booking test_latch test_cards test_ctl_limit test_idcheck test_store_events
+	      test_hours test_desk test_desk_privacy test_booking test_latch test_cards test_ctl_limit test_idcheck test_store_events \
+	      test_powerloss
 test_access_O   := tests/unit/test_access.o $(RULES_O)
 test_msg_O      := tests/unit/test_msg.o drivers/msg.o
 test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
@@ -98,6 +100,7 @@ test_desk_privacy_O := tests/unit/test_desk_privacy.o $(DB_O) $(UTIL_O) engine/p
 test_latch_O    := tests/unit/test_latch.o db/latch.o $(UTIL_O)
 test_cards_O    := tests/unit/test_cards.o engine/cards.o $(UTIL_O)
 test_idcheck_O  := tests/unit/test_idcheck.o rules/idcheck.o rules/visitor.o
+test_powerloss_O := tests/unit/test_powerloss.o tests/unit/crashvfs.o $(DB_O) $(UTIL_O)
 
 # Benchmark programs (bench/run runs them and the end-to-end figures).
 BENCH_PROGS := bench_store
@@ -171,7 +174,7 @@ fuzz-run: fuzz-build
 
 # The entry points install what a fresh Debian 12 machine lacks, then build
 # in a second make, so pkg-config sees the libraries it just installed.
-check demo bench fuzz: deps
+check demo bench fuzz soak: deps
 	$(MAKE) --no-print-directory $@-run
 
 deps:
@@ -179,6 +182,13 @@ deps:
 
 check-run: all unit
 	BUILD=$(BUILD) tests/run
+
+# The long runs of what make check runs briefly: a new seed each time.
+CYCLES	?= 1000
+POWER_CUTS ?= 20000
+soak-run: all unit
+	POWER_SEED=0 POWER_CUTS=$(POWER_CUTS) POWER_ACTIONS=1500 $(BUILD)/tests/unit/test_powerloss
+	CYCLES=$(CYCLES) BUILD=$(BUILD) /usr/bin/python3 tests/integration/test_crashloop.py
 
 demo-run: all
 	conf/demo/run $(BUILD)
@@ -205,5 +215,5 @@ clean:
 	rm -rf build build-san $(FUZZ_BUILD)
 
 .PHONY: all unit check demo bench deps clean install check-run demo-run bench-run \
-	fuzz fuzz-build fuzz-run
+	fuzz fuzz-build fuzz-run soak soak-run
 -include $(shell find $(BUILD) $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
