@@ -185,7 +185,7 @@ check-run: all unit
 
 # The long runs of what make check runs briefly: a new seed each time.
 CYCLES	?= 1000
-POWER_CUTS ?= 20000
+POWER_CUTS ?= 10000
 soak-run: all unit
 	POWER_SEED=0 POWER_CUTS=$(POWER_CUTS) POWER_ACTIONS=1500 $(BUILD)/tests/unit/test_powerloss
 	CYCLES=$(CYCLES) BUILD=$(BUILD) /usr/bin/python3 tests/integration/test_crashloop.py

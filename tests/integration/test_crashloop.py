@@ -36,8 +36,12 @@ STRANGERS = [f"0B0000D0{i:02X}" for i in range(4)]  # no such card
 READERS = {"rd1-in": ("ts1", "open_entry"), "rd1-out": ("ts1", "open_exit"),
            "rd3-in": ("ts3", "open_entry"), "rd3-out": ("ts3", "open_exit")}
 TURNSTILES = ("ts1", "ts2", "ts3")
-MATCH_S = 1.5           # a grant's command follows its card within this
+MATCH_S = 3.0           # a grant's command follows its card within this
 GONE_S = 5.0            # a killed lobbyd's workers are gone within this
+# What lobbyctl says when lobbyd went away before answering (exit 1, as
+# for a refusal): the action may or may not have been done.
+NO_ANSWER = ("closed the connection", "no reply from lobbyd within",
+             "in the middle of a line", ": read: ", ": poll: ")
 
 
 def proc_group(pgid):
@@ -121,7 +125,7 @@ class Operators(threading.Thread):
             self.led.end(kind, key, before or "never")
             self.led.unreached += 1
             self.stop.wait(0.005)
-        elif "without a reply" not in r.stderr:    # else: no answer
+        elif not any(w in r.stderr for w in NO_ANSWER):
             with self.led.lock:
                 self.led.refused += 1
                 self.led.refusals.append(r.stderr.strip())
@@ -305,8 +309,8 @@ def acknowledged_actions_survive_kill_9_and_a_restart_opens_no_lane():
     t0 = time.monotonic()
 
     def spawn():
-        s.lobbyd = Proc([LOBBYD, "-d", "-c", s.conf], log, start_new_session=True)
         epochs.append(time.monotonic_ns())
+        s.lobbyd = Proc([LOBBYD, "-d", "-c", s.conf], log, start_new_session=True)
 
     def kill():
         pid = s.lobbyd.pid
@@ -360,11 +364,12 @@ def acknowledged_actions_survive_kill_9_and_a_restart_opens_no_lane():
                      what="lobbyd's group: lobbyd and a worker for each link")
             problems = check_store(s.db, led)
             assert not problems, f"cycle {cycle}: " + "; ".join(problems[:10])
-            # The writes of a second ago and before: their cards are recorded.
+            # The writes of two seconds ago and before: their cards are
+            # recorded by now.
             ts.poll()
             with cards.lock:
                 shown = list(cards.shown)
-            match.check(ts.writes, shown, epochs, time.monotonic_ns() - int(1e9))
+            match.check(ts.writes, shown, epochs, time.monotonic_ns() - int(2e9))
             assert not match.problems, f"cycle {cycle}: " + "; ".join(match.problems[:10])
         time.sleep(0.3)
         ops.stop.set()
@@ -372,7 +377,7 @@ def acknowledged_actions_survive_kill_9_and_a_restart_opens_no_lane():
         ops.join(15)
         cards.join(15)
         assert not ops.is_alive() and not cards.is_alive(), "load threads hung"
-        time.sleep(MATCH_S)     # the last grants reach their turnstiles
+        time.sleep(1.0)         # the last grants reach their turnstiles
         ts.poll()
         with cards.lock:
             shown = list(cards.shown)
