@@ -5,8 +5,9 @@ ticket open / person add / visitor register) and a stream of cards on the
 lanes' readers (lobbysim) run. After each restart it checks:
 
 - every action that lobbyctl reported done is in the database exactly once
-  (a card removed: gone), and one whose reply never came is there at most once,
-  whole (a visitor with their pass, a ticket with its "opened" note);
+  (a card removed: gone), one whose reply never came is there at most once,
+  whole (a visitor with their pass, a ticket with its "opened" note), and one
+  that could not connect is not there;
 - PRAGMA integrity_check says ok;
 - no process of the killed lobbyd's process group is left (its link workers);
 - no turnstile was opened but for a card: every open a turnstile took matches a
