@@ -250,8 +250,10 @@ class Matcher:
 
 
 def check_store(db, ledger):
-    """Counts each action's rows; returns a list of problems."""
-    snap = ledger.snapshot()
+    """Counts each action's rows; returns a list of problems. The operators
+    go on meanwhile: an action whose state changed while the database was
+    read (a card removed in between) may be either way."""
+    before = ledger.snapshot()
     c = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10,
                         isolation_level=None)
     try:
@@ -284,6 +286,8 @@ def check_store(db, ledger):
         c.execute("COMMIT")
     finally:
         c.close()
+    after = ledger.snapshot()
+    snap = {k: (v if after.get(k) == v else "unknown") for k, v in before.items()}
     for (kind, key), state in snap.items():
         n = counts[kind].get(key, 0)
         if kind in bare and bare[kind].get(key, 0) != n:
