@@ -8,6 +8,7 @@
 #   make bench      print the benchmark figures
 #   make fuzz       run each fuzzing harness for FUZZ_S seconds (clang, build-fuzz/)
 #   make pot        po/lobbyctl.pot from lobbyctl's messages (xgettext)
+#   make soak       the crash loop for CYCLES kills, the power-loss test for POWER_CUTS cuts
 
 SAN	?=
 VALGRIND ?=
@@ -76,7 +77,7 @@ UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records te
 	      test_modbus test_modbus_rtu test_modbus_wire test_reader test_lobbyctl test_wiegand \
 	      test_pass test_visitor test_privacy test_tickets test_gpio test_roles \
 	      test_hours test_desk test_desk_privacy test_booking test_latch test_cards test_ctl_limit test_idcheck test_store_events test_idcard \
-	      test_template test_lane_tbl test_tenant test_store_tenants
+	      test_template test_lane_tbl test_tenant test_store_tenants test_powerloss
 test_access_O   := tests/unit/test_access.o $(RULES_O) common/floors.o
 test_msg_O      := tests/unit/test_msg.o drivers/msg.o
 test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
@@ -118,6 +119,7 @@ ENGINE_TEST_O   := tests/unit/engine_support.o $(CONTROL_O) $(ENGINE_O) $(DRV_O)
 test_lane_tbl_O := tests/unit/test_lane_tbl.o $(ENGINE_TEST_O)
 test_tenant_O   := tests/unit/test_tenant.o rules/tenant.o common/floors.o
 test_store_tenants_O := tests/unit/test_store_tenants.o $(DB_O) $(UTIL_O)
+test_powerloss_O := tests/unit/test_powerloss.o tests/unit/crashvfs.o $(DB_O) $(UTIL_O)
 
 # Benchmark programs (bench/run runs them and the end-to-end figures).
 BENCH_PROGS := bench_store
@@ -214,7 +216,7 @@ fuzz-run: fuzz-build
 
 # The entry points install what a fresh Debian 12 machine lacks, then build
 # in a second make, so pkg-config sees the libraries it just installed.
-check demo bench fuzz: deps
+check demo bench fuzz soak: deps
 	$(MAKE) --no-print-directory $@-run
 
 deps:
@@ -225,6 +227,13 @@ ifneq ($(and $(SAN),$(VALGRIND)),)
 	@echo "VALGRIND=1 and SAN=1 do not go together: valgrind cannot run sanitized programs"; exit 1
 endif
 	BUILD=$(BUILD) VALGRIND=$(VALGRIND) $(if $(JOBS),JOBS=$(JOBS)) tests/run
+
+# The long runs of what make check runs briefly: a new seed each time.
+CYCLES	?= 1000
+POWER_CUTS ?= 10000
+soak-run: all unit
+	POWER_SEED=0 POWER_CUTS=$(POWER_CUTS) POWER_ACTIONS=1500 $(BUILD)/tests/unit/test_powerloss
+	CYCLES=$(CYCLES) BUILD=$(BUILD) /usr/bin/python3 tests/integration/test_crashloop.py
 
 demo-run: all
 	conf/demo/run $(BUILD)
@@ -252,5 +261,5 @@ clean:
 	rm -rf build build-san $(FUZZ_BUILD)
 
 .PHONY: all unit check demo bench deps clean install check-run demo-run bench-run \
-	fuzz fuzz-build fuzz-run pot
+	fuzz fuzz-build fuzz-run pot soak soak-run
 -include $(shell find $(BUILD) $(FUZZ_BUILD) -name '*.d' 2>/dev/null)

@@ -169,13 +169,14 @@ def rtu_site_conf(nunits, poll_ms, path, baud=19200):
             f"devices = (\n{devs}\n);\n")
 
 class Proc:
-    """A child process with its output in a file; stopped by pid."""
+    """A child process with its output in a file; stopped by pid. popen:
+    more of subprocess.Popen's arguments (start_new_session=True)."""
 
-    def __init__(self, argv, log_path, env=None):
+    def __init__(self, argv, log_path, env=None, **popen):
         self.log_path = log_path
         self.log = open(log_path, "ab")
         self.p = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
-                                  stdin=subprocess.DEVNULL, env=env)
+                                  stdin=subprocess.DEVNULL, env=env, **popen)
         self.pid = self.p.pid
 
     def alive(self):
