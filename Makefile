@@ -231,7 +231,7 @@ install: all
 	install -D -m 0644 systemd/lobbyweb.service $(DESTDIR)/lib/systemd/system/lobbyweb.service
 	install -D -m 0644 systemd/lobbyweb.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/lobbyweb.conf
 	for f in web/static/*.* web/static/i18n/*.json; do \
-		install -D -m 0644 $$f $(DESTDIR)$(PREFIX)/share/lobbyd/$${f#static/}; done
+		install -D -m 0644 $$f $(DESTDIR)$(PREFIX)/share/lobbyd/web/$${f#web/static/}; done
 	install -D -m 0644 systemd/lobbyd.service $(DESTDIR)/lib/systemd/system/lobbyd.service
 	install -D -m 0644 systemd/lobbyd.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/lobbyd.conf
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/lobbyd/README.md

@@ -104,8 +104,10 @@ fails_over(const char *addr, bool count)
 		f->since_ms = now;
 		f->n = 0;
 	}
-	if (count)
-		f->n++;
+	if (count && ++f->n == FAIL_MAX)
+		log_warn("lobbyweb: %s: %d links that are not valid in %d minutes; "
+		    "its links are refused for a while", addr, FAIL_MAX,
+		    FAIL_WINDOW_MS / 60000);
 	over = f->n >= FAIL_MAX;
 	pthread_mutex_unlock(&fails.mu);
 	return over;

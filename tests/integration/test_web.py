@@ -689,6 +689,7 @@ def test_the_hosts_one_time_link(s, w):
     assert time.monotonic() - t0 >= 3.5, "wrong tokens must be slowed"
     st, j, _ = answer_api(w, "GET", token)
     assert st == 429 and j["code"] == "ans.too_many", (st, j)
+    assert "links that are not valid" in w.proc.output(), "the refusal not logged"
 
 
 @test
