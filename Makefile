@@ -70,7 +70,7 @@ LOBBYSIM_O := sim/lobbysim.o sim/simctl.o sim/linectl.o sim/simpty.o sim/simmodb
 	      sim/siminput.o sim/simgpio.o sim/simicom.o sim/simelev.o sim/simidcard.o \
 	      drivers/idcard.o drivers/modbus_wire.o $(CONFIG_O) $(UTIL_O)
 LOBBYBUS_O := sim/busemu.o sim/buswire.o sim/linectl.o sim/simpty.o common/util.o
-LOBBYWEB_O := web/lobbyweb.o web/webconf.o web/ctlconn.o web/feed.o web/session.o web/http.o $(UTIL_O)
+LOBBYWEB_O := web/lobbyweb.o web/webconf.o web/ctlconn.o web/feed.o web/session.o web/http.o web/answer.o $(UTIL_O)
 
 # Unit tests: one program per module, linked with just what it tests.
 UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records test_config \
@@ -250,7 +250,7 @@ install: all
 	install -D -m 0644 systemd/lobbyweb.service $(DESTDIR)/lib/systemd/system/lobbyweb.service
 	install -D -m 0644 systemd/lobbyweb.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/lobbyweb.conf
 	for f in web/static/*.* web/static/i18n/*.json; do \
-		install -D -m 0644 $$f $(DESTDIR)$(PREFIX)/share/lobbyd/$${f#static/}; done
+		install -D -m 0644 $$f $(DESTDIR)$(PREFIX)/share/lobbyd/web/$${f#web/static/}; done
 	install -D -m 0644 systemd/lobbyd.service $(DESTDIR)/lib/systemd/system/lobbyd.service
 	install -D -m 0644 systemd/lobbyd.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/lobbyd.conf
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/lobbyd/README.md

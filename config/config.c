@@ -301,6 +301,21 @@ config_elevator_index(const struct site_conf *site, const char *name)
 }
 
 const char *
+config_card_format_name(enum card_format f)
+{
+	switch (f) {
+	case CARD_EM4100:	return "em4100";
+	case CARD_WIEGAND_ASCII: return "wiegand-ascii";
+	case CARD_QR:		return "qr";
+	case CARD_IDCARD:	return "idcard";
+	case CARD_WIEGAND_26:
+	case CARD_WIEGAND_34:
+	case CARD_WIEGAND_37:	return "wiegand";
+	}
+	return "?";
+}
+
+const char *
 config_device_kind_name(enum device_kind k)
 {
 	switch (k) {

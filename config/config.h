@@ -420,6 +420,8 @@ int	config_elevator_index(const struct site_conf *, const char *name);
 
 const char *config_link_type_name(enum link_type);
 const char *config_device_kind_name(enum device_kind);
+/* "em4100", "wiegand-ascii", "qr", "idcard" (the config's words), "wiegand" */
+const char *config_card_format_name(enum card_format);
 /* "door", "rex", "fire", "power", "tamper": also the config's words */
 const char *config_input_function_name(enum input_function);
 const char *config_ts_cmd_name(enum ts_cmd);

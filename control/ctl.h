@@ -121,9 +121,11 @@
  *  event   {id, ts_ms, kind, lane, device, direction, credential, decision,
  *           reason, reason_text, person (0: none), actor, detail}
  *                                                    (absent strings: "")
- *  device  {name, kind ("turnstile"|"reader"), link, online, state
+ *  device  {name, kind ("turnstile"|"reader"|...), link, online, state
  *           ("idle"|"passing"|"fault"|"unknown"|"offline"), fault_code,
- *           entry_count, exit_count, failures, reason, since_ms}
+ *           entry_count, exit_count, failures, reason, since_ms,
+ *           format (readers only: "em4100"|"wiegand-ascii"|"qr"|"idcard"|
+ *           "wiegand")}
  *  station {name, station, next, ring_timeout_s, online, reason, call ("idle"|
  *           "ringing"|"connected"|"unknown"|"offline"), call_since_ms,
  *           forwarded_to, button, door_open (null: no such point), release}

@@ -22,6 +22,11 @@ device_row(struct ctl_client *c, int d, const struct device_conf *dc,
 
 	(void)known;
 	ctl_add_str(o, "kind", config_device_kind_name(dc->kind));
+	/* What a reader reads: cards, codes, or identity cards at the desk
+	 * ("idcard": the registration form's pick list). */
+	if (dc->kind == DEV_READER)
+		ctl_add_str(o, "format", e->site->links[dc->link].type == LINK_GPIO ?
+		    "wiegand" : config_card_format_name(e->site->links[dc->link].format));
 	ctl_add_str(o, "link", e->site->links[dc->link].name);
 	json_object_object_add(o, "online", json_object_new_boolean(ds->online));
 	ctl_add_str(o, "state", kind_state_name(e, d));

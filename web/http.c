@@ -36,7 +36,13 @@ static const struct file_def {
 	{ "/freight",	"freight.html",	"text/html; charset=utf-8", true },
 	{ "/tickets",	"tickets.html",	"text/html; charset=utf-8", true },
 	{ "/shift",	"shift.html",	"text/html; charset=utf-8", true },
+	{ "/people",	"people.html",	"text/html; charset=utf-8", true },
+	{ "/watchlist",	"watchlist.html", "text/html; charset=utf-8", true },
 	{ "/login",	"login.html",	"text/html; charset=utf-8", false },
+	{ "/answer",	"answer.html",	"text/html; charset=utf-8", false },
+	{ "/answer.js",	"answer.js",	"text/javascript; charset=utf-8", false },
+	{ "/people.js",	"people.js",	"text/javascript; charset=utf-8", false },
+	{ "/idcard.js",	"idcard.js",	"text/javascript; charset=utf-8", false },
 	{ "/app.js",	"app.js",	"text/javascript; charset=utf-8", false },
 	{ "/lib.js",	"lib.js",	"text/javascript; charset=utf-8", false },
 	{ "/desk.js",	"desk.js",	"text/javascript; charset=utf-8", false },
@@ -52,12 +58,14 @@ static const struct file_def {
 static const char *const reads[] = { "status", "events", "devices", "alerts",
 	"fire", "inside", "visitor.list", "pass.list", "pass.show", "devices.check",
 	"person.list", "permit.list", "booking.list", "elevators.list", "tickets",
-	"ticket.show", "shift.log", "tenant.list", NULL };
+	"ticket.show", "shift.log", "tenant.list", "watchlist.list", "idcard.last",
+	NULL };
 static const char *const changes[] = { "visitor.register", "visitor.confirm",
 	"alert.ack", "fire.reset", "lane.open", "pass.issue", "pass.extend",
 	"pass.revoke", "permit.add", "permit.set", "contractor.add", "booking.add",
 	"booking.cancel", "ticket.open", "ticket.start", "ticket.note",
-	"ticket.done", "shift.note", "shift.handover", NULL };
+	"ticket.done", "shift.note", "shift.handover", "alert.raise",
+	"watchlist.add", "watchlist.remove", "person.add", "person.status", NULL };
 
 struct web_http {
 	struct MHD_Daemon	*d;
@@ -184,6 +192,32 @@ respond_err(struct web_http *h, struct MHD_Connection *conn, unsigned status,
 	return respond_json(h, conn, status, o, NULL);
 }
 
+enum MHD_Result
+http_reply_json(struct web_http *h, struct MHD_Connection *conn, unsigned status,
+    json_object *o, const char *cookie)
+{
+	return respond_json(h, conn, status, o, cookie);
+}
+
+enum MHD_Result
+http_reply_err(struct web_http *h, struct MHD_Connection *conn, unsigned status,
+    const char *code, const char *words)
+{
+	return respond_err(h, conn, status, code, words);
+}
+
+const char *
+http_socket(const struct web_http *h)
+{
+	return h->conf->socket;
+}
+
+bool
+http_is_tls(const struct web_http *h)
+{
+	return h->tls;
+}
+
 static bool
 session_of(struct MHD_Connection *conn, struct web_sess *s)
 {
@@ -221,8 +255,8 @@ msg(struct web_http *h, const char *lang, const char *key)
 	return key;
 }
 
-static void
-client_addr(struct MHD_Connection *conn, char *out, size_t len)
+void
+http_client_addr(struct MHD_Connection *conn, char *out, size_t len)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn,
 	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -256,7 +290,7 @@ api_login(struct web_http *h, struct MHD_Connection *conn, struct upload *up)
 		json_object_put(body);
 		return respond_err(h, conn, 400, "err.bad_request", "name and password");
 	}
-	client_addr(conn, from, sizeof(from));
+	http_client_addr(conn, from, sizeof(from));
 	args = json_object_new_object();
 	json_object_object_add(args, "name", json_object_get(n));
 	json_object_object_add(args, "password", json_object_get(p));
@@ -490,6 +524,10 @@ route(struct web_http *h, struct MHD_Connection *conn, const char *url,
 	}
 	if (strcmp(url, "/api/login") == 0 && post)
 		return api_login(h, conn, up);
+	/* The host's link: no session; its own token (web/answer.c). */
+	if (strcmp(url, "/api/answer") == 0 && (get || post))
+		return up->too_long ? respond_err(h, conn, 413, "err.bad_request",
+		    "too long") : answer_route(h, conn, post, up->buf);
 	if (strncmp(url, "/api/", 5) != 0)
 		return respond_err(h, conn, 404, "err.not_found", url);
 	if (!have)

@@ -53,6 +53,7 @@ main(int argc, char **argv)
 		log_err("lobbyweb: libsodium would not start");
 		return 1;
 	}
+	answer_init();
 	/* The signals are taken by sigwait below, in this thread only. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);

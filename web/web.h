@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include <json-c/json.h>
+#include <microhttpd.h>
 
 /* lobbyweb's config (web/webconf.c). */
 struct web_conf {
@@ -78,5 +79,24 @@ void	sess_end(const char *token);
 struct web_http;
 struct web_http *http_start(const struct web_conf *);
 void	http_stop(struct web_http *);
+/* For the parts that answer requests of their own (web/answer.c): a JSON
+ * reply (o put; cookie NULL or a Set-Cookie value), an error reply
+ * {code: a catalog key, error: words}, the browser's address, lobbyd's
+ * socket, and whether lobbyweb serves HTTPS. */
+enum MHD_Result http_reply_json(struct web_http *, struct MHD_Connection *,
+	    unsigned status, json_object *o, const char *cookie);
+enum MHD_Result http_reply_err(struct web_http *, struct MHD_Connection *,
+	    unsigned status, const char *code, const char *words);
+void	http_client_addr(struct MHD_Connection *, char *out, size_t len);
+const char *http_socket(const struct web_http *);
+bool	http_is_tls(const struct web_http *);
+
+/* ---- the host's one-time link (web/answer.c) ---- */
+/* Makes the key of the link page's own tokens: once, before serving. */
+void	answer_init(void);
+/* GET /api/answer?t=TOKEN (the visit, never an answer) and POST
+ * /api/answer {t, answer} (the page's token in X-CSRF-Token). */
+enum MHD_Result answer_route(struct web_http *, struct MHD_Connection *,
+	    bool post, const char *body);
 
 #endif

@@ -4,8 +4,10 @@ chromium driven by chromedriver (python3-selenium) against the real lobbyweb,
 the real lobbyd and lobbysim. Each page's screenshot (1366x768) is saved in
 the site's temp dir (kept when a test fails, or with KEEP_TMP=1).
 """
+import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -622,13 +624,250 @@ def test_repair_tickets_and_the_shift_log(s, w):
     w.drv.add_cookie({"name": "lw_lang", "value": "en", "path": "/"})
     w.get("/tickets")
     assert w.nav() == ["/", "/devices", "/muster", "/visitors", "/passes", "/permits",
-                       "/freight", "/tickets", "/shift"], w.nav()
+                       "/people", "/freight", "/tickets", "/shift", "/watchlist"], w.nav()
     assert EN["tk.list_title"] in w.text("main") and "/tickets" in w.nav()
     assert w.drv.find_element(By.ID, "top").size["height"] < 70
     w.get("/shift")
     wait_for(lambda: "handover" in w.text("#shiftlog").lower() or EN["shk.handover"] in w.text("#shiftlog"),
              5, "the shift log in English")
     w.shot("shift-manager-en")
+
+
+# The host is told by a command that keeps the notice (one JSON object).
+LINK_CONF = open(os.path.join(ROOT, "conf", "demo", "site.conf")).read() + """
+notify = {
+  answer_url = "https://desk.example.com/answer?t=";
+  channels = ( { name = "keep"; type = "exec"; command = "/usr/bin/tee @DIR@/notice.json"; } );
+  hosts = ( { unit = "1203"; channel = "keep"; } );
+};
+"""
+
+
+def answer_api(w, method, token=None, body=None, headers=None, cookie=None):
+    """/api/answer from outside any browser: (status, JSON, Set-Cookie)."""
+    c = http.client.HTTPConnection("127.0.0.1", w.port, timeout=10)
+    h = dict(headers or {})
+    if cookie:
+        h["Cookie"] = cookie
+    c.request(method, "/api/answer" + (f"?t={token}" if token else ""),
+              body=json.dumps(body) if body is not None else None, headers=h)
+    r = c.getresponse()
+    out = (r.status, json.loads(r.read() or b"{}"), r.getheader("Set-Cookie") or "")
+    c.close()
+    return out
+
+
+@test
+@with_web(conf_text=LINK_CONF)
+def test_the_hosts_one_time_link(s, w):
+    p = register(s, "周杰")
+    assert p["state"] == "pending", p
+    notice = os.path.join(s.dir, "notice.json")
+    wait_for(lambda: os.path.exists(notice) and os.path.getsize(notice) > 0, 5, "the host told")
+    token = re.search(r"t=([A-Za-z0-9_-]{43})$", json.load(open(notice))["answer_url"]).group(1)
+    # Opened as a chat app's preview would, and as the host does: no login,
+    # the visit shown, nothing answered.
+    w.drv.delete_all_cookies()
+    for _ in range(2):
+        w.get(f"/answer?t={token}&a=confirm")
+    wait_for(lambda: w.drv.find_element(By.ID, "visit").is_displayed(), 5, "the visit shown")
+    assert "周杰" in w.text("#visit") and "华信科技" in w.text("#visit"), w.text("#visit")
+    assert ZH["cls.service"] in w.text("#visit") and ZH["ans.ask_confirm"] in w.text("#ask")
+    assert w.drv.switch_to.active_element.get_attribute("id") == "confirm"
+    assert "E12345678" not in w.text() and "1203" not in w.text(), w.text()
+    w.shot("answer")
+    st, look, cookie = answer_api(w, "GET", token)
+    assert st == 200 and look["data"]["name"] == "周杰" and len(look["csrf"]) == 64, (st, look)
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/api/answer" in cookie
+    assert s.ctl("pass", "show", p["id"])["state"] == "pending", "a GET answered"
+    # A POST without this page's token, or from another site, answers nothing.
+    nonce = cookie.split(";")[0]
+    for headers, ck in (({"Content-Type": "application/json"}, None),
+                        ({"Content-Type": "application/json", "X-CSRF-Token": look["csrf"]}, None),
+                        ({"Content-Type": "application/json", "X-CSRF-Token": "0" * 64}, nonce),
+                        ({"Content-Type": "application/json", "X-CSRF-Token": look["csrf"],
+                          "Origin": "https://evil.example"}, nonce),
+                        ({"Content-Type": "text/plain", "X-CSRF-Token": look["csrf"]}, nonce)):
+        st, j, _ = answer_api(w, "POST", body={"t": token, "answer": "decline"},
+                              headers=headers, cookie=ck)
+        assert st == 403 and j["code"] == "err.csrf", (headers, ck, st, j)
+    st, j = w.fetch("/api/answer", "POST", {"Content-Type": "application/json"},
+                    json.dumps({"t": token, "answer": "decline"}))
+    assert st == 403, (st, j)
+    assert s.ctl("pass", "show", p["id"])["state"] == "pending", "answered without the page"
+    # The host's button: confirmed, by the link.
+    w.drv.find_element(By.ID, "confirm").click()
+    wait_for(lambda: w.text("#out") == ZH["ans.confirmed"], 5, "confirmed on the page")
+    w.shot("answer-confirmed")
+    got = s.ctl("pass", "show", p["id"])
+    assert got["state"] == "active" and got["confirmed_by"] == "host (link)", got
+    assert [e for e in s.events() if e["kind"] == "visitor_confirmed" and
+            "one-time link" in e["detail"]], "the link's answer not recorded"
+    # Once only: the page says so, and a POST with a good page token too.
+    w.get(f"/answer?t={token}&a=decline")
+    wait_for(lambda: w.text("#title") == ZH["ans.invalid"], 5, "the used link refused")
+    assert not w.drv.find_element(By.ID, "acts").is_displayed()
+    w.shot("answer-used")
+    st, j, _ = answer_api(w, "POST", body={"t": token, "answer": "decline"}, cookie=nonce,
+                          headers={"Content-Type": "application/json", "X-CSRF-Token": look["csrf"]})
+    assert st == 404 and j["code"] == "ans.invalid", (st, j)
+    assert s.ctl("pass", "show", p["id"])["state"] == "active"
+    # In English, a wrong token says the same.
+    w.drv.add_cookie({"name": "lw_lang", "value": "en", "path": "/"})
+    w.get("/answer?t=" + "x" * 43)
+    wait_for(lambda: w.text("#title") == EN["ans.invalid"], 5, "a wrong link refused")
+    w.shot("answer-invalid-en")
+    # The answer is not a web user's command: lobbyweb's list has no door to it.
+    w.log_in_as("clerk", "/")
+    csrf = json.loads(w.fetch("/api/me")[1])["csrf"]
+    st, _ = w.fetch("/api/do/visitor.answer", "POST", {"Content-Type": "application/json",
+                    "X-CSRF-Token": csrf}, json.dumps({"token": token}))
+    assert st == 404, st
+    # Wrong tokens from one address: slowed, then refused for a while (the
+    # used link twice and the wrong one above were the first three of ten).
+    t0 = time.monotonic()
+    codes = [answer_api(w, "GET", "y" * 43)[0] for _ in range(10)]
+    assert codes == [404] * 7 + [429] * 3, codes
+    assert time.monotonic() - t0 >= 3.5, "wrong tokens must be slowed"
+    st, j, _ = answer_api(w, "GET", token)
+    assert st == 429 and j["code"] == "ans.too_many", (st, j)
+    assert "links that are not valid" in w.proc.output(), "the refusal not logged"
+
+
+@test
+@with_web
+def test_alerts_by_hand_the_watch_list_and_people(s, w):
+    # A guard raises an alert from the feed: to security and the manager.
+    w.log_in_as("guard", "/")
+    w.drv.find_element(By.ID, "raise").click()
+    for box in w.drv.find_elements(By.CSS_SELECTOR, "#raiseform input[name=to]:checked"):
+        box.click()
+    w.form("raiseform", {"text": "大堂有人闹事"})
+    err = w.field_error("raiseform", "to")
+    assert err == ZH["lerr.empty"].replace("{f}", ZH["ar.to"]), err
+    for to in ("security", "manager"):
+        w.drv.find_element(By.CSS_SELECTOR, f"#raiseform input[name=to][value={to}]").click()
+    w.form("raiseform", {})
+    wait_for(lambda: ZH["ar.raised"].split("{")[0] in w.out("raiseform"), 5, "raised")
+    wait_for(lambda: "大堂有人闹事" in w.text("#alerts"), 5, "the alert on the guard's feed")
+    w.shot("feed-raised")
+    a = [x for x in s.ctl("alerts") if "大堂有人闹事" in x["message"]]
+    assert a and a[0]["severity"] == "urgent" and a[0]["audience"] == "security,manager" and \
+        "guard@web" in a[0]["message"], a
+    assert by_actor(s, "guard", "alert_raised_by_hand")
+    # Watch list: a guard reads it, adds nothing; engineering does not see it.
+    w.get("/watchlist")
+    assert "/watchlist" in w.nav() and "/people" not in w.nav(), w.nav()
+    assert not w.drv.find_element(By.ID, "wadd-box").is_displayed()
+    wait_for(lambda: ZH["wl.empty"] in w.text("#watch"), 5, "the empty list")
+    w.log_in_as("eng", "/watchlist")
+    assert "/watchlist" not in w.nav()
+    wait_for(lambda: w.text("#msg") == ZH["err.role"], 5, "engineering refused the watch list")
+    assert "大堂有人闹事" not in w.text(), "an alert for security on engineering's feed"
+    # The manager adds two entries and removes one; the number is never shown.
+    w.log_in_as("boss", "/watchlist")
+    for num, name in (("E99887766", "赵某"), ("G11223344", "钱某")):
+        w.form("wadd", {"id_type": "passport", "id_number": num, "name": name, "note": "协查通报 118"})
+        wait_for(lambda: name in w.text("#watch"), 5, f"{name} listed")
+        assert w.drv.find_element(By.CSS_SELECTOR, "#wadd [name=id_number]").get_attribute("value") == ""
+    assert "E99887766" not in w.text() and "E9*****66" in w.text("#watch"), w.text("#watch")
+    wl = s.ctl("watchlist", "list")
+    assert {x["name"] for x in wl} == {"赵某", "钱某"} and all(x["added_by"] == "boss@web" for x in wl), wl
+    [r for r in w.drv.find_elements(By.CSS_SELECTOR, "#watch tbody tr") if "钱某" in r.text][0] \
+        .find_element(By.CSS_SELECTOR, "button.stop").click()
+    w.accept()
+    wait_for(lambda: "钱某" not in w.text("#watch"), 5, "removed")
+    w.shot("watchlist")
+    assert [x["name"] for x in s.ctl("watchlist", "list")] == ["赵某"]
+    # The guard sees the entry, without a remove button.
+    w.log_in_as("guard", "/watchlist")
+    wait_for(lambda: "赵某" in w.text("#watch"), 5, "the guard's list")
+    assert not w.drv.find_elements(By.CSS_SELECTOR, "#watch button")
+    w.shot("watchlist-guard")
+
+    # People: the desk adds one, suspends (a reason needed) and activates.
+    w.log_in_as("clerk", "/people")
+    assert "/people" in w.nav() and "/watchlist" not in w.nav(), w.nav()
+    w.form("padd", {"kind": "tenant_staff", "name": "陈静", "id_type": "resident_card",
+                    "id_number": ID_NUMBER, "company": "华信科技", "unit": "1203"})
+    wait_for(lambda: "陈静" in w.text("#people"), 5, "the person listed")
+    assert ID_NUMBER not in w.text() and "4403**********1234" in w.text("#people")
+    who = [x for x in s.ctl("person", "list") if x["name"] == "陈静"][0]
+    assert who["created_by"] == "clerk@web" and who["unit"] == "1203", who
+    w.drv.find_element(By.CSS_SELECTOR, f"#people tr[data-id='{who['id']}']").click()
+    w.form("pstatus", {"reason": ""}, "suspended")
+    err = w.field_error("pstatus", "reason")
+    assert err == ZH["lerr.empty"].replace("{f}", ZH["pp.reason"]), err
+    w.form("pstatus", {"reason": "长期休假"}, "suspended")
+    wait_for(lambda: ZH["ps.suspended"] in w.out("pstatus"), 5, "suspended")
+    assert s.ctl("person", "show", who["id"])["status"] == "suspended"
+    w.shot("people")
+    w.form("pstatus", {"reason": "恢复在职"}, "active")
+    wait_for(lambda: ZH["ps.active"] in w.out("pstatus"), 5, "active again")
+    assert s.ctl("person", "show", who["id"])["status"] == "active"
+    assert len(by_actor(s, "clerk", "person_status")) == 2 and by_actor(s, "clerk", "person_added")
+    w.get("/watchlist")
+    wait_for(lambda: w.text("#msg") == ZH["err.role"], 5, "the desk refused the watch list")
+    w.log_in_as("guard", "/people")
+    wait_for(lambda: w.text("#msg") == ZH["err.role"], 5, "the guard refused people")
+
+
+def resident(d17):
+    """A resident ID number: 17 digits and GB 11643's check character."""
+    w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return d17 + "10X98765432"[sum(int(c) * k for c, k in zip(d17, w)) % 11]
+
+
+@test
+@with_web
+def test_a_visitor_registered_from_the_identity_card(s, w):
+    wait_for(lambda: s.device("desk-id")["online"], 10, "the desk's ID reader online")
+    assert s.device("desk-id")["format"] == "idcard" and s.device("rd1-in")["format"] == "em4100"
+    w.log_in_as("clerk", "/visitors")
+    btn = w.drv.find_element(By.CSS_SELECTOR, "#reg .idcard button.go")
+    assert btn.text == ZH["idc.read"]
+    opts = [o.get_attribute("value") for o in
+            w.drv.find_elements(By.CSS_SELECTOR, "#reg select[name=idreader] option")]
+    assert opts == ["desk-id"], opts
+    btn.click()
+    wait_for(lambda: ZH["idc.none"] in w.text("#reg .idread"), 5, "nothing read yet")
+    # An expired card: said in red; the clerk reads it all the same.
+    old = resident("11010119550101123")
+    s.sim_cmd("idcard", "desk-id", "put", old, "钱老", "until=20200101")
+    wait_for(lambda: s.ctl("idcard", "desk-id")["read"], 5, "the old card read")
+    btn.click()
+    wait_for(lambda: "钱老" in w.text("#reg .idread"), 5, "the old card shown")
+    assert ZH["idc.expired"].replace("{1}", "2020-01-01") in w.text("#reg .idread")
+    s.sim_cmd("idcard", "desk-id", "remove")
+    time.sleep(0.6)		# the reader's poll sees the card gone
+    # A good card: shown, the name filled, the number masked and not typed.
+    num = resident("11010119900307803")
+    s.sim_cmd("idcard", "desk-id", "put", num, "张伟")
+    wait_for(lambda: (lambda r: r["read"] and r.get("name") == "张伟")(s.ctl("idcard", "desk-id")),
+             5, "the card read")
+    btn.click()
+    wait_for(lambda: "张伟" in w.text("#reg .idread"), 5, "the read shown")
+    shown = w.text("#reg .idread")
+    assert ZH["sex.male"] in shown and "1990-03-07" in shown and num not in w.text(), shown
+    assert ZH["idc.expired"].split("（")[0] not in shown, shown
+    f = w.drv.find_element(By.ID, "reg")
+    assert f.find_element(By.NAME, "name").get_attribute("value") == "张伟"
+    assert not f.find_element(By.NAME, "id_number").is_enabled()
+    w.shot("visitors-idcard")
+    for k, v in (("host_unit", "1203"), ("host", "华信科技 王经理"), ("purpose", "开会")):
+        f.find_element(By.NAME, k).send_keys(v)
+    f.find_element(By.CSS_SELECTOR, "select[name=class] option[value=ordinary]").click()
+    f.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(lambda: ZH["vis.saved"] in w.text("#regout"), 5, "registered from the card")
+    assert f.find_element(By.NAME, "id_number").is_enabled(), "the form typed again after"
+    v = [x for x in s.ctl("visitor", "list", "--today") if x["name"] == "张伟"][0]
+    person = s.ctl("person", "show", v["person"])
+    assert person["id_type"] == "resident_card" and person["id_mask"].endswith(num[-4:]), person
+    assert v["issued_by"] == "clerk@web", v
+    # A guard may not read the desk's reader.
+    w.log_in_as("guard", "/")
+    st, body = w.fetch("/api/q/idcard.last?a=" + json.dumps({"reader": "desk-id"}))
+    assert st == 403 and json.loads(body)["code"] == "err.role", (st, body)
 
 
 if __name__ == "__main__":

@@ -3,9 +3,11 @@
 // feed, devices, muster and visitors pages; the desk's and the shift's
 // other pages are in desk.js and work.js.
 import { S, t, el, langOf, time, api, post, row, button, errText, translateForm, onSubmit, showOk,
-  handlers, none, showErr } from './lib.js';
+  handlers, none, showErr, clearErrs } from './lib.js';
 import { passesPage, permitsPage, freightPage, hostPicker } from './desk.js';
 import { ticketsPage, shiftPage } from './work.js';
+import { peoplePage, watchPage } from './people.js';
+import { idcardSetup, idcardArgs, idcardClear } from './idcard.js';
 
 const page = document.body.dataset.page;
 
@@ -20,8 +22,9 @@ function translate() {
 const ALL = ['guard', 'frontdesk', 'engineering', 'manager'], DESK = ['frontdesk', 'manager'];
 const pages = [['/', 'nav.feed', ALL], ['/devices', 'nav.devices', ALL], ['/muster', 'nav.muster', ALL],
   ['/visitors', 'nav.visitors', DESK], ['/passes', 'nav.passes', DESK], ['/permits', 'nav.permits', DESK],
-  ['/freight', 'nav.freight', DESK], ['/tickets', 'nav.tickets', ['engineering', 'manager']],
-  ['/shift', 'nav.shift', ['guard', 'frontdesk', 'manager']]];
+  ['/people', 'nav.people', DESK], ['/freight', 'nav.freight', DESK],
+  ['/tickets', 'nav.tickets', ['engineering', 'manager']],
+  ['/shift', 'nav.shift', ['guard', 'frontdesk', 'manager']], ['/watchlist', 'nav.watch', ['guard', 'manager']]];
 
 function header() {
   const top = document.getElementById('top');
@@ -123,8 +126,24 @@ async function feedPage() {
   };
   (await api('alerts')).forEach(a => alerts.set(a.id, a));
   showAlerts();
+  raiseForm();
   handlers.ev.push(add);
   handlers.alert.push(a => { alerts.set(a.id, a); showAlerts(); });
+}
+
+// An alert raised by hand (a troublemaker in the lobby, a suspicious
+// person): to whom, what, how urgent; lobbyd records who raised it.
+function raiseForm() {
+  const f = document.getElementById('raiseform'), open = document.getElementById('raise');
+  translateForm(f);
+  open.onclick = () => { f.hidden = !f.hidden; if (!f.hidden) f.elements.text.focus(); };
+  document.getElementById('raisecancel').onclick = () => { f.hidden = true; clearErrs(f); };
+  onSubmit(f, 'alert.raise', d => ({
+    to: [...f.querySelectorAll('input[name=to]:checked')].map(c => c.value).join(','),
+    text: d.text.trim(), severity: d.severity }), a => {
+    showOk(f, t('ar.raised').replace('{1}', a.audience.split(',').map(x => t('ar.' + x)).join('、')));
+    f.elements.text.value = '';
+  });
 }
 
 async function devicesPage() {
@@ -172,6 +191,7 @@ async function visitorsPage() {
   const f = document.getElementById('reg');
   translateForm(f);
   await hostPicker(f);
+  await idcardSetup(f);
   const tb = document.querySelector('#today tbody'), pb = document.querySelector('#pending tbody');
   const load = async () => {
     const [today, live] = await Promise.all([api('visitor.list', { today: true }), api('visitor.list')]);
@@ -197,9 +217,10 @@ async function visitorsPage() {
     if (d.card) args.card = d.card.toUpperCase();
     if (d.phone.trim()) args.phone = d.phone.trim();
     if (d.host_reason.trim()) args.host_reason = d.host_reason.trim();
-    return args;
+    return idcardArgs(f, args);
   }, async p => {
     f.reset();
+    idcardClear(f);
     showOk(f, t('vis.saved') + (p.code || p.credential || p.id) +
       (p.returning ? ' ' + t('vis.returning').replace('{1}', p.earlier_visits) : ''));
     await load();
@@ -235,7 +256,7 @@ async function main() {
   try {
     await ({ feed: feedPage, devices: devicesPage, muster: musterPage, visitors: visitorsPage,
       passes: passesPage, permits: permitsPage, freight: freightPage, tickets: ticketsPage,
-      shift: shiftPage })[page]();
+      shift: shiftPage, people: peoplePage, watchlist: watchPage })[page]();
   } catch (e) {
     document.getElementById('msg').textContent = errText(e);
     // A page the role may not use: lobbyd said so; nothing of it is shown.

@@ -162,6 +162,11 @@ const refusals = [
   [/^not registered: this visitor \(person (\d+)\) is (\w+)/, 'lerr.visitor_barred', null],
   [/^phone: /, 'lerr.phone', 'phone'],
   [/^not registered: /, 'lerr.not_registered', null],
+  [/^no identity card read at (\S+)/, 'lerr.idcard_none', null],
+  [/^the identity card read at (\S+) (?:expired|has a number)/, 'lerr.idcard_bad', null],
+  [/^schedule "([^"]*)" is not in the configuration/, 'lerr.no_schedule', 'schedule'],
+  [/^person (\d+): personal data purged/, 'lerr.purged', null],
+  [/^no watch-list entry (\d+)/, 'lerr.no_watch', null],
 ];
 
 // A catalog text with a match's groups put in: {1} as matched, {1:pass}
