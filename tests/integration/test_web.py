@@ -870,5 +870,28 @@ def test_a_visitor_registered_from_the_identity_card(s, w):
     assert st == 403 and json.loads(body)["code"] == "err.role", (st, body)
 
 
+@test
+@with_web
+def test_a_refused_kind_of_call_needs_a_managers_reason(s, w):
+    fields = {"name": "推销员", "id_type": "passport", "id_number": "E22334455",
+              "host_unit": "1203", "host": "华信科技", "purpose": "推销", "category": "sales"}
+    # The clerk: no override field; a salesman is refused, the reason said.
+    w.log_in_as("clerk", "/visitors")
+    assert not w.drv.find_element(By.ID, "override").is_displayed()
+    w.form("reg", fields)
+    wait_for(lambda: "Door-to-door sales" in (w.text("#regout") +
+             (w.drv.find_element(By.CSS_SELECTOR, "#regout").get_attribute("title") or "")),
+             5, "the refusal said")
+    assert not [v for v in s.ctl("visitor", "list", "--today") if v["name"] == "推销员"]
+    # The manager sees the field and lets him in with a reason, recorded.
+    w.log_in_as("boss", "/visitors")
+    assert w.drv.find_element(By.ID, "override").is_displayed()
+    w.shot("visitors-override")
+    w.form("reg", {**fields, "override": "物业经理同意，陪同上楼"})
+    wait_for(lambda: ZH["vis.saved"] in w.text("#regout"), 5, "registered with the override")
+    v = [x for x in s.ctl("visitor", "list", "--today") if x["name"] == "推销员"][0]
+    assert v["override_by"] == "boss@web", v
+
+
 if __name__ == "__main__":
     run_tests(__file__)

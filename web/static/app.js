@@ -192,6 +192,9 @@ async function visitorsPage() {
   translateForm(f);
   await hostPicker(f);
   await idcardSetup(f);
+  // A refused category, or a card lobbyd would refuse, needs a manager's
+  // reason: the field is the manager's alone (lobbyd checks the role too).
+  document.getElementById('override').hidden = !(S.me && S.me.role === 'manager');
   const tb = document.querySelector('#today tbody'), pb = document.querySelector('#pending tbody');
   const load = async () => {
     const [today, live] = await Promise.all([api('visitor.list', { today: true }), api('visitor.list')]);
@@ -217,6 +220,8 @@ async function visitorsPage() {
     if (d.card) args.card = d.card.toUpperCase();
     if (d.phone.trim()) args.phone = d.phone.trim();
     if (d.host_reason.trim()) args.host_reason = d.host_reason.trim();
+    if (d.category) args.category = d.category;
+    if (d.override && d.override.trim()) args.override = d.override.trim();
     return idcardArgs(f, args);
   }, async p => {
     f.reset();
