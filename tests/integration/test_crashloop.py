@@ -39,6 +39,11 @@ READERS = {"rd1-in": ("ts1", "open_entry"), "rd1-out": ("ts1", "open_exit"),
 TURNSTILES = ("ts1", "ts2", "ts3")
 MATCH_S = 3.0           # a grant's command follows its card within this
 GONE_S = 5.0            # a killed lobbyd's workers are gone within this
+# A frame lobbysim wrote to a reader's pty just before a lobbyd started can
+# still be in the kernel's pty buffer (its flip buffer is pushed by a kernel
+# worker) when the new reader worker flushes its input, and is read after:
+# a valid card shown that recently may be decided by the new lobbyd.
+IN_FLIGHT_S = 1.0
 # What lobbyctl says when lobbyd went away before answering (exit 1, as
 # for a refusal): the action may or may not have been done.
 NO_ANSWER = ("closed the connection", "no reply from lobbyd within",
@@ -237,11 +242,13 @@ class Matcher:
         # The lobbyd that sent it: the last started before it. Its readers'
         # input was flushed as it opened them, so its card was shown after
         # it started (the one before it was gone, and lobbysim done with
-        # its last commands, when it started).
+        # its last commands, when it started), or at most IN_FLIGHT_S
+        # before, its bytes still on their way through the pty.
         start = max([e for e in epochs if e <= t_w], default=0)
         for i, (t0, t1, reader) in enumerate(cands):
             if (i not in self.used and READERS[reader] == (dev, cmd) and
-                    t0 <= t_w and t_w - t0 <= MATCH_S * 1e9 and t1 >= start):
+                    t0 <= t_w and t_w - t0 <= MATCH_S * 1e9 and
+                    t1 >= start - IN_FLIGHT_S * 1e9):
                 self.used.add(i)
                 self.matched += 1
                 return
