@@ -590,7 +590,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
 	    engine_fd) < 0)
 		FAIL("socketpair: %s", strerror(errno));
-	lk = (struct link){ .ops = &link_modbus_tcp_ops, .site = &site,
+	lk = (struct link){ .ops = &link_modbus_ops, .site = &site,
 	    .conf = &site.links[0], .index = 0, .engine_fd = engine_fd[1] };
 	if (lk.ops->open(&lk) < 0)
 		FAIL("the link does not open");
