@@ -1,8 +1,8 @@
 /*
  * The SQL of the front desk's records (db/desk.h), run on the store thread.
  * Each record type is described once, column by column, and the statements
- * that write and read it are made from that description: a new field is one
- * line here and one in the schema.
+ * that write and read it are made from that description (db/columns.c): a
+ * new field is one line here and one in the schema.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -18,25 +18,7 @@
 #define MS_PER_DAY	86400000LL
 #define LOAD_ENDED_MS	(2 * MS_PER_DAY)	/* ended passes kept in memory */
 
-enum col_type {
-	C_I64,		/* int64_t */
-	C_REF,		/* int64_t, 0 stored as NULL */
-	C_INT,		/* int */
-	C_BOOL,		/* bool */
-	C_U8,		/* uint8_t */
-	C_U64,		/* uint64_t, stored as a signed 64-bit integer */
-	C_TEXT,		/* char[], "" stored as NULL */
-};
-
-struct col {
-	const char	*name;
-	enum col_type	type;
-	size_t		off, size;
-};
-
-#define COL(rec, f, t)	{ #f, t, offsetof(struct rec, f), sizeof(((struct rec *)0)->f) }
-
-static const struct col person_cols[] = {
+static const struct store_col person_cols[] = {
 	COL(person_rec, id, C_REF), COL(person_rec, kind, C_TEXT),
 	COL(person_rec, status, C_TEXT), COL(person_rec, name, C_TEXT),
 	COL(person_rec, id_type, C_TEXT), COL(person_rec, id_hash, C_TEXT),
@@ -46,7 +28,7 @@ static const struct col person_cols[] = {
 	COL(person_rec, updated_ms, C_I64), COL(person_rec, purged_ms, C_REF),
 };
 
-static const struct col pass_cols[] = {
+static const struct store_col pass_cols[] = {
 	COL(pass_rec, id, C_REF), COL(pass_rec, person, C_I64),
 	COL(pass_rec, credential, C_TEXT), COL(pass_rec, state, C_TEXT),
 	COL(pass_rec, valid_from_ms, C_I64), COL(pass_rec, valid_until_ms, C_I64),
@@ -62,7 +44,7 @@ static const struct col pass_cols[] = {
 	COL(pass_rec, override_reason, C_TEXT),
 };
 
-static const struct col permit_cols[] = {
+static const struct store_col permit_cols[] = {
 	COL(permit_rec, id, C_REF), COL(permit_rec, unit, C_TEXT),
 	COL(permit_rec, company, C_TEXT), COL(permit_rec, from_date, C_INT),
 	COL(permit_rec, until_date, C_INT), COL(permit_rec, days, C_U8),
@@ -72,123 +54,49 @@ static const struct col permit_cols[] = {
 	COL(permit_rec, updated_ms, C_I64), COL(permit_rec, updated_by, C_TEXT),
 };
 
-static const struct col watch_cols[] = {
+static const struct store_col watch_cols[] = {
 	COL(watch_rec, id, C_REF), COL(watch_rec, id_type, C_TEXT),
 	COL(watch_rec, id_hash, C_TEXT), COL(watch_rec, id_mask, C_TEXT),
 	COL(watch_rec, name, C_TEXT), COL(watch_rec, note, C_TEXT),
 	COL(watch_rec, added_ms, C_I64), COL(watch_rec, added_by, C_TEXT),
 };
 
-static const struct col presence_cols[] = {
+static const struct store_col presence_cols[] = {
 	COL(presence_rec, person, C_I64), COL(presence_rec, zone, C_TEXT),
 	COL(presence_rec, inside, C_BOOL), COL(presence_rec, since_ms, C_I64),
 	COL(presence_rec, lane, C_TEXT),
 };
 
-static const struct col shift_cols[] = {
+static const struct store_col shift_cols[] = {
 	COL(shift_rec, id, C_REF), COL(shift_rec, ts_ms, C_I64),
 	COL(shift_rec, actor, C_TEXT), COL(shift_rec, kind, C_TEXT),
 	COL(shift_rec, text, C_TEXT),
 };
 
-struct table {
-	const char	*name;
-	const struct col *cols;
-	int		ncols;
-	size_t		size;		/* of the record */
-};
-
-#define TABLE(n, c, rec) { n, c, (int)(sizeof(c) / sizeof(c[0])), sizeof(struct rec) }
-
-static const struct table t_people = TABLE("people", person_cols, person_rec);
-static const struct table t_passes = TABLE("passes", pass_cols, pass_rec);
-static const struct table t_permits = TABLE("permits", permit_cols, permit_rec);
-static const struct table t_watch = TABLE("watchlist", watch_cols, watch_rec);
-static const struct table t_presence = TABLE("presence", presence_cols, presence_rec);
-static const struct table t_shift = TABLE("shift_log", shift_cols, shift_rec);
-
-/* "a, b, c" of t's columns. */
-static void
-col_list(const struct table *t, char *buf, size_t len)
-{
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; i < t->ncols && n < len; i++)
-		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "",
-		    t->cols[i].name);
-}
-
-static void
-bind_rec(sqlite3_stmt *st, const struct table *t, const void *rec)
-{
-	const char *base = rec;
-
-	for (int i = 0; i < t->ncols; i++) {
-		const struct col *c = &t->cols[i];
-		const void *p = base + c->off;
-		int64_t v;
-
-		switch (c->type) {
-		case C_TEXT:
-			store_bind_text(st, i + 1, p, c->size);
-			continue;
-		case C_I64: case C_REF: v = *(const int64_t *)p; break;
-		case C_INT:	v = *(const int *)p; break;
-		case C_BOOL:	v = *(const bool *)p ? 1 : 0; break;
-		case C_U8:	v = *(const uint8_t *)p; break;
-		case C_U64:	v = (int64_t)*(const uint64_t *)p; break;
-		default:	v = 0; break;
-		}
-		if (c->type == C_REF && v == 0)
-			sqlite3_bind_null(st, i + 1);
-		else
-			sqlite3_bind_int64(st, i + 1, v);
-	}
-}
-
-static void
-read_rec(sqlite3_stmt *st, const struct table *t, void *rec)
-{
-	char *base = rec;
-
-	for (int i = 0; i < t->ncols; i++) {
-		const struct col *c = &t->cols[i];
-		void *p = base + c->off;
-		int64_t v = sqlite3_column_int64(st, i);
-
-		switch (c->type) {
-		case C_TEXT:
-			store_col_text(st, i, p, c->size);
-			break;
-		case C_I64: case C_REF: *(int64_t *)p = v; break;
-		case C_INT:	*(int *)p = (int)v; break;
-		case C_BOOL:	*(bool *)p = v != 0; break;
-		case C_U8:	*(uint8_t *)p = (uint8_t)v; break;
-		case C_U64:	*(uint64_t *)p = (uint64_t)v; break;
-		}
-	}
-}
+static const struct store_table t_people =
+    STORE_TABLE("people", person_cols, person_rec);
+static const struct store_table t_passes =
+    STORE_TABLE("passes", pass_cols, pass_rec);
+static const struct store_table t_permits =
+    STORE_TABLE("permits", permit_cols, permit_rec);
+static const struct store_table t_watch =
+    STORE_TABLE("watchlist", watch_cols, watch_rec);
+static const struct store_table t_presence =
+    STORE_TABLE("presence", presence_cols, presence_rec);
+static const struct store_table t_shift =
+    STORE_TABLE("shift_log", shift_cols, shift_rec);
 
 /* Inserts rec (its id 0: a new row) or replaces the row with its id; the
  * row id in *id. */
 static int
-dk_put(struct store *s, struct store_req *req, const struct table *t,
+dk_put(struct store *s, struct store_req *req, const struct store_table *t,
     const void *rec, int64_t *id)
 {
-	char cols[600], sql[1200], q[200];
 	sqlite3_stmt *st;
-	size_t n = 0;
 
-	col_list(t, cols, sizeof(cols));
-	for (int i = 0; i < t->ncols; i++)
-		n += (size_t)snprintf(q + n, sizeof(q) - n, "%s?", i ? ", " : "");
-	snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO %s (%s) VALUES (%s)",
-	    t->name, cols, q);
-	if (dk_prepare(s, req, sql, &st) == -1)
-		return -1;
-	bind_rec(st, t, rec);
-	if (dk_step_done(s, req, st, t->name) == -1)
+	if (store_insert_prepare(s, req, t, "INSERT OR REPLACE", rec, &st,
+	    "front desk") == -1 ||
+	    dk_step_done(s, req, st, t->name) == -1)
 		return -1;
 	if (id != NULL)
 		*id = sqlite3_last_insert_rowid(s->db);
@@ -202,16 +110,13 @@ struct rows {
 
 /* Appends every row of "SELECT cols FROM t <where>" (binds: int64s) to r. */
 static int
-dk_select(struct store *s, struct store_req *req, const struct table *t,
+dk_select(struct store *s, struct store_req *req, const struct store_table *t,
     const char *where, const int64_t *binds, int nbinds, struct rows *r)
 {
-	char cols[600], sql[1200];
 	sqlite3_stmt *st;
 	int rc;
 
-	col_list(t, cols, sizeof(cols));
-	snprintf(sql, sizeof(sql), "SELECT %s FROM %s %s", cols, t->name, where);
-	if (dk_prepare(s, req, sql, &st) == -1)
+	if (store_select_prepare(s, req, t, where, &st, "front desk") == -1)
 		return -1;
 	for (int i = 0; i < nbinds; i++)
 		sqlite3_bind_int64(st, i + 1, binds[i]);
@@ -224,7 +129,7 @@ dk_select(struct store *s, struct store_req *req, const struct table *t,
 			sqlite3_finalize(st);
 			return -1;
 		}
-		read_rec(st, t, rec);
+		store_read_rec(st, t, rec);
 	}
 	return store_sql_end(s, req, st, rc, t->name);
 }
@@ -378,7 +283,7 @@ purge(struct store *s, struct store_req *req)
 }
 
 static int
-desk_list(struct store *s, struct store_req *req, const struct table *t,
+desk_list(struct store *s, struct store_req *req, const struct store_table *t,
     const char *where, int64_t since)
 {
 	struct rows r = { 0 };
