@@ -12,17 +12,14 @@
 
 #define BOOKING_LIST_MAX	1000	/* rows one list returns at most */
 
-static const struct store_col booking_cols[] = {
-	COL(booking_rec, id, C_ROWID), COL(booking_rec, unit, C_TEXT),
-	COL(booking_rec, elevator, C_TEXT), COL(booking_rec, card, C_TEXT),
-	COL(booking_rec, from_ms, C_I64), COL(booking_rec, until_ms, C_I64),
-	COL(booking_rec, booked_by, C_TEXT), COL(booking_rec, booked_ms, C_I64),
-	COL(booking_rec, state, C_TEXT), COL(booking_rec, cancelled_by, C_TEXT),
-	COL(booking_rec, cancelled_ms, C_REF),
-};
-
 static const struct store_table t_bookings =
-    STORE_TABLE("bookings", booking_cols, booking_rec);
+    STORE_TABLE("bookings", booking_rec,
+	COL_ROWID(booking_rec, id), COL(booking_rec, unit),
+	COL(booking_rec, elevator), COL(booking_rec, card),
+	COL(booking_rec, from_ms), COL(booking_rec, until_ms),
+	COL(booking_rec, booked_by), COL(booking_rec, booked_ms),
+	COL(booking_rec, state), COL(booking_rec, cancelled_by),
+	COL_REF(booking_rec, cancelled_ms));
 
 /* A new booking: active, nobody has cancelled it. */
 int
@@ -42,19 +39,6 @@ store_booking_add(struct store *s, struct store_req *req)
 	return 0;
 }
 
-/* The booking in.booking.id as it is now, into out.rows. */
-static int
-bk_get(struct store *s, struct store_req *req)
-{
-	sqlite3_stmt *st;
-
-	if (store_select_prepare(s, req, &t_bookings, "WHERE id = ?", &st,
-	    "bookings") == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, req->in.booking.id);
-	return store_select_once(s, req, st, &t_bookings);
-}
-
 int
 store_booking_cancel(struct store *s, struct store_req *req)
 {
@@ -71,7 +55,9 @@ store_booking_cancel(struct store *s, struct store_req *req)
 	if (store_sql_commit(s, req, st, "cancelling booking") == -1)
 		return -1;
 	req->found = sqlite3_changes(s->db) > 0;
-	return bk_get(s, req);
+	/* The booking as it is now, into out.rows. */
+	return store_select_key(s, req, &t_bookings, "WHERE id = ?", b->id,
+	    "bookings");
 }
 
 int

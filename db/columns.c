@@ -19,7 +19,7 @@ col_list(const struct store_table *t, bool written, char *buf, size_t n,
 {
 	const char *sep = "";
 
-	for (int i = 0; i < t->ncols && n < len; i++) {
+	for (int i = 0; t->cols[i].name != NULL && n < len; i++) {
 		if (written && t->cols[i].type == C_ROWID)
 			continue;
 		n += (size_t)snprintf(buf + n, len - n, "%s%s", sep,
@@ -38,7 +38,7 @@ store_sql_insert(const struct store_table *t, const char *verb, char *buf,
 
 	n = col_list(t, true, buf, n < len ? n : len, len);
 	n += (size_t)snprintf(buf + n, len - n, ") VALUES (");
-	for (int i = 0; i < t->ncols && n < len; i++) {
+	for (int i = 0; t->cols[i].name != NULL && n < len; i++) {
 		if (t->cols[i].type == C_ROWID)
 			continue;
 		n += (size_t)snprintf(buf + n, len - n, "%s?", sep);
@@ -66,7 +66,7 @@ store_bind_rec(sqlite3_stmt *st, const struct store_table *t, const void *rec)
 	const char *base = rec;
 	int n = 0;
 
-	for (int i = 0; i < t->ncols; i++) {
+	for (int i = 0; t->cols[i].name != NULL; i++) {
 		const struct store_col *c = &t->cols[i];
 		const void *p = base + c->off;
 		int64_t v;
@@ -96,7 +96,7 @@ store_read_rec(sqlite3_stmt *st, const struct store_table *t, void *rec)
 {
 	char *base = rec;
 
-	for (int i = 0; i < t->ncols; i++) {
+	for (int i = 0; t->cols[i].name != NULL; i++) {
 		const struct store_col *c = &t->cols[i];
 		void *p = base + c->off;
 		int64_t v = sqlite3_column_int64(st, i);	/* NULL reads as 0 */
@@ -137,6 +137,19 @@ store_select_prepare(struct store *s, struct store_req *req,
 
 	store_sql_select(t, tail, sql, sizeof(sql));
 	return store_sql_prepare(s, req, sql, st, what);
+}
+
+int
+store_select_key(struct store *s, struct store_req *req,
+    const struct store_table *t, const char *tail, int64_t key,
+    const char *what)
+{
+	sqlite3_stmt *st;
+
+	if (store_select_prepare(s, req, t, tail, &st, what) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, key);
+	return store_select_once(s, req, st, t);
 }
 
 /* Binds a fixed-size text field; an empty string is stored as NULL. */

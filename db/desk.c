@@ -18,73 +18,52 @@
 #define MS_PER_DAY	86400000LL
 #define LOAD_ENDED_MS	(2 * MS_PER_DAY)	/* ended passes kept in memory */
 
-static const struct store_col person_cols[] = {
-	COL(person_rec, id, C_REF), COL(person_rec, kind, C_TEXT),
-	COL(person_rec, status, C_TEXT), COL(person_rec, name, C_TEXT),
-	COL(person_rec, id_type, C_TEXT), COL(person_rec, id_hash, C_TEXT),
-	COL(person_rec, id_mask, C_TEXT), COL(person_rec, company, C_TEXT),
-	COL(person_rec, unit, C_TEXT), COL(person_rec, schedule, C_TEXT),
-	COL(person_rec, created_ms, C_I64), COL(person_rec, created_by, C_TEXT),
-	COL(person_rec, updated_ms, C_I64), COL(person_rec, purged_ms, C_REF),
-};
+static const struct store_table t_people = STORE_TABLE("people", person_rec,
+	COL_REF(person_rec, id), COL(person_rec, kind), COL(person_rec, status),
+	COL(person_rec, name), COL(person_rec, id_type),
+	COL(person_rec, id_hash), COL(person_rec, id_mask),
+	COL(person_rec, company), COL(person_rec, unit),
+	COL(person_rec, schedule), COL(person_rec, created_ms),
+	COL(person_rec, created_by), COL(person_rec, updated_ms),
+	COL_REF(person_rec, purged_ms));
 
-static const struct store_col pass_cols[] = {
-	COL(pass_rec, id, C_REF), COL(pass_rec, person, C_I64),
-	COL(pass_rec, credential, C_TEXT), COL(pass_rec, state, C_TEXT),
-	COL(pass_rec, valid_from_ms, C_I64), COL(pass_rec, valid_until_ms, C_I64),
-	COL(pass_rec, lanes, C_TEXT), COL(pass_rec, floors, C_U64),
-	COL(pass_rec, single_entry, C_BOOL), COL(pass_rec, used, C_BOOL),
-	COL(pass_rec, permit, C_REF), COL(pass_rec, issued_ms, C_I64),
-	COL(pass_rec, issued_by, C_TEXT), COL(pass_rec, confirmed_ms, C_REF),
-	COL(pass_rec, confirmed_by, C_TEXT), COL(pass_rec, ended_ms, C_REF),
-	COL(pass_rec, ended_by, C_TEXT), COL(pass_rec, end_reason, C_TEXT),
-	COL(pass_rec, vclass, C_TEXT), COL(pass_rec, host, C_TEXT),
-	COL(pass_rec, purpose, C_TEXT), COL(pass_rec, party, C_INT),
-	COL(pass_rec, appointment, C_BOOL), COL(pass_rec, override_by, C_TEXT),
-	COL(pass_rec, override_reason, C_TEXT),
-};
+static const struct store_table t_passes = STORE_TABLE("passes", pass_rec,
+	COL_REF(pass_rec, id), COL(pass_rec, person), COL(pass_rec, credential),
+	COL(pass_rec, state), COL(pass_rec, valid_from_ms),
+	COL(pass_rec, valid_until_ms), COL(pass_rec, lanes),
+	COL(pass_rec, floors), COL(pass_rec, single_entry), COL(pass_rec, used),
+	COL_REF(pass_rec, permit), COL(pass_rec, issued_ms),
+	COL(pass_rec, issued_by), COL_REF(pass_rec, confirmed_ms),
+	COL(pass_rec, confirmed_by), COL_REF(pass_rec, ended_ms),
+	COL(pass_rec, ended_by), COL(pass_rec, end_reason),
+	COL(pass_rec, vclass), COL(pass_rec, host), COL(pass_rec, purpose),
+	COL(pass_rec, party), COL(pass_rec, appointment),
+	COL(pass_rec, override_by), COL(pass_rec, override_reason));
 
-static const struct store_col permit_cols[] = {
-	COL(permit_rec, id, C_REF), COL(permit_rec, unit, C_TEXT),
-	COL(permit_rec, company, C_TEXT), COL(permit_rec, from_date, C_INT),
-	COL(permit_rec, until_date, C_INT), COL(permit_rec, days, C_U8),
-	COL(permit_rec, hours, C_TEXT), COL(permit_rec, floor, C_INT),
-	COL(permit_rec, fees_paid, C_BOOL), COL(permit_rec, state, C_TEXT),
-	COL(permit_rec, created_ms, C_I64), COL(permit_rec, created_by, C_TEXT),
-	COL(permit_rec, updated_ms, C_I64), COL(permit_rec, updated_by, C_TEXT),
-};
+static const struct store_table t_permits = STORE_TABLE("permits", permit_rec,
+	COL_REF(permit_rec, id), COL(permit_rec, unit),
+	COL(permit_rec, company), COL(permit_rec, from_date),
+	COL(permit_rec, until_date), COL(permit_rec, days),
+	COL(permit_rec, hours), COL(permit_rec, floor),
+	COL(permit_rec, fees_paid), COL(permit_rec, state),
+	COL(permit_rec, created_ms), COL(permit_rec, created_by),
+	COL(permit_rec, updated_ms), COL(permit_rec, updated_by));
 
-static const struct store_col watch_cols[] = {
-	COL(watch_rec, id, C_REF), COL(watch_rec, id_type, C_TEXT),
-	COL(watch_rec, id_hash, C_TEXT), COL(watch_rec, id_mask, C_TEXT),
-	COL(watch_rec, name, C_TEXT), COL(watch_rec, note, C_TEXT),
-	COL(watch_rec, added_ms, C_I64), COL(watch_rec, added_by, C_TEXT),
-};
+static const struct store_table t_watch = STORE_TABLE("watchlist", watch_rec,
+	COL_REF(watch_rec, id), COL(watch_rec, id_type),
+	COL(watch_rec, id_hash), COL(watch_rec, id_mask), COL(watch_rec, name),
+	COL(watch_rec, note), COL(watch_rec, added_ms),
+	COL(watch_rec, added_by));
 
-static const struct store_col presence_cols[] = {
-	COL(presence_rec, person, C_I64), COL(presence_rec, zone, C_TEXT),
-	COL(presence_rec, inside, C_BOOL), COL(presence_rec, since_ms, C_I64),
-	COL(presence_rec, lane, C_TEXT),
-};
-
-static const struct store_col shift_cols[] = {
-	COL(shift_rec, id, C_REF), COL(shift_rec, ts_ms, C_I64),
-	COL(shift_rec, actor, C_TEXT), COL(shift_rec, kind, C_TEXT),
-	COL(shift_rec, text, C_TEXT),
-};
-
-static const struct store_table t_people =
-    STORE_TABLE("people", person_cols, person_rec);
-static const struct store_table t_passes =
-    STORE_TABLE("passes", pass_cols, pass_rec);
-static const struct store_table t_permits =
-    STORE_TABLE("permits", permit_cols, permit_rec);
-static const struct store_table t_watch =
-    STORE_TABLE("watchlist", watch_cols, watch_rec);
 static const struct store_table t_presence =
-    STORE_TABLE("presence", presence_cols, presence_rec);
-static const struct store_table t_shift =
-    STORE_TABLE("shift_log", shift_cols, shift_rec);
+    STORE_TABLE("presence", presence_rec,
+	COL(presence_rec, person), COL(presence_rec, zone),
+	COL(presence_rec, inside), COL(presence_rec, since_ms),
+	COL(presence_rec, lane));
+
+static const struct store_table t_shift = STORE_TABLE("shift_log", shift_rec,
+	COL_REF(shift_rec, id), COL(shift_rec, ts_ms), COL(shift_rec, actor),
+	COL(shift_rec, kind), COL(shift_rec, text));
 
 /* Inserts rec (its id 0: a new row) or replaces the row with its id; the
  * row id in *id. */
@@ -170,6 +149,17 @@ desk_load(struct store *s, struct store_req *req)
 	return 0;
 }
 
+/* dk_step_done, out.found saying whether it changed any row. */
+static int
+dk_change(struct store *s, struct store_req *req, sqlite3_stmt *st,
+    const char *what)
+{
+	if (dk_step_done(s, req, st, what) == -1)
+		return -1;
+	req->found = sqlite3_changes(s->db) > 0;
+	return 0;
+}
+
 /* Revokes the live passes of permit in.permit.id. */
 static int
 end_permit_passes(struct store *s, struct store_req *req)
@@ -185,10 +175,7 @@ end_permit_passes(struct store *s, struct store_req *req)
 	sqlite3_bind_text(st, 2, in->permit.updated_by, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 3, in->pass.end_reason, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 4, in->permit.id);
-	if (dk_step_done(s, req, st, "ending the permit's passes") == -1)
-		return -1;
-	req->found = sqlite3_changes(s->db) > 0;
-	return 0;
+	return dk_change(s, req, st, "ending the permit's passes");
 }
 
 static int
@@ -199,10 +186,7 @@ watch_del(struct store *s, struct store_req *req)
 	if (dk_prepare(s, req, "DELETE FROM watchlist WHERE id = ?", &st) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, req->in.desk.id);
-	if (dk_step_done(s, req, st, "watch list") == -1)
-		return -1;
-	req->found = sqlite3_changes(s->db) > 0;
-	return 0;
+	return dk_change(s, req, st, "watch list");
 }
 
 static int

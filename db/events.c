@@ -217,15 +217,12 @@ store_event_query(struct store *s, struct store_req *req)
 
 /* ---- exports ---------------------------------------------------------- */
 
-static const struct store_col export_cols[] = {
-	COL(export_rec, id, C_ROWID), COL(export_rec, since_ms, C_I64),
-	COL(export_rec, until_ms, C_I64), COL(export_rec, upto_id, C_I64),
-	COL(export_rec, nrows, C_I64), COL(export_rec, done_ms, C_I64),
-	COL(export_rec, actor, C_TEXT), COL(export_rec, file, C_TEXT),
-};
-
 static const struct store_table t_exports =
-    STORE_TABLE("event_exports", export_cols, export_rec);
+    STORE_TABLE("event_exports", export_rec,
+	COL_ROWID(export_rec, id), COL(export_rec, since_ms),
+	COL(export_rec, until_ms), COL(export_rec, upto_id),
+	COL(export_rec, nrows), COL(export_rec, done_ms),
+	COL(export_rec, actor), COL(export_rec, file));
 
 /* The newest event id and the export that reached furthest. */
 int

@@ -8,45 +8,43 @@
 #include "../common/util.h"
 #include "store_int.h"
 
-static const struct store_col notice_cols[] = {
-	COL(notice_rec, id, C_I64), COL(notice_rec, pass, C_I64),
-	COL(notice_rec, channel, C_TEXT), COL_AS(notice_rec, to, "to_addr", C_TEXT),
-	COL(notice_rec, state, C_TEXT), COL(notice_rec, detail, C_TEXT),
-	COL(notice_rec, tries, C_INT), COL(notice_rec, queued_ms, C_I64),
-	COL(notice_rec, updated_ms, C_I64),
-};
-
-static const struct store_col token_cols[] = {
-	COL(token_rec, pass, C_I64), COL(token_rec, hash, C_TEXT),
-	COL(token_rec, made_ms, C_I64), COL(token_rec, used_ms, C_REF),
-	COL(token_rec, answer, C_TEXT),
-};
-
 static const struct store_table t_notices =
-    STORE_TABLE("pass_notices", notice_cols, notice_rec);
-static const struct store_table t_tokens =
-    STORE_TABLE("pass_tokens", token_cols, token_rec);
+    STORE_TABLE("pass_notices", notice_rec,
+	COL(notice_rec, id), COL(notice_rec, pass), COL(notice_rec, channel),
+	COL_AS(notice_rec, to, "to_addr"), COL(notice_rec, state),
+	COL(notice_rec, detail), COL(notice_rec, tries),
+	COL(notice_rec, queued_ms), COL(notice_rec, updated_ms));
+
+static const struct store_table t_tokens = STORE_TABLE("pass_tokens", token_rec,
+	COL(token_rec, pass), COL(token_rec, hash), COL(token_rec, made_ms),
+	COL_REF(token_rec, used_ms), COL(token_rec, answer));
+
+/* rec into t, replacing the row with its key, committed; the reason for a
+ * failure names what (preparing) or writing (writing). */
+static int
+put(struct store *s, struct store_req *req, const struct store_table *t,
+    const void *rec, const char *what, const char *writing)
+{
+	sqlite3_stmt *st;
+
+	if (store_insert_prepare(s, req, t, "INSERT OR REPLACE", rec, &st,
+	    what) == -1)
+		return -1;
+	return store_sql_commit(s, req, st, writing);
+}
 
 int
 store_notice_put(struct store *s, struct store_req *req)
 {
-	sqlite3_stmt *st;
-
-	if (store_insert_prepare(s, req, &t_notices, "INSERT OR REPLACE",
-	    &req->in.notice, &st, "pass notices") == -1)
-		return -1;
-	return store_sql_commit(s, req, st, "writing a pass notice");
+	return put(s, req, &t_notices, &req->in.notice, "pass notices",
+	    "writing a pass notice");
 }
 
 int
 store_token_put(struct store *s, struct store_req *req)
 {
-	sqlite3_stmt *st;
-
-	if (store_insert_prepare(s, req, &t_tokens, "INSERT OR REPLACE",
-	    &req->in.token, &st, "pass tokens") == -1)
-		return -1;
-	return store_sql_commit(s, req, st, "writing a pass token");
+	return put(s, req, &t_tokens, &req->in.token, "pass tokens",
+	    "writing a pass token");
 }
 
 int
@@ -60,12 +58,9 @@ store_notice_load(struct store *s, struct store_req *req)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		req->id = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	if (store_select_prepare(s, req, &t_notices, "WHERE pass IN (SELECT id "
-	    "FROM passes WHERE issued_ms >= ?) ORDER BY id", &st,
-	    "pass notices") == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, req->in.query.since_ms);
-	return store_select_once(s, req, st, &t_notices);
+	return store_select_key(s, req, &t_notices, "WHERE pass IN (SELECT id "
+	    "FROM passes WHERE issued_ms >= ?) ORDER BY id",
+	    req->in.query.since_ms, "pass notices");
 }
 
 /* An unused token has no answer yet: its row is read whole. */

@@ -14,43 +14,31 @@
 #define STORE_BUSY_MS		1000	/* waiting for another process's lock */
 #define STORE_ALERT_MAX		1000	/* rows one alert list returns at most */
 
-static const struct store_col ev_cols[] = {
-	COL(ev_rec, id, C_ROWID), COL(ev_rec, ts_ms, C_I64),
-	COL(ev_rec, kind, C_TEXT),	/* NOT NULL: an empty one is refused */
-	COL(ev_rec, lane, C_TEXT), COL(ev_rec, device, C_TEXT),
-	COL(ev_rec, direction, C_TEXT), COL(ev_rec, credential, C_TEXT),
-	COL(ev_rec, decision, C_TEXT), COL(ev_rec, reason, C_TEXT),
-	COL(ev_rec, actor, C_TEXT), COL(ev_rec, detail, C_TEXT),
-	COL(ev_rec, person, C_REF),
-};
+/* kind is NOT NULL: an event without one is refused. */
+const struct store_table store_t_events = STORE_TABLE("events", ev_rec,
+	COL_ROWID(ev_rec, id), COL(ev_rec, ts_ms), COL(ev_rec, kind),
+	COL(ev_rec, lane), COL(ev_rec, device), COL(ev_rec, direction),
+	COL(ev_rec, credential), COL(ev_rec, decision), COL(ev_rec, reason),
+	COL(ev_rec, actor), COL(ev_rec, detail), COL_REF(ev_rec, person));
 
-static const struct store_col card_cols[] = {
-	COL(card_rec, uid, C_TEXT), COL(card_rec, holder, C_TEXT),
-	COL(card_rec, enabled, C_BOOL), COL(card_rec, valid_from_ms, C_I64),
-	COL(card_rec, valid_until_ms, C_I64), COL(card_rec, created_by, C_TEXT),
-	COL(card_rec, created_ms, C_I64), COL(card_rec, floors, C_U64),
-};
+const struct store_table store_t_cards = STORE_TABLE("cards", card_rec,
+	COL(card_rec, uid), COL(card_rec, holder), COL(card_rec, enabled),
+	COL(card_rec, valid_from_ms), COL(card_rec, valid_until_ms),
+	COL(card_rec, created_by), COL(card_rec, created_ms),
+	COL(card_rec, floors));
 
-static const struct store_col alert_cols[] = {
-	COL(alert_rec, id, C_ROWID), COL(alert_rec, raised_ms, C_I64),
-	COL(alert_rec, cleared_ms, C_REF), COL(alert_rec, source, C_TEXT),
-	COL(alert_rec, kind, C_TEXT), COL(alert_rec, severity, C_TEXT),
-	COL(alert_rec, message, C_TEXT), COL(alert_rec, audience, C_TEXT),
-	COL(alert_rec, acked_ms, C_REF), COL(alert_rec, acked_by, C_TEXT),
-	COL(alert_rec, ack_note, C_TEXT), COL(alert_rec, escalated_ms, C_REF),
-};
+static const struct store_table t_alerts = STORE_TABLE("alerts", alert_rec,
+	COL_ROWID(alert_rec, id), COL(alert_rec, raised_ms),
+	COL_REF(alert_rec, cleared_ms), COL(alert_rec, source),
+	COL(alert_rec, kind), COL(alert_rec, severity), COL(alert_rec, message),
+	COL(alert_rec, audience), COL_REF(alert_rec, acked_ms),
+	COL(alert_rec, acked_by), COL(alert_rec, ack_note),
+	COL_REF(alert_rec, escalated_ms));
 
 /* The one row of fire_mode, its id 1. */
-static const struct store_col fire_cols[] = {
-	COL(fire_rec, active, C_BOOL), COL(fire_rec, since_ms, C_I64),
-	COL(fire_rec, source, C_TEXT), COL(fire_rec, ended_ms, C_REF),
-	COL(fire_rec, reset_by, C_TEXT),
-};
-
-const struct store_table store_t_events = STORE_TABLE("events", ev_cols, ev_rec);
-const struct store_table store_t_cards = STORE_TABLE("cards", card_cols, card_rec);
-static const struct store_table t_alerts = STORE_TABLE("alerts", alert_cols, alert_rec);
-static const struct store_table t_fire = STORE_TABLE("fire_mode", fire_cols, fire_rec);
+static const struct store_table t_fire = STORE_TABLE("fire_mode", fire_rec,
+	COL(fire_rec, active), COL(fire_rec, since_ms), COL(fire_rec, source),
+	COL_REF(fire_rec, ended_ms), COL(fire_rec, reset_by));
 
 static const char *const store_sql[STORE_ST_N] = {
 	[STORE_ST_BEGIN] = "BEGIN IMMEDIATE",

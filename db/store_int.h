@@ -157,8 +157,9 @@ int	store_desk_do(struct store *, struct store_req *);
 /*
  * columns.c: a record type described once, column by column in the order
  * of its table; the statements that write and read whole records are made
- * from that description, so that a new field is one line there and one in
- * the schema.
+ * from that description, so that a new field is one entry there and one in
+ * the schema. A column's type comes from its field's C type; COL_REF and
+ * COL_ROWID name the two conventions an int64_t may be stored with.
  */
 enum store_col_type {
 	C_ROWID,	/* int64_t, the row id: read, but left out of an insert
@@ -178,21 +179,36 @@ struct store_col {
 	size_t		off, size;
 };
 
-/* Field f of struct rec in column name (COL: the column of the field's
- * own name). */
-#define COL_AS(rec, f, name, t) \
-	{ name, t, offsetof(struct rec, f), sizeof(((struct rec *)0)->f) }
-#define COL(rec, f, t)		COL_AS(rec, f, #f, t)
+/* The column type of a field, from its C type; a char array is text. */
+#define STORE_COL_TYPE(field)	_Generic((field), \
+	int64_t: C_I64, int: C_INT, bool: C_BOOL, uint8_t: C_U8, \
+	uint64_t: C_U64, char *: C_TEXT)
+#define STORE_FIELD(rec, f)	(((struct rec *)0)->f)
+#define STORE_COL(rec, f, name, type) \
+	{ name, type, offsetof(struct rec, f), sizeof(STORE_FIELD(rec, f)) }
+
+/* Field f of struct rec in the column of its name (COL_AS: in column
+ * name), stored as its C type says. */
+#define COL(rec, f)	COL_AS(rec, f, #f)
+#define COL_AS(rec, f, name) \
+	STORE_COL(rec, f, name, STORE_COL_TYPE(STORE_FIELD(rec, f)))
+/* An int64_t field stored with a convention of its own: a reference, 0
+ * stored as NULL; the row id. */
+#define COL_REF(rec, f) \
+	STORE_COL(rec, f, #f, _Generic(STORE_FIELD(rec, f), int64_t: C_REF))
+#define COL_ROWID(rec, f) \
+	STORE_COL(rec, f, #f, _Generic(STORE_FIELD(rec, f), int64_t: C_ROWID))
 
 struct store_table {
 	const char	*name;
-	const struct store_col *cols;
-	int		ncols;
+	const struct store_col *cols;	/* ending in one without a name */
 	size_t		size;		/* of the record */
 };
 
-#define STORE_TABLE(name, cols, rec) \
-	{ name, cols, (int)(sizeof(cols) / sizeof(cols[0])), sizeof(struct rec) }
+/* Table name of struct rec records, its columns in the table's order. */
+#define STORE_TABLE(name, rec, ...) \
+	{ name, (const struct store_col[]){ __VA_ARGS__, { NULL } }, \
+	  sizeof(struct rec) }
 
 /* Room for any statement made from a table. */
 #define STORE_SQL_MAX	1536
@@ -215,6 +231,11 @@ int	store_insert_prepare(struct store *, struct store_req *,
 	    sqlite3_stmt **, const char *what);
 int	store_select_prepare(struct store *, struct store_req *,
 	    const struct store_table *, const char *tail, sqlite3_stmt **,
+	    const char *what);
+/* Every row of store_sql_select(t, tail), its one parameter bound to key,
+ * into req->rows: 0, or -1 with req->error set and no rows. */
+int	store_select_key(struct store *, struct store_req *,
+	    const struct store_table *, const char *tail, int64_t key,
 	    const char *what);
 
 /* Text fields bind with an empty string as NULL and read back NULL as "". */

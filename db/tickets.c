@@ -18,47 +18,35 @@
 #define TICKET_LIST_MAX		1000	/* rows one list returns at most */
 #define MS_PER_DAY		86400000LL
 
-static const struct store_col ticket_cols[] = {
-	COL(ticket_rec, id, C_ROWID), COL(ticket_rec, opened_ms, C_I64),
-	COL(ticket_rec, updated_ms, C_I64), COL(ticket_rec, closed_ms, C_REF),
-	COL(ticket_rec, alert_id, C_REF), COL(ticket_rec, source, C_TEXT),
-	COL(ticket_rec, kind, C_TEXT), COL(ticket_rec, title, C_TEXT),
-	COL(ticket_rec, urgency, C_TEXT), COL(ticket_rec, state, C_TEXT),
-	COL(ticket_rec, opened_by, C_TEXT),
-};
+static const struct store_table t_tickets = STORE_TABLE("tickets", ticket_rec,
+	COL_ROWID(ticket_rec, id), COL(ticket_rec, opened_ms),
+	COL(ticket_rec, updated_ms), COL_REF(ticket_rec, closed_ms),
+	COL_REF(ticket_rec, alert_id), COL(ticket_rec, source),
+	COL(ticket_rec, kind), COL(ticket_rec, title), COL(ticket_rec, urgency),
+	COL(ticket_rec, state), COL(ticket_rec, opened_by));
 
-static const struct store_col note_cols[] = {
-	COL(ticket_note, id, C_ROWID), COL(ticket_note, ticket, C_I64),
-	COL(ticket_note, ts_ms, C_I64), COL(ticket_note, actor, C_TEXT),
-	COL(ticket_note, action, C_TEXT), COL(ticket_note, text, C_TEXT),
-};
+static const struct store_table t_notes =
+    STORE_TABLE("ticket_notes", ticket_note,
+	COL_ROWID(ticket_note, id), COL(ticket_note, ticket),
+	COL(ticket_note, ts_ms), COL(ticket_note, actor),
+	COL(ticket_note, action), COL(ticket_note, text));
 
-static const struct store_col summary_cols[] = {
-	COL(ticket_summary, id, C_ROWID), COL(ticket_summary, day, C_TEXT),
-	COL(ticket_summary, made_ms, C_I64), COL(ticket_summary, since_ms, C_I64),
-	COL(ticket_summary, late, C_BOOL), COL(ticket_summary, nopen, C_INT),
-	COL(ticket_summary, nurgent, C_INT), COL(ticket_summary, nopened, C_INT),
-	COL(ticket_summary, nclosed, C_INT),
-};
+static const struct store_table t_summaries =
+    STORE_TABLE("ticket_summaries", ticket_summary,
+	COL_ROWID(ticket_summary, id), COL(ticket_summary, day),
+	COL(ticket_summary, made_ms), COL(ticket_summary, since_ms),
+	COL(ticket_summary, late), COL(ticket_summary, nopen),
+	COL(ticket_summary, nurgent), COL(ticket_summary, nopened),
+	COL(ticket_summary, nclosed));
 
 /* A summary's line: the ticket (its id as "ticket") as it was then. */
-#define ITEM_COL(f, type)	COL_AS(ticket_item, t.f, #f, type)
-static const struct store_col item_cols[] = {
-	COL(ticket_item, section, C_TEXT), COL(ticket_item, age_days, C_INT),
-	COL_AS(ticket_item, t.id, "ticket", C_I64), ITEM_COL(opened_ms, C_I64),
-	ITEM_COL(closed_ms, C_REF), ITEM_COL(source, C_TEXT),
-	ITEM_COL(kind, C_TEXT), ITEM_COL(title, C_TEXT),
-	ITEM_COL(urgency, C_TEXT), ITEM_COL(state, C_TEXT),
-};
-
-static const struct store_table t_tickets =
-    STORE_TABLE("tickets", ticket_cols, ticket_rec);
-static const struct store_table t_notes =
-    STORE_TABLE("ticket_notes", note_cols, ticket_note);
-static const struct store_table t_summaries =
-    STORE_TABLE("ticket_summaries", summary_cols, ticket_summary);
+#define ITEM_COL(f)	COL_AS(ticket_item, t.f, #f)
 static const struct store_table t_items =
-    STORE_TABLE("ticket_summary_items", item_cols, ticket_item);
+    STORE_TABLE("ticket_summary_items", ticket_item,
+	COL(ticket_item, section), COL(ticket_item, age_days),
+	COL_AS(ticket_item, t.id, "ticket"), ITEM_COL(opened_ms),
+	ITEM_COL(closed_ms), ITEM_COL(source), ITEM_COL(kind), ITEM_COL(title),
+	ITEM_COL(urgency), ITEM_COL(state));
 
 /* The ticket st selects, if any, into out; finalizes st. 1 found, 0 none,
  * -1 failed. */
@@ -281,17 +269,13 @@ tk_list(struct store *s, struct store_req *req)
 static int
 tk_show(struct store *s, struct store_req *req)
 {
-	sqlite3_stmt *st;
 	int n;
 
 	if ((n = tk_get(s, req, req->in.ticket.id, &req->in.ticket.rec)) <= 0)
 		return n;
 	req->found = true;
-	if (store_select_prepare(s, req, &t_notes, "WHERE ticket = ? ORDER BY id",
-	    &st, "tickets") == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, req->in.ticket.id);
-	return store_select_once(s, req, st, &t_notes);
+	return store_select_key(s, req, &t_notes, "WHERE ticket = ? ORDER BY id",
+	    req->in.ticket.id, "tickets");
 }
 
 /* The summary for in.ticket.sum.day ("": the latest) and its lines:
@@ -316,11 +300,8 @@ tk_summary_read(struct store *s, struct store_req *req)
 	if (rc != SQLITE_ROW)
 		return rc == SQLITE_DONE ? 0 : -1;
 
-	if (store_select_prepare(s, req, &t_items, "WHERE summary = ? ORDER BY "
-	    "rowid", &st, "tickets") == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, sum->id);
-	return store_select_once(s, req, st, &t_items) == 0 ? 1 : -1;
+	return store_select_key(s, req, &t_items, "WHERE summary = ? ORDER BY "
+	    "rowid", sum->id, "tickets") == 0 ? 1 : -1;
 }
 
 /*
