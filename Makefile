@@ -41,7 +41,7 @@ CONFIG_O := config/config.o config/config_read.o config/config_profile.o config/
 	    config/config_icom.o config/config_alerts.o config/config_access.o \
 	    config/config_elev.o config/roles.o config/config_notify.o
 RULES_O	 := rules/access.o rules/pass.o rules/visitor.o rules/idcheck.o rules/hours.o rules/booking.o rules/tenant.o
-DB_O	 := db/store.o db/checkpoint.o db/queries.o db/events.o db/schema.o db/tickets.o db/desk.o db/bookings.o db/latch.o db/cardimport.o db/webusers.o db/notices.o \
+DB_O	 := db/store.o db/checkpoint.o db/columns.o db/queries.o db/events.o db/schema.o db/tickets.o db/desk.o db/bookings.o db/latch.o db/cardimport.o db/webusers.o db/notices.o \
 	    db/tenants.o
 GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand.o
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_poll.o \

@@ -10,66 +10,33 @@
 #include "../common/util.h"
 #include "store_int.h"
 
-#define bk_prepare(s, req, sql, st)	store_sql_prepare((s), (req), (sql), (st), "bookings")
-#define BK_BIND(st, i, field)		STORE_BIND_TEXT(st, i, field)
-#define BK_COL(st, i, field)		STORE_COL_TEXT(st, i, field)
-
 #define BOOKING_LIST_MAX	1000	/* rows one list returns at most */
-#define BK_COLS	"id, unit, elevator, card, from_ms, until_ms, booked_by, " \
-		"booked_ms, state, cancelled_by, cancelled_ms"
 
-static void
-bk_read(sqlite3_stmt *st, void *row)
-{
-	struct booking_rec *b = row;
+static const struct store_table t_bookings =
+    STORE_TABLE("bookings", booking_rec,
+	COL_ROWID(booking_rec, id), COL(booking_rec, unit),
+	COL(booking_rec, elevator), COL(booking_rec, card),
+	COL(booking_rec, from_ms), COL(booking_rec, until_ms),
+	COL(booking_rec, booked_by), COL(booking_rec, booked_ms),
+	COL(booking_rec, state), COL(booking_rec, cancelled_by),
+	COL_REF(booking_rec, cancelled_ms));
 
-	b->id = sqlite3_column_int64(st, 0);
-	BK_COL(st, 1, b->unit);
-	BK_COL(st, 2, b->elevator);
-	BK_COL(st, 3, b->card);
-	b->from_ms = sqlite3_column_int64(st, 4);
-	b->until_ms = sqlite3_column_int64(st, 5);
-	BK_COL(st, 6, b->booked_by);
-	b->booked_ms = sqlite3_column_int64(st, 7);
-	BK_COL(st, 8, b->state);
-	BK_COL(st, 9, b->cancelled_by);
-	b->cancelled_ms = sqlite3_column_int64(st, 10);	/* NULL reads as 0 */
-}
-
+/* A new booking: active, nobody has cancelled it. */
 int
 store_booking_add(struct store *s, struct store_req *req)
 {
-	const struct booking_rec *b = &req->in.booking;
+	struct booking_rec b = req->in.booking;
 	sqlite3_stmt *st;
 
-	if (bk_prepare(s, req, "INSERT INTO bookings (unit, elevator, card, "
-	    "from_ms, until_ms, booked_by, booked_ms, state) VALUES "
-	    "(?, ?, ?, ?, ?, ?, ?, 'active')", &st) == -1)
-		return -1;
-	BK_BIND(st, 1, b->unit);
-	BK_BIND(st, 2, b->elevator);
-	BK_BIND(st, 3, b->card);
-	sqlite3_bind_int64(st, 4, b->from_ms);
-	sqlite3_bind_int64(st, 5, b->until_ms);
-	BK_BIND(st, 6, b->booked_by);
-	sqlite3_bind_int64(st, 7, b->booked_ms);
-	if (store_sql_commit(s, req, st, "writing booking") == -1)
+	str_copy(b.state, "active", sizeof(b.state));
+	b.cancelled_by[0] = '\0';
+	b.cancelled_ms = 0;
+	if (store_insert_prepare(s, req, &t_bookings, "INSERT", &b, &st,
+	    "bookings") == -1 ||
+	    store_sql_commit(s, req, st, "writing booking") == -1)
 		return -1;
 	req->id = sqlite3_last_insert_rowid(s->db);
 	return 0;
-}
-
-/* The booking in.booking.id as it is now, into out.rows. */
-static int
-bk_get(struct store *s, struct store_req *req)
-{
-	sqlite3_stmt *st;
-
-	if (bk_prepare(s, req, "SELECT " BK_COLS " FROM bookings WHERE id = ?",
-	    &st) == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, req->in.booking.id);
-	return store_select_once(s, req, st, sizeof(struct booking_rec), bk_read);
 }
 
 int
@@ -78,17 +45,19 @@ store_booking_cancel(struct store *s, struct store_req *req)
 	const struct booking_rec *b = &req->in.booking;
 	sqlite3_stmt *st;
 
-	if (bk_prepare(s, req, "UPDATE bookings SET state = 'cancelled', "
+	if (store_sql_prepare(s, req, "UPDATE bookings SET state = 'cancelled', "
 	    "cancelled_by = ?2, cancelled_ms = ?3 WHERE id = ?1 AND "
-	    "state = 'active'", &st) == -1)
+	    "state = 'active'", &st, "bookings") == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, b->id);
-	BK_BIND(st, 2, b->cancelled_by);
+	STORE_BIND_TEXT(st, 2, b->cancelled_by);
 	sqlite3_bind_int64(st, 3, b->cancelled_ms);
 	if (store_sql_commit(s, req, st, "cancelling booking") == -1)
 		return -1;
 	req->found = sqlite3_changes(s->db) > 0;
-	return bk_get(s, req);
+	/* The booking as it is now, into out.rows. */
+	return store_select_key(s, req, &t_bookings, "WHERE id = ?", b->id,
+	    "bookings");
 }
 
 int
@@ -96,14 +65,14 @@ store_booking_list(struct store *s, struct store_req *req)
 {
 	sqlite3_stmt *st;
 
-	if (bk_prepare(s, req, req->in.query.all ?
-	    "SELECT " BK_COLS " FROM (SELECT " BK_COLS " FROM bookings "
-	    "ORDER BY from_ms DESC, id DESC LIMIT ?2) ORDER BY from_ms, id" :
-	    "SELECT " BK_COLS " FROM bookings WHERE state = 'active' AND "
-	    "until_ms > ?1 ORDER BY from_ms, id LIMIT ?2", &st) == -1)
+	if (store_select_prepare(s, req, &t_bookings, req->in.query.all ?
+	    "WHERE id IN (SELECT id FROM bookings ORDER BY from_ms DESC, "
+	    "id DESC LIMIT ?2) ORDER BY from_ms, id" :
+	    "WHERE state = 'active' AND until_ms > ?1 ORDER BY from_ms, id "
+	    "LIMIT ?2", &st, "bookings") == -1)
 		return -1;
 	if (!req->in.query.all)
 		sqlite3_bind_int64(st, 1, req->in.query.since_ms);
 	sqlite3_bind_int(st, 2, BOOKING_LIST_MAX);
-	return store_select_once(s, req, st, sizeof(struct booking_rec), bk_read);
+	return store_select_once(s, req, st, &t_bookings);
 }

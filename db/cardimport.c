@@ -48,7 +48,7 @@ store_card_stage(struct store *s, struct store_req *req)
 		const struct card_rec *c = &req->in.stage.rows[i];
 		int rc;
 
-		store_bind_card(st, c);
+		store_bind_rec(st, &store_t_cards, c);
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE) {

@@ -1,8 +1,8 @@
 /*
  * The SQL of the front desk's records (db/desk.h), run on the store thread.
  * Each record type is described once, column by column, and the statements
- * that write and read it are made from that description: a new field is one
- * line here and one in the schema.
+ * that write and read it are made from that description (db/columns.c): a
+ * new field is one line here and one in the schema.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -18,179 +18,65 @@
 #define MS_PER_DAY	86400000LL
 #define LOAD_ENDED_MS	(2 * MS_PER_DAY)	/* ended passes kept in memory */
 
-enum col_type {
-	C_I64,		/* int64_t */
-	C_REF,		/* int64_t, 0 stored as NULL */
-	C_INT,		/* int */
-	C_BOOL,		/* bool */
-	C_U8,		/* uint8_t */
-	C_U64,		/* uint64_t, stored as a signed 64-bit integer */
-	C_TEXT,		/* char[], "" stored as NULL */
-};
+static const struct store_table t_people = STORE_TABLE("people", person_rec,
+	COL_REF(person_rec, id), COL(person_rec, kind), COL(person_rec, status),
+	COL(person_rec, name), COL(person_rec, id_type),
+	COL(person_rec, id_hash), COL(person_rec, id_mask),
+	COL(person_rec, company), COL(person_rec, unit),
+	COL(person_rec, schedule), COL(person_rec, created_ms),
+	COL(person_rec, created_by), COL(person_rec, updated_ms),
+	COL_REF(person_rec, purged_ms), COL(person_rec, phone));
 
-struct col {
-	const char	*name;
-	enum col_type	type;
-	size_t		off, size;
-};
+static const struct store_table t_passes = STORE_TABLE("passes", pass_rec,
+	COL_REF(pass_rec, id), COL(pass_rec, person), COL(pass_rec, credential),
+	COL(pass_rec, state), COL(pass_rec, valid_from_ms),
+	COL(pass_rec, valid_until_ms), COL(pass_rec, lanes),
+	COL(pass_rec, floors), COL(pass_rec, single_entry), COL(pass_rec, used),
+	COL_REF(pass_rec, permit), COL(pass_rec, issued_ms),
+	COL(pass_rec, issued_by), COL_REF(pass_rec, confirmed_ms),
+	COL(pass_rec, confirmed_by), COL_REF(pass_rec, ended_ms),
+	COL(pass_rec, ended_by), COL(pass_rec, end_reason),
+	COL(pass_rec, vclass), COL(pass_rec, host), COL(pass_rec, purpose),
+	COL(pass_rec, party), COL(pass_rec, appointment),
+	COL(pass_rec, override_by), COL(pass_rec, override_reason),
+	COL(pass_rec, host_unit), COL(pass_rec, host_reason));
 
-#define COL(rec, f, t)	{ #f, t, offsetof(struct rec, f), sizeof(((struct rec *)0)->f) }
+static const struct store_table t_permits = STORE_TABLE("permits", permit_rec,
+	COL_REF(permit_rec, id), COL(permit_rec, unit),
+	COL(permit_rec, company), COL(permit_rec, from_date),
+	COL(permit_rec, until_date), COL(permit_rec, days),
+	COL(permit_rec, hours), COL(permit_rec, floor),
+	COL(permit_rec, fees_paid), COL(permit_rec, state),
+	COL(permit_rec, created_ms), COL(permit_rec, created_by),
+	COL(permit_rec, updated_ms), COL(permit_rec, updated_by));
 
-static const struct col person_cols[] = {
-	COL(person_rec, id, C_REF), COL(person_rec, kind, C_TEXT),
-	COL(person_rec, status, C_TEXT), COL(person_rec, name, C_TEXT),
-	COL(person_rec, id_type, C_TEXT), COL(person_rec, id_hash, C_TEXT),
-	COL(person_rec, id_mask, C_TEXT), COL(person_rec, company, C_TEXT),
-	COL(person_rec, unit, C_TEXT), COL(person_rec, schedule, C_TEXT),
-	COL(person_rec, created_ms, C_I64), COL(person_rec, created_by, C_TEXT),
-	COL(person_rec, updated_ms, C_I64), COL(person_rec, purged_ms, C_REF),
-	COL(person_rec, phone, C_TEXT),
-};
+static const struct store_table t_watch = STORE_TABLE("watchlist", watch_rec,
+	COL_REF(watch_rec, id), COL(watch_rec, id_type),
+	COL(watch_rec, id_hash), COL(watch_rec, id_mask), COL(watch_rec, name),
+	COL(watch_rec, note), COL(watch_rec, added_ms),
+	COL(watch_rec, added_by));
 
-static const struct col pass_cols[] = {
-	COL(pass_rec, id, C_REF), COL(pass_rec, person, C_I64),
-	COL(pass_rec, credential, C_TEXT), COL(pass_rec, state, C_TEXT),
-	COL(pass_rec, valid_from_ms, C_I64), COL(pass_rec, valid_until_ms, C_I64),
-	COL(pass_rec, lanes, C_TEXT), COL(pass_rec, floors, C_U64),
-	COL(pass_rec, single_entry, C_BOOL), COL(pass_rec, used, C_BOOL),
-	COL(pass_rec, permit, C_REF), COL(pass_rec, issued_ms, C_I64),
-	COL(pass_rec, issued_by, C_TEXT), COL(pass_rec, confirmed_ms, C_REF),
-	COL(pass_rec, confirmed_by, C_TEXT), COL(pass_rec, ended_ms, C_REF),
-	COL(pass_rec, ended_by, C_TEXT), COL(pass_rec, end_reason, C_TEXT),
-	COL(pass_rec, vclass, C_TEXT), COL(pass_rec, host, C_TEXT),
-	COL(pass_rec, purpose, C_TEXT), COL(pass_rec, party, C_INT),
-	COL(pass_rec, appointment, C_BOOL), COL(pass_rec, override_by, C_TEXT),
-	COL(pass_rec, override_reason, C_TEXT), COL(pass_rec, host_unit, C_TEXT),
-	COL(pass_rec, host_reason, C_TEXT),
-};
+static const struct store_table t_presence =
+    STORE_TABLE("presence", presence_rec,
+	COL(presence_rec, person), COL(presence_rec, zone),
+	COL(presence_rec, inside), COL(presence_rec, since_ms),
+	COL(presence_rec, lane));
 
-static const struct col permit_cols[] = {
-	COL(permit_rec, id, C_REF), COL(permit_rec, unit, C_TEXT),
-	COL(permit_rec, company, C_TEXT), COL(permit_rec, from_date, C_INT),
-	COL(permit_rec, until_date, C_INT), COL(permit_rec, days, C_U8),
-	COL(permit_rec, hours, C_TEXT), COL(permit_rec, floor, C_INT),
-	COL(permit_rec, fees_paid, C_BOOL), COL(permit_rec, state, C_TEXT),
-	COL(permit_rec, created_ms, C_I64), COL(permit_rec, created_by, C_TEXT),
-	COL(permit_rec, updated_ms, C_I64), COL(permit_rec, updated_by, C_TEXT),
-};
-
-static const struct col watch_cols[] = {
-	COL(watch_rec, id, C_REF), COL(watch_rec, id_type, C_TEXT),
-	COL(watch_rec, id_hash, C_TEXT), COL(watch_rec, id_mask, C_TEXT),
-	COL(watch_rec, name, C_TEXT), COL(watch_rec, note, C_TEXT),
-	COL(watch_rec, added_ms, C_I64), COL(watch_rec, added_by, C_TEXT),
-};
-
-static const struct col presence_cols[] = {
-	COL(presence_rec, person, C_I64), COL(presence_rec, zone, C_TEXT),
-	COL(presence_rec, inside, C_BOOL), COL(presence_rec, since_ms, C_I64),
-	COL(presence_rec, lane, C_TEXT),
-};
-
-static const struct col shift_cols[] = {
-	COL(shift_rec, id, C_REF), COL(shift_rec, ts_ms, C_I64),
-	COL(shift_rec, actor, C_TEXT), COL(shift_rec, kind, C_TEXT),
-	COL(shift_rec, text, C_TEXT),
-};
-
-struct table {
-	const char	*name;
-	const struct col *cols;
-	int		ncols;
-	size_t		size;		/* of the record */
-};
-
-#define TABLE(n, c, rec) { n, c, (int)(sizeof(c) / sizeof(c[0])), sizeof(struct rec) }
-
-static const struct table t_people = TABLE("people", person_cols, person_rec);
-static const struct table t_passes = TABLE("passes", pass_cols, pass_rec);
-static const struct table t_permits = TABLE("permits", permit_cols, permit_rec);
-static const struct table t_watch = TABLE("watchlist", watch_cols, watch_rec);
-static const struct table t_presence = TABLE("presence", presence_cols, presence_rec);
-static const struct table t_shift = TABLE("shift_log", shift_cols, shift_rec);
-
-/* "a, b, c" of t's columns. */
-static void
-col_list(const struct table *t, char *buf, size_t len)
-{
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; i < t->ncols && n < len; i++)
-		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "",
-		    t->cols[i].name);
-}
-
-static void
-bind_rec(sqlite3_stmt *st, const struct table *t, const void *rec)
-{
-	const char *base = rec;
-
-	for (int i = 0; i < t->ncols; i++) {
-		const struct col *c = &t->cols[i];
-		const void *p = base + c->off;
-		int64_t v;
-
-		switch (c->type) {
-		case C_TEXT:
-			store_bind_text(st, i + 1, p, c->size);
-			continue;
-		case C_I64: case C_REF: v = *(const int64_t *)p; break;
-		case C_INT:	v = *(const int *)p; break;
-		case C_BOOL:	v = *(const bool *)p ? 1 : 0; break;
-		case C_U8:	v = *(const uint8_t *)p; break;
-		case C_U64:	v = (int64_t)*(const uint64_t *)p; break;
-		default:	v = 0; break;
-		}
-		if (c->type == C_REF && v == 0)
-			sqlite3_bind_null(st, i + 1);
-		else
-			sqlite3_bind_int64(st, i + 1, v);
-	}
-}
-
-static void
-read_rec(sqlite3_stmt *st, const struct table *t, void *rec)
-{
-	char *base = rec;
-
-	for (int i = 0; i < t->ncols; i++) {
-		const struct col *c = &t->cols[i];
-		void *p = base + c->off;
-		int64_t v = sqlite3_column_int64(st, i);
-
-		switch (c->type) {
-		case C_TEXT:
-			store_col_text(st, i, p, c->size);
-			break;
-		case C_I64: case C_REF: *(int64_t *)p = v; break;
-		case C_INT:	*(int *)p = (int)v; break;
-		case C_BOOL:	*(bool *)p = v != 0; break;
-		case C_U8:	*(uint8_t *)p = (uint8_t)v; break;
-		case C_U64:	*(uint64_t *)p = (uint64_t)v; break;
-		}
-	}
-}
+static const struct store_table t_shift = STORE_TABLE("shift_log", shift_rec,
+	COL_REF(shift_rec, id), COL(shift_rec, ts_ms), COL(shift_rec, actor),
+	COL(shift_rec, kind), COL(shift_rec, text));
 
 /* Inserts rec (its id 0: a new row) or replaces the row with its id; the
  * row id in *id. */
 static int
-dk_put(struct store *s, struct store_req *req, const struct table *t,
+dk_put(struct store *s, struct store_req *req, const struct store_table *t,
     const void *rec, int64_t *id)
 {
-	char cols[600], sql[1200], q[200];
 	sqlite3_stmt *st;
-	size_t n = 0;
 
-	col_list(t, cols, sizeof(cols));
-	for (int i = 0; i < t->ncols; i++)
-		n += (size_t)snprintf(q + n, sizeof(q) - n, "%s?", i ? ", " : "");
-	snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO %s (%s) VALUES (%s)",
-	    t->name, cols, q);
-	if (dk_prepare(s, req, sql, &st) == -1)
-		return -1;
-	bind_rec(st, t, rec);
-	if (dk_step_done(s, req, st, t->name) == -1)
+	if (store_insert_prepare(s, req, t, "INSERT OR REPLACE", rec, &st,
+	    "front desk") == -1 ||
+	    dk_step_done(s, req, st, t->name) == -1)
 		return -1;
 	if (id != NULL)
 		*id = sqlite3_last_insert_rowid(s->db);
@@ -202,21 +88,13 @@ struct rows {
 	size_t	n, cap;
 };
 
-/* Appends every row of "SELECT cols FROM t <where>" (binds: int64s) to r. */
+/* Each row st gives, read as t's records, into r; st finalized. */
 static int
-dk_select(struct store *s, struct store_req *req, const struct table *t,
-    const char *where, const int64_t *binds, int nbinds, struct rows *r)
+dk_rows(struct store *s, struct store_req *req, const struct store_table *t,
+    sqlite3_stmt *st, struct rows *r)
 {
-	char cols[600], sql[1200];
-	sqlite3_stmt *st;
 	int rc;
 
-	col_list(t, cols, sizeof(cols));
-	snprintf(sql, sizeof(sql), "SELECT %s FROM %s %s", cols, t->name, where);
-	if (dk_prepare(s, req, sql, &st) == -1)
-		return -1;
-	for (int i = 0; i < nbinds; i++)
-		sqlite3_bind_int64(st, i + 1, binds[i]);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		void *rec = store_rows_push(&r->v, &r->n, &r->cap, t->size);
 
@@ -226,9 +104,23 @@ dk_select(struct store *s, struct store_req *req, const struct table *t,
 			sqlite3_finalize(st);
 			return -1;
 		}
-		read_rec(st, t, rec);
+		store_read_rec(st, t, rec);
 	}
 	return store_sql_end(s, req, st, rc, t->name);
+}
+
+/* Appends every row of "SELECT cols FROM t <where>" (binds: int64s) to r. */
+static int
+dk_select(struct store *s, struct store_req *req, const struct store_table *t,
+    const char *where, const int64_t *binds, int nbinds, struct rows *r)
+{
+	sqlite3_stmt *st;
+
+	if (store_select_prepare(s, req, t, where, &st, "front desk") == -1)
+		return -1;
+	for (int i = 0; i < nbinds; i++)
+		sqlite3_bind_int64(st, i + 1, binds[i]);
+	return dk_rows(s, req, t, st, r);
 }
 
 void
@@ -267,6 +159,17 @@ desk_load(struct store *s, struct store_req *req)
 	return 0;
 }
 
+/* dk_step_done, out.found saying whether it changed any row. */
+static int
+dk_change(struct store *s, struct store_req *req, sqlite3_stmt *st,
+    const char *what)
+{
+	if (dk_step_done(s, req, st, what) == -1)
+		return -1;
+	req->found = sqlite3_changes(s->db) > 0;
+	return 0;
+}
+
 /* Revokes the live passes of permit in.permit.id. */
 static int
 end_permit_passes(struct store *s, struct store_req *req)
@@ -282,10 +185,7 @@ end_permit_passes(struct store *s, struct store_req *req)
 	sqlite3_bind_text(st, 2, in->permit.updated_by, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 3, in->pass.end_reason, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 4, in->permit.id);
-	if (dk_step_done(s, req, st, "ending the permit's passes") == -1)
-		return -1;
-	req->found = sqlite3_changes(s->db) > 0;
-	return 0;
+	return dk_change(s, req, st, "ending the permit's passes");
 }
 
 static int
@@ -296,10 +196,7 @@ watch_del(struct store *s, struct store_req *req)
 	if (dk_prepare(s, req, "DELETE FROM watchlist WHERE id = ?", &st) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, req->in.desk.id);
-	if (dk_step_done(s, req, st, "watch list") == -1)
-		return -1;
-	req->found = sqlite3_changes(s->db) > 0;
-	return 0;
+	return dk_change(s, req, st, "watch list");
 }
 
 static int
@@ -380,7 +277,7 @@ purge(struct store *s, struct store_req *req)
 }
 
 static int
-desk_list(struct store *s, struct store_req *req, const struct table *t,
+desk_list(struct store *s, struct store_req *req, const struct store_table *t,
     const char *where, int64_t since)
 {
 	struct rows r = { 0 };
@@ -406,28 +303,15 @@ bind_keys(sqlite3_stmt *st, const struct person_rec *p)
 
 /* Each row of "SELECT cols FROM t <where>", the keys bound, into r. */
 static int
-select_keys(struct store *s, struct store_req *req, const struct table *t,
+select_keys(struct store *s, struct store_req *req, const struct store_table *t,
     const char *where, struct rows *r)
 {
-	char cols[600], sql[1200];
 	sqlite3_stmt *st;
-	int rc;
 
-	col_list(t, cols, sizeof(cols));
-	snprintf(sql, sizeof(sql), "SELECT %s FROM %s %s", cols, t->name, where);
-	if (dk_prepare(s, req, sql, &st) == -1)
+	if (store_select_prepare(s, req, t, where, &st, "front desk") == -1)
 		return -1;
 	bind_keys(st, &req->in.desk.person);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		void *rec = store_rows_push(&r->v, &r->n, &r->cap, t->size);
-
-		if (rec == NULL) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		read_rec(st, t, rec);
-	}
-	return store_sql_end(s, req, st, rc, t->name);
+	return dk_rows(s, req, t, st, r);
 }
 
 /*

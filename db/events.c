@@ -169,17 +169,11 @@ ev_newest_start(struct store *s, struct store_req *req, struct ev_query *q,
 	return 0;
 }
 
-static void
-read_event_row(sqlite3_stmt *st, void *row)
-{
-	store_read_event(st, row);
-}
-
 int
 store_event_query(struct store *s, struct store_req *req)
 {
 	struct ev_query q = req->in.evq;
-	char sql[EV_SQL_MAX] = "SELECT " STORE_EV_COLS " FROM events";
+	char sql[EV_SQL_MAX];
 	sqlite3_stmt *st;
 	int limit = q.limit <= 0 ? EV_QUERY_DEFAULT : q.limit, page, rc;
 
@@ -197,6 +191,7 @@ store_event_query(struct store *s, struct store_req *req)
 	if (q.after && q.after_ts > q.since_ms)
 		q.since_ms = q.after_ts;
 
+	store_sql_select(&store_t_events, "", sql, sizeof(sql));
 	ev_where(&q, q.after || req->explain, sql, sizeof(sql));
 	strncat(sql, " ORDER BY ts_ms, id LIMIT :page",
 	    sizeof(sql) - strlen(sql) - 1);
@@ -208,7 +203,7 @@ store_event_query(struct store *s, struct store_req *req)
 		return ev_explain(s, req, st, "page");
 	ev_bind(st, &q);
 	bind_named_int(st, ":page", page + 1);	/* one more: is there more? */
-	rc = store_select(s, req, st, sizeof(struct ev_rec), read_event_row);
+	rc = store_select(s, req, st, &store_t_events);
 	req->steps = (uint64_t)sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 0);
 	sqlite3_finalize(st);
 	if (rc == -1)
@@ -222,20 +217,12 @@ store_event_query(struct store *s, struct store_req *req)
 
 /* ---- exports ---------------------------------------------------------- */
 
-static void
-read_export_row(sqlite3_stmt *st, void *row)
-{
-	struct export_rec *x = row;
-
-	x->id = sqlite3_column_int64(st, 0);
-	x->since_ms = sqlite3_column_int64(st, 1);
-	x->until_ms = sqlite3_column_int64(st, 2);
-	x->upto_id = sqlite3_column_int64(st, 3);
-	x->nrows = sqlite3_column_int64(st, 4);
-	x->done_ms = sqlite3_column_int64(st, 5);
-	STORE_COL_TEXT(st, 6, x->actor);
-	STORE_COL_TEXT(st, 7, x->file);
-}
+static const struct store_table t_exports =
+    STORE_TABLE("event_exports", export_rec,
+	COL_ROWID(export_rec, id), COL(export_rec, since_ms),
+	COL(export_rec, until_ms), COL(export_rec, upto_id),
+	COL(export_rec, nrows), COL(export_rec, done_ms),
+	COL(export_rec, actor), COL(export_rec, file));
 
 /* The newest event id and the export that reached furthest. */
 int
@@ -256,33 +243,20 @@ store_export_begin(struct store *s, struct store_req *req)
 		    "reading the newest event");
 		return -1;
 	}
-	if (store_sql_prepare(s, req, "SELECT id, since_ms, until_ms, upto_id, "
-	    "nrows, done_ms, actor, file FROM event_exports "
-	    "ORDER BY until_ms DESC, id DESC LIMIT 1", &st,
-	    "reading the exports") == -1)
+	if (store_select_prepare(s, req, &t_exports, "ORDER BY until_ms DESC, "
+	    "id DESC LIMIT 1", &st, "reading the exports") == -1)
 		return -1;
-	return store_select_once(s, req, st, sizeof(struct export_rec),
-	    read_export_row);
+	return store_select_once(s, req, st, &t_exports);
 }
 
 int
 store_export_done(struct store *s, struct store_req *req)
 {
-	const struct export_rec *x = &req->in.export;
 	sqlite3_stmt *st;
 
-	if (store_sql_prepare(s, req, "INSERT INTO event_exports (since_ms, "
-	    "until_ms, upto_id, nrows, done_ms, actor, file) VALUES "
-	    "(?, ?, ?, ?, ?, ?, ?)", &st, "recording an export") == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, x->since_ms);
-	sqlite3_bind_int64(st, 2, x->until_ms);
-	sqlite3_bind_int64(st, 3, x->upto_id);
-	sqlite3_bind_int64(st, 4, x->nrows);
-	sqlite3_bind_int64(st, 5, x->done_ms);
-	STORE_BIND_TEXT(st, 6, x->actor);
-	STORE_BIND_TEXT(st, 7, x->file);
-	if (store_sql_commit(s, req, st, "recording an export") == -1)
+	if (store_insert_prepare(s, req, &t_exports, "INSERT", &req->in.export,
+	    &st, "recording an export") == -1 ||
+	    store_sql_commit(s, req, st, "recording an export") == -1)
 		return -1;
 	req->id = sqlite3_last_insert_rowid(s->db);
 	return 0;

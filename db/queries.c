@@ -1,7 +1,7 @@
 /*
  * The SQL of the store's operations, run on the store thread: the connection's
- * settings, the prepared statements, binding requests and reading rows of
- * events, cards and alerts back out.
+ * settings, the prepared statements, and the records of events, cards,
+ * alerts and the fire mode, described column by column (db/columns.c).
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -14,39 +14,42 @@
 #define STORE_BUSY_MS		1000	/* waiting for another process's lock */
 #define STORE_ALERT_MAX		1000	/* rows one alert list returns at most */
 
-#define AL_COLS	"id, raised_ms, cleared_ms, source, kind, severity, message, audience, " \
-		"acked_ms, acked_by, ack_note, escalated_ms"
+/* kind is NOT NULL: an event without one is refused. */
+const struct store_table store_t_events = STORE_TABLE("events", ev_rec,
+	COL_ROWID(ev_rec, id), COL(ev_rec, ts_ms), COL(ev_rec, kind),
+	COL(ev_rec, lane), COL(ev_rec, device), COL(ev_rec, direction),
+	COL(ev_rec, credential), COL(ev_rec, decision), COL(ev_rec, reason),
+	COL(ev_rec, actor), COL(ev_rec, detail), COL_REF(ev_rec, person));
+
+const struct store_table store_t_cards = STORE_TABLE("cards", card_rec,
+	COL(card_rec, uid), COL(card_rec, holder), COL(card_rec, enabled),
+	COL(card_rec, valid_from_ms), COL(card_rec, valid_until_ms),
+	COL(card_rec, created_by), COL(card_rec, created_ms),
+	COL(card_rec, floors));
+
+static const struct store_table t_alerts = STORE_TABLE("alerts", alert_rec,
+	COL_ROWID(alert_rec, id), COL(alert_rec, raised_ms),
+	COL_REF(alert_rec, cleared_ms), COL(alert_rec, source),
+	COL(alert_rec, kind), COL(alert_rec, severity), COL(alert_rec, message),
+	COL(alert_rec, audience), COL_REF(alert_rec, acked_ms),
+	COL(alert_rec, acked_by), COL(alert_rec, ack_note),
+	COL_REF(alert_rec, escalated_ms));
+
+/* The one row of fire_mode, its id 1. */
+static const struct store_table t_fire = STORE_TABLE("fire_mode", fire_rec,
+	COL(fire_rec, active), COL(fire_rec, since_ms), COL(fire_rec, source),
+	COL_REF(fire_rec, ended_ms), COL(fire_rec, reset_by));
 
 static const char *const store_sql[STORE_ST_N] = {
 	[STORE_ST_BEGIN] = "BEGIN IMMEDIATE",
 	[STORE_ST_COMMIT] = "COMMIT",
 	[STORE_ST_ROLLBACK] = "ROLLBACK",
-	[STORE_ST_EV_INSERT] = "INSERT INTO events (ts_ms, kind, lane, device, "
-	    "direction, credential, decision, reason, actor, detail, person) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	[STORE_ST_CARD_PUT] = "INSERT OR REPLACE INTO cards (uid, holder, "
-	    "enabled, valid_from_ms, valid_until_ms, created_by, created_ms, "
-	    "floors) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 	[STORE_ST_CARD_DEL] = "DELETE FROM cards WHERE uid = ?",
-	[STORE_ST_CARD_LIST] = "SELECT uid, holder, enabled, valid_from_ms, "
-	    "valid_until_ms, created_by, created_ms, floors FROM cards "
-	    "ORDER BY uid",
-	[STORE_ST_CARD_PAGE] = "SELECT uid, holder, enabled, valid_from_ms, "
-	    "valid_until_ms, created_by, created_ms, floors FROM cards "
-	    "WHERE uid > ?1 ORDER BY uid LIMIT ?2",
 	[STORE_ST_ALERT_RAISE] = "INSERT INTO alerts (raised_ms, cleared_ms, "
 	    "source, kind, severity, message, audience) VALUES (?, ?, ?, ?, ?, ?, ?)",
 	[STORE_ST_ALERT_CLEAR] = "UPDATE alerts SET cleared_ms = ?2 "
 	    "WHERE id = ?1 AND (cleared_ms IS NULL OR cleared_ms = 0)",
-	[STORE_ST_ALERT_ACTIVE] = "SELECT " AL_COLS " FROM (SELECT " AL_COLS
-	    " FROM alerts WHERE cleared_ms IS NULL OR cleared_ms = 0"
-	    " ORDER BY id DESC LIMIT ?1) ORDER BY id",
-	[STORE_ST_ALERT_ALL] = "SELECT " AL_COLS " FROM (SELECT " AL_COLS
-	    " FROM alerts ORDER BY id DESC LIMIT ?1) ORDER BY id",
-	[STORE_ST_ALERT_PAGE] = "SELECT " AL_COLS " FROM alerts WHERE id > ?1 "
-	    "ORDER BY id LIMIT ?2",
-	[STORE_ST_FIRE_GET] = "SELECT active, since_ms, source, ended_ms, "
-	    "reset_by FROM fire_mode WHERE id = 1",
+	/* fire_cols after the id, which is always 1. */
 	[STORE_ST_FIRE_PUT] = "INSERT OR REPLACE INTO fire_mode (id, active, "
 	    "since_ms, source, ended_ms, reset_by) VALUES (1, ?, ?, ?, ?, ?)",
 	[STORE_ST_ALERT_ACK] = "UPDATE alerts SET acked_ms = ?2, acked_by = ?3, "
@@ -55,29 +58,31 @@ static const char *const store_sql[STORE_ST_N] = {
 	[STORE_ST_ALERT_ESCALATE] = "UPDATE alerts SET escalated_ms = ?2, "
 	    "audience = ?3 WHERE id = ?1 AND (escalated_ms IS NULL OR "
 	    "escalated_ms = 0)",
-	[STORE_ST_ALERT_GET] = "SELECT " AL_COLS " FROM alerts WHERE id = ?1",
 };
 
-/* Binds a fixed-size text field; an empty string is stored as NULL. */
-int
-store_bind_text(sqlite3_stmt *st, int i, const char *s, size_t size)
-{
-	size_t n = strnlen(s, size);
-
-	if (n == 0)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_text(st, i, s, (int)n, SQLITE_TRANSIENT);
-}
-#define BIND_TEXT(st, i, field)	STORE_BIND_TEXT(st, i, field)
-
-void
-store_col_text(sqlite3_stmt *st, int i, char *dst, size_t size)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	str_copy(dst, t != NULL ? (const char *)t : "", size);
-}
-#define COL_TEXT(st, i, field)	STORE_COL_TEXT(st, i, field)
+/* The other statements, made from a record's columns: an insert of every
+ * column it writes, or a select of every column and what follows. */
+static const struct {
+	const struct store_table *t;
+	const char	*insert;	/* "INSERT", "INSERT OR REPLACE"; NULL: a select */
+	const char	*tail;
+} store_rec_sql[STORE_ST_N] = {
+	[STORE_ST_EV_INSERT] = { &store_t_events, "INSERT", NULL },
+	[STORE_ST_CARD_PUT] = { &store_t_cards, "INSERT OR REPLACE", NULL },
+	[STORE_ST_CARD_LIST] = { &store_t_cards, NULL, "ORDER BY uid" },
+	[STORE_ST_CARD_PAGE] = { &store_t_cards, NULL,
+	    "WHERE uid > ?1 ORDER BY uid LIMIT ?2" },
+	/* The newest ?1, oldest first. */
+	[STORE_ST_ALERT_ACTIVE] = { &t_alerts, NULL, "WHERE id IN (SELECT id "
+	    "FROM alerts WHERE cleared_ms IS NULL OR cleared_ms = 0 "
+	    "ORDER BY id DESC LIMIT ?1) ORDER BY id" },
+	[STORE_ST_ALERT_ALL] = { &t_alerts, NULL, "WHERE id IN (SELECT id "
+	    "FROM alerts ORDER BY id DESC LIMIT ?1) ORDER BY id" },
+	[STORE_ST_ALERT_PAGE] = { &t_alerts, NULL,
+	    "WHERE id > ?1 ORDER BY id LIMIT ?2" },
+	[STORE_ST_ALERT_GET] = { &t_alerts, NULL, "WHERE id = ?1" },
+	[STORE_ST_FIRE_GET] = { &t_fire, NULL, "WHERE id = 1" },
+};
 
 int
 store_sql_prepare(struct store *s, struct store_req *req, const char *sql,
@@ -122,25 +127,6 @@ store_sql_commit(struct store *s, struct store_req *req, sqlite3_stmt *st,
 		return -1;
 	}
 	return store_commit(s, req->error, sizeof(req->error));
-}
-
-void *
-store_rows_push(void **rows, size_t *n, size_t *cap, size_t size)
-{
-	void *p;
-
-	if (*n == *cap) {
-		size_t ncap = *cap == 0 ? 16 : *cap * 2;
-
-		if ((p = realloc(*rows, ncap * size)) == NULL)
-			return NULL;
-		*rows = p;
-		*cap = ncap;
-	}
-	p = (char *)*rows + *n * size;
-	memset(p, 0, size);
-	(*n)++;
-	return p;
 }
 
 /* Records why a statement failed, file first. */
@@ -195,19 +181,7 @@ store_insert_event(struct store *s, struct ev_rec *ev)
 	sqlite3_stmt *st = s->st[STORE_ST_EV_INSERT];
 	int rc;
 
-	sqlite3_bind_int64(st, 1, ev->ts_ms);
-	/* kind is NOT NULL: an empty one is refused by the schema. */
-	BIND_TEXT(st, 2, ev->kind);
-	BIND_TEXT(st, 3, ev->lane);
-	BIND_TEXT(st, 4, ev->device);
-	BIND_TEXT(st, 5, ev->direction);
-	BIND_TEXT(st, 6, ev->credential);
-	BIND_TEXT(st, 7, ev->decision);
-	BIND_TEXT(st, 8, ev->reason);
-	BIND_TEXT(st, 9, ev->actor);
-	BIND_TEXT(st, 10, ev->detail);
-	if (ev->person != 0)
-		sqlite3_bind_int64(st, 11, ev->person);
+	store_bind_rec(st, &store_t_events, ev);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -215,150 +189,6 @@ store_insert_event(struct store *s, struct ev_rec *ev)
 		return -1;
 	ev->id = sqlite3_last_insert_rowid(s->db);
 	return 0;
-}
-
-void
-store_read_event(sqlite3_stmt *st, struct ev_rec *ev)
-{
-	ev->id = sqlite3_column_int64(st, 0);
-	ev->ts_ms = sqlite3_column_int64(st, 1);
-	COL_TEXT(st, 2, ev->kind);
-	COL_TEXT(st, 3, ev->lane);
-	COL_TEXT(st, 4, ev->device);
-	COL_TEXT(st, 5, ev->direction);
-	COL_TEXT(st, 6, ev->credential);
-	COL_TEXT(st, 7, ev->decision);
-	COL_TEXT(st, 8, ev->reason);
-	COL_TEXT(st, 9, ev->actor);
-	COL_TEXT(st, 10, ev->detail);
-	ev->person = sqlite3_column_int64(st, 11);
-}
-
-void
-store_bind_card(sqlite3_stmt *st, const struct card_rec *c)
-{
-	BIND_TEXT(st, 1, c->uid);
-	BIND_TEXT(st, 2, c->holder);
-	sqlite3_bind_int(st, 3, c->enabled ? 1 : 0);
-	sqlite3_bind_int64(st, 4, c->valid_from_ms);
-	sqlite3_bind_int64(st, 5, c->valid_until_ms);
-	BIND_TEXT(st, 6, c->created_by);
-	sqlite3_bind_int64(st, 7, c->created_ms);
-	sqlite3_bind_int64(st, 8, (int64_t)c->floors);
-}
-
-static void
-store_read_card(sqlite3_stmt *st, struct card_rec *c)
-{
-	COL_TEXT(st, 0, c->uid);
-	COL_TEXT(st, 1, c->holder);
-	c->enabled = sqlite3_column_int(st, 2) != 0;
-	c->valid_from_ms = sqlite3_column_int64(st, 3);
-	c->valid_until_ms = sqlite3_column_int64(st, 4);
-	COL_TEXT(st, 5, c->created_by);
-	c->created_ms = sqlite3_column_int64(st, 6);
-	c->floors = (uint64_t)sqlite3_column_int64(st, 7);
-}
-
-static void
-store_read_alert(sqlite3_stmt *st, struct alert_rec *a)
-{
-	a->id = sqlite3_column_int64(st, 0);
-	a->raised_ms = sqlite3_column_int64(st, 1);
-	a->cleared_ms = sqlite3_column_int64(st, 2);	/* NULL reads as 0 */
-	COL_TEXT(st, 3, a->source);
-	COL_TEXT(st, 4, a->kind);
-	COL_TEXT(st, 5, a->severity);
-	COL_TEXT(st, 6, a->message);
-	COL_TEXT(st, 7, a->audience);
-	a->acked_ms = sqlite3_column_int64(st, 8);
-	COL_TEXT(st, 9, a->acked_by);
-	COL_TEXT(st, 10, a->ack_note);
-	a->escalated_ms = sqlite3_column_int64(st, 11);
-}
-
-int
-store_select(struct store *s, struct store_req *req, sqlite3_stmt *st,
-    size_t size, void (*readrow)(sqlite3_stmt *, void *))
-{
-	size_t cap = 0;
-	void *row;
-	int rc;
-	union {
-		max_align_t	align;
-		char		b[1024];
-	} one;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (req->each != NULL && size <= sizeof(one.b)) {
-			memset(one.b, 0, size);
-			readrow(st, one.b);
-			req->each(one.b, req->each_arg);
-			continue;
-		}
-		row = store_rows_push(&req->rows, &req->nrows, &cap, size);
-		if (row == NULL) {
-			snprintf(req->error, sizeof(req->error),
-			    "%s: out of memory", s->path);
-			goto out_reset;
-		}
-		readrow(st, row);
-	}
-	if (rc != SQLITE_DONE) {
-		store_sqlerr(s, req->error, sizeof(req->error), "query");
-		goto out_reset;
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return 0;
-
-out_reset:
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	store_rows_drop(req);
-	return -1;
-}
-
-int
-store_select_once(struct store *s, struct store_req *req, sqlite3_stmt *st,
-    size_t size, void (*readrow)(sqlite3_stmt *, void *))
-{
-	int rc = store_select(s, req, st, size, readrow);
-
-	sqlite3_finalize(st);
-	return rc;
-}
-
-void
-store_rows_drop(struct store_req *req)
-{
-	free(req->rows);
-	req->rows = NULL;
-	req->nrows = 0;
-}
-
-static void
-read_card_row(sqlite3_stmt *st, void *row)
-{
-	store_read_card(st, row);
-}
-
-static void
-read_alert_row(sqlite3_stmt *st, void *row)
-{
-	store_read_alert(st, row);
-}
-
-static void
-read_fire_row(sqlite3_stmt *st, void *row)
-{
-	struct fire_rec *f = row;
-
-	f->active = sqlite3_column_int(st, 0) != 0;
-	f->since_ms = sqlite3_column_int64(st, 1);
-	COL_TEXT(st, 2, f->source);
-	f->ended_ms = sqlite3_column_int64(st, 3);	/* NULL reads as 0 */
-	COL_TEXT(st, 4, f->reset_by);
 }
 
 /* Runs one statement of a write request inside its own transaction. */
@@ -397,8 +227,7 @@ store_alert_get(struct store *s, struct store_req *req)
 	sqlite3_stmt *st = s->st[STORE_ST_ALERT_GET];
 
 	sqlite3_bind_int64(st, 1, req->in.alert.id);
-	return store_select(s, req, st, sizeof(struct alert_rec),
-	    read_alert_row);
+	return store_select(s, req, st, &t_alerts);
 }
 
 static int
@@ -411,7 +240,7 @@ card_put(struct store *s, struct store_req *req)
 		    "%s: card with an empty uid", s->path);
 		return -1;
 	}
-	store_bind_card(s->st[STORE_ST_CARD_PUT], &req->in.card);
+	store_bind_rec(s->st[STORE_ST_CARD_PUT], &store_t_cards, &req->in.card);
 	rc = store_write1(s, req, STORE_ST_CARD_PUT, "writing card");
 	req->id = 0;
 	return rc;
@@ -422,7 +251,7 @@ card_del(struct store *s, struct store_req *req)
 {
 	int rc;
 
-	BIND_TEXT(s->st[STORE_ST_CARD_DEL], 1, req->in.key);
+	STORE_BIND_TEXT(s->st[STORE_ST_CARD_DEL], 1, req->in.key);
 	rc = store_write1(s, req, STORE_ST_CARD_DEL, "deleting card");
 	req->id = 0;
 	return rc;
@@ -442,7 +271,7 @@ card_list(struct store *s, struct store_req *req)
 		sqlite3_bind_int(st, 2, req->in.page.limit);
 	} else
 		st = s->st[STORE_ST_CARD_LIST];
-	return store_select(s, req, st, sizeof(struct card_rec), read_card_row);
+	return store_select(s, req, st, &store_t_cards);
 }
 
 static int
@@ -454,11 +283,11 @@ alert_raise(struct store *s, struct store_req *req)
 	sqlite3_bind_int64(st, 1, req->in.alert.raised_ms);
 	if (req->in.alert.cleared_ms != 0)
 		sqlite3_bind_int64(st, 2, req->in.alert.cleared_ms);
-	BIND_TEXT(st, 3, req->in.alert.source);
-	BIND_TEXT(st, 4, req->in.alert.kind);
-	BIND_TEXT(st, 5, req->in.alert.severity);
-	BIND_TEXT(st, 6, req->in.alert.message);
-	BIND_TEXT(st, 7, req->in.alert.audience);
+	STORE_BIND_TEXT(st, 3, req->in.alert.source);
+	STORE_BIND_TEXT(st, 4, req->in.alert.kind);
+	STORE_BIND_TEXT(st, 5, req->in.alert.severity);
+	STORE_BIND_TEXT(st, 6, req->in.alert.message);
+	STORE_BIND_TEXT(st, 7, req->in.alert.audience);
 	rc = store_write1(s, req, STORE_ST_ALERT_RAISE, "raising alert");
 	req->found = false;
 	return rc;
@@ -493,8 +322,8 @@ alert_ack(struct store *s, struct store_req *req)
 {
 	sqlite3_stmt *st = s->st[STORE_ST_ALERT_ACK];
 
-	BIND_TEXT(st, 3, req->in.alert.acked_by);
-	BIND_TEXT(st, 4, req->in.alert.ack_note);
+	STORE_BIND_TEXT(st, 3, req->in.alert.acked_by);
+	STORE_BIND_TEXT(st, 4, req->in.alert.ack_note);
 	return alert_change(s, req, STORE_ST_ALERT_ACK, req->in.alert.acked_ms,
 	    "acknowledging alert");
 }
@@ -502,7 +331,7 @@ alert_ack(struct store *s, struct store_req *req)
 static int
 alert_escalate(struct store *s, struct store_req *req)
 {
-	BIND_TEXT(s->st[STORE_ST_ALERT_ESCALATE], 3, req->in.alert.audience);
+	STORE_BIND_TEXT(s->st[STORE_ST_ALERT_ESCALATE], 3, req->in.alert.audience);
 	return alert_change(s, req, STORE_ST_ALERT_ESCALATE,
 	    req->in.alert.escalated_ms, "escalating alert");
 }
@@ -514,7 +343,7 @@ alert_list(struct store *s, struct store_req *req)
 	    STORE_ST_ALERT_ACTIVE];
 
 	sqlite3_bind_int(st, 1, STORE_ALERT_MAX);
-	return store_select(s, req, st, sizeof(struct alert_rec), read_alert_row);
+	return store_select(s, req, st, &t_alerts);
 }
 
 static int
@@ -524,7 +353,7 @@ alert_page(struct store *s, struct store_req *req)
 
 	sqlite3_bind_int64(st, 1, strtoll(req->in.page.after, NULL, 10));
 	sqlite3_bind_int(st, 2, req->in.page.limit);
-	return store_select(s, req, st, sizeof(struct alert_rec), read_alert_row);
+	return store_select(s, req, st, &t_alerts);
 }
 
 static int
@@ -546,8 +375,7 @@ event_sync(struct store *s, struct store_req *req)
 static int
 fire_get(struct store *s, struct store_req *req)
 {
-	return store_select(s, req, s->st[STORE_ST_FIRE_GET],
-	    sizeof(struct fire_rec), read_fire_row);
+	return store_select(s, req, s->st[STORE_ST_FIRE_GET], &t_fire);
 }
 
 static int
@@ -557,12 +385,7 @@ fire_put(struct store *s, struct store_req *req)
 	sqlite3_stmt *st = s->st[STORE_ST_FIRE_PUT];
 	int rc;
 
-	sqlite3_bind_int(st, 1, f->active ? 1 : 0);
-	sqlite3_bind_int64(st, 2, f->since_ms);
-	BIND_TEXT(st, 3, f->source);
-	if (f->ended_ms != 0)
-		sqlite3_bind_int64(st, 4, f->ended_ms);
-	BIND_TEXT(st, 5, f->reset_by);
+	store_bind_rec(st, &t_fire, f);
 	rc = store_write1(s, req, STORE_ST_FIRE_PUT, "writing the fire mode");
 	req->id = 0;
 	return rc;
@@ -691,13 +514,21 @@ store_setup(struct store *s, char *err, size_t errlen)
 int
 store_prepare(struct store *s, char *err, size_t errlen)
 {
-	int i;
+	char sql[STORE_SQL_MAX];
 
-	for (i = 0; i < STORE_ST_N; i++) {
-		if (sqlite3_prepare_v3(s->db, store_sql[i], -1,
-		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
+	for (int i = 0; i < STORE_ST_N; i++) {
+		const struct store_table *t = store_rec_sql[i].t;
+
+		if (store_sql[i] != NULL)
+			str_copy(sql, store_sql[i], sizeof(sql));
+		else if (store_rec_sql[i].insert != NULL)
+			store_sql_insert(t, store_rec_sql[i].insert, sql, sizeof(sql));
+		else
+			store_sql_select(t, store_rec_sql[i].tail, sql, sizeof(sql));
+		if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+		    &s->st[i], NULL) != SQLITE_OK) {
 			snprintf(err, errlen, "%s: preparing \"%s\": %s",
-			    s->path, store_sql[i], sqlite3_errmsg(s->db));
+			    s->path, sql, sqlite3_errmsg(s->db));
 			return -1;
 		}
 	}

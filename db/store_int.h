@@ -119,15 +119,6 @@ void	store_rollback(struct store *);
 int	store_insert_event(struct store *, struct ev_rec *);
 void	store_do(struct store *, struct store_req *);
 
-/* A card's columns, ?1 to ?8, in the order of the cards table: uid, holder,
- * enabled, valid_from_ms, valid_until_ms, created_by, created_ms, floors. */
-void	store_bind_card(sqlite3_stmt *, const struct card_rec *);
-
-/* The columns of an event, in the order store_read_event() reads them. */
-#define STORE_EV_COLS	"id, ts_ms, kind, lane, device, direction, credential, " \
-			"decision, reason, actor, detail, person"
-void	store_read_event(sqlite3_stmt *, struct ev_rec *);
-
 /*
  * Each of the following carries out the request its name says, on the store
  * thread: 0, or -1 with req->error set.
@@ -165,12 +156,116 @@ int	store_desk_do(struct store *, struct store_req *);
 /* tenants.c: STORE_TENANT, by in.tenant.action. */
 int	store_tenant_do(struct store *, struct store_req *);
 
-/* queries.c: the SQL pieces every part of the store uses. Text fields bind
- * with an empty string as NULL and read back NULL as "". */
+/*
+ * columns.c: a record type described once, column by column in the order
+ * of its table; the statements that write and read whole records are made
+ * from that description, so that a new field is one entry there and one in
+ * the schema. A column's type comes from its field's C type; COL_REF and
+ * COL_ROWID name the two conventions an int64_t may be stored with.
+ */
+enum store_col_type {
+	C_ROWID,	/* int64_t, the row id: read, but left out of an insert
+			   (SQLite numbers the new row) */
+	C_I64,		/* int64_t */
+	C_REF,		/* int64_t, 0 stored as NULL */
+	C_INT,		/* int */
+	C_BOOL,		/* bool */
+	C_U8,		/* uint8_t */
+	C_U64,		/* uint64_t, stored as a signed 64-bit integer */
+	C_TEXT,		/* char[], "" stored as NULL (and NULL read as "") */
+};
+
+struct store_col {
+	const char	*name;
+	enum store_col_type type;
+	size_t		off, size;
+};
+
+/* The column type of a field, from its C type; a char array is text. */
+#define STORE_COL_TYPE(field)	_Generic((field), \
+	int64_t: C_I64, int: C_INT, bool: C_BOOL, uint8_t: C_U8, \
+	uint64_t: C_U64, char *: C_TEXT)
+#define STORE_FIELD(rec, f)	(((struct rec *)0)->f)
+#define STORE_COL(rec, f, name, type) \
+	{ name, type, offsetof(struct rec, f), sizeof(STORE_FIELD(rec, f)) }
+
+/* Field f of struct rec in the column of its name (COL_AS: in column
+ * name), stored as its C type says. */
+#define COL(rec, f)	COL_AS(rec, f, #f)
+#define COL_AS(rec, f, name) \
+	STORE_COL(rec, f, name, STORE_COL_TYPE(STORE_FIELD(rec, f)))
+/* An int64_t field stored with a convention of its own: a reference, 0
+ * stored as NULL; the row id. */
+#define COL_REF(rec, f) \
+	STORE_COL(rec, f, #f, _Generic(STORE_FIELD(rec, f), int64_t: C_REF))
+#define COL_ROWID(rec, f) \
+	STORE_COL(rec, f, #f, _Generic(STORE_FIELD(rec, f), int64_t: C_ROWID))
+
+struct store_table {
+	const char	*name;
+	const struct store_col *cols;	/* ending in one without a name */
+	size_t		size;		/* of the record */
+};
+
+/* Table name of struct rec records, its columns in the table's order. */
+#define STORE_TABLE(name, rec, ...) \
+	{ name, (const struct store_col[]){ __VA_ARGS__, { NULL } }, \
+	  sizeof(struct rec) }
+
+/* Room for any statement made from a table. */
+#define STORE_SQL_MAX	1536
+
+/* "<verb> INTO t (cols) VALUES (?, ...)" of every column but the row id,
+ * verb "INSERT" or "INSERT OR REPLACE", into buf. */
+void	store_sql_insert(const struct store_table *, const char *verb,
+	    char *buf, size_t len);
+/* "SELECT cols FROM t <tail>" of every column, into buf. */
+void	store_sql_select(const struct store_table *, const char *tail,
+	    char *buf, size_t len);
+/* Binds the columns of rec an insert writes to ?1, ?2, ...; reads every
+ * column of the row st is on into rec. */
+void	store_bind_rec(sqlite3_stmt *, const struct store_table *, const void *rec);
+void	store_read_rec(sqlite3_stmt *, const struct store_table *, void *rec);
+/* store_sql_insert prepared for req, rec bound; store_sql_select prepared.
+ * -1 with the reason (naming what) in req->error. */
+int	store_insert_prepare(struct store *, struct store_req *,
+	    const struct store_table *, const char *verb, const void *rec,
+	    sqlite3_stmt **, const char *what);
+int	store_select_prepare(struct store *, struct store_req *,
+	    const struct store_table *, const char *tail, sqlite3_stmt **,
+	    const char *what);
+/* Every row of store_sql_select(t, tail), its one parameter bound to key,
+ * into req->rows: 0, or -1 with req->error set and no rows. */
+int	store_select_key(struct store *, struct store_req *,
+	    const struct store_table *, const char *tail, int64_t key,
+	    const char *what);
+
+/* Text fields bind with an empty string as NULL and read back NULL as "". */
 int	store_bind_text(sqlite3_stmt *, int i, const char *s, size_t size);
 void	store_col_text(sqlite3_stmt *, int i, char *dst, size_t size);
 #define STORE_BIND_TEXT(st, i, field)	store_bind_text((st), (i), (field), sizeof(field))
 #define STORE_COL_TEXT(st, i, field)	store_col_text((st), (i), (field), sizeof(field))
+
+/* columns.c: steps a bound SELECT to the end, each row read as a record of
+ * t into a new zeroed element of req->rows (or handed to req->each);
+ * resets st. 0, or -1 with req->error set and no rows. */
+int	store_select(struct store *, struct store_req *, sqlite3_stmt *st,
+	    const struct store_table *t);
+/* store_select on a statement made for this request alone, which it then
+ * finalizes. */
+int	store_select_once(struct store *, struct store_req *, sqlite3_stmt *st,
+	    const struct store_table *t);
+/* A new zeroed element of size at the end of the growing array *rows, its
+ * length *n and room *cap; NULL when out of memory. */
+void	*store_rows_push(void **rows, size_t *n, size_t *cap, size_t size);
+/* Forgets req->rows. */
+void	store_rows_drop(struct store_req *);
+
+/* queries.c: the records every part of the store reads or writes. */
+extern const struct store_table store_t_events;	/* struct ev_rec */
+extern const struct store_table store_t_cards;	/* struct card_rec */
+
+/* queries.c: the SQL pieces every part of the store uses. */
 /* A statement for req; -1 with the reason (naming what) in req->error. */
 int	store_sql_prepare(struct store *, struct store_req *, const char *sql,
 	    sqlite3_stmt **, const char *what);
@@ -186,20 +281,5 @@ int	store_sql_done(struct store *, struct store_req *, sqlite3_stmt *,
  * what the statement did. */
 int	store_sql_commit(struct store *, struct store_req *, sqlite3_stmt *,
 	    const char *what);
-
-/* queries.c: steps a bound SELECT to the end, each row read by readrow
- * into a new zeroed element of req->rows; resets st. 0, or -1 with
- * req->error set and no rows. */
-int	store_select(struct store *, struct store_req *, sqlite3_stmt *st,
-	    size_t size, void (*readrow)(sqlite3_stmt *, void *));
-/* store_select on a statement made for this request alone, which it then
- * finalizes. */
-int	store_select_once(struct store *, struct store_req *, sqlite3_stmt *st,
-	    size_t size, void (*readrow)(sqlite3_stmt *, void *));
-/* A new zeroed element of size at the end of the growing array *rows, its
- * length *n and room *cap; NULL when out of memory. */
-void	*store_rows_push(void **rows, size_t *n, size_t *cap, size_t size);
-/* Forgets req->rows. */
-void	store_rows_drop(struct store_req *);
 
 #endif

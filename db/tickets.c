@@ -14,33 +14,39 @@
 #define tk_done(s, req, st, what)	store_sql_done((s), (req), (st), (what))
 #define tk_bind(st, i, v, size)		store_bind_text((st), (i), (v), (size))
 #define TK_BIND(st, i, field)		STORE_BIND_TEXT(st, i, field)
-#define TK_COL(st, i, field)		STORE_COL_TEXT(st, i, field)
 
 #define TICKET_LIST_MAX		1000	/* rows one list returns at most */
 #define MS_PER_DAY		86400000LL
 
-#define TK_COLS	"id, opened_ms, updated_ms, closed_ms, alert_id, source, kind, " \
-		"title, urgency, state, opened_by"
-#define SUM_COLS "id, day, made_ms, since_ms, late, nopen, nurgent, nopened, nclosed"
-#define ITEM_COLS "section, age_days, ticket, opened_ms, closed_ms, source, kind, " \
-		"title, urgency, state"
+static const struct store_table t_tickets = STORE_TABLE("tickets", ticket_rec,
+	COL_ROWID(ticket_rec, id), COL(ticket_rec, opened_ms),
+	COL(ticket_rec, updated_ms), COL_REF(ticket_rec, closed_ms),
+	COL_REF(ticket_rec, alert_id), COL(ticket_rec, source),
+	COL(ticket_rec, kind), COL(ticket_rec, title), COL(ticket_rec, urgency),
+	COL(ticket_rec, state), COL(ticket_rec, opened_by));
 
-static void
-tk_read_ticket(sqlite3_stmt *st, int c, struct ticket_rec *t)
-{
-	memset(t, 0, sizeof(*t));
-	t->id = sqlite3_column_int64(st, c + 0);
-	t->opened_ms = sqlite3_column_int64(st, c + 1);
-	t->updated_ms = sqlite3_column_int64(st, c + 2);
-	t->closed_ms = sqlite3_column_int64(st, c + 3);
-	t->alert_id = sqlite3_column_int64(st, c + 4);
-	TK_COL(st, c + 5, t->source);
-	TK_COL(st, c + 6, t->kind);
-	TK_COL(st, c + 7, t->title);
-	TK_COL(st, c + 8, t->urgency);
-	TK_COL(st, c + 9, t->state);
-	TK_COL(st, c + 10, t->opened_by);
-}
+static const struct store_table t_notes =
+    STORE_TABLE("ticket_notes", ticket_note,
+	COL_ROWID(ticket_note, id), COL(ticket_note, ticket),
+	COL(ticket_note, ts_ms), COL(ticket_note, actor),
+	COL(ticket_note, action), COL(ticket_note, text));
+
+static const struct store_table t_summaries =
+    STORE_TABLE("ticket_summaries", ticket_summary,
+	COL_ROWID(ticket_summary, id), COL(ticket_summary, day),
+	COL(ticket_summary, made_ms), COL(ticket_summary, since_ms),
+	COL(ticket_summary, late), COL(ticket_summary, nopen),
+	COL(ticket_summary, nurgent), COL(ticket_summary, nopened),
+	COL(ticket_summary, nclosed));
+
+/* A summary's line: the ticket (its id as "ticket") as it was then. */
+#define ITEM_COL(f)	COL_AS(ticket_item, t.f, #f)
+static const struct store_table t_items =
+    STORE_TABLE("ticket_summary_items", ticket_item,
+	COL(ticket_item, section), COL(ticket_item, age_days),
+	COL_AS(ticket_item, t.id, "ticket"), ITEM_COL(opened_ms),
+	ITEM_COL(closed_ms), ITEM_COL(source), ITEM_COL(kind), ITEM_COL(title),
+	ITEM_COL(urgency), ITEM_COL(state));
 
 /* The ticket st selects, if any, into out; finalizes st. 1 found, 0 none,
  * -1 failed. */
@@ -51,7 +57,7 @@ tk_read_one(struct store *s, struct store_req *req, sqlite3_stmt *st,
 	int rc = sqlite3_step(st);
 
 	if (rc == SQLITE_ROW)
-		tk_read_ticket(st, 0, out);
+		store_read_rec(st, &t_tickets, out);
 	else if (rc != SQLITE_DONE)
 		store_sqlerr(s, req->error, sizeof(req->error), what);
 	sqlite3_finalize(st);
@@ -65,8 +71,8 @@ tk_get(struct store *s, struct store_req *req, int64_t id,
 {
 	sqlite3_stmt *st;
 
-	if (tk_prepare(s, req, "SELECT " TK_COLS " FROM tickets WHERE id = ?",
-	    &st) == -1)
+	if (store_select_prepare(s, req, &t_tickets, "WHERE id = ?", &st,
+	    "tickets") == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	return tk_read_one(s, req, st, out, "reading ticket");
@@ -79,9 +85,9 @@ tk_find_unfinished(struct store *s, struct store_req *req, const char *source,
 {
 	sqlite3_stmt *st;
 
-	if (tk_prepare(s, req, "SELECT " TK_COLS " FROM tickets WHERE source = ?"
-	    " AND kind = ? AND state <> 'done' ORDER BY id DESC LIMIT 1",
-	    &st) == -1)
+	if (store_select_prepare(s, req, &t_tickets, "WHERE source = ? AND "
+	    "kind = ? AND state <> 'done' ORDER BY id DESC LIMIT 1", &st,
+	    "tickets") == -1)
 		return -1;
 	sqlite3_bind_text(st, 1, source, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, kind, -1, SQLITE_TRANSIENT);
@@ -242,42 +248,6 @@ tk_update(struct store *s, struct store_req *req)
 	return tk_note(s, req, tk->id, tk->ts_ms, tk->actor, action, tk->text);
 }
 
-static void
-tk_ticket_row(sqlite3_stmt *st, void *row)
-{
-	tk_read_ticket(st, 0, row);
-}
-
-static void
-tk_note_row(sqlite3_stmt *st, void *row)
-{
-	struct ticket_note *nt = row;
-
-	nt->id = sqlite3_column_int64(st, 0);
-	nt->ticket = sqlite3_column_int64(st, 1);
-	nt->ts_ms = sqlite3_column_int64(st, 2);
-	TK_COL(st, 3, nt->actor);
-	TK_COL(st, 4, nt->action);
-	TK_COL(st, 5, nt->text);
-}
-
-static void
-tk_item_row(sqlite3_stmt *st, void *row)
-{
-	struct ticket_item *it = row;
-
-	TK_COL(st, 0, it->section);
-	it->age_days = sqlite3_column_int(st, 1);
-	it->t.id = sqlite3_column_int64(st, 2);
-	it->t.opened_ms = sqlite3_column_int64(st, 3);
-	it->t.closed_ms = sqlite3_column_int64(st, 4);
-	TK_COL(st, 5, it->t.source);
-	TK_COL(st, 6, it->t.kind);
-	TK_COL(st, 7, it->t.title);
-	TK_COL(st, 8, it->t.urgency);
-	TK_COL(st, 9, it->t.state);
-}
-
 static int
 tk_list(struct store *s, struct store_req *req)
 {
@@ -285,34 +255,27 @@ tk_list(struct store *s, struct store_req *req)
 
 	/* Unfinished first, urgent before normal, the oldest first; finished
 	 * ones after, the latest closed first. */
-	if (tk_prepare(s, req, "SELECT " TK_COLS " FROM tickets"
-	    " WHERE ?1 OR state <> 'done'"
+	if (store_select_prepare(s, req, &t_tickets, "WHERE ?1 OR state <> 'done'"
 	    " ORDER BY state = 'done', urgency = 'urgent' DESC,"
 	    " CASE WHEN state = 'done' THEN -closed_ms ELSE opened_ms END, id"
-	    " LIMIT ?2", &st) == -1)
+	    " LIMIT ?2", &st, "tickets") == -1)
 		return -1;
 	sqlite3_bind_int(st, 1, req->in.ticket.all ? 1 : 0);
 	sqlite3_bind_int(st, 2, TICKET_LIST_MAX);
-	return store_select_once(s, req, st, sizeof(struct ticket_rec),
-	    tk_ticket_row);
+	return store_select_once(s, req, st, &t_tickets);
 }
 
 /* The ticket in rec, its notes in rows. */
 static int
 tk_show(struct store *s, struct store_req *req)
 {
-	sqlite3_stmt *st;
 	int n;
 
 	if ((n = tk_get(s, req, req->in.ticket.id, &req->in.ticket.rec)) <= 0)
 		return n;
 	req->found = true;
-	if (tk_prepare(s, req, "SELECT id, ticket, ts_ms, actor, action, text"
-	    " FROM ticket_notes WHERE ticket = ? ORDER BY id", &st) == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, req->in.ticket.id);
-	return store_select_once(s, req, st, sizeof(struct ticket_note),
-	    tk_note_row);
+	return store_select_key(s, req, &t_notes, "WHERE ticket = ? ORDER BY id",
+	    req->in.ticket.id, "tickets");
 }
 
 /* The summary for in.ticket.sum.day ("": the latest) and its lines:
@@ -324,34 +287,21 @@ tk_summary_read(struct store *s, struct store_req *req)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (tk_prepare(s, req, "SELECT " SUM_COLS " FROM ticket_summaries"
-	    " WHERE ?1 IS NULL OR day = ?1 ORDER BY day DESC, id DESC LIMIT 1",
-	    &st) == -1)
+	if (store_select_prepare(s, req, &t_summaries, "WHERE ?1 IS NULL OR "
+	    "day = ?1 ORDER BY day DESC, id DESC LIMIT 1", &st, "tickets") == -1)
 		return -1;
 	TK_BIND(st, 1, sum->day);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		sum->id = sqlite3_column_int64(st, 0);
-		TK_COL(st, 1, sum->day);
-		sum->made_ms = sqlite3_column_int64(st, 2);
-		sum->since_ms = sqlite3_column_int64(st, 3);
-		sum->late = sqlite3_column_int(st, 4) != 0;
-		sum->nopen = sqlite3_column_int(st, 5);
-		sum->nurgent = sqlite3_column_int(st, 6);
-		sum->nopened = sqlite3_column_int(st, 7);
-		sum->nclosed = sqlite3_column_int(st, 8);
-	} else if (rc != SQLITE_DONE)
+	if (rc == SQLITE_ROW)
+		store_read_rec(st, &t_summaries, sum);
+	else if (rc != SQLITE_DONE)
 		store_sqlerr(s, req->error, sizeof(req->error), "reading summary");
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
 		return rc == SQLITE_DONE ? 0 : -1;
 
-	if (tk_prepare(s, req, "SELECT " ITEM_COLS " FROM ticket_summary_items"
-	    " WHERE summary = ? ORDER BY rowid", &st) == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, sum->id);
-	return store_select_once(s, req, st, sizeof(struct ticket_item),
-	    tk_item_row) == 0 ? 1 : -1;
+	return store_select_key(s, req, &t_items, "WHERE summary = ? ORDER BY "
+	    "rowid", sum->id, "tickets") == 0 ? 1 : -1;
 }
 
 /*

@@ -13,6 +13,12 @@
 #define WEB_FAIL_MAX	5		/* failures in a row before a pause */
 #define WEB_LOCK_MS	60000		/* the pause, from the last failure */
 
+/* The columns an account is added with, from the request that adds it;
+ * failed and failed_ms start again from their defaults. */
+static const struct store_table t_web_users = STORE_TABLE("web_users", web_in,
+	COL(web_in, name), COL(web_in, role), COL(web_in, hash),
+	COL_AS(web_in, ts_ms, "created_ms"), COL_AS(web_in, actor, "created_by"));
+
 int
 store_web_put(struct store *s, struct store_req *req)
 {
@@ -25,15 +31,9 @@ store_web_put(struct store *s, struct store_req *req)
 	STORE_BIND_TEXT(st, 1, w->name);
 	req->found = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
-	if (store_sql_prepare(s, req, "INSERT OR REPLACE INTO web_users (name, "
-	    "role, hash, created_ms, created_by) VALUES (?, ?, ?, ?, ?)", &st,
-	    "web users") == -1)
+	if (store_insert_prepare(s, req, &t_web_users, "INSERT OR REPLACE", w,
+	    &st, "web users") == -1)
 		return -1;
-	STORE_BIND_TEXT(st, 1, w->name);
-	STORE_BIND_TEXT(st, 2, w->role);
-	STORE_BIND_TEXT(st, 3, w->hash);
-	sqlite3_bind_int64(st, 4, w->ts_ms);
-	STORE_BIND_TEXT(st, 5, w->actor);
 	return store_sql_commit(s, req, st, "writing web user");
 }
 

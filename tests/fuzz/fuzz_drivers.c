@@ -30,6 +30,7 @@
 #include "../../drivers/modbus_int.h"
 #include "../../drivers/msg.h"
 #include "../../common/util.h"
+#include "../profiles.h"
 
 #define FAIL(...) do { fprintf(stderr, "fuzz_drivers: " __VA_ARGS__); \
 	fputc('\n', stderr); abort(); } while (0)
@@ -43,13 +44,7 @@ static const char site_text[] =
 "store = { database = \"/nonexistent/lobbyd.db\"; };\n"
 "health = { offline_after = 2; backoff_max_ms = 5000; };\n"
 "profiles = (\n"
-" { name = \"tripod-a\"; kind = \"turnstile\"; state = \"input:0\";\n"
-"   state_values = { idle = 0; passing = 1; fault = 2; };\n"
-"   entry_counter = \"input:1\"; exit_counter = \"input:2\"; fault_code = \"input:3\";\n"
-"   commands = { open_entry = { register = \"holding:0\"; value = 1; };\n"
-"     open_exit = { register = \"holding:0\"; value = 2; };\n"
-"     free = { register = \"holding:0\"; value = 3; };\n"
-"     lock = { register = \"holding:0\"; value = 4; }; }; },\n"
+TEST_PROFILE_TRIPOD_A
 " { name = \"gate-b\"; kind = \"turnstile\"; state = \"holding:100\";\n"
 "   state_values = { idle = 1; passing = 2; fault = 9; };\n"
 "   entry_counter = \"input:10:u32\"; exit_counter = \"input:12:u32\";\n"
@@ -58,18 +53,8 @@ static const char site_text[] =
 "     open_exit = { register = \"coil:1\"; value = 1; };\n"
 "     free = { register = \"coil:2\"; value = 1; };\n"
 "     lock = { register = \"coil:2\"; value = 0; }; }; },\n"
-" { name = \"icom-a\"; kind = \"intercom\"; call_state = \"input:0\";\n"
-"   call_values = { idle = 0; ringing = 1; connected = 2; };\n"
-"   call_button = \"discrete:0\"; door_state = \"discrete:1\";\n"
-"   commands = { release = { register = \"coil:0\"; value = 1; release_ms = 3000; };\n"
-"     forward = { register = \"holding:10\"; }; }; },\n"
-" { name = \"elev-a\"; kind = \"elevator\"; floor = \"input:10\";\n"
-"   direction = \"input:11\"; direction_values = { stopped = 0; up = 1; down = 2; };\n"
-"   door = \"input:12\"; door_values = { closed = 0; open = 1; opening = 2; closing = 3; };\n"
-"   mode = \"input:13\";\n"
-"   mode_values = { normal = 0; independent = 1; fire_service = 2; out_of_service = 3; };\n"
-"   fault_code = \"input:14\"; trapped = \"discrete:5\"; floor_enable = \"holding:20\";\n"
-"   floors = 32; }\n"
+TEST_PROFILE_ICOM_A
+TEST_PROFILE_ELEV_A
 ");\n"
 "links = ( { name = \"gw\"; type = \"modbus-tcp\"; host = \"127.0.0.1\"; port = 1;\n"
 "   timeout_ms = 1000; } );\n"

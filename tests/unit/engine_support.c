@@ -19,6 +19,7 @@
 #include "../../control/control.h"
 #include "../../control/ctl.h"
 #include "../../common/util.h"
+#include "../profiles.h"
 
 /* The tower: two lanes on an RTU bus, one on TCP, a fire contact, two
  * intercom stations, a freight elevator; no roles (every user admitted
@@ -29,25 +30,9 @@ static const char site_text[] =
 "control = { socket = \"@DIR@/control.sock\"; };\n"
 "health = { offline_after = 3; backoff_max_ms = 5000; };\n"
 "profiles = (\n"
-" { name = \"tripod-a\"; kind = \"turnstile\"; state = \"input:0\";\n"
-"   state_values = { idle = 0; passing = 1; fault = 2; };\n"
-"   entry_counter = \"input:1\"; exit_counter = \"input:2\"; fault_code = \"input:3\";\n"
-"   commands = { open_entry = { register = \"holding:0\"; value = 1; };\n"
-"     open_exit = { register = \"holding:0\"; value = 2; };\n"
-"     free = { register = \"holding:0\"; value = 3; };\n"
-"     lock = { register = \"holding:0\"; value = 4; }; }; },\n"
-" { name = \"icom-a\"; kind = \"intercom\"; call_state = \"input:0\";\n"
-"   call_values = { idle = 0; ringing = 1; connected = 2; };\n"
-"   call_button = \"discrete:0\"; door_state = \"discrete:1\";\n"
-"   commands = { release = { register = \"coil:0\"; value = 1; release_ms = 3000; };\n"
-"     forward = { register = \"holding:10\"; }; }; },\n"
-" { name = \"elev-a\"; kind = \"elevator\"; floor = \"input:10\";\n"
-"   direction = \"input:11\"; direction_values = { stopped = 0; up = 1; down = 2; };\n"
-"   door = \"input:12\"; door_values = { closed = 0; open = 1; opening = 2; closing = 3; };\n"
-"   mode = \"input:13\";\n"
-"   mode_values = { normal = 0; independent = 1; fire_service = 2; out_of_service = 3; };\n"
-"   fault_code = \"input:14\"; trapped = \"discrete:5\"; floor_enable = \"holding:20\";\n"
-"   floors = 32; }\n"
+TEST_PROFILE_TRIPOD_A
+TEST_PROFILE_ICOM_A
+TEST_PROFILE_ELEV_A
 ");\n"
 "links = (\n"
 " { name = \"bus1\"; type = \"modbus-rtu\"; path = \"@DIR@/bus1\"; baud = 19200;\n"
