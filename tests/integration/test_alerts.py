@@ -387,6 +387,12 @@ def an_alert_raised_by_hand_reaches_its_roles_and_ends_when_acknowledged():
                     if x["kind"] == a["kind"]]
         ev = s.wait_event(lambda e: e["kind"] == "alert_raised_by_hand", what="the event")[0]
         assert ev["actor"] and "for security" in ev["detail"], ev
+        assert a["kind"] in ev["detail"], ev
+        # The event log is everyone's: the words are the alert's, for its
+        # roles only, and stay out of it.
+        assert "闹事" not in ev["detail"], ev
+        r = as_user(s, "src", "events")
+        assert r.returncode == 0 and "闹事" not in r.stdout, r
         # Wrong words are refused, named.
         r = as_user(s, "staff", "alert", "raise", "--to", "police", "--text", "x")
         assert r.returncode != 0 and "police" in r.stderr, r
