@@ -349,6 +349,10 @@ exec_start(struct njob *j, char *why, size_t whylen)
 	sigemptyset(&none);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, p[0], 0);
+	/* The command gets the notice and the standard streams, nothing
+	 * else: not the line to the engine (where it could report deliveries
+	 * of its own making), nor libcurl's sockets. */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setpgroup(&attr, 0);
