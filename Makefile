@@ -191,7 +191,7 @@ FUZZ_BUILD := build-fuzz
 FUZZ_CC	:= clang
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZERS	:= fuzz_cardfmt fuzz_wiegand fuzz_msg fuzz_modbus fuzz_config fuzz_ctl \
-	   fuzz_drivers
+	   fuzz_drivers fuzz_idcard
 fuzz_cardfmt_O := tests/fuzz/fuzz_cardfmt.o drivers/cardfmt.o $(UTIL_O)
 fuzz_wiegand_O := tests/fuzz/fuzz_wiegand.o drivers/wiegand.o
 fuzz_msg_O     := tests/fuzz/fuzz_msg.o drivers/msg.o
@@ -199,6 +199,7 @@ fuzz_modbus_O  := tests/fuzz/fuzz_modbus.o drivers/modbus_wire.o $(UTIL_O)
 fuzz_config_O  := tests/fuzz/fuzz_config.o $(CONFIG_O) $(UTIL_O)
 fuzz_ctl_O     := tests/fuzz/fuzz_ctl.o $(ENGINE_TEST_O)
 fuzz_drivers_O := tests/fuzz/fuzz_drivers.o $(DRV_O) $(CONFIG_O) $(UTIL_O)
+fuzz_idcard_O  := tests/fuzz/fuzz_idcard.o drivers/idcard.o
 FUZZ_BINS := $(addprefix $(FUZZ_BUILD)/,$(FUZZERS))
 
 $(FUZZ_BUILD)/obj/%.o: %.c

@@ -238,20 +238,32 @@ ctl_cmd_alerts(struct ctl_client *c, json_object *args)
 	ctl_request(c, STORE_ALERT_LIST, alerts_done, &(union store_in){ .query.all = all });
 }
 
-/* site_raised_ and the millisecond in base 36: unique, and short enough
- * for an alert's kind. */
+/* site_raised_ and the millisecond in base 36, short enough for an
+ * alert's kind. Unique: two raised in the same millisecond (a script) take
+ * the next free one, since an alert of a kind already up is not raised
+ * again, and the second would be lost. */
 static void
-hand_kind(char *kind, size_t len)
+hand_kind(const struct engine *e, char *kind, size_t len)
 {
 	static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-	char b36[16], *p = b36 + sizeof(b36) - 1;
+	static uint64_t last;
 	uint64_t ms = (uint64_t)real_ms();
 
-	*p = '\0';
-	do
-		*--p = digits[ms % 36];
-	while ((ms /= 36) != 0 && p > b36);
-	snprintf(kind, len, "site_raised_%s", p);
+	if (ms <= last)
+		ms = last + 1;
+	for (;; ms++) {
+		char b36[16], *p = b36 + sizeof(b36) - 1;
+		uint64_t v = ms;
+
+		*p = '\0';
+		do
+			*--p = digits[v % 36];
+		while ((v /= 36) != 0 && p > b36);
+		snprintf(kind, len, "site_raised_%s", p);
+		if (!alert_is_active(e, "site", kind))
+			break;
+	}
+	last = ms;
 }
 
 /*
@@ -301,14 +313,17 @@ ctl_cmd_alert_raise(struct ctl_client *c, json_object *args)
 		ctl_reply_err(c, "severity \"%s\": warning or urgent expected", sev);
 		return;
 	}
-	hand_kind(kind, sizeof(kind));
+	hand_kind(e, kind, sizeof(kind));
 	snprintf(msg, sizeof(msg), "%s (raised by %s)", text, c->user);
 	alert_raise(e, "site", kind, strcmp(sev, "urgent") == 0 ? SEV_URGENT :
 	    SEV_WARNING, audience, msg);
 	engine_ev_init(&ev, "alert_raised_by_hand");
 	str_copy(ev.actor, c->user, sizeof(ev.actor));
 	alert_audience_str(audience, aud, sizeof(aud));
-	snprintf(line, sizeof(line), "for %s: %s", aud, text);
+	/* The words stay in the alert, shown to its roles only: the event
+	 * log is read by everyone admitted, and a security alert never
+	 * appears at the front desk. */
+	snprintf(line, sizeof(line), "for %s: alert %s", aud, kind);
 	str_copy(ev.detail, line, sizeof(ev.detail));
 	engine_event(e, &ev);
 	o = json_object_new_object();

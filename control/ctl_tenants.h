@@ -29,10 +29,12 @@ void	ctl_tenant_import_gone(struct ctl_client *);
  * (rules/tenant.h) and the registration committed; the reply says whether
  * the visitor is returning. A returning visitor's document with another
  * name is refused unless manager_override (a manager gave a reason). why:
- * the words of the event.
+ * the words of the event. id_dev: the desk reader whose read gave p's
+ * document (-1 none); that read is taken only when the registration, all
+ * its checks passed, is committed, and only if it is still the same read.
  */
 void	ctl_visit_register(struct ctl_client *, const struct person_rec *p,
 	    const struct pass_rec *ps, const char *host_reason, const char *why,
-	    bool manager_override);
+	    bool manager_override, int id_dev);
 
 #endif

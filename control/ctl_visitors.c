@@ -16,7 +16,6 @@
 #include "control_int.h"
 #include "ctl_desk.h"
 #include "ctl_desk_int.h"
-#include "../engine/idread.h"
 #include "ctl_tenants.h"
 #include "../common/util.h"
 
@@ -191,9 +190,9 @@ ctl_cmd_visitor_register(struct ctl_client *c, json_object *args)
 	snprintf(why, sizeof(why), "%s%s", ps.vclass,
 	    v.overridden || id_over ? ", manager's override" : "");
 	/* The visitor met before and the host in the directory, then the commit. */
-	ctl_visit_register(c, &p, &ps, host_reason, why, over[0] != '\0');
-	if (id_dev >= 0)
-		idread_take(e, id_dev);	/* one read, one registration */
+	/* The read is taken by the registration once it is committed (one
+	 * read, one registration), not by one refused on the way. */
+	ctl_visit_register(c, &p, &ps, host_reason, why, over[0] != '\0', id_dev);
 }
 
 void

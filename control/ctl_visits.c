@@ -17,6 +17,7 @@
 #include "ctl_desk.h"
 #include "ctl_desk_int.h"
 #include "ctl_tenants.h"
+#include "../engine/idread.h"
 
 /* ---- visitor.find ------------------------------------------------------------ */
 
@@ -109,6 +110,8 @@ struct visit_reg {
 	bool			manager_override;
 	bool			returning;
 	int64_t			earlier;
+	int			id_dev;		/* the read's reader; -1 none */
+	int64_t			id_read_ms;	/* and when it was made */
 };
 
 static void	visit_found(struct store_req *, void *);
@@ -134,6 +137,29 @@ visit_next(struct visit_reg *v, struct store_req *req, enum store_op op,
 	return next;
 }
 
+/* The identity card read the document came from is still the one the
+ * registration began with (not taken meanwhile, nor replaced by the next
+ * card): taken now, one read, one registration. Else the reply says so. */
+static bool
+visit_take_read(struct visit_reg *v)
+{
+	struct engine *e = v->c->srv->e;
+	const struct id_read *r;
+
+	if (v->id_dev < 0)
+		return true;
+	r = idread_last(e, v->id_dev);
+	if (r == NULL || !r->ok || r->read_ms != v->id_read_ms ||
+	    strcmp(r->id_hash, v->p.id_hash) != 0) {
+		ctl_reply_err(v->c, "not registered: the identity card read at %s "
+		    "was taken by another registration or is no longer offered; "
+		    "read the card again", e->site->devices[v->id_dev].name);
+		return false;
+	}
+	idread_take(e, v->id_dev);
+	return true;
+}
+
 /* The registration committed as ctl_visitors.c would have. */
 static void
 visit_commit(struct visit_reg *v, struct store_req *req)
@@ -141,7 +167,7 @@ visit_commit(struct visit_reg *v, struct store_req *req)
 	struct ctl_client *c = v->c;
 	struct desk_in in = { .action = DESK_REGISTER, .tag = "visitor_registered" };
 
-	if (c->dead) {
+	if (c->dead || !visit_take_read(v)) {
 		free(v);
 		ctl_req_finish(c, req);
 		return;
@@ -298,9 +324,10 @@ visit_host(struct store_req *req, void *arg)
 void
 ctl_visit_register(struct ctl_client *c, const struct person_rec *p,
     const struct pass_rec *ps, const char *host_reason, const char *why,
-    bool manager_override)
+    bool manager_override, int id_dev)
 {
 	struct visit_reg *v = calloc(1, sizeof(*v));
+	const struct id_read *r;
 	struct store_req *req;
 
 	if (v == NULL) {
@@ -308,6 +335,11 @@ ctl_visit_register(struct ctl_client *c, const struct person_rec *p,
 		return;
 	}
 	v->c = c;
+	v->id_dev = -1;
+	if (id_dev >= 0 && (r = idread_last(c->srv->e, id_dev)) != NULL) {
+		v->id_dev = id_dev;
+		v->id_read_ms = r->read_ms;
+	}
 	v->p = *p;
 	v->ps = *ps;
 	str_copy(v->host_reason, host_reason, sizeof(v->host_reason));

@@ -267,12 +267,15 @@ idcard_decode(const uint8_t *data, size_t ndata, struct idcard_info *info,
 		snprintf(err, errlen, "sex: \"%s\" is not a code (0, 1, 2, 9)", sex);
 	else if (!all_digits(info->nation, 2))
 		snprintf(err, errlen, "nation: \"%s\" is not a two-digit code", info->nation);
+	/* Neither the birth date nor the number is repeated: the refusal is
+	 * logged, recorded and shown, and a raw ID number never may be. */
 	else if (!all_digits(info->birth, 8))
-		snprintf(err, errlen, "birth date: \"%s\" is not YYYYMMDD", info->birth);
+		snprintf(err, errlen, "birth date: %zu characters, not YYYYMMDD",
+		    strlen(info->birth));
 	else if (strlen(info->number) != 18 || strspn(info->number, "0123456789") < 17 ||
 	    strchr("0123456789X", info->number[17]) == NULL)
-		snprintf(err, errlen, "number: \"%s\" is not 17 digits and a check "
-		    "character", info->number);
+		snprintf(err, errlen, "number: %zu characters, not 17 digits and a "
+		    "check character (0-9 or X)", strlen(info->number));
 	else if (!all_digits(info->valid_from, 8))
 		snprintf(err, errlen, "valid from: \"%s\" is not YYYYMMDD", info->valid_from);
 	else if (!all_digits(info->valid_until, 8) && strcmp(info->valid_until, "长期") != 0)

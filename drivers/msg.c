@@ -87,6 +87,22 @@ msg_recv(int fd, union msg_any *out)
 	case MSG_CMD_RESULT:
 		out->cmd_result.error[MSG_TEXT_MAX - 1] = '\0';
 		break;
+	case MSG_IDCARD: {
+		struct idcard_info *i = &out->idcard.info;
+
+#define TERMINATE(a)	((a)[sizeof(a) - 1] = '\0')
+		TERMINATE(i->name);
+		TERMINATE(i->nation);
+		TERMINATE(i->birth);
+		TERMINATE(i->address);
+		TERMINATE(i->number);
+		TERMINATE(i->authority);
+		TERMINATE(i->valid_from);
+		TERMINATE(i->valid_until);
+#undef TERMINATE
+		out->idcard.error[MSG_TEXT_MAX - 1] = '\0';
+		break;
+	}
 	}
 	return n;
 }

@@ -334,7 +334,7 @@ exec_start(struct njob *j, char *why, size_t whylen)
 	const char *body = jstr(j, "body");
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	sigset_t none;
+	sigset_t none, dfl;
 	int p[2], rc;
 
 	str_copy(buf, jstr(j, "command"), sizeof(buf));
@@ -347,13 +347,21 @@ exec_start(struct njob *j, char *why, size_t whylen)
 		return false;
 	}
 	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);	/* lobbyd ignores it; a command should not */
+	sigaddset(&dfl, SIGHUP);	/* as the notifier does */
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, p[0], 0);
+	/* The command gets the notice and the standard streams, nothing
+	 * else: not the line to the engine (where it could report deliveries
+	 * of its own making), nor libcurl's sockets. */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &dfl);
 	posix_spawnattr_setpgroup(&attr, 0);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETPGROUP);
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
 	rc = posix_spawn(&j->pid, argv[0], &fa, &attr, argv, environ);
 	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);

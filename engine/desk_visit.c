@@ -144,6 +144,27 @@ desk_watch_cue(struct engine *e, const struct person_rec *who)
 	alert_raise(e, "site", kind, SEV_WARNING, AUD_FRONTDESK, msg);
 }
 
+/* Registered today: made today, or (a returning visitor, whose record is
+ * their first visit's) given a pass today. */
+static bool
+registered_on(struct engine *e, const struct desk_person *p, int date)
+{
+	struct desk *d = e->desk;
+	struct rule_time t;
+
+	desk_rule_time(p->r.created_ms, &t);
+	if (t.date == date)
+		return true;
+	for (size_t i = d->npasses; i-- > 0;) {
+		if (d->passes[i].person != p->r.id)
+			continue;
+		desk_rule_time(d->passes[i].issued_ms, &t);
+		if (t.date == date)
+			return true;
+	}
+	return false;
+}
+
 int
 desk_watch_sweep(struct engine *e, const struct watch_rec *w)
 {
@@ -154,15 +175,13 @@ desk_watch_sweep(struct engine *e, const struct watch_rec *w)
 	desk_rule_time(real_ms(), &today);
 	for (size_t i = 0; i < d->npeople; i++) {
 		const struct desk_person *p = &d->people[i];
-		struct rule_time made;
 		bool inside, registered_today;
 		char kind[24], msg[256];
 
 		if (p->r.id_hash[0] == '\0' || strcmp(p->r.id_hash, w->id_hash) != 0)
 			continue;
-		desk_rule_time(p->r.created_ms, &made);
 		inside = desk_person_inside(e, p);
-		registered_today = made.date == today.date;
+		registered_today = registered_on(e, p, today.date);
 		if (!inside && !registered_today)
 			continue;
 		matches++;

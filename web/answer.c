@@ -155,6 +155,7 @@ static enum MHD_Result
 answer_look(struct web_http *h, struct MHD_Connection *conn, const char *addr)
 {
 	const char *t = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "t");
+	const char *old = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "lw_answer");
 	json_object *args, *data, *o;
 	unsigned char b[32];
 	char err[256], nonce[65], csrf[65], cookie[200];
@@ -167,8 +168,16 @@ answer_look(struct web_http *h, struct MHD_Connection *conn, const char *addr)
 	    err, sizeof(err)) == -1)
 		return strstr(err, "not valid") ? not_valid(h, conn, addr) :
 		    http_reply_err(h, conn, 503, "err.lobbyd", err);
-	randombytes_buf(b, sizeof(b));
-	sodium_bin2hex(nonce, sizeof(nonce), b, sizeof(b));
+	/* The browser's nonce, if it holds one, is kept: a page opened
+	 * earlier (another visitor's link, the same link in another tab)
+	 * still answers, its token being made with it. A fresh one
+	 * otherwise. Knowing a nonce is no help without lobbyweb's key. */
+	if (old != NULL && strlen(old) == 64 && strspn(old, "0123456789abcdef") == 64) {
+		str_copy(nonce, old, sizeof(nonce));
+	} else {
+		randombytes_buf(b, sizeof(b));
+		sodium_bin2hex(nonce, sizeof(nonce), b, sizeof(b));
+	}
 	page_token(nonce, t, csrf);
 	snprintf(cookie, sizeof(cookie), "lw_answer=%s; Path=/api/answer; HttpOnly; "
 	    "SameSite=Strict; Max-Age=%d%s", nonce, PAGE_MAX_AGE_S,

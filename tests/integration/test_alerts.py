@@ -11,6 +11,7 @@ import json
 import os
 import sqlite3
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -386,6 +387,12 @@ def an_alert_raised_by_hand_reaches_its_roles_and_ends_when_acknowledged():
                     if x["kind"] == a["kind"]]
         ev = s.wait_event(lambda e: e["kind"] == "alert_raised_by_hand", what="the event")[0]
         assert ev["actor"] and "for security" in ev["detail"], ev
+        assert a["kind"] in ev["detail"], ev
+        # The event log is everyone's: the words are the alert's, for its
+        # roles only, and stay out of it.
+        assert "闹事" not in ev["detail"], ev
+        r = as_user(s, "src", "events")
+        assert r.returncode == 0 and "闹事" not in r.stdout, r
         # Wrong words are refused, named.
         r = as_user(s, "staff", "alert", "raise", "--to", "police", "--text", "x")
         assert r.returncode != 0 and "police" in r.stderr, r
@@ -399,6 +406,33 @@ def an_alert_raised_by_hand_reaches_its_roles_and_ends_when_acknowledged():
                               if x["kind"] == a["kind"]], timeout=3, what="the alert cleared")
         delivered_kinds = [(d["event"], d["kind"]) for d in delivered(out)]
         assert ("raised", a["kind"]) in delivered_kinds or not delivered_kinds
+    finally:
+        s.close()
+
+
+@test
+def alerts_raised_by_hand_at_once_are_each_kept():
+    s, out = start_site("", roles=ROLES, groups='[ "daemon" ]')
+    try:
+        # Twenty raised in one go, as a script would: every one is an alert
+        # of its own, none taken for another raised in the same millisecond.
+        n = 20
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        c.connect(s.sock)
+        c.sendall(b"".join(json.dumps({"cmd": "alert.raise", "args": {
+            "to": "security", "text": f"lobby check {i}"}}).encode() + b"\n"
+            for i in range(n)))
+        f = c.makefile("rb")
+        replies = [json.loads(f.readline()) for _ in range(n)]
+        c.close()
+        assert all(r["ok"] for r in replies), replies
+        kinds = [r["data"]["kind"] for r in replies]
+        assert len(set(kinds)) == n, kinds
+        got = wait_for(lambda: (lambda a: a if len(a) == n else None)(
+            [x for x in s.ctl("alerts") if x["kind"].startswith("site_raised_")]),
+            timeout=5, what="every alert raised")
+        assert sorted(x["message"] for x in got) == sorted(
+            f"lobby check {i} (raised by root)" for i in range(n)), got
     finally:
         s.close()
 

@@ -579,4 +579,39 @@ def a_new_watch_list_entry_is_checked_against_today_and_the_desk_is_cued():
         s.close()
 
 
+@test
+def a_new_watch_list_entry_finds_a_returning_visitor_registered_today():
+    s = site()
+    try:
+        args = ("visitor", "register", "--name", "Wang Qiang", "--id-type", "passport",
+                "--id", "-", "--host-unit", "1203", "--host", "Acme Ltd", "--class",
+                "ordinary", "--purpose", "meeting")
+        first = desk(s, *args, stdin=ID_WATCHED)
+        # That first visit was two days ago.
+        s.stop_lobbyd()
+        back = 2 * 86400000
+        db = sqlite3.connect(s.db)
+        db.execute("UPDATE people SET created_ms = created_ms - ?, updated_ms = "
+                   "updated_ms - ? WHERE id = ?", (back, back, first["person"]))
+        db.execute("UPDATE passes SET issued_ms = issued_ms - ?, valid_from_ms = "
+                   "valid_from_ms - ?, valid_until_ms = valid_until_ms - ? WHERE id = ?",
+                   (back, back, back, first["id"]))
+        db.commit()
+        db.close()
+        s.start_lobbyd()
+        # Today's visit: the same person, at the desk now.
+        again = desk(s, *args, stdin=ID_WATCHED)
+        assert again["person"] == first["person"], (first, again)
+        w = s.ctl("watchlist", "add", "--id-type", "passport", "--id", "-",
+                  "--note", "bulletin 2026-340", stdin=ID_WATCHED)
+        assert w["matches"] == 1, w
+        g = wait_for(lambda: alerts_of(s, "users", "site_watch_"), timeout=3,
+                     what="security's alert")[0]
+        assert "Wang Qiang" in g["message"] and "registered today" in g["message"], g
+        wait_for(lambda: alerts_of(s, "staff", "site_cue_"), timeout=3,
+                 what="the desk's cue")
+    finally:
+        s.close()
+
+
 run_tests("test_desk", case_jobs=3)

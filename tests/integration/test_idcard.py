@@ -212,6 +212,34 @@ def an_expired_card_or_a_bad_number_needs_a_managers_override():
 
 
 @test
+def a_registration_refused_after_its_own_checks_leaves_the_read_offered():
+    s = site()
+    try:
+        idsim(s, "put", ID_OK, "张伟")
+        wait_read(s)
+        p = register(s)
+        assert p.returncode == 0, p.stderr
+        # The same document again, read under another name: refused on the
+        # store's answer (this document is on record as 张伟) ...
+        idsim(s, "remove")
+        time.sleep(0.6)
+        idsim(s, "put", ID_OK, "张卫")
+        wait_read(s, lambda r: r["read"] and r["name"] == "张卫", "the second read")
+        p = register(s)
+        assert p.returncode != 0 and "on record as 张伟" in p.stderr, p.stderr
+        # ... and the read, which registered nobody, is still offered: the
+        # card lies on the reader and is not read again.
+        assert last_read(s)["read"] is True, "a refused registration took the read"
+        p = register(s, "--override", "renamed; saw the household register",
+                     user="root")
+        assert p.returncode == 0, p.stderr
+        assert last_read(s)["read"] is False
+        assert sim_reads(s) == 2
+    finally:
+        s.close()
+
+
+@test
 def a_watch_listed_document_alerts_security_at_the_read():
     s = site()
     try:

@@ -15,6 +15,7 @@ import http.server
 import json
 import os
 import re
+import signal
 import socket
 import threading
 import time
@@ -133,7 +134,11 @@ def smtp_sink():
 def notify_conf(rx, smtp_port, tmp, timeout_s=10):
     hook = os.path.join(tmp, "hook.sh")
     with open(hook, "w") as f:
-        f.write(f"#!/bin/sh\ncat > {tmp}/hook.$$.json\n")
+        # It also notes what it was handed beyond its standard streams.
+        f.write(f"#!/bin/sh\ncat > {tmp}/hook.$$.json\n"
+                f"for f in /proc/$$/fd/*; do n=${{f##*/}}; [ \"$n\" -ge 3 ] && "
+                f"echo \"$n $(readlink $f)\"; done > {tmp}/hook.$$.fds\n"
+                f"grep SigIgn /proc/$$/status > {tmp}/hook.$$.sig\n")
     os.chmod(hook, 0o755)
     return f"""
 notify = {{
@@ -342,6 +347,15 @@ def command_channel_and_declined_by_link():
         got = json.load(open(os.path.join(env.tmp, files[0])))
         assert got["event"] == "visitor_registered" and got["visitor"] == "Wu Fang", got
         assert got["unit"] == "1500" and got["purpose"] == "interview", got
+        # The command is handed the notice, not the notifier's line to the
+        # engine (through which it could report deliveries of its making).
+        fds = open(os.path.join(env.tmp, files[0][:-5] + ".fds")).read()
+        assert "socket:" not in fds, fds
+        # ... and it runs with SIGPIPE and SIGHUP as a command should (lobbyd
+        # and its notifier ignore them).
+        ign = int(open(os.path.join(env.tmp, files[0][:-5] + ".sig")).read().split()[1], 16)
+        for sig in (signal.SIGPIPE, signal.SIGHUP):
+            assert not ign & (1 << (sig - 1)), (sig, hex(ign))
         token = re.search(r"t=([A-Za-z0-9_-]{43})$", got["answer_url"]).group(1)
         # Looking does not use the link; declining does.
         r = s.run_ctl("--json", "visitor", "decline", "--token", token, check=True)

@@ -682,6 +682,11 @@ def test_the_hosts_one_time_link(s, w):
     assert s.ctl("pass", "show", p["id"])["state"] == "pending", "a GET answered"
     # A POST without this page's token, or from another site, answers nothing.
     nonce = cookie.split(";")[0]
+    # The link opened again (another tab, or another visitor's link): the
+    # browser's nonce is kept, so the page opened first still answers.
+    st, look2, cookie2 = answer_api(w, "GET", token, cookie=nonce)
+    assert st == 200 and cookie2.split(";")[0] == nonce, (cookie, cookie2)
+    assert look2["csrf"] == look["csrf"], (look, look2)
     for headers, ck in (({"Content-Type": "application/json"}, None),
                         ({"Content-Type": "application/json", "X-CSRF-Token": look["csrf"]}, None),
                         ({"Content-Type": "application/json", "X-CSRF-Token": "0" * 64}, nonce),

@@ -258,6 +258,37 @@ test_decode_fields(void)
 	}
 }
 
+/*
+ * A refusal names the field, never what the card holds there: the error is
+ * logged, stored as an idcard_unread event (which guards read) and shown at
+ * the desk, and no raw ID number may reach any of them.
+ */
+static void
+test_decode_error_keeps_number(void)
+{
+	static const char *const numbers[] = { "11010119900307803x",
+	    "1101011990030780Y3", "11010119900307803", "1101011990 307803X" };
+	uint8_t data[4 + IDCARD_BASE_LEN];
+	struct idcard_info in = sample, got;
+	char err[120];
+
+	data[0] = 0x01, data[1] = 0x00, data[2] = 0x00, data[3] = 0x00;
+	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
+		strcpy(in.number, numbers[i]);
+		idcard_encode_base(&in, data + 4);
+		err[0] = '\0';
+		CHECK_ROW(idcard_decode(data, sizeof(data), &got, err, sizeof(err)) < 0 &&
+		    strncmp(err, "number:", 7) == 0, "%s: got \"%s\"", numbers[i], err);
+		CHECK_ROW(strstr(err, "1101011990") == NULL && strstr(err, "0307803") == NULL,
+		    "%s: the refusal repeats the number: \"%s\"", numbers[i], err);
+	}
+	in = sample;
+	strcpy(in.birth, "1990O307");
+	idcard_encode_base(&in, data + 4);
+	CHECK(idcard_decode(data, sizeof(data), &got, err, sizeof(err)) < 0);
+	CHECK_ROW(strstr(err, "1990") == NULL, "the birth date repeated: \"%s\"", err);
+}
+
 /* Characters that are not text (a control, half a surrogate pair) and a
  * text length word other than 256 are refused, named. */
 static void
@@ -533,6 +564,7 @@ main(void)
 	test_resync();
 	test_back_to_back();
 	test_decode_fields();
+	test_decode_error_keeps_number();
 	test_decode_raw();
 	test_random();
 	test_poll_cycle();

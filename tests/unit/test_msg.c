@@ -112,6 +112,32 @@ main(void)
 		CHECK_INT(in.cmd.value, 10000);
 	}
 
+	/* An identity card read: every text field is terminated on receipt,
+	 * whatever the worker (which parsed the card's bytes) sent. */
+	{
+		struct msg_idcard id;
+		const struct idcard_info *got = &in.idcard.info;
+
+		msg_init(&id, MSG_IDCARD, 2);
+		id.ok = 1;
+		memset(&id.info, 'A', sizeof(id.info));
+		memset(id.error, 'B', sizeof(id.error));
+		pass_through(sv, &id, sizeof(struct msg_idcard), &in);
+		CHECK(strnlen(got->name, sizeof(got->name)) < sizeof(got->name));
+		CHECK(strnlen(got->nation, sizeof(got->nation)) < sizeof(got->nation));
+		CHECK(strnlen(got->birth, sizeof(got->birth)) < sizeof(got->birth));
+		CHECK(strnlen(got->address, sizeof(got->address)) < sizeof(got->address));
+		CHECK(strnlen(got->number, sizeof(got->number)) < sizeof(got->number));
+		CHECK(strnlen(got->authority, sizeof(got->authority)) <
+		    sizeof(got->authority));
+		CHECK(strnlen(got->valid_from, sizeof(got->valid_from)) <
+		    sizeof(got->valid_from));
+		CHECK(strnlen(got->valid_until, sizeof(got->valid_until)) <
+		    sizeof(got->valid_until));
+		CHECK(strnlen(in.idcard.error, MSG_TEXT_MAX) < MSG_TEXT_MAX);
+		CHECK_INT(strlen(got->number), sizeof(got->number) - 1);
+	}
+
 	/* EOF when the peer is gone. */
 	close(sv[0]);
 	CHECK_INT(msg_recv(sv[1], &in), 0);
