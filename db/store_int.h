@@ -208,8 +208,8 @@ struct store_table {
 };
 
 /* Table name of struct rec records, its columns in the table's order. */
-#define STORE_TABLE(name, rec, ...) \
-	{ name, (const struct store_col[]){ __VA_ARGS__, { NULL } }, \
+#define STORE_TABLE(tname, rec, ...) \
+	{ tname, (const struct store_col[]){ __VA_ARGS__, { .name = NULL } }, \
 	  sizeof(struct rec) }
 
 /* Room for any statement made from a table. */
