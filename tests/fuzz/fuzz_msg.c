@@ -5,6 +5,7 @@
  * datagram and the header, delivers it unchanged, and terminates its text.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,27 @@ check(const uint8_t *d, size_t len)
 			FAIL("error not terminated");
 		m.cmd_result.error[MSG_TEXT_MAX - 1] = (char)d[len - 1];
 		break;
+	case MSG_IDCARD: {
+		/* Each text field's last byte: terminated by the receiver, put
+		 * back as sent for the comparison below. */
+#define IDC(f)	{ offsetof(struct msg_idcard, f), sizeof(((struct msg_idcard *)0)->f) }
+		static const struct { size_t off, size; } f[] = {
+			IDC(info.name), IDC(info.nation), IDC(info.birth),
+			IDC(info.address), IDC(info.number), IDC(info.authority),
+			IDC(info.valid_from), IDC(info.valid_until), IDC(error),
+		};
+#undef IDC
+		unsigned char *mb = (unsigned char *)&m;
+
+		for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
+			size_t last = f[k].off + f[k].size - 1;
+
+			if (mb[last] != '\0')
+				FAIL("identity card field at %zu not terminated", f[k].off);
+			mb[last] = d[last];
+		}
+		break;
+	}
 	}
 	/* The text fields are last in their structs: the rest is as sent. */
 	if (memcmp(&m, d, len) != 0)
