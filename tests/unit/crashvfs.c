@@ -68,7 +68,6 @@ struct cv_file {
 static struct {
 	sqlite3_vfs	vfs;
 	sqlite3_vfs	*real;
-	sqlite3_io_methods io;
 	char		dir[512];
 	size_t		dirlen;
 	bool		recording;
@@ -485,41 +484,6 @@ cv_fullpath(sqlite3_vfs *vfs, const char *name, int n, char *out)
 	return cv.real->xFullPathname(cv.real, name, n, out);
 }
 
-static int
-cv_random(sqlite3_vfs *vfs, int n, char *out)
-{
-	(void)vfs;
-	return cv.real->xRandomness(cv.real, n, out);
-}
-
-static int
-cv_sleep(sqlite3_vfs *vfs, int us)
-{
-	(void)vfs;
-	return cv.real->xSleep(cv.real, us);
-}
-
-static int
-cv_time(sqlite3_vfs *vfs, double *t)
-{
-	(void)vfs;
-	return cv.real->xCurrentTime(cv.real, t);
-}
-
-static int
-cv_lasterr(sqlite3_vfs *vfs, int n, char *out)
-{
-	(void)vfs;
-	return cv.real->xGetLastError(cv.real, n, out);
-}
-
-static int
-cv_time64(sqlite3_vfs *vfs, sqlite3_int64 *t)
-{
-	(void)vfs;
-	return cv.real->xCurrentTimeInt64(cv.real, t);
-}
-
 int
 cv_register(const char *dir)
 {
@@ -531,21 +495,19 @@ cv_register(const char *dir)
 	}
 	snprintf(cv.dir, sizeof(cv.dir), "%s", dir);
 	cv.dirlen = strlen(cv.dir);
-	cv.vfs = (sqlite3_vfs){
-		.iVersion = 2,
-		.szOsFile = (int)sizeof(struct cv_file) + cv.real->szOsFile,
-		.mxPathname = cv.real->mxPathname,
-		.zName = "crashvfs",
-		.xOpen = cv_open,
-		.xDelete = cv_delete,
-		.xAccess = cv_access,
-		.xFullPathname = cv_fullpath,
-		.xRandomness = cv_random,
-		.xSleep = cv_sleep,
-		.xCurrentTime = cv_time,
-		.xGetLastError = cv_lasterr,
-		.xCurrentTimeInt64 = cv_time64,
-	};
+	/*
+	 * Stand on the default VFS: its clock, sleep, randomness and last error
+	 * serve as they are; what names or opens files goes through the shim.
+	 */
+	cv.vfs = *cv.real;
+	cv.vfs.iVersion = 2;
+	cv.vfs.szOsFile = (int)sizeof(struct cv_file) + cv.real->szOsFile;
+	cv.vfs.pNext = NULL;
+	cv.vfs.zName = "crashvfs";
+	cv.vfs.xOpen = cv_open;
+	cv.vfs.xDelete = cv_delete;
+	cv.vfs.xAccess = cv_access;
+	cv.vfs.xFullPathname = cv_fullpath;
 	if (sqlite3_vfs_register(&cv.vfs, 1) != SQLITE_OK) {
 		fprintf(stderr, "crashvfs: cannot register\n");
 		return -1;
@@ -561,26 +523,28 @@ cv_record(bool on)
 	pthread_mutex_unlock(&cv.mu);
 }
 
+/* One of the counters the recording threads move. */
+static size_t
+counter(const size_t *n)
+{
+	size_t v;
+
+	pthread_mutex_lock(&cv.mu);
+	v = *n;
+	pthread_mutex_unlock(&cv.mu);
+	return v;
+}
+
 size_t
 cv_nops(void)
 {
-	size_t n;
-
-	pthread_mutex_lock(&cv.mu);
-	n = cv.nops;
-	pthread_mutex_unlock(&cv.mu);
-	return n;
+	return counter(&cv.nops);
 }
 
 size_t
 cv_nsyncs(void)
 {
-	size_t n;
-
-	pthread_mutex_lock(&cv.mu);
-	n = cv.nsyncs;
-	pthread_mutex_unlock(&cv.mu);
-	return n;
+	return counter(&cv.nsyncs);
 }
 
 /* Applies one operation to b; mix: the cut's random choices (NULL: all of it). */
