@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
+#include <sys/types.h>
 
 /* Priorities as syslog(3) numbers them, so the journal files them right. */
 enum log_prio { LOG_P_EMERG = 0, LOG_P_ALERT = 1, LOG_P_CRIT = 2, LOG_P_ERR = 3,
@@ -48,5 +50,14 @@ int	hex_digit(int c);
  * that reads them; -1 with errno set on failure.
  */
 int	util_signalfd(const int *signals, int n);
+
+/*
+ * Starts the program argv[0] names (a path) with its standard input the
+ * descriptor in, no other descriptor past the standard streams, no signal
+ * blocked, the signals in dfl back at their defaults, and a process group of
+ * its own, so that killing the group reaches what it starts too. Returns
+ * posix_spawn's error number: 0 when *pid is the child.
+ */
+int	spawn_fed(pid_t *pid, char *const argv[], int in, const sigset_t *dfl);
 
 #endif

@@ -12,7 +12,6 @@
 #include <json-c/json.h>
 #include <signal.h>
 #include <sodium.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +27,6 @@
 #define RESP_MAX	2048	/* of a webhook's answer, kept to read errcode */
 #define SECRET_MAX	256
 
-extern char **environ;
 
 enum ntype { T_WEBHOOK, T_SMTP, T_EXEC };
 
@@ -332,9 +330,7 @@ exec_start(struct njob *j, char *why, size_t whylen)
 {
 	char buf[256], *argv[CONF_CMD_ARGS];
 	const char *body = jstr(j, "body");
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, dfl;
+	sigset_t dfl;
 	int p[2], rc;
 
 	str_copy(buf, jstr(j, "command"), sizeof(buf));
@@ -346,25 +342,13 @@ exec_start(struct njob *j, char *why, size_t whylen)
 		snprintf(why, whylen, "pipe: %s", strerror(errno));
 		return false;
 	}
-	sigemptyset(&none);
 	sigemptyset(&dfl);
 	sigaddset(&dfl, SIGPIPE);	/* lobbyd ignores it; a command should not */
 	sigaddset(&dfl, SIGHUP);	/* as the notifier does */
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, p[0], 0);
 	/* The command gets the notice and the standard streams, nothing
 	 * else: not the line to the engine (where it could report deliveries
 	 * of its own making), nor libcurl's sockets. */
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &dfl);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-	rc = posix_spawn(&j->pid, argv[0], &fa, &attr, argv, environ);
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
+	rc = spawn_fed(&j->pid, argv, p[0], &dfl);
 	close(p[0]);
 	if (rc != 0) {
 		close(p[1]);

@@ -10,7 +10,6 @@
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -23,8 +22,6 @@
 #define NOTIFY_RUNNING_MAX	4	/* commands at once */
 #define NOTIFY_QUEUE_MAX	256	/* waiting their turn; beyond: logged, dropped */
 #define NOTIFY_STOP_WAIT_NS	(2000 * NS_PER_MS)
-
-extern char **environ;
 
 /* One delivery: the JSON and what it is about, for the log. */
 struct job {
@@ -101,9 +98,7 @@ child_start(struct engine *e, struct child *c, struct job *job)
 {
 	const struct site_conf *site = e->site;
 	char buf[CONF_PATH_MAX], *argv[CONF_CMD_ARGS];
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, dfl;
+	sigset_t dfl;
 	int p[2], rc;
 	pid_t pid;
 
@@ -118,26 +113,14 @@ child_start(struct engine *e, struct child *c, struct job *job)
 	/* Only lobbyd's end is non-blocking: the command reads as usual. */
 	if (fcntl(p[1], F_SETFL, O_NONBLOCK) < 0)
 		goto out_close;
-	sigemptyset(&none);
 	sigemptyset(&dfl);
 	sigaddset(&dfl, SIGPIPE);	/* lobbyd ignores it; a command should not */
 	sigaddset(&dfl, SIGCHLD);
 	sigaddset(&dfl, SIGHUP);
 	sigaddset(&dfl, SIGTERM);
 	sigaddset(&dfl, SIGINT);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, p[0], 0);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &dfl);
 	/* Its own process group, so a timeout kills what it started too. */
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-	rc = posix_spawn(&pid, argv[0], &fa, &attr, argv, environ);
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
+	rc = spawn_fed(&pid, argv, p[0], &dfl);
 	close(p[0]);
 	if (rc != 0) {
 		log_err("alerts.command: %s: alert %" PRId64 " %s not delivered: %s",
