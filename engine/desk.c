@@ -306,16 +306,6 @@ desk_person_label(const struct desk_person *p, char *out, size_t len)
 
 /* ---- background writes -------------------------------------------------- */
 
-static void
-bg_done(struct store_req *req, void *arg)
-{
-	(void)arg;
-	if (req->status != 0)
-		log_err("front desk: not stored: %s", req->error);
-	store_req_free(req);
-	free(req);
-}
-
 /* A write nobody waits for: logged if it fails. */
 void
 desk_bg_submit(struct engine *e, const struct desk_in *in)
@@ -328,8 +318,8 @@ desk_bg_submit(struct engine *e, const struct desk_in *in)
 	}
 	req->op = STORE_DESK;
 	req->in.desk = *in;
-	req->done = bg_done;
-	req->arg = e;
+	req->done = engine_bg_done;
+	req->arg = "front desk: not stored";
 	store_submit(e->store, req);
 }
 

@@ -43,6 +43,15 @@ engine_unwatch(struct engine *e, struct ev_handler *h)
 /* ---- events ---------------------------------------------------------- */
 
 void
+engine_bg_done(struct store_req *req, void *what)
+{
+	if (req->status != 0)
+		log_err("%s: %s", (const char *)what, req->error);
+	store_req_free(req);
+	free(req);
+}
+
+void
 engine_ev_init(struct ev_rec *ev, const char *kind)
 {
 	memset(ev, 0, sizeof(*ev));

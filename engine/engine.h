@@ -236,6 +236,11 @@ int	engine_run(const char *conf_path, struct site_conf *site,
 	    const struct engine_front *);
 /* An event stamped now, of this kind; engine_ev_dev() adds device and lane. */
 void	engine_ev_init(struct ev_rec *, const char *kind);
+/*
+ * The done callback of a calloc'ed write nobody waits for: a failure is
+ * logged after what, the text its arg points to; the request is freed.
+ */
+void	engine_bg_done(struct store_req *, void *what);
 void	engine_ev_dev(struct engine *, struct ev_rec *, int dev);
 /* The device or lane source names, if it names one ("site" names none). */
 void	engine_ev_source(struct engine *, struct ev_rec *, const char *source);

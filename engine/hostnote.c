@@ -102,16 +102,6 @@ grow(void *p, size_t *cap, size_t n, size_t size)
 	return q;
 }
 
-static void
-write_done(struct store_req *req, void *arg)
-{
-	(void)arg;
-	if (req->status != 0)
-		log_err("host notice: %s", req->error);
-	store_req_free(req);
-	free(req);
-}
-
 /* Stored when it can be; a lost write only leaves an older state there. */
 static void
 store_put(struct engine *e, enum store_op op, const void *rec, size_t size)
@@ -125,7 +115,8 @@ store_put(struct engine *e, enum store_op op, const void *rec, size_t size)
 	req->op = op;
 	memcpy(op == STORE_NOTICE_PUT ? (void *)&req->in.notice :
 	    (void *)&req->in.token, rec, size);
-	req->done = write_done;
+	req->done = engine_bg_done;
+	req->arg = "host notice";
 	store_submit(e->store, req);
 }
 
