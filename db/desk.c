@@ -426,11 +426,5 @@ store_desk_do(struct store *s, struct store_req *req)
 	default:
 		break;
 	}
-	if (store_begin(s, req->error, sizeof(req->error)) == -1)
-		return -1;
-	if (desk_write(s, req) == -1) {
-		store_rollback(s);
-		return -1;
-	}
-	return store_commit(s, req->error, sizeof(req->error));
+	return store_in_tx(s, req, desk_write);
 }

@@ -176,6 +176,19 @@ store_rollback(struct store *s)
 }
 
 int
+store_in_tx(struct store *s, struct store_req *req,
+    int (*write)(struct store *, struct store_req *))
+{
+	if (store_begin(s, req->error, sizeof(req->error)) == -1)
+		return -1;
+	if (write(s, req) == -1) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s, req->error, sizeof(req->error));
+}
+
+int
 store_insert_event(struct store *s, struct ev_rec *ev)
 {
 	sqlite3_stmt *st = s->st[STORE_ST_EV_INSERT];

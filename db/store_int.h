@@ -116,6 +116,10 @@ void	store_sqlerr(struct store *, char *buf, size_t len, const char *what);
 int	store_begin(struct store *, char *err, size_t errlen);
 int	store_commit(struct store *, char *err, size_t errlen);
 void	store_rollback(struct store *);
+/* write(s, req) in a transaction of its own: committed when it returns 0,
+ * rolled back when -1; 0, or -1 with req->error set. */
+int	store_in_tx(struct store *, struct store_req *,
+	    int (*write)(struct store *, struct store_req *));
 int	store_insert_event(struct store *, struct ev_rec *);
 void	store_do(struct store *, struct store_req *);
 
