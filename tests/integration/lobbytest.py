@@ -23,19 +23,19 @@ LOBBYD = os.path.join(BUILD, "lobbyd")
 LOBBYCTL = os.path.join(BUILD, "lobbyctl")
 LOBBYSIM = os.path.join(BUILD, "lobbysim")
 DEMO_CONF = os.path.join(ROOT, "conf", "demo", "site.conf")
-# Takes a database of the latest schema back to schema 8, as an older
-# lobbyd left it: what each later step made is dropped (a new step adds its
-# own lines here).
+# What the schema steps after 9 made, dropped: a database of the latest
+# schema taken back to step 9's (a new step adds its own lines here).
+DROP_AFTER_SCHEMA_9 = ("DROP TABLE pass_notices; DROP TABLE pass_tokens;"
+                       "DROP TABLE tenant_contacts; DROP TABLE tenant_units;"
+                       "DROP TABLE tenants; DROP INDEX people_phone;"
+                       "ALTER TABLE people DROP COLUMN phone;"
+                       "ALTER TABLE passes DROP COLUMN host_unit;"
+                       "ALTER TABLE passes DROP COLUMN host_reason;")
+# The same taken back to schema 8, as an older lobbyd left it.
 BACK_TO_SCHEMA_8 = ("DROP INDEX events_credential_ts; DROP INDEX events_person_ts;"
                     "DROP TABLE event_exports;"
-                    "CREATE INDEX events_person ON events (person);"
-                    "DROP TABLE pass_notices; DROP TABLE pass_tokens;"
-                    "DROP TABLE tenant_contacts; DROP TABLE tenant_units;"
-                    "DROP TABLE tenants; DROP INDEX people_phone;"
-                    "ALTER TABLE people DROP COLUMN phone;"
-                    "ALTER TABLE passes DROP COLUMN host_unit;"
-                    "ALTER TABLE passes DROP COLUMN host_reason;"
-                    "PRAGMA user_version = 8;")
+                    "CREATE INDEX events_person ON events (person);" +
+                    DROP_AFTER_SCHEMA_9 + "PRAGMA user_version = 8;")
 SANITIZER_WORDS = ("runtime error:", "AddressSanitizer", "LeakSanitizer")
 
 # The demo's turnstile profile, for sites a test or a benchmark builds itself.
