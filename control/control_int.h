@@ -137,6 +137,14 @@ int	ctl_arg_id(struct ctl_client *, json_object *args, const char *k,
 	    int64_t *out, const char *what);
 /* Only the arguments a command knows: false (error sent) on any other. */
 bool	ctl_args_known(struct ctl_client *, json_object *args, const char *const *known);
+/*
+ * A batch of an import (card.import, tenant.import): only "rows", "file"
+ * and "done", the last two into file and *done, and no import of what by a
+ * client other than owner (the one under way, NULL: none): 0, or -1 with
+ * the error sent. "rows" is the caller's to read.
+ */
+int	ctl_import_args(struct ctl_client *, json_object *args, const char *what,
+	    const struct ctl_client *owner, char *file, size_t len, bool *done);
 /* Reply fields: text (empty stays empty), integers, true/false. */
 void	ctl_add_str(json_object *, const char *k, const char *v);
 void	ctl_add_int(json_object *, const char *k, int64_t v);

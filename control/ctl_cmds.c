@@ -158,6 +158,24 @@ ctl_args_known(struct ctl_client *c, json_object *args, const char *const *known
 	return true;
 }
 
+int
+ctl_import_args(struct ctl_client *c, json_object *args, const char *what,
+    const struct ctl_client *owner, char *file, size_t len, bool *done)
+{
+	static const char *const known[] = { "rows", "file", "done", NULL };
+
+	if (!ctl_args_known(c, args, known) ||
+	    ctl_arg_str(c, args, "file", file, len, false) < 0 ||
+	    ctl_arg_bool(c, args, "done", done) < 0)
+		return -1;
+	if (owner != NULL && owner != c) {
+		ctl_reply_err(c, "another %s import is under way (by %s); try "
+		    "again when it is done", what, owner->user);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- the commands --------------------------------------------------- */
 
 #define DESK_ROLES	(ROLE_FRONTDESK | ROLE_MANAGER)

@@ -280,7 +280,6 @@ import_step_done(struct store_req *req, void *arg)
 void
 ctl_cmd_card_import(struct ctl_client *c, json_object *args)
 {
-	static const char *const known[] = { "rows", "file", "done", NULL };
 	struct ctl_server *srv = c->srv;
 	struct ctl_import *im = srv->import;
 	struct card_rec *cards = NULL;
@@ -290,15 +289,9 @@ ctl_cmd_card_import(struct ctl_client *c, json_object *args)
 	bool done = false;
 	size_t n = 0;
 
-	if (!ctl_args_known(c, args, known) ||
-	    ctl_arg_str(c, args, "file", file, sizeof(file), false) < 0 ||
-	    ctl_arg_bool(c, args, "done", &done) < 0)
+	if (ctl_import_args(c, args, "card", im != NULL ? im->owner : NULL,
+	    file, sizeof(file), &done) < 0)
 		return;
-	if (im != NULL && im->owner != c) {
-		ctl_reply_err(c, "another card import is under way (by %s); try "
-		    "again when it is done", im->owner->user);
-		return;
-	}
 	if (json_object_object_get_ex(args, "rows", &rows) &&
 	    (!json_object_is_type(rows, json_type_array) ||
 	    json_object_array_length(rows) > IMPORT_BATCH_MAX)) {

@@ -641,7 +641,6 @@ import_company(struct ctl_client *c, struct ctl_timport *im, json_object *o)
 void
 ctl_cmd_tenant_import(struct ctl_client *c, json_object *args)
 {
-	static const char *const known[] = { "rows", "file", "done", NULL };
 	struct ctl_server *srv = c->srv;
 	struct ctl_timport *im = srv->timport;
 	struct store_req *req;
@@ -649,15 +648,9 @@ ctl_cmd_tenant_import(struct ctl_client *c, json_object *args)
 	char file[64] = "import";
 	bool done = false;
 
-	if (!ctl_args_known(c, args, known) ||
-	    ctl_arg_str(c, args, "file", file, sizeof(file), false) < 0 ||
-	    ctl_arg_bool(c, args, "done", &done) < 0)
+	if (ctl_import_args(c, args, "tenant", im != NULL ? im->owner : NULL,
+	    file, sizeof(file), &done) < 0)
 		return;
-	if (im != NULL && im->owner != c) {
-		ctl_reply_err(c, "another tenant import is under way (by %s); try "
-		    "again when it is done", im->owner->user);
-		return;
-	}
 	if (json_object_object_get_ex(args, "rows", &rows) &&
 	    !json_object_is_type(rows, json_type_array)) {
 		ctl_reply_err(c, "\"rows\" must be a list");

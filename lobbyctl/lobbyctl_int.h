@@ -189,6 +189,17 @@ int	conn_request(struct conn *, struct json_object *req,
 int	conn_request_page(struct conn *, struct json_object *req,
 	    struct json_object **reply, struct json_object **data);
 /*
+ * The pages after first (a reply with "more") asked for with req, whose
+ * args get each page's "after", and their rows added to all, first's data
+ * (a list; anything else is left alone): 0 or an exit status, said.
+ */
+int	conn_gather_pages(struct conn *, struct json_object *req,
+	    struct json_object *args, struct json_object *first,
+	    struct json_object *all);
+/* The socket to use: given (--socket) when set, else $LOBBYD_SOCKET, else
+ * the default. */
+const char *conn_socket_path(const char *given);
+/*
  * The updates lobbyd pushes after a followed reply, shown in t, until it
  * closes or SIGINT or SIGTERM comes: 0, or an exit status.
  */

@@ -484,39 +484,6 @@ tenants_import(const struct tn_opts *o, const char *path)
 	return rc;
 }
 
-int
-tn_gather(struct conn *conn, json_object *req, json_object *args,
-    json_object *first, json_object *all)
-{
-	json_object *reply = NULL, *more, *data;
-	int rc = 0;
-
-	if (!json_object_is_type(all, json_type_array))
-		return 0;
-	if (!json_object_object_get_ex(first, "more", &more))
-		more = NULL;
-	while (more != NULL && json_object_is_type(more, json_type_string)) {
-		json_object_object_add(args, "after",
-		    json_object_new_string(json_object_get_string(more)));
-		json_object_put(reply);
-		if ((rc = conn_request_page(conn, req, &reply, &data)) != 0 ||
-		    reply == NULL)
-			break;
-		if (data == NULL || !json_object_is_type(data, json_type_array)) {
-			lobbyctl_say("bad reply from lobbyd: \"data\" is not a list");
-			rc = EXIT_REFUSED;
-			break;
-		}
-		for (size_t i = 0; i < json_object_array_length(data); i++)
-			json_object_array_add(all, json_object_get(
-			    json_object_array_get_idx(data, i)));
-		if (!json_object_object_get_ex(reply, "more", &more))
-			more = NULL;
-	}
-	json_object_put(reply);
-	return rc;
-}
-
 static void
 csv_out(FILE *f, const char *const *v, int n)
 {
