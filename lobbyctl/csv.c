@@ -120,6 +120,18 @@ csv_split(struct csv_in *in, char *s, char **field, int max)
 }
 
 int
+csv_header(struct csv_in *in, char *buf, char **field, int max,
+    const char *if_empty)
+{
+	if (csv_read(in, buf) == NULL) {
+		if (in->nerr == 0)
+			csv_err(in, "%s", if_empty);
+		return -1;
+	}
+	return csv_split(in, buf, field, max);
+}
+
+int
 csv_column(const char *name, const char *pad, const char *const *names, int n)
 {
 	for (int k = 0; k < n; k++) {

@@ -38,6 +38,10 @@ void	csv_err_untold(struct csv_in *);
 char	*csv_read(struct csv_in *, char *buf);
 /* buf split in place into at most max fields: their number, or -1 (told). */
 int	csv_split(struct csv_in *, char *buf, char **field, int max);
+/* The first line read and split: as csv_split(); an empty file: -1 with
+ * if_empty told. */
+int	csv_header(struct csv_in *, char *buf, char **field, int max,
+	    const char *if_empty);
 /*
  * The index in names[n] of the header field name, its letter case and any
  * of pad after it aside; -1 when it names none of them.

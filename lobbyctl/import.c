@@ -53,13 +53,8 @@ imp_header(struct imp *im, char *buf)
 	bool seen[IMP_COLS] = { false };
 	int n;
 
-	if (csv_read(&im->in, buf) == NULL) {
-		if (im->in.nerr == 0)
-			csv_err(&im->in, _("empty file: a header "
-			    "(uid,holder,...) expected"));
-		return -1;
-	}
-	if ((n = csv_split(&im->in, buf, field, IMP_COLS + 8)) < 0)
+	if ((n = csv_header(&im->in, buf, field, IMP_COLS + 8,
+	    _("empty file: a header (uid,holder,...) expected"))) < 0)
 		return -1;
 	im->ncols = n;
 	for (int i = 0; i < n; i++) {
@@ -217,15 +212,14 @@ imp_check(struct imp *im)
 	return im->in.nerr > 0 ? -1 : (long)n;
 }
 
-/* Sends one batch; the reply's data, or NULL (said). */
-static int
-imp_send(struct conn *conn, const char *name, json_object *rows, bool done,
-    json_object **reply, json_object **data)
+int
+import_send(struct conn *conn, const char *cmd, const char *name,
+    json_object *rows, bool done, json_object **reply, json_object **data)
 {
 	json_object *req = json_object_new_object(), *args = json_object_new_object();
 	int rc;
 
-	json_object_object_add(req, "cmd", json_object_new_string("card.import"));
+	json_object_object_add(req, "cmd", json_object_new_string(cmd));
 	json_object_object_add(args, "file", json_object_new_string(name));
 	json_object_object_add(args, "rows", rows);
 	json_object_object_add(args, "done", json_object_new_boolean(done));
@@ -285,7 +279,8 @@ card_import(struct conn *conn, const char *path, bool json)
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)) + 1;
 		if (json_object_array_length(rows) == IMP_BATCH_ROWS ||
 		    bytes + len > IMP_BATCH_BYTES) {
-			rc = imp_send(conn, name, rows, false, &reply, &data);
+			rc = import_send(conn, "card.import", name, rows, false,
+			    &reply, &data);
 			json_object_put(reply);
 			rows = json_object_new_array();
 			bytes = 0;
@@ -304,7 +299,8 @@ card_import(struct conn *conn, const char *path, bool json)
 		json_object_put(rows);
 		return rc;
 	}
-	if ((rc = imp_send(conn, name, rows, true, &reply, &data)) != 0)
+	if ((rc = import_send(conn, "card.import", name, rows, true, &reply,
+	    &data)) != 0)
 		return rc;
 	if (json)
 		puts(json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN));

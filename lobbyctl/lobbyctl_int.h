@@ -178,6 +178,13 @@ void	conn_close(struct conn *);
  */
 /* import.c: card import FILE over conn; 0 or an exit status, said. */
 int	card_import(struct conn *, const char *path, bool json);
+/*
+ * One batch of an import (cmd: card.import, tenant.import) named name,
+ * rows (given away), done on the last: as conn_request().
+ */
+int	import_send(struct conn *, const char *cmd, const char *name,
+	    struct json_object *rows, bool done, struct json_object **reply,
+	    struct json_object **data);
 int	conn_request(struct conn *, struct json_object *req,
 	    struct json_object **reply, struct json_object **data);
 /*

@@ -61,13 +61,8 @@ tin_header(struct tin *t, char *buf)
 	bool seen[K_COUNT] = { false };
 	int n;
 
-	if (csv_read(&t->in, buf) == NULL) {
-		if (t->in.nerr == 0)
-			csv_err(&t->in, "empty file: a header line (company,units,...) "
-			    "expected");
-		return false;
-	}
-	if ((n = csv_split(&t->in, buf, f, K_COUNT + 8)) < 0)
+	if ((n = csv_header(&t->in, buf, f, K_COUNT + 8, "empty file: a header "
+	    "line (company,units,...) expected")) < 0)
 		return false;
 	t->ncols = n;
 	for (int i = 0; i < n; i++) {
@@ -299,23 +294,6 @@ company_json(const struct company *co)
 	return o;
 }
 
-static int
-tin_send(struct conn *conn, const char *name, json_object *rows, bool done,
-    json_object **reply, json_object **data)
-{
-	json_object *req = json_object_new_object(), *args = json_object_new_object();
-	int rc;
-
-	json_object_object_add(req, "cmd", json_object_new_string("tenant.import"));
-	json_object_object_add(args, "file", json_object_new_string(name));
-	json_object_object_add(args, "rows", rows);
-	json_object_object_add(args, "done", json_object_new_boolean(done));
-	json_object_object_add(req, "args", args);
-	rc = conn_request(conn, req, reply, data);
-	json_object_put(req);
-	return rc;
-}
-
 static void
 tin_free(struct tin *t)
 {
@@ -363,7 +341,8 @@ tenants_import(const struct tn_opts *o, const char *path)
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)) + 1;
 
 		if (bytes + len > BATCH_BYTES && json_object_array_length(rows) > 0) {
-			rc = tin_send(&conn, name, rows, false, &reply, &data);
+			rc = import_send(&conn, "tenant.import", name, rows, false,
+			    &reply, &data);
 			json_object_put(reply);
 			reply = NULL;
 			rows = json_object_new_array();
@@ -372,7 +351,8 @@ tenants_import(const struct tn_opts *o, const char *path)
 		json_object_array_add(rows, co);
 		bytes += len;
 	}
-	if (rc == 0 && (rc = tin_send(&conn, name, rows, true, &reply, &data)) == 0 &&
+	if (rc == 0 && (rc = import_send(&conn, "tenant.import", name, rows, true,
+	    &reply, &data)) == 0 &&
 	    reply != NULL) {
 		if (o->json)
 			show_json(data);
