@@ -65,7 +65,7 @@ LOBBYCTL_O := lobbyctl/lobbyctl.o lobbyctl/cmdline.o lobbyctl/request.o lobbyctl
 	      lobbyctl/format.o lobbyctl/tickets.o lobbyctl/show_icom.o \
 	      lobbyctl/show_elev.o lobbyctl/desk.o lobbyctl/desk_args.o lobbyctl/desk_show.o \
 	      lobbyctl/import.o lobbyctl/secret.o lobbyctl/users.o lobbyctl/events.o \
-	      lobbyctl/tenants.o lobbyctl/tenants_csv.o rules/tenant.o $(UTIL_O)
+	      lobbyctl/tenants.o lobbyctl/tenants_csv.o lobbyctl/csv.o rules/tenant.o $(UTIL_O)
 LOBBYSIM_O := sim/lobbysim.o sim/simctl.o sim/linectl.o sim/simpty.o sim/simmodbus.o sim/simrtu.o sim/simreader.o \
 	      sim/siminput.o sim/simgpio.o sim/simicom.o sim/simelev.o sim/simidcard.o \
 	      drivers/idcard.o drivers/modbus_wire.o $(CONFIG_O) $(UTIL_O)
@@ -137,7 +137,7 @@ MOS	:= $(foreach l,$(LINGUAS),$(BUILD)/locale/$(l)/LC_MESSAGES/lobbyctl.mo)
 POT	?= po/lobbyctl.pot
 XGETTEXT_FLAGS := --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ \
 	--keyword=COL:1 --keyword=C_:1c,2 --flag=lobbyctl_say:1:c-format --flag=usage_error:1:c-format \
-	--flag=imp_err:2:c-format --flag=bad_value:3:c-format \
+	--flag=csv_err:2:c-format --flag=bad_value:3:c-format \
 	--add-comments=TRANSLATORS: --package-name=lobbyd --package-version=$(VERSION)
 
 all: $(BINS) $(MOS)

@@ -135,6 +135,11 @@ int	ctl_arg_int_required(struct ctl_client *, json_object *args, const char *k,
  * what"). */
 int	ctl_arg_id(struct ctl_client *, json_object *args, const char *k,
 	    int64_t *out, const char *what);
+/* A list of at most max items, null not taken for absent: *out the list
+ * or NULL; -1 when it is something else ("k must be a list of at most
+ * max k" sent). */
+int	ctl_arg_list(struct ctl_client *, json_object *args, const char *k,
+	    int max, json_object **out);
 /* Only the arguments a command knows: false (error sent) on any other. */
 bool	ctl_args_known(struct ctl_client *, json_object *args, const char *const *known);
 /* Reply fields: text (empty stays empty), integers, true/false. */
@@ -200,6 +205,29 @@ void	ctl_card_audit(struct ctl_client *, const char *kind, const char *uid,
 /* ctl_import.c: card.import, and an import's end when its client goes. */
 ctl_cmd_fn	ctl_cmd_card_import;
 void	ctl_import_client_gone(struct ctl_client *);
+/*
+ * What every import (card.import, tenant.import) begins with: the client
+ * that sends it, one at a time, and the file's name as lobbyctl gave it.
+ */
+struct ctl_import_head {
+	struct ctl_client	*owner;
+	char			file[64];
+};
+/*
+ * A batch of an import of what: only "rows", "file" and "done", the last
+ * two into file and *done, and no import under way (running, NULL: none)
+ * by another client: 0, or -1 with the error sent. "rows" is the caller's.
+ */
+int	ctl_import_args(struct ctl_client *, json_object *args, const char *what,
+	    const struct ctl_import_head *running, char *file, size_t len,
+	    bool *done);
+/* A new import by c of file: size bytes zeroed, a struct that begins with
+ * its ctl_import_head; NULL with "out of memory" sent. */
+void	*ctl_import_new(struct ctl_client *, size_t size, const char *file);
+/* Whether the import of what running (NULL: none) is c's, which went away:
+ * then said in the log, and the caller ends it. */
+bool	ctl_import_orphaned(const struct ctl_import_head *running,
+	    const struct ctl_client *c, const char *what);
 /* ctl_web.c: web accounts and logins (lobbyweb). ctl_web_as sets the
  * client's user and roles for one request from its "as" (or back to the
  * peer's own): 0, or -1 with the error sent. */

@@ -139,6 +139,21 @@ ctl_arg_bool(struct ctl_client *c, json_object *args, const char *k, bool *out)
 	return r;
 }
 
+int
+ctl_arg_list(struct ctl_client *c, json_object *args, const char *k, int max,
+    json_object **out)
+{
+	*out = NULL;
+	if (!json_object_object_get_ex(args, k, out))
+		return 0;
+	if (!json_object_is_type(*out, json_type_array) ||
+	    json_object_array_length(*out) > (size_t)max) {
+		ctl_reply_err(c, "\"%s\" must be a list of at most %d %s", k, max, k);
+		return -1;
+	}
+	return 1;
+}
+
 /* Only the arguments a command knows: a typo is an error, not a no-op. */
 bool
 ctl_args_known(struct ctl_client *c, json_object *args, const char *const *known)

@@ -21,8 +21,7 @@
 #define IMPORT_REFRESH_ROWS	5000	/* cards read back a page at a time */
 
 struct ctl_import {
-	struct ctl_client	*owner;
-	char			file[64];	/* as lobbyctl named it */
+	struct ctl_import_head	h;
 	size_t			received;	/* rows staged so far */
 	int64_t			lines[IMPORT_BATCH_MAX];	/* this batch's */
 	bool			done;		/* the last batch: commit after it */
@@ -68,14 +67,56 @@ import_abandon(struct ctl_client *c)
 	import_end(c->srv);
 }
 
+int
+ctl_import_args(struct ctl_client *c, json_object *args, const char *what,
+    const struct ctl_import_head *running, char *file, size_t len, bool *done)
+{
+	static const char *const known[] = { "rows", "file", "done", NULL };
+
+	if (!ctl_args_known(c, args, known) ||
+	    ctl_arg_str(c, args, "file", file, len, false) < 0 ||
+	    ctl_arg_bool(c, args, "done", done) < 0)
+		return -1;
+	if (running != NULL && running->owner != c) {
+		ctl_reply_err(c, "another %s import is under way (by %s); try "
+		    "again when it is done", what, running->owner->user);
+		return -1;
+	}
+	return 0;
+}
+
+void *
+ctl_import_new(struct ctl_client *c, size_t size, const char *file)
+{
+	struct ctl_import_head *h = calloc(1, size);
+
+	if (h == NULL) {
+		ctl_reply_err(c, "out of memory");
+		return NULL;
+	}
+	h->owner = c;
+	str_copy(h->file, file, sizeof(h->file));
+	return h;
+}
+
+bool
+ctl_import_orphaned(const struct ctl_import_head *running,
+    const struct ctl_client *c, const char *what)
+{
+	if (running == NULL || running->owner != c)
+		return false;
+	log_warn("%s import from %s by %s abandoned: the client went away; "
+	    "nothing was imported", what, running->file, c->user);
+	return true;
+}
+
 void
 ctl_import_client_gone(struct ctl_client *c)
 {
-	if (c->srv->import != NULL && c->srv->import->owner == c) {
-		log_warn("card import from %s by %s abandoned: the client went "
-		    "away; nothing was imported", c->srv->import->file, c->user);
+	struct ctl_import *im = c->srv->import;
+
+	if (ctl_import_orphaned(im != NULL ? &im->h : NULL, c, "card"))
 		import_abandon(c);
-	}
 }
 
 /* One row, [line, uid, holder, from_ms, until_ms, floors, enabled], into
@@ -84,7 +125,7 @@ static bool
 import_row(struct ctl_client *c, json_object *row, size_t i,
     struct card_rec *card, int64_t *line)
 {
-	const char *file = c->srv->import->file;
+	const char *file = c->srv->import->h.file;
 	json_object *f[7];
 	char err[160];
 
@@ -184,7 +225,7 @@ import_step_done(struct store_req *req, void *arg)
 	const struct card_rec *rows = req->rows;
 	json_object *o;
 
-	if (im == NULL || im->owner != c ||
+	if (im == NULL || im->h.owner != c ||
 	    (c->dead && req->op == STORE_CARD_STAGE)) {
 		/* Gone while staging: nothing was imported. Once committed,
 		 * the audit and the engine's copy go on with nobody to tell. */
@@ -192,7 +233,7 @@ import_step_done(struct store_req *req, void *arg)
 			free(req->in.stage.rows);
 			req->in.stage.rows = NULL;
 		}
-		if (im != NULL && im->owner == c)
+		if (im != NULL && im->h.owner == c)
 			import_abandon(c);
 		ctl_req_finish(c, req);
 		return;
@@ -205,7 +246,7 @@ import_step_done(struct store_req *req, void *arg)
 			size_t i = (size_t)req->id;
 
 			ctl_reply_err(c, "%s:%" PRId64 ": %s; nothing imported",
-			    im->file, i < IMPORT_BATCH_MAX ? im->lines[i] : 0,
+			    im->h.file, i < IMPORT_BATCH_MAX ? im->lines[i] : 0,
 			    req->error);
 			import_finish_err(c, req);
 			return;
@@ -222,7 +263,7 @@ import_step_done(struct store_req *req, void *arg)
 		return;
 	case STORE_CARD_STAGE_COMMIT:
 		if (req->status != 0) {
-			ctl_reply_err(c, "%s: not imported: %s", im->file, req->error);
+			ctl_reply_err(c, "%s: not imported: %s", im->h.file, req->error);
 			import_finish_err(c, req);
 			return;
 		}
@@ -232,7 +273,7 @@ import_step_done(struct store_req *req, void *arg)
 			char detail[128];
 
 			snprintf(detail, sizeof(detail), "%" PRId64 " cards from "
-			    "%.60s", im->imported, im->file);
+			    "%.60s", im->imported, im->h.file);
 			ctl_card_audit(c, "cards_imported", "", detail);
 			log_notice("%s by %s", detail, c->user);
 		}
@@ -254,7 +295,7 @@ import_step_done(struct store_req *req, void *arg)
 			if (im->lost > 0) {
 				ctl_reply_err(c, "%s: %" PRId64 " cards imported, but "
 				    "lobbyd is out of memory and will not know %zu of "
-				    "them until restarted", im->file, im->imported,
+				    "them until restarted", im->h.file, im->imported,
 				    im->lost);
 			} else {
 				o = json_object_new_object();
@@ -265,13 +306,13 @@ import_step_done(struct store_req *req, void *arg)
 		} else {
 			ctl_reply_err(c, "%s: imported, but lobbyd could not read "
 			    "them back (%s): they are in use after a restart",
-			    im->file, req->error);
+			    im->h.file, req->error);
 		}
 		import_end(c->srv);
 		ctl_req_finish(c, req);
 		return;
 	default:
-		ctl_reply_err(c, "%s: not imported: an unknown step", im->file);
+		ctl_reply_err(c, "%s: not imported: an unknown step", im->h.file);
 		import_finish_err(c, req);
 		return;
 	}
@@ -280,7 +321,6 @@ import_step_done(struct store_req *req, void *arg)
 void
 ctl_cmd_card_import(struct ctl_client *c, json_object *args)
 {
-	static const char *const known[] = { "rows", "file", "done", NULL };
 	struct ctl_server *srv = c->srv;
 	struct ctl_import *im = srv->import;
 	struct card_rec *cards = NULL;
@@ -290,29 +330,14 @@ ctl_cmd_card_import(struct ctl_client *c, json_object *args)
 	bool done = false;
 	size_t n = 0;
 
-	if (!ctl_args_known(c, args, known) ||
-	    ctl_arg_str(c, args, "file", file, sizeof(file), false) < 0 ||
-	    ctl_arg_bool(c, args, "done", &done) < 0)
+	if (ctl_import_args(c, args, "card", im != NULL ? &im->h : NULL, file,
+	    sizeof(file), &done) < 0)
 		return;
-	if (im != NULL && im->owner != c) {
-		ctl_reply_err(c, "another card import is under way (by %s); try "
-		    "again when it is done", im->owner->user);
+	if (ctl_arg_list(c, args, "rows", IMPORT_BATCH_MAX, &rows) < 0)
 		return;
-	}
-	if (json_object_object_get_ex(args, "rows", &rows) &&
-	    (!json_object_is_type(rows, json_type_array) ||
-	    json_object_array_length(rows) > IMPORT_BATCH_MAX)) {
-		ctl_reply_err(c, "\"rows\" must be a list of at most %d rows",
-		    IMPORT_BATCH_MAX);
-		return;
-	}
 	if (im == NULL) {
-		if ((im = calloc(1, sizeof(*im))) == NULL) {
-			ctl_reply_err(c, "out of memory");
+		if ((im = ctl_import_new(c, sizeof(*im), file)) == NULL)
 			return;
-		}
-		im->owner = c;
-		str_copy(im->file, file, sizeof(im->file));
 		srv->import = im;
 	}
 	n = rows != NULL ? json_object_array_length(rows) : 0;
@@ -331,7 +356,7 @@ ctl_cmd_card_import(struct ctl_client *c, json_object *args)
 	}
 	im->done = done;
 	if (n == 0 && done && im->received == 0) {
-		ctl_reply_err(c, "%s: no cards to import", im->file);
+		ctl_reply_err(c, "%s: no cards to import", im->h.file);
 		import_abandon(c);
 		return;
 	}

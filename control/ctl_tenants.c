@@ -27,8 +27,7 @@
 enum tn_then { T_SHOW, T_ADD, T_REMOVE, T_CONTACT_ADD, T_CONTACT_REMOVE, T_IMPORT };
 
 struct ctl_timport {
-	struct ctl_client	*owner;
-	char			file[64];
+	struct ctl_import_head	h;
 	struct tenant_row	*rows;
 	size_t			n, cap;
 	size_t			companies, contacts;
@@ -410,15 +409,9 @@ ctl_cmd_tenant_add(struct ctl_client *c, json_object *args)
 	    ctl_arg_str(c, args, "name", name, sizeof(name), true) < 0 ||
 	    ctl_arg_str(c, args, "short_name", shortn, sizeof(shortn), false) < 0 ||
 	    ctl_arg_str(c, args, "units", units, sizeof(units), true) < 0 ||
-	    ctl_arg_str(c, args, "floors", floors, sizeof(floors), false) < 0)
+	    ctl_arg_str(c, args, "floors", floors, sizeof(floors), false) < 0 ||
+	    ctl_arg_list(c, args, "contacts", TENANT_CONTACTS_MAX, &list) < 0)
 		return;
-	if (json_object_object_get_ex(args, "contacts", &list) &&
-	    (!json_object_is_type(list, json_type_array) ||
-	    json_object_array_length(list) > TENANT_CONTACTS_MAX)) {
-		ctl_reply_err(c, "\"contacts\" must be a list of at most %d contacts",
-		    TENANT_CONTACTS_MAX);
-		return;
-	}
 	n = list != NULL ? json_object_array_length(list) : 0;
 	if ((rows = calloc(n + 1, sizeof(*rows))) == NULL) {
 		ctl_reply_err(c, "out of memory");
@@ -549,11 +542,10 @@ ctl_cmd_tenant_contact_remove(struct ctl_client *c, json_object *args)
 void
 ctl_tenant_import_gone(struct ctl_client *c)
 {
-	if (c->srv->timport != NULL && c->srv->timport->owner == c) {
-		log_warn("tenant import from %s by %s abandoned: the client went "
-		    "away; nothing was imported", c->srv->timport->file, c->user);
+	struct ctl_timport *im = c->srv->timport;
+
+	if (ctl_import_orphaned(im != NULL ? &im->h : NULL, c, "tenant"))
 		import_end(c->srv);
-	}
 }
 
 static struct tenant_row *
@@ -566,7 +558,7 @@ import_push(struct ctl_client *c, struct ctl_timport *im)
 		if (cap > IMPORT_ROWS_MAX || (r = realloc(im->rows,
 		    cap * sizeof(*r))) == NULL) {
 			ctl_reply_err(c, "%s: too many rows (at most %d companies and "
-			    "contacts), or out of memory", im->file, IMPORT_ROWS_MAX);
+			    "contacts), or out of memory", im->h.file, IMPORT_ROWS_MAX);
 			return NULL;
 		}
 		im->rows = r;
@@ -592,13 +584,13 @@ import_company(struct ctl_client *c, struct ctl_timport *im, json_object *o)
 	int64_t line = 0;
 
 	if (!json_object_is_type(o, json_type_object)) {
-		ctl_reply_err(c, "%s: each row must be an object", im->file);
+		ctl_reply_err(c, "%s: each row must be an object", im->h.file);
 		return false;
 	}
 	if (!ctl_args_known(c, o, known) ||
 	    ctl_arg_int(c, o, "line", &line, 1, INT64_MAX) < 0)
 		return false;
-	snprintf(at, sizeof(at), "%s:%" PRId64 ": ", im->file, line);
+	snprintf(at, sizeof(at), "%s:%" PRId64 ": ", im->h.file, line);
 	if (ctl_arg_str(c, o, "name", name, sizeof(name), true) < 0 ||
 	    ctl_arg_str(c, o, "short_name", shortn, sizeof(shortn), false) < 0 ||
 	    ctl_arg_str(c, o, "units", units, sizeof(units), true) < 0 ||
@@ -626,7 +618,7 @@ import_company(struct ctl_client *c, struct ctl_timport *im, json_object *o)
 		if (json_object_is_type(k, json_type_object) &&
 		    json_object_object_get_ex(k, "line", &lv) &&
 		    json_object_is_type(lv, json_type_int))
-			snprintf(at, sizeof(at), "%s:%" PRId64 ": ", im->file,
+			snprintf(at, sizeof(at), "%s:%" PRId64 ": ", im->h.file,
 			    json_object_get_int64(lv));
 		if ((r = import_push(c, im)) == NULL)
 			return false;
@@ -641,7 +633,6 @@ import_company(struct ctl_client *c, struct ctl_timport *im, json_object *o)
 void
 ctl_cmd_tenant_import(struct ctl_client *c, json_object *args)
 {
-	static const char *const known[] = { "rows", "file", "done", NULL };
 	struct ctl_server *srv = c->srv;
 	struct ctl_timport *im = srv->timport;
 	struct store_req *req;
@@ -649,27 +640,17 @@ ctl_cmd_tenant_import(struct ctl_client *c, json_object *args)
 	char file[64] = "import";
 	bool done = false;
 
-	if (!ctl_args_known(c, args, known) ||
-	    ctl_arg_str(c, args, "file", file, sizeof(file), false) < 0 ||
-	    ctl_arg_bool(c, args, "done", &done) < 0)
+	if (ctl_import_args(c, args, "tenant", im != NULL ? &im->h : NULL, file,
+	    sizeof(file), &done) < 0)
 		return;
-	if (im != NULL && im->owner != c) {
-		ctl_reply_err(c, "another tenant import is under way (by %s); try "
-		    "again when it is done", im->owner->user);
-		return;
-	}
 	if (json_object_object_get_ex(args, "rows", &rows) &&
 	    !json_object_is_type(rows, json_type_array)) {
 		ctl_reply_err(c, "\"rows\" must be a list");
 		return;
 	}
 	if (im == NULL) {
-		if ((im = calloc(1, sizeof(*im))) == NULL) {
-			ctl_reply_err(c, "out of memory");
+		if ((im = ctl_import_new(c, sizeof(*im), file)) == NULL)
 			return;
-		}
-		im->owner = c;
-		str_copy(im->file, file, sizeof(im->file));
 		srv->timport = im;
 	}
 	for (size_t i = 0; rows != NULL && i < json_object_array_length(rows); i++)
@@ -684,7 +665,7 @@ ctl_cmd_tenant_import(struct ctl_client *c, json_object *args)
 		return;
 	}
 	if (im->companies == 0) {
-		ctl_reply_err(c, "%s: no tenants to import", im->file);
+		ctl_reply_err(c, "%s: no tenants to import", im->h.file);
 		import_end(srv);
 		return;
 	}
@@ -694,7 +675,7 @@ ctl_cmd_tenant_import(struct ctl_client *c, json_object *args)
 	}
 	req->in.tenant.rows = im->rows;
 	req->in.tenant.nrows = im->n;
-	req->in.tenant.file = im->file;
-	str_copy(req->in.tenant.name, im->file, sizeof(req->in.tenant.name));
+	req->in.tenant.file = im->h.file;
+	str_copy(req->in.tenant.name, im->h.file, sizeof(req->in.tenant.name));
 	ctl_req_submit(c, req);
 }

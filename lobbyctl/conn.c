@@ -351,6 +351,51 @@ conn_request_page(struct conn *c, struct json_object *req,
 	return request(c, req, reply, data, true);
 }
 
+const char *
+conn_socket_path(const char *given)
+{
+	const char *path = given;
+
+	if (path == NULL || path[0] == '\0')
+		path = getenv(CTL_ENV_SOCKET);
+	if (path == NULL || path[0] == '\0')
+		path = CTL_DEFAULT_SOCKET;
+	return path;
+}
+
+int
+conn_gather_pages(struct conn *c, struct json_object *req,
+    struct json_object *args, struct json_object *first, struct json_object *all)
+{
+	struct json_object *reply = NULL, *more, *data;
+	int rc = 0;
+
+	if (!json_object_is_type(all, json_type_array))
+		return 0;
+	if (!json_object_object_get_ex(first, "more", &more))
+		more = NULL;
+	while (more != NULL && json_object_is_type(more, json_type_string)) {
+		json_object_object_add(args, "after",
+		    json_object_new_string(json_object_get_string(more)));
+		json_object_put(reply);
+		if ((rc = conn_request_page(c, req, &reply, &data)) != 0 ||
+		    reply == NULL)
+			break;
+		if (data == NULL || !json_object_is_type(data, json_type_array)) {
+			lobbyctl_say(_("bad reply from lobbyd: \"data\" is not a list"));
+			rc = EXIT_REFUSED;
+			break;
+		}
+		for (size_t i = 0; i < json_object_array_length(data); i++)
+			json_object_array_add(all, json_object_get(
+			    json_object_array_get_idx(data, i)));
+		if (!json_object_object_get_ex(reply, "more", &more))
+			more = NULL;
+	}
+	json_object_put(reply);
+	return rc;
+}
+
 int
 conn_follow(struct conn *c, enum show_what what, bool json,
     struct fmt_table *t)

@@ -17,12 +17,11 @@
 #include "../control/ctl.h"
 #include "../common/floors.h"
 #include "../common/util.h"
+#include "csv.h"
 #include "format.h"
 #include "lobbyctl_int.h"
 
 #define IMP_COLS	6
-#define IMP_LINE_MAX	4096
-#define IMP_ERRORS_MAX	20		/* told before giving up on the file */
 #define IMP_BATCH_ROWS	500		/* daemon/ctl_import.c's limit */
 #define IMP_BATCH_BYTES	(CTL_LINE_MAX - 8192)	/* room for the request */
 
@@ -32,12 +31,9 @@ static const char *const col_names[IMP_COLS] = {
 };
 
 struct imp {
-	const char	*path;
-	FILE		*f;
-	long		line;
+	struct csv_in	in;
 	int		ncols;
 	int		col[IMP_COLS + 8];	/* header position -> C_*, -1 */
-	int		nerr;
 	int64_t		now;
 };
 
@@ -50,95 +46,6 @@ struct imp_row {
 	bool		enabled;
 };
 
-static void __attribute__((format(printf, 2, 3)))
-imp_err(struct imp *im, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (im->nerr++ >= IMP_ERRORS_MAX)
-		return;
-	fprintf(stderr, "%s:%ld: ", im->path, im->line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-/*
- * Splits one CSV line (RFC 4180 quoting; no line breaks inside a field) in
- * place: the number of fields, or -1 after saying what was wrong.
- */
-static int
-csv_split(struct imp *im, char *s, char **field, int max)
-{
-	int n = 0;
-
-	for (;;) {
-		char *out = s;
-
-		if (n == max) {
-			imp_err(im, _("more than %d fields"), max);
-			return -1;
-		}
-		field[n++] = s;
-		if (*s == '"') {
-			for (s++;; s++) {
-				if (*s == '\0') {
-					imp_err(im, _("a quoted field does not end"));
-					return -1;
-				}
-				if (*s == '"' && s[1] == '"')
-					s++;
-				else if (*s == '"')
-					break;
-				*out++ = *s;
-			}
-			s++;
-			if (*s != ',' && *s != '\0') {
-				imp_err(im, _("text after a closing quote"));
-				return -1;
-			}
-		} else {
-			while (*s != ',' && *s != '\0')
-				*out++ = *s++;
-		}
-		if (*s == '\0') {
-			*out = '\0';
-			return n;
-		}
-		*out = '\0';
-		s++;
-	}
-}
-
-/* The next line without its line break; NULL at the end or on an error
- * (said). Blank lines are skipped. */
-static char *
-imp_read(struct imp *im, char *buf)
-{
-	for (;;) {
-		size_t n;
-
-		if (fgets(buf, IMP_LINE_MAX, im->f) == NULL) {
-			if (ferror(im->f))
-				imp_err(im, _("read error: %s"), strerror(errno));
-			return NULL;
-		}
-		im->line++;
-		n = strlen(buf);
-		if (n == IMP_LINE_MAX - 1 && buf[n - 1] != '\n') {
-			imp_err(im, _("line longer than %d bytes"), IMP_LINE_MAX - 2);
-			return NULL;
-		}
-		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-			buf[--n] = '\0';
-		if (im->line == 1 && strncmp(buf, "\xef\xbb\xbf", 3) == 0)
-			memmove(buf, buf + 3, n - 2);	/* a spreadsheet's BOM */
-		if (buf[strspn(buf, " \t")] != '\0')
-			return buf;
-	}
-}
-
 static int
 imp_header(struct imp *im, char *buf)
 {
@@ -146,37 +53,28 @@ imp_header(struct imp *im, char *buf)
 	bool seen[IMP_COLS] = { false };
 	int n;
 
-	if (imp_read(im, buf) == NULL) {
-		if (im->nerr == 0)
-			imp_err(im, _("empty file: a header (uid,holder,...) expected"));
-		return -1;
-	}
-	if ((n = csv_split(im, buf, field, IMP_COLS + 8)) < 0)
+	if ((n = csv_header(&im->in, buf, field, IMP_COLS + 8,
+	    _("empty file: a header (uid,holder,...) expected"))) < 0)
 		return -1;
 	im->ncols = n;
 	for (int i = 0; i < n; i++) {
 		const char *name = field[i] + strspn(field[i], " \t");
-		int k;
+		int k = csv_column(name, " \t", col_names, IMP_COLS);
 
-		for (k = 0; k < IMP_COLS; k++)
-			if (strncasecmp(name, col_names[k], strlen(col_names[k])) == 0 &&
-			    name[strlen(col_names[k]) + strspn(name +
-			    strlen(col_names[k]), " \t")] == '\0')
-				break;
-		if (k == IMP_COLS) {
-			imp_err(im, _("unknown column \"%s\" (uid, holder, from, "
+		if (k < 0) {
+			csv_err(&im->in, _("unknown column \"%s\" (uid, holder, from, "
 			    "until, floors, disabled)"), name);
 			return -1;
 		}
 		if (seen[k]) {
-			imp_err(im, _("column %s twice"), col_names[k]);
+			csv_err(&im->in, _("column %s twice"), col_names[k]);
 			return -1;
 		}
 		seen[k] = true;
 		im->col[i] = k;
 	}
 	if (!seen[C_UID] || !seen[C_HOLDER]) {
-		imp_err(im, _("the header needs the columns uid and holder"));
+		csv_err(&im->in, _("the header needs the columns uid and holder"));
 		return -1;
 	}
 	return 0;
@@ -191,10 +89,10 @@ imp_row(struct imp *im, char *buf, struct imp_row *r)
 	uint64_t mask;
 	int n;
 
-	if ((n = csv_split(im, buf, field, IMP_COLS + 8)) < 0)
+	if ((n = csv_split(&im->in, buf, field, IMP_COLS + 8)) < 0)
 		return false;
 	if (n != im->ncols) {
-		imp_err(im, _("%d fields, the header has %d"), n, im->ncols);
+		csv_err(&im->in, _("%d fields, the header has %d"), n, im->ncols);
 		return false;
 	}
 	for (int i = 0; i < n; i++)
@@ -203,43 +101,43 @@ imp_row(struct imp *im, char *buf, struct imp_row *r)
 	if (fmt_uid_normalize(v[C_UID], r->uid) == -1) {
 		char *clean = fmt_clean(v[C_UID], 40);	/* as a terminal shows it */
 
-		imp_err(im, _("uid \"%s\" is not %d to %d hex digits"),
+		csv_err(&im->in, _("uid \"%s\" is not %d to %d hex digits"),
 		    clean != NULL ? clean : "", FMT_UID_MIN, FMT_UID_MAX);
 		free(clean);
 		return false;
 	}
 	if (v[C_HOLDER][0] == '\0' || !str_copy(r->holder, v[C_HOLDER],
 	    sizeof(r->holder))) {
-		imp_err(im, _("holder of card %s: 1 to %zu bytes expected"), r->uid,
+		csv_err(&im->in, _("holder of card %s: 1 to %zu bytes expected"), r->uid,
 		    sizeof(r->holder) - 1);
 		return false;
 	}
 	for (const char *p = r->holder; *p != '\0'; p++) {
 		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			imp_err(im, _("holder of card %s contains a control "
+			csv_err(&im->in, _("holder of card %s contains a control "
 			    "character"), r->uid);
 			return false;
 		}
 	}
 	if (v[C_FROM][0] != '\0' &&
 	    fmt_time_parse(v[C_FROM], im->now, FMT_T_START, &r->from) == -1) {
-		imp_err(im, _("from: cannot read \"%.40s\" as a time (YYYY-MM-DD "
+		csv_err(&im->in, _("from: cannot read \"%.40s\" as a time (YYYY-MM-DD "
 		    "[HH:MM])"), v[C_FROM]);
 		return false;
 	}
 	if (v[C_UNTIL][0] != '\0' &&
 	    fmt_time_parse(v[C_UNTIL], im->now, FMT_T_END, &r->until) == -1) {
-		imp_err(im, _("until: cannot read \"%.40s\" as a time (YYYY-MM-DD "
+		csv_err(&im->in, _("until: cannot read \"%.40s\" as a time (YYYY-MM-DD "
 		    "[HH:MM])"), v[C_UNTIL]);
 		return false;
 	}
 	if (r->from != 0 && r->until != 0 && r->until <= r->from) {
-		imp_err(im, _("card %s: until must be after from"), r->uid);
+		csv_err(&im->in, _("card %s: until must be after from"), r->uid);
 		return false;
 	}
 	if (v[C_FLOORS][0] != '\0') {
 		if (floors_parse(v[C_FLOORS], &mask, err, sizeof(err)) == -1) {
-			imp_err(im, _("floors: %s"), err);
+			csv_err(&im->in, _("floors: %s"), err);
 			return false;
 		}
 		floors_str(mask, r->floors, sizeof(r->floors));	/* canonical */
@@ -251,7 +149,7 @@ imp_row(struct imp *im, char *buf, struct imp_row *r)
 	    strcasecmp(v[C_DISABLED], "true") == 0 || strcmp(v[C_DISABLED], "1") == 0)
 		r->enabled = false;
 	else {
-		imp_err(im, _("disabled: \"%.20s\" is not yes or no"), v[C_DISABLED]);
+		csv_err(&im->in, _("disabled: \"%.20s\" is not yes or no"), v[C_DISABLED]);
 		return false;
 	}
 	return true;
@@ -275,14 +173,14 @@ uid_line_cmp(const void *a, const void *b)
 static long
 imp_check(struct imp *im)
 {
-	char buf[IMP_LINE_MAX];
+	char buf[CSV_LINE_MAX];
 	struct uid_line *ul = NULL;
 	size_t n = 0, cap = 0;
 	struct imp_row r;
 
 	if (imp_header(im, buf) < 0)
 		return -1;
-	while (imp_read(im, buf) != NULL) {
+	while (csv_read(&im->in, buf) != NULL) {
 		if (!imp_row(im, buf, &r))
 			continue;
 		if (n == cap) {
@@ -290,41 +188,38 @@ imp_check(struct imp *im)
 			struct uid_line *p = realloc(ul, ncap * sizeof(*p));
 
 			if (p == NULL) {
-				imp_err(im, _("out of memory"));
+				csv_err(&im->in, _("out of memory"));
 				break;
 			}
 			ul = p;
 			cap = ncap;
 		}
 		memcpy(ul[n].uid, r.uid, sizeof(r.uid));
-		ul[n++].line = im->line;
+		ul[n++].line = im->in.line;
 	}
 	if (n > 1) {
 		qsort(ul, n, sizeof(*ul), uid_line_cmp);
 		for (size_t i = 1; i < n; i++) {
 			if (strcmp(ul[i].uid, ul[i - 1].uid) != 0)
 				continue;
-			im->line = ul[i].line;
-			imp_err(im, _("card %s again (first on line %ld)"), ul[i].uid,
+			im->in.line = ul[i].line;
+			csv_err(&im->in, _("card %s again (first on line %ld)"), ul[i].uid,
 			    ul[i - 1].line);
 		}
 	}
 	free(ul);
-	if (im->nerr > IMP_ERRORS_MAX)
-		fprintf(stderr, _("%s: %d more errors not shown\n"), im->path,
-		    im->nerr - IMP_ERRORS_MAX);
-	return im->nerr > 0 ? -1 : (long)n;
+	csv_err_untold(&im->in);
+	return im->in.nerr > 0 ? -1 : (long)n;
 }
 
-/* Sends one batch; the reply's data, or NULL (said). */
-static int
-imp_send(struct conn *conn, const char *name, json_object *rows, bool done,
-    json_object **reply, json_object **data)
+int
+import_send(struct conn *conn, const char *cmd, const char *name,
+    json_object *rows, bool done, json_object **reply, json_object **data)
 {
 	json_object *req = json_object_new_object(), *args = json_object_new_object();
 	int rc;
 
-	json_object_object_add(req, "cmd", json_object_new_string("card.import"));
+	json_object_object_add(req, "cmd", json_object_new_string(cmd));
 	json_object_object_add(args, "file", json_object_new_string(name));
 	json_object_object_add(args, "rows", rows);
 	json_object_object_add(args, "done", json_object_new_boolean(done));
@@ -337,8 +232,9 @@ imp_send(struct conn *conn, const char *name, json_object *rows, bool done,
 int
 card_import(struct conn *conn, const char *path, bool json)
 {
-	struct imp im = { .path = path, .now = real_ms() };
-	char buf[IMP_LINE_MAX];
+	struct imp im = { .in = { .path = path, .translate = true, .blank = " \t" },
+	    .now = real_ms() };
+	char buf[CSV_LINE_MAX];
 	const char *base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
 	char name[64];		/* lobbyd names the import by it: 63 bytes */
 	json_object *rows, *reply = NULL, *data = NULL;
@@ -355,24 +251,24 @@ card_import(struct conn *conn, const char *path, bool json)
 			k--;
 		name[k] = '\0';
 	}
-	if ((im.f = fopen(path, "r")) == NULL) {
+	if ((im.in.f = fopen(path, "r")) == NULL) {
 		lobbyctl_say("%s: %s", path, strerror(errno));
 		return EXIT_USAGE;
 	}
 	if ((total = imp_check(&im)) < 0) {
-		fclose(im.f);
+		fclose(im.in.f);
 		lobbyctl_say(_("%s: nothing imported"), path);
 		return EXIT_USAGE;
 	}
-	rewind(im.f);
-	im.line = 0;
+	rewind(im.in.f);
+	im.in.line = 0;
 	(void)imp_header(&im, buf);
 	rows = json_object_new_array();
-	while (rc == 0 && imp_read(&im, buf) != NULL && imp_row(&im, buf, &r)) {
+	while (rc == 0 && csv_read(&im.in, buf) != NULL && imp_row(&im, buf, &r)) {
 		json_object *row = json_object_new_array();
 		size_t len;
 
-		json_object_array_add(row, json_object_new_int64(im.line));
+		json_object_array_add(row, json_object_new_int64(im.in.line));
 		json_object_array_add(row, json_object_new_string(r.uid));
 		json_object_array_add(row, json_object_new_string(r.holder));
 		json_object_array_add(row, json_object_new_int64(r.from));
@@ -383,7 +279,8 @@ card_import(struct conn *conn, const char *path, bool json)
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)) + 1;
 		if (json_object_array_length(rows) == IMP_BATCH_ROWS ||
 		    bytes + len > IMP_BATCH_BYTES) {
-			rc = imp_send(conn, name, rows, false, &reply, &data);
+			rc = import_send(conn, "card.import", name, rows, false,
+			    &reply, &data);
 			json_object_put(reply);
 			rows = json_object_new_array();
 			bytes = 0;
@@ -392,7 +289,7 @@ card_import(struct conn *conn, const char *path, bool json)
 		bytes += len;
 		sent++;
 	}
-	fclose(im.f);
+	fclose(im.in.f);
 	if (rc == 0 && sent != total) {
 		lobbyctl_say(_("%s changed while it was read; nothing imported"), path);
 		json_object_put(rows);
@@ -402,7 +299,8 @@ card_import(struct conn *conn, const char *path, bool json)
 		json_object_put(rows);
 		return rc;
 	}
-	if ((rc = imp_send(conn, name, rows, true, &reply, &data)) != 0)
+	if ((rc = import_send(conn, "card.import", name, rows, true, &reply,
+	    &data)) != 0)
 		return rc;
 	if (json)
 		puts(json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN));

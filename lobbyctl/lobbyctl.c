@@ -93,44 +93,6 @@ show_paged(struct conn *conn, const struct cmd_def *c, struct json_object *req,
 	return rc;
 }
 
-/*
- * The front desk's lists in pages (the muster list of a whole tower): the
- * pages' rows are gathered into the first page's data, which is shown as a
- * whole (tables, CSV). A few tens of thousands of rows at most.
- */
-static int
-gather_pages(struct conn *conn, struct json_object *req, struct json_object *args,
-    struct json_object *first, struct json_object *all)
-{
-	struct json_object *reply = NULL, *more, *data;
-	const char *cursor;
-	int rc = 0;
-
-	if (!json_object_is_type(all, json_type_array))
-		return 0;
-	json_object_object_get_ex(first, "more", &more);
-	while (more != NULL && json_object_is_type(more, json_type_string)) {
-		cursor = json_object_get_string(more);
-		json_object_object_add(args, "after", json_object_new_string(cursor));
-		json_object_put(reply);
-		if ((rc = conn_request_page(conn, req, &reply, &data)) != 0 ||
-		    reply == NULL)
-			break;
-		if (data == NULL || !json_object_is_type(data, json_type_array)) {
-			lobbyctl_say(_("bad reply from lobbyd: \"data\" is not a list"));
-			rc = EXIT_REFUSED;
-			break;
-		}
-		for (size_t i = 0; i < json_object_array_length(data); i++)
-			json_object_array_add(all, json_object_get(
-			    json_object_array_get_idx(data, i)));
-		if (!json_object_object_get_ex(reply, "more", &more))
-			more = NULL;
-	}
-	json_object_put(reply);
-	return rc;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -182,11 +144,7 @@ main(int argc, char **argv)
 	if ((rc = request_build_args(c, dc, &o, args)) != 0)
 		goto out_put_req;
 
-	path = o.socket;
-	if (path == NULL || path[0] == '\0')
-		path = getenv(CTL_ENV_SOCKET);
-	if (path == NULL || path[0] == '\0')
-		path = CTL_DEFAULT_SOCKET;
+	path = conn_socket_path(o.socket);
 	follow = (o.seen & O_FOLLOW) != 0;
 
 	/* An export stops cleanly on SIGINT too: nothing half-written. */
@@ -214,7 +172,7 @@ main(int argc, char **argv)
 		goto out_close_conn;
 	}
 	if (json_object_object_get_ex(reply, "more", NULL) &&
-	    (rc = gather_pages(&conn, req, args, reply, data)) != 0)
+	    (rc = conn_gather_pages(&conn, req, args, reply, data)) != 0)
 		goto out_put_reply;
 	if (dc != NULL)
 		rc = desk_show(dc, o.json, o.desk[DO_CSV] != NULL, data);

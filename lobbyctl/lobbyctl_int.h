@@ -178,6 +178,13 @@ void	conn_close(struct conn *);
  */
 /* import.c: card import FILE over conn; 0 or an exit status, said. */
 int	card_import(struct conn *, const char *path, bool json);
+/*
+ * One batch of an import (cmd: card.import, tenant.import) named name,
+ * rows (given away), done on the last: as conn_request().
+ */
+int	import_send(struct conn *, const char *cmd, const char *name,
+	    struct json_object *rows, bool done, struct json_object **reply,
+	    struct json_object **data);
 int	conn_request(struct conn *, struct json_object *req,
 	    struct json_object **reply, struct json_object **data);
 /*
@@ -188,6 +195,17 @@ int	conn_request(struct conn *, struct json_object *req,
  */
 int	conn_request_page(struct conn *, struct json_object *req,
 	    struct json_object **reply, struct json_object **data);
+/*
+ * The pages after first (a reply with "more") asked for with req, whose
+ * args get each page's "after", and their rows added to all, first's data
+ * (a list; anything else is left alone): 0 or an exit status, said.
+ */
+int	conn_gather_pages(struct conn *, struct json_object *req,
+	    struct json_object *args, struct json_object *first,
+	    struct json_object *all);
+/* The socket to use: given (--socket) when set, else $LOBBYD_SOCKET, else
+ * the default. */
+const char *conn_socket_path(const char *given);
 /*
  * The updates lobbyd pushes after a followed reply, shown in t, until it
  * closes or SIGINT or SIGTERM comes: 0, or an exit status.

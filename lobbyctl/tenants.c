@@ -371,11 +371,7 @@ tenants_main(int argc, char **argv)
 
 	if ((rc = tn_parse(argc, argv, &o)) != 0)
 		return rc;
-	path = o.socket;
-	if (path == NULL || path[0] == '\0')
-		path = getenv(CTL_ENV_SOCKET);
-	if (path == NULL || path[0] == '\0')
-		path = CTL_DEFAULT_SOCKET;
+	path = conn_socket_path(o.socket);
 	if (o.nwords >= 2 && strcmp(o.words[1], "import") == 0)
 		return o.nwords == 3 && o.out == NULL ? tenants_import(&o, path) :
 		    tn_usage("tenant import FILE");
@@ -394,7 +390,7 @@ tenants_main(int argc, char **argv)
 		goto out_close;
 	if (strcmp(cmd, "tenant.list") == 0 &&
 	    json_object_object_get_ex(reply, "more", NULL) &&
-	    (rc = tn_gather(&conn, req, args, reply, data)) != 0)
+	    (rc = conn_gather_pages(&conn, req, args, reply, data)) != 0)
 		goto out_reply;
 	if (o.json)
 		show_json(data);

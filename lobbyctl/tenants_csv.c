@@ -19,12 +19,11 @@
 #include "../common/util.h"
 #include "../control/ctl.h"
 #include "../rules/tenant.h"
+#include "csv.h"
 #include "format.h"
 #include "lobbyctl_int.h"
 #include "tenants_int.h"
 
-#define LINE_MAX_B	4096
-#define ERRORS_MAX	20
 #define BATCH_BYTES	(CTL_LINE_MAX - 8192)
 
 enum { K_COMPANY, K_SHORT, K_UNITS, K_FLOORS, K_CONTACT, K_PHONE, K_ROLE,
@@ -46,10 +45,7 @@ struct company {
 };
 
 struct tin {
-	const char	*path;
-	FILE		*f;
-	long		line;
-	int		nerr;
+	struct csv_in	in;
 	int		col[K_COUNT + 8];	/* header position -> K_*, -1 */
 	int		ncols;
 	struct company	*co;
@@ -58,90 +54,6 @@ struct tin {
 	size_t		nslot;		/* a power of two, over twice nco */
 };
 
-static void __attribute__((format(printf, 2, 3)))
-tin_err(struct tin *t, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (t->nerr++ >= ERRORS_MAX)
-		return;
-	fprintf(stderr, "%s:%ld: ", t->path, t->line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-/* One CSV line split in place (RFC 4180 quotes, no line breaks inside a
- * field): the number of fields, or -1 after saying why. */
-static int
-csv_split(struct tin *t, char *s, char **field, int max)
-{
-	int n = 0;
-
-	for (;;) {
-		char *out = s;
-
-		if (n == max) {
-			tin_err(t, "more than %d fields", max);
-			return -1;
-		}
-		field[n++] = s;
-		if (*s == '"') {
-			for (s++; *s != '"' || s[1] == '"'; s++) {
-				if (*s == '\0') {
-					tin_err(t, "a quoted field does not end");
-					return -1;
-				}
-				if (*s == '"')
-					s++;
-				*out++ = *s;
-			}
-			if (*++s != ',' && *s != '\0') {
-				tin_err(t, "text after a closing quote");
-				return -1;
-			}
-		} else
-			while (*s != ',' && *s != '\0')
-				*out++ = *s++;
-		if (*s == '\0') {
-			*out = '\0';
-			return n;
-		}
-		*out = '\0';
-		s++;
-	}
-}
-
-/* The next line that is not blank, its line break gone; NULL at the end or
- * on an error (said). */
-static char *
-tin_read(struct tin *t, char *buf)
-{
-	while (fgets(buf, LINE_MAX_B, t->f) != NULL) {
-		size_t n = strlen(buf);
-
-		t->line++;
-		if (n == LINE_MAX_B - 1 && buf[n - 1] != '\n') {
-			tin_err(t, "line longer than %d bytes", LINE_MAX_B - 2);
-			return NULL;
-		}
-		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-			buf[--n] = '\0';
-		if (t->line == 1 && strncmp(buf, "\xef\xbb\xbf", 3) == 0)
-			memmove(buf, buf + 3, n - 2);	/* a spreadsheet's BOM */
-		if (!fmt_text_is_clean(buf)) {
-			tin_err(t, "control characters or bytes that are not UTF-8");
-			continue;
-		}
-		if (buf[strspn(buf, " \t,")] != '\0')
-			return buf;
-	}
-	if (ferror(t->f))
-		tin_err(t, "read error: %s", strerror(errno));
-	return NULL;
-}
-
 static bool
 tin_header(struct tin *t, char *buf)
 {
@@ -149,39 +61,29 @@ tin_header(struct tin *t, char *buf)
 	bool seen[K_COUNT] = { false };
 	int n;
 
-	if (tin_read(t, buf) == NULL) {
-		if (t->nerr == 0)
-			tin_err(t, "empty file: a header line (company,units,...) "
-			    "expected");
-		return false;
-	}
-	if ((n = csv_split(t, buf, f, K_COUNT + 8)) < 0)
+	if ((n = csv_header(&t->in, buf, f, K_COUNT + 8, "empty file: a header "
+	    "line (company,units,...) expected")) < 0)
 		return false;
 	t->ncols = n;
 	for (int i = 0; i < n; i++) {
 		const char *name = f[i] + strspn(f[i], " ");
-		int k;
+		int k = csv_column(name, " ", col_names, K_COUNT);
 
-		for (k = 0; k < K_COUNT; k++)
-			if (strncasecmp(name, col_names[k], strlen(col_names[k])) == 0 &&
-			    name[strlen(col_names[k]) + strspn(name +
-			    strlen(col_names[k]), " ")] == '\0')
-				break;
-		if (k == K_COUNT) {
-			tin_err(t, "unknown column \"%.30s\" (company, short_name, "
+		if (k < 0) {
+			csv_err(&t->in, "unknown column \"%.30s\" (company, short_name, "
 			    "units, floors, contact, phone, role, notify, "
 			    "notify_detail)", name);
 			return false;
 		}
 		if (seen[k]) {
-			tin_err(t, "column %s twice", col_names[k]);
+			csv_err(&t->in, "column %s twice", col_names[k]);
 			return false;
 		}
 		seen[k] = true;
 		t->col[i] = k;
 	}
 	if (!seen[K_COMPANY] || !seen[K_UNITS]) {
-		tin_err(t, "the header must name the columns company and units");
+		csv_err(&t->in, "the header must name the columns company and units");
 		return false;
 	}
 	return true;
@@ -263,7 +165,7 @@ tin_company(struct tin *t, const struct tenant_line *l)
 	c = &t->co[t->nco++];
 	*slot = t->nco;
 	memset(c, 0, sizeof(*c));
-	c->line = t->line;
+	c->line = t->in.line;
 	c->l = *l;
 	c->l.has_contact = false;
 	return c;
@@ -277,12 +179,12 @@ tin_contact(struct tin *t, struct company *co, const struct tenant_line *l)
 	for (size_t i = 0; i < co->nc; i++)
 		if (rule_name_same(co->c[i].name, l->contact) &&
 		    strcmp(co->c[i].phone, l->phone) == 0) {
-			tin_err(t, "%s: contact %s again (line %ld)", co->l.company,
+			csv_err(&t->in, "%s: contact %s again (line %ld)", co->l.company,
 			    l->contact, co->c[i].line);
 			return;
 		}
 	if (co->nc == TENANT_CONTACTS_MAX) {
-		tin_err(t, "%s: more than %d contacts", co->l.company,
+		csv_err(&t->in, "%s: more than %d contacts", co->l.company,
 		    TENANT_CONTACTS_MAX);
 		return;
 	}
@@ -290,14 +192,14 @@ tin_contact(struct tin *t, struct company *co, const struct tenant_line *l)
 		size_t cap = co->capc ? co->capc * 2 : 4;
 
 		if ((k = realloc(co->c, cap * sizeof(*k))) == NULL) {
-			tin_err(t, "out of memory");
+			csv_err(&t->in, "out of memory");
 			return;
 		}
 		co->c = k;
 		co->capc = cap;
 	}
 	k = &co->c[co->nc++];
-	k->line = t->line;
+	k->line = t->in.line;
 	str_copy(k->name, l->contact, sizeof(k->name));
 	str_copy(k->phone, l->phone, sizeof(k->phone));
 	str_copy(k->role, l->role, sizeof(k->role));
@@ -309,22 +211,22 @@ tin_contact(struct tin *t, struct company *co, const struct tenant_line *l)
 static bool
 tin_check(struct tin *t)
 {
-	char buf[LINE_MAX_B];
+	char buf[CSV_LINE_MAX];
 
 	if (!tin_header(t, buf))
 		return false;
-	while (tin_read(t, buf) != NULL) {
+	while (csv_read(&t->in, buf) != NULL) {
 		const char *v[K_COUNT] = { NULL };
 		struct tenant_csv csv;
 		struct tenant_line l;
 		struct company *co;
 		char *f[K_COUNT + 8], err[200];
-		int n = csv_split(t, buf, f, K_COUNT + 8);
+		int n = csv_split(&t->in, buf, f, K_COUNT + 8);
 
 		if (n < 0)
 			continue;
 		if (n > t->ncols) {
-			tin_err(t, "%d fields, the header names %d", n, t->ncols);
+			csv_err(&t->in, "%d fields, the header names %d", n, t->ncols);
 			continue;
 		}
 		for (int i = 0; i < n; i++)
@@ -333,16 +235,16 @@ tin_check(struct tin *t)
 		    v[K_FLOORS], v[K_CONTACT], v[K_PHONE], v[K_ROLE], v[K_NOTIFY],
 		    v[K_DETAIL] };
 		if (!rule_tenant_line(&csv, &l, err, sizeof(err))) {
-			tin_err(t, "%s", err);
+			csv_err(&t->in, "%s", err);
 			continue;
 		}
 		if ((co = tin_company(t, &l)) == NULL) {
-			tin_err(t, "out of memory");
+			csv_err(&t->in, "out of memory");
 			break;
 		}
-		if (co->line != t->line && !rule_tenant_line_agrees(&co->l, &l, err,
+		if (co->line != t->in.line && !rule_tenant_line_agrees(&co->l, &l, err,
 		    sizeof(err))) {
-			tin_err(t, "%s", err);
+			csv_err(&t->in, "%s", err);
 			continue;
 		}
 		if (l.has_contact)
@@ -350,16 +252,14 @@ tin_check(struct tin *t)
 	}
 	for (size_t i = 0; i < t->nco; i++)
 		if (t->co[i].l.nunits == 0) {
-			t->line = t->co[i].line;
-			tin_err(t, "%s: no units on any of its lines",
+			t->in.line = t->co[i].line;
+			csv_err(&t->in, "%s: no units on any of its lines",
 			    t->co[i].l.company);
 		}
-	if (t->nco == 0 && t->nerr == 0)
-		tin_err(t, "no tenants in the file");
-	if (t->nerr > ERRORS_MAX)
-		fprintf(stderr, "%s: %d more errors not shown\n", t->path,
-		    t->nerr - ERRORS_MAX);
-	return t->nerr == 0;
+	if (t->nco == 0 && t->in.nerr == 0)
+		csv_err(&t->in, "no tenants in the file");
+	csv_err_untold(&t->in);
+	return t->in.nerr == 0;
 }
 
 static json_object *
@@ -394,23 +294,6 @@ company_json(const struct company *co)
 	return o;
 }
 
-static int
-tin_send(struct conn *conn, const char *name, json_object *rows, bool done,
-    json_object **reply, json_object **data)
-{
-	json_object *req = json_object_new_object(), *args = json_object_new_object();
-	int rc;
-
-	json_object_object_add(req, "cmd", json_object_new_string("tenant.import"));
-	json_object_object_add(args, "file", json_object_new_string(name));
-	json_object_object_add(args, "rows", rows);
-	json_object_object_add(args, "done", json_object_new_boolean(done));
-	json_object_object_add(req, "args", args);
-	rc = conn_request(conn, req, reply, data);
-	json_object_put(req);
-	return rc;
-}
-
 static void
 tin_free(struct tin *t)
 {
@@ -418,16 +301,17 @@ tin_free(struct tin *t)
 		free(t->co[i].c);
 	free(t->co);
 	free(t->slot);
-	if (t->f != NULL)
-		fclose(t->f);
+	if (t->in.f != NULL)
+		fclose(t->in.f);
 }
 
 int
 tenants_import(const struct tn_opts *o, const char *path)
 {
-	struct tin t = { .path = o->words[2] };
-	const char *base = strrchr(t.path, '/') != NULL ? strrchr(t.path, '/') + 1 :
-	    t.path;
+	struct tin t = { .in = { .path = o->words[2], .text_only = true,
+	    .blank = " \t," } };
+	const char *base = strrchr(t.in.path, '/') != NULL ? strrchr(t.in.path, '/') + 1 :
+	    t.in.path;
 	json_object *rows, *reply = NULL, *data = NULL;
 	struct conn conn;
 	char name[64];
@@ -437,12 +321,12 @@ tenants_import(const struct tn_opts *o, const char *path)
 	snprintf(name, sizeof(name), "%s", base);
 	if (!fmt_text_is_clean(name))
 		snprintf(name, sizeof(name), "import");
-	if ((t.f = fopen(t.path, "r")) == NULL) {
-		lobbyctl_say("%s: %s", t.path, strerror(errno));
+	if ((t.in.f = fopen(t.in.path, "r")) == NULL) {
+		lobbyctl_say("%s: %s", t.in.path, strerror(errno));
 		return EXIT_USAGE;
 	}
 	if (!tin_check(&t)) {
-		lobbyctl_say("%s: nothing imported", t.path);
+		lobbyctl_say("%s: nothing imported", t.in.path);
 		tin_free(&t);
 		return EXIT_USAGE;
 	}
@@ -457,7 +341,8 @@ tenants_import(const struct tn_opts *o, const char *path)
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)) + 1;
 
 		if (bytes + len > BATCH_BYTES && json_object_array_length(rows) > 0) {
-			rc = tin_send(&conn, name, rows, false, &reply, &data);
+			rc = import_send(&conn, "tenant.import", name, rows, false,
+			    &reply, &data);
 			json_object_put(reply);
 			reply = NULL;
 			rows = json_object_new_array();
@@ -466,7 +351,8 @@ tenants_import(const struct tn_opts *o, const char *path)
 		json_object_array_add(rows, co);
 		bytes += len;
 	}
-	if (rc == 0 && (rc = tin_send(&conn, name, rows, true, &reply, &data)) == 0 &&
+	if (rc == 0 && (rc = import_send(&conn, "tenant.import", name, rows, true,
+	    &reply, &data)) == 0 &&
 	    reply != NULL) {
 		if (o->json)
 			show_json(data);
@@ -481,39 +367,6 @@ tenants_import(const struct tn_opts *o, const char *path)
 		rc = EXIT_REFUSED;
 	conn_close(&conn);
 	tin_free(&t);
-	return rc;
-}
-
-int
-tn_gather(struct conn *conn, json_object *req, json_object *args,
-    json_object *first, json_object *all)
-{
-	json_object *reply = NULL, *more, *data;
-	int rc = 0;
-
-	if (!json_object_is_type(all, json_type_array))
-		return 0;
-	if (!json_object_object_get_ex(first, "more", &more))
-		more = NULL;
-	while (more != NULL && json_object_is_type(more, json_type_string)) {
-		json_object_object_add(args, "after",
-		    json_object_new_string(json_object_get_string(more)));
-		json_object_put(reply);
-		if ((rc = conn_request_page(conn, req, &reply, &data)) != 0 ||
-		    reply == NULL)
-			break;
-		if (data == NULL || !json_object_is_type(data, json_type_array)) {
-			lobbyctl_say("bad reply from lobbyd: \"data\" is not a list");
-			rc = EXIT_REFUSED;
-			break;
-		}
-		for (size_t i = 0; i < json_object_array_length(data); i++)
-			json_object_array_add(all, json_object_get(
-			    json_object_array_get_idx(data, i)));
-		if (!json_object_object_get_ex(reply, "more", &more))
-			more = NULL;
-	}
-	json_object_put(reply);
 	return rc;
 }
 

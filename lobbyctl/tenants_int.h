@@ -26,9 +26,6 @@ struct tn_opts {
 
 /* The units of a company lobbyd sent, as "1203;1205". */
 void	tn_units_str(json_object *tenant, char *buf, size_t len);
-/* The pages after first (a reply with "more") added to its data, a list. */
-int	tn_gather(struct conn *, json_object *req, json_object *args,
-	    json_object *first, json_object *data);
 /* tenant import FILE, tenant export [--out FILE]: 0 or an exit status. */
 int	tenants_import(const struct tn_opts *, const char *path);
 int	tenants_export(const struct tn_opts *, const char *path);

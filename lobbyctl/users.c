@@ -86,10 +86,7 @@ users_main(int argc, char **argv)
 	}
 	if ((rc = read_hash(hash)) != 0)
 		return rc;
-	if (path == NULL || path[0] == '\0')
-		path = getenv(CTL_ENV_SOCKET);
-	if (path == NULL || path[0] == '\0')
-		path = CTL_DEFAULT_SOCKET;
+	path = conn_socket_path(path);
 	req = json_object_new_object();
 	args = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string("user.add"));
