@@ -649,6 +649,25 @@ mbt_set_reg(struct mbt_server *sv, int unit, enum reg_table t, int addr, int v)
 	(void)reg_access(sv, unit, t, addr, true, v);
 }
 
+void
+mbt_set_regs(struct mbt_server *sv, int unit, const struct mbt_reg *r, size_t n)
+{
+	modbus_mapping_t *m = sv->map[unit];
+
+	pthread_mutex_lock(&sv->mu);
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].t == REG_COIL)
+			m->tab_bits[r[i].addr] = (uint8_t)r[i].v;
+		else if (r[i].t == REG_DISCRETE)
+			m->tab_input_bits[r[i].addr] = (uint8_t)r[i].v;
+		else if (r[i].t == REG_INPUT)
+			m->tab_input_registers[r[i].addr] = (uint16_t)r[i].v;
+		else
+			m->tab_registers[r[i].addr] = (uint16_t)r[i].v;
+	}
+	pthread_mutex_unlock(&sv->mu);
+}
+
 int
 mbt_get_reg(struct mbt_server *sv, int unit, enum reg_table t, int addr)
 {

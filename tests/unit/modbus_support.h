@@ -104,6 +104,13 @@ int	mbt_server_writes(struct mbt_server *);
 int	mbt_server_nreqs(struct mbt_server *);
 void	mbt_set_reg(struct mbt_server *, int unit, enum reg_table, int addr,
 	    int v);
+/* Several registers or bits set under one lock: a change a poll cannot see
+ * half of. */
+struct mbt_reg {
+	enum reg_table	t;
+	int		addr, v;
+};
+void	mbt_set_regs(struct mbt_server *, int unit, const struct mbt_reg *, size_t n);
 int	mbt_get_reg(struct mbt_server *, int unit, enum reg_table, int addr);
 /* A listening socket on 127.0.0.1:port (0: any free port), or -1. */
 int	mbt_listen_on(int port);

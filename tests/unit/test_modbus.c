@@ -163,8 +163,8 @@ test_tcp(void)
 
 	/* A change shows once. */
 	mark = mbt_nlog;
-	mbt_set_reg(sv, 2, REG_HOLDING, 100, 2);
-	mbt_set_reg(sv, 2, REG_INPUT, 11, 0x0003);
+	mbt_set_regs(sv, 2, (const struct mbt_reg[]){ { REG_HOLDING, 100, 2 },
+	    { REG_INPUT, 11, 0x0003 } }, 2);
 	i = mbt_await(efd, mark, MSG_TS_STATUS, d1, -1, 1000);
 	CHECK(i >= 0);
 	if (i >= 0)
