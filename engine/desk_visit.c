@@ -128,19 +128,18 @@ desk_visit_registered(struct engine *e, const struct person_rec *who,
 void
 desk_watch_cue(struct engine *e, const struct person_rec *who)
 {
-	char kind[24], msg[256], text[160];
+	char kind[24], msg[256];
 	const char *cue = e->site->watch_cue;
 	const char *s = strstr(cue, "%s");
 
 	/* The configured words, the name in place of its %s; nothing says
 	 * why: the desk is only asked to keep the person there. */
 	if (s != NULL)
-		snprintf(text, sizeof(text), "%.*s%.60s%s", (int)(s - cue), cue,
+		snprintf(msg, sizeof(msg), "%.*s%.60s%s", (int)(s - cue), cue,
 		    who->name, s + 2);
 	else
-		str_copy(text, cue, sizeof(text));
+		str_copy(msg, cue, sizeof(msg));
 	snprintf(kind, sizeof(kind), CUE_KIND "%" PRId64, who->id);
-	snprintf(msg, sizeof(msg), "%s", text);
 	alert_raise(e, "site", kind, SEV_WARNING, AUD_FRONTDESK, msg);
 }
 

@@ -23,7 +23,7 @@ import zlib
 
 from aiosmtpd.controller import Controller
 
-from lobbytest import ROOT, Site, run_tests, test, wait_for
+from lobbytest import ROOT, TRIPOD_A_PROFILE, Site, run_tests, test, wait_for
 
 WECOM = os.path.join(ROOT, "conf", "notify", "wecom.json")
 
@@ -32,17 +32,7 @@ site = { name = "Notify Test Tower"; };
 store = { database = "@DIR@/lobbyd.db"; event_batch_ms = 20; };
 control = { socket = "@DIR@/control.sock"; groups = []; };
 health = { offline_after = 2; backoff_max_ms = 500; };
-profiles = ( {
-	name = "tripod-a"; kind = "turnstile";
-	state = "input:0"; state_values = { idle = 0; passing = 1; fault = 2; };
-	entry_counter = "input:1"; exit_counter = "input:2"; fault_code = "input:3";
-	commands = {
-		open_entry = { register = "holding:0"; value = 1; };
-		open_exit  = { register = "holding:0"; value = 2; };
-		free       = { register = "holding:0"; value = 3; };
-		lock       = { register = "holding:0"; value = 4; };
-	};
-} );
+""" + TRIPOD_A_PROFILE + """
 links = ( { name = "bus1"; type = "modbus-rtu"; path = "@DIR@/bus1";
 	    baud = 19200; parity = "none"; data_bits = 8; stop_bits = 1; timeout_ms = 100; } );
 devices = ( { name = "ts1"; link = "bus1"; unit = 1; profile = "tripod-a"; poll_ms = 100; } );

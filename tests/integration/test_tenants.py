@@ -12,7 +12,7 @@ import json
 import os
 import subprocess
 
-from lobbytest import LOBBYCTL, Site, run_tests, test, wait_for
+from lobbytest import LOBBYCTL, TRIPOD_A_PROFILE, Site, run_tests, test, wait_for
 
 SETPRIV = "/usr/bin/setpriv"
 
@@ -23,17 +23,7 @@ SITE = """
 site = { name = "Tenant Test Tower"; };
 store = { database = "@DIR@/lobbyd.db"; event_batch_ms = 20; };
 control = { socket = "@DIR@/control.sock"; groups = [ "users", "staff" ]; };
-profiles = ( {
-	name = "tripod-a"; kind = "turnstile";
-	state = "input:0"; state_values = { idle = 0; passing = 1; fault = 2; };
-	entry_counter = "input:1"; exit_counter = "input:2"; fault_code = "input:3";
-	commands = {
-		open_entry = { register = "holding:0"; value = 1; };
-		open_exit  = { register = "holding:0"; value = 2; };
-		free       = { register = "holding:0"; value = 3; };
-		lock       = { register = "holding:0"; value = 4; };
-	};
-} );
+""" + TRIPOD_A_PROFILE + """
 links = ( { name = "bus1"; type = "modbus-rtu"; path = "@DIR@/bus1";
 	    baud = 19200; parity = "none"; data_bits = 8; stop_bits = 1; timeout_ms = 100; } );
 devices = ( { name = "ts1"; link = "bus1"; unit = 1; profile = "tripod-a"; poll_ms = 100; } );
