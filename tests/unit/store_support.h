@@ -98,6 +98,29 @@ open_ok(const char *path, int batch_ms)
 	return s;
 }
 
+/* Opens FILE in dir as open_ok does; path (len bytes) gets its path, for a
+ * reopen. */
+static inline struct store *
+open_in(char *path, size_t len, const char *dir, const char *file,
+    int batch_ms)
+{
+	snprintf(path, len, "%s/%s", dir, file);
+	return open_ok(path, batch_ms);
+}
+
+/* Queues n passage events on lane, at ts_ms first, first + 1, ...; what
+ * the callback sees is counted from 0 again. */
+static inline void
+add_passages(struct store *s, int64_t first, int n, const char *lane)
+{
+	seen_reset();
+	for (int i = 0; i < n; i++) {
+		struct ev_rec ev = mkev(first + i, "passage", lane, "");
+
+		store_event_add(s, &ev);
+	}
+}
+
 /* Reads, or writes, len bytes at off in the file at path: 0 or -1. */
 static inline int
 file_io_at(const char *path, bool writing, void *buf, size_t len, off_t off)
@@ -155,6 +178,16 @@ run_rows(struct store *s, struct store_req *r, size_t want)
 	CHECK_ROW(r->nrows == want, "store op %d: %zu rows, want %zu",
 	    (int)r->op, r->nrows, want);
 	return r->nrows == want ? r->rows : NULL;
+}
+
+/* Row i of an event list's answer; an empty row past its end, so that the
+ * checks on it fail instead of reading beyond the rows. */
+static inline const struct ev_rec *
+ev_row(const struct store_req *r, size_t i)
+{
+	static const struct ev_rec none;
+
+	return i < r->nrows ? &((const struct ev_rec *)r->rows)[i] : &none;
 }
 
 /* Runs r, checking that it succeeds: how many rows it gave (then freed). */
@@ -327,6 +360,24 @@ rm_dir(const char *dir)
 
 /* One test of a store program: its files go in dir. */
 typedef void store_test_fn(const char *dir);
+
+/* One of several tests that share a store, run in turn. */
+typedef void store_use_fn(struct store *);
+
+/* Opens FILE in dir as open_ok does, runs each test on it and closes it. */
+static inline void
+run_on_store(const char *dir, const char *file, int batch_ms,
+    store_use_fn *const tests[], size_t n)
+{
+	char path[512];
+	struct store *s = open_in(path, sizeof(path), dir, file, batch_ms);
+
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		tests[i](s);
+	store_close(s);
+}
 
 /*
  * A store program's main: makes a directory under /tmp named for the

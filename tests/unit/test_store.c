@@ -30,8 +30,7 @@ test_events(const char *dir)
 	size_t i;
 	int64_t t0;
 
-	snprintf(path, sizeof(path), "%s/events.db", dir);
-	if ((s = open_ok(path, 50)) == NULL)
+	if ((s = open_in(path, sizeof(path), dir, "events.db", 50)) == NULL)
 		return;
 	CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0640);
 
@@ -145,10 +144,8 @@ test_events(const char *dir)
 	store_req_free(&r);
 	CHECK_INT(query(s, &r, 10015, "", 0), 0);
 	CHECK_INT(r.nrows, 5);
-	if (r.nrows == 5) {
-		CHECK_STR(((struct ev_rec *)r.rows)[0].detail, "q15");
-		CHECK_STR(((struct ev_rec *)r.rows)[4].detail, "q19");
-	}
+	CHECK_STR(ev_row(&r, 0)->detail, "q15");
+	CHECK_STR(ev_row(&r, 4)->detail, "q19");
 	store_req_free(&r);
 	CHECK_INT(query_count(s, 10015, "QB", 100), 3);	/* q15, q17, q19 */
 	CHECK_INT(query(s, &r, 0, "nowhere", 10), 0);
@@ -170,10 +167,8 @@ test_events(const char *dir)
 		return;
 	CHECK_INT(query(s, &r, 0, "", 1000), 0);
 	CHECK_INT(r.nrows, 29);
-	if (r.nrows == 29) {
-		CHECK_STR(((struct ev_rec *)r.rows)[0].actor, "alice");
-		CHECK_STR(((struct ev_rec *)r.rows)[28].detail, "q19");
-	}
+	CHECK_STR(ev_row(&r, 0)->actor, "alice");
+	CHECK_STR(ev_row(&r, 28)->detail, "q19");
 	store_req_free(&r);
 	sync = mkreq(STORE_EVENT_SYNC);
 	sync.in.event = mkev(3000, "lobbyd_start", "", "");
@@ -196,10 +191,9 @@ test_checkpoints(const char *dir)
 	struct ev_rec ev;
 	int i;
 
-	snprintf(path, sizeof(path), "%s/ckpt.db", dir);
-	snprintf(wal, sizeof(wal), "%s-wal", path);
-	if ((s = open_ok(path, 5)) == NULL)
+	if ((s = open_in(path, sizeof(path), dir, "ckpt.db", 5)) == NULL)
 		return;
+	snprintf(wal, sizeof(wal), "%s-wal", path);
 	seen_reset();
 	for (i = 0; i < 200000; i++) {
 		ev = mkev(i, "passage", "L1", "");
@@ -226,17 +220,10 @@ test_close_queued(const char *dir)
 	char path[512];
 	struct store *s;
 	struct store_req r;
-	struct ev_rec ev;
-	int i;
 
-	snprintf(path, sizeof(path), "%s/close.db", dir);
-	if ((s = open_ok(path, 60000)) == NULL)
+	if ((s = open_in(path, sizeof(path), dir, "close.db", 60000)) == NULL)
 		return;
-	seen_reset();
-	for (i = 0; i < 2500; i++) {
-		ev = mkev(i, "passage", "L1", "");
-		store_event_add(s, &ev);
-	}
+	add_passages(s, 0, 2500, "L1");
 	store_close(s);
 	CHECK_INT(seen.n, 2500);
 	CHECK(seen.ordered);
@@ -253,8 +240,7 @@ test_close_queued(const char *dir)
 		CHECK_INT(query_pages(s, &r, &q), 2);
 	}
 	CHECK_INT(r.nrows, 2500);
-	if (r.nrows == 2500)
-		CHECK_INT(((struct ev_rec *)r.rows)[2499].ts_ms, 2499);
+	CHECK_INT(ev_row(&r, 2499)->ts_ms, 2499);
 	store_req_free(&r);
 	store_close(s);
 }
@@ -299,8 +285,7 @@ test_close_runs_late_requests(const char *dir)
 	struct chain c = { 0 };
 	struct store_req r;
 
-	snprintf(path, sizeof(path), "%s/chain.db", dir);
-	if ((c.s = open_ok(path, 50)) == NULL)
+	if ((c.s = open_in(path, sizeof(path), dir, "chain.db", 50)) == NULL)
 		return;
 	c.first.op = STORE_CARD_PUT;
 	snprintf(c.first.in.card.uid, sizeof(c.first.in.card.uid), "0C0FFEE1");
@@ -354,8 +339,7 @@ test_threads(const char *dir)
 	struct store_stats st;
 	int i;
 
-	snprintf(path, sizeof(path), "%s/threads.db", dir);
-	if ((s = open_ok(path, 20)) == NULL)
+	if ((s = open_in(path, sizeof(path), dir, "threads.db", 20)) == NULL)
 		return;
 	seen_reset();
 	for (i = 0; i < 4; i++) {
@@ -404,8 +388,7 @@ test_open_errors(const char *dir)
 	CHECK(strstr(err, "not a database") != NULL);
 
 	/* A schema newer than this lobbyd knows is refused, untouched. */
-	snprintf(path, sizeof(path), "%s/newer.db", dir);
-	if ((s = open_ok(path, 50)) == NULL)
+	if ((s = open_in(path, sizeof(path), dir, "newer.db", 50)) == NULL)
 		return;
 	store_close(s);
 	v = file_user_version(path);
@@ -503,15 +486,13 @@ test_write_failure(const char *dir)
 	struct store *s;
 	struct store_req r;
 	struct store_stats st;
-	struct ev_rec ev;
-	int i, status;
 	int64_t end;
+	int status;
 	pid_t pid;
 
-	snprintf(path, sizeof(path), "%s/locked.db", dir);
-	snprintf(shm, sizeof(shm), "%s-shm", path);
-	if ((s = open_ok(path, 20)) == NULL)
+	if ((s = open_in(path, sizeof(path), dir, "locked.db", 20)) == NULL)
 		return;
+	snprintf(shm, sizeof(shm), "%s-shm", path);
 	card_put(s, "0C000003", "Cy", true);
 	pid = lock_child(shm, 0);
 	CHECK(pid > 0);
@@ -520,11 +501,7 @@ test_write_failure(const char *dir)
 		return;
 	}
 
-	seen_reset();
-	for (i = 0; i < 10; i++) {
-		ev = mkev(i, "passage", "L1", "");
-		store_event_add(s, &ev);
-	}
+	add_passages(s, 0, 10, "L1");
 	end = mono_ns() + 5000 * NS_PER_MS;
 	do {
 		usleep(20000);
@@ -564,11 +541,7 @@ test_write_failure(const char *dir)
 	/* Closing while the lock is held retries until it is let go. */
 	pid = lock_child(shm, 1500);
 	CHECK(pid > 0);
-	seen_reset();
-	for (i = 0; i < 5; i++) {
-		ev = mkev(100 + i, "passage", "L2", "");
-		store_event_add(s, &ev);
-	}
+	add_passages(s, 100, 5, "L2");
 	store_close(s);
 	CHECK_INT(seen.n, 5);
 	if (pid > 0) {
@@ -642,10 +615,9 @@ test_held_writes(const char *dir)
 	struct ev_rec ev;
 	int64_t t0;
 
-	snprintf(path, sizeof(path), "%s/held.db", dir);
-	signal(SIGXFSZ, SIG_IGN);
-	if ((s = open_ok(path, 20)) == NULL)
+	if ((s = open_in(path, sizeof(path), dir, "held.db", 20)) == NULL)
 		return;
+	signal(SIGXFSZ, SIG_IGN);
 	store_set_health_cb(s, on_health, NULL);
 	memset(&health, 0, sizeof(health));
 	alert_raise(s, 1, "ts1", "before");

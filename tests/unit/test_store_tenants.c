@@ -296,24 +296,20 @@ test_returning(struct store *s)
 	}
 }
 
+/* The tests build on each other's companies, in one store. */
+static void
+test_tenants(const char *dir)
+{
+	static store_use_fn *const tests[] = { test_directory, test_import,
+		test_returning };
+
+	run_on_store(dir, "tenants.db", 50, tests, NELEM(tests));
+}
+
 int
 main(void)
 {
-	char dir[] = "/tmp/test_store_tenants.XXXXXX", path[512];
-	struct store *s;
+	static store_test_fn *const tests[] = { test_tenants };
 
-	log_init("test_store_tenants", false);
-	if (mkdtemp(dir) == NULL) {
-		perror("mkdtemp");
-		return 1;
-	}
-	snprintf(path, sizeof(path), "%s/tenants.db", dir);
-	if ((s = open_ok(path, 50)) != NULL) {
-		test_directory(s);
-		test_import(s);
-		test_returning(s);
-		store_close(s);
-	}
-	rm_dir(dir);
-	return harness_done("test_store_tenants");
+	return store_tests_main("test_store_tenants", tests, NELEM(tests));
 }

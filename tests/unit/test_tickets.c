@@ -3,27 +3,10 @@
  * hand, one ticket per problem, notes, the legal and illegal changes, lists,
  * the daily summaries and their one-per-day rule, and a reopened database.
  */
-#include <stdlib.h>
-#include <unistd.h>
-
-#include "../../common/util.h"
-#include "../../db/store.h"
-#include "harness.h"
+#include "store_support.h"
 
 #define DAY_MS	86400000LL
 #define T0	1795000000000LL		/* a fixed "now" for the tickets */
-
-static struct store *
-open_store(const char *path)
-{
-	char err[256] = "";
-	struct store *s = store_open(path, 5, err, sizeof(err));
-
-	if (s == NULL)
-		fprintf(stderr, "store_open: %s\n", err);
-	CHECK(s != NULL);
-	return s;
-}
 
 /* An alert for engineering reaching the store; returns the request (rows
  * freed), so its found, id and rec can be checked. */
@@ -346,27 +329,18 @@ test_summary(struct store *s)
 	store_req_free(&req);
 }
 
-int
-main(void)
+/* The tests go on from each other's tickets, in one store; then it is
+ * reopened: the tickets are still there, and so is their state. */
+static void
+test_tickets(const char *dir)
 {
-	char dir[] = "/tmp/lobbyd-tickets-XXXXXX", path[256];
+	static store_use_fn *const tests[] = { test_alerts_open_and_dedupe,
+		test_changes, test_list, test_summary };
+	char path[512];
 	struct store *s;
 
-	log_init("test_tickets", false);
-	if (mkdtemp(dir) == NULL) {
-		perror("mkdtemp");
-		return 1;
-	}
-	snprintf(path, sizeof(path), "%s/t.db", dir);
-	if ((s = open_store(path)) != NULL) {
-		test_alerts_open_and_dedupe(s);
-		test_changes(s);
-		test_list(s);
-		test_summary(s);
-		store_close(s);
-	}
-	/* Reopened: the tickets are still there, and so is their state. */
-	if ((s = open_store(path)) != NULL) {
+	run_on_store(dir, "t.db", 5, tests, NELEM(tests));
+	if ((s = open_in(path, sizeof(path), dir, "t.db", 5)) != NULL) {
 		struct store_req r = { .op = STORE_TICKET_LIST };
 
 		CHECK_INT(store_run(s, &r), 0);
@@ -374,8 +348,12 @@ main(void)
 		store_req_free(&r);
 		store_close(s);
 	}
-	snprintf(path, sizeof(path), "rm -rf -- '%s'", dir);
-	if (system(path) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
-	return harness_done("test_tickets");
+}
+
+int
+main(void)
+{
+	static store_test_fn *const tests[] = { test_tickets };
+
+	return store_tests_main("test_tickets", tests, NELEM(tests));
 }
