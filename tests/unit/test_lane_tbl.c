@@ -102,11 +102,13 @@ ts_status(enum ts_state st)
 	est_from_worker(link_ts, &m);
 }
 
+/* The fire input answering, read active or not. */
 static void
 fire_signal(bool active)
 {
 	struct msg_input m;
 
+	dev_state(fire_in, true);
 	memset(&m, 0, sizeof(m));
 	msg_init(&m, MSG_INPUT, (uint16_t)fire_in);
 	m.active = active;
@@ -122,10 +124,8 @@ setup(bool online, bool held)
 		dev_state(ts, true);
 		ts_status(TS_IDLE);
 	}
-	if (held) {
-		dev_state(fire_in, true);
+	if (held)
 		fire_signal(true);
-	}
 	est_drain_worker(link_ts);
 }
 
@@ -209,16 +209,12 @@ row_reset(int on, int known, int active)
 	long n;
 
 	setup(true, false);
-	if (on) {
-		dev_state(fire_in, true);
+	if (on)
 		fire_signal(true);
-	}
-	if (known) {
-		dev_state(fire_in, true);
+	if (known)
 		fire_signal(active);
-	} else {
+	else
 		dev_state(fire_in, false);
-	}
 	/* An input read active turns the mode on: the table's row says off. */
 	if (!on)
 		e->fire.active = false;
