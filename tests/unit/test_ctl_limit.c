@@ -10,43 +10,45 @@
 
 #define S	1000000000LL	/* a second, in ns */
 
+/* The pool: 64 in all, 8 a user, the last 16 for managers; and one
+ * without a reserve. */
+static const struct ctl_pool pool = { .max = 64, .per_user = 8, .reserve = 16 };
+static const struct ctl_pool none = { .max = 4, .per_user = 3, .reserve = 0 };
+
 static const struct {
 	const char	*what;
+	const struct ctl_pool *pool;
 	int		used, mine;
 	bool		privileged;
 	enum ctl_verdict want;
 } admit_rows[] = {
-	/* The pool: 64 in all, 8 a user, the last 16 for managers. */
-	{ "an empty socket",			0, 0, false, CTL_ADMIT },
-	{ "a user's eighth",			20, 7, false, CTL_ADMIT },
-	{ "a user's ninth",			20, 8, false, CTL_USER_FULL },
-	{ "a manager's ninth, too",		20, 8, true, CTL_USER_FULL },
-	{ "the last shared one",		47, 0, false, CTL_ADMIT },
-	{ "the reserve, to a guard",		48, 0, false, CTL_SHARED_FULL },
-	{ "the reserve, to a manager",		48, 0, true, CTL_ADMIT },
-	{ "the last of the reserve",		63, 7, true, CTL_ADMIT },
-	{ "nothing left, a manager",		64, 0, true, CTL_FULL },
-	{ "nothing left, a guard",		64, 0, false, CTL_FULL },
-	{ "over a lowered limit (reload)",	70, 9, false, CTL_USER_FULL },
-	{ "over a lowered total (reload)",	70, 0, true, CTL_FULL },
+	{ "an empty socket",			&pool, 0, 0, false, CTL_ADMIT },
+	{ "a user's eighth",			&pool, 20, 7, false, CTL_ADMIT },
+	{ "a user's ninth",			&pool, 20, 8, false, CTL_USER_FULL },
+	{ "a manager's ninth, too",		&pool, 20, 8, true, CTL_USER_FULL },
+	{ "the last shared one",		&pool, 47, 0, false, CTL_ADMIT },
+	{ "the reserve, to a guard",		&pool, 48, 0, false, CTL_SHARED_FULL },
+	{ "the reserve, to a manager",		&pool, 48, 0, true, CTL_ADMIT },
+	{ "the last of the reserve",		&pool, 63, 7, true, CTL_ADMIT },
+	{ "nothing left, a manager",		&pool, 64, 0, true, CTL_FULL },
+	{ "nothing left, a guard",		&pool, 64, 0, false, CTL_FULL },
+	{ "over a lowered limit (reload)",	&pool, 70, 9, false, CTL_USER_FULL },
+	{ "over a lowered total (reload)",	&pool, 70, 0, true, CTL_FULL },
+	{ "no reserve: a guard takes the last",	&none, 3, 0, false, CTL_ADMIT },
+	{ "no reserve: nothing left",		&none, 4, 0, false, CTL_FULL },
 };
 
 static void
 test_admit(void)
 {
-	const struct ctl_pool pool = { .max = 64, .per_user = 8, .reserve = 16 };
-	const struct ctl_pool none = { .max = 4, .per_user = 3, .reserve = 0 };
-
-	for (size_t i = 0; i < sizeof(admit_rows) / sizeof(admit_rows[0]); i++) {
-		enum ctl_verdict got = ctl_admit(&pool, admit_rows[i].used,
-		    admit_rows[i].mine, admit_rows[i].privileged);
+	for (size_t i = 0; i < NELEM(admit_rows); i++) {
+		enum ctl_verdict got = ctl_admit(admit_rows[i].pool,
+		    admit_rows[i].used, admit_rows[i].mine,
+		    admit_rows[i].privileged);
 
 		CHECK_ROW(got == admit_rows[i].want, "%s: verdict %d, want %d",
 		    admit_rows[i].what, got, admit_rows[i].want);
 	}
-	/* Without a reserve, a guard may take the last one. */
-	CHECK_INT(ctl_admit(&none, 3, 0, false), CTL_ADMIT);
-	CHECK_INT(ctl_admit(&none, 4, 0, false), CTL_FULL);
 }
 
 static void
