@@ -32,44 +32,44 @@ static const struct {
 	struct booking_window	w;
 	int64_t			now;
 	enum booking_verdict	want;
-	const char		*words;		/* part of the reason; NULL: not checked */
+	const char		*words;		/* part of the reason; "": any */
 } cases[] = {
-	{ "next day, late morning", WIN(1, 10, 0, 1, 12, 0), UTC(0, 10, 0), BOOKING_OK, NULL },
-	{ "exactly 24 h ahead", WIN(1, 10, 0, 1, 11, 0), UTC(0, 10, 0), BOOKING_OK, NULL },
+	{ "next day, late morning", WIN(1, 10, 0, 1, 12, 0), UTC(0, 10, 0), BOOKING_OK, "" },
+	{ "exactly 24 h ahead", WIN(1, 10, 0, 1, 11, 0), UTC(0, 10, 0), BOOKING_OK, "" },
 	{ "24 h less a minute", WIN(1, 9, 59, 1, 11, 0), UTC(0, 10, 0), BOOKING_TOO_SOON, "starts in 23 h 59 min" },
 	{ "same day", WIN(0, 14, 0, 0, 16, 0), UTC(0, 10, 0), BOOKING_TOO_SOON, "at least 24 hours ahead" },
 	{ "in the past", WIN(0, 6, 0, 0, 7, 0), UTC(0, 10, 0), BOOKING_TOO_SOON, "starts in the past" },
 	{ "ends as it starts", WIN(2, 10, 0, 2, 10, 0), UTC(0, 10, 0), BOOKING_EMPTY, "end after it starts" },
-	{ "ends before it starts", WIN(2, 12, 0, 2, 11, 0), UTC(0, 10, 0), BOOKING_EMPTY, NULL },
-	{ "empty beats too soon", WIN(0, 12, 0, 0, 11, 0), UTC(0, 10, 0), BOOKING_EMPTY, NULL },
-	{ "12 h exactly", WIN(5, 19, 0, 6, 7, 0), UTC(0, 10, 0), BOOKING_OK, NULL },
+	{ "ends before it starts", WIN(2, 12, 0, 2, 11, 0), UTC(0, 10, 0), BOOKING_EMPTY, "" },
+	{ "empty beats too soon", WIN(0, 12, 0, 0, 11, 0), UTC(0, 10, 0), BOOKING_EMPTY, "" },
+	{ "12 h exactly", WIN(5, 19, 0, 6, 7, 0), UTC(0, 10, 0), BOOKING_OK, "" },
 	{ "12 h and a minute", WIN(5, 19, 0, 6, 7, 1), UTC(0, 10, 0), BOOKING_TOO_LONG, "12 h 1 min long; at most 12 h" },
-	{ "two days", WIN(5, 10, 0, 7, 10, 0), UTC(0, 10, 0), BOOKING_TOO_LONG, NULL },
+	{ "two days", WIN(5, 10, 0, 7, 10, 0), UTC(0, 10, 0), BOOKING_TOO_LONG, "" },
 	{ "inside the morning rush", WIN(1, 8, 30, 1, 9, 0), UTC(0, 8, 0), BOOKING_RUSH, "08:00-09:30 on 2026-12-02" },
-	{ "ends when the rush starts", WIN(1, 7, 0, 1, 8, 0), UTC(0, 7, 0), BOOKING_OK, NULL },
+	{ "ends when the rush starts", WIN(1, 7, 0, 1, 8, 0), UTC(0, 7, 0), BOOKING_OK, "" },
 	{ "ends a minute into the rush", WIN(1, 7, 0, 1, 8, 1), UTC(0, 7, 0), BOOKING_RUSH, "08:00-09:30" },
-	{ "starts when the rush ends", WIN(1, 9, 30, 1, 12, 0), UTC(0, 9, 0), BOOKING_OK, NULL },
+	{ "starts when the rush ends", WIN(1, 9, 30, 1, 12, 0), UTC(0, 9, 0), BOOKING_OK, "" },
 	{ "starts a minute before it ends", WIN(1, 9, 29, 1, 12, 0), UTC(0, 9, 0), BOOKING_RUSH, "08:00-09:30" },
-	{ "covers the whole morning rush", WIN(1, 7, 0, 1, 10, 0), UTC(0, 7, 0), BOOKING_RUSH, NULL },
-	{ "afternoon, clear of the evening rush", WIN(1, 13, 0, 1, 17, 30), UTC(0, 10, 0), BOOKING_OK, NULL },
+	{ "covers the whole morning rush", WIN(1, 7, 0, 1, 10, 0), UTC(0, 7, 0), BOOKING_RUSH, "" },
+	{ "afternoon, clear of the evening rush", WIN(1, 13, 0, 1, 17, 30), UTC(0, 10, 0), BOOKING_OK, "" },
 	{ "into the evening rush", WIN(1, 16, 0, 1, 18, 0), UTC(0, 10, 0), BOOKING_RUSH, "17:30-19:00 on 2026-12-02" },
-	{ "after the evening rush", WIN(1, 19, 0, 1, 23, 0), UTC(0, 10, 0), BOOKING_OK, NULL },
-	{ "overnight, clear of both", WIN(2, 19, 0, 3, 7, 0), UTC(0, 10, 0), BOOKING_OK, NULL },
+	{ "after the evening rush", WIN(1, 19, 0, 1, 23, 0), UTC(0, 10, 0), BOOKING_OK, "" },
+	{ "overnight, clear of both", WIN(2, 19, 0, 3, 7, 0), UTC(0, 10, 0), BOOKING_OK, "" },
 	{ "overnight into the next morning's rush", WIN(4, 22, 0, 5, 8, 30), UTC(0, 10, 0), BOOKING_RUSH, "08:00-09:30 on 2026-12-06" },
-	{ "ends at midnight", WIN(1, 20, 0, 2, 0, 0), UTC(0, 10, 0), BOOKING_OK, NULL },
-	{ "starts at midnight", WIN(2, 0, 0, 2, 7, 0), UTC(0, 10, 0), BOOKING_OK, NULL },
-	{ "local day differs from the UTC day", WIN(1, 2, 0, 1, 6, 0), UTC(0, 1, 0), BOOKING_OK, NULL },
-	{ "a week ahead", WIN(7, 10, 0, 7, 16, 0), UTC(0, 10, 0), BOOKING_OK, NULL },
-	{ "a year ahead", WIN(365, 10, 0, 365, 11, 0), UTC(0, 10, 0), BOOKING_OK, NULL },
+	{ "ends at midnight", WIN(1, 20, 0, 2, 0, 0), UTC(0, 10, 0), BOOKING_OK, "" },
+	{ "starts at midnight", WIN(2, 0, 0, 2, 7, 0), UTC(0, 10, 0), BOOKING_OK, "" },
+	{ "local day differs from the UTC day", WIN(1, 2, 0, 1, 6, 0), UTC(0, 1, 0), BOOKING_OK, "" },
+	{ "a week ahead", WIN(7, 10, 0, 7, 16, 0), UTC(0, 10, 0), BOOKING_OK, "" },
+	{ "a year ahead", WIN(365, 10, 0, 365, 11, 0), UTC(0, 10, 0), BOOKING_OK, "" },
 	{ "overlaps a booking", WIN(2, 11, 0, 2, 13, 0), UTC(0, 10, 0), BOOKING_OVERLAP, "booked from 2026-12-03 10:00 to 2026-12-03 12:00" },
-	{ "inside a booking", WIN(2, 10, 30, 2, 11, 30), UTC(0, 10, 0), BOOKING_OVERLAP, NULL },
+	{ "inside a booking", WIN(2, 10, 30, 2, 11, 30), UTC(0, 10, 0), BOOKING_OVERLAP, "" },
 	{ "around a booking", WIN(3, 19, 30, 3, 23, 30), UTC(0, 10, 0), BOOKING_OVERLAP, "2026-12-04 20:00" },
-	{ "right after a booking", WIN(2, 12, 0, 2, 14, 0), UTC(0, 10, 0), BOOKING_OK, NULL },
-	{ "right before a booking", WIN(2, 9, 30, 2, 10, 0), UTC(0, 10, 0), BOOKING_OK, NULL },
-	{ "rush is found before overlap", WIN(2, 9, 0, 2, 11, 0), UTC(0, 10, 0), BOOKING_RUSH, NULL },
-	{ "too soon before rush", WIN(0, 17, 0, 0, 18, 0), UTC(0, 10, 0), BOOKING_TOO_SOON, NULL },
+	{ "right after a booking", WIN(2, 12, 0, 2, 14, 0), UTC(0, 10, 0), BOOKING_OK, "" },
+	{ "right before a booking", WIN(2, 9, 30, 2, 10, 0), UTC(0, 10, 0), BOOKING_OK, "" },
+	{ "rush is found before overlap", WIN(2, 9, 0, 2, 11, 0), UTC(0, 10, 0), BOOKING_RUSH, "" },
+	{ "too soon before rush", WIN(0, 17, 0, 0, 18, 0), UTC(0, 10, 0), BOOKING_TOO_SOON, "" },
 	{ "too long before rush", WIN(4, 6, 0, 4, 20, 0), UTC(0, 10, 0), BOOKING_TOO_LONG, "14 h 0 min long" },
-	{ "one minute window", WIN(1, 12, 0, 1, 12, 1), UTC(0, 10, 0), BOOKING_OK, NULL },
+	{ "one minute window", WIN(1, 12, 0, 1, 12, 1), UTC(0, 10, 0), BOOKING_OK, "" },
 };
 
 static void
@@ -115,14 +115,12 @@ main(void)
 
 		rule_booking_words(&c, &cases[i].w, taken, &policy, cases[i].now,
 		    words, sizeof(words));
-		if (c.verdict != cases[i].want)
-			fprintf(stderr, "case \"%s\": %s (%s)\n", cases[i].what,
-			    rule_booking_code(c.verdict), words);
-		CHECK_INT(c.verdict, cases[i].want);
-		if (cases[i].words != NULL && strstr(words, cases[i].words) == NULL)
-			fprintf(stderr, "case \"%s\": \"%s\" lacks \"%s\"\n",
-			    cases[i].what, words, cases[i].words);
-		CHECK(cases[i].words == NULL || strstr(words, cases[i].words) != NULL);
+		CHECK_ROW(c.verdict == cases[i].want, "case \"%s\": %s (%s), want %s",
+		    cases[i].what, rule_booking_code(c.verdict), words,
+		    rule_booking_code(cases[i].want));
+		CHECK_ROW(strstr(words, cases[i].words) != NULL,
+		    "case \"%s\": \"%s\" lacks \"%s\"", cases[i].what, words,
+		    cases[i].words);
 	}
 	CHECK(n >= 30);
 	no_rush_and_no_others();
