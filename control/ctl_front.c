@@ -25,19 +25,11 @@
 static json_object *
 watch_json(struct ctl_client *c, const void *row)
 {
-	const struct watch_rec *w = row;
-	json_object *o = json_object_new_object();
-
 	(void)c;
-
-	ctl_add_int(o, "id", w->id);
-	ctl_add_str(o, "id_type", w->id_type);
-	ctl_add_str(o, "id_mask", w->id_mask);
-	ctl_add_str(o, "name", w->name);
-	ctl_add_str(o, "note", w->note);
-	ctl_add_int(o, "added_ms", w->added_ms);
-	ctl_add_str(o, "added_by", w->added_by);
-	return o;
+	return ctl_fields_json(row, CTL_FIELDS(CTL_FIELD(watch_rec, id),
+	    CTL_FIELD(watch_rec, id_type), CTL_FIELD(watch_rec, id_mask),
+	    CTL_FIELD(watch_rec, name), CTL_FIELD(watch_rec, note),
+	    CTL_FIELD(watch_rec, added_ms), CTL_FIELD(watch_rec, added_by)));
 }
 
 static void
@@ -272,17 +264,10 @@ ctl_cmd_visitor_list(struct ctl_client *c, json_object *args)
 static json_object *
 shift_json(struct ctl_client *c, const void *row)
 {
-	const struct shift_rec *s = row;
-	json_object *o = json_object_new_object();
-
 	(void)c;
-
-	ctl_add_int(o, "id", s->id);
-	ctl_add_int(o, "ts_ms", s->ts_ms);
-	ctl_add_str(o, "actor", s->actor);
-	ctl_add_str(o, "kind", s->kind);
-	ctl_add_str(o, "text", s->text);
-	return o;
+	return ctl_fields_json(row, CTL_FIELDS(CTL_FIELD(shift_rec, id),
+	    CTL_FIELD(shift_rec, ts_ms), CTL_FIELD(shift_rec, actor),
+	    CTL_FIELD(shift_rec, kind), CTL_FIELD(shift_rec, text)));
 }
 
 static void

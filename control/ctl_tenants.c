@@ -38,15 +38,10 @@ struct ctl_timport {
 static json_object *
 contact_json(const struct contact_rec *k)
 {
-	json_object *o = json_object_new_object();
-
-	ctl_add_int(o, "id", k->id);
-	ctl_add_str(o, "name", k->name);
-	ctl_add_str(o, "phone", k->phone);
-	ctl_add_str(o, "role", k->role);
-	ctl_add_str(o, "notify", k->notify);
-	ctl_add_str(o, "notify_detail", k->notify_detail);
-	return o;
+	return ctl_fields_json(k, CTL_FIELDS(CTL_FIELD(contact_rec, id),
+	    CTL_FIELD(contact_rec, name), CTL_FIELD(contact_rec, phone),
+	    CTL_FIELD(contact_rec, role), CTL_FIELD(contact_rec, notify),
+	    CTL_FIELD(contact_rec, notify_detail)));
 }
 
 /* A company: its name (and short name) for anyone, the rest for the desk. */
