@@ -7,6 +7,8 @@
  * (daemon/desk.c) follows the commit, and an event says who did what. ID
  * numbers are hashed and masked on arrival and go no further.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <json-c/json.h>
@@ -19,6 +21,7 @@
 #include "../rules/idcheck.h"
 #include "../rules/visitor.h"
 #include "control_int.h"
+#include "ctl.h"
 #include "ctl_desk.h"
 #include "ctl_desk_int.h"
 #include "../common/util.h"
@@ -201,15 +204,63 @@ ctl_desk_floors_arg(struct ctl_client *c, json_object *args, uint64_t *floors)
 	return 1;
 }
 
+bool
+ctl_desk_after_arg(struct ctl_client *c, json_object *args, int64_t *after)
+{
+	char s[24] = "", *end;
+
+	*after = 0;
+	if (ctl_arg_str(c, args, "after", s, sizeof(s), false) < 0)
+		return false;
+	if (s[0] == '\0')
+		return true;
+	errno = 0;
+	*after = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || !isdigit((unsigned char)s[0]) ||
+	    *after < 1) {
+		ctl_reply_err(c, "\"after\" is not a cursor from an earlier "
+		    "page: \"%s\"", s);
+		return false;
+	}
+	return true;
+}
+
+void
+ctl_desk_page(struct ctl_client *c, const void *rows, size_t n, size_t size,
+    ctl_row_fn *row)
+{
+	size_t k = n < CTL_PAGE_ROWS ? n : CTL_PAGE_ROWS;
+	char more[24];
+
+	if (k < n)
+		snprintf(more, sizeof(more), "%" PRId64,
+		    *(const int64_t *)((const char *)rows + (k - 1) * size));
+	ctl_reply_page(c, ctl_rows_json(c, rows, k, size, row),
+	    k < n ? more : NULL);
+}
+
 void
 ctl_desk_list(struct ctl_client *c, json_object *args, const void *rows, size_t n,
     size_t size, ctl_row_fn *row)
 {
-	static const char *const known[] = { NULL };
+	static const char *const known[] = { "after", NULL };
+	int64_t after;
+	size_t i;
 
-	if (ctl_args_known(c, args, known))
-		ctl_reply_array(c, rows, n < DESK_LIST_MAX ? n : DESK_LIST_MAX, size,
-		    row);
+	if (!ctl_args_known(c, args, known) || !ctl_desk_after_arg(c, args, &after))
+		return;
+	i = desk_index_after(rows, n, size, after);
+	ctl_desk_page(c, (const char *)rows + i * size, n - i, size, row);
+}
+
+void
+ctl_desk_rows_page(struct ctl_client *c, const struct store_req *req,
+    size_t size, ctl_row_fn *row)
+{
+	if (req->status != 0)
+		ctl_reply_err(c, "%s", req->error);
+	else
+		ctl_desk_page(c, req->rows, req->nrows, size, row);
 }
 
 /* Local midnight starting the day YYYYMMDD, in ms; plus days. */
