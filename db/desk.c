@@ -284,7 +284,7 @@ desk_list(struct store *s, struct store_req *req, const struct store_table *t,
 {
 	const struct desk_in *in = &req->in.desk;
 	struct rows r = { 0 };
-	int64_t b[3] = { in->since_ms, in->limit, in->after };
+	int64_t b[3] = { in->since_ms, in->limit > 0 ? in->limit : -1, in->after };
 
 	if (dk_select(s, req, t, where, b, 3, &r) == -1) {
 		free(r.v);

@@ -170,8 +170,8 @@ struct desk_in {
 	bool			all;
 	int64_t			id;
 	int64_t			since_ms, before_ms, now_ms;
-	/* DESK_SHIFT_LIST, DESK_PASS_LIST: at most limit rows after the row
-	 * with id after (0: from the first), in the list's order. */
+	/* DESK_SHIFT_LIST, DESK_PASS_LIST: at most limit rows (0: all) after
+	 * the row with id after (0: from the first), in the list's order. */
 	int64_t			after;
 	int			limit;
 	struct desk_load	*load;
