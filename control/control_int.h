@@ -146,6 +146,34 @@ bool	ctl_args_known(struct ctl_client *, json_object *args, const char *const *k
 void	ctl_add_str(json_object *, const char *k, const char *v);
 void	ctl_add_int(json_object *, const char *k, int64_t v);
 void	ctl_add_bool(json_object *, const char *k, bool v);
+
+/*
+ * What a reply shows of a record, as a list of its fields: each one's key,
+ * where it is in the record and its C type (a char array is text). The list
+ * is also the record's gate: a field not named (a document's hash) never
+ * leaves lobbyd. CTL_FIELD(rec, f) shows field f of struct rec under its own
+ * name, CTL_FIELD_AS under another; CTL_FIELDS ends the list.
+ */
+enum ctl_field_type { CF_I64, CF_INT, CF_BOOL, CF_TEXT };
+
+struct ctl_field {
+	const char	*key;
+	enum ctl_field_type type;
+	size_t		off;
+};
+
+#define CTL_FIELD_TYPE(field)	_Generic((field), \
+	int64_t: CF_I64, int: CF_INT, bool: CF_BOOL, char *: CF_TEXT)
+#define CTL_FIELD_AS(rec, f, key) \
+	{ key, CTL_FIELD_TYPE(((struct rec *)0)->f), offsetof(struct rec, f) }
+#define CTL_FIELD(rec, f)	CTL_FIELD_AS(rec, f, #f)
+#define CTL_FIELDS(...)	((const struct ctl_field[]){ __VA_ARGS__, { NULL } })
+
+/* The fields of rec, in the list's order, added to o; o. */
+json_object	*ctl_add_fields(json_object *o, const void *rec,
+		    const struct ctl_field *fields);
+/* The same into a new object. */
+json_object	*ctl_fields_json(const void *rec, const struct ctl_field *fields);
 /* The command called NAME, or NULL; *roles: the ROLE_* bits that may use
  * it, or ROLE_EVERYONE (each row of the table states them). */
 ctl_cmd_fn	*ctl_cmd_find(const char *name, unsigned *roles);

@@ -156,14 +156,15 @@
  *  person.add     kind ("tenant_staff"|"property_staff"|   person
  *                 "contractor"), name, id_type?, id_number?,
  *                 company?, unit?, schedule? (config name)
- *  person.list    -                                      [person]
+ *  person.list    after? (paged by id)                   [person]
  *  person.show    id                                     person + {passes: [pass]}
  *  person.status  id, status ("active"|"suspended"|       person
  *                 "terminated"), reason
  *  pass.issue     person, credential (card uid),         pass
  *                 valid_from_ms?, valid_until_ms?, lanes? ("a,b"),
  *                 floors? ("3,5-7"), single_entry?
- *  pass.list      all? (false: live ones)                 [pass]
+ *  pass.list      all? (false: live ones), after?        [pass] (the newest first,
+ *                 (paged by id)                          pages of CTL_PAGE_ROWS)
  *  pass.show      id                                     pass
  *  pass.extend    id, valid_until_ms                     pass
  *  pass.revoke    id, reason                             pass
@@ -179,14 +180,14 @@
  *                 none: only look)                       {pass, name, host, purpose,
  *                 the host's one-time link: anyone       party, class, state, issued_ms,
  *                 admitted holding the token             valid_until_ms}
- *  visitor.list   today? (false: live ones)              [pass]
+ *  visitor.list   today? (false: live ones), after?      [pass] (as pass.list)
  *  idcard.last    reader                                 {reader, read (bool), read_ms,
  *                 ok, error?, name, sex, nation, birth, valid_until, expired,
  *                 number_ok, number_problem?, id_type, id_mask, watch? (manager)}
  *  permit.add     unit, company, from (YYYYMMDD), until, permit
  *                 days ("mon-fri"), hours ("08:00-12:00,14:00-18:00"),
  *                 floor, fees_paid? (false)
- *  permit.list    -                                      [permit]
+ *  permit.list    after? (paged by id)                   [permit]
  *  permit.set     id, state? ("active"|"suspended"|       permit + {passes_ended}
  *                 "closed"), fees_paid?
  *  contractor.add permit, name, id_type, id_number,      pass
@@ -197,7 +198,7 @@
  *  inside         zone?                                  [presence]
  *  shift.note     text                                   shift
  *  shift.handover note?                                  shift (text: the open items)
- *  shift.log      since_ms? (0: 24 h ago)                [shift]
+ *  shift.log      since_ms? (0: 24 h ago), after?        [shift] (paged by id)
  *
  *  person  {id, kind, status, name, id_type, id_mask, company, unit, schedule,
  *           created_ms, created_by, purged (bool)}

@@ -130,23 +130,17 @@ ctl_cmd_alert_ack(struct ctl_client *c, json_object *args)
 json_object *
 ctl_alert_json(const struct alert_rec *a)
 {
-	json_object *o = json_object_new_object();
+	json_object *o = ctl_fields_json(a, CTL_FIELDS(CTL_FIELD(alert_rec, id),
+	    CTL_FIELD(alert_rec, raised_ms), CTL_FIELD(alert_rec, cleared_ms),
+	    CTL_FIELD(alert_rec, source), CTL_FIELD(alert_rec, kind),
+	    CTL_FIELD(alert_rec, severity), CTL_FIELD(alert_rec, audience),
+	    CTL_FIELD(alert_rec, message), CTL_FIELD(alert_rec, acked_ms),
+	    CTL_FIELD(alert_rec, acked_by), CTL_FIELD(alert_rec, ack_note),
+	    CTL_FIELD(alert_rec, escalated_ms)));
 
-	ctl_add_int(o, "id", a->id);
 	/* false: held in memory while the database cannot be written */
 	ctl_add_bool(o, "stored", a->id > 0);
-	ctl_add_int(o, "raised_ms", a->raised_ms);
-	ctl_add_int(o, "cleared_ms", a->cleared_ms);
-	ctl_add_str(o, "source", a->source);
-	ctl_add_str(o, "kind", a->kind);
-	ctl_add_str(o, "severity", a->severity);
-	ctl_add_str(o, "audience", a->audience);
-	ctl_add_str(o, "message", a->message);
-	ctl_add_int(o, "acked_ms", a->acked_ms);
-	ctl_add_str(o, "acked_by", a->acked_by);
-	ctl_add_str(o, "ack_note", a->ack_note);
 	ctl_add_bool(o, "escalated", a->escalated_ms != 0);
-	ctl_add_int(o, "escalated_ms", a->escalated_ms);
 	return o;
 }
 

@@ -35,6 +35,38 @@ ctl_add_bool(json_object *o, const char *k, bool v)
 	json_object_object_add(o, k, json_object_new_boolean(v));
 }
 
+json_object *
+ctl_add_fields(json_object *o, const void *rec, const struct ctl_field *fields)
+{
+	const char *base = rec;
+
+	for (const struct ctl_field *f = fields; f->key != NULL; f++) {
+		const void *p = base + f->off;
+
+		switch (f->type) {
+		case CF_I64:
+			ctl_add_int(o, f->key, *(const int64_t *)p);
+			break;
+		case CF_INT:
+			ctl_add_int(o, f->key, *(const int *)p);
+			break;
+		case CF_BOOL:
+			ctl_add_bool(o, f->key, *(const bool *)p);
+			break;
+		case CF_TEXT:
+			ctl_add_str(o, f->key, p);
+			break;
+		}
+	}
+	return o;
+}
+
+json_object *
+ctl_fields_json(const void *rec, const struct ctl_field *fields)
+{
+	return ctl_add_fields(json_object_new_object(), rec, fields);
+}
+
 /* ---- arguments -------------------------------------------------------- */
 
 /*

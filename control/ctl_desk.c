@@ -7,6 +7,8 @@
  * (daemon/desk.c) follows the commit, and an event says who did what. ID
  * numbers are hashed and masked on arrival and go no further.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <json-c/json.h>
@@ -19,6 +21,7 @@
 #include "../rules/idcheck.h"
 #include "../rules/visitor.h"
 #include "control_int.h"
+#include "ctl.h"
 #include "ctl_desk.h"
 #include "ctl_desk_int.h"
 #include "../common/util.h"
@@ -37,20 +40,15 @@ json_object *
 ctl_person_json(struct ctl_client *c, const void *row)
 {
 	const struct desk_person *p = row;
-	json_object *o = json_object_new_object();
+	json_object *o = ctl_fields_json(&p->r, CTL_FIELDS(
+	    CTL_FIELD(person_rec, id), CTL_FIELD(person_rec, kind),
+	    CTL_FIELD(person_rec, status), CTL_FIELD(person_rec, name),
+	    CTL_FIELD(person_rec, id_type), CTL_FIELD(person_rec, id_mask),
+	    CTL_FIELD(person_rec, company), CTL_FIELD(person_rec, schedule),
+	    CTL_FIELD(person_rec, phone), CTL_FIELD(person_rec, created_ms),
+	    CTL_FIELD(person_rec, created_by)));
 
-	ctl_add_int(o, "id", p->r.id);
-	ctl_add_str(o, "kind", p->r.kind);
-	ctl_add_str(o, "status", p->r.status);
-	ctl_add_str(o, "name", p->r.name);
-	ctl_add_str(o, "id_type", p->r.id_type);
-	ctl_add_str(o, "id_mask", p->r.id_mask);
-	ctl_add_str(o, "company", p->r.company);
 	ctl_add_str(o, "unit", ctl_desk_sees_units(c) ? p->r.unit : "");
-	ctl_add_str(o, "schedule", p->r.schedule);
-	ctl_add_str(o, "phone", p->r.phone);
-	ctl_add_int(o, "created_ms", p->r.created_ms);
-	ctl_add_str(o, "created_by", p->r.created_by);
 	ctl_add_bool(o, "purged", p->r.purged_ms != 0);
 	return o;
 }
@@ -59,43 +57,32 @@ json_object *
 ctl_pass_json(struct ctl_client *c, const void *row)
 {
 	const struct pass_rec *p = row;
-	json_object *o = json_object_new_object();
+	json_object *o = ctl_fields_json(p, CTL_FIELDS(CTL_FIELD(pass_rec, id),
+	    CTL_FIELD(pass_rec, person), CTL_FIELD(pass_rec, credential),
+	    CTL_FIELD(pass_rec, state), CTL_FIELD(pass_rec, valid_from_ms),
+	    CTL_FIELD(pass_rec, valid_until_ms), CTL_FIELD(pass_rec, lanes),
+	    CTL_FIELD(pass_rec, single_entry), CTL_FIELD(pass_rec, used),
+	    CTL_FIELD(pass_rec, permit), CTL_FIELD(pass_rec, issued_ms),
+	    CTL_FIELD(pass_rec, issued_by), CTL_FIELD(pass_rec, confirmed_ms),
+	    CTL_FIELD(pass_rec, confirmed_by), CTL_FIELD(pass_rec, ended_ms),
+	    CTL_FIELD(pass_rec, ended_by), CTL_FIELD(pass_rec, end_reason),
+	    CTL_FIELD_AS(pass_rec, vclass, "class"), CTL_FIELD(pass_rec, host),
+	    CTL_FIELD(pass_rec, purpose), CTL_FIELD(pass_rec, party),
+	    CTL_FIELD(pass_rec, appointment), CTL_FIELD(pass_rec, override_by),
+	    CTL_FIELD(pass_rec, override_reason), CTL_FIELD(pass_rec, host_reason)));
 	const struct desk_person *who = desk_person(c->srv->e, p->person);
 	char floors[200];
 
-	rule_floors_str(p->floors, floors, sizeof(floors));
-	ctl_add_int(o, "id", p->id);
-	ctl_add_int(o, "person", p->person);
+	/* The person's name, kind and masked document; the unit only to
+	 * those who see units. */
 	ctl_add_str(o, "name", who != NULL ? who->r.name : "");
 	ctl_add_str(o, "kind", who != NULL ? who->r.kind : "");
 	ctl_add_str(o, "id_mask", who != NULL ? who->r.id_mask : "");
 	ctl_add_str(o, "unit", !ctl_desk_sees_units(c) ? "" : p->host_unit[0] ?
 	    p->host_unit : who != NULL ? who->r.unit : "");
-	ctl_add_str(o, "credential", p->credential);
-	ctl_add_str(o, "state", p->state);
-	ctl_add_int(o, "valid_from_ms", p->valid_from_ms);
-	ctl_add_int(o, "valid_until_ms", p->valid_until_ms);
-	ctl_add_str(o, "lanes", p->lanes);
+	rule_floors_str(p->floors, floors, sizeof(floors));
 	ctl_add_str(o, "floors", floors);
-	ctl_add_bool(o, "single_entry", p->single_entry);
-	ctl_add_bool(o, "used", p->used);
-	ctl_add_int(o, "permit", p->permit);
-	ctl_add_int(o, "issued_ms", p->issued_ms);
-	ctl_add_str(o, "issued_by", p->issued_by);
-	ctl_add_int(o, "confirmed_ms", p->confirmed_ms);
-	ctl_add_str(o, "confirmed_by", p->confirmed_by);
-	ctl_add_int(o, "ended_ms", p->ended_ms);
-	ctl_add_str(o, "ended_by", p->ended_by);
-	ctl_add_str(o, "end_reason", p->end_reason);
-	ctl_add_str(o, "class", p->vclass);
-	ctl_add_str(o, "host", p->host);
-	ctl_add_str(o, "purpose", p->purpose);
-	ctl_add_int(o, "party", p->party);
-	ctl_add_bool(o, "appointment", p->appointment);
-	ctl_add_str(o, "override_by", p->override_by);
-	ctl_add_str(o, "override_reason", p->override_reason);
 	ctl_notice_json(c, p, o);
-	ctl_add_str(o, "host_reason", p->host_reason);
 	return o;
 }
 
@@ -217,15 +204,63 @@ ctl_desk_floors_arg(struct ctl_client *c, json_object *args, uint64_t *floors)
 	return 1;
 }
 
+bool
+ctl_desk_after_arg(struct ctl_client *c, json_object *args, int64_t *after)
+{
+	char s[24] = "", *end;
+
+	*after = 0;
+	if (ctl_arg_str(c, args, "after", s, sizeof(s), false) < 0)
+		return false;
+	if (s[0] == '\0')
+		return true;
+	errno = 0;
+	*after = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || !isdigit((unsigned char)s[0]) ||
+	    *after < 1) {
+		ctl_reply_err(c, "\"after\" is not a cursor from an earlier "
+		    "page: \"%s\"", s);
+		return false;
+	}
+	return true;
+}
+
+void
+ctl_desk_page(struct ctl_client *c, const void *rows, size_t n, size_t size,
+    ctl_row_fn *row)
+{
+	size_t k = n < CTL_PAGE_ROWS ? n : CTL_PAGE_ROWS;
+	char more[24];
+
+	if (k < n)
+		snprintf(more, sizeof(more), "%" PRId64,
+		    *(const int64_t *)((const char *)rows + (k - 1) * size));
+	ctl_reply_page(c, ctl_rows_json(c, rows, k, size, row),
+	    k < n ? more : NULL);
+}
+
 void
 ctl_desk_list(struct ctl_client *c, json_object *args, const void *rows, size_t n,
     size_t size, ctl_row_fn *row)
 {
-	static const char *const known[] = { NULL };
+	static const char *const known[] = { "after", NULL };
+	int64_t after;
+	size_t i;
 
-	if (ctl_args_known(c, args, known))
-		ctl_reply_array(c, rows, n < DESK_LIST_MAX ? n : DESK_LIST_MAX, size,
-		    row);
+	if (!ctl_args_known(c, args, known) || !ctl_desk_after_arg(c, args, &after))
+		return;
+	i = desk_index_after(rows, n, size, after);
+	ctl_desk_page(c, (const char *)rows + i * size, n - i, size, row);
+}
+
+void
+ctl_desk_rows_page(struct ctl_client *c, const struct store_req *req,
+    size_t size, ctl_row_fn *row)
+{
+	if (req->status != 0)
+		ctl_reply_err(c, "%s", req->error);
+	else
+		ctl_desk_page(c, req->rows, req->nrows, size, row);
 }
 
 /* Local midnight starting the day YYYYMMDD, in ms; plus days. */

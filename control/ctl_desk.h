@@ -51,4 +51,19 @@ void	ctl_notice_json(struct ctl_client *, const struct pass_rec *,
 	    json_object *o);
 ctl_cmd_fn	ctl_cmd_visitor_answer;
 
+/*
+ * Desk lists come in pages of CTL_PAGE_ROWS rows ordered by id (a record's
+ * first member; passes the newest first); a page's cursor ("more", then
+ * "after") is the id of its last row. ctl_desk_after_arg() reads "after" into *after (0:
+ * absent): false when it is no such cursor (error sent). ctl_desk_page()
+ * replies with the first page of the n rows at rows, each through row.
+ */
+bool	ctl_desk_after_arg(struct ctl_client *, json_object *args, int64_t *after);
+void	ctl_desk_page(struct ctl_client *, const void *rows, size_t n,
+	    size_t size, ctl_row_fn *row);
+/* The reply to a completed DESK_SHIFT_LIST or DESK_PASS_LIST asked for
+ * with limit CTL_PAGE_ROWS + 1; the caller finishes the request. */
+void	ctl_desk_rows_page(struct ctl_client *, const struct store_req *,
+	    size_t size, ctl_row_fn *row);
+
 #endif

@@ -20,8 +20,8 @@ bool	ctl_desk_credential_free(struct ctl_client *, const char *cred);
 int	ctl_desk_floors_arg(struct ctl_client *, json_object *args, uint64_t *floors);
 /* Local midnight starting the day YYYYMMDD, in ms; plus days. */
 int64_t	ctl_desk_date_ms(int date, int plus_days);
-/* The reply to a list of the engine's desk records (it takes no
- * arguments): at most DESK_LIST_MAX of the n rows, each through row. */
+/* The reply to a list of the engine's desk records, sorted by id (it takes
+ * "after" only): a page of the n rows at rows. */
 void	ctl_desk_list(struct ctl_client *, json_object *args, const void *rows,
 	    size_t n, size_t size, ctl_row_fn *row);
 /* Stores the change in (its action; its tag, the kind of the event that

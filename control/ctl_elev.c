@@ -64,23 +64,14 @@ ctl_cmd_elev_list(struct ctl_client *c, json_object *args)
 static json_object *
 booking_json(struct ctl_client *c, const void *row)
 {
-	const struct booking_rec *b = row;
-	json_object *o = json_object_new_object();
-
 	(void)c;
-
-	ctl_add_int(o, "id", b->id);
-	ctl_add_str(o, "unit", b->unit);
-	ctl_add_str(o, "elevator", b->elevator);
-	ctl_add_str(o, "card", b->card);
-	ctl_add_int(o, "from_ms", b->from_ms);
-	ctl_add_int(o, "until_ms", b->until_ms);
-	ctl_add_str(o, "booked_by", b->booked_by);
-	ctl_add_int(o, "booked_ms", b->booked_ms);
-	ctl_add_str(o, "state", b->state);
-	ctl_add_str(o, "cancelled_by", b->cancelled_by);
-	ctl_add_int(o, "cancelled_ms", b->cancelled_ms);
-	return o;
+	return ctl_fields_json(row, CTL_FIELDS(CTL_FIELD(booking_rec, id),
+	    CTL_FIELD(booking_rec, unit), CTL_FIELD(booking_rec, elevator),
+	    CTL_FIELD(booking_rec, card), CTL_FIELD(booking_rec, from_ms),
+	    CTL_FIELD(booking_rec, until_ms), CTL_FIELD(booking_rec, booked_by),
+	    CTL_FIELD(booking_rec, booked_ms), CTL_FIELD(booking_rec, state),
+	    CTL_FIELD(booking_rec, cancelled_by),
+	    CTL_FIELD(booking_rec, cancelled_ms)));
 }
 
 /* ms as local wall-clock time: ms plus the UTC offset in force then. */

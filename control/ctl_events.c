@@ -307,12 +307,10 @@ export_recorded(struct store_req *req, void *arg)
 	engine_event(c->srv->e, &ev);
 	log_notice("events exported by %s: %s", c->user, ev.detail);
 	retention_kick(c->srv->e);	/* they may go now */
-	o = json_object_new_object();
+	o = ctl_fields_json(x, CTL_FIELDS(CTL_FIELD(export_rec, since_ms),
+	    CTL_FIELD(export_rec, until_ms), CTL_FIELD(export_rec, upto_id),
+	    CTL_FIELD_AS(export_rec, nrows, "rows")));
 	ctl_add_int(o, "id", req->id);
-	ctl_add_int(o, "since_ms", x->since_ms);
-	ctl_add_int(o, "until_ms", x->until_ms);
-	ctl_add_int(o, "upto_id", x->upto_id);
-	ctl_add_int(o, "rows", x->nrows);
 	ctl_reply_ok(c, o);
 out:
 	ctl_req_finish(c, req);

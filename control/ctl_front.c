@@ -25,19 +25,11 @@
 static json_object *
 watch_json(struct ctl_client *c, const void *row)
 {
-	const struct watch_rec *w = row;
-	json_object *o = json_object_new_object();
-
 	(void)c;
-
-	ctl_add_int(o, "id", w->id);
-	ctl_add_str(o, "id_type", w->id_type);
-	ctl_add_str(o, "id_mask", w->id_mask);
-	ctl_add_str(o, "name", w->name);
-	ctl_add_str(o, "note", w->note);
-	ctl_add_int(o, "added_ms", w->added_ms);
-	ctl_add_str(o, "added_by", w->added_by);
-	return o;
+	return ctl_fields_json(row, CTL_FIELDS(CTL_FIELD(watch_rec, id),
+	    CTL_FIELD(watch_rec, id_type), CTL_FIELD(watch_rec, id_mask),
+	    CTL_FIELD(watch_rec, name), CTL_FIELD(watch_rec, note),
+	    CTL_FIELD(watch_rec, added_ms), CTL_FIELD(watch_rec, added_by)));
 }
 
 static void
@@ -224,47 +216,46 @@ visitor_pass_row(struct ctl_client *c, const void *row)
 static void
 all_passes_listed(struct store_req *req, void *arg)
 {
-	ctl_reply_rows(arg, req, NULL, sizeof(struct pass_rec), ctl_pass_json);
+	ctl_desk_rows_page(arg, req, sizeof(struct pass_rec), ctl_pass_json);
 	ctl_req_finish(arg, req);
 }
 
 static void
 visitor_passes_listed(struct store_req *req, void *arg)
 {
-	ctl_reply_rows(arg, req, NULL, sizeof(struct pass_rec), visitor_pass_row);
+	ctl_desk_rows_page(arg, req, sizeof(struct pass_rec), visitor_pass_row);
 	ctl_req_finish(arg, req);
 }
 
+/* Passes, the newest first, a page at a time; visitors': a page may hold
+ * fewer rows than others (theirs only), never a row twice. */
 static void
-pass_query(struct ctl_client *c, bool all, int64_t since,
-    void (*done)(struct store_req *, void *))
+pass_query(struct ctl_client *c, json_object *args, const char *flag,
+    bool today, void (*done)(struct store_req *, void *))
 {
-	ctl_request(c, STORE_DESK, done, &(union store_in){ .desk = {
-	    .action = DESK_PASS_LIST, .all = all, .since_ms = since } });
+	const char *const known[] = { flag, "after", NULL };
+	struct desk_in in = { .action = DESK_PASS_LIST, .limit = CTL_PAGE_ROWS + 1 };
+
+	if (!ctl_args_known(c, args, known) ||
+	    ctl_arg_bool(c, args, flag, &in.all) < 0 ||
+	    !ctl_desk_after_arg(c, args, &in.after))
+		return;
+	/* Today: everyone registered since midnight, gone or not. */
+	if (today && in.all)
+		in.since_ms = local_midnight(real_ms());
+	ctl_request(c, STORE_DESK, done, &(union store_in){ .desk = in });
 }
 
 void
 ctl_cmd_pass_list(struct ctl_client *c, json_object *args)
 {
-	static const char *const known[] = { "all", NULL };
-	bool all = false;
-
-	if (ctl_args_known(c, args, known) && ctl_arg_bool(c, args, "all", &all) >= 0)
-		pass_query(c, all, 0, all_passes_listed);
+	pass_query(c, args, "all", false, all_passes_listed);
 }
 
 void
 ctl_cmd_visitor_list(struct ctl_client *c, json_object *args)
 {
-	static const char *const known[] = { "today", NULL };
-	bool today = false;
-
-	if (!ctl_args_known(c, args, known) || ctl_arg_bool(c, args, "today",
-	    &today) < 0)
-		return;
-	/* Today: everyone registered since midnight, gone or not. */
-	pass_query(c, today, today ? local_midnight(real_ms()) : 0,
-	    visitor_passes_listed);
+	pass_query(c, args, "today", true, visitor_passes_listed);
 }
 
 /* ---- the shift log ----------------------------------------------------------------- */
@@ -272,17 +263,10 @@ ctl_cmd_visitor_list(struct ctl_client *c, json_object *args)
 static json_object *
 shift_json(struct ctl_client *c, const void *row)
 {
-	const struct shift_rec *s = row;
-	json_object *o = json_object_new_object();
-
 	(void)c;
-
-	ctl_add_int(o, "id", s->id);
-	ctl_add_int(o, "ts_ms", s->ts_ms);
-	ctl_add_str(o, "actor", s->actor);
-	ctl_add_str(o, "kind", s->kind);
-	ctl_add_str(o, "text", s->text);
-	return o;
+	return ctl_fields_json(row, CTL_FIELDS(CTL_FIELD(shift_rec, id),
+	    CTL_FIELD(shift_rec, ts_ms), CTL_FIELD(shift_rec, actor),
+	    CTL_FIELD(shift_rec, kind), CTL_FIELD(shift_rec, text)));
 }
 
 static void
@@ -417,20 +401,22 @@ ctl_cmd_shift_handover(struct ctl_client *c, json_object *args)
 static void
 shift_listed(struct store_req *req, void *arg)
 {
-	ctl_reply_rows(arg, req, NULL, sizeof(struct shift_rec), shift_json);
+	ctl_desk_rows_page(arg, req, sizeof(struct shift_rec), shift_json);
 	ctl_req_finish(arg, req);
 }
 
 void
 ctl_cmd_shift_log(struct ctl_client *c, json_object *args)
 {
-	static const char *const known[] = { "since_ms", NULL };
-	int64_t since = 0;
+	static const char *const known[] = { "since_ms", "after", NULL };
+	struct desk_in in = { .action = DESK_SHIFT_LIST,
+	    .limit = CTL_PAGE_ROWS + 1 };
 
 	if (!ctl_args_known(c, args, known) ||
-	    ctl_arg_int(c, args, "since_ms", &since, 0, INT64_MAX) < 0)
+	    ctl_arg_int(c, args, "since_ms", &in.since_ms, 0, INT64_MAX) < 0 ||
+	    !ctl_desk_after_arg(c, args, &in.after))
 		return;
-	ctl_request(c, STORE_DESK, shift_listed, &(union store_in){ .desk = {
-	    .action = DESK_SHIFT_LIST,
-	    .since_ms = since != 0 ? since : real_ms() - MS_PER_DAY } });
+	if (in.since_ms == 0)
+		in.since_ms = real_ms() - MS_PER_DAY;
+	ctl_request(c, STORE_DESK, shift_listed, &(union store_in){ .desk = in });
 }

@@ -94,16 +94,12 @@ ctl_cmd_icom_release(struct ctl_client *c, json_object *args)
 	union store_in in = { 0 };
 	struct ev_rec *ev = &in.event;
 	char name[32] = "", reason[100] = "";
-	int d, r;
+	int d;
 
 	if (!ctl_args_known(c, args, known) ||
-	    (r = ctl_arg_str(c, args, "station", name, sizeof(name), false)) < 0 ||
+	    ctl_arg_str(c, args, "station", name, sizeof(name), true) < 0 ||
 	    ctl_arg_str(c, args, "reason", reason, sizeof(reason), false) < 0)
 		return;
-	if (r == 0) {
-		ctl_reply_err(c, "\"station\" is required");
-		return;
-	}
 	if ((d = config_device_index(e->site, name)) < 0 ||
 	    e->site->devices[d].kind != DEV_INTERCOM) {
 		ctl_reply_err(c, "no intercom station \"%s\"", name);

@@ -27,17 +27,13 @@ ctl_notice_json(struct ctl_client *c, const struct pass_rec *p, json_object *o)
 	size_t len = 0;
 
 	for (size_t i = 0; i < k && i < NOTICES_SHOWN; i++) {
-		json_object *r = json_object_new_object();
 		int w;
 
-		ctl_add_str(r, "channel", n[i]->channel);
-		ctl_add_str(r, "to", n[i]->to);
-		ctl_add_str(r, "state", n[i]->state);
-		ctl_add_str(r, "detail", n[i]->detail);
-		ctl_add_int(r, "tries", n[i]->tries);
-		ctl_add_int(r, "queued_ms", n[i]->queued_ms);
-		ctl_add_int(r, "updated_ms", n[i]->updated_ms);
-		json_object_array_add(a, r);
+		json_object_array_add(a, ctl_fields_json(n[i], CTL_FIELDS(
+		    CTL_FIELD(notice_rec, channel), CTL_FIELD(notice_rec, to),
+		    CTL_FIELD(notice_rec, state), CTL_FIELD(notice_rec, detail),
+		    CTL_FIELD(notice_rec, tries), CTL_FIELD(notice_rec, queued_ms),
+		    CTL_FIELD(notice_rec, updated_ms))));
 		/* "wecom-acme: sent; mail: failed: HTTP 500; gave up ..." */
 		w = snprintf(sum + len, sizeof(sum) - len, "%s%s: %s%s%s",
 		    i ? "; " : "", n[i]->channel, n[i]->state,
@@ -55,17 +51,13 @@ static json_object *
 answer_view(struct ctl_client *c, const struct pass_rec *p)
 {
 	const struct desk_person *who = desk_person(c->srv->e, p->person);
-	json_object *o = json_object_new_object();
+	json_object *o = ctl_fields_json(p, CTL_FIELDS(
+	    CTL_FIELD_AS(pass_rec, id, "pass"), CTL_FIELD(pass_rec, host),
+	    CTL_FIELD(pass_rec, purpose), CTL_FIELD(pass_rec, party),
+	    CTL_FIELD_AS(pass_rec, vclass, "class"), CTL_FIELD(pass_rec, state),
+	    CTL_FIELD(pass_rec, issued_ms), CTL_FIELD(pass_rec, valid_until_ms)));
 
-	ctl_add_int(o, "pass", p->id);
 	ctl_add_str(o, "name", who != NULL ? who->r.name : "");
-	ctl_add_str(o, "host", p->host);
-	ctl_add_str(o, "purpose", p->purpose);
-	ctl_add_int(o, "party", p->party);
-	ctl_add_str(o, "class", p->vclass);
-	ctl_add_str(o, "state", p->state);
-	ctl_add_int(o, "issued_ms", p->issued_ms);
-	ctl_add_int(o, "valid_until_ms", p->valid_until_ms);
 	return o;
 }
 

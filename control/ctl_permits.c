@@ -34,24 +34,18 @@ json_object *
 ctl_permit_json(struct ctl_client *c, const void *row)
 {
 	const struct permit_rec *p = row;
-	json_object *o = json_object_new_object();
+	json_object *o = ctl_fields_json(p, CTL_FIELDS(CTL_FIELD(permit_rec, id),
+	    CTL_FIELD(permit_rec, unit), CTL_FIELD(permit_rec, company),
+	    CTL_FIELD_AS(permit_rec, from_date, "from"),
+	    CTL_FIELD_AS(permit_rec, until_date, "until"),
+	    CTL_FIELD(permit_rec, hours), CTL_FIELD(permit_rec, floor),
+	    CTL_FIELD(permit_rec, fees_paid), CTL_FIELD(permit_rec, state),
+	    CTL_FIELD(permit_rec, created_ms), CTL_FIELD(permit_rec, created_by),
+	    CTL_FIELD(permit_rec, updated_ms), CTL_FIELD(permit_rec, updated_by)));
 	char days[40];
 
 	rule_days_str(p->days, days, sizeof(days));
-	ctl_add_int(o, "id", p->id);
-	ctl_add_str(o, "unit", p->unit);
-	ctl_add_str(o, "company", p->company);
-	ctl_add_int(o, "from", p->from_date);
-	ctl_add_int(o, "until", p->until_date);
 	ctl_add_str(o, "days", days);
-	ctl_add_str(o, "hours", p->hours);
-	ctl_add_int(o, "floor", p->floor);
-	ctl_add_bool(o, "fees_paid", p->fees_paid);
-	ctl_add_str(o, "state", p->state);
-	ctl_add_int(o, "created_ms", p->created_ms);
-	ctl_add_str(o, "created_by", p->created_by);
-	ctl_add_int(o, "updated_ms", p->updated_ms);
-	ctl_add_str(o, "updated_by", p->updated_by);
 	ctl_add_int(o, "passes", live_passes_of_permit(c->srv->e, p->id));
 	return o;
 }

@@ -38,40 +38,32 @@ struct ctl_timport {
 static json_object *
 contact_json(const struct contact_rec *k)
 {
-	json_object *o = json_object_new_object();
-
-	ctl_add_int(o, "id", k->id);
-	ctl_add_str(o, "name", k->name);
-	ctl_add_str(o, "phone", k->phone);
-	ctl_add_str(o, "role", k->role);
-	ctl_add_str(o, "notify", k->notify);
-	ctl_add_str(o, "notify_detail", k->notify_detail);
-	return o;
+	return ctl_fields_json(k, CTL_FIELDS(CTL_FIELD(contact_rec, id),
+	    CTL_FIELD(contact_rec, name), CTL_FIELD(contact_rec, phone),
+	    CTL_FIELD(contact_rec, role), CTL_FIELD(contact_rec, notify),
+	    CTL_FIELD(contact_rec, notify_detail)));
 }
 
 /* A company: its name (and short name) for anyone, the rest for the desk. */
 static json_object *
 tenant_json(const struct ctl_client *c, const struct tenant_rec *t)
 {
-	json_object *o = json_object_new_object(), *u;
+	json_object *o = ctl_fields_json(t, CTL_FIELDS(CTL_FIELD(tenant_rec, name),
+	    CTL_FIELD(tenant_rec, short_name))), *u;
 	char floors[FLOORS_STR_MAX];
 
-	ctl_add_str(o, "name", t->name);
-	ctl_add_str(o, "short_name", t->short_name);
 	if (!ctl_desk_sees_units(c))
 		return o;
-	ctl_add_int(o, "id", t->id);
+	ctl_add_fields(o, t, CTL_FIELDS(CTL_FIELD(tenant_rec, id),
+	    CTL_FIELD_AS(tenant_rec, ncontacts, "contacts_count"),
+	    CTL_FIELD(tenant_rec, created_ms), CTL_FIELD(tenant_rec, created_by),
+	    CTL_FIELD(tenant_rec, updated_ms), CTL_FIELD(tenant_rec, updated_by)));
 	u = json_object_new_array();
 	for (int i = 0; i < t->nunits; i++)
 		json_object_array_add(u, json_object_new_string(t->units[i]));
 	json_object_object_add(o, "units", u);
 	floors_str(t->floors, floors, sizeof(floors));
 	ctl_add_str(o, "floors", floors);
-	ctl_add_int(o, "contacts_count", t->ncontacts);
-	ctl_add_int(o, "created_ms", t->created_ms);
-	ctl_add_str(o, "created_by", t->created_by);
-	ctl_add_int(o, "updated_ms", t->updated_ms);
-	ctl_add_str(o, "updated_by", t->updated_by);
 	return o;
 }
 

@@ -18,20 +18,12 @@
 static json_object *
 ticket_json(const struct ticket_rec *t)
 {
-	json_object *o = json_object_new_object();
-
-	ctl_add_int(o, "id", t->id);
-	ctl_add_int(o, "opened_ms", t->opened_ms);
-	ctl_add_int(o, "updated_ms", t->updated_ms);
-	ctl_add_int(o, "closed_ms", t->closed_ms);
-	ctl_add_int(o, "alert_id", t->alert_id);
-	ctl_add_str(o, "source", t->source);
-	ctl_add_str(o, "kind", t->kind);
-	ctl_add_str(o, "title", t->title);
-	ctl_add_str(o, "urgency", t->urgency);
-	ctl_add_str(o, "state", t->state);
-	ctl_add_str(o, "opened_by", t->opened_by);
-	return o;
+	return ctl_fields_json(t, CTL_FIELDS(CTL_FIELD(ticket_rec, id),
+	    CTL_FIELD(ticket_rec, opened_ms), CTL_FIELD(ticket_rec, updated_ms),
+	    CTL_FIELD(ticket_rec, closed_ms), CTL_FIELD(ticket_rec, alert_id),
+	    CTL_FIELD(ticket_rec, source), CTL_FIELD(ticket_rec, kind),
+	    CTL_FIELD(ticket_rec, title), CTL_FIELD(ticket_rec, urgency),
+	    CTL_FIELD(ticket_rec, state), CTL_FIELD(ticket_rec, opened_by)));
 }
 
 static json_object *
@@ -44,16 +36,10 @@ ticket_row(struct ctl_client *c, const void *row)
 static json_object *
 note_json(struct ctl_client *c, const void *row)
 {
-	const struct ticket_note *n = row;
-	json_object *o = json_object_new_object();
-
 	(void)c;
-
-	ctl_add_int(o, "ts_ms", n->ts_ms);
-	ctl_add_str(o, "actor", n->actor);
-	ctl_add_str(o, "action", n->action);
-	ctl_add_str(o, "text", n->text);
-	return o;
+	return ctl_fields_json(row, CTL_FIELDS(CTL_FIELD(ticket_note, ts_ms),
+	    CTL_FIELD(ticket_note, actor), CTL_FIELD(ticket_note, action),
+	    CTL_FIELD(ticket_note, text)));
 }
 
 /* ---- arguments (the same rules as the other commands) -------------------- */

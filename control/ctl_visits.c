@@ -24,16 +24,10 @@
 static json_object *
 visit_json(const struct pass_rec *p)
 {
-	json_object *o = json_object_new_object();
-
-	ctl_add_int(o, "pass", p->id);
-	ctl_add_int(o, "date_ms", p->issued_ms);
-	ctl_add_str(o, "host", p->host);
-	ctl_add_str(o, "unit", p->host_unit);
-	ctl_add_str(o, "purpose", p->purpose);
-	ctl_add_str(o, "class", p->vclass);
-	ctl_add_str(o, "state", p->state);
-	return o;
+	return ctl_fields_json(p, CTL_FIELDS(CTL_FIELD_AS(pass_rec, id, "pass"),
+	    CTL_FIELD_AS(pass_rec, issued_ms, "date_ms"), CTL_FIELD(pass_rec, host),
+	    CTL_FIELD_AS(pass_rec, host_unit, "unit"), CTL_FIELD(pass_rec, purpose),
+	    CTL_FIELD_AS(pass_rec, vclass, "class"), CTL_FIELD(pass_rec, state)));
 }
 
 static void

@@ -36,12 +36,11 @@ problem(struct check *ck, const char *what, int64_t since_ms, const char *fmt, .
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	json_object_object_add(o, "name", json_object_new_string(dc->name));
-	json_object_object_add(o, "kind",
-	    json_object_new_string(config_device_kind_name(dc->kind)));
-	json_object_object_add(o, "what", json_object_new_string(what));
-	json_object_object_add(o, "detail", json_object_new_string(detail));
-	json_object_object_add(o, "since_ms", json_object_new_int64(since_ms));
+	ctl_add_str(o, "name", dc->name);
+	ctl_add_str(o, "kind", config_device_kind_name(dc->kind));
+	ctl_add_str(o, "what", what);
+	ctl_add_str(o, "detail", detail);
+	ctl_add_int(o, "since_ms", since_ms);
 	json_object_array_add(ck->list, o);
 	if (ck->nfound < 8)
 		str_copy(ck->whats[ck->nfound], what, sizeof(ck->whats[0]));

@@ -276,14 +276,17 @@ purge(struct store *s, struct store_req *req)
 	return purged_ids(s, req);
 }
 
+/* A page of a list: where binds ?1 since, ?2 the limit, ?3 the id the page
+ * starts after (0: none). */
 static int
 desk_list(struct store *s, struct store_req *req, const struct store_table *t,
-    const char *where, int64_t since)
+    const char *where)
 {
+	const struct desk_in *in = &req->in.desk;
 	struct rows r = { 0 };
-	int64_t b[2] = { since, DESK_LIST_MAX };
+	int64_t b[3] = { in->since_ms, in->limit > 0 ? in->limit : -1, in->after };
 
-	if (dk_select(s, req, t, where, b, 2, &r) == -1) {
+	if (dk_select(s, req, t, where, b, 3, &r) == -1) {
 		free(r.v);
 		return -1;
 	}
@@ -414,15 +417,17 @@ store_desk_do(struct store *s, struct store_req *req)
 	case DESK_LOAD:
 		return desk_load(s, req);
 	case DESK_SHIFT_LIST:
-		return desk_list(s, req, &t_shift, "WHERE ts_ms >= ?1 ORDER BY id"
-		    " LIMIT ?2", in->since_ms);
+		return desk_list(s, req, &t_shift, "WHERE ts_ms >= ?1 AND id > ?3"
+		    " ORDER BY id LIMIT ?2");
 	case DESK_VISITOR_FIND:
 		return visitor_find(s, req);
 	case DESK_PASS_LIST:
+		/* The newest first: a page goes on below the cursor. */
 		return desk_list(s, req, &t_passes, in->all ?
-		    "WHERE issued_ms >= ?1 ORDER BY id DESC LIMIT ?2" :
-		    "WHERE issued_ms >= ?1 AND ended_ms IS NULL ORDER BY id DESC"
-		    " LIMIT ?2", in->since_ms);
+		    "WHERE issued_ms >= ?1 AND (?3 = 0 OR id < ?3)"
+		    " ORDER BY id DESC LIMIT ?2" :
+		    "WHERE issued_ms >= ?1 AND ended_ms IS NULL AND (?3 = 0 OR"
+		    " id < ?3) ORDER BY id DESC LIMIT ?2");
 	default:
 		break;
 	}

@@ -18,7 +18,6 @@
 #define DESK_TEXT_MAX	100
 #define DESK_HASH_MAX	65	/* hex HMAC-SHA256 and the NUL */
 #define DESK_MASK_MAX	44
-#define DESK_LIST_MAX	5000	/* rows one list returns at most */
 
 /* Strings hold the words of rules/pass.h and rules/visitor.h, as lobbyctl
  * spells them: kind "tenant_staff", status "active", state "pending", ... */
@@ -171,6 +170,10 @@ struct desk_in {
 	bool			all;
 	int64_t			id;
 	int64_t			since_ms, before_ms, now_ms;
+	/* DESK_SHIFT_LIST, DESK_PASS_LIST: at most limit rows (0: all) after
+	 * the row with id after (0: from the first), in the list's order. */
+	int64_t			after;
+	int			limit;
 	struct desk_load	*load;
 	/* The caller's own, carried through unchanged (daemon/ctl_desk.c:
 	 * the event to record once committed, and its words). */

@@ -92,6 +92,15 @@ put_by_id(void **arr, size_t *n, size_t *cap, size_t sz, const void *rec,
 	return 0;
 }
 
+size_t
+desk_index_after(const void *rows, size_t n, size_t size, int64_t id)
+{
+	bool found;
+	size_t i = by_id(rows, n, size, id, &found);
+
+	return found ? i + 1 : i;
+}
+
 static void *
 get_by_id(void *arr, size_t n, size_t sz, int64_t id)
 {

@@ -106,6 +106,9 @@ int64_t	desk_next_deadline(const struct engine *);
 
 /* Lookups; NULL when there is none. */
 struct desk_person *desk_person(struct engine *, int64_t id);
+/* Of n records of size bytes sorted by id (their first member, as the
+ * desk's lists are): the index of the first with an id above id. */
+size_t	desk_index_after(const void *rows, size_t n, size_t size, int64_t id);
 struct pass_rec	*desk_pass(struct engine *, int64_t id);
 struct permit_rec *desk_permit(struct engine *, int64_t id);
 /* The live (pending or active) pass carrying credential, or NULL. */

@@ -10,6 +10,7 @@ import json
 import os
 import socket
 import sqlite3
+import time
 
 from lobbytest import Site, run_tests, test
 
@@ -178,6 +179,71 @@ def the_whole_alert_history_comes_in_pages():
         assert len([ln for ln in lines if "not answering (" in ln]) == n, len(lines)
         # The active list is unchanged: these were all cleared.
         assert not [a for a in s.ctl("alerts") if a["source"] == "ts1"]
+    finally:
+        s.close()
+
+
+def ask(site, req):
+    """One request on lobbyd's control socket, its reply."""
+    with socket.socket(socket.AF_UNIX) as c:
+        c.settimeout(10)
+        c.connect(site.sock)
+        c.sendall((json.dumps(req) + "\n").encode())
+        buf = b""
+        while not buf.endswith(b"\n"):
+            chunk = c.recv(1 << 20)
+            if not chunk:
+                break
+            buf += chunk
+    return json.loads(buf)
+
+
+@test
+def the_desk_lists_of_a_tower_come_whole_in_pages():
+    # More than the 5,000 rows a list once stopped at, without a word.
+    people = 3 * CTL_PAGE_ROWS + 11
+    passes = 2 * CTL_PAGE_ROWS + 3
+    notes = CTL_PAGE_ROWS + 1
+    s = Site()
+    try:
+        now = int(time.time() * 1000)
+        # Staff: a visitor's record from long ago would be purged at once.
+        fill(s, "INSERT INTO people (id, kind, status, name, created_ms, "
+             "updated_ms) VALUES (?, 'staff', 'active', ?, ?, ?)",
+             [(i, f"Person {i}", now, now) for i in range(1, people + 1)],
+             # Ended long ago: in the database only, not in lobbyd's memory.
+             "INSERT INTO passes (id, person, credential, state, valid_from_ms, "
+             "valid_until_ms, floors, single_entry, used, issued_ms, ended_ms) "
+             "VALUES (?, ?, ?, 'ended', 0, 1, 0, 0, 0, ?, 2)",
+             [(i, i, f"V{i:06d}", i) for i in range(1, passes + 1)],
+             "INSERT INTO shift_log (ts_ms, actor, kind, text) "
+             "VALUES (?, 'guard', 'note', ?)",
+             [(now - 1000, f"round {i}") for i in range(notes)])
+        ids = [p["id"] for p in s.ctl("person", "list")]
+        assert ids == list(range(1, people + 1)), (len(ids), ids[-3:])
+        ids = [p["id"] for p in s.ctl("pass", "list", "--all")]
+        assert ids == list(range(passes, 0, -1)), (len(ids), ids[:3], ids[-3:])
+        texts = [n["text"] for n in s.ctl("shift", "log")]
+        assert texts == [f"round {i}" for i in range(notes)], (len(texts), texts[-2:])
+        # The pages themselves: full ones say where the next starts, the
+        # last does not, and no row comes twice.
+        first = ask(s, {"cmd": "person.list"})
+        assert len(first["data"]) == CTL_PAGE_ROWS and first["more"] == str(CTL_PAGE_ROWS)
+        last = ask(s, {"cmd": "person.list", "args": {"after": str(3 * CTL_PAGE_ROWS)}})
+        assert [p["id"] for p in last["data"]] == list(range(3 * CTL_PAGE_ROWS + 1, people + 1))
+        assert "more" not in last, last.keys()
+        older = ask(s, {"cmd": "pass.list", "args": {"all": True, "after": "3"}})
+        assert [p["id"] for p in older["data"]] == [2, 1] and "more" not in older
+        for bad in ("x", "-1", "0", "12abc", ""):
+            r = ask(s, {"cmd": "person.list", "args": {"after": bad}})
+            if bad == "":
+                assert r["ok"] and len(r["data"]) == CTL_PAGE_ROWS, r.get("error")
+            else:
+                assert not r["ok"] and r["error"] == ('"after" is not a cursor '
+                    f'from an earlier page: "{bad}"'), r
+        # What lobbyctl prints has every row too.
+        lines = s.run_ctl("person", "list", check=True).stdout.splitlines()
+        assert sum(1 for ln in lines if "Person " in ln) == people, lines[:3]
     finally:
         s.close()
 
