@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "../common/floors.h"
 #include "../common/util.h"
 #include "format.h"
 #include "lobbyctl_int.h"
@@ -195,7 +196,7 @@ add_arg(const struct desk_cmd *dc, const struct desk_arg *a, const char *val,
 		if (fmt_floors_parse(val, &floors) == -1)
 			return bad_value(label, val, _("is not a list of floors "
 			    "0 to %d (3,5-7)"), FMT_FLOOR_MAX);
-		fmt_floors_str(floors, buf, sizeof(buf));
+		floors_str_runs(floors, buf, sizeof(buf));
 		v = json_object_new_string(buf);
 		break;
 	case C_LANES:
