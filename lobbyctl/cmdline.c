@@ -3,7 +3,6 @@
  * own), the command named by the first words (or a front-desk command of
  * desk.c's table), and how lobbyctl is used when the shape is wrong.
  */
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,17 +191,7 @@ const struct cmd_def cmdline_devices_check =
 	{ "devices --check", "devices.check", SHOW_DEVICES_CHECK, 0, O_CHECK };
 
 /* A mistake in the command's shape: the message, then how it is used. */
-static int __attribute__((format(printf, 1, 2)))
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	lobbyctl_vsay(fmt, ap);
-	va_end(ap);
-	usage(stderr);
-	return EXIT_USAGE;
-}
+#define usage_error(...)	lobbyctl_usage_error(usage, __VA_ARGS__)
 
 int
 cmdline_parse(int argc, char **argv, struct opts *o)
