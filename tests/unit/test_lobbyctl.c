@@ -357,6 +357,12 @@ test_floors(void)
 	floors_str_runs(0x5555555555555555ULL, buf, sizeof(buf));	/* 0,2,...,62 */
 	CHECK(strncmp(buf, "0,2,4,", 6) == 0 && strcmp(buf + strlen(buf) - 3,
 	    ",62") == 0);
+	/* Cards' floors (floors_str): two in a row stay two; a cut list is
+	   the start of the whole one. */
+	floors_str((3ULL << 2) | (7ULL << 5) | (1ULL << 63), buf, sizeof(buf));
+	CHECK_STR(buf, "2,3,5-7,63");
+	floors_str_runs((3ULL << 2) | (7ULL << 5) | (1ULL << 63), buf, 6);
+	CHECK_STR(buf, "2-3,5");
 }
 
 static void
