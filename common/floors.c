@@ -71,8 +71,10 @@ bad:
 	return -1;
 }
 
-void
-floors_str(uint64_t mask, char *buf, size_t len)
+/* The set in buf: a run of at least min_run floors as a range "a-b", a
+   shorter one floor by floor. */
+static void
+floors_write(uint64_t mask, int min_run, char *buf, size_t len)
 {
 	size_t off = 0;
 	int f = 0, end;
@@ -92,7 +94,19 @@ floors_str(uint64_t mask, char *buf, size_t len)
 			    off > 0 ? "," : "", f);
 		if (end > f && off < len)
 			off += (size_t)snprintf(buf + off, len - off, "%s%d",
-			    end == f + 1 ? "," : "-", end);
+			    end - f + 1 >= min_run ? "-" : ",", end);
 		f = end + 1;
 	}
+}
+
+void
+floors_str(uint64_t mask, char *buf, size_t len)
+{
+	floors_write(mask, 3, buf, len);
+}
+
+void
+floors_str_runs(uint64_t mask, char *buf, size_t len)
+{
+	floors_write(mask, 2, buf, len);
 }

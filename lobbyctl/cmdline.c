@@ -3,7 +3,6 @@
  * own), the command named by the first words (or a front-desk command of
  * desk.c's table), and how lobbyctl is used when the shape is wrong.
  */
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,25 +191,15 @@ const struct cmd_def cmdline_devices_check =
 	{ "devices --check", "devices.check", SHOW_DEVICES_CHECK, 0, O_CHECK };
 
 /* A mistake in the command's shape: the message, then how it is used. */
-static int __attribute__((format(printf, 1, 2)))
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	lobbyctl_vsay(fmt, ap);
-	va_end(ap);
-	usage(stderr);
-	return EXIT_USAGE;
-}
+#define usage_error(...)	lobbyctl_usage_error(usage, __VA_ARGS__)
 
 int
 cmdline_parse(int argc, char **argv, struct opts *o)
 {
-	bool options_end = false;
-	const char *arg, *eq, *val;
+	bool options_end = false, flag;
+	const char *arg, *eq, *val, *name, **slot;
 	size_t i, nlen;
-	int a;
+	int a, d;
 
 	for (a = 1; a < argc; a++) {
 		arg = argv[a];
@@ -258,41 +247,33 @@ cmdline_parse(int argc, char **argv, struct opts *o)
 			if (strlen(opt_defs[i].name) == nlen &&
 			    strncmp(opt_defs[i].name, arg, nlen) == 0)
 				break;
-		if (i == sizeof(opt_defs) / sizeof(opt_defs[0])) {
-			bool flag;
-			int d = desk_opt_find(arg, nlen, &flag);
-
-			if (d == -1)
-				return usage_error(_("unknown option %s"), arg);
+		/* lobbyctl's own (a flag is only seen), or desk.c's: each
+		   read the same way from here on */
+		if (i < sizeof(opt_defs) / sizeof(opt_defs[0])) {
+			o->seen |= opt_defs[i].bit;
+			name = opt_defs[i].name;
+			flag = opt_defs[i].value == 0;
+			slot = flag ? NULL :
+			    (const char **)((char *)o + opt_defs[i].value);
+		} else if ((d = desk_opt_find(arg, nlen, &flag)) != -1) {
 			o->seen |= O_DESK;
-			if (flag && eq != NULL)
-				return usage_error(_("%s takes no value"),
-				    desk_opt_name(d));
-			if (flag)
-				o->desk[d] = "";
-			else if (eq != NULL)
-				o->desk[d] = eq + 1;
-			else if (a + 1 < argc)
-				o->desk[d] = argv[++a];
-			else
-				return usage_error(_("%s needs a value"),
-				    desk_opt_name(d));
-			continue;
+			name = desk_opt_name(d);
+			slot = &o->desk[d];
+		} else {
+			return usage_error(_("unknown option %s"), arg);
 		}
-		o->seen |= opt_defs[i].bit;
-		if (opt_defs[i].value == 0) {
-			if (eq != NULL)
-				return usage_error(_("%s takes no value"),
-				    opt_defs[i].name);
-			continue;
-		}
-		if (eq != NULL)
+		if (flag && eq != NULL)
+			return usage_error(_("%s takes no value"), name);
+		if (flag)
+			val = "";
+		else if (eq != NULL)
 			val = eq + 1;
 		else if (a + 1 < argc)
 			val = argv[++a];
 		else
-			return usage_error(_("%s needs a value"), opt_defs[i].name);
-		*(const char **)((char *)o + opt_defs[i].value) = val;
+			return usage_error(_("%s needs a value"), name);
+		if (slot != NULL)
+			*slot = val;
 	}
 	return 0;
 }

@@ -397,6 +397,27 @@ conn_gather_pages(struct conn *c, struct json_object *req,
 }
 
 int
+conn_ask(const char *path, struct json_object *req, struct json_object *args,
+    struct json_object **reply, struct json_object **data)
+{
+	struct conn c;
+	int rc;
+
+	*reply = NULL;
+	*data = NULL;
+	if ((rc = conn_open(&c, path, false)) != 0)
+		return rc;
+	if ((rc = conn_request(&c, req, reply, data)) == 0 && *reply != NULL &&
+	    json_object_object_get_ex(*reply, "more", NULL) &&
+	    (rc = conn_gather_pages(&c, req, args, *reply, *data)) != 0) {
+		json_object_put(*reply);
+		*reply = NULL;
+	}
+	conn_close(&c);
+	return rc;
+}
+
+int
 conn_follow(struct conn *c, enum show_what what, bool json,
     struct fmt_table *t)
 {

@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "../common/floors.h"
 #include "../common/util.h"
 #include "format.h"
 #include "lobbyctl_int.h"
@@ -92,6 +93,42 @@ lanes_check(const char *label, const char *val)
 	}
 }
 
+/* The check of a value sent as it was typed (text, a word of a list,
+   lanes, weekdays, hours): 0, or an exit status said. */
+static int
+typed_check(const char *label, const struct desk_arg *a, const char *val)
+{
+	char list[160] = "";
+	size_t l = 0;
+	int i;
+
+	switch (a->conv) {
+	case C_TEXT:
+		return lobbyctl_text_ok(label, val, (size_t)a->max, false);
+	case C_ENUM:
+		if (str_in(val, a->words))
+			return 0;
+		for (i = 0; a->words[i] != NULL; i++, l = strlen(list))
+			snprintf(list + l, sizeof(list) - l, "%s%s",
+			    i > 0 ? ", " : "", a->words[i]);
+		return bad_value(label, val, _("is not one of %s"), list);
+	case C_LANES:
+		return lanes_check(label, val);
+	case C_DAYS:
+		if (!fmt_days_are_valid(val))
+			return bad_value(label, val, _("is not a list of weekdays "
+			    "(mon-fri, sat,sun)"));
+		return 0;
+	case C_HOURS:
+		if (!fmt_hours_are_valid(val))
+			return bad_value(label, val, _("is not a list of periods "
+			    "HH:MM-HH:MM in order (08:00-12:00,14:00-18:00)"));
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 /* One argument checked and added to args; 0, or an exit status said.
    *num gets the number, time or date read, for the checks of order. */
 static int
@@ -105,30 +142,19 @@ add_arg(const struct desk_cmd *dc, const struct desk_arg *a, const char *val,
 	uint64_t floors;
 	long long n;
 	char *end;
-	int rc, i;
+	int rc;
 
 	switch (a->conv) {
 	case C_FLAG:
 		v = json_object_new_boolean(1);
 		break;
 	case C_TEXT:
-		if ((rc = lobbyctl_text_ok(label, val, (size_t)a->max, false)) != 0)
-			return rc;
-		v = json_object_new_string(val);
-		break;
 	case C_ENUM:
-		for (i = 0; a->words[i] != NULL; i++)
-			if (strcmp(a->words[i], val) == 0)
-				break;
-		if (a->words[i] == NULL) {
-			char list[160] = "";
-			size_t l = 0;
-
-			for (i = 0; a->words[i] != NULL; i++, l = strlen(list))
-				snprintf(list + l, sizeof(list) - l, "%s%s",
-				    i > 0 ? ", " : "", a->words[i]);
-			return bad_value(label, val, _("is not one of %s"), list);
-		}
+	case C_LANES:
+	case C_DAYS:
+	case C_HOURS:
+		if ((rc = typed_check(label, a, val)) != 0)
+			return rc;
 		v = json_object_new_string(val);
 		break;
 	case C_IDNUM: {
@@ -195,25 +221,8 @@ add_arg(const struct desk_cmd *dc, const struct desk_arg *a, const char *val,
 		if (fmt_floors_parse(val, &floors) == -1)
 			return bad_value(label, val, _("is not a list of floors "
 			    "0 to %d (3,5-7)"), FMT_FLOOR_MAX);
-		fmt_floors_str(floors, buf, sizeof(buf));
+		floors_str_runs(floors, buf, sizeof(buf));
 		v = json_object_new_string(buf);
-		break;
-	case C_LANES:
-		if ((rc = lanes_check(label, val)) != 0)
-			return rc;
-		v = json_object_new_string(val);
-		break;
-	case C_DAYS:
-		if (!fmt_days_are_valid(val))
-			return bad_value(label, val, _("is not a list of weekdays "
-			    "(mon-fri, sat,sun)"));
-		v = json_object_new_string(val);
-		break;
-	case C_HOURS:
-		if (!fmt_hours_are_valid(val))
-			return bad_value(label, val, _("is not a list of periods "
-			    "HH:MM-HH:MM in order (08:00-12:00,14:00-18:00)"));
-		v = json_object_new_string(val);
 		break;
 	case C_LOCAL:
 		return 0;

@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "../common/floors.h"
 #include "../common/util.h"
 #include "format.h"
 #include "lobbyctl_int.h"
@@ -117,7 +118,7 @@ field_text(struct json_object *o, const char *key, enum ftype type, char *buf,
 	case F_FLOORS:
 		if (json_object_is_type(v, json_type_int)) {
 			floors = (uint64_t)json_object_get_int64(v);
-			fmt_floors_str(floors, buf, len);
+			floors_str_runs(floors, buf, len);
 			return buf;
 		}
 		/* FALLTHROUGH */

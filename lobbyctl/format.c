@@ -608,33 +608,6 @@ fmt_floors_parse(const char *s, uint64_t *mask)
 	return 0;
 }
 
-void
-fmt_floors_str(uint64_t mask, char *buf, size_t len)
-{
-	size_t o = 0;
-	int f = 0, end;
-
-	if (len == 0)
-		return;
-	buf[0] = '\0';
-	while (f <= FMT_FLOOR_MAX) {
-		if (!(mask & (UINT64_C(1) << f))) {
-			f++;
-			continue;
-		}
-		for (end = f; end < FMT_FLOOR_MAX &&
-		    (mask & (UINT64_C(1) << (end + 1))); end++)
-			;
-		if (end == f)
-			snprintf(buf + o, len - o, "%s%d", o > 0 ? "," : "", f);
-		else
-			snprintf(buf + o, len - o, "%s%d-%d", o > 0 ? "," : "",
-			    f, end);
-		o = strlen(buf);
-		f = end + 1;
-	}
-}
-
 int
 fmt_date_parse(const char *s)
 {

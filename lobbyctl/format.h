@@ -91,11 +91,11 @@ void	fmt_table_print_row(const struct fmt_table *, const char *const *cells,
 
 /* Floors as the desk writes them: "3,5-7", floors 0..63 (bit n = floor n).
    0 and *mask set, or -1 when s is not such a list (empty, a floor out of
-   range, a range backwards, stray characters). */
+   range, a range backwards, stray characters). A mask is written back as
+   the shortest such list by floors_str_runs() (common/floors.h), in
+   FMT_FLOORS_LEN bytes. */
 #define FMT_FLOOR_MAX	63
 int	fmt_floors_parse(const char *s, uint64_t *mask);
-/* mask as the shortest such list, ascending: "3,5-7"; "" for none. */
-void	fmt_floors_str(uint64_t mask, char *buf, size_t len);
 #define FMT_FLOORS_LEN	160
 
 /* A calendar date "YYYY-MM-DD" (a day the calendar has, years 1970..9999)

@@ -36,6 +36,24 @@ lobbyctl_say(const char *fmt, ...)
 	va_end(ap);
 }
 
+int
+lobbyctl_usage_error(void (*usage)(FILE *), const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	lobbyctl_vsay(fmt, ap);
+	va_end(ap);
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
+int
+lobbyctl_flushed(int rc)
+{
+	return fflush(stdout) == EOF && rc == 0 ? EXIT_REFUSED : rc;
+}
+
 /*
  * A list that comes in pages (daemon/ctl.h) is printed as each page
  * arrives, so a million cards never sit in lobbyctl's memory: a table keeps
@@ -189,7 +207,5 @@ out_close_conn:
 	conn_close(&conn);
 out_put_req:
 	json_object_put(req);
-	if (fflush(stdout) == EOF && rc == 0)
-		rc = EXIT_REFUSED;
-	return rc;
+	return lobbyctl_flushed(rc);
 }

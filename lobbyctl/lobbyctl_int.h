@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <json-c/json.h>
 
@@ -27,6 +28,13 @@ void	lobbyctl_say(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
 void	lobbyctl_vsay(const char *fmt, va_list ap)
 	    __attribute__((format(printf, 1, 0)));
+/* The same, then how the command is used (usage(stderr)): EXIT_USAGE, for
+ * a mistake in the command line's shape. */
+int	lobbyctl_usage_error(void (*usage)(FILE *), const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* rc, or EXIT_REFUSED when what went to stdout could not all be written (a
+ * closed pipe, a full disk) and nothing else failed. */
+int	lobbyctl_flushed(int rc);
 
 /* What was asked, and how its reply is shown. */
 enum show_what { SHOW_STATUS, SHOW_EVENTS, SHOW_DEVICES, SHOW_ALERTS,
@@ -203,6 +211,14 @@ int	conn_request_page(struct conn *, struct json_object *req,
 int	conn_gather_pages(struct conn *, struct json_object *req,
 	    struct json_object *args, struct json_object *first,
 	    struct json_object *all);
+/*
+ * req on a connection of its own to path, closed again, and for a list in
+ * pages every page after the first gathered into *data (req's args get the
+ * "after"): as conn_request().
+ */
+int	conn_ask(const char *path, struct json_object *req,
+	    struct json_object *args, struct json_object **reply,
+	    struct json_object **data);
 /* The socket to use: given (--socket) when set, else $LOBBYD_SOCKET, else
  * the default. */
 const char *conn_socket_path(const char *given);

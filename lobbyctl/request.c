@@ -158,6 +158,41 @@ export_args(const struct opts *o, int64_t now, struct json_object *args)
 	return 0;
 }
 
+/*
+ * A period given by two optional times into args: --since (events, as a
+ * past time) or --from (card add, a start), then --until (an end), which
+ * must come after the first when both are given.
+ */
+static int
+period_args(const struct opts *o, int64_t now, bool since, const char *from_key,
+    const char *until_key, struct json_object *args)
+{
+	unsigned from_bit = since ? O_SINCE : O_FROM;
+	const char *from_opt = since ? "--since" : "--from";
+	const char *from_val = since ? o->since : o->from;
+	enum fmt_time_use use = since ? FMT_T_PAST : FMT_T_START;
+	int64_t from = 0, until;
+
+	if (o->seen & from_bit) {
+		if (fmt_time_parse(from_val, now, use, &from) == -1)
+			return bad_time(from_opt, from_val, use);
+		json_object_object_add(args, from_key, json_object_new_int64(from));
+	}
+	if (o->seen & O_UNTIL) {
+		if (fmt_time_parse(o->until, now, FMT_T_END, &until) == -1)
+			return bad_time("--until", o->until, FMT_T_END);
+		if ((o->seen & from_bit) && until <= from) {
+			lobbyctl_say(since ?
+			    _("--until \"%s\" is not after --since \"%s\"") :
+			    _("--until \"%s\" is not after --from \"%s\""),
+			    o->until, from_val);
+			return EXIT_USAGE;
+		}
+		json_object_object_add(args, until_key, json_object_new_int64(until));
+	}
+	return 0;
+}
+
 /* The --reason an action is recorded with, which it needs, into args. */
 static int
 reason_args(const struct cmd_def *c, const struct opts *o,
@@ -180,7 +215,7 @@ int
 request_build_args(const struct cmd_def *c, const struct desk_cmd *dc,
     const struct opts *o, struct json_object *args)
 {
-	int64_t now = real_ms(), from = 0, until = 0, since;
+	int64_t now = real_ms();
 	const char *const *w = o->pos + 2;	/* after "card add" */
 	char *end;
 	long limit;
@@ -203,23 +238,9 @@ request_build_args(const struct cmd_def *c, const struct desk_cmd *dc,
 	case SHOW_EVENTS_EXPORT:
 		return export_args(o, now, args);
 	case SHOW_EVENTS:
-		if (o->seen & O_SINCE) {
-			if (fmt_time_parse(o->since, now, FMT_T_PAST, &since) == -1)
-				return bad_time("--since", o->since, FMT_T_PAST);
-			json_object_object_add(args, "since_ms",
-			    json_object_new_int64(since));
-		}
-		if (o->seen & O_UNTIL) {
-			if (fmt_time_parse(o->until, now, FMT_T_END, &until) == -1)
-				return bad_time("--until", o->until, FMT_T_END);
-			if ((o->seen & O_SINCE) && until <= since) {
-				lobbyctl_say(_("--until \"%s\" is not after --since "
-				    "\"%s\""), o->until, o->since);
-				return EXIT_USAGE;
-			}
-			json_object_object_add(args, "until_ms",
-			    json_object_new_int64(until));
-		}
+		if ((rc = period_args(o, now, true, "since_ms", "until_ms",
+		    args)) != 0)
+			return rc;
 		if (o->seen & O_CARD) {
 			char uid[FMT_UID_MAX + 1];
 
@@ -291,23 +312,9 @@ request_build_args(const struct cmd_def *c, const struct desk_cmd *dc,
 		    json_object_new_string(o->holder));
 		json_object_object_add(args, "enabled",
 		    json_object_new_boolean(!(o->seen & O_DISABLED)));
-		if (o->seen & O_FROM) {
-			if (fmt_time_parse(o->from, now, FMT_T_START, &from) == -1)
-				return bad_time("--from", o->from, FMT_T_START);
-			json_object_object_add(args, "valid_from_ms",
-			    json_object_new_int64(from));
-		}
-		if (o->seen & O_UNTIL) {
-			if (fmt_time_parse(o->until, now, FMT_T_END, &until) == -1)
-				return bad_time("--until", o->until, FMT_T_END);
-			if ((o->seen & O_FROM) && until <= from) {
-				lobbyctl_say(_("--until \"%s\" is not after --from \"%s\""),
-				    o->until, o->from);
-				return EXIT_USAGE;
-			}
-			json_object_object_add(args, "valid_until_ms",
-			    json_object_new_int64(until));
-		}
+		if ((rc = period_args(o, now, false, "valid_from_ms",
+		    "valid_until_ms", args)) != 0)
+			return rc;
 		if (o->seen & O_FLOORS) {
 			uint64_t mask;
 			char err[160];

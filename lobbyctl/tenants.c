@@ -4,7 +4,6 @@
  * import and export are tenants_csv.c's. A guard sees the companies' names
  * only: lobbyd sends nothing more.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,17 +31,14 @@ static const char usage[] =
 "      a company's lines together or apart; all or nothing\n"
 "  tenant export [--out FILE]       the directory as such a CSV\n";
 
-static int __attribute__((format(printf, 1, 2)))
-tn_usage(const char *fmt, ...)
+static void
+tn_help(FILE *f)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	lobbyctl_vsay(fmt, ap);
-	va_end(ap);
-	fputs(usage, stderr);
-	return EXIT_USAGE;
+	fputs(usage, f);
 }
+
+/* A mistake in the command's shape: the message, then how it is used. */
+#define tn_usage(...)	lobbyctl_usage_error(tn_help, __VA_ARGS__)
 
 /* The options, by name; each value or NULL. */
 static const struct {
@@ -82,7 +78,7 @@ tn_parse(int argc, char **argv, struct tn_opts *o)
 			continue;
 		}
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			fputs(usage, stdout);
+			tn_help(stdout);
 			exit(0);
 		}
 		if (a[0] != '-' || a[1] == '\0') {
@@ -366,7 +362,6 @@ tenants_main(int argc, char **argv)
 	struct tn_opts o = { 0 };
 	json_object *req, *args, *reply = NULL, *data;
 	const char *cmd = NULL, *path;
-	struct conn conn;
 	int rc;
 
 	if ((rc = tn_parse(argc, argv, &o)) != 0)
@@ -384,14 +379,8 @@ tenants_main(int argc, char **argv)
 	if ((rc = tn_build(&o, &cmd, args)) != 0)
 		goto out_put;
 	json_object_object_add(req, "cmd", json_object_new_string(cmd));
-	if ((rc = conn_open(&conn, path, false)) != 0)
+	if ((rc = conn_ask(path, req, args, &reply, &data)) != 0 || reply == NULL)
 		goto out_put;
-	if ((rc = conn_request(&conn, req, &reply, &data)) != 0 || reply == NULL)
-		goto out_close;
-	if (strcmp(cmd, "tenant.list") == 0 &&
-	    json_object_object_get_ex(reply, "more", NULL) &&
-	    (rc = conn_gather_pages(&conn, req, args, reply, data)) != 0)
-		goto out_reply;
 	if (o.json)
 		show_json(data);
 	else if (strcmp(cmd, "tenant.list") == 0)
@@ -404,13 +393,8 @@ tenants_main(int argc, char **argv)
 		    show_jstr(data, "name"));
 	else
 		show_tenant(data);
-out_reply:
 	json_object_put(reply);
-out_close:
-	conn_close(&conn);
 out_put:
 	json_object_put(req);
-	if (fflush(stdout) == EOF && rc == 0)
-		rc = EXIT_REFUSED;
-	return rc;
+	return lobbyctl_flushed(rc);
 }

@@ -16,6 +16,7 @@
 
 #include <json-c/json.h>
 
+#include "../common/floors.h"
 #include "../common/util.h"
 #include "../control/ctl.h"
 #include "../rules/tenant.h"
@@ -275,7 +276,7 @@ company_json(const struct company *co)
 	json_object_object_add(o, "short_name", json_object_new_string(co->l.short_name));
 	json_object_object_add(o, "units", json_object_new_string(units));
 	if (co->l.has_floors) {
-		fmt_floors_str(co->l.floors, floors, sizeof(floors));
+		floors_str_runs(co->l.floors, floors, sizeof(floors));
 		json_object_object_add(o, "floors", json_object_new_string(floors));
 	}
 	for (size_t i = 0; i < co->nc; i++) {

@@ -59,7 +59,6 @@ users_main(int argc, char **argv)
 	const char *path = NULL, *name = NULL, *role = NULL;
 	struct json_object *req, *args, *reply, *data;
 	char hash[crypto_pwhash_STRBYTES];
-	struct conn conn;
 	bool json = false, add = false;
 	int rc;
 
@@ -94,9 +93,8 @@ users_main(int argc, char **argv)
 	json_object_object_add(args, "role", json_object_new_string(role));
 	json_object_object_add(args, "hash", json_object_new_string(hash));
 	json_object_object_add(req, "args", args);
-	if ((rc = conn_open(&conn, path, false)) != 0)
-		goto out_put;
-	if ((rc = conn_request(&conn, req, &reply, &data)) == 0 && reply != NULL) {
+	if ((rc = conn_ask(path, req, args, &reply, &data)) == 0 &&
+	    reply != NULL) {
 		if (json)
 			show_json(data);
 		else
@@ -105,8 +103,6 @@ users_main(int argc, char **argv)
 			    _(" (password and role replaced)") : "");
 		json_object_put(reply);
 	}
-	conn_close(&conn);
-out_put:
 	json_object_put(req);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../../common/floors.h"
 #include "../../lobbyctl/format.h"
 #include "harness.h"
 
@@ -346,16 +347,22 @@ test_floors(void)
 		}
 		CHECK_INT(fmt_floors_parse(cases[i].in, &m), 0);
 		CHECK(m == cases[i].mask);
-		fmt_floors_str(m, buf, sizeof(buf));
+		floors_str_runs(m, buf, sizeof(buf));
 		CHECK_STR(buf, cases[i].canon);
 	}
-	fmt_floors_str(0, buf, sizeof(buf));
+	floors_str_runs(0, buf, sizeof(buf));
 	CHECK_STR(buf, "");
-	fmt_floors_str(~0ULL, buf, sizeof(buf));
+	floors_str_runs(~0ULL, buf, sizeof(buf));
 	CHECK_STR(buf, "0-63");
-	fmt_floors_str(0x5555555555555555ULL, buf, sizeof(buf));	/* 0,2,...,62 */
+	floors_str_runs(0x5555555555555555ULL, buf, sizeof(buf));	/* 0,2,...,62 */
 	CHECK(strncmp(buf, "0,2,4,", 6) == 0 && strcmp(buf + strlen(buf) - 3,
 	    ",62") == 0);
+	/* Cards' floors (floors_str): two in a row stay two; a cut list is
+	   the start of the whole one. */
+	floors_str((3ULL << 2) | (7ULL << 5) | (1ULL << 63), buf, sizeof(buf));
+	CHECK_STR(buf, "2,3,5-7,63");
+	floors_str_runs((3ULL << 2) | (7ULL << 5) | (1ULL << 63), buf, 6);
+	CHECK_STR(buf, "2-3,5");
 }
 
 static void
