@@ -167,7 +167,7 @@ struct ctl_field {
 #define CTL_FIELD_AS(rec, f, key) \
 	{ key, CTL_FIELD_TYPE(((struct rec *)0)->f), offsetof(struct rec, f) }
 #define CTL_FIELD(rec, f)	CTL_FIELD_AS(rec, f, #f)
-#define CTL_FIELDS(...)	((const struct ctl_field[]){ __VA_ARGS__, { NULL } })
+#define CTL_FIELDS(...)	((const struct ctl_field[]){ __VA_ARGS__, { .key = NULL } })
 
 /* The fields of rec, in the list's order, added to o; o. */
 json_object	*ctl_add_fields(json_object *o, const void *rec,
