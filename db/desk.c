@@ -402,9 +402,7 @@ desk_write(struct store *s, struct store_req *req)
 	case DESK_PURGE:
 		return purge(s, req);
 	default:
-		snprintf(req->error, sizeof(req->error), "%s: front desk action %d"
-		    " is not a write", s->path, (int)in->action);
-		return -1;
+		return store_not_a_write(s, req, "front desk", (int)in->action);
 	}
 }
 

@@ -189,6 +189,15 @@ store_in_tx(struct store *s, struct store_req *req,
 }
 
 int
+store_not_a_write(struct store *s, struct store_req *req, const char *what,
+    int action)
+{
+	snprintf(req->error, sizeof(req->error), "%s: %s action %d is not a write",
+	    s->path, what, action);
+	return -1;
+}
+
+int
 store_insert_event(struct store *s, struct ev_rec *ev)
 {
 	sqlite3_stmt *st = s->st[STORE_ST_EV_INSERT];

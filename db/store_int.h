@@ -120,6 +120,10 @@ void	store_rollback(struct store *);
  * rolled back when -1; 0, or -1 with req->error set. */
 int	store_in_tx(struct store *, struct store_req *,
 	    int (*write)(struct store *, struct store_req *));
+/* For a write's dispatcher meeting an action it does not know: -1 with
+ * "PATH: WHAT action N is not a write" in req->error. */
+int	store_not_a_write(struct store *, struct store_req *, const char *what,
+	    int action);
 int	store_insert_event(struct store *, struct ev_rec *);
 void	store_do(struct store *, struct store_req *);
 

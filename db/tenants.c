@@ -503,9 +503,7 @@ tenant_write_one(struct store *s, struct store_req *req)
 		req->found = sqlite3_changes(s->db) > 0;
 		return req->found ? tn_touch(s, req, in->contact.tenant) : 0;
 	default:
-		snprintf(req->error, sizeof(req->error), "%s: tenant action %d is"
-		    " not a write", s->path, (int)in->action);
-		return -1;
+		return store_not_a_write(s, req, "tenant", (int)in->action);
 	}
 }
 

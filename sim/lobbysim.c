@@ -71,15 +71,7 @@ sim_open(struct sim *sim)
 			l->conns[c].fd = -1;
 	}
 	for (i = 0; i < sim->site.ndevices; i++)
-		if ((sim->site.devices[i].kind == DEV_TURNSTILE &&
-		    sim_ts_init(sim, i) == -1) ||
-		    (sim->site.devices[i].kind == DEV_INPUT &&
-		    sim->site.links[sim->site.devices[i].link].type != LINK_GPIO &&
-		    sim_input_init(sim, i) == -1) ||
-		    (sim->site.devices[i].kind == DEV_INTERCOM &&
-		    sim_icom_init(sim, i) == -1) ||
-		    (sim->site.devices[i].kind == DEV_ELEVATOR &&
-		    sim_elev_init(sim, i) == -1))
+		if (sim_unit_init(sim, i) == -1)
 			return -1;
 	for (i = 0; i < sim->site.nlinks; i++) {
 		struct sim_link *l = &sim->links[i];

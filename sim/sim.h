@@ -134,19 +134,21 @@ struct sim {
 };
 
 /* simmodbus.c: the mapping of a unit, which every kind of device on a Modbus
- * link shows its model through. sim_map_need grows the table sizes so that
- * N bits or registers from ADDR fit (when SET); sim_dev_profile is device
- * DEV's profile, of KIND (-1: any), or NULL after "no WHATprofile";
- * sim_map_new makes the mapping and readies the sim_ts slot, which carries
- * the mapping, the unit and the mute for every kind (0, or -1 logged);
- * sim_map_put shows V at point PT (a bit: V != 0; u32: high word first). */
+ * link shows its model through. sim_unit_init makes device DEV's mapping,
+ * sized by its kind's points, and starts its model there (0; 0 too for a
+ * device that is no Modbus unit; -1 logged); a kind's sim_*_need grows the
+ * table sizes for a profile's points, and its sim_*_start puts its model at
+ * rest and shows it. sim_map_need grows the table sizes so that N bits or
+ * registers from ADDR fit (when SET); sim_map_put shows V at point PT (a
+ * bit: V != 0; u32: high word first). */
+int	sim_unit_init(struct sim *, int dev);
+/* For a control command: the index of device NAME when it is a unit of
+ * KIND; -1 after "error no WHAT "NAME"" in out. */
+int	sim_unit_find(const struct sim *, const char *name, enum device_kind kind,
+	    const char *what, char *out, size_t size);
 void	sim_map_need(int sizes[4], bool set, enum reg_table t, unsigned addr,
 	    int n);
 void	sim_map_need_point(int sizes[4], const struct reg_point *pt);
-const struct profile *sim_dev_profile(const struct sim *, int dev, int kind,
-	    const char *what);
-int	sim_map_new(struct sim *, int dev, const int sizes[4],
-	    const struct profile *);
 void	sim_map_put(modbus_mapping_t *, const struct reg_point *pt, uint32_t v);
 /* Calls fn for each value a write request (PDU, function code first) that
  * libmodbus took into unit ts's mapping put there, in the order written. */
@@ -156,7 +158,6 @@ void	sim_pdu_writes(struct sim *, struct sim_ts *ts, const uint8_t *pdu,
 	    size_t len, int64_t t_ns, sim_write_fn *fn);
 
 /* simmodbus.c: turnstiles and the Modbus links. */
-int	sim_ts_init(struct sim *, int dev);
 void	sim_ts_free(struct sim_ts *);
 void	sim_ts_publish(struct sim_ts *);
 int64_t	sim_ts_tick(struct sim *, int64_t now_ns);
@@ -185,14 +186,15 @@ int	sim_tcp_update_mute(struct sim *, struct sim_link *);
 bool	sim_parse_long(const char *s, long lo, long hi, long *v);
 
 /* siminput.c: contact inputs, one point of a unit; prof is NULL. */
-int	sim_input_init(struct sim *, int dev);
+void	sim_input_start(struct sim *, int dev);
 void	sim_input_publish(struct sim_ts *);
 void	sim_input_cmd(struct sim *, int argc, char **argv, char *out, size_t size);
 /* Answers RTU requests held for their t3.5; returns the next due or -1. */
 int64_t	sim_rtu_tick(struct sim *, int64_t now_ns);
 
 /* simicom.c: intercom stations. */
-int	sim_icom_init(struct sim *, int dev);
+void	sim_icom_need(int sizes[4], const struct profile *);
+void	sim_icom_start(struct sim *, int dev);
 void	sim_icom_publish(struct sim *, int dev);
 /* The release and forward writes in a request PDU libmodbus accepted. */
 void	sim_icom_writes(struct sim *, int dev, const uint8_t *pdu, size_t len,
@@ -202,7 +204,8 @@ int64_t	sim_icom_tick(struct sim *, int64_t now_ns);
 void	sim_icom_ctl(struct sim *, int argc, char **argv, char *out, size_t size);
 
 /* simelev.c: elevator controllers. */
-int	sim_elev_init(struct sim *, int dev);
+void	sim_elev_need(int sizes[4], const struct profile *);
+void	sim_elev_start(struct sim *, int dev);
 void	sim_elev_publish(struct sim *, int dev);
 /* The floor-enable writes in a request PDU libmodbus accepted. */
 void	sim_elev_writes(struct sim *, int dev, const uint8_t *pdu, size_t len,

@@ -18,20 +18,11 @@ elev_regs(const struct elev_profile *p)
 	return (p->floors + 15) / 16;
 }
 
-int
-sim_elev_init(struct sim *sim, int dev)
+void
+sim_elev_need(int sizes[4], const struct profile *prof)
 {
-	struct sim_elev *el = &sim->elev[dev];
-	const struct profile *prof;
-	const struct elev_profile *p;
-	int sizes[4] = { 0, 0, 0, 0 };
+	const struct elev_profile *p = &prof->elev;
 
-	memset(&sim->ts[dev], 0, sizeof(sim->ts[dev]));
-	memset(el, 0, sizeof(*el));
-	if ((prof = sim_dev_profile(sim, dev, PROFILE_ELEVATOR,
-	    "elevator ")) == NULL)
-		return -1;
-	p = &prof->elev;
 	sim_map_need_point(sizes, &p->floor);
 	sim_map_need_point(sizes, &p->dir);
 	sim_map_need_point(sizes, &p->door);
@@ -39,16 +30,16 @@ sim_elev_init(struct sim *sim, int dev)
 	sim_map_need_point(sizes, &p->fault_code);
 	sim_map_need_point(sizes, &p->trapped);
 	sim_map_need(sizes, true, REG_HOLDING, p->enable_addr, elev_regs(p));
-	if (sim_map_new(sim, dev, sizes, prof) == -1)
-		return -1;
-	el->used = true;
-	el->floor = 0;
-	el->dir = ELEV_DIR_STOPPED;
-	el->door = ELEV_DOOR_CLOSED;
-	el->mode = ELEV_MODE_NORMAL;
-	el->raw_mode = -1;
+}
+
+/* A car at rest: stopped at floor 0, its door closed, in normal service. */
+void
+sim_elev_start(struct sim *sim, int dev)
+{
+	sim->elev[dev] = (struct sim_elev){ .used = true, .floor = 0,
+	    .dir = ELEV_DIR_STOPPED, .door = ELEV_DOOR_CLOSED,
+	    .mode = ELEV_MODE_NORMAL, .raw_mode = -1 };
 	sim_elev_publish(sim, dev);
-	return 0;
 }
 
 /* The raw value of state s, or that of fallback when the profile has none. */
@@ -135,11 +126,9 @@ sim_elev_ctl(struct sim *sim, int argc, char **argv, char *out, size_t size)
 		str_printf(out, size, ELEV_USAGE);
 		return;
 	}
-	d = config_device_index(&sim->site, argv[1]);
-	if (d < 0 || !sim->elev[d].used) {
-		str_printf(out, size, "error no elevator controller \"%s\"", argv[1]);
+	if ((d = sim_unit_find(sim, argv[1], DEV_ELEVATOR,
+	    "elevator controller", out, size)) < 0)
 		return;
-	}
 	el = &sim->elev[d];
 	if (strcmp(argv[2], "status") == 0 && argc == 3) {
 		str_printf(out, size, "ok floor=%d dir=%s door=%s mode=%s fault=%u "

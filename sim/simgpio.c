@@ -51,13 +51,39 @@ struct sim_gpio {
 	int64_t		last_on_ms[CONF_GPIO_LINES];
 };
 
+/* The chip's socket at path, listening for the worker: one that an earlier
+ * run left is replaced, anything else is not. -1 logged (link NAME). */
+static int
+chip_listen(const char *name, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd;
+
+	str_copy(sa.sun_path, path, sizeof(sa.sun_path));
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			log_err("%s: %s exists and is not a socket", name, path);
+			return -1;
+		}
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, 4) < 0) {
+		log_err("%s: %s: %s", name, path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int
 sim_gpio_open(struct sim *sim, struct sim_link *l)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const struct site_conf *site = &sim->site;
 	struct sim_gpio *g;
-	struct stat st;
 	int d;
 
 	if (!l->conf->gpio_sim) {
@@ -84,31 +110,12 @@ sim_gpio_open(struct sim *sim, struct sim_link *l)
 			g->level[dc->gpio_d0] = g->level[dc->gpio_d1] = true;
 	}
 	str_copy(g->path, l->conf->path, sizeof(g->path));
-	str_copy(sa.sun_path, g->path, sizeof(sa.sun_path));
-	/* A socket left by an earlier run is replaced; anything else is not. */
-	if (lstat(g->path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			log_err("%s: %s exists and is not a socket", l->conf->name,
-			    g->path);
-			goto out_free;
-		}
-		unlink(g->path);
-	}
-	g->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    0);
-	if (g->lfd < 0 || bind(g->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(g->lfd, 4) < 0) {
-		log_err("%s: %s: %s", l->conf->name, g->path, strerror(errno));
-		if (g->lfd >= 0)
-			close(g->lfd);
-		goto out_free;
+	if ((g->lfd = chip_listen(l->conf->name, g->path)) < 0) {
+		free(g);
+		return -1;
 	}
 	l->gpio = g;
 	return 0;
-
-out_free:
-	free(g);
-	return -1;
 }
 
 /* The worker is gone: its outputs fall back to rest, as a relay board's

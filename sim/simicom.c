@@ -11,32 +11,25 @@
 
 #include "../common/util.h"
 
-int
-sim_icom_init(struct sim *sim, int dev)
+void
+sim_icom_need(int sizes[4], const struct profile *prof)
 {
-	struct sim_icom *ic = &sim->icom[dev];
-	const struct profile *prof;
-	const struct icom_profile *p;
-	int sizes[4] = { 0, 0, 0, 0 };
+	const struct icom_profile *p = &prof->icom;
 
-	memset(&sim->ts[dev], 0, sizeof(sim->ts[dev]));
-	memset(ic, 0, sizeof(*ic));
-	if ((prof = sim_dev_profile(sim, dev, PROFILE_INTERCOM,
-	    "intercom ")) == NULL)
-		return -1;
-	p = &prof->icom;
 	sim_map_need_point(sizes, &p->call);
 	sim_map_need(sizes, p->button.set, p->button.table, p->button.addr, 1);
 	sim_map_need(sizes, p->door.set, p->door.table, p->door.addr, 1);
 	sim_map_need(sizes, p->release.set, p->release.table, p->release.addr,
 	    1);
 	sim_map_need_point(sizes, &p->forward);
-	if (sim_map_new(sim, dev, sizes, prof) == -1)
-		return -1;
-	ic->used = true;
-	ic->call = ICOM_IDLE;
+}
+
+/* A station at rest: no call. */
+void
+sim_icom_start(struct sim *sim, int dev)
+{
+	sim->icom[dev] = (struct sim_icom){ .used = true, .call = ICOM_IDLE };
 	sim_icom_publish(sim, dev);
-	return 0;
 }
 
 void
@@ -155,11 +148,9 @@ sim_icom_ctl(struct sim *sim, int argc, char **argv, char *out, size_t size)
 		    "ring|answer|hangup|door open|closed|status|writes [N]");
 		return;
 	}
-	d = config_device_index(&sim->site, argv[1]);
-	if (d < 0 || !sim->icom[d].used) {
-		str_printf(out, size, "error no intercom station \"%s\"", argv[1]);
+	if ((d = sim_unit_find(sim, argv[1], DEV_INTERCOM, "intercom station",
+	    out, size)) < 0)
 		return;
-	}
 	ic = &sim->icom[d];
 	what = argv[2];
 	if (strcmp(what, "ring") == 0 && argc == 3) {

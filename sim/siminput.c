@@ -11,24 +11,12 @@
 
 #include "../common/util.h"
 
-int
-sim_input_init(struct sim *sim, int dev)
+/* A contact at rest: off. */
+void
+sim_input_start(struct sim *sim, int dev)
 {
-	struct sim_ts *ts = &sim->ts[dev];
-	const struct device_conf *d = &sim->site.devices[dev];
-	int sizes[4] = { 0, 0, 0, 0 };
-
-	memset(ts, 0, sizeof(*ts));
-	if (!d->point.set) {
-		log_err("%s: input without a point", d->name);
-		return -1;
-	}
-	sim_map_need_point(sizes, &d->point);
-	if (sim_map_new(sim, dev, sizes, NULL) == -1)
-		return -1;
-	ts->input = true;
-	sim_input_publish(ts);
-	return 0;
+	sim->ts[dev].input = true;
+	sim_input_publish(&sim->ts[dev]);
 }
 
 /* The contact's raw value in the mapping: on is nonzero unless active low. */

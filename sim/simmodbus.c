@@ -59,22 +59,10 @@ sim_map_need_point(int sizes[4], const struct reg_point *pt)
 	    pt->width == 32 ? 2 : 1);
 }
 
-const struct profile *
-sim_dev_profile(const struct sim *sim, int dev, int kind, const char *what)
-{
-	const struct device_conf *d = &sim->site.devices[dev];
-
-	if (d->profile < 0 || d->profile >= sim->site.nprofiles ||
-	    (kind >= 0 && (int)sim->site.profiles[d->profile].kind != kind)) {
-		log_err("%s: no %sprofile", d->name, what);
-		return NULL;
-	}
-	return &sim->site.profiles[d->profile];
-}
-
-int
-sim_map_new(struct sim *sim, int dev, const int sizes[4],
-    const struct profile *prof)
+/* The mapping of unit dev, sized to SIZES; readies its sim_ts slot, which
+ * carries the mapping, the unit and the mute for every kind. */
+static int
+map_new(struct sim *sim, int dev, const int sizes[4], const struct profile *prof)
 {
 	struct sim_ts *ts = &sim->ts[dev];
 	const struct device_conf *d = &sim->site.devices[dev];
@@ -95,17 +83,11 @@ sim_map_new(struct sim *sim, int dev, const int sizes[4],
 	return 0;
 }
 
-int
-sim_ts_init(struct sim *sim, int dev)
+static void
+ts_need(int sizes[4], const struct profile *p)
 {
-	struct sim_ts *ts = &sim->ts[dev];
-	const struct profile *p;
-	int sizes[4] = { 0, 0, 0, 0 };
 	int i;
 
-	memset(ts, 0, sizeof(*ts));
-	if ((p = sim_dev_profile(sim, dev, -1, "")) == NULL)
-		return -1;
 	sim_map_need_point(sizes, &p->state);
 	sim_map_need_point(sizes, &p->entry_count);
 	sim_map_need_point(sizes, &p->exit_count);
@@ -113,11 +95,91 @@ sim_ts_init(struct sim *sim, int dev)
 	for (i = 0; i < TS_CMD_COUNT; i++)
 		sim_map_need(sizes, p->cmd[i].set, p->cmd[i].table,
 		    p->cmd[i].addr, 1);
-	if (sim_map_new(sim, dev, sizes, p) == -1)
+}
+
+/* A turnstile at rest: idle, its counters at 0. */
+static void
+ts_start(struct sim *sim, int dev)
+{
+	sim->ts[dev].pass_delay_ms = SIM_PASS_DELAY_MS;
+	sim_ts_publish(&sim->ts[dev]);
+}
+
+/* What a unit of each kind of device needs: a profile (of a kind, or any),
+ * room in the mapping for that profile's points, and its model at rest,
+ * shown in the mapping. A contact input needs no profile: its one point is
+ * in its own config. */
+struct unit_kind {
+	int		profile;	/* -1: any kind */
+	const char	*what;		/* in "no WHATprofile"; NULL: needs none */
+	void		(*need)(int sizes[4], const struct profile *);
+	void		(*start)(struct sim *, int dev);
+};
+
+static const struct unit_kind unit_kinds[] = {
+	[DEV_TURNSTILE] = { -1, "", ts_need, ts_start },
+	[DEV_INPUT] = { -1, NULL, NULL, sim_input_start },
+	[DEV_INTERCOM] = { PROFILE_INTERCOM, "intercom ", sim_icom_need,
+	    sim_icom_start },
+	[DEV_ELEVATOR] = { PROFILE_ELEVATOR, "elevator ", sim_elev_need,
+	    sim_elev_start },
+};
+
+/* Device d's profile, when it is of kind k's; NULL after "no WHATprofile". */
+static const struct profile *
+unit_profile(const struct sim *sim, const struct device_conf *d,
+    const struct unit_kind *k)
+{
+	if (d->profile < 0 || d->profile >= sim->site.nprofiles ||
+	    (k->profile >= 0 &&
+	    (int)sim->site.profiles[d->profile].kind != k->profile)) {
+		log_err("%s: no %sprofile", d->name, k->what);
+		return NULL;
+	}
+	return &sim->site.profiles[d->profile];
+}
+
+int
+sim_unit_init(struct sim *sim, int dev)
+{
+	const struct device_conf *d = &sim->site.devices[dev];
+	const struct unit_kind *k;
+	const struct profile *prof = NULL;
+	int sizes[4] = { 0, 0, 0, 0 };
+
+	if ((size_t)d->kind >= sizeof(unit_kinds) / sizeof(unit_kinds[0]) ||
+	    unit_kinds[d->kind].start == NULL ||
+	    sim->site.links[d->link].type == LINK_GPIO)
+		return 0;	/* not a unit on a Modbus link */
+	k = &unit_kinds[d->kind];
+	memset(&sim->ts[dev], 0, sizeof(sim->ts[dev]));
+	if (k->what != NULL) {
+		if ((prof = unit_profile(sim, d, k)) == NULL)
+			return -1;
+		k->need(sizes, prof);
+	} else if (d->point.set) {
+		sim_map_need_point(sizes, &d->point);
+	} else {
+		log_err("%s: input without a point", d->name);
 		return -1;
-	ts->pass_delay_ms = SIM_PASS_DELAY_MS;
-	sim_ts_publish(ts);
+	}
+	if (map_new(sim, dev, sizes, prof) == -1)
+		return -1;
+	k->start(sim, dev);
 	return 0;
+}
+
+int
+sim_unit_find(const struct sim *sim, const char *name, enum device_kind kind,
+    const char *what, char *out, size_t size)
+{
+	int d = config_device_index(&sim->site, name);
+
+	if (d < 0 || sim->site.devices[d].kind != kind || !sim->ts[d].used) {
+		str_printf(out, size, "error no %s \"%s\"", what, name);
+		return -1;
+	}
+	return d;
 }
 
 void

@@ -151,6 +151,10 @@ test_directory(struct store *s)
 	r.in.tenant.contact.tenant = 999;
 	CHECK_INT(store_run(s, &r), -1);
 	CHECK_STR(r.error, "no tenant 999");
+	/* An action the store does not know is refused, nothing written. */
+	r = treq((enum tenant_action)99);
+	CHECK_INT(store_run(s, &r), -1);
+	CHECK(strstr(r.error, ": tenant action 99 is not a write") != NULL);
 }
 
 static void
