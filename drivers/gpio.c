@@ -13,7 +13,6 @@
 #include "link.h"
 #include "wiegand.h"
 
-#define BACKOFF_START_MS	500
 #define READ_ROUNDS		8		/* reads per service() call */
 #define EDGES_MAX		64		/* per read */
 #define HELD_MAX		256		/* edges held back for ordering */
@@ -60,9 +59,7 @@ struct gpio_link {
 	bool			online;
 	bool			said;		/* online/offline told once */
 	uint32_t		failures;
-	int			retry_ms;
-	int64_t			retry_at;
-	int64_t			opened_at;
+	struct link_retry	retry;
 	/* Edges read but later than the horizon of their read: another
 	 * line's queue may still hold older ones (libgpiod v1 has one queue
 	 * per line). Sorted by time. */
@@ -175,17 +172,6 @@ emit_wiegand(struct gpio_link *g, struct gwg *r,
 /* ---- the chip: open, lose, reopen ------------------------------------- */
 
 static void
-schedule_retry(struct gpio_link *g, int64_t now)
-{
-	int max = g->link->site->backoff_max_ms;
-
-	if (max < BACKOFF_START_MS)
-		max = BACKOFF_START_MS;
-	g->retry_at = now + (int64_t)g->retry_ms * NS_PER_MS;
-	g->retry_ms = g->retry_ms > max / 2 ? max : g->retry_ms * 2;
-}
-
-static void
 try_open(struct gpio_link *g, int64_t now)
 {
 	struct gpio_request *req;
@@ -227,7 +213,7 @@ try_open(struct gpio_link *g, int64_t now)
 	for (i = 0; i < g->nwg; i++)
 		wiegand_init(&g->wg[i].w, 0);
 	g->nheld = 0;
-	g->opened_at = now;
+	g->retry.opened_ns = now;
 	g->failures = 0;
 	set_online(g, true, "");
 	/* The first reading of every input, at once. */
@@ -238,7 +224,7 @@ try_open(struct gpio_link *g, int64_t now)
 out_fail:
 	g->failures++;
 	set_online(g, false, err);
-	schedule_retry(g, now);
+	link_retry_failed(&g->retry, g->link, now, false);
 }
 
 static void
@@ -257,12 +243,9 @@ lose_chip(struct gpio_link *g, int64_t now, const char *reason)
 		g->out[i].on = false;
 		g->out[i].pulse_end_ns = 0;
 	}
-	if (now - g->opened_at >= (int64_t)g->link->site->backoff_max_ms *
-	    NS_PER_MS)
-		g->retry_ms = BACKOFF_START_MS;
 	g->failures = 1;
 	set_online(g, false, reason);
-	schedule_retry(g, now);
+	link_retry_failed(&g->retry, g->link, now, true);
 }
 
 /* ---- edges ------------------------------------------------------------ */
@@ -445,7 +428,7 @@ gpio_open(struct link *l)
 	}
 	g->link = l;
 	g->be = l->conf->gpio_sim ? &gpio_backend_sim : &gpio_backend_chip;
-	g->retry_ms = BACKOFF_START_MS;
+	link_retry_init(&g->retry);
 	for (d = 0; d < site->ndevices; d++) {
 		const struct device_conf *dc = &site->devices[d];
 
@@ -501,15 +484,15 @@ gpio_service(struct link *l, int64_t now, short revents)
 
 	(void)revents;	/* read() finds out whether anything waits */
 	if (g->io == NULL) {
-		if (now < g->retry_at)
-			return g->retry_at;
+		if (now < g->retry.at_ns)
+			return g->retry.at_ns;
 		try_open(g, now);
 		if (g->io == NULL)
-			return g->retry_at;
+			return g->retry.at_ns;
 	}
 	if ((more = read_edges(g, &horizon, err, sizeof(err))) < 0) {
 		lose_chip(g, now, err);
-		return g->retry_at;
+		return g->retry.at_ns;
 	}
 	now = mono_ns();
 	/* Pulses end here, whatever the engine does meanwhile. */
@@ -522,7 +505,7 @@ gpio_service(struct link *l, int64_t now, short revents)
 			o->pulse_end_ns = 0;
 			if (drive(g, o, false, err, sizeof(err)) < 0) {
 				lose_chip(g, now, err);
-				return g->retry_at;
+				return g->retry.at_ns;
 			}
 		} else if (o->pulse_end_ns < next) {
 			next = o->pulse_end_ns;

@@ -37,3 +37,24 @@ link_cmd_result(struct link *l, const struct msg_cmd *c,
 		str_copy(r.error, error, sizeof(r.error));
 	return link_emit(l, &r);
 }
+
+void
+link_retry_init(struct link_retry *r)
+{
+	r->ms = LINK_RETRY_START_MS;
+	r->at_ns = r->opened_ns = 0;
+}
+
+void
+link_retry_failed(struct link_retry *r, const struct link *l, int64_t now_ns,
+    bool dropped)
+{
+	int max = l->site->backoff_max_ms;
+
+	if (max < LINK_RETRY_START_MS)
+		max = LINK_RETRY_START_MS;
+	if (dropped && now_ns - r->opened_ns >= (int64_t)max * NS_PER_MS)
+		r->ms = LINK_RETRY_START_MS;
+	r->at_ns = now_ns + (int64_t)r->ms * NS_PER_MS;
+	r->ms = r->ms > max / 2 ? max : r->ms * 2;
+}

@@ -7,6 +7,7 @@
 #ifndef LOBBYD_LINK_H
 #define LOBBYD_LINK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../config/config.h"
@@ -47,6 +48,26 @@ struct link {
 extern const struct link_ops link_modbus_ops;	/* modbus-tcp and -rtu */
 extern const struct link_ops link_serial_reader_ops;
 extern const struct link_ops link_gpio_ops;
+
+/*
+ * Reopening a port or chip that failed: the first try LINK_RETRY_START_MS
+ * after the failure, each next one twice as long, up to the site's
+ * backoff_max_ms. One that stayed open that long before it dropped starts
+ * afresh; one that keeps dropping at once backs off further.
+ */
+#define LINK_RETRY_START_MS	500
+
+struct link_retry {
+	int	ms;		/* the next wait */
+	int64_t	at_ns;		/* reopen at, while closed */
+	int64_t	opened_ns;	/* when it last opened */
+};
+
+void	link_retry_init(struct link_retry *);
+/* It failed to open (dropped: it was open and failed) at now_ns: the next
+ * try is at at_ns. */
+void	link_retry_failed(struct link_retry *, const struct link *, int64_t now_ns,
+	    bool dropped);
 
 /* The ops for a link type; NULL if none is built in. */
 const struct link_ops *link_ops_for(enum link_type);

@@ -18,7 +18,6 @@
 #include "link.h"
 #include "serial.h"
 
-#define BACKOFF_START_MS	500
 #define READ_BUDGET		16		/* reads per service() call */
 #define IDLE_WAKE_NS		(1000 * NS_PER_MS)
 
@@ -32,23 +31,13 @@ struct reader {
 	struct idpoll		*idp;		/* format idcard only */
 	enum reader_state	state;
 	uint32_t		failures;	/* failed opens in a row */
-	int			retry_ms;	/* next back-off */
-	int64_t			retry_at;	/* reopen at, while closed */
-	int64_t			opened_at;
+	struct link_retry	retry;		/* while closed */
 };
 
 static const char *
 reader_name(const struct reader *r)
 {
 	return r->link->site->devices[r->dev].name;
-}
-
-static int
-backoff_max_ms(const struct reader *r)
-{
-	int max = r->link->site->backoff_max_ms;
-
-	return max > BACKOFF_START_MS ? max : BACKOFF_START_MS;
 }
 
 /* Tells the engine and the log when the reader comes or goes; only then. */
@@ -72,15 +61,6 @@ set_state(struct reader *r, enum reader_state state, const char *reason)
 }
 
 static void
-schedule_retry(struct reader *r, int64_t now)
-{
-	int max = backoff_max_ms(r);
-
-	r->retry_at = now + (int64_t)r->retry_ms * NS_PER_MS;
-	r->retry_ms = r->retry_ms > max / 2 ? max : r->retry_ms * 2;
-}
-
-static void
 try_open(struct reader *r, int64_t now)
 {
 	char err[CONF_PATH_MAX + 128];
@@ -89,10 +69,10 @@ try_open(struct reader *r, int64_t now)
 	if (r->port == NULL) {
 		r->failures++;
 		set_state(r, RD_OFFLINE, err);
-		schedule_retry(r, now);
+		link_retry_failed(&r->retry, r->link, now, false);
 		return;
 	}
-	r->opened_at = now;
+	r->retry.opened_ns = now;
 	r->failures = 0;
 	cardfmt_init(&r->parser, r->link->conf->format);
 	if (r->idp != NULL)
@@ -208,13 +188,9 @@ lose_port(struct reader *r, int64_t now, const char *reason)
 		cardfmt_flush(&r->parser, now, on_result, r);
 	serial_close(r->port);
 	r->port = NULL;
-	/* A port that stayed up a while starts its back-off afresh; one that
-	 * keeps dropping at once backs off further. */
-	if (now - r->opened_at >= (int64_t)backoff_max_ms(r) * NS_PER_MS)
-		r->retry_ms = BACKOFF_START_MS;
 	r->failures = 1;
 	set_state(r, RD_OFFLINE, reason);
-	schedule_retry(r, now);
+	link_retry_failed(&r->retry, r->link, now, true);
 }
 
 /*
@@ -293,7 +269,7 @@ reader_open(struct link *l)
 	r->link = l;
 	r->dev = dev;
 	r->state = RD_UNKNOWN;
-	r->retry_ms = BACKOFF_START_MS;
+	link_retry_init(&r->retry);
 	cardfmt_init(&r->parser, l->conf->format);
 	if (l->conf->format == CARD_IDCARD &&
 	    (r->idp = calloc(1, sizeof(*r->idp))) == NULL) {
@@ -323,24 +299,24 @@ reader_service(struct link *l, int64_t now_ns, short revents)
 	int more;
 
 	if (r->port == NULL) {
-		if (now_ns < r->retry_at)
-			return r->retry_at;
+		if (now_ns < r->retry.at_ns)
+			return r->retry.at_ns;
 		try_open(r, now_ns);
 		if (r->port == NULL)
-			return r->retry_at;
+			return r->retry.at_ns;
 		revents = 0;	/* they were about a port now closed */
 	}
 	more = read_input(r, revents, err, sizeof(err));
 	if (more < 0) {
 		lose_port(r, now_ns, err);
-		return r->retry_at;
+		return r->retry.at_ns;
 	}
 	if (more > 0)
 		return now_ns;
 	if (r->idp != NULL) {
 		if ((next = id_step(r, now_ns, err, sizeof(err))) < 0) {
 			lose_port(r, now_ns, err);
-			return r->retry_at;
+			return r->retry.at_ns;
 		}
 		return next < now_ns + IDLE_WAKE_NS ? next : now_ns + IDLE_WAKE_NS;
 	}
