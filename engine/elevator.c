@@ -66,9 +66,11 @@ elev_mode_change(struct engine *e, int dev, enum elev_mode was,
 	}
 }
 
+/* The kind's message: a controller's status. */
 static void
-elev_status(struct engine *e, int dev, const struct msg_elev_status *m)
+elev_status(struct engine *e, int dev, const union msg_any *any)
 {
+	const struct msg_elev_status *m = &any->elev_status;
 	struct dev_state *ds = &e->devs[dev];
 	struct elev_state *st = (struct elev_state *)(void *)ds->kstate;
 	const struct device_conf *dc = &e->site->devices[dev];
@@ -351,12 +353,6 @@ elevator_card(struct engine *e, int dev, const struct msg_card *m)
 
 /* ---- the kind ----------------------------------------------------------- */
 
-static void
-elev_msg(struct engine *e, int dev, const union msg_any *m)
-{
-	elev_status(e, dev, &m->elev_status);
-}
-
 static const char *
 elev_state_name(const struct engine *e, int dev)
 {
@@ -371,6 +367,6 @@ const struct dev_kind elev_kind = {
 	.label = "Elevator",
 	.state_size = sizeof(struct elev_state),
 	.msgs = 1u << MSG_ELEV_STATUS,
-	.msg = elev_msg,
+	.msg = elev_status,
 	.state_name = elev_state_name,
 };

@@ -96,9 +96,11 @@ call_over(struct engine *e, int dev)
 	alert_dev_clear(e, dev, ALERT_KIND);
 }
 
+/* The kind's message: a station's status. */
 static void
-icom_status(struct engine *e, int dev, const struct msg_icom_status *m)
+icom_status(struct engine *e, int dev, const union msg_any *any)
 {
+	const struct msg_icom_status *m = &any->icom_status;
 	struct dev_state *ds = &e->devs[dev];
 	struct icom_state *st = st_of(e, dev);
 	const struct device_conf *dc = &e->site->devices[dev];
@@ -250,12 +252,6 @@ icom_next_deadline(const struct engine *e)
 
 /* ---- the kind ----------------------------------------------------------- */
 
-static void
-icom_msg(struct engine *e, int dev, const union msg_any *m)
-{
-	icom_status(e, dev, &m->icom_status);
-}
-
 static const char *
 icom_state_name(const struct engine *e, int dev)
 {
@@ -273,7 +269,7 @@ const struct dev_kind icom_kind = {
 	.label = "Intercom",
 	.state_size = sizeof(struct icom_state),
 	.msgs = 1u << MSG_ICOM_STATUS,
-	.msg = icom_msg,
+	.msg = icom_status,
 	.tick = icom_tick,
 	.next_deadline = icom_next_deadline,
 	.state_name = icom_state_name,
