@@ -38,6 +38,15 @@ static const char parity_chars[] = { 'N', 'E', 'O' };
 static const char *const format_names[] = { "em4100", "wiegand-ascii", "qr",
     "idcard", NULL };
 
+const char *
+config_card_format_name(enum card_format f)
+{
+	/* The three Wiegand frames are one format in the config. */
+	if (f >= CARD_WIEGAND_26 && f <= CARD_WIEGAND_37)
+		return "wiegand";
+	return conf_word(format_names, (int)f, "?");
+}
+
 static void
 load_link(struct load *ld, int i, const config_setting_t *e)
 {

@@ -27,22 +27,19 @@ static const char *const freight_keys[] = { "rush_hours", "max_hours", NULL };
 const char *
 config_elev_dir_name(enum elev_dir d)
 {
-	return d > ELEV_DIR_UNKNOWN && d < ELEV_DIR_COUNT ? dir_keys[d - 1] :
-	    "unknown";
+	return conf_word(dir_keys, (int)d - 1, "unknown");
 }
 
 const char *
 config_elev_door_name(enum elev_door d)
 {
-	return d > ELEV_DOOR_UNKNOWN && d < ELEV_DOOR_COUNT ? door_keys[d - 1] :
-	    "unknown";
+	return conf_word(door_keys, (int)d - 1, "unknown");
 }
 
 const char *
 config_elev_mode_name(enum elev_mode m)
 {
-	return m > ELEV_MODE_UNKNOWN && m < ELEV_MODE_COUNT ? mode_keys[m - 1] :
-	    "unknown";
+	return conf_word(mode_keys, (int)m - 1, "unknown");
 }
 
 /* Point KEY of G: a register, or a bit when BITS_OK. */

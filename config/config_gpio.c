@@ -29,9 +29,6 @@ static const char *const wiegand_keys[] = { "name", "link", "kind", "d0",
     "d1", NULL };
 static const char *const any_keys[] = { "name", "link", "kind", "line",
     "function", "active_low", "debounce_ms", "d0", "d1", NULL };
-/* In enum input_function's order. */
-static const char *const function_names[] = { "door", "rex", "fire", "power",
-    "tamper", NULL };
 static const char *const door_keys[] = { "name", "contact", "strike",
     "reader", "rex", "unlock_ms", "held_open_s", NULL };
 
@@ -129,7 +126,7 @@ conf_gpio_device(struct load *ld, int i, const config_setting_t *e)
 		conf_get_int(ld, &sc, e, "line", true, 0, CONF_GPIO_LINES - 1,
 		    &d->gpio_line);
 		if (conf_get_choice(ld, &sc, e, "function", true,
-		    function_names, &fn))
+		    conf_input_functions, &fn))
 			d->function = (enum input_function)fn;
 		conf_get_bool(ld, &sc, e, "active_low", &d->active_low);
 		conf_get_int(ld, &sc, e, "debounce_ms", false, 1, 5000,

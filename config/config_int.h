@@ -230,6 +230,13 @@ void	conf_load_access(struct load *, const config_setting_t *root);
 void	conf_access_lane(struct load *, int i, const config_setting_t *e,
 	    const struct scope *);
 void	conf_access_finish(struct load *);
+/* config.c: an enum's word, WORDS being the config's words for its values in
+ * the enum's order (NULL-terminated) and V counted from the first of them;
+ * NONE when V is not one of them. */
+const char *conf_word(const char *const *words, int v, const char *none);
+/* config_input.c: an input's functions, in enum input_function's order. */
+extern const char *const conf_input_functions[];
+
 /* config_access.c: "HH:MM-HH:MM" as minutes of the day (the end at most
  * "24:00"); false when it is not such a span. */
 bool	conf_parse_span(const char *s, int *from, int *until);
