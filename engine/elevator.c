@@ -23,17 +23,6 @@ elev_state_of(const struct engine *e, int dev)
 	return (const struct elev_state *)(const void *)e->devs[dev].kstate;
 }
 
-static void
-elev_event(struct engine *e, int dev, const char *kind, const char *detail)
-{
-	struct ev_rec ev;
-
-	engine_ev_init(&ev, kind);
-	engine_ev_dev(e, &ev, dev);
-	str_copy(ev.detail, detail, sizeof(ev.detail));
-	engine_event(e, &ev);
-}
-
 /* ---- controller status ------------------------------------------------- */
 
 static void
@@ -52,7 +41,7 @@ elev_mode_change(struct engine *e, int dev, enum elev_mode was,
 		    config_elev_mode_name(was), config_elev_mode_name(now));
 	/* The first reading of a car in normal service is no news. */
 	if (!(was == ELEV_MODE_UNKNOWN && now == ELEV_MODE_NORMAL))
-		elev_event(e, dev, "elevator_mode", detail);
+		engine_dev_event(e, dev, "elevator_mode", detail);
 	if (now == ELEV_MODE_UNKNOWN)
 		log_warn("%s: mode value %d is not in profile %s", dc->name, raw,
 		    e->site->profiles[dc->profile].name);
@@ -99,7 +88,7 @@ elev_status(struct engine *e, int dev, const union msg_any *any)
 	if (m->trapped && !was_trapped) {
 		snprintf(detail, sizeof(detail), "passenger alarm at floor %d, "
 		    "door %s", m->floor, config_elev_door_name(st->elev_door));
-		elev_event(e, dev, "elevator_trapped", detail);
+		engine_dev_event(e, dev, "elevator_trapped", detail);
 		log_warn("%s: passenger trapped at floor %d", dc->name, m->floor);
 		snprintf(msg, sizeof(msg), "Passenger trapped in elevator %s at "
 		    "floor %d", dc->name, m->floor);
@@ -107,20 +96,20 @@ elev_status(struct engine *e, int dev, const union msg_any *any)
 	} else if (!m->trapped && was_trapped) {
 		snprintf(detail, sizeof(detail), "passenger alarm over at floor %d",
 		    m->floor);
-		elev_event(e, dev, "elevator_trap_cleared", detail);
+		engine_dev_event(e, dev, "elevator_trap_cleared", detail);
 		log_notice("%s: passenger alarm over", dc->name);
 		alert_dev_clear(e, dev, "trapped");
 	}
 	if (m->fault_code != 0 && !was_fault) {
 		snprintf(detail, sizeof(detail), "fault code %u at floor %d",
 		    m->fault_code, m->floor);
-		elev_event(e, dev, "elevator_fault", detail);
+		engine_dev_event(e, dev, "elevator_fault", detail);
 		log_warn("%s: %s", dc->name, detail);
 		snprintf(msg, sizeof(msg), "Elevator %s in fault (code %u) at "
 		    "floor %d", dc->name, m->fault_code, m->floor);
 		alert_dev_raise(e, dev, "fault", SEV_URGENT, AUD_ENGINEERING, msg);
 	} else if (m->fault_code == 0 && was_fault) {
-		elev_event(e, dev, "elevator_fault_cleared", "");
+		engine_dev_event(e, dev, "elevator_fault_cleared", "");
 		log_notice("%s: fault cleared", dc->name);
 		alert_dev_clear(e, dev, "fault");
 	}
