@@ -311,6 +311,17 @@ conf_word(const char *const *words, int v, const char *none)
 	return none;
 }
 
+int
+conf_word_index(const char *const *words, const char *s)
+{
+	int i;
+
+	for (i = 0; words[i] != NULL; i++)
+		if (strcmp(s, words[i]) == 0)
+			return i;
+	return -1;
+}
+
 const char *
 config_device_kind_name(enum device_kind k)
 {

@@ -234,6 +234,8 @@ void	conf_access_finish(struct load *);
  * the enum's order (NULL-terminated) and V counted from the first of them;
  * NONE when V is not one of them. */
 const char *conf_word(const char *const *words, int v, const char *none);
+/* The other way: where S is among WORDS, -1 when it is not there. */
+int	conf_word_index(const char *const *words, const char *s);
 /* config_input.c: an input's functions, in enum input_function's order. */
 extern const char *const conf_input_functions[];
 

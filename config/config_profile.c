@@ -53,10 +53,7 @@ conf_parse_point(const char *s, struct reg_point *pt)
 		    "TABLE one of coil, discrete, input, holding)";
 	memcpy(table, s, tlen);
 	table[tlen] = '\0';
-	for (t = 0; table_names[t] != NULL; t++)
-		if (strcmp(table, table_names[t]) == 0)
-			break;
-	if (table_names[t] == NULL)
+	if ((t = conf_word_index(table_names, table)) < 0)
 		return "has an unknown table (coil, discrete, input or holding)";
 	a = colon + 1;
 	if (!(*a >= '0' && *a <= '9'))

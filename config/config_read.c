@@ -667,11 +667,9 @@ conf_get_choice(struct load *ld, const struct scope *sc,
 	if (m == NULL)
 		return false;
 	s = config_setting_get_string(m);
-	for (i = 0; choices[i] != NULL; i++) {
-		if (strcmp(s, choices[i]) == 0) {
-			*out = i;
-			return true;
-		}
+	if ((i = conf_word_index(choices, s)) >= 0) {
+		*out = i;
+		return true;
 	}
 	list[0] = '\0';
 	for (i = 0; choices[i] != NULL && n >= 0 && (size_t)n < sizeof(list);
