@@ -301,93 +301,43 @@ config_elevator_index(const struct site_conf *site, const char *name)
 }
 
 const char *
-config_card_format_name(enum card_format f)
+conf_word(const char *const *words, int v, const char *none)
 {
-	switch (f) {
-	case CARD_EM4100:	return "em4100";
-	case CARD_WIEGAND_ASCII: return "wiegand-ascii";
-	case CARD_QR:		return "qr";
-	case CARD_IDCARD:	return "idcard";
-	case CARD_WIEGAND_26:
-	case CARD_WIEGAND_34:
-	case CARD_WIEGAND_37:	return "wiegand";
-	}
-	return "?";
+	int i;
+
+	for (i = 0; v >= 0 && words[i] != NULL; i++)
+		if (i == v)
+			return words[i];
+	return none;
+}
+
+int
+conf_word_index(const char *const *words, const char *s)
+{
+	int i;
+
+	for (i = 0; words[i] != NULL; i++)
+		if (strcmp(s, words[i]) == 0)
+			return i;
+	return -1;
 }
 
 const char *
 config_device_kind_name(enum device_kind k)
 {
-	switch (k) {
-	case DEV_TURNSTILE:	return "turnstile";
-	case DEV_READER:	return "reader";
-	case DEV_ELEVATOR:	return "elevator";
-	case DEV_INTERCOM:	return "intercom";
-	case DEV_INPUT:		return "input";
-	case DEV_OUTPUT:	return "output";
-	}
-	return "?";
-}
+	/* In enum device_kind's order. */
+	static const char *const kinds[] = { "turnstile", "reader",
+	    "elevator", "intercom", "input", "output", NULL };
 
-const char *
-config_input_function_name(enum input_function f)
-{
-	switch (f) {
-	case IN_DOOR:	return "door";
-	case IN_REX:	return "rex";
-	case IN_FIRE:	return "fire";
-	case IN_POWER:	return "power";
-	case IN_TAMPER:	return "tamper";
-	}
-	return "?";
+	return conf_word(kinds, (int)k, "?");
 }
 
 const char *
 config_link_type_name(enum link_type t)
 {
-	switch (t) {
-	case LINK_MODBUS_TCP:
-		return "modbus-tcp";
-	case LINK_MODBUS_RTU:
-		return "modbus-rtu";
-	case LINK_SERIAL_READER:
-		return "serial-reader";
-	case LINK_GPIO:
-		return "gpio";
-	}
-	return "?";
-}
+	/* In enum link_type's order. */
+	static const char *const types[] = { "modbus-tcp", "modbus-rtu",
+	    "serial-reader", "gpio", NULL };
 
-const char *
-config_ts_cmd_name(enum ts_cmd c)
-{
-	switch (c) {
-	case TS_CMD_OPEN_ENTRY:
-		return "open_entry";
-	case TS_CMD_OPEN_EXIT:
-		return "open_exit";
-	case TS_CMD_FREE:
-		return "free";
-	case TS_CMD_LOCK:
-		return "lock";
-	case TS_CMD_COUNT:
-		break;
-	}
-	return "?";
-}
-
-const char *
-config_ts_state_name(enum ts_state s)
-{
-	switch (s) {
-	case TS_UNKNOWN:
-		return "unknown";
-	case TS_IDLE:
-		return "idle";
-	case TS_PASSING:
-		return "passing";
-	case TS_FAULT:
-		return "fault";
-	}
-	return "?";
+	return conf_word(types, (int)t, "?");
 }

@@ -433,10 +433,7 @@ visitor_defaults(struct site_conf *site)
 int
 config_visitor_class(const char *name)
 {
-	for (int c = 0; c < CONF_VISITOR_CLASSES; c++)
-		if (strcmp(name, class_names[c]) == 0)
-			return c;
-	return -1;
+	return conf_word_index(class_names, name);
 }
 
 /* hold, wait_alert_s, announce and watch_cue of the visitors group G. */

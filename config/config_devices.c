@@ -38,6 +38,15 @@ static const char parity_chars[] = { 'N', 'E', 'O' };
 static const char *const format_names[] = { "em4100", "wiegand-ascii", "qr",
     "idcard", NULL };
 
+const char *
+config_card_format_name(enum card_format f)
+{
+	/* The three Wiegand frames are one format in the config. */
+	if (f >= CARD_WIEGAND_26 && f <= CARD_WIEGAND_37)
+		return "wiegand";
+	return conf_word(format_names, (int)f, "?");
+}
+
 static void
 load_link(struct load *ld, int i, const config_setting_t *e)
 {
@@ -178,15 +187,13 @@ static void
 load_lane(struct load *ld, int i, const config_setting_t *e)
 {
 	struct lane_conf *ln = &ld->site->lanes[i];
-	const config_setting_t *m;
 	struct scope sc;
 
 	ln->line = conf_elem_begin(ld, &sc, "lanes", i, e, lane_keys);
 	ln->turnstile = ln->entry_reader = ln->exit_reader = -1;
 	ln->pass_timeout_ms = 8000;
 	ld->lane_elem[i] = e;
-	if ((m = conf_get_name(ld, &sc, e, "name", true, ln->name)) != NULL)
-		conf_name_taken(ld, &sc, m, "lanes", i, config_lane_index);
+	conf_event_name(ld, &sc, e, "lanes", i, ln->name);
 	ld->lane_ts[i] = conf_get_name(ld, &sc, e, "turnstile", true, NULL);
 	ld->lane_in[i] = conf_get_name(ld, &sc, e, "entry_reader", false, NULL);
 	ld->lane_out[i] = conf_get_name(ld, &sc, e, "exit_reader", false, NULL);
@@ -371,54 +378,54 @@ resolve_devices(struct load *ld)
 	}
 }
 
-/* A lane's reference KEY (in setting M) to a device of KIND; -1 if bad. */
-static int
-resolve_lane_dev(struct load *ld, const struct scope *sc,
-    const config_setting_t *m, const char *key, enum device_kind kind)
+int
+conf_device_ref(struct load *ld, const struct scope *sc,
+    const config_setting_t *m, const char *key, const struct dev_want *w)
 {
 	const char *name = config_setting_get_string(m);
 	int di = config_device_index(ld->site, name);
-	char qb[80];
+	const struct device_conf *d;
+	char qb[80], is[40];
 
 	if (di < 0) {
 		conf_serr(ld, sc, m, "%s %s is not defined in %s", key,
-		    conf_quote(qb, sizeof(qb), name),
-		    kind == DEV_TURNSTILE ? "devices" : "readers");
+		    conf_quote(qb, sizeof(qb), name), w->lists);
 		return -1;
 	}
-	if (ld->site->devices[di].kind == DEV_INPUT) {
-		conf_serr(ld, sc, m, "%s %s is an input, not a %s", key,
+	d = &ld->site->devices[di];
+	if (d->kind != w->kind || (w->function >= 0 &&
+	    (int)d->function != w->function)) {
+		conf_serr(ld, sc, m, "%s %s is %s, not %s", key,
 		    conf_quote(qb, sizeof(qb), name),
-		    kind == DEV_TURNSTILE ? "turnstile" : "card reader");
+		    w->is(w, d, is, sizeof(is)), w->want);
 		return -1;
 	}
-	if (ld->site->devices[di].kind != kind) {
-		conf_serr(ld, sc, m, "%s %s is %s", key,
-		    conf_quote(qb, sizeof(qb), name),
-		    kind == DEV_TURNSTILE ? "a card reader, not a turnstile" :
-		    "a turnstile, not a card reader");
+	if (d->kind == DEV_READER && d->link >= 0 &&
+	    ld->site->links[d->link].format == CARD_IDCARD) {
+		conf_serr(ld, sc, m, "%s %s reads identity cards at the desk "
+		    "(format \"idcard\"); it opens nothing", key,
+		    conf_quote(qb, sizeof(qb), d->name));
 		return -1;
 	}
-	if (conf_reader_opens_nothing(ld, sc, m, key, di))
-		return -1;
 	return di;
 }
 
-bool
-conf_reader_opens_nothing(struct load *ld, const struct scope *sc,
-    const config_setting_t *m, const char *key, int di)
+/* A lane's turnstile or reader D, when it is not what W wants. */
+static const char *
+lane_dev_is(const struct dev_want *w, const struct device_conf *d, char *buf,
+    size_t size)
 {
-	const struct device_conf *d = &ld->site->devices[di];
-	char qb[80];
-
-	if (d->kind != DEV_READER || d->link < 0 ||
-	    ld->site->links[d->link].format != CARD_IDCARD)
-		return false;
-	conf_serr(ld, sc, m, "%s %s reads identity cards at the desk (format "
-	    "\"idcard\"); it opens nothing", key,
-	    conf_quote(qb, sizeof(qb), d->name));
-	return true;
+	(void)buf;
+	(void)size;
+	if (d->kind == DEV_INPUT)
+		return "an input";
+	return w->kind == DEV_TURNSTILE ? "a card reader" : "a turnstile";
 }
+
+static const struct dev_want lane_turnstile = { DEV_TURNSTILE, -1,
+    "a turnstile", "devices", lane_dev_is };
+static const struct dev_want lane_reader = { DEV_READER, -1,
+    "a card reader", "readers", lane_dev_is };
 
 static void
 resolve_lanes(struct load *ld)
@@ -442,8 +449,8 @@ resolve_lanes(struct load *ld)
 
 		conf_scope_elem(&sc, "lanes", i, ld->lane_elem[i]);
 		if (ld->lane_ts[i] != NULL &&
-		    (di = resolve_lane_dev(ld, &sc, ld->lane_ts[i], "turnstile",
-		    DEV_TURNSTILE)) >= 0) {
+		    (di = conf_device_ref(ld, &sc, ld->lane_ts[i], "turnstile",
+		    &lane_turnstile)) >= 0) {
 			if ((k = ts_lane[di]) >= 0)
 				conf_serr(ld, &sc, ld->lane_ts[i], "turnstile "
 				    "%s is already in lanes[%d]%s%s%s",
@@ -457,8 +464,8 @@ resolve_lanes(struct load *ld)
 			ln->turnstile = di;
 		}
 		for (d = 0; d < 2; d++) {
-			if (rm[d] == NULL || (di = resolve_lane_dev(ld, &sc,
-			    rm[d], dirs[d], DEV_READER)) < 0)
+			if (rm[d] == NULL || (di = conf_device_ref(ld, &sc,
+			    rm[d], dirs[d], &lane_reader)) < 0)
 				continue;
 			*slot[d] = di;
 			if ((k = rd_lane[di]) < 0) {

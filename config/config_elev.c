@@ -27,22 +27,19 @@ static const char *const freight_keys[] = { "rush_hours", "max_hours", NULL };
 const char *
 config_elev_dir_name(enum elev_dir d)
 {
-	return d > ELEV_DIR_UNKNOWN && d < ELEV_DIR_COUNT ? dir_keys[d - 1] :
-	    "unknown";
+	return conf_word(dir_keys, (int)d - 1, "unknown");
 }
 
 const char *
 config_elev_door_name(enum elev_door d)
 {
-	return d > ELEV_DOOR_UNKNOWN && d < ELEV_DOOR_COUNT ? door_keys[d - 1] :
-	    "unknown";
+	return conf_word(door_keys, (int)d - 1, "unknown");
 }
 
 const char *
 config_elev_mode_name(enum elev_mode m)
 {
-	return m > ELEV_MODE_UNKNOWN && m < ELEV_MODE_COUNT ? mode_keys[m - 1] :
-	    "unknown";
+	return conf_word(mode_keys, (int)m - 1, "unknown");
 }
 
 /* Point KEY of G: a register, or a bit when BITS_OK. */
@@ -144,38 +141,33 @@ conf_elev_devices(struct load *ld)
 	}
 }
 
-/* Setting KEY of elevator E names a device of kind KIND; index or -1. */
+/* An elevator's controller or reader D, when it is not what W wants. */
+static const char *
+elev_dev_is(const struct dev_want *w, const struct device_conf *d, char *buf,
+    size_t size)
+{
+	const char *k = config_device_kind_name(d->kind);
+
+	(void)w;
+	snprintf(buf, size, "%s %s", strchr("aeiou", k[0]) != NULL ? "an" : "a",
+	    k);
+	return buf;
+}
+
+static const struct dev_want elev_controller = { DEV_ELEVATOR, -1,
+    "an elevator controller (a device with an elevator profile)", "devices",
+    elev_dev_is };
+static const struct dev_want elev_reader = { DEV_READER, -1, "a card reader",
+    "readers or devices", elev_dev_is };
+
+/* Setting KEY of elevator E names a device W wants; its index or -1. */
 static int
 elev_dev(struct load *ld, const struct scope *sc, const config_setting_t *e,
-    const char *key, enum device_kind kind)
+    const char *key, const struct dev_want *w)
 {
 	const config_setting_t *m = conf_get_name(ld, sc, e, key, true, NULL);
-	const char *name;
-	char qb[80];
-	int di;
 
-	if (m == NULL)
-		return -1;
-	name = config_setting_get_string(m);
-	if ((di = config_device_index(ld->site, name)) < 0) {
-		conf_serr(ld, sc, m, "%s %s is not defined in %s", key,
-		    conf_quote(qb, sizeof(qb), name), kind == DEV_READER ?
-		    "readers or devices" : "devices");
-		return -1;
-	}
-	if (ld->site->devices[di].kind != kind) {
-		const char *k = config_device_kind_name(ld->site->devices[di].kind);
-
-		conf_serr(ld, sc, m, "%s %s is %s %s, not %s", key,
-		    conf_quote(qb, sizeof(qb), name),
-		    strchr("aeiou", k[0]) != NULL ? "an" : "a", k,
-		    kind == DEV_READER ? "a card reader" :
-		    "an elevator controller (a device with an elevator profile)");
-		return -1;
-	}
-	if (conf_reader_opens_nothing(ld, sc, m, key, di))
-		return -1;
-	return di;
+	return m != NULL ? conf_device_ref(ld, sc, m, key, w) : -1;
 }
 
 /* Reader DI of elevator I serves nothing else: no lane, door, elevator. */
@@ -219,22 +211,14 @@ elev_reader_unique(struct load *ld, const struct scope *sc, int i,
 static void
 load_elevator(struct load *ld, int i, const config_setting_t *e)
 {
-	struct site_conf *site = ld->site;
-	struct elevator_conf *el = &site->elevators[i];
-	const config_setting_t *m;
+	struct elevator_conf *el = &ld->site->elevators[i];
 	struct scope sc;
 
 	el->line = conf_elem_begin(ld, &sc, "elevators", i, e, elevator_keys);
 	el->enable_s = ENABLE_DEF_S;
-	/* Elevator events name it where lane events name the lane. */
-	if ((m = conf_get_name(ld, &sc, e, "name", true, el->name)) != NULL &&
-	    !conf_name_taken(ld, &sc, m, "elevators", i,
-	    config_elevator_index) && !conf_name_taken(ld, &sc, m, "lanes",
-	    site->nlanes, config_lane_index))
-		conf_name_taken(ld, &sc, m, "doors", site->ndoors,
-		    config_door_index);
-	el->controller = elev_dev(ld, &sc, e, "controller", DEV_ELEVATOR);
-	el->reader = elev_dev(ld, &sc, e, "reader", DEV_READER);
+	conf_event_name(ld, &sc, e, "elevators", i, el->name);
+	el->controller = elev_dev(ld, &sc, e, "controller", &elev_controller);
+	el->reader = elev_dev(ld, &sc, e, "reader", &elev_reader);
 	if (el->reader >= 0)
 		elev_reader_unique(ld, &sc, i, e, el->reader);
 	conf_get_int(ld, &sc, e, "enable_s", false, 1, ELEV_ENABLE_MAX_S,

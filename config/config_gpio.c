@@ -29,9 +29,6 @@ static const char *const wiegand_keys[] = { "name", "link", "kind", "d0",
     "d1", NULL };
 static const char *const any_keys[] = { "name", "link", "kind", "line",
     "function", "active_low", "debounce_ms", "d0", "d1", NULL };
-/* In enum input_function's order. */
-static const char *const function_names[] = { "door", "rex", "fire", "power",
-    "tamper", NULL };
 static const char *const door_keys[] = { "name", "contact", "strike",
     "reader", "rex", "unlock_ms", "held_open_s", NULL };
 
@@ -129,7 +126,7 @@ conf_gpio_device(struct load *ld, int i, const config_setting_t *e)
 		conf_get_int(ld, &sc, e, "line", true, 0, CONF_GPIO_LINES - 1,
 		    &d->gpio_line);
 		if (conf_get_choice(ld, &sc, e, "function", true,
-		    function_names, &fn))
+		    conf_input_functions, &fn))
 			d->function = (enum input_function)fn;
 		conf_get_bool(ld, &sc, e, "active_low", &d->active_low);
 		conf_get_int(ld, &sc, e, "debounce_ms", false, 1, 5000,
@@ -205,10 +202,14 @@ check_lines(struct load *ld)
 	}
 }
 
-/* What device DI is, in words, for "is X, not Y" messages. */
+/* A door's device D, in words, when it is not what the door wants. */
 static const char *
-dev_words(const struct device_conf *d)
+door_dev_is(const struct dev_want *w, const struct device_conf *d, char *buf,
+    size_t size)
 {
+	(void)w;
+	(void)buf;
+	(void)size;
 	switch (d->kind) {
 	case DEV_TURNSTILE:	return "a turnstile";
 	case DEV_READER:	return "a card reader";
@@ -227,37 +228,26 @@ dev_words(const struct device_conf *d)
 	return "?";
 }
 
-/* Door setting KEY naming a device that must be WANT; its index or -1. */
+static const struct dev_want door_contact = { DEV_INPUT, IN_DOOR,
+    "a door contact (an input with function \"door\")", "devices",
+    door_dev_is };
+static const struct dev_want door_strike = { DEV_OUTPUT, -1, "an output",
+    "devices", door_dev_is };
+static const struct dev_want door_reader = { DEV_READER, -1, "a card reader",
+    "devices or readers", door_dev_is };
+static const struct dev_want door_rex = { DEV_INPUT, IN_REX,
+    "an exit button (an input with function \"rex\")", "devices",
+    door_dev_is };
+
+/* Door setting KEY naming a device W wants; its index or -1. */
 static int
 door_dev(struct load *ld, const struct scope *sc, const config_setting_t *e,
-    const char *key, bool required, enum device_kind kind, int function,
-    const char *want)
+    const char *key, bool required, const struct dev_want *w)
 {
 	const config_setting_t *m = conf_get_name(ld, sc, e, key, required,
 	    NULL);
-	const char *name;
-	char qb[80];
-	int di;
 
-	if (m == NULL)
-		return -1;
-	name = config_setting_get_string(m);
-	if ((di = config_device_index(ld->site, name)) < 0) {
-		conf_serr(ld, sc, m, "%s %s is not defined in devices%s", key,
-		    conf_quote(qb, sizeof(qb), name),
-		    kind == DEV_READER ? " or readers" : "");
-		return -1;
-	}
-	if (ld->site->devices[di].kind != kind || (function >= 0 &&
-	    (int)ld->site->devices[di].function != function)) {
-		conf_serr(ld, sc, m, "%s %s is %s, not %s", key,
-		    conf_quote(qb, sizeof(qb), name),
-		    dev_words(&ld->site->devices[di]), want);
-		return -1;
-	}
-	if (conf_reader_opens_nothing(ld, sc, m, key, di))
-		return -1;
-	return di;
+	return m != NULL ? conf_device_ref(ld, sc, m, key, w) : -1;
 }
 
 /* Device DI, door I's KEY, is not in an earlier door nor in a lane. */
@@ -303,27 +293,17 @@ door_dev_unique(struct load *ld, const struct scope *sc, int i,
 static void
 load_door(struct load *ld, int i, const config_setting_t *e)
 {
-	struct site_conf *site = ld->site;
-	struct door_conf *dr = &site->doors[i];
-	const config_setting_t *m;
+	struct door_conf *dr = &ld->site->doors[i];
 	struct scope sc;
 
 	dr->line = conf_elem_begin(ld, &sc, "doors", i, e, door_keys);
 	dr->unlock_ms = UNLOCK_DEF_MS;
 	dr->held_open_s = HELD_OPEN_DEF_S;
-	/* Door events name the door where lane events name the lane. */
-	if ((m = conf_get_name(ld, &sc, e, "name", true, dr->name)) != NULL &&
-	    !conf_name_taken(ld, &sc, m, "doors", i, config_door_index))
-		conf_name_taken(ld, &sc, m, "lanes", site->nlanes,
-		    config_lane_index);
-	dr->contact = door_dev(ld, &sc, e, "contact", true, DEV_INPUT, IN_DOOR,
-	    "a door contact (an input with function \"door\")");
-	dr->strike = door_dev(ld, &sc, e, "strike", true, DEV_OUTPUT, -1,
-	    "an output");
-	dr->reader = door_dev(ld, &sc, e, "reader", false, DEV_READER, -1,
-	    "a card reader");
-	dr->rex = door_dev(ld, &sc, e, "rex", false, DEV_INPUT, IN_REX,
-	    "an exit button (an input with function \"rex\")");
+	conf_event_name(ld, &sc, e, "doors", i, dr->name);
+	dr->contact = door_dev(ld, &sc, e, "contact", true, &door_contact);
+	dr->strike = door_dev(ld, &sc, e, "strike", true, &door_strike);
+	dr->reader = door_dev(ld, &sc, e, "reader", false, &door_reader);
+	dr->rex = door_dev(ld, &sc, e, "rex", false, &door_rex);
 	door_dev_unique(ld, &sc, i, e, "contact", dr->contact);
 	door_dev_unique(ld, &sc, i, e, "strike", dr->strike);
 	door_dev_unique(ld, &sc, i, e, "reader", dr->reader);

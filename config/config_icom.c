@@ -11,6 +11,7 @@
 
 static const char *const icom_profile_keys[] = { "name", "kind", "call_state",
     "call_values", "call_button", "door_state", "commands", NULL };
+/* By enum icom_call from ICOM_IDLE; by enum icom_cmd. */
 static const char *const call_value_keys[] = { "idle", "ringing", "connected",
     NULL };
 static const char *const icom_command_keys[] = { "release", "forward", NULL };
@@ -25,24 +26,13 @@ static const char *const icom_device_keys[] = { "station", "next",
 const char *
 config_icom_call_name(enum icom_call c)
 {
-	switch (c) {
-	case ICOM_IDLE:		return "idle";
-	case ICOM_RINGING:	return "ringing";
-	case ICOM_CONNECTED:	return "connected";
-	case ICOM_UNKNOWN:	break;
-	}
-	return "unknown";
+	return conf_word(call_value_keys, (int)c - 1, "unknown");
 }
 
 const char *
 config_icom_cmd_name(enum icom_cmd c)
 {
-	switch (c) {
-	case ICOM_CMD_RELEASE:	return "release";
-	case ICOM_CMD_FORWARD:	return "forward";
-	case ICOM_CMD_COUNT:	break;
-	}
-	return "?";
+	return conf_word(icom_command_keys, (int)c, "?");
 }
 
 static void

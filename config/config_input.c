@@ -13,11 +13,16 @@ static const char *const input_keys[] = { "name", "link", "unit", "kind",
     "point", "function", "active_low", "poll_ms", "deadline_ms", NULL };
 /* Keys of other kinds of device, which are errors of their own here. */
 static const char *const other_device_keys[] = { "profile", NULL };
-/* In the order of enum input_function. */
-static const char *const function_names[] = { "door", "rex", "fire",
+const char *const conf_input_functions[] = { "door", "rex", "fire",
     "power", "tamper", NULL };
 
 #define INPUT_POLL_MS	100	/* a fire contact is worth a fast poll */
+
+const char *
+config_input_function_name(enum input_function f)
+{
+	return conf_word(conf_input_functions, (int)f, "?");
+}
 
 bool
 conf_get_bool(struct load *ld, const struct scope *sc,
@@ -61,7 +66,7 @@ conf_load_input(struct load *ld, int i, const config_setting_t *e,
 	conf_get_int(ld, sc, e, "deadline_ms", false, 10, 1000,
 	    &d->deadline_ms);
 	conf_get_point(ld, sc, e, "point", true, true, true, &d->point);
-	if (conf_get_choice(ld, sc, e, "function", true, function_names, &fn))
+	if (conf_get_choice(ld, sc, e, "function", true, conf_input_functions, &fn))
 		d->function = (enum input_function)fn;
 	conf_get_bool(ld, sc, e, "active_low", &d->active_low);
 }

@@ -140,6 +140,14 @@ void	conf_load_list(struct load *, const config_setting_t *root,
 bool	conf_name_taken(struct load *, const struct scope *,
 	    const config_setting_t *m, const char *list, int before,
 	    int (*index)(const struct site_conf *, const char *));
+/*
+ * The required name of element I, E, of LIST ("lanes", "doors" or
+ * "elevators"), copied to NAME: an event names its lane, door or elevator
+ * in one place, so the name is unique among the three lists (its own list's
+ * elements before it, the others' read so far).
+ */
+void	conf_event_name(struct load *, const struct scope *,
+	    const config_setting_t *e, const char *list, int i, char *name);
 
 /* config_profile.c: profiles[I], element E; how each kind's loader
  * begins one of KIND: as conf_elem_begin, and its name unique among the
@@ -203,10 +211,26 @@ void	conf_load_tickets(struct load *, const config_setting_t *root);
 void	conf_gpio_link(struct load *, int i, const config_setting_t *e,
 	    const struct scope *);
 bool	conf_gpio_device(struct load *, int i, const config_setting_t *e);
-/* M, setting KEY, names reader DI, which reads identity cards at the desk:
- * reported, and true (a lane, a door or a car cannot use it). */
-bool	conf_reader_opens_nothing(struct load *, const struct scope *,
-	    const config_setting_t *m, const char *key, int di);
+/*
+ * What a lane's, a door's or an elevator's device setting must name: a
+ * device of KIND (an input of FUNCTION; -1: any function), WANT in words;
+ * LISTS, where such a device is defined; IS, what device D is instead.
+ */
+struct dev_want {
+	enum device_kind kind;
+	int		function;
+	const char	*want;		/* "a card reader" */
+	const char	*lists;		/* "devices or readers" */
+	const char	*(*is)(const struct dev_want *,
+			    const struct device_conf *d, char *buf, size_t size);
+};
+/*
+ * The device M, setting KEY, names: its index; or -1, reported, when it is
+ * not defined, not what W wants, or a reader of identity cards at the desk
+ * (a lane, a door or a car cannot use it).
+ */
+int	conf_device_ref(struct load *, const struct scope *,
+	    const config_setting_t *m, const char *key, const struct dev_want *w);
 void	conf_gpio_load(struct load *, const config_setting_t *root);
 /* config_alerts.c: the roles and alerts sections. */
 void	conf_load_roles(struct load *, const config_setting_t *root);
@@ -230,6 +254,15 @@ void	conf_load_access(struct load *, const config_setting_t *root);
 void	conf_access_lane(struct load *, int i, const config_setting_t *e,
 	    const struct scope *);
 void	conf_access_finish(struct load *);
+/* config.c: an enum's word, WORDS being the config's words for its values in
+ * the enum's order (NULL-terminated) and V counted from the first of them;
+ * NONE when V is not one of them. */
+const char *conf_word(const char *const *words, int v, const char *none);
+/* The other way: where S is among WORDS, -1 when it is not there. */
+int	conf_word_index(const char *const *words, const char *s);
+/* config_input.c: an input's functions, in enum input_function's order. */
+extern const char *const conf_input_functions[];
+
 /* config_access.c: "HH:MM-HH:MM" as minutes of the day (the end at most
  * "24:00"); false when it is not such a span. */
 bool	conf_parse_span(const char *s, int *from, int *until);

@@ -12,6 +12,7 @@
 static const char *const profile_keys[] = { "name", "kind", "state",
     "state_values", "entry_counter", "exit_counter", "fault_code", "commands",
     NULL };
+/* By enum ts_state from TS_IDLE; by enum ts_cmd. */
 static const char *const state_value_keys[] = { "idle", "passing", "fault",
     NULL };
 static const char *const command_keys[] = { "open_entry", "open_exit", "free",
@@ -22,6 +23,19 @@ static const char *const kind_names[] = { "turnstile", "elevator", "intercom",
     NULL };
 static const char *const table_names[] = { "coil", "discrete", "input",
     "holding", NULL };
+
+const char *
+config_ts_state_name(enum ts_state s)
+{
+	return s == TS_UNKNOWN ? "unknown" :
+	    conf_word(state_value_keys, (int)s - 1, "?");
+}
+
+const char *
+config_ts_cmd_name(enum ts_cmd c)
+{
+	return conf_word(command_keys, (int)c, "?");
+}
 
 /* Parses "TABLE:ADDR" or "TABLE:ADDR:u32". Returns NULL, or why not. */
 const char *
@@ -39,10 +53,7 @@ conf_parse_point(const char *s, struct reg_point *pt)
 		    "TABLE one of coil, discrete, input, holding)";
 	memcpy(table, s, tlen);
 	table[tlen] = '\0';
-	for (t = 0; table_names[t] != NULL; t++)
-		if (strcmp(table, table_names[t]) == 0)
-			break;
-	if (table_names[t] == NULL)
+	if ((t = conf_word_index(table_names, table)) < 0)
 		return "has an unknown table (coil, discrete, input or holding)";
 	a = colon + 1;
 	if (!(*a >= '0' && *a <= '9'))

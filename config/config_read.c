@@ -5,6 +5,7 @@
  */
 #include "config_int.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -428,6 +429,37 @@ conf_name_taken(struct load *ld, const struct scope *sc,
 	return true;
 }
 
+void
+conf_event_name(struct load *ld, const struct scope *sc,
+    const config_setting_t *e, const char *list, int i, char *name)
+{
+	const struct site_conf *site = ld->site;
+	/* In the order they are read. */
+	const struct {
+		const char	*list;
+		int		n;
+		int		(*index)(const struct site_conf *, const char *);
+	} lists[] = {
+		{ "lanes",	site->nlanes,		config_lane_index },
+		{ "doors",	site->ndoors,		config_door_index },
+		{ "elevators",	site->nelevators,	config_elevator_index },
+	};
+	const size_t n = sizeof(lists) / sizeof(lists[0]);
+	const config_setting_t *m;
+	size_t own, k;
+
+	for (own = 0; own < n && strcmp(lists[own].list, list) != 0; own++)
+		;
+	assert(own < n);
+	if ((m = conf_get_name(ld, sc, e, "name", true, name)) == NULL ||
+	    conf_name_taken(ld, sc, m, list, i, lists[own].index))
+		return;
+	for (k = 0; k < n; k++)
+		if (k != own && conf_name_taken(ld, sc, m, lists[k].list,
+		    lists[k].n, lists[k].index))
+			return;
+}
+
 /* Looks at the line of integer setting S for its literal: libconfig 1.5
  * silently wraps decimal and hex integers beyond 32 bits (4294967297 reads
  * as 1), so a literal too large for an int is found here and kept as text. */
@@ -667,11 +699,9 @@ conf_get_choice(struct load *ld, const struct scope *sc,
 	if (m == NULL)
 		return false;
 	s = config_setting_get_string(m);
-	for (i = 0; choices[i] != NULL; i++) {
-		if (strcmp(s, choices[i]) == 0) {
-			*out = i;
-			return true;
-		}
+	if ((i = conf_word_index(choices, s)) >= 0) {
+		*out = i;
+		return true;
 	}
 	list[0] = '\0';
 	for (i = 0; choices[i] != NULL && n >= 0 && (size_t)n < sizeof(list);

@@ -23,17 +23,6 @@ elev_state_of(const struct engine *e, int dev)
 	return (const struct elev_state *)(const void *)e->devs[dev].kstate;
 }
 
-static void
-elev_event(struct engine *e, int dev, const char *kind, const char *detail)
-{
-	struct ev_rec ev;
-
-	engine_ev_init(&ev, kind);
-	engine_ev_dev(e, &ev, dev);
-	str_copy(ev.detail, detail, sizeof(ev.detail));
-	engine_event(e, &ev);
-}
-
 /* ---- controller status ------------------------------------------------- */
 
 static void
@@ -52,7 +41,7 @@ elev_mode_change(struct engine *e, int dev, enum elev_mode was,
 		    config_elev_mode_name(was), config_elev_mode_name(now));
 	/* The first reading of a car in normal service is no news. */
 	if (!(was == ELEV_MODE_UNKNOWN && now == ELEV_MODE_NORMAL))
-		elev_event(e, dev, "elevator_mode", detail);
+		engine_dev_event(e, dev, "elevator_mode", detail);
 	if (now == ELEV_MODE_UNKNOWN)
 		log_warn("%s: mode value %d is not in profile %s", dc->name, raw,
 		    e->site->profiles[dc->profile].name);
@@ -66,9 +55,11 @@ elev_mode_change(struct engine *e, int dev, enum elev_mode was,
 	}
 }
 
+/* The kind's message: a controller's status. */
 static void
-elev_status(struct engine *e, int dev, const struct msg_elev_status *m)
+elev_status(struct engine *e, int dev, const union msg_any *any)
 {
+	const struct msg_elev_status *m = &any->elev_status;
 	struct dev_state *ds = &e->devs[dev];
 	struct elev_state *st = (struct elev_state *)(void *)ds->kstate;
 	const struct device_conf *dc = &e->site->devices[dev];
@@ -97,7 +88,7 @@ elev_status(struct engine *e, int dev, const struct msg_elev_status *m)
 	if (m->trapped && !was_trapped) {
 		snprintf(detail, sizeof(detail), "passenger alarm at floor %d, "
 		    "door %s", m->floor, config_elev_door_name(st->elev_door));
-		elev_event(e, dev, "elevator_trapped", detail);
+		engine_dev_event(e, dev, "elevator_trapped", detail);
 		log_warn("%s: passenger trapped at floor %d", dc->name, m->floor);
 		snprintf(msg, sizeof(msg), "Passenger trapped in elevator %s at "
 		    "floor %d", dc->name, m->floor);
@@ -105,20 +96,20 @@ elev_status(struct engine *e, int dev, const struct msg_elev_status *m)
 	} else if (!m->trapped && was_trapped) {
 		snprintf(detail, sizeof(detail), "passenger alarm over at floor %d",
 		    m->floor);
-		elev_event(e, dev, "elevator_trap_cleared", detail);
+		engine_dev_event(e, dev, "elevator_trap_cleared", detail);
 		log_notice("%s: passenger alarm over", dc->name);
 		alert_dev_clear(e, dev, "trapped");
 	}
 	if (m->fault_code != 0 && !was_fault) {
 		snprintf(detail, sizeof(detail), "fault code %u at floor %d",
 		    m->fault_code, m->floor);
-		elev_event(e, dev, "elevator_fault", detail);
+		engine_dev_event(e, dev, "elevator_fault", detail);
 		log_warn("%s: %s", dc->name, detail);
 		snprintf(msg, sizeof(msg), "Elevator %s in fault (code %u) at "
 		    "floor %d", dc->name, m->fault_code, m->floor);
 		alert_dev_raise(e, dev, "fault", SEV_URGENT, AUD_ENGINEERING, msg);
 	} else if (m->fault_code == 0 && was_fault) {
-		elev_event(e, dev, "elevator_fault_cleared", "");
+		engine_dev_event(e, dev, "elevator_fault_cleared", "");
 		log_notice("%s: fault cleared", dc->name);
 		alert_dev_clear(e, dev, "fault");
 	}
@@ -351,12 +342,6 @@ elevator_card(struct engine *e, int dev, const struct msg_card *m)
 
 /* ---- the kind ----------------------------------------------------------- */
 
-static void
-elev_msg(struct engine *e, int dev, const union msg_any *m)
-{
-	elev_status(e, dev, &m->elev_status);
-}
-
 static const char *
 elev_state_name(const struct engine *e, int dev)
 {
@@ -371,6 +356,6 @@ const struct dev_kind elev_kind = {
 	.label = "Elevator",
 	.state_size = sizeof(struct elev_state),
 	.msgs = 1u << MSG_ELEV_STATUS,
-	.msg = elev_msg,
+	.msg = elev_status,
 	.state_name = elev_state_name,
 };

@@ -94,6 +94,18 @@ engine_event(struct engine *e, struct ev_rec *ev)
 	store_event_add(e->store, ev);
 }
 
+void
+engine_dev_event(struct engine *e, int dev, const char *kind,
+    const char *detail)
+{
+	struct ev_rec ev;
+
+	engine_ev_init(&ev, kind);
+	engine_ev_dev(e, &ev, dev);
+	str_copy(ev.detail, detail, sizeof(ev.detail));
+	engine_event(e, &ev);
+}
+
 static void
 store_health(bool failing, const char *why, void *arg)
 {

@@ -246,6 +246,9 @@ void	engine_ev_dev(struct engine *, struct ev_rec *, int dev);
 void	engine_ev_source(struct engine *, struct ev_rec *, const char *source);
 /* Queued for the next batch; followers see it once it is committed. */
 void	engine_event(struct engine *, struct ev_rec *);
+/* An event of this kind at device dev (and its lane), with detail. */
+void	engine_dev_event(struct engine *, int dev, const char *kind,
+	    const char *detail);
 /* Publishing (struct engine_sub): a subscriber stays until it leaves. */
 void	engine_subscribe(struct engine *, struct engine_sub *);
 void	engine_unsubscribe(struct engine *, struct engine_sub *);

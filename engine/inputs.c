@@ -37,9 +37,11 @@ input_alarm(struct engine *e, int dev, bool active)
 	}
 }
 
+/* The kind's message: a contact's level. */
 static void
-input_msg(struct engine *e, int dev, const struct msg_input *m)
+input_msg(struct engine *e, int dev, const union msg_any *any)
 {
+	const struct msg_input *m = &any->input;
 	const struct device_conf *dc = &e->site->devices[dev];
 	struct dev_state *ds = &e->devs[dev];
 	struct input_state *is = engine_kstate(e, dev);
@@ -84,12 +86,6 @@ input_msg(struct engine *e, int dev, const struct msg_input *m)
 
 /* ---- the kind ----------------------------------------------------------- */
 
-static void
-input_kind_msg(struct engine *e, int dev, const union msg_any *m)
-{
-	input_msg(e, dev, &m->input);
-}
-
 static const char *
 input_state_name(const struct engine *e, int dev)
 {
@@ -110,7 +106,7 @@ const struct dev_kind input_kind = {
 	.label = "Input",
 	.state_size = sizeof(struct input_state),
 	.msgs = 1u << MSG_INPUT,
-	.msg = input_kind_msg,
+	.msg = input_msg,
 	.state_name = input_state_name,
 	.state_since_ms = input_state_since,
 };

@@ -38,17 +38,6 @@ secs(char *buf, size_t size, int64_t a_ns, int64_t b_ns)
 	    (long long)(ds % 10));
 }
 
-static void
-icom_event(struct engine *e, int dev, const char *kind, const char *detail)
-{
-	struct ev_rec ev;
-
-	engine_ev_init(&ev, kind);
-	engine_ev_dev(e, &ev, dev);
-	str_copy(ev.detail, detail, sizeof(ev.detail));
-	engine_event(e, &ev);
-}
-
 int
 icom_send_cmd(struct engine *e, int dev, enum icom_cmd cmd, uint32_t value,
     char *err, size_t errlen)
@@ -96,9 +85,11 @@ call_over(struct engine *e, int dev)
 	alert_dev_clear(e, dev, ALERT_KIND);
 }
 
+/* The kind's message: a station's status. */
 static void
-icom_status(struct engine *e, int dev, const struct msg_icom_status *m)
+icom_status(struct engine *e, int dev, const union msg_any *any)
 {
+	const struct msg_icom_status *m = &any->icom_status;
 	struct dev_state *ds = &e->devs[dev];
 	struct icom_state *st = st_of(e, dev);
 	const struct device_conf *dc = &e->site->devices[dev];
@@ -130,21 +121,21 @@ icom_status(struct engine *e, int dev, const struct msg_icom_status *m)
 			    "forwarded to %s", t, e->site->devices[st->call_at].name);
 		else
 			snprintf(detail, sizeof(detail), "answered after %s", t);
-		icom_event(e, dev, "call_answered", detail);
+		engine_dev_event(e, dev, "call_answered", detail);
 	} else if (was == ICOM_RINGING && now_call == ICOM_IDLE) {
 		secs(t, sizeof(t), st->call_since_ns, now);
 		snprintf(detail, sizeof(detail), "unanswered, ended after %s", t);
-		icom_event(e, dev, "call_ended", detail);
+		engine_dev_event(e, dev, "call_ended", detail);
 	} else if (was == ICOM_CONNECTED && now_call == ICOM_IDLE) {
 		secs(t, sizeof(t), st->call_since_ns, now);
 		snprintf(detail, sizeof(detail), "call of %s ended", t);
-		icom_event(e, dev, "call_ended", detail);
+		engine_dev_event(e, dev, "call_ended", detail);
 	} else if (was == ICOM_IDLE && now_call == ICOM_CONNECTED) {
-		icom_event(e, dev, "call_answered", "answered at once");
+		engine_dev_event(e, dev, "call_answered", "answered at once");
 	}
 	if (now_call == ICOM_RINGING) {
 		snprintf(detail, sizeof(detail), "station %d ringing", dc->station);
-		icom_event(e, dev, "call_ringing", detail);
+		engine_dev_event(e, dev, "call_ringing", detail);
 		st->call_at = dev;
 		st->call_urgent = false;
 		st->ring_deadline_ns = now + (int64_t)dc->ring_timeout_s * 1000 *
@@ -184,7 +175,7 @@ escalate(struct engine *e, int dev, int64_t now)
 			snprintf(detail, sizeof(detail), "unanswered after %s; "
 			    "forward to %s not sent", t, nc->name);
 		}
-		icom_event(e, dev, "call_forwarded", detail);
+		engine_dev_event(e, dev, "call_forwarded", detail);
 		snprintf(msg, sizeof(msg), "Call at %s unanswered for %s; "
 		    "forwarded to %s", dc->name, t, nc->name);
 		(void)icom_alert(e, dev, SEV_WARNING, msg);
@@ -197,7 +188,7 @@ escalate(struct engine *e, int dev, int64_t now)
 	if (!st->call_urgent) {
 		snprintf(detail, sizeof(detail), "unanswered after %s; no "
 		    "station left to forward to", t);
-		icom_event(e, dev, "call_unanswered", detail);
+		engine_dev_event(e, dev, "call_unanswered", detail);
 		st->call_urgent = true;
 	}
 	snprintf(msg, sizeof(msg), "Call at %s unanswered for %s: nobody "
@@ -250,12 +241,6 @@ icom_next_deadline(const struct engine *e)
 
 /* ---- the kind ----------------------------------------------------------- */
 
-static void
-icom_msg(struct engine *e, int dev, const union msg_any *m)
-{
-	icom_status(e, dev, &m->icom_status);
-}
-
 static const char *
 icom_state_name(const struct engine *e, int dev)
 {
@@ -273,7 +258,7 @@ const struct dev_kind icom_kind = {
 	.label = "Intercom",
 	.state_size = sizeof(struct icom_state),
 	.msgs = 1u << MSG_ICOM_STATUS,
-	.msg = icom_msg,
+	.msg = icom_status,
 	.tick = icom_tick,
 	.next_deadline = icom_next_deadline,
 	.state_name = icom_state_name,

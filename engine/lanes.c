@@ -212,7 +212,6 @@ dev_went(struct engine *e, int dev, bool online, const char *reason)
 {
 	struct dev_state *ds = &e->devs[dev];
 	const struct device_conf *dc = &e->site->devices[dev];
-	struct ev_rec ev;
 	char msg[128];
 
 	if (ds->online == online && ds->since_ms != 0)
@@ -222,10 +221,8 @@ dev_went(struct engine *e, int dev, bool online, const char *reason)
 	str_copy(ds->reason, online ? "" : reason, sizeof(ds->reason));
 	if (!online)
 		ds->have_status = false;	/* counters need a new baseline */
-	engine_ev_init(&ev, online ? "device_online" : "device_offline");
-	engine_ev_dev(e, &ev, dev);
-	str_copy(ev.detail, online ? "" : reason, sizeof(ev.detail));
-	engine_event(e, &ev);
+	engine_dev_event(e, dev, online ? "device_online" : "device_offline",
+	    online ? "" : reason);
 	/* The worker that saw it has logged it; the supervisor logs a death. */
 	if (online) {
 		log_debug("%s: online", dc->name);

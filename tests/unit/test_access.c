@@ -74,5 +74,6 @@ main(void)
 		CHECK(strlen(rule_reason_text((enum reason)r)) > 0);
 	}
 	CHECK_STR(rule_reason_code(R_COUNT), "invalid");
+	CHECK_STR(rule_reason_text(R_COUNT), "Invalid reason");
 	return harness_done("test_access");
 }

@@ -89,6 +89,8 @@ main(void)
 	CHECK_INT(rule_id_type_parse("drivers-licence"), -1);
 	for (int r = 0; r < RR_COUNT; r++)
 		CHECK(strcmp(rule_reg_reason_code((enum reg_reason)r), "invalid") != 0);
+	CHECK_STR(rule_reg_reason_code(RR_COUNT), "invalid");
+	CHECK_STR(rule_reg_reason_text(RR_COUNT), "Invalid reason");
 	printf("test_visitor: %zu table cases\n", n);
 	return harness_done("test_visitor");
 }
