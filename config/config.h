@@ -29,7 +29,7 @@
 				   costs a descriptor and a 64 KiB buffer */
 #define CONF_MAX_DOORS	32
 #define CONF_GPIO_LINES	256	/* line offsets on a GPIO chip: 0..255 */
-#define CONF_NROLES	4	/* guard, frontdesk, engineering, manager: daemon/roles.h */
+#define CONF_NROLES	4	/* guard, frontdesk, engineering, manager: config/roles.h */
 #define CONF_CMD_ARGS	16	/* words of alerts.command */
 #define CONF_MAX_ZONES	16
 #define CONF_MAX_SCHEDULES 16
@@ -101,7 +101,7 @@ enum ts_cmd {
 	TS_CMD_COUNT
 };
 
-/* Intercom stations (PROFILE_INTERCOM, DEV_INTERCOM): daemon/config_icom.c. */
+/* Intercom stations (PROFILE_INTERCOM, DEV_INTERCOM): config/config_icom.c. */
 enum icom_call { ICOM_UNKNOWN, ICOM_IDLE, ICOM_RINGING, ICOM_CONNECTED };
 
 enum icom_cmd {
@@ -121,7 +121,7 @@ struct icom_profile {
 						   target station number */
 };
 
-/* Elevator controllers (PROFILE_ELEVATOR, DEV_ELEVATOR): daemon/config_elev.c. */
+/* Elevator controllers (PROFILE_ELEVATOR, DEV_ELEVATOR): config/config_elev.c. */
 enum elev_dir { ELEV_DIR_UNKNOWN, ELEV_DIR_STOPPED, ELEV_DIR_UP, ELEV_DIR_DOWN,
 	ELEV_DIR_COUNT };
 enum elev_door { ELEV_DOOR_UNKNOWN, ELEV_DOOR_CLOSED, ELEV_DOOR_OPEN,
@@ -303,7 +303,7 @@ struct site_conf {
 	char		group_names[CONF_MAX_GROUPS][CONF_NAME_MAX];
 	gid_t		groups[CONF_MAX_GROUPS];	/* may use lobbyctl */
 	int		ngroups;
-	/* control: what one user may hold of the socket (daemon/ctl_limit.h).
+	/* control: what one user may hold of the socket (control/ctl_limit.h).
 	 * Connections that send commands and followers are counted apart;
 	 * the last ctl_manager_reserve of each are for managers and root. */
 	int		ctl_clients;		/* connections sending commands */
@@ -313,7 +313,7 @@ struct site_conf {
 	int		ctl_followers_per_user;
 	int		ctl_idle_timeout_s;	/* a non-follower's silence */
 	int		event_batch_ms;		/* events committed within this delay */
-	/* The event log's retention (daemon/retention.c). */
+	/* The event log's retention (engine/retention.c). */
 	int		events_keep_days;	/* events older are deleted, 0..36500;
 						   0: kept for ever; default 1825 */
 	int		events_max_mb;		/* the database's pages in use kept
@@ -346,12 +346,12 @@ struct site_conf {
 	int		nrush;
 	int		booking_max_h;		/* longest window, hours */
 
-	/* roles (daemon/roles.h): the Unix groups that hold each role. No
+	/* roles (config/roles.h): the Unix groups that hold each role. No
 	 * roles section: everyone admitted to the socket holds every role. */
 	bool		roles_set;
 	gid_t		role_groups[CONF_NROLES][CONF_MAX_GROUPS];
 	int		nrole_groups[CONF_NROLES];
-	/* alerts: escalation and delivery (daemon/alerts.c, daemon/notify.c) */
+	/* alerts: escalation and delivery (engine/alerts.c, engine/notify.c) */
 	int		escalate_after_s[4];	/* by severity, engine.h's order
 						   (info, warning, urgent,
 						   emergency); 0: never */

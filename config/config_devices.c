@@ -81,7 +81,7 @@ load_link(struct load *ld, int i, const config_setting_t *e)
 		    rtu_keys, link_keys, what);
 	}
 	/* At most 1000: a command waits behind one transaction at most, and
-	 * must reach the wire well within its lifetime (daemon/lanes.c). */
+	 * must reach the wire well within its lifetime (engine/lanes.c). */
 	conf_get_int(ld, &sc, e, "timeout_ms", false, 10, 1000,
 	    &l->timeout_ms);
 	if (type == 0) {

@@ -14,7 +14,7 @@
  * until the client closes it. Otherwise the connection carries any number of
  * request/reply pairs, in order.
  *
- * Limits (config "control"; daemon/ctl_limit.h). A peer turned away gets one
+ * Limits (config "control"; control/ctl_limit.h). A peer turned away gets one
  * line, {"ok": false, "error": "..."}, before lobbyd closes the connection,
  * and nothing it sent is read:
  *	"not authorised: you (bob) are not in a group allowed to use lobbyd"
@@ -148,7 +148,7 @@
  *           message, acked_ms (0: not acknowledged), acked_by, ack_note,
  *           escalated, escalated_ms}
  *
- * The front desk (daemon/ctl_desk.c). Dates "YYYYMMDD" as integers; ID
+ * The front desk (control/ctl_desk.c). Dates "YYYYMMDD" as integers; ID
  * numbers travel to lobbyd only, which keeps their keyed hash and mask and
  * never logs them. "unit" is "" in replies to callers without frontdesk or
  * manager (tenants' units are not shown to others).
@@ -297,7 +297,7 @@
  *
  * Roles. A caller's roles come from its Unix groups (config "roles"; without
  * that section every caller admitted holds every role), and each command
- * states who may use it (daemon/ctl_cmds.c's table); others get
+ * states who may use it (control/ctl_cmds.c's table); others get
  *	{"ok": false, "error": "card.add needs the role frontdesk,manager;
  *	 you (bob) have guard"}
  *  status, events, devices, alerts, stats, alert.ack    anyone admitted

@@ -210,7 +210,7 @@ ctl_args_known(struct ctl_client *c, json_object *args, const char *const *known
 #define DESK_ROLES	(ROLE_FRONTDESK | ROLE_MANAGER)
 #define SHIFT_ROLES	(ROLE_GUARD | ROLE_FRONTDESK | ROLE_MANAGER)
 
-/* Who may use each command: ROLE_* bits (daemon/roles.h), or ROLE_EVERYONE
+/* Who may use each command: ROLE_* bits (config/roles.h), or ROLE_EVERYONE
  * for any user the socket admits. A row must say. */
 static const struct {
 	const char	*name;

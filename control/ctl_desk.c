@@ -1,10 +1,10 @@
 /*
- * What the front desk's control commands share (daemon/ctl.h): the JSON of
+ * What the front desk's control commands share (control/ctl.h): the JSON of
  * people and passes, the checks of credentials, ID numbers, floors and
  * dates, and the commit. Each command (ctl_people.c, ctl_passes.c,
  * ctl_visitors.c, ctl_permits.c) checks its arguments and makes the record;
  * the reply goes once the store has committed it, the engine's copy
- * (daemon/desk.c) follows the commit, and an event says who did what. ID
+ * (engine/desk.c) follows the commit, and an event says who did what. ID
  * numbers are hashed and masked on arrival and go no further.
  */
 #include <ctype.h>

@@ -1,5 +1,5 @@
 /*
- * The front desk's control commands (daemon/ctl.h has the protocol):
+ * The front desk's control commands (control/ctl.h has the protocol):
  * ctl_people.c, ctl_passes.c, ctl_visitors.c and ctl_permits.c make and
  * change people, passes, visitors, permits and contractors' passes (on
  * ctl_desk.c's shared checks and commit); ctl_front.c has the watch list,

@@ -1,5 +1,5 @@
 /*
- * The front desk's views and notes (daemon/ctl.h): the watch list, who is
+ * The front desk's views and notes (control/ctl.h): the watch list, who is
  * inside now (the muster list), pass and visitor lists, and the shift log
  * with its handover of open items. Watch-list entries are shown only to the
  * roles that manage them; their matches reach security as alerts alone.

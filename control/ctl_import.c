@@ -1,6 +1,6 @@
 /*
  * card.import: a card list of a whole tower loaded from lobbyctl in batches
- * (daemon/ctl.h). Each row is checked again here; the rows are staged in the
+ * (control/ctl.h). Each row is checked again here; the rows are staged in the
  * store and committed in one transaction when the last batch says "done",
  * then the engine's copy is refreshed from the store a page at a time, so no
  * step holds a decision up for long. One import runs at a time; a bad row,

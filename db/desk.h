@@ -2,7 +2,7 @@
  * The front desk's records as the store keeps them: people, their passes
  * (visitor registrations included), renovation permits, the watch list, who
  * is inside which zone, and the shift log. The engine holds a copy of the
- * live ones in memory (daemon/desk.c); the SQL is in db/desk.c.
+ * live ones in memory (engine/desk.c); the SQL is in db/desk.c.
  *
  * ID-document numbers never reach this layer raw (DESIGN invariant 5): a
  * person carries the keyed hash and the masked form only.
@@ -175,7 +175,7 @@ struct desk_in {
 	int64_t			after;
 	int			limit;
 	struct desk_load	*load;
-	/* The caller's own, carried through unchanged (daemon/ctl_desk.c:
+	/* The caller's own, carried through unchanged (control/ctl_desk.c:
 	 * the event to record once committed, and its words). */
 	char			tag[24];
 	char			why[DESK_TEXT_MAX];

@@ -1,5 +1,5 @@
 /*
- * The front desk in the engine (daemon/desk.h): the records in memory, the
+ * The front desk in the engine (engine/desk.h): the records in memory, the
  * pass decision at a lane, what a passage changes, and the desk's timers.
  * Writes the engine makes on its own (presence, a pass used or expired) go
  * to the store without anyone waiting for them.

@@ -4,7 +4,7 @@
  * lane, what a passage changes (who is inside, single-entry passes used,
  * visitor cards collected), and the timers: passes expiring, contractors
  * overstaying, the daily anti-passback reset and the visitor data purge.
- * The control commands that change these records are daemon/ctl_desk.c.
+ * The control commands that change these records are control/ctl_desk.c.
  */
 #ifndef LOBBYD_DESK_ENGINE_H
 #define LOBBYD_DESK_ENGINE_H

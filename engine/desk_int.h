@@ -1,6 +1,6 @@
 /*
- * Inside the front desk's engine side: what daemon/desk.c (records and
- * decisions) and daemon/desk_timers.c (expiry, overstay, resets, purge)
+ * Inside the front desk's engine side: what engine/desk.c (records and
+ * decisions) and engine/desk_timers.c (expiry, overstay, resets, purge)
  * share. Not for the rest of lobbyd: see desk.h.
  */
 #ifndef LOBBYD_DESK_INT_H

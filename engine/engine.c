@@ -1,7 +1,7 @@
 /*
  * The engine: one epoll loop over the link workers, the control socket, a
  * signalfd and the store's completions; setup, reload and shutdown. The
- * decisions themselves are in daemon/lanes.c, the alerts in daemon/alerts.c.
+ * decisions themselves are in engine/lanes.c, the alerts in engine/alerts.c.
  * Nothing on this thread waits on the disk, the network or another link.
  */
 #include <errno.h>

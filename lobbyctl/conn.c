@@ -247,7 +247,7 @@ parse_line(const char *line)
 	return obj;
 }
 
-/* Did lobbyd close the connection for idleness (daemon/ctl.h)? */
+/* Did lobbyd close the connection for idleness (control/ctl.h)? */
 static bool
 reply_is_idle_close(struct json_object *reply)
 {

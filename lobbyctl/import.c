@@ -3,7 +3,7 @@
  * and any of from, until, floors, disabled) read twice: first every line is
  * checked, and every error is told as FILE:LINE: what, with nothing sent;
  * then the rows go to lobbyd in batches, which commits them in one
- * transaction (daemon/ctl_import.c).
+ * transaction (control/ctl_import.c).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -22,7 +22,7 @@
 #include "lobbyctl_int.h"
 
 #define IMP_COLS	6
-#define IMP_BATCH_ROWS	500		/* daemon/ctl_import.c's limit */
+#define IMP_BATCH_ROWS	500		/* control/ctl_import.c's limit */
 #define IMP_BATCH_BYTES	(CTL_LINE_MAX - 8192)	/* room for the request */
 
 enum { C_UID, C_HOLDER, C_FROM, C_UNTIL, C_FLOORS, C_DISABLED };

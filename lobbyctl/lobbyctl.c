@@ -1,7 +1,7 @@
 /*
  * lobbyctl: the front desk's, the guards' and engineering's view into lobbyd.
  * The command line read (cmdline.c), the one request it asks for built
- * (request.c), carried over the control socket by conn.c (daemon/ctl.h), and
+ * (request.c), carried over the control socket by conn.c (control/ctl.h), and
  * the reply shown by show.c: a list that comes in pages, page by page.
  */
 #include <locale.h>
@@ -55,7 +55,7 @@ lobbyctl_flushed(int rc)
 }
 
 /*
- * A list that comes in pages (daemon/ctl.h) is printed as each page
+ * A list that comes in pages (control/ctl.h) is printed as each page
  * arrives, so a million cards never sit in lobbyctl's memory: a table keeps
  * the first page's columns (widened, as for --follow), JSON stays one array.
  * *reply is the first page's, and then each next one's.

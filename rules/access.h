@@ -23,7 +23,7 @@ enum reason {
 	R_NO_READER,		/* this direction has no reader: programming error */
 	R_MANUAL,		/* opened by an operator */
 	R_FIRE_MODE,		/* fire mode: the lane is free, nothing is sent */
-	/* Elevators (daemon/elevator.c) */
+	/* Elevators (engine/elevator.c) */
 	R_NO_FLOORS,		/* the card permits none of this car's floors */
 	R_ELEV_OFFLINE,		/* controller not answering: nothing is sent */
 	R_ELEV_UNAVAILABLE,	/* car not in normal service, in fault or trapped */

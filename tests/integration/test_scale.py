@@ -14,7 +14,7 @@ import time
 
 from lobbytest import Site, run_tests, test
 
-CTL_PAGE_ROWS = 2000    # daemon/ctl.h: the muster list's pages
+CTL_PAGE_ROWS = 2000    # control/ctl.h: the muster list's pages
 CARD_PAGE_ROWS = 1000   # control/ctl_cards.c: card.list's pages
 
 

@@ -1,5 +1,5 @@
 /*
- * The engine's card index (daemon/cards.c) against a plain reference: random
+ * The engine's card index (engine/cards.c) against a plain reference: random
  * adds, replacements and removals, with uids that collide in the hash's low
  * bits as often as real card numbers do.
  */

@@ -1,5 +1,5 @@
 /*
- * daemon/privacy.c: the site key file, HMAC-SHA256 against RFC 4231, ID
+ * engine/privacy.c: the site key file, HMAC-SHA256 against RFC 4231, ID
  * normalising and masking.
  */
 #include <fcntl.h>
