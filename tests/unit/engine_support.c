@@ -57,7 +57,8 @@ TEST_PROFILE_ELEV_A
 " { name = \"rd2-in\"; path = \"@DIR@/rd2-in\"; baud = 9600; format = \"em4100\"; },\n"
 " { name = \"rd3-in\"; path = \"@DIR@/rd3-in\"; baud = 9600; format = \"em4100\"; },\n"
 " { name = \"rd3-out\"; path = \"@DIR@/rd3-out\"; baud = 9600; format = \"em4100\"; },\n"
-" { name = \"rd-el1\"; path = \"@DIR@/rd-el1\"; baud = 9600; format = \"em4100\"; }\n"
+" { name = \"rd-el1\"; path = \"@DIR@/rd-el1\"; baud = 9600; format = \"em4100\"; },\n"
+" { name = \"desk-id\"; path = \"@DIR@/desk-id\"; baud = 115200; format = \"idcard\"; }\n"
 ");\n"
 "elevators = ( { name = \"car1\"; controller = \"elev1\"; reader = \"rd-el1\";\n"
 "   enable_s = 10; freight = true; } );\n"
@@ -223,6 +224,32 @@ void
 est_from_worker(int link, const void *msg)
 {
 	engine_worker_msg(&est_engine, link, msg);
+}
+
+void
+est_dev_state(int dev, bool online)
+{
+	struct msg_dev_state m;
+
+	memset(&m, 0, sizeof(m));
+	msg_init(&m, MSG_DEV_STATE, (uint16_t)dev);
+	m.online = online;
+	if (!online)
+		str_copy(m.reason, "timed out", sizeof(m.reason));
+	est_from_worker(est_dev_link(dev), &m);
+}
+
+void
+est_ts_status(int dev, enum ts_state st)
+{
+	struct msg_ts_status m;
+
+	memset(&m, 0, sizeof(m));
+	msg_init(&m, MSG_TS_STATUS, (uint16_t)dev);
+	m.state = (uint8_t)st;
+	m.raw_state = st == TS_PASSING ? 1 : 0;
+	m.counter_mask = 0xffff;
+	est_from_worker(est_dev_link(dev), &m);
 }
 
 int

@@ -32,6 +32,10 @@ int	est_pump(int ms);
 /* A message from link's worker, as if read from its socket: the device's
  * kind takes it (engine_worker_msg). */
 void	est_from_worker(int link, const void *msg);
+/* Device dev answering (online) or not, as its worker says it. */
+void	est_dev_state(int dev, bool online);
+/* Turnstile dev reporting state st (passing: its raw state 1). */
+void	est_ts_status(int dev, enum ts_state st);
 /* One message the engine sent to link's worker: 1, or 0 when none waits. */
 int	est_to_worker(int link, union msg_any *m);
 /* Drops what waits for link's worker; how many messages. */

@@ -76,39 +76,13 @@ fresh(void)
 	return (e = est_open()) != NULL;
 }
 
-static void
-dev_state(int dev, bool online)
-{
-	struct msg_dev_state m;
-
-	memset(&m, 0, sizeof(m));
-	msg_init(&m, MSG_DEV_STATE, (uint16_t)dev);
-	m.online = online;
-	if (!online)
-		str_copy(m.reason, "timed out", sizeof(m.reason));
-	est_from_worker(e->site->devices[dev].link, &m);
-}
-
-static void
-ts_status(enum ts_state st)
-{
-	struct msg_ts_status m;
-
-	memset(&m, 0, sizeof(m));
-	msg_init(&m, MSG_TS_STATUS, (uint16_t)ts);
-	m.state = (uint8_t)st;
-	m.raw_state = st == TS_PASSING ? 1 : 0;
-	m.counter_mask = 0xffff;
-	est_from_worker(link_ts, &m);
-}
-
 /* The fire input answering, read active or not. */
 static void
 fire_signal(bool active)
 {
 	struct msg_input m;
 
-	dev_state(fire_in, true);
+	est_dev_state(fire_in, true);
 	memset(&m, 0, sizeof(m));
 	msg_init(&m, MSG_INPUT, (uint16_t)fire_in);
 	m.active = active;
@@ -121,8 +95,8 @@ static void
 setup(bool online, bool held)
 {
 	if (online) {
-		dev_state(ts, true);
-		ts_status(TS_IDLE);
+		est_dev_state(ts, true);
+		est_ts_status(ts, TS_IDLE);
 	}
 	if (held)
 		fire_signal(true);
@@ -183,8 +157,8 @@ row_answer(int held, int owed)
 {
 	setup(false, held);
 	e->fire.lock_owed[lane] = owed;
-	dev_state(ts, true);
-	ts_status(TS_IDLE);
+	est_dev_state(ts, true);
+	est_ts_status(ts, TS_IDLE);
 	return sent();
 }
 
@@ -193,9 +167,9 @@ static int
 row_status(int held)
 {
 	setup(true, held);
-	ts_status(TS_PASSING);
+	est_ts_status(ts, TS_PASSING);
 	est_drain_worker(link_ts);
-	ts_status(TS_IDLE);
+	est_ts_status(ts, TS_IDLE);
 	return sent();
 }
 
@@ -214,7 +188,7 @@ row_reset(int on, int known, int active)
 	if (known)
 		fire_signal(active);
 	else
-		dev_state(fire_in, false);
+		est_dev_state(fire_in, false);
 	/* An input read active turns the mode on: the table's row says off. */
 	if (!on)
 		e->fire.active = false;
