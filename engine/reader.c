@@ -125,15 +125,16 @@ reader_reset(struct engine *e, int dev)
 }
 
 /* A card goes to the door or the elevator it serves, else to its lane. A
- * desk's identity card reader sends identity card reads and nothing else,
- * and no other reader sends one: what does not fit is dropped, said once. */
+ * desk's identity card reader sends identity card reads (and rejects), never
+ * a card, and no other reader sends an identity card read: what does not
+ * fit is dropped, said once. */
 static void
 reader_msg(struct engine *e, int dev, const union msg_any *m)
 {
 	const struct device_conf *dc = &e->site->devices[dev];
 	bool desk = e->site->links[dc->link].format == CARD_IDCARD;
 
-	if ((m->h.type == MSG_IDCARD) != desk) {
+	if ((m->h.type == MSG_IDCARD && !desk) || (m->h.type == MSG_CARD && desk)) {
 		if (e->workers[dc->link].bad_msgs++ == 0)
 			log_err("%s: %s from reader %s, which %s; ignored",
 			    e->site->links[dc->link].name, m->h.type == MSG_IDCARD ?

@@ -12,6 +12,7 @@
 #include "harness.h"
 #include "engine_support.h"
 #include "../../engine/idread.h"
+#include "../../engine/reader.h"
 #include "../../common/util.h"
 
 static char dir[64];
@@ -65,12 +66,21 @@ static void
 test_reads_go_to_the_desk_reader_only(void)
 {
 	int desk = est_dev("desk-id"), lane_rd = est_dev("rd1-in");
+	struct msg_reader_reject rj;
 	const struct id_read *r;
 
 	CHECK(desk >= 0 && lane_rd >= 0);
 	idcard_from(desk);
 	r = idread_last(e, desk);
 	CHECK(r != NULL && r->ok && r->number_ok && strcmp(r->name, "张三") == 0);
+	CHECK_INT(e->workers[est_dev_link(desk)].bad_msgs, 0);
+
+	/* A garbled reply is the desk reader's to report, as any reader's. */
+	memset(&rj, 0, sizeof(rj));
+	msg_init(&rj, MSG_READER_REJECT, (uint16_t)desk);
+	rj.bytes = 12;
+	est_from_worker(est_dev_link(desk), &rj);
+	CHECK_INT(reader_state_of(e, desk)->rejects, 1);
 	CHECK_INT(e->workers[est_dev_link(desk)].bad_msgs, 0);
 
 	/* A lane's reader has no business reading identity cards. */
