@@ -236,8 +236,10 @@ purged_ids(struct store *s, struct store_req *req)
 
 /*
  * Visitors whose every pass ended before before_ms lose their name, ID hash
- * and mask, and their passes the registration's words; the events that
- * name them keep the person's id and lose the name in their detail.
+ * and mask, and their passes the registration's words, what their hosts
+ * were told (the notices, with the hosts' addresses) and the hosts' links;
+ * the events that name them keep the person's id and lose the name in
+ * their detail.
  */
 static int
 purge(struct store *s, struct store_req *req)
@@ -256,6 +258,10 @@ purge(struct store *s, struct store_req *req)
 		" NULL, host_reason = NULL WHERE person IN (SELECT id FROM purge_ids)",
 		"UPDATE events SET detail = NULL WHERE person IN (SELECT id FROM"
 		" purge_ids)",
+		"DELETE FROM pass_notices WHERE pass IN (SELECT id FROM passes"
+		" WHERE person IN (SELECT id FROM purge_ids))",
+		"DELETE FROM pass_tokens WHERE pass IN (SELECT id FROM passes"
+		" WHERE person IN (SELECT id FROM purge_ids))",
 	};
 	sqlite3_stmt *st;
 	int n = 0;

@@ -3,11 +3,51 @@
  * the visitor purge (and its outcome after a reopen), and ID numbers never
  * reaching the database file, its WAL or the log raw.
  */
+#include <inttypes.h>
 #include <sodium.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include "../../engine/privacy.h"
 #include "desk_support.h"
+
+/* The rows of the database at path that sql counts (one integer). */
+static int64_t
+count_of(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return n;
+}
+
+/* A host notice and a host link for pass, stored. */
+static void
+host_told(struct store *s, int64_t pass, int64_t id)
+{
+	struct store_req r = { .op = STORE_NOTICE_PUT };
+
+	r.in.notice = (struct notice_rec){ .id = id, .pass = pass, .tries = 1,
+	    .queued_ms = NOW - 200 * MS_DAY, .updated_ms = NOW - 200 * MS_DAY };
+	str_copy(r.in.notice.channel, "mail", sizeof(r.in.notice.channel));
+	str_copy(r.in.notice.to, "host@example.com", sizeof(r.in.notice.to));
+	str_copy(r.in.notice.state, "sent", sizeof(r.in.notice.state));
+	CHECK_INT(store_run(s, &r), 0);
+	store_req_free(&r);
+	r = (struct store_req){ .op = STORE_TOKEN_PUT };
+	r.in.token = (struct token_rec){ .pass = pass, .made_ms = NOW - 200 * MS_DAY };
+	snprintf(r.in.token.hash, sizeof(r.in.token.hash), "%064" PRId64, id);
+	CHECK_INT(store_run(s, &r), 0);
+	store_req_free(&r);
+}
 
 /* The ids the purge test made, checked again after a reopen. */
 static struct {
@@ -17,8 +57,10 @@ static struct {
 } pg;
 
 static void
-check_purged(struct store *s)
+check_purged(struct store *s, const char *path)
 {
+	char sql[160];
+
 	struct desk_load l;
 	struct store_req r;
 	const struct person_rec *p;
@@ -75,6 +117,21 @@ check_purged(struct store *s)
 	CHECK_INT(cleared, 2);
 	CHECK_INT(named, 2);
 	store_req_free(&r);
+
+	/* What the purged visitor's host was told, and the host's link, are
+	 * gone; the kept visitor's are not. */
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM pass_notices WHERE "
+	    "pass = %" PRId64, pg.old_pass);
+	CHECK_INT(count_of(path, sql), 0);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM pass_tokens WHERE "
+	    "pass = %" PRId64, pg.old_pass);
+	CHECK_INT(count_of(path, sql), 0);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM pass_notices WHERE "
+	    "pass = %" PRId64, pg.recent_pass);
+	CHECK_INT(count_of(path, sql), 1);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM pass_tokens WHERE "
+	    "pass = %" PRId64, pg.recent_pass);
+	CHECK_INT(count_of(path, sql), 1);
 }
 
 /* An event in lane PG about person (0: no one), queued. */
@@ -151,6 +208,8 @@ test_purge(const char *dir)
 	pg_event(s, t_old + 20, "access", "Hana leaves", pg.old);
 	pg_event(s, t_old + 30, "access", "Ivy for Beta", pg.recent);
 	pg_event(s, t_old + 40, "manual_open", "by hand", 0);
+	host_told(s, pg.old_pass, 1);
+	host_told(s, pg.recent_pass, 2);
 	CHECK(wait_seen(s, 4, 3000));
 	CHECK_INT(seen.n, 4);
 	CHECK(seen.n >= 4 && seen.first[0].person == pg.old);
@@ -165,7 +224,7 @@ test_purge(const char *dir)
 	if (r.nrows == 1)
 		CHECK(((const int64_t *)r.rows)[0] != 0);
 	store_req_free(&r);
-	check_purged(s);
+	check_purged(s, path);
 
 	/* Once purged, not again. */
 	r = dreq(DESK_PURGE);
@@ -175,12 +234,12 @@ test_purge(const char *dir)
 	CHECK_INT(r.id, 0);
 	CHECK_INT(r.nrows, 0);
 	store_req_free(&r);
-	check_purged(s);
+	check_purged(s, path);
 	store_close(s);
 
 	if ((s = open_ok(path, 50)) == NULL)
 		return;
-	check_purged(s);
+	check_purged(s, path);
 	store_close(s);
 }
 
