@@ -41,7 +41,7 @@ CONFIG_O := config/config.o config/config_read.o config/config_profile.o config/
 	    config/config_icom.o config/config_alerts.o config/config_access.o \
 	    config/config_elev.o config/roles.o config/config_notify.o
 RULES_O	 := rules/access.o rules/pass.o rules/visitor.o rules/idcheck.o rules/hours.o rules/booking.o rules/tenant.o
-DB_O	 := db/store.o db/checkpoint.o db/columns.o db/queries.o db/events.o db/schema.o db/tickets.o db/desk.o db/bookings.o db/latch.o db/cardimport.o db/webusers.o db/notices.o \
+DB_O	 := db/store.o db/checkpoint.o db/columns.o db/queries.o db/events.o db/schema.o db/tickets.o db/desk.o db/bookings.o db/latch.o db/latch_writer.o db/cardimport.o db/webusers.o db/notices.o \
 	    db/tenants.o
 GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand.o
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_poll.o \
@@ -109,7 +109,7 @@ test_ctl_limit_O := tests/unit/test_ctl_limit.o control/ctl_limit.o
 test_hours_O    := tests/unit/test_hours.o rules/hours.o rules/pass.o
 test_desk_O     := tests/unit/test_desk.o $(DB_O) $(UTIL_O)
 test_desk_privacy_O := tests/unit/test_desk_privacy.o $(DB_O) $(UTIL_O) engine/privacy.o
-test_latch_O    := tests/unit/test_latch.o db/latch.o $(UTIL_O)
+test_latch_O    := tests/unit/test_latch.o db/latch.o db/latch_writer.o $(UTIL_O)
 test_cards_O    := tests/unit/test_cards.o engine/cards.o $(UTIL_O)
 test_idcheck_O  := tests/unit/test_idcheck.o rules/idcheck.o rules/visitor.o
 test_template_O := tests/unit/test_template.o common/template.o

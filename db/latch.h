@@ -26,4 +26,20 @@ int	latch_read(int fd, struct fire_rec *out, char *err, size_t errlen);
 int	latch_write(int fd, const struct fire_rec *f, char *err, size_t errlen);
 void	latch_close(int fd);
 
+/*
+ * Writing the latch without waiting for the disk (latch_writer.c): a thread
+ * of its own writes the newest mode posted to the open latch fd (path names
+ * it in the log, where a failed write is said). latch_post() returns at
+ * once; latch_writer_wait() returns once all that was posted is written (or
+ * failed); latch_writer_stop() writes what is still posted, then ends the
+ * thread (the fd stays open). start: NULL with err when there is no thread.
+ */
+struct latch_writer;
+
+struct latch_writer *latch_writer_start(int fd, const char *path, char *err,
+	    size_t errlen);
+void	latch_post(struct latch_writer *, const struct fire_rec *);
+void	latch_writer_wait(struct latch_writer *);
+void	latch_writer_stop(struct latch_writer *);
+
 #endif

@@ -361,6 +361,7 @@ engine_open(struct engine *e, const char *conf_path, struct site_conf *site)
 	e->conf_path = conf_path;
 	e->started_ms = real_ms();
 	e->fire.latch_fd = -1;
+	e->fire.latch = NULL;
 	e->sigfd = -1;
 	devs_reset(e);
 	sup_init(e);

@@ -113,6 +113,7 @@ struct fire_state {
 	bool		active;		/* egress lanes free; nothing re-locks */
 	bool		resetting;	/* an operator's reset is being committed */
 	int		latch_fd;	/* the latch file (db/latch.h); -1 none */
+	struct latch_writer *latch;	/* its writer; NULL: written here */
 	int64_t		since_ms;
 	char		source[CONF_NAME_MAX];	/* the input that turned it on */
 	struct fire_cmd	sent[FIRE_TRACK];	/* ring */

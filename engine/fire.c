@@ -55,7 +55,8 @@ fire_latch_path(const struct engine *e, char *buf, size_t len)
 	snprintf(buf, len, "%s.fire", e->site->db_path);
 }
 
-/* The mode as it is now into the latch file; logs a failure. */
+/* The mode as it is now into the latch file, by its writer's thread (the
+ * engine does not wait for the disk); logs a failure. */
 static void
 fire_latch_put(struct engine *e, const struct fire_rec *f)
 {
@@ -63,6 +64,10 @@ fire_latch_put(struct engine *e, const struct fire_rec *f)
 
 	if (e->fire.latch_fd < 0)
 		return;
+	if (e->fire.latch != NULL) {
+		latch_post(e->fire.latch, f);
+		return;
+	}
 	if (latch_write(e->fire.latch_fd, f, err, sizeof(err)) < 0) {
 		fire_latch_path(e, path, sizeof(path));
 		log_err("%s: %s; fire mode %s is kept by the database only",
@@ -115,6 +120,9 @@ fire_latch_load(struct engine *e, struct fire_rec *f)
 	}
 	if ((rc = latch_read(e->fire.latch_fd, f, err, sizeof(err))) < 0)
 		log_err("%s: %s", path, err);
+	if ((e->fire.latch = latch_writer_start(e->fire.latch_fd, path, err,
+	    sizeof(err))) == NULL)
+		log_err("%s; the engine writes the latch itself", err);
 	return rc == 1 && f->active;
 }
 
@@ -165,6 +173,8 @@ fire_load(struct engine *e)
 void
 fire_close(struct engine *e)
 {
+	latch_writer_stop(e->fire.latch);	/* what is posted is written */
+	e->fire.latch = NULL;
 	latch_close(e->fire.latch_fd);
 	e->fire.latch_fd = -1;
 }

@@ -1,12 +1,16 @@
 /*
  * The fire-mode latch file (db/latch.c): the newest whole slot wins, a torn
  * or damaged write leaves the one before, and a write needs no new space.
+ * Its writer (db/latch_writer.c) never makes the poster wait for the disk,
+ * and what it leaves is the newest mode posted.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../../common/util.h"
@@ -45,6 +49,82 @@ reads(int fd, struct fire_rec *f)
 
 	memset(f, 0, sizeof(*f));
 	return latch_read(fd, f, err, sizeof(err));
+}
+
+/*
+ * A disk whose syncs hang until the test lets them go: the latch's own
+ * fdatasync() is this one (the program's definition wins over libc's).
+ */
+static struct {
+	pthread_mutex_t	mu;
+	pthread_cond_t	cv;
+	bool		hang;		/* syncs wait for go */
+	int		inside;		/* syncs waiting */
+	bool		go;
+} disk = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0, false };
+
+int	fdatasync(int fd);
+
+int
+fdatasync(int fd)
+{
+	pthread_mutex_lock(&disk.mu);
+	if (disk.hang) {
+		disk.inside++;
+		pthread_cond_broadcast(&disk.cv);
+		while (!disk.go)
+			pthread_cond_wait(&disk.cv, &disk.mu);
+		disk.inside--;
+	}
+	pthread_mutex_unlock(&disk.mu);
+	return (int)syscall(SYS_fdatasync, fd);
+}
+
+/* The writer while its disk hangs: posting never waits, the newest wins. */
+static void
+test_writer(int fd, const char *path)
+{
+	struct latch_writer *w;
+	struct fire_rec f, on = mkfire(true, 7000, "fire-panel", ""),
+	    off = mkfire(false, 8000, "fire-panel", "mgr"),
+	    on2 = mkfire(true, 9000, "fire-panel-2", "");
+	char err[200];
+
+	/* A watchdog: a post that waited for the disk would hang here. */
+	alarm(20);
+	w = latch_writer_start(fd, path, err, sizeof(err));
+	CHECK(w != NULL);
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&disk.mu);
+	disk.hang = true;
+	disk.go = false;
+	pthread_mutex_unlock(&disk.mu);
+
+	latch_post(w, &on);
+	pthread_mutex_lock(&disk.mu);
+	while (disk.inside == 0)
+		pthread_cond_wait(&disk.cv, &disk.mu);
+	pthread_mutex_unlock(&disk.mu);
+	/* The writer is stuck in its sync; the poster goes on. */
+	latch_post(w, &off);
+	latch_post(w, &on2);
+	pthread_mutex_lock(&disk.mu);
+	CHECK_INT(disk.inside, 1);
+	disk.go = true;
+	disk.hang = false;
+	pthread_cond_broadcast(&disk.cv);
+	pthread_mutex_unlock(&disk.mu);
+	latch_writer_wait(w);
+	CHECK_INT(reads(fd, &f), 1);
+	CHECK(f.active && f.since_ms == 9000 && strcmp(f.source, "fire-panel-2") == 0);
+
+	/* Stopping writes what is still posted. */
+	latch_post(w, &off);
+	latch_writer_stop(w);
+	CHECK_INT(reads(fd, &f), 1);
+	CHECK(!f.active && f.since_ms == 8000 && strcmp(f.reset_by, "mgr") == 0);
+	alarm(0);
 }
 
 int
@@ -123,6 +203,11 @@ main(void)
 	CHECK(f.active && f.since_ms == 5000);
 	rl.rlim_cur = RLIM_INFINITY;
 	setrlimit(RLIMIT_FSIZE, &rl);
+	latch_close(fd);
+
+	fd = latch_open(path, err, sizeof(err));
+	CHECK(fd >= 0);
+	test_writer(fd, path);
 	latch_close(fd);
 
 	/* A file that cannot be made: named in the error. */

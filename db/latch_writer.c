@@ -1,0 +1,125 @@
+/*
+ * The latch file's writer (latch.h): a thread of its own, so that the engine
+ * never waits for the disk (DESIGN invariant 4), even when a sync takes
+ * seconds. It writes the newest mode posted; one posted while a write is
+ * under way is written next, and a third replaces the second unwritten: the
+ * latch is the mode now, not its history.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "latch.h"
+#include "../config/config.h"
+#include "../common/util.h"
+
+struct latch_writer {
+	int		fd;
+	char		path[CONF_PATH_MAX + 8];
+	pthread_t	thread;
+	pthread_mutex_t	mu;
+	pthread_cond_t	wake;		/* posted, or stopping */
+	pthread_cond_t	idle;		/* nothing posted is unwritten */
+	struct fire_rec	next;		/* posted, not yet taken */
+	bool		posted, writing, stopping;
+};
+
+static void *
+writer_main(void *arg)
+{
+	struct latch_writer *w = arg;
+	struct fire_rec f;
+	char err[160];
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->posted && !w->stopping)
+			pthread_cond_wait(&w->wake, &w->mu);
+		if (!w->posted)
+			break;
+		f = w->next;
+		w->posted = false;
+		w->writing = true;
+		pthread_mutex_unlock(&w->mu);
+		if (latch_write(w->fd, &f, err, sizeof(err)) < 0)
+			log_err("%s: %s; fire mode %s is kept by the database only",
+			    w->path, err, f.active ? "on" : "off");
+		pthread_mutex_lock(&w->mu);
+		w->writing = false;
+		if (!w->posted)
+			pthread_cond_broadcast(&w->idle);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+struct latch_writer *
+latch_writer_start(int fd, const char *path, char *err, size_t errlen)
+{
+	struct latch_writer *w = calloc(1, sizeof(*w));
+	sigset_t all, old;
+	int rc;
+
+	if (w == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	w->fd = fd;
+	str_copy(w->path, path, sizeof(w->path));
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	pthread_cond_init(&w->idle, NULL);
+	/* Signals are the engine's (signalfd): the thread takes none. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&w->thread, NULL, writer_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: starting its writer: %s", path,
+		    strerror(rc));
+		pthread_cond_destroy(&w->idle);
+		pthread_cond_destroy(&w->wake);
+		pthread_mutex_destroy(&w->mu);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void
+latch_post(struct latch_writer *w, const struct fire_rec *f)
+{
+	pthread_mutex_lock(&w->mu);
+	w->next = *f;
+	w->posted = true;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void
+latch_writer_wait(struct latch_writer *w)
+{
+	pthread_mutex_lock(&w->mu);
+	while (w->posted || w->writing)
+		pthread_cond_wait(&w->idle, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void
+latch_writer_stop(struct latch_writer *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stopping = true;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->idle);
+	pthread_cond_destroy(&w->wake);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+}
