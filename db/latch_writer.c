@@ -11,10 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "latch.h"
 #include "../config/config.h"
 #include "../common/util.h"
+
+#define LATCH_STOP_WAIT_S	3	/* for what is due, at lobbyd's stop */
 
 struct latch_writer {
 	int		fd;
@@ -111,12 +114,26 @@ latch_writer_wait(struct latch_writer *w)
 void
 latch_writer_stop(struct latch_writer *w)
 {
+	struct timespec until;
+	int rc = 0;
+
 	if (w == NULL)
 		return;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += LATCH_STOP_WAIT_S;
 	pthread_mutex_lock(&w->mu);
 	w->stopping = true;
 	pthread_cond_signal(&w->wake);
+	while ((w->posted || w->writing) && rc == 0)
+		rc = pthread_cond_timedwait(&w->idle, &w->mu, &until);
 	pthread_mutex_unlock(&w->mu);
+	if (rc != 0) {
+		/* A sync that hangs must not hold lobbyd's stop: the thread is
+		 * left to the process's end. */
+		log_err("%s: a write still under way after %d s; left unfinished",
+		    w->path, LATCH_STOP_WAIT_S);
+		return;
+	}
 	pthread_join(w->thread, NULL);
 	pthread_cond_destroy(&w->idle);
 	pthread_cond_destroy(&w->wake);
