@@ -17,7 +17,7 @@ BUILD	?= $(if $(SAN),build-san,build)
 CC	?= gcc
 PKGS	:= libmodbus libserialport libgpiod sqlite3 libconfig libsystemd json-c libsodium
 WEB_PKGS := libmicrohttpd		# lobbyweb's alone: lobbyd never links it
-NOTIFY_PKGS := libcurl			# lobbyd's notifier process alone
+NOTIFY_PKGS := libcurl			# lobbyd-notify's alone: lobbyd never links it
 
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wpointer-arith -Wformat=2
@@ -46,7 +46,7 @@ DB_O	 := db/store.o db/checkpoint.o db/columns.o db/queries.o db/events.o db/sch
 GPIO_O	 := drivers/gpio.o drivers/gpio_sim.o drivers/gpio_chip.o drivers/wiegand.o
 DRV_O	 := drivers/msg.o drivers/link.o drivers/worker.o drivers/modbus.o drivers/modbus_poll.o \
 	    drivers/modbus_cmd.o drivers/modbus_input.o \
-	    drivers/modbus_icom.o drivers/modbus_elev.o drivers/modbus_wire.o drivers/serial.o drivers/reader.o drivers/cardfmt.o drivers/idcard.o drivers/idpoll.o drivers/notifier.o $(GPIO_O)
+	    drivers/modbus_icom.o drivers/modbus_elev.o drivers/modbus_wire.o drivers/serial.o drivers/reader.o drivers/cardfmt.o drivers/idcard.o drivers/idpoll.o $(GPIO_O)
 ENGINE_O := engine/engine.o engine/kind.o engine/cards.o engine/credmap.o engine/lanes.o engine/turnstile.o engine/reader.o engine/idread.o \
 	    engine/alerts.o engine/supervisor.o engine/inputs.o engine/fire.o engine/tickets.o \
 	    engine/doors.o engine/intercom.o engine/elevator.o engine/notify.o engine/command.o \
@@ -70,6 +70,7 @@ LOBBYSIM_O := sim/lobbysim.o sim/simctl.o sim/linectl.o sim/simpty.o sim/simmodb
 	      sim/siminput.o sim/simgpio.o sim/simicom.o sim/simelev.o sim/simidcard.o \
 	      drivers/idcard.o drivers/modbus_wire.o $(CONFIG_O) $(UTIL_O)
 LOBBYBUS_O := sim/busemu.o sim/buswire.o sim/linectl.o sim/simpty.o common/util.o
+NOTIFY_O := daemon/notify_main.o drivers/notifier.o $(CONFIG_O) $(UTIL_O)
 LOBBYWEB_O := web/lobbyweb.o web/webconf.o web/ctlconn.o web/feed.o web/session.o web/http.o web/answer.o $(UTIL_O)
 
 # Unit tests: one program per module, linked with just what it tests.
@@ -126,7 +127,7 @@ test_powerloss_O := tests/unit/test_powerloss.o tests/unit/crashvfs.o $(DB_O) $(
 BENCH_PROGS := bench_store
 bench_store_O := bench/bench_store.o $(DB_O) $(UTIL_O)
 
-BINS := $(BUILD)/lobbyd $(BUILD)/lobbyctl $(BUILD)/lobbysim $(BUILD)/lobbybus $(BUILD)/lobbyweb
+BINS := $(BUILD)/lobbyd $(BUILD)/lobbyd-notify $(BUILD)/lobbyctl $(BUILD)/lobbysim $(BUILD)/lobbybus $(BUILD)/lobbyweb
 UNIT_BINS := $(addprefix $(BUILD)/tests/unit/,$(UNIT_TESTS))
 BENCH_BINS := $(addprefix $(BUILD)/bench/,$(BENCH_PROGS))
 
@@ -151,6 +152,8 @@ $(OBJ)/%.o: %.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/lobbyd: $(addprefix $(OBJ)/,$(LOBBYD_O))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/lobbyd-notify: $(addprefix $(OBJ)/,$(NOTIFY_O))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(NOTIFY_LIBS)
 $(BUILD)/lobbyctl: $(addprefix $(OBJ)/,$(LOBBYCTL_O))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -245,6 +248,7 @@ bench-run: all $(BENCH_BINS)
 
 install: all
 	install -D -m 0755 $(BUILD)/lobbyd $(DESTDIR)$(PREFIX)/sbin/lobbyd
+	install -D -m 0755 $(BUILD)/lobbyd-notify $(DESTDIR)$(PREFIX)/sbin/lobbyd-notify
 	install -D -m 0755 $(BUILD)/lobbyctl $(DESTDIR)$(PREFIX)/bin/lobbyctl
 	for l in $(LINGUAS); do install -D -m 0644 $(BUILD)/locale/$$l/LC_MESSAGES/lobbyctl.mo \
 		$(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/lobbyctl.mo; done

@@ -1,6 +1,7 @@
 /*
- * The notifier: a process of its own, forked by the engine (as a link's
- * worker is), that sends what the engine hands it (a webhook's POST, a mail
+ * The notifier: a program of its own (lobbyd-notify, daemon/notify_main.c)
+ * that the engine starts as it does a link's worker, and that sends what the
+ * engine hands it (a webhook's POST, a mail
  * over SMTP, a command run) with libcurl, retries with back-off, and says
  * how each delivery went. The engine never waits for it.
  *
@@ -33,8 +34,8 @@
 #define NOTIFIER_JOBS_MAX	256
 #define NOTIFIER_RUNNING_MAX	8	/* tries in flight at once */
 
-/* Runs in the forked child on fd, until the engine's end closes; the exit
- * status. */
+/* Runs on fd (the engine's socket) until the engine's end closes; the
+ * exit status. */
 int	notifier_run(int fd);
 
 #endif

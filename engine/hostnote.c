@@ -8,6 +8,7 @@
 #include "hostnote.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <signal.h>
@@ -64,6 +65,7 @@ static struct {
 	size_t		nt, tcap;
 	int64_t		next_id;
 	int64_t		prune_ns;
+	char		prog[PATH_MAX];	/* lobbyd-notify, beside lobbyd */
 	struct engine_sub sub;
 } hn = { .h = { .fd = -1 } };
 
@@ -157,6 +159,31 @@ notice_set(struct engine *e, struct notice_rec *n, const char *state,
 
 /* ---- the notifier process ------------------------------------------------ */
 
+/* The notifier's program: lobbyd-notify in lobbyd's own directory (as
+ * installed, and in a build tree). -1 when lobbyd cannot tell where it is
+ * (logged: hosts are then not told; out stays ""). */
+static int
+notifier_path(char *out, size_t len)
+{
+	char self[PATH_MAX], *slash;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n < 0) {
+		log_err("notifier: where lobbyd is (/proc/self/exe): %s; hosts "
+		    "are not told", strerror(errno));
+		return -1;
+	}
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) != NULL)
+		*slash = '\0';
+	if ((size_t)snprintf(out, len, "%s/lobbyd-notify", self) >= len) {
+		log_err("notifier: %s/lobbyd-notify: path too long; hosts are "
+		    "not told", self);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 notifier_start(struct engine *e)
 {
@@ -186,8 +213,10 @@ notifier_start(struct engine *e)
 		if (sv[1] != 3 && dup2(sv[1], 3) < 0)
 			_exit(1);
 		close_range(4, ~0U, 0);
-		log_init("lobbyd[notifier]", false);
-		_exit(notifier_run(3));
+		/* A program of its own: libcurl is loaded there, not here. */
+		execl(hn.prog, "lobbyd-notify", (char *)NULL);
+		log_err("notifier: cannot run %s: %s", hn.prog, strerror(errno));
+		_exit(127);
 	}
 	close(sv[1]);
 	hn.pid = pid;
@@ -630,7 +659,8 @@ hostnote_init(struct engine *e)
 	hn.sub = (struct engine_sub){ .event = event_seen, .arg = e };
 	engine_subscribe(e, &hn.sub);
 	hn.prune_ns = mono_ns() + PRUNE_NS;
-	if (e->site->notify.nchannels > 0)
+	if (notifier_path(hn.prog, sizeof(hn.prog)) == 0 &&
+	    e->site->notify.nchannels > 0)
 		notifier_start(e);
 	return 0;
 }
@@ -638,8 +668,8 @@ hostnote_init(struct engine *e)
 void
 hostnote_tick(struct engine *e, int64_t now_ns)
 {
-	if (hn.pid == 0 && e->site->notify.nchannels > 0 && !e->stopping &&
-	    (hn.restart_ns == 0 || now_ns >= hn.restart_ns))
+	if (hn.pid == 0 && hn.prog[0] != '\0' && e->site->notify.nchannels > 0 &&
+	    !e->stopping && (hn.restart_ns == 0 || now_ns >= hn.restart_ns))
 		notifier_start(e);
 	if (now_ns >= hn.prune_ns) {
 		prune(e);

@@ -283,8 +283,8 @@ class Site:
         wait_for(lambda: os.path.exists(self.sim_sock) and self.sim_cmd("ping"),
                  what="lobbysim control socket")
 
-    def start_lobbyd(self, extra=(), env=None):
-        self.lobbyd = Proc([LOBBYD, "-d", "-c", self.conf, *extra],
+    def start_lobbyd(self, extra=(), env=None, binary=LOBBYD):
+        self.lobbyd = Proc([binary, "-d", "-c", self.conf, *extra],
                            os.path.join(self.dir, "lobbyd.log"),
                            env=None if env is None else {**os.environ, **env})
         wait_for(lambda: os.path.exists(self.sock) and self.ctl("status"),

@@ -15,6 +15,7 @@ import http.server
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import threading
@@ -23,7 +24,7 @@ import zlib
 
 from aiosmtpd.controller import Controller
 
-from lobbytest import ROOT, TRIPOD_A_PROFILE, Site, run_tests, test, wait_for
+from lobbytest import LOBBYD, ROOT, TRIPOD_A_PROFILE, Site, run_tests, test, wait_for
 
 WECOM = os.path.join(ROOT, "conf", "notify", "wecom.json")
 
@@ -390,6 +391,32 @@ def a_hanging_receiver_never_delays_a_lane():
         assert worst < 250, worst
         assert all(x["state"] == "queued" for i in ids for x in notices(s, i))
         assert len(env.rx.bodies("/hang")) == 8, "at most eight at once"
+    finally:
+        env.close()
+
+
+@test
+def a_notifier_that_cannot_start_fails_its_notices_and_the_lanes_go_on():
+    env = Env()
+    s = env.s
+    card = "0E00000002"
+    try:
+        # lobbyd alone in a directory: no lobbyd-notify beside it.
+        lone = os.path.join(env.tmp, "lobbyd")
+        shutil.copy(LOBBYD, lone)
+        s.stop_lobbyd()
+        s.start_lobbyd(binary=lone)
+        wait_for(lambda: all(d["online"] for d in s.ctl("devices")),
+                 timeout=10, what="turnstile and readers online")
+        p = register(s, "Qian Mo", "1400")
+        ns = settled(s, p["id"])
+        assert ns[0]["state"] == "failed", ns
+        assert not env.rx.bodies("/fail"), "nothing can have been sent"
+        log = open(s.lobbyd.log_path, errors="replace").read()
+        assert f"notifier: cannot run {env.tmp}/lobbyd-notify: No such file" in log
+        s.ctl("card", "add", card, "--holder", "Ana Silva")
+        ev, _ = decision_ms(s, "rd1-in", card, 0)
+        assert ev["decision"] == "granted", ev
     finally:
         env.close()
 
