@@ -25,7 +25,8 @@ const char *const notify_placeholders[] = { "visitor", "host", "unit",
 static const char *const notify_keys[] = { "channels", "hosts", "answer_url",
     "retry_s", "timeout_s", NULL };
 static const char *const channel_keys[] = { "name", "type", "url",
-    "template", "subject", "from", "user", "password_file", "command", NULL };
+    "template", "subject", "from", "user", "password_file", "sign_secret_file",
+    "command", NULL };
 static const char *const host_keys[] = { "unit", "channel", "to", NULL };
 static const char *const type_names[] = { "webhook", "smtp", "exec", NULL };
 static const int def_retry_s[] = { 5, 30, 120, 600 };
@@ -96,23 +97,24 @@ check_template(struct load *ld, const struct scope *sc,
 	json_object_put(o);
 }
 
-/* A password file: there, and not readable by everyone. */
+/* A secret's file (key: password_file, sign_secret_file): there, and not
+ * readable by everyone. */
 static void
 check_secret(struct load *ld, const struct scope *sc,
-    const config_setting_t *m, const char *path)
+    const config_setting_t *m, const char *key, const char *path)
 {
 	struct stat st;
 	char qb[80];
 
 	if (stat(path, &st) == -1)
-		conf_serr(ld, sc, m, "password_file %s: %s",
+		conf_serr(ld, sc, m, "%s %s: %s", key,
 		    conf_quote(qb, sizeof(qb), path), strerror(errno));
 	else if (!S_ISREG(st.st_mode))
-		conf_serr(ld, sc, m, "password_file %s is not a file",
+		conf_serr(ld, sc, m, "%s %s is not a file", key,
 		    conf_quote(qb, sizeof(qb), path));
 	else if (st.st_mode & S_IROTH)
-		conf_serr(ld, sc, m, "password_file %s may be read by anyone "
-		    "(chmod o-r it)", conf_quote(qb, sizeof(qb), path));
+		conf_serr(ld, sc, m, "%s %s may be read by anyone (chmod o-r it)",
+		    key, conf_quote(qb, sizeof(qb), path));
 }
 
 static bool
@@ -185,7 +187,14 @@ load_channel(struct load *ld, int i, const config_setting_t *e)
 	if (m != NULL && ch->user[0] == '\0')
 		conf_serr(ld, &sc, m, "password_file needs a user");
 	else if (m != NULL)
-		check_secret(ld, &sc, m, ch->password_file);
+		check_secret(ld, &sc, m, "password_file", ch->password_file);
+	m = conf_get_str(ld, &sc, e, "sign_secret_file", false,
+	    ch->sign_secret_file, sizeof(ch->sign_secret_file));
+	if (m != NULL && type != NOTIFY_WEBHOOK)
+		conf_serr(ld, &sc, m, "sign_secret_file applies to webhook "
+		    "channels only (a DingTalk robot's signing secret)");
+	else if (m != NULL)
+		check_secret(ld, &sc, m, "sign_secret_file", ch->sign_secret_file);
 	if ((m = conf_get_str(ld, &sc, e, "command", type == NOTIFY_EXEC,
 	    ch->command, sizeof(ch->command))) != NULL) {
 		if (type != NOTIFY_EXEC)

@@ -29,6 +29,9 @@ struct notify_channel {
 	char		from[NOTIFY_ADDR_MAX];	/* smtp */
 	char		user[64];		/* smtp login; "": none */
 	char		password_file[256];	/* smtp: read at each send */
+	/* webhook: a DingTalk robot's signing secret ("SEC..."), read at each
+	 * try; "": the URL as it is. */
+	char		sign_secret_file[256];
 	char		command[256];		/* exec: as alerts.command */
 };
 

@@ -242,14 +242,15 @@ mail_make(const struct njob *j, size_t *len)
 	return out;
 }
 
-/* The first line of a password file, or false (why in err). */
+/* The first line of a secret's file (key names it), or false (why in err). */
 static bool
-read_secret(const char *path, char *out, size_t len, char *err, size_t errlen)
+read_secret(const char *key, const char *path, char *out, size_t len,
+    char *err, size_t errlen)
 {
 	FILE *fp = fopen(path, "re");
 
 	if (fp == NULL) {
-		snprintf(err, errlen, "password_file %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s %s: %s", key, path, strerror(errno));
 		return false;
 	}
 	if (fgets(out, (int)len, fp) == NULL)
@@ -259,12 +260,61 @@ read_secret(const char *path, char *out, size_t len, char *err, size_t errlen)
 	return true;
 }
 
+/*
+ * A DingTalk robot secured by signature (加签): its URL with
+ * "timestamp=T&sign=S" added, T the time in ms and S the Base64 of the
+ * HMAC-SHA256 of "T\nSECRET" keyed by SECRET, URL-encoded. Made at each
+ * try: the robot takes a signature for an hour. false: why.
+ */
+static bool
+signed_url(CURL *c, const char *url, const char *secret_file, char *out,
+    size_t len, char *why, size_t whylen)
+{
+	char secret[SECRET_MAX], text[SECRET_MAX + 24],
+	    b64[sodium_base64_ENCODED_LEN(crypto_auth_hmacsha256_BYTES,
+	    sodium_base64_VARIANT_ORIGINAL)], *sign;
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	crypto_auth_hmacsha256_state st;
+	long long ts = (long long)real_ms();
+	int n;
+
+	if (!read_secret("sign_secret_file", secret_file, secret,
+	    sizeof(secret), why, whylen))
+		return false;
+	if (secret[0] == '\0') {
+		snprintf(why, whylen, "sign_secret_file %s is empty", secret_file);
+		return false;
+	}
+	n = snprintf(text, sizeof(text), "%lld\n%s", ts, secret);
+	crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret,
+	    strlen(secret));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)text,
+	    (unsigned long long)n);
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_memzero(secret, sizeof(secret));
+	sodium_memzero(text, sizeof(text));
+	sodium_bin2base64(b64, sizeof(b64), mac, sizeof(mac),
+	    sodium_base64_VARIANT_ORIGINAL);
+	if ((sign = curl_easy_escape(c, b64, 0)) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return false;
+	}
+	n = snprintf(out, len, "%s%ctimestamp=%lld&sign=%s", url,
+	    strchr(url, '?') != NULL ? '&' : '?', ts, sign);
+	curl_free(sign);
+	if (n < 0 || (size_t)n >= len) {
+		snprintf(why, whylen, "the signed url is too long");
+		return false;
+	}
+	return true;
+}
+
 /* A webhook or a mail handed to libcurl; false: failed at once (why). */
 static bool
 curl_start(struct njob *j, char *why, size_t whylen)
 {
 	CURL *c = curl_easy_init();
-	char secret[SECRET_MAX];
+	char secret[SECRET_MAX], url[NOTIFY_URL_MAX + 128];
 
 	if (c == NULL) {
 		snprintf(why, whylen, "libcurl: cannot start a transfer");
@@ -273,7 +323,15 @@ curl_start(struct njob *j, char *why, size_t whylen)
 	j->easy = c;
 	j->rlen = 0;
 	j->err[0] = '\0';
-	curl_easy_setopt(c, CURLOPT_URL, jstr(j, "url"));
+	if (jstr(j, "sign_secret_file")[0] != '\0') {
+		/* libcurl keeps its own copy of the url. */
+		if (!signed_url(c, jstr(j, "url"), jstr(j, "sign_secret_file"),
+		    url, sizeof(url), why, whylen))
+			return false;
+		curl_easy_setopt(c, CURLOPT_URL, url);
+	} else {
+		curl_easy_setopt(c, CURLOPT_URL, jstr(j, "url"));
+	}
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)j->timeout_s);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)j->timeout_s);
@@ -309,8 +367,8 @@ curl_start(struct njob *j, char *why, size_t whylen)
 		curl_easy_setopt(c, CURLOPT_USE_SSL, jstr(j, "user")[0] ?
 		    (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
 		if (jstr(j, "user")[0] != '\0') {
-			if (!read_secret(jstr(j, "password_file"), secret,
-			    sizeof(secret), why, whylen))
+			if (!read_secret("password_file", jstr(j, "password_file"),
+			    secret, sizeof(secret), why, whylen))
 				return false;
 			curl_easy_setopt(c, CURLOPT_USERNAME, jstr(j, "user"));
 			curl_easy_setopt(c, CURLOPT_PASSWORD, secret);

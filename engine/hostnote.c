@@ -407,6 +407,8 @@ job_make(struct engine *e, const struct notice_rec *n,
 			goto out;
 		ADD("body", body);
 		ADD("url", ch->url);
+		if (ch->type == NOTIFY_WEBHOOK && ch->sign_secret_file[0] != '\0')
+			ADD("sign_secret_file", ch->sign_secret_file);
 	}
 	if (ch->type == NOTIFY_SMTP) {
 		if (tmpl_render(ch->subject[0] ? ch->subject : mail_subject, vals,

@@ -8,9 +8,12 @@ Chinese and English), a command, the one-time link (confirm, decline, never
 twice), and a receiver that hangs for 30 s while cards are decided at a
 lane as fast as ever. Run with /usr/bin/python3.
 """
+import base64
 import email
 import email.header
 import email.policy
+import hashlib
+import hmac
 import http.server
 import json
 import os
@@ -20,6 +23,7 @@ import signal
 import socket
 import threading
 import time
+import urllib.parse
 import zlib
 
 from aiosmtpd.controller import Controller
@@ -27,6 +31,9 @@ from aiosmtpd.controller import Controller
 from lobbytest import LOBBYD, ROOT, TRIPOD_A_PROFILE, Site, run_tests, test, wait_for
 
 WECOM = os.path.join(ROOT, "conf", "notify", "wecom.json")
+DINGTALK = os.path.join(ROOT, "conf", "notify", "dingtalk.json")
+# A DingTalk robot's signing secret, of the shape the robot gives.
+DING_SECRET = "SEC8a3f0c9d2b7e41f6a5c3d8e9b0f1a2c4d6e8f0a1b3c5d7e9f2a4b6c8d0e1f3a5"
 
 SITE = """
 site = { name = "Notify Test Tower"; };
@@ -131,6 +138,10 @@ def notify_conf(rx, smtp_port, tmp, timeout_s=10):
                 f"echo \"$n $(readlink $f)\"; done > {tmp}/hook.$$.fds\n"
                 f"grep SigIgn /proc/$$/status > {tmp}/hook.$$.sig\n")
     os.chmod(hook, 0o755)
+    secret = os.path.join(tmp, "ding.secret")
+    with open(secret, "w") as f:
+        f.write(DING_SECRET + "\n")
+    os.chmod(secret, 0o640)
     return f"""
 notify = {{
   answer_url = "https://desk.example.com/answer?t=";
@@ -144,7 +155,9 @@ notify = {{
     {{ name = "slow"; type = "webhook"; url = "{rx.url}/hang"; template = "{WECOM}"; }},
     {{ name = "mail"; type = "smtp"; url = "smtp://127.0.0.1:{smtp_port}";
        from = "lobby@tower.example.com"; }},
-    {{ name = "hook"; type = "exec"; command = "{hook}"; }}
+    {{ name = "hook"; type = "exec"; command = "{hook}"; }},
+    {{ name = "ding"; type = "webhook"; url = "{rx.url}/ding?access_token=t0k3n";
+       template = "{DINGTALK}"; sign_secret_file = "{secret}"; }}
   );
   hosts = (
     {{ unit = "1203"; channel = "wecom"; }},
@@ -153,7 +166,8 @@ notify = {{
     {{ unit = "1400"; channel = "down"; }},
     {{ unit = "1401"; channel = "robot-err"; }},
     {{ unit = "1500"; channel = "hook"; }},
-    {{ unit = "1600"; channel = "slow"; }}
+    {{ unit = "1600"; channel = "slow"; }},
+    {{ unit = "1700"; channel = "ding"; }}
   );
 }};
 """
@@ -391,6 +405,34 @@ def a_hanging_receiver_never_delays_a_lane():
         assert worst < 250, worst
         assert all(x["state"] == "queued" for i in ids for x in notices(s, i))
         assert len(env.rx.bodies("/hang")) == 8, "at most eight at once"
+    finally:
+        env.close()
+
+
+@test
+def a_dingtalk_robot_secured_by_signature_gets_a_signed_url():
+    env = Env()
+    s = env.s
+    try:
+        t0 = time.time() * 1000
+        p = register(s, "Wu Fang", "1700", purpose="meeting")
+        ns = settled(s, p["id"])
+        assert ns[0]["state"] == "sent", ns
+        posts = [x for x in env.rx.posts if x["path"].startswith("/ding?")]
+        assert len(posts) == 1, env.rx.posts
+        q = urllib.parse.parse_qs(posts[0]["path"].split("?", 1)[1],
+                                  keep_blank_values=True)
+        assert q["access_token"] == ["t0k3n"], q
+        ts = q["timestamp"][0]
+        assert t0 - 1000 <= int(ts) <= time.time() * 1000 + 1000, (ts, t0)
+        # The robot's own check: Base64 of HMAC-SHA256 over "ts\nsecret".
+        want = base64.b64encode(hmac.new(DING_SECRET.encode(),
+                                         f"{ts}\n{DING_SECRET}".encode(),
+                                         hashlib.sha256).digest()).decode()
+        assert q["sign"] == [want], (q["sign"], want)
+        assert "Wu Fang" in json.loads(posts[0]["body"])["text"]["content"]
+        # The secret itself never leaves lobbyd.
+        assert DING_SECRET not in posts[0]["path"] + posts[0]["body"]
     finally:
         env.close()
 
