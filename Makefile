@@ -79,10 +79,10 @@ UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records te
 	      test_pass test_visitor test_privacy test_tickets test_gpio test_roles \
 	      test_hours test_desk test_desk_privacy test_booking test_latch test_cards test_ctl_limit test_idcheck test_store_events test_idcard \
 	      test_template test_lane_tbl test_reader_kind test_tenant test_store_tenants test_powerloss
-test_access_O   := tests/unit/test_access.o $(RULES_O) common/floors.o
+test_access_O   := tests/unit/test_access.o $(RULES_O) $(UTIL_O)
 test_msg_O      := tests/unit/test_msg.o drivers/msg.o
 test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
-test_idcard_O   := tests/unit/test_idcard.o drivers/idcard.o drivers/idpoll.o
+test_idcard_O   := tests/unit/test_idcard.o drivers/idcard.o drivers/idpoll.o $(UTIL_O)
 test_store_O    := tests/unit/test_store.o $(DB_O) $(UTIL_O)
 test_store_records_O := tests/unit/test_store_records.o $(DB_O) $(UTIL_O)
 test_store_events_O := tests/unit/test_store_events.o $(DB_O) $(UTIL_O)
@@ -112,7 +112,7 @@ test_desk_O     := tests/unit/test_desk.o $(DB_O) $(UTIL_O)
 test_desk_privacy_O := tests/unit/test_desk_privacy.o $(DB_O) $(UTIL_O) engine/privacy.o
 test_latch_O    := tests/unit/test_latch.o db/latch.o db/latch_writer.o $(UTIL_O)
 test_cards_O    := tests/unit/test_cards.o engine/cards.o $(UTIL_O)
-test_idcheck_O  := tests/unit/test_idcheck.o rules/idcheck.o rules/visitor.o
+test_idcheck_O  := tests/unit/test_idcheck.o rules/idcheck.o rules/visitor.o $(UTIL_O)
 test_template_O := tests/unit/test_template.o common/template.o
 # The engine on a real store, and its control server (engine_support.c).
 ENGINE_TEST_O   := tests/unit/engine_support.o $(CONTROL_O) $(ENGINE_O) $(DRV_O) \
@@ -203,7 +203,7 @@ fuzz_modbus_O  := tests/fuzz/fuzz_modbus.o drivers/modbus_wire.o $(UTIL_O)
 fuzz_config_O  := tests/fuzz/fuzz_config.o $(CONFIG_O) $(UTIL_O)
 fuzz_ctl_O     := tests/fuzz/fuzz_ctl.o $(ENGINE_TEST_O)
 fuzz_drivers_O := tests/fuzz/fuzz_drivers.o $(DRV_O) $(CONFIG_O) $(UTIL_O)
-fuzz_idcard_O  := tests/fuzz/fuzz_idcard.o drivers/idcard.o
+fuzz_idcard_O  := tests/fuzz/fuzz_idcard.o drivers/idcard.o $(UTIL_O)
 FUZZ_BINS := $(addprefix $(FUZZ_BUILD)/,$(FUZZERS))
 
 $(FUZZ_BUILD)/obj/%.o: %.c

@@ -137,6 +137,32 @@ str_in(const char *s, const char *const *list)
 	return false;
 }
 
+bool
+date_valid(int y, int m, int d)
+{
+	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return m >= 1 && m <= 12 && d >= 1 &&
+	    d <= mdays[m - 1] + (m == 2 && leap ? 1 : 0);
+}
+
+int
+ymd_parse(const char *s)
+{
+	int ymd = 0;
+
+	if (strlen(s) != 8)
+		return -1;
+	for (int i = 0; i < 8; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		ymd = ymd * 10 + (s[i] - '0');
+	}
+	return date_valid(ymd / 10000, ymd / 100 % 100, ymd % 100) ? ymd : -1;
+}
+
 int
 hex_digit(int c)
 {

@@ -44,6 +44,12 @@ void	str_printf(char *buf, size_t size, const char *fmt, ...)
 bool	str_in(const char *s, const char *const *list);
 /* The value of a hex digit of either case, -1 for any other character. */
 int	hex_digit(int c);
+/* A day of the calendar: month 1..12, day 1 to the month's last (the 29th
+ * of February in leap years). */
+bool	date_valid(int y, int m, int d);
+/* "YYYYMMDD", 8 digits that are a day of the calendar: y * 10000 + m * 100
+ * + d; -1 for anything else. */
+int	ymd_parse(const char *s);
 
 /*
  * Blocks the n signals and returns a non-blocking, close-on-exec signalfd

@@ -51,17 +51,10 @@ ctl_permit_json(struct ctl_client *c, const void *row)
 }
 
 static bool
-date_valid(int64_t d)
+permit_date_valid(int64_t d)
 {
-	struct tm tm = { .tm_year = (int)(d / 10000) - 1900,
-	    .tm_mon = (int)(d / 100 % 100) - 1, .tm_mday = (int)(d % 100),
-	    .tm_hour = 12, .tm_isdst = -1 };
-
-	if (d < 20000101 || d > 29991231)
-		return false;
-	mktime(&tm);
-	return tm.tm_year == (int)(d / 10000) - 1900 &&
-	    tm.tm_mon == (int)(d / 100 % 100) - 1 && tm.tm_mday == (int)(d % 100);
+	return d >= 20000101 && d <= 29991231 &&
+	    date_valid((int)(d / 10000), (int)(d / 100 % 100), (int)(d % 100));
 }
 
 void
@@ -90,7 +83,7 @@ ctl_cmd_permit_add(struct ctl_client *c, json_object *args)
 		ctl_reply_err(c, "unit and company must not be empty");
 		return;
 	}
-	if (!date_valid(from) || !date_valid(until) || until < from) {
+	if (!permit_date_valid(from) || !permit_date_valid(until) || until < from) {
 		ctl_reply_err(c, "from and until: dates YYYYMMDD, until not before "
 		    "from");
 		return;

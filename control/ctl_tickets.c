@@ -287,9 +287,9 @@ summary_done(struct store_req *req, void *arg)
 	ctl_req_finish(c, req);
 }
 
-/* "YYYY-MM-DD" with a month and a day that can be. */
+/* "YYYY-MM-DD", a day of the calendar. */
 static bool
-date_valid(const char *d)
+day_valid(const char *d)
 {
 	int y, m, dd;
 	char tail;
@@ -300,7 +300,7 @@ date_valid(const char *d)
 	for (int i = 0; i < 10; i++)
 		if (i != 4 && i != 7 && (d[i] < '0' || d[i] > '9'))
 			return false;
-	return y >= 1970 && m >= 1 && m <= 12 && dd >= 1 && dd <= 31;
+	return y >= 1970 && date_valid(y, m, dd);
 }
 
 void
@@ -313,7 +313,7 @@ ctl_cmd_tickets_summary(struct ctl_client *c, json_object *args)
 	if (!ctl_args_known(c, args, known) ||
 	    get_text(c, args, "date", date, sizeof(in.ticket.sum.day), false) < 0)
 		return;
-	if (date[0] != '\0' && !date_valid(date)) {
+	if (date[0] != '\0' && !day_valid(date)) {
 		ctl_reply_err(c, "\"date\" \"%s\" is not a date (YYYY-MM-DD)", date);
 		return;
 	}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "idcard.h"
+#include "../common/util.h"
 
 static const uint8_t preamble[] = { 0xaa, 0xaa, 0xaa, 0x96, 0x69 };
 #define PRE_LEN		sizeof(preamble)
@@ -272,13 +273,15 @@ idcard_decode(const uint8_t *data, size_t ndata, struct idcard_info *info,
 	else if (!all_digits(info->birth, 8))
 		snprintf(err, errlen, "birth date: %zu characters, not YYYYMMDD",
 		    strlen(info->birth));
+	else if (ymd_parse(info->birth) < 0)
+		snprintf(err, errlen, "birth date: not a day of the calendar");
 	else if (strlen(info->number) != 18 || strspn(info->number, "0123456789") < 17 ||
 	    strchr("0123456789X", info->number[17]) == NULL)
 		snprintf(err, errlen, "number: %zu characters, not 17 digits and a "
 		    "check character (0-9 or X)", strlen(info->number));
-	else if (!all_digits(info->valid_from, 8))
+	else if (ymd_parse(info->valid_from) < 0)
 		snprintf(err, errlen, "valid from: \"%s\" is not YYYYMMDD", info->valid_from);
-	else if (!all_digits(info->valid_until, 8) && strcmp(info->valid_until, "长期") != 0)
+	else if (ymd_parse(info->valid_until) < 0 && strcmp(info->valid_until, "长期") != 0)
 		snprintf(err, errlen, "valid until: \"%s\" is neither YYYYMMDD nor 长期",
 		    info->valid_until);
 	else {

@@ -12,6 +12,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "../common/util.h"
+
 #define MS_PER_S	1000LL
 #define MS_PER_DAY	(86400LL * MS_PER_S)
 #define AGE_MAX_MS	(36600LL * MS_PER_DAY)	/* about a hundred years */
@@ -611,20 +613,13 @@ fmt_floors_parse(const char *s, uint64_t *mask)
 int
 fmt_date_parse(const char *s)
 {
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-	int y, m, d, dim;
+	int y, m, d;
 
 	if (strlen(s) != 10 || !read_digits(&s, 4, 4, &y) || *s++ != '-' ||
 	    !read_digits(&s, 2, 2, &m) || *s++ != '-' ||
 	    !read_digits(&s, 2, 2, &d) || *s != '\0')
 		return -1;
-	if (y < 1970 || m < 1 || m > 12 || d < 1)
-		return -1;
-	dim = mdays[m - 1];
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		dim = 29;
-	if (d > dim)
+	if (y < 1970 || !date_valid(y, m, d))
 		return -1;
 	return y * 10000 + m * 100 + d;
 }

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../common/util.h"
+
 /* The provinces' codes (GB/T 2260): the first two digits of a region code;
  * 71, 81, 82 and 83 are Taiwan's, Hong Kong's and Macao's residents. */
 static const char *const provinces[] = {
@@ -47,21 +49,13 @@ rule_id_check_char(const char *d)
 static bool
 birth_date_ok(const char *s, int today_ymd)
 {
-	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-	int y = 0, m, d, ymd;
-	bool leap;
+	char ymd[9];
+	int v;
 
-	for (int i = 0; i < 4; i++)
-		y = y * 10 + (s[i] - '0');
-	m = (s[4] - '0') * 10 + (s[5] - '0');
-	d = (s[6] - '0') * 10 + (s[7] - '0');
-	ymd = y * 10000 + m * 100 + d;
-	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (y < 1900 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] ||
-	    (m == 2 && d == 29 && !leap))
-		return false;
-	return ymd <= today_ymd;
+	memcpy(ymd, s, 8);
+	ymd[8] = '\0';
+	v = ymd_parse(ymd);
+	return v >= 19000101 && v <= today_ymd;
 }
 
 /* An 18-character number of the resident card's pattern; kind names it. */

@@ -227,6 +227,9 @@ test_decode_fields(void)
 		{ "sex not a code", sample, "sex:" },
 		{ "nation with a letter", sample, "nation:" },
 		{ "validity end not a date", sample, "valid until:" },
+		{ "born on 30 February", sample, "birth date: not a day of the calendar" },
+		{ "validity start in month 13", sample, "valid from:" },
+		{ "validity end on 29 February of no leap year", sample, "valid until:" },
 	};
 	uint8_t data[4 + IDCARD_BASE_LEN];
 	struct idcard_info got;
@@ -241,6 +244,9 @@ test_decode_fields(void)
 	cases[7].info.sex = 'M';
 	strcpy(cases[8].info.nation, "0A");
 	strcpy(cases[9].info.valid_until, "2035");
+	strcpy(cases[10].info.birth, "19900230");
+	strcpy(cases[11].info.valid_from, "20251301");
+	strcpy(cases[12].info.valid_until, "20350229");
 	data[0] = 0x01, data[1] = 0x00, data[2] = 0x00, data[3] = 0x00;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int rc;

@@ -1,9 +1,11 @@
 /*
  * rules/idcheck.c from a table: a document type and a number -> valid or
- * not, and when not, a word of why (never the number itself).
+ * not, and when not, a word of why (never the number itself). And the
+ * calendar it and the other date checks share (common/util.c: ymd_parse).
  */
 #include <string.h>
 
+#include "../../common/util.h"
 #include "../../rules/idcheck.h"
 #include "harness.h"
 
@@ -27,6 +29,9 @@ static const struct {
 	{ "a letter inside", ID_RESIDENT_CARD, "4403081999010112A4", false, "18 characters" },
 	{ "month 13", ID_RESIDENT_CARD, "440308199913011234", false, "birth date" },
 	{ "29 February 1999", ID_RESIDENT_CARD, "440308199902291234", false, "birth date" },
+	{ "29 February 1900, no leap year", ID_RESIDENT_CARD, "440308190002291235", false, "birth date" },
+	{ "29 February 2000, a leap year", ID_RESIDENT_CARD, "440308200002291231", true, "" },
+	{ "28 February 1900", ID_RESIDENT_CARD, "44030819000228123X", true, "" },
 	{ "born after today", ID_RESIDENT_CARD, "440308202701011234", false, "birth date" },
 	{ "born before 1900", ID_RESIDENT_CARD, "440308189901011234", false, "birth date" },
 	{ "no such province", ID_RESIDENT_CARD, "090308199901011234", false, "province" },
@@ -51,10 +56,22 @@ static const struct {
 	{ "other: anything", ID_OTHER, "X", true, "" },
 };
 
+/* "YYYYMMDD" -> the date, or -1. */
+static const struct { const char *s; int want; } days[] = {
+	{ "20261204", 20261204 }, { "20240229", 20240229 }, { "20000229", 20000229 },
+	{ "19000229", -1 }, { "20250229", -1 }, { "20261131", -1 }, { "20261231", 20261231 },
+	{ "20261301", -1 }, { "20260001", -1 }, { "20260100", -1 }, { "2026120", -1 },
+	{ "202612045", -1 }, { "2026-1-4", -1 }, { "2026120a", -1 }, { "", -1 },
+};
+
 int
 main(void)
 {
 	char why[160];
+
+	for (size_t i = 0; i < NELEM(days); i++)
+		CHECK_ROW(ymd_parse(days[i].s) == days[i].want, "ymd_parse(\"%s\") = %d, "
+		    "want %d", days[i].s, ymd_parse(days[i].s), days[i].want);
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		bool ok = rule_id_check(cases[i].type, cases[i].number, TODAY, why,
