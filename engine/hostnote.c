@@ -379,7 +379,7 @@ job_make(struct engine *e, const struct notice_rec *n,
     char *why, size_t whylen)
 {
 	const struct notify_conf *nc = &e->site->notify;
-	static char body[NOTIFY_TEMPLATE_MAX * 2], subject[512];
+	static char body[NOTIFY_TEMPLATE_MAX * 2], subject[512];	/* not on the stack */
 	json_object *o = json_object_new_object(), *a;
 	char *out = NULL;
 
@@ -432,6 +432,9 @@ job_make(struct engine *e, const struct notice_rec *n,
 		snprintf(why, whylen, "out of memory");
 out:
 	json_object_put(o);
+	/* The text held the host's one-time link: not left lying about. */
+	sodium_memzero(body, sizeof(body));
+	sodium_memzero(subject, sizeof(subject));
 	return out;
 }
 
