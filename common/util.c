@@ -137,6 +137,19 @@ str_in(const char *s, const char *const *list)
 	return false;
 }
 
+int
+thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
 bool
 date_valid(int y, int m, int d)
 {

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/types.h>
 
@@ -50,6 +51,10 @@ bool	date_valid(int y, int m, int d);
 /* "YYYYMMDD", 8 digits that are a day of the calendar: y * 10000 + m * 100
  * + d; -1 for anything else. */
 int	ymd_parse(const char *s);
+
+/* Starts fn(arg) on a thread that takes no signal (they are the engine's,
+ * read by signalfd): pthread_create()'s result. */
+int	thread_start(pthread_t *, void *(*fn)(void *), void *arg);
 
 /*
  * Blocks the n signals and returns a non-blocking, close-on-exec signalfd

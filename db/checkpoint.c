@@ -77,7 +77,6 @@ ckpt_main(void *arg)
 void
 store_ckpt_start(struct store *s)
 {
-	sigset_t all, old;
 	int rc;
 
 	pthread_mutex_init(&s->ckpt_mu, NULL);
@@ -98,11 +97,7 @@ store_ckpt_start(struct store *s)
 		    "thread does them", s->path, sqlite3_errmsg(s->ckpt_db));
 		goto out_close;
 	}
-	sigfillset(&all);	/* signals are the engine's */
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&s->ckpt_thread, NULL, ckpt_main, s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	if ((rc = thread_start(&s->ckpt_thread, ckpt_main, s)) != 0) {
 		log_warn("%s: starting the checkpoint thread: %s; the store "
 		    "thread does them", s->path, strerror(rc));
 		goto out_close;

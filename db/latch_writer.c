@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +62,6 @@ struct latch_writer *
 latch_writer_start(int fd, const char *path, char *err, size_t errlen)
 {
 	struct latch_writer *w = calloc(1, sizeof(*w));
-	sigset_t all, old;
 	int rc;
 
 	if (w == NULL) {
@@ -75,12 +73,7 @@ latch_writer_start(int fd, const char *path, char *err, size_t errlen)
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	pthread_cond_init(&w->idle, NULL);
-	/* Signals are the engine's (signalfd): the thread takes none. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&w->thread, NULL, writer_main, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	if ((rc = thread_start(&w->thread, writer_main, w)) != 0) {
 		snprintf(err, errlen, "%s: starting its writer: %s", path,
 		    strerror(rc));
 		pthread_cond_destroy(&w->idle);

@@ -453,7 +453,6 @@ struct store *
 store_open(const char *path, int batch_ms, char *err, size_t errlen)
 {
 	pthread_condattr_t ca;
-	sigset_t all, old;
 	struct store *s;
 	int fd, rc;
 
@@ -499,12 +498,7 @@ store_open(const char *path, int batch_ms, char *err, size_t errlen)
 
 	store_ckpt_start(s);
 
-	/* Signals are the engine's (signalfd): the thread takes none. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&s->thread, NULL, store_main, s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	if ((rc = thread_start(&s->thread, store_main, s)) != 0) {
 		snprintf(err, errlen, "%s: starting the store thread: %s", path,
 		    strerror(rc));
 		goto out_ckpt;

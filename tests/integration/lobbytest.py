@@ -248,6 +248,21 @@ class Follower:
             self.p.wait(5)
 
 
+
+def raw_request(sock, cmd, args):
+    """One request on lobbyd's socket; the reply line as bytes."""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(10)
+        s.connect(sock)
+        s.sendall(json.dumps({"cmd": cmd, "args": args}).encode() + b"\n")
+        buf = b""
+        while not buf.endswith(b"\n"):
+            chunk = s.recv(1 << 20)
+            if not chunk:
+                break
+            buf += chunk
+    return buf
+
 class Site:
     """The demo site in a temporary directory: lobbysim plus lobbyd."""
 

@@ -11,11 +11,10 @@ import datetime
 import json
 import os
 import re
-import socket
 import sqlite3
 import time
 
-from lobbytest import BACK_TO_SCHEMA_8, Site, run_tests, test, wait_for
+from lobbytest import BACK_TO_SCHEMA_8, Site, raw_request, run_tests, test, wait_for
 
 DAY_MS = 86400 * 1000
 CARD = "AB00001234"     # the card with a long history
@@ -49,21 +48,6 @@ def db_ids(db, where, args=()):
                                      " ORDER BY ts_ms, id", args)]
     con.close()
     return ids
-
-
-def raw_request(sock, cmd, args):
-    """One request on lobbyd's socket; the reply line as bytes."""
-    with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(10)
-        s.connect(sock)
-        s.sendall(json.dumps({"cmd": cmd, "args": args}).encode() + b"\n")
-        buf = b""
-        while not buf.endswith(b"\n"):
-            chunk = s.recv(1 << 20)
-            if not chunk:
-                break
-            buf += chunk
-    return buf
 
 
 def site_with_history(conf_extra=None, **kw):

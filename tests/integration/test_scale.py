@@ -12,7 +12,7 @@ import socket
 import sqlite3
 import time
 
-from lobbytest import Site, run_tests, test
+from lobbytest import Site, raw_request, run_tests, test
 
 CTL_PAGE_ROWS = 2000    # control/ctl.h: the muster list's pages
 CARD_PAGE_ROWS = 1000   # control/ctl_cards.c: card.list's pages
@@ -185,17 +185,7 @@ def the_whole_alert_history_comes_in_pages():
 
 def ask(site, req):
     """One request on lobbyd's control socket, its reply."""
-    with socket.socket(socket.AF_UNIX) as c:
-        c.settimeout(10)
-        c.connect(site.sock)
-        c.sendall((json.dumps(req) + "\n").encode())
-        buf = b""
-        while not buf.endswith(b"\n"):
-            chunk = c.recv(1 << 20)
-            if not chunk:
-                break
-            buf += chunk
-    return json.loads(buf)
+    return json.loads(raw_request(site.sock, req["cmd"], req.get("args", {})))
 
 
 @test

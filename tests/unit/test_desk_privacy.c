@@ -120,18 +120,16 @@ check_purged(struct store *s, const char *path)
 
 	/* What the purged visitor's host was told, and the host's link, are
 	 * gone; the kept visitor's are not. */
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM pass_notices WHERE "
-	    "pass = %" PRId64, pg.old_pass);
-	CHECK_INT(count_of(path, sql), 0);
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM pass_tokens WHERE "
-	    "pass = %" PRId64, pg.old_pass);
-	CHECK_INT(count_of(path, sql), 0);
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM pass_notices WHERE "
-	    "pass = %" PRId64, pg.recent_pass);
-	CHECK_INT(count_of(path, sql), 1);
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM pass_tokens WHERE "
-	    "pass = %" PRId64, pg.recent_pass);
-	CHECK_INT(count_of(path, sql), 1);
+	for (int t = 0; t < 2; t++) {
+		const char *table = t == 0 ? "pass_notices" : "pass_tokens";
+
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE pass = "
+		    "%" PRId64, table, pg.old_pass);
+		CHECK_ROW(count_of(path, sql) == 0, "%s of the purged pass", table);
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE pass = "
+		    "%" PRId64, table, pg.recent_pass);
+		CHECK_ROW(count_of(path, sql) == 1, "%s of the kept pass", table);
+	}
 }
 
 /* An event in lane PG about person (0: no one), queued. */
