@@ -250,7 +250,9 @@ ctl_desk_list(struct ctl_client *c, json_object *args, const void *rows, size_t 
 	if (!ctl_args_known(c, args, known) || !ctl_desk_after_arg(c, args, &after))
 		return;
 	i = desk_index_after(rows, n, size, after);
-	ctl_desk_page(c, (const char *)rows + i * size, n - i, size, row);
+	/* An empty list may have no array at all. */
+	ctl_desk_page(c, i < n ? (const char *)rows + i * size : NULL, n - i,
+	    size, row);
 }
 
 void

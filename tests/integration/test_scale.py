@@ -196,6 +196,8 @@ def the_desk_lists_of_a_tower_come_whole_in_pages():
     notes = CTL_PAGE_ROWS + 1
     s = Site()
     try:
+        # An empty list is a page of nothing (no array behind it at all).
+        assert s.ctl("permit", "list") == [] and s.ctl("person", "list") == []
         now = int(time.time() * 1000)
         # Staff: a visitor's record from long ago would be purged at once.
         fill(s, "INSERT INTO people (id, kind, status, name, created_ms, "
