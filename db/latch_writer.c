@@ -62,6 +62,7 @@ struct latch_writer *
 latch_writer_start(int fd, const char *path, char *err, size_t errlen)
 {
 	struct latch_writer *w = calloc(1, sizeof(*w));
+	pthread_condattr_t ca;
 	int rc;
 
 	if (w == NULL) {
@@ -72,7 +73,12 @@ latch_writer_start(int fd, const char *path, char *err, size_t errlen)
 	str_copy(w->path, path, sizeof(w->path));
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->wake, NULL);
-	pthread_cond_init(&w->idle, NULL);
+	/* The stop's wait is timed on the monotonic clock: setting the wall
+	 * clock back must not lengthen it. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->idle, &ca);
+	pthread_condattr_destroy(&ca);
 	if ((rc = thread_start(&w->thread, writer_main, w)) != 0) {
 		snprintf(err, errlen, "%s: starting its writer: %s", path,
 		    strerror(rc));
@@ -112,7 +118,7 @@ latch_writer_stop(struct latch_writer *w)
 
 	if (w == NULL)
 		return;
-	clock_gettime(CLOCK_REALTIME, &until);
+	clock_gettime(CLOCK_MONOTONIC, &until);	/* the idle cond's clock */
 	until.tv_sec += LATCH_STOP_WAIT_S;
 	pthread_mutex_lock(&w->mu);
 	w->stopping = true;
