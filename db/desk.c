@@ -237,7 +237,8 @@ purged_ids(struct store *s, struct store_req *req)
 /*
  * Visitors whose every pass ended before before_ms lose their name, ID hash
  * and mask, and their passes the registration's words, what their hosts
- * were told (the notices, with the hosts' addresses) and the hosts' links;
+ * were told (the notices, with the hosts' addresses) and the hosts' links
+ * (those of visitors purged earlier too);
  * the events that name them keep the person's id and lose the name in
  * their detail.
  */
@@ -258,10 +259,15 @@ purge(struct store *s, struct store_req *req)
 		" NULL, host_reason = NULL WHERE person IN (SELECT id FROM purge_ids)",
 		"UPDATE events SET detail = NULL WHERE person IN (SELECT id FROM"
 		" purge_ids)",
-		"DELETE FROM pass_notices WHERE pass IN (SELECT id FROM passes"
-		" WHERE person IN (SELECT id FROM purge_ids))",
-		"DELETE FROM pass_tokens WHERE pass IN (SELECT id FROM passes"
-		" WHERE person IN (SELECT id FROM purge_ids))",
+		/* Every purged visitor's, not this run's only: those purged
+		 * before the notices went with them keep none either. Each
+		 * row is looked up by its keys. */
+		"DELETE FROM pass_notices WHERE EXISTS (SELECT 1 FROM passes x"
+		" JOIN people p ON p.id = x.person WHERE x.id = pass_notices.pass"
+		" AND p.purged_ms IS NOT NULL)",
+		"DELETE FROM pass_tokens WHERE EXISTS (SELECT 1 FROM passes x"
+		" JOIN people p ON p.id = x.person WHERE x.id = pass_tokens.pass"
+		" AND p.purged_ms IS NOT NULL)",
 	};
 	sqlite3_stmt *st;
 	int n = 0;

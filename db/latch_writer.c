@@ -27,7 +27,17 @@ struct latch_writer {
 	pthread_cond_t	idle;		/* nothing posted is unwritten */
 	struct fire_rec	next;		/* posted, not yet taken */
 	bool		posted, writing, stopping;
+	bool		left;		/* its stop gave up: it frees itself */
 };
+
+static void
+writer_free(struct latch_writer *w)
+{
+	pthread_cond_destroy(&w->idle);
+	pthread_cond_destroy(&w->wake);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+}
 
 static void *
 writer_main(void *arg)
@@ -35,6 +45,7 @@ writer_main(void *arg)
 	struct latch_writer *w = arg;
 	struct fire_rec f;
 	char err[160];
+	bool left;
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
@@ -54,7 +65,10 @@ writer_main(void *arg)
 		if (!w->posted)
 			pthread_cond_broadcast(&w->idle);
 	}
+	left = w->left;
 	pthread_mutex_unlock(&w->mu);
+	if (left)
+		writer_free(w);
 	return NULL;
 }
 
@@ -62,6 +76,7 @@ struct latch_writer *
 latch_writer_start(int fd, const char *path, char *err, size_t errlen)
 {
 	struct latch_writer *w = calloc(1, sizeof(*w));
+	pthread_condattr_t ca;
 	int rc;
 
 	if (w == NULL) {
@@ -72,14 +87,16 @@ latch_writer_start(int fd, const char *path, char *err, size_t errlen)
 	str_copy(w->path, path, sizeof(w->path));
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->wake, NULL);
-	pthread_cond_init(&w->idle, NULL);
+	/* The stop's wait is timed on the monotonic clock: setting the wall
+	 * clock back must not lengthen it. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->idle, &ca);
+	pthread_condattr_destroy(&ca);
 	if ((rc = thread_start(&w->thread, writer_main, w)) != 0) {
 		snprintf(err, errlen, "%s: starting its writer: %s", path,
 		    strerror(rc));
-		pthread_cond_destroy(&w->idle);
-		pthread_cond_destroy(&w->wake);
-		pthread_mutex_destroy(&w->mu);
-		free(w);
+		writer_free(w);
 		return NULL;
 	}
 	return w;
@@ -112,24 +129,24 @@ latch_writer_stop(struct latch_writer *w)
 
 	if (w == NULL)
 		return;
-	clock_gettime(CLOCK_REALTIME, &until);
+	clock_gettime(CLOCK_MONOTONIC, &until);	/* the idle cond's clock */
 	until.tv_sec += LATCH_STOP_WAIT_S;
 	pthread_mutex_lock(&w->mu);
 	w->stopping = true;
 	pthread_cond_signal(&w->wake);
 	while ((w->posted || w->writing) && rc == 0)
 		rc = pthread_cond_timedwait(&w->idle, &w->mu, &until);
-	pthread_mutex_unlock(&w->mu);
-	if (rc != 0) {
+	if (w->posted || w->writing) {	/* timed out: it has yet to see left */
 		/* A sync that hangs must not hold lobbyd's stop: the thread is
-		 * left to the process's end. */
+		 * left to finish (or to the process's end) and frees itself. */
+		w->left = true;
+		pthread_detach(w->thread);
 		log_err("%s: a write still under way after %d s; left unfinished",
 		    w->path, LATCH_STOP_WAIT_S);
+		pthread_mutex_unlock(&w->mu);
 		return;
 	}
+	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
-	pthread_cond_destroy(&w->idle);
-	pthread_cond_destroy(&w->wake);
-	pthread_mutex_destroy(&w->mu);
-	free(w);
+	writer_free(w);
 }

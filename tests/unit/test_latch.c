@@ -80,6 +80,32 @@ fdatasync(int fd)
 	return (int)syscall(SYS_fdatasync, fd);
 }
 
+/*
+ * The wall clock as the program reads it, skew_s ahead of the kernel's: as
+ * if the clock were set back by skew_s (NTP stepping it, an operator
+ * setting it) just after it was read. CLOCK_MONOTONIC is never stepped.
+ */
+static volatile int skew_s;
+
+int	clock_gettime(clockid_t clk, struct timespec *ts);
+
+int
+clock_gettime(clockid_t clk, struct timespec *ts)
+{
+	int rc = (int)syscall(SYS_clock_gettime, clk, ts);
+
+	if (rc == 0 && clk == CLOCK_REALTIME)
+		ts->tv_sec += skew_s;
+	return rc;
+}
+
+static void *
+stop_main(void *arg)
+{
+	latch_writer_stop(arg);
+	return NULL;
+}
+
 /* The writer while its disk hangs: posting never waits, the newest wins. */
 static void
 test_writer(int fd, const char *path)
@@ -125,6 +151,61 @@ test_writer(int fd, const char *path)
 	CHECK_INT(reads(fd, &f), 1);
 	CHECK(!f.active && f.since_ms == 8000 && strcmp(f.reset_by, "mgr") == 0);
 	alarm(0);
+}
+
+/*
+ * The writer's stop while a sync hangs and the wall clock is set back an
+ * hour: it still gives up after its 3 s, not after an hour and 3 s (the
+ * time it waits is not the wall clock's).
+ */
+static void
+test_stop_clock_set_back(int fd, const char *path)
+{
+	struct latch_writer *w;
+	struct fire_rec on = mkfire(true, 7000, "fire-panel", "");
+	char err[200];
+	pthread_t t;
+	int64_t t0;
+	bool returned = false;
+	void *ret;
+
+	w = latch_writer_start(fd, path, err, sizeof(err));
+	CHECK(w != NULL);
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&disk.mu);
+	disk.hang = true;
+	disk.go = false;
+	pthread_mutex_unlock(&disk.mu);
+	latch_post(w, &on);
+	pthread_mutex_lock(&disk.mu);
+	while (disk.inside == 0)
+		pthread_cond_wait(&disk.cv, &disk.mu);
+	pthread_mutex_unlock(&disk.mu);
+
+	skew_s = 3600;
+	t0 = mono_ns();
+	CHECK_INT(pthread_create(&t, NULL, stop_main, w), 0);
+	/* 3 s and some slack; a stop still waiting at 8 s waits for the
+	 * wall clock's hour. */
+	while (mono_ns() - t0 < 8000 * NS_PER_MS && !returned) {
+		usleep(50 * 1000);
+		returned = pthread_tryjoin_np(t, &ret) == 0;
+	}
+	CHECK(returned);
+	CHECK(!returned || mono_ns() - t0 >= 3000 * NS_PER_MS);
+
+	/* The disk answers: the writer ends (and a stop still waiting then
+	 * returns). */
+	pthread_mutex_lock(&disk.mu);
+	disk.go = true;
+	disk.hang = false;
+	pthread_cond_broadcast(&disk.cv);
+	pthread_mutex_unlock(&disk.mu);
+	if (!returned)
+		pthread_join(t, &ret);
+	skew_s = 0;
+	usleep(100 * 1000);	/* the writer left running finishes */
 }
 
 int
@@ -208,6 +289,7 @@ main(void)
 	fd = latch_open(path, err, sizeof(err));
 	CHECK(fd >= 0);
 	test_writer(fd, path);
+	test_stop_clock_set_back(fd, path);
 	latch_close(fd);
 
 	/* A file that cannot be made: named in the error. */
