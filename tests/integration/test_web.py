@@ -624,7 +624,7 @@ def test_repair_tickets_and_the_shift_log(s, w):
     w.drv.add_cookie({"name": "lw_lang", "value": "en", "path": "/"})
     w.get("/tickets")
     assert w.nav() == ["/", "/devices", "/muster", "/visitors", "/passes", "/permits",
-                       "/people", "/freight", "/tickets", "/shift", "/watchlist"], w.nav()
+                       "/people", "/cards", "/freight", "/tickets", "/shift", "/watchlist"], w.nav()
     assert EN["tk.list_title"] in w.text("main") and "/tickets" in w.nav()
     assert w.drv.find_element(By.ID, "top").size["height"] < 70
     w.get("/shift")
