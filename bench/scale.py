@@ -3,8 +3,9 @@ Tower-scale figures (DESIGN invariant 8), through the real lobbyd and
 lobbyctl on a site whose database is built straight with the project's own
 schema (lobbyd makes it, then sqlite3 fills it in big transactions):
   start-up and engine memory with N cards; card.add at N cards; a card import
-  of N; the muster list of 20,000 people; the whole card list streamed; and
-  card-to-command while that card list streams, against the same site idle.
+  of N; the muster list of 20,000 people; the whole card list streamed; a
+  card found by name or uid prefix (card.list find); and card-to-command
+  while that card list streams, or a find reads it, against the same site idle.
 N is 200,000; BENCH_SCALE=1 makes it 1,000,000. Prints "name value unit".
 """
 import json
@@ -85,6 +86,34 @@ def swipes(site, first):
     return site.ctl("stats")["latency_ns"]
 
 
+def finds(site):
+    """card.list with a find at N cards: through lobbyctl (every page), and
+    request by request, the longest one what the store is held up by."""
+    for what, find, want in (("miss", "王芳", 0), ("name", "Staff 123456", 1),
+                             ("uid_prefix", "1000012", 4096)):
+        t = time.monotonic()
+        out = subprocess.run([LOBBYCTL, "-s", site.sock, "--json", "card", "list",
+                              "--find", find], capture_output=True, text=True,
+                             check=True).stdout
+        took = time.monotonic() - t
+        assert len(json.loads(out)) == want, (find, len(json.loads(out)))
+        print(f"card_find_{what}_{N} {took * 1000:.0f} ms")
+    with socket.socket(socket.AF_UNIX) as so:
+        so.connect(site.sock)
+        args, ts = {"find": "王芳"}, []
+        while True:
+            t = time.monotonic()
+            r = request(so, "card.list", args)
+            ts.append((time.monotonic() - t) * 1000)
+            assert r["ok"], r
+            if "more" not in r:
+                break
+            args["after"] = r["more"]
+    print(f"card_find_requests_{N} {len(ts)} requests")
+    print(f"card_find_request_max {max(ts):.1f} ms")
+    print(f"card_find_request_p50 {pct(ts, 50):.1f} ms")
+
+
 def main():
     s = Site(conf_text=SITE, batch_ms=50)
     try:
@@ -119,6 +148,8 @@ def main():
         assert out.count("\n") == N + 200 + 1, out.count("\n")
         print(f"card_list_{N} {took:.2f} s")
 
+        finds(s)
+
         idle = swipes(s, 0)
         print(f"card_to_command_idle_p99 {idle['p99'] / 1e6:.3f} ms")
         print(f"card_to_command_idle_max {idle['max'] / 1e6:.3f} ms")
@@ -142,6 +173,28 @@ def main():
         print(f"card_to_command_listing_p99 {busy['p99'] / 1e6:.3f} ms")
         print(f"card_to_command_listing_max {busy['max'] / 1e6:.3f} ms")
         print(f"card_lists_during_swipes {lists[0]} lists")
+        # The same while a clerk's search reads the whole list again and
+        # again (lobbyd restarted: its figures of this alone).
+        s.stop_lobbyd()
+        start(s)
+        stop.clear()
+        lists[0] = 0
+
+        def finder():
+            while not stop.is_set():
+                subprocess.run([LOBBYCTL, "-s", s.sock, "card", "list", "--find", "王芳"],
+                               stdout=subprocess.DEVNULL, check=True)
+                lists[0] += 1
+        th = threading.Thread(target=finder)
+        th.start()
+        try:
+            busy = swipes(s, 2 * SWIPES)
+        finally:
+            stop.set()
+            th.join()
+        print(f"card_to_command_finding_p99 {busy['p99'] / 1e6:.3f} ms")
+        print(f"card_to_command_finding_max {busy['max'] / 1e6:.3f} ms")
+        print(f"card_finds_during_swipes {lists[0]} finds")
         sys.stdout.flush()
     finally:
         s.close()

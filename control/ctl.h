@@ -72,9 +72,11 @@
  *  alerts         all? (false: active only), follow?,    [alert]
  *                 after? (all without follow: paged by id, oldest first)
  *  card.add       uid, holder, enabled? (true),          card
- *                 valid_from_ms?, valid_until_ms?
+ *                 valid_from_ms?, valid_until_ms?,
+ *                 replace? (true; false: a uid on the list is refused)
  *  card.remove    uid                                    {uid}
- *  card.list      after? (paged, by uid)                 [card]
+ *  card.list      after? (paged, by uid), find?,         [card]
+ *                 limit? (1..1000 a page; 1000)
  *  lane.open      lane, direction ("entry"|"exit"),      {lane, direction, event_id}
  *                 reason (non-empty)
  *  stats          -                                      {latency_ns: {count, p50, p99, max},
@@ -110,6 +112,13 @@
  *
  *  card.add also takes floors?: a list of floor numbers [1, 3, 4] or a string
  *  "1,3-5" (floors 0..63; absent: none); card records carry floors: [n...].
+ *  card.list's find: the cards whose uid starts with it (hex, any case) or
+ *  whose holder's name holds it (ASCII letters in any case; Chinese and other
+ *  characters as they are); at most 63 bytes, no control characters
+ *  ("\"find\": a control character (0x0a) at character 4; ..."), not blank.
+ *  A find reads a bounded share of the list a request (db/store.h,
+ *  STORE_CARD_SCAN), so its page may hold fewer than limit cards, even none,
+ *  and still carry "more": the client asks on with "after" until no "more".
  *  elevator {name, link, online, reason, since_ms, floor (null: unknown),
  *           direction, door, mode ("normal"|"independent"|"fire_service"|
  *           "out_of_service"|"unknown"), fault_code, trapped (null: unknown),

@@ -1,7 +1,7 @@
 /*
  * The cards from the control socket: card.add and card.remove, each audited
  * in the log of events, and card.list, a page at a time written out as JSON
- * text. card.import is ctl_import.c.
+ * text, all of them or those a find finds. card.import is ctl_import.c.
  */
 #include <inttypes.h>
 #include <json-c/json.h>
@@ -144,10 +144,13 @@ void
 ctl_cmd_card_add(struct ctl_client *c, json_object *args)
 {
 	static const char *const known[] = { "uid", "holder", "enabled", "valid_from_ms",
-	    "valid_until_ms", "floors", NULL };
+	    "valid_until_ms", "floors", "replace", NULL };
 	struct card_rec card = { .enabled = true };
+	struct card_view was;
+	bool replace = true;
 
 	if (!ctl_args_known(c, args, known) ||
+	    ctl_arg_bool(c, args, "replace", &replace) < 0 ||
 	    ctl_arg_str(c, args, "uid", card.uid, sizeof(card.uid), true) < 0 ||
 	    ctl_arg_str(c, args, "holder", card.holder, sizeof(card.holder), true) < 0 ||
 	    ctl_arg_bool(c, args, "enabled", &card.enabled) < 0 ||
@@ -167,6 +170,12 @@ ctl_cmd_card_add(struct ctl_client *c, json_object *args)
 	if (card.valid_from_ms && card.valid_until_ms &&
 	    card.valid_until_ms <= card.valid_from_ms) {
 		ctl_reply_err(c, "card %s: valid until must be after valid from", card.uid);
+		return;
+	}
+	/* A new card from a form must not take over someone else's. */
+	if (!replace && engine_card_find(c->srv->e, card.uid, &was)) {
+		ctl_reply_err(c, "card %s is on the card list already (holder %s); "
+		    "remove it first", card.uid, was.holder);
 		return;
 	}
 	str_copy(card.created_by, c->user, sizeof(card.created_by));
@@ -220,6 +229,7 @@ card_page_done(struct store_req *req, void *arg)
 	struct ctl_client *c = arg;
 	const struct card_rec *cr = req->rows;
 	struct jbuf b = { 0 };
+	const char *more = NULL;
 
 	if (req->status != 0) {
 		ctl_reply_err(c, "card.list: %s", req->error);
@@ -232,22 +242,67 @@ card_page_done(struct store_req *req, void *arg)
 			jb_put(&b, ",", 1);
 		jb_card(&b, &cr[i]);
 	}
-	/* A full page may have more behind it: the client asks again. */
-	jb_page_end(&b, req->nrows == CARD_PAGE_ROWS ? cr[req->nrows - 1].uid :
-	    NULL);
+	/* A full page may have more behind it: the client asks again. A find
+	 * says where its read stopped, full page or not. */
+	if (req->in.page.find[0] != '\0')
+		more = req->resume[0] != '\0' ? req->resume : NULL;
+	else if (req->nrows == (size_t)req->in.page.limit)
+		more = cr[req->nrows - 1].uid;
+	jb_page_end(&b, more);
 	ctl_reply_jb(c, &b, "card.list");
 	ctl_req_finish(c, req);
 }
 
+/* "find": a uid prefix or part of a holder's name, of printable text; a
+ * refusal says which character is wrong and where. 0 absent, 1, -1. */
+static int
+card_arg_find(struct ctl_client *c, json_object *args, char *out, size_t len)
+{
+	json_object *v;
+	const unsigned char *s;
+	int nch = 0, n;
+
+	if (json_object_object_get_ex(args, "find", &v) &&
+	    json_object_is_type(v, json_type_string)) {
+		s = (const unsigned char *)json_object_get_string(v);
+		n = json_object_get_string_len(v);
+		for (int i = 0; i < n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				nch++;
+			if (s[i] < 0x20 || s[i] == 0x7f) {
+				ctl_reply_err(c, "\"find\": a control character "
+				    "(0x%02x) at character %d; a uid prefix or part "
+				    "of a holder's name expected", s[i], nch);
+				return -1;
+			}
+		}
+	}
+	if ((n = ctl_arg_str(c, args, "find", out, len, false)) <= 0)
+		return n;
+	if (out[strspn(out, " ")] == '\0') {
+		ctl_reply_err(c, "\"find\" must not be empty");
+		return -1;
+	}
+	return 1;
+}
+
 /* From the store, a page at a time on the store's thread: the engine only
- * turns one page into JSON, so a million cards never stall a decision. */
+ * turns one page into JSON, so a million cards never stall a decision.
+ * With "find", the store reads a bounded share of the list a request
+ * (STORE_CARD_SCAN): a page may hold fewer than "limit" and still say
+ * "more", where the next request goes on. */
 void
 ctl_cmd_card_list(struct ctl_client *c, json_object *args)
 {
-	static const char *const known[] = { "after", NULL };
-	union store_in in = { .page.limit = CARD_PAGE_ROWS };
+	static const char *const known[] = { "after", "find", "limit", NULL };
+	union store_in in = { 0 };
+	int64_t limit = CARD_PAGE_ROWS;
 
-	if (ctl_args_known(c, args, known) && ctl_arg_str(c, args, "after",
-	    in.page.after, sizeof(in.page.after), false) >= 0)
-		ctl_request(c, STORE_CARD_LIST, card_page_done, &in);
+	if (!ctl_args_known(c, args, known) || ctl_arg_str(c, args, "after",
+	    in.page.after, sizeof(in.page.after), false) < 0 ||
+	    card_arg_find(c, args, in.page.find, sizeof(in.page.find)) < 0 ||
+	    ctl_arg_int(c, args, "limit", &limit, 1, CARD_PAGE_ROWS) < 0)
+		return;
+	in.page.limit = (int)limit;
+	ctl_request(c, STORE_CARD_LIST, card_page_done, &in);
 }

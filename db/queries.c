@@ -3,10 +3,12 @@
  * settings, the prepared statements, and the records of events, cards,
  * alerts and the fire mode, described column by column (db/columns.c).
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../common/util.h"
 #include "store_int.h"
@@ -45,6 +47,9 @@ static const char *const store_sql[STORE_ST_N] = {
 	[STORE_ST_COMMIT] = "COMMIT",
 	[STORE_ST_ROLLBACK] = "ROLLBACK",
 	[STORE_ST_CARD_DEL] = "DELETE FROM cards WHERE uid = ?",
+	/* A find's read (STORE_CARD_SCAN): the index alone (schema step 12). */
+	[STORE_ST_CARD_SCAN] = "SELECT uid, holder FROM cards INDEXED BY "
+	    "cards_uid_holder WHERE uid > ?1 ORDER BY uid",
 	[STORE_ST_ALERT_RAISE] = "INSERT INTO alerts (raised_ms, cleared_ms, "
 	    "source, kind, severity, message, audience) VALUES (?, ?, ?, ?, ?, ?, ?)",
 	[STORE_ST_ALERT_CLEAR] = "UPDATE alerts SET cleared_ms = ?2 "
@@ -72,6 +77,7 @@ static const struct {
 	[STORE_ST_CARD_LIST] = { &store_t_cards, NULL, "ORDER BY uid" },
 	[STORE_ST_CARD_PAGE] = { &store_t_cards, NULL,
 	    "WHERE uid > ?1 ORDER BY uid LIMIT ?2" },
+	[STORE_ST_CARD_GET] = { &store_t_cards, NULL, "WHERE uid = ?1" },
 	/* The newest ?1, oldest first. */
 	[STORE_ST_ALERT_ACTIVE] = { &t_alerts, NULL, "WHERE id IN (SELECT id "
 	    "FROM alerts WHERE cleared_ms IS NULL OR cleared_ms = 0 "
@@ -279,11 +285,107 @@ card_del(struct store *s, struct store_req *req)
 	return rc;
 }
 
+/* src with its ASCII letters in lower case, into dst of len bytes. */
+static void
+fold_ascii(char *dst, const char *src, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len && src[i] != '\0'; i++)
+		dst[i] = src[i] >= 'A' && src[i] <= 'Z' ? (char)(src[i] - 'A' + 'a') :
+		    src[i];
+	dst[i] = '\0';
+}
+
+/* Does a find (folded) find this card? Its uid starts with it, or its
+ * holder's name holds it. Bytes compared: UTF-8 text is found in UTF-8
+ * text only where its characters are. */
+static bool
+card_found(const char *uid, const char *holder, const char *find, size_t flen)
+{
+	char h[sizeof(((struct card_rec *)0)->holder)];
+
+	if (strncasecmp(uid, find, flen) == 0)
+		return true;
+	fold_ascii(h, holder, sizeof(h));
+	return strstr(h, find) != NULL;
+}
+
+/* The card uid, read whole into a new row of req->rows: 0 or -1. */
+static int
+card_get(struct store *s, struct store_req *req, const char *uid, size_t *cap)
+{
+	sqlite3_stmt *st = s->st[STORE_ST_CARD_GET];
+	void *row;
+	int rc;
+
+	sqlite3_bind_text(st, 1, uid, -1, SQLITE_TRANSIENT);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((row = store_rows_push(&req->rows, &req->nrows, cap,
+		    sizeof(struct card_rec))) == NULL) {
+			snprintf(req->error, sizeof(req->error),
+			    "%s: out of memory", s->path);
+			rc = SQLITE_NOMEM;
+		} else
+			store_read_rec(st, &store_t_cards, row);
+	} else if (rc != SQLITE_DONE)
+		store_sqlerr(s, req->error, sizeof(req->error), "reading a card");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* STORE_CARD_LIST with a find: see STORE_CARD_SCAN. */
+static int
+card_find(struct store *s, struct store_req *req)
+{
+	sqlite3_stmt *st = s->st[STORE_ST_CARD_SCAN];
+	char find[sizeof(req->in.page.find)];
+	size_t cap = 0, flen, limit = (size_t)req->in.page.limit;
+	int rc, n = 0;
+
+	fold_ascii(find, req->in.page.find, sizeof(find));
+	flen = strlen(find);
+	req->resume[0] = '\0';
+	sqlite3_bind_text(st, 1, req->in.page.after, (int)strnlen(req->in.page.after,
+	    sizeof(req->in.page.after)), SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *uid = (const char *)sqlite3_column_text(st, 0);
+		const char *holder = (const char *)sqlite3_column_text(st, 1);
+
+		if (uid == NULL)
+			continue;
+		if (card_found(uid, holder != NULL ? holder : "", find, flen) &&
+		    card_get(s, req, uid, &cap) == -1)
+			goto out_reset;
+		if (req->nrows >= limit || ++n >= STORE_CARD_SCAN) {
+			str_copy(req->resume, uid, sizeof(req->resume));
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		store_sqlerr(s, req->error, sizeof(req->error), "finding cards");
+		goto out_reset;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return 0;
+
+out_reset:
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	store_rows_drop(req);
+	return -1;
+}
+
 static int
 card_list(struct store *s, struct store_req *req)
 {
 	sqlite3_stmt *st;
 
+	if (req->in.page.find[0] != '\0' && req->in.page.limit > 0)
+		return card_find(s, req);
 	if (req->in.page.limit > 0) {
 		st = s->st[STORE_ST_CARD_PAGE];
 		/* Bound as text even when empty: "" sorts first. */

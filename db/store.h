@@ -55,6 +55,17 @@ struct ev_rec {
  * repeated, however many events are committed meanwhile.
  */
 #define STORE_EVENT_PAGE	2000
+/*
+ * A card list with a find (STORE_CARD_LIST) reads the cards in uid order
+ * from the index on (uid, holder), never the table, at most STORE_CARD_SCAN
+ * of them a request, and keeps those the find matches: their uid starts
+ * with it (hex, any case), or their holder's name holds it (ASCII letters in
+ * any case, other characters, Chinese among them, as they are). A request
+ * stops at a full page or at STORE_CARD_SCAN cards read, whichever is first,
+ * and out.resume says where the next one goes on: a search of a million
+ * cards is many short requests, and events and writes go between them.
+ */
+#define STORE_CARD_SCAN		50000
 #define STORE_EVENT_LIMIT_MAX	10000000
 /* The newest N's start is found a step at a time (25,000 events): a
  * request that did not get there hands back out.seek, with on set and no
@@ -181,7 +192,9 @@ enum store_op {
 	STORE_CARD_PUT,		/* in.card: insert or replace */
 	STORE_CARD_DEL,		/* in.key: uid; out.found */
 	STORE_CARD_LIST,	/* out.rows: struct card_rec[], by uid; a page of
-				   in.page.limit (> 0) after in.page.after */
+				   in.page.limit (> 0) after in.page.after; with
+				   in.page.find, only the cards it finds, read
+				   STORE_CARD_SCAN at a time (out.resume) */
 	STORE_ALERT_RAISE,	/* in.alert; out.id */
 	STORE_ALERT_CLEAR,	/* in.alert.id, in.alert.cleared_ms */
 	STORE_ALERT_LIST,	/* in.query.all: cleared too; out.rows: alert_rec[], oldest first */
@@ -293,6 +306,8 @@ struct store_req {
 		struct {
 			char	after[32];	/* keys after this one ("": from the start) */
 			int	limit;		/* <= 0: every row */
+			char	find[64];	/* STORE_CARD_LIST: "" all, else a
+						   uid prefix or part of a holder */
 		} page;
 	} in;
 
@@ -311,6 +326,8 @@ struct store_req {
 	size_t		nrows;
 	bool		more;		/* STORE_EVENT_QUERY: rows match after
 					   the last in rows */
+	char		resume[32];	/* STORE_CARD_LIST with a find: the
+					   next page's after ("": none) */
 	struct ev_seek	seek;		/* STORE_EVENT_QUERY: on: no rows yet,
 					   ask again with this (struct ev_seek) */
 	uint64_t	steps;		/* STORE_EVENT_QUERY: SQLite's virtual

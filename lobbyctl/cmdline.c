@@ -32,7 +32,8 @@ static const char usage_cmds[] = N_(
 "  card add UID --holder NAME [--from T] [--until T] [--disabled]\n"
 "           [--floors 1,3-5]     elevator floors the holder may go to\n"
 "  card remove UID\n"
-"  card list\n"
+"  card list [--find TEXT]\n"
+"                      a uid prefix, or part of the holder's name\n"
 "  card import FILE    a CSV card list: header uid,holder[,from,until,floors,\n"
 "                      disabled]; all or nothing, errors as FILE:LINE\n"
 "  lane open LANE entry|exit --reason TEXT [--force]\n"
@@ -147,6 +148,7 @@ static const struct opt_def {
 	{ "--card",	O_CARD,		offsetof(struct opts, card), DO_CARD + 1 },
 	{ "--person",	O_PERSON,	offsetof(struct opts, person), DO_PERSON + 1 },
 	{ "--out",	O_OUT,		offsetof(struct opts, out), 0 },
+	{ "--find",	O_FIND,		offsetof(struct opts, find), 0 },
 };
 
 static const struct cmd_def cmd_defs[] = {
@@ -161,7 +163,7 @@ static const struct cmd_def cmd_defs[] = {
 	{ "card add",	 "card.add",	SHOW_CARD_ADD,		1,
 	    O_HOLDER | O_FROM | O_UNTIL | O_DISABLED | O_FLOORS },
 	{ "card remove", "card.remove",	SHOW_CARD_REMOVE,	1, 0 },
-	{ "card list",	 "card.list",	SHOW_CARD_LIST,		0, 0 },
+	{ "card list",	 "card.list",	SHOW_CARD_LIST,		0, O_FIND },
 	{ "card import", "card.import",	SHOW_CARD_IMPORT,	1, 0 },
 	{ "lane open",	 "lane.open",	SHOW_LANE_OPEN,		2,
 	    O_REASON | O_FORCE },

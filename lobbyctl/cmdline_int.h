@@ -21,7 +21,7 @@ enum {
 	O_DESK = 1 << 16,	/* any of desk.c's own options */
 	O_FLOORS = 1 << 17, O_UNIT = 1 << 18, O_ELEVATOR = 1 << 19,
 	O_CARD = 1 << 20, O_FORCE = 1 << 21, O_PERSON = 1 << 22,
-	O_OUT = 1 << 23,
+	O_OUT = 1 << 23, O_FIND = 1 << 24,
 };
 
 #define NPOS_MAX	8
@@ -35,6 +35,7 @@ struct opts {
 	const char	*note;
 	const char	*desk[DO_COUNT];	/* desk.c's; "" a flag given */
 	const char	*floors, *unit, *elevator, *card, *person, *out;
+	const char	*find;
 	const char	*pos[NPOS_MAX];
 	int		npos;
 };

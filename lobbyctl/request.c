@@ -346,6 +346,13 @@ request_build_args(const struct cmd_def *c, const struct desk_cmd *dc,
 		return 0;
 	case SHOW_CARD_REMOVE:
 		return add_uid(args, w[0]);
+	case SHOW_CARD_LIST:
+		if (!(o->seen & O_FIND))
+			return 0;
+		if ((rc = lobbyctl_text_ok("--find", o->find, HOLDER_MAX, false)) != 0)
+			return rc;
+		json_object_object_add(args, "find", json_object_new_string(o->find));
+		return 0;
 	case SHOW_CARD_IMPORT:
 		return 0;	/* import.c reads the file */
 	case SHOW_LANE_OPEN:

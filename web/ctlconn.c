@@ -14,8 +14,10 @@
 
 #include "web.h"
 #include "../control/ctl.h"
+#include "../common/util.h"
 
 #define CTL_WAIT_MS	10000	/* lobbyd answers in this, or is called stuck */
+#define CTL_PAGE_MS	3000	/* a page that fills slowly goes back unfilled */
 
 static int
 ctl_connect(const char *sock, char *err, size_t errlen)
@@ -121,16 +123,26 @@ exchange(int fd, json_object *req, json_object **reply, char *err, size_t errlen
 	return 0;
 }
 
-int
-ctl_call(const char *sock, const char *cmd, json_object *args,
-    const char *as_user, const char *as_role, json_object **data, char *err,
-    size_t errlen)
+/*
+ * The request, asked again with "after" while lobbyd says there is "more":
+ * every page gathered (want 0), or until want rows came or CTL_PAGE_MS went
+ * by (a find's pages may hold fewer; control/ctl.h); *more the cursor to go
+ * on from ("" when the list is done).
+ */
+static int
+call(const char *sock, const char *cmd, json_object *args, const char *as_user,
+    const char *as_role, int want, json_object **data, char *more_out,
+    size_t morelen, char *err, size_t errlen)
 {
 	json_object *req = json_object_new_object(), *reply = NULL, *v, *more;
-	json_object *all = NULL;
+	json_object *all = NULL, *a;
+	int64_t t0 = mono_ns();
 	int fd, rc = -1;
+	size_t have = 0;
 
 	*data = NULL;
+	if (more_out != NULL)
+		more_out[0] = '\0';
 	if ((fd = ctl_connect(sock, err, errlen)) < 0) {
 		json_object_put(req);
 		json_object_put(args);
@@ -138,6 +150,7 @@ ctl_call(const char *sock, const char *cmd, json_object *args,
 	}
 	json_object_object_add(req, "cmd", json_object_new_string(cmd));
 	json_object_object_add(req, "args", args ? args : json_object_new_object());
+	json_object_object_get_ex(req, "args", &a);
 	if (as_user != NULL) {
 		json_object *as = json_object_new_object();
 
@@ -146,6 +159,9 @@ ctl_call(const char *sock, const char *cmd, json_object *args,
 		json_object_object_add(req, "as", as);
 	}
 	for (;;) {
+		if (want > 0)
+			json_object_object_add(a, "limit",
+			    json_object_new_int(want - (int)have));
 		if (exchange(fd, req, &reply, err, errlen) == -1)
 			goto out;
 		if (!json_object_object_get_ex(reply, "ok", &v) ||
@@ -166,8 +182,15 @@ ctl_call(const char *sock, const char *cmd, json_object *args,
 		if (!json_object_object_get_ex(reply, "more", &more) ||
 		    !json_object_is_type(all, json_type_array))
 			break;
-		json_object_object_get_ex(req, "args", &v);
-		json_object_object_add(v, "after", json_object_get(more));
+		have = json_object_array_length(all);
+		if (want > 0 && ((int)have >= want ||
+		    mono_ns() - t0 >= (int64_t)CTL_PAGE_MS * NS_PER_MS)) {
+			if (more_out != NULL)
+				snprintf(more_out, morelen, "%s",
+				    json_object_get_string(more));
+			break;
+		}
+		json_object_object_add(a, "after", json_object_get(more));
 		json_object_put(reply);
 		reply = NULL;
 	}
@@ -180,4 +203,22 @@ out:
 	json_object_put(req);
 	close(fd);
 	return rc;
+}
+
+int
+ctl_call(const char *sock, const char *cmd, json_object *args,
+    const char *as_user, const char *as_role, json_object **data, char *err,
+    size_t errlen)
+{
+	return call(sock, cmd, args, as_user, as_role, 0, data, NULL, 0, err,
+	    errlen);
+}
+
+int
+ctl_page(const char *sock, const char *cmd, json_object *args, int want,
+    const char *as_user, const char *as_role, json_object **data, char *more,
+    size_t morelen, char *err, size_t errlen)
+{
+	return call(sock, cmd, args, as_user, as_role, want, data, more, morelen,
+	    err, errlen);
 }

@@ -38,10 +38,12 @@ static const struct file_def {
 	{ "/shift",	"shift.html",	"text/html; charset=utf-8", true },
 	{ "/people",	"people.html",	"text/html; charset=utf-8", true },
 	{ "/watchlist",	"watchlist.html", "text/html; charset=utf-8", true },
+	{ "/cards",	"cards.html",	"text/html; charset=utf-8", true },
 	{ "/login",	"login.html",	"text/html; charset=utf-8", false },
 	{ "/answer",	"answer.html",	"text/html; charset=utf-8", false },
 	{ "/answer.js",	"answer.js",	"text/javascript; charset=utf-8", false },
 	{ "/people.js",	"people.js",	"text/javascript; charset=utf-8", false },
+	{ "/cards.js",	"cards.js",	"text/javascript; charset=utf-8", false },
 	{ "/idcard.js",	"idcard.js",	"text/javascript; charset=utf-8", false },
 	{ "/app.js",	"app.js",	"text/javascript; charset=utf-8", false },
 	{ "/lib.js",	"lib.js",	"text/javascript; charset=utf-8", false },
@@ -65,7 +67,12 @@ static const char *const changes[] = { "visitor.register", "visitor.confirm",
 	"pass.revoke", "permit.add", "permit.set", "contractor.add", "booking.add",
 	"booking.cancel", "ticket.open", "ticket.start", "ticket.note",
 	"ticket.done", "shift.note", "shift.handover", "alert.raise",
-	"watchlist.add", "watchlist.remove", "person.add", "person.status", NULL };
+	"watchlist.add", "watchlist.remove", "person.add", "person.status",
+	"card.add", "card.remove", NULL };
+/* The lists a browser reads a page at a time (GET /api/page/CMD), never
+ * whole: a tower's million cards. */
+static const char *const paged[] = { "card.list", NULL };
+#define PAGE_ROWS_MAX	1000	/* card.list's own page */
 
 struct web_http {
 	struct MHD_Daemon	*d;
@@ -494,6 +501,42 @@ api_cmd(struct web_http *h, struct MHD_Connection *conn, const struct web_sess *
 	}
 }
 
+/* GET /api/page/CMD?a=JSON: one page, {data, more} (more: the page after's
+ * "after", absent at the end); args' "limit" the rows a page (50). */
+static enum MHD_Result
+api_page(struct web_http *h, struct MHD_Connection *conn,
+    const struct web_sess *s, const char *cmd, const char *argtext)
+{
+	json_object *args = NULL, *data, *v, *o;
+	char err[256], more[64];
+	int want = 50;
+
+	if (argtext != NULL && argtext[0] != '\0' &&
+	    ((args = json_tokener_parse(argtext)) == NULL ||
+	    !json_object_is_type(args, json_type_object))) {
+		json_object_put(args);
+		return respond_err(h, conn, 400, "err.bad_request", "args: a JSON object");
+	}
+	if (args != NULL && json_object_object_get_ex(args, "limit", &v)) {
+		want = json_object_get_int(v);
+		json_object_object_del(args, "limit");
+		if (want < 1 || want > PAGE_ROWS_MAX) {
+			json_object_put(args);
+			return respond_err(h, conn, 400, "err.bad_request",
+			    "limit: 1 to 1000 rows");
+		}
+	}
+	if (ctl_page(h->conf->socket, cmd, args, want, s->user, s->role, &data,
+	    more, sizeof(more), err, sizeof(err)) == -1)
+		return respond_err(h, conn, strstr(err, "needs the role") ? 403 : 400,
+		    strstr(err, "needs the role") ? "err.role" : "err.lobbyd", err);
+	o = json_object_new_object();
+	json_object_object_add(o, "data", data);
+	if (more[0] != '\0')
+		json_object_object_add(o, "more", json_object_new_string(more));
+	return respond_json(h, conn, 200, o, NULL);
+}
+
 static enum MHD_Result
 route(struct web_http *h, struct MHD_Connection *conn, const char *url,
     const char *method, struct upload *up)
@@ -561,6 +604,9 @@ route(struct web_http *h, struct MHD_Connection *conn, const char *url,
 	}
 	if (get && strncmp(url, "/api/q/", 7) == 0 && listed(reads, url + 7))
 		return api_cmd(h, conn, &s, url + 7, MHD_lookup_connection_value(conn,
+		    MHD_GET_ARGUMENT_KIND, "a"));
+	if (get && strncmp(url, "/api/page/", 10) == 0 && listed(paged, url + 10))
+		return api_page(h, conn, &s, url + 10, MHD_lookup_connection_value(conn,
 		    MHD_GET_ARGUMENT_KIND, "a"));
 	if (post && strncmp(url, "/api/do/", 8) == 0 && listed(changes, url + 8))
 		return api_cmd(h, conn, &s, url + 8, up->buf);

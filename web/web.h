@@ -39,6 +39,15 @@ int	web_conf_load(const char *path, struct web_conf *);
 int	ctl_call(const char *sock, const char *cmd, json_object *args,
 	    const char *as_user, const char *as_role, json_object **data,
 	    char *err, size_t errlen);
+/*
+ * One page of a list (card.list): at most want rows (1..1000, sent as
+ * "limit"), after args' "after"; lobbyd is asked again while its pages come
+ * short with more behind them (a find reads the list a share at a time),
+ * for up to 3 s. *more: the next page's "after", "" when there is none.
+ */
+int	ctl_page(const char *sock, const char *cmd, json_object *args, int want,
+	    const char *as_user, const char *as_role, json_object **data,
+	    char *more, size_t morelen, char *err, size_t errlen);
 
 /* ---- the live feed (web/feed.c) ---- */
 #define FEED_RING	1024	/* items kept for slow readers */

@@ -402,6 +402,14 @@ def test_cards(fake):
     check("no escape sequence reaches the terminal", "\x1b" not in out, out)
     rc, out, err, new = run(fake, "--json", "card", "list")
     check("card list --json", rc == 0 and json.loads(out) == CARDS, out + err)
+    rc, out, err, new = run(fake, "card", "list", "--find", "明华")
+    check("card list --find request", rc == 0 and requests(new) == [
+        {"cmd": "card.list", "args": {"find": "明华"}}], (rc, err, new))
+    for argv in (["card", "list", "--find", " "], ["card", "list", "--find", "a\tb"],
+                 ["card", "list", "--find", "x" * 64], ["card", "remove", "0A00", "--find", "x"]):
+        rc, out, err, new = run(fake, *argv)
+        check("bad --find %r exits 2 unasked" % argv[3:], rc == 2 and not requests(new),
+              (rc, err, new))
 
 
 def test_lane_stats(fake):

@@ -55,6 +55,80 @@ def card_list_of_many_pages_has_every_card_once_in_order():
         s.close()
 
 
+CARD_SCAN = 50000       # db/store.h: STORE_CARD_SCAN, cards a find reads a request
+
+
+@test
+def a_card_found_by_uid_prefix_or_part_of_its_holder_across_pages():
+    n = 2 * CARD_SCAN + 20000
+    uid = lambda i: f"1{i:09X}"     # noqa: E731
+    # Every 9,001st card is 张伟明's, so a find runs through several reads
+    # of the list; 2,500 are "Li Wei"'s, so it has several full pages too.
+    holder = lambda i: (f"张伟明{i}" if i % 9001 == 0 else    # noqa: E731
+                        f"Li Wei {i}" if i % 48 == 1 else f"Staff {i}")
+    zhang = [uid(i) for i in range(n) if i % 9001 == 0]
+    li = [uid(i) for i in range(n) if i % 48 == 1 and i % 9001 != 0]
+    s = Site()
+    try:
+        fill(s, "INSERT INTO cards (uid, holder, enabled) VALUES (?, ?, 1)",
+             [(uid(i), holder(i)) for i in range(n)])
+        assert len(li) > 2 * CARD_PAGE_ROWS
+        t0 = time.monotonic()
+        got = [c["uid"] for c in s.ctl("card", "list", "--find", "伟明")]
+        took = time.monotonic() - t0
+        assert got == zhang, (len(got), got[:3])
+        print(f"  find 伟明 through {n} cards: {len(got)} found in {took * 1000:.0f} ms")
+        assert [c["uid"] for c in s.ctl("card", "list", "--find", "li WEI")] == li
+        assert [c["uid"] for c in s.ctl("card", "list", "--find", "LI Wei 1")] == \
+            [u for u in li if holder(int(u, 16) - 0x1000000000).startswith("Li Wei 1")]
+        # A uid prefix, in any case: the range of cards it starts.
+        lo = [c["uid"] for c in s.ctl("card", "list", "--find", "100000a")]
+        assert lo == [uid(i) for i in range(0xA000, 0xB000)], (len(lo), lo[:2])
+        # The table, too.
+        out = s.run_ctl("card", "list", "--find", "张伟明9001", check=True).stdout
+        assert [ln.split()[1] for ln in out.splitlines()[1:]] == ["张伟明9001", "张伟明90010"], out
+        # The pages themselves: a read of the list is bounded, so a find
+        # that finds nothing says where it stopped, and goes on from there.
+        r = ask(s, {"cmd": "card.list", "args": {"find": "nobody"}})
+        assert r["ok"] and r["data"] == [] and r["more"] == uid(CARD_SCAN - 1), r
+        r = ask(s, {"cmd": "card.list", "args": {"find": "nobody", "after": r["more"]}})
+        assert r["data"] == [] and r["more"] == uid(2 * CARD_SCAN - 1), r
+        r = ask(s, {"cmd": "card.list", "args": {"find": "nobody", "after": r["more"]}})
+        assert r["ok"] and r["data"] == [] and "more" not in r, r
+        # A full page says its last card; limit makes pages smaller.
+        r = ask(s, {"cmd": "card.list", "args": {"find": "Li Wei", "limit": 7}})
+        assert [c["uid"] for c in r["data"]] == li[:7] and r["more"] == li[6], r
+        r = ask(s, {"cmd": "card.list", "args": {"find": "Li Wei", "limit": 7,
+                                                   "after": r["more"]}})
+        assert [c["uid"] for c in r["data"]] == li[7:14], r
+        r = ask(s, {"cmd": "card.list", "args": {"limit": 3}})
+        assert [c["uid"] for c in r["data"]] == [uid(0), uid(1), uid(2)] and r["more"] == uid(2)
+        # Bad input: what was wrong, and where.
+        for args, said in (
+                ({"find": "张伟\n明"}, '"find": a control character (0x0a) at character 3'),
+                ({"find": "Li\u007fWei"}, '"find": a control character (0x7f) at character 3'),
+                ({"find": "x" * 64}, '"find" is longer than 63 characters'),
+                ({"find": "伟" * 22}, '"find" is longer than 63 characters'),
+                ({"find": "   "}, '"find" must not be empty'),
+                ({"find": ""}, '"find" must not be empty'),
+                ({"find": 12}, '"find"'),
+                ({"find": "a", "limit": 0}, '"limit" is out of range 1..1000'),
+                ({"limit": 1001}, '"limit" is out of range 1..1000'),
+                ({"find": "a", "sort": "holder"}, "sort")):
+            r = ask(s, {"cmd": "card.list", "args": args})
+            assert not r["ok"] and said in r["error"], (args, r)
+        r = s.run_ctl("card", "list", "--find", " ")
+        assert r.returncode == 2 and "--find" in r.stderr, r.stderr
+        # A card added with replace false never takes over another's uid.
+        r = ask(s, {"cmd": "card.add", "args": {"uid": zhang[1], "holder": "李四",
+                                                 "replace": False}})
+        assert not r["ok"] and f"card {zhang[1]} is on the card list already " \
+            f"(holder 张伟明9001)" in r["error"], r
+        assert s.ctl("card", "list", "--find", zhang[1])[0]["holder"] == "张伟明9001"
+    finally:
+        s.close()
+
+
 @test
 def the_muster_list_of_thousands_comes_whole():
     n = 2 * CTL_PAGE_ROWS + 7

@@ -624,7 +624,7 @@ def test_repair_tickets_and_the_shift_log(s, w):
     w.drv.add_cookie({"name": "lw_lang", "value": "en", "path": "/"})
     w.get("/tickets")
     assert w.nav() == ["/", "/devices", "/muster", "/visitors", "/passes", "/permits",
-                       "/people", "/freight", "/tickets", "/shift", "/watchlist"], w.nav()
+                       "/people", "/cards", "/freight", "/tickets", "/shift", "/watchlist"], w.nav()
     assert EN["tk.list_title"] in w.text("main") and "/tickets" in w.nav()
     assert w.drv.find_element(By.ID, "top").size["height"] < 70
     w.get("/shift")
@@ -896,6 +896,124 @@ def test_a_refused_kind_of_call_needs_a_managers_reason(s, w):
     wait_for(lambda: ZH["vis.saved"] in w.text("#regout"), 5, "registered with the override")
     v = [x for x in s.ctl("visitor", "list", "--today") if x["name"] == "推销员"][0]
     assert v["override_by"] == "boss@web", v
+
+
+@test
+def test_the_two_catalogs_say_the_same_things():
+    """zh-CN.json and en.json have the same keys, and every key a page or a
+    script names (data-i18n, data-ph, data-key, t('...'), button('...')) is
+    in them."""
+    assert set(ZH) == set(EN), sorted(set(ZH) ^ set(EN))
+    for name in sorted(os.listdir(STATIC)):
+        text = open(os.path.join(STATIC, name)).read() if name.endswith((".html", ".js")) else ""
+        keys = set(re.findall(r'data-(?:i18n|ph|key)="([^"]+)"', text)) | \
+            set(re.findall(r"\b(?:t|button)\('([a-z]+\.[a-z_0-9]+)'", text))
+        assert keys <= set(ZH), (name, sorted(keys - set(ZH)))
+    assert "cd.remove_ask" in ZH and "nav.cards" in EN
+
+
+def card_rows(w):
+    return [r.text for r in w.drv.find_elements(By.CSS_SELECTOR, "#cards tbody tr[data-uid]")]
+
+
+def card_uids(w):
+    return [r.get_attribute("data-uid") for r in
+            w.drv.find_elements(By.CSS_SELECTOR, "#cards tbody tr[data-uid]")]
+
+
+@test
+@with_web
+def test_the_card_list_a_page_at_a_time(s, w):
+    # 50 cards on the list, from an import: pages of 20.
+    path = os.path.join(s.dir, "cards.csv")
+    with open(path, "w") as f:
+        f.write("uid,holder,floors\n")
+        for i in range(50):
+            f.write(f"0C{i:08X},{'王明华' if i == 37 else f'Staff {i}'},{'2' if i % 2 else ''}\n")
+    s.run_ctl("card", "import", path, check=True)
+    w.log_in_as("clerk", "/cards")
+    assert "/cards" in w.nav(), w.nav()
+    wait_for(lambda: len(card_uids(w)) == 20, 5, "the first page")
+    assert card_uids(w) == [f"0C{i:08X}" for i in range(20)], card_uids(w)[:3]
+    assert w.text("#cpage") == ZH["cd.page"].replace("{1}", "1")
+    assert not w.drv.find_element(By.ID, "cprev").is_enabled()
+    w.drv.find_element(By.ID, "cnext").click()
+    wait_for(lambda: card_uids(w)[:1] == ["0C00000014"], 5, "the second page")
+    w.drv.find_element(By.ID, "cnext").click()
+    wait_for(lambda: card_uids(w) == [f"0C{i:08X}" for i in range(40, 50)], 5, "the last page")
+    assert w.text("#cpage") == ZH["cd.page_last"].replace("{1}", "3")
+    assert not w.drv.find_element(By.ID, "cnext").is_enabled()
+    w.drv.find_element(By.ID, "cprev").click()
+    wait_for(lambda: card_uids(w)[:1] == ["0C00000014"], 5, "back to the second page")
+
+    # A card added from the form: its uid typed in lower case, a Chinese
+    # holder, an end and floors; the list then shows it, found by its uid.
+    w.form("cadd", {"uid": "0b00c0ffee", "holder": "欧阳明华", "valid_until_ms": "2031-12-31 18:00",
+                    "floors": "3,5-7"})
+    wait_for(lambda: ZH["cd.added"].replace("{1}", "0B00C0FFEE").replace("{2}", "欧阳明华")
+             == w.out("cadd"), 5, "the card added")
+    wait_for(lambda: card_uids(w) == ["0B00C0FFEE"], 5, "the new card listed")
+    row = card_rows(w)[0]
+    assert "欧阳明华" in row and "2031-12-31 18:00" in row and "3,5-7" in row and \
+        ZH["cd.on"] in row, row
+    c = s.ctl("card", "list", "--find", "0B00C0FFEE")
+    assert len(c) == 1 and c[0]["created_by"] == "clerk@web" and c[0]["floors"] == [3, 5, 6, 7], c
+    # The same uid again is refused next to the field: no card taken over.
+    w.form("cadd", {"uid": "0B00C0FFEE", "holder": "李四"})
+    err = w.field_error("cadd", "uid")
+    assert err == ZH["lerr.card_exists"].replace("{1}", "0B00C0FFEE").replace("{2}", "欧阳明华"), err
+    assert s.ctl("card", "list", "--find", "0B00C0FFEE")[0]["holder"] == "欧阳明华"
+    w.form("cadd", {"uid": "0B0G", "holder": "李四"})
+    err = w.field_error("cadd", "uid")
+    assert err == ZH["lerr.card_uid"], err
+
+    # Found by part of the holder's Chinese name, and by a uid prefix in
+    # lower case.
+    w.form("cfind", {"find": "明华"})
+    wait_for(lambda: card_uids(w) == ["0B00C0FFEE", "0C00000025"], 5, "found by 明华")
+    assert ZH["cd.found"].replace("{1}", "明华") == w.text("#cstate")
+    assert w.text("#cpage") == ZH["cd.page_last"].replace("{1}", "1")
+    w.shot("cards-found")
+    w.form("cfind", {"find": "0b00c0"})
+    wait_for(lambda: card_uids(w) == ["0B00C0FFEE"], 5, "found by a uid prefix")
+    w.form("cfind", {"find": "没有这个人"})
+    wait_for(lambda: ZH["cd.none_found"] in w.text("#cards"), 5, "nothing found")
+
+    # Removed, after a confirmation; a "no" first leaves it.
+    w.form("cfind", {"find": "欧阳"})
+    wait_for(lambda: card_uids(w) == ["0B00C0FFEE"], 5, "found by 欧阳")
+    w.drv.find_element(By.CSS_SELECTOR, "#cards tr[data-uid='0B00C0FFEE'] button.stop").click()
+    wait_for(lambda: w._alert(), 3, "the confirmation")
+    assert "0B00C0FFEE" in w.drv.switch_to.alert.text and "欧阳明华" in w.drv.switch_to.alert.text
+    w.drv.switch_to.alert.dismiss()
+    assert s.ctl("card", "list", "--find", "0B00C0FFEE")
+    w.drv.find_element(By.CSS_SELECTOR, "#cards tr[data-uid='0B00C0FFEE'] button.stop").click()
+    w.accept()
+    wait_for(lambda: ZH["cd.none_found"] in w.text("#cards"), 5, "the card gone from the page")
+    assert w.text("#cout") == ZH["cd.removed"].replace("{1}", "0B00C0FFEE").replace("{2}", "欧阳明华")
+    assert s.ctl("card", "list", "--find", "0B00C0FFEE") == []
+    assert by_actor(s, "clerk", "card_added") and by_actor(s, "clerk", "card_removed")
+    w.drv.find_element(By.ID, "call").click()
+    wait_for(lambda: len(card_uids(w)) == 20, 5, "the whole list again")
+    w.shot("cards")
+    # In English too.
+    w.drv.find_element(By.ID, "lang").click()
+    wait_for(lambda: w.text("#cadd button[type=submit]") == EN["cd.add"], 5, "English")
+    wait_for(lambda: len(card_uids(w)) == 20, 5, "the list in English")
+    w.shot("cards-en")
+    w.drv.find_element(By.ID, "lang").click()
+
+    # A guard has no link, and lobbyd refuses the list all the same.
+    w.log_in_as("guard", "/cards")
+    assert "/cards" not in w.nav(), w.nav()
+    wait_for(lambda: w.text("#msg") == ZH["err.role"], 5, "the guard refused")
+    assert not w.drv.find_element(By.CSS_SELECTOR, "main").is_displayed()
+    st, body = w.fetch("/api/page/card.list")
+    assert st == 403 and json.loads(body)["code"] == "err.role", (st, body)
+    # The whole list is never read through the API that gathers every page.
+    w.log_in_as("clerk", "/cards")
+    st, body = w.fetch("/api/q/card.list")
+    assert st == 404, (st, body)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@
 #include "harness.h"
 
 /* Migrations in db/schema.c; bump with each new one. */
-#define SCHEMA_LATEST	11
+#define SCHEMA_LATEST	12
 
 /* What the event callback saw, in order. */
 #define SEEN_MAX	40000

@@ -7,6 +7,7 @@ import { S, t, el, langOf, time, api, post, row, button, errText, translateForm,
 import { passesPage, permitsPage, freightPage, hostPicker } from './desk.js';
 import { ticketsPage, shiftPage } from './work.js';
 import { peoplePage, watchPage } from './people.js';
+import { cardsPage } from './cards.js';
 import { idcardSetup, idcardArgs, idcardClear } from './idcard.js';
 
 const page = document.body.dataset.page;
@@ -22,7 +23,7 @@ function translate() {
 const ALL = ['guard', 'frontdesk', 'engineering', 'manager'], DESK = ['frontdesk', 'manager'];
 const pages = [['/', 'nav.feed', ALL], ['/devices', 'nav.devices', ALL], ['/muster', 'nav.muster', ALL],
   ['/visitors', 'nav.visitors', DESK], ['/passes', 'nav.passes', DESK], ['/permits', 'nav.permits', DESK],
-  ['/people', 'nav.people', DESK], ['/freight', 'nav.freight', DESK],
+  ['/people', 'nav.people', DESK], ['/cards', 'nav.cards', DESK], ['/freight', 'nav.freight', DESK],
   ['/tickets', 'nav.tickets', ['engineering', 'manager']],
   ['/shift', 'nav.shift', ['guard', 'frontdesk', 'manager']], ['/watchlist', 'nav.watch', ['guard', 'manager']]];
 
@@ -261,7 +262,7 @@ async function main() {
   try {
     await ({ feed: feedPage, devices: devicesPage, muster: musterPage, visitors: visitorsPage,
       passes: passesPage, permits: permitsPage, freight: freightPage, tickets: ticketsPage,
-      shift: shiftPage, people: peoplePage, watchlist: watchPage })[page]();
+      shift: shiftPage, people: peoplePage, watchlist: watchPage, cards: cardsPage })[page]();
   } catch (e) {
     document.getElementById('msg').textContent = errText(e);
     // A page the role may not use: lobbyd said so; nothing of it is shown.

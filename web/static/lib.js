@@ -83,6 +83,17 @@ export async function api(cmd, args) {
   return j.data;
 }
 
+// One page of a long list (card.list): {data, more}, more the cursor of
+// the page after it (absent at the end); args' limit the rows a page.
+export async function apiPage(cmd, args) {
+  const q = args ? '?a=' + encodeURIComponent(JSON.stringify(args)) : '';
+  const r = await fetch('/api/page/' + cmd + q, { credentials: 'same-origin' });
+  if (r.status === 401) { location.href = '/login'; throw new Error('login'); }
+  const j = await r.json();
+  if (!r.ok) throw j;
+  return j;
+}
+
 export async function post(cmd, args) {
   const r = await fetch('/api/do/' + cmd, {
     method: 'POST', credentials: 'same-origin',
@@ -134,6 +145,12 @@ const refusals = [
   [/^days: /, 'lerr.days', 'days'],
   [/^hours: /, 'lerr.hours', 'hours'],
   [/^floors: /, 'lerr.floors', 'floors'],
+  [/^floors "/, 'lerr.floors', 'floors'],
+  [/^card uid "([^"]*)": /, 'lerr.card_uid', 'uid'],
+  [/^card (\S+) is on the card list already \(holder (.*)\)/, 'lerr.card_exists', 'uid'],
+  [/^card (\S+): valid until must be after valid from/, 'lerr.until_after', 'valid_until_ms'],
+  [/^no card (\S+)$/, 'lerr.card_gone', null],
+  [/^"find": a control character/, 'lerr.find_control', 'find'],
   [/^lanes: no lane "([^"]*)"/, 'lerr.no_lane', 'lanes'],
   [/^no permit (\d+)/, 'lerr.no_permit', 'permit'],
   [/^permit (\d+) is (\w+): passes are made out only/, 'lerr.permit_unusable', 'permit'],
