@@ -8,6 +8,7 @@
 #include "hostnote.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <inttypes.h>
 #include <json-c/json.h>
@@ -210,7 +211,9 @@ notifier_start(struct engine *e)
 		signal(SIGHUP, SIG_IGN);
 		signal(SIGTERM, SIG_DFL);
 		close(sv[0]);
-		if (sv[1] != 3 && dup2(sv[1], 3) < 0)
+		/* fd 3 across the exec: dup2() clears close-on-exec, and
+		 * one already at 3 has it cleared by hand. */
+		if (sv[1] != 3 ? dup2(sv[1], 3) < 0 : fcntl(3, F_SETFD, 0) < 0)
 			_exit(1);
 		close_range(4, ~0U, 0);
 		/* A program of its own: libcurl is loaded there, not here. */

@@ -30,7 +30,8 @@ DROP_AFTER_SCHEMA_9 = ("DROP TABLE pass_notices; DROP TABLE pass_tokens;"
                        "DROP TABLE tenants; DROP INDEX people_phone;"
                        "ALTER TABLE people DROP COLUMN phone;"
                        "ALTER TABLE passes DROP COLUMN host_unit;"
-                       "ALTER TABLE passes DROP COLUMN host_reason;")
+                       "ALTER TABLE passes DROP COLUMN host_reason;"
+                       "DROP INDEX cards_uid_holder;")
 # The same taken back to schema 8, as an older lobbyd left it.
 BACK_TO_SCHEMA_8 = ("DROP INDEX events_credential_ts; DROP INDEX events_person_ts;"
                     "DROP TABLE event_exports;"
