@@ -74,7 +74,7 @@ NOTIFY_O := daemon/notify_main.o drivers/notifier.o $(CONFIG_O) $(UTIL_O)
 LOBBYWEB_O := web/lobbyweb.o web/webconf.o web/ctlconn.o web/feed.o web/session.o web/http.o web/answer.o $(UTIL_O)
 
 # Unit tests: one program per module, linked with just what it tests.
-UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records test_config \
+UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records test_config test_config_names \
 	      test_modbus test_modbus_rtu test_modbus_wire test_reader test_lobbyctl test_wiegand \
 	      test_pass test_visitor test_privacy test_tickets test_gpio test_roles \
 	      test_hours test_desk test_desk_privacy test_booking test_latch test_cards test_ctl_limit test_idcheck test_store_events test_idcard \
@@ -87,6 +87,7 @@ test_store_O    := tests/unit/test_store.o $(DB_O) $(UTIL_O)
 test_store_records_O := tests/unit/test_store_records.o $(DB_O) $(UTIL_O)
 test_store_events_O := tests/unit/test_store_events.o $(DB_O) $(UTIL_O)
 test_config_O   := tests/unit/test_config.o $(CONFIG_O) $(UTIL_O)
+test_config_names_O := tests/unit/test_config_names.o $(CONFIG_O) $(UTIL_O)
 MODBUS_TEST_O   := tests/unit/modbus_support.o drivers/worker.o drivers/modbus.o drivers/modbus_poll.o \
 		   drivers/modbus_cmd.o drivers/modbus_input.o \
 		   drivers/modbus_icom.o drivers/modbus_elev.o drivers/modbus_wire.o \

@@ -194,21 +194,23 @@ store_select(struct store *s, struct store_req *req, sqlite3_stmt *st,
 		if (row == NULL) {
 			snprintf(req->error, sizeof(req->error),
 			    "%s: out of memory", s->path);
-			goto out_reset;
+			return store_rows_end(s, req, st, SQLITE_NOMEM, NULL);
 		}
 		store_read_rec(st, t, row);
 	}
-	if (rc != SQLITE_DONE) {
-		store_sqlerr(s, req->error, sizeof(req->error), "query");
-		goto out_reset;
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return 0;
+	return store_rows_end(s, req, st, rc, "query");
+}
 
-out_reset:
+int
+store_rows_end(struct store *s, struct store_req *req, sqlite3_stmt *st,
+    int rc, const char *what)
+{
+	if (rc != SQLITE_DONE && what != NULL)
+		store_sqlerr(s, req->error, sizeof(req->error), what);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
+	if (rc == SQLITE_DONE)
+		return 0;
 	store_rows_drop(req);
 	return -1;
 }

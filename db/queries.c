@@ -357,26 +357,14 @@ card_find(struct store *s, struct store_req *req)
 			continue;
 		if (card_found(uid, holder != NULL ? holder : "", find, flen) &&
 		    card_get(s, req, uid, &cap) == -1)
-			goto out_reset;
+			return store_rows_end(s, req, st, SQLITE_ERROR, NULL);
 		if (req->nrows >= limit || ++n >= STORE_CARD_SCAN) {
 			str_copy(req->resume, uid, sizeof(req->resume));
 			rc = SQLITE_DONE;
 			break;
 		}
 	}
-	if (rc != SQLITE_DONE) {
-		store_sqlerr(s, req->error, sizeof(req->error), "finding cards");
-		goto out_reset;
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return 0;
-
-out_reset:
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	store_rows_drop(req);
-	return -1;
+	return store_rows_end(s, req, st, rc, "finding cards");
 }
 
 static int

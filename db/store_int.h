@@ -270,6 +270,12 @@ int	store_select_once(struct store *, struct store_req *, sqlite3_stmt *st,
 void	*store_rows_push(void **rows, size_t *n, size_t *cap, size_t size);
 /* Forgets req->rows. */
 void	store_rows_drop(struct store_req *);
+/* The end of a cached statement's rows: reset and unbound for its next
+ * use. rc not SQLITE_DONE failed (what failed into the error, unless what
+ * is NULL: the error is there already), and the rows gathered so far are
+ * dropped: -1; else 0. */
+int	store_rows_end(struct store *, struct store_req *, sqlite3_stmt *,
+	    int rc, const char *what);
 
 /* queries.c: the records every part of the store reads or writes. */
 extern const struct store_table store_t_events;	/* struct ev_rec */

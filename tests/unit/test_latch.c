@@ -99,6 +99,41 @@ clock_gettime(clockid_t clk, struct timespec *ts)
 	return rc;
 }
 
+/* A writer on fd whose disk hangs, stuck in the sync of posted mode f;
+ * NULL (checked) when it does not start. */
+static struct latch_writer *
+hung_writer(int fd, const char *path, const struct fire_rec *f)
+{
+	struct latch_writer *w;
+	char err[200];
+
+	w = latch_writer_start(fd, path, err, sizeof(err));
+	CHECK(w != NULL);
+	if (w == NULL)
+		return NULL;
+	pthread_mutex_lock(&disk.mu);
+	disk.hang = true;
+	disk.go = false;
+	pthread_mutex_unlock(&disk.mu);
+	latch_post(w, f);
+	pthread_mutex_lock(&disk.mu);
+	while (disk.inside == 0)
+		pthread_cond_wait(&disk.cv, &disk.mu);
+	pthread_mutex_unlock(&disk.mu);
+	return w;
+}
+
+/* The disk answers again: the hung sync and every later one go on. */
+static void
+disk_answers(void)
+{
+	pthread_mutex_lock(&disk.mu);
+	disk.go = true;
+	disk.hang = false;
+	pthread_cond_broadcast(&disk.cv);
+	pthread_mutex_unlock(&disk.mu);
+}
+
 static void *
 stop_main(void *arg)
 {
@@ -114,33 +149,18 @@ test_writer(int fd, const char *path)
 	struct fire_rec f, on = mkfire(true, 7000, "fire-panel", ""),
 	    off = mkfire(false, 8000, "fire-panel", "mgr"),
 	    on2 = mkfire(true, 9000, "fire-panel-2", "");
-	char err[200];
 
 	/* A watchdog: a post that waited for the disk would hang here. */
 	alarm(20);
-	w = latch_writer_start(fd, path, err, sizeof(err));
-	CHECK(w != NULL);
-	if (w == NULL)
+	if ((w = hung_writer(fd, path, &on)) == NULL)
 		return;
-	pthread_mutex_lock(&disk.mu);
-	disk.hang = true;
-	disk.go = false;
-	pthread_mutex_unlock(&disk.mu);
-
-	latch_post(w, &on);
-	pthread_mutex_lock(&disk.mu);
-	while (disk.inside == 0)
-		pthread_cond_wait(&disk.cv, &disk.mu);
-	pthread_mutex_unlock(&disk.mu);
 	/* The writer is stuck in its sync; the poster goes on. */
 	latch_post(w, &off);
 	latch_post(w, &on2);
 	pthread_mutex_lock(&disk.mu);
 	CHECK_INT(disk.inside, 1);
-	disk.go = true;
-	disk.hang = false;
-	pthread_cond_broadcast(&disk.cv);
 	pthread_mutex_unlock(&disk.mu);
+	disk_answers();
 	latch_writer_wait(w);
 	CHECK_INT(reads(fd, &f), 1);
 	CHECK(f.active && f.since_ms == 9000 && strcmp(f.source, "fire-panel-2") == 0);
@@ -163,25 +183,13 @@ test_stop_clock_set_back(int fd, const char *path)
 {
 	struct latch_writer *w;
 	struct fire_rec on = mkfire(true, 7000, "fire-panel", "");
-	char err[200];
 	pthread_t t;
 	int64_t t0;
 	bool returned = false;
 	void *ret;
 
-	w = latch_writer_start(fd, path, err, sizeof(err));
-	CHECK(w != NULL);
-	if (w == NULL)
+	if ((w = hung_writer(fd, path, &on)) == NULL)
 		return;
-	pthread_mutex_lock(&disk.mu);
-	disk.hang = true;
-	disk.go = false;
-	pthread_mutex_unlock(&disk.mu);
-	latch_post(w, &on);
-	pthread_mutex_lock(&disk.mu);
-	while (disk.inside == 0)
-		pthread_cond_wait(&disk.cv, &disk.mu);
-	pthread_mutex_unlock(&disk.mu);
 
 	skew_s = 3600;
 	t0 = mono_ns();
@@ -197,11 +205,7 @@ test_stop_clock_set_back(int fd, const char *path)
 
 	/* The disk answers: the writer ends (and a stop still waiting then
 	 * returns). */
-	pthread_mutex_lock(&disk.mu);
-	disk.go = true;
-	disk.hang = false;
-	pthread_cond_broadcast(&disk.cv);
-	pthread_mutex_unlock(&disk.mu);
+	disk_answers();
 	if (!returned)
 		pthread_join(t, &ret);
 	skew_s = 0;
