@@ -28,13 +28,13 @@ void	latch_close(int fd);
 
 /*
  * Writing the latch without waiting for the disk (latch_writer.c): a thread
- * of its own writes the newest mode posted to the open latch fd (path names
- * it in the log, where a failed write is said). latch_post() returns at
- * once; latch_writer_wait() returns once all that was posted is written (or
- * failed); latch_writer_stop() writes what is still posted, then ends the
- * thread (the fd stays open); a write that hangs past 3 s is left to the
- * process's end, said in the log. start: NULL with err when there is no
- * thread.
+ * of its own writes the newest mode posted to the open latch fd (through a
+ * descriptor of its own; path names it in the log, where a failed write is
+ * said). latch_post() returns at once; latch_writer_wait() returns once all
+ * that was posted is written (or failed); latch_writer_stop() writes what
+ * is still posted, then ends the thread (the caller's fd stays open); a
+ * write that hangs past 3 s is left to the process's end, said in the log.
+ * start: NULL with err when there is no thread.
  */
 struct latch_writer;
 

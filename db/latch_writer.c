@@ -6,11 +6,13 @@
  * latch is the mode now, not its history.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "latch.h"
 #include "../config/config.h"
@@ -19,7 +21,7 @@
 #define LATCH_STOP_WAIT_S	3	/* for what is due, at lobbyd's stop */
 
 struct latch_writer {
-	int		fd;
+	int		fd;		/* its own: a dup of the latch's */
 	char		path[CONF_PATH_MAX + 8];
 	pthread_t	thread;
 	pthread_mutex_t	mu;
@@ -33,6 +35,8 @@ struct latch_writer {
 static void
 writer_free(struct latch_writer *w)
 {
+	if (w->fd >= 0)
+		close(w->fd);
 	pthread_cond_destroy(&w->idle);
 	pthread_cond_destroy(&w->wake);
 	pthread_mutex_destroy(&w->mu);
@@ -83,7 +87,13 @@ latch_writer_start(int fd, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
-	w->fd = fd;
+	/* Its own descriptor: one given up on at lobbyd's stop may still
+	 * write after the latch's own is closed. */
+	if ((w->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(w);
+		return NULL;
+	}
 	str_copy(w->path, path, sizeof(w->path));
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->wake, NULL);
