@@ -99,10 +99,12 @@ kinds_arg(struct ctl_client *c, json_object *args, unsigned *mask)
 	return 1;
 }
 
+/* Is kind one of mask's? Every kind is when "kind" was not given, the
+ * kinds of older records too. */
 static bool
 kind_in(const char *kind, unsigned mask)
 {
-	return (mask & 1u << 0 && strcmp(kind, "tenant_staff") == 0) ||
+	return mask == ~0u || (mask & 1u << 0 && strcmp(kind, "tenant_staff") == 0) ||
 	    (mask & 1u << 1 && strcmp(kind, "property_staff") == 0) ||
 	    (mask & 1u << 2 && strcmp(kind, "contractor") == 0) ||
 	    (mask & 1u << 3 && strcmp(kind, "visitor") == 0);
