@@ -24,7 +24,7 @@ export async function peoplePage() {
   translateForm(st);
   translateForm(find);
   const who = personPick(st.elements.who, { kind: KINDS, said: document.getElementById('pwho'),
-    picked: () => st.elements.reason.focus() });
+    why: p => p.purged ? 'pick.purged' : null, picked: () => st.elements.reason.focus() });
   // The pages seen so far, each by the cursor it starts after: "previous"
   // goes back through them, "next" on with the cursor lobbyd gave. lobbyd
   // says whether there is more, not how many: the count said is what the
