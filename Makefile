@@ -78,7 +78,7 @@ UNIT_TESTS := test_access test_msg test_cardfmt test_store test_store_records te
 	      test_modbus test_modbus_rtu test_modbus_wire test_reader test_lobbyctl test_wiegand \
 	      test_pass test_visitor test_privacy test_tickets test_gpio test_roles \
 	      test_hours test_desk test_desk_privacy test_booking test_latch test_cards test_ctl_limit test_idcheck test_store_events test_idcard \
-	      test_template test_lane_tbl test_reader_kind test_tenant test_store_tenants test_powerloss
+	      test_template test_lane_tbl test_reader_kind test_person_find test_tenant test_store_tenants test_powerloss
 test_access_O   := tests/unit/test_access.o $(RULES_O) $(UTIL_O)
 test_msg_O      := tests/unit/test_msg.o drivers/msg.o
 test_cardfmt_O  := tests/unit/test_cardfmt.o drivers/cardfmt.o $(UTIL_O)
@@ -120,6 +120,7 @@ ENGINE_TEST_O   := tests/unit/engine_support.o $(CONTROL_O) $(ENGINE_O) $(DRV_O)
 		   $(DB_O) $(RULES_O) $(CONFIG_O) $(UTIL_O)
 test_lane_tbl_O := tests/unit/test_lane_tbl.o $(ENGINE_TEST_O)
 test_reader_kind_O := tests/unit/test_reader_kind.o $(ENGINE_TEST_O)
+test_person_find_O := tests/unit/test_person_find.o $(ENGINE_TEST_O)
 test_tenant_O   := tests/unit/test_tenant.o rules/tenant.o common/floors.o
 test_store_tenants_O := tests/unit/test_store_tenants.o $(DB_O) $(UTIL_O)
 test_powerloss_O := tests/unit/test_powerloss.o tests/unit/crashvfs.o $(DB_O) $(UTIL_O)

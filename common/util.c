@@ -137,6 +137,48 @@ str_in(const char *s, const char *const *list)
 	return false;
 }
 
+void
+str_fold_ascii(char *dst, const char *src, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return;
+	for (i = 0; i + 1 < len && src[i] != '\0'; i++)
+		dst[i] = src[i] >= 'A' && src[i] <= 'Z' ? (char)(src[i] - 'A' + 'a') :
+		    src[i];
+	dst[i] = '\0';
+}
+
+static inline char
+fold1(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+bool
+str_has_fold(const char *hay, const char *needle)
+{
+	/* The first byte looked for by strcspn (in both cases for a letter):
+	 * the C library's search, far quicker than a byte at a time through
+	 * a tower's people. */
+	char first[3] = { needle[0], '\0', '\0' };
+	size_t i;
+
+	if (needle[0] == '\0')
+		return true;
+	if (needle[0] >= 'a' && needle[0] <= 'z')
+		first[1] = (char)(needle[0] - 'a' + 'A');
+	for (hay += strcspn(hay, first); *hay != '\0';
+	    hay += 1 + strcspn(hay + 1, first)) {
+		for (i = 1; needle[i] != '\0' && fold1(hay[i]) == needle[i]; i++)
+			;
+		if (needle[i] == '\0')
+			return true;
+	}
+	return false;
+}
+
 int
 thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
 {

@@ -140,6 +140,11 @@ int	ctl_arg_id(struct ctl_client *, json_object *args, const char *k,
  * max k" sent). */
 int	ctl_arg_list(struct ctl_client *, json_object *args, const char *k,
 	    int max, json_object **out);
+/* "find" of a list: printable text, not blank, at most len - 1 bytes; a
+ * refusal says which character is wrong and where, and that what (words:
+ * "part of a holder's name") was expected. 1, 0 absent, -1 (error sent). */
+int	ctl_arg_find(struct ctl_client *, json_object *args, char *out,
+	    size_t len, const char *what);
 /* Only the arguments a command knows: false (error sent) on any other. */
 bool	ctl_args_known(struct ctl_client *, json_object *args, const char *const *known);
 /* Reply fields: text (empty stays empty), integers, true/false. */

@@ -165,7 +165,13 @@
  *  person.add     kind ("tenant_staff"|"property_staff"|   person
  *                 "contractor"), name, id_type?, id_number?,
  *                 company?, unit?, schedule? (config name)
- *  person.list    after? (paged by id)                   [person]
+ *  person.list    after? (paged by id), limit? (1..      [person] (by id; a page
+ *                 CTL_PAGE_ROWS, the default), find?     holds fewer than limit
+ *                 (part of the name, company, unit or    only at the end: "more"
+ *                 masked ID number; ASCII letters in     only when another is
+ *                 either case; not blank, at most 63     found behind it)
+ *                 bytes; the unit only for those who
+ *                 see units), kind? ("tenant_staff,contractor": those kinds)
  *  person.show    id                                     person + {passes: [pass]}
  *  person.status  id, status ("active"|"suspended"|       person
  *                 "terminated"), reason

@@ -253,39 +253,6 @@ card_page_done(struct store_req *req, void *arg)
 	ctl_req_finish(c, req);
 }
 
-/* "find": a uid prefix or part of a holder's name, of printable text; a
- * refusal says which character is wrong and where. 0 absent, 1, -1. */
-static int
-card_arg_find(struct ctl_client *c, json_object *args, char *out, size_t len)
-{
-	json_object *v;
-	const unsigned char *s;
-	int nch = 0, n;
-
-	if (json_object_object_get_ex(args, "find", &v) &&
-	    json_object_is_type(v, json_type_string)) {
-		s = (const unsigned char *)json_object_get_string(v);
-		n = json_object_get_string_len(v);
-		for (int i = 0; i < n; i++) {
-			if ((s[i] & 0xc0) != 0x80)
-				nch++;
-			if (s[i] < 0x20 || s[i] == 0x7f) {
-				ctl_reply_err(c, "\"find\": a control character "
-				    "(0x%02x) at character %d; a uid prefix or part "
-				    "of a holder's name expected", s[i], nch);
-				return -1;
-			}
-		}
-	}
-	if ((n = ctl_arg_str(c, args, "find", out, len, false)) <= 0)
-		return n;
-	if (out[strspn(out, " ")] == '\0') {
-		ctl_reply_err(c, "\"find\" must not be empty");
-		return -1;
-	}
-	return 1;
-}
-
 /* From the store, a page at a time on the store's thread: the engine only
  * turns one page into JSON, so a million cards never stall a decision.
  * With "find", the store reads a bounded share of the list a request
@@ -300,7 +267,8 @@ ctl_cmd_card_list(struct ctl_client *c, json_object *args)
 
 	if (!ctl_args_known(c, args, known) || ctl_arg_str(c, args, "after",
 	    in.page.after, sizeof(in.page.after), false) < 0 ||
-	    card_arg_find(c, args, in.page.find, sizeof(in.page.find)) < 0 ||
+	    ctl_arg_find(c, args, in.page.find, sizeof(in.page.find),
+	    "a uid prefix or part of a holder's name") < 0 ||
 	    ctl_arg_int(c, args, "limit", &limit, 1, CARD_PAGE_ROWS) < 0)
 		return;
 	in.page.limit = (int)limit;

@@ -186,6 +186,38 @@ ctl_arg_list(struct ctl_client *c, json_object *args, const char *k, int max,
 	return 1;
 }
 
+int
+ctl_arg_find(struct ctl_client *c, json_object *args, char *out, size_t len,
+    const char *what)
+{
+	json_object *v;
+	const unsigned char *s;
+	int nch = 0, n;
+
+	if (json_object_object_get_ex(args, "find", &v) &&
+	    json_object_is_type(v, json_type_string)) {
+		s = (const unsigned char *)json_object_get_string(v);
+		n = json_object_get_string_len(v);
+		for (int i = 0; i < n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				nch++;
+			if (s[i] < 0x20 || s[i] == 0x7f) {
+				ctl_reply_err(c, "\"find\": a control character "
+				    "(0x%02x) at character %d; %s expected", s[i],
+				    nch, what);
+				return -1;
+			}
+		}
+	}
+	if ((n = ctl_arg_str(c, args, "find", out, len, false)) <= 0)
+		return n;
+	if (out[strspn(out, " ")] == '\0') {
+		ctl_reply_err(c, "\"find\" must not be empty");
+		return -1;
+	}
+	return 1;
+}
+
 /* Only the arguments a command knows: a typo is an error, not a no-op. */
 bool
 ctl_args_known(struct ctl_client *c, json_object *args, const char *const *known)

@@ -29,6 +29,10 @@ void	ctl_desk_list(struct ctl_client *, json_object *args, const void *rows,
  * is updated, the event recorded, and the reply sent. */
 void	ctl_desk_submit(struct ctl_client *, const struct desk_in *in);
 
+/* ctl_people.c: does find (folded: str_fold_ascii) find person p? Part of
+ * the name, the company, the masked ID number, or (units: to those who see
+ * units, ctl_desk_sees_units) the unit holds it. */
+bool	ctl_person_found(const struct person_rec *p, const char *find, bool units);
 /* ctl_people.c: the person named by args' key; NULL (error sent): none. */
 struct desk_person *ctl_desk_person_arg(struct ctl_client *, json_object *args,
 	    const char *key);

@@ -285,30 +285,12 @@ card_del(struct store *s, struct store_req *req)
 	return rc;
 }
 
-/* src with its ASCII letters in lower case, into dst of len bytes. */
-static void
-fold_ascii(char *dst, const char *src, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len && src[i] != '\0'; i++)
-		dst[i] = src[i] >= 'A' && src[i] <= 'Z' ? (char)(src[i] - 'A' + 'a') :
-		    src[i];
-	dst[i] = '\0';
-}
-
 /* Does a find (folded) find this card? Its uid starts with it, or its
- * holder's name holds it. Bytes compared: UTF-8 text is found in UTF-8
- * text only where its characters are. */
+ * holder's name holds it (str_has_fold). */
 static bool
 card_found(const char *uid, const char *holder, const char *find, size_t flen)
 {
-	char h[sizeof(((struct card_rec *)0)->holder)];
-
-	if (strncasecmp(uid, find, flen) == 0)
-		return true;
-	fold_ascii(h, holder, sizeof(h));
-	return strstr(h, find) != NULL;
+	return strncasecmp(uid, find, flen) == 0 || str_has_fold(holder, find);
 }
 
 /* The card uid, read whole into a new row of req->rows: 0 or -1. */
@@ -344,7 +326,7 @@ card_find(struct store *s, struct store_req *req)
 	size_t cap = 0, flen, limit = (size_t)req->in.page.limit;
 	int rc, n = 0;
 
-	fold_ascii(find, req->in.page.find, sizeof(find));
+	str_fold_ascii(find, req->in.page.find, sizeof(find));
 	flen = strlen(find);
 	req->resume[0] = '\0';
 	sqlite3_bind_text(st, 1, req->in.page.after, (int)strnlen(req->in.page.after,

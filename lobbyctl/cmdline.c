@@ -17,7 +17,8 @@
 
 /* What the front-desk commands take of this table (desk.c checks each). */
 #define O_DESK_SHARED	(O_DESK | O_FROM | O_UNTIL | O_REASON | O_NOTE | \
-			 O_SINCE | O_ALL | O_FLOORS | O_UNIT | O_CARD | O_PERSON)
+			 O_SINCE | O_ALL | O_FLOORS | O_UNIT | O_CARD | O_PERSON | \
+			 O_FIND)
 
 /* How lobbyctl is used, in parts a translator takes whole. */
 static const char usage_cmds[] = N_(
@@ -58,7 +59,7 @@ static const char usage_desk[] = N_(
 "      [--id-type resident_card|passport|hk_macao_permit|taiwan_permit|\n"
 "       foreign_pr_card|other --id -] [--company C]\n"
 "      [--unit U] [--schedule S]\n"
-"  person list | person show ID\n"
+"  person list [--find TEXT] | person show ID\n"
 "  person suspend|terminate|activate ID --reason TEXT\n"
 "  pass issue --person ID --card UID [--from T] [--until T] [--lanes a,b]\n"
 "      [--floors 3,5-7] [--single]\n"
@@ -148,7 +149,7 @@ static const struct opt_def {
 	{ "--card",	O_CARD,		offsetof(struct opts, card), DO_CARD + 1 },
 	{ "--person",	O_PERSON,	offsetof(struct opts, person), DO_PERSON + 1 },
 	{ "--out",	O_OUT,		offsetof(struct opts, out), 0 },
-	{ "--find",	O_FIND,		offsetof(struct opts, find), 0 },
+	{ "--find",	O_FIND,		offsetof(struct opts, find), DO_FIND + 1 },
 };
 
 static const struct cmd_def cmd_defs[] = {

@@ -51,6 +51,7 @@ static const struct {
 	[DO_FROM] = { "--from", false },	[DO_UNTIL] = { "--until", false },
 	[DO_REASON] = { "--reason", false },	[DO_NOTE] = { "--note", false },
 	[DO_SINCE] = { "--since", false },	[DO_ALL] = { "--all", true },
+	[DO_FIND] = { "--find", false },
 	[DO_WORD] = { "", false },
 };
 
@@ -82,7 +83,9 @@ static const struct desk_cmd desk_cmds[] = {
 	    TEXT(DO_COMPANY, "company", NAME_MAX_B, OPT),
 	    TEXT(DO_UNIT, "unit", UNIT_MAX_B, OPT),
 	    TEXT(DO_SCHEDULE, "schedule", SHORT_MAX_B, OPT) } },
-	{ "person list", "person.list", NULL, S_PEOPLE, NULL, NULL, { { 0 } } },
+	/* --find: part of the name, company, unit or masked ID number. */
+	{ "person list", "person.list", NULL, S_PEOPLE, NULL, NULL,
+	    { TEXT(DO_FIND, "find", NAME_MAX_B, OPT) } },
 	{ "person show", "person.show", "ID", S_PERSON_FULL, NULL, NULL,
 	    { ID_WORD } },
 	{ "person suspend", "person.status", "ID", S_PERSON, "status",

@@ -131,7 +131,7 @@ enum desk_opt {
 	DO_ZONE, DO_CSV, DO_ID_FROM, DO_TO, DO_TEXT, DO_SEVERITY, DO_TOKEN,
 	DO_PHONE, DO_HOST_REASON,
 	/* read by lobbyctl.c's own table, handed on */
-	DO_FROM, DO_UNTIL, DO_REASON, DO_NOTE, DO_SINCE, DO_ALL,
+	DO_FROM, DO_UNTIL, DO_REASON, DO_NOTE, DO_SINCE, DO_ALL, DO_FIND,
 	DO_WORD,	/* the word after the command's name: ID or TEXT */
 	DO_COUNT
 };

@@ -43,6 +43,7 @@ static const struct file_def {
 	{ "/answer",	"answer.html",	"text/html; charset=utf-8", false },
 	{ "/answer.js",	"answer.js",	"text/javascript; charset=utf-8", false },
 	{ "/people.js",	"people.js",	"text/javascript; charset=utf-8", false },
+	{ "/pick.js",	"pick.js",	"text/javascript; charset=utf-8", false },
 	{ "/cards.js",	"cards.js",	"text/javascript; charset=utf-8", false },
 	{ "/idcard.js",	"idcard.js",	"text/javascript; charset=utf-8", false },
 	{ "/app.js",	"app.js",	"text/javascript; charset=utf-8", false },
@@ -59,7 +60,7 @@ static const struct file_def {
  * decides each by the web user's role. */
 static const char *const reads[] = { "status", "events", "devices", "alerts",
 	"fire", "inside", "visitor.list", "pass.list", "pass.show", "devices.check",
-	"person.list", "permit.list", "booking.list", "elevators.list", "tickets",
+	"permit.list", "booking.list", "elevators.list", "tickets",
 	"ticket.show", "shift.log", "tenant.list", "watchlist.list", "idcard.last",
 	NULL };
 static const char *const changes[] = { "visitor.register", "visitor.confirm",
@@ -70,9 +71,9 @@ static const char *const changes[] = { "visitor.register", "visitor.confirm",
 	"watchlist.add", "watchlist.remove", "person.add", "person.status",
 	"card.add", "card.remove", NULL };
 /* The lists a browser reads a page at a time (GET /api/page/CMD), never
- * whole: a tower's million cards. */
-static const char *const paged[] = { "card.list", NULL };
-#define PAGE_ROWS_MAX	1000	/* card.list's own page */
+ * whole: a tower's million cards, its tens of thousands of people. */
+static const char *const paged[] = { "card.list", "person.list", NULL };
+#define PAGE_ROWS_MAX	1000	/* card.list's own page (person.list's: 2,000) */
 
 struct web_http {
 	struct MHD_Daemon	*d;

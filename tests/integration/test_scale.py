@@ -1,7 +1,8 @@
 """
-Lists at a tower's size (DESIGN invariant 8): the card list and the muster
-list come in pages between lobbyd and lobbyctl, and every row arrives once,
-in order, whatever the size. The site's records are written straight into a
+Lists at a tower's size (DESIGN invariant 8): the card list, the people and
+the muster list come in pages between lobbyd and lobbyctl, and every row
+arrives once, in order, whatever the size; a find reads a page of those it
+finds. The site's records are written straight into a
 stopped lobbyd's database, as an import would leave them.
 """
 import csv
@@ -10,9 +11,10 @@ import json
 import os
 import socket
 import sqlite3
+import subprocess
 import time
 
-from lobbytest import Site, raw_request, run_tests, test
+from lobbytest import DEMO_CONF, LOBBYCTL, Site, raw_request, run_tests, test
 
 CTL_PAGE_ROWS = 2000    # control/ctl.h: the muster list's pages
 CARD_PAGE_ROWS = 1000   # control/ctl_cards.c: card.list's pages
@@ -310,6 +312,122 @@ def the_desk_lists_of_a_tower_come_whole_in_pages():
         # What lobbyctl prints has every row too.
         lines = s.run_ctl("person", "list", check=True).stdout.splitlines()
         assert sum(1 for ln in lines if "Person " in ln) == people, lines[:3]
+    finally:
+        s.close()
+
+
+# Guards (group "users") and the front desk ("staff"); root is a manager.
+ROLES = """
+roles = {
+	guard = [ "users" ];
+	frontdesk = [ "staff" ];
+	manager = [ "root" ];
+};
+"""
+
+
+def as_user(site, groups, *args):
+    """lobbyctl --json as nobody with these groups: its roles come from them."""
+    return subprocess.run(["/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup",
+                           f"--groups={groups}", os.path.abspath(LOBBYCTL), "-s", site.sock,
+                           "--json", *map(str, args)], capture_output=True, text=True,
+                          timeout=10)
+
+
+@test
+def people_found_by_part_of_a_name_company_or_unit_a_page_at_a_time():
+    n = 3 * CTL_PAGE_ROWS
+    # Every 997th is 张伟明's; every 50th works for Acme Trading, the rest
+    # for 华信科技; units 0100..3003; every 7th a contractor.
+    name = lambda i: f"张伟明{i}" if i % 997 == 0 else f"Person {i}"    # noqa: E731
+    company = lambda i: "Acme Trading" if i % 50 == 0 else "华信科技"    # noqa: E731
+    unit = lambda i: f"{i % 30 + 1:02d}{i % 4:02d}"                    # noqa: E731
+    kind = lambda i: "contractor" if i % 7 == 0 else "tenant_staff"    # noqa: E731
+    ids = range(1, n + 1)
+    s = Site(open(DEMO_CONF).read() + ROLES)
+    try:
+        os.chmod(s.dir, 0o755)
+        os.chmod(os.path.dirname(os.path.abspath(LOBBYCTL)), 0o755)
+        now = int(time.time() * 1000)
+        fill(s, "INSERT INTO people (id, kind, status, name, company, unit, id_type, "
+             "id_mask, created_ms, updated_ms) VALUES (?, ?, 'active', ?, ?, ?, "
+             "'resident_card', ?, ?, ?)",
+             [(i, kind(i), name(i), company(i), unit(i), f"4403**********{i % 5000 + 5000}", now, now)
+              for i in ids])
+        # Part of a Chinese name, through the whole list: every one, in order.
+        t0 = time.monotonic()
+        got = [p["id"] for p in s.ctl("person", "list", "--find", "伟明")]
+        took = time.monotonic() - t0
+        assert got == [i for i in ids if i % 997 == 0], got
+        r = ask(s, {"cmd": "person.list", "args": {"find": "nobody at all"}})
+        t1 = time.monotonic()
+        for _ in range(5):
+            ask(s, {"cmd": "person.list", "args": {"find": "nobody at all"}})
+        miss = (time.monotonic() - t1) / 5
+        assert r["ok"] and r["data"] == [] and "more" not in r, r
+        print(f"  find 伟明 through {n} people: {len(got)} found in {took * 1000:.0f} ms "
+              f"(lobbyctl); nothing found: {miss * 1000:.1f} ms a request")
+        # A company in any case of its ASCII letters, a page at a time:
+        # a full page says its last, the last says nothing more.
+        acme = [i for i in ids if i % 50 == 0]
+        assert [p["id"] for p in s.ctl("person", "list", "--find", "aCME trad")] == acme
+        r = ask(s, {"cmd": "person.list", "args": {"find": "acme", "limit": 50}})
+        assert [p["id"] for p in r["data"]] == acme[:50] and r["more"] == str(acme[49]), r.get("more")
+        r = ask(s, {"cmd": "person.list", "args": {"find": "acme", "limit": 50,
+                                                     "after": r["more"]}})
+        assert [p["id"] for p in r["data"]] == acme[50:100] and r["more"] == str(acme[99])
+        r = ask(s, {"cmd": "person.list", "args": {"find": "acme", "limit": 50,
+                                                     "after": r["more"]}})
+        # Exactly the rest: a page of fewer only at the end, and no "more".
+        assert [p["id"] for p in r["data"]] == acme[100:] and "more" not in r, r.get("more")
+        r = ask(s, {"cmd": "person.list", "args": {"find": "acme", "limit": 20,
+                                                     "after": str(acme[99])}})
+        assert [p["id"] for p in r["data"]] == acme[100:] and "more" not in r
+        # The masked ID number; and kinds.
+        assert [p["id"] for p in s.ctl("person", "list", "--find", "**6234")] == [1234]
+        r = ask(s, {"cmd": "person.list", "args": {"find": "伟明", "kind": "contractor"}})
+        assert [p["id"] for p in r["data"]] == [i for i in ids if i % 997 == 0 and i % 7 == 0]
+        r = ask(s, {"cmd": "person.list", "args": {"kind": "tenant_staff", "limit": 5}})
+        assert [p["id"] for p in r["data"]] == [1, 2, 3, 4, 5] and r["more"] == "5", r
+        r = ask(s, {"cmd": "person.list", "args": {"kind": "contractor", "limit": 3,
+                                                     "after": "7"}})
+        assert [p["id"] for p in r["data"]] == [14, 21, 28] and r["more"] == "28", r
+        # Without a find, "limit" pages the whole list.
+        r = ask(s, {"cmd": "person.list", "args": {"limit": 2000, "after": str(n - 3)}})
+        assert [p["id"] for p in r["data"]] == [n - 2, n - 1, n] and "more" not in r
+        # A unit: the desk finds by it; guards see no units, and find no one by one.
+        by_unit = [i for i in ids if unit(i) == "0703"]
+        desk = as_user(s, "staff", "person", "list", "--find", "0703")
+        assert desk.returncode == 0, desk.stderr
+        assert [p["id"] for p in json.loads(desk.stdout)] == by_unit, desk.stdout[:200]
+        guard = as_user(s, "users", "person", "list", "--find", "0703")
+        assert guard.returncode == 1 and "needs the role" in guard.stderr, guard
+        # The table of lobbyctl, too.
+        out = s.run_ctl("person", "list", "--find", "张伟明4985", check=True).stdout
+        assert "张伟明4985" in out and len(out.splitlines()) == 2, out
+        # Bad input: what was wrong, and where.
+        for args, said in (
+                ({"find": "伟\n明"}, '"find": a control character (0x0a) at character 2; '
+                 "part of a name, company, unit or masked ID number expected"),
+                ({"find": "Li\u007fWei"}, '"find": a control character (0x7f) at character 3'),
+                ({"find": "x" * 64}, '"find" is longer than 63 characters'),
+                ({"find": "伟" * 22}, '"find" is longer than 63 characters'),
+                ({"find": "   "}, '"find" must not be empty'),
+                ({"find": ""}, '"find" must not be empty'),
+                ({"find": 12}, '"find"'),
+                ({"find": "a", "limit": 0}, '"limit" is out of range 1..2000'),
+                ({"limit": 2001}, '"limit" is out of range 1..2000'),
+                ({"limit": "20"}, '"limit"'),
+                ({"kind": "visitors"}, 'kind "visitors": tenant_staff, property_staff, '
+                 "contractor or visitor expected"),
+                ({"kind": ","}, '"kind" must not be empty'),
+                ({"find": "a", "after": "x"}, '"after" is not a cursor'),
+                ({"find": "a", "sort": "name"}, "sort")):
+            r = ask(s, {"cmd": "person.list", "args": args})
+            assert not r["ok"] and said in r["error"], (args, r)
+        r = s.run_ctl("person", "list", "--find", " ")
+        assert r.returncode == 2 and "--find" in r.stderr, r.stderr
+        assert s.ctl("person", "list", "--find", "x" * 63) == []
     finally:
         s.close()
 

@@ -356,6 +356,21 @@ def test_fire_takes_over_every_page_and_lobbyweb_is_no_part_of_the_lanes(s, w):
     assert st == 200
 
 
+def pick_person(w, form_id, field, text, pid):
+    """Types text into a form's person field and picks person pid from
+    those it finds."""
+    e = w.drv.find_element(By.CSS_SELECTOR, f"#{form_id} [name={field}]")
+    e.clear()
+    e.send_keys(text)
+    css = f"#{form_id} ul.picks li[role=option]"
+    no = re.compile(re.escape(ZH["pick.no"].replace("{1}", str(pid))) + r"(?!\d)")
+    wait_for(lambda: [li for li in w.drv.find_elements(By.CSS_SELECTOR, css)
+                      if no.search(li.text)], 5,
+             f"person {pid} found by {text}")[0].click()
+    wait_for(lambda: w.drv.find_element(By.CSS_SELECTOR, f"#{form_id} ul.picks").get_attribute("hidden")
+             is not None, 5, "the list closed")
+
+
 def by_actor(s, user, kind):
     return [e for e in s.events() if e["actor"] == user + "@web" and e["kind"] == kind]
 
@@ -394,8 +409,9 @@ def test_the_hosts_answer_and_passes(s, w):
     # A pass for a tenant's employee: a refusal next to its field, in Chinese.
     who = s.ctl("person", "add", "--kind", "tenant_staff", "--name", "陈静")
     w.get("/passes")
-    w.form("issue", {"person": str(who["id"]), "credential": "x1"})
+    pick_person(w, "issue", "person", "陈静", who["id"])
     assert "陈静" in w.text("#who"), w.text("#issue")
+    w.form("issue", {"credential": "x1"})
     err = w.field_error("issue", "credential")
     assert err == ZH["lerr.cred_format"], err
     w.shot("passes-refused")
@@ -1014,6 +1030,118 @@ def test_the_card_list_a_page_at_a_time(s, w):
     # The whole list is never read through the API that gathers every page.
     w.log_in_as("clerk", "/cards")
     st, body = w.fetch("/api/q/card.list")
+    assert st == 404, (st, body)
+
+
+def people_ids(w):
+    return [int(r.get_attribute("data-id")) for r in
+            w.drv.find_elements(By.CSS_SELECTOR, "#people tbody tr[data-id]")]
+
+
+@test
+@with_web
+def test_the_people_found_a_page_at_a_time(s, w):
+    # 46 people and a visitor: pages of 20, the visitor on none of them.
+    ids = []
+    for i in range(45):
+        p = s.ctl("person", "add", "--kind", "tenant_staff", "--name", f"员工{i:02d}",
+                  "--company", "华信科技" if i % 3 == 0 else "安居装饰", "--unit", f"12{i:02d}")
+        ids.append(p["id"])
+    ou = s.ctl("person", "add", "--kind", "property_staff", "--name", "欧阳明华",
+               "--company", "大厦物业")
+    ids.append(ou["id"])
+    gone = s.ctl("person", "add", "--kind", "tenant_staff", "--name", "欧阳明亮")
+    s.ctl("person", "suspend", gone["id"], "--reason", "长期休假")
+    ids.append(gone["id"])
+    register(s, "欧阳明")
+    w.log_in_as("clerk", "/people")
+    wait_for(lambda: people_ids(w) == ids[:20], 5, "the first page")
+    rows = lambda: w.text("#pcount")    # noqa: E731
+    assert rows() == ZH["pp.rows"].replace("{1}", "1").replace("{2}", "1").replace("{3}", "20"), rows()
+    assert w.text("#pstate") == ZH["pp.all"]
+    w.drv.find_element(By.ID, "pnext").click()
+    wait_for(lambda: people_ids(w) == ids[20:40], 5, "the second page")
+    w.drv.find_element(By.ID, "pnext").click()
+    wait_for(lambda: people_ids(w) == ids[40:], 5, "the last page")
+    assert rows() == ZH["pp.rows_last"].replace("{1}", "3").replace("{2}", "41") \
+        .replace("{3}", "47"), rows()
+    assert not w.drv.find_element(By.ID, "pnext").is_enabled()
+    w.shot("people-last-page")
+    w.drv.find_element(By.ID, "pprev").click()
+    wait_for(lambda: people_ids(w) == ids[20:40], 5, "back to the second page")
+    # Found as it is typed: part of a Chinese name (the visitor not among
+    # them), a company over two pages, a unit.
+    f = w.drv.find_element(By.CSS_SELECTOR, "#pfind [name=find]")
+    f.send_keys("欧阳明")
+    wait_for(lambda: people_ids(w) == [ou["id"], gone["id"]], 5, "found by 欧阳明")
+    assert w.text("#pstate") == ZH["pp.found"].replace("{1}", "欧阳明")
+    assert rows() == ZH["pp.rows_all"].replace("{3}", "2"), rows()
+    w.shot("people-found")
+    f.clear()
+    f.send_keys("安居\n")
+    anju = [pid for i, pid in enumerate(ids[:45]) if i % 3 != 0]
+    wait_for(lambda: people_ids(w) == anju[:20], 5, "found by company")
+    w.drv.find_element(By.ID, "pnext").click()
+    wait_for(lambda: people_ids(w) == anju[20:], 5, "the company's second page")
+    f.clear()
+    f.send_keys("1207\n")
+    wait_for(lambda: people_ids(w) == [ids[7]], 5, "found by unit")
+    f.clear()
+    f.send_keys("没有这个人\n")
+    wait_for(lambda: ZH["pp.none_found"] in w.text("#people"), 5, "nobody found")
+    assert rows() == "", rows()
+    # Too long a find: lobbyd's refusal next to the field.
+    f.clear()
+    f.send_keys("长" * 22 + "\n")
+    err = w.field_error("pfind", "find")
+    assert err == ZH["lerr.find_long"].replace("{f}", ZH["pp.find"]), err
+    w.shot("people-find-refused")
+    w.drv.find_element(By.ID, "pall").click()
+    wait_for(lambda: people_ids(w) == ids[:20], 5, "everyone again")
+    # The suspend form's person picked by typing: at most a page of them.
+    w.drv.find_element(By.CSS_SELECTOR, "#pstatus [name=who]").send_keys("员工")
+    wait_for(lambda: w.drv.find_elements(By.CSS_SELECTOR, "#pstatus ul.picks li.note"), 5, "the list")
+    w.shot("people-pick-list")
+    pick_person(w, "pstatus", "who", "员工", ids[3])
+    assert "员工03" in w.text("#pwho"), w.text("#pwho")
+    w.shot("people-picked")
+    w.form("pstatus", {"reason": "已离职"}, "suspended")
+    wait_for(lambda: ZH["ps.suspended"] in w.out("pstatus"), 5, "suspended")
+    assert s.ctl("person", "show", ids[3])["status"] == "suspended"
+    picks = w.drv.find_elements(By.CSS_SELECTOR, "#pstatus ul.picks li")
+    assert len([li for li in picks if li.get_attribute("role") == "option"]) == 20, len(picks)
+    assert picks[-1].get_attribute("textContent") == ZH["pick.more"].replace("{1}", "20")
+    # Nothing picked: said next to the field, nothing sent.
+    w.form("pstatus", {"who": "员工0", "reason": "x"}, "suspended")
+    err = w.field_error("pstatus", "who")
+    assert err == ZH["lerr.pick_person"].replace("{f}", ZH["pp.who"]), err
+    # The pass form's pick: the suspended one shown, and why, not picked.
+    w.get("/passes")
+    e = w.drv.find_element(By.CSS_SELECTOR, "#issue [name=person]")
+    e.send_keys("欧阳")
+    wait_for(lambda: len(w.drv.find_elements(By.CSS_SELECTOR, "#issue ul.picks li[role=option]")) == 2,
+             5, "two found")
+    off = w.drv.find_element(By.CSS_SELECTOR, "#issue ul.picks li[aria-disabled]")
+    assert "欧阳明亮" in off.text and ZH["pick.not_active_suspended"] in off.text, off.text
+    w.shot("passes-pick")
+    off.click()
+    assert w.text("#who") == "", w.text("#who")
+    pick_person(w, "issue", "person", "明华", ou["id"])
+    assert "欧阳明华" in w.text("#who") and "大厦物业" in w.text("#who"), w.text("#who")
+    w.form("issue", {"credential": "0A0000FACE"})
+    wait_for(lambda: ZH["pass.issued"].split("{")[0] in w.out("issue"), 5, "issued")
+    got = [v for v in s.ctl("pass", "list") if v["credential"] == "0A0000FACE"]
+    assert got and got[0]["person"] == ou["id"], got
+    # In English.
+    w.drv.add_cookie({"name": "lw_lang", "value": "en", "path": "/"})
+    w.get("/people")
+    wait_for(lambda: people_ids(w) == ids[:20], 5, "the first page in English")
+    assert w.text("#pcount") == EN["pp.rows"].replace("{1}", "1").replace("{2}", "1") \
+        .replace("{3}", "20"), w.text("#pcount")
+    w.shot("people-en")
+    w.drv.delete_cookie("lw_lang")
+    # The whole list is never read through the API that gathers every page.
+    st, body = w.fetch("/api/q/person.list")
     assert st == 404, (st, body)
 
 

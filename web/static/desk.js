@@ -4,6 +4,7 @@
 // shown next to the field it is about.
 import { t, el, api, post, row, button, minute, localInput, when, day, dateText,
   translateForm, onSubmit, showOk, errText, given, handlers, none, daysText } from './lib.js';
+import { personPick } from './pick.js';
 
 const HOUR = 3600000;
 
@@ -52,6 +53,14 @@ export async function hostPicker(f) {
 
 // ---- passes ------------------------------------------------------------
 
+// The person for a form: the one picked, or a number typed; else the clerk
+// is asked to pick one.
+function personArg(pick, typed) {
+  if (pick.person) return pick.person.id;
+  if (/^\d+$/.test(typed.trim())) return Number(typed.trim());
+  throw { local: true, code: typed.trim() ? 'lerr.pick_person' : 'lerr.empty', field: 'person' };
+}
+
 export async function passesPage() {
   const issue = document.getElementById('issue'), change = document.getElementById('change');
   const tb = document.querySelector('#passes tbody'), all = document.getElementById('all');
@@ -74,19 +83,14 @@ export async function passesPage() {
     fillSelect(change.elements.id, live.map(p => option(String(p.id),
       `${p.id} · ${p.name} · ${p.credential} · ${t('pass.' + p.state)}`)), 'pass.pick');
   };
-  // The people on record who get a pass here: not visitors nor contractors,
-  // whose passes come from their own pages.
-  const people = (await api('person.list'))
-    .filter(p => p.kind !== 'visitor' && p.kind !== 'contractor' && p.status === 'active');
-  const label = p => `${p.name} · ${t('pk.' + p.kind)}${p.company ? ' · ' + p.company : ''}`;
-  document.getElementById('people').replaceChildren(...people.map(p => option(String(p.id), label(p))));
-  // The number chosen, said as the person it is.
-  const who = document.getElementById('who');
-  issue.elements.person.oninput = () => {
-    const p = people.find(x => String(x.id) === issue.elements.person.value.trim());
-    who.textContent = p ? label(p) : '';
-  };
-  onSubmit(issue, 'pass.issue', d => given({ person: Number(d.person) || d.person,
+  // The person, found as their name is typed: the people on record who get
+  // a pass here (not visitors nor contractors, whose passes come from their
+  // own pages); one not active is shown, and why they get none. A number
+  // typed and not picked goes as it is (lobbyd says whose it is not).
+  const who = personPick(issue.elements.person, { kind: 'tenant_staff,property_staff',
+    said: document.getElementById('who'), picked: () => issue.elements.credential.focus(),
+    why: p => p.purged ? 'pick.purged' : p.status !== 'active' ? 'pick.not_active_' + p.status : null });
+  onSubmit(issue, 'pass.issue', d => given({ person: personArg(who, d.person),
     credential: d.credential.trim().toUpperCase(), valid_from_ms: when(issue, 'valid_from_ms'),
     valid_until_ms: when(issue, 'valid_until_ms'), lanes: d.lanes.trim(), floors: d.floors.trim(),
     single_entry: d.single_entry ? true : undefined }), async p => {

@@ -131,6 +131,7 @@ export function translateForm(f) {
 const refusals = [
   [/^"?([a-z_]+)"? must not be empty$/, 'lerr.empty', 1],
   [/^"([a-z_]+)" is required$/, 'lerr.required', 1],
+  [/^"find" is longer than (\d+) characters$/, 'lerr.find_long', 'find'],
   [/^"([a-z_]+)" is longer than (\d+) characters$/, 'lerr.too_long', 1],
   [/^"([a-z_]+)" is out of range (-?\d+)\.\.(-?\d+)$/, 'lerr.range', 1],
   [/^"([a-z_]+)" must be an integer$/, 'lerr.integer', 1],

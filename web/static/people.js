@@ -1,67 +1,109 @@
 // lobbyweb's pages for the records behind the passes: the people on record
-// (add one; suspend, terminate or activate with a reason) and the watch list
+// (found a page at a time, never the whole list; add one; suspend, terminate
+// or activate one, picked by a find as it is typed, with a reason) and the watch list
 // (the manager adds and removes; guards read). Each change is one lobbyd
 // request as the web user; an ID number is sent once and shown only masked.
-import { S, t, el, api, post, row, button, minute, translateForm, onSubmit, showOk,
-  errText, given, handlers, none } from './lib.js';
+import { S, t, api, apiPage, post, row, button, minute, translateForm, onSubmit, showOk,
+  showErr, clearErrs, errText, given, handlers, none } from './lib.js';
+import { personPick } from './pick.js';
 
-const SHOWN = 300;	// rows drawn at once; the search narrows the rest
+const ROWS = 20;	// people a page shows: about a clerk's screen
+const WAIT_MS = 300;	// typing in the find paused this long: find
+// The people who hold passes of their own: visitors come and go through
+// their own page.
+const KINDS = 'tenant_staff,property_staff,contractor';
 
 // ---- people --------------------------------------------------------------
 
 export async function peoplePage() {
   const add = document.getElementById('padd'), st = document.getElementById('pstatus');
-  const tb = document.querySelector('#people tbody'), find = document.getElementById('find');
+  const find = document.getElementById('pfind'), tb = document.querySelector('#people tbody');
+  const state = document.getElementById('pstate'), count = document.getElementById('pcount');
+  const prev = document.getElementById('pprev'), next = document.getElementById('pnext');
   translateForm(add);
   translateForm(st);
-  find.placeholder = t('pp.find_ph');
-  let people = [];
-  const label = p => `${p.id} · ${p.name} · ${t('pk.' + p.kind)}${p.company ? ' · ' + p.company : ''} · ${t('ps.' + p.status)}`;
-  const draw = () => {
-    const q = find.value.trim().toLowerCase();
-    const hit = people.filter(p => !q || [p.name, p.company, p.unit, String(p.id)]
-      .some(s => (s || '').toLowerCase().includes(q)));
-    tb.replaceChildren(...hit.slice(0, SHOWN).map(p => {
-      const r = row([String(p.id), p.name, t('pk.' + p.kind), p.id_mask, p.company, p.unit,
-        t('ps.' + p.status), `${p.created_by} ${minute(p.created_ms)}`]);
-      r.className = 'ps-' + p.status;
-      r.dataset.id = p.id;
-      r.onclick = () => { st.elements.id.value = String(p.id); st.elements.reason.focus(); };
-      return r;
-    }));
-    if (!hit.length) none(tb, 'feed.none');
-    // Never cut short in silence: how many there are, and how many shown.
-    document.getElementById('pcount').textContent = hit.length > SHOWN ?
-      t('pp.count_some').replace('{1}', SHOWN).replace('{2}', hit.length) :
-      t('pp.count').replace('{1}', hit.length);
-  };
+  translateForm(find);
+  const who = personPick(st.elements.who, { kind: KINDS, said: document.getElementById('pwho'),
+    why: p => p.purged ? 'pick.purged' : null, picked: () => st.elements.reason.focus() });
+  // The pages seen so far, each by the cursor it starts after: "previous"
+  // goes back through them, "next" on with the cursor lobbyd gave. lobbyd
+  // says whether there is more, not how many: the count said is what the
+  // pages so far show, and the whole of it on the last page.
+  let q = '', starts = [''], at = 0, more = null;
   const load = async () => {
-    // Visitors come and go through their own page; these are the people
-    // who hold passes of their own.
-    people = (await api('person.list')).filter(p => p.kind !== 'visitor').sort((a, b) => b.id - a.id);
-    const keep = st.elements.id.value;
-    st.elements.id.replaceChildren(el('option', { value: '', text: t('pp.pick') }),
-      ...people.map(p => el('option', { value: String(p.id), text: label(p) })));
-    st.elements.id.value = keep;
-    draw();
+    state.textContent = t('pp.searching');
+    prev.disabled = next.disabled = true;
+    const r = await apiPage('person.list', given({ find: q, kind: KINDS, after: starts[at], limit: ROWS }));
+    more = r.more ?? null;
+    tb.replaceChildren(...r.data.map(p => {
+      const tr = row([String(p.id), p.name, t('pk.' + p.kind), p.id_mask, p.company, p.unit,
+        t('ps.' + p.status), `${p.created_by} ${minute(p.created_ms)}`]);
+      tr.className = 'ps-' + p.status;
+      tr.dataset.id = p.id;
+      tr.onclick = () => { who.set(p); st.elements.reason.focus(); };
+      return tr;
+    }));
+    if (!r.data.length) none(tb, q ? 'pp.none_found' : 'pp.none');
+    state.textContent = q ? t('pp.found').replace('{1}', q) : t('pp.all');
+    const from = at * ROWS + 1, to = at * ROWS + r.data.length;
+    count.textContent = !r.data.length ? '' : (more ? t('pp.rows') : at ? t('pp.rows_last') : t('pp.rows_all'))
+      .replace('{1}', at + 1).replace('{2}', from).replaceAll('{3}', to);
+    prev.disabled = at === 0;
+    next.disabled = !more;
   };
-  find.oninput = draw;
+  const search = async text => {
+    q = text;
+    starts = [''];
+    at = 0;
+    await load();
+  };
+  // A find refused: said next to the field, and no rows of another find left
+  // under it.
+  const fail = e => {
+    state.textContent = count.textContent = '';
+    tb.replaceChildren();
+    showErr(find, e);
+  };
+  prev.onclick = () => { if (at > 0) { at--; load().catch(fail); } };
+  next.onclick = () => {
+    if (!more) return;
+    starts[++at] = more;
+    starts.length = at + 1;
+    load().catch(fail);
+  };
+  // Found as it is typed, and at once on Enter.
+  let timer = null;
+  const go = () => {
+    clearTimeout(timer);
+    clearErrs(find);
+    const text = find.elements.find.value.trim();
+    if (text !== q) search(text).catch(fail);
+  };
+  find.elements.find.oninput = () => { clearTimeout(timer); timer = setTimeout(go, WAIT_MS); };
+  find.onsubmit = ev => { ev.preventDefault(); q = null; go(); };
+  document.getElementById('pall').onclick = () => { find.elements.find.value = ''; q = null; go(); };
   onSubmit(add, 'person.add', d => given({ kind: d.kind, name: d.name.trim(), id_type: d.id_number.trim() ? d.id_type : '',
     id_number: d.id_number.trim(), company: d.company.trim(), unit: d.unit.trim(), schedule: d.schedule.trim() }),
   async p => {
     showOk(add, t('pp.added').replace('{1}', p.name).replace('{2}', p.id));
     for (const k of ['name', 'id_number', 'unit']) add.elements[k].value = '';
-    await load();
+    // The new person on the list, found by their name.
+    find.elements.find.value = p.name;
+    clearErrs(find);
+    await search(p.name);
   });
   onSubmit(st, 'person.status', (d, b) => {
-    if (b.value === 'terminated' && d.id && !confirm(t('pp.terminate_ask'))) throw { code: 'pp.not_done' };
-    return { id: Number(d.id) || 0, status: b.value, reason: d.reason.trim() };
+    const p = who.person;
+    if (!p) throw { local: true, code: 'lerr.pick_person', field: 'who' };
+    if (b.value === 'terminated' && !confirm(t('pp.terminate_ask'))) throw { code: 'pp.not_done' };
+    return { id: p.id, status: b.value, reason: d.reason.trim() };
   }, async p => {
     showOk(st, t('pp.status_ok').replace('{1}', p.name).replace('{2}', t('ps.' + p.status)));
     st.elements.reason.value = '';
+    who.set(p);
     await load();
   });
-  await load();
+  await search('');	// first: lobbyd says whether this role may read the list
   handlers.ev.push(e => { if (/^person_/.test(e.kind)) load().catch(() => {}); });
 }
 
