@@ -220,6 +220,32 @@ est_pump(int ms)
 	return n < 0 ? 0 : n;
 }
 
+struct engine *
+est_start(const char *name)
+{
+	char dir[CONF_PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s/lobbyd-%s.%d", getenv("TMPDIR") ?
+	    getenv("TMPDIR") : "/tmp", name, (int)getpid());
+	return est_site_load(dir) < 0 ? NULL : est_open();
+}
+
+void
+est_finish(void)
+{
+	static const char *const files[] = { "lobbyd.db", "lobbyd.db-wal",
+	    "lobbyd.db-shm", "lobbyd.db.fire", "lobbyd.db.key", "control.sock",
+	    "site.conf" };
+	char p[CONF_PATH_MAX + 32];
+
+	est_close();
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", est_dir, files[i]);
+		unlink(p);
+	}
+	rmdir(est_dir);
+}
+
 void
 est_from_worker(int link, const void *msg)
 {

@@ -20,6 +20,12 @@ int	est_site_load(const char *dir);
 struct engine *est_open(void);
 /* Closes the control server and client (if open), then the engine. */
 void	est_close(void);
+/* The two in one for a test of one engine: the site in a directory of its
+ * own under $TMPDIR (name and the pid), and the engine opened on it: NULL
+ * (said on stderr) when either fails. est_finish() closes it and removes
+ * the directory with its files. */
+struct engine *est_start(const char *name);
+void	est_finish(void);
 /* The index of the named device, lane or link; -1 none. */
 int	est_dev(const char *name);
 int	est_lane(const char *name);

@@ -18,7 +18,6 @@
 #include "../../engine/desk.h"
 #include "../../common/util.h"
 
-static char dir[64];
 static struct engine *e;
 
 static void
@@ -174,24 +173,12 @@ test_pages(void)
 int
 main(void)
 {
-	static const char *const files[] = { "lobbyd.db", "lobbyd.db-wal",
-	    "lobbyd.db-shm", "lobbyd.db.fire", "lobbyd.db.key", "control.sock",
-	    "site.conf" };
-	char p[128];
-
 	log_init("test_person_find", false);
 	test_fold();
 	test_found();
-	snprintf(dir, sizeof(dir), "%s/lobbyd-personfind.%d",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
-	if (est_site_load(dir) < 0 || (e = est_open()) == NULL)
+	if ((e = est_start("personfind")) == NULL)
 		return 1;
 	test_pages();
-	est_close();
-	for (size_t i = 0; i < NELEM(files); i++) {
-		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
-		unlink(p);
-	}
-	rmdir(dir);
+	est_finish();
 	return harness_done("test_person_find");
 }

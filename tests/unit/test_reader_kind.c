@@ -15,7 +15,6 @@
 #include "../../engine/reader.h"
 #include "../../common/util.h"
 
-static char dir[64];
 static struct engine *e;
 
 /* A read of a well-formed card (GB 11643's own example number). */
@@ -114,23 +113,11 @@ test_a_card_from_the_desk_reader_opens_nothing(void)
 int
 main(void)
 {
-	static const char *const files[] = { "lobbyd.db", "lobbyd.db-wal",
-	    "lobbyd.db-shm", "lobbyd.db.fire", "lobbyd.db.key", "control.sock",
-	    "site.conf" };
-	char p[128];
-
 	log_init("test_reader_kind", false);
-	snprintf(dir, sizeof(dir), "%s/lobbyd-readerkind.%d",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
-	if (est_site_load(dir) < 0 || (e = est_open()) == NULL)
+	if ((e = est_start("readerkind")) == NULL)
 		return 1;
 	test_reads_go_to_the_desk_reader_only();
 	test_a_card_from_the_desk_reader_opens_nothing();
-	est_close();
-	for (size_t i = 0; i < NELEM(files); i++) {
-		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
-		unlink(p);
-	}
-	rmdir(dir);
+	est_finish();
 	return harness_done("test_reader_kind");
 }
