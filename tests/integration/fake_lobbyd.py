@@ -95,8 +95,11 @@ def main():
     sock_path, script_path, log_path = sys.argv[1:]
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    srv.bind(sock_path)
+    # The socket appears under its name only once it listens: a client that
+    # sees the file never finds it refusing.
+    srv.bind(sock_path + ".new")
     srv.listen(8)
+    os.rename(sock_path + ".new", sock_path)
     n = 0
     while True:
         conn, _ = srv.accept()

@@ -18,6 +18,7 @@ from lobbytest import BUILD, ROOT, Proc, Site, free_port, run_tests, test, wait_
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 LOBBYWEB = os.path.join(BUILD, "lobbyweb")
@@ -364,9 +365,20 @@ def pick_person(w, form_id, field, text, pid):
     e.send_keys(text)
     css = f"#{form_id} ul.picks li[role=option]"
     no = re.compile(re.escape(ZH["pick.no"].replace("{1}", str(pid))) + r"(?!\d)")
-    wait_for(lambda: [li for li in w.drv.find_elements(By.CSS_SELECTOR, css)
-                      if no.search(li.text)], 5,
-             f"person {pid} found by {text}")[0].click()
+
+    def picked():
+        # Each key typed asks again: a later answer may redraw the list
+        # between finding a row and clicking it; then it is found anew.
+        try:
+            rows = [li for li in w.drv.find_elements(By.CSS_SELECTOR, css)
+                    if no.search(li.text)]
+            if rows:
+                rows[0].click()
+                return True
+        except StaleElementReferenceException:
+            pass
+        return False
+    wait_for(picked, 5, f"person {pid} found by {text}")
     wait_for(lambda: w.drv.find_element(By.CSS_SELECTOR, f"#{form_id} ul.picks").get_attribute("hidden")
              is not None, 5, "the list closed")
 
