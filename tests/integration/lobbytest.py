@@ -376,9 +376,9 @@ class Site:
                                  f"exit {r.returncode}: {r.stderr}")
         return r
 
-    def ctl(self, *args, stdin=None):
+    def ctl(self, *args, stdin=None, timeout=10):
         """lobbyctl --json ARGS, parsed; raises on failure."""
-        r = self.run_ctl("--json", *args, check=True, stdin=stdin)
+        r = self.run_ctl("--json", *args, check=True, stdin=stdin, timeout=timeout)
         return json.loads(r.stdout)
 
     def events(self, *args):
