@@ -115,7 +115,7 @@ kind_in(const char *kind, unsigned mask)
  * those of "kind" a find finds. The rest of the list is read on to the next
  * one found, so "more" is said only when there is more: a page holds fewer
  * than "limit" only at the end. A find that finds nothing reads the whole
- * list in memory: about 5 ms at 30,000 people, less than a full page of
+ * list in memory: 2 to 3.5 ms at 30,000 people, less than a full page of
  * 2,000 people costs to write out (test_scale.py prints it).
  */
 void
