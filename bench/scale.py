@@ -5,7 +5,9 @@ schema (lobbyd makes it, then sqlite3 fills it in big transactions):
   start-up and engine memory with N cards; card.add at N cards; a card import
   of N; the muster list of 20,000 people; the whole card list streamed; a
   card found by name or uid prefix (card.list find); and card-to-command
-  while that card list streams, or a find reads it, against the same site idle.
+  while that card list streams, a card find reads it, or a person find reads
+  the 20,000 people (person.list find, in the engine), against the same site
+  idle.
 N is 200,000; BENCH_SCALE=1 makes it 1,000,000. Prints "name value unit".
 """
 import json
@@ -114,6 +116,29 @@ def finds(site):
     print(f"card_find_request_p50 {pct(ts, 50):.1f} ms")
 
 
+def during(site, argv, first):
+    """lobbyd restarted, lobbyctl ARGV run again and again while SWIPES cards
+    go through the lane: lobbyd's own card-to-command figures, and how many
+    times ARGV ran."""
+    site.stop_lobbyd()
+    start(site)
+    stop, runs = threading.Event(), [0]
+
+    def again():
+        while not stop.is_set():
+            subprocess.run([LOBBYCTL, "-s", site.sock, *argv],
+                           stdout=subprocess.DEVNULL, check=True)
+            runs[0] += 1
+    th = threading.Thread(target=again)
+    th.start()
+    try:
+        busy = swipes(site, first)
+    finally:
+        stop.set()
+        th.join()
+    return busy, runs[0]
+
+
 def main():
     s = Site(conf_text=SITE, batch_ms=50)
     try:
@@ -153,48 +178,17 @@ def main():
         idle = swipes(s, 0)
         print(f"card_to_command_idle_p99 {idle['p99'] / 1e6:.3f} ms")
         print(f"card_to_command_idle_max {idle['max'] / 1e6:.3f} ms")
-        s.stop_lobbyd()
-        start(s)
-        stop = threading.Event()
-        lists = [0]
-
-        def lister():
-            while not stop.is_set():
-                subprocess.run([LOBBYCTL, "-s", s.sock, "card", "list"],
-                               stdout=subprocess.DEVNULL, check=True)
-                lists[0] += 1
-        th = threading.Thread(target=lister)
-        th.start()
-        try:
-            busy = swipes(s, SWIPES)
-        finally:
-            stop.set()
-            th.join()
-        print(f"card_to_command_listing_p99 {busy['p99'] / 1e6:.3f} ms")
-        print(f"card_to_command_listing_max {busy['max'] / 1e6:.3f} ms")
-        print(f"card_lists_during_swipes {lists[0]} lists")
-        # The same while a clerk's search reads the whole list again and
-        # again (lobbyd restarted: its figures of this alone).
-        s.stop_lobbyd()
-        start(s)
-        stop.clear()
-        lists[0] = 0
-
-        def finder():
-            while not stop.is_set():
-                subprocess.run([LOBBYCTL, "-s", s.sock, "card", "list", "--find", "王芳"],
-                               stdout=subprocess.DEVNULL, check=True)
-                lists[0] += 1
-        th = threading.Thread(target=finder)
-        th.start()
-        try:
-            busy = swipes(s, 2 * SWIPES)
-        finally:
-            stop.set()
-            th.join()
-        print(f"card_to_command_finding_p99 {busy['p99'] / 1e6:.3f} ms")
-        print(f"card_to_command_finding_max {busy['max'] / 1e6:.3f} ms")
-        print(f"card_finds_during_swipes {lists[0]} finds")
+        # The same while lobbyctl reads the whole card list, a clerk's card
+        # search reads every card, and one for a person reads every person,
+        # each again and again (lobbyd restarted: the figures of each alone).
+        for k, (what, runs, argv) in enumerate((
+                ("listing", "card_lists", ["card", "list"]),
+                ("finding", "card_finds", ["card", "list", "--find", "王芳"]),
+                ("person_finding", "person_finds", ["person", "list", "--find", "王芳"]))):
+            busy, n = during(s, argv, (k + 1) * SWIPES)
+            print(f"card_to_command_{what}_p99 {busy['p99'] / 1e6:.3f} ms")
+            print(f"card_to_command_{what}_max {busy['max'] / 1e6:.3f} ms")
+            print(f"{runs}_during_swipes {n} runs")
         sys.stdout.flush()
     finally:
         s.close()
