@@ -31,6 +31,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
 from lobbytest import BUILD, ROOT, DEMO_CONF, Proc, Site, free_port, wait_for  # noqa: E402
+from latency import pct, rss_kb  # noqa: E402
 
 SWIPES = int(os.environ.get("BENCH_SWIPES", "200"))
 LOADS = int(os.environ.get("BENCH_WEB_LOADS", "200"))
@@ -51,19 +52,6 @@ PAGES = {
     "tickets": ("/tickets", "tickets", None),
     "shift": ("/shift", "shift.log", None),
 }
-
-
-def pct(xs, p):
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, (len(xs) - 1) * p // 100)]
-
-
-def rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 class Web:

@@ -3,7 +3,7 @@
 // never holds more than one page of them); add a card; remove one after a
 // confirmation. Each is one lobbyd request as the web user.
 import { t, el, apiPage, post, row, button, minute, when, translateForm, onSubmit, showOk,
-  showErr, clearErrs, given, none } from './lib.js';
+  showErr, clearErrs, given, none, pager } from './lib.js';
 
 const ROWS = 20;	// cards a page shows: about a clerk's screen
 
@@ -26,22 +26,21 @@ export async function cardsPage() {
   const pageNo = document.getElementById('cpage'), out = document.getElementById('cout');
   translateForm(add);
   translateForm(find);
-  // The pages seen so far, each by the cursor it starts after: "previous"
-  // goes back through them, "next" on with the cursor lobbyd gave.
-  let q = '', starts = [''], at = 0, more = null;
+  let q = '';
   const say = (text, ok) => { out.textContent = text; out.className = ok ? 'out ok' : 'out bad'; };
-  const load = async () => {
+  const read = after => {
     state.textContent = t('cd.searching');
-    prev.disabled = next.disabled = true;
-    const r = await apiPage('card.list', given({ find: q, after: starts[at], limit: ROWS }));
-    more = r.more ?? null;
+    return apiPage('card.list', given({ find: q, after, limit: ROWS }));
+  };
+  const show = (r, at) => {
+    const more = r.more ?? null;
     tb.replaceChildren(...r.data.map(c => {
       const rm = button('cd.remove', async () => {
         if (!confirm(t('cd.remove_ask').replace('{1}', c.uid).replace('{2}', c.holder))) return;
         try {
           await post('card.remove', { uid: c.uid });
           say(t('cd.removed').replace('{1}', c.uid).replace('{2}', c.holder), true);
-          await load();
+          await pages.load();
         } catch (e) { showErr(find, e); }
       }, 'stop');
       const tr = row([c.uid, c.holder, c.valid_from_ms ? minute(c.valid_from_ms) : t('cd.no_start'),
@@ -57,21 +56,11 @@ export async function cardsPage() {
     if (!r.data.length) none(tb, more ? 'cd.none_yet' : q ? 'cd.none_found' : 'cd.none');
     state.textContent = q ? t('cd.found').replace('{1}', q) : t('cd.all');
     pageNo.textContent = t(more ? 'cd.page' : 'cd.page_last').replace('{1}', at + 1);
-    prev.disabled = at === 0;
-    next.disabled = !more;
   };
+  const pages = pager(prev, next, read, show, e => showErr(find, e));
   const search = async text => {
     q = text;
-    starts = [''];
-    at = 0;
-    await load();
-  };
-  prev.onclick = () => { if (at > 0) { at--; load().catch(e => showErr(find, e)); } };
-  next.onclick = () => {
-    if (!more) return;
-    starts[++at] = more;
-    starts.length = at + 1;
-    load().catch(e => showErr(find, e));
+    await pages.first();
   };
   find.onsubmit = async ev => {
     ev.preventDefault();

@@ -74,24 +74,46 @@ export function day(form, name) {
 }
 export function dateText(n) { const s = String(n); return `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}`; }
 
-export async function api(cmd, args) {
+// A read of lobbyd through lobbyweb (/api/q/ or /api/page/): its reply.
+async function get(kind, cmd, args) {
   const q = args ? '?a=' + encodeURIComponent(JSON.stringify(args)) : '';
-  const r = await fetch('/api/q/' + cmd + q, { credentials: 'same-origin' });
-  if (r.status === 401) { location.href = '/login'; throw new Error('login'); }
-  const j = await r.json();
-  if (!r.ok) throw j;
-  return j.data;
-}
-
-// One page of a long list (card.list): {data, more}, more the cursor of
-// the page after it (absent at the end); args' limit the rows a page.
-export async function apiPage(cmd, args) {
-  const q = args ? '?a=' + encodeURIComponent(JSON.stringify(args)) : '';
-  const r = await fetch('/api/page/' + cmd + q, { credentials: 'same-origin' });
+  const r = await fetch('/api/' + kind + '/' + cmd + q, { credentials: 'same-origin' });
   if (r.status === 401) { location.href = '/login'; throw new Error('login'); }
   const j = await r.json();
   if (!r.ok) throw j;
   return j;
+}
+
+export async function api(cmd, args) { return (await get('q', cmd, args)).data; }
+
+// One page of a long list (card.list): {data, more}, more the cursor of
+// the page after it (absent at the end); args' limit the rows a page.
+export function apiPage(cmd, args) { return get('page', cmd, args); }
+
+// A long list on a page, a page at a time: the pages seen so far, each by
+// the cursor it starts after; the prev button goes back through them, next
+// on with the cursor lobbyd gave. read(after) reads a page ({data, more}),
+// show(r, at) draws it (at: the page's number from 0), fail(e) says why one
+// could not be read. first() starts again at the first page; load() reads
+// the page shown again.
+export function pager(prev, next, read, show, fail) {
+  let starts = [''], at = 0, more = null;
+  const load = async () => {
+    prev.disabled = next.disabled = true;
+    const r = await read(starts[at]);
+    more = r.more ?? null;
+    show(r, at);
+    prev.disabled = at === 0;
+    next.disabled = !more;
+  };
+  prev.onclick = () => { if (at > 0) { at--; load().catch(fail); } };
+  next.onclick = () => {
+    if (!more) return;
+    starts[++at] = more;
+    starts.length = at + 1;
+    load().catch(fail);
+  };
+  return { load, first: () => { starts = ['']; at = 0; return load(); } };
 }
 
 export async function post(cmd, args) {

@@ -4,7 +4,7 @@
 // (the manager adds and removes; guards read). Each change is one lobbyd
 // request as the web user; an ID number is sent once and shown only masked.
 import { S, t, api, apiPage, post, row, button, minute, translateForm, onSubmit, showOk,
-  showErr, clearErrs, errText, given, handlers, none } from './lib.js';
+  showErr, clearErrs, errText, given, handlers, none, pager } from './lib.js';
 import { personPick } from './pick.js';
 
 const ROWS = 20;	// people a page shows: about a clerk's screen
@@ -25,16 +25,15 @@ export async function peoplePage() {
   translateForm(find);
   const who = personPick(st.elements.who, { kind: KINDS, said: document.getElementById('pwho'),
     why: p => p.purged ? 'pick.purged' : null, picked: () => st.elements.reason.focus() });
-  // The pages seen so far, each by the cursor it starts after: "previous"
-  // goes back through them, "next" on with the cursor lobbyd gave. lobbyd
-  // says whether there is more, not how many: the count said is what the
-  // pages so far show, and the whole of it on the last page.
-  let q = '', starts = [''], at = 0, more = null;
-  const load = async () => {
+  // lobbyd says whether there is more, not how many: the count said is
+  // what the pages so far show, and the whole of it on the last page.
+  let q = '';
+  const read = after => {
     state.textContent = t('pp.searching');
-    prev.disabled = next.disabled = true;
-    const r = await apiPage('person.list', given({ find: q, kind: KINDS, after: starts[at], limit: ROWS }));
-    more = r.more ?? null;
+    return apiPage('person.list', given({ find: q, kind: KINDS, after, limit: ROWS }));
+  };
+  const show = (r, at) => {
+    const more = r.more ?? null;
     tb.replaceChildren(...r.data.map(p => {
       const tr = row([String(p.id), p.name, t('pk.' + p.kind), p.id_mask, p.company, p.unit,
         t('ps.' + p.status), `${p.created_by} ${minute(p.created_ms)}`]);
@@ -48,14 +47,10 @@ export async function peoplePage() {
     const from = at * ROWS + 1, to = at * ROWS + r.data.length;
     count.textContent = !r.data.length ? '' : (more ? t('pp.rows') : at ? t('pp.rows_last') : t('pp.rows_all'))
       .replace('{1}', at + 1).replace('{2}', from).replaceAll('{3}', to);
-    prev.disabled = at === 0;
-    next.disabled = !more;
   };
   const search = async text => {
     q = text;
-    starts = [''];
-    at = 0;
-    await load();
+    await pages.first();
   };
   // A find refused: said next to the field, and no rows of another find left
   // under it.
@@ -64,13 +59,7 @@ export async function peoplePage() {
     tb.replaceChildren();
     showErr(find, e);
   };
-  prev.onclick = () => { if (at > 0) { at--; load().catch(fail); } };
-  next.onclick = () => {
-    if (!more) return;
-    starts[++at] = more;
-    starts.length = at + 1;
-    load().catch(fail);
-  };
+  const pages = pager(prev, next, read, show, fail);
   // Found as it is typed, and at once on Enter.
   let timer = null;
   const go = () => {
@@ -101,10 +90,10 @@ export async function peoplePage() {
     showOk(st, t('pp.status_ok').replace('{1}', p.name).replace('{2}', t('ps.' + p.status)));
     st.elements.reason.value = '';
     who.set(p);
-    await load();
+    await pages.load();
   });
   await search('');	// first: lobbyd says whether this role may read the list
-  handlers.ev.push(e => { if (/^person_/.test(e.kind)) load().catch(() => {}); });
+  handlers.ev.push(e => { if (/^person_/.test(e.kind)) pages.load().catch(() => {}); });
 }
 
 // ---- the watch list --------------------------------------------------------
