@@ -150,33 +150,12 @@ str_fold_ascii(char *dst, const char *src, size_t len)
 	dst[i] = '\0';
 }
 
-static inline char
-fold1(char c)
-{
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
 bool
 str_has_fold(const char *hay, const char *needle)
 {
-	/* The first byte looked for by strcspn (in both cases for a letter):
-	 * the C library's search, far quicker than a byte at a time through
-	 * a tower's people. */
-	char first[3] = { needle[0], '\0', '\0' };
-	size_t i;
-
-	if (needle[0] == '\0')
-		return true;
-	if (needle[0] >= 'a' && needle[0] <= 'z')
-		first[1] = (char)(needle[0] - 'a' + 'A');
-	for (hay += strcspn(hay, first); *hay != '\0';
-	    hay += 1 + strcspn(hay + 1, first)) {
-		for (i = 1; needle[i] != '\0' && fold1(hay[i]) == needle[i]; i++)
-			;
-		if (needle[i] == '\0')
-			return true;
-	}
-	return false;
+	/* The C library's search: lobbyd keeps the "C" locale, where only
+	 * ASCII letters have another case and UTF-8 bytes match as they are. */
+	return strcasestr(hay, needle) != NULL;
 }
 
 int

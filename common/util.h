@@ -46,9 +46,9 @@ bool	str_in(const char *s, const char *const *list);
 /* src with its ASCII letters in lower case, into dst of len bytes (cut
  * like str_copy). Other bytes, UTF-8 text among them, stay as they are. */
 void	str_fold_ascii(char *dst, const char *src, size_t len);
-/* Does hay hold needle, ASCII letters of either case alike? needle is
- * folded already (str_fold_ascii); "" is in every hay. Bytes compared:
- * UTF-8 text is found in UTF-8 text only where its characters are. */
+/* Does hay hold needle, ASCII letters of either case alike (strcasestr in
+ * the "C" locale)? "" is in every hay. Bytes compared: UTF-8 text is found
+ * in UTF-8 text only where its characters are. */
 bool	str_has_fold(const char *hay, const char *needle);
 /* The value of a hex digit of either case, -1 for any other character. */
 int	hex_digit(int c);

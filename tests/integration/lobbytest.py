@@ -62,6 +62,18 @@ readers = (
 """
 
 
+# One tripod turnstile on an RTU bus with its entry and exit readers, for a
+# site of one lane (the test adds the lane with its own timeout).
+ONE_TURNSTILE = TRIPOD_A_PROFILE + """
+links = ( { name = "bus1"; type = "modbus-rtu"; path = "@DIR@/bus1";
+	    baud = 19200; parity = "none"; data_bits = 8; stop_bits = 1; timeout_ms = 100; } );
+devices = ( { name = "ts1"; link = "bus1"; unit = 1; profile = "tripod-a"; poll_ms = 100; } );
+readers = (
+	{ name = "rd1-in";  path = "@DIR@/rd1-in";  baud = 9600; format = "em4100"; },
+	{ name = "rd1-out"; path = "@DIR@/rd1-out"; baud = 9600; format = "em4100"; }
+);
+"""
+
 _port_claims = []   # held until this program ends
 
 

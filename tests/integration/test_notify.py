@@ -28,7 +28,7 @@ import zlib
 
 from aiosmtpd.controller import Controller
 
-from lobbytest import LOBBYD, ROOT, TRIPOD_A_PROFILE, Site, run_tests, test, wait_for
+from lobbytest import LOBBYD, ONE_TURNSTILE, ROOT, Site, run_tests, test, wait_for
 
 WECOM = os.path.join(ROOT, "conf", "notify", "wecom.json")
 DINGTALK = os.path.join(ROOT, "conf", "notify", "dingtalk.json")
@@ -40,14 +40,7 @@ site = { name = "Notify Test Tower"; };
 store = { database = "@DIR@/lobbyd.db"; event_batch_ms = 20; };
 control = { socket = "@DIR@/control.sock"; groups = []; };
 health = { offline_after = 2; backoff_max_ms = 500; };
-""" + TRIPOD_A_PROFILE + """
-links = ( { name = "bus1"; type = "modbus-rtu"; path = "@DIR@/bus1";
-	    baud = 19200; parity = "none"; data_bits = 8; stop_bits = 1; timeout_ms = 100; } );
-devices = ( { name = "ts1"; link = "bus1"; unit = 1; profile = "tripod-a"; poll_ms = 100; } );
-readers = (
-	{ name = "rd1-in";  path = "@DIR@/rd1-in";  baud = 9600; format = "em4100"; },
-	{ name = "rd1-out"; path = "@DIR@/rd1-out"; baud = 9600; format = "em4100"; }
-);
+""" + ONE_TURNSTILE + """
 lanes = ( { name = "lane1"; turnstile = "ts1"; entry_reader = "rd1-in"; exit_reader = "rd1-out";
 	    pass_timeout_ms = 1000; } );
 """

@@ -106,19 +106,12 @@ def a_card_found_by_uid_prefix_or_part_of_its_holder_across_pages():
         r = ask(s, {"cmd": "card.list", "args": {"limit": 3}})
         assert [c["uid"] for c in r["data"]] == [uid(0), uid(1), uid(2)] and r["more"] == uid(2)
         # Bad input: what was wrong, and where.
-        for args, said in (
-                ({"find": "张伟\n明"}, '"find": a control character (0x0a) at character 3'),
-                ({"find": "Li\u007fWei"}, '"find": a control character (0x7f) at character 3'),
-                ({"find": "x" * 64}, '"find" is longer than 63 characters'),
-                ({"find": "伟" * 22}, '"find" is longer than 63 characters'),
-                ({"find": "   "}, '"find" must not be empty'),
-                ({"find": ""}, '"find" must not be empty'),
-                ({"find": 12}, '"find"'),
-                ({"find": "a", "limit": 0}, '"limit" is out of range 1..1000'),
-                ({"limit": 1001}, '"limit" is out of range 1..1000'),
-                ({"find": "a", "sort": "holder"}, "sort")):
-            r = ask(s, {"cmd": "card.list", "args": args})
-            assert not r["ok"] and said in r["error"], (args, r)
+        refused(s, "card.list", (
+            ({"find": "张伟\n明"}, '"find": a control character (0x0a) at character 3'),
+            *BAD_FINDS,
+            ({"find": "a", "limit": 0}, '"limit" is out of range 1..1000'),
+            ({"limit": 1001}, '"limit" is out of range 1..1000'),
+            ({"find": "a", "sort": "holder"}, "sort")))
         r = s.run_ctl("card", "list", "--find", " ")
         assert r.returncode == 2 and "--find" in r.stderr, r.stderr
         # A card added with replace false never takes over another's uid.
@@ -257,6 +250,23 @@ def the_whole_alert_history_comes_in_pages():
         assert not [a for a in s.ctl("alerts") if a["source"] == "ts1"]
     finally:
         s.close()
+
+
+# What a find (card.list's, person.list's) refuses, and what it says.
+BAD_FINDS = (
+    ({"find": "Li\u007fWei"}, '"find": a control character (0x7f) at character 3'),
+    ({"find": "x" * 64}, '"find" is longer than 63 characters'),
+    ({"find": "伟" * 22}, '"find" is longer than 63 characters'),
+    ({"find": "   "}, '"find" must not be empty'),
+    ({"find": ""}, '"find" must not be empty'),
+    ({"find": 12}, '"find"'))
+
+
+def refused(site, cmd, cases):
+    """Each (args, words) of cases: cmd with args refused, saying words."""
+    for args, said in cases:
+        r = ask(site, {"cmd": cmd, "args": args})
+        assert not r["ok"] and said in r["error"], (args, r)
 
 
 def ask(site, req):
@@ -406,25 +416,18 @@ def people_found_by_part_of_a_name_company_or_unit_a_page_at_a_time():
         out = s.run_ctl("person", "list", "--find", "张伟明4985", check=True).stdout
         assert "张伟明4985" in out and len(out.splitlines()) == 2, out
         # Bad input: what was wrong, and where.
-        for args, said in (
-                ({"find": "伟\n明"}, '"find": a control character (0x0a) at character 2; '
-                 "part of a name, company, unit or masked ID number expected"),
-                ({"find": "Li\u007fWei"}, '"find": a control character (0x7f) at character 3'),
-                ({"find": "x" * 64}, '"find" is longer than 63 characters'),
-                ({"find": "伟" * 22}, '"find" is longer than 63 characters'),
-                ({"find": "   "}, '"find" must not be empty'),
-                ({"find": ""}, '"find" must not be empty'),
-                ({"find": 12}, '"find"'),
-                ({"find": "a", "limit": 0}, '"limit" is out of range 1..2000'),
-                ({"limit": 2001}, '"limit" is out of range 1..2000'),
-                ({"limit": "20"}, '"limit"'),
-                ({"kind": "visitors"}, 'kind "visitors": tenant_staff, property_staff, '
-                 "contractor or visitor expected"),
-                ({"kind": ","}, '"kind" must not be empty'),
-                ({"find": "a", "after": "x"}, '"after" is not a cursor'),
-                ({"find": "a", "sort": "name"}, "sort")):
-            r = ask(s, {"cmd": "person.list", "args": args})
-            assert not r["ok"] and said in r["error"], (args, r)
+        refused(s, "person.list", (
+            ({"find": "伟\n明"}, '"find": a control character (0x0a) at character 2; '
+             "part of a name, company, unit or masked ID number expected"),
+            *BAD_FINDS,
+            ({"find": "a", "limit": 0}, '"limit" is out of range 1..2000'),
+            ({"limit": 2001}, '"limit" is out of range 1..2000'),
+            ({"limit": "20"}, '"limit"'),
+            ({"kind": "visitors"}, 'kind "visitors": tenant_staff, property_staff, '
+             "contractor or visitor expected"),
+            ({"kind": ","}, '"kind" must not be empty'),
+            ({"find": "a", "after": "x"}, '"after" is not a cursor'),
+            ({"find": "a", "sort": "name"}, "sort")))
         r = s.run_ctl("person", "list", "--find", " ")
         assert r.returncode == 2 and "--find" in r.stderr, r.stderr
         assert s.ctl("person", "list", "--find", "x" * 63) == []
