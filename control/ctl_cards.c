@@ -88,8 +88,18 @@ card_added(struct store_req *req, void *arg)
 {
 	struct ctl_client *c = arg;
 
+	struct card_view was;
+
 	if (req->status != 0) {
 		ctl_reply_err(c, "card %s not stored: %s", req->in.card.uid, req->error);
+	} else if (req->op == STORE_CARD_ADD && !req->found) {
+		/* A new card from a form must not take over someone else's. */
+		if (engine_card_find(c->srv->e, req->in.card.uid, &was))
+			ctl_reply_err(c, "card %s is on the card list already (holder "
+			    "%s); remove it first", req->in.card.uid, was.holder);
+		else
+			ctl_reply_err(c, "card %s is on the card list already; "
+			    "remove it first", req->in.card.uid);
 	} else {
 		ctl_card_audit(c, "card_added", req->in.card.uid, req->in.card.holder);
 		if (engine_card_put(c->srv->e, &req->in.card) < 0)
@@ -146,7 +156,6 @@ ctl_cmd_card_add(struct ctl_client *c, json_object *args)
 	static const char *const known[] = { "uid", "holder", "enabled", "valid_from_ms",
 	    "valid_until_ms", "floors", "replace", NULL };
 	struct card_rec card = { .enabled = true };
-	struct card_view was;
 	bool replace = true;
 
 	if (!ctl_args_known(c, args, known) ||
@@ -172,15 +181,10 @@ ctl_cmd_card_add(struct ctl_client *c, json_object *args)
 		ctl_reply_err(c, "card %s: valid until must be after valid from", card.uid);
 		return;
 	}
-	/* A new card from a form must not take over someone else's. */
-	if (!replace && engine_card_find(c->srv->e, card.uid, &was)) {
-		ctl_reply_err(c, "card %s is on the card list already (holder %s); "
-		    "remove it first", card.uid, was.holder);
-		return;
-	}
 	str_copy(card.created_by, c->user, sizeof(card.created_by));
 	card.created_ms = real_ms();
-	ctl_request(c, STORE_CARD_PUT, card_added, &(union store_in){ .card = card });
+	ctl_request(c, replace ? STORE_CARD_PUT : STORE_CARD_ADD, card_added,
+	    &(union store_in){ .card = card });
 }
 
 static void

@@ -74,6 +74,7 @@ static const struct {
 } store_rec_sql[STORE_ST_N] = {
 	[STORE_ST_EV_INSERT] = { &store_t_events, "INSERT", NULL },
 	[STORE_ST_CARD_PUT] = { &store_t_cards, "INSERT OR REPLACE", NULL },
+	[STORE_ST_CARD_ADD] = { &store_t_cards, "INSERT OR IGNORE", NULL },
 	[STORE_ST_CARD_LIST] = { &store_t_cards, NULL, "ORDER BY uid" },
 	[STORE_ST_CARD_PAGE] = { &store_t_cards, NULL,
 	    "WHERE uid > ?1 ORDER BY uid LIMIT ?2" },
@@ -259,7 +260,7 @@ store_alert_get(struct store *s, struct store_req *req)
 }
 
 static int
-card_put(struct store *s, struct store_req *req)
+card_write(struct store *s, struct store_req *req, int which)
 {
 	int rc;
 
@@ -268,10 +269,24 @@ card_put(struct store *s, struct store_req *req)
 		    "%s: card with an empty uid", s->path);
 		return -1;
 	}
-	store_bind_rec(s->st[STORE_ST_CARD_PUT], &store_t_cards, &req->in.card);
-	rc = store_write1(s, req, STORE_ST_CARD_PUT, "writing card");
+	store_bind_rec(s->st[which], &store_t_cards, &req->in.card);
+	rc = store_write1(s, req, which, "writing card");
 	req->id = 0;
 	return rc;
+}
+
+static int
+card_put(struct store *s, struct store_req *req)
+{
+	return card_write(s, req, STORE_ST_CARD_PUT);
+}
+
+/* In the same transaction as the check: two adds of one uid at once never
+ * have the second take the first's card over. */
+static int
+card_add(struct store *s, struct store_req *req)
+{
+	return card_write(s, req, STORE_ST_CARD_ADD);
 }
 
 static int
@@ -488,6 +503,7 @@ fire_put(struct store *s, struct store_req *req)
 /* Each request's work, by its op; 0, or -1 with req->error set. */
 static int (*const store_ops[])(struct store *, struct store_req *) = {
 	[STORE_CARD_PUT] = card_put,
+	[STORE_CARD_ADD] = card_add,
 	[STORE_CARD_DEL] = card_del,
 	[STORE_CARD_LIST] = card_list,
 	[STORE_ALERT_RAISE] = alert_raise,

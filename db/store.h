@@ -190,6 +190,8 @@ struct fire_rec {
 
 enum store_op {
 	STORE_CARD_PUT,		/* in.card: insert or replace */
+	STORE_CARD_ADD,		/* in.card: insert, unless its uid is taken;
+				   out.found: it was inserted */
 	STORE_CARD_DEL,		/* in.key: uid; out.found */
 	STORE_CARD_LIST,	/* out.rows: struct card_rec[], by uid; a page of
 				   in.page.limit (> 0) after in.page.after; with

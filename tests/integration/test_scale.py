@@ -120,6 +120,25 @@ def a_card_found_by_uid_prefix_or_part_of_its_holder_across_pages():
         assert not r["ok"] and f"card {zhang[1]} is on the card list already " \
             f"(holder 张伟明9001)" in r["error"], r
         assert s.ctl("card", "list", "--find", zhang[1])[0]["holder"] == "张伟明9001"
+        # Two clerks adding one new uid at the same moment: one card, the
+        # other refused, never one taking the other's over.
+        socks = [socket.socket(socket.AF_UNIX) for _ in range(2)]
+        try:
+            for so in socks:
+                so.settimeout(10)
+                so.connect(s.sock)
+            for so, who in zip(socks, ("王一", "王二")):
+                so.sendall((json.dumps({"cmd": "card.add", "args": {
+                    "uid": "0D00000001", "holder": who, "replace": False}}) + "\n").encode())
+            replies = [json.loads(so.makefile().readline()) for so in socks]
+        finally:
+            for so in socks:
+                so.close()
+        won = [r["data"]["holder"] for r in replies if r["ok"]]
+        assert len(won) == 1, replies
+        lost = [r for r in replies if not r["ok"]][0]
+        assert f"(holder {won[0]})" in lost["error"], replies
+        assert s.ctl("card", "list", "--find", "0D00000001")[0]["holder"] == won[0]
     finally:
         s.close()
 
